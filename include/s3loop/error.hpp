@@ -1,0 +1,56 @@
+// The error type every layer boundary returns, and the Result<T> that carries it.
+#pragma once
+
+#include <boost/system/result.hpp>
+
+#include <stdexcept>
+#include <string>
+
+namespace s3loop {
+
+// What went wrong, coarse enough for the CLI to choose an exit code and for the
+// retry policy to decide whether trying again can help.
+enum class ErrorKind {
+  usage,        // bad flag, bad URL: the user must change the command
+  config,       // credentials/config files unreadable or inconsistent
+  credentials,  // no credentials found, or the server rejected them
+  network,      // resolve/connect/reset/EOF
+  timeout,      // a connect, handshake or read deadline passed
+  tls,          // handshake or certificate verification failed
+  http,         // non-S3 HTTP failure (no parsable error body)
+  s3,           // the server answered with an S3 error document
+  protocol,     // the reply was malformed (bad XML, bad framing, bad CRC)
+  cancelled,    // the job was stopped (SIGINT)
+  io,           // local file I/O
+};
+
+struct Error {
+  ErrorKind kind = ErrorKind::protocol;
+  std::string message;     // one human-readable line, never contains secrets
+  unsigned http_status = 0;
+  std::string s3_code;     // e.g. "NoSuchBucket", "SlowDown"
+  std::string request_id;  // x-amz-request-id or <RequestId>, for support tickets
+  bool retryable = false;  // transient: another attempt may succeed
+};
+
+// Thrown by Result<T>::value() on error (found through ADL by boost::system::result).
+struct ErrorException : std::runtime_error {
+  explicit ErrorException(Error e) : std::runtime_error(e.message), error(std::move(e)) {}
+  Error error;
+};
+
+[[noreturn]] inline void throw_exception_from_error(const Error& e, const boost::source_location&) {
+  throw ErrorException(e);
+}
+
+template <class T>
+using Result = boost::system::result<T, Error>;
+
+inline Error make_error(ErrorKind kind, std::string message) {
+  Error e;
+  e.kind = kind;
+  e.message = std::move(message);
+  return e;
+}
+
+}  // namespace s3loop

@@ -1,0 +1,56 @@
+// What exec runs: a Job produces work items (usually from a listing) and
+// processes each one. A job is written once, against these types only; the
+// Strategy decides on which threads and loops, and how many at once.
+#pragma once
+
+#include "s3loop/error.hpp"
+#include "s3loop/s3/xml.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace s3loop::s3 {
+class Client;
+}
+
+namespace s3loop::exec {
+
+// One unit of work: an object (copy, list) or a byte range of one (select).
+struct WorkItem {
+  std::uint64_t index = 0;  // position in production order
+  s3::ObjectInfo object;
+  std::uint64_t first_byte = 0;  // range units only
+  std::uint64_t last_byte = 0;
+};
+
+// Handed to Job::process: the S3 client of the loop or thread running it.
+class WorkerContext {
+ public:
+  virtual ~WorkerContext() = default;
+  virtual s3::Client& client() = 0;
+  // Runs CPU-heavy work (parsing, aggregation): inline for most strategies,
+  // on the worker pool for async-pool, resuming on the caller's loop.
+  virtual boost::asio::awaitable<void> run_cpu(std::function<void()> work) = 0;
+};
+
+// Hands produced items to the strategy; waits while its bounded queue is
+// full (this is what keeps memory O(concurrency)). Returns false once the
+// run is being cancelled: the producer should stop.
+using Emit = std::function<boost::asio::awaitable<bool>(WorkItem)>;
+
+class Job {
+ public:
+  virtual ~Job() = default;
+  // Runs once, on an event loop, with its own client.
+  virtual boost::asio::awaitable<Result<void>> produce(s3::Client& client, const Emit& emit) = 0;
+  // Runs once per item. Its bytes count toward the run's throughput.
+  virtual boost::asio::awaitable<Result<std::uint64_t>> process(WorkerContext& context,
+                                                                const WorkItem& item) = 0;
+  // Name of the item in failure reports (the key, usually).
+  virtual std::string describe(const WorkItem& item) const { return item.object.key; }
+};
+
+}  // namespace s3loop::exec

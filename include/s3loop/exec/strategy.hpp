@@ -1,0 +1,67 @@
+// How a Job runs. One interface, several strategies; jobs never know which.
+#pragma once
+
+#include "s3loop/error.hpp"
+#include "s3loop/exec/job.hpp"
+#include "s3loop/s3/client.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace s3loop::exec {
+
+enum class StrategyKind { serial, threads, async, async_pool };
+
+std::string_view strategy_name(StrategyKind kind);
+Result<StrategyKind> parse_strategy(std::string_view name);
+
+struct Settings {
+  StrategyKind kind = StrategyKind::async;
+  int concurrency = 256;  // async: requests in flight
+  int threads = 0;        // threads / async-pool workers; 0 = hardware threads + 4
+  int loops = 1;          // async-pool: event loops
+};
+
+// Validates ranges; the message names the flag.
+Result<void> validate(const Settings& settings);
+
+struct Failure {
+  std::string item;  // usually the key
+  Error error;
+};
+
+struct RunReport {
+  std::uint64_t produced = 0;
+  std::uint64_t succeeded = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t bytes = 0;
+  bool cancelled = false;
+  std::optional<Error> producer_error;  // the listing itself failed
+  std::vector<Failure> failures;        // the first kMaxFailureDetails
+  std::uint64_t max_in_flight = 0;      // highest number of items processed at once
+  static constexpr std::size_t kMaxFailureDetails = 10'000;
+};
+
+class Strategy {
+ public:
+  virtual ~Strategy() = default;
+  // Runs the job to completion (or cancellation) on threads of its own
+  // choosing and returns when all work has finished.
+  virtual RunReport run(Job& job, s3::ClientShared& shared) = 0;
+  // Thread-safe and async-signal-safe to call through a flag: stops producing,
+  // lets in-flight items finish.
+  void cancel() { cancelled_.store(true); }
+  bool cancelled() const { return cancelled_.load(); }
+  // For a signal handler: storing true into it is all cancel() does.
+  std::atomic<bool>& cancel_flag() { return cancelled_; }
+
+ protected:
+  std::atomic<bool> cancelled_{false};
+};
+
+std::unique_ptr<Strategy> make_strategy(const Settings& settings);
+
+}  // namespace s3loop::exec

@@ -1,0 +1,69 @@
+// `cp`: server-side copy of every object under a source prefix to the same
+// relative key under a destination prefix.
+#pragma once
+
+#include "s3loop/exec/job.hpp"
+#include "s3loop/s3/s3_url.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+
+namespace s3loop::jobs {
+
+inline constexpr std::uint64_t kMiB = 1024ull * 1024;
+inline constexpr std::uint64_t kGiB = 1024ull * kMiB;
+// S3's limits for multipart copies.
+inline constexpr std::uint64_t kMinPartSize = 5 * kMiB;
+inline constexpr std::uint64_t kMaxPartSize = 5 * kGiB;
+inline constexpr std::uint64_t kMaxParts = 10'000;
+inline constexpr std::uint64_t kMaxSingleCopy = 5 * kGiB;
+
+struct CopyOptions {
+  s3::S3Url source;
+  s3::S3Url destination;
+  // Objects larger than this are copied with UploadPartCopy (CopyObject
+  // cannot copy more than 5 GiB in one request).
+  std::uint64_t multipart_threshold = kMaxSingleCopy;
+  std::uint64_t part_size = 512 * kMiB;  // raised when an object would need > 10,000 parts
+  bool dry_run = false;
+  // Called after each object (from whichever thread processed it; the job
+  // serialises the calls). `error` is null on success.
+  std::function<void(const std::string& source_key, const std::string& destination_key,
+                     std::uint64_t size, const Error* error)>
+      on_object;
+};
+
+// The directory mapping of `aws s3 cp --recursive` and rclone: a non-empty
+// prefix without a trailing '/' names a directory, so "s3://a/dir" copies
+// "dir/x" to "<dst>/x". Refuses a destination inside the source prefix (the
+// listing would find the copies and copy them again).
+Result<CopyOptions> normalise_copy_locations(CopyOptions options);
+
+// The destination key for a listed source key.
+std::string destination_key(const CopyOptions& options, const std::string& source_key);
+
+// Part boundaries for a multipart copy of `size` bytes.
+std::vector<std::pair<std::uint64_t, std::uint64_t>> plan_parts(std::uint64_t size,
+                                                                std::uint64_t part_size);
+
+class CopyJob final : public exec::Job {
+ public:
+  explicit CopyJob(CopyOptions options) : options_(std::move(options)) {}
+  boost::asio::awaitable<Result<void>> produce(s3::Client& client,
+                                               const exec::Emit& emit) override;
+  boost::asio::awaitable<Result<std::uint64_t>> process(exec::WorkerContext& context,
+                                                        const exec::WorkItem& item) override;
+
+ private:
+  boost::asio::awaitable<Result<void>> copy_multipart(s3::Client& client,
+                                                      const s3::ObjectInfo& object,
+                                                      const std::string& dst_key);
+  void notify(const std::string& src, const std::string& dst, std::uint64_t size,
+              const Error* error);
+
+  CopyOptions options_;
+  std::mutex notify_mutex_;
+};
+
+}  // namespace s3loop::jobs

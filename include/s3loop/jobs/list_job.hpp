@@ -1,0 +1,47 @@
+// `ls`: stream a listing page by page to a sink; nothing is kept.
+#pragma once
+
+#include "s3loop/exec/job.hpp"
+#include "s3loop/s3/client.hpp"
+#include "s3loop/s3/s3_url.hpp"
+
+#include <functional>
+
+namespace s3loop::jobs {
+
+struct ListOptions {
+  s3::S3Url location;
+  bool recursive = false;  // without: delimiter "/", sub-prefixes reported separately
+  int page_size = 1000;
+  // Called once per page, in listing order, on the producer's loop.
+  std::function<void(const s3::ListPage&)> on_page;
+};
+
+// The listing is the work itself: produce() pages through ListObjectsV2 and
+// hands each page to on_page; it emits no items.
+class ListJob final : public exec::Job {
+ public:
+  explicit ListJob(ListOptions options) : options_(std::move(options)) {}
+  boost::asio::awaitable<Result<void>> produce(s3::Client& client,
+                                               const exec::Emit& emit) override;
+  boost::asio::awaitable<Result<std::uint64_t>> process(exec::WorkerContext& context,
+                                                        const exec::WorkItem& item) override;
+
+  std::uint64_t objects() const { return objects_; }
+  std::uint64_t bytes() const { return bytes_; }
+  std::uint64_t prefixes() const { return prefixes_; }
+
+ private:
+  ListOptions options_;
+  std::uint64_t objects_ = 0;
+  std::uint64_t bytes_ = 0;
+  std::uint64_t prefixes_ = 0;
+};
+
+// Pages through a whole listing, calling on_page for each; the building
+// block of every job that starts from a prefix.
+boost::asio::awaitable<Result<void>> for_each_page(
+    s3::Client& client, const s3::ListParams& params,
+    const std::function<boost::asio::awaitable<bool>(s3::ListPage&)>& on_page);
+
+}  // namespace s3loop::jobs

@@ -1,0 +1,56 @@
+// Keep-alive HTTP/1.1 (over TLS or plain TCP) connections to one endpoint,
+// used from coroutines on one executor. Not thread-safe: each event loop (or
+// each blocking worker thread) owns its own pool, as Beast's examples do.
+#pragma once
+
+#include "s3loop/error.hpp"
+#include "s3loop/net/counters.hpp"
+#include "s3loop/net/endpoint.hpp"
+#include "s3loop/net/http.hpp"
+#include "s3loop/net/options.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <memory>
+#include <vector>
+
+namespace s3loop::net {
+
+class TlsContext;
+class Connection;
+
+class ConnectionPool {
+ public:
+  ConnectionPool(boost::asio::any_io_executor executor, Endpoint endpoint,
+                 std::shared_ptr<TlsContext> tls, Timeouts timeouts, Counters& counters);
+  ~ConnectionPool();
+  ConnectionPool(const ConnectionPool&) = delete;
+  ConnectionPool& operator=(const ConnectionPool&) = delete;
+
+  // One request/response exchange. With a sink the body is streamed to it and
+  // Response::body stays empty; without one the body is collected (replies
+  // that S3 sends whole: XML documents, small objects). A keep-alive
+  // connection the server closed while idle is replaced transparently once.
+  boost::asio::awaitable<Result<Response>> send(const Request& request,
+                                                const BodySink* sink = nullptr);
+
+  // Idle connections waiting for reuse (for tests and metrics).
+  std::size_t idle_count() const { return idle_.size(); }
+  // Closes idle connections; in-flight exchanges are unaffected.
+  void close_idle();
+
+  const Endpoint& endpoint() const { return endpoint_; }
+
+ private:
+  boost::asio::awaitable<Result<std::unique_ptr<Connection>>> connect();
+
+  boost::asio::any_io_executor executor_;
+  Endpoint endpoint_;
+  std::shared_ptr<TlsContext> tls_;
+  Timeouts timeouts_;
+  Counters& counters_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+};
+
+}  // namespace s3loop::net

@@ -1,0 +1,39 @@
+// Plain HTTP message types shared by net and s3, free of Beast so that the
+// layers above do not compile it.
+#pragma once
+
+#include "s3loop/error.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace s3loop::net {
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+struct Request {
+  std::string method = "GET";  // upper-case verb
+  std::string host;            // Host header value (may differ from where we connect)
+  std::string target;          // origin-form: encoded path plus "?query"
+  HeaderList headers;          // besides Host, Content-Length and User-Agent
+  std::string body;
+};
+
+struct Response {
+  unsigned status = 0;
+  HeaderList headers;
+  std::string body;  // empty when the body went to a BodySink
+
+  // Case-insensitive lookup of the first header with this name.
+  std::optional<std::string_view> header(std::string_view name) const;
+};
+
+// Receives a streamed response body chunk by chunk; returning an error stops
+// the read and drops the connection (its remaining bytes are unknown).
+using BodySink = std::function<Result<void>(std::string_view chunk)>;
+
+}  // namespace s3loop::net

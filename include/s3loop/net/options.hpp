@@ -1,0 +1,25 @@
+// Knobs of the network layer: TLS trust and deadlines.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace s3loop::net {
+
+struct TlsOptions {
+  bool verify_peer = true;  // certificate chain and host name; off only with --no-verify-ssl
+  std::string ca_bundle;    // PEM file; empty = the system's default trust store
+};
+
+// Every wait on the network has one of these deadlines, so nothing hangs.
+struct Timeouts {
+  std::chrono::milliseconds connect{10'000};
+  std::chrono::milliseconds handshake{10'000};
+  // Until the status line arrives. Server-side copies answer only when done,
+  // so this is generous; a stalled server still gets caught.
+  std::chrono::milliseconds first_byte{120'000};
+  std::chrono::milliseconds idle_read{30'000};  // between body chunks
+  std::chrono::milliseconds write{30'000};
+};
+
+}  // namespace s3loop::net

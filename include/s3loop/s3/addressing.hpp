@@ -1,0 +1,30 @@
+// Where an S3 request for (bucket, key) goes: which host to connect to, what
+// Host header to send and what path to sign. Pure.
+#pragma once
+
+#include "s3loop/net/endpoint.hpp"
+#include "s3loop/s3/config.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace s3loop::s3 {
+
+struct RequestTarget {
+  net::Endpoint connect_to;  // virtual-hosted style connects to bucket.host
+  std::string host_header;
+  std::string canonical_uri;  // encoded once, never normalised; also the request path
+};
+
+// automatic: virtual-hosted for AWS endpoints (*.amazonaws.com) when the
+// bucket name is DNS-compatible and has no '.' (TLS wildcards cover one label);
+// path-style for every other endpoint, as S3-compatible servers expect (rclone
+// does the same for non-AWS providers). An empty bucket addresses the service
+// itself (ListBuckets).
+RequestTarget address(const net::Endpoint& endpoint, AddressingStyle style,
+                      std::string_view bucket, std::string_view key);
+
+// Default endpoint for a region when none is configured.
+net::Endpoint aws_endpoint_for_region(const std::string& region);
+
+}  // namespace s3loop::s3

@@ -1,0 +1,151 @@
+// The S3 operations s3loop uses, as coroutines on one executor. Signs every
+// request, retries transient failures with back-off, turns error replies into
+// s3loop::Error. Not thread-safe: one Client per event loop or worker thread.
+#pragma once
+
+#include "s3loop/error.hpp"
+#include "s3loop/net/counters.hpp"
+#include "s3loop/net/endpoint.hpp"
+#include "s3loop/net/http.hpp"
+#include "s3loop/net/options.hpp"
+#include "s3loop/s3/config.hpp"
+#include "s3loop/s3/retry.hpp"
+#include "s3loop/s3/sigv4.hpp"
+#include "s3loop/s3/stats.hpp"
+#include "s3loop/s3/xml.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace s3loop::net {
+class ConnectionPool;
+class TlsContext;
+}  // namespace s3loop::net
+
+namespace s3loop::s3 {
+
+struct ClientOptions {
+  net::Endpoint endpoint;
+  std::string region = "us-east-1";
+  Credentials credentials;
+  AddressingStyle addressing_style = AddressingStyle::automatic;
+  net::Timeouts timeouts;
+  RetryPolicy retry;
+};
+
+// Everything a set of clients shares: TLS trust, options and the counters.
+struct ClientShared {
+  ClientOptions options;
+  std::shared_ptr<net::TlsContext> tls;
+  net::Counters net_counters;
+  Stats stats;
+};
+
+struct ListParams {
+  std::string bucket;
+  std::string prefix;
+  std::string delimiter;
+  std::string continuation_token;
+  std::string start_after;
+  int max_keys = 1000;
+};
+
+struct ObjectHead {
+  std::uint64_t size = 0;
+  std::string etag;  // without quotes
+  std::string content_type;
+  std::string last_modified;
+  net::HeaderList user_metadata;  // x-amz-meta-* as sent
+};
+
+struct ByteRange {
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;  // inclusive, as HTTP Range wants it
+};
+
+// One S3 request before signing.
+struct S3Request {
+  Op op = Op::get_object;
+  std::string method = "GET";
+  std::string bucket;
+  std::string key;
+  QueryParams query;
+  Headers headers;
+  std::string body;
+};
+
+class Client {
+ public:
+  Client(boost::asio::any_io_executor executor, ClientShared& shared);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  using Awaitable = boost::asio::awaitable<Result<std::string>>;
+
+  boost::asio::awaitable<Result<ListPage>> list_objects_v2(const ListParams& params);
+  boost::asio::awaitable<Result<ObjectHead>> head_object(const std::string& bucket,
+                                                         const std::string& key);
+  // Whole body in memory: for small objects and tests. Large reads stream.
+  Awaitable get_object(const std::string& bucket, const std::string& key,
+                       std::optional<ByteRange> range = std::nullopt);
+  boost::asio::awaitable<Result<void>> get_object_stream(const std::string& bucket,
+                                                         const std::string& key,
+                                                         std::optional<ByteRange> range,
+                                                         const net::BodySink& sink);
+  // Returns the ETag without quotes.
+  Awaitable put_object(const std::string& bucket, const std::string& key, std::string body,
+                       const Headers& extra_headers = {});
+  Awaitable copy_object(const std::string& src_bucket, const std::string& src_key,
+                        const std::string& dst_bucket, const std::string& dst_key);
+  boost::asio::awaitable<Result<std::vector<DeleteFailure>>> delete_objects(
+      const std::string& bucket, const std::vector<std::string>& keys);
+
+  Awaitable create_multipart_upload(const std::string& bucket, const std::string& key,
+                                    const Headers& headers);
+  Awaitable upload_part_copy(const std::string& src_bucket, const std::string& src_key,
+                             const std::string& dst_bucket, const std::string& dst_key,
+                             const std::string& upload_id, int part_number, ByteRange range);
+  Awaitable complete_multipart_upload(const std::string& bucket, const std::string& key,
+                                      const std::string& upload_id,
+                                      const std::vector<CompletedPart>& parts);
+  boost::asio::awaitable<Result<void>> abort_multipart_upload(const std::string& bucket,
+                                                              const std::string& key,
+                                                              const std::string& upload_id);
+
+  boost::asio::awaitable<Result<void>> create_bucket(const std::string& bucket);
+  boost::asio::awaitable<Result<void>> delete_bucket(const std::string& bucket);
+
+  // Signs and sends with retries. `check` inspects a 2xx reply (for errors
+  // hidden in a 200); a retryable error from it is retried like a 5xx.
+  using ReplyCheck = std::function<Result<void>(const net::Response&)>;
+  boost::asio::awaitable<Result<net::Response>> send(const S3Request& request,
+                                                     const ReplyCheck& check = {},
+                                                     const net::BodySink* sink = nullptr);
+
+  ClientShared& shared() { return shared_; }
+
+ private:
+  net::ConnectionPool& pool_for(const net::Endpoint& endpoint);
+  boost::asio::awaitable<Result<net::Response>> send_once(const S3Request& request,
+                                                          const net::BodySink* sink);
+
+  boost::asio::any_io_executor executor_;
+  ClientShared& shared_;
+  std::map<std::string, std::unique_ptr<net::ConnectionPool>> pools_;  // by host:port
+  std::minstd_rand rng_;
+};
+
+// "s3://bucket/key" for messages.
+std::string s3_uri(const std::string& bucket, const std::string& key);
+
+}  // namespace s3loop::s3

@@ -1,0 +1,64 @@
+// Where credentials, region and endpoint come from: environment, then the
+// shared ~/.aws/credentials and ~/.aws/config files, as the AWS CLI does.
+// Pure: the environment and file reads are passed in, so tests need no HOME.
+#pragma once
+
+#include "s3loop/error.hpp"
+#include "s3loop/s3/sigv4.hpp"
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace s3loop::s3 {
+
+// section -> key -> value. Keys lower-cased, values trimmed; '#' and ';'
+// start comments at line start; nested "s3 =\n  key = value" blocks in the
+// config file are flattened to "s3.key".
+using IniSections = std::map<std::string, std::map<std::string, std::string>>;
+Result<IniSections> parse_ini(std::string_view text);
+
+enum class AddressingStyle { automatic, path, virtual_hosted };
+
+struct ConfigOverrides {  // command-line flags win over everything
+  std::optional<std::string> profile;
+  std::optional<std::string> region;
+  std::optional<std::string> endpoint_url;
+  std::optional<std::string> ca_bundle;
+  std::optional<AddressingStyle> addressing_style;
+};
+
+struct ResolvedConfig {
+  Credentials credentials;
+  std::string credentials_source;  // "environment", "profile default (~/.aws/credentials)", ...
+  std::string region;              // default "us-east-1"
+  std::string endpoint_url;        // empty = AWS default for the region
+  std::string ca_bundle;           // empty = system default
+  AddressingStyle addressing_style = AddressingStyle::automatic;
+  std::string profile;  // the profile that was used
+};
+
+using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
+// Returns the file's content or nullopt when it does not exist.
+using FileReader = std::function<std::optional<std::string>(const std::string& path)>;
+
+// Order (as aws cli): flags; AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/
+// AWS_SESSION_TOKEN; profile (flag, AWS_PROFILE, AWS_DEFAULT_PROFILE,
+// "default") in AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials, section
+// [name]) then AWS_CONFIG_FILE (~/.aws/config, section [profile name] or
+// [default]). Region: flag, AWS_REGION, AWS_DEFAULT_REGION, profile region.
+// Endpoint: flag, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, profile
+// endpoint_url (also s3.endpoint_url). CA: flag, AWS_CA_BUNDLE, ca_bundle.
+// Addressing: flag, profile s3.addressing_style (auto|path|virtual).
+// An explicitly named profile that does not exist is an error (kind config);
+// no credentials anywhere is an error (kind credentials) naming what was tried.
+Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLookup& env,
+                                      const FileReader& read_file);
+
+// The real environment and filesystem.
+EnvLookup process_env();
+FileReader filesystem_reader();
+
+}  // namespace s3loop::s3

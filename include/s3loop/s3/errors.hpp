@@ -1,0 +1,23 @@
+// Turns an S3 error reply into an Error a user can act on. Pure.
+#pragma once
+
+#include "s3loop/error.hpp"
+#include "s3loop/s3/stats.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace s3loop::s3 {
+
+// `body` is the reply body (an <Error> document, or empty for HEAD);
+// `request_id` the x-amz-request-id header. Never includes secrets.
+Error error_from_reply(Op op, const std::string& bucket, const std::string& key,
+                       unsigned http_status, std::string_view body, std::string_view request_id);
+
+// Fills in message/kind/retryable for an S3 error code (used for errors that
+// arrive inside a 200 too).
+Error describe_s3_error(Op op, const std::string& bucket, const std::string& key,
+                        unsigned http_status, std::string code, std::string server_message,
+                        std::string request_id);
+
+}  // namespace s3loop::s3

@@ -1,0 +1,75 @@
+// S3 XML documents: parse replies and build request bodies. Pure, pugixml inside.
+#pragma once
+
+#include "s3loop/error.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace s3loop::s3 {
+
+struct ObjectInfo {
+  std::string key;  // decoded when the page said EncodingType=url
+  std::uint64_t size = 0;
+  std::string etag;  // without surrounding quotes
+  std::string last_modified;  // as sent, ISO 8601
+  std::string storage_class;
+};
+
+struct ListPage {
+  std::vector<ObjectInfo> objects;
+  std::vector<std::string> common_prefixes;  // decoded like keys
+  bool is_truncated = false;
+  std::string next_continuation_token;
+};
+
+// The <Error> document S3 sends with 4xx/5xx (and sometimes inside a 200).
+struct S3ErrorBody {
+  std::string code;
+  std::string message;
+  std::string request_id;
+  std::string resource;
+};
+
+// Returns the error body if `xml` is an <Error> document, else nullopt.
+std::optional<S3ErrorBody> parse_error_body(std::string_view xml);
+
+// ListObjectsV2 result. An <Error> document or malformed XML is an Error
+// (kind s3 / protocol). Keys, prefixes, StartAfter are url-decoded when
+// <EncodingType>url</EncodingType> is present.
+Result<ListPage> parse_list_objects_v2(std::string_view xml);
+
+// CopyObject (<CopyObjectResult>) and UploadPartCopy (<CopyPartResult>):
+// returns the ETag without quotes (radosgw sends it unquoted, AWS quoted).
+// A 200 whose body is <Error> yields an Error of kind s3, retryable when the
+// code is InternalError, SlowDown, ServiceUnavailable or RequestTimeout.
+Result<std::string> parse_copy_result(std::string_view xml);
+
+// <InitiateMultipartUploadResult> -> UploadId.
+Result<std::string> parse_initiate_multipart(std::string_view xml);
+
+// <CompleteMultipartUploadResult> -> ETag without quotes (may be empty:
+// radosgw sends an empty one). <Error> inside a 200 is an Error.
+Result<std::string> parse_complete_multipart(std::string_view xml);
+
+struct CompletedPart {
+  int part_number = 0;
+  std::string etag;  // without quotes; the builder adds them
+};
+std::string build_complete_multipart(const std::vector<CompletedPart>& parts);
+
+// <Delete><Quiet>true</Quiet><Object><Key>..</Key></Object>...</Delete>; keys XML-escaped.
+std::string build_delete_objects(const std::vector<std::string>& keys, bool quiet);
+
+struct DeleteFailure {
+  std::string key;
+  std::string code;
+  std::string message;
+};
+// <DeleteResult>: the keys that failed (the deleted ones are not kept).
+Result<std::vector<DeleteFailure>> parse_delete_result(std::string_view xml);
+
+}  // namespace s3loop::s3

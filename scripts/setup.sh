@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs exactly what s3loop needs from Debian 12 packages. Idempotent: does
+# nothing (and needs no network) when everything is already there.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake ninja-build ccache pkg-config clang-format
+  # libraries
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libssl-dev libfmt-dev libpugixml-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # the local S3 server: a throwaway single-node Ceph cluster with radosgw
+  ceph-mon ceph-osd ceph-common radosgw
+  # test tooling: openssl makes the self-signed CA, curl probes the endpoint,
+  # python3 drives the end-to-end tests
+  openssl curl python3 procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#packages[@]} packages present" >&2
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}" >&2
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

@@ -1,0 +1,98 @@
+#include "common.hpp"
+
+#include "s3loop/net/tls.hpp"
+#include "s3loop/s3/addressing.hpp"
+
+#include <fmt/format.h>
+
+#include <csignal>
+#include <cstdio>
+
+namespace s3loop::cli {
+
+void add_common_options(CLI::App& command, CommonOptions& options) {
+  command.add_option("--endpoint-url", options.endpoint_url,
+                     "S3 endpoint, e.g. https://127.0.0.1:9443 (default: AWS_ENDPOINT_URL, "
+                     "the profile's endpoint_url, or AWS)");
+  command.add_option("--region", options.region, "Signing region (default: AWS_REGION, profile)");
+  command.add_option("--profile", options.profile, "Profile in ~/.aws/credentials and config");
+  command.add_option("--ca-bundle", options.ca_bundle,
+                     "PEM file of CAs to trust (default: AWS_CA_BUNDLE, system store)");
+  command.add_flag("--no-verify-ssl", options.no_verify_ssl,
+                   "Do not verify the server's certificate (insecure)");
+  command.add_option("--addressing-style", options.addressing_style,
+                     "auto, path or virtual (default auto: virtual only on AWS)")
+      ->check(CLI::IsMember({"auto", "path", "virtual"}));
+  command.add_option("--max-attempts", options.max_attempts,
+                     "Tries per request, first included (default 5)")
+      ->check(CLI::Range(1, 100));
+  command.add_flag("--json", options.json, "Machine-readable output");
+}
+
+Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions& options) {
+  s3::ConfigOverrides flags;
+  flags.profile = options.profile;
+  flags.region = options.region;
+  flags.endpoint_url = options.endpoint_url;
+  flags.ca_bundle = options.ca_bundle;
+  if (options.addressing_style == "path") flags.addressing_style = s3::AddressingStyle::path;
+  if (options.addressing_style == "virtual") {
+    flags.addressing_style = s3::AddressingStyle::virtual_hosted;
+  }
+  auto config = s3::resolve_config(flags, s3::process_env(), s3::filesystem_reader());
+  if (!config) return config.error();
+
+  auto shared = std::make_unique<s3::ClientShared>();
+  auto& opts = shared->options;
+  if (config->endpoint_url.empty()) {
+    opts.endpoint = s3::aws_endpoint_for_region(config->region);
+  } else {
+    auto endpoint = net::parse_endpoint_url(config->endpoint_url);
+    if (!endpoint) return endpoint.error();
+    opts.endpoint = *endpoint;
+  }
+  opts.region = config->region;
+  opts.credentials = config->credentials;
+  opts.addressing_style = config->addressing_style;
+  opts.retry.max_attempts = options.max_attempts;
+
+  net::TlsOptions tls;
+  tls.verify_peer = !options.no_verify_ssl;
+  tls.ca_bundle = config->ca_bundle;
+  auto context = net::TlsContext::create(tls);
+  if (!context) return context.error();
+  shared->tls = *context;
+  return shared;
+}
+
+void print_error(const std::string& message) {
+  std::fprintf(stderr, "s3loop: error: %s\n", message.c_str());
+}
+
+int exit_code_for(const Error& error) {
+  switch (error.kind) {
+    case ErrorKind::usage:
+    case ErrorKind::config: return kExitUsage;
+    case ErrorKind::cancelled: return kExitCancelled;
+    default: return kExitFailed;
+  }
+}
+
+namespace {
+std::atomic<bool>* g_interrupt_flag = nullptr;
+extern "C" void on_interrupt(int) {
+  if (g_interrupt_flag != nullptr) g_interrupt_flag->store(true);
+}
+}  // namespace
+
+void install_interrupt_handler(std::atomic<bool>* flag_to_set) {
+  static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler needs a lock-free flag");
+  g_interrupt_flag = flag_to_set;
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+}  // namespace s3loop::cli

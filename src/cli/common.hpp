@@ -1,0 +1,47 @@
+// What every subcommand shares: connection flags, turning them into a client
+// configuration, exit codes and one-line error output.
+#pragma once
+
+#include "s3loop/error.hpp"
+#include "s3loop/s3/client.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace s3loop::cli {
+
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailed = 1,     // the command ran but some work failed
+  kExitUsage = 2,      // bad flags, URLs or configuration: change the command
+  kExitCancelled = 130,  // SIGINT, as shells report it
+};
+
+struct CommonOptions {
+  std::optional<std::string> endpoint_url;
+  std::optional<std::string> region;
+  std::optional<std::string> profile;
+  std::optional<std::string> ca_bundle;
+  bool no_verify_ssl = false;
+  std::string addressing_style = "auto";
+  int max_attempts = 5;
+  bool json = false;
+};
+
+void add_common_options(CLI::App& command, CommonOptions& options);
+
+// Resolves credentials, region, endpoint and TLS trust. Errors here are the
+// user's to fix: exit code 2.
+Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions& options);
+
+// "s3loop: error: <message>" on stderr.
+void print_error(const std::string& message);
+int exit_code_for(const Error& error);
+
+// Set by the SIGINT handler; strategies poll it.
+void install_interrupt_handler(std::atomic<bool>* flag_to_set);
+
+}  // namespace s3loop::cli

@@ -1,0 +1,108 @@
+// s3loop cp s3://src/prefix s3://dst/prefix [--concurrency C] [--dry-run] [--json]
+#include "commands.hpp"
+#include "common.hpp"
+#include "run_job.hpp"
+#include "size_parse.hpp"
+#include "summary.hpp"
+
+#include "s3loop/jobs/copy_job.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+
+namespace s3loop::cli {
+
+Runner add_cp_command(CLI::App& app) {
+  struct Args {
+    CommonOptions common;
+    std::string source;
+    std::string destination;
+    std::string strategy = "async";
+    int concurrency = 256;
+    bool dry_run = false;
+    std::string multipart_threshold = "5GiB";
+    std::string multipart_chunksize = "512MiB";
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand(
+      "cp", "Copy every object under a source prefix to a destination prefix, server-side");
+  cmd->add_option("source", args->source, "s3://bucket[/prefix]")->required();
+  cmd->add_option("destination", args->destination, "s3://bucket[/prefix]")->required();
+  cmd->add_option("--strategy", args->strategy, "serial or async (default async)");
+  cmd->add_option("-c,--concurrency", args->concurrency, "Requests in flight (default 256)");
+  cmd->add_flag("--dry-run", args->dry_run, "Show what would be copied, copy nothing");
+  cmd->add_option("--multipart-threshold", args->multipart_threshold,
+                  "Copy larger objects part by part (default 5GiB, the CopyObject limit)");
+  cmd->add_option("--multipart-chunksize", args->multipart_chunksize,
+                  "Part size of multipart copies (default 512MiB; 5MiB..5GiB)");
+  add_common_options(*cmd, args->common);
+
+  return [args]() -> int {
+    auto usage_error = [](const Error& e) {
+      print_error(e.message);
+      return kExitUsage;
+    };
+    auto source = s3::parse_s3_url(args->source);
+    if (!source) return usage_error(source.error());
+    auto destination = s3::parse_s3_url(args->destination);
+    if (!destination) return usage_error(destination.error());
+    auto threshold = parse_size(args->multipart_threshold, "--multipart-threshold");
+    if (!threshold) return usage_error(threshold.error());
+    auto chunk = parse_size(args->multipart_chunksize, "--multipart-chunksize");
+    if (!chunk) return usage_error(chunk.error());
+    auto kind = exec::parse_strategy(args->strategy);
+    if (!kind) return usage_error(kind.error());
+    exec::Settings settings;
+    settings.kind = *kind;
+    settings.concurrency = args->concurrency;
+    if (auto valid = exec::validate(settings); !valid) return usage_error(valid.error());
+
+    jobs::CopyOptions options;
+    options.source = *source;
+    options.destination = *destination;
+    options.multipart_threshold = *threshold;
+    options.part_size = *chunk;
+    options.dry_run = args->dry_run;
+    auto normalised = jobs::normalise_copy_locations(std::move(options));
+    if (!normalised) return usage_error(normalised.error());
+
+    const bool json = args->common.json;
+    const bool dry_run = args->dry_run;
+    const std::string src_bucket = normalised->source.bucket;
+    const std::string dst_bucket = normalised->destination.bucket;
+    normalised->on_object = [=](const std::string& src, const std::string& dst, std::uint64_t,
+                                const Error* error) {
+      if (error != nullptr) {
+        std::fprintf(stderr, "s3loop: failed: s3://%s/%s -> s3://%s/%s: %s\n", src_bucket.c_str(),
+                     src.c_str(), dst_bucket.c_str(), dst.c_str(), error->message.c_str());
+      } else if (dry_run && !json) {
+        std::printf("(dryrun) copy: s3://%s/%s to s3://%s/%s\n", src_bucket.c_str(), src.c_str(),
+                    dst_bucket.c_str(), dst.c_str());
+      }
+    };
+
+    auto shared = make_client_shared(args->common);
+    if (!shared) return usage_error(shared.error());
+    auto strategy = exec::make_strategy(settings);
+    if (!strategy) {
+      return usage_error(make_error(
+          ErrorKind::usage, fmt::format("strategy '{}' is not available in this build: use serial "
+                                        "or async",
+                                        args->strategy)));
+    }
+    jobs::CopyJob job(std::move(*normalised));
+    const JobRun run = run_job(*strategy, job, **shared);
+
+    SummaryInput summary{dry_run ? "would copy" : "copied", args->strategy, args->concurrency,
+                         &run, shared->get()};
+    if (run.report.producer_error) print_error(run.report.producer_error->message);
+    std::puts((json ? summary_json(summary) : summary_line(summary)).c_str());
+    std::fflush(stdout);
+    if (run.report.cancelled) return kExitCancelled;
+    if (run.report.producer_error) return exit_code_for(*run.report.producer_error);
+    return run.report.failed == 0 ? kExitOk : kExitFailed;
+  };
+}
+
+}  // namespace s3loop::cli

@@ -1,0 +1,95 @@
+// s3loop ls s3://bucket[/prefix] [--recursive] [--json]
+#include "commands.hpp"
+#include "common.hpp"
+#include "run_job.hpp"
+
+#include "s3loop/jobs/list_job.hpp"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+
+namespace s3loop::cli {
+
+namespace {
+
+// "2024-11-25T13:00:00.000Z" -> "2024-11-25 13:00:00", as aws s3 ls shows it.
+std::string short_time(const std::string& iso) {
+  if (iso.size() < 19) return iso;
+  std::string out = iso.substr(0, 19);
+  out[10] = ' ';
+  return out;
+}
+
+void print_page(const s3::ListPage& page, bool json) {
+  std::string out;
+  for (const auto& prefix : page.common_prefixes) {
+    if (json) {
+      out += boost::json::serialize(boost::json::object{{"prefix", prefix}});
+      out += '\n';
+    } else {
+      out += fmt::format("{:>30} {}\n", "PRE", prefix);
+    }
+  }
+  for (const auto& object : page.objects) {
+    if (json) {
+      out += boost::json::serialize(boost::json::object{{"key", object.key},
+                                                        {"size", object.size},
+                                                        {"etag", object.etag},
+                                                        {"last_modified", object.last_modified}});
+      out += '\n';
+    } else {
+      out += fmt::format("{} {:>10} {}\n", short_time(object.last_modified), object.size,
+                         object.key);
+    }
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+}
+
+}  // namespace
+
+Runner add_ls_command(CLI::App& app) {
+  struct Args {
+    CommonOptions common;
+    std::string url;
+    bool recursive = false;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand("ls", "List objects under s3://bucket[/prefix]");
+  cmd->add_option("url", args->url, "s3://bucket[/prefix]")->required();
+  cmd->add_flag("-r,--recursive", args->recursive, "List every key under the prefix");
+  add_common_options(*cmd, args->common);
+
+  return [args]() -> int {
+    auto location = s3::parse_s3_url(args->url);
+    if (!location) {
+      print_error(location.error().message);
+      return kExitUsage;
+    }
+    auto shared = make_client_shared(args->common);
+    if (!shared) {
+      print_error(shared.error().message);
+      return kExitUsage;
+    }
+    jobs::ListOptions options;
+    options.location = *location;
+    options.recursive = args->recursive;
+    const bool json = args->common.json;
+    options.on_page = [json](const s3::ListPage& page) { print_page(page, json); };
+    jobs::ListJob job(std::move(options));
+    exec::Settings settings;
+    settings.kind = exec::StrategyKind::async;
+    settings.concurrency = 1;
+    auto strategy = exec::make_strategy(settings);
+    auto run = run_job(*strategy, job, **shared);
+    std::fflush(stdout);
+    if (run.report.producer_error) {
+      print_error(run.report.producer_error->message);
+      return exit_code_for(*run.report.producer_error);
+    }
+    return run.report.cancelled ? kExitCancelled : kExitOk;
+  };
+}
+
+}  // namespace s3loop::cli

@@ -1,0 +1,44 @@
+// s3loop mb s3://bucket: create a bucket (as `aws s3 mb`), for demos and tests.
+#include "commands.hpp"
+#include "common.hpp"
+
+#include "s3loop/exec/run_once.hpp"
+#include "s3loop/s3/s3_url.hpp"
+
+#include <cstdio>
+
+namespace s3loop::cli {
+
+Runner add_mb_command(CLI::App& app) {
+  struct Args {
+    CommonOptions common;
+    std::string url;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand("mb", "Create a bucket");
+  cmd->add_option("url", args->url, "s3://bucket")->required();
+  add_common_options(*cmd, args->common);
+  return [args]() -> int {
+    auto location = s3::parse_s3_url(args->url);
+    if (!location) {
+      print_error(location.error().message);
+      return kExitUsage;
+    }
+    auto shared = make_client_shared(args->common);
+    if (!shared) {
+      print_error(shared.error().message);
+      return kExitUsage;
+    }
+    const std::string bucket = location->bucket;
+    auto result = exec::run_once<void>(
+        **shared, [&](s3::Client& client) { return client.create_bucket(bucket); });
+    if (!result) {
+      print_error(result.error().message);
+      return exit_code_for(result.error());
+    }
+    std::printf("make_bucket: %s\n", location->bucket.c_str());
+    return kExitOk;
+  };
+}
+
+}  // namespace s3loop::cli

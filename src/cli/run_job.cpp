@@ -1,0 +1,21 @@
+#include "run_job.hpp"
+
+#include "common.hpp"
+
+#include <chrono>
+
+namespace s3loop::cli {
+
+JobRun run_job(exec::Strategy& strategy, exec::Job& job, s3::ClientShared& shared) {
+  install_interrupt_handler(&strategy.cancel_flag());
+  const auto started = std::chrono::steady_clock::now();
+  JobRun run;
+  run.report = strategy.run(job, shared);
+  run.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  run.usage = exec::process_usage();
+  install_interrupt_handler(nullptr);
+  return run;
+}
+
+}  // namespace s3loop::cli

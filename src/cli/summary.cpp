@@ -1,0 +1,69 @@
+#include "summary.hpp"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+namespace s3loop::cli {
+
+namespace {
+constexpr double kMiB = 1024.0 * 1024.0;
+
+double per_second(double amount, double seconds) { return seconds > 0 ? amount / seconds : 0.0; }
+}  // namespace
+
+std::string summary_line(const SummaryInput& in) {
+  const auto& r = in.run->report;
+  const double objects = static_cast<double>(r.succeeded);
+  return fmt::format(
+      "{} {} objects ({:.1f} MiB), {} failed in {:.2f} s: {:.0f} objects/s, {:.1f} MiB/s, "
+      "{} requests, {} retries, {} TLS handshakes, {:.2f} CPU s, peak RSS {:.0f} MiB [{}]{}",
+      in.verb, r.succeeded, static_cast<double>(r.bytes) / kMiB, r.failed, in.run->wall_seconds,
+      per_second(objects, in.run->wall_seconds),
+      per_second(static_cast<double>(r.bytes) / kMiB, in.run->wall_seconds),
+      in.shared->stats.total_attempts(), in.shared->stats.total_retries(),
+      in.shared->net_counters.tls_handshakes.load(), in.run->usage.cpu_seconds(),
+      static_cast<double>(in.run->usage.peak_rss_bytes) / kMiB, in.strategy,
+      r.cancelled ? " (cancelled)" : "");
+}
+
+std::string summary_json(const SummaryInput& in) {
+  const auto& r = in.run->report;
+  const auto& stats = in.shared->stats;
+  boost::json::object requests_by_op;
+  for (std::size_t i = 0; i < s3::kOpCount; ++i) {
+    const auto& op = stats.ops[i];
+    if (op.attempts.load() == 0) continue;
+    requests_by_op[s3::op_name(static_cast<s3::Op>(i))] = boost::json::object{
+        {"requests", op.attempts.load()},
+        {"retries", op.retries.load()},
+        {"failures", op.failures.load()},
+        {"p50_ms", static_cast<double>(op.latency.percentile(0.5).count()) / 1000.0},
+        {"p99_ms", static_cast<double>(op.latency.percentile(0.99).count()) / 1000.0}};
+  }
+  boost::json::array failures;
+  for (const auto& f : r.failures) {
+    failures.push_back(boost::json::object{{"key", f.item}, {"error", f.error.message}});
+  }
+  boost::json::object out{
+      {"strategy", in.strategy},
+      {"concurrency", in.concurrency},
+      {"objects", r.succeeded},
+      {"bytes", r.bytes},
+      {"failed", r.failed},
+      {"cancelled", r.cancelled},
+      {"wall_seconds", in.run->wall_seconds},
+      {"cpu_seconds", in.run->usage.cpu_seconds()},
+      {"peak_rss_bytes", in.run->usage.peak_rss_bytes},
+      {"objects_per_second", per_second(static_cast<double>(r.succeeded), in.run->wall_seconds)},
+      {"requests", stats.total_attempts()},
+      {"retries", stats.total_retries()},
+      {"tls_handshakes", in.shared->net_counters.tls_handshakes.load()},
+      {"connections", in.shared->net_counters.connections.load()},
+      {"max_in_flight", r.max_in_flight},
+      {"requests_by_kind", std::move(requests_by_op)},
+      {"failures", std::move(failures)}};
+  if (r.producer_error) out["error"] = r.producer_error->message;
+  return boost::json::serialize(out);
+}
+
+}  // namespace s3loop::cli

@@ -1,0 +1,21 @@
+// The end-of-run summary, as one human line or one JSON object.
+#pragma once
+
+#include "run_job.hpp"
+
+#include <string>
+
+namespace s3loop::cli {
+
+struct SummaryInput {
+  std::string verb;  // "copied", "would copy"
+  std::string strategy;
+  int concurrency = 0;
+  const JobRun* run = nullptr;
+  const s3::ClientShared* shared = nullptr;
+};
+
+std::string summary_line(const SummaryInput& in);
+std::string summary_json(const SummaryInput& in);
+
+}  // namespace s3loop::cli

@@ -1,0 +1,110 @@
+#include "pipeline.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace s3loop::exec {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+
+namespace {
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+}
+
+void RunState::record_failure(std::string item, Error error) {
+  failed++;
+  std::lock_guard lock(mutex);
+  if (failures.size() < RunReport::kMaxFailureDetails) {
+    failures.push_back(Failure{std::move(item), std::move(error)});
+  }
+}
+
+awaitable<void> RunState::process_one(Job& job, WorkerContext& context, const WorkItem& item) {
+  const auto now = ++in_flight;
+  auto seen = max_in_flight.load();
+  while (now > seen && !max_in_flight.compare_exchange_weak(seen, now)) {
+  }
+  Result<std::uint64_t> outcome = make_error(ErrorKind::protocol, "not run");
+  try {
+    outcome = co_await job.process(context, item);
+  } catch (const std::exception& e) {
+    // A job's coroutine chain may throw; the failure belongs to this item only.
+    outcome = make_error(ErrorKind::protocol, std::string("internal error: ") + e.what());
+  }
+  --in_flight;
+  if (outcome) {
+    succeeded++;
+    bytes += *outcome;
+  } else {
+    record_failure(job.describe(item), outcome.error());
+  }
+}
+
+RunReport RunState::report() {
+  RunReport r;
+  r.produced = produced.load();
+  r.succeeded = succeeded.load();
+  r.failed = failed.load();
+  r.bytes = bytes.load();
+  r.cancelled = cancelled.load();
+  r.max_in_flight = max_in_flight.load();
+  std::lock_guard lock(mutex);
+  r.producer_error = producer_error;
+  r.failures = failures;
+  return r;
+}
+
+awaitable<void> produce_into(Job& job, s3::Client& client, ItemChannel& channel, RunState& state,
+                             int consumers) {
+  Emit emit = [&](WorkItem item) -> awaitable<bool> {
+    if (state.cancelled.load()) co_return false;
+    item.index = state.produced.load();
+    auto [ec] = co_await channel.async_send(boost::system::error_code{}, std::move(item), nothrow);
+    if (ec) co_return false;  // closed: cancelled
+    state.produced++;
+    co_return true;
+  };
+  Result<void> listed = make_error(ErrorKind::protocol, "producer did not run");
+  try {
+    listed = co_await job.produce(client, emit);
+  } catch (const std::exception& e) {
+    listed = make_error(ErrorKind::protocol, std::string("internal error: ") + e.what());
+  }
+  if (!listed) {
+    std::lock_guard lock(state.mutex);
+    state.producer_error = listed.error();
+  }
+  for (int i = 0; i < consumers; ++i) {
+    auto [ec] = co_await channel.async_send(boost::system::error_code{}, std::nullopt, nothrow);
+    if (ec) break;
+  }
+  state.producer_done = true;
+}
+
+awaitable<void> consume_from(Job& job, WorkerContext& context, ItemChannel& channel,
+                             RunState& state) {
+  for (;;) {
+    auto [ec, item] = co_await channel.async_receive(nothrow);
+    if (ec || !item) break;
+    co_await state.process_one(job, context, *item);
+  }
+  state.consumers_running--;
+}
+
+awaitable<void> watch_cancel(ItemChannel& channel, RunState& state) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  bool closed = false;
+  while (!(state.producer_done.load() && state.consumers_running.load() == 0)) {
+    if (!closed && state.cancelled.load()) {
+      channel.close();
+      closed = true;
+    }
+    timer.expires_after(std::chrono::milliseconds(20));
+    co_await timer.async_wait(nothrow);
+  }
+}
+
+}  // namespace s3loop::exec

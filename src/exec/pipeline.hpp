@@ -1,0 +1,59 @@
+// The building blocks every strategy assembles: a producer feeding a bounded,
+// thread-safe channel, consumers draining it, and the shared run state.
+// Private to exec.
+#pragma once
+
+#include "s3loop/exec/strategy.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+
+#include <mutex>
+#include <optional>
+
+namespace s3loop::exec {
+
+// nullopt is the end-of-work marker: the producer sends one per consumer, so
+// every buffered item is still processed (closing the channel would drop them;
+// closing is reserved for cancellation).
+using ItemChannel = boost::asio::experimental::concurrent_channel<void(
+    boost::system::error_code, std::optional<WorkItem>)>;
+
+struct RunState {
+  explicit RunState(const std::atomic<bool>& cancel_flag) : cancelled(cancel_flag) {}
+
+  const std::atomic<bool>& cancelled;
+  std::atomic<std::uint64_t> produced{0};
+  std::atomic<std::uint64_t> succeeded{0};
+  std::atomic<std::uint64_t> failed{0};
+  std::atomic<std::uint64_t> bytes{0};
+  std::atomic<std::uint64_t> in_flight{0};
+  std::atomic<std::uint64_t> max_in_flight{0};
+  std::atomic<int> consumers_running{0};  // set by the strategy before it starts them
+  std::atomic<bool> producer_done{false};
+
+  std::mutex mutex;  // guards the two below
+  std::optional<Error> producer_error;
+  std::vector<Failure> failures;
+
+  void record_failure(std::string item, Error error);
+  // Runs one item and records its outcome; keeps the in-flight high-water mark.
+  boost::asio::awaitable<void> process_one(Job& job, WorkerContext& context, const WorkItem& item);
+  RunReport report();
+};
+
+// Lists through the job and feeds the channel; then sends `consumers` end
+// markers. Stops early (closing the channel) when the run is cancelled.
+boost::asio::awaitable<void> produce_into(Job& job, s3::Client& client, ItemChannel& channel,
+                                          RunState& state, int consumers);
+
+// Drains the channel until an end marker or the channel closes, then
+// decrements state.consumers_running.
+boost::asio::awaitable<void> consume_from(Job& job, WorkerContext& context, ItemChannel& channel,
+                                          RunState& state);
+
+// Polls the cancel flag and closes the channel when it is set; ends once
+// production and every consumer have finished.
+boost::asio::awaitable<void> watch_cancel(ItemChannel& channel, RunState& state);
+
+}  // namespace s3loop::exec

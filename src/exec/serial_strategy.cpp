@@ -1,0 +1,60 @@
+// `serial`: one request at a time, on the calling thread: every item is
+// processed inside the producer's emit, before the next page is listed.
+#include "pipeline.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
+namespace s3loop::exec {
+
+namespace asio = boost::asio;
+
+namespace {
+
+class SerialContext final : public WorkerContext {
+ public:
+  explicit SerialContext(s3::Client& client) : client_(client) {}
+  s3::Client& client() override { return client_; }
+  asio::awaitable<void> run_cpu(std::function<void()> work) override {
+    work();
+    co_return;
+  }
+
+ private:
+  s3::Client& client_;
+};
+
+class SerialStrategy final : public Strategy {
+ public:
+  RunReport run(Job& job, s3::ClientShared& shared) override {
+    asio::io_context loop(1);
+    s3::Client client(loop.get_executor(), shared);
+    SerialContext context(client);
+    RunState state(cancelled_);
+    auto body = [&]() -> asio::awaitable<void> {
+      Emit emit = [&](WorkItem item) -> asio::awaitable<bool> {
+        if (state.cancelled.load()) co_return false;
+        item.index = state.produced++;
+        co_await state.process_one(job, context, item);
+        co_return !state.cancelled.load();
+      };
+      auto listed = co_await job.produce(client, emit);
+      if (!listed) {
+        std::lock_guard lock(state.mutex);
+        state.producer_error = listed.error();
+      }
+    };
+    asio::co_spawn(loop, body(), asio::detached);
+    loop.run();
+    return state.report();
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Strategy> make_serial_strategy(const Settings&) {
+  return std::make_unique<SerialStrategy>();
+}
+
+}  // namespace s3loop::exec

@@ -1,0 +1,64 @@
+#include "s3loop/exec/strategy.hpp"
+
+#include <fmt/format.h>
+
+#include <thread>
+
+namespace s3loop::exec {
+
+std::unique_ptr<Strategy> make_async_strategy(const Settings& settings);
+std::unique_ptr<Strategy> make_serial_strategy(const Settings& settings);
+
+std::string_view strategy_name(StrategyKind kind) {
+  switch (kind) {
+    case StrategyKind::serial: return "serial";
+    case StrategyKind::threads: return "threads";
+    case StrategyKind::async: return "async";
+    case StrategyKind::async_pool: return "async-pool";
+  }
+  return "?";
+}
+
+Result<StrategyKind> parse_strategy(std::string_view name) {
+  for (auto kind : {StrategyKind::serial, StrategyKind::threads, StrategyKind::async,
+                    StrategyKind::async_pool}) {
+    if (name == strategy_name(kind)) return kind;
+  }
+  return make_error(ErrorKind::usage,
+                    fmt::format("unknown strategy '{}': use serial, threads, async or async-pool",
+                                name));
+}
+
+Result<void> validate(const Settings& settings) {
+  // Beyond these, a single process would run out of sockets or threads
+  // before it ran any faster.
+  constexpr int kMaxConcurrency = 10'000;
+  constexpr int kMaxThreads = 1'024;
+  constexpr int kMaxLoops = 64;
+  if (settings.concurrency < 1 || settings.concurrency > kMaxConcurrency) {
+    return make_error(ErrorKind::usage,
+                      fmt::format("--concurrency must be between 1 and {} (got {})",
+                                  kMaxConcurrency, settings.concurrency));
+  }
+  if (settings.threads < 0 || settings.threads > kMaxThreads) {
+    return make_error(ErrorKind::usage, fmt::format("--threads must be between 1 and {} (got {})",
+                                                    kMaxThreads, settings.threads));
+  }
+  if (settings.loops < 1 || settings.loops > kMaxLoops) {
+    return make_error(ErrorKind::usage, fmt::format("--loops must be between 1 and {} (got {})",
+                                                    kMaxLoops, settings.loops));
+  }
+  return {};
+}
+
+std::unique_ptr<Strategy> make_strategy(const Settings& settings) {
+  switch (settings.kind) {
+    case StrategyKind::serial: return make_serial_strategy(settings);
+    case StrategyKind::async: return make_async_strategy(settings);
+    case StrategyKind::threads:
+    case StrategyKind::async_pool: break;
+  }
+  return nullptr;
+}
+
+}  // namespace s3loop::exec

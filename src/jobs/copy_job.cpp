@@ -1,0 +1,140 @@
+#include "s3loop/jobs/copy_job.hpp"
+
+#include "s3loop/jobs/list_job.hpp"
+#include "s3loop/s3/client.hpp"
+
+#include <algorithm>
+
+namespace s3loop::jobs {
+
+using boost::asio::awaitable;
+
+Result<CopyOptions> normalise_copy_locations(CopyOptions options) {
+  auto as_directory = [](std::string& prefix) {
+    if (!prefix.empty() && prefix.back() != '/') prefix += '/';
+  };
+  as_directory(options.source.key);
+  as_directory(options.destination.key);
+  if (options.source.bucket == options.destination.bucket &&
+      options.destination.key.starts_with(options.source.key)) {
+    return make_error(ErrorKind::usage,
+                      "destination s3://" + options.destination.bucket + "/" +
+                          options.destination.key + " lies inside the source prefix s3://" +
+                          options.source.bucket + "/" + options.source.key +
+                          ": choose a destination outside it");
+  }
+  if (options.part_size < kMinPartSize || options.part_size > kMaxPartSize) {
+    return make_error(ErrorKind::usage,
+                      "--multipart-chunksize must be between 5 MiB and 5 GiB (S3's part limits)");
+  }
+  if (options.multipart_threshold == 0 || options.multipart_threshold > kMaxSingleCopy) {
+    return make_error(ErrorKind::usage,
+                      "--multipart-threshold must be between 1 byte and 5 GiB (CopyObject's limit)");
+  }
+  return options;
+}
+
+std::string destination_key(const CopyOptions& options, const std::string& source_key) {
+  return options.destination.key + source_key.substr(options.source.key.size());
+}
+
+std::vector<std::pair<std::uint64_t, std::uint64_t>> plan_parts(std::uint64_t size,
+                                                                std::uint64_t part_size) {
+  // Grow the part size until the object fits in S3's 10,000 parts.
+  const std::uint64_t needed = (size + kMaxParts - 1) / kMaxParts;
+  part_size = std::max(part_size, needed);
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> parts;
+  for (std::uint64_t first = 0; first < size; first += part_size) {
+    parts.emplace_back(first, std::min(size, first + part_size) - 1);
+  }
+  return parts;
+}
+
+awaitable<Result<void>> CopyJob::produce(s3::Client& client, const exec::Emit& emit) {
+  s3::ListParams params;
+  params.bucket = options_.source.bucket;
+  params.prefix = options_.source.key;
+  co_return co_await for_each_page(client, params, [&](s3::ListPage& page) -> awaitable<bool> {
+    for (auto& object : page.objects) {
+      exec::WorkItem item;
+      item.object = std::move(object);
+      if (!co_await emit(std::move(item))) co_return false;
+    }
+    co_return true;
+  });
+}
+
+void CopyJob::notify(const std::string& src, const std::string& dst, std::uint64_t size,
+                     const Error* error) {
+  if (!options_.on_object) return;
+  std::lock_guard lock(notify_mutex_);
+  options_.on_object(src, dst, size, error);
+}
+
+awaitable<Result<std::uint64_t>> CopyJob::process(exec::WorkerContext& context,
+                                                  const exec::WorkItem& item) {
+  const s3::ObjectInfo& object = item.object;
+  const std::string dst_key = destination_key(options_, object.key);
+  Result<void> outcome;
+  if (options_.dry_run) {
+    outcome = {};
+  } else if (object.size > options_.multipart_threshold) {
+    outcome = co_await copy_multipart(context.client(), object, dst_key);
+  } else {
+    auto copied = co_await context.client().copy_object(
+        options_.source.bucket, object.key, options_.destination.bucket, dst_key);
+    if (!copied) outcome = copied.error();
+  }
+  if (!outcome) {
+    const Error error = outcome.error();
+    notify(object.key, dst_key, object.size, &error);
+    co_return error;
+  }
+  notify(object.key, dst_key, object.size, nullptr);
+  co_return object.size;
+}
+
+awaitable<Result<void>> CopyJob::copy_multipart(s3::Client& client, const s3::ObjectInfo& object,
+                                                const std::string& dst_key) {
+  const auto& src_bucket = options_.source.bucket;
+  const auto& dst_bucket = options_.destination.bucket;
+  // UploadPartCopy does not carry metadata over: read it from the source and
+  // give it to the new upload, as CopyObject would have.
+  auto head = co_await client.head_object(src_bucket, object.key);
+  if (!head) co_return head.error();
+  s3::Headers headers;
+  if (!head->content_type.empty()) headers.emplace_back("content-type", head->content_type);
+  for (const auto& meta : head->user_metadata) headers.push_back(meta);
+
+  auto upload_id = co_await client.create_multipart_upload(dst_bucket, dst_key, headers);
+  if (!upload_id) co_return upload_id.error();
+
+  std::vector<s3::CompletedPart> completed;
+  Result<void> outcome;
+  int part_number = 1;
+  for (const auto& [first, last] : plan_parts(head->size, options_.part_size)) {
+    auto etag = co_await client.upload_part_copy(src_bucket, object.key, dst_bucket, dst_key,
+                                                 *upload_id, part_number, {first, last});
+    if (!etag) {
+      outcome = etag.error();
+      break;
+    }
+    completed.push_back({part_number++, std::move(*etag)});
+  }
+  if (outcome) {
+    auto done = co_await client.complete_multipart_upload(dst_bucket, dst_key, *upload_id,
+                                                          completed);
+    if (done) co_return Result<void>();
+    outcome = done.error();
+  }
+  // Never leave an incomplete upload behind: it costs storage until aborted.
+  // The copy's error is what the user needs to see, so an abort failure is
+  // only appended to it.
+  auto aborted = co_await client.abort_multipart_upload(dst_bucket, dst_key, *upload_id);
+  Error error = outcome.error();
+  if (!aborted) error.message += "; aborting the multipart upload also failed: " +
+                                 aborted.error().message;
+  co_return error;
+}
+
+}  // namespace s3loop::jobs

@@ -1,0 +1,45 @@
+#include "s3loop/jobs/list_job.hpp"
+
+#include "s3loop/s3/client.hpp"
+
+namespace s3loop::jobs {
+
+using boost::asio::awaitable;
+
+awaitable<Result<void>> for_each_page(
+    s3::Client& client, const s3::ListParams& params,
+    const std::function<awaitable<bool>(s3::ListPage&)>& on_page) {
+  s3::ListParams request = params;
+  for (;;) {
+    auto page = co_await client.list_objects_v2(request);
+    if (!page) co_return page.error();
+    if (!co_await on_page(*page)) co_return Result<void>();
+    if (!page->is_truncated) co_return Result<void>();
+    if (page->next_continuation_token.empty()) {
+      co_return make_error(ErrorKind::protocol,
+                           "ListObjectsV2 reply is truncated but has no NextContinuationToken");
+    }
+    request.continuation_token = std::move(page->next_continuation_token);
+  }
+}
+
+awaitable<Result<void>> ListJob::produce(s3::Client& client, const exec::Emit&) {
+  s3::ListParams params;
+  params.bucket = options_.location.bucket;
+  params.prefix = options_.location.key;
+  params.max_keys = options_.page_size;
+  if (!options_.recursive) params.delimiter = "/";
+  co_return co_await for_each_page(client, params, [&](s3::ListPage& page) -> awaitable<bool> {
+    objects_ += page.objects.size();
+    prefixes_ += page.common_prefixes.size();
+    for (const auto& object : page.objects) bytes_ += object.size;
+    if (options_.on_page) options_.on_page(page);
+    co_return true;
+  });
+}
+
+awaitable<Result<std::uint64_t>> ListJob::process(exec::WorkerContext&, const exec::WorkItem&) {
+  co_return std::uint64_t{0};  // never called: the listing emits no items
+}
+
+}  // namespace s3loop::jobs

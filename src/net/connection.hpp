@@ -1,0 +1,39 @@
+// One TCP (optionally TLS) connection and its read buffer. Private to net.
+#pragma once
+
+#include "s3loop/net/tls.hpp"
+
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <optional>
+
+namespace s3loop::net {
+
+class Connection {
+ public:
+  using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+
+  Connection(const boost::asio::any_io_executor& executor, TlsContext* tls) {
+    if (tls != nullptr) {
+      tls_.emplace(executor, tls->native());
+    } else {
+      plain_.emplace(executor);
+    }
+  }
+
+  boost::beast::tcp_stream& tcp() { return tls_ ? tls_->next_layer() : *plain_; }
+  TlsStream* tls() { return tls_ ? &*tls_ : nullptr; }
+  boost::beast::tcp_stream* plain() { return plain_ ? &*plain_ : nullptr; }
+
+  boost::beast::flat_buffer buffer;
+  bool reused = false;  // has completed at least one exchange
+
+ private:
+  std::optional<TlsStream> tls_;
+  std::optional<boost::beast::tcp_stream> plain_;
+};
+
+}  // namespace s3loop::net

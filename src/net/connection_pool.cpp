@@ -1,0 +1,257 @@
+#include "s3loop/net/connection_pool.hpp"
+
+#include "connection.hpp"
+#include "net_errors.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http.hpp>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <array>
+
+namespace s3loop::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::awaitable;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr const char* kUserAgent = "s3loop/0.1";
+
+// RFC 6761: "localhost" and every name under it are loopback. Resolving them
+// ourselves lets virtual-hosted buckets (bucket.localhost) work against a
+// local server without touching /etc/hosts.
+bool is_loopback_name(const std::string& host) {
+  constexpr std::string_view suffix = ".localhost";
+  return host == "localhost" ||
+         (host.size() > suffix.size() && host.compare(host.size() - suffix.size(), suffix.size(),
+                                                      suffix) == 0);
+}
+
+struct ExchangeState {
+  bool keep_alive = false;
+  bool response_started = false;  // any byte of the reply was read
+  Phase failed_phase = Phase::write;
+  boost::system::error_code ec;
+};
+
+http::request<http::string_body> to_beast(const Request& req) {
+  http::request<http::string_body> out;
+  out.method_string(req.method);
+  out.target(req.target);
+  out.version(11);
+  out.set(http::field::host, req.host);
+  out.set(http::field::user_agent, kUserAgent);
+  for (const auto& [name, value] : req.headers) out.insert(name, value);
+  out.body() = req.body;
+  // Content-Length for every body-carrying verb, even when empty (PUT of a
+  // zero-byte object); none for GET/HEAD/DELETE without a body.
+  if (!req.body.empty() || req.method == "PUT" || req.method == "POST") {
+    out.content_length(req.body.size());
+  }
+  out.keep_alive(true);
+  return out;
+}
+
+template <class Stream>
+awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, const Request& req,
+                                            const BodySink* sink, const Timeouts& timeouts,
+                                            Counters& counters, ExchangeState& state,
+                                            Error& sink_error) {
+  auto beast_request = to_beast(req);
+  conn.tcp().expires_after(timeouts.write);
+  auto [write_ec, written] = co_await http::async_write(stream, beast_request, nothrow);
+  counters.bytes_sent += written;
+  if (write_ec) {
+    state.ec = write_ec;
+    state.failed_phase = Phase::write;
+    co_return std::nullopt;
+  }
+
+  http::response_parser<http::buffer_body> parser;
+  parser.body_limit(boost::none);  // bodies stream through a fixed buffer
+  parser.header_limit(64 * 1024);
+  if (req.method == "HEAD") parser.skip(true);
+
+  conn.tcp().expires_after(timeouts.first_byte);
+  auto [header_ec, header_bytes] = co_await http::async_read_header(stream, conn.buffer, parser,
+                                                                     nothrow);
+  counters.bytes_received += header_bytes;
+  state.response_started = header_bytes > 0 || conn.buffer.size() > 0;
+  if (header_ec) {
+    state.ec = header_ec;
+    state.failed_phase = Phase::read_header;
+    co_return std::nullopt;
+  }
+
+  Response response;
+  response.status = parser.get().result_int();
+  for (const auto& field : parser.get().base()) {
+    response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+
+  std::array<char, kReadChunk> chunk;
+  while (!parser.is_done()) {
+    parser.get().body().data = chunk.data();
+    parser.get().body().size = chunk.size();
+    conn.tcp().expires_after(timeouts.idle_read);
+    auto [body_ec, body_bytes] = co_await http::async_read(stream, conn.buffer, parser, nothrow);
+    if (body_ec == http::error::need_buffer) body_ec = {};
+    if (body_ec) {
+      state.ec = body_ec;
+      state.failed_phase = Phase::read_body;
+      co_return std::nullopt;
+    }
+    const std::size_t got = chunk.size() - parser.get().body().size;
+    counters.bytes_received += got;
+    if (got == 0) continue;
+    std::string_view piece(chunk.data(), got);
+    if (sink != nullptr) {
+      if (auto r = (*sink)(piece); !r) {
+        sink_error = r.error();
+        state.keep_alive = false;
+        co_return std::nullopt;
+      }
+    } else {
+      response.body.append(piece);
+    }
+  }
+  state.keep_alive = parser.get().keep_alive();
+  co_return response;
+}
+
+}  // namespace
+
+ConnectionPool::ConnectionPool(asio::any_io_executor executor, Endpoint endpoint,
+                               std::shared_ptr<TlsContext> tls, Timeouts timeouts,
+                               Counters& counters)
+    : executor_(std::move(executor)),
+      endpoint_(std::move(endpoint)),
+      tls_(std::move(tls)),
+      timeouts_(timeouts),
+      counters_(counters) {}
+
+ConnectionPool::~ConnectionPool() = default;
+
+void ConnectionPool::close_idle() { idle_.clear(); }
+
+awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect() {
+  const std::string where = endpoint_.host + ":" + std::to_string(endpoint_.port);
+  tcp::resolver::results_type endpoints;
+  if (is_loopback_name(endpoint_.host)) {
+    endpoints = tcp::resolver::results_type::create(
+        tcp::endpoint(asio::ip::address_v4::loopback(), endpoint_.port), endpoint_.host,
+        std::to_string(endpoint_.port));
+  } else {
+    tcp::resolver resolver(executor_);
+    // The resolver has no deadline of its own: a timer cancels it.
+    asio::steady_timer deadline(executor_, timeouts_.connect);
+    deadline.async_wait([&resolver](boost::system::error_code ec) {
+      if (!ec) resolver.cancel();
+    });
+    auto [ec, results] =
+        co_await resolver.async_resolve(endpoint_.host, std::to_string(endpoint_.port), nothrow);
+    deadline.cancel();
+    if (ec) {
+      co_return network_error(ec == asio::error::operation_aborted ? beast::error::timeout : ec,
+                              Phase::resolve, where);
+    }
+    endpoints = std::move(results);
+  }
+
+  auto conn = std::make_unique<Connection>(executor_, endpoint_.tls ? tls_.get() : nullptr);
+  conn->tcp().expires_after(timeouts_.connect);
+  auto [connect_ec, connected] = co_await conn->tcp().async_connect(endpoints, nothrow);
+  if (connect_ec) co_return network_error(connect_ec, Phase::connect, where);
+  counters_.connections++;
+  // Small requests must not wait for Nagle against the peer's delayed ACK.
+  conn->tcp().socket().set_option(tcp::no_delay(true));
+
+  if (auto* tls = conn->tls()) {
+    SSL* ssl = tls->native_handle();
+    if (!endpoint_.is_ip_literal()) {
+      // SNI. (SSL_set_tlsext_host_name is this call behind a C-style cast.)
+      SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+               const_cast<char*>(endpoint_.host.c_str()));
+    }
+    if (tls_->verify_peer()) {
+      // Let OpenSSL check the name (or IP SAN) as part of chain verification,
+      // so a mismatch surfaces as a verify error with its own reason.
+      X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+      X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+      if (endpoint_.is_ip_literal()) {
+        X509_VERIFY_PARAM_set1_ip_asc(param, endpoint_.host.c_str());
+      } else {
+        X509_VERIFY_PARAM_set1_host(param, endpoint_.host.c_str(), endpoint_.host.size());
+      }
+    }
+    conn->tcp().expires_after(timeouts_.handshake);
+    auto [hs_ec] = co_await tls->async_handshake(asio::ssl::stream_base::client, nothrow);
+    if (hs_ec) {
+      std::string detail;
+      const long verify = SSL_get_verify_result(ssl);
+      if (verify != X509_V_OK) detail = X509_verify_cert_error_string(verify);
+      co_return network_error(hs_ec, Phase::handshake, where, detail);
+    }
+    counters_.tls_handshakes++;
+  }
+  co_return std::move(conn);
+}
+
+awaitable<Result<Response>> ConnectionPool::send(const Request& request, const BodySink* sink) {
+  const std::string where = endpoint_.host + ":" + std::to_string(endpoint_.port);
+  // At most one transparent resend: for a pooled connection that the server
+  // closed while idle, before any byte of the reply arrived.
+  for (int attempt = 0;; ++attempt) {
+    std::unique_ptr<Connection> conn;
+    if (!idle_.empty()) {
+      conn = std::move(idle_.back());
+      idle_.pop_back();
+    } else {
+      auto fresh = co_await connect();
+      if (!fresh) co_return fresh.error();
+      conn = std::move(*fresh);
+    }
+    counters_.requests++;
+
+    ExchangeState state;
+    Error sink_error;
+    std::optional<Response> response;
+    if (auto* tls = conn->tls()) {
+      response = co_await exchange(*tls, *conn, request, sink, timeouts_, counters_, state,
+                                   sink_error);
+    } else {
+      response = co_await exchange(*conn->plain(), *conn, request, sink, timeouts_, counters_,
+                                   state, sink_error);
+    }
+    if (response) {
+      if (state.keep_alive) {
+        conn->reused = true;
+        idle_.push_back(std::move(conn));
+      }
+      co_return std::move(*response);
+    }
+    if (!state.ec) co_return sink_error;  // the sink refused the body
+    const bool stale = conn->reused && !state.response_started &&
+                       (state.failed_phase == Phase::write ||
+                        state.failed_phase == Phase::read_header) &&
+                       is_stale_connection_error(state.ec);
+    if (stale && attempt == 0) {  // nothing reached the sink yet either
+      counters_.stale_reconnects++;
+      continue;
+    }
+    co_return network_error(state.ec, state.failed_phase, where);
+  }
+}
+
+}  // namespace s3loop::net

@@ -1,0 +1,65 @@
+#include "s3loop/net/endpoint.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/url/parse.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace s3loop::net {
+
+bool Endpoint::is_ip_literal() const {
+  boost::system::error_code ec;
+  boost::asio::ip::make_address(host, ec);
+  return !ec;
+}
+
+std::string Endpoint::authority() const {
+  const bool v6 = host.find(':') != std::string::npos;
+  std::string out = v6 ? "[" + host + "]" : host;
+  if (!default_port()) out += ":" + std::to_string(port);
+  return out;
+}
+
+Result<Endpoint> parse_endpoint_url(std::string_view url) {
+  auto bad = [&](std::string_view why) {
+    return make_error(ErrorKind::usage, "invalid endpoint URL '" + std::string(url) + "': " +
+                                            std::string(why) +
+                                            " (expected https://host[:port])");
+  };
+  auto parsed = boost::urls::parse_absolute_uri(url);
+  if (!parsed) return bad("not an absolute URL");
+  Endpoint ep;
+  std::string scheme(parsed->scheme());
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (scheme == "https") {
+    ep.tls = true;
+  } else if (scheme == "http") {
+    ep.tls = false;
+  } else {
+    return bad("scheme must be https or http");
+  }
+  if (!parsed->has_authority() || parsed->encoded_host().empty()) return bad("no host");
+  if (parsed->has_userinfo()) return bad("credentials do not belong in the endpoint URL");
+  if (parsed->host_type() == boost::urls::host_type::ipv6) {
+    ep.host = parsed->host_ipv6_address().to_string();
+  } else {
+    ep.host = parsed->host();
+  }
+  std::transform(ep.host.begin(), ep.host.end(), ep.host.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (parsed->has_port()) {
+    if (parsed->port().empty() || parsed->port_number() == 0) return bad("bad port");
+    ep.port = parsed->port_number();
+  } else {
+    ep.port = ep.tls ? 443 : 80;
+  }
+  if (!parsed->encoded_path().empty() && parsed->encoded_path() != "/") {
+    return bad("a path is not supported");
+  }
+  if (parsed->has_query() || parsed->has_fragment()) return bad("a query is not supported");
+  return ep;
+}
+
+}  // namespace s3loop::net

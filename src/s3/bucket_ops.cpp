@@ -1,0 +1,39 @@
+// Bucket operations: used by the demo, the data generator and tests.
+#include "s3loop/s3/client.hpp"
+
+namespace s3loop::s3 {
+
+using boost::asio::awaitable;
+
+awaitable<Result<void>> Client::create_bucket(const std::string& bucket) {
+  S3Request req;
+  req.op = Op::create_bucket;
+  req.method = "PUT";
+  req.bucket = bucket;
+  const auto& region = shared_.options.region;
+  if (!region.empty() && region != "us-east-1") {
+    req.body =
+        "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+        "<LocationConstraint>" +
+        region + "</LocationConstraint></CreateBucketConfiguration>";
+  }
+  auto reply = co_await send(req);
+  if (!reply) {
+    // Creating a bucket we already own is success for our purposes (as `aws s3 mb` reruns).
+    if (reply.error().s3_code == "BucketAlreadyOwnedByYou") co_return Result<void>();
+    co_return reply.error();
+  }
+  co_return Result<void>();
+}
+
+awaitable<Result<void>> Client::delete_bucket(const std::string& bucket) {
+  S3Request req;
+  req.op = Op::delete_bucket;
+  req.method = "DELETE";
+  req.bucket = bucket;
+  auto reply = co_await send(req);
+  if (!reply) co_return reply.error();
+  co_return Result<void>();
+}
+
+}  // namespace s3loop::s3

@@ -1,0 +1,138 @@
+#include "s3loop/s3/client.hpp"
+
+#include "s3loop/net/connection_pool.hpp"
+#include "s3loop/net/tls.hpp"
+#include "s3loop/s3/addressing.hpp"
+#include "s3loop/s3/encoding.hpp"
+#include "s3loop/s3/errors.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <chrono>
+
+namespace s3loop::s3 {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+
+namespace {
+// SHA-256 of the empty string: most S3 requests have no body.
+constexpr const char* kEmptySha256 =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+}  // namespace
+
+std::string s3_uri(const std::string& bucket, const std::string& key) {
+  return "s3://" + bucket + "/" + key;
+}
+
+Client::Client(asio::any_io_executor executor, ClientShared& shared)
+    : executor_(std::move(executor)), shared_(shared), rng_(std::random_device{}()) {}
+
+Client::~Client() = default;
+
+net::ConnectionPool& Client::pool_for(const net::Endpoint& endpoint) {
+  const std::string key = endpoint.host + ":" + std::to_string(endpoint.port);
+  auto& slot = pools_[key];
+  if (!slot) {
+    slot = std::make_unique<net::ConnectionPool>(executor_, endpoint, shared_.tls,
+                                                 shared_.options.timeouts, shared_.net_counters);
+  }
+  return *slot;
+}
+
+awaitable<Result<net::Response>> Client::send_once(const S3Request& request,
+                                                   const net::BodySink* sink) {
+  const auto& options = shared_.options;
+  const RequestTarget target =
+      address(options.endpoint, options.addressing_style, request.bucket, request.key);
+
+  SigningInput signing;
+  signing.method = request.method;
+  signing.canonical_uri = target.canonical_uri;
+  signing.query = request.query;
+  signing.region = options.region;
+  signing.amz_date = format_amz_date(std::chrono::system_clock::now());
+  signing.payload_hash = request.body.empty() ? kEmptySha256 : sha256_hex(request.body);
+  signing.headers = request.headers;
+  signing.headers.emplace_back("host", target.host_header);
+  signing.headers.emplace_back("x-amz-date", signing.amz_date);
+  signing.headers.emplace_back("x-amz-content-sha256", signing.payload_hash);
+  if (!options.credentials.session_token.empty()) {
+    signing.headers.emplace_back("x-amz-security-token", options.credentials.session_token);
+  }
+  const Signature signature = sign_v4(signing, options.credentials);
+
+  net::Request http;
+  http.method = request.method;
+  http.host = target.host_header;
+  http.target = target.canonical_uri;
+  if (!request.query.empty()) http.target += "?" + canonical_query_string(request.query);
+  for (auto& header : signing.headers) {
+    if (header.first != "host") http.headers.push_back(header);
+  }
+  http.headers.emplace_back("Authorization", signature.authorization);
+  http.body = request.body;
+
+  auto& pool = pool_for(target.connect_to);
+  co_return co_await pool.send(http, sink);
+}
+
+awaitable<Result<net::Response>> Client::send(const S3Request& request, const ReplyCheck& check,
+                                              const net::BodySink* sink) {
+  OpStats& op_stats = shared_.stats[request.op];
+  const RetryPolicy& policy = shared_.options.retry;
+  // A streamed body cannot be retried once part of it reached the sink.
+  std::uint64_t delivered = 0;
+  net::BodySink counting_sink;
+  if (sink != nullptr) {
+    counting_sink = [&](std::string_view chunk) -> Result<void> {
+      delivered += chunk.size();
+      return (*sink)(chunk);
+    };
+  }
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+
+  for (int attempt = 1;; ++attempt) {
+    op_stats.attempts++;
+    const auto started = std::chrono::steady_clock::now();
+    auto reply = co_await send_once(request, sink != nullptr ? &counting_sink : nullptr);
+    op_stats.latency.record(std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started));
+
+    std::optional<std::chrono::milliseconds> retry_after;
+    Error error;
+    if (!reply) {
+      error = reply.error();
+    } else if (reply->status >= 300) {
+      if (auto ra = reply->header("Retry-After")) retry_after = parse_retry_after(*ra);
+      error = error_from_reply(request.op, request.bucket, request.key, reply->status, reply->body,
+                               reply->header("x-amz-request-id").value_or(""));
+    } else if (check) {
+      auto verdict = check(*reply);
+      if (verdict) co_return std::move(*reply);
+      error = verdict.error();
+    } else {
+      co_return std::move(*reply);
+    }
+
+    const bool can_retry = is_retryable(error) && attempt < policy.max_attempts && delivered == 0 &&
+                           error.kind != ErrorKind::cancelled;
+    if (!can_retry) {
+      op_stats.failures++;
+      if (attempt > 1 && is_retryable(error)) {
+        error.message += " (gave up after " + std::to_string(attempt) + " attempts)";
+      }
+      co_return error;
+    }
+    op_stats.retries++;
+    asio::steady_timer timer(executor_,
+                             backoff_delay(policy, attempt - 1, unit(rng_), retry_after));
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return make_error(ErrorKind::cancelled, "cancelled while waiting to retry");
+  }
+}
+
+}  // namespace s3loop::s3

@@ -1,0 +1,341 @@
+// Credentials, region and endpoint resolution, following the AWS CLI's rules
+// so that a machine configured for `aws s3` works unchanged.
+#include "s3loop/s3/config.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+namespace s3loop::s3 {
+namespace {
+
+using Section = std::map<std::string, std::string>;
+
+constexpr bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+Error ini_error(int line, std::string_view what) {
+  // Never echo the line itself: it may hold a secret key.
+  return make_error(ErrorKind::config, fmt::format("line {}: {}", line, what));
+}
+
+std::optional<std::string> get(const Section* s, const std::string& key) {
+  if (s == nullptr) return std::nullopt;
+  const auto it = s->find(key);
+  if (it == s->end() || it->second.empty()) return std::nullopt;
+  return it->second;
+}
+
+// One shared file: where it is, how to name it to the user, what it holds.
+struct SharedFile {
+  std::string path;   // empty when there is no HOME and no override
+  std::string shown;  // "~/.aws/credentials" when under HOME
+  std::optional<IniSections> ini;
+};
+
+Result<SharedFile> load_shared_file(const EnvLookup& env, const FileReader& read_file,
+                                    std::string_view override_var, std::string_view default_rel) {
+  const std::string home = env("HOME").value_or("");
+  SharedFile f;
+  if (auto p = env(override_var); p && !p->empty()) {
+    f.path = *p;
+    // The AWS CLI expands '~' in these variables; shells do not inside quotes.
+    if (f.path.starts_with("~/") && !home.empty()) f.path = home + f.path.substr(1);
+  } else if (!home.empty()) {
+    f.path = fmt::format("{}/{}", home, default_rel);
+  }
+  const std::string home_prefix = home.empty() ? std::string() : home + "/";
+  if (f.path.empty()) {
+    f.shown = fmt::format("~/{}", default_rel);
+  } else if (!home_prefix.empty() && f.path.starts_with(home_prefix)) {
+    f.shown = "~/" + f.path.substr(home_prefix.size());
+  } else {
+    f.shown = f.path;
+  }
+  if (f.path.empty()) return f;
+  const std::optional<std::string> content = read_file(f.path);
+  if (!content) return f;
+  auto ini = parse_ini(*content);
+  if (!ini) {
+    return make_error(ErrorKind::config,
+                      fmt::format("cannot parse {}: {}", f.shown, ini.error().message));
+  }
+  f.ini = std::move(*ini);
+  return f;
+}
+
+// In ~/.aws/config a profile is "[profile name]", except the default one,
+// which may be "[default]" (the common form) or "[profile default]".
+const Section* config_profile(const IniSections& ini, std::string_view name) {
+  const Section* fallback = nullptr;
+  for (const auto& [section, values] : ini) {
+    std::string_view s = section;
+    if (s == "default" && name == "default") fallback = &values;
+    if (s.starts_with("profile") && s.size() > 7 && is_blank(s[7]) && trim(s.substr(7)) == name) {
+      return &values;
+    }
+  }
+  return fallback;
+}
+
+const Section* find_section(const std::optional<IniSections>& ini, const std::string& name) {
+  if (!ini) return nullptr;
+  const auto it = ini->find(name);
+  return it == ini->end() ? nullptr : &it->second;
+}
+
+struct FoundCredentials {
+  Credentials creds;
+  std::string source;
+};
+
+// Static keys from one profile section. Half a key pair is a mistake worth
+// reporting rather than silently skipping to the next source.
+Result<std::optional<FoundCredentials>> credentials_from(const Section* s,
+                                                         const std::string& profile,
+                                                         const std::string& shown) {
+  const auto id = get(s, "aws_access_key_id");
+  const auto secret = get(s, "aws_secret_access_key");
+  if (!id && !secret) return std::optional<FoundCredentials>();
+  if (!id || !secret) {
+    return make_error(ErrorKind::config,
+                      fmt::format("profile '{}' in {} has {} but no {}", profile, shown,
+                                  id ? "aws_access_key_id" : "aws_secret_access_key",
+                                  id ? "aws_secret_access_key" : "aws_access_key_id"));
+  }
+  FoundCredentials f;
+  f.creds.access_key_id = *id;
+  f.creds.secret_access_key = *secret;
+  f.creds.session_token = get(s, "aws_session_token").value_or("");
+  f.source = fmt::format("profile {} ({})", profile, shown);
+  return std::optional<FoundCredentials>(std::move(f));
+}
+
+Result<AddressingStyle> parse_addressing_style(const std::string& v, const std::string& profile) {
+  if (v == "auto") return AddressingStyle::automatic;
+  if (v == "path") return AddressingStyle::path;
+  if (v == "virtual") return AddressingStyle::virtual_hosted;
+  return make_error(ErrorKind::config,
+                    fmt::format("invalid s3.addressing_style '{}' in profile '{}' (expected auto, "
+                                "path or virtual)",
+                                v, profile));
+}
+
+}  // namespace
+
+Result<IniSections> parse_ini(std::string_view text) {
+  IniSections out;
+  Section* section = nullptr;
+  std::string nested;  // key of an open "s3 =" block, empty when none
+  int line_no = 0;
+  while (!text.empty()) {
+    const std::size_t nl = text.find('\n');
+    const std::string_view raw = text.substr(0, nl);
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    ++line_no;
+
+    const std::string_view line = trim(raw);
+    if (line.empty() || line.front() == '#' || line.front() == ';') continue;
+    const bool indented = raw.front() == ' ' || raw.front() == '\t';
+
+    if (line.front() == '[') {
+      if (line.back() != ']') return ini_error(line_no, "section header without closing ']'");
+      const std::string_view name = trim(line.substr(1, line.size() - 2));
+      if (name.empty()) return ini_error(line_no, "empty section name");
+      section = &out[std::string(name)];
+      nested.clear();
+      continue;
+    }
+
+    // '=' or ':' like Python's configparser, which the AWS CLI uses; the
+    // first one wins, so values may contain either ("http://host:9000").
+    const std::size_t sep = line.find_first_of("=:");
+    if (sep == std::string_view::npos) {
+      return ini_error(line_no, "expected '[section]' or 'key = value'");
+    }
+    const std::string key = lower(trim(line.substr(0, sep)));
+    const std::string_view value = trim(line.substr(sep + 1));
+    if (key.empty()) return ini_error(line_no, "missing key before '='");
+    if (section == nullptr) {
+      // Not even the key is shown: a pasted token "AQo...==" parses as one.
+      return ini_error(line_no, "key = value before any [section]");
+    }
+    if (indented && !nested.empty()) {
+      (*section)[nested + "." + key] = std::string(value);
+      continue;
+    }
+    // "s3 =" with nothing after it opens a block of indented sub-keys.
+    nested = value.empty() ? key : std::string();
+    (*section)[key] = std::string(value);
+  }
+  return out;
+}
+
+Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLookup& env,
+                                      const FileReader& read_file) {
+  auto env_set = [&env](std::string_view name) -> std::optional<std::string> {
+    auto v = env(name);
+    if (!v || v->empty()) return std::nullopt;
+    return v;
+  };
+
+  ResolvedConfig cfg;
+  bool explicit_profile = true;
+  if (flags.profile && !flags.profile->empty()) {
+    cfg.profile = *flags.profile;
+  } else if (auto p = env_set("AWS_PROFILE")) {
+    cfg.profile = *p;
+  } else if (auto q = env_set("AWS_DEFAULT_PROFILE")) {
+    cfg.profile = *q;
+  } else {
+    cfg.profile = "default";
+    explicit_profile = false;
+  }
+
+  auto creds_file =
+      load_shared_file(env, read_file, "AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials");
+  if (!creds_file) return creds_file.error();
+  auto config_file = load_shared_file(env, read_file, "AWS_CONFIG_FILE", ".aws/config");
+  if (!config_file) return config_file.error();
+
+  const Section* creds_section = find_section(creds_file->ini, cfg.profile);
+  const Section* config_section =
+      config_file->ini ? config_profile(*config_file->ini, cfg.profile) : nullptr;
+  if (explicit_profile && creds_section == nullptr && config_section == nullptr) {
+    return make_error(ErrorKind::config,
+                      fmt::format("profile '{}' not found in {} or {}", cfg.profile,
+                                  creds_file->shown, config_file->shown));
+  }
+  // As in botocore, a profile's settings are its config section overlaid
+  // with its credentials section.
+  Section settings = config_section ? *config_section : Section();
+  if (creds_section) {
+    for (const auto& [k, v] : *creds_section) settings[k] = v;
+  }
+
+  // Credentials. An explicit --profile outranks the environment's keys (the
+  // AWS CLI drops its environment provider then); AWS_PROFILE does not.
+  std::vector<std::string> tried;
+  std::optional<FoundCredentials> found;
+  if (!flags.profile || flags.profile->empty()) {
+    tried.emplace_back("environment");
+    const auto id = env_set("AWS_ACCESS_KEY_ID");
+    const auto secret = env_set("AWS_SECRET_ACCESS_KEY");
+    if (id && secret) {
+      found = FoundCredentials{{*id, *secret, env_set("AWS_SESSION_TOKEN").value_or("")},
+                               "environment"};
+    } else if (id || secret) {
+      return make_error(
+          ErrorKind::credentials,
+          fmt::format("{} is set but {} is not", id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
+                      id ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID"));
+    }
+  }
+  if (!found) {
+    tried.push_back(fmt::format("profile '{}'", cfg.profile));
+    const std::array<std::pair<const Section*, const SharedFile*>, 2> sources{
+        {{creds_section, &*creds_file}, {config_section, &*config_file}}};
+    for (const auto& [section, file] : sources) {
+      auto c = credentials_from(section, cfg.profile, file->shown);
+      if (!c) return c.error();
+      if (*c) {
+        found = std::move(**c);
+        break;
+      }
+    }
+  }
+  if (!found) {
+    for (const char* key : {"credential_process", "role_arn", "sso_session", "sso_start_url",
+                            "web_identity_token_file"}) {
+      if (get(&settings, key)) {
+        return make_error(ErrorKind::credentials,
+                          fmt::format("profile '{}' uses {}, which s3loop does not support: "
+                                      "set aws_access_key_id and aws_secret_access_key instead",
+                                      cfg.profile, key));
+      }
+    }
+    std::string tried_list;
+    for (const std::string& t : tried) {
+      if (!tried_list.empty()) tried_list += ", ";
+      tried_list += t;
+    }
+    return make_error(ErrorKind::credentials,
+                      fmt::format("no AWS credentials found: set AWS_ACCESS_KEY_ID and "
+                                  "AWS_SECRET_ACCESS_KEY, or configure a profile in {} (tried: {})",
+                                  creds_file->shown, tried_list));
+  }
+  cfg.credentials = std::move(found->creds);
+  cfg.credentials_source = std::move(found->source);
+
+  auto first_of = [](std::initializer_list<std::optional<std::string>> options) {
+    for (const auto& o : options) {
+      if (o && !o->empty()) return *o;
+    }
+    return std::string();
+  };
+
+  cfg.region = first_of({flags.region, env_set("AWS_REGION"), env_set("AWS_DEFAULT_REGION"),
+                         get(&settings, "region"), std::string("us-east-1")});
+
+  // "services = name" points at a [services name] section of ~/.aws/config
+  // holding per-service settings (the AWS CLI's service-specific endpoints).
+  std::optional<std::string> services_endpoint;
+  if (auto services = get(&settings, "services"); services && config_file->ini) {
+    services_endpoint =
+        get(find_section(config_file->ini, "services " + *services), "s3.endpoint_url");
+  }
+  cfg.endpoint_url = first_of({flags.endpoint_url, env_set("AWS_ENDPOINT_URL_S3"),
+                               env_set("AWS_ENDPOINT_URL"), get(&settings, "s3.endpoint_url"),
+                               services_endpoint, get(&settings, "endpoint_url")});
+
+  cfg.ca_bundle =
+      first_of({flags.ca_bundle, env_set("AWS_CA_BUNDLE"), get(&settings, "ca_bundle")});
+
+  if (flags.addressing_style) {
+    cfg.addressing_style = *flags.addressing_style;
+  } else if (auto style = get(&settings, "s3.addressing_style")) {
+    auto parsed = parse_addressing_style(*style, cfg.profile);
+    if (!parsed) return parsed.error();
+    cfg.addressing_style = *parsed;
+  }
+  return cfg;
+}
+
+EnvLookup process_env() {
+  return [](std::string_view name) -> std::optional<std::string> {
+    const char* v = std::getenv(std::string(name).c_str());
+    if (v == nullptr) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+FileReader filesystem_reader() {
+  return [](const std::string& path) -> std::optional<std::string> {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::ostringstream content;
+    content << in.rdbuf();
+    return content.str();
+  };
+}
+
+}  // namespace s3loop::s3

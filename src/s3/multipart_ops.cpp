@@ -1,0 +1,103 @@
+// Multipart upload operations used by large server-side copies.
+#include "s3loop/s3/client.hpp"
+#include "s3loop/s3/encoding.hpp"
+#include "s3loop/s3/errors.hpp"
+
+namespace s3loop::s3 {
+
+using boost::asio::awaitable;
+
+Client::Awaitable Client::create_multipart_upload(const std::string& bucket, const std::string& key,
+                                                  const Headers& headers) {
+  S3Request req;
+  req.op = Op::create_multipart;
+  req.method = "POST";
+  req.bucket = bucket;
+  req.key = key;
+  req.query = {{"uploads", ""}};
+  req.headers = headers;
+  std::string upload_id;
+  auto reply = co_await send(req, [&](const net::Response& r) -> Result<void> {
+    auto parsed = parse_initiate_multipart(r.body);
+    if (!parsed) return parsed.error();
+    upload_id = std::move(*parsed);
+    return {};
+  });
+  if (!reply) co_return reply.error();
+  co_return upload_id;
+}
+
+Client::Awaitable Client::upload_part_copy(const std::string& src_bucket,
+                                           const std::string& src_key,
+                                           const std::string& dst_bucket,
+                                           const std::string& dst_key, const std::string& upload_id,
+                                           int part_number, ByteRange range) {
+  S3Request req;
+  req.op = Op::upload_part_copy;
+  req.method = "PUT";
+  req.bucket = dst_bucket;
+  req.key = dst_key;
+  req.query = {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}};
+  req.headers.emplace_back("x-amz-copy-source",
+                           "/" + src_bucket + "/" + uri_encode(src_key, /*keep_slash=*/true));
+  req.headers.emplace_back("x-amz-copy-source-range", "bytes=" + std::to_string(range.first) + "-" +
+                                                          std::to_string(range.last));
+  std::string etag;
+  auto reply = co_await send(req, [&](const net::Response& r) -> Result<void> {
+    auto parsed = parse_copy_result(r.body);
+    if (!parsed) {
+      const Error& e = parsed.error();
+      if (e.kind != ErrorKind::s3) return e;
+      return describe_s3_error(Op::upload_part_copy, dst_bucket, dst_key, 200, e.s3_code, e.message,
+                               e.request_id);
+    }
+    etag = std::move(*parsed);
+    return {};
+  });
+  if (!reply) co_return reply.error();
+  co_return etag;
+}
+
+Client::Awaitable Client::complete_multipart_upload(const std::string& bucket,
+                                                    const std::string& key,
+                                                    const std::string& upload_id,
+                                                    const std::vector<CompletedPart>& parts) {
+  S3Request req;
+  req.op = Op::complete_multipart;
+  req.method = "POST";
+  req.bucket = bucket;
+  req.key = key;
+  req.query = {{"uploadId", upload_id}};
+  req.body = build_complete_multipart(parts);
+  req.headers.emplace_back("content-type", "application/xml");
+  std::string etag;
+  auto reply = co_await send(req, [&](const net::Response& r) -> Result<void> {
+    auto parsed = parse_complete_multipart(r.body);
+    if (!parsed) {
+      const Error& e = parsed.error();
+      if (e.kind != ErrorKind::s3) return e;
+      return describe_s3_error(Op::complete_multipart, bucket, key, 200, e.s3_code, e.message,
+                               e.request_id);
+    }
+    etag = std::move(*parsed);
+    return {};
+  });
+  if (!reply) co_return reply.error();
+  co_return etag;
+}
+
+awaitable<Result<void>> Client::abort_multipart_upload(const std::string& bucket,
+                                                       const std::string& key,
+                                                       const std::string& upload_id) {
+  S3Request req;
+  req.op = Op::abort_multipart;
+  req.method = "DELETE";
+  req.bucket = bucket;
+  req.key = key;
+  req.query = {{"uploadId", upload_id}};
+  auto reply = co_await send(req);
+  if (!reply) co_return reply.error();
+  co_return Result<void>();
+}
+
+}  // namespace s3loop::s3

@@ -1,0 +1,166 @@
+// Object-level operations: list, head, get, put, copy, delete.
+#include "s3loop/s3/client.hpp"
+#include "s3loop/s3/encoding.hpp"
+#include "s3loop/s3/errors.hpp"
+
+#include <boost/algorithm/string/predicate.hpp>
+
+#include <charconv>
+
+namespace s3loop::s3 {
+
+using boost::asio::awaitable;
+
+namespace {
+
+std::string strip_quotes(std::string_view etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
+    etag = etag.substr(1, etag.size() - 2);
+  }
+  return std::string(etag);
+}
+
+std::string range_header(ByteRange range) {
+  return "bytes=" + std::to_string(range.first) + "-" + std::to_string(range.last);
+}
+
+// Errors hidden in a 200 reply are S3 errors like any other: same message
+// and retry rules as if they had come with a 5xx.
+Error rewrap(Error parsed, Op op, const std::string& bucket, const std::string& key) {
+  if (parsed.kind != ErrorKind::s3 || parsed.s3_code.empty()) return parsed;
+  Error e =
+      describe_s3_error(op, bucket, key, 200, parsed.s3_code, parsed.message, parsed.request_id);
+  e.retryable = e.retryable || parsed.retryable;
+  return e;
+}
+
+}  // namespace
+
+awaitable<Result<ListPage>> Client::list_objects_v2(const ListParams& params) {
+  S3Request req;
+  req.op = Op::list_objects;
+  req.bucket = params.bucket;
+  req.query = {
+      {"list-type", "2"}, {"encoding-type", "url"}, {"max-keys", std::to_string(params.max_keys)}};
+  if (!params.prefix.empty()) req.query.emplace_back("prefix", params.prefix);
+  if (!params.delimiter.empty()) req.query.emplace_back("delimiter", params.delimiter);
+  if (!params.continuation_token.empty()) {
+    req.query.emplace_back("continuation-token", params.continuation_token);
+  }
+  if (!params.start_after.empty()) req.query.emplace_back("start-after", params.start_after);
+
+  Result<ListPage> page = make_error(ErrorKind::protocol, "no reply");
+  auto reply = co_await send(req, [&](const net::Response& r) -> Result<void> {
+    page = parse_list_objects_v2(r.body);
+    if (!page) return rewrap(page.error(), Op::list_objects, params.bucket, params.prefix);
+    return {};
+  });
+  if (!reply) co_return reply.error();
+  co_return page;
+}
+
+awaitable<Result<ObjectHead>> Client::head_object(const std::string& bucket,
+                                                  const std::string& key) {
+  S3Request req;
+  req.op = Op::head_object;
+  req.method = "HEAD";
+  req.bucket = bucket;
+  req.key = key;
+  auto reply = co_await send(req);
+  if (!reply) co_return reply.error();
+  ObjectHead head;
+  if (auto length = reply->header("Content-Length")) {
+    std::from_chars(length->data(), length->data() + length->size(), head.size);
+  }
+  head.etag = strip_quotes(reply->header("ETag").value_or(""));
+  head.content_type = reply->header("Content-Type").value_or("");
+  head.last_modified = reply->header("Last-Modified").value_or("");
+  for (const auto& [name, value] : reply->headers) {
+    if (boost::algorithm::istarts_with(name, "x-amz-meta-")) {
+      head.user_metadata.emplace_back(name, value);
+    }
+  }
+  co_return head;
+}
+
+Client::Awaitable Client::get_object(const std::string& bucket, const std::string& key,
+                                     std::optional<ByteRange> range) {
+  S3Request req;
+  req.op = Op::get_object;
+  req.bucket = bucket;
+  req.key = key;
+  if (range) req.headers.emplace_back("range", range_header(*range));
+  auto reply = co_await send(req);
+  if (!reply) co_return reply.error();
+  co_return std::move(reply->body);
+}
+
+awaitable<Result<void>> Client::get_object_stream(const std::string& bucket, const std::string& key,
+                                                  std::optional<ByteRange> range,
+                                                  const net::BodySink& sink) {
+  S3Request req;
+  req.op = Op::get_object;
+  req.bucket = bucket;
+  req.key = key;
+  if (range) req.headers.emplace_back("range", range_header(*range));
+  auto reply = co_await send(req, {}, &sink);
+  if (!reply) co_return reply.error();
+  co_return Result<void>();
+}
+
+Client::Awaitable Client::put_object(const std::string& bucket, const std::string& key,
+                                     std::string body, const Headers& extra_headers) {
+  S3Request req;
+  req.op = Op::put_object;
+  req.method = "PUT";
+  req.bucket = bucket;
+  req.key = key;
+  req.headers = extra_headers;
+  req.body = std::move(body);
+  auto reply = co_await send(req);
+  if (!reply) co_return reply.error();
+  co_return strip_quotes(reply->header("ETag").value_or(""));
+}
+
+Client::Awaitable Client::copy_object(const std::string& src_bucket, const std::string& src_key,
+                                      const std::string& dst_bucket, const std::string& dst_key) {
+  S3Request req;
+  req.op = Op::copy_object;
+  req.method = "PUT";
+  req.bucket = dst_bucket;
+  req.key = dst_key;
+  req.headers.emplace_back("x-amz-copy-source",
+                           "/" + src_bucket + "/" + uri_encode(src_key, /*keep_slash=*/true));
+  std::string etag;
+  auto reply = co_await send(req, [&](const net::Response& r) -> Result<void> {
+    auto parsed = parse_copy_result(r.body);
+    if (!parsed) return rewrap(parsed.error(), Op::copy_object, dst_bucket, dst_key);
+    etag = std::move(*parsed);
+    return {};
+  });
+  if (!reply) co_return reply.error();
+  co_return etag;
+}
+
+awaitable<Result<std::vector<DeleteFailure>>> Client::delete_objects(
+    const std::string& bucket, const std::vector<std::string>& keys) {
+  S3Request req;
+  req.op = Op::delete_objects;
+  req.method = "POST";
+  req.bucket = bucket;
+  req.query = {{"delete", ""}};
+  req.body = build_delete_objects(keys, /*quiet=*/true);
+  req.headers.emplace_back("content-md5", base64_md5(req.body));
+  req.headers.emplace_back("content-type", "application/xml");
+  std::vector<DeleteFailure> failures;
+  auto reply = co_await send(req, [&](const net::Response& r) -> Result<void> {
+    auto parsed = parse_delete_result(r.body);
+    if (!parsed) return rewrap(parsed.error(), Op::delete_objects, bucket, "");
+    failures = std::move(*parsed);
+    return {};
+  });
+  if (!reply) co_return reply.error();
+  co_return failures;
+}
+
+}  // namespace s3loop::s3

@@ -1,0 +1,44 @@
+#include "s3loop/s3/retry.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+namespace s3loop::s3 {
+
+bool is_retryable(const Error& error) {
+  if (error.retryable) return true;
+  switch (error.kind) {
+    case ErrorKind::network:
+    case ErrorKind::timeout:
+      return true;
+    case ErrorKind::s3:
+    case ErrorKind::http:
+      if (error.http_status >= 500 || error.http_status == 429) return true;
+      return error.s3_code == "SlowDown" || error.s3_code == "RequestTimeout" ||
+             error.s3_code == "Throttling" || error.s3_code == "ThrottlingException" ||
+             error.s3_code == "RequestTimeTooSkewed" || error.s3_code == "InternalError";
+    default:
+      return false;
+  }
+}
+
+std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int retry, double unit_random,
+                                        std::optional<std::chrono::milliseconds> retry_after) {
+  const double exp = std::ldexp(static_cast<double>(policy.base.count()), std::min(retry, 30));
+  const double ceiling = std::min(exp, static_cast<double>(policy.cap.count()));
+  auto delay = std::chrono::milliseconds(static_cast<std::int64_t>(ceiling * unit_random));
+  if (retry_after) delay = std::max(delay, std::min(*retry_after, policy.cap));
+  return delay;
+}
+
+std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value) {
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  std::int64_t seconds = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+  if (ec != std::errc{} || end != value.data() + value.size() || seconds < 0) return std::nullopt;
+  return std::chrono::milliseconds(seconds * 1000);
+}
+
+}  // namespace s3loop::s3

@@ -1,0 +1,81 @@
+// s3://bucket/key parsing. The key is kept byte for byte: S3 keys are opaque,
+// so "a//b", "./x" and a trailing '/' all name different objects.
+#include "s3loop/s3/s3_url.hpp"
+
+#include <fmt/format.h>
+
+namespace s3loop::s3 {
+namespace {
+
+constexpr std::string_view kScheme = "s3://";
+constexpr std::string_view kExpected = "expected s3://bucket[/key]";
+
+constexpr bool is_lower_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+// Control bytes are shown as \xNN so the message stays one printable line.
+std::string printable(std::string_view s, bool ascii_only) {
+  std::string out;
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7F || (ascii_only && c >= 0x80)) {
+      out += fmt::format("\\x{:02X}", c);
+    } else {
+      out.push_back(ch);
+    }
+  }
+  return out;
+}
+
+Error usage_error(std::string_view text, std::string_view why) {
+  return make_error(ErrorKind::usage,
+                    fmt::format("invalid S3 URL '{}': {}", printable(text, false), why));
+}
+
+// The general-purpose bucket naming rules. Returns the reason a name breaks
+// them, or an empty string. Checked here so the user gets a precise message
+// rather than a DNS failure or a 400 from the server.
+std::string bucket_name_problem(std::string_view b) {
+  if (b.size() < 3 || b.size() > 63) {
+    return fmt::format("bucket name '{}' is {} characters long, must be 3-63", printable(b, false),
+                       b.size());
+  }
+  for (char c : b) {
+    if (!is_lower_alnum(c) && c != '.' && c != '-') {
+      return fmt::format(
+          "bucket name '{}' contains '{}': only lower-case letters, digits, '.' and '-' are "
+          "allowed",
+          printable(b, false), printable(std::string_view(&c, 1), true));
+    }
+  }
+  if (!is_lower_alnum(b.front()) || !is_lower_alnum(b.back())) {
+    return fmt::format("bucket name '{}' must start and end with a letter or digit", b);
+  }
+  if (b.find("..") != std::string_view::npos) {
+    // Would also make an invalid host name in virtual-hosted style.
+    return fmt::format("bucket name '{}' must not contain two adjacent periods", b);
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<S3Url> parse_s3_url(std::string_view text) {
+  if (!text.starts_with(kScheme)) return usage_error(text, kExpected);
+  const std::string_view rest = text.substr(kScheme.size());
+  const std::size_t slash = rest.find('/');
+  const std::string_view bucket = rest.substr(0, slash);
+  if (bucket.empty()) {
+    return usage_error(text, fmt::format("empty bucket name, {}", kExpected));
+  }
+  if (std::string why = bucket_name_problem(bucket); !why.empty()) {
+    return usage_error(text, why);
+  }
+  S3Url url;
+  url.bucket = std::string(bucket);
+  if (slash != std::string_view::npos) url.key = std::string(rest.substr(slash + 1));
+  return url;
+}
+
+}  // namespace s3loop::s3

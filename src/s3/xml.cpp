@@ -1,0 +1,316 @@
+// S3 XML replies and request bodies. pugixml stays inside this file so the
+// rest of the project never sees its types.
+#include "s3loop/s3/xml.hpp"
+
+#include "s3loop/s3/encoding.hpp"
+
+#include <fmt/format.h>
+#include <pugixml.hpp>
+
+#include <algorithm>
+#include <charconv>
+
+namespace s3loop::s3 {
+namespace {
+
+constexpr std::string_view kXmlDecl = R"(<?xml version="1.0" encoding="UTF-8"?>)";
+constexpr std::string_view kS3Namespace = R"( xmlns="http://s3.amazonaws.com/doc/2006-03-01/")";
+
+// Element names compared without any namespace prefix: S3 uses a default
+// namespace, but "s3:Key" from a proxy that rewrites it should still match.
+bool has_local_name(pugi::xml_node n, std::string_view local) {
+  std::string_view name = n.name();
+  if (const auto colon = name.find(':'); colon != std::string_view::npos) {
+    name.remove_prefix(colon + 1);
+  }
+  return name == local;
+}
+
+pugi::xml_node child(pugi::xml_node parent, std::string_view local) {
+  for (pugi::xml_node c = parent.first_child(); c; c = c.next_sibling()) {
+    if (c.type() == pugi::node_element && has_local_name(c, local)) return c;
+  }
+  return {};
+}
+
+template <class F>
+void for_each_child(pugi::xml_node parent, std::string_view local, F&& f) {
+  for (pugi::xml_node c = parent.first_child(); c; c = c.next_sibling()) {
+    if (c.type() == pugi::node_element && has_local_name(c, local)) f(c);
+  }
+}
+
+// Concatenated text of an element (pugixml splits text around CDATA sections
+// and comments, which XML considers one string).
+std::string text(pugi::xml_node n) {
+  std::string out;
+  for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
+    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) out += c.value();
+  }
+  return out;
+}
+
+std::string child_text(pugi::xml_node parent, std::string_view local) {
+  return text(child(parent, local));
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+    return lower(x) == lower(y);
+  });
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// AWS quotes ETags, radosgw sometimes does not; callers compare them bare.
+std::string unquote(std::string s) {
+  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') return s.substr(1, s.size() - 2);
+  return s;
+}
+
+Error protocol_error(std::string message) {
+  return make_error(ErrorKind::protocol, std::move(message));
+}
+
+// Parses `xml` into `doc` and returns its root element. `what` names the
+// reply in error messages ("ListObjectsV2 reply").
+Result<pugi::xml_node> load(pugi::xml_document& doc, std::string_view xml, std::string_view what) {
+  if (trim(xml).empty()) return protocol_error(fmt::format("empty {}", what));
+  // parse_ws_pcdata_single keeps <Key>   </Key>: a key of only spaces is a
+  // valid key, and pugixml would otherwise drop whitespace-only text.
+  const pugi::xml_parse_result r =
+      doc.load_buffer(xml.data(), xml.size(), pugi::parse_default | pugi::parse_ws_pcdata_single,
+                      pugi::encoding_utf8);
+  if (!r) {
+    return protocol_error(
+        fmt::format("malformed XML in {}: {} at byte {}", what, r.description(), r.offset));
+  }
+  return doc.document_element();
+}
+
+S3ErrorBody read_error(pugi::xml_node root) {
+  S3ErrorBody b;
+  b.code = child_text(root, "Code");
+  b.message = child_text(root, "Message");
+  b.request_id = child_text(root, "RequestId");
+  b.resource = child_text(root, "Resource");
+  return b;
+}
+
+// Codes AWS documents as "retry the request": the operation did not happen.
+bool is_retryable_code(std::string_view code) {
+  return code == "InternalError" || code == "SlowDown" || code == "ServiceUnavailable" ||
+         code == "RequestTimeout";
+}
+
+Error s3_error(const S3ErrorBody& b, std::string_view operation) {
+  Error e;
+  e.kind = ErrorKind::s3;
+  e.s3_code = b.code;
+  e.request_id = b.request_id;
+  e.retryable = is_retryable_code(b.code);
+  const std::string code = b.code.empty() ? std::string("(no error code)") : b.code;
+  // radosgw often sends an empty <Message>; the code alone must still read well.
+  e.message = b.message.empty() ? fmt::format("{} failed: {}", operation, code)
+                                : fmt::format("{} failed: {}: {}", operation, code, b.message);
+  return e;
+}
+
+// Common shape of every reply parser: a root named `expected`, or <Error>.
+Result<pugi::xml_node> expect_root(pugi::xml_document& doc, std::string_view xml,
+                                   std::string_view operation, std::string_view expected) {
+  const std::string what = fmt::format("{} reply", operation);
+  auto root = load(doc, xml, what);
+  if (!root) return root.error();
+  if (has_local_name(*root, "Error")) return s3_error(read_error(*root), operation);
+  if (!has_local_name(*root, expected)) {
+    return protocol_error(
+        fmt::format("unexpected <{}> in {}, expected <{}>", root->name(), what, expected));
+  }
+  return *root;
+}
+
+void append_escaped(std::string& out, std::string_view s) {
+  for (char ch : s) {
+    switch (ch) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        if (static_cast<unsigned char>(ch) < 0x20) {
+          // Character references survive the parser's line-end and whitespace
+          // normalisation, so "\r" in a key reaches S3 as "\r" (as S3's
+          // object-key guidelines ask). Other C0 bytes are not XML 1.0, but
+          // S3 accepts them this way too.
+          out += fmt::format("&#{};", static_cast<int>(ch));
+        } else {
+          out.push_back(ch);
+        }
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<S3ErrorBody> parse_error_body(std::string_view xml) {
+  pugi::xml_document doc;
+  auto root = load(doc, xml, "error reply");
+  if (!root || !has_local_name(*root, "Error")) return std::nullopt;
+  return read_error(*root);
+}
+
+Result<ListPage> parse_list_objects_v2(std::string_view xml) {
+  pugi::xml_document doc;
+  auto root = expect_root(doc, xml, "ListObjectsV2", "ListBucketResult");
+  if (!root) return root.error();
+
+  const bool url_encoded = iequals(trim(child_text(*root, "EncodingType")), "url");
+  // S3 form-encodes with encoding-type=url: a space arrives as '+', a '+' as
+  // %2B (botocore decodes with unquote_plus for the same reason).
+  auto key_text = [url_encoded](pugi::xml_node n) {
+    std::string s = text(n);
+    return url_encoded ? url_decode(s, true) : s;
+  };
+
+  ListPage page;
+  page.is_truncated = iequals(trim(child_text(*root, "IsTruncated")), "true");
+  page.next_continuation_token = child_text(*root, "NextContinuationToken");
+
+  std::optional<Error> failure;
+  for_each_child(*root, "Contents", [&](pugi::xml_node c) {
+    if (failure) return;
+    const pugi::xml_node key = child(c, "Key");
+    if (!key) {
+      failure = protocol_error("ListObjectsV2 reply has a <Contents> without <Key>");
+      return;
+    }
+    ObjectInfo obj;
+    obj.key = key_text(key);
+    const std::string size = child_text(c, "Size");
+    const std::string_view digits = trim(size);
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), obj.size);
+    if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty()) {
+      failure = protocol_error(fmt::format(
+          "ListObjectsV2 reply has an invalid <Size> '{}' for key '{}'", size, obj.key));
+      return;
+    }
+    obj.etag = unquote(child_text(c, "ETag"));
+    obj.last_modified = child_text(c, "LastModified");
+    obj.storage_class = child_text(c, "StorageClass");
+    page.objects.push_back(std::move(obj));
+  });
+  if (failure) return *failure;
+
+  for_each_child(*root, "CommonPrefixes", [&](pugi::xml_node cp) {
+    for_each_child(cp, "Prefix",
+                   [&](pugi::xml_node p) { page.common_prefixes.push_back(key_text(p)); });
+  });
+
+  if (page.is_truncated && page.next_continuation_token.empty()) {
+    // Following such a page would restart the listing forever.
+    return protocol_error("ListObjectsV2 reply is truncated but has no <NextContinuationToken>");
+  }
+  return page;
+}
+
+Result<std::string> parse_copy_result(std::string_view xml) {
+  pugi::xml_document doc;
+  auto root = load(doc, xml, "CopyObject reply");
+  if (!root) return root.error();
+  // S3 may send whitespace for minutes before the body; the parser skips it.
+  if (has_local_name(*root, "Error")) return s3_error(read_error(*root), "CopyObject");
+  if (!has_local_name(*root, "CopyObjectResult") && !has_local_name(*root, "CopyPartResult")) {
+    return protocol_error(fmt::format(
+        "unexpected <{}> in CopyObject reply, expected <CopyObjectResult> or <CopyPartResult>",
+        root->name()));
+  }
+  const pugi::xml_node etag = child(*root, "ETag");
+  if (!etag) return protocol_error("CopyObject reply has no <ETag>");
+  return unquote(text(etag));
+}
+
+Result<std::string> parse_initiate_multipart(std::string_view xml) {
+  pugi::xml_document doc;
+  auto root = expect_root(doc, xml, "CreateMultipartUpload", "InitiateMultipartUploadResult");
+  if (!root) return root.error();
+  std::string upload_id = child_text(*root, "UploadId");
+  if (upload_id.empty()) return protocol_error("CreateMultipartUpload reply has no <UploadId>");
+  return upload_id;
+}
+
+Result<std::string> parse_complete_multipart(std::string_view xml) {
+  pugi::xml_document doc;
+  auto root = expect_root(doc, xml, "CompleteMultipartUpload", "CompleteMultipartUploadResult");
+  if (!root) return root.error();
+  return unquote(child_text(*root, "ETag"));
+}
+
+std::string build_complete_multipart(const std::vector<CompletedPart>& parts) {
+  // S3 rejects parts out of ascending order (InvalidPartOrder); parts finish
+  // in any order when uploaded concurrently, so sort here once for everyone.
+  std::vector<CompletedPart> sorted = parts;
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const auto& a, const auto& b) { return a.part_number < b.part_number; });
+  std::string out(kXmlDecl);
+  out += "<CompleteMultipartUpload";
+  out += kS3Namespace;
+  out += '>';
+  for (const CompletedPart& p : sorted) {
+    out += fmt::format("<Part><PartNumber>{}</PartNumber><ETag>\"", p.part_number);
+    append_escaped(out, unquote(p.etag));
+    out += "\"</ETag></Part>";
+  }
+  out += "</CompleteMultipartUpload>";
+  return out;
+}
+
+std::string build_delete_objects(const std::vector<std::string>& keys, bool quiet) {
+  std::string out(kXmlDecl);
+  out += "<Delete";
+  out += kS3Namespace;
+  out += '>';
+  if (quiet) out += "<Quiet>true</Quiet>";
+  for (const std::string& key : keys) {
+    out += "<Object><Key>";
+    append_escaped(out, key);
+    out += "</Key></Object>";
+  }
+  out += "</Delete>";
+  return out;
+}
+
+Result<std::vector<DeleteFailure>> parse_delete_result(std::string_view xml) {
+  pugi::xml_document doc;
+  auto root = expect_root(doc, xml, "DeleteObjects", "DeleteResult");
+  if (!root) return root.error();
+  std::vector<DeleteFailure> failures;
+  for_each_child(*root, "Error", [&](pugi::xml_node e) {
+    failures.push_back({child_text(e, "Key"), child_text(e, "Code"), child_text(e, "Message")});
+  });
+  return failures;
+}
+
+}  // namespace s3loop::s3

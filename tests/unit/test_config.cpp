@@ -1,0 +1,426 @@
+// Shared config/credentials parsing and resolution, with a fake environment
+// and file system so no real HOME is touched.
+#include "s3loop/s3/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+
+namespace s3loop::s3 {
+namespace {
+
+struct Fake {
+  std::map<std::string, std::string> env{{"HOME", "/home/u"}};
+  std::map<std::string, std::string> files;
+
+  EnvLookup env_fn() const {
+    return [this](std::string_view name) -> std::optional<std::string> {
+      auto it = env.find(std::string(name));
+      if (it == env.end()) return std::nullopt;
+      return it->second;
+    };
+  }
+  FileReader reader() const {
+    return [this](const std::string& path) -> std::optional<std::string> {
+      auto it = files.find(path);
+      if (it == files.end()) return std::nullopt;
+      return it->second;
+    };
+  }
+  Result<ResolvedConfig> resolve(const ConfigOverrides& flags = {}) const {
+    return resolve_config(flags, env_fn(), reader());
+  }
+};
+
+constexpr const char* kCreds = "/home/u/.aws/credentials";
+constexpr const char* kConfig = "/home/u/.aws/config";
+
+// One flag set each (designated initialisers would trip -Wmissing-field-initializers).
+ConfigOverrides profile_flag(std::string v) {
+  ConfigOverrides o;
+  o.profile = std::move(v);
+  return o;
+}
+ConfigOverrides region_flag(std::string v) {
+  ConfigOverrides o;
+  o.region = std::move(v);
+  return o;
+}
+ConfigOverrides endpoint_flag(std::string v) {
+  ConfigOverrides o;
+  o.endpoint_url = std::move(v);
+  return o;
+}
+ConfigOverrides ca_flag(std::string v) {
+  ConfigOverrides o;
+  o.ca_bundle = std::move(v);
+  return o;
+}
+ConfigOverrides style_flag(AddressingStyle v) {
+  ConfigOverrides o;
+  o.addressing_style = v;
+  return o;
+}
+
+// --- parse_ini ---
+
+TEST(S3ConfigIni, SectionsKeysCommentsWhitespace) {
+  auto ini = parse_ini(
+      "# leading comment\n"
+      "; another\n"
+      "\n"
+      "[default]\r\n"
+      "Aws_Access_Key_Id = AKID \r\n"
+      "  aws_secret_access_key=se/cr+et==\n"
+      "\t# indented comment\n"
+      "region: eu-west-1\n"
+      "endpoint_url = http://host:9000 # not a comment\n"
+      "[ profile  dev ]\n"
+      "region =\n"
+      "[default]\n"
+      "output = json\n");
+  ASSERT_TRUE(ini.has_value()) << ini.error().message;
+  const auto& def = ini->at("default");
+  EXPECT_EQ(def.at("aws_access_key_id"), "AKID");
+  EXPECT_EQ(def.at("aws_secret_access_key"), "se/cr+et==");
+  EXPECT_EQ(def.at("region"), "eu-west-1");
+  EXPECT_EQ(def.at("endpoint_url"), "http://host:9000 # not a comment");
+  EXPECT_EQ(def.at("output"), "json");  // repeated sections merge
+  EXPECT_EQ(ini->at("profile  dev").at("region"), "");
+  EXPECT_EQ(ini->size(), 2u);
+}
+
+TEST(S3ConfigIni, NestedS3Block) {
+  auto ini = parse_ini(
+      "[profile minio]\n"
+      "region = us-east-1\n"
+      "s3 =\n"
+      "  addressing_style = path\n"
+      "\n"
+      "  # still inside the block\n"
+      "  Endpoint_URL = https://minio.local:9000\n"
+      "output = text\n"
+      "  stray = indented but not nested\n");
+  ASSERT_TRUE(ini.has_value()) << ini.error().message;
+  const auto& p = ini->at("profile minio");
+  EXPECT_EQ(p.at("s3.addressing_style"), "path");
+  EXPECT_EQ(p.at("s3.endpoint_url"), "https://minio.local:9000");
+  EXPECT_EQ(p.at("output"), "text");
+  EXPECT_EQ(p.at("stray"), "indented but not nested");
+  EXPECT_EQ(p.count("output.stray"), 0u);
+}
+
+TEST(S3ConfigIni, ErrorsNameTheLineButNotItsContent) {
+  auto no_sep = parse_ini("[default]\nwJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n");
+  ASSERT_FALSE(no_sep.has_value());
+  EXPECT_EQ(no_sep.error().kind, ErrorKind::config);
+  EXPECT_EQ(no_sep.error().message, "line 2: expected '[section]' or 'key = value'");
+
+  auto no_section = parse_ini("region = x\n");
+  ASSERT_FALSE(no_section.has_value());
+  EXPECT_EQ(no_section.error().message, "line 1: key = value before any [section]");
+
+  EXPECT_EQ(parse_ini("[default\n").error().message, "line 1: section header without closing ']'");
+  EXPECT_EQ(parse_ini("[ ]\n").error().message, "line 1: empty section name");
+  EXPECT_EQ(parse_ini("[a]\n = v\n").error().message, "line 2: missing key before '='");
+  EXPECT_TRUE(parse_ini("").has_value());
+}
+
+// --- resolve_config ---
+
+TEST(S3ConfigResolve, EnvironmentCredentialsFirst) {
+  Fake f;
+  f.env["AWS_ACCESS_KEY_ID"] = "ENVKEY";
+  f.env["AWS_SECRET_ACCESS_KEY"] = "envsecret";
+  f.env["AWS_SESSION_TOKEN"] = "envtoken";
+  f.files[kCreds] = "[default]\naws_access_key_id = FILEKEY\naws_secret_access_key = filesecret\n";
+  auto c = f.resolve();
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->credentials.access_key_id, "ENVKEY");
+  EXPECT_EQ(c->credentials.secret_access_key, "envsecret");
+  EXPECT_EQ(c->credentials.session_token, "envtoken");
+  EXPECT_EQ(c->credentials_source, "environment");
+  EXPECT_EQ(c->profile, "default");
+  EXPECT_EQ(c->region, "us-east-1");
+  EXPECT_EQ(c->endpoint_url, "");
+  EXPECT_EQ(c->ca_bundle, "");
+  EXPECT_EQ(c->addressing_style, AddressingStyle::automatic);
+}
+
+TEST(S3ConfigResolve, DefaultProfileFromCredentialsFile) {
+  Fake f;
+  f.files[kCreds] =
+      "[default]\naws_access_key_id = FILEKEY\naws_secret_access_key = filesecret\n"
+      "aws_session_token = tok==\n";
+  f.files[kConfig] = "[default]\nregion = eu-central-1\n";
+  auto c = f.resolve();
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->credentials.access_key_id, "FILEKEY");
+  EXPECT_EQ(c->credentials.session_token, "tok==");
+  EXPECT_EQ(c->credentials_source, "profile default (~/.aws/credentials)");
+  EXPECT_EQ(c->region, "eu-central-1");
+}
+
+TEST(S3ConfigResolve, CredentialsInConfigFile) {
+  Fake f;
+  f.files[kConfig] =
+      "[profile dev]\naws_access_key_id = K\naws_secret_access_key = S\nregion = ap-south-1\n";
+  f.env["AWS_PROFILE"] = "dev";
+  auto c = f.resolve();
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->profile, "dev");
+  EXPECT_EQ(c->credentials.access_key_id, "K");
+  EXPECT_EQ(c->credentials_source, "profile dev (~/.aws/config)");
+  EXPECT_EQ(c->region, "ap-south-1");
+}
+
+TEST(S3ConfigResolve, ConfigFileSectionNaming) {
+  Fake f;
+  // "[dev]" in the config file is not a profile; "[profile default]" is.
+  f.files[kConfig] =
+      "[dev]\nregion = wrong\n[profile dev]\nregion = right\n"
+      "[profile default]\naws_access_key_id = K\naws_secret_access_key = S\n";
+  f.files[kCreds] = "[dev]\naws_access_key_id = D\naws_secret_access_key = DS\n";
+  auto dev = f.resolve(profile_flag("dev"));
+  ASSERT_TRUE(dev.has_value()) << dev.error().message;
+  EXPECT_EQ(dev->region, "right");
+  EXPECT_EQ(dev->credentials.access_key_id, "D");
+  auto def = f.resolve();
+  ASSERT_TRUE(def.has_value()) << def.error().message;
+  EXPECT_EQ(def->credentials_source, "profile default (~/.aws/config)");
+}
+
+TEST(S3ConfigResolve, ProfilePrecedence) {
+  Fake f;
+  f.files[kCreds] =
+      "[a]\naws_access_key_id = A\naws_secret_access_key = s\n"
+      "[b]\naws_access_key_id = B\naws_secret_access_key = s\n"
+      "[c]\naws_access_key_id = C\naws_secret_access_key = s\n";
+  f.env["AWS_DEFAULT_PROFILE"] = "c";
+  EXPECT_EQ(f.resolve()->credentials.access_key_id, "C");
+  f.env["AWS_PROFILE"] = "b";
+  EXPECT_EQ(f.resolve()->credentials.access_key_id, "B");
+  EXPECT_EQ(f.resolve(profile_flag("a"))->credentials.access_key_id, "A");
+}
+
+TEST(S3ConfigResolve, ProfileFlagOutranksEnvironmentKeys) {
+  Fake f;
+  f.env["AWS_ACCESS_KEY_ID"] = "ENVKEY";
+  f.env["AWS_SECRET_ACCESS_KEY"] = "envsecret";
+  f.files[kCreds] = "[work]\naws_access_key_id = WORK\naws_secret_access_key = s\n";
+  auto flag = f.resolve(profile_flag("work"));
+  ASSERT_TRUE(flag.has_value()) << flag.error().message;
+  EXPECT_EQ(flag->credentials.access_key_id, "WORK");
+  // AWS_PROFILE, like in the AWS CLI, does not.
+  f.env["AWS_PROFILE"] = "work";
+  auto env = f.resolve();
+  ASSERT_TRUE(env.has_value()) << env.error().message;
+  EXPECT_EQ(env->credentials.access_key_id, "ENVKEY");
+  EXPECT_EQ(env->profile, "work");
+}
+
+TEST(S3ConfigResolve, MissingExplicitProfile) {
+  Fake f;
+  f.files[kCreds] = "[default]\naws_access_key_id = K\naws_secret_access_key = S\n";
+  auto flag = f.resolve(profile_flag("x"));
+  ASSERT_FALSE(flag.has_value());
+  EXPECT_EQ(flag.error().kind, ErrorKind::config);
+  EXPECT_EQ(flag.error().message, "profile 'x' not found in ~/.aws/credentials or ~/.aws/config");
+
+  f.env["AWS_PROFILE"] = "y";
+  f.env["AWS_ACCESS_KEY_ID"] = "ENVKEY";  // does not excuse a wrong AWS_PROFILE
+  f.env["AWS_SECRET_ACCESS_KEY"] = "envsecret";
+  auto env = f.resolve();
+  ASSERT_FALSE(env.has_value());
+  EXPECT_EQ(env.error().message, "profile 'y' not found in ~/.aws/credentials or ~/.aws/config");
+}
+
+TEST(S3ConfigResolve, NoCredentialsAnywhere) {
+  Fake f;
+  auto none = f.resolve();
+  ASSERT_FALSE(none.has_value());
+  EXPECT_EQ(none.error().kind, ErrorKind::credentials);
+  EXPECT_EQ(none.error().message,
+            "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or "
+            "configure a profile in ~/.aws/credentials (tried: environment, profile 'default')");
+
+  // A profile that exists but holds no keys.
+  f.files[kConfig] = "[profile p]\nregion = x\n";
+  auto empty = f.resolve(profile_flag("p"));
+  ASSERT_FALSE(empty.has_value());
+  EXPECT_EQ(empty.error().message,
+            "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or "
+            "configure a profile in ~/.aws/credentials (tried: profile 'p')");
+
+  f.files[kConfig] = "[profile sso]\nsso_session = corp\n";
+  auto sso = f.resolve(profile_flag("sso"));
+  ASSERT_FALSE(sso.has_value());
+  EXPECT_EQ(sso.error().kind, ErrorKind::credentials);
+  EXPECT_EQ(sso.error().message,
+            "profile 'sso' uses sso_session, which s3loop does not support: set "
+            "aws_access_key_id and aws_secret_access_key instead");
+}
+
+TEST(S3ConfigResolve, HalfAKeyPairIsReported) {
+  Fake f;
+  f.env["AWS_ACCESS_KEY_ID"] = "ENVKEY";
+  auto env = f.resolve();
+  ASSERT_FALSE(env.has_value());
+  EXPECT_EQ(env.error().kind, ErrorKind::credentials);
+  EXPECT_EQ(env.error().message, "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
+
+  f.env.erase("AWS_ACCESS_KEY_ID");
+  f.env["AWS_SECRET_ACCESS_KEY"] = "";  // empty counts as unset
+  f.files[kCreds] = "[default]\naws_secret_access_key = S\n";
+  auto file = f.resolve();
+  ASSERT_FALSE(file.has_value());
+  EXPECT_EQ(file.error().kind, ErrorKind::config);
+  EXPECT_EQ(file.error().message,
+            "profile 'default' in ~/.aws/credentials has aws_secret_access_key but no "
+            "aws_access_key_id");
+}
+
+TEST(S3ConfigResolve, FileLocationOverrides) {
+  Fake f;
+  f.env["AWS_SHARED_CREDENTIALS_FILE"] = "/etc/s3/creds";
+  f.env["AWS_CONFIG_FILE"] = "~/alt/config";
+  f.files[kCreds] = "[default]\naws_access_key_id = IGNORED\naws_secret_access_key = S\n";
+  f.files["/etc/s3/creds"] = "[default]\naws_access_key_id = ETC\naws_secret_access_key = S\n";
+  f.files["/home/u/alt/config"] = "[default]\nregion = sa-east-1\n";
+  auto c = f.resolve();
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->credentials.access_key_id, "ETC");
+  EXPECT_EQ(c->credentials_source, "profile default (/etc/s3/creds)");
+  EXPECT_EQ(c->region, "sa-east-1");
+
+  auto missing = f.resolve(profile_flag("nope"));
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().message, "profile 'nope' not found in /etc/s3/creds or ~/alt/config");
+}
+
+TEST(S3ConfigResolve, HomeDecidesDefaultPaths) {
+  Fake f;
+  f.env["HOME"] = "/srv/other";
+  f.files["/srv/other/.aws/credentials"] =
+      "[default]\naws_access_key_id = K\naws_secret_access_key = S\n";
+  auto c = f.resolve();
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->credentials_source, "profile default (~/.aws/credentials)");
+
+  f.env.erase("HOME");  // no HOME and no overrides: no files at all
+  auto none = f.resolve();
+  ASSERT_FALSE(none.has_value());
+  EXPECT_EQ(none.error().kind, ErrorKind::credentials);
+}
+
+TEST(S3ConfigResolve, UnparsableFileNamesTheFile) {
+  Fake f;
+  f.files[kConfig] = "[default]\nregion = x\nthis line is broken\n";
+  auto c = f.resolve();
+  ASSERT_FALSE(c.has_value());
+  EXPECT_EQ(c.error().kind, ErrorKind::config);
+  EXPECT_EQ(c.error().message,
+            "cannot parse ~/.aws/config: line 3: expected '[section]' or 'key = value'");
+}
+
+TEST(S3ConfigResolve, RegionPrecedence) {
+  Fake f;
+  f.env["AWS_ACCESS_KEY_ID"] = "K";
+  f.env["AWS_SECRET_ACCESS_KEY"] = "S";
+  f.files[kConfig] = "[default]\nregion = from-profile\n";
+  EXPECT_EQ(f.resolve()->region, "from-profile");
+  f.env["AWS_DEFAULT_REGION"] = "from-default-region";
+  EXPECT_EQ(f.resolve()->region, "from-default-region");
+  f.env["AWS_REGION"] = "from-region";
+  EXPECT_EQ(f.resolve()->region, "from-region");
+  EXPECT_EQ(f.resolve(region_flag("from-flag"))->region, "from-flag");
+}
+
+TEST(S3ConfigResolve, EndpointPrecedence) {
+  Fake f;
+  f.env["AWS_ACCESS_KEY_ID"] = "K";
+  f.env["AWS_SECRET_ACCESS_KEY"] = "S";
+  f.files[kConfig] =
+      "[default]\nendpoint_url = https://global\nservices = local\n"
+      "[services local]\ns3 =\n  endpoint_url = https://services-s3\n";
+  EXPECT_EQ(f.resolve()->endpoint_url, "https://services-s3");
+  f.files[kConfig] =
+      "[default]\nendpoint_url = https://global\ns3 =\n  endpoint_url = https://profile-s3\n";
+  EXPECT_EQ(f.resolve()->endpoint_url, "https://profile-s3");
+  f.files[kConfig] = "[default]\nendpoint_url = https://global\n";
+  EXPECT_EQ(f.resolve()->endpoint_url, "https://global");
+  f.env["AWS_ENDPOINT_URL"] = "https://env-all";
+  EXPECT_EQ(f.resolve()->endpoint_url, "https://env-all");
+  f.env["AWS_ENDPOINT_URL_S3"] = "https://env-s3";
+  EXPECT_EQ(f.resolve()->endpoint_url, "https://env-s3");
+  EXPECT_EQ(f.resolve(endpoint_flag("https://flag"))->endpoint_url, "https://flag");
+}
+
+TEST(S3ConfigResolve, CaBundleAndAddressingStyle) {
+  Fake f;
+  f.env["AWS_ACCESS_KEY_ID"] = "K";
+  f.env["AWS_SECRET_ACCESS_KEY"] = "S";
+  f.files[kConfig] = "[default]\nca_bundle = /profile/ca.pem\ns3 =\n  addressing_style = path\n";
+  auto c = f.resolve();
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->ca_bundle, "/profile/ca.pem");
+  EXPECT_EQ(c->addressing_style, AddressingStyle::path);
+  f.env["AWS_CA_BUNDLE"] = "/env/ca.pem";
+  EXPECT_EQ(f.resolve()->ca_bundle, "/env/ca.pem");
+  EXPECT_EQ(f.resolve(ca_flag("/flag/ca.pem"))->ca_bundle, "/flag/ca.pem");
+  EXPECT_EQ(f.resolve(style_flag(AddressingStyle::virtual_hosted))->addressing_style,
+            AddressingStyle::virtual_hosted);
+
+  f.files[kConfig] = "[default]\ns3 =\n  addressing_style = virtual\n";
+  EXPECT_EQ(f.resolve()->addressing_style, AddressingStyle::virtual_hosted);
+  f.files[kConfig] = "[default]\ns3 =\n  addressing_style = auto\n";
+  EXPECT_EQ(f.resolve()->addressing_style, AddressingStyle::automatic);
+  f.files[kConfig] = "[default]\ns3 =\n  addressing_style = sideways\n";
+  auto bad = f.resolve();
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().kind, ErrorKind::config);
+  EXPECT_EQ(bad.error().message,
+            "invalid s3.addressing_style 'sideways' in profile 'default' (expected auto, path or "
+            "virtual)");
+}
+
+TEST(S3ConfigResolve, CredentialsFileOverridesConfigSettings) {
+  // botocore overlays the credentials file's section on the config profile.
+  Fake f;
+  f.files[kConfig] = "[default]\nregion = from-config\n";
+  f.files[kCreds] =
+      "[default]\naws_access_key_id = K\naws_secret_access_key = S\nregion = from-creds\n";
+  EXPECT_EQ(f.resolve()->region, "from-creds");
+}
+
+// --- the real environment and file system ---
+
+TEST(S3ConfigReal, ProcessEnv) {
+  ::setenv("S3LOOP_TEST_VAR", "value with spaces", 1);
+  ::unsetenv("S3LOOP_TEST_UNSET");
+  const EnvLookup env = process_env();
+  EXPECT_EQ(env("S3LOOP_TEST_VAR"), std::optional<std::string>("value with spaces"));
+  EXPECT_EQ(env("S3LOOP_TEST_UNSET"), std::nullopt);
+  ::unsetenv("S3LOOP_TEST_VAR");
+}
+
+TEST(S3ConfigReal, FilesystemReader) {
+  const std::string path = testing::TempDir() + "s3loop_config_reader_test.ini";
+  const char raw[] = "[default]\nregion = x\n\0binary\xFF";  // NUL and non-UTF-8 kept
+  const std::string content(raw, sizeof raw - 1);
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << content;
+  }
+  const FileReader read = filesystem_reader();
+  EXPECT_EQ(read(path), std::optional<std::string>(content));
+  std::remove(path.c_str());
+  EXPECT_EQ(read(path), std::nullopt);
+  EXPECT_EQ(read(testing::TempDir() + "definitely/not/here"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace s3loop::s3

@@ -1,0 +1,125 @@
+// s3:// URL parsing: what is accepted, what is refused and how it is explained.
+#include "s3loop/s3/s3_url.hpp"
+
+#include <gtest/gtest.h>
+
+namespace s3loop::s3 {
+namespace {
+
+S3Url parse_ok(std::string_view text) {
+  auto r = parse_s3_url(text);
+  EXPECT_TRUE(r.has_value()) << text << ": " << (r ? "" : r.error().message);
+  return r ? *r : S3Url{};
+}
+
+Error parse_err(std::string_view text) {
+  auto r = parse_s3_url(text);
+  EXPECT_FALSE(r.has_value()) << text << " was accepted";
+  if (r) return {};
+  EXPECT_EQ(r.error().kind, ErrorKind::usage);
+  return r.error();
+}
+
+TEST(S3Url, BucketOnly) {
+  for (std::string_view text : {"s3://my-bucket", "s3://my-bucket/"}) {
+    const S3Url u = parse_ok(text);
+    EXPECT_EQ(u.bucket, "my-bucket");
+    EXPECT_EQ(u.key, "");
+  }
+}
+
+TEST(S3Url, KeysAreTakenLiterally) {
+  const struct {
+    const char* url;
+    const char* key;
+  } cases[] = {
+      {"s3://b-1/prefix/key.txt", "prefix/key.txt"},
+      {"s3://b-1/dir/", "dir/"},                    // trailing '/' kept
+      {"s3://b-1//leading", "/leading"},            // a key may start with '/'
+      {"s3://b-1/a//b/./c/../d", "a//b/./c/../d"},  // never normalised
+      {"s3://b-1/with space/and  two", "with space/and  two"},
+      {"s3://b-1/100%25 not decoded", "100%25 not decoded"},
+      {"s3://b-1/plus+equals=hash#q?x=1", "plus+equals=hash#q?x=1"},
+      {"s3://b-1/\xC3\xBC\xE2\x82\xAC", "\xC3\xBC\xE2\x82\xAC"},
+  };
+  for (const auto& c : cases) {
+    const S3Url u = parse_ok(c.url);
+    EXPECT_EQ(u.bucket, "b-1") << c.url;
+    EXPECT_EQ(u.key, c.key) << c.url;
+  }
+}
+
+TEST(S3Url, ValidBucketNames) {
+  for (std::string_view text :
+       {"s3://abc", "s3://a.b", "s3://1-2", "s3://logs.example.com", "s3://9bucket9",
+        "s3://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}) {  // 63
+    EXPECT_TRUE(parse_s3_url(text).has_value()) << text;
+  }
+}
+
+TEST(S3Url, MissingSchemeIsExplained) {
+  EXPECT_EQ(parse_err("foo").message, "invalid S3 URL 'foo': expected s3://bucket[/key]");
+  EXPECT_EQ(parse_err("/tmp/file").message,
+            "invalid S3 URL '/tmp/file': expected s3://bucket[/key]");
+  EXPECT_EQ(parse_err("s3:/bucket").message,
+            "invalid S3 URL 's3:/bucket': expected s3://bucket[/key]");
+  EXPECT_EQ(parse_err("S3://bucket").message,
+            "invalid S3 URL 'S3://bucket': expected s3://bucket[/key]");
+  EXPECT_EQ(parse_err("https://bucket.s3.amazonaws.com/k").message,
+            "invalid S3 URL 'https://bucket.s3.amazonaws.com/k': expected s3://bucket[/key]");
+  EXPECT_EQ(parse_err("").message, "invalid S3 URL '': expected s3://bucket[/key]");
+}
+
+TEST(S3Url, EmptyBucket) {
+  EXPECT_EQ(parse_err("s3://").message,
+            "invalid S3 URL 's3://': empty bucket name, expected s3://bucket[/key]");
+  EXPECT_EQ(parse_err("s3:///key").message,
+            "invalid S3 URL 's3:///key': empty bucket name, expected s3://bucket[/key]");
+}
+
+TEST(S3Url, BucketLength) {
+  EXPECT_EQ(parse_err("s3://ab/k").message,
+            "invalid S3 URL 's3://ab/k': bucket name 'ab' is 2 characters long, must be 3-63");
+  const std::string long_name(64, 'a');
+  EXPECT_EQ(parse_err("s3://" + long_name).message, "invalid S3 URL 's3://" + long_name +
+                                                        "': bucket name '" + long_name +
+                                                        "' is 64 characters long, must be 3-63");
+}
+
+TEST(S3Url, BucketCharacters) {
+  EXPECT_EQ(parse_err("s3://MyBucket").message,
+            "invalid S3 URL 's3://MyBucket': bucket name 'MyBucket' contains 'M': only "
+            "lower-case letters, digits, '.' and '-' are allowed");
+  EXPECT_EQ(parse_err("s3://my_bucket").message,
+            "invalid S3 URL 's3://my_bucket': bucket name 'my_bucket' contains '_': only "
+            "lower-case letters, digits, '.' and '-' are allowed");
+  EXPECT_EQ(parse_err("s3://my bucket/k").message,
+            "invalid S3 URL 's3://my bucket/k': bucket name 'my bucket' contains ' ': only "
+            "lower-case letters, digits, '.' and '-' are allowed");
+  // A non-ASCII or control byte is shown escaped so the message stays one line.
+  EXPECT_EQ(parse_err("s3://b\xC3\xBC"
+                      "cket")
+                .message,
+            "invalid S3 URL 's3://b\xC3\xBC"
+            "cket': bucket name 'b\xC3\xBC"
+            "cket' contains "
+            "'\\xC3': only lower-case letters, digits, '.' and '-' are allowed");
+  EXPECT_EQ(parse_err("s3://bu\ncket").message,
+            "invalid S3 URL 's3://bu\\x0Acket': bucket name 'bu\\x0Acket' contains '\\x0A': only "
+            "lower-case letters, digits, '.' and '-' are allowed");
+  EXPECT_FALSE(parse_s3_url("s3://bucket?versionId=1").has_value());
+}
+
+TEST(S3Url, BucketStartAndEnd) {
+  for (const char* name : {"-bucket", "bucket-", ".bucket", "bucket."}) {
+    EXPECT_EQ(parse_err(std::string("s3://") + name).message,
+              std::string("invalid S3 URL 's3://") + name + "': bucket name '" + name +
+                  "' must start and end with a letter or digit");
+  }
+  EXPECT_EQ(parse_err("s3://a..b").message,
+            "invalid S3 URL 's3://a..b': bucket name 'a..b' must not contain two adjacent "
+            "periods");
+}
+
+}  // namespace
+}  // namespace s3loop::s3

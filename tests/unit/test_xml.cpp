@@ -1,0 +1,359 @@
+// S3 XML replies (AWS and radosgw flavours) and request bodies.
+#include "s3loop/s3/xml.hpp"
+
+#include <gtest/gtest.h>
+
+namespace s3loop::s3 {
+namespace {
+
+constexpr std::string_view kTruncatedUrlEncodedPage = R"(<?xml version="1.0" encoding="UTF-8"?>
+<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+  <Name>example-bucket</Name>
+  <Prefix>photos%2F2006%2F</Prefix>
+  <KeyCount>4</KeyCount>
+  <MaxKeys>4</MaxKeys>
+  <Delimiter>%2F</Delimiter>
+  <EncodingType>url</EncodingType>
+  <IsTruncated>true</IsTruncated>
+  <NextContinuationToken>1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm+36Hy4vbOwM=</NextContinuationToken>
+  <Contents>
+    <Key>photos%2F2006%2Fa+b%2Bc%3D.jpg</Key>
+    <LastModified>2009-10-12T17:50:30.000Z</LastModified>
+    <ETag>"fba9dede5f27731c9771645a39863328"</ETag>
+    <Size>434234</Size>
+    <StorageClass>STANDARD</StorageClass>
+  </Contents>
+  <Contents>
+    <Key>photos%2F2006%2F%C3%BC%25%0D%0A.txt</Key>
+    <LastModified>2009-10-12T17:50:31.000Z</LastModified>
+    <ETag>&quot;9b2cf535f27731c974343645a3985328-2&quot;</ETag>
+    <Size>18446744073709551615</Size>
+    <StorageClass>STANDARD_IA</StorageClass>
+  </Contents>
+  <CommonPrefixes>
+    <Prefix>photos%2F2006%2Ffeb+%2F</Prefix>
+  </CommonPrefixes>
+  <CommonPrefixes>
+    <Prefix>photos%2F2006%2F%2F</Prefix>
+  </CommonPrefixes>
+</ListBucketResult>)";
+
+TEST(S3Xml, ListObjectsV2TruncatedUrlEncoded) {
+  auto page = parse_list_objects_v2(kTruncatedUrlEncodedPage);
+  ASSERT_TRUE(page.has_value()) << page.error().message;
+  EXPECT_TRUE(page->is_truncated);
+  // The token is opaque and not url-encoded: '+', '/' and '=' stay.
+  EXPECT_EQ(page->next_continuation_token, "1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm+36Hy4vbOwM=");
+  ASSERT_EQ(page->objects.size(), 2u);
+  EXPECT_EQ(page->objects[0].key, "photos/2006/a b+c=.jpg");
+  EXPECT_EQ(page->objects[0].size, 434234u);
+  EXPECT_EQ(page->objects[0].etag, "fba9dede5f27731c9771645a39863328");
+  EXPECT_EQ(page->objects[0].last_modified, "2009-10-12T17:50:30.000Z");
+  EXPECT_EQ(page->objects[0].storage_class, "STANDARD");
+  EXPECT_EQ(page->objects[1].key, "photos/2006/\xC3\xBC%\r\n.txt");
+  EXPECT_EQ(page->objects[1].size, 18446744073709551615u);
+  EXPECT_EQ(page->objects[1].etag, "9b2cf535f27731c974343645a3985328-2");  // from &quot;
+  EXPECT_EQ(page->objects[1].storage_class, "STANDARD_IA");
+  ASSERT_EQ(page->common_prefixes.size(), 2u);
+  EXPECT_EQ(page->common_prefixes[0], "photos/2006/feb /");
+  EXPECT_EQ(page->common_prefixes[1], "photos/2006//");
+}
+
+TEST(S3Xml, ListObjectsV2PlainKeysAreNotDecoded) {
+  // Without EncodingType the text is the key: '+' and '%' are literal, XML
+  // entities and character references decode, whitespace-only keys survive.
+  auto page = parse_list_objects_v2(
+      "<ListBucketResult><IsTruncated>false</IsTruncated>"
+      "<Contents><Key>a+b%20c</Key><Size>0</Size><ETag>abc</ETag></Contents>"
+      "<Contents><Key>x &amp; &lt;y&gt; &#13;z</Key><Size> 7 </Size></Contents>"
+      "<Contents><Key>   </Key><Size>1</Size></Contents>"
+      "<CommonPrefixes><Prefix>p+q/</Prefix></CommonPrefixes>"
+      "</ListBucketResult>");
+  ASSERT_TRUE(page.has_value()) << page.error().message;
+  EXPECT_FALSE(page->is_truncated);
+  EXPECT_EQ(page->next_continuation_token, "");
+  ASSERT_EQ(page->objects.size(), 3u);
+  EXPECT_EQ(page->objects[0].key, "a+b%20c");
+  EXPECT_EQ(page->objects[0].etag, "abc");  // radosgw may omit the quotes
+  EXPECT_EQ(page->objects[1].key, "x & <y> \rz");
+  EXPECT_EQ(page->objects[1].size, 7u);
+  EXPECT_EQ(page->objects[2].key, "   ");
+  ASSERT_EQ(page->common_prefixes.size(), 1u);
+  EXPECT_EQ(page->common_prefixes[0], "p+q/");
+}
+
+TEST(S3Xml, ListObjectsV2EmptyBucket) {
+  auto page = parse_list_objects_v2(
+      R"(<?xml version="1.0" encoding="UTF-8"?>)"
+      R"(<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name>)"
+      R"(<Prefix></Prefix><KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys>)"
+      R"(<IsTruncated>false</IsTruncated></ListBucketResult>)");
+  ASSERT_TRUE(page.has_value()) << page.error().message;
+  EXPECT_TRUE(page->objects.empty());
+  EXPECT_TRUE(page->common_prefixes.empty());
+  EXPECT_FALSE(page->is_truncated);
+}
+
+TEST(S3Xml, ListObjectsV2Errors) {
+  auto err = parse_list_objects_v2(
+      R"(<?xml version="1.0" encoding="UTF-8"?>
+<Error><Code>NoSuchBucket</Code><Message>The specified bucket does not exist</Message>
+<BucketName>nope</BucketName><RequestId>4442587FB7D0A2F9</RequestId></Error>)");
+  ASSERT_FALSE(err.has_value());
+  EXPECT_EQ(err.error().kind, ErrorKind::s3);
+  EXPECT_EQ(err.error().s3_code, "NoSuchBucket");
+  EXPECT_EQ(err.error().request_id, "4442587FB7D0A2F9");
+  EXPECT_FALSE(err.error().retryable);
+  EXPECT_EQ(err.error().message,
+            "ListObjectsV2 failed: NoSuchBucket: The specified bucket does not exist");
+
+  auto truncated =
+      parse_list_objects_v2("<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>");
+  ASSERT_FALSE(truncated.has_value());
+  EXPECT_EQ(truncated.error().kind, ErrorKind::protocol);
+  EXPECT_EQ(truncated.error().message,
+            "ListObjectsV2 reply is truncated but has no <NextContinuationToken>");
+
+  auto bad_size = parse_list_objects_v2(
+      "<ListBucketResult><Contents><Key>k</Key><Size>-1</Size></Contents></ListBucketResult>");
+  ASSERT_FALSE(bad_size.has_value());
+  EXPECT_EQ(bad_size.error().kind, ErrorKind::protocol);
+  EXPECT_EQ(bad_size.error().message, "ListObjectsV2 reply has an invalid <Size> '-1' for key 'k'");
+
+  auto no_key = parse_list_objects_v2(
+      "<ListBucketResult><Contents><Size>1</Size></Contents></ListBucketResult>");
+  ASSERT_FALSE(no_key.has_value());
+  EXPECT_EQ(no_key.error().message, "ListObjectsV2 reply has a <Contents> without <Key>");
+
+  auto wrong_root = parse_list_objects_v2("<ListAllMyBucketsResult/>");
+  ASSERT_FALSE(wrong_root.has_value());
+  EXPECT_EQ(wrong_root.error().kind, ErrorKind::protocol);
+  EXPECT_EQ(wrong_root.error().message,
+            "unexpected <ListAllMyBucketsResult> in ListObjectsV2 reply, expected "
+            "<ListBucketResult>");
+}
+
+TEST(S3Xml, MalformedXmlNamesWhatWasParsed) {
+  auto cut = parse_list_objects_v2("<ListBucketResult><Contents><Key>k</Key>");
+  ASSERT_FALSE(cut.has_value());
+  EXPECT_EQ(cut.error().kind, ErrorKind::protocol);
+  EXPECT_TRUE(cut.error().message.starts_with("malformed XML in ListObjectsV2 reply: "))
+      << cut.error().message;
+
+  auto html = parse_copy_result("<html><body>502 Bad Gateway</body>");
+  ASSERT_FALSE(html.has_value());
+  EXPECT_TRUE(html.error().message.starts_with("malformed XML in CopyObject reply: "))
+      << html.error().message;
+
+  for (std::string_view empty : {"", "  \r\n "}) {
+    auto r = parse_initiate_multipart(empty);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().kind, ErrorKind::protocol);
+    EXPECT_EQ(r.error().message, "empty CreateMultipartUpload reply");
+  }
+  auto not_xml = parse_complete_multipart("not xml at all");
+  ASSERT_FALSE(not_xml.has_value());
+  EXPECT_TRUE(not_xml.error().message.starts_with("malformed XML in CompleteMultipartUpload reply"))
+      << not_xml.error().message;
+  auto bad_delete = parse_delete_result("<DeleteResult><Error>");
+  ASSERT_FALSE(bad_delete.has_value());
+  EXPECT_TRUE(bad_delete.error().message.starts_with("malformed XML in DeleteObjects reply"))
+      << bad_delete.error().message;
+}
+
+TEST(S3Xml, ErrorBodyAws) {
+  auto body = parse_error_body(R"(<?xml version="1.0" encoding="UTF-8"?>
+<Error>
+  <Code>NoSuchKey</Code>
+  <Message>The resource you requested does not exist</Message>
+  <Resource>/mybucket/myfoto.jpg</Resource>
+  <RequestId>4442587FB7D0A2F9</RequestId>
+</Error>)");
+  ASSERT_TRUE(body.has_value());
+  EXPECT_EQ(body->code, "NoSuchKey");
+  EXPECT_EQ(body->message, "The resource you requested does not exist");
+  EXPECT_EQ(body->resource, "/mybucket/myfoto.jpg");
+  EXPECT_EQ(body->request_id, "4442587FB7D0A2F9");
+}
+
+TEST(S3Xml, ErrorBodyRadosgwWithEmptyMessage) {
+  auto body = parse_error_body(
+      R"(<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchBucket</Code><Message></Message>)"
+      R"(<BucketName>nope</BucketName><RequestId>tx0000085a1b2c3d4e5f6a7-0065a1b2c3-1234-default</RequestId>)"
+      R"(<HostId>1234-default-default</HostId></Error>)");
+  ASSERT_TRUE(body.has_value());
+  EXPECT_EQ(body->code, "NoSuchBucket");
+  EXPECT_EQ(body->message, "");
+  EXPECT_EQ(body->request_id, "tx0000085a1b2c3d4e5f6a7-0065a1b2c3-1234-default");
+  EXPECT_EQ(body->resource, "");
+}
+
+TEST(S3Xml, ErrorBodyAbsent) {
+  EXPECT_FALSE(parse_error_body("").has_value());
+  EXPECT_FALSE(parse_error_body("<html><body>Bad Gateway</body></html>").has_value());
+  EXPECT_FALSE(parse_error_body("<Error><Code>Cut").has_value());
+  EXPECT_FALSE(parse_error_body("<ListBucketResult/>").has_value());
+}
+
+TEST(S3Xml, CopyResultQuotedAndUnquotedETag) {
+  auto aws = parse_copy_result(R"(<?xml version="1.0" encoding="UTF-8"?>
+<CopyObjectResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+  <LastModified>2009-10-12T17:50:30.000Z</LastModified>
+  <ETag>"9b2cf535f27731c974343645a3985328"</ETag>
+</CopyObjectResult>)");
+  ASSERT_TRUE(aws.has_value()) << aws.error().message;
+  EXPECT_EQ(*aws, "9b2cf535f27731c974343645a3985328");
+
+  auto rgw = parse_copy_result(
+      "<CopyObjectResult><LastModified>2024-01-01T00:00:00.000Z</LastModified>"
+      "<ETag>9b2cf535f27731c974343645a3985328</ETag></CopyObjectResult>");
+  ASSERT_TRUE(rgw.has_value()) << rgw.error().message;
+  EXPECT_EQ(*rgw, "9b2cf535f27731c974343645a3985328");
+
+  auto part = parse_copy_result(
+      "<CopyPartResult><LastModified>2011-04-11T20:34:56.000Z</LastModified>"
+      "<ETag>&quot;9b2cf535f27731c974343645a3985328&quot;</ETag></CopyPartResult>");
+  ASSERT_TRUE(part.has_value()) << part.error().message;
+  EXPECT_EQ(*part, "9b2cf535f27731c974343645a3985328");
+
+  auto no_etag = parse_copy_result("<CopyObjectResult></CopyObjectResult>");
+  ASSERT_FALSE(no_etag.has_value());
+  EXPECT_EQ(no_etag.error().message, "CopyObject reply has no <ETag>");
+}
+
+TEST(S3Xml, CopyErrorInside200) {
+  // S3 keeps a long copy alive with whitespace, then may report an error.
+  auto internal = parse_copy_result(
+      "\n\n        \n<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try "
+      "again.</Message><RequestId>656c76696e6727732072657175657374</RequestId></Error>");
+  ASSERT_FALSE(internal.has_value());
+  EXPECT_EQ(internal.error().kind, ErrorKind::s3);
+  EXPECT_EQ(internal.error().s3_code, "InternalError");
+  EXPECT_EQ(internal.error().request_id, "656c76696e6727732072657175657374");
+  EXPECT_TRUE(internal.error().retryable);
+  EXPECT_EQ(
+      internal.error().message,
+      "CopyObject failed: InternalError: We encountered an internal error. Please try again.");
+
+  for (const char* code : {"SlowDown", "ServiceUnavailable", "RequestTimeout"}) {
+    auto r = parse_copy_result(std::string("<Error><Code>") + code + "</Code></Error>");
+    ASSERT_FALSE(r.has_value());
+    EXPECT_TRUE(r.error().retryable) << code;
+    EXPECT_EQ(r.error().message, std::string("CopyObject failed: ") + code);
+  }
+  auto denied = parse_copy_result("<Error><Code>AccessDenied</Code><Message></Message></Error>");
+  ASSERT_FALSE(denied.has_value());
+  EXPECT_FALSE(denied.error().retryable);
+  EXPECT_EQ(denied.error().message, "CopyObject failed: AccessDenied");
+}
+
+TEST(S3Xml, InitiateMultipart) {
+  auto id = parse_initiate_multipart(R"(<?xml version="1.0" encoding="UTF-8"?>
+<InitiateMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+  <Bucket>example-bucket</Bucket>
+  <Key>example-object</Key>
+  <UploadId>VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA</UploadId>
+</InitiateMultipartUploadResult>)");
+  ASSERT_TRUE(id.has_value()) << id.error().message;
+  EXPECT_EQ(*id, "VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA");
+
+  auto rgw = parse_initiate_multipart(
+      "<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key>"
+      "<UploadId>2~iCw_lDY8VoNYZKd3VRnx2Y9S-0fDexB</UploadId></InitiateMultipartUploadResult>");
+  ASSERT_TRUE(rgw.has_value()) << rgw.error().message;
+  EXPECT_EQ(*rgw, "2~iCw_lDY8VoNYZKd3VRnx2Y9S-0fDexB");
+
+  auto missing = parse_initiate_multipart("<InitiateMultipartUploadResult/>");
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().kind, ErrorKind::protocol);
+  EXPECT_EQ(missing.error().message, "CreateMultipartUpload reply has no <UploadId>");
+}
+
+TEST(S3Xml, CompleteMultipart) {
+  auto aws = parse_complete_multipart(R"(<?xml version="1.0" encoding="UTF-8"?>
+<CompleteMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+  <Location>http://Example-Bucket.s3.amazonaws.com/Example-Object</Location>
+  <Bucket>Example-Bucket</Bucket>
+  <Key>Example-Object</Key>
+  <ETag>"3858f62230ac3c915f300c664312c11f-9"</ETag>
+</CompleteMultipartUploadResult>)");
+  ASSERT_TRUE(aws.has_value()) << aws.error().message;
+  EXPECT_EQ(*aws, "3858f62230ac3c915f300c664312c11f-9");
+
+  auto rgw = parse_complete_multipart(
+      "<CompleteMultipartUploadResult><Location>l</Location><Bucket>b</Bucket><Key>k</Key>"
+      "<ETag></ETag></CompleteMultipartUploadResult>");
+  ASSERT_TRUE(rgw.has_value()) << rgw.error().message;
+  EXPECT_EQ(*rgw, "");
+
+  auto in200 = parse_complete_multipart(
+      "<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try "
+      "again.</Message><RequestId>A1B2</RequestId></Error>");
+  ASSERT_FALSE(in200.has_value());
+  EXPECT_EQ(in200.error().kind, ErrorKind::s3);
+  EXPECT_TRUE(in200.error().retryable);
+  EXPECT_EQ(in200.error().request_id, "A1B2");
+
+  auto bad_part = parse_complete_multipart(
+      "<Error><Code>InvalidPart</Code><Message>One or more of the specified parts could not be "
+      "found.</Message></Error>");
+  ASSERT_FALSE(bad_part.has_value());
+  EXPECT_FALSE(bad_part.error().retryable);
+  EXPECT_EQ(bad_part.error().s3_code, "InvalidPart");
+}
+
+TEST(S3Xml, BuildCompleteMultipartSortsAndQuotes) {
+  EXPECT_EQ(build_complete_multipart({{2, "b2"}, {1, "\"a1\""}, {10, "c&3"}}),
+            R"(<?xml version="1.0" encoding="UTF-8"?>)"
+            R"(<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">)"
+            R"(<Part><PartNumber>1</PartNumber><ETag>"a1"</ETag></Part>)"
+            R"(<Part><PartNumber>2</PartNumber><ETag>"b2"</ETag></Part>)"
+            R"(<Part><PartNumber>10</PartNumber><ETag>"c&amp;3"</ETag></Part>)"
+            R"(</CompleteMultipartUpload>)");
+}
+
+TEST(S3Xml, BuildDeleteObjectsEscapesKeys) {
+  EXPECT_EQ(build_delete_objects({"plain/key.txt", "a&b", "<tag>", "q\"s'", "cr\r\nlf\tx"}, true),
+            R"(<?xml version="1.0" encoding="UTF-8"?>)"
+            R"(<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Quiet>true</Quiet>)"
+            R"(<Object><Key>plain/key.txt</Key></Object>)"
+            R"(<Object><Key>a&amp;b</Key></Object>)"
+            R"(<Object><Key>&lt;tag&gt;</Key></Object>)"
+            R"(<Object><Key>q&quot;s&apos;</Key></Object>)"
+            R"(<Object><Key>cr&#13;&#10;lf&#9;x</Key></Object>)"
+            R"(</Delete>)");
+  EXPECT_EQ(build_delete_objects({"k"}, false),
+            R"(<?xml version="1.0" encoding="UTF-8"?>)"
+            R"(<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/">)"
+            R"(<Object><Key>k</Key></Object></Delete>)");
+}
+
+TEST(S3Xml, DeleteResultKeepsOnlyFailures) {
+  auto r = parse_delete_result(R"(<?xml version="1.0" encoding="UTF-8"?>
+<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+  <Deleted><Key>sample1.txt</Key></Deleted>
+  <Error><Key>sample2.txt</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error>
+  <Error><Key>a&amp;b&#13;</Key><Code>InternalError</Code><Message></Message></Error>
+</DeleteResult>)");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[0].key, "sample2.txt");
+  EXPECT_EQ((*r)[0].code, "AccessDenied");
+  EXPECT_EQ((*r)[0].message, "Access Denied");
+  EXPECT_EQ((*r)[1].key, "a&b\r");
+  EXPECT_EQ((*r)[1].code, "InternalError");
+  EXPECT_EQ((*r)[1].message, "");
+
+  auto quiet = parse_delete_result("<DeleteResult/>");
+  ASSERT_TRUE(quiet.has_value());
+  EXPECT_TRUE(quiet->empty());
+
+  auto whole = parse_delete_result("<Error><Code>MalformedXML</Code></Error>");
+  ASSERT_FALSE(whole.has_value());
+  EXPECT_EQ(whole.error().kind, ErrorKind::s3);
+  EXPECT_EQ(whole.error().s3_code, "MalformedXML");
+}
+
+}  // namespace
+}  // namespace s3loop::s3
