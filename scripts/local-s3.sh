@@ -27,8 +27,9 @@
 # radosgw quirks: every SigV4 request needs x-amz-content-sha256 (curl 7.88's
 # --aws-sigv4 does not add it: pass -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD'),
 # else 403 SignatureDoesNotMatch; error bodies have an empty <Message>; bucket
-# names need 3+ characters. TLS verifies for 127.0.0.1 and localhost only (see
-# write_certs), so use path-style URLs over HTTPS.
+# names need 3+ characters. TLS verifies for 127.0.0.1, localhost, s3.localhost
+# and *.s3.localhost: path-style on https://127.0.0.1, virtual-hosted style
+# (bucket.s3.localhost) on https://s3.localhost.
 set -euo pipefail
 
 # stdout is reserved for the export lines; everything else goes to stderr.
@@ -217,11 +218,10 @@ write_certs() {
     -addext 'keyUsage=critical,keyCertSign,cRLSign'
   openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
     -keyout server.key -out server.csr -subj '/CN=localhost'
-  # Note: OpenSSL-based clients (curl included) never match *.localhost
-  # (a wildcard needs two labels after it), so virtual-hosted names fail
-  # verification; path-style https://127.0.0.1 is what verifies.
+  # OpenSSL-based clients never match *.localhost (a wildcard needs two
+  # labels after it), so virtual-hosted buckets live under s3.localhost.
   cat >server.ext <<'EOF'
-subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:*.localhost
+subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:s3.localhost,DNS:*.s3.localhost
 basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
@@ -303,8 +303,9 @@ memstore_device_bytes = $memstore_bytes
 rgw_frontends = beast endpoint=127.0.0.1:$http_port ssl_endpoint=127.0.0.1:$https_port ssl_certificate=$dir/server.pem ssl_private_key=$dir/server.key tcp_nodelay=1
 # The default 64 threads serialise high-concurrency clients.
 rgw_thread_pool_size = 512
-# Lets rgw recognise virtual-hosted style Host headers (bucket.localhost).
-rgw_dns_name = localhost
+# Lets rgw recognise virtual-hosted style Host headers (bucket.s3.localhost);
+# other Host values (127.0.0.1) are path-style.
+rgw_dns_name = s3.localhost
 # Bucket names as strict as AWS's.
 rgw_relaxed_s3_bucket_names = false
 rgw_enable_usage_log = false

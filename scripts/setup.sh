@@ -15,6 +15,8 @@ packages=(
   # test tooling: openssl makes the self-signed CA, curl probes the endpoint,
   # python3 drives the end-to-end tests
   openssl curl python3 procps
+  # independent verification in the end-to-end tests: boto3 is not s3loop
+  python3-boto3
 )
 
 missing=()

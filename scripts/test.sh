@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds s3loop and runs every test: unit tests, and integration and
+# end-to-end tests against a real local S3 server (radosgw over HTTPS) that
+# this script starts and stops. CTest drives them all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/setup.sh
+S3LOOP_BUILD_DIR=${S3LOOP_BUILD_DIR:-build} ./scripts/build.sh -DS3LOOP_WERROR=ON
+
+# A server of its own, on ports of its own, so a demo server can keep running.
+export S3LOOP_S3_DIR=${S3LOOP_TEST_S3_DIR:-/tmp/s3loop-test-s3}
+export S3LOOP_S3_PORT=${S3LOOP_TEST_S3_PORT:-9643}
+export S3LOOP_S3_HTTP_PORT=${S3LOOP_TEST_S3_HTTP_PORT:-9680}
+export S3LOOP_S3_MON_PORT=${S3LOOP_TEST_S3_MON_PORT:-9670}
+trap './scripts/local-s3.sh stop >/dev/null 2>&1 || true' EXIT
+env=$(./scripts/local-s3.sh start)
+eval "$env"
+# The tests must not pick up a developer's own AWS configuration.
+export HOME=$S3LOOP_S3_DIR/home
+mkdir -p "$HOME"
+unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE
+
+ctest --test-dir "${S3LOOP_BUILD_DIR:-build}" --output-on-failure -j 2 --timeout 900 "$@"
