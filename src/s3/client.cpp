@@ -111,7 +111,12 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
       error = error_from_reply(request.op, request.bucket, request.key, reply->status, reply->body,
                                reply->header("x-amz-request-id").value_or(""));
     } else if (check) {
-      auto verdict = check(*reply);
+      Result<void> verdict;
+      if (cpu_runner_) {
+        co_await cpu_runner_([&] { verdict = check(*reply); });
+      } else {
+        verdict = check(*reply);
+      }
       if (verdict) co_return std::move(*reply);
       error = verdict.error();
     } else {
