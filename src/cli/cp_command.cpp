@@ -20,6 +20,8 @@ Runner add_cp_command(CLI::App& app) {
     std::string destination;
     std::string strategy = "async";
     int concurrency = 256;
+    int threads = 0;
+    int loops = 1;
     bool dry_run = false;
     std::string multipart_threshold = "5GiB";
     std::string multipart_chunksize = "512MiB";
@@ -29,8 +31,16 @@ Runner add_cp_command(CLI::App& app) {
       "cp", "Copy every object under a source prefix to a destination prefix, server-side");
   cmd->add_option("source", args->source, "s3://bucket[/prefix]")->required();
   cmd->add_option("destination", args->destination, "s3://bucket[/prefix]")->required();
-  cmd->add_option("--strategy", args->strategy, "serial or async (default async)");
-  cmd->add_option("-c,--concurrency", args->concurrency, "Requests in flight (default 256)");
+  cmd->add_option("--strategy", args->strategy,
+                  "serial, threads, async or async-pool (default async)");
+  cmd->add_option("-c,--concurrency", args->concurrency,
+                  "Requests in flight for async and async-pool (default 256)");
+  cmd->add_option("--threads", args->threads,
+                  "threads: blocking workers (default min(32, cores+4)); async-pool: CPU "
+                  "workers (default cores)")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--loops", args->loops, "async-pool: event loops, one thread each (default 1)")
+      ->check(CLI::Range(1, 64));
   cmd->add_flag("--dry-run", args->dry_run, "Show what would be copied, copy nothing");
   cmd->add_option("--multipart-threshold", args->multipart_threshold,
                   "Copy larger objects part by part (default 5GiB, the CopyObject limit)");
@@ -56,6 +66,8 @@ Runner add_cp_command(CLI::App& app) {
     exec::Settings settings;
     settings.kind = *kind;
     settings.concurrency = args->concurrency;
+    settings.threads = args->threads;
+    settings.loops = args->loops;
     if (auto valid = exec::validate(settings); !valid) return usage_error(valid.error());
 
     jobs::CopyOptions options;
@@ -73,10 +85,11 @@ Runner add_cp_command(CLI::App& app) {
     const std::string dst_bucket = normalised->destination.bucket;
     normalised->on_object = [=](const std::string& src, const std::string& dst, std::uint64_t,
                                 const Error* error) {
-      if (error != nullptr) {
+      // A job-wide error is reported once, at the end, not for every object.
+      if (error != nullptr && !exec::fails_whole_job(*error)) {
         std::fprintf(stderr, "s3loop: failed: s3://%s/%s -> s3://%s/%s: %s\n", src_bucket.c_str(),
                      src.c_str(), dst_bucket.c_str(), dst.c_str(), error->message.c_str());
-      } else if (dry_run && !json) {
+      } else if (error == nullptr && dry_run && !json) {
         std::printf("(dryrun) copy: s3://%s/%s to s3://%s/%s\n", src_bucket.c_str(), src.c_str(),
                     dst_bucket.c_str(), dst.c_str());
       }
@@ -85,22 +98,16 @@ Runner add_cp_command(CLI::App& app) {
     auto shared = make_client_shared(args->common);
     if (!shared) return usage_error(shared.error());
     auto strategy = exec::make_strategy(settings);
-    if (!strategy) {
-      return usage_error(make_error(
-          ErrorKind::usage, fmt::format("strategy '{}' is not available in this build: use serial "
-                                        "or async",
-                                        args->strategy)));
-    }
     jobs::CopyJob job(std::move(*normalised));
     const JobRun run = run_job(*strategy, job, **shared);
 
     SummaryInput summary{dry_run ? "would copy" : "copied", args->strategy, args->concurrency,
                          &run, shared->get()};
-    if (run.report.producer_error) print_error(run.report.producer_error->message);
+    if (run.report.job_error) print_error(run.report.job_error->message);
     std::puts((json ? summary_json(summary) : summary_line(summary)).c_str());
     std::fflush(stdout);
     if (run.report.cancelled) return kExitCancelled;
-    if (run.report.producer_error) return exit_code_for(*run.report.producer_error);
+    if (run.report.job_error) return exit_code_for(*run.report.job_error);
     return run.report.failed == 0 ? kExitOk : kExitFailed;
   };
 }

@@ -84,9 +84,9 @@ Runner add_ls_command(CLI::App& app) {
     auto strategy = exec::make_strategy(settings);
     auto run = run_job(*strategy, job, **shared);
     std::fflush(stdout);
-    if (run.report.producer_error) {
-      print_error(run.report.producer_error->message);
-      return exit_code_for(*run.report.producer_error);
+    if (run.report.job_error) {
+      print_error(run.report.job_error->message);
+      return exit_code_for(*run.report.job_error);
     }
     return run.report.cancelled ? kExitCancelled : kExitOk;
   };

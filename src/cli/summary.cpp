@@ -62,7 +62,7 @@ std::string summary_json(const SummaryInput& in) {
       {"max_in_flight", r.max_in_flight},
       {"requests_by_kind", std::move(requests_by_op)},
       {"failures", std::move(failures)}};
-  if (r.producer_error) out["error"] = r.producer_error->message;
+  if (r.job_error) out["error"] = r.job_error->message;
   return boost::json::serialize(out);
 }
 

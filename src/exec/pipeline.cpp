@@ -39,8 +39,17 @@ awaitable<void> RunState::process_one(Job& job, WorkerContext& context, const Wo
     succeeded++;
     bytes += *outcome;
   } else {
+    if (fails_whole_job(outcome.error())) {
+      record_job_error(outcome.error());
+      aborted = true;
+    }
     record_failure(job.describe(item), outcome.error());
   }
+}
+
+void RunState::record_job_error(Error error) {
+  std::lock_guard lock(mutex);
+  if (!job_error) job_error = std::move(error);
 }
 
 RunReport RunState::report() {
@@ -52,7 +61,7 @@ RunReport RunState::report() {
   r.cancelled = cancelled.load();
   r.max_in_flight = max_in_flight.load();
   std::lock_guard lock(mutex);
-  r.producer_error = producer_error;
+  r.job_error = job_error;
   r.failures = failures;
   return r;
 }
@@ -60,7 +69,7 @@ RunReport RunState::report() {
 awaitable<void> produce_into(Job& job, s3::Client& client, ItemChannel& channel, RunState& state,
                              int consumers) {
   Emit emit = [&](WorkItem item) -> awaitable<bool> {
-    if (state.cancelled.load()) co_return false;
+    if (state.stopping()) co_return false;
     item.index = state.produced.load();
     auto [ec] = co_await channel.async_send(boost::system::error_code{}, std::move(item), nothrow);
     if (ec) co_return false;  // closed: cancelled
@@ -73,10 +82,7 @@ awaitable<void> produce_into(Job& job, s3::Client& client, ItemChannel& channel,
   } catch (const std::exception& e) {
     listed = make_error(ErrorKind::protocol, std::string("internal error: ") + e.what());
   }
-  if (!listed) {
-    std::lock_guard lock(state.mutex);
-    state.producer_error = listed.error();
-  }
+  if (!listed) state.record_job_error(listed.error());
   for (int i = 0; i < consumers; ++i) {
     auto [ec] = co_await channel.async_send(boost::system::error_code{}, std::nullopt, nothrow);
     if (ec) break;
@@ -98,7 +104,7 @@ awaitable<void> watch_cancel(ItemChannel& channel, RunState& state) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   bool closed = false;
   while (!(state.producer_done.load() && state.consumers_running.load() == 0)) {
-    if (!closed && state.cancelled.load()) {
+    if (!closed && state.stopping()) {
       channel.close();
       closed = true;
     }

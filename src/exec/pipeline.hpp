@@ -31,12 +31,17 @@ struct RunState {
   std::atomic<std::uint64_t> max_in_flight{0};
   std::atomic<int> consumers_running{0};  // set by the strategy before it starts them
   std::atomic<bool> producer_done{false};
+  // Set when an error makes every further item pointless (the destination
+  // bucket is missing, the credentials were rejected): stop like a cancel.
+  std::atomic<bool> aborted{false};
+  bool stopping() const { return cancelled.load() || aborted.load(); }
 
   std::mutex mutex;  // guards the two below
-  std::optional<Error> producer_error;
+  std::optional<Error> job_error;  // the listing failed, or an error aborted the job
   std::vector<Failure> failures;
 
   void record_failure(std::string item, Error error);
+  void record_job_error(Error error);
   // Runs one item and records its outcome; keeps the in-flight high-water mark.
   boost::asio::awaitable<void> process_one(Job& job, WorkerContext& context, const WorkItem& item);
   RunReport report();

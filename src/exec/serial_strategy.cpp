@@ -34,16 +34,13 @@ class SerialStrategy final : public Strategy {
     RunState state(cancelled_);
     auto body = [&]() -> asio::awaitable<void> {
       Emit emit = [&](WorkItem item) -> asio::awaitable<bool> {
-        if (state.cancelled.load()) co_return false;
+        if (state.stopping()) co_return false;
         item.index = state.produced++;
         co_await state.process_one(job, context, item);
-        co_return !state.cancelled.load();
+        co_return !state.stopping();
       };
       auto listed = co_await job.produce(client, emit);
-      if (!listed) {
-        std::lock_guard lock(state.mutex);
-        state.producer_error = listed.error();
-      }
+      if (!listed) state.record_job_error(listed.error());
     };
     asio::co_spawn(loop, body(), asio::detached);
     loop.run();

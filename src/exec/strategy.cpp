@@ -8,6 +8,8 @@ namespace s3loop::exec {
 
 std::unique_ptr<Strategy> make_async_strategy(const Settings& settings);
 std::unique_ptr<Strategy> make_serial_strategy(const Settings& settings);
+std::unique_ptr<Strategy> make_threads_strategy(const Settings& settings);
+std::unique_ptr<Strategy> make_async_pool_strategy(const Settings& settings);
 
 std::string_view strategy_name(StrategyKind kind) {
   switch (kind) {
@@ -51,12 +53,17 @@ Result<void> validate(const Settings& settings) {
   return {};
 }
 
+bool fails_whole_job(const Error& error) {
+  return error.kind == ErrorKind::credentials || error.kind == ErrorKind::tls ||
+         error.s3_code == "NoSuchBucket";
+}
+
 std::unique_ptr<Strategy> make_strategy(const Settings& settings) {
   switch (settings.kind) {
     case StrategyKind::serial: return make_serial_strategy(settings);
     case StrategyKind::async: return make_async_strategy(settings);
-    case StrategyKind::threads:
-    case StrategyKind::async_pool: break;
+    case StrategyKind::threads: return make_threads_strategy(settings);
+    case StrategyKind::async_pool: return make_async_pool_strategy(settings);
   }
   return nullptr;
 }

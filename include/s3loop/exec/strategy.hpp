@@ -39,7 +39,9 @@ struct RunReport {
   std::uint64_t failed = 0;
   std::uint64_t bytes = 0;
   bool cancelled = false;
-  std::optional<Error> producer_error;  // the listing itself failed
+  // The job as a whole failed: its listing did, or an error that every item
+  // would hit (missing bucket, rejected credentials) stopped it early.
+  std::optional<Error> job_error;
   std::vector<Failure> failures;        // the first kMaxFailureDetails
   std::uint64_t max_in_flight = 0;      // highest number of items processed at once
   static constexpr std::size_t kMaxFailureDetails = 10'000;
@@ -63,5 +65,9 @@ class Strategy {
 };
 
 std::unique_ptr<Strategy> make_strategy(const Settings& settings);
+
+// Errors that every further item would hit too (missing bucket, rejected
+// credentials, untrusted certificate): the run stops at the first.
+bool fails_whole_job(const Error& error);
 
 }  // namespace s3loop::exec

@@ -134,6 +134,11 @@ class Client {
 
   ClientShared& shared() { return shared_; }
 
+  // Where reply parsing runs: inline by default; the async-pool strategy
+  // hands it to its worker pool and resumes here.
+  using CpuRunner = std::function<boost::asio::awaitable<void>(std::function<void()>)>;
+  void set_cpu_runner(CpuRunner runner) { cpu_runner_ = std::move(runner); }
+
  private:
   net::ConnectionPool& pool_for(const net::Endpoint& endpoint);
   boost::asio::awaitable<Result<net::Response>> send_once(const S3Request& request,
@@ -143,6 +148,7 @@ class Client {
   ClientShared& shared_;
   std::map<std::string, std::unique_ptr<net::ConnectionPool>> pools_;  // by host:port
   std::minstd_rand rng_;
+  CpuRunner cpu_runner_;
 };
 
 // "s3://bucket/key" for messages.

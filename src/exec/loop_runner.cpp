@@ -1,0 +1,122 @@
+#include "loop_runner.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <numeric>
+
+namespace s3loop::exec {
+
+namespace asio = boost::asio;
+
+namespace {
+
+asio::awaitable<void> run_inline(std::function<void()> work) {
+  work();
+  co_return;
+}
+
+class LoopWorkerContext final : public WorkerContext {
+ public:
+  LoopWorkerContext(s3::Client& client, asio::thread_pool* cpu_pool)
+      : client_(client), cpu_pool_(cpu_pool) {}
+  s3::Client& client() override { return client_; }
+  // Deliberately not a coroutine: GCC 12 destroys a coroutine parameter
+  // twice when a lambda in the coroutine body init-captures it by move.
+  asio::awaitable<void> run_cpu(std::function<void()> work) override {
+    if (cpu_pool_ == nullptr) return run_inline(std::move(work));
+    // Run the work on the pool, then post the coroutine's continuation back
+    // to its own loop (the handler's associated executor); the work guard
+    // keeps that loop running meanwhile.
+    return asio::async_initiate<decltype(asio::use_awaitable), void()>(
+        [pool = cpu_pool_](auto handler, std::function<void()> w) {
+          auto loop = asio::get_associated_executor(handler);
+          asio::post(*pool, [w = std::move(w), handler = std::move(handler),
+                             guard = asio::make_work_guard(loop)]() mutable {
+            w();
+            auto resume_on = guard.get_executor();
+            asio::post(resume_on, std::move(handler));
+          });
+        },
+        asio::use_awaitable, std::move(work));
+  }
+
+ private:
+  s3::Client& client_;
+  asio::thread_pool* cpu_pool_;
+};
+
+struct Loop {
+  asio::io_context context{1};
+  std::optional<s3::Client> client;
+  std::optional<LoopWorkerContext> worker;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
+};
+
+}  // namespace
+
+int default_thread_count() {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::min(32, cores + 4);
+}
+
+RunReport run_loops(Job& job, s3::ClientShared& shared, const std::atomic<bool>& cancelled,
+                    const LoopPlan& plan) {
+  const std::size_t consumer_loops = plan.consumers_per_loop.size();
+  const std::size_t total_loops = consumer_loops + (plan.producer_on_own_loop ? 1 : 0);
+  std::vector<std::unique_ptr<Loop>> loops;
+  for (std::size_t i = 0; i < total_loops; ++i) {
+    auto loop = std::make_unique<Loop>();
+    loop->client.emplace(loop->context.get_executor(), shared);
+    loop->worker.emplace(*loop->client, plan.cpu_pool);
+    if (plan.cpu_pool != nullptr) {
+      loop->client->set_cpu_runner(
+          [worker = &*loop->worker](std::function<void()> work) {
+            return worker->run_cpu(std::move(work));
+          });
+    }
+    // Consumers wait on a channel fed from another thread: keep each loop
+    // alive until the whole run is over.
+    loop->guard.emplace(loop->context.get_executor());
+    loops.push_back(std::move(loop));
+  }
+  Loop& producer_loop = plan.producer_on_own_loop ? *loops.back() : *loops.front();
+
+  const int consumers =
+      std::accumulate(plan.consumers_per_loop.begin(), plan.consumers_per_loop.end(), 0);
+  RunState state(cancelled);
+  // Room for one item per consumer: the producer runs ahead by at most this
+  // much, whatever the number of objects.
+  ItemChannel channel(producer_loop.context, static_cast<std::size_t>(consumers));
+  state.consumers_running = consumers;
+
+  asio::co_spawn(producer_loop.context,
+                 produce_into(job, *producer_loop.client, channel, state, consumers),
+                 asio::detached);
+  for (std::size_t i = 0; i < consumer_loops; ++i) {
+    for (int c = 0; c < plan.consumers_per_loop[i]; ++c) {
+      asio::co_spawn(loops[i]->context, consume_from(job, *loops[i]->worker, channel, state),
+                     asio::detached);
+    }
+  }
+  auto release_all = [&]() -> asio::awaitable<void> {
+    co_await watch_cancel(channel, state);
+    for (auto& loop : loops) loop->guard.reset();
+  };
+  asio::co_spawn(producer_loop.context, release_all(), asio::detached);
+
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < total_loops; ++i) {
+    threads.emplace_back([&loop = *loops[i]] { loop.context.run(); });
+  }
+  loops.front()->context.run();
+  for (auto& t : threads) t.join();
+  return state.report();
+}
+
+}  // namespace s3loop::exec

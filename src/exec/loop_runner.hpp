@@ -1,0 +1,31 @@
+// Runs a job on one or more event loops, each on its own thread, with a
+// number of consumer coroutines per loop, all fed by one producer through the
+// bounded channel. The async, threads and async-pool strategies are each one
+// shape of this. Private to exec.
+#pragma once
+
+#include "pipeline.hpp"
+
+#include <boost/asio/thread_pool.hpp>
+
+#include <thread>
+#include <vector>
+
+namespace s3loop::exec {
+
+struct LoopPlan {
+  // Consumers on each loop; loops.size() event loops, each on a thread.
+  std::vector<int> consumers_per_loop;
+  // The listing gets a loop (and thread) of its own instead of sharing loop 0.
+  bool producer_on_own_loop = false;
+  // When set, CPU-heavy steps run here and resume on their loop.
+  boost::asio::thread_pool* cpu_pool = nullptr;
+};
+
+RunReport run_loops(Job& job, s3::ClientShared& shared, const std::atomic<bool>& cancelled,
+                    const LoopPlan& plan);
+
+// ThreadPoolExecutor's default, min(32, cores + 4): the reference users compare against.
+int default_thread_count();
+
+}  // namespace s3loop::exec
