@@ -1,0 +1,92 @@
+#include "s3loop/jobs/copy_job.hpp"
+
+#include "size_parse.hpp"
+
+#include <gtest/gtest.h>
+
+namespace s3loop {
+namespace {
+
+jobs::CopyOptions options(std::string src_bucket, std::string src_key, std::string dst_bucket,
+                          std::string dst_key) {
+  jobs::CopyOptions o;
+  o.source = {std::move(src_bucket), std::move(src_key)};
+  o.destination = {std::move(dst_bucket), std::move(dst_key)};
+  return o;
+}
+
+TEST(CopyPlanning, PrefixesAreDirectoriesLikeAwsCli) {
+  auto o = jobs::normalise_copy_locations(options("a", "dir", "b", "out"));
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->source.key, "dir/");
+  EXPECT_EQ(o->destination.key, "out/");
+  EXPECT_EQ(jobs::destination_key(*o, "dir/x/y z"), "out/x/y z");
+  EXPECT_EQ(jobs::destination_key(*o, "dir//double"), "out//double");
+  EXPECT_EQ(jobs::destination_key(*o, "dir/trailing/"), "out/trailing/");
+}
+
+TEST(CopyPlanning, WholeBucketToPrefix) {
+  auto o = jobs::normalise_copy_locations(options("a", "", "b", "copy/"));
+  ASSERT_TRUE(o);
+  EXPECT_EQ(jobs::destination_key(*o, "k"), "copy/k");
+}
+
+TEST(CopyPlanning, RefusesADestinationInsideTheSource) {
+  auto o = jobs::normalise_copy_locations(options("a", "dir", "a", "dir/sub"));
+  ASSERT_FALSE(o);
+  EXPECT_EQ(o.error().kind, ErrorKind::usage);
+  EXPECT_NE(o.error().message.find("inside the source prefix"), std::string::npos);
+  EXPECT_FALSE(jobs::normalise_copy_locations(options("a", "", "a", "x")));
+  // A sibling prefix that merely starts with the same letters is fine.
+  EXPECT_TRUE(jobs::normalise_copy_locations(options("a", "dir", "a", "dir2")));
+  EXPECT_TRUE(jobs::normalise_copy_locations(options("a", "dir", "b", "dir/sub")));
+}
+
+TEST(CopyPlanning, PartLimits) {
+  auto small = options("a", "", "b", "");
+  small.part_size = 1024;
+  EXPECT_FALSE(jobs::normalise_copy_locations(small));
+  auto threshold = options("a", "", "b", "");
+  threshold.multipart_threshold = 6 * jobs::kGiB;
+  EXPECT_FALSE(jobs::normalise_copy_locations(threshold));
+}
+
+TEST(CopyPlanning, PartsCoverTheObjectExactly) {
+  const std::uint64_t mib = jobs::kMiB;
+  auto parts = jobs::plan_parts(12 * mib + 1, 5 * mib);
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(parts[0], std::make_pair(std::uint64_t{0}, 5 * mib - 1));
+  EXPECT_EQ(parts[1], std::make_pair(5 * mib, 10 * mib - 1));
+  EXPECT_EQ(parts[2], std::make_pair(10 * mib, 12 * mib));
+  EXPECT_EQ(jobs::plan_parts(5 * mib, 5 * mib).size(), 1u);
+}
+
+TEST(CopyPlanning, PartSizeGrowsToStayWithinTenThousandParts) {
+  const std::uint64_t size = 5'000 * jobs::kGiB;  // 5 TB, S3's largest object
+  auto parts = jobs::plan_parts(size, 5 * jobs::kMiB);
+  EXPECT_LE(parts.size(), jobs::kMaxParts);
+  EXPECT_EQ(parts.back().second, size - 1);
+  std::uint64_t expected_first = 0;
+  for (const auto& [first, last] : parts) {
+    ASSERT_EQ(first, expected_first);
+    expected_first = last + 1;
+  }
+}
+
+TEST(SizeParse, UnitsAndErrors) {
+  EXPECT_EQ(*cli::parse_size("1024", "--x"), 1024u);
+  EXPECT_EQ(*cli::parse_size("8MiB", "--x"), 8u << 20);
+  EXPECT_EQ(*cli::parse_size("8mib", "--x"), 8u << 20);
+  EXPECT_EQ(*cli::parse_size("5GiB", "--x"), 5ull << 30);
+  EXPECT_EQ(*cli::parse_size("5GB", "--x"), 5'000'000'000ull);
+  EXPECT_EQ(*cli::parse_size("64K", "--x"), 64u << 10);
+  for (const char* bad : {"", "MiB", "-1", "1.5MiB", "8 MiB", "8XB", "99999999999999999999"}) {
+    auto r = cli::parse_size(bad, "--chunk-size");
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().message.find("--chunk-size"), std::string::npos);
+  }
+  EXPECT_FALSE(cli::parse_size("20000000TiB", "--x"));  // overflow
+}
+
+}  // namespace
+}  // namespace s3loop

@@ -1,0 +1,45 @@
+#include "s3loop/net/endpoint.hpp"
+
+#include <gtest/gtest.h>
+
+namespace s3loop::net {
+namespace {
+
+TEST(Endpoint, ParsesHttpsWithPort) {
+  auto ep = parse_endpoint_url("https://127.0.0.1:9443");
+  ASSERT_TRUE(ep);
+  EXPECT_TRUE(ep->tls);
+  EXPECT_EQ(ep->host, "127.0.0.1");
+  EXPECT_EQ(ep->port, 9443);
+  EXPECT_TRUE(ep->is_ip_literal());
+  EXPECT_EQ(ep->authority(), "127.0.0.1:9443");
+}
+
+TEST(Endpoint, DefaultsPortBySchemeAndLowerCasesHost) {
+  auto ep = parse_endpoint_url("HTTP://S3.Example.COM/");
+  ASSERT_TRUE(ep);
+  EXPECT_FALSE(ep->tls);
+  EXPECT_EQ(ep->port, 80);
+  EXPECT_EQ(ep->host, "s3.example.com");
+  EXPECT_EQ(ep->authority(), "s3.example.com");
+}
+
+TEST(Endpoint, Ipv6) {
+  auto ep = parse_endpoint_url("https://[::1]:9443");
+  ASSERT_TRUE(ep);
+  EXPECT_EQ(ep->host, "::1");
+  EXPECT_EQ(ep->authority(), "[::1]:9443");
+}
+
+TEST(Endpoint, RejectsWhatIsNotAnEndpoint) {
+  for (const char* bad : {"127.0.0.1:9443", "ftp://host", "https://", "https://host/path",
+                          "https://user:pw@host", "https://host:0", "https://host?x=1", ""}) {
+    auto ep = parse_endpoint_url(bad);
+    ASSERT_FALSE(ep) << bad;
+    EXPECT_EQ(ep.error().kind, ErrorKind::usage) << bad;
+    EXPECT_NE(ep.error().message.find("invalid endpoint URL"), std::string::npos) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace s3loop::net

@@ -1,0 +1,90 @@
+#include "s3loop/s3/errors.hpp"
+#include "s3loop/s3/retry.hpp"
+
+#include <gtest/gtest.h>
+
+namespace s3loop::s3 {
+namespace {
+
+using std::chrono::milliseconds;
+
+Error s3_error(unsigned status, std::string code) {
+  return describe_s3_error(Op::copy_object, "b", "k", status, std::move(code), "", "");
+}
+
+TEST(Retry, TransientErrorsAreRetryable) {
+  EXPECT_TRUE(is_retryable(s3_error(503, "SlowDown")));
+  EXPECT_TRUE(is_retryable(s3_error(500, "InternalError")));
+  EXPECT_TRUE(is_retryable(s3_error(400, "RequestTimeout")));
+  EXPECT_TRUE(is_retryable(s3_error(429, "TooManyRequests")));
+  EXPECT_TRUE(is_retryable(s3_error(200, "InternalError")));  // error inside a 200
+  EXPECT_TRUE(is_retryable(make_error(ErrorKind::network, "reset")));
+  EXPECT_TRUE(is_retryable(make_error(ErrorKind::timeout, "stalled")));
+}
+
+TEST(Retry, ClientErrorsAreNot) {
+  EXPECT_FALSE(is_retryable(s3_error(404, "NoSuchBucket")));
+  EXPECT_FALSE(is_retryable(s3_error(403, "AccessDenied")));
+  EXPECT_FALSE(is_retryable(s3_error(403, "SignatureDoesNotMatch")));
+  EXPECT_FALSE(is_retryable(s3_error(400, "InvalidObjectName")));
+  EXPECT_FALSE(is_retryable(make_error(ErrorKind::tls, "untrusted")));
+  EXPECT_FALSE(is_retryable(make_error(ErrorKind::usage, "bad flag")));
+}
+
+TEST(Retry, FullJitterStaysWithinTheExponentialCeiling) {
+  RetryPolicy policy;
+  policy.base = milliseconds(100);
+  policy.cap = milliseconds(20'000);
+  EXPECT_EQ(backoff_delay(policy, 0, 0.0, std::nullopt), milliseconds(0));
+  EXPECT_EQ(backoff_delay(policy, 0, 0.5, std::nullopt), milliseconds(50));
+  EXPECT_EQ(backoff_delay(policy, 3, 0.5, std::nullopt), milliseconds(400));  // 100*2^3/2
+  EXPECT_LE(backoff_delay(policy, 3, 0.999, std::nullopt), milliseconds(800));
+  EXPECT_LE(backoff_delay(policy, 40, 0.999, std::nullopt), milliseconds(20'000));  // capped
+}
+
+TEST(Retry, RetryAfterIsAFloorButStillCapped) {
+  RetryPolicy policy;
+  EXPECT_EQ(backoff_delay(policy, 0, 0.1, milliseconds(3000)), milliseconds(3000));
+  EXPECT_EQ(backoff_delay(policy, 0, 0.1, milliseconds(600'000)), policy.cap);
+}
+
+TEST(Retry, ParsesRetryAfterSeconds) {
+  EXPECT_EQ(parse_retry_after("3"), milliseconds(3000));
+  EXPECT_EQ(parse_retry_after(" 0 "), milliseconds(0));
+  EXPECT_FALSE(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"));
+  EXPECT_FALSE(parse_retry_after("-1"));
+  EXPECT_FALSE(parse_retry_after(""));
+}
+
+TEST(S3Errors, MessagesNameTheProblemAndTheFix) {
+  auto denied = error_from_reply(Op::list_objects, "b", "", 403,
+                                 "<Error><Code>SignatureDoesNotMatch</Code><Message></Message>"
+                                 "<RequestId>tx1</RequestId></Error>",
+                                 "");
+  EXPECT_EQ(denied.kind, ErrorKind::credentials);
+  EXPECT_NE(denied.message.find("rejected the credentials"), std::string::npos);
+  EXPECT_NE(denied.message.find("tx1"), std::string::npos);
+
+  auto missing = error_from_reply(Op::list_objects, "nope", "", 404,
+                                  "<Error><Code>NoSuchBucket</Code></Error>", "tx2");
+  EXPECT_EQ(missing.s3_code, "NoSuchBucket");
+  EXPECT_NE(missing.message.find("bucket 'nope' does not exist"), std::string::npos);
+  EXPECT_EQ(missing.request_id, "tx2");
+
+  auto head = error_from_reply(Op::head_object, "b", "k", 404, "", "");
+  EXPECT_EQ(head.s3_code, "NoSuchKey");
+  EXPECT_NE(head.message.find("s3://b/k does not exist"), std::string::npos);
+
+  auto bare = error_from_reply(Op::copy_object, "b", "k", 503, "", "");
+  EXPECT_EQ(bare.s3_code, "ServiceUnavailable");
+  EXPECT_TRUE(bare.retryable);
+
+  auto generic = error_from_reply(Op::copy_object, "b", "k", 400,
+                                  "<Error><Code>InvalidObjectName</Code><Message>too long"
+                                  "</Message></Error>",
+                                  "");
+  EXPECT_EQ(generic.message, "CopyObject s3://b/k failed: HTTP 400 InvalidObjectName: too long");
+}
+
+}  // namespace
+}  // namespace s3loop::s3
