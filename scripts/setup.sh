@@ -17,6 +17,8 @@ packages=(
   openssl curl python3 procps
   # independent verification in the end-to-end tests: boto3 is not s3loop
   python3-boto3
+  # bench/latency-proxy.sh: per-request latency and faults in front of radosgw
+  nginx libnginx-mod-http-lua
 )
 
 missing=()

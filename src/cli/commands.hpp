@@ -13,5 +13,6 @@ using Runner = std::function<int()>;
 Runner add_ls_command(CLI::App& app);
 Runner add_cp_command(CLI::App& app);
 Runner add_mb_command(CLI::App& app);
+Runner add_compare_command(CLI::App& app);
 
 }  // namespace s3loop::cli

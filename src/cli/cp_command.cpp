@@ -101,8 +101,13 @@ Runner add_cp_command(CLI::App& app) {
     jobs::CopyJob job(std::move(*normalised));
     const JobRun run = run_job(*strategy, job, **shared);
 
-    SummaryInput summary{dry_run ? "would copy" : "copied", args->strategy, args->concurrency,
-                         &run, shared->get()};
+    SummaryInput summary;
+    summary.verb = dry_run ? "would copy" : "copied";
+    summary.strategy = args->strategy;
+    summary.concurrency = args->concurrency;
+    summary.workers = exec::describe_workers(settings);
+    summary.run = &run;
+    summary.shared = shared->get();
     if (run.report.job_error) print_error(run.report.job_error->message);
     std::puts((json ? summary_json(summary) : summary_line(summary)).c_str());
     std::fflush(stdout);

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   add(add_ls_command);
   add(add_cp_command);
   add(add_mb_command);
+  add(add_compare_command);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

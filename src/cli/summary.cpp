@@ -47,6 +47,7 @@ std::string summary_json(const SummaryInput& in) {
   boost::json::object out{
       {"strategy", in.strategy},
       {"concurrency", in.concurrency},
+      {"workers", in.workers},
       {"objects", r.succeeded},
       {"bytes", r.bytes},
       {"failed", r.failed},

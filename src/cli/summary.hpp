@@ -11,6 +11,8 @@ struct SummaryInput {
   std::string verb;  // "copied", "would copy"
   std::string strategy;
   int concurrency = 0;
+  std::string workers;  // how the strategy ran: "C=256", "T=6", "C=256 L=2 T=2"
+  double verify_seconds = 0;
   const JobRun* run = nullptr;
   const s3::ClientShared* shared = nullptr;
 };

@@ -12,9 +12,7 @@ class AsyncPoolStrategy final : public Strategy {
   explicit AsyncPoolStrategy(const Settings& settings) : settings_(settings) {}
 
   RunReport run(Job& job, s3::ClientShared& shared) override {
-    const int workers = settings_.threads > 0
-                            ? settings_.threads
-                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int workers = settings_.threads > 0 ? settings_.threads : default_cpu_workers();
     boost::asio::thread_pool cpu_pool(static_cast<std::size_t>(workers));
     LoopPlan plan;
     const int loops = std::min(settings_.loops, settings_.concurrency);

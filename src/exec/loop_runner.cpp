@@ -65,6 +65,10 @@ int default_thread_count() {
   return std::min(32, cores + 4);
 }
 
+int default_cpu_workers() {
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 RunReport run_loops(Job& job, s3::ClientShared& shared, const std::atomic<bool>& cancelled,
                     const LoopPlan& plan) {
   const std::size_t consumer_loops = plan.consumers_per_loop.size();

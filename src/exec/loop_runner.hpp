@@ -27,5 +27,7 @@ RunReport run_loops(Job& job, s3::ClientShared& shared, const std::atomic<bool>&
 
 // ThreadPoolExecutor's default, min(32, cores + 4): the reference users compare against.
 int default_thread_count();
+// async-pool's CPU workers by default: one per core.
+int default_cpu_workers();
 
 }  // namespace s3loop::exec

@@ -1,5 +1,7 @@
 #include "s3loop/exec/strategy.hpp"
 
+#include "loop_runner.hpp"
+
 #include <fmt/format.h>
 
 #include <thread>
@@ -29,6 +31,19 @@ Result<StrategyKind> parse_strategy(std::string_view name) {
   return make_error(ErrorKind::usage,
                     fmt::format("unknown strategy '{}': use serial, threads, async or async-pool",
                                 name));
+}
+
+std::string describe_workers(const Settings& settings) {
+  switch (settings.kind) {
+    case StrategyKind::serial: return "1";
+    case StrategyKind::threads:
+      return fmt::format("T={}", settings.threads > 0 ? settings.threads : default_thread_count());
+    case StrategyKind::async: return fmt::format("C={}", settings.concurrency);
+    case StrategyKind::async_pool:
+      return fmt::format("C={} L={} T={}", settings.concurrency, settings.loops,
+                         settings.threads > 0 ? settings.threads : default_cpu_workers());
+  }
+  return "?";
 }
 
 Result<void> validate(const Settings& settings) {

@@ -25,6 +25,9 @@ struct Settings {
   int loops = 1;          // async-pool: event loops
 };
 
+// "1", "T=6", "C=256", "C=256 L=2 T=2": the parallelism a run really used.
+std::string describe_workers(const Settings& settings);
+
 // Validates ranges; the message names the flag.
 Result<void> validate(const Settings& settings);
 

@@ -1,0 +1,299 @@
+// s3loop compare cp SRC DST [cp flags] --strategies serial,threads,async,async-pool
+//   [--repeat R] [--keep] [--json]
+// Runs the job once per strategy (and repetition), each in a fresh child
+// process so its CPU time and peak RSS are its own, each into a fresh
+// destination prefix; verifies every run by an independent listing, deletes
+// the copies unless --keep, and prints one table.
+#include "child_process.hpp"
+#include "commands.hpp"
+#include "common.hpp"
+
+#include "s3loop/exec/run_once.hpp"
+#include "s3loop/exec/strategy.hpp"
+#include "s3loop/jobs/verify.hpp"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <unistd.h>
+
+namespace s3loop::cli {
+
+namespace {
+
+struct RunResult {
+  std::string strategy;
+  int repetition = 0;
+  int exit_code = 0;
+  boost::json::object summary;  // the child's cp --json
+  bool verified = false;
+  std::string verify_note;
+};
+
+double number(const boost::json::object& o, const char* key) {
+  auto it = o.find(key);
+  if (it == o.end()) return 0;
+  return it->value().is_double() ? it->value().as_double()
+                                 : static_cast<double>(it->value().to_number<double>());
+}
+
+struct Spread {
+  double median = 0, min = 0, max = 0;
+};
+
+Spread spread(std::vector<double> values) {
+  if (values.empty()) return {};
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  const double median = n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+  return {median, values.front(), values.back()};
+}
+
+std::vector<std::string> forwarded_common_options(const CommonOptions& c) {
+  std::vector<std::string> out;
+  auto add = [&](const char* flag, const std::optional<std::string>& value) {
+    if (value) {
+      out.push_back(flag);
+      out.push_back(*value);
+    }
+  };
+  add("--endpoint-url", c.endpoint_url);
+  add("--region", c.region);
+  add("--profile", c.profile);
+  add("--ca-bundle", c.ca_bundle);
+  if (c.no_verify_ssl) out.push_back("--no-verify-ssl");
+  out.insert(out.end(), {"--addressing-style", c.addressing_style, "--max-attempts",
+                         std::to_string(c.max_attempts)});
+  return out;
+}
+
+std::string format_cell(const Spread& s, int repeat, const char* fmt_one) {
+  std::string median = fmt::format(fmt::runtime(fmt_one), s.median);
+  if (repeat <= 1) return median;
+  return median + " (" + fmt::format(fmt::runtime(fmt_one), s.min) + "-" +
+         fmt::format(fmt::runtime(fmt_one), s.max) + ")";
+}
+
+}  // namespace
+
+Runner add_compare_command(CLI::App& app) {
+  struct Args {
+    CommonOptions common;
+    std::string job;
+    std::string source;
+    std::string destination;
+    std::string strategies = "serial,threads,async,async-pool";
+    int repeat = 1;
+    bool keep = false;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand(
+      "compare", "Run one job under several strategies, each in a fresh process, and compare");
+  cmd->add_option("job", args->job, "The job to run: cp")->required()->check(
+      CLI::IsMember({"cp"}));
+  cmd->add_option("source", args->source, "s3://bucket[/prefix]")->required();
+  cmd->add_option("destination", args->destination,
+                  "s3://bucket[/prefix]; each run copies into a fresh sub-prefix")
+      ->required();
+  cmd->add_option("--strategies", args->strategies,
+                  "Comma-separated (default serial,threads,async,async-pool)");
+  cmd->add_option("--repeat", args->repeat, "Runs per strategy; the table shows medians")
+      ->check(CLI::Range(1, 50));
+  cmd->add_flag("--keep", args->keep, "Keep the copies instead of deleting them");
+  add_common_options(*cmd, args->common);
+  cmd->allow_extras();  // the job's own flags (--concurrency, --threads...) go to every run
+
+  return [args, cmd]() -> int {
+    auto usage_error = [](const Error& e) {
+      print_error(e.message);
+      return kExitUsage;
+    };
+    std::vector<std::string> strategies;
+    for (std::size_t start = 0; start <= args->strategies.size();) {
+      const std::size_t comma = std::min(args->strategies.find(',', start), args->strategies.size());
+      std::string name = args->strategies.substr(start, comma - start);
+      auto kind = exec::parse_strategy(name);
+      if (!kind) return usage_error(kind.error());
+      strategies.push_back(name);
+      start = comma + 1;
+    }
+    const std::vector<std::string> job_flags = cmd->remaining();
+    for (const auto& flag : job_flags) {
+      if (flag == "--strategy" || flag == "--json" || flag == "--dry-run") {
+        return usage_error(make_error(ErrorKind::usage, "compare sets " + flag +
+                                                            " itself: leave it out"));
+      }
+    }
+    auto source = s3::parse_s3_url(args->source);
+    if (!source) return usage_error(source.error());
+    auto destination = s3::parse_s3_url(args->destination);
+    if (!destination) return usage_error(destination.error());
+    jobs::CopyOptions base;
+    base.source = *source;
+    base.destination = *destination;
+    auto normalised = jobs::normalise_copy_locations(base);
+    if (!normalised) return usage_error(normalised.error());
+    auto shared = make_client_shared(args->common);
+    if (!shared) return usage_error(shared.error());
+
+    const std::string self = self_executable();
+    const auto common_flags = forwarded_common_options(args->common);
+    std::vector<RunResult> runs;
+    bool all_ok = true;
+    for (int r = 1; r <= args->repeat; ++r) {
+      for (const auto& strategy : strategies) {
+        RunResult run;
+        run.strategy = strategy;
+        run.repetition = r;
+        jobs::CopyOptions options = *normalised;
+        options.destination.key += fmt::format("compare-{}-{}-{}/", getpid(), strategy, r);
+        std::vector<std::string> argv = {self, "cp",
+                                         "s3://" + options.source.bucket + "/" + options.source.key,
+                                         "s3://" + options.destination.bucket + "/" +
+                                             options.destination.key,
+                                         "--strategy", strategy, "--json"};
+        argv.insert(argv.end(), job_flags.begin(), job_flags.end());
+        argv.insert(argv.end(), common_flags.begin(), common_flags.end());
+        std::fprintf(stderr, "compare: %s, run %d of %d...\n", strategy.c_str(), r, args->repeat);
+        auto child = run_child(argv);
+        if (!child) return usage_error(child.error());
+        run.exit_code = child->exit_code;
+        const auto last_line_start = child->out.find_last_of('\n', child->out.size() - 2);
+        const std::string last_line =
+            child->out.substr(last_line_start == std::string::npos ? 0 : last_line_start + 1);
+        boost::system::error_code ec;
+        auto parsed = boost::json::parse(last_line, ec);
+        if (!ec && parsed.is_object()) run.summary = parsed.as_object();
+        if (run.exit_code == kExitCancelled) {
+          print_error("compare cancelled");
+          return kExitCancelled;
+        }
+
+        auto verified = exec::run_once<jobs::VerifyReport>(
+            **shared, [&](s3::Client& client) { return jobs::verify_copy(client, options); });
+        if (!verified) {
+          run.verify_note = verified.error().message;
+        } else {
+          run.verified = verified->ok() && run.exit_code == kExitOk;
+          run.verify_note = fmt::format("{} matched, {} missing, {} unexpected, {} differ",
+                                        verified->matched, verified->missing,
+                                        verified->unexpected, verified->mismatched);
+        }
+        all_ok = all_ok && run.verified;
+        if (!args->keep) {
+          auto deleted = exec::run_once<std::uint64_t>(**shared, [&](s3::Client& client) {
+            return jobs::delete_prefix(client, options.destination.bucket,
+                                       options.destination.key);
+          });
+          if (!deleted) print_error("cleaning up: " + deleted.error().message);
+        }
+        runs.push_back(std::move(run));
+      }
+    }
+
+    // Per strategy: medians over repetitions.
+    struct Row {
+      std::string strategy, workers;
+      Spread wall, objects_per_s, mib_per_s, cpu, rss_mib;
+      double objects = 0, requests = 0, retries = 0, handshakes = 0;
+      bool verified = true;
+      std::string note;
+    };
+    std::vector<Row> rows;
+    for (const auto& strategy : strategies) {
+      Row row;
+      row.strategy = strategy;
+      std::vector<double> wall, ops, mibs, cpu, rss;
+      for (const auto& run : runs) {
+        if (run.strategy != strategy) continue;
+        const auto& s = run.summary;
+        const double w = number(s, "wall_seconds");
+        wall.push_back(w);
+        ops.push_back(w > 0 ? number(s, "objects") / w : 0);
+        mibs.push_back(w > 0 ? number(s, "bytes") / (1024.0 * 1024.0) / w : 0);
+        cpu.push_back(number(s, "cpu_seconds"));
+        rss.push_back(number(s, "peak_rss_bytes") / (1024.0 * 1024.0));
+        row.objects = number(s, "objects");
+        row.requests = number(s, "requests");
+        row.retries = number(s, "retries");
+        row.handshakes = number(s, "tls_handshakes");
+        if (auto it = s.find("workers"); it != s.end() && it->value().is_string()) {
+          row.workers = std::string(it->value().as_string());
+        }
+        row.verified = row.verified && run.verified;
+        row.note = run.verify_note;
+      }
+      row.wall = spread(wall);
+      row.objects_per_s = spread(ops);
+      row.mib_per_s = spread(mibs);
+      row.cpu = spread(cpu);
+      row.rss_mib = spread(rss);
+      rows.push_back(std::move(row));
+    }
+    double serial_wall = 0;
+    for (const auto& row : rows) {
+      if (row.strategy == "serial") serial_wall = row.wall.median;
+    }
+    auto speedup = [&](const Row& row) {
+      return serial_wall > 0 && row.wall.median > 0 ? serial_wall / row.wall.median : 0.0;
+    };
+
+    if (args->common.json) {
+      boost::json::array out_rows;
+      for (const auto& row : rows) {
+        out_rows.push_back(boost::json::object{
+            {"strategy", row.strategy},
+            {"workers", row.workers},
+            {"objects", row.objects},
+            {"wall_seconds", row.wall.median},
+            {"wall_seconds_min", row.wall.min},
+            {"wall_seconds_max", row.wall.max},
+            {"objects_per_second", row.objects_per_s.median},
+            {"mib_per_second", row.mib_per_s.median},
+            {"cpu_seconds", row.cpu.median},
+            {"peak_rss_mib", row.rss_mib.median},
+            {"requests", row.requests},
+            {"retries", row.retries},
+            {"tls_handshakes", row.handshakes},
+            {"speedup_vs_serial", speedup(row)},
+            {"verified", row.verified},
+            {"verification", row.note}});
+      }
+      boost::json::array out_runs;
+      for (const auto& run : runs) {
+        out_runs.push_back(boost::json::object{{"strategy", run.strategy},
+                                               {"repetition", run.repetition},
+                                               {"exit_code", run.exit_code},
+                                               {"verified", run.verified},
+                                               {"summary", run.summary}});
+      }
+      std::puts(boost::json::serialize(boost::json::object{{"repeat", args->repeat},
+                                                           {"strategies", std::move(out_rows)},
+                                                           {"runs", std::move(out_runs)}})
+                    .c_str());
+    } else {
+      const int rep = args->repeat;
+      std::string table = fmt::format(
+          "{:<11} {:<16} {:>8} {:>16} {:>10} {:>8} {:>9} {:>9} {:>8} {:>9} {:>8}  {}\n",
+          "strategy", "workers", "objects", rep > 1 ? "wall s (min-max)" : "wall s", "objects/s",
+          "MiB/s", "CPU s", "RSS MiB", "requests", "retries", "TLS hs", "speed-up / verified");
+      for (const auto& row : rows) {
+        table += fmt::format(
+            "{:<11} {:<16} {:>8.0f} {:>16} {:>10.0f} {:>8.1f} {:>9.2f} {:>9.0f} {:>8.0f} {:>9.0f} "
+            "{:>8.0f}  {:.1f}x / {}\n",
+            row.strategy, row.workers, row.objects, format_cell(row.wall, rep, "{:.2f}"),
+            row.objects_per_s.median, row.mib_per_s.median, row.cpu.median, row.rss_mib.median,
+            row.requests, row.retries, row.handshakes, speedup(row),
+            row.verified ? "yes" : "NO (" + row.note + ")");
+      }
+      std::fputs(table.c_str(), stdout);
+    }
+    std::fflush(stdout);
+    return all_ok ? kExitOk : kExitFailed;
+  };
+}
+
+}  // namespace s3loop::cli

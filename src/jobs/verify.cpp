@@ -1,0 +1,128 @@
+#include "s3loop/jobs/verify.hpp"
+
+#include "s3loop/jobs/list_job.hpp"
+
+#include <deque>
+
+namespace s3loop::jobs {
+
+using boost::asio::awaitable;
+
+namespace {
+
+constexpr std::size_t kMaxProblems = 20;
+
+// Pulls one listing page at a time and hands out its objects in order.
+class ListingCursor {
+ public:
+  ListingCursor(s3::Client& client, std::string bucket, std::string prefix) : client_(client) {
+    params_.bucket = std::move(bucket);
+    params_.prefix = std::move(prefix);
+  }
+
+  // The next object, or nullopt at the end.
+  awaitable<Result<std::optional<s3::ObjectInfo>>> next() {
+    while (buffer_.empty() && !done_) {
+      auto page = co_await client_.list_objects_v2(params_);
+      if (!page) co_return page.error();
+      for (auto& o : page->objects) buffer_.push_back(std::move(o));
+      done_ = !page->is_truncated;
+      params_.continuation_token = page->next_continuation_token;
+    }
+    if (buffer_.empty()) co_return std::optional<s3::ObjectInfo>();
+    auto out = std::move(buffer_.front());
+    buffer_.pop_front();
+    co_return std::optional<s3::ObjectInfo>(std::move(out));
+  }
+
+ private:
+  s3::Client& client_;
+  s3::ListParams params_;
+  std::deque<s3::ObjectInfo> buffer_;
+  bool done_ = false;
+};
+
+bool is_multipart_etag(const std::string& etag) { return etag.find('-') != std::string::npos; }
+
+void note(VerifyReport& report, std::string problem) {
+  if (report.problems.size() < kMaxProblems) report.problems.push_back(std::move(problem));
+}
+
+}  // namespace
+
+awaitable<Result<VerifyReport>> verify_copy(s3::Client& client, const CopyOptions& options) {
+  ListingCursor source(client, options.source.bucket, options.source.key);
+  ListingCursor destination(client, options.destination.bucket, options.destination.key);
+  VerifyReport report;
+  auto src = co_await source.next();
+  if (!src) co_return src.error();
+  auto dst = co_await destination.next();
+  if (!dst) co_return dst.error();
+  while (*src || *dst) {
+    // Compare in destination key space; the mapping preserves order.
+    const std::string expected = *src ? destination_key(options, (*src)->key) : std::string();
+    const bool take_src = *src && (!*dst || expected <= (*dst)->key);
+    const bool take_dst = *dst && (!*src || (*dst)->key <= expected);
+    if (take_src && take_dst) {
+      const auto& s = **src;
+      const auto& d = **dst;
+      const bool etag_comparable = !is_multipart_etag(s.etag) && !is_multipart_etag(d.etag);
+      if (s.size != d.size || (etag_comparable && s.etag != d.etag)) {
+        report.mismatched++;
+        note(report, "differs: " + d.key);
+      } else {
+        report.matched++;
+      }
+    } else if (take_src) {
+      report.missing++;
+      note(report, "missing: " + expected);
+    } else {
+      report.unexpected++;
+      note(report, "unexpected: " + (*dst)->key);
+    }
+    if (take_src) {
+      src = co_await source.next();
+      if (!src) co_return src.error();
+    }
+    if (take_dst) {
+      dst = co_await destination.next();
+      if (!dst) co_return dst.error();
+    }
+  }
+  co_return report;
+}
+
+awaitable<Result<std::uint64_t>> delete_prefix(s3::Client& client, const std::string& bucket,
+                                               const std::string& prefix) {
+  std::uint64_t deleted = 0;
+  std::optional<Error> failure;
+  s3::ListParams params;
+  params.bucket = bucket;
+  params.prefix = prefix;
+  // Deleting while paging is safe: each page's keys are gone before the next
+  // page is asked for, and the continuation token is positional.
+  auto listed = co_await for_each_page(client, params, [&](s3::ListPage& page) -> awaitable<bool> {
+    if (page.objects.empty()) co_return true;
+    std::vector<std::string> keys;
+    keys.reserve(page.objects.size());
+    for (auto& o : page.objects) keys.push_back(std::move(o.key));
+    auto failures = co_await client.delete_objects(bucket, keys);
+    if (!failures) {
+      failure = failures.error();
+      co_return false;
+    }
+    if (!failures->empty()) {
+      const auto& f = failures->front();
+      failure = make_error(ErrorKind::s3, "could not delete s3://" + bucket + "/" + f.key + ": " +
+                                              f.code + " " + f.message);
+      co_return false;
+    }
+    deleted += keys.size();
+    co_return true;
+  });
+  if (!listed) co_return listed.error();
+  if (failure) co_return *failure;
+  co_return deleted;
+}
+
+}  // namespace s3loop::jobs
