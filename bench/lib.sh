@@ -1,0 +1,50 @@
+# Shared set-up for the benchmark scripts (sourced, not run): a radosgw of the
+# benchmark's own on ports of its own, and optionally the latency proxy in
+# front of it. Everything started here is stopped on exit.
+
+bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+s3loop=$bench_root/build/s3loop
+datagen=$bench_root/build/bench/s3loop-datagen
+
+bench_build() {
+  "$bench_root/scripts/setup.sh"
+  "$bench_root/scripts/build.sh" >/dev/null
+}
+
+# Starts radosgw; exports its direct endpoint as DIRECT_ENDPOINT.
+bench_start_server() {
+  export S3LOOP_S3_DIR=${BENCH_S3_DIR:-/tmp/s3loop-bench-s3}
+  export S3LOOP_S3_PORT=${BENCH_S3_PORT:-9543}
+  export S3LOOP_S3_HTTP_PORT=${BENCH_S3_HTTP_PORT:-9580}
+  export S3LOOP_S3_MON_PORT=${BENCH_S3_MON_PORT:-9570}
+  trap bench_stop EXIT
+  local env
+  env=$("$bench_root/scripts/local-s3.sh" start)
+  eval "$env"
+  DIRECT_ENDPOINT=$AWS_ENDPOINT_URL
+  # The tools must not pick up a developer's own AWS profile.
+  unset AWS_PROFILE AWS_DEFAULT_PROFILE
+}
+
+# Starts the latency proxy (extra arguments go to it); exports its endpoint
+# as PROXY_ENDPOINT. AWS_ENDPOINT_URL keeps pointing at the direct endpoint.
+bench_start_proxy() {
+  PROXY_DIR=${BENCH_PROXY_DIR:-/tmp/s3loop-bench-proxy}
+  local env
+  env=$("$bench_root/bench/latency-proxy.sh" start --dir "$PROXY_DIR" \
+    --upstream "$S3LOOP_S3_HTTP_ENDPOINT" --cert "$S3LOOP_S3_DIR/server.pem" \
+    --key "$S3LOOP_S3_DIR/server.key" --listen "127.0.0.1:${BENCH_PROXY_PORT:-9943}" "$@")
+  PROXY_ENDPOINT=$(sed -n 's/^export AWS_ENDPOINT_URL=//p' <<<"$env")
+}
+
+bench_stop() {
+  [[ -n ${PROXY_DIR:-} ]] && "$bench_root/bench/latency-proxy.sh" stop --dir "$PROXY_DIR" >/dev/null 2>&1
+  "$bench_root/scripts/local-s3.sh" stop >/dev/null 2>&1 || true
+}
+
+# The machine, for the record.
+bench_machine() {
+  printf '%s, %s cores, %s GiB RAM, radosgw %s (memstore, rgw_thread_pool_size 512)' \
+    "$(uname -sr)" "$(nproc)" "$(awk '/MemTotal/ {printf "%d", $2/1048576}' /proc/meminfo)" \
+    "$(dpkg-query -W -f='${Version}' radosgw 2>/dev/null)"
+}

@@ -1,0 +1,147 @@
+"""Every strategy yields the same, independently verified copy; Ctrl-C stops a
+copy cleanly; `compare` runs, verifies and cleans up."""
+
+import json
+import signal
+import subprocess
+import time
+import unittest
+
+import s3env
+from s3env import SPECIAL_KEYS
+
+
+class Strategies(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.s3 = s3env.client()
+        cls.bucket = s3env.make_bucket(cls.s3, s3env.unique_bucket("strategies"))
+        s3env.datagen(f"s3://{cls.bucket}/src/", 400, max_size=8 * 1024, seed=11,
+                      special_keys=True)
+        cls.source = s3env.object_map(cls.s3, cls.bucket, "src/")
+        assert len(cls.source) == 400 + len(SPECIAL_KEYS)
+
+    @classmethod
+    def tearDownClass(cls):
+        s3env.delete_bucket(cls.s3, cls.bucket)
+
+    def copy_with(self, strategy, *extra):
+        dst = f"{strategy}/"
+        p = s3env.run(["cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/{dst}",
+                       "--strategy", strategy, "--json", *extra])
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        summary = s3env.parse_json_summary(self, p)
+        self.assertEqual(summary["strategy"], strategy)
+        self.assertEqual(summary["objects"], len(self.source))
+        self.assertEqual(summary["failed"], 0)
+        # Independent listing: same relative keys, sizes and ETags.
+        self.assertEqual(s3env.object_map(self.s3, self.bucket, dst), self.source)
+        return summary
+
+    def test_serial(self):
+        summary = self.copy_with("serial")
+        self.assertEqual(summary["max_in_flight"], 1)
+        self.assertEqual(summary["tls_handshakes"], 1)
+
+    def test_threads(self):
+        summary = self.copy_with("threads", "--threads", "3")
+        self.assertLessEqual(summary["max_in_flight"], 3)
+        self.assertEqual(summary["workers"], "T=3")
+
+    def test_async(self):
+        summary = self.copy_with("async", "--concurrency", "32")
+        self.assertLessEqual(summary["max_in_flight"], 32)
+        self.assertGreater(summary["max_in_flight"], 1)
+        # Connections are reused: handshakes track concurrency, not objects.
+        self.assertLessEqual(summary["tls_handshakes"], 33)
+
+    def test_async_pool(self):
+        summary = self.copy_with("async-pool", "--concurrency", "32", "--loops", "2",
+                                 "--threads", "2")
+        self.assertLessEqual(summary["max_in_flight"], 32)
+        self.assertEqual(summary["workers"], "C=32 L=2 T=2")
+
+
+class Interrupt(unittest.TestCase):
+    def test_sigint_stops_with_summary_and_only_whole_objects(self):
+        s3 = s3env.client()
+        bucket = s3env.make_bucket(s3, s3env.unique_bucket("sigint"))
+        try:
+            s3env.datagen(f"s3://{bucket}/src/", 1500, max_size=2048, seed=5)
+            source = s3env.object_map(s3, bucket, "src/")
+            cmd = [s3env.s3loop_bin(), "cp", f"s3://{bucket}/src/", f"s3://{bucket}/dst/",
+                   "--strategy", "serial"]
+            proc = subprocess.Popen(cmd, env=s3env.base_env(), stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, encoding="utf-8")
+            time.sleep(1.0)
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=60)
+            self.assertEqual(proc.returncode, 130, f"stdout={out!r} stderr={err!r}")
+            self.assertIn("(cancelled)", out)
+            self.assertRegex(out, r"copied \d+ objects")
+            copied = s3env.object_map(s3, bucket, "dst/")
+            self.assertGreater(len(copied), 0)
+            self.assertLess(len(copied), len(source))
+            for key, (size, etag) in copied.items():
+                self.assertEqual(source[key], (size, etag), key)
+            self.assertEqual(s3env.multipart_uploads(s3, bucket), [])
+        finally:
+            s3env.delete_bucket(s3, bucket)
+
+
+class Compare(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.s3 = s3env.client()
+        cls.bucket = s3env.make_bucket(cls.s3, s3env.unique_bucket("compare"))
+        s3env.datagen(f"s3://{cls.bucket}/src/", 150, max_size=4096, seed=3)
+
+    @classmethod
+    def tearDownClass(cls):
+        s3env.delete_bucket(cls.s3, cls.bucket)
+
+    def test_compare_json_with_repeats_verifies_and_cleans_up(self):
+        p = s3env.run(["compare", "cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/cmp/",
+                       "--strategies", "serial,threads,async,async-pool", "--repeat", "2",
+                       "--concurrency", "16", "--json"])
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        doc = json.loads(p.stdout)
+        self.assertEqual([r["strategy"] for r in doc["strategies"]],
+                         ["serial", "threads", "async", "async-pool"])
+        self.assertEqual(len(doc["runs"]), 8)
+        for row in doc["strategies"]:
+            self.assertTrue(row["verified"], row)
+            self.assertEqual(row["objects"], 150)
+            self.assertLessEqual(row["wall_seconds_min"], row["wall_seconds"])
+            self.assertLessEqual(row["wall_seconds"], row["wall_seconds_max"])
+            self.assertGreater(row["cpu_seconds"], 0)
+            self.assertGreater(row["peak_rss_mib"], 0)
+        serial = doc["strategies"][0]
+        self.assertAlmostEqual(serial["speedup_vs_serial"], 1.0)
+        # Every run's copy was deleted afterwards.
+        self.assertEqual(s3env.object_map(self.s3, self.bucket, "cmp/"), {})
+
+    def test_compare_table_and_keep(self):
+        p = s3env.run(["compare", "cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/kept/",
+                       "--strategies", "serial,async", "--keep"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        lines = p.stdout.strip().splitlines()
+        self.assertTrue(lines[0].startswith("strategy"), p.stdout)
+        self.assertEqual([line.split()[0] for line in lines[1:]], ["serial", "async"])
+        self.assertTrue(all(line.rstrip().endswith("yes") for line in lines[1:]), p.stdout)
+        kept = s3env.object_map(self.s3, self.bucket, "kept/")
+        self.assertEqual(len(kept), 2 * 150)
+
+    def test_compare_rejects_bad_strategies_and_flags_it_sets(self):
+        for args in (["--strategies", "serial,bogus"], ["--strategy", "async"], ["--dry-run"]):
+            p = s3env.run(["compare", "cp", f"s3://{self.bucket}/src/",
+                           f"s3://{self.bucket}/bad/", *args])
+            s3env.assert_no_crash(self, p)
+            self.assertEqual(p.returncode, 2, s3env.describe(p))
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, s3env.describe(p))
+
+
+if __name__ == "__main__":
+    unittest.main()
