@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${S3LOOP_BUILD_DIR:-build}
+# Let ccache share results between checkouts in different folders (paths are
+# made relative to the source root), so a fresh clone rebuilds in seconds.
+export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=true
 generator=()
 if command -v ninja >/dev/null && [[ ! -f "$build_dir/CMakeCache.txt" ]]; then generator=(-G Ninja); fi
 cmake -S . -B "$build_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >&2
