@@ -26,7 +26,7 @@ enum class ErrorKind {
 
 struct Error {
   ErrorKind kind = ErrorKind::protocol;
-  std::string message;     // one human-readable line, never contains secrets
+  std::string message;  // one human-readable line, never contains secrets
   unsigned http_status = 0;
   std::string s3_code;     // e.g. "NoSuchBucket", "SlowDown"
   std::string request_id;  // x-amz-request-id or <RequestId>, for support tickets

@@ -20,11 +20,13 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
                      "PEM file of CAs to trust (default: AWS_CA_BUNDLE, system store)");
   command.add_flag("--no-verify-ssl", options.no_verify_ssl,
                    "Do not verify the server's certificate (insecure)");
-  command.add_option("--addressing-style", options.addressing_style,
-                     "auto, path or virtual (default auto: virtual only on AWS)")
+  command
+      .add_option("--addressing-style", options.addressing_style,
+                  "auto, path or virtual (default auto: virtual only on AWS)")
       ->check(CLI::IsMember({"auto", "path", "virtual"}));
-  command.add_option("--max-attempts", options.max_attempts,
-                     "Tries per request, first included (default 5)")
+  command
+      .add_option("--max-attempts", options.max_attempts,
+                  "Tries per request, first included (default 5)")
       ->check(CLI::Range(1, 100));
   command.add_flag("--json", options.json, "Machine-readable output");
 }
@@ -72,9 +74,12 @@ void print_error(const std::string& message) {
 int exit_code_for(const Error& error) {
   switch (error.kind) {
     case ErrorKind::usage:
-    case ErrorKind::config: return kExitUsage;
-    case ErrorKind::cancelled: return kExitCancelled;
-    default: return kExitFailed;
+    case ErrorKind::config:
+      return kExitUsage;
+    case ErrorKind::cancelled:
+      return kExitCancelled;
+    default:
+      return kExitFailed;
   }
 }
 
@@ -86,7 +91,8 @@ extern "C" void on_interrupt(int) {
 }  // namespace
 
 void install_interrupt_handler(std::atomic<bool>* flag_to_set) {
-  static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler needs a lock-free flag");
+  static_assert(std::atomic<bool>::is_always_lock_free,
+                "the signal handler needs a lock-free flag");
   g_interrupt_flag = flag_to_set;
   struct sigaction action {};
   action.sa_handler = on_interrupt;

@@ -15,8 +15,8 @@ namespace s3loop::cli {
 
 enum ExitCode : int {
   kExitOk = 0,
-  kExitFailed = 1,     // the command ran but some work failed
-  kExitUsage = 2,      // bad flags, URLs or configuration: change the command
+  kExitFailed = 1,       // the command ran but some work failed
+  kExitUsage = 2,        // bad flags, URLs or configuration: change the command
   kExitCancelled = 130,  // SIGINT, as shells report it
 };
 

@@ -12,13 +12,13 @@
 #include "s3loop/exec/strategy.hpp"
 #include "s3loop/jobs/verify.hpp"
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
+#include <unistd.h>
 #include <algorithm>
 #include <cstdio>
 #include <map>
-#include <unistd.h>
 
 namespace s3loop::cli {
 
@@ -92,8 +92,7 @@ Runner add_compare_command(CLI::App& app) {
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand(
       "compare", "Run one job under several strategies, each in a fresh process, and compare");
-  cmd->add_option("job", args->job, "The job to run: cp")->required()->check(
-      CLI::IsMember({"cp"}));
+  cmd->add_option("job", args->job, "The job to run: cp")->required()->check(CLI::IsMember({"cp"}));
   cmd->add_option("source", args->source, "s3://bucket[/prefix]")->required();
   cmd->add_option("destination", args->destination,
                   "s3://bucket[/prefix]; each run copies into a fresh sub-prefix")
@@ -113,7 +112,8 @@ Runner add_compare_command(CLI::App& app) {
     };
     std::vector<std::string> strategies;
     for (std::size_t start = 0; start <= args->strategies.size();) {
-      const std::size_t comma = std::min(args->strategies.find(',', start), args->strategies.size());
+      const std::size_t comma =
+          std::min(args->strategies.find(',', start), args->strategies.size());
       std::string name = args->strategies.substr(start, comma - start);
       auto kind = exec::parse_strategy(name);
       if (!kind) return usage_error(kind.error());
@@ -123,8 +123,8 @@ Runner add_compare_command(CLI::App& app) {
     const std::vector<std::string> job_flags = cmd->remaining();
     for (const auto& flag : job_flags) {
       if (flag == "--strategy" || flag == "--json" || flag == "--dry-run") {
-        return usage_error(make_error(ErrorKind::usage, "compare sets " + flag +
-                                                            " itself: leave it out"));
+        return usage_error(
+            make_error(ErrorKind::usage, "compare sets " + flag + " itself: leave it out"));
       }
     }
     auto source = s3::parse_s3_url(args->source);
@@ -150,11 +150,14 @@ Runner add_compare_command(CLI::App& app) {
         run.repetition = r;
         jobs::CopyOptions options = *normalised;
         options.destination.key += fmt::format("compare-{}-{}-{}/", getpid(), strategy, r);
-        std::vector<std::string> argv = {self, "cp",
-                                         "s3://" + options.source.bucket + "/" + options.source.key,
-                                         "s3://" + options.destination.bucket + "/" +
-                                             options.destination.key,
-                                         "--strategy", strategy, "--json"};
+        std::vector<std::string> argv = {
+            self,
+            "cp",
+            "s3://" + options.source.bucket + "/" + options.source.key,
+            "s3://" + options.destination.bucket + "/" + options.destination.key,
+            "--strategy",
+            strategy,
+            "--json"};
         argv.insert(argv.end(), job_flags.begin(), job_flags.end());
         argv.insert(argv.end(), common_flags.begin(), common_flags.end());
         std::fprintf(stderr, "compare: %s, run %d of %d...\n", strategy.c_str(), r, args->repeat);
@@ -178,15 +181,14 @@ Runner add_compare_command(CLI::App& app) {
           run.verify_note = verified.error().message;
         } else {
           run.verified = verified->ok() && run.exit_code == kExitOk;
-          run.verify_note = fmt::format("{} matched, {} missing, {} unexpected, {} differ",
-                                        verified->matched, verified->missing,
-                                        verified->unexpected, verified->mismatched);
+          run.verify_note =
+              fmt::format("{} matched, {} missing, {} unexpected, {} differ", verified->matched,
+                          verified->missing, verified->unexpected, verified->mismatched);
         }
         all_ok = all_ok && run.verified;
         if (!args->keep) {
           auto deleted = exec::run_once<std::uint64_t>(**shared, [&](s3::Client& client) {
-            return jobs::delete_prefix(client, options.destination.bucket,
-                                       options.destination.key);
+            return jobs::delete_prefix(client, options.destination.bucket, options.destination.key);
           });
           if (!deleted) print_error("cleaning up: " + deleted.error().message);
         }
@@ -244,23 +246,22 @@ Runner add_compare_command(CLI::App& app) {
     if (args->common.json) {
       boost::json::array out_rows;
       for (const auto& row : rows) {
-        out_rows.push_back(boost::json::object{
-            {"strategy", row.strategy},
-            {"workers", row.workers},
-            {"objects", row.objects},
-            {"wall_seconds", row.wall.median},
-            {"wall_seconds_min", row.wall.min},
-            {"wall_seconds_max", row.wall.max},
-            {"objects_per_second", row.objects_per_s.median},
-            {"mib_per_second", row.mib_per_s.median},
-            {"cpu_seconds", row.cpu.median},
-            {"peak_rss_mib", row.rss_mib.median},
-            {"requests", row.requests},
-            {"retries", row.retries},
-            {"tls_handshakes", row.handshakes},
-            {"speedup_vs_serial", speedup(row)},
-            {"verified", row.verified},
-            {"verification", row.note}});
+        out_rows.push_back(boost::json::object{{"strategy", row.strategy},
+                                               {"workers", row.workers},
+                                               {"objects", row.objects},
+                                               {"wall_seconds", row.wall.median},
+                                               {"wall_seconds_min", row.wall.min},
+                                               {"wall_seconds_max", row.wall.max},
+                                               {"objects_per_second", row.objects_per_s.median},
+                                               {"mib_per_second", row.mib_per_s.median},
+                                               {"cpu_seconds", row.cpu.median},
+                                               {"peak_rss_mib", row.rss_mib.median},
+                                               {"requests", row.requests},
+                                               {"retries", row.retries},
+                                               {"tls_handshakes", row.handshakes},
+                                               {"speedup_vs_serial", speedup(row)},
+                                               {"verified", row.verified},
+                                               {"verification", row.note}});
       }
       boost::json::array out_runs;
       for (const auto& run : runs) {
@@ -277,9 +278,9 @@ Runner add_compare_command(CLI::App& app) {
     } else {
       const int rep = args->repeat;
       std::string table = fmt::format(
-          "{:<11} {:<16} {:>8} {:>16} {:>10} {:>8} {:>9} {:>9} {:>8} {:>9} {:>8}  {}\n",
-          "strategy", "workers", "objects", rep > 1 ? "wall s (min-max)" : "wall s", "objects/s",
-          "MiB/s", "CPU s", "RSS MiB", "requests", "retries", "TLS hs", "speed-up / verified");
+          "{:<11} {:<16} {:>8} {:>16} {:>10} {:>8} {:>9} {:>9} {:>8} {:>9} {:>8}  {}\n", "strategy",
+          "workers", "objects", rep > 1 ? "wall s (min-max)" : "wall s", "objects/s", "MiB/s",
+          "CPU s", "RSS MiB", "requests", "retries", "TLS hs", "speed-up / verified");
       for (const auto& row : rows) {
         table += fmt::format(
             "{:<11} {:<16} {:>8.0f} {:>16} {:>10.0f} {:>8.1f} {:>9.2f} {:>9.0f} {:>8.0f} {:>9.0f} "

@@ -5,8 +5,8 @@
 
 #include "s3loop/jobs/list_job.hpp"
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include <cstdio>
 
@@ -40,8 +40,8 @@ void print_page(const s3::ListPage& page, bool json) {
                                                         {"last_modified", object.last_modified}});
       out += '\n';
     } else {
-      out += fmt::format("{} {:>10} {}\n", short_time(object.last_modified), object.size,
-                         object.key);
+      out +=
+          fmt::format("{} {:>10} {}\n", short_time(object.last_modified), object.size, object.key);
     }
   }
   std::fwrite(out.data(), 1, out.size(), stdout);

@@ -12,9 +12,9 @@ namespace s3loop::cli {
 
 Result<std::uint64_t> parse_size(std::string_view text, std::string_view flag) {
   auto bad = [&] {
-    return make_error(ErrorKind::usage,
-                      fmt::format("{} '{}' is not a size: use e.g. 8MiB, 5GiB or a byte count",
-                                  flag, text));
+    return make_error(
+        ErrorKind::usage,
+        fmt::format("{} '{}' is not a size: use e.g. 8MiB, 5GiB or a byte count", flag, text));
   };
   std::uint64_t number = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
@@ -26,12 +26,20 @@ Result<std::uint64_t> parse_size(std::string_view text, std::string_view flag) {
     const char* name;
     std::uint64_t factor;
   };
-  static constexpr Unit kUnits[] = {
-      {"", 1},           {"b", 1},
-      {"k", 1ull << 10}, {"kib", 1ull << 10}, {"kb", 1000},
-      {"m", 1ull << 20}, {"mib", 1ull << 20}, {"mb", 1000'000},
-      {"g", 1ull << 30}, {"gib", 1ull << 30}, {"gb", 1000'000'000},
-      {"t", 1ull << 40}, {"tib", 1ull << 40}, {"tb", 1000'000'000'000}};
+  static constexpr Unit kUnits[] = {{"", 1},
+                                    {"b", 1},
+                                    {"k", 1ull << 10},
+                                    {"kib", 1ull << 10},
+                                    {"kb", 1000},
+                                    {"m", 1ull << 20},
+                                    {"mib", 1ull << 20},
+                                    {"mb", 1000'000},
+                                    {"g", 1ull << 30},
+                                    {"gib", 1ull << 30},
+                                    {"gb", 1000'000'000},
+                                    {"t", 1ull << 40},
+                                    {"tib", 1ull << 40},
+                                    {"tb", 1000'000'000'000}};
   for (const auto& u : kUnits) {
     if (unit == u.name) {
       if (number > std::numeric_limits<std::uint64_t>::max() / u.factor) return bad();

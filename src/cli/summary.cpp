@@ -1,14 +1,16 @@
 #include "summary.hpp"
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 namespace s3loop::cli {
 
 namespace {
 constexpr double kMiB = 1024.0 * 1024.0;
 
-double per_second(double amount, double seconds) { return seconds > 0 ? amount / seconds : 0.0; }
+double per_second(double amount, double seconds) {
+  return seconds > 0 ? amount / seconds : 0.0;
+}
 }  // namespace
 
 std::string summary_line(const SummaryInput& in) {

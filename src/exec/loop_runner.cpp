@@ -3,8 +3,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
@@ -79,10 +79,9 @@ RunReport run_loops(Job& job, s3::ClientShared& shared, const std::atomic<bool>&
     loop->client.emplace(loop->context.get_executor(), shared);
     loop->worker.emplace(*loop->client, plan.cpu_pool);
     if (plan.cpu_pool != nullptr) {
-      loop->client->set_cpu_runner(
-          [worker = &*loop->worker](std::function<void()> work) {
-            return worker->run_cpu(std::move(work));
-          });
+      loop->client->set_cpu_runner([worker = &*loop->worker](std::function<void()> work) {
+        return worker->run_cpu(std::move(work));
+      });
     }
     // Consumers wait on a channel fed from another thread: keep each loop
     // alive until the whole run is over.

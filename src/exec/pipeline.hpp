@@ -16,8 +16,8 @@ namespace s3loop::exec {
 // nullopt is the end-of-work marker: the producer sends one per consumer, so
 // every buffered item is still processed (closing the channel would drop them;
 // closing is reserved for cancellation).
-using ItemChannel = boost::asio::experimental::concurrent_channel<void(
-    boost::system::error_code, std::optional<WorkItem>)>;
+using ItemChannel = boost::asio::experimental::concurrent_channel<void(boost::system::error_code,
+                                                                       std::optional<WorkItem>)>;
 
 struct RunState {
   explicit RunState(const std::atomic<bool>& cancel_flag) : cancelled(cancel_flag) {}
@@ -36,7 +36,7 @@ struct RunState {
   std::atomic<bool> aborted{false};
   bool stopping() const { return cancelled.load() || aborted.load(); }
 
-  std::mutex mutex;  // guards the two below
+  std::mutex mutex;                // guards the two below
   std::optional<Error> job_error;  // the listing failed, or an error aborted the job
   std::vector<Failure> failures;
 

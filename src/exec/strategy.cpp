@@ -15,10 +15,14 @@ std::unique_ptr<Strategy> make_async_pool_strategy(const Settings& settings);
 
 std::string_view strategy_name(StrategyKind kind) {
   switch (kind) {
-    case StrategyKind::serial: return "serial";
-    case StrategyKind::threads: return "threads";
-    case StrategyKind::async: return "async";
-    case StrategyKind::async_pool: return "async-pool";
+    case StrategyKind::serial:
+      return "serial";
+    case StrategyKind::threads:
+      return "threads";
+    case StrategyKind::async:
+      return "async";
+    case StrategyKind::async_pool:
+      return "async-pool";
   }
   return "?";
 }
@@ -28,17 +32,19 @@ Result<StrategyKind> parse_strategy(std::string_view name) {
                     StrategyKind::async_pool}) {
     if (name == strategy_name(kind)) return kind;
   }
-  return make_error(ErrorKind::usage,
-                    fmt::format("unknown strategy '{}': use serial, threads, async or async-pool",
-                                name));
+  return make_error(
+      ErrorKind::usage,
+      fmt::format("unknown strategy '{}': use serial, threads, async or async-pool", name));
 }
 
 std::string describe_workers(const Settings& settings) {
   switch (settings.kind) {
-    case StrategyKind::serial: return "1";
+    case StrategyKind::serial:
+      return "1";
     case StrategyKind::threads:
       return fmt::format("T={}", settings.threads > 0 ? settings.threads : default_thread_count());
-    case StrategyKind::async: return fmt::format("C={}", settings.concurrency);
+    case StrategyKind::async:
+      return fmt::format("C={}", settings.concurrency);
     case StrategyKind::async_pool:
       return fmt::format("C={} L={} T={}", settings.concurrency, settings.loops,
                          settings.threads > 0 ? settings.threads : default_cpu_workers());
@@ -75,10 +81,14 @@ bool fails_whole_job(const Error& error) {
 
 std::unique_ptr<Strategy> make_strategy(const Settings& settings) {
   switch (settings.kind) {
-    case StrategyKind::serial: return make_serial_strategy(settings);
-    case StrategyKind::async: return make_async_strategy(settings);
-    case StrategyKind::threads: return make_threads_strategy(settings);
-    case StrategyKind::async_pool: return make_async_pool_strategy(settings);
+    case StrategyKind::serial:
+      return make_serial_strategy(settings);
+    case StrategyKind::async:
+      return make_async_strategy(settings);
+    case StrategyKind::threads:
+      return make_threads_strategy(settings);
+    case StrategyKind::async_pool:
+      return make_async_pool_strategy(settings);
   }
   return nullptr;
 }

@@ -17,19 +17,20 @@ Result<CopyOptions> normalise_copy_locations(CopyOptions options) {
   as_directory(options.destination.key);
   if (options.source.bucket == options.destination.bucket &&
       options.destination.key.starts_with(options.source.key)) {
-    return make_error(ErrorKind::usage,
-                      "destination s3://" + options.destination.bucket + "/" +
-                          options.destination.key + " lies inside the source prefix s3://" +
-                          options.source.bucket + "/" + options.source.key +
-                          ": choose a destination outside it");
+    return make_error(ErrorKind::usage, "destination s3://" + options.destination.bucket + "/" +
+                                            options.destination.key +
+                                            " lies inside the source prefix s3://" +
+                                            options.source.bucket + "/" + options.source.key +
+                                            ": choose a destination outside it");
   }
   if (options.part_size < kMinPartSize || options.part_size > kMaxPartSize) {
     return make_error(ErrorKind::usage,
                       "--multipart-chunksize must be between 5 MiB and 5 GiB (S3's part limits)");
   }
   if (options.multipart_threshold == 0 || options.multipart_threshold > kMaxSingleCopy) {
-    return make_error(ErrorKind::usage,
-                      "--multipart-threshold must be between 1 byte and 5 GiB (CopyObject's limit)");
+    return make_error(
+        ErrorKind::usage,
+        "--multipart-threshold must be between 1 byte and 5 GiB (CopyObject's limit)");
   }
   return options;
 }
@@ -81,8 +82,8 @@ awaitable<Result<std::uint64_t>> CopyJob::process(exec::WorkerContext& context,
   } else if (object.size > options_.multipart_threshold) {
     outcome = co_await copy_multipart(context.client(), object, dst_key);
   } else {
-    auto copied = co_await context.client().copy_object(
-        options_.source.bucket, object.key, options_.destination.bucket, dst_key);
+    auto copied = co_await context.client().copy_object(options_.source.bucket, object.key,
+                                                        options_.destination.bucket, dst_key);
     if (!copied) outcome = copied.error();
   }
   if (!outcome) {
@@ -122,8 +123,8 @@ awaitable<Result<void>> CopyJob::copy_multipart(s3::Client& client, const s3::Ob
     completed.push_back({part_number++, std::move(*etag)});
   }
   if (outcome) {
-    auto done = co_await client.complete_multipart_upload(dst_bucket, dst_key, *upload_id,
-                                                          completed);
+    auto done =
+        co_await client.complete_multipart_upload(dst_bucket, dst_key, *upload_id, completed);
     if (done) co_return Result<void>();
     outcome = done.error();
   }
@@ -132,8 +133,8 @@ awaitable<Result<void>> CopyJob::copy_multipart(s3::Client& client, const s3::Ob
   // only appended to it.
   auto aborted = co_await client.abort_multipart_upload(dst_bucket, dst_key, *upload_id);
   Error error = outcome.error();
-  if (!aborted) error.message += "; aborting the multipart upload also failed: " +
-                                 aborted.error().message;
+  if (!aborted)
+    error.message += "; aborting the multipart upload also failed: " + aborted.error().message;
   co_return error;
 }
 

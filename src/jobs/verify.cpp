@@ -42,7 +42,9 @@ class ListingCursor {
   bool done_ = false;
 };
 
-bool is_multipart_etag(const std::string& etag) { return etag.find('-') != std::string::npos; }
+bool is_multipart_etag(const std::string& etag) {
+  return etag.find('-') != std::string::npos;
+}
 
 void note(VerifyReport& report, std::string problem) {
   if (report.problems.size() < kMaxProblems) report.problems.push_back(std::move(problem));
@@ -50,7 +52,7 @@ void note(VerifyReport& report, std::string problem) {
 
 }  // namespace
 
-awaitable<Result<VerifyReport>> verify_copy(s3::Client& client, const CopyOptions& options) {
+awaitable<Result<VerifyReport>> verify_copy(s3::Client& client, CopyOptions options) {
   ListingCursor source(client, options.source.bucket, options.source.key);
   ListingCursor destination(client, options.destination.bucket, options.destination.key);
   VerifyReport report;
@@ -92,8 +94,8 @@ awaitable<Result<VerifyReport>> verify_copy(s3::Client& client, const CopyOption
   co_return report;
 }
 
-awaitable<Result<std::uint64_t>> delete_prefix(s3::Client& client, const std::string& bucket,
-                                               const std::string& prefix) {
+awaitable<Result<std::uint64_t>> delete_prefix(s3::Client& client, std::string bucket,
+                                               std::string prefix) {
   std::uint64_t deleted = 0;
   std::optional<Error> failure;
   s3::ListParams params;

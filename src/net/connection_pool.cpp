@@ -3,14 +3,14 @@
 #include "connection.hpp"
 #include "net_errors.hpp"
 
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http.hpp>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 #include <array>
 
@@ -34,8 +34,8 @@ constexpr const char* kUserAgent = "s3loop/0.1";
 bool is_loopback_name(const std::string& host) {
   constexpr std::string_view suffix = ".localhost";
   return host == "localhost" ||
-         (host.size() > suffix.size() && host.compare(host.size() - suffix.size(), suffix.size(),
-                                                      suffix) == 0);
+         (host.size() > suffix.size() &&
+          host.compare(host.size() - suffix.size(), suffix.size(), suffix) == 0);
 }
 
 struct ExchangeState {
@@ -84,8 +84,8 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
   if (req.method == "HEAD") parser.skip(true);
 
   conn.tcp().expires_after(timeouts.first_byte);
-  auto [header_ec, header_bytes] = co_await http::async_read_header(stream, conn.buffer, parser,
-                                                                     nothrow);
+  auto [header_ec, header_bytes] =
+      co_await http::async_read_header(stream, conn.buffer, parser, nothrow);
   counters.bytes_received += header_bytes;
   state.response_started = header_bytes > 0 || conn.buffer.size() > 0;
   if (header_ec) {
@@ -143,7 +143,9 @@ ConnectionPool::ConnectionPool(asio::any_io_executor executor, Endpoint endpoint
 
 ConnectionPool::~ConnectionPool() = default;
 
-void ConnectionPool::close_idle() { idle_.clear(); }
+void ConnectionPool::close_idle() {
+  idle_.clear();
+}
 
 awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect() {
   const std::string where = endpoint_.host + ":" + std::to_string(endpoint_.port);
@@ -228,8 +230,8 @@ awaitable<Result<Response>> ConnectionPool::send(const Request& request, const B
     Error sink_error;
     std::optional<Response> response;
     if (auto* tls = conn->tls()) {
-      response = co_await exchange(*tls, *conn, request, sink, timeouts_, counters_, state,
-                                   sink_error);
+      response =
+          co_await exchange(*tls, *conn, request, sink, timeouts_, counters_, state, sink_error);
     } else {
       response = co_await exchange(*conn->plain(), *conn, request, sink, timeouts_, counters_,
                                    state, sink_error);
@@ -242,10 +244,10 @@ awaitable<Result<Response>> ConnectionPool::send(const Request& request, const B
       co_return std::move(*response);
     }
     if (!state.ec) co_return sink_error;  // the sink refused the body
-    const bool stale = conn->reused && !state.response_started &&
-                       (state.failed_phase == Phase::write ||
-                        state.failed_phase == Phase::read_header) &&
-                       is_stale_connection_error(state.ec);
+    const bool stale =
+        conn->reused && !state.response_started &&
+        (state.failed_phase == Phase::write || state.failed_phase == Phase::read_header) &&
+        is_stale_connection_error(state.ec);
     if (stale && attempt == 0) {  // nothing reached the sink yet either
       counters_.stale_reconnects++;
       continue;

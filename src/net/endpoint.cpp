@@ -24,8 +24,7 @@ std::string Endpoint::authority() const {
 Result<Endpoint> parse_endpoint_url(std::string_view url) {
   auto bad = [&](std::string_view why) {
     return make_error(ErrorKind::usage, "invalid endpoint URL '" + std::string(url) + "': " +
-                                            std::string(why) +
-                                            " (expected https://host[:port])");
+                                            std::string(why) + " (expected https://host[:port])");
   };
   auto parsed = boost::urls::parse_absolute_uri(url);
   if (!parsed) return bad("not an absolute URL");

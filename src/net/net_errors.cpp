@@ -11,12 +11,18 @@ namespace {
 
 const char* phase_name(Phase phase) {
   switch (phase) {
-    case Phase::resolve: return "resolving";
-    case Phase::connect: return "connecting to";
-    case Phase::handshake: return "TLS handshake with";
-    case Phase::write: return "sending request to";
-    case Phase::read_header: return "waiting for reply from";
-    case Phase::read_body: return "reading reply body from";
+    case Phase::resolve:
+      return "resolving";
+    case Phase::connect:
+      return "connecting to";
+    case Phase::handshake:
+      return "TLS handshake with";
+    case Phase::write:
+      return "sending request to";
+    case Phase::read_header:
+      return "waiting for reply from";
+    case Phase::read_body:
+      return "reading reply body from";
   }
   return "talking to";
 }

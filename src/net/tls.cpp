@@ -29,7 +29,8 @@ Result<std::shared_ptr<TlsContext>> TlsContext::create(const TlsOptions& options
     }
   } else {
     ctx->set_default_verify_paths(ec);
-    if (ec) return make_error(ErrorKind::tls, "cannot load the system trust store: " + ec.message());
+    if (ec)
+      return make_error(ErrorKind::tls, "cannot load the system trust store: " + ec.message());
   }
   ctx->set_verify_mode(options.verify_peer ? ssl::verify_peer : ssl::verify_none);
   return std::shared_ptr<TlsContext>(new TlsContext(std::move(ctx), options));

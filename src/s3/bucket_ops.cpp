@@ -5,7 +5,7 @@ namespace s3loop::s3 {
 
 using boost::asio::awaitable;
 
-awaitable<Result<void>> Client::create_bucket(const std::string& bucket) {
+awaitable<Result<void>> Client::create_bucket(std::string bucket) {
   S3Request req;
   req.op = Op::create_bucket;
   req.method = "PUT";
@@ -26,7 +26,7 @@ awaitable<Result<void>> Client::create_bucket(const std::string& bucket) {
   co_return Result<void>();
 }
 
-awaitable<Result<void>> Client::delete_bucket(const std::string& bucket) {
+awaitable<Result<void>> Client::delete_bucket(std::string bucket) {
   S3Request req;
   req.op = Op::delete_bucket;
   req.method = "DELETE";

@@ -7,8 +7,8 @@ namespace s3loop::s3 {
 
 using boost::asio::awaitable;
 
-Client::Awaitable Client::create_multipart_upload(const std::string& bucket, const std::string& key,
-                                                  const Headers& headers) {
+Client::Awaitable Client::create_multipart_upload(std::string bucket, std::string key,
+                                                  Headers headers) {
   S3Request req;
   req.op = Op::create_multipart;
   req.method = "POST";
@@ -27,11 +27,10 @@ Client::Awaitable Client::create_multipart_upload(const std::string& bucket, con
   co_return upload_id;
 }
 
-Client::Awaitable Client::upload_part_copy(const std::string& src_bucket,
-                                           const std::string& src_key,
-                                           const std::string& dst_bucket,
-                                           const std::string& dst_key, const std::string& upload_id,
-                                           int part_number, ByteRange range) {
+Client::Awaitable Client::upload_part_copy(std::string src_bucket, std::string src_key,
+                                           std::string dst_bucket, std::string dst_key,
+                                           std::string upload_id, int part_number,
+                                           ByteRange range) {
   S3Request req;
   req.op = Op::upload_part_copy;
   req.method = "PUT";
@@ -58,10 +57,9 @@ Client::Awaitable Client::upload_part_copy(const std::string& src_bucket,
   co_return etag;
 }
 
-Client::Awaitable Client::complete_multipart_upload(const std::string& bucket,
-                                                    const std::string& key,
-                                                    const std::string& upload_id,
-                                                    const std::vector<CompletedPart>& parts) {
+Client::Awaitable Client::complete_multipart_upload(std::string bucket, std::string key,
+                                                    std::string upload_id,
+                                                    std::vector<CompletedPart> parts) {
   S3Request req;
   req.op = Op::complete_multipart;
   req.method = "POST";
@@ -86,9 +84,8 @@ Client::Awaitable Client::complete_multipart_upload(const std::string& bucket,
   co_return etag;
 }
 
-awaitable<Result<void>> Client::abort_multipart_upload(const std::string& bucket,
-                                                       const std::string& key,
-                                                       const std::string& upload_id) {
+awaitable<Result<void>> Client::abort_multipart_upload(std::string bucket, std::string key,
+                                                       std::string upload_id) {
   S3Request req;
   req.op = Op::abort_multipart;
   req.method = "DELETE";

@@ -26,7 +26,7 @@ std::string range_header(ByteRange range) {
 
 // Errors hidden in a 200 reply are S3 errors like any other: same message
 // and retry rules as if they had come with a 5xx.
-Error rewrap(Error parsed, Op op, const std::string& bucket, const std::string& key) {
+Error rewrap(Error parsed, Op op, std::string bucket, std::string key) {
   if (parsed.kind != ErrorKind::s3 || parsed.s3_code.empty()) return parsed;
   Error e =
       describe_s3_error(op, bucket, key, 200, parsed.s3_code, parsed.message, parsed.request_id);
@@ -36,7 +36,7 @@ Error rewrap(Error parsed, Op op, const std::string& bucket, const std::string& 
 
 }  // namespace
 
-awaitable<Result<ListPage>> Client::list_objects_v2(const ListParams& params) {
+awaitable<Result<ListPage>> Client::list_objects_v2(ListParams params) {
   S3Request req;
   req.op = Op::list_objects;
   req.bucket = params.bucket;
@@ -59,8 +59,7 @@ awaitable<Result<ListPage>> Client::list_objects_v2(const ListParams& params) {
   co_return page;
 }
 
-awaitable<Result<ObjectHead>> Client::head_object(const std::string& bucket,
-                                                  const std::string& key) {
+awaitable<Result<ObjectHead>> Client::head_object(std::string bucket, std::string key) {
   S3Request req;
   req.op = Op::head_object;
   req.method = "HEAD";
@@ -83,7 +82,7 @@ awaitable<Result<ObjectHead>> Client::head_object(const std::string& bucket,
   co_return head;
 }
 
-Client::Awaitable Client::get_object(const std::string& bucket, const std::string& key,
+Client::Awaitable Client::get_object(std::string bucket, std::string key,
                                      std::optional<ByteRange> range) {
   S3Request req;
   req.op = Op::get_object;
@@ -95,9 +94,9 @@ Client::Awaitable Client::get_object(const std::string& bucket, const std::strin
   co_return std::move(reply->body);
 }
 
-awaitable<Result<void>> Client::get_object_stream(const std::string& bucket, const std::string& key,
+awaitable<Result<void>> Client::get_object_stream(std::string bucket, std::string key,
                                                   std::optional<ByteRange> range,
-                                                  const net::BodySink& sink) {
+                                                  net::BodySink sink) {
   S3Request req;
   req.op = Op::get_object;
   req.bucket = bucket;
@@ -108,8 +107,8 @@ awaitable<Result<void>> Client::get_object_stream(const std::string& bucket, con
   co_return Result<void>();
 }
 
-Client::Awaitable Client::put_object(const std::string& bucket, const std::string& key,
-                                     std::string body, const Headers& extra_headers) {
+Client::Awaitable Client::put_object(std::string bucket, std::string key, std::string body,
+                                     Headers extra_headers) {
   S3Request req;
   req.op = Op::put_object;
   req.method = "PUT";
@@ -122,8 +121,8 @@ Client::Awaitable Client::put_object(const std::string& bucket, const std::strin
   co_return strip_quotes(reply->header("ETag").value_or(""));
 }
 
-Client::Awaitable Client::copy_object(const std::string& src_bucket, const std::string& src_key,
-                                      const std::string& dst_bucket, const std::string& dst_key) {
+Client::Awaitable Client::copy_object(std::string src_bucket, std::string src_key,
+                                      std::string dst_bucket, std::string dst_key) {
   S3Request req;
   req.op = Op::copy_object;
   req.method = "PUT";
@@ -143,7 +142,7 @@ Client::Awaitable Client::copy_object(const std::string& src_bucket, const std::
 }
 
 awaitable<Result<std::vector<DeleteFailure>>> Client::delete_objects(
-    const std::string& bucket, const std::vector<std::string>& keys) {
+    std::string bucket, std::vector<std::string> keys) {
   S3Request req;
   req.op = Op::delete_objects;
   req.method = "POST";

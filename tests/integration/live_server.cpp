@@ -52,8 +52,8 @@ class SeedJob final : public exec::Job {
   }
   awaitable<Result<std::uint64_t>> process(exec::WorkerContext& context,
                                            const exec::WorkItem& item) override {
-    auto etag = co_await context.client().put_object(
-        bucket_, item.object.key, std::string(item.object.size, 'x'));
+    auto etag = co_await context.client().put_object(bucket_, item.object.key,
+                                                     std::string(item.object.size, 'x'));
     if (!etag) co_return etag.error();
     co_return item.object.size;
   }

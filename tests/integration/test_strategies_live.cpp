@@ -187,8 +187,9 @@ TEST_F(StrategiesLive, CancelStopsEarlyAndLeavesOnlyWholeObjects) {
   EXPECT_EQ(out.size(), report.succeeded);
   auto src = list_all(*shared_, *bucket_, "src/");
   for (const auto& o : out) {
-    auto it = std::find_if(src.begin(), src.end(),
-                           [&](const s3::ObjectInfo& s) { return s.key.substr(4) == o.key.substr(7); });
+    auto it = std::find_if(src.begin(), src.end(), [&](const s3::ObjectInfo& s) {
+      return s.key.substr(4) == o.key.substr(7);
+    });
     ASSERT_NE(it, src.end()) << o.key;
     EXPECT_EQ(it->size, o.size);
     EXPECT_EQ(it->etag, o.etag);

@@ -45,8 +45,8 @@ struct RunReport {
   // The job as a whole failed: its listing did, or an error that every item
   // would hit (missing bucket, rejected credentials) stopped it early.
   std::optional<Error> job_error;
-  std::vector<Failure> failures;        // the first kMaxFailureDetails
-  std::uint64_t max_in_flight = 0;      // highest number of items processed at once
+  std::vector<Failure> failures;    // the first kMaxFailureDetails
+  std::uint64_t max_in_flight = 0;  // highest number of items processed at once
   static constexpr std::size_t kMaxFailureDetails = 10'000;
 };
 

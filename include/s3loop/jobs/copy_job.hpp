@@ -50,8 +50,7 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> plan_parts(std::uint64_t si
 class CopyJob final : public exec::Job {
  public:
   explicit CopyJob(CopyOptions options) : options_(std::move(options)) {}
-  boost::asio::awaitable<Result<void>> produce(s3::Client& client,
-                                               const exec::Emit& emit) override;
+  boost::asio::awaitable<Result<void>> produce(s3::Client& client, const exec::Emit& emit) override;
   boost::asio::awaitable<Result<std::uint64_t>> process(exec::WorkerContext& context,
                                                         const exec::WorkItem& item) override;
 

@@ -22,8 +22,7 @@ struct ListOptions {
 class ListJob final : public exec::Job {
  public:
   explicit ListJob(ListOptions options) : options_(std::move(options)) {}
-  boost::asio::awaitable<Result<void>> produce(s3::Client& client,
-                                               const exec::Emit& emit) override;
+  boost::asio::awaitable<Result<void>> produce(s3::Client& client, const exec::Emit& emit) override;
   boost::asio::awaitable<Result<std::uint64_t>> process(exec::WorkerContext& context,
                                                         const exec::WorkItem& item) override;
 

@@ -15,21 +15,19 @@ namespace s3loop::jobs {
 
 struct VerifyReport {
   std::uint64_t matched = 0;
-  std::uint64_t missing = 0;     // in the source, not in the destination
-  std::uint64_t unexpected = 0;  // in the destination, not in the source
-  std::uint64_t mismatched = 0;  // size differs, or ETag differs for a single-part copy
+  std::uint64_t missing = 0;          // in the source, not in the destination
+  std::uint64_t unexpected = 0;       // in the destination, not in the source
+  std::uint64_t mismatched = 0;       // size differs, or ETag differs for a single-part copy
   std::vector<std::string> problems;  // the first few, for the message
   bool ok() const { return missing == 0 && unexpected == 0 && mismatched == 0; }
 };
 
 // `options` as normalised for the copy (directory prefixes).
-boost::asio::awaitable<Result<VerifyReport>> verify_copy(s3::Client& client,
-                                                         const CopyOptions& options);
+boost::asio::awaitable<Result<VerifyReport>> verify_copy(s3::Client& client, CopyOptions options);
 
 // Deletes every object under s3://bucket/prefix, a page (1,000 keys) per
 // DeleteObjects request. Returns how many were deleted.
-boost::asio::awaitable<Result<std::uint64_t>> delete_prefix(s3::Client& client,
-                                                            const std::string& bucket,
-                                                            const std::string& prefix);
+boost::asio::awaitable<Result<std::uint64_t>> delete_prefix(s3::Client& client, std::string bucket,
+                                                            std::string prefix);
 
 }  // namespace s3loop::jobs

@@ -8,9 +8,9 @@
 namespace s3loop::net {
 
 struct Counters {
-  std::atomic<std::uint64_t> requests{0};        // HTTP exchanges attempted
-  std::atomic<std::uint64_t> connections{0};     // TCP connections opened
-  std::atomic<std::uint64_t> tls_handshakes{0};  // completed TLS handshakes
+  std::atomic<std::uint64_t> requests{0};          // HTTP exchanges attempted
+  std::atomic<std::uint64_t> connections{0};       // TCP connections opened
+  std::atomic<std::uint64_t> tls_handshakes{0};    // completed TLS handshakes
   std::atomic<std::uint64_t> stale_reconnects{0};  // keep-alive closed by server, retried at once
   std::atomic<std::uint64_t> bytes_sent{0};
   std::atomic<std::uint64_t> bytes_received{0};

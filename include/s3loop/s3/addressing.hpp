@@ -21,8 +21,8 @@ struct RequestTarget {
 // path-style for every other endpoint, as S3-compatible servers expect (rclone
 // does the same for non-AWS providers). An empty bucket addresses the service
 // itself (ListBuckets).
-RequestTarget address(const net::Endpoint& endpoint, AddressingStyle style,
-                      std::string_view bucket, std::string_view key);
+RequestTarget address(const net::Endpoint& endpoint, AddressingStyle style, std::string_view bucket,
+                      std::string_view key);
 
 // Default endpoint for a region when none is configured.
 net::Endpoint aws_endpoint_for_region(const std::string& region);

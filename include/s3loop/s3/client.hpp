@@ -83,6 +83,9 @@ struct S3Request {
   std::string body;
 };
 
+// Operations take their arguments by value: a coroutine may run after the
+// expression that created it has ended (spawned, or returned from a lambda),
+// and must not hold references to the caller's temporaries.
 class Client {
  public:
   Client(boost::asio::any_io_executor executor, ClientShared& shared);
@@ -92,38 +95,33 @@ class Client {
 
   using Awaitable = boost::asio::awaitable<Result<std::string>>;
 
-  boost::asio::awaitable<Result<ListPage>> list_objects_v2(const ListParams& params);
-  boost::asio::awaitable<Result<ObjectHead>> head_object(const std::string& bucket,
-                                                         const std::string& key);
+  boost::asio::awaitable<Result<ListPage>> list_objects_v2(ListParams params);
+  boost::asio::awaitable<Result<ObjectHead>> head_object(std::string bucket, std::string key);
   // Whole body in memory: for small objects and tests. Large reads stream.
-  Awaitable get_object(const std::string& bucket, const std::string& key,
+  Awaitable get_object(std::string bucket, std::string key,
                        std::optional<ByteRange> range = std::nullopt);
-  boost::asio::awaitable<Result<void>> get_object_stream(const std::string& bucket,
-                                                         const std::string& key,
+  boost::asio::awaitable<Result<void>> get_object_stream(std::string bucket, std::string key,
                                                          std::optional<ByteRange> range,
-                                                         const net::BodySink& sink);
+                                                         net::BodySink sink);
   // Returns the ETag without quotes.
-  Awaitable put_object(const std::string& bucket, const std::string& key, std::string body,
-                       const Headers& extra_headers = {});
-  Awaitable copy_object(const std::string& src_bucket, const std::string& src_key,
-                        const std::string& dst_bucket, const std::string& dst_key);
+  Awaitable put_object(std::string bucket, std::string key, std::string body,
+                       Headers extra_headers = {});
+  Awaitable copy_object(std::string src_bucket, std::string src_key, std::string dst_bucket,
+                        std::string dst_key);
   boost::asio::awaitable<Result<std::vector<DeleteFailure>>> delete_objects(
-      const std::string& bucket, const std::vector<std::string>& keys);
+      std::string bucket, std::vector<std::string> keys);
 
-  Awaitable create_multipart_upload(const std::string& bucket, const std::string& key,
-                                    const Headers& headers);
-  Awaitable upload_part_copy(const std::string& src_bucket, const std::string& src_key,
-                             const std::string& dst_bucket, const std::string& dst_key,
-                             const std::string& upload_id, int part_number, ByteRange range);
-  Awaitable complete_multipart_upload(const std::string& bucket, const std::string& key,
-                                      const std::string& upload_id,
-                                      const std::vector<CompletedPart>& parts);
-  boost::asio::awaitable<Result<void>> abort_multipart_upload(const std::string& bucket,
-                                                              const std::string& key,
-                                                              const std::string& upload_id);
+  Awaitable create_multipart_upload(std::string bucket, std::string key, Headers headers);
+  Awaitable upload_part_copy(std::string src_bucket, std::string src_key, std::string dst_bucket,
+                             std::string dst_key, std::string upload_id, int part_number,
+                             ByteRange range);
+  Awaitable complete_multipart_upload(std::string bucket, std::string key, std::string upload_id,
+                                      std::vector<CompletedPart> parts);
+  boost::asio::awaitable<Result<void>> abort_multipart_upload(std::string bucket, std::string key,
+                                                              std::string upload_id);
 
-  boost::asio::awaitable<Result<void>> create_bucket(const std::string& bucket);
-  boost::asio::awaitable<Result<void>> delete_bucket(const std::string& bucket);
+  boost::asio::awaitable<Result<void>> create_bucket(std::string bucket);
+  boost::asio::awaitable<Result<void>> delete_bucket(std::string bucket);
 
   // Signs and sends with retries. `check` inspects a 2xx reply (for errors
   // hidden in a 200); a retryable error from it is retried like a 5xx.

@@ -26,7 +26,7 @@ struct SigningInput {
   std::string payload_hash;   // hex SHA-256 of the body, or "UNSIGNED-PAYLOAD"
   std::string region;         // e.g. "us-east-1"
   std::string service = "s3";
-  std::string amz_date;       // "YYYYMMDDTHHMMSSZ"
+  std::string amz_date;  // "YYYYMMDDTHHMMSSZ"
 };
 
 struct Signature {

@@ -14,7 +14,7 @@ namespace s3loop::s3 {
 struct ObjectInfo {
   std::string key;  // decoded when the page said EncodingType=url
   std::uint64_t size = 0;
-  std::string etag;  // without surrounding quotes
+  std::string etag;           // without surrounding quotes
   std::string last_modified;  // as sent, ISO 8601
   std::string storage_class;
 };

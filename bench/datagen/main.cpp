@@ -10,8 +10,8 @@
 #include "s3loop/exec/strategy.hpp"
 #include "s3loop/s3/s3_url.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 namespace {
 
@@ -96,7 +96,8 @@ int main(int argc, char** argv) {
   auto strategy = exec::make_strategy(settings);
   UploadJob job(bucket, spec);
   auto run = run_job(*strategy, job, **shared);
-  for (const auto& f : run.report.failures) fmt::print(stderr, "failed: {}: {}\n", f.item, f.error.message);
+  for (const auto& f : run.report.failures)
+    fmt::print(stderr, "failed: {}: {}\n", f.item, f.error.message);
   fmt::print("uploaded {} objects ({:.1f} MiB) to s3://{}/{} in {:.2f} s, {} failed\n",
              run.report.succeeded, static_cast<double>(run.report.bytes) / (1024.0 * 1024.0),
              bucket, spec.prefix, run.wall_seconds, run.report.failed);

@@ -1,0 +1,205 @@
+// The S3 client's operations against the real server, and its deadlines
+// against servers that never answer.
+#include "live_server.hpp"
+
+#include "s3loop/jobs/verify.hpp"
+#include "s3loop/net/tls.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include <chrono>
+
+namespace s3loop::testing {
+namespace {
+
+using boost::asio::awaitable;
+
+class ClientLive : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    shared_ = live_client_shared();
+    ASSERT_NE(shared_, nullptr);
+    bucket_ = unique_bucket("client");
+    auto created =
+        exec::run_once<void>(*shared_, [&](s3::Client& c) { return c.create_bucket(bucket_); });
+    ASSERT_TRUE(created) << created.error().message;
+  }
+
+  template <class T>
+  Result<T> run(const std::function<awaitable<Result<T>>(s3::Client&)>& body) {
+    return exec::run_once<T>(*shared_, body);
+  }
+
+  std::unique_ptr<s3::ClientShared> shared_;
+  std::string bucket_;
+};
+
+std::string pattern(std::size_t size) {
+  std::string s(size, '\0');
+  for (std::size_t i = 0; i < size; ++i) s[i] = static_cast<char>((i * 131 + i / 7) & 0xff);
+  return s;
+}
+
+TEST_F(ClientLive, PutHeadGetRangeAndStreamRoundTrip) {
+  const std::string key = "dir//with space/été+plus=eq&amp?q#h%25~";
+  const std::string body = pattern(3 * 1024 * 1024 + 17);
+  auto etag = run<std::string>([&](s3::Client& c) {
+    return c.put_object(bucket_, key, body, {{"content-type", "application/x-test"}});
+  });
+  ASSERT_TRUE(etag) << etag.error().message;
+  EXPECT_EQ(etag->size(), 32u);  // a single-part MD5
+
+  auto head = run<s3::ObjectHead>([&](s3::Client& c) { return c.head_object(bucket_, key); });
+  ASSERT_TRUE(head) << head.error().message;
+  EXPECT_EQ(head->size, body.size());
+  EXPECT_EQ(head->etag, *etag);
+  EXPECT_EQ(head->content_type, "application/x-test");
+
+  auto range = run<std::string>([&](s3::Client& c) {
+    return c.get_object(bucket_, key, s3::ByteRange{2, 9});
+  });
+  ASSERT_TRUE(range) << range.error().message;
+  EXPECT_EQ(*range, body.substr(2, 8));
+
+  // Streaming: the body arrives in many chunks, never whole.
+  std::string streamed;
+  int chunks = 0;
+  std::size_t largest = 0;
+  net::BodySink sink = [&](std::string_view piece) -> Result<void> {
+    streamed.append(piece);
+    ++chunks;
+    largest = std::max(largest, piece.size());
+    return {};
+  };
+  auto got = run<void>(
+      [&](s3::Client& c) { return c.get_object_stream(bucket_, key, std::nullopt, sink); });
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(streamed, body);
+  EXPECT_GT(chunks, 100);
+  EXPECT_LE(largest, 64u * 1024);
+}
+
+TEST_F(ClientLive, ASinkErrorStopsTheReadAndTheClientCarriesOn) {
+  ASSERT_TRUE(run<std::string>(
+      [&](s3::Client& c) { return c.put_object(bucket_, "big", pattern(2 * 1024 * 1024)); }));
+  auto result =
+      exec::run_once<std::string>(*shared_, [&](s3::Client& c) -> awaitable<Result<std::string>> {
+        net::BodySink refuse = [](std::string_view) -> Result<void> {
+          return make_error(ErrorKind::io, "disk full");
+        };
+        auto stopped = co_await c.get_object_stream(bucket_, "big", std::nullopt, refuse);
+        if (stopped) co_return make_error(ErrorKind::protocol, "sink error was ignored");
+        if (stopped.error().message != "disk full") co_return stopped.error();
+        // The half-read connection was dropped, not reused: this works.
+        co_return co_await c.get_object(bucket_, "big", s3::ByteRange{0, 3});
+      });
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_EQ(result->size(), 4u);
+}
+
+TEST_F(ClientLive, MissingThingsAreNamed) {
+  auto head = run<s3::ObjectHead>([&](s3::Client& c) { return c.head_object(bucket_, "nope"); });
+  ASSERT_FALSE(head);
+  EXPECT_EQ(head.error().s3_code, "NoSuchKey");
+  EXPECT_EQ(head.error().http_status, 404u);
+  auto get =
+      run<std::string>([&](s3::Client& c) { return c.get_object("no-such-bucket-zz", "k"); });
+  ASSERT_FALSE(get);
+  EXPECT_EQ(get.error().s3_code, "NoSuchBucket");
+  EXPECT_FALSE(get.error().retryable);
+}
+
+TEST_F(ClientLive, ListPagesWithDelimiterAndDeletePrefix) {
+  seed_objects(*shared_, bucket_, "p/a/", 250);
+  seed_objects(*shared_, bucket_, "p/b/", 3);
+  auto level = run<s3::ListPage>([&](s3::Client& c) {
+    s3::ListParams params;
+    params.bucket = bucket_;
+    params.prefix = "p/";
+    params.delimiter = "/";
+    return c.list_objects_v2(params);
+  });
+  ASSERT_TRUE(level) << level.error().message;
+  EXPECT_EQ(level->common_prefixes, (std::vector<std::string>{"p/a/", "p/b/"}));
+  EXPECT_TRUE(level->objects.empty());
+
+  EXPECT_EQ(list_all(*shared_, bucket_, "p/").size(), 253u);
+  auto deleted =
+      run<std::uint64_t>([&](s3::Client& c) { return jobs::delete_prefix(c, bucket_, "p/a/"); });
+  ASSERT_TRUE(deleted) << deleted.error().message;
+  EXPECT_EQ(*deleted, 250u);
+  EXPECT_EQ(list_all(*shared_, bucket_, "p/").size(), 3u);
+}
+
+// A listener that accepts TCP connections (the kernel does, from its
+// backlog) but never says a word: TLS handshakes and replies never come.
+class SilentServer {
+ public:
+  SilentServer() : acceptor_(context_, {boost::asio::ip::address_v4::loopback(), 0}) {}
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+ private:
+  boost::asio::io_context context_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+};
+
+TEST(Deadlines, SilentTlsServerTimesOutInTheHandshake) {
+  SilentServer silent;
+  s3::ClientShared shared;
+  shared.options.endpoint =
+      *net::parse_endpoint_url("https://127.0.0.1:" + std::to_string(silent.port()));
+  shared.options.credentials = {"AKID", "SECRET", ""};
+  shared.options.timeouts.handshake = std::chrono::milliseconds(300);
+  shared.options.retry.max_attempts = 2;
+  shared.options.retry.base = std::chrono::milliseconds(10);
+  shared.tls = *net::TlsContext::create({});
+  const auto started = std::chrono::steady_clock::now();
+  auto r =
+      exec::run_once<std::string>(shared, [](s3::Client& c) { return c.get_object("b", "k"); });
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::timeout) << r.error().message;
+  EXPECT_NE(r.error().message.find("TLS handshake"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("gave up after 2 attempts"), std::string::npos);
+  EXPECT_LT(elapsed, std::chrono::seconds(5));
+  EXPECT_EQ(shared.stats[s3::Op::get_object].retries.load(), 1u);
+}
+
+TEST(Deadlines, SilentHttpServerTimesOutWaitingForTheReply) {
+  SilentServer silent;
+  s3::ClientShared shared;
+  shared.options.endpoint =
+      *net::parse_endpoint_url("http://127.0.0.1:" + std::to_string(silent.port()));
+  shared.options.credentials = {"AKID", "SECRET", ""};
+  shared.options.timeouts.first_byte = std::chrono::milliseconds(300);
+  shared.options.retry.max_attempts = 1;
+  shared.tls = *net::TlsContext::create({});
+  auto r =
+      exec::run_once<s3::ObjectHead>(shared, [](s3::Client& c) { return c.head_object("b", "k"); });
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::timeout) << r.error().message;
+  EXPECT_NE(r.error().message.find("waiting for reply"), std::string::npos) << r.error().message;
+}
+
+TEST(Deadlines, RefusedConnectionIsANetworkErrorNamingTheEndpoint) {
+  std::uint16_t port = 0;
+  {
+    SilentServer closed;  // take a free port, then close it
+    port = closed.port();
+  }
+  s3::ClientShared shared;
+  shared.options.endpoint = *net::parse_endpoint_url("https://127.0.0.1:" + std::to_string(port));
+  shared.options.credentials = {"AKID", "SECRET", ""};
+  shared.options.retry.max_attempts = 1;
+  shared.tls = *net::TlsContext::create({});
+  auto r =
+      exec::run_once<std::string>(shared, [](s3::Client& c) { return c.get_object("b", "k"); });
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::network);
+  EXPECT_NE(r.error().message.find("cannot connect to 127.0.0.1:" + std::to_string(port)),
+            std::string::npos)
+      << r.error().message;
+}
+
+}  // namespace
+}  // namespace s3loop::testing
