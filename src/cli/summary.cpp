@@ -62,6 +62,7 @@ std::string summary_json(const SummaryInput& in) {
       {"retries", stats.total_retries()},
       {"tls_handshakes", in.shared->net_counters.tls_handshakes.load()},
       {"connections", in.shared->net_counters.connections.load()},
+      {"tls_resumed", in.shared->net_counters.tls_resumed.load()},
       {"max_in_flight", r.max_in_flight},
       {"requests_by_kind", std::move(requests_by_op)},
       {"failures", std::move(failures)}};

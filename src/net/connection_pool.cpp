@@ -139,7 +139,8 @@ ConnectionPool::ConnectionPool(asio::any_io_executor executor, Endpoint endpoint
       endpoint_(std::move(endpoint)),
       tls_(std::move(tls)),
       timeouts_(timeouts),
-      counters_(counters) {}
+      counters_(counters),
+      server_key_(endpoint_.host + ":" + std::to_string(endpoint_.port)) {}
 
 ConnectionPool::~ConnectionPool() = default;
 
@@ -197,6 +198,7 @@ awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect() {
         X509_VERIFY_PARAM_set1_host(param, endpoint_.host.c_str(), endpoint_.host.size());
       }
     }
+    tls_->prepare(ssl, &server_key_);
     conn->tcp().expires_after(timeouts_.handshake);
     auto [hs_ec] = co_await tls->async_handshake(asio::ssl::stream_base::client, nothrow);
     if (hs_ec) {
@@ -206,6 +208,7 @@ awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect() {
       co_return network_error(hs_ec, Phase::handshake, where, detail);
     }
     counters_.tls_handshakes++;
+    if (SSL_session_reused(ssl)) counters_.tls_resumed++;
   }
   co_return std::move(conn);
 }

@@ -1,5 +1,6 @@
 #include "s3loop/net/tls.hpp"
 
+#include <openssl/ssl.h>
 #include <boost/asio/ssl/context.hpp>
 
 #include <fstream>
@@ -9,7 +10,52 @@ namespace s3loop::net {
 TlsContext::TlsContext(std::unique_ptr<boost::asio::ssl::context> context, TlsOptions options)
     : context_(std::move(context)), options_(std::move(options)) {}
 
-TlsContext::~TlsContext() = default;
+TlsContext::~TlsContext() {
+  for (auto& [server, session] : sessions_) SSL_SESSION_free(session);
+}
+
+ssl_session_st* TlsContext::take_session(const std::string& server) {
+  std::lock_guard lock(sessions_mutex_);
+  auto it = sessions_.find(server);
+  if (it == sessions_.end()) return nullptr;
+  SSL_SESSION_up_ref(it->second);
+  return it->second;
+}
+
+void TlsContext::store_session(const std::string& server, ssl_session_st* session) {
+  std::lock_guard lock(sessions_mutex_);
+  auto& slot = sessions_[server];
+  if (slot != nullptr) SSL_SESSION_free(slot);
+  slot = session;
+}
+
+namespace {
+
+// Index of the ex-data slot where each SSL object keeps its "host:port".
+int server_name_index() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+// OpenSSL hands us each new session (for TLS 1.3: each ticket, after the
+// handshake); returning 1 keeps the reference.
+extern "C" int on_new_session(SSL* ssl, SSL_SESSION* session) {
+  auto* context = static_cast<TlsContext*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
+  auto* server = static_cast<const std::string*>(SSL_get_ex_data(ssl, server_name_index()));
+  if (context == nullptr || server == nullptr || !SSL_SESSION_is_resumable(session)) return 0;
+  context->store_session(*server, session);
+  return 1;
+}
+
+}  // namespace
+
+void TlsContext::prepare(SSL* ssl, const std::string* server) {
+  SSL_set_ex_data(ssl, server_name_index(), const_cast<std::string*>(server));
+  if (SSL_SESSION* session = take_session(*server)) {
+    SSL_set_session(ssl, session);
+    SSL_SESSION_free(session);  // SSL_set_session took its own reference
+  }
+}
 
 Result<std::shared_ptr<TlsContext>> TlsContext::create(const TlsOptions& options) {
   namespace ssl = boost::asio::ssl;
@@ -33,7 +79,12 @@ Result<std::shared_ptr<TlsContext>> TlsContext::create(const TlsOptions& options
       return make_error(ErrorKind::tls, "cannot load the system trust store: " + ec.message());
   }
   ctx->set_verify_mode(options.verify_peer ? ssl::verify_peer : ssl::verify_none);
-  return std::shared_ptr<TlsContext>(new TlsContext(std::move(ctx), options));
+  SSL_CTX* native = ctx->native_handle();
+  SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+  SSL_CTX_sess_set_new_cb(native, on_new_session);
+  auto context = std::shared_ptr<TlsContext>(new TlsContext(std::move(ctx), options));
+  SSL_CTX_set_app_data(native, context.get());
+  return context;
 }
 
 }  // namespace s3loop::net

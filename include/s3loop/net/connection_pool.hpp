@@ -13,6 +13,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace s3loop::net {
@@ -51,6 +52,7 @@ class ConnectionPool {
   Timeouts timeouts_;
   Counters& counters_;
   std::vector<std::unique_ptr<Connection>> idle_;
+  std::string server_key_;  // "host:port": TLS sessions are resumed per server
 };
 
 }  // namespace s3loop::net

@@ -11,6 +11,7 @@ struct Counters {
   std::atomic<std::uint64_t> requests{0};          // HTTP exchanges attempted
   std::atomic<std::uint64_t> connections{0};       // TCP connections opened
   std::atomic<std::uint64_t> tls_handshakes{0};    // completed TLS handshakes
+  std::atomic<std::uint64_t> tls_resumed{0};       // ...of which resumed an earlier session
   std::atomic<std::uint64_t> stale_reconnects{0};  // keep-alive closed by server, retried at once
   std::atomic<std::uint64_t> bytes_sent{0};
   std::atomic<std::uint64_t> bytes_received{0};

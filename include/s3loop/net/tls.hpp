@@ -5,11 +5,16 @@
 #include "s3loop/error.hpp"
 #include "s3loop/net/options.hpp"
 
+#include <map>
 #include <memory>
+#include <mutex>
+#include <string>
 
 namespace boost::asio::ssl {
 class context;
 }
+struct ssl_session_st;  // OpenSSL's SSL_SESSION
+struct ssl_st;          // OpenSSL's SSL
 
 namespace s3loop::net {
 
@@ -23,10 +28,23 @@ class TlsContext {
   bool verify_peer() const { return options_.verify_peer; }
   const TlsOptions& options() const { return options_; }
 
+  // TLS session resumption: a new connection to a server we already shook
+  // hands with resumes that session (abbreviated handshake, no certificate
+  // chain to verify again), which is most of a handshake's CPU cost. Sessions
+  // are kept per "host:port", so a session never crosses servers.
+  // Returns a reference the caller must release with SSL_SESSION_free, or null.
+  ssl_session_st* take_session(const std::string& server);
+  void store_session(const std::string& server, ssl_session_st* session);  // takes ownership
+  // Before a handshake: tags `ssl` with its server (which must outlive it)
+  // and offers the stored session for that server, if any.
+  void prepare(::ssl_st* ssl, const std::string* server);
+
  private:
   TlsContext(std::unique_ptr<boost::asio::ssl::context> context, TlsOptions options);
   std::unique_ptr<boost::asio::ssl::context> context_;
   TlsOptions options_;
+  std::mutex sessions_mutex_;  // pools on several threads share this context
+  std::map<std::string, ssl_session_st*> sessions_;
 };
 
 }  // namespace s3loop::net
