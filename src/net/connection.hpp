@@ -8,6 +8,8 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <openssl/ssl.h>
+
 #include <optional>
 
 namespace s3loop::net {
@@ -23,6 +25,15 @@ class Connection {
       plain_.emplace(executor);
     }
   }
+
+  ~Connection() {
+    // Closing without a TLS close_notify makes OpenSSL treat the session as
+    // bad and unresumable. Connections end because we are done with them, not
+    // because the session went wrong: mark the shutdown as done.
+    if (tls_) SSL_set_shutdown(tls_->native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+  }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
 
   boost::beast::tcp_stream& tcp() { return tls_ ? tls_->next_layer() : *plain_; }
   TlsStream* tls() { return tls_ ? &*tls_ : nullptr; }

@@ -37,10 +37,18 @@ int server_name_index() {
   return index;
 }
 
+// Index of the SSL_CTX ex-data slot pointing back at its TlsContext. (Not the
+// app-data slot: Asio keeps its verify callback there and deletes it.)
+int context_index() {
+  static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
 // OpenSSL hands us each new session (for TLS 1.3: each ticket, after the
 // handshake); returning 1 keeps the reference.
 extern "C" int on_new_session(SSL* ssl, SSL_SESSION* session) {
-  auto* context = static_cast<TlsContext*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
+  auto* context =
+      static_cast<TlsContext*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), context_index()));
   auto* server = static_cast<const std::string*>(SSL_get_ex_data(ssl, server_name_index()));
   if (context == nullptr || server == nullptr || !SSL_SESSION_is_resumable(session)) return 0;
   context->store_session(*server, session);
@@ -83,7 +91,7 @@ Result<std::shared_ptr<TlsContext>> TlsContext::create(const TlsOptions& options
   SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
   SSL_CTX_sess_set_new_cb(native, on_new_session);
   auto context = std::shared_ptr<TlsContext>(new TlsContext(std::move(ctx), options));
-  SSL_CTX_set_app_data(native, context.get());
+  SSL_CTX_set_ex_data(native, context_index(), context.get());
   return context;
 }
 

@@ -131,6 +131,20 @@ TEST_F(ClientLive, ListPagesWithDelimiterAndDeletePrefix) {
   EXPECT_EQ(list_all(*shared_, bucket_, "p/").size(), 3u);
 }
 
+TEST_F(ClientLive, ASecondConnectionResumesTheTlsSession) {
+  auto list = [&](s3::Client& c) {
+    s3::ListParams params;
+    params.bucket = bucket_;
+    return c.list_objects_v2(params);
+  };
+  // Each run_once has its own client and connection pool, so its own
+  // connection; the TLS context (and its sessions) is shared.
+  ASSERT_TRUE(run<s3::ListPage>(list));
+  ASSERT_TRUE(run<s3::ListPage>(list));
+  EXPECT_EQ(shared_->net_counters.tls_handshakes.load(), 3u);  // SetUp's, and these two
+  EXPECT_GE(shared_->net_counters.tls_resumed.load(), 2u);
+}
+
 // A listener that accepts TCP connections (the kernel does, from its
 // backlog) but never says a word: TLS handshakes and replies never come.
 class SilentServer {
