@@ -1,0 +1,82 @@
+"""Transient failures are retried: cp through the fault proxy (nginx answering
+a share of requests with 503 SlowDown or 500 InternalError) still copies
+everything, and says how many retries it took; when every request fails, it
+gives up after --max-attempts and reports each object."""
+
+import os
+import subprocess
+import unittest
+
+import s3env
+
+PROXY = os.path.join(s3env.REPO, "bench", "latency-proxy.sh")
+
+
+class FaultProxy:
+    def __init__(self, port, *flags):
+        srv = s3env.server()
+        cert_dir = os.environ.get("S3LOOP_S3_DIR")
+        if not cert_dir:
+            raise s3env.SetupError("S3LOOP_S3_DIR is not set: run through scripts/test.sh")
+        self.dir = f"/tmp/s3loop-e2e-proxy-{port}"
+        out = subprocess.run(
+            [PROXY, "start", "--dir", self.dir, "--upstream", srv.http_endpoint,
+             "--cert", f"{cert_dir}/server.pem", "--key", f"{cert_dir}/server.key",
+             "--listen", f"127.0.0.1:{port}", *flags],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8", timeout=60)
+        if out.returncode != 0:
+            raise AssertionError(f"latency-proxy start failed: {out.stderr}")
+        self.endpoint = out.stdout.strip().split("=", 1)[1]
+
+    def close(self):
+        subprocess.run([PROXY, "stop", "--dir", self.dir], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=60)
+
+
+class Retries(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.s3 = s3env.client()
+        cls.bucket = s3env.make_bucket(cls.s3, s3env.unique_bucket("retries"))
+        s3env.datagen(f"s3://{cls.bucket}/src/", 300, max_size=2048, seed=9)
+        cls.source = s3env.object_map(cls.s3, cls.bucket, "src/")
+
+    @classmethod
+    def tearDownClass(cls):
+        s3env.delete_bucket(cls.s3, cls.bucket)
+
+    def test_transient_errors_are_retried_until_everything_is_copied(self):
+        proxy = FaultProxy(9961, "--error-rate-503", "0.15", "--error-rate-500", "0.05")
+        try:
+            p = s3env.run(["cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/dst/",
+                           "--endpoint-url", proxy.endpoint, "--concurrency", "32", "--json",
+                           "--max-attempts", "10"])
+        finally:
+            proxy.close()
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        summary = s3env.parse_json_summary(self, p)
+        self.assertEqual(summary["objects"], len(self.source))
+        self.assertGreater(summary["retries"], 10)
+        self.assertEqual(summary["requests"],
+                         sum(k["requests"] for k in summary["requests_by_kind"].values()))
+        # Exactly the source, each object once: verified independently.
+        self.assertEqual(s3env.object_map(self.s3, self.bucket, "dst/"), self.source)
+
+    def test_gives_up_after_max_attempts_and_lists_the_failures(self):
+        proxy = FaultProxy(9962, "--error-rate-500", "1.0")
+        try:
+            # Listing itself fails: one clear error, exit 1, nothing written.
+            p = s3env.run(["cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/none/",
+                           "--endpoint-url", proxy.endpoint, "--max-attempts", "3"], timeout=120)
+        finally:
+            proxy.close()
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        self.assertIn("InternalError", p.stderr)
+        self.assertIn("gave up after 3 attempts", p.stderr)
+        self.assertEqual(s3env.object_map(self.s3, self.bucket, "none/"), {})
+
+
+if __name__ == "__main__":
+    unittest.main()
