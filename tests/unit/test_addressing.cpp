@@ -14,8 +14,8 @@ net::Endpoint endpoint(std::string host, std::uint16_t port, bool tls = true) {
 }
 
 TEST(Addressing, PathStyleEncodesKeyOnceAndKeepsSlashes) {
-  auto t = address(endpoint("127.0.0.1", 9443), AddressingStyle::automatic, "bucket",
-                   "a b//c/./d+e");
+  auto t =
+      address(endpoint("127.0.0.1", 9443), AddressingStyle::automatic, "bucket", "a b//c/./d+e");
   EXPECT_EQ(t.canonical_uri, "/bucket/a%20b//c/./d%2Be");
   EXPECT_EQ(t.host_header, "127.0.0.1:9443");
   EXPECT_EQ(t.connect_to.host, "127.0.0.1");
@@ -45,8 +45,7 @@ TEST(Addressing, AutomaticIsVirtualOnlyOnAwsWithDnsSafeNames) {
   EXPECT_EQ(address(aws, AddressingStyle::automatic, "logs", "k").host_header,
             "logs.s3.us-west-2.amazonaws.com");
   // Dotted names would break the TLS wildcard: path style.
-  EXPECT_EQ(address(aws, AddressingStyle::automatic, "my.logs", "k").canonical_uri,
-            "/my.logs/k");
+  EXPECT_EQ(address(aws, AddressingStyle::automatic, "my.logs", "k").canonical_uri, "/my.logs/k");
   // Other endpoints: path style, as S3-compatible servers expect.
   EXPECT_EQ(address(endpoint("minio.internal", 9000), AddressingStyle::automatic, "logs", "k")
                 .canonical_uri,
@@ -61,9 +60,9 @@ TEST(Addressing, IpLiteralIsAlwaysPathStyle) {
 TEST(Addressing, DefaultPortIsOmittedFromHost) {
   EXPECT_EQ(address(endpoint("example.com", 443), AddressingStyle::path, "b", "k").host_header,
             "example.com");
-  EXPECT_EQ(address(endpoint("example.com", 80, false), AddressingStyle::path, "b", "k")
-                .host_header,
-            "example.com");
+  EXPECT_EQ(
+      address(endpoint("example.com", 80, false), AddressingStyle::path, "b", "k").host_header,
+      "example.com");
 }
 
 TEST(Addressing, AwsDefaultEndpoints) {

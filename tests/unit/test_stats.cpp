@@ -8,8 +8,8 @@ namespace {
 using std::chrono::microseconds;
 
 TEST(LatencyHistogram, BucketsCoverEveryValueWithBoundedError) {
-  for (std::uint64_t v : {0ull, 1ull, 7ull, 8ull, 9ull, 15ull, 16ull, 17ull, 1000ull, 123456ull,
-                          50'000'000ull}) {
+  for (std::uint64_t v :
+       {0ull, 1ull, 7ull, 8ull, 9ull, 15ull, 16ull, 17ull, 1000ull, 123456ull, 50'000'000ull}) {
     const int b = LatencyHistogram::bucket_of(v);
     EXPECT_GE(LatencyHistogram::bucket_upper_bound(b), v) << v;
     if (b > 0) {
