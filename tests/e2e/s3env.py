@@ -1,0 +1,493 @@
+"""Shared helpers for the s3loop end-to-end tests.
+
+The tests run the real `s3loop` binary against the real local S3 server
+(radosgw over HTTPS, started by scripts/local-s3.sh or scripts/test.sh) and
+check every result independently with boto3 (Debian's python3-boto3: run them
+with /usr/bin/python3).
+
+Environment:
+  AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
+  AWS_CA_BUNDLE           the server, as printed by `scripts/local-s3.sh start`
+  S3LOOP_S3_HTTP_ENDPOINT the same server's plain-HTTP port (also printed by it);
+                          only the tests that look at the requests on the wire
+                          need it
+  S3LOOP_BIN, S3LOOP_DATAGEN  the binaries under test (CTest sets them;
+                          default: <repo>/build/s3loop, build/bench/s3loop-datagen)
+
+A missing server is a test FAILURE with a message saying how to start one,
+never a skip.
+"""
+
+import atexit
+import hashlib
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import unittest
+import uuid
+from urllib.parse import urlsplit
+
+try:
+    import boto3
+    import botocore.config
+except ImportError as e:  # pragma: no cover - environment problem
+    raise SystemExit(
+        f"e2e tests need boto3 ({e}): run them with Debian's /usr/bin/python3 "
+        "(apt-get install python3-boto3), not a python without it")
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+MiB = 1024 * 1024
+KiB = 1024
+
+# The keys `s3loop-datagen --special-keys` adds after the generated ones
+# (bench/dataset.cpp). Kept here, independently, so that tests can tell a
+# key that s3loop mangled from one the generator never wrote.
+SPECIAL_KEYS = [
+    "with space/file name.txt",
+    "unicode/\u00e9t\u00e9-\u65e5\u672c-\U0001f4e6.bin",  # été-日本-📦
+    "plus+sign+key",
+    "equals=and&ampersand",
+    "hash#mark",
+    "percent%20literal%",
+    "tilde~key",
+    "question?mark",
+    "double//slash//key",
+    "trailing-slash/",
+    "dir/./dot-segment",
+    "semi;colon,comma:colon@at$dollar!bang'quote(paren)*star",
+    "brackets[1]{2}<3>^|`\"",
+    "k" * 989 + "-1000-bytes",  # the long one (1,000 bytes)
+]
+LONG_SPECIAL_KEY = SPECIAL_KEYS[-1]
+
+# Signs of a crash or an unhandled exception rather than a handled error.
+CRASH_MARKERS = ("Traceback", "terminate called", "Segmentation fault", "core dumped",
+                 "Assertion", "AddressSanitizer", "runtime error:", "what():", "Aborted",
+                 "stack smashing")
+
+
+class SetupError(AssertionError):
+    """The environment is not set up for the e2e tests (a failure, not a skip)."""
+
+
+def _require(name, hint):
+    value = os.environ.get(name)
+    if not value:
+        raise SetupError(f"{name} is not set: {hint}")
+    return value
+
+
+_SERVER_HINT = ("the e2e tests need the local S3 server. Run them with ./scripts/test.sh, or "
+                "start one with `env=$(scripts/local-s3.sh start) && eval \"$env\"` and run "
+                "ctest -L e2e")
+
+
+class Server:
+    """The local S3 server's coordinates, read from the environment."""
+
+    def __init__(self):
+        self.endpoint = _require("AWS_ENDPOINT_URL", _SERVER_HINT)
+        self.access_key = _require("AWS_ACCESS_KEY_ID", _SERVER_HINT)
+        self.secret_key = _require("AWS_SECRET_ACCESS_KEY", _SERVER_HINT)
+        self.region = os.environ.get("AWS_REGION") or "us-east-1"
+        self.ca_bundle = _require("AWS_CA_BUNDLE", _SERVER_HINT)
+        if not os.path.isfile(self.ca_bundle):
+            raise SetupError(f"AWS_CA_BUNDLE={self.ca_bundle} does not exist: {_SERVER_HINT}")
+        parts = urlsplit(self.endpoint)
+        if parts.scheme != "https" or not parts.port:
+            raise SetupError(f"AWS_ENDPOINT_URL={self.endpoint}: expected https://127.0.0.1:PORT")
+        self.port = parts.port
+        self.host = parts.hostname
+
+    @property
+    def http_endpoint(self):
+        return _require("S3LOOP_S3_HTTP_ENDPOINT",
+                        "the plain-HTTP endpoint of the local S3 server (printed by "
+                        "scripts/local-s3.sh start); " + _SERVER_HINT)
+
+    @property
+    def virtual_endpoint(self):
+        """HTTPS endpoint under which bucket.s3.localhost names resolve (in s3loop)."""
+        return f"https://s3.localhost:{self.port}"
+
+
+_server = None
+
+
+def server():
+    global _server
+    if _server is None:
+        _server = Server()
+    return _server
+
+
+def _binary(var, default_rel):
+    path = os.environ.get(var) or os.path.join(REPO, default_rel)
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        raise SetupError(f"{var}: no executable at {path}: build first (./scripts/build.sh) "
+                         f"or set {var}")
+    return path
+
+
+def s3loop_bin():
+    return _binary("S3LOOP_BIN", "build/s3loop")
+
+
+def datagen_bin():
+    return _binary("S3LOOP_DATAGEN", "build/bench/s3loop-datagen")
+
+
+# --- boto3 -----------------------------------------------------------------------------
+
+
+def client(endpoint=None):
+    """A path-style boto3 client on the server (the independent verifier)."""
+    srv = server()
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint or srv.endpoint,
+        aws_access_key_id=srv.access_key,
+        aws_secret_access_key=srv.secret_key,
+        region_name=srv.region,
+        verify=srv.ca_bundle,
+        config=botocore.config.Config(s3={"addressing_style": "path"},
+                                      retries={"max_attempts": 5, "mode": "standard"},
+                                      max_pool_connections=32),
+    )
+
+
+def unique_bucket(tag):
+    """A fresh bucket name: lower case, 3-63 characters."""
+    tag = re.sub(r"[^a-z0-9-]", "-", tag.lower())[:30].strip("-")
+    return f"e2e-{tag}-{uuid.uuid4().hex[:10]}"
+
+
+def make_bucket(s3, name):
+    s3.create_bucket(Bucket=name)
+    return name
+
+
+def list_objects(s3, bucket, prefix=""):
+    """Every object under prefix, in listing order: [(key, size, etag, last_modified)]."""
+    out = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for o in page.get("Contents", []):
+            out.append((o["Key"], o["Size"], o["ETag"].strip('"'), o["LastModified"]))
+    return out
+
+
+def list_level(s3, bucket, prefix=""):
+    """One level under prefix with '/' as delimiter: (set of prefixes, {key: size})."""
+    prefixes, objects = [], {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix,
+                                                             Delimiter="/"):
+        prefixes.extend(p["Prefix"] for p in page.get("CommonPrefixes", []))
+        for o in page.get("Contents", []):
+            objects[o["Key"]] = o["Size"]
+    return prefixes, objects
+
+
+def object_map(s3, bucket, prefix=""):
+    """{key relative to prefix: (size, etag)} of every object under prefix."""
+    out = {}
+    for key, size, etag, _ in list_objects(s3, bucket, prefix):
+        assert key.startswith(prefix)
+        rel = key[len(prefix):]
+        assert rel not in out, f"duplicate key {key!r} in listing"
+        out[rel] = (size, etag)
+    return out
+
+
+def multipart_uploads(s3, bucket):
+    uploads = []
+    for page in s3.get_paginator("list_multipart_uploads").paginate(Bucket=bucket):
+        uploads.extend((u["Key"], u["UploadId"]) for u in page.get("Uploads", []))
+    return uploads
+
+
+def delete_bucket(s3, bucket):
+    """Deletes every object, aborts every multipart upload, deletes the bucket. Best effort."""
+    try:
+        for key, upload_id in multipart_uploads(s3, bucket):
+            s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+        batch = []
+        for key, *_ in list_objects(s3, bucket):
+            batch.append({"Key": key})
+            if len(batch) == 1000:
+                s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+                batch = []
+        if batch:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+        s3.delete_bucket(Bucket=bucket)
+    except s3.exceptions.NoSuchBucket:
+        pass
+    except Exception as e:  # cleanup must not hide the test's own result
+        print(f"warning: cleanup of bucket {bucket} failed: {e!r}")
+
+
+def sha256_of(s3, bucket, key):
+    body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+    h = hashlib.sha256()
+    for chunk in iter(lambda: body.read(1 << 20), b""):
+        h.update(chunk)
+    return h.hexdigest()
+
+
+def multipart_etag(data, part_size):
+    """The ETag S3 gives an object assembled from parts of part_size bytes."""
+    digests = [hashlib.md5(data[i:i + part_size]).digest() for i in range(0, len(data), part_size)]
+    return f"{hashlib.md5(b''.join(digests)).hexdigest()}-{len(digests)}"
+
+
+def seeded_bytes(seed, size):
+    """Deterministic pseudo-random bytes."""
+    return random.Random(f"s3loop-e2e-{seed}").randbytes(size)
+
+
+# --- running the binaries ------------------------------------------------------------------
+
+
+def base_env(**overrides):
+    """The environment for s3loop: the server's settings, nothing from the developer's own AWS
+    configuration (HOME is an empty directory, profile/config variables are dropped), TZ=UTC.
+    overrides: NAME=value to set, NAME=None to remove."""
+    env = dict(os.environ)
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE",
+                 "AWS_SHARED_CREDENTIALS_FILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3",
+                 "AWS_DEFAULT_REGION", "AWS_SECURITY_TOKEN"):
+        env.pop(name, None)
+    env["HOME"] = _empty_home()
+    env["TZ"] = "UTC"
+    for name, value in overrides.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
+_empty_home_dir = None
+
+
+def _empty_home():
+    global _empty_home_dir
+    if _empty_home_dir is None:
+        _empty_home_dir = tempfile.mkdtemp(prefix="s3loop-e2e-home-")
+        atexit.register(shutil.rmtree, _empty_home_dir, True)
+    return _empty_home_dir
+
+
+def run(args, env=None, timeout=300, binary=None):
+    """Runs s3loop (or `binary`) with args; returns CompletedProcess (text)."""
+    cmd = [binary or s3loop_bin()] + [str(a) for a in args]
+    return subprocess.run(cmd, env=env if env is not None else base_env(),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
+                          encoding="utf-8", errors="replace")
+
+
+def datagen(url, count, min_size=0, max_size=4 * KiB, seed=1, special_keys=False,
+            concurrency=64):
+    args = [url, "--count", count, "--min-size", min_size, "--max-size", max_size,
+            "--seed", seed, "-c", concurrency]
+    if special_keys:
+        args.append("--special-keys")
+    p = run(args, binary=datagen_bin(), timeout=300)
+    if p.returncode != 0:
+        raise AssertionError(f"s3loop-datagen {' '.join(map(str, args))} failed "
+                             f"(exit {p.returncode}): {p.stderr.strip()}")
+    return p
+
+
+def describe(p):
+    """A CompletedProcess, for assertion messages."""
+    args = " ".join(a if len(a) < 80 else a[:60] + "..." for a in p.args[1:])
+    err = p.stderr if len(p.stderr) < 3000 else p.stderr[:3000] + "...(truncated)"
+    out = p.stdout if len(p.stdout) < 1500 else p.stdout[:1500] + "...(truncated)"
+    return f"\n  command: s3loop {args}\n  exit: {p.returncode}\n  stderr: {err!r}\n  stdout: {out!r}"
+
+
+def parse_json_summary(tc, p):
+    """The one JSON object `cp --json` prints on stdout."""
+    lines = [line for line in p.stdout.splitlines() if line.strip()]
+    tc.assertEqual(len(lines), 1, "cp --json must print exactly one JSON object" + describe(p))
+    try:
+        summary = json.loads(lines[0])
+    except ValueError as e:
+        tc.fail(f"cp --json printed invalid JSON ({e})" + describe(p))
+    tc.assertIsInstance(summary, dict)
+    for field in ("strategy", "objects", "bytes", "failed", "wall_seconds", "cpu_seconds",
+                  "peak_rss_bytes", "requests", "retries", "tls_handshakes", "connections",
+                  "max_in_flight", "requests_by_kind", "failures"):
+        tc.assertIn(field, summary, f"summary lacks '{field}'" + describe(p))
+    return summary
+
+
+def assert_no_crash(tc, p):
+    tc.assertGreaterEqual(p.returncode, 0, "s3loop died of a signal" + describe(p))
+    for marker in CRASH_MARKERS:
+        tc.assertNotIn(marker, p.stderr, "s3loop crashed or leaked an exception" + describe(p))
+        tc.assertNotIn(marker, p.stdout, "s3loop crashed or leaked an exception" + describe(p))
+
+
+def assert_clean_error(tc, p, exit_code, *words):
+    """Exit code exit_code, and stderr is ONE line 's3loop: error: ...' holding every word
+    (case-insensitive). Returns that line."""
+    assert_no_crash(tc, p)
+    tc.assertEqual(p.returncode, exit_code, f"expected exit {exit_code}" + describe(p))
+    lines = [line for line in p.stderr.splitlines() if line.strip()]
+    tc.assertEqual(len(lines), 1, "expected exactly one line on stderr" + describe(p))
+    line = lines[0]
+    tc.assertTrue(line.startswith("s3loop: error: "),
+                  "the error line must start with 's3loop: error: '" + describe(p))
+    for word in words:
+        tc.assertIn(word.lower(), line.lower(), f"the error should mention {word!r}" + describe(p))
+    return line
+
+
+# --- a plain-HTTP sniffing proxy ------------------------------------------------------------
+
+
+class SniffingProxy:
+    """A TCP proxy in front of the server's plain-HTTP port that records each request's
+    method, target and headers, so a test can see what s3loop put on the wire (Host header of
+    virtual-hosted addressing, the SigV4 scope's region and key id...)."""
+
+    _HEAD_RE = re.compile(rb"^([A-Z]+) (\S+) HTTP/1\.[01]\r\n")
+
+    def __init__(self, upstream):
+        parts = urlsplit(upstream)
+        self.upstream = (parts.hostname, parts.port or 80)
+        self.requests = []  # [(method, target, {lower-case header: value})]
+        self._lock = threading.Lock()
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(512)
+        self.port = self._sock.getsockname()[1]
+        self._closed = False
+        self._conns = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self):
+        self._closed = True
+        try:
+            self._sock.close()
+        except OSError:
+            pass
+        for c in list(self._conns):
+            try:
+                c.close()
+            except OSError:
+                pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _accept(self):
+        while not self._closed:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            try:
+                up = socket.create_connection(self.upstream, timeout=30)
+                up.settimeout(None)
+            except OSError:
+                conn.close()
+                continue
+            self._conns += [conn, up]
+            threading.Thread(target=self._pump, args=(conn, up, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(up, conn, False), daemon=True).start()
+
+    def _pump(self, src, dst, parse):
+        buf = b""
+        body_left = 0
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+                if not parse:
+                    continue
+                buf += data
+                while True:
+                    if body_left:
+                        n = min(body_left, len(buf))
+                        buf = buf[n:]
+                        body_left -= n
+                        if body_left:
+                            break
+                    end = buf.find(b"\r\n\r\n")
+                    if end < 0:
+                        break
+                    head, buf = buf[:end + 2], buf[end + 4:]
+                    m = self._HEAD_RE.match(head)
+                    if not m:
+                        continue
+                    headers = {}
+                    for line in head.split(b"\r\n")[1:]:
+                        if b":" in line:
+                            k, v = line.split(b":", 1)
+                            headers[k.strip().lower().decode("latin-1")] = v.strip().decode("latin-1")
+                    with self._lock:
+                        self.requests.append((m.group(1).decode(), m.group(2).decode("latin-1"),
+                                              headers))
+                    body_left = int(headers.get("content-length", "0") or 0)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+# --- base class ---------------------------------------------------------------------------
+
+
+class E2ETestCase(unittest.TestCase):
+    """Checks the environment once per class (failing, not skipping, when the server is
+    missing), gives each class a boto3 client, and deletes the buckets made with
+    self.bucket()/cls.class_bucket() afterwards."""
+
+    maxDiff = 4000
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.srv = server()
+        s3loop_bin()
+        cls.s3 = client()
+
+    @classmethod
+    def class_bucket(cls, tag, create=True):
+        """A fresh bucket deleted after the class (even when setUpClass fails later)."""
+        name = unique_bucket(tag)
+        cls.addClassCleanup(delete_bucket, cls.s3, name)
+        if create:
+            make_bucket(cls.s3, name)
+        return name
+
+    def bucket(self, tag, create=True):
+        """A fresh bucket deleted after the test (created unless create=False)."""
+        name = unique_bucket(tag)
+        self.addCleanup(delete_bucket, self.s3, name)
+        if create:
+            make_bucket(self.s3, name)
+        return name
+
+    def assertBucketEmpty(self, bucket, prefix="", why=""):
+        left = [k for k, *_ in list_objects(self.s3, bucket, prefix)]
+        self.assertEqual(left, [], f"expected nothing under s3://{bucket}/{prefix} {why}")

@@ -1,0 +1,92 @@
+"""Virtual-hosted and path-style addressing end to end.
+
+Virtual-hosted names (bucket.s3.localhost) are resolved to 127.0.0.1 by s3loop itself; boto3
+cannot resolve them, so results are checked with the usual path-style boto3 client. That the
+requests really were virtual-hosted is checked on the wire, through a plain-HTTP proxy.
+
+Run: /usr/bin/python3 -m unittest -v test_addressing   (from tests/e2e; see s3env.py).
+"""
+
+import json
+import unittest
+
+import s3env
+from s3env import MiB
+
+
+class Addressing(s3env.E2ETestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.src = cls.class_bucket("addr-src")
+        s3env.datagen(f"s3://{cls.src}/src/", count=200, max_size=8192, seed=31,
+                      special_keys=True)
+        cls.big = s3env.seeded_bytes("addr", 6 * MiB + 123)
+        cls.s3.put_object(Bucket=cls.src, Key="src/big/six.bin", Body=cls.big,
+                          ContentType="text/x-e2e", Metadata={"k": "v"})
+        cls.source = s3env.object_map(cls.s3, cls.src, "src/")
+
+    def test_virtual_hosted_cp_https(self):
+        dst = self.bucket("addr-vh")
+        p = s3env.run(["cp", f"s3://{self.src}/src", f"s3://{dst}/out", "--json",
+                       "--endpoint-url", self.srv.virtual_endpoint, "--addressing-style", "virtual",
+                       "--multipart-threshold", "5MiB", "--multipart-chunksize", "5MiB"])
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(s3env.parse_json_summary(self, p)["objects"], len(self.source))
+        copied = s3env.object_map(self.s3, dst, "out/")
+        self.assertEqual(set(copied), set(self.source))
+        for rel, (size, etag) in self.source.items():
+            self.assertEqual(copied[rel][0], size, rel[:80])
+            if rel != "big/six.bin":
+                self.assertEqual(copied[rel][1], etag, rel[:80])
+        head = self.s3.head_object(Bucket=dst, Key="out/big/six.bin")
+        self.assertRegex(head["ETag"], r'^"[0-9a-f]{32}-2"$')
+        self.assertEqual((head["ContentType"], head["Metadata"]), ("text/x-e2e", {"k": "v"}))
+        self.assertEqual(s3env.sha256_of(self.s3, dst, "out/big/six.bin"),
+                         s3env.sha256_of(self.s3, self.src, "src/big/six.bin"))
+        self.assertEqual(s3env.multipart_uploads(self.s3, dst), [])
+
+    def test_virtual_hosted_ls_https(self):
+        p = s3env.run(["ls", "-r", "--json", f"s3://{self.src}/src/", "--endpoint-url",
+                       self.srv.virtual_endpoint, "--addressing-style", "virtual"])
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        keys = [json.loads(line)["key"] for line in p.stdout.splitlines()]
+        self.assertEqual(keys, [k for k, *_ in s3env.list_objects(self.s3, self.src, "src/")])
+
+    def test_requests_on_the_wire(self):
+        with s3env.SniffingProxy(self.srv.http_endpoint) as proxy:
+            endpoint = f"http://s3.localhost:{proxy.port}"
+            for style in ("virtual", "path", "auto"):
+                with self.subTest(style=style):
+                    dst = self.bucket(f"addr-wire-{style}")
+                    proxy.requests.clear()
+                    p = s3env.run(["cp", f"s3://{self.src}/src", f"s3://{dst}/out",
+                                   "--endpoint-url", endpoint, "--addressing-style", style,
+                                   "--multipart-threshold", "5MiB",
+                                   "--multipart-chunksize", "5MiB"])
+                    self.assertEqual(p.returncode, 0, s3env.describe(p))
+                    self.assertEqual(set(s3env.object_map(self.s3, dst, "out/")),
+                                     set(self.source))
+                    hosts = {h.get("host") for _, _, h in proxy.requests}
+                    targets = [t for _, t, _ in proxy.requests]
+                    if style == "virtual":
+                        self.assertEqual(hosts, {f"{self.src}.s3.localhost:{proxy.port}",
+                                                 f"{dst}.s3.localhost:{proxy.port}"})
+                        self.assertFalse([t for t in targets
+                                          if t.startswith((f"/{self.src}", f"/{dst}"))])
+                    else:
+                        # auto is virtual only on AWS: path style here.
+                        self.assertEqual(hosts, {f"s3.localhost:{proxy.port}"})
+                        self.assertTrue(all(t.startswith((f"/{self.src}", f"/{dst}"))
+                                            for t in targets), targets[:5])
+                    copy_sources = {h.get("x-amz-copy-source") for _, _, h in proxy.requests
+                                    if "x-amz-copy-source" in h}
+                    self.assertEqual(len(copy_sources), len(self.source),
+                                     "one copy source per object")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,229 @@
+"""Bad input end to end: every mistake gives one clear line on stderr, the documented exit code
+(2 usage/config, 1 runtime failure), no crash, no hang, and nothing written.
+
+Run: /usr/bin/python3 -m unittest -v test_bad_input   (from tests/e2e; see s3env.py).
+"""
+
+import socket
+import subprocess
+import time
+import unittest
+from urllib.parse import urlsplit
+
+import s3env
+
+
+class BadInput(s3env.E2ETestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.src = cls.class_bucket("bad-src")
+        s3env.datagen(f"s3://{cls.src}/src/", count=30, max_size=1024, seed=9)
+        cls.source = s3env.object_map(cls.s3, cls.src, "src/")
+        cls.dst = cls.class_bucket("bad-dst")
+        cls.src_url = f"s3://{cls.src}/src"
+        cls.dst_url = f"s3://{cls.dst}/out"
+
+    def tearDown(self):
+        # Whatever a test did, a failed command must not have written anything. (Leftovers are
+        # removed first so that one failure does not fail every later test too.)
+        left = [k for k, *_ in s3env.list_objects(self.s3, self.dst)]
+        uploads = s3env.multipart_uploads(self.s3, self.dst)
+        for key, upload_id in uploads:
+            self.s3.abort_multipart_upload(Bucket=self.dst, Key=key, UploadId=upload_id)
+        for key in left:
+            self.s3.delete_object(Bucket=self.dst, Key=key)
+        self.assertEqual(left, [], f"a failed command wrote to s3://{self.dst}")
+        self.assertEqual(uploads, [], f"a failed command left multipart uploads in {self.dst}")
+        self.assertEqual(s3env.object_map(self.s3, self.src, "src/"), self.source,
+                         "the source was modified")
+
+    def run_both(self, extra=(), env=None, timeout=60):
+        """`ls` of the source and `cp` source -> destination with the same extra arguments."""
+        ls = s3env.run(["ls", self.src_url + "/", *extra], env=env, timeout=timeout)
+        cp = s3env.run(["cp", self.src_url, self.dst_url, *extra], env=env, timeout=timeout)
+        return ls, cp
+
+    # --- usage errors: exit 2 ---------------------------------------------------------------
+
+    def test_malformed_urls(self):
+        for url, words in (("bucket/x", ["invalid S3 URL", "bucket/x"]),
+                           ("s3://", ["invalid S3 URL"]),
+                           ("s3:///key", ["invalid S3 URL"]),
+                           ("s3://A_B/x", ["invalid S3 URL", "A_B"]),
+                           ("s3://ab", ["invalid S3 URL", "ab"]),
+                           ("https://bucket/key", ["invalid S3 URL"]),
+                           ("", ["invalid S3 URL"]),
+                           ("s3://" + "b" * 64, ["invalid S3 URL"])):
+            with self.subTest(url=url):
+                s3env.assert_clean_error(self, s3env.run(["ls", url]), 2, *words)
+                s3env.assert_clean_error(self, s3env.run(["cp", url, self.dst_url]), 2, *words)
+                s3env.assert_clean_error(self, s3env.run(["cp", self.src_url, url]), 2, *words)
+
+    def test_bad_flag_values(self):
+        for args, words in ((["--concurrency", "0"], ["--concurrency"]),
+                            (["--concurrency", "-5"], ["--concurrency"]),
+                            (["--concurrency", "abc"], ["--concurrency"]),
+                            (["-c", "0"], ["concurrency"]),
+                            (["--strategy", "bogus"], ["strategy", "bogus"]),
+                            (["--strategy", ""], ["strategy"]),
+                            (["--multipart-chunksize", "1KiB"], ["--multipart-chunksize"]),
+                            (["--multipart-chunksize", "6GiB"], ["--multipart-chunksize"]),
+                            (["--multipart-chunksize", "lots"], ["--multipart-chunksize"]),
+                            (["--multipart-threshold", "xyz"], ["--multipart-threshold", "xyz"]),
+                            (["--multipart-threshold", "-1"], ["--multipart-threshold"]),
+                            (["--multipart-threshold", "0"], ["--multipart-threshold"]),
+                            (["--max-attempts", "0"], ["--max-attempts"]),
+                            (["--addressing-style", "sideways"], ["addressing-style"]),
+                            (["--no-such-flag"], ["--no-such-flag"]),
+                            (["--concurrency"], ["--concurrency"])):
+            with self.subTest(args=args):
+                p = s3env.run(["cp", self.src_url, self.dst_url, *args])
+                s3env.assert_clean_error(self, p, 2, *words)
+
+    def test_bad_arguments(self):
+        for args in (["cp"], ["cp", self.src_url], ["cp", self.src_url, self.dst_url, "extra"],
+                     ["ls"], ["ls", self.src_url, "extra"], ["ls", "--recursive=maybe",
+                                                             self.src_url],
+                     ["frobnicate"], []):
+            with self.subTest(args=args):
+                p = s3env.run(args)
+                s3env.assert_no_crash(self, p)
+                self.assertEqual(p.returncode, 2, s3env.describe(p))
+                self.assertIn("s3loop: error: ", p.stderr)
+
+    def test_option_without_value_does_not_swallow_next_flag(self):
+        # `--region --dry-run` is a missing value, not the region "--dry-run": taking it as a
+        # value silently turns a dry run into a real copy.
+        for option in ("--region", "--endpoint-url", "--ca-bundle", "--profile"):
+            with self.subTest(option=option):
+                dst = self.bucket("bad-swallow")
+                p = s3env.run(["cp", self.src_url, f"s3://{dst}/out", option, "--dry-run"])
+                s3env.assert_clean_error(self, p, 2, option)
+                self.assertBucketEmpty(dst, why=f"after `{option} --dry-run`")
+
+    def test_bad_endpoint_and_ca_values(self):
+        for args, words in ((["--endpoint-url", "not-a-url"], ["endpoint"]),
+                            (["--endpoint-url", "ftp://127.0.0.1:21"], ["endpoint"]),
+                            (["--ca-bundle", "/nonexistent/ca.pem"], ["/nonexistent/ca.pem"]),
+                            (["--ca-bundle", "/etc/hostname"], ["/etc/hostname"])):
+            with self.subTest(args=args):
+                ls, cp = self.run_both(args)
+                s3env.assert_clean_error(self, ls, 2, *words)
+                s3env.assert_clean_error(self, cp, 2, *words)
+
+    def test_missing_credentials(self):
+        env = s3env.base_env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None)
+        ls, cp = self.run_both(env=env)
+        s3env.assert_clean_error(self, ls, 2, "credentials")
+        s3env.assert_clean_error(self, cp, 2, "credentials")
+
+    def test_half_credentials(self):
+        for missing in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            with self.subTest(missing=missing):
+                ls, cp = self.run_both(env=s3env.base_env(**{missing: None}))
+                s3env.assert_clean_error(self, ls, 2, missing)
+                s3env.assert_clean_error(self, cp, 2, missing)
+
+    # --- runtime failures: exit 1 -----------------------------------------------------------
+
+    def test_wrong_secret_key(self):
+        env = s3env.base_env(AWS_SECRET_ACCESS_KEY="wrong" + self.srv.secret_key[5:])
+        ls, cp = self.run_both(env=env)
+        for p in (ls, cp):
+            line = s3env.assert_clean_error(self, p, 1, "rejected the credentials")
+            self.assertNotIn(self.srv.secret_key[5:], line, "the secret must not be printed")
+
+    def test_unknown_access_key(self):
+        env = s3env.base_env(AWS_ACCESS_KEY_ID="NOSUCHACCESSKEY00000")
+        ls, cp = self.run_both(env=env)
+        s3env.assert_clean_error(self, ls, 1, "credentials")
+        s3env.assert_clean_error(self, cp, 1, "credentials")
+
+    def test_missing_bucket(self):
+        missing = s3env.unique_bucket("missing")
+        s3env.assert_clean_error(self, s3env.run(["ls", f"s3://{missing}/"]), 1,
+                                 "does not exist", missing)
+        s3env.assert_clean_error(self, s3env.run(["ls", "-r", f"s3://{missing}/a/b"]), 1,
+                                 "does not exist", missing)
+        s3env.assert_clean_error(self, s3env.run(["cp", f"s3://{missing}/x", self.dst_url]), 1,
+                                 "does not exist", missing)
+
+    def test_missing_destination_bucket(self):
+        # One clear error, not one line per object.
+        missing = s3env.unique_bucket("missing-dst")
+        p = s3env.run(["cp", self.src_url, f"s3://{missing}/out"])
+        s3env.assert_clean_error(self, p, 1, "does not exist", missing)
+        with self.assertRaises(self.s3.exceptions.NoSuchBucket):
+            self.s3.list_objects_v2(Bucket=missing)
+
+    def test_unreachable_endpoint(self):
+        bad = ["--endpoint-url", "https://127.0.0.1:1"]
+        t0 = time.monotonic()
+        p = s3env.run(["ls", self.src_url + "/", *bad], timeout=30)
+        self.assertLess(time.monotonic() - t0, 10, "giving up took too long")
+        s3env.assert_clean_error(self, p, 1, "cannot connect", "127.0.0.1:1")
+        for strategy in ("async", "serial"):
+            with self.subTest(strategy=strategy):
+                t0 = time.monotonic()
+                p = s3env.run(["cp", self.src_url, self.dst_url, "--strategy", strategy, *bad],
+                              timeout=30)
+                self.assertLess(time.monotonic() - t0, 10, "giving up took too long")
+                s3env.assert_clean_error(self, p, 1, "cannot connect", "127.0.0.1:1")
+
+    def test_unresolvable_endpoint(self):
+        ls, cp = self.run_both(["--endpoint-url", "https://no-such-host.invalid"], timeout=30)
+        s3env.assert_clean_error(self, ls, 1, "no-such-host.invalid")
+        s3env.assert_clean_error(self, cp, 1, "no-such-host.invalid")
+
+    def test_silent_endpoint_times_out(self):
+        # A server that accepts connections but never answers: s3loop must give up by itself.
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(64)
+        self.addCleanup(sock.close)
+        port = sock.getsockname()[1]
+        t0 = time.monotonic()
+        try:
+            p = s3env.run(["ls", self.src_url + "/", "--endpoint-url", f"https://127.0.0.1:{port}",
+                           "--max-attempts", "1"], timeout=60)
+        except subprocess.TimeoutExpired:
+            self.fail("s3loop hung on a server that never answers")
+        self.assertLess(time.monotonic() - t0, 40)
+        s3env.assert_clean_error(self, p, 1, f"127.0.0.1:{port}")
+
+    def test_http_on_https_port_and_back(self):
+        port = self.srv.port
+        ls, cp = self.run_both(["--endpoint-url", f"http://127.0.0.1:{port}"], timeout=30)
+        s3env.assert_clean_error(self, ls, 1, f"127.0.0.1:{port}")
+        s3env.assert_clean_error(self, cp, 1, f"127.0.0.1:{port}")
+        http = urlsplit(self.srv.http_endpoint)
+        ls, cp = self.run_both(["--endpoint-url", f"https://127.0.0.1:{http.port}"], timeout=30)
+        s3env.assert_clean_error(self, ls, 1, "TLS")
+        s3env.assert_clean_error(self, cp, 1, "TLS")
+
+    def test_untrusted_certificate(self):
+        for ca in (None, "/etc/ssl/certs/ca-certificates.crt"):
+            with self.subTest(AWS_CA_BUNDLE=ca):
+                ls, cp = self.run_both(env=s3env.base_env(AWS_CA_BUNDLE=ca))
+                s3env.assert_clean_error(self, ls, 1, "--ca-bundle")
+                s3env.assert_clean_error(self, cp, 1, "--ca-bundle")
+        # A --ca-bundle flag outranks AWS_CA_BUNDLE.
+        ls, cp = self.run_both(["--ca-bundle", "/etc/ssl/certs/ca-certificates.crt"])
+        s3env.assert_clean_error(self, ls, 1, "--ca-bundle")
+        s3env.assert_clean_error(self, cp, 1, "--ca-bundle")
+
+    def test_no_verify_ssl_works(self):
+        env = s3env.base_env(AWS_CA_BUNDLE=None)
+        p = s3env.run(["ls", "-r", self.src_url + "/", "--no-verify-ssl"], env=env)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(len(p.stdout.splitlines()), len(self.source))
+        dst = self.bucket("bad-noverify")
+        p = s3env.run(["cp", self.src_url, f"s3://{dst}/out", "--no-verify-ssl"], env=env)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(s3env.object_map(self.s3, dst, "out/"), self.source)
+
+
+if __name__ == "__main__":
+    unittest.main()

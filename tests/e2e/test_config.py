@@ -1,0 +1,260 @@
+"""Configuration end to end: credentials, endpoint, region, CA bundle and addressing style from
+~/.aws/credentials and ~/.aws/config profiles, the precedence of flags, environment and files,
+and clean errors for broken configuration.
+
+Where the server cannot tell (radosgw accepts any signing region and ignores a session token
+when STS is off), the requests are looked at on the wire through a plain-HTTP proxy.
+
+Run: /usr/bin/python3 -m unittest -v test_config   (from tests/e2e; see s3env.py).
+"""
+
+import os
+import re
+import shutil
+import tempfile
+import unittest
+
+import s3env
+
+# Variables that would let s3loop find the server without the files under test.
+SERVER_VARS = dict(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None, AWS_ENDPOINT_URL=None,
+                   AWS_REGION=None, AWS_CA_BUNDLE=None)
+
+CREDENTIAL_SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/s3/aws4_request")
+
+
+class ConfigTests(s3env.E2ETestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.src = cls.class_bucket("cfg-src")
+        s3env.datagen(f"s3://{cls.src}/src/", count=25, max_size=2048, seed=21, special_keys=True)
+        cls.source = s3env.object_map(cls.s3, cls.src, "src/")
+
+    def setUp(self):
+        self.home = tempfile.mkdtemp(prefix="s3loop-e2e-cfg-")
+        self.addCleanup(shutil.rmtree, self.home, True)
+        os.makedirs(os.path.join(self.home, ".aws"))
+
+    def write(self, name, text):
+        path = os.path.join(self.home, ".aws", name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def good_keys(self):
+        return (f"aws_access_key_id = {self.srv.access_key}\n"
+                f"aws_secret_access_key = {self.srv.secret_key}\n")
+
+    def env(self, **overrides):
+        """No server settings in the environment, HOME = this test's home."""
+        return s3env.base_env(**{**SERVER_VARS, "HOME": self.home, **overrides})
+
+    def assertCopies(self, args=(), env=None, why=""):
+        dst = self.bucket("cfg-dst")
+        p = s3env.run(["cp", f"s3://{self.src}/src", f"s3://{dst}/out", *args], env=env)
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 0, why + s3env.describe(p))
+        self.assertEqual(s3env.object_map(self.s3, dst, "out/"), self.source, why)
+        return p
+
+    def assertLists(self, args=(), env=None, why=""):
+        p = s3env.run(["ls", "-r", f"s3://{self.src}/src/", *args], env=env)
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 0, why + s3env.describe(p))
+        self.assertEqual(len(p.stdout.splitlines()), len(self.source), why)
+        return p
+
+    # --- credentials from profiles ----------------------------------------------------------
+
+    def test_profile_from_aws_profile_env(self):
+        self.write("credentials", "[default]\naws_access_key_id = NOTTHISONE\n"
+                   "aws_secret_access_key = nope\n\n[e2e]\n" + self.good_keys())
+        env = self.env(AWS_PROFILE="e2e", AWS_ENDPOINT_URL=self.srv.endpoint,
+                       AWS_CA_BUNDLE=self.srv.ca_bundle)
+        self.assertLists(env=env)
+        self.assertCopies(env=env)
+
+    def test_default_profile(self):
+        self.write("credentials", "[default]\n" + self.good_keys())
+        env = self.env(AWS_ENDPOINT_URL=self.srv.endpoint, AWS_CA_BUNDLE=self.srv.ca_bundle)
+        self.assertCopies(env=env)
+
+    def test_profile_flag(self):
+        self.write("credentials", "[e2e]\n" + self.good_keys())
+        env = self.env(AWS_ENDPOINT_URL=self.srv.endpoint, AWS_CA_BUNDLE=self.srv.ca_bundle)
+        self.assertLists(["--profile", "e2e"], env=env)
+        self.assertCopies(["--profile", "e2e"], env=env)
+        # An explicit --profile outranks keys in the environment (as with the AWS CLI).
+        wrong = dict(AWS_ACCESS_KEY_ID="WRONGWRONGWRONG00000", AWS_SECRET_ACCESS_KEY="wrong")
+        self.assertCopies(["--profile", "e2e"], env={**env, **wrong},
+                          why="--profile must outrank AWS_ACCESS_KEY_ID")
+
+    def test_environment_keys_outrank_aws_profile(self):
+        # AWS_PROFILE does not: environment keys come first (AWS CLI rules).
+        self.write("credentials", "[e2e]\n" + self.good_keys())
+        env = self.env(AWS_PROFILE="e2e", AWS_ENDPOINT_URL=self.srv.endpoint,
+                       AWS_CA_BUNDLE=self.srv.ca_bundle, AWS_ACCESS_KEY_ID=self.srv.access_key,
+                       AWS_SECRET_ACCESS_KEY="wrong-secret")
+        p = s3env.run(["ls", f"s3://{self.src}/"], env=env)
+        s3env.assert_clean_error(self, p, 1, "rejected the credentials")
+
+    def test_credentials_in_config_file(self):
+        self.write("config", "[profile e2e]\n" + self.good_keys())
+        env = self.env(AWS_ENDPOINT_URL=self.srv.endpoint, AWS_CA_BUNDLE=self.srv.ca_bundle)
+        self.assertCopies(["--profile", "e2e"], env=env)
+
+    def test_file_locations_from_environment(self):
+        other = tempfile.mkdtemp(prefix="s3loop-e2e-cfg-elsewhere-")
+        self.addCleanup(shutil.rmtree, other, True)
+        creds = os.path.join(other, "creds.ini")
+        conf = os.path.join(other, "conf.ini")
+        with open(creds, "w") as f:
+            f.write("[e2e]\n" + self.good_keys())
+        with open(conf, "w") as f:
+            f.write(f"[profile e2e]\nendpoint_url = {self.srv.endpoint}\n"
+                    f"ca_bundle = {self.srv.ca_bundle}\n")
+        env = self.env(AWS_PROFILE="e2e", AWS_SHARED_CREDENTIALS_FILE=creds,
+                       AWS_CONFIG_FILE=conf)
+        self.assertCopies(env=env)
+
+    # --- endpoint, region, CA bundle from ~/.aws/config -------------------------------------
+
+    def test_endpoint_region_ca_bundle_from_config(self):
+        self.write("credentials", "[e2e]\n" + self.good_keys())
+        self.write("config", f"[profile e2e]\nregion = {self.srv.region}\n"
+                   f"endpoint_url = {self.srv.endpoint}\nca_bundle = {self.srv.ca_bundle}\n")
+        env = self.env(AWS_PROFILE="e2e")
+        self.assertLists(env=env)
+        self.assertCopies(env=env)
+        self.assertCopies(["--profile", "e2e"], env=self.env())
+
+    def test_ca_bundle_from_config_is_what_makes_tls_work(self):
+        # The control for the test above: the same profile without ca_bundle fails on TLS.
+        self.write("credentials", "[e2e]\n" + self.good_keys())
+        self.write("config", f"[profile e2e]\nendpoint_url = {self.srv.endpoint}\n")
+        p = s3env.run(["ls", f"s3://{self.src}/"], env=self.env(AWS_PROFILE="e2e"))
+        s3env.assert_clean_error(self, p, 1, "--ca-bundle")
+
+    def test_region_from_config_signs_requests(self):
+        http = self.srv.http_endpoint
+        with s3env.SniffingProxy(http) as proxy:
+            self.write("credentials", "[e2e]\n" + self.good_keys())
+            self.write("config", f"[profile e2e]\nregion = eu-e2e-1\n"
+                       f"endpoint_url = http://127.0.0.1:{proxy.port}\n")
+            env = self.env(AWS_PROFILE="e2e")
+            self.assertCopies(env=env)
+            scopes = {CREDENTIAL_SCOPE.search(h.get("authorization", "")).groups()
+                      for _, _, h in proxy.requests if CREDENTIAL_SCOPE.search(
+                          h.get("authorization", ""))}
+            self.assertEqual(scopes, {(self.srv.access_key, "eu-e2e-1")},
+                             "requests must be signed with the profile's key and region")
+            self.assertGreaterEqual(len(proxy.requests), len(self.source) + 1,
+                                    "one ListObjectsV2 and one CopyObject per object")
+            # AWS_REGION outranks the profile, --region outranks both.
+            proxy.requests.clear()
+            self.assertLists(env={**env, "AWS_REGION": "ap-env-2"})
+            self.assertLists(["--region", "sa-flag-3"], env={**env, "AWS_REGION": "ap-env-2"})
+            regions = [CREDENTIAL_SCOPE.search(h["authorization"]).group(2)
+                       for _, _, h in proxy.requests]
+            self.assertEqual(regions, ["ap-env-2", "sa-flag-3"])
+
+    def test_nested_s3_addressing_style(self):
+        with s3env.SniffingProxy(self.srv.http_endpoint) as proxy:
+            self.write("credentials", "[e2e]\n" + self.good_keys())
+            endpoint = f"http://s3.localhost:{proxy.port}"
+            for style in ("virtual", "path"):
+                with self.subTest(style=style):
+                    self.write("config", f"[profile e2e]\nendpoint_url = {endpoint}\n"
+                               f"s3 =\n  addressing_style = {style}\n")
+                    proxy.requests.clear()
+                    self.assertCopies(env=self.env(AWS_PROFILE="e2e"))
+                    hosts = {h.get("host") for _, _, h in proxy.requests}
+                    if style == "virtual":
+                        self.assertTrue(all(host.endswith(f".s3.localhost:{proxy.port}")
+                                            for host in hosts), hosts)
+                        self.assertIn(f"{self.src}.s3.localhost:{proxy.port}", hosts)
+                        self.assertFalse([t for _, t, _ in proxy.requests
+                                          if t.startswith(f"/{self.src}")],
+                                         "virtual-hosted requests must not name the bucket in "
+                                         "the path")
+                    else:
+                        self.assertEqual(hosts, {f"s3.localhost:{proxy.port}"})
+                        self.assertTrue(all(t.startswith("/e2e-cfg-")
+                                            for _, t, _ in proxy.requests))
+
+    # --- broken configuration -----------------------------------------------------------------
+
+    def test_missing_profile(self):
+        self.write("credentials", "[e2e]\n" + self.good_keys())
+        base = self.env(AWS_ENDPOINT_URL=self.srv.endpoint, AWS_CA_BUNDLE=self.srv.ca_bundle)
+        for args, env in ((["--profile", "nosuchprofile"], base),
+                          ([], {**base, "AWS_PROFILE": "nosuchprofile"}),
+                          (["--profile", "nosuchprofile"],
+                           {**base, "AWS_ACCESS_KEY_ID": self.srv.access_key,
+                            "AWS_SECRET_ACCESS_KEY": self.srv.secret_key})):
+            with self.subTest(args=args, AWS_PROFILE=env.get("AWS_PROFILE")):
+                dst = self.bucket("cfg-noprof")
+                p = s3env.run(["cp", f"s3://{self.src}/src", f"s3://{dst}/out", *args], env=env)
+                s3env.assert_clean_error(self, p, 2, "nosuchprofile")
+                self.assertBucketEmpty(dst)
+                p = s3env.run(["ls", f"s3://{self.src}/", *args], env=env)
+                s3env.assert_clean_error(self, p, 2, "nosuchprofile")
+
+    def test_malformed_files(self):
+        secret = "s3cr3t-never-print-me"
+        for name, text, words in (
+                ("credentials", f"[e2e\naws_secret_access_key = {secret}\n", ["credentials"]),
+                ("credentials", f"aws_secret_access_key = {secret}\n[e2e]\n", ["credentials"]),
+                ("credentials", f"[e2e]\n{secret}\n", ["credentials"]),
+                ("config", "[profile e2e]\ns3 =\n  addressing_style = sideways\n",
+                 ["addressing_style", "sideways"]),
+                ("credentials", f"[e2e]\naws_secret_access_key = {secret}\n",
+                 ["aws_access_key_id"])):
+            with self.subTest(name=name, text=text):
+                for f in ("credentials", "config"):
+                    p = os.path.join(self.home, ".aws", f)
+                    if os.path.exists(p):
+                        os.remove(p)
+                self.write(name, text)
+                if name == "config":
+                    self.write("credentials", "[e2e]\n" + self.good_keys())
+                env = self.env(AWS_PROFILE="e2e", AWS_ENDPOINT_URL=self.srv.endpoint,
+                               AWS_CA_BUNDLE=self.srv.ca_bundle)
+                p = s3env.run(["ls", f"s3://{self.src}/"], env=env)
+                line = s3env.assert_clean_error(self, p, 2, *words)
+                self.assertNotIn(secret, line, "a secret from the file was printed")
+
+    def test_no_credentials_anywhere(self):
+        self.write("config", f"[default]\nendpoint_url = {self.srv.endpoint}\n")
+        p = s3env.run(["ls", f"s3://{self.src}/"], env=self.env(AWS_CA_BUNDLE=self.srv.ca_bundle))
+        s3env.assert_clean_error(self, p, 2, "credentials")
+
+    def test_garbage_session_token(self):
+        # radosgw without STS ignores x-amz-security-token, so the request goes through; what
+        # matters is that s3loop sends it (it is part of the credentials) and does not crash.
+        with s3env.SniffingProxy(self.srv.http_endpoint) as proxy:
+            env = s3env.base_env(AWS_SESSION_TOKEN="garbage-token/+=",
+                                 AWS_ENDPOINT_URL=f"http://127.0.0.1:{proxy.port}")
+            p = s3env.run(["cp", f"s3://{self.src}/src", f"s3://{self.bucket('cfg-tok')}/out"],
+                          env=env)
+            s3env.assert_no_crash(self, p)
+            self.assertIn(p.returncode, (0, 1), s3env.describe(p))
+            if p.returncode == 1:
+                s3env.assert_clean_error(self, p, 1, "credentials")
+            tokens = {h.get("x-amz-security-token") for _, _, h in proxy.requests}
+            self.assertEqual(tokens, {"garbage-token/+="},
+                             "every request must carry the session token")
+            self.assertTrue(all("x-amz-security-token" in h.get("authorization", "")
+                                for _, _, h in proxy.requests),
+                            "the session token must be a signed header")
+        # And over HTTPS, directly: radosgw accepts (documented behaviour: exit 0).
+        p = s3env.run(["ls", "-r", f"s3://{self.src}/src/"],
+                      env=s3env.base_env(AWS_SESSION_TOKEN="garbage"))
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 0, "radosgw ignores session tokens" + s3env.describe(p))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,403 @@
+"""End-to-end tests of `s3loop cp` against the real local S3 server, checked with boto3.
+
+Run: /usr/bin/python3 -m unittest -v test_cp   (from tests/e2e, with the server's
+AWS_* variables set; see s3env.py).
+"""
+
+import signal
+import subprocess
+import time
+import unittest
+
+import s3env
+from s3env import KiB, MiB
+
+# The multipart objects: size in MiB -> (content type, metadata). With a 5 MiB
+# threshold and 5 MiB parts they are copied in 2, 3 and 3 parts.
+BIG = {6: 2, 11: 3, 12: 3}
+PART = 5 * MiB
+
+
+def big_key(mib):
+    return f"big/{mib}mib.bin"
+
+
+def big_metadata(mib):
+    return {"origin": f"e2e-{mib}", "two-words": "hello world"}
+
+
+BIG_CONTENT_TYPE = "application/x-s3loop-e2e"
+
+
+def expected_source_rel_keys():
+    """The keys under src/ that setUpClass writes, derived without asking the server."""
+    keys = set()
+    for i in range(1900):
+        keys.add(f"small/part-{i % 16:02}/obj-{i:08}.dat")
+    for k in s3env.SPECIAL_KEYS:
+        keys.add("small/" + k)
+    for i in range(100):
+        keys.add(f"large/part-{i % 16:02}/obj-{i:08}.dat")
+    for mib in BIG:
+        keys.add(big_key(mib))
+    return keys
+
+
+class CopyTree(s3env.E2ETestCase):
+    """~2,000 objects of 0 B..1 MiB, the special keys and three multipart-sized objects under
+    s3://SRC/src/, copied once by the async strategy in setUpClass."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.src = cls.class_bucket("cp-src")
+        s3env.datagen(f"s3://{cls.src}/src/small/", count=1900, min_size=0, max_size=16 * KiB,
+                      seed=11, special_keys=True)
+        s3env.datagen(f"s3://{cls.src}/src/large/", count=100, min_size=16 * KiB,
+                      max_size=1 * MiB, seed=12)
+        cls.big_data = {}
+        for mib in BIG:
+            data = s3env.seeded_bytes(mib, mib * MiB)
+            cls.big_data[mib] = data
+            cls.s3.put_object(Bucket=cls.src, Key="src/" + big_key(mib), Body=data,
+                              ContentType=BIG_CONTENT_TYPE, Metadata=big_metadata(mib))
+        # Decoys that share the string prefix "src" but not the directory "src/": a copy of
+        # s3://SRC/src must leave them alone.
+        for key in ("src-decoy.txt", "srcfoo/bar.txt", "sr"):
+            cls.s3.put_object(Bucket=cls.src, Key=key, Body=b"decoy")
+        cls.source = s3env.object_map(cls.s3, cls.src, "src/")
+        cls.source_bytes = sum(size for size, _ in cls.source.values())
+
+        # The copy under test: async (the default strategy), multipart above 5 MiB.
+        cls.dst = cls.class_bucket("cp-dst")
+        cls.proc = s3env.run(["cp", f"s3://{cls.src}/src", f"s3://{cls.dst}/copy", "--json",
+                              "--multipart-threshold", "5MiB", "--multipart-chunksize", "5MiB"])
+        cls.copied = s3env.object_map(cls.s3, cls.dst, "copy/")
+
+    # --- the source is what the test thinks it is --------------------------------------------
+
+    def test_00_source_as_generated(self):
+        self.assertEqual(set(self.source), expected_source_rel_keys(),
+                         "test precondition: the source data set is not what datagen/boto3 "
+                         "were asked to write")
+        self.assertEqual(len(self.source), 1900 + 14 + 100 + 3)
+
+    # --- the async copy ----------------------------------------------------------------------
+
+    def test_exit_code_and_stderr(self):
+        p = self.proc
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 0, "cp must succeed" + s3env.describe(p))
+        self.assertEqual(p.stderr.strip(), "", "nothing on stderr for a clean copy" +
+                         s3env.describe(p))
+
+    def test_destination_keys_exactly_mapped(self):
+        missing = set(self.source) - set(self.copied)
+        extra = set(self.copied) - set(self.source)
+        self.assertFalse(missing, f"{len(missing)} objects not copied, e.g. "
+                         f"{sorted(missing)[:5]}" + s3env.describe(self.proc))
+        self.assertFalse(extra, f"{len(extra)} unexpected keys in the destination, e.g. "
+                         f"{sorted(extra)[:5]}")
+        # Nothing outside the destination prefix either.
+        self.assertEqual([k for k, *_ in s3env.list_objects(self.s3, self.dst)
+                          if not k.startswith("copy/")], [])
+
+    def test_sizes_and_single_part_etags(self):
+        big = {big_key(m) for m in BIG}
+        for rel, (size, etag) in self.source.items():
+            with self.subTest(key=rel[:80]):
+                self.assertIn(rel, self.copied)
+                self.assertEqual(self.copied[rel][0], size, "size differs")
+                if rel not in big:
+                    self.assertEqual(self.copied[rel][1], etag, "ETag (MD5) differs")
+
+    def test_special_keys_copied_verbatim(self):
+        for k in s3env.SPECIAL_KEYS:
+            with self.subTest(key=k[:60]):
+                head = self.s3.head_object(Bucket=self.dst, Key="copy/small/" + k)
+                self.assertEqual(head["ContentLength"], self.source["small/" + k][0])
+
+    def test_multipart_objects(self):
+        for mib, parts in BIG.items():
+            with self.subTest(mib=mib):
+                key = "copy/" + big_key(mib)
+                head = self.s3.head_object(Bucket=self.dst, Key=key)
+                etag = head["ETag"].strip('"')
+                self.assertRegex(etag, rf"^[0-9a-f]{{32}}-{parts}$",
+                                 f"a {mib} MiB object copied in 5 MiB parts must have a "
+                                 f"multipart ETag with {parts} parts")
+                self.assertEqual(etag, s3env.multipart_etag(self.big_data[mib], PART),
+                                 "ETag is not that of 5 MiB parts of the source's bytes")
+                self.assertEqual(head["ContentLength"], mib * MiB)
+                self.assertEqual(head["ContentType"], BIG_CONTENT_TYPE,
+                                 "Content-Type not carried over by the multipart copy")
+                self.assertEqual(head["Metadata"], big_metadata(mib),
+                                 "user metadata not carried over by the multipart copy")
+                self.assertEqual(s3env.sha256_of(self.s3, self.dst, key),
+                                 s3env.sha256_of(self.s3, self.src, "src/" + big_key(mib)),
+                                 "content differs")
+
+    def test_no_dangling_multipart_uploads(self):
+        self.assertEqual(s3env.multipart_uploads(self.s3, self.dst), [])
+        self.assertEqual(s3env.multipart_uploads(self.s3, self.src), [])
+
+    def test_json_summary(self):
+        s = s3env.parse_json_summary(self, self.proc)
+        self.assertEqual(s["strategy"], "async")
+        self.assertEqual(s["objects"], len(self.source))
+        self.assertEqual(s["bytes"], self.source_bytes)
+        self.assertEqual(s["failed"], 0)
+        self.assertEqual(s["failures"], [])
+        self.assertGreaterEqual(s["requests"], len(self.source))
+        kinds = s["requests_by_kind"]
+        self.assertIn("UploadPartCopy", kinds, "no multipart copy happened")
+        self.assertEqual(kinds["UploadPartCopy"]["requests"] - kinds["UploadPartCopy"]["retries"],
+                         sum(BIG.values()), "UploadPartCopy count != number of parts")
+
+    def test_source_untouched(self):
+        self.assertEqual(s3env.object_map(self.s3, self.src, "src/"), self.source)
+
+    # --- the same copy, serial ----------------------------------------------------------------
+
+    def test_serial_equals_async(self):
+        dst = self.bucket("cp-serial")
+        # Trailing slashes this time: the same directory semantics.
+        p = s3env.run(["cp", f"s3://{self.src}/src/", f"s3://{dst}/copy/", "--strategy", "serial",
+                       "--json", "--multipart-threshold", "5MiB", "--multipart-chunksize", "5MiB"])
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        s = s3env.parse_json_summary(self, p)
+        self.assertEqual(s["strategy"], "serial")
+        self.assertEqual((s["objects"], s["failed"], s["bytes"]),
+                         (len(self.source), 0, self.source_bytes))
+        serial = s3env.object_map(self.s3, dst, "copy/")
+        self.assertEqual(set(serial), set(self.copied))
+        self.assertEqual(serial, self.copied, "serial and async copies differ (size or ETag)")
+        for mib in BIG:
+            head = self.s3.head_object(Bucket=dst, Key="copy/" + big_key(mib))
+            self.assertEqual((head["ContentType"], head["Metadata"]),
+                             (BIG_CONTENT_TYPE, big_metadata(mib)))
+        self.assertEqual(s3env.multipart_uploads(self.s3, dst), [])
+
+    # --- dry run ------------------------------------------------------------------------------
+
+    def test_dry_run_copies_nothing(self):
+        dst = self.bucket("cp-dry")
+        p = s3env.run(["cp", f"s3://{self.src}/src", f"s3://{dst}/copy", "--dry-run"])
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        lines = p.stdout.splitlines()
+        dry = [line for line in lines if line.startswith("(dryrun) copy: ")]
+        expected = {f"(dryrun) copy: s3://{self.src}/src/{rel} to s3://{dst}/copy/{rel}"
+                    for rel in self.source}
+        self.assertEqual(len(dry), len(set(dry)), "an object was listed twice")
+        self.assertEqual(set(dry) - expected, set(), "unexpected (dryrun) lines")
+        self.assertEqual(expected - set(dry), set(), "objects missing from the (dryrun) lines")
+        self.assertLessEqual(len(lines) - len(dry), 1, "only the summary may follow")
+        self.assertBucketEmpty(dst, why="after --dry-run")
+        self.assertEqual(s3env.multipart_uploads(self.s3, dst), [])
+
+    # --- partial failure ----------------------------------------------------------------------
+
+    def test_partial_failure_key_too_long(self):
+        dst = self.bucket("cp-long")
+        # "copy-ppp...p/" + "small/" + the 1,000-byte special key > 1,024 bytes, which radosgw
+        # refuses (400 InvalidObjectName); every other key stays well under the limit.
+        prefix = "copy-" + "p" * 40
+        long_rel = "small/" + s3env.LONG_SPECIAL_KEY
+        self.assertGreater(len(f"{prefix}/{long_rel}".encode()), 1024)
+        p = s3env.run(["cp", f"s3://{self.src}/src", f"s3://{dst}/{prefix}", "--json"])
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 1, "some objects failed: exit 1" + s3env.describe(p))
+        failed_lines = [line for line in p.stderr.splitlines() if line.strip()]
+        self.assertEqual(len(failed_lines), 1, "exactly the one long key fails" + s3env.describe(p))
+        self.assertTrue(failed_lines[0].startswith(
+            f"s3loop: failed: s3://{self.src}/src/{long_rel} -> s3://{dst}/{prefix}/{long_rel}: "),
+            "stderr must name the failed object" + s3env.describe(p))
+        s = s3env.parse_json_summary(self, p)
+        self.assertEqual((s["objects"], s["failed"]), (len(self.source) - 1, 1))
+        self.assertEqual([f["key"] for f in s["failures"]], [f"src/{long_rel}"])
+        copied = s3env.object_map(self.s3, dst, prefix + "/")
+        expected = {rel: v for rel, v in self.source.items() if rel != long_rel}
+        self.assertEqual(set(copied), set(expected), "every other object must be copied")
+        self.assertEqual(copied, expected, "sizes/ETags of the copied objects differ")
+
+    # --- cancellation -------------------------------------------------------------------------
+
+    def test_sigint_cancels_with_130(self):
+        for strategy in ("serial", "async", "threads", "async-pool"):
+            with self.subTest(strategy=strategy):
+                dst = self.bucket(f"cp-int-{strategy}")
+                proc = subprocess.Popen(
+                    [s3env.s3loop_bin(), "cp", f"s3://{self.src}/src", f"s3://{dst}/copy",
+                     "--strategy", strategy, "--concurrency", "4"]
+                    + (["--threads", "2"] if strategy in ("threads", "async-pool") else []),
+                    env=s3env.base_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                    encoding="utf-8", errors="replace")
+                # Wait until the copy is under way (the first object appears), then SIGINT.
+                deadline = time.monotonic() + 30
+                while time.monotonic() < deadline and proc.poll() is None:
+                    if self.s3.list_objects_v2(Bucket=dst, MaxKeys=1).get("KeyCount", 0):
+                        break
+                    time.sleep(0.05)
+                proc.send_signal(signal.SIGINT)
+                t0 = time.monotonic()
+                try:
+                    out, err = proc.communicate(timeout=12)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.communicate()
+                    self.fail(f"s3loop cp --strategy {strategy} did not stop within 12 s of "
+                              "SIGINT (hung)")
+                p = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+                s3env.assert_no_crash(self, p)
+                self.assertLess(time.monotonic() - t0, 10, "cancellation took too long")
+                self.assertEqual(p.returncode, 130, "SIGINT must end with exit 130" +
+                                 s3env.describe(p))
+                copied = s3env.object_map(self.s3, dst, "copy/")
+                self.assertLess(len(copied), len(self.source), "cancelled, yet everything copied")
+                for rel, v in copied.items():
+                    self.assertEqual(v, self.source.get(rel), f"bad copy of {rel[:80]!r}")
+
+
+class CopyHeaders(s3env.E2ETestCase):
+    """An object's standard headers survive the copy whether it is copied in one CopyObject or
+    part by part (the same object must not come out differently because of its size)."""
+
+    HEADERS = dict(ContentType="text/plain; charset=utf-8", CacheControl="max-age=60",
+                   ContentDisposition='attachment; filename="x y.bin"',
+                   ContentEncoding="identity", ContentLanguage="fr")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.src = cls.class_bucket("cp-hdr")
+        cls.s3.put_object(Bucket=cls.src, Key="src/h.bin", Body=s3env.seeded_bytes("h", 6 * MiB),
+                          Metadata={"a": "1", "Mixed-Case": "v"}, **cls.HEADERS)
+        cls.expected = cls.describe_object(cls.src, "src/h.bin")
+
+    @classmethod
+    def describe_object(cls, bucket, key):
+        h = cls.s3.head_object(Bucket=bucket, Key=key)
+        return {name: h.get(name) for name in list(cls.HEADERS) + ["Metadata", "ContentLength"]}
+
+    def copy_and_compare(self, *args):
+        dst = self.bucket("cp-hdr-dst")
+        p = s3env.run(["cp", f"s3://{self.src}/src", f"s3://{dst}/out", *args])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(self.describe_object(dst, "out/h.bin"), self.expected)
+        return dst
+
+    def test_single_part_copy_keeps_headers(self):
+        dst = self.copy_and_compare()
+        head = self.s3.head_object(Bucket=dst, Key="out/h.bin")
+        self.assertNotIn("-", head["ETag"], "expected a single CopyObject")
+
+    def test_multipart_copy_keeps_headers(self):
+        dst = self.copy_and_compare("--multipart-threshold", "5MiB",
+                                    "--multipart-chunksize", "5MiB")
+        head = self.s3.head_object(Bucket=dst, Key="out/h.bin")
+        self.assertTrue(head["ETag"].endswith('-2"'), "expected a 2-part copy")
+
+
+class CopyEdgeCases(s3env.E2ETestCase):
+    """Empty sources, destinations inside the source, directory semantics."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.src = cls.class_bucket("cp-edge")
+        s3env.datagen(f"s3://{cls.src}/a/", count=20, max_size=2 * KiB, seed=5)
+        # "nothing" has no objects under "nothing/", only these look-alikes.
+        for key in ("nothingness.txt", "nothing-else/x", "nothin"):
+            cls.s3.put_object(Bucket=cls.src, Key=key, Body=b"not under nothing/")
+        cls.initial = s3env.object_map(cls.s3, cls.src)
+
+    def assertSourceUnchanged(self):
+        self.assertEqual(s3env.object_map(self.s3, self.src), self.initial,
+                         "the source bucket was modified")
+
+    def test_empty_source_prefix(self):
+        dst = self.bucket("cp-empty")
+        for src in (f"s3://{self.src}/nothing", f"s3://{self.src}/nothing/"):
+            with self.subTest(src=src):
+                p = s3env.run(["cp", src, f"s3://{dst}/out", "--json"])
+                s3env.assert_no_crash(self, p)
+                self.assertEqual(p.returncode, 0, s3env.describe(p))
+                s = s3env.parse_json_summary(self, p)
+                self.assertEqual((s["objects"], s["bytes"], s["failed"]), (0, 0, 0))
+                self.assertBucketEmpty(dst, why=f"after copying the empty {src}")
+
+    def test_empty_source_text_output(self):
+        dst = self.bucket("cp-empty-text")
+        p = s3env.run(["cp", f"s3://{self.src}/nothing", f"s3://{dst}/out"])
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(p.stderr.strip(), "")
+        self.assertEqual(len(p.stdout.strip().splitlines()), 1, "one summary line" +
+                         s3env.describe(p))
+        self.assertBucketEmpty(dst)
+
+    def test_destination_inside_source_refused(self):
+        b = self.src
+        for src, dst in ((f"s3://{b}/a", f"s3://{b}/a/sub"),
+                         (f"s3://{b}/a/", f"s3://{b}/a/sub/"),
+                         (f"s3://{b}/a", f"s3://{b}/a"),
+                         (f"s3://{b}/a/", f"s3://{b}/a/part-01"),
+                         (f"s3://{b}", f"s3://{b}/copy"),
+                         (f"s3://{b}/", f"s3://{b}/a/b/c")):
+            with self.subTest(src=src, dst=dst):
+                p = s3env.run(["cp", src, dst])
+                s3env.assert_clean_error(self, p, 2, "inside")
+                self.assertSourceUnchanged()
+
+    def test_sibling_prefix_is_not_inside(self):
+        # "a" is the directory "a/": "ab/" is outside it and must be allowed.
+        dst = self.bucket("cp-sibling")
+        p = s3env.run(["cp", f"s3://{self.src}/a", f"s3://{dst}/ab"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        # and within the same bucket
+        try:
+            p = s3env.run(["cp", f"s3://{self.src}/a", f"s3://{self.src}/ab", "--json"])
+            s3env.assert_no_crash(self, p)
+            self.assertEqual(p.returncode, 0, "s3://b/a -> s3://b/ab is not inside the source" +
+                             s3env.describe(p))
+            source = {k: v for k, v in self.initial.items() if k.startswith("a/")}
+            copied = s3env.object_map(self.s3, self.src, "ab/")
+            self.assertEqual(copied, {k[2:]: v for k, v in source.items()})
+        finally:
+            for k, *_ in s3env.list_objects(self.s3, self.src, "ab/"):
+                self.s3.delete_object(Bucket=self.src, Key=k)
+
+    def test_prefixes_with_special_characters(self):
+        # Destination and then source prefixes that need URL-encoding (and are not decoded).
+        odd = "o ut+\u00e9%20?#x=&~"
+        dst = self.bucket("cp-odd")
+        source = {k[2:]: v for k, v in self.initial.items() if k.startswith("a/")}
+        p = s3env.run(["cp", f"s3://{self.src}/a", f"s3://{dst}/{odd}"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(s3env.object_map(self.s3, dst, odd + "/"), source)
+        p = s3env.run(["cp", f"s3://{dst}/{odd}/", f"s3://{dst}/back"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(s3env.object_map(self.s3, dst, "back/"), source)
+        self.assertEqual(len(s3env.list_objects(self.s3, dst)), 2 * len(source))
+
+    def test_directory_semantics_and_bucket_root(self):
+        dst = self.bucket("cp-root")
+        # "s3://SRC/a" copies "a/x" to "<dst>/x": here the destination is a bucket root.
+        p = s3env.run(["cp", f"s3://{self.src}/a", f"s3://{dst}", "--json"])
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        source = {k[2:]: v for k, v in self.initial.items() if k.startswith("a/")}
+        self.assertEqual(len(source), 20)
+        self.assertEqual(s3env.object_map(self.s3, dst), source)
+        self.assertEqual(s3env.parse_json_summary(self, p)["objects"], 20)
+        # A whole bucket into a prefix of another.
+        dst2 = self.bucket("cp-root2")
+        p = s3env.run(["cp", f"s3://{self.src}", f"s3://{dst2}/all/"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(s3env.object_map(self.s3, dst2, "all/"), self.initial)
+
+
+if __name__ == "__main__":
+    unittest.main()

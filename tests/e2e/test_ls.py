@@ -1,0 +1,180 @@
+"""End-to-end tests of `s3loop ls` against the real local S3 server, checked with boto3.
+
+Run: /usr/bin/python3 -m unittest -v test_ls   (from tests/e2e; see s3env.py).
+"""
+
+import datetime
+import json
+import re
+import unittest
+from concurrent.futures import ThreadPoolExecutor
+
+import s3env
+
+# "2024-11-25 13:00:00       1234 some/key" (aws s3 ls style, UTC).
+OBJECT_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) +(\d+) (.*)$", re.S)
+PREFIX_LINE = re.compile(r"^ *PRE (.*)$", re.S)
+
+
+def parse_text(tc, p):
+    """ls text output -> ([prefixes], [(key, size, time)]) in printed order."""
+    prefixes, objects = [], []
+    out = p.stdout
+    tc.assertTrue(out == "" or out.endswith("\n"), "output must end with a newline")
+    for line in out.split("\n")[:-1]:
+        m = PREFIX_LINE.match(line)
+        if m:
+            prefixes.append(m.group(1))
+            continue
+        m = OBJECT_LINE.match(line)
+        tc.assertIsNotNone(m, f"unparsable ls line {line[:200]!r}" + s3env.describe(p))
+        objects.append((m.group(3), int(m.group(2)), m.group(1)))
+    return prefixes, objects
+
+
+def parse_json_lines(tc, p):
+    prefixes, objects = [], []
+    for line in p.stdout.splitlines():
+        try:
+            d = json.loads(line)
+        except ValueError as e:
+            tc.fail(f"ls --json printed a line that is not JSON ({e}): {line[:200]!r}")
+        tc.assertIsInstance(d, dict)
+        if "prefix" in d:
+            tc.assertEqual(set(d), {"prefix"}, f"bad prefix line {line[:200]!r}")
+            prefixes.append(d["prefix"])
+        else:
+            tc.assertEqual(set(d), {"key", "size", "etag", "last_modified"},
+                           f"bad object line {line[:200]!r}")
+            objects.append(d)
+    return prefixes, objects
+
+
+def utc_text(dt):
+    return dt.astimezone(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def parse_iso(s):
+    return datetime.datetime.fromisoformat(s.replace("Z", "+00:00"))
+
+
+class ListTests(s3env.E2ETestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.b = cls.class_bucket("ls")
+        # 2,500 generated keys (3 pages of 1,000) plus the special keys under many/.
+        s3env.datagen(f"s3://{cls.b}/many/", count=2500, min_size=0, max_size=64, seed=3,
+                      special_keys=True, concurrency=64)
+        # 1,050 sub-prefixes under wide/ (more than one page of CommonPrefixes), and an
+        # object directly at that level.
+        keys = [f"wide/d{i:05}/x" for i in range(1050)] + ["wide/top-level.txt"]
+        with ThreadPoolExecutor(16) as pool:
+            list(pool.map(lambda k: cls.s3.put_object(Bucket=cls.b, Key=k, Body=b"w"), keys))
+        cls.s3.put_object(Bucket=cls.b, Key="empty-dir-lookalike", Body=b"")
+        cls.empty = cls.class_bucket("ls-empty")
+
+    def ls(self, *args, ok=True):
+        p = s3env.run(["ls", *args])
+        s3env.assert_no_crash(self, p)
+        if ok:
+            self.assertEqual(p.returncode, 0, s3env.describe(p))
+            self.assertEqual(p.stderr, "", "nothing on stderr" + s3env.describe(p))
+        return p
+
+    def test_recursive_pages_in_order(self):
+        truth = s3env.list_objects(self.s3, self.b, "many/")
+        self.assertEqual(len(truth), 2500 + len(s3env.SPECIAL_KEYS))
+        p = self.ls("-r", f"s3://{self.b}/many/")
+        prefixes, objects = parse_text(self, p)
+        self.assertEqual(prefixes, [], "no PRE lines with -r")
+        self.assertEqual([o[0] for o in objects], [t[0] for t in truth],
+                         "keys differ from the server's listing (or their order does)")
+        self.assertEqual([o[1] for o in objects], [t[1] for t in truth], "sizes differ")
+        self.assertEqual([o[2] for o in objects], [utc_text(t[3]) for t in truth],
+                         "times differ (expected UTC)")
+
+    def test_recursive_whole_bucket(self):
+        truth = [t[0] for t in s3env.list_objects(self.s3, self.b)]
+        for url in (f"s3://{self.b}", f"s3://{self.b}/"):
+            with self.subTest(url=url):
+                _, objects = parse_text(self, self.ls("--recursive", url))
+                self.assertEqual([o[0] for o in objects], truth)
+
+    def test_special_keys_print_exactly(self):
+        _, objects = parse_text(self, self.ls("-r", f"s3://{self.b}/many/"))
+        printed = {o[0] for o in objects}
+        for k in s3env.SPECIAL_KEYS:
+            with self.subTest(key=k[:60]):
+                self.assertIn("many/" + k, printed)
+        # and one at a time, by their own prefixes
+        for k in s3env.SPECIAL_KEYS:
+            with self.subTest(single=k[:60]):
+                _, objects = parse_text(self, self.ls("-r", f"s3://{self.b}/many/{k}"))
+                keys = [o[0] for o in objects]
+                self.assertIn("many/" + k, keys)
+                self.assertEqual(keys, [t[0] for t in s3env.list_objects(self.s3, self.b,
+                                                                          "many/" + k)])
+
+    def test_non_recursive_shows_prefixes(self):
+        for prefix in ("many/", "many/dir/", "many/double/", "many/double//",
+                       "many/trailing-slash/", "many/unicode/", "many/with space/", ""):
+            with self.subTest(prefix=prefix):
+                url = f"s3://{self.b}/{prefix}"
+                prefixes, objects = parse_text(self, self.ls(url))
+                want_prefixes, want_objects = s3env.list_level(self.s3, self.b, prefix)
+                self.assertEqual(len(prefixes), len(set(prefixes)), "a prefix printed twice")
+                self.assertEqual(set(prefixes), set(want_prefixes))
+                self.assertEqual({o[0]: o[1] for o in objects}, want_objects)
+                self.assertEqual(len(objects), len(want_objects))
+        prefixes, objects = parse_text(self, self.ls(f"s3://{self.b}/many/"))
+        self.assertEqual(set(prefixes), {f"many/part-{i:02}/" for i in range(16)} | {
+            "many/with space/", "many/unicode/", "many/double/", "many/trailing-slash/",
+            "many/dir/"})
+        self.assertEqual({o[0] for o in objects},
+                         {"many/" + k for k in s3env.SPECIAL_KEYS if "/" not in k})
+
+    def test_non_recursive_many_prefixes_page(self):
+        prefixes, objects = parse_text(self, self.ls(f"s3://{self.b}/wide/"))
+        self.assertEqual(sorted(prefixes), [f"wide/d{i:05}/" for i in range(1050)])
+        self.assertEqual(len(prefixes), 1050, "a prefix printed twice")
+        self.assertEqual([o[0] for o in objects], ["wide/top-level.txt"])
+
+    def test_prefix_without_slash(self):
+        # As in `aws s3 ls`: without -r and without a trailing '/', the last path segment is
+        # a key prefix, so s3://b/many shows the directory itself.
+        prefixes, objects = parse_text(self, self.ls(f"s3://{self.b}/many"))
+        self.assertEqual(prefixes, ["many/"])
+        self.assertEqual(objects, [])
+
+    def test_json_lines(self):
+        truth = s3env.list_objects(self.s3, self.b, "many/")
+        p = self.ls("-r", "--json", f"s3://{self.b}/many/")
+        prefixes, objects = parse_json_lines(self, p)
+        self.assertEqual(prefixes, [])
+        self.assertEqual([o["key"] for o in objects], [t[0] for t in truth])
+        for o, (key, size, etag, modified) in zip(objects, truth):
+            self.assertEqual(o["size"], size, key[:80])
+            self.assertIsInstance(o["size"], int)
+            self.assertEqual(o["etag"].strip('"'), etag, key[:80])
+            self.assertEqual(parse_iso(o["last_modified"]), modified, key[:80])
+        # non-recursive: prefix lines too
+        p = self.ls("--json", f"s3://{self.b}/many/")
+        prefixes, objects = parse_json_lines(self, p)
+        want_prefixes, want_objects = s3env.list_level(self.s3, self.b, "many/")
+        self.assertEqual(sorted(prefixes), sorted(want_prefixes))
+        self.assertEqual({o["key"]: o["size"] for o in objects}, want_objects)
+
+    def test_empty(self):
+        for args in ([f"s3://{self.b}/no-such-prefix/"], ["-r", f"s3://{self.b}/no-such-prefix/"],
+                     ["--json", "-r", f"s3://{self.b}/no-such-prefix"],
+                     [f"s3://{self.empty}"], ["-r", f"s3://{self.empty}/"],
+                     ["-r", f"s3://{self.b}/empty-dir-lookalike/"]):
+            with self.subTest(args=args):
+                p = self.ls(*args)
+                self.assertEqual(p.stdout, "", "nothing to list: no output")
+
+
+if __name__ == "__main__":
+    unittest.main()
