@@ -21,7 +21,7 @@ std::vector<std::string> special_key_names() {
       "dir/./dot-segment",
       "semi;colon,comma:colon@at$dollar!bang'quote(paren)*star",
       "brackets[1]{2}<3>^|`\"",
-      std::string(1000 - 12, 'k') + "-1000-bytes",  // 1,000-byte key
+      std::string(1000 - 11, 'k') + "-1000-bytes",  // 1,000-byte key
   };
 }
 

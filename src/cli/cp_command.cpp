@@ -109,7 +109,11 @@ Runner add_cp_command(CLI::App& app) {
     summary.run = &run;
     summary.shared = shared->get();
     if (run.report.job_error) print_error(run.report.job_error->message);
-    std::puts((json ? summary_json(summary) : summary_line(summary)).c_str());
+    // A job that failed before copying anything has nothing to summarise in
+    // text; --json users still get the object (with its "error").
+    if (json || !run.report.job_error || run.report.succeeded + run.report.failed > 0) {
+      std::puts((json ? summary_json(summary) : summary_line(summary)).c_str());
+    }
     std::fflush(stdout);
     if (run.report.cancelled) return kExitCancelled;
     if (run.report.job_error) return exit_code_for(*run.report.job_error);

@@ -105,6 +105,10 @@ awaitable<void> watch_cancel(ItemChannel& channel, RunState& state) {
   bool closed = false;
   while (!(state.producer_done.load() && state.consumers_running.load() == 0)) {
     if (!closed && state.stopping()) {
+      // cancel() wakes a producer blocked in async_send on the full channel
+      // (close() alone only wakes receivers); close() then fails every later
+      // send and receive, dropping items nobody has started.
+      channel.cancel();
       channel.close();
       closed = true;
     }

@@ -106,6 +106,7 @@ awaitable<Result<void>> CopyJob::copy_multipart(s3::Client& client, const s3::Ob
   s3::Headers headers;
   if (!head->content_type.empty()) headers.emplace_back("content-type", head->content_type);
   for (const auto& meta : head->user_metadata) headers.push_back(meta);
+  for (const auto& content : head->content_headers) headers.push_back(content);
 
   auto upload_id = co_await client.create_multipart_upload(dst_bucket, dst_key, headers);
   if (!upload_id) co_return upload_id.error();

@@ -78,6 +78,10 @@ awaitable<Result<ObjectHead>> Client::head_object(std::string bucket, std::strin
     if (boost::algorithm::istarts_with(name, "x-amz-meta-")) {
       head.user_metadata.emplace_back(name, value);
     }
+    for (const char* kept : {"cache-control", "content-disposition", "content-encoding",
+                             "content-language", "expires"}) {
+      if (boost::algorithm::iequals(name, kept)) head.content_headers.emplace_back(name, value);
+    }
   }
   co_return head;
 }

@@ -65,6 +65,8 @@ struct ObjectHead {
   std::string content_type;
   std::string last_modified;
   net::HeaderList user_metadata;  // x-amz-meta-* as sent
+  net::HeaderList
+      content_headers;  // Cache-Control, Content-Disposition/-Encoding/-Language, Expires
 };
 
 struct ByteRange {
