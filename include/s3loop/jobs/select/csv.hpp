@@ -1,0 +1,157 @@
+// CSV (RFC 4180) record reading for S3 Select-style queries run locally:
+// a streaming reader (bytes in, records out, chunks of any size), S3
+// ScanRange semantics on top of it, header handling and output formatting.
+// Pure: no I/O.
+#pragma once
+
+#include "s3loop/error.hpp"
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace s3loop::jobs::select {
+
+struct CsvFormat {
+  char field_delimiter = ',';
+  char quote = '"';
+};
+
+// FileHeaderInfo: USE (first record names the columns), IGNORE (first record
+// skipped), NONE (no header; columns are _1, _2, ...).
+enum class FileHeaderInfo { use, ignore, none };
+
+// One complete record. The views point into the reader's buffer and are only
+// valid during the sink call (copy them to keep them).
+struct CsvRecord {
+  std::span<const std::string_view> fields;
+  std::uint64_t offset = 0;  // stream offset of the record's first byte
+};
+
+// Return false to stop reading (e.g. LIMIT reached).
+using RecordSink = std::function<bool(const CsvRecord&)>;
+
+// Streaming RFC 4180 reader. Record delimiter is LF or CRLF (a lone CR is
+// data). Inside quotes, delimiters, CR and LF are data and "" is a quote.
+// Lenient like most readers: a quote inside an unquoted field is data, and
+// bytes after a closing quote are appended to the field. Empty lines
+// (zero bytes before the delimiter) produce no record.
+class CsvReader {
+ public:
+  explicit CsvReader(CsvFormat format = {}, std::uint64_t base_offset = 0);
+
+  // Stop once the next record would start after `offset` (inclusive bound):
+  // feed() then returns true ("done") and ignores the rest.
+  void stop_after(std::uint64_t offset) { stop_after_ = offset; }
+
+  // Parses `bytes`; calls `sink` per complete record. Returns true when done
+  // (sink returned false, or the stop_after bound was passed).
+  bool feed(std::string_view bytes, const RecordSink& sink);
+
+  // End of input: emits a last record without a trailing newline. Error
+  // (protocol) if the input ended inside a quoted field.
+  Result<void> finish(const RecordSink& sink);
+
+  bool done() const { return done_; }
+  std::uint64_t offset() const { return pos_; }  // stream offset of the next byte
+
+ private:
+  enum class State : std::uint8_t { field_start, unquoted, quoted, after_quote, after_cr };
+  bool end_field_and_maybe_record(bool end_record, const RecordSink& sink);
+  bool emit(const RecordSink& sink);
+
+  CsvFormat format_;
+  std::array<bool, 256> special_{};  // bytes that end an unquoted run
+  State state_ = State::field_start;
+  State cr_return_ = State::unquoted;  // where a lone CR returns to
+  std::uint64_t pos_ = 0;
+  std::uint64_t record_start_ = 0;
+  std::optional<std::uint64_t> stop_after_;
+  bool done_ = false;
+  bool quoted_in_record_ = false;
+  std::string buf_;                  // current record's field bytes, concatenated
+  std::vector<std::uint32_t> ends_;  // end offset in buf_ of each finished field
+  std::vector<std::string_view> views_;
+};
+
+// Reads all records of `text` in one pass (convenience; copies fields).
+Result<std::vector<std::vector<std::string>>> read_all(std::string_view text,
+                                                       CsvFormat format = {});
+
+// S3 ScanRange: the records of byte range [start, end] (inclusive) of the
+// object are those whose first byte lies in the range; each is read to its end
+// even past `end`. A range starting mid-record skips to the next record start.
+//
+// A record starts at offset 0 and after every LF. To see whether `start`
+// itself is a record start, RangeReader needs one byte of look-behind: feed it
+// the object's bytes from `start - 1` (from 0 when start == 0).
+//
+// Limitation (AWS documents the same one): the record start is found by
+// looking for the first LF from the range start, without knowing whether that
+// LF is inside a quoted field. If quoted fields contain record delimiters and
+// a range starts inside such a field, records are split wrongly. Without
+// newlines inside quotes, concatenating the records of adjacent ranges gives
+// exactly the records of a single pass.
+//
+// Header: when start == 0 and `header` is USE or IGNORE, the first record is
+// not emitted; it is kept in header() (for USE). Ranges that do not start at 0
+// get column names from read_header() on the object's first bytes.
+class RangeReader {
+ public:
+  RangeReader(std::uint64_t start, std::uint64_t end, CsvFormat format = {},
+              FileHeaderInfo header = FileHeaderInfo::none);
+
+  // Returns true when all records of the range have been emitted (or the sink
+  // returned false): the caller can stop fetching.
+  bool feed(std::string_view bytes, const RecordSink& sink);
+  // The object ended: emits a last record without trailing newline.
+  Result<void> finish(const RecordSink& sink);
+  bool done() const { return done_ || reader_.done(); }
+
+  const std::optional<std::vector<std::string>>& header() const { return header_; }
+
+ private:
+  bool start_reader(std::uint64_t record_start);
+  RecordSink wrap(const RecordSink& sink);
+  bool done_ = false;
+  std::uint64_t start_;
+  std::uint64_t end_;
+  CsvFormat reader_format_;
+  FileHeaderInfo header_info_;
+  bool synced_;            // positioned at the first record start of the range
+  std::uint64_t fed_ = 0;  // absolute offset of the next byte fed
+  CsvReader reader_;
+  std::optional<std::vector<std::string>> header_;
+  bool header_pending_;
+};
+
+// Pure wrapper: `data` = object bytes from (start == 0 ? 0 : start - 1)
+// onward; `at_eof` = data reaches the end of the object. Error (protocol) if
+// the data ends before the range's last record is complete and !at_eof (the
+// caller fetches more and retries).
+struct RangeRecords {
+  std::optional<std::vector<std::string>> header;
+  std::vector<std::vector<std::string>> records;
+};
+Result<RangeRecords> read_range(std::string_view data, std::uint64_t start, std::uint64_t end,
+                                bool at_eof, CsvFormat format = {},
+                                FileHeaderInfo header = FileHeaderInfo::none);
+
+// The first record of `prefix` (the object's first bytes), if complete.
+std::optional<std::vector<std::string>> read_header(std::string_view prefix, CsvFormat format = {});
+
+// Output: one CSV record with record delimiter "\n". Fields are quoted only
+// when needed (they contain the delimiter, the quote, CR or LF), like S3's
+// QuoteFields ASNEEDED; quotes inside are doubled.
+void append_csv_record(std::string& out, std::span<const std::string> fields,
+                       CsvFormat format = {});
+// Output: one JSON line {"name":"value",...}\n (all values as JSON strings).
+void append_json_record(std::string& out, std::span<const std::string> names,
+                        std::span<const std::string> values);
+
+}  // namespace s3loop::jobs::select

@@ -1,0 +1,172 @@
+// The S3 Select SQL subset, parsed and evaluated over CSV records. Pure.
+//
+// Supported:
+//   SELECT * | item [, item ...]          item: expr [[AS] alias] | aggregate
+//   FROM S3Object[[*]] [[AS] alias]
+//   [WHERE expr] [LIMIT n]
+// Columns: name, alias.name, "Quoted Name" (case-sensitive), _N, alias._N.
+//   Unquoted names match header names case-insensitively. Names need
+//   FileHeaderInfo USE; _N always works.
+// Expressions: = != <> < <= > >=, AND, OR, NOT, parentheses, IS [NOT] NULL,
+//   [NOT] LIKE 'pat' [ESCAPE 'c'] (% any run, _ one byte),
+//   CAST(x AS INT|INTEGER|FLOAT|DECIMAL|STRING), 'string' literals ('' is a
+//   quote), integer and decimal literals (optionally negative), NULL.
+// Aggregates: COUNT(*), COUNT(x), SUM, MIN, MAX, AVG (no mixing with
+//   plain columns: there is no GROUP BY).
+// Keywords are case-insensitive.
+//
+// Semantics (choices where S3's behaviour is not fully documented):
+// - CSV values are strings. A missing column (record too short) is NULL.
+// - Comparing two numbers is numeric (INT vs INT exact, else as double);
+//   two strings compare bytewise. A string compared with a number (no CAST)
+//   is converted implicitly when it parses as a number; when it does not, the
+//   comparison is UNKNOWN (the row does not match) rather than an error.
+// - Comparisons with NULL are UNKNOWN; WHERE keeps only TRUE rows.
+// - CAST of a string that is not a number fails the query (usage error),
+//   like S3 does for CAST('abc' AS INT). CAST to INT of '1.9' truncates to 1.
+//   DECIMAL is evaluated as FLOAT (double).
+// - SUM/MIN/MAX/AVG take numbers; a string argument is converted implicitly
+//   and fails the query if it is not a number. NULLs are skipped. SUM stays
+//   an integer while all inputs are integers. Over zero rows they are NULL
+//   (empty output field); COUNT is 0.
+#pragma once
+
+#include "s3loop/error.hpp"
+#include "s3loop/jobs/select/csv.hpp"
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace s3loop::jobs::select {
+
+enum class NodeKind : std::uint8_t {
+  column,      // name / index
+  string_lit,  // text
+  number_lit,  // int_value or float_value
+  null_lit,
+  cast,     // a = operand, cast_to
+  compare,  // a op b
+  logic_and,
+  logic_or,
+  logic_not,  // a
+  like,       // a LIKE b [ESCAPE c], negated
+  is_null,    // a IS [NOT] NULL, negated
+};
+
+enum class CompareOp : std::uint8_t { eq, ne, lt, le, gt, ge };
+enum class CastType : std::uint8_t { int_, float_, string };
+enum class AggKind : std::uint8_t { none, count_star, count, sum, min, max, avg };
+
+struct Node {
+  NodeKind kind = NodeKind::null_lit;
+  int a = -1, b = -1, c = -1;  // child node indices, -1 = none
+  CompareOp op = CompareOp::eq;
+  CastType cast_to = CastType::string;
+  bool negated = false;
+  bool is_float = false;  // number_lit
+  std::int64_t int_value = 0;
+  double float_value = 0;
+  std::string text;       // string_lit; column name as written
+  std::string qualifier;  // column: alias before the dot, "" if none
+  bool quoted = false;    // column: "quoted" name (case-sensitive)
+  int index = -1;         // column: resolved 0-based field index
+};
+
+struct SelectItem {
+  AggKind agg = AggKind::none;
+  int expr = -1;     // -1 for COUNT(*)
+  std::string name;  // output name (alias, column name, or _N)
+};
+
+struct Query {
+  std::vector<Node> nodes;
+  bool select_star = false;
+  std::vector<SelectItem> items;
+  std::string alias;  // FROM S3Object alias, "" if none
+  int where = -1;
+  std::optional<std::uint64_t> limit;
+  bool is_aggregate() const { return !items.empty() && items.front().agg != AggKind::none; }
+};
+
+// Syntax errors name the position and token; unsupported constructs say
+// "unsupported SQL: <construct> (...)". ErrorKind::usage.
+Result<Query> parse_sql(std::string_view sql);
+
+// The typed value of an expression.
+struct Value {
+  enum class Type : std::uint8_t { null, string, int_, float_, boolean };
+  Type type = Type::null;
+  std::string_view str;  // string: points into the record, the query, or scratch
+  std::int64_t i = 0;
+  double f = 0;
+  bool b = false;
+};
+
+// Partial aggregate state of one select item; mergeable across ranges.
+struct AggPartial {
+  AggKind kind = AggKind::none;
+  std::uint64_t count = 0;  // rows (COUNT(*)) or non-null inputs
+  bool any_float = false;
+  std::int64_t int_sum = 0;
+  double float_sum = 0;
+  bool has_minmax = false;
+  bool minmax_is_float = false;
+  std::int64_t int_minmax = 0;
+  double float_minmax = 0;
+};
+using AggregateState = std::vector<AggPartial>;
+
+AggregateState merge(const AggregateState& a, const AggregateState& b);
+// The single output row of an aggregate query.
+std::vector<std::string> finish(const AggregateState& state);
+
+// A query bound to the column names of the input, ready to evaluate records.
+class Evaluator {
+ public:
+  // `header` = column names (FileHeaderInfo USE), or nullopt (IGNORE/NONE:
+  // then only _N columns can be used). Errors (usage): unknown column, names
+  // used without a header.
+  static Result<Evaluator> create(Query query,
+                                  const std::optional<std::vector<std::string>>& header);
+
+  bool is_aggregate() const { return query_.is_aggregate(); }
+  // LIMIT: the caller stops after this many output rows in total (ranges are
+  // combined in order). For aggregates LIMIT 0 means no row.
+  std::optional<std::uint64_t> limit() const { return query_.limit; }
+
+  // Output column names: SELECT * gives the header names or _1.._N (N =
+  // record width); otherwise alias, column name, or _N by position.
+  std::vector<std::string> output_names(std::size_t record_width) const;
+
+  // Projection: true and `row` filled when the record matches WHERE.
+  Result<bool> project(std::span<const std::string_view> record, std::vector<std::string>& row);
+  // WHERE only.
+  Result<bool> matches(std::span<const std::string_view> record);
+
+  AggregateState new_state() const;
+  // Aggregation: folds the record into `state` when it matches WHERE.
+  Result<void> accumulate(std::span<const std::string_view> record, AggregateState& state);
+
+  // Evaluates node `n` (exposed for tests).
+  Result<Value> eval(int n, std::span<const std::string_view> record);
+
+ private:
+  Query query_;
+  std::optional<std::vector<std::string>> header_;
+  std::deque<std::string> scratch_;  // strings made by CAST(... AS STRING), per record
+};
+
+// `text` LIKE `pattern`: % matches any run, _ one byte, `escape` (if set)
+// makes the next pattern byte literal.
+bool like_match(std::string_view text, std::string_view pattern, std::optional<char> escape = {});
+
+// Formats a number the way the output shows it (integers plainly, floats in
+// the shortest form that reads back exactly).
+std::string format_value(const Value& v);
+
+}  // namespace s3loop::jobs::select

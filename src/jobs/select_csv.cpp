@@ -1,0 +1,330 @@
+#include "s3loop/jobs/select/csv.hpp"
+
+#include <cstring>
+
+namespace s3loop::jobs::select {
+
+CsvReader::CsvReader(CsvFormat format, std::uint64_t base_offset)
+    : format_(format), pos_(base_offset), record_start_(base_offset) {
+  special_[static_cast<unsigned char>(format.field_delimiter)] = true;
+  special_['\n'] = true;
+  special_['\r'] = true;
+  buf_.reserve(256);
+  ends_.reserve(16);
+  views_.reserve(16);
+}
+
+bool CsvReader::emit(const RecordSink& sink) {
+  views_.clear();
+  std::uint32_t begin = 0;
+  for (std::uint32_t e : ends_) {
+    views_.emplace_back(buf_.data() + begin, e - begin);
+    begin = e;
+  }
+  return sink(CsvRecord{views_, record_start_});
+}
+
+// Ends the current field; when `end_record`, also the record (pos_ must be the
+// offset after the record delimiter). Returns true when reading is done.
+bool CsvReader::end_field_and_maybe_record(bool end_record, const RecordSink& sink) {
+  ends_.push_back(static_cast<std::uint32_t>(buf_.size()));
+  state_ = State::field_start;
+  if (!end_record) return false;
+  const bool empty_line = ends_.size() == 1 && buf_.empty() && !quoted_in_record_;
+  bool keep_going = true;
+  if (!empty_line) keep_going = emit(sink);
+  buf_.clear();
+  ends_.clear();
+  quoted_in_record_ = false;
+  record_start_ = pos_;
+  if (!keep_going || (stop_after_ && record_start_ > *stop_after_)) done_ = true;
+  return done_;
+}
+
+bool CsvReader::feed(std::string_view bytes, const RecordSink& sink) {
+  if (done_) return true;
+  const char* p = bytes.data();
+  const std::size_t n = bytes.size();
+  const char d = format_.field_delimiter;
+  const char q = format_.quote;
+  const std::uint64_t base = pos_;
+  std::size_t i = 0;
+  while (i < n) {
+    switch (state_) {
+      case State::field_start:
+        if (p[i] == q) {
+          state_ = State::quoted;
+          quoted_in_record_ = true;
+          ++i;
+          break;
+        }
+        state_ = State::unquoted;
+        [[fallthrough]];
+      case State::unquoted: {
+        std::size_t j = i;
+        while (j < n && !special_[static_cast<unsigned char>(p[j])]) ++j;
+        buf_.append(p + i, j - i);
+        if (j == n) {
+          i = n;
+          break;
+        }
+        const char c = p[j];
+        i = j + 1;
+        if (c == d) {
+          end_field_and_maybe_record(false, sink);
+        } else if (c == '\n') {
+          pos_ = base + i;
+          if (end_field_and_maybe_record(true, sink)) return true;
+        } else {
+          cr_return_ = State::unquoted;
+          state_ = State::after_cr;
+        }
+        break;
+      }
+      case State::quoted: {
+        const void* hit = std::memchr(p + i, q, n - i);
+        if (hit == nullptr) {
+          buf_.append(p + i, n - i);
+          i = n;
+          break;
+        }
+        const std::size_t j = static_cast<std::size_t>(static_cast<const char*>(hit) - p);
+        buf_.append(p + i, j - i);
+        i = j + 1;
+        state_ = State::after_quote;
+        break;
+      }
+      case State::after_quote: {
+        const char c = p[i++];
+        if (c == q) {
+          buf_.push_back(q);
+          state_ = State::quoted;
+        } else if (c == d) {
+          end_field_and_maybe_record(false, sink);
+        } else if (c == '\n') {
+          pos_ = base + i;
+          if (end_field_and_maybe_record(true, sink)) return true;
+        } else if (c == '\r') {
+          cr_return_ = State::unquoted;
+          state_ = State::after_cr;
+        } else {
+          buf_.push_back(c);  // lenient: "ab"c reads as abc
+          state_ = State::unquoted;
+        }
+        break;
+      }
+      case State::after_cr:
+        if (p[i] == '\n') {
+          ++i;
+          pos_ = base + i;
+          if (end_field_and_maybe_record(true, sink)) return true;
+        } else {
+          buf_.push_back('\r');  // a lone CR is data
+          state_ = cr_return_;
+        }
+        break;
+    }
+  }
+  pos_ = base + n;
+  return false;
+}
+
+Result<void> CsvReader::finish(const RecordSink& sink) {
+  if (done_) return {};
+  if (state_ == State::quoted) {
+    return make_error(
+        ErrorKind::protocol,
+        "CSV: unterminated quoted field in the record at offset " + std::to_string(record_start_));
+  }
+  // A trailing lone CR at the end of the input ends the record like CRLF.
+  if (state_ == State::field_start && ends_.empty() && buf_.empty() && !quoted_in_record_) {
+    done_ = true;
+    return {};
+  }
+  end_field_and_maybe_record(true, sink);
+  done_ = true;
+  return {};
+}
+
+Result<std::vector<std::vector<std::string>>> read_all(std::string_view text, CsvFormat format) {
+  std::vector<std::vector<std::string>> out;
+  CsvReader reader(format);
+  const RecordSink sink = [&](const CsvRecord& r) {
+    out.emplace_back(r.fields.begin(), r.fields.end());
+    return true;
+  };
+  reader.feed(text, sink);
+  if (auto r = reader.finish(sink); !r) return r.error();
+  return out;
+}
+
+RangeReader::RangeReader(std::uint64_t start, std::uint64_t end, CsvFormat format,
+                         FileHeaderInfo header)
+    : start_(start),
+      end_(end),
+      reader_format_(format),
+      header_info_(header),
+      synced_(start == 0),
+      fed_(start == 0 ? 0 : start - 1),
+      reader_(format, start),
+      header_pending_(start == 0 && header != FileHeaderInfo::none) {
+  if (synced_) start_reader(0);
+  if (end < start) done_ = true;
+}
+
+bool RangeReader::start_reader(std::uint64_t record_start) {
+  reader_ = CsvReader(reader_format_, record_start);
+  reader_.stop_after(end_);
+  synced_ = true;
+  if (record_start > end_) done_ = true;
+  return done_;
+}
+
+RecordSink RangeReader::wrap(const RecordSink& sink) {
+  if (!header_pending_) return sink;
+  return [this, &sink](const CsvRecord& r) {
+    if (header_pending_) {
+      header_pending_ = false;
+      if (header_info_ == FileHeaderInfo::use) header_.emplace(r.fields.begin(), r.fields.end());
+      return true;
+    }
+    return sink(r);
+  };
+}
+
+bool RangeReader::feed(std::string_view bytes, const RecordSink& sink) {
+  if (done()) return true;
+  if (!synced_) {
+    const void* lf = std::memchr(bytes.data(), '\n', bytes.size());
+    if (lf == nullptr) {
+      fed_ += bytes.size();
+      return false;
+    }
+    const std::size_t k = static_cast<std::size_t>(static_cast<const char*>(lf) - bytes.data()) + 1;
+    fed_ += k;
+    if (start_reader(fed_)) return true;
+    bytes.remove_prefix(k);
+  }
+  fed_ += bytes.size();
+  return reader_.feed(bytes, wrap(sink));
+}
+
+Result<void> RangeReader::finish(const RecordSink& sink) {
+  if (done() || !synced_) {
+    done_ = true;
+    return {};
+  }
+  return reader_.finish(wrap(sink));
+}
+
+Result<RangeRecords> read_range(std::string_view data, std::uint64_t start, std::uint64_t end,
+                                bool at_eof, CsvFormat format, FileHeaderInfo header) {
+  RangeRecords out;
+  RangeReader reader(start, end, format, header);
+  const RecordSink sink = [&](const CsvRecord& r) {
+    out.records.emplace_back(r.fields.begin(), r.fields.end());
+    return true;
+  };
+  if (!reader.feed(data, sink)) {
+    if (!at_eof) {
+      return make_error(ErrorKind::protocol,
+                        "CSV scan range: the data ends before the range's last record is complete");
+    }
+    if (auto r = reader.finish(sink); !r) return r.error();
+  }
+  out.header = reader.header();
+  return out;
+}
+
+std::optional<std::vector<std::string>> read_header(std::string_view prefix, CsvFormat format) {
+  std::optional<std::vector<std::string>> out;
+  CsvReader reader(format);
+  reader.feed(prefix, [&](const CsvRecord& r) {
+    out.emplace(r.fields.begin(), r.fields.end());
+    return false;
+  });
+  return out;
+}
+
+void append_csv_record(std::string& out, std::span<const std::string> fields, CsvFormat format) {
+  const char q = format.quote;
+  bool first = true;
+  for (const std::string& f : fields) {
+    if (!first) out.push_back(format.field_delimiter);
+    first = false;
+    bool needs_quotes = false;
+    for (char c : f) {
+      if (c == format.field_delimiter || c == q || c == '\n' || c == '\r') {
+        needs_quotes = true;
+        break;
+      }
+    }
+    if (!needs_quotes) {
+      out += f;
+      continue;
+    }
+    out.push_back(q);
+    for (char c : f) {
+      if (c == q) out.push_back(q);
+      out.push_back(c);
+    }
+    out.push_back(q);
+  }
+  out.push_back('\n');
+}
+
+namespace {
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out.push_back(hex[c >> 4]);
+          out.push_back(hex[c & 0xf]);
+        } else {
+          out.push_back(ch);
+        }
+    }
+  }
+  out.push_back('"');
+}
+}  // namespace
+
+void append_json_record(std::string& out, std::span<const std::string> names,
+                        std::span<const std::string> values) {
+  out.push_back('{');
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i != 0) out.push_back(',');
+    append_json_string(out, i < names.size() ? names[i] : "_" + std::to_string(i + 1));
+    out.push_back(':');
+    append_json_string(out, values[i]);
+  }
+  out += "}\n";
+}
+
+}  // namespace s3loop::jobs::select

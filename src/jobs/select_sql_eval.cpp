@@ -1,0 +1,508 @@
+#include "s3loop/jobs/select/sql.hpp"
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+namespace s3loop::jobs::select {
+namespace {
+
+using Type = Value::Type;
+
+Error usage(std::string message) {
+  return make_error(ErrorKind::usage, std::move(message));
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::optional<std::int64_t> parse_int(std::string_view s) {
+  s = trim(s);
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::optional<double> parse_float(std::string_view s) {
+  s = trim(s);
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  double v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v))
+    return std::nullopt;
+  return v;
+}
+
+// A string as a number (INT when it is one, else FLOAT), or null.
+Value to_number(std::string_view s) {
+  Value v;
+  if (auto i = parse_int(s)) {
+    v.type = Type::int_;
+    v.i = *i;
+  } else if (auto f = parse_float(s)) {
+    v.type = Type::float_;
+    v.f = *f;
+  }
+  return v;
+}
+
+double as_double(const Value& v) {
+  return v.type == Type::int_ ? static_cast<double>(v.i) : v.f;
+}
+
+bool is_number(const Value& v) {
+  return v.type == Type::int_ || v.type == Type::float_;
+}
+
+// -1/0/1, or nullopt (UNKNOWN).
+std::optional<int> compare_values(Value l, Value r) {
+  if (l.type == Type::null || r.type == Type::null) return std::nullopt;
+  if (l.type == Type::boolean) l = Value{Type::int_, {}, l.b ? 1 : 0, 0, false};
+  if (r.type == Type::boolean) r = Value{Type::int_, {}, r.b ? 1 : 0, 0, false};
+  if (l.type == Type::string && r.type == Type::string) {
+    const int c = l.str.compare(r.str);
+    return c < 0 ? -1 : (c > 0 ? 1 : 0);
+  }
+  if (l.type == Type::string) l = to_number(l.str);
+  if (r.type == Type::string) r = to_number(r.str);
+  if (l.type == Type::null || r.type == Type::null) return std::nullopt;
+  if (l.type == Type::int_ && r.type == Type::int_) return l.i < r.i ? -1 : (l.i > r.i ? 1 : 0);
+  const double a = as_double(l), b = as_double(r);
+  return a < b ? -1 : (a > b ? 1 : 0);
+}
+
+Value boolean(bool b) {
+  Value v;
+  v.type = Type::boolean;
+  v.b = b;
+  return v;
+}
+
+std::string type_name(CastType t) {
+  switch (t) {
+    case CastType::int_:
+      return "INT";
+    case CastType::float_:
+      return "FLOAT";
+    case CastType::string:
+      return "STRING";
+  }
+  return "?";
+}
+
+std::string agg_name(AggKind k) {
+  switch (k) {
+    case AggKind::count_star:
+    case AggKind::count:
+      return "COUNT";
+    case AggKind::sum:
+      return "SUM";
+    case AggKind::min:
+      return "MIN";
+    case AggKind::max:
+      return "MAX";
+    case AggKind::avg:
+      return "AVG";
+    case AggKind::none:
+      break;
+  }
+  return "?";
+}
+
+std::string format_double(double d) {
+  char buf[64];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, d);
+  return std::string(buf, p);
+}
+
+void add_int(AggPartial& a, std::int64_t v) {
+  std::int64_t out = 0;
+  if (__builtin_add_overflow(a.int_sum, v, &out)) {
+    a.float_sum += static_cast<double>(a.int_sum) + static_cast<double>(v);
+    a.int_sum = 0;
+    a.any_float = true;
+  } else {
+    a.int_sum = out;
+  }
+}
+
+void fold_minmax(AggPartial& a, bool is_float, std::int64_t i, double f) {
+  if (!a.has_minmax) {
+    a.has_minmax = true;
+    a.minmax_is_float = is_float;
+    a.int_minmax = i;
+    a.float_minmax = f;
+    return;
+  }
+  Value cur, cand;
+  cur.type = a.minmax_is_float ? Type::float_ : Type::int_;
+  cur.i = a.int_minmax;
+  cur.f = a.float_minmax;
+  cand.type = is_float ? Type::float_ : Type::int_;
+  cand.i = i;
+  cand.f = f;
+  const int c = *compare_values(cand, cur);
+  if ((a.kind == AggKind::min && c < 0) || (a.kind == AggKind::max && c > 0)) {
+    a.minmax_is_float = is_float;
+    a.int_minmax = i;
+    a.float_minmax = f;
+  }
+}
+
+}  // namespace
+
+std::string format_value(const Value& v) {
+  switch (v.type) {
+    case Type::null:
+      return {};
+    case Type::string:
+      return std::string(v.str);
+    case Type::int_:
+      return std::to_string(v.i);
+    case Type::float_:
+      return format_double(v.f);
+    case Type::boolean:
+      return v.b ? "true" : "false";
+  }
+  return {};
+}
+
+bool like_match(std::string_view text, std::string_view pat, std::optional<char> escape) {
+  // Iterative matcher with backtracking to the last %.
+  std::size_t t = 0, p = 0;
+  std::size_t star_p = std::string_view::npos, star_t = 0;
+  while (t < text.size()) {
+    if (p < pat.size()) {
+      const char pc = pat[p];
+      if (escape && pc == *escape && p + 1 < pat.size()) {
+        if (pat[p + 1] == text[t]) {
+          p += 2;
+          ++t;
+          continue;
+        }
+      } else if (pc == '%') {
+        star_p = p++;
+        star_t = t;
+        continue;
+      } else if (pc == '_' || pc == text[t]) {
+        ++p;
+        ++t;
+        continue;
+      }
+    }
+    if (star_p == std::string_view::npos) return false;
+    p = star_p + 1;
+    t = ++star_t;
+  }
+  while (p < pat.size() && pat[p] == '%' && !(escape && *escape == '%')) ++p;
+  return p == pat.size();
+}
+
+AggregateState merge(const AggregateState& a, const AggregateState& b) {
+  AggregateState out = a;
+  for (std::size_t i = 0; i < out.size() && i < b.size(); ++i) {
+    AggPartial& o = out[i];
+    const AggPartial& x = b[i];
+    o.count += x.count;
+    o.any_float = o.any_float || x.any_float;
+    o.float_sum += x.float_sum;
+    add_int(o, x.int_sum);
+    if (x.has_minmax) fold_minmax(o, x.minmax_is_float, x.int_minmax, x.float_minmax);
+  }
+  return out;
+}
+
+std::vector<std::string> finish(const AggregateState& state) {
+  std::vector<std::string> row;
+  for (const AggPartial& a : state) {
+    switch (a.kind) {
+      case AggKind::count_star:
+      case AggKind::count:
+        row.push_back(std::to_string(a.count));
+        break;
+      case AggKind::sum:
+        if (a.count == 0) {
+          row.emplace_back();
+        } else if (a.any_float) {
+          row.push_back(format_double(a.float_sum + static_cast<double>(a.int_sum)));
+        } else {
+          row.push_back(std::to_string(a.int_sum));
+        }
+        break;
+      case AggKind::min:
+      case AggKind::max:
+        if (!a.has_minmax) {
+          row.emplace_back();
+        } else {
+          row.push_back(a.minmax_is_float ? format_double(a.float_minmax)
+                                          : std::to_string(a.int_minmax));
+        }
+        break;
+      case AggKind::avg:
+        if (a.count == 0) {
+          row.emplace_back();
+        } else {
+          const double total = a.float_sum + static_cast<double>(a.int_sum);
+          row.push_back(format_double(total / static_cast<double>(a.count)));
+        }
+        break;
+      case AggKind::none:
+        row.emplace_back();
+        break;
+    }
+  }
+  return row;
+}
+
+Result<Evaluator> Evaluator::create(Query query,
+                                    const std::optional<std::vector<std::string>>& header) {
+  for (Node& n : query.nodes) {
+    if (n.kind != NodeKind::column || n.index >= 0) continue;
+    if (!header) {
+      return usage("column '" + n.text +
+                   "' is referenced by name, which needs FileHeaderInfo USE (use _N positions)");
+    }
+    for (std::size_t i = 0; i < header->size(); ++i) {
+      const std::string& h = (*header)[i];
+      bool eq = h.size() == n.text.size();
+      for (std::size_t k = 0; eq && k < h.size(); ++k) {
+        eq = n.quoted ? h[k] == n.text[k]
+                      : std::tolower(static_cast<unsigned char>(h[k])) ==
+                            std::tolower(static_cast<unsigned char>(n.text[k]));
+      }
+      if (eq) {
+        n.index = static_cast<int>(i);
+        break;
+      }
+    }
+    if (n.index < 0) return usage("unknown column '" + n.text + "' (not in the CSV header)");
+  }
+  Evaluator e;
+  e.query_ = std::move(query);
+  e.header_ = header;
+  return e;
+}
+
+std::vector<std::string> Evaluator::output_names(std::size_t record_width) const {
+  std::vector<std::string> names;
+  if (query_.select_star) {
+    for (std::size_t i = 0; i < record_width; ++i) {
+      names.push_back(header_ && i < header_->size() ? (*header_)[i] : "_" + std::to_string(i + 1));
+    }
+    return names;
+  }
+  for (const SelectItem& it : query_.items) names.push_back(it.name);
+  return names;
+}
+
+Result<Value> Evaluator::eval(int idx, std::span<const std::string_view> record) {
+  const Node& n = query_.nodes[static_cast<std::size_t>(idx)];
+  Value v;
+  switch (n.kind) {
+    case NodeKind::column:
+      if (static_cast<std::size_t>(n.index) < record.size()) {
+        v.type = Type::string;
+        v.str = record[static_cast<std::size_t>(n.index)];
+      }
+      return v;
+    case NodeKind::string_lit:
+      v.type = Type::string;
+      v.str = n.text;
+      return v;
+    case NodeKind::number_lit:
+      v.type = n.is_float ? Type::float_ : Type::int_;
+      v.i = n.int_value;
+      v.f = n.float_value;
+      return v;
+    case NodeKind::null_lit:
+      return v;
+    case NodeKind::cast: {
+      auto a = eval(n.a, record);
+      if (!a) return a;
+      if (a->type == Type::null) return v;
+      if (n.cast_to == CastType::string) {
+        if (a->type == Type::string) return a;
+        v.type = Type::string;
+        v.str = scratch_.emplace_back(format_value(*a));
+        return v;
+      }
+      Value num = *a;
+      if (a->type == Type::string) {
+        num = to_number(a->str);
+        if (num.type == Type::null) {
+          return usage("CAST failed: '" + std::string(a->str) + "' is not a valid " +
+                       type_name(n.cast_to));
+        }
+      } else if (a->type == Type::boolean) {
+        return usage("CAST failed: a boolean is not a valid " + type_name(n.cast_to));
+      }
+      if (n.cast_to == CastType::int_) {
+        v.type = Type::int_;
+        if (num.type == Type::int_) {
+          v.i = num.i;
+        } else {
+          if (!(std::fabs(num.f) < 9.2e18)) {
+            return usage("CAST failed: " + format_double(num.f) + " is out of range for INT");
+          }
+          v.i = static_cast<std::int64_t>(num.f);
+        }
+      } else {
+        v.type = Type::float_;
+        v.f = as_double(num);
+      }
+      return v;
+    }
+    case NodeKind::compare: {
+      auto l = eval(n.a, record);
+      if (!l) return l;
+      auto r = eval(n.b, record);
+      if (!r) return r;
+      const auto c = compare_values(*l, *r);
+      if (!c) return v;
+      switch (n.op) {
+        case CompareOp::eq:
+          return boolean(*c == 0);
+        case CompareOp::ne:
+          return boolean(*c != 0);
+        case CompareOp::lt:
+          return boolean(*c < 0);
+        case CompareOp::le:
+          return boolean(*c <= 0);
+        case CompareOp::gt:
+          return boolean(*c > 0);
+        case CompareOp::ge:
+          return boolean(*c >= 0);
+      }
+      return v;
+    }
+    case NodeKind::logic_and:
+    case NodeKind::logic_or: {
+      const bool is_and = n.kind == NodeKind::logic_and;
+      auto l = eval(n.a, record);
+      if (!l) return l;
+      if (l->type == Type::boolean && l->b != is_and) return boolean(!is_and);  // short-circuit
+      auto r = eval(n.b, record);
+      if (!r) return r;
+      if (r->type == Type::boolean && r->b != is_and) return boolean(!is_and);
+      if (l->type == Type::boolean && r->type == Type::boolean) return boolean(is_and);
+      return v;  // UNKNOWN
+    }
+    case NodeKind::logic_not: {
+      auto a = eval(n.a, record);
+      if (!a) return a;
+      if (a->type != Type::boolean) return v;
+      return boolean(!a->b);
+    }
+    case NodeKind::is_null: {
+      auto a = eval(n.a, record);
+      if (!a) return a;
+      return boolean((a->type == Type::null) != n.negated);
+    }
+    case NodeKind::like: {
+      auto a = eval(n.a, record);
+      if (!a) return a;
+      auto p = eval(n.b, record);
+      if (!p) return p;
+      if (a->type == Type::null || p->type == Type::null) return v;
+      std::optional<char> esc;
+      if (n.c >= 0) {
+        auto e = eval(n.c, record);
+        if (!e) return e;
+        if (e->type != Type::string || e->str.size() != 1)
+          return usage("LIKE ... ESCAPE needs a single-character string");
+        esc = e->str[0];
+      }
+      std::string_view text = a->str, pat = p->str;
+      if (a->type != Type::string) text = scratch_.emplace_back(format_value(*a));
+      if (p->type != Type::string) pat = scratch_.emplace_back(format_value(*p));
+      return boolean(like_match(text, pat, esc) != n.negated);
+    }
+  }
+  return v;
+}
+
+Result<bool> Evaluator::matches(std::span<const std::string_view> record) {
+  if (query_.where < 0) return true;
+  if (!scratch_.empty()) scratch_.clear();
+  auto w = eval(query_.where, record);
+  if (!w) return w.error();
+  if (w->type == Type::boolean) return w->b;
+  if (w->type == Type::null) return false;
+  return usage("WHERE must be a condition, not a value");
+}
+
+Result<bool> Evaluator::project(std::span<const std::string_view> record,
+                                std::vector<std::string>& row) {
+  auto m = matches(record);
+  if (!m || !*m) return m;
+  row.clear();
+  if (query_.select_star) {
+    row.assign(record.begin(), record.end());
+    return true;
+  }
+  for (const SelectItem& it : query_.items) {
+    auto v = eval(it.expr, record);
+    if (!v) return v.error();
+    row.push_back(format_value(*v));
+  }
+  if (!scratch_.empty()) scratch_.clear();
+  return true;
+}
+
+AggregateState Evaluator::new_state() const {
+  AggregateState s;
+  for (const SelectItem& it : query_.items) {
+    AggPartial p;
+    p.kind = it.agg;
+    s.push_back(p);
+  }
+  return s;
+}
+
+Result<void> Evaluator::accumulate(std::span<const std::string_view> record,
+                                   AggregateState& state) {
+  auto m = matches(record);
+  if (!m) return m.error();
+  if (!*m) return {};
+  for (std::size_t i = 0; i < query_.items.size() && i < state.size(); ++i) {
+    const SelectItem& it = query_.items[i];
+    AggPartial& a = state[i];
+    if (it.agg == AggKind::count_star) {
+      ++a.count;
+      continue;
+    }
+    auto v = eval(it.expr, record);
+    if (!v) return v.error();
+    if (v->type == Type::null) continue;
+    if (it.agg == AggKind::count) {
+      ++a.count;
+      continue;
+    }
+    Value num = *v;
+    if (num.type == Type::string) num = to_number(v->str);
+    if (!is_number(num)) {
+      return usage(agg_name(it.agg) + ": '" + format_value(*v) + "' is not a number (use CAST)");
+    }
+    ++a.count;
+    if (it.agg == AggKind::sum || it.agg == AggKind::avg) {
+      if (num.type == Type::int_) {
+        add_int(a, num.i);
+      } else {
+        a.any_float = true;
+        a.float_sum += num.f;
+      }
+    } else {
+      fold_minmax(a, num.type == Type::float_, num.i, num.f);
+    }
+  }
+  if (!scratch_.empty()) scratch_.clear();
+  return {};
+}
+
+}  // namespace s3loop::jobs::select

@@ -1,0 +1,547 @@
+#include "s3loop/jobs/select/sql.hpp"
+
+#include <array>
+#include <cctype>
+#include <charconv>
+
+namespace s3loop::jobs::select {
+namespace {
+
+enum class Tok : std::uint8_t { ident, quoted_ident, string, number, symbol, end };
+
+struct Token {
+  Tok kind = Tok::end;
+  std::string text;     // ident/symbol as written; string/quoted contents unescaped
+  std::size_t pos = 0;  // 0-based byte offset in the query
+};
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  }
+  return true;
+}
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+constexpr std::array<std::string_view, 30> kReserved = {
+    "SELECT", "FROM",  "WHERE",  "LIMIT", "AND",  "OR",      "NOT",  "AS",       "JOIN",   "GROUP",
+    "ORDER",  "BY",    "HAVING", "UNION", "LIKE", "IS",      "NULL", "ESCAPE",   "CAST",   "INNER",
+    "LEFT",   "RIGHT", "FULL",   "CROSS", "ON",   "BETWEEN", "IN",   "DISTINCT", "OFFSET", "OUTER"};
+
+bool is_reserved(std::string_view word) {
+  for (std::string_view k : kReserved)
+    if (iequals(k, word)) return true;
+  return false;
+}
+
+Error usage(std::string message) {
+  return make_error(ErrorKind::usage, std::move(message));
+}
+
+Error unsupported(std::string_view construct, std::string_view why) {
+  return usage("unsupported SQL: " + std::string(construct) + " (" + std::string(why) + ")");
+}
+
+Result<std::vector<Token>> tokenize(std::string_view s) {
+  std::vector<Token> out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const char c = s[i];
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+      continue;
+    }
+    Token t;
+    t.pos = i;
+    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+      std::size_t j = i;
+      while (j < s.size() && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '_')) ++j;
+      t.kind = Tok::ident;
+      t.text = std::string(s.substr(i, j - i));
+      i = j;
+    } else if (std::isdigit(static_cast<unsigned char>(c)) ||
+               (c == '.' && i + 1 < s.size() &&
+                std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
+      std::size_t j = i;
+      while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
+      if (j < s.size() && s[j] == '.') {
+        ++j;
+        while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
+      }
+      if (j < s.size() && (s[j] == 'e' || s[j] == 'E')) {
+        std::size_t k = j + 1;
+        if (k < s.size() && (s[k] == '+' || s[k] == '-')) ++k;
+        if (k < s.size() && std::isdigit(static_cast<unsigned char>(s[k]))) {
+          j = k;
+          while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
+        }
+      }
+      t.kind = Tok::number;
+      t.text = std::string(s.substr(i, j - i));
+      i = j;
+    } else if (c == '\'' || c == '"') {
+      std::size_t j = i + 1;
+      std::string text;
+      bool closed = false;
+      while (j < s.size()) {
+        if (s[j] == c) {
+          if (j + 1 < s.size() && s[j + 1] == c) {
+            text.push_back(c);
+            j += 2;
+            continue;
+          }
+          closed = true;
+          ++j;
+          break;
+        }
+        text.push_back(s[j++]);
+      }
+      if (!closed) {
+        return usage("SQL syntax error at position " + std::to_string(i + 1) + ": unterminated " +
+                     (c == '\'' ? "string literal" : "quoted identifier"));
+      }
+      t.kind = c == '\'' ? Tok::string : Tok::quoted_ident;
+      t.text = std::move(text);
+      i = j;
+    } else {
+      static constexpr std::array<std::string_view, 6> two = {"!=", "<>", "<=", ">=", "||", "=="};
+      std::string_view sym = s.substr(i, 1);
+      for (std::string_view tw : two)
+        if (s.substr(i, 2) == tw) sym = tw;
+      if (std::string_view("(),.*[]=<>!+-/%;|").find(c) == std::string_view::npos) {
+        return usage("SQL syntax error at position " + std::to_string(i + 1) +
+                     ": unexpected character '" + std::string(1, c) + "'");
+      }
+      t.kind = Tok::symbol;
+      t.text = std::string(sym);
+      i += sym.size();
+    }
+    out.push_back(std::move(t));
+  }
+  Token end;
+  end.kind = Tok::end;
+  end.pos = s.size();
+  out.push_back(end);
+  return out;
+}
+
+class Parser {
+ public:
+  explicit Parser(std::vector<Token> tokens) : t_(std::move(tokens)) {}
+
+  Result<Query> parse() {
+    if (!keyword("SELECT")) return syntax("expected SELECT");
+    if (peek_keyword("DISTINCT")) return unsupported("DISTINCT", "S3 Select has no DISTINCT");
+    if (symbol("*")) {
+      q_.select_star = true;
+    } else {
+      do {
+        if (auto r = parse_item(); !r) return r.error();
+      } while (symbol(","));
+      bool any_agg = false, any_plain = false;
+      for (const SelectItem& it : q_.items) (it.agg == AggKind::none ? any_plain : any_agg) = true;
+      if (any_agg && any_plain) {
+        return unsupported("aggregates mixed with plain columns", "S3 Select has no GROUP BY");
+      }
+    }
+    if (!keyword("FROM")) return syntax("expected FROM");
+    if (auto r = parse_from(); !r) return r.error();
+    if (auto r = check_clause(); !r) return r.error();
+    if (keyword("WHERE")) {
+      auto w = parse_expr();
+      if (!w) return w.error();
+      q_.where = *w;
+      if (auto r = check_clause(); !r) return r.error();
+    }
+    if (keyword("LIMIT")) {
+      if (cur().kind != Tok::number) return syntax("expected a number after LIMIT");
+      std::uint64_t n = 0;
+      const std::string& s = cur().text;
+      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+      if (ec != std::errc() || p != s.data() + s.size()) return syntax("expected an integer LIMIT");
+      q_.limit = n;
+      ++i_;
+      if (auto r = check_clause(); !r) return r.error();
+    }
+    symbol(";");
+    if (cur().kind != Tok::end) return syntax("unexpected token");
+    if (auto r = check_qualifiers(); !r) return r.error();
+    return std::move(q_);
+  }
+
+ private:
+  const Token& cur() const { return t_[i_]; }
+  const Token& next() const { return t_[i_ + 1 < t_.size() ? i_ + 1 : i_]; }
+
+  bool peek_keyword(std::string_view k) const {
+    return cur().kind == Tok::ident && iequals(cur().text, k);
+  }
+  bool keyword(std::string_view k) {
+    if (!peek_keyword(k)) return false;
+    ++i_;
+    return true;
+  }
+  bool peek_symbol(std::string_view s) const {
+    return cur().kind == Tok::symbol && cur().text == s;
+  }
+  bool symbol(std::string_view s) {
+    if (!peek_symbol(s)) return false;
+    ++i_;
+    return true;
+  }
+
+  Error syntax(std::string_view what) const {
+    const Token& t = cur();
+    std::string found = t.kind == Tok::end            ? "end of query"
+                        : t.kind == Tok::string       ? "'" + t.text + "'"
+                        : t.kind == Tok::quoted_ident ? "\"" + t.text + "\""
+                                                      : "'" + t.text + "'";
+    return usage("SQL syntax error at position " + std::to_string(t.pos + 1) + ": " +
+                 std::string(what) + ", found " + found);
+  }
+
+  int add(Node n) {
+    q_.nodes.push_back(std::move(n));
+    return static_cast<int>(q_.nodes.size() - 1);
+  }
+
+  // Clauses S3 Select does not have, where a clause could start.
+  Result<void> check_clause() const {
+    if (peek_keyword("GROUP")) return unsupported("GROUP BY", "S3 Select has no GROUP BY");
+    if (peek_keyword("ORDER")) return unsupported("ORDER BY", "S3 Select has no ORDER BY");
+    if (peek_keyword("HAVING")) return unsupported("HAVING", "S3 Select has no HAVING");
+    if (peek_keyword("UNION")) return unsupported("UNION", "S3 Select queries one object");
+    if (peek_keyword("OFFSET")) return unsupported("OFFSET", "S3 Select has no OFFSET");
+    if (peek_keyword("JOIN") || peek_keyword("INNER") || peek_keyword("LEFT") ||
+        peek_keyword("RIGHT") || peek_keyword("FULL") || peek_keyword("CROSS") ||
+        peek_symbol(",")) {
+      return unsupported("JOIN", "S3 Select queries one object");
+    }
+    return {};
+  }
+
+  Result<void> parse_from() {
+    if (peek_symbol("(")) return unsupported("subquery", "S3 Select has no subqueries");
+    if (cur().kind != Tok::ident || !iequals(cur().text, "S3Object")) {
+      if (cur().kind == Tok::ident && !is_reserved(cur().text)) {
+        return unsupported("FROM " + cur().text, "the only table is S3Object");
+      }
+      return syntax("expected S3Object");
+    }
+    ++i_;
+    if (symbol("[")) {
+      if (!symbol("*")) return syntax("expected * in S3Object[*]");
+      if (!symbol("]")) return syntax("expected ]");
+    }
+    if (keyword("AS")) {
+      if (cur().kind != Tok::ident || is_reserved(cur().text)) return syntax("expected an alias");
+      q_.alias = cur().text;
+      ++i_;
+    } else if (cur().kind == Tok::ident && !is_reserved(cur().text)) {
+      q_.alias = cur().text;
+      ++i_;
+    }
+    return {};
+  }
+
+  Result<void> parse_item() {
+    SelectItem item;
+    const std::size_t position = q_.items.size() + 1;
+    static constexpr std::array<std::pair<std::string_view, AggKind>, 5> aggs = {
+        {{"COUNT", AggKind::count},
+         {"SUM", AggKind::sum},
+         {"MIN", AggKind::min},
+         {"MAX", AggKind::max},
+         {"AVG", AggKind::avg}}};
+    if (cur().kind == Tok::ident && next().kind == Tok::symbol && next().text == "(") {
+      for (auto [name, kind] : aggs) {
+        if (!iequals(cur().text, name)) continue;
+        i_ += 2;
+        if (peek_keyword("DISTINCT"))
+          return unsupported(upper(name) + "(DISTINCT ...)", "S3 Select has no DISTINCT");
+        if (kind == AggKind::count && symbol("*")) {
+          item.agg = AggKind::count_star;
+        } else {
+          auto e = parse_expr();
+          if (!e) return e.error();
+          item.agg = kind;
+          item.expr = *e;
+        }
+        if (!symbol(")")) return syntax("expected )");
+        break;
+      }
+    }
+    if (item.agg == AggKind::none) {
+      auto e = parse_expr();
+      if (!e) return e.error();
+      item.expr = *e;
+      const Node& n = q_.nodes[static_cast<std::size_t>(*e)];
+      if (n.kind == NodeKind::column) item.name = n.text;
+    }
+    if (keyword("AS")) {
+      if (cur().kind != Tok::ident && cur().kind != Tok::quoted_ident)
+        return syntax("expected an alias");
+      item.name = cur().text;
+      ++i_;
+    } else if ((cur().kind == Tok::ident && !is_reserved(cur().text)) ||
+               cur().kind == Tok::quoted_ident) {
+      item.name = cur().text;
+      ++i_;
+    }
+    if (item.name.empty()) item.name = "_" + std::to_string(position);
+    q_.items.push_back(std::move(item));
+    return {};
+  }
+
+  Result<int> parse_expr() { return parse_or(); }
+
+  Result<int> parse_or() {
+    auto l = parse_and();
+    if (!l) return l;
+    while (keyword("OR")) {
+      auto r = parse_and();
+      if (!r) return r;
+      Node n;
+      n.kind = NodeKind::logic_or;
+      n.a = *l;
+      n.b = *r;
+      l = add(std::move(n));
+    }
+    return l;
+  }
+
+  Result<int> parse_and() {
+    auto l = parse_not();
+    if (!l) return l;
+    while (keyword("AND")) {
+      auto r = parse_not();
+      if (!r) return r;
+      Node n;
+      n.kind = NodeKind::logic_and;
+      n.a = *l;
+      n.b = *r;
+      l = add(std::move(n));
+    }
+    return l;
+  }
+
+  Result<int> parse_not() {
+    if (keyword("NOT")) {
+      auto a = parse_not();
+      if (!a) return a;
+      Node n;
+      n.kind = NodeKind::logic_not;
+      n.a = *a;
+      return add(std::move(n));
+    }
+    return parse_predicate();
+  }
+
+  Result<int> parse_predicate() {
+    auto l = parse_operand();
+    if (!l) return l;
+    static constexpr std::array<std::pair<std::string_view, CompareOp>, 8> ops = {
+        {{"=", CompareOp::eq},
+         {"==", CompareOp::eq},
+         {"!=", CompareOp::ne},
+         {"<>", CompareOp::ne},
+         {"<", CompareOp::lt},
+         {"<=", CompareOp::le},
+         {">", CompareOp::gt},
+         {">=", CompareOp::ge}}};
+    if (cur().kind == Tok::symbol) {
+      for (auto [text, op] : ops) {
+        if (cur().text != text) continue;
+        ++i_;
+        auto r = parse_operand();
+        if (!r) return r;
+        Node n;
+        n.kind = NodeKind::compare;
+        n.op = op;
+        n.a = *l;
+        n.b = *r;
+        return add(std::move(n));
+      }
+      return l;
+    }
+    if (keyword("IS")) {
+      Node n;
+      n.kind = NodeKind::is_null;
+      n.negated = keyword("NOT");
+      if (!keyword("NULL")) return syntax("expected NULL after IS");
+      n.a = *l;
+      return add(std::move(n));
+    }
+    bool negated = false;
+    if (peek_keyword("NOT") && next().kind == Tok::ident) {
+      ++i_;
+      negated = true;
+      if (!peek_keyword("LIKE")) {
+        if (peek_keyword("IN") || peek_keyword("BETWEEN"))
+          return unsupported("NOT " + upper(cur().text), "not implemented here");
+        return syntax("expected LIKE after NOT");
+      }
+    }
+    if (keyword("LIKE")) {
+      auto pat = parse_operand();
+      if (!pat) return pat;
+      Node n;
+      n.kind = NodeKind::like;
+      n.negated = negated;
+      n.a = *l;
+      n.b = *pat;
+      if (keyword("ESCAPE")) {
+        auto esc = parse_operand();
+        if (!esc) return esc;
+        n.c = *esc;
+      }
+      return add(std::move(n));
+    }
+    if (peek_keyword("IN") || peek_keyword("BETWEEN"))
+      return unsupported(upper(cur().text), "not implemented here");
+    return l;
+  }
+
+  Result<int> parse_operand() {
+    auto p = parse_primary();
+    if (!p) return p;
+    if (cur().kind == Tok::symbol &&
+        (cur().text == "+" || cur().text == "-" || cur().text == "*" || cur().text == "/" ||
+         cur().text == "%" || cur().text == "||")) {
+      return unsupported("operator " + cur().text, "arithmetic and || are not implemented here");
+    }
+    return p;
+  }
+
+  Result<int> number_node(const std::string& text, bool negative) {
+    Node n;
+    n.kind = NodeKind::number_lit;
+    const std::string s = negative ? "-" + text : text;
+    if (s.find_first_of(".eE") == std::string::npos) {
+      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n.int_value);
+      if (ec == std::errc() && p == s.data() + s.size()) return add(std::move(n));
+    }
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n.float_value);
+    if (ec != std::errc() || p != s.data() + s.size()) return syntax("bad number");
+    n.is_float = true;
+    return add(std::move(n));
+  }
+
+  Result<int> parse_primary() {
+    const Token& t = cur();
+    if (symbol("(")) {
+      if (peek_keyword("SELECT")) return unsupported("subquery", "S3 Select has no subqueries");
+      auto e = parse_expr();
+      if (!e) return e;
+      if (!symbol(")")) return syntax("expected )");
+      return e;
+    }
+    if (t.kind == Tok::string) {
+      Node n;
+      n.kind = NodeKind::string_lit;
+      n.text = t.text;
+      ++i_;
+      return add(std::move(n));
+    }
+    if (t.kind == Tok::number) {
+      ++i_;
+      return number_node(t_[i_ - 1].text, false);
+    }
+    if (peek_symbol("-") && next().kind == Tok::number) {
+      i_ += 2;
+      return number_node(t_[i_ - 1].text, true);
+    }
+    if (keyword("NULL")) {
+      Node n;
+      n.kind = NodeKind::null_lit;
+      return add(std::move(n));
+    }
+    if (peek_keyword("CAST") && next().kind == Tok::symbol && next().text == "(") {
+      i_ += 2;
+      auto e = parse_expr();
+      if (!e) return e;
+      if (!keyword("AS")) return syntax("expected AS in CAST");
+      if (cur().kind != Tok::ident) return syntax("expected a type in CAST");
+      Node n;
+      n.kind = NodeKind::cast;
+      n.a = *e;
+      const std::string ty = upper(cur().text);
+      if (ty == "INT" || ty == "INTEGER") {
+        n.cast_to = CastType::int_;
+      } else if (ty == "FLOAT" || ty == "DECIMAL") {
+        n.cast_to = CastType::float_;
+      } else if (ty == "STRING") {
+        n.cast_to = CastType::string;
+      } else {
+        return unsupported("CAST to " + ty, "types: INT, INTEGER, FLOAT, DECIMAL, STRING");
+      }
+      ++i_;
+      if (!symbol(")")) return syntax("expected ) after CAST");
+      return add(std::move(n));
+    }
+    if (t.kind == Tok::ident && next().kind == Tok::symbol && next().text == "(") {
+      const std::string name = upper(t.text);
+      if (name == "COUNT" || name == "SUM" || name == "MIN" || name == "MAX" || name == "AVG")
+        return unsupported("aggregate " + name + " inside an expression",
+                           "aggregates must be select items");
+      return unsupported("function " + name, "not implemented here");
+    }
+    if ((t.kind == Tok::ident && !is_reserved(t.text)) || t.kind == Tok::quoted_ident) {
+      Node n;
+      n.kind = NodeKind::column;
+      ++i_;
+      if (symbol(".")) {
+        if (cur().kind != Tok::ident && cur().kind != Tok::quoted_ident)
+          return syntax("expected a column name after '.'");
+        n.qualifier = t.text;
+        n.text = cur().text;
+        n.quoted = cur().kind == Tok::quoted_ident;
+        ++i_;
+      } else {
+        n.text = t.text;
+        n.quoted = t.kind == Tok::quoted_ident;
+      }
+      if (!n.quoted && n.text.size() > 1 && n.text[0] == '_') {
+        int idx = 0;
+        auto [p, ec] = std::from_chars(n.text.data() + 1, n.text.data() + n.text.size(), idx);
+        if (ec == std::errc() && p == n.text.data() + n.text.size() && idx >= 1) n.index = idx - 1;
+      }
+      return add(std::move(n));
+    }
+    return syntax("expected an expression");
+  }
+
+  Result<void> check_qualifiers() const {
+    for (const Node& n : q_.nodes) {
+      if (n.kind != NodeKind::column || n.qualifier.empty()) continue;
+      const bool ok =
+          q_.alias.empty() ? iequals(n.qualifier, "S3Object") : iequals(n.qualifier, q_.alias);
+      if (!ok)
+        return usage("unknown table alias '" + n.qualifier + "' in " + n.qualifier + "." + n.text);
+    }
+    return {};
+  }
+
+  std::vector<Token> t_;
+  std::size_t i_ = 0;
+  Query q_;
+};
+
+}  // namespace
+
+Result<Query> parse_sql(std::string_view sql) {
+  auto tokens = tokenize(sql);
+  if (!tokens) return tokens.error();
+  Parser p(std::move(*tokens));
+  return p.parse();
+}
+
+}  // namespace s3loop::jobs::select

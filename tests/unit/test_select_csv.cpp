@@ -1,0 +1,260 @@
+#include "s3loop/jobs/select/csv.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace s3loop::jobs::select {
+namespace {
+
+using Rows = std::vector<std::vector<std::string>>;
+
+Rows all(std::string_view text, CsvFormat f = {}) {
+  return read_all(text, f).value();
+}
+
+// Feeds `text` in chunks of `chunk` bytes.
+Rows chunked(std::string_view text, std::size_t chunk, CsvFormat f = {}) {
+  Rows out;
+  CsvReader r(f);
+  const RecordSink sink = [&](const CsvRecord& rec) {
+    out.emplace_back(rec.fields.begin(), rec.fields.end());
+    return true;
+  };
+  for (std::size_t i = 0; i < text.size(); i += chunk) r.feed(text.substr(i, chunk), sink);
+  EXPECT_TRUE(r.finish(sink).has_value());
+  return out;
+}
+
+TEST(SelectCsv, SimpleRecords) {
+  EXPECT_EQ(all("a,b,c\n1,2,3\n"), (Rows{{"a", "b", "c"}, {"1", "2", "3"}}));
+}
+
+TEST(SelectCsv, LastLineWithoutNewline) {
+  EXPECT_EQ(all("a,b\n1,2"), (Rows{{"a", "b"}, {"1", "2"}}));
+  EXPECT_EQ(all("a,b\r\n1,2"), (Rows{{"a", "b"}, {"1", "2"}}));
+}
+
+TEST(SelectCsv, CrLf) {
+  EXPECT_EQ(all("a,b\r\n1,2\r\n"), (Rows{{"a", "b"}, {"1", "2"}}));
+  // A lone CR is data.
+  EXPECT_EQ(all("a\rb,c\n"), (Rows{{"a\rb", "c"}}));
+}
+
+TEST(SelectCsv, EmptyFields) {
+  EXPECT_EQ(all(",,\n,x,\n"), (Rows{{"", "", ""}, {"", "x", ""}}));
+  EXPECT_EQ(all("\"\"\n"), (Rows{{""}}));
+}
+
+TEST(SelectCsv, EmptyLinesAreSkipped) {
+  EXPECT_EQ(all("a\n\n\r\nb\n"), (Rows{{"a"}, {"b"}}));
+  EXPECT_TRUE(all("").empty());
+}
+
+TEST(SelectCsv, QuotedFields) {
+  EXPECT_EQ(all("\"a,b\",c\n"), (Rows{{"a,b", "c"}}));
+  EXPECT_EQ(all("\"say \"\"hi\"\"\",x\n"), (Rows{{"say \"hi\"", "x"}}));
+  EXPECT_EQ(all("\"line1\nline2\",\"cr\r\nlf\"\n"), (Rows{{"line1\nline2", "cr\r\nlf"}}));
+  EXPECT_EQ(all("\"\"\"\"\n"), (Rows{{"\""}}));
+  EXPECT_EQ(all("\"quoted at end\""), (Rows{{"quoted at end"}}));
+  // Quote inside an unquoted field is data.
+  EXPECT_EQ(all("ab\"c,d\n"), (Rows{{"ab\"c", "d"}}));
+}
+
+TEST(SelectCsv, UnterminatedQuoteIsAProtocolError) {
+  auto r = read_all("a,\"open\n");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, ErrorKind::protocol);
+  EXPECT_NE(r.error().message.find("unterminated"), std::string::npos);
+}
+
+TEST(SelectCsv, OtherDelimiter) {
+  CsvFormat f;
+  f.field_delimiter = '\t';
+  EXPECT_EQ(all("a\tb,c\t\"x\ty\"\n", f), (Rows{{"a", "b,c", "x\ty"}}));
+  f.field_delimiter = ';';
+  f.quote = '\'';
+  EXPECT_EQ(all("'a;b';'it''s'\n", f), (Rows{{"a;b", "it's"}}));
+}
+
+TEST(SelectCsv, ChunkBoundariesAnywhere) {
+  const std::string text = "a,\"b,\"\"c\"\"\r\nd\"\r\n\"\",x\r\nlast,\"q\"";
+  const Rows whole = all(text);
+  ASSERT_EQ(whole, (Rows{{"a", "b,\"c\"\r\nd"}, {"", "x"}, {"last", "q"}}));
+  for (std::size_t chunk = 1; chunk <= text.size(); ++chunk)
+    EXPECT_EQ(chunked(text, chunk), whole) << "chunk " << chunk;
+}
+
+TEST(SelectCsv, RecordOffsets) {
+  std::vector<std::uint64_t> offsets;
+  CsvReader r;
+  const RecordSink sink = [&](const CsvRecord& rec) {
+    offsets.push_back(rec.offset);
+    return true;
+  };
+  r.feed("ab\r\n\"c\nd\"\n\ne", sink);
+  ASSERT_TRUE(r.finish(sink).has_value());
+  EXPECT_EQ(offsets, (std::vector<std::uint64_t>{0, 4, 11}));
+}
+
+TEST(SelectCsv, SinkCanStop) {
+  int n = 0;
+  CsvReader r;
+  EXPECT_TRUE(r.feed("1\n2\n3\n", [&](const CsvRecord&) { return ++n < 2; }));
+  EXPECT_EQ(n, 2);
+}
+
+TEST(SelectCsv, ScanRangeOwnsRecordsStartingInside) {
+  const std::string text = "aa,1\nbb,2\ncc,3\n";  // records at 0, 5, 10
+  auto range = [&](std::uint64_t start, std::uint64_t end) {
+    const std::size_t from = start == 0 ? 0 : start - 1;
+    return read_range(std::string_view(text).substr(from), start, end, true).value().records;
+  };
+  EXPECT_EQ(range(0, 0), (Rows{{"aa", "1"}}));               // read past end
+  EXPECT_EQ(range(0, 5), (Rows{{"aa", "1"}, {"bb", "2"}}));  // 5 starts a record
+  EXPECT_EQ(range(1, 4), Rows{});                            // starts mid-record
+  EXPECT_EQ(range(1, 5), (Rows{{"bb", "2"}}));
+  EXPECT_EQ(range(5, 5), (Rows{{"bb", "2"}}));
+  EXPECT_EQ(range(6, 100), (Rows{{"cc", "3"}}));
+  EXPECT_EQ(range(11, 100), Rows{});
+}
+
+TEST(SelectCsv, ScanRangeNeedsTheWholeLastRecord) {
+  const std::string text = "aa,1\nbb,2\ncc,3\n";
+  // Range [0, 6] owns "bb,2": data cut inside it is not enough.
+  auto r = read_range(std::string_view(text).substr(0, 7), 0, 6, false);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, ErrorKind::protocol);
+  // Up to its LF is enough, without knowing more.
+  auto ok = read_range(std::string_view(text).substr(0, 10), 0, 6, false);
+  ASSERT_TRUE(ok.has_value());
+  EXPECT_EQ(ok->records, (Rows{{"aa", "1"}, {"bb", "2"}}));
+}
+
+TEST(SelectCsv, ScanRangeHeader) {
+  const std::string text = "name,n\nx,1\ny,2\n";
+  auto r = read_range(text, 0, 8, true, {}, FileHeaderInfo::use).value();
+  ASSERT_TRUE(r.header.has_value());
+  EXPECT_EQ(*r.header, (std::vector<std::string>{"name", "n"}));
+  EXPECT_EQ(r.records, (Rows{{"x", "1"}}));
+  auto ignored = read_range(text, 0, 100, true, {}, FileHeaderInfo::ignore).value();
+  EXPECT_FALSE(ignored.header.has_value());
+  EXPECT_EQ(ignored.records, (Rows{{"x", "1"}, {"y", "2"}}));
+  auto none = read_range(text, 0, 100, true, {}, FileHeaderInfo::none).value();
+  EXPECT_EQ(none.records.size(), 3u);
+  EXPECT_EQ(read_header(text), (std::vector<std::string>{"name", "n"}));
+  EXPECT_FALSE(read_header("no newline yet").has_value());
+}
+
+TEST(SelectCsv, CsvOutputQuotesWhenNeeded) {
+  std::string out;
+  const std::vector<std::string> row = {"plain", "a,b", "say \"hi\"", "two\nlines", ""};
+  append_csv_record(out, row);
+  EXPECT_EQ(out, "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\n");
+  // Round trip.
+  EXPECT_EQ(all(out), (Rows{row}));
+}
+
+TEST(SelectCsv, JsonOutput) {
+  std::string out;
+  const std::vector<std::string> names = {"a", "b\"q"};
+  const std::vector<std::string> values = {"1", "x\n\\\x01"};
+  append_json_record(out, names, values);
+  EXPECT_EQ(out, "{\"a\":\"1\",\"b\\\"q\":\"x\\n\\\\\\u0001\"}\n");
+  out.clear();
+  append_json_record(out, {}, values);
+  EXPECT_EQ(out, "{\"_1\":\"1\",\"_2\":\"x\\n\\\\\\u0001\"}\n");
+}
+
+// Random CSV text without newlines inside quoted fields (ScanRange cannot
+// handle those), with quoted fields holding commas and quotes, CRLF and LF.
+std::string random_csv(std::mt19937& rng) {
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  std::string text;
+  const int records = pick(12);
+  const int cols = 1 + pick(4);
+  for (int r = 0; r < records; ++r) {
+    for (int c = 0; c < cols; ++c) {
+      if (c) text.push_back(',');
+      if (c == 0) {
+        text += std::to_string(pick(2001) - 1000);  // numeric column for aggregates
+        continue;
+      }
+      switch (pick(4)) {
+        case 0:
+          break;  // empty
+        case 1:
+          text +=
+              std::string(static_cast<std::size_t>(1 + pick(5)), static_cast<char>('a' + pick(26)));
+          break;
+        case 2:
+          text += "\"q,\"\"x\"\"," + std::to_string(pick(100)) + "\"";
+          break;
+        default:
+          text += "\"" + std::string(static_cast<std::size_t>(pick(4)), ',') + "\"";
+          break;
+      }
+    }
+    const bool last = r == records - 1;
+    if (!last || pick(2)) text += pick(2) ? "\r\n" : "\n";
+  }
+  return text;
+}
+
+// Splits `text` into ranges of `size` bytes; each range gets data from
+// start-1 to the end of the text (the caller would fetch less).
+Rows ranged(const std::string& text, std::size_t size, FileHeaderInfo header) {
+  Rows out;
+  for (std::size_t start = 0; start < text.size(); start += size) {
+    const std::size_t end = std::min(start + size, text.size()) - 1;
+    const std::size_t from = start == 0 ? 0 : start - 1;
+    auto r = read_range(std::string_view(text).substr(from), start, end, true, {}, header);
+    EXPECT_TRUE(r.has_value());
+    if (!r) return out;
+    out.insert(out.end(), r->records.begin(), r->records.end());
+  }
+  return out;
+}
+
+TEST(SelectCsv, PropertyRangesConcatenateToSinglePass) {
+  std::mt19937 rng(20261125);
+  for (int iter = 0; iter < 300; ++iter) {
+    const std::string text = random_csv(rng);
+    const Rows whole = all(text);
+    Rows body = whole;
+    if (!body.empty()) body.erase(body.begin());
+    for (std::size_t size : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{5},
+                             std::size_t{7}, std::size_t{16}, std::size_t{64}, text.size() + 1}) {
+      ASSERT_EQ(ranged(text, size, FileHeaderInfo::none), whole) << "size " << size << " text:\n"
+                                                                 << text;
+      ASSERT_EQ(ranged(text, size, FileHeaderInfo::ignore), body) << "size " << size << " text:\n"
+                                                                  << text;
+    }
+    // Chunked feeding of a range with a 1-byte look-behind.
+    for (std::size_t chunk : {std::size_t{1}, std::size_t{3}}) {
+      const std::size_t start = text.size() / 3, end = 2 * text.size() / 3;
+      Rows expect;
+      if (start < text.size())
+        expect =
+            read_range(std::string_view(text).substr(start == 0 ? 0 : start - 1), start, end, true)
+                .value()
+                .records;
+      Rows got;
+      RangeReader rr(start, end);
+      const RecordSink sink = [&](const CsvRecord& rec) {
+        got.emplace_back(rec.fields.begin(), rec.fields.end());
+        return true;
+      };
+      bool done = false;
+      for (std::size_t i = start == 0 ? 0 : start - 1; i < text.size() && !done; i += chunk)
+        done = rr.feed(std::string_view(text).substr(i, chunk), sink);
+      if (!done) {
+        ASSERT_TRUE(rr.finish(sink).has_value());
+      }
+      ASSERT_EQ(got, expect) << text;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace s3loop::jobs::select

@@ -1,0 +1,308 @@
+#include "s3loop/jobs/select/sql.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace s3loop::jobs::select {
+namespace {
+
+using Rows = std::vector<std::vector<std::string>>;
+using Header = std::optional<std::vector<std::string>>;
+
+std::string parse_error(std::string_view sql) {
+  auto q = parse_sql(sql);
+  if (q) return "<parsed>";
+  EXPECT_EQ(q.error().kind, ErrorKind::usage);
+  return q.error().message;
+}
+
+// Runs `sql` over CSV `text` in one pass (header USE when `use_header`).
+Result<Rows> run(std::string_view sql, std::string_view text, bool use_header = false) {
+  auto q = parse_sql(sql);
+  if (!q) return q.error();
+  auto recs = read_all(text);
+  if (!recs) return recs.error();
+  Header header;
+  std::size_t first = 0;
+  if (use_header && !recs->empty()) {
+    header = recs->front();
+    first = 1;
+  }
+  auto ev = Evaluator::create(std::move(*q), header);
+  if (!ev) return ev.error();
+  Rows out;
+  AggregateState st = ev->new_state();
+  std::vector<std::string> row;
+  for (std::size_t i = first; i < recs->size(); ++i) {
+    std::vector<std::string_view> views((*recs)[i].begin(), (*recs)[i].end());
+    if (ev->is_aggregate()) {
+      if (auto r = ev->accumulate(views, st); !r) return r.error();
+      continue;
+    }
+    auto m = ev->project(views, row);
+    if (!m) return m.error();
+    if (*m) out.push_back(row);
+    if (ev->limit() && out.size() >= *ev->limit()) break;
+  }
+  if (ev->is_aggregate()) out.push_back(finish(st));
+  return out;
+}
+
+Rows ok(std::string_view sql, std::string_view text, bool use_header = false) {
+  auto r = run(sql, text, use_header);
+  EXPECT_TRUE(r.has_value()) << sql << ": " << (r ? "" : r.error().message);
+  return r ? *r : Rows{};
+}
+
+const char* kPeople = "name,age,city\nAlice,30,Paris\nbob,25,Oslo\nCarol,41,Paris\nDan,,Rome\n";
+
+TEST(SelectSql, SelectStarAndColumns) {
+  EXPECT_EQ(ok("SELECT * FROM S3Object", "a,b\n1,2\n"), (Rows{{"a", "b"}, {"1", "2"}}));
+  EXPECT_EQ(ok("select s._2, s._1 from s3object s", "a,b\n1,2\n"), (Rows{{"b", "a"}, {"2", "1"}}));
+  EXPECT_EQ(ok("SELECT name, s.city, \"age\" FROM S3Object[*] AS s LIMIT 2", kPeople, true),
+            (Rows{{"Alice", "Paris", "30"}, {"bob", "Oslo", "25"}}));
+  EXPECT_EQ(ok("SELECT NAME FROM S3Object WHERE S3Object.city = 'Rome'", kPeople, true),
+            (Rows{{"Dan"}}));
+  // Missing column is NULL: empty output.
+  EXPECT_EQ(ok("SELECT _3 FROM S3Object", "1,2\n"), (Rows{{""}}));
+}
+
+TEST(SelectSql, WhereComparisons) {
+  EXPECT_EQ(
+      ok("SELECT name FROM S3Object WHERE age <> '' AND CAST(age AS INT) > 28", kPeople, true),
+      (Rows{{"Alice"}, {"Carol"}}));
+  EXPECT_EQ(ok("SELECT name FROM S3Object s WHERE s.city <> 'Paris' AND NOT s.name = 'Dan'",
+               kPeople, true),
+            (Rows{{"bob"}}));
+  EXPECT_EQ(ok("SELECT name FROM S3Object WHERE (city = 'Oslo' OR city = 'Rome') AND age != ''",
+               kPeople, true),
+            (Rows{{"bob"}}));
+  EXPECT_EQ(
+      ok("SELECT name FROM S3Object WHERE age <> '' AND CAST(age AS FLOAT) <= 30.0", kPeople, true),
+      (Rows{{"Alice"}, {"bob"}}));
+  EXPECT_EQ(ok("SELECT name FROM S3Object WHERE age >= '30'", kPeople, true),  // string compare
+            (Rows{{"Alice"}, {"Carol"}}));
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE CAST(_1 AS INT) < -5", "-10\n-5\n3\n"),
+            (Rows{{"-10"}}));
+}
+
+TEST(SelectSql, StringVersusNumberWithoutCastIsImplicit) {
+  // "9" > 10 is false numerically (true as strings); 'x' vs a number is UNKNOWN.
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _1 > 10", "9\n11\nx\n"), (Rows{{"11"}}));
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE NOT (_1 > 10)", "9\n11\nx\n"), (Rows{{"9"}}));
+}
+
+TEST(SelectSql, NullHandling) {
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _2 IS NULL", "a\nb,1\n"), (Rows{{"a"}}));
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _2 IS NOT NULL", "a\nb,1\n"), (Rows{{"b"}}));
+  // Comparisons with NULL are UNKNOWN, even negated.
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE NOT _2 = '1'", "a\nb,1\nc,2\n"), (Rows{{"c"}}));
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _2 = '1' OR _3 IS NULL", "a\n"), (Rows{{"a"}}));
+}
+
+TEST(SelectSql, Like) {
+  EXPECT_TRUE(like_match("hello", "h%o"));
+  EXPECT_TRUE(like_match("hello", "%"));
+  EXPECT_TRUE(like_match("", "%"));
+  EXPECT_FALSE(like_match("", "_"));
+  EXPECT_TRUE(like_match("hello", "h_llo"));
+  EXPECT_FALSE(like_match("hello", "h_lo"));
+  EXPECT_TRUE(like_match("abcabc", "%abc"));
+  EXPECT_TRUE(like_match("a%b", "a!%b", '!'));
+  EXPECT_FALSE(like_match("axb", "a!%b", '!'));
+  EXPECT_TRUE(like_match("a_b", "a\\_b", '\\'));
+  EXPECT_FALSE(like_match("Hello", "hello"));  // case-sensitive
+  EXPECT_TRUE(like_match("mississippi", "%ss%ss%i"));
+  EXPECT_EQ(ok("SELECT name FROM S3Object WHERE name LIKE '%o%'", kPeople, true),
+            (Rows{{"bob"}, {"Carol"}}));
+  EXPECT_EQ(ok("SELECT name FROM S3Object WHERE name NOT LIKE '_a%'", kPeople, true),
+            (Rows{{"Alice"}, {"bob"}}));
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _1 LIKE '10#%' ESCAPE '#'", "10%\n100\n"),
+            (Rows{{"10%"}}));
+}
+
+TEST(SelectSql, CastFailureIsAClearError) {
+  auto r = run("SELECT CAST(_1 AS INT) FROM S3Object", "12\nabc\n");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, ErrorKind::usage);
+  EXPECT_EQ(r.error().message, "CAST failed: 'abc' is not a valid INT");
+  auto lit = run("SELECT _1 FROM S3Object WHERE CAST('abc' AS INT) = 1", "1\n");
+  ASSERT_FALSE(lit.has_value());
+  EXPECT_EQ(lit.error().message, "CAST failed: 'abc' is not a valid INT");
+  EXPECT_EQ(ok("SELECT CAST(_1 AS INT), CAST(_1 AS FLOAT), CAST(CAST(_1 AS INT) AS STRING) "
+               "FROM S3Object",
+               "1.9\n"),
+            (Rows{{"1", "1.9", "1"}}));
+}
+
+TEST(SelectSql, Aggregates) {
+  EXPECT_EQ(ok("SELECT COUNT(*), COUNT(age), SUM(CAST(age AS INT)), MIN(CAST(age AS INT)), "
+               "MAX(CAST(age AS INT)), AVG(CAST(age AS INT)) FROM S3Object WHERE age <> ''",
+               kPeople, true),
+            (Rows{{"3", "3", "96", "25", "41", "32"}}));
+  EXPECT_EQ(ok("SELECT count(*), sum(_1), avg(_1) FROM S3Object WHERE _1 = 'none'", "1\n"),
+            (Rows{{"0", "", ""}}));
+  EXPECT_EQ(ok("SELECT SUM(CAST(_1 AS FLOAT)), AVG(_1), MIN(_1) FROM S3Object", "1.5\n2\n"),
+            (Rows{{"3.5", "1.75", "1.5"}}));
+  auto bad = run("SELECT SUM(_1) FROM S3Object", "1\nx\n");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().message, "SUM: 'x' is not a number (use CAST)");
+}
+
+TEST(SelectSql, OutputNames) {
+  auto names = [](std::string_view sql, Header h, std::size_t width) {
+    auto ev = Evaluator::create(parse_sql(sql).value(), h).value();
+    return ev.output_names(width);
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(names("SELECT * FROM S3Object", V{"a", "b"}, 2), (V{"a", "b"}));
+  EXPECT_EQ(names("SELECT * FROM S3Object", std::nullopt, 3), (V{"_1", "_2", "_3"}));
+  EXPECT_EQ(names("SELECT b, _1, CAST(a AS INT), a AS x FROM S3Object", V{"a", "b"}, 2),
+            (V{"b", "_1", "_3", "x"}));
+  EXPECT_EQ(names("SELECT COUNT(*), SUM(_1) total FROM S3Object", std::nullopt, 1),
+            (V{"_1", "total"}));
+}
+
+TEST(SelectSql, BindErrors) {
+  auto e1 = Evaluator::create(parse_sql("SELECT nope FROM S3Object").value(),
+                              std::vector<std::string>{"a"});
+  ASSERT_FALSE(e1.has_value());
+  EXPECT_EQ(e1.error().message, "unknown column 'nope' (not in the CSV header)");
+  auto e2 = Evaluator::create(parse_sql("SELECT a FROM S3Object").value(), std::nullopt);
+  ASSERT_FALSE(e2.has_value());
+  EXPECT_NE(e2.error().message.find("FileHeaderInfo USE"), std::string::npos);
+  // Quoted names are case-sensitive.
+  EXPECT_FALSE(Evaluator::create(parse_sql("SELECT \"A\" FROM S3Object").value(),
+                                 std::vector<std::string>{"a"})
+                   .has_value());
+  EXPECT_TRUE(
+      Evaluator::create(parse_sql("SELECT A FROM S3Object").value(), std::vector<std::string>{"a"})
+          .has_value());
+}
+
+TEST(SelectSql, UnsupportedConstructs) {
+  EXPECT_EQ(parse_error("SELECT _1 FROM S3Object GROUP BY _1"),
+            "unsupported SQL: GROUP BY (S3 Select has no GROUP BY)");
+  EXPECT_EQ(parse_error("SELECT _1 FROM S3Object WHERE _1 = '1' ORDER BY _1"),
+            "unsupported SQL: ORDER BY (S3 Select has no ORDER BY)");
+  EXPECT_EQ(parse_error("SELECT * FROM S3Object a JOIN S3Object b"),
+            "unsupported SQL: JOIN (S3 Select queries one object)");
+  EXPECT_EQ(parse_error("SELECT * FROM S3Object, S3Object"),
+            "unsupported SQL: JOIN (S3 Select queries one object)");
+  EXPECT_EQ(parse_error("SELECT * FROM S3Object WHERE _1 = (SELECT 1 FROM S3Object)"),
+            "unsupported SQL: subquery (S3 Select has no subqueries)");
+  EXPECT_EQ(parse_error("SELECT UPPER(_1) FROM S3Object"),
+            "unsupported SQL: function UPPER (not implemented here)");
+  EXPECT_EQ(parse_error("SELECT COUNT(*), _1 FROM S3Object"),
+            "unsupported SQL: aggregates mixed with plain columns (S3 Select has no GROUP BY)");
+  EXPECT_EQ(parse_error("SELECT DISTINCT _1 FROM S3Object"),
+            "unsupported SQL: DISTINCT (S3 Select has no DISTINCT)");
+  EXPECT_EQ(parse_error("SELECT * FROM mytable"),
+            "unsupported SQL: FROM mytable (the only table is S3Object)");
+  EXPECT_EQ(parse_error("SELECT _1 + 1 FROM S3Object"),
+            "unsupported SQL: operator + (arithmetic and || are not implemented here)");
+  EXPECT_EQ(parse_error("SELECT CAST(_1 AS BOOL) FROM S3Object"),
+            "unsupported SQL: CAST to BOOL (types: INT, INTEGER, FLOAT, DECIMAL, STRING)");
+  EXPECT_EQ(parse_error("SELECT * FROM S3Object WHERE _1 IN ('a')"),
+            "unsupported SQL: IN (not implemented here)");
+}
+
+TEST(SelectSql, SyntaxErrorsNamePositionAndToken) {
+  EXPECT_EQ(parse_error("SELEC * FROM S3Object"),
+            "SQL syntax error at position 1: expected SELECT, found 'SELEC'");
+  EXPECT_EQ(parse_error("SELECT * FORM S3Object"),
+            "SQL syntax error at position 10: expected FROM, found 'FORM'");
+  EXPECT_EQ(parse_error("SELECT * FROM S3Object WHERE"),
+            "SQL syntax error at position 29: expected an expression, found end of query");
+  EXPECT_EQ(parse_error("SELECT * FROM S3Object WHERE _1 = 'abc"),
+            "SQL syntax error at position 35: unterminated string literal");
+  EXPECT_EQ(parse_error("SELECT * FROM S3Object LIMIT x"),
+            "SQL syntax error at position 30: expected a number after LIMIT, found 'x'");
+  EXPECT_EQ(parse_error("SELECT * FROM S3Object s WHERE t._1 = '1'"),
+            "unknown table alias 't' in t._1");
+  EXPECT_EQ(parse_error("SELECT (_1 FROM S3Object"),
+            "SQL syntax error at position 12: expected ), found 'FROM'");
+  EXPECT_EQ(parse_error("SELECT * FROM S3Object WHERE _1 = 1 extra"),
+            "SQL syntax error at position 37: unexpected token, found 'extra'");
+  EXPECT_EQ(parse_error("SELECT * FROM S3Object WHERE _1 = $"),
+            "SQL syntax error at position 35: unexpected character '$'");
+}
+
+TEST(SelectSql, LiteralsAndKeywordsCaseInsensitive) {
+  auto q = parse_sql("sElEcT * FrOm s3OBJECT wHeRe _1 = 'it''s' LiMiT 5;").value();
+  EXPECT_TRUE(q.select_star);
+  EXPECT_EQ(q.limit, 5u);
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _1 = 'it''s'", "it's\nits\n"), (Rows{{"it's"}}));
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE CAST(_1 AS DECIMAL) = 2.5e0", "2.5\n3\n"),
+            (Rows{{"2.5"}}));
+}
+
+// ---- property: aggregates over ranges, merged, equal a single pass ----
+
+std::string random_numeric_csv(std::mt19937& rng) {
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  std::string text = "n,tag,note\n";
+  const int records = pick(15);
+  for (int r = 0; r < records; ++r) {
+    text += std::to_string(pick(2001) - 1000);
+    text += pick(2) ? ",a" : ",\"b,\"\"x\"\"\"";
+    text += pick(2) ? ",\"p, q\"" : ",";
+    const bool last = r == records - 1;
+    if (!last || pick(2)) text += pick(2) ? "\r\n" : "\n";
+  }
+  return text;
+}
+
+TEST(SelectSql, PropertyRangedAggregatesMergeToSinglePass) {
+  const char* sql =
+      "SELECT COUNT(*), COUNT(tag), SUM(CAST(n AS INT)), MIN(CAST(n AS INT)), "
+      "MAX(CAST(n AS INT)), AVG(CAST(n AS INT)) FROM S3Object s "
+      "WHERE CAST(s.n AS INT) > -300 AND s.tag = 'a'";
+  std::mt19937 rng(424242);
+  for (int iter = 0; iter < 200; ++iter) {
+    const std::string text = random_numeric_csv(rng);
+    const Rows single = ok(sql, text, true);
+    ASSERT_EQ(single.size(), 1u);
+    const auto header = read_header(text);
+    ASSERT_TRUE(header.has_value());
+    auto ev = Evaluator::create(parse_sql(sql).value(), header).value();
+    for (std::size_t size : {std::size_t{1}, std::size_t{2}, std::size_t{4}, std::size_t{9},
+                             std::size_t{33}, text.size() + 5}) {
+      AggregateState total = ev.new_state();
+      for (std::size_t start = 0; start < text.size(); start += size) {
+        const std::size_t end = std::min(start + size, text.size()) - 1;
+        AggregateState part = ev.new_state();
+        RangeReader rr(start, end, {}, FileHeaderInfo::use);
+        bool failed = false;
+        const RecordSink sink = [&](const CsvRecord& rec) {
+          failed = failed || !ev.accumulate(rec.fields, part).has_value();
+          return true;
+        };
+        if (!rr.feed(std::string_view(text).substr(start == 0 ? 0 : start - 1), sink)) {
+          ASSERT_TRUE(rr.finish(sink).has_value());
+        }
+        ASSERT_FALSE(failed);
+        total = merge(total, part);
+      }
+      ASSERT_EQ(finish(total), single[0]) << "size " << size << " text:\n" << text;
+    }
+  }
+}
+
+TEST(SelectSql, MergeIsOrderIndependentForMinMax) {
+  auto ev = Evaluator::create(parse_sql("SELECT MIN(_1), MAX(_1), AVG(_1) FROM S3Object").value(),
+                              std::nullopt)
+                .value();
+  AggregateState a = ev.new_state(), b = ev.new_state(), empty = ev.new_state();
+  const std::vector<std::string_view> r1 = {"5"}, r2 = {"-2.5"}, r3 = {"7"};
+  ASSERT_TRUE(ev.accumulate(r1, a).has_value());
+  ASSERT_TRUE(ev.accumulate(r2, b).has_value());
+  ASSERT_TRUE(ev.accumulate(r3, b).has_value());
+  const std::vector<std::string> expect = {"-2.5", "7", "3.1666666666666665"};
+  EXPECT_EQ(finish(merge(a, b)), expect);
+  EXPECT_EQ(finish(merge(merge(empty, b), a)), expect);
+}
+
+}  // namespace
+}  // namespace s3loop::jobs::select
