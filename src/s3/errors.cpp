@@ -65,6 +65,16 @@ Error describe_s3_error(Op op, const std::string& bucket, const std::string& key
   return e;
 }
 
+Error error_in_ok_reply(Error parsed, std::string_view body, Op op, const std::string& bucket,
+                        const std::string& key) {
+  auto document = parse_error_body(body);
+  if (!document || document->code.empty()) return parsed;
+  Error e = describe_s3_error(op, bucket, key, 200, document->code, document->message,
+                              document->request_id);
+  e.retryable = e.retryable || parsed.retryable;
+  return e;
+}
+
 Error error_from_reply(Op op, const std::string& bucket, const std::string& key,
                        unsigned http_status, std::string_view body, std::string_view request_id) {
   std::string code;

@@ -44,12 +44,8 @@ Client::Awaitable Client::upload_part_copy(std::string src_bucket, std::string s
   std::string etag;
   auto reply = co_await send(req, [&](const net::Response& r) -> Result<void> {
     auto parsed = parse_copy_result(r.body);
-    if (!parsed) {
-      const Error& e = parsed.error();
-      if (e.kind != ErrorKind::s3) return e;
-      return describe_s3_error(Op::upload_part_copy, dst_bucket, dst_key, 200, e.s3_code, e.message,
-                               e.request_id);
-    }
+    if (!parsed)
+      return error_in_ok_reply(parsed.error(), r.body, Op::upload_part_copy, dst_bucket, dst_key);
     etag = std::move(*parsed);
     return {};
   });
@@ -71,12 +67,8 @@ Client::Awaitable Client::complete_multipart_upload(std::string bucket, std::str
   std::string etag;
   auto reply = co_await send(req, [&](const net::Response& r) -> Result<void> {
     auto parsed = parse_complete_multipart(r.body);
-    if (!parsed) {
-      const Error& e = parsed.error();
-      if (e.kind != ErrorKind::s3) return e;
-      return describe_s3_error(Op::complete_multipart, bucket, key, 200, e.s3_code, e.message,
-                               e.request_id);
-    }
+    if (!parsed)
+      return error_in_ok_reply(parsed.error(), r.body, Op::complete_multipart, bucket, key);
     etag = std::move(*parsed);
     return {};
   });

@@ -24,16 +24,6 @@ std::string range_header(ByteRange range) {
   return "bytes=" + std::to_string(range.first) + "-" + std::to_string(range.last);
 }
 
-// Errors hidden in a 200 reply are S3 errors like any other: same message
-// and retry rules as if they had come with a 5xx.
-Error rewrap(Error parsed, Op op, std::string bucket, std::string key) {
-  if (parsed.kind != ErrorKind::s3 || parsed.s3_code.empty()) return parsed;
-  Error e =
-      describe_s3_error(op, bucket, key, 200, parsed.s3_code, parsed.message, parsed.request_id);
-  e.retryable = e.retryable || parsed.retryable;
-  return e;
-}
-
 }  // namespace
 
 awaitable<Result<ListPage>> Client::list_objects_v2(ListParams params) {
@@ -52,7 +42,9 @@ awaitable<Result<ListPage>> Client::list_objects_v2(ListParams params) {
   Result<ListPage> page = make_error(ErrorKind::protocol, "no reply");
   auto reply = co_await send(req, [&](const net::Response& r) -> Result<void> {
     page = parse_list_objects_v2(r.body);
-    if (!page) return rewrap(page.error(), Op::list_objects, params.bucket, params.prefix);
+    if (!page)
+      return error_in_ok_reply(page.error(), r.body, Op::list_objects, params.bucket,
+                               params.prefix);
     return {};
   });
   if (!reply) co_return reply.error();
@@ -137,7 +129,8 @@ Client::Awaitable Client::copy_object(std::string src_bucket, std::string src_ke
   std::string etag;
   auto reply = co_await send(req, [&](const net::Response& r) -> Result<void> {
     auto parsed = parse_copy_result(r.body);
-    if (!parsed) return rewrap(parsed.error(), Op::copy_object, dst_bucket, dst_key);
+    if (!parsed)
+      return error_in_ok_reply(parsed.error(), r.body, Op::copy_object, dst_bucket, dst_key);
     etag = std::move(*parsed);
     return {};
   });
@@ -158,7 +151,7 @@ awaitable<Result<std::vector<DeleteFailure>>> Client::delete_objects(
   std::vector<DeleteFailure> failures;
   auto reply = co_await send(req, [&](const net::Response& r) -> Result<void> {
     auto parsed = parse_delete_result(r.body);
-    if (!parsed) return rewrap(parsed.error(), Op::delete_objects, bucket, "");
+    if (!parsed) return error_in_ok_reply(parsed.error(), r.body, Op::delete_objects, bucket, "");
     failures = std::move(*parsed);
     return {};
   });

@@ -1,5 +1,6 @@
 #include "s3loop/s3/errors.hpp"
 #include "s3loop/s3/retry.hpp"
+#include "s3loop/s3/xml.hpp"
 
 #include <gtest/gtest.h>
 
@@ -84,6 +85,27 @@ TEST(S3Errors, MessagesNameTheProblemAndTheFix) {
                                   "</Message></Error>",
                                   "");
   EXPECT_EQ(generic.message, "CopyObject s3://b/k failed: HTTP 400 InvalidObjectName: too long");
+}
+
+TEST(S3Errors, AnErrorInsideA200IsDescribedAndRetriedLikeA5xx) {
+  const std::string body =
+      "<Error><Code>InternalError</Code><Message>try again</Message>"
+      "<RequestId>tx9</RequestId></Error>";
+  auto parsed = parse_copy_result(body);
+  ASSERT_FALSE(parsed);
+  auto e = error_in_ok_reply(parsed.error(), body, Op::copy_object, "b", "k");
+  EXPECT_EQ(e.kind, ErrorKind::s3);
+  EXPECT_EQ(e.s3_code, "InternalError");
+  EXPECT_TRUE(e.retryable);
+  EXPECT_EQ(e.message,
+            "CopyObject s3://b/k failed: HTTP 200 InternalError: try again [request id tx9]");
+  // Malformed XML is not an S3 error: passed through as it is.
+  auto garbage = parse_copy_result("<CopyObjectResult><ETag>");
+  ASSERT_FALSE(garbage);
+  EXPECT_EQ(
+      error_in_ok_reply(garbage.error(), "<CopyObjectResult><ETag>", Op::copy_object, "b", "k")
+          .kind,
+      ErrorKind::protocol);
 }
 
 }  // namespace

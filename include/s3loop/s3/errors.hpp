@@ -20,4 +20,11 @@ Error describe_s3_error(Op op, const std::string& bucket, const std::string& key
                         unsigned http_status, std::string code, std::string server_message,
                         std::string request_id);
 
+// An error found while reading a 2xx reply's body. An <Error> document there
+// (CopyObject, UploadPartCopy and CompleteMultipartUpload may send one after
+// working for a while) is described and retried like one that came with a
+// 5xx; other errors (malformed XML) pass through.
+Error error_in_ok_reply(Error parsed, std::string_view body, Op op, const std::string& bucket,
+                        const std::string& key);
+
 }  // namespace s3loop::s3
