@@ -46,20 +46,9 @@ die() {
   log "error: $*"
   exit 1
 }
-usage() {
-  sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0" >&2
-  exit 2
-}
+source "$(dirname "$0")/../scripts/process-lib.sh"
 
 # --- processes ----------------------------------------------------------------
-
-# Alive and not a zombie.
-alive() {
-  local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  stat=${stat##*) }
-  [[ ${stat:0:1} != Z ]]
-}
 
 # The pid is the nginx master started for this dir (so a recycled pid is
 # never signalled).

@@ -52,20 +52,9 @@ daemons=(rgw osd mon)   # pid files in $dir/pids/, in stop order
 
 log() { printf 'local-s3: %s\n' "$*" >&2; }
 
-usage() {
-  sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0" >&2
-  exit 2
-}
+source "$(dirname "$0")/process-lib.sh"
 
 # --- processes ----------------------------------------------------------------
-
-# Alive and not a zombie (nothing may reap orphans in a container).
-alive() {
-  local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  stat=${stat##*) }
-  [[ ${stat:0:1} != Z ]]
-}
 
 # The pid is one of our daemons: alive and started with our ceph.conf, so a
 # recycled pid is never killed.
