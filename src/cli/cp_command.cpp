@@ -5,7 +5,9 @@
 #include "size_parse.hpp"
 #include "summary.hpp"
 
+#include "s3loop/exec/run_once.hpp"
 #include "s3loop/jobs/copy_job.hpp"
+#include "s3loop/jobs/verify.hpp"
 
 #include <fmt/format.h>
 
@@ -23,6 +25,7 @@ Runner add_cp_command(CLI::App& app) {
     int threads = 0;
     int loops = 1;
     bool dry_run = false;
+    bool verify = false;
     std::string multipart_threshold = "5GiB";
     std::string multipart_chunksize = "512MiB";
   };
@@ -42,6 +45,9 @@ Runner add_cp_command(CLI::App& app) {
   cmd->add_option("--loops", args->loops, "async-pool: event loops, one thread each (default 1)")
       ->check(CLI::Range(1, 64));
   cmd->add_flag("--dry-run", args->dry_run, "Show what would be copied, copy nothing");
+  cmd->add_flag("--verify", args->verify,
+                "Afterwards, compare an independent listing of the destination with the source "
+                "(keys, sizes, single-part ETags); a missing or different object exits 1");
   cmd->add_option("--multipart-threshold", args->multipart_threshold,
                   "Copy larger objects part by part (default 5GiB, the CopyObject limit)");
   cmd->add_option("--multipart-chunksize", args->multipart_chunksize,
@@ -98,8 +104,16 @@ Runner add_cp_command(CLI::App& app) {
     auto shared = make_client_shared(args->common);
     if (!shared) return usage_error(shared.error());
     auto strategy = exec::make_strategy(settings);
+    const jobs::CopyOptions locations = *normalised;
     jobs::CopyJob job(std::move(*normalised));
     const JobRun run = run_job(*strategy, job, **shared);
+
+    // Verification only makes sense for a run that went through.
+    std::optional<Result<jobs::VerifyReport>> verified;
+    if (args->verify && !dry_run && !run.report.cancelled && !run.report.job_error) {
+      verified = exec::run_once<jobs::VerifyReport>(
+          **shared, [&](s3::Client& client) { return jobs::verify_copy(client, locations); });
+    }
 
     SummaryInput summary;
     summary.verb = dry_run ? "would copy" : "copied";
@@ -108,16 +122,31 @@ Runner add_cp_command(CLI::App& app) {
     summary.workers = exec::describe_workers(settings);
     summary.run = &run;
     summary.shared = shared->get();
+    if (verified && *verified) summary.verify = &**verified;
     if (run.report.job_error) print_error(run.report.job_error->message);
     // A job that failed before copying anything has nothing to summarise in
     // text; --json users still get the object (with its "error").
     if (json || !run.report.job_error || run.report.succeeded + run.report.failed > 0) {
       std::puts((json ? summary_json(summary) : summary_line(summary)).c_str());
     }
+    bool verify_failed = false;
+    if (verified) {
+      if (!*verified) {
+        print_error("verify: " + verified->error().message);
+        verify_failed = true;
+      } else {
+        const auto& v = **verified;
+        if (!json) std::puts(verify_line(v).c_str());
+        for (const auto& problem : v.problems) {
+          std::fprintf(stderr, "s3loop: verify: %s\n", problem.c_str());
+        }
+        verify_failed = v.missing > 0 || v.mismatched > 0;
+      }
+    }
     std::fflush(stdout);
     if (run.report.cancelled) return kExitCancelled;
     if (run.report.job_error) return exit_code_for(*run.report.job_error);
-    return run.report.failed == 0 ? kExitOk : kExitFailed;
+    return run.report.failed == 0 && !verify_failed ? kExitOk : kExitFailed;
   };
 }
 

@@ -28,6 +28,12 @@ std::string summary_line(const SummaryInput& in) {
       r.cancelled ? " (cancelled)" : "");
 }
 
+std::string verify_line(const jobs::VerifyReport& v) {
+  return fmt::format(
+      "verified: {} matched, {} missing, {} differ, {} unexpected (not from the source)", v.matched,
+      v.missing, v.mismatched, v.unexpected);
+}
+
 std::string summary_json(const SummaryInput& in) {
   const auto& r = in.run->report;
   const auto& stats = in.shared->stats;
@@ -67,6 +73,12 @@ std::string summary_json(const SummaryInput& in) {
       {"requests_by_kind", std::move(requests_by_op)},
       {"failures", std::move(failures)}};
   if (r.job_error) out["error"] = r.job_error->message;
+  if (in.verify != nullptr) {
+    out["verify"] = boost::json::object{{"matched", in.verify->matched},
+                                        {"missing", in.verify->missing},
+                                        {"mismatched", in.verify->mismatched},
+                                        {"unexpected", in.verify->unexpected}};
+  }
   return boost::json::serialize(out);
 }
 

@@ -3,6 +3,8 @@
 
 #include "run_job.hpp"
 
+#include "s3loop/jobs/verify.hpp"
+
 #include <string>
 
 namespace s3loop::cli {
@@ -12,12 +14,14 @@ struct SummaryInput {
   std::string strategy;
   int concurrency = 0;
   std::string workers;  // how the strategy ran: "C=256", "T=6", "C=256 L=2 T=2"
-  double verify_seconds = 0;
+  const jobs::VerifyReport* verify = nullptr;  // set when --verify ran
   const JobRun* run = nullptr;
   const s3::ClientShared* shared = nullptr;
 };
 
 std::string summary_line(const SummaryInput& in);
 std::string summary_json(const SummaryInput& in);
+// "verified: N matched, M missing, D differ, U unexpected (not from the source)"
+std::string verify_line(const jobs::VerifyReport& v);
 
 }  // namespace s3loop::cli
