@@ -72,10 +72,7 @@ stop_proxy() {
   local pid i
   pid=$(running_pid) || return 0
   kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 100; i++)); do
-    alive "$pid" || break
-    sleep 0.05
-  done
+  wait_gone "$pid" 100
   if alive "$pid"; then
     log "nginx (pid $pid) ignored SIGTERM for 5 s: SIGKILL"
     # setsid made the master a process-group leader; the worker shares its group.

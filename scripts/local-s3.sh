@@ -81,17 +81,11 @@ kill_daemons() {
     else
       kill -TERM "$pid" 2>/dev/null || true
     fi
-    for ((i = 0; i < 100; i++)); do
-      alive "$pid" || break
-      sleep 0.05
-    done
+    wait_gone "$pid" 100
     if alive "$pid"; then
       log "$name (pid $pid) ignored SIGTERM for 5 s: SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
-      for ((i = 0; i < 40; i++)); do
-        alive "$pid" || break
-        sleep 0.05
-      done
+      wait_gone "$pid" 40
       if alive "$pid"; then
         log "error: $name (pid $pid) survived SIGKILL"
         return 1

@@ -13,3 +13,12 @@ alive() {
   stat=${stat##*) }
   [[ ${stat:0:1} != Z ]]
 }
+
+# Waits until PID is gone, polling every 50 ms at most STEPS times.
+wait_gone() {
+  local i
+  for ((i = 0; i < $2; i++)); do
+    alive "$1" || return 0
+    sleep 0.05
+  done
+}

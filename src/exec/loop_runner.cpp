@@ -21,36 +21,6 @@ asio::awaitable<void> run_inline(std::function<void()> work) {
   co_return;
 }
 
-class LoopWorkerContext final : public WorkerContext {
- public:
-  LoopWorkerContext(s3::Client& client, asio::thread_pool* cpu_pool)
-      : client_(client), cpu_pool_(cpu_pool) {}
-  s3::Client& client() override { return client_; }
-  // Deliberately not a coroutine: GCC 12 destroys a coroutine parameter
-  // twice when a lambda in the coroutine body init-captures it by move.
-  asio::awaitable<void> run_cpu(std::function<void()> work) override {
-    if (cpu_pool_ == nullptr) return run_inline(std::move(work));
-    // Run the work on the pool, then post the coroutine's continuation back
-    // to its own loop (the handler's associated executor); the work guard
-    // keeps that loop running meanwhile.
-    return asio::async_initiate<decltype(asio::use_awaitable), void()>(
-        [pool = cpu_pool_](auto handler, std::function<void()> w) {
-          auto loop = asio::get_associated_executor(handler);
-          asio::post(*pool, [w = std::move(w), handler = std::move(handler),
-                             guard = asio::make_work_guard(loop)]() mutable {
-            w();
-            auto resume_on = guard.get_executor();
-            asio::post(resume_on, std::move(handler));
-          });
-        },
-        asio::use_awaitable, std::move(work));
-  }
-
- private:
-  s3::Client& client_;
-  asio::thread_pool* cpu_pool_;
-};
-
 struct Loop {
   asio::io_context context{1};
   std::optional<s3::Client> client;
@@ -59,6 +29,26 @@ struct Loop {
 };
 
 }  // namespace
+
+// Deliberately not a coroutine: GCC 12 destroys a coroutine parameter twice
+// when a lambda in the coroutine body init-captures it by move.
+asio::awaitable<void> LoopWorkerContext::run_cpu(std::function<void()> work) {
+  if (cpu_pool_ == nullptr) return run_inline(std::move(work));
+  // Run the work on the pool, then post the coroutine's continuation back to
+  // its own loop (the handler's associated executor); the work guard keeps
+  // that loop running meanwhile.
+  return asio::async_initiate<decltype(asio::use_awaitable), void()>(
+      [pool = cpu_pool_](auto handler, std::function<void()> w) {
+        auto loop = asio::get_associated_executor(handler);
+        asio::post(*pool, [w = std::move(w), handler = std::move(handler),
+                           guard = asio::make_work_guard(loop)]() mutable {
+          w();
+          auto resume_on = guard.get_executor();
+          asio::post(resume_on, std::move(handler));
+        });
+      },
+      asio::use_awaitable, std::move(work));
+}
 
 int default_thread_count() {
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

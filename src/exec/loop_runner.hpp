@@ -13,6 +13,20 @@
 
 namespace s3loop::exec {
 
+// The WorkerContext of one event loop: its client, and where CPU-heavy steps
+// run (inline without a pool; with one, on the pool, resuming on the loop).
+class LoopWorkerContext final : public WorkerContext {
+ public:
+  LoopWorkerContext(s3::Client& client, boost::asio::thread_pool* cpu_pool)
+      : client_(client), cpu_pool_(cpu_pool) {}
+  s3::Client& client() override { return client_; }
+  boost::asio::awaitable<void> run_cpu(std::function<void()> work) override;
+
+ private:
+  s3::Client& client_;
+  boost::asio::thread_pool* cpu_pool_;
+};
+
 struct LoopPlan {
   // Consumers on each loop; loops.size() event loops, each on a thread.
   std::vector<int> consumers_per_loop;

@@ -1,6 +1,6 @@
 // `serial`: one request at a time, on the calling thread: every item is
 // processed inside the producer's emit, before the next page is listed.
-#include "pipeline.hpp"
+#include "loop_runner.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -12,25 +12,12 @@ namespace asio = boost::asio;
 
 namespace {
 
-class SerialContext final : public WorkerContext {
- public:
-  explicit SerialContext(s3::Client& client) : client_(client) {}
-  s3::Client& client() override { return client_; }
-  asio::awaitable<void> run_cpu(std::function<void()> work) override {
-    work();
-    co_return;
-  }
-
- private:
-  s3::Client& client_;
-};
-
 class SerialStrategy final : public Strategy {
  public:
   RunReport run(Job& job, s3::ClientShared& shared) override {
     asio::io_context loop(1);
     s3::Client client(loop.get_executor(), shared);
-    SerialContext context(client);
+    LoopWorkerContext context(client, /*cpu_pool=*/nullptr);
     RunState state(cancelled_);
     auto body = [&]() -> asio::awaitable<void> {
       Emit emit = [&](WorkItem item) -> asio::awaitable<bool> {
