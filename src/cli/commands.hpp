@@ -14,5 +14,6 @@ Runner add_ls_command(CLI::App& app);
 Runner add_cp_command(CLI::App& app);
 Runner add_mb_command(CLI::App& app);
 Runner add_compare_command(CLI::App& app);
+Runner add_select_command(CLI::App& app);
 
 }  // namespace s3loop::cli

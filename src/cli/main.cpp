@@ -6,7 +6,7 @@
 
 int main(int argc, char** argv) {
   using namespace s3loop::cli;
-  CLI::App app{"s3loop: list and copy S3 prefixes with hundreds of requests in flight"};
+  CLI::App app{"s3loop: list, copy and query S3 data with hundreds of requests in flight"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "s3loop 0.1.0");
   std::map<CLI::App*, Runner> runners;
@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   add(add_cp_command);
   add(add_mb_command);
   add(add_compare_command);
+  add(add_select_command);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

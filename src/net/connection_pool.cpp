@@ -116,7 +116,9 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
     counters.bytes_received += got;
     if (got == 0) continue;
     std::string_view piece(chunk.data(), got);
-    if (sink != nullptr) {
+    // Error replies are small XML documents the caller needs whole to say
+    // what went wrong; only a successful body is streamed.
+    if (sink != nullptr && response.status < 300) {
       if (auto r = (*sink)(piece); !r) {
         sink_error = r.error();
         state.keep_alive = false;

@@ -313,4 +313,43 @@ Result<std::vector<DeleteFailure>> parse_delete_result(std::string_view xml) {
   return failures;
 }
 
+std::string build_select_request(const SelectRequest& request) {
+  auto element = [](std::string& out, std::string_view name, std::string_view value) {
+    out += fmt::format("<{}>", name);
+    append_escaped(out, value);
+    out += fmt::format("</{}>", name);
+  };
+  std::string out(kXmlDecl);
+  out += "<SelectObjectContentRequest";
+  out += kS3Namespace;
+  out += '>';
+  element(out, "Expression", request.expression);
+  out += "<ExpressionType>SQL</ExpressionType>";
+  out += "<InputSerialization><CompressionType>NONE</CompressionType><CSV>";
+  element(out, "FileHeaderInfo", request.file_header_info);
+  element(out, "FieldDelimiter", std::string_view(&request.field_delimiter, 1));
+  element(out, "QuoteCharacter", std::string_view(&request.quote, 1));
+  element(out, "RecordDelimiter", "\n");
+  out += "</CSV></InputSerialization><OutputSerialization>";
+  if (request.output_json) {
+    out += "<JSON>";
+    element(out, "RecordDelimiter", "\n");
+    out += "</JSON>";
+  } else {
+    out += "<CSV>";
+    element(out, "FieldDelimiter", std::string_view(&request.field_delimiter, 1));
+    element(out, "RecordDelimiter", "\n");
+    out += "</CSV>";
+  }
+  out += "</OutputSerialization>";
+  if (request.scan_start || request.scan_end) {
+    out += "<ScanRange>";
+    if (request.scan_start) out += fmt::format("<Start>{}</Start>", *request.scan_start);
+    if (request.scan_end) out += fmt::format("<End>{}</End>", *request.scan_end);
+    out += "</ScanRange>";
+  }
+  out += "</SelectObjectContentRequest>";
+  return out;
+}
+
 }  // namespace s3loop::s3

@@ -33,7 +33,8 @@ struct Response {
 };
 
 // Receives a streamed response body chunk by chunk; returning an error stops
-// the read and drops the connection (its remaining bytes are unknown).
+// the read and drops the connection (its remaining bytes are unknown). Only
+// 2xx bodies are streamed; error replies land in Response::body as usual.
 using BodySink = std::function<Result<void>(std::string_view chunk)>;
 
 }  // namespace s3loop::net

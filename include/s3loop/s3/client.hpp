@@ -9,6 +9,7 @@
 #include "s3loop/net/http.hpp"
 #include "s3loop/net/options.hpp"
 #include "s3loop/s3/config.hpp"
+#include "s3loop/s3/event_stream.hpp"
 #include "s3loop/s3/retry.hpp"
 #include "s3loop/s3/sigv4.hpp"
 #include "s3loop/s3/stats.hpp"
@@ -121,6 +122,15 @@ class Client {
                                       std::vector<CompletedPart> parts);
   boost::asio::awaitable<Result<void>> abort_multipart_upload(std::string bucket, std::string key,
                                                               std::string upload_id);
+
+  // SelectObjectContent: each event of the reply (Records, Stats, Progress,
+  // Cont, End), in order, as it arrives. An error event becomes an Error of
+  // kind s3; a reply cut short before End is a protocol error. Not retried
+  // once events have been delivered.
+  using SelectEventSink = std::function<Result<void>(const SelectEvent&)>;
+  boost::asio::awaitable<Result<void>> select_object_content(std::string bucket, std::string key,
+                                                             SelectRequest request,
+                                                             SelectEventSink on_event);
 
   boost::asio::awaitable<Result<void>> create_bucket(std::string bucket);
   boost::asio::awaitable<Result<void>> delete_bucket(std::string bucket);

@@ -72,4 +72,17 @@ struct DeleteFailure {
 // <DeleteResult>: the keys that failed (the deleted ones are not kept).
 Result<std::vector<DeleteFailure>> parse_delete_result(std::string_view xml);
 
+// SelectObjectContent request (CSV input). ScanRange bounds are inclusive
+// byte offsets, as S3 documents them.
+struct SelectRequest {
+  std::string expression;
+  std::string file_header_info = "USE";  // USE, IGNORE or NONE
+  char field_delimiter = ',';
+  char quote = '"';
+  bool output_json = false;  // else CSV
+  std::optional<std::uint64_t> scan_start;
+  std::optional<std::uint64_t> scan_end;
+};
+std::string build_select_request(const SelectRequest& request);
+
 }  // namespace s3loop::s3

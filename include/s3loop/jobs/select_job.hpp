@@ -1,0 +1,100 @@
+// `select`: one CSV object cut into byte ranges, every range queried as one
+// unit of work through exec, the per-range results combined in object order.
+#pragma once
+
+#include "s3loop/exec/job.hpp"
+#include "s3loop/jobs/select/sql.hpp"
+#include "s3loop/s3/client.hpp"
+#include "s3loop/s3/s3_url.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace s3loop::jobs {
+
+enum class SelectEngine { automatic, s3select, local };
+enum class SelectOutput { csv, json };
+
+std::string_view engine_name(SelectEngine engine);
+Result<SelectEngine> parse_engine(std::string_view name);
+
+// One range's line of --per-range: its matching records and the smallest and
+// largest value of the key column among them (empty when it has none).
+struct RangeSummary {
+  std::uint64_t index = 0;
+  s3::ByteRange bytes;
+  std::uint64_t records = 0;
+  std::string min;
+  std::string max;
+};
+
+struct SelectOptions {
+  s3::S3Url location;
+  std::string expression;
+  std::uint64_t chunk_size = 8 * 1024 * 1024;
+  SelectEngine engine = SelectEngine::automatic;
+  select::FileHeaderInfo header = select::FileHeaderInfo::use;
+  select::CsvFormat format;
+  SelectOutput output = SelectOutput::csv;
+  std::vector<std::string> require_columns;
+  // --per-range: summarise each range by this column.
+  std::optional<std::string> key_column;
+  // Ranges allowed to run or wait finished ahead of the first unfinished one:
+  // bounds memory to window x chunk whatever the object's size.
+  std::size_t reorder_window = 64;
+  // Result bytes, in object order, from whichever thread finished a range.
+  std::function<void(std::string_view)> on_output;
+  // --per-range lines, in object order; the last call has index == ranges
+  // and covers the whole object.
+  std::function<void(const RangeSummary&)> on_range;
+};
+
+// What was decided before any range was fetched.
+struct SelectPlan {
+  std::uint64_t object_size = 0;
+  std::string etag;
+  std::optional<std::vector<std::string>> header;  // column names (FileHeaderInfo USE)
+  std::uint64_t ranges = 0;
+  SelectEngine engine = SelectEngine::local;  // the one that runs: local or s3select
+  std::string engine_reason;                  // why, for the summary
+};
+
+// Ranges of `chunk` bytes covering [0, size); the last one may be shorter.
+std::uint64_t range_count(std::uint64_t size, std::uint64_t chunk);
+s3::ByteRange range_bytes(std::uint64_t index, std::uint64_t size, std::uint64_t chunk);
+
+// HEAD for the size, the first bytes for the header line, --require-columns,
+// the SQL checked against the header, and the engine: `auto` probes the
+// server's S3 Select (COUNT(*) over a ScanRange whose answer is known from the
+// bytes already read) and uses it only if it answers like AWS does.
+// Usage errors (bad SQL, missing columns, forced s3select the server cannot
+// do) come back as ErrorKind::usage.
+boost::asio::awaitable<Result<SelectPlan>> plan_select(s3::Client& client, SelectOptions options);
+
+class SelectJob final : public exec::Job {
+ public:
+  // `plan` comes from plan_select with the same options.
+  static Result<std::unique_ptr<SelectJob>> create(SelectOptions options, SelectPlan plan);
+  ~SelectJob() override;
+
+  boost::asio::awaitable<Result<void>> produce(s3::Client& client, const exec::Emit& emit) override;
+  boost::asio::awaitable<Result<std::uint64_t>> process(exec::WorkerContext& context,
+                                                        const exec::WorkItem& item) override;
+  std::string describe(const exec::WorkItem& item) const override;
+
+  // After the run: writes what is left (an aggregate's row, the combined
+  // --per-range line). An Error when a range failed: the output stopped at it.
+  Result<void> finish();
+  std::uint64_t records_out() const;
+
+ private:
+  struct State;
+  explicit SelectJob(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace s3loop::jobs

@@ -1,0 +1,248 @@
+// s3loop select s3://bucket/key.csv --expression "SQL" [--chunk-size 8MiB] ...
+#include "commands.hpp"
+#include "common.hpp"
+#include "run_job.hpp"
+#include "size_parse.hpp"
+
+#include "s3loop/exec/run_once.hpp"
+#include "s3loop/jobs/select_job.hpp"
+
+#include <fmt/format.h>
+#include <boost/json.hpp>
+
+#include <cstdio>
+#include <sstream>
+
+namespace s3loop::cli {
+
+namespace {
+
+constexpr double kMiB = 1024.0 * 1024.0;
+
+Result<jobs::select::FileHeaderInfo> parse_header_info(const std::string& name) {
+  if (name == "use") return jobs::select::FileHeaderInfo::use;
+  if (name == "ignore") return jobs::select::FileHeaderInfo::ignore;
+  if (name == "none") return jobs::select::FileHeaderInfo::none;
+  return make_error(ErrorKind::usage, "--header '" + name + "' is not one of use, ignore, none");
+}
+
+Result<char> parse_delimiter(const std::string& text) {
+  if (text == "\\t" || text == "tab") return '\t';
+  if (text.size() == 1 && text[0] != '"' && text[0] != '\n' && text[0] != '\r') return text[0];
+  return make_error(ErrorKind::usage, "--delimiter '" + text +
+                                          "' must be one character other than a quote or a "
+                                          "newline (or \\t)");
+}
+
+std::vector<std::string> split_columns(const std::string& list) {
+  std::vector<std::string> out;
+  std::stringstream in(list);
+  for (std::string name; std::getline(in, name, ',');) {
+    if (!name.empty()) out.push_back(name);
+  }
+  return out;
+}
+
+void write_stdout(std::string_view bytes) {
+  std::fwrite(bytes.data(), 1, bytes.size(), stdout);
+}
+
+std::string range_line(const jobs::RangeSummary& r, std::uint64_t ranges, const std::string& key) {
+  const std::string what =
+      r.index == ranges ? std::string("all ranges") : fmt::format("range {}", r.index);
+  return fmt::format("{} (bytes {}-{}): {} records, min {} {}, max {} {}", what, r.bytes.first,
+                     r.bytes.last, r.records, key, r.min.empty() ? "-" : r.min, key,
+                     r.max.empty() ? "-" : r.max);
+}
+
+}  // namespace
+
+Runner add_select_command(CLI::App& app) {
+  struct Args {
+    CommonOptions common;
+    std::string url;
+    std::string expression;
+    std::string chunk_size = "8MiB";
+    std::string engine = "auto";
+    std::string header = "use";
+    std::string delimiter = ",";
+    std::string output = "csv";
+    std::string require_columns;
+    bool per_range = false;
+    std::string key_column;
+    std::string strategy = "async";
+    int concurrency = 32;
+    int threads = 0;
+    int loops = 1;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand(
+      "select", "Query one CSV object with SQL, as many byte ranges processed at once");
+  cmd->add_option("url", args->url, "s3://bucket/key")->required();
+  cmd->add_option("-e,--expression", args->expression,
+                  "S3 Select SQL, e.g. \"SELECT COUNT(*) FROM S3Object s WHERE s.id > 10\"")
+      ->required();
+  cmd->add_option("--chunk-size", args->chunk_size, "Bytes per range (default 8MiB)");
+  cmd->add_option("--engine", args->engine,
+                  "auto (S3 Select where the server has it with AWS semantics, else local), "
+                  "s3select or local (ranged GET + local CSV/SQL)");
+  cmd->add_option("--header", args->header,
+                  "use (first line names the columns, default), ignore, or none");
+  cmd->add_option("--delimiter", args->delimiter, "Field delimiter (default ,; \\t for tab)");
+  cmd->add_option("--output", args->output, "Record output: csv (default) or json (one per line)");
+  cmd->add_option("--require-columns", args->require_columns,
+                  "Comma-separated columns the header must have; checked before any range runs");
+  cmd->add_flag("--per-range", args->per_range,
+                "Print each range's record count and min/max of --key-column to stderr, in order, "
+                "then the combined line");
+  cmd->add_option("--key-column", args->key_column, "Column --per-range summarises (default id)");
+  cmd->add_option("--strategy", args->strategy,
+                  "serial, threads, async or async-pool (default async)");
+  cmd->add_option("-c,--concurrency", args->concurrency,
+                  "Ranges in flight for async and async-pool (default 32; memory is about "
+                  "concurrency x chunk size)");
+  cmd->add_option("--threads", args->threads,
+                  "threads: blocking workers; async-pool: CPU workers (parse and evaluate)")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--loops", args->loops, "async-pool: event loops, one thread each (default 1)")
+      ->check(CLI::Range(1, 64));
+  add_common_options(*cmd, args->common);
+
+  return [args]() -> int {
+    auto usage_error = [](const Error& e) {
+      print_error(e.message);
+      return kExitUsage;
+    };
+    auto location = s3::parse_s3_url(args->url);
+    if (!location) return usage_error(location.error());
+    if (location->key.empty() || location->key.back() == '/') {
+      return usage_error(make_error(
+          ErrorKind::usage,
+          "select needs one object: s3://bucket/key, not a prefix ('" + args->url + "')"));
+    }
+    jobs::SelectOptions options;
+    options.location = *location;
+    options.expression = args->expression;
+    auto chunk = parse_size(args->chunk_size, "--chunk-size");
+    if (!chunk) return usage_error(chunk.error());
+    if (*chunk < 1024) {
+      return usage_error(make_error(ErrorKind::usage, "--chunk-size must be at least 1KiB"));
+    }
+    options.chunk_size = *chunk;
+    auto engine = jobs::parse_engine(args->engine);
+    if (!engine) return usage_error(engine.error());
+    options.engine = *engine;
+    auto header = parse_header_info(args->header);
+    if (!header) return usage_error(header.error());
+    options.header = *header;
+    auto delimiter = parse_delimiter(args->delimiter);
+    if (!delimiter) return usage_error(delimiter.error());
+    options.format.field_delimiter = *delimiter;
+    if (args->output == "json") {
+      options.output = jobs::SelectOutput::json;
+    } else if (args->output != "csv") {
+      return usage_error(
+          make_error(ErrorKind::usage, "--output '" + args->output + "' is not one of csv, json"));
+    }
+    options.require_columns = split_columns(args->require_columns);
+    if (args->per_range) {
+      options.key_column = args->key_column.empty() ? std::string("id") : args->key_column;
+    } else if (!args->key_column.empty()) {
+      return usage_error(
+          make_error(ErrorKind::usage, "--key-column only makes sense with --per-range"));
+    }
+
+    auto kind = exec::parse_strategy(args->strategy);
+    if (!kind) return usage_error(kind.error());
+    exec::Settings settings;
+    settings.kind = *kind;
+    settings.concurrency = args->concurrency;
+    settings.threads = args->threads;
+    settings.loops = args->loops;
+    if (auto valid = exec::validate(settings); !valid) return usage_error(valid.error());
+    // Ranges that may wait, finished, for an earlier slow one: twice what runs
+    // at once keeps every worker busy without holding the whole object.
+    const int parallel = settings.kind == exec::StrategyKind::serial ? 1
+                         : settings.kind == exec::StrategyKind::threads
+                             ? (settings.threads > 0 ? settings.threads : 32)
+                             : settings.concurrency;
+    options.reorder_window = static_cast<std::size_t>(2 * parallel);
+
+    auto shared = make_client_shared(args->common);
+    if (!shared) return usage_error(shared.error());
+
+    auto plan = exec::run_once<jobs::SelectPlan>(
+        **shared, [options](s3::Client& client) { return jobs::plan_select(client, options); });
+    if (!plan) {
+      print_error(plan.error().message);
+      return exit_code_for(plan.error());
+    }
+    options.on_output = write_stdout;
+    const std::string key_column = options.key_column.value_or("");
+    const std::uint64_t ranges = plan->ranges;
+    if (options.key_column) {
+      options.on_range = [key_column, ranges](const jobs::RangeSummary& r) {
+        std::fprintf(stderr, "%s\n", range_line(r, ranges, key_column).c_str());
+      };
+    }
+    const jobs::SelectPlan decided = *plan;
+    auto job = jobs::SelectJob::create(std::move(options), std::move(*plan));
+    if (!job) return usage_error(job.error());
+    auto strategy = exec::make_strategy(settings);
+    const JobRun run = run_job(*strategy, **job, **shared);
+    const auto finished = (*job)->finish();
+    std::fflush(stdout);
+
+    const double mib = static_cast<double>(run.report.bytes) / kMiB;
+    const double rate = run.wall_seconds > 0 ? mib / run.wall_seconds : 0;
+    const std::string engine_used(jobs::engine_name(decided.engine));
+    if (args->common.json) {
+      boost::json::object out{{"engine", engine_used},
+                              {"engine_reason", decided.engine_reason},
+                              {"strategy", args->strategy},
+                              {"workers", exec::describe_workers(settings)},
+                              {"object_bytes", decided.object_size},
+                              {"ranges", decided.ranges},
+                              {"ranges_done", run.report.succeeded},
+                              {"ranges_failed", run.report.failed},
+                              {"records_out", (*job)->records_out()},
+                              {"bytes_fetched", run.report.bytes},
+                              {"wall_seconds", run.wall_seconds},
+                              {"cpu_seconds", run.usage.cpu_seconds()},
+                              {"peak_rss_bytes", run.usage.peak_rss_bytes},
+                              {"requests", (*shared)->stats.total_attempts()},
+                              {"retries", (*shared)->stats.total_retries()},
+                              {"tls_handshakes", (*shared)->net_counters.tls_handshakes.load()},
+                              {"cancelled", run.report.cancelled}};
+      if (!finished) out["error"] = finished.error().message;
+      if (run.report.job_error) out["error"] = run.report.job_error->message;
+      std::fprintf(stderr, "%s\n", boost::json::serialize(out).c_str());
+    } else {
+      std::fprintf(stderr,
+                   "s3loop: selected %llu records from %llu of %llu ranges (%.1f MiB fetched) in "
+                   "%.2f s, %.1f MiB/s, %llu requests, %llu retries, %.2f CPU s, peak RSS %.0f "
+                   "MiB [%s %s]; engine %s: %s%s\n",
+                   static_cast<unsigned long long>((*job)->records_out()),
+                   static_cast<unsigned long long>(run.report.succeeded),
+                   static_cast<unsigned long long>(decided.ranges), mib, run.wall_seconds, rate,
+                   static_cast<unsigned long long>((*shared)->stats.total_attempts()),
+                   static_cast<unsigned long long>((*shared)->stats.total_retries()),
+                   run.usage.cpu_seconds(), static_cast<double>(run.usage.peak_rss_bytes) / kMiB,
+                   args->strategy.c_str(), exec::describe_workers(settings).c_str(),
+                   engine_used.c_str(), decided.engine_reason.c_str(),
+                   run.report.cancelled ? " (cancelled)" : "");
+    }
+    if (run.report.cancelled) return kExitCancelled;
+    if (run.report.job_error) {
+      print_error(run.report.job_error->message);
+      return exit_code_for(*run.report.job_error);
+    }
+    if (!finished) {
+      print_error(finished.error().message);
+      return finished.error().kind == ErrorKind::usage ? kExitUsage : kExitFailed;
+    }
+    return kExitOk;
+  };
+}
+
+}  // namespace s3loop::cli

@@ -1,0 +1,223 @@
+#include "s3loop/jobs/select_job.hpp"
+
+#include "select_order.hpp"
+#include "select_range.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <mutex>
+
+namespace s3loop::jobs {
+
+using boost::asio::awaitable;
+
+namespace {
+
+// A range reads this far past its end for the record that straddles it, and
+// twice as far each time that is not enough.
+constexpr std::uint64_t kOvershoot = 64 * 1024;
+
+struct Finished {
+  RangeOutcome outcome;
+  std::optional<Error> error;
+};
+
+}  // namespace
+
+std::string_view engine_name(SelectEngine engine) {
+  switch (engine) {
+    case SelectEngine::automatic:
+      return "auto";
+    case SelectEngine::s3select:
+      return "s3select";
+    case SelectEngine::local:
+      return "local";
+  }
+  return "auto";
+}
+
+Result<SelectEngine> parse_engine(std::string_view name) {
+  for (auto engine : {SelectEngine::automatic, SelectEngine::s3select, SelectEngine::local}) {
+    if (name == engine_name(engine)) return engine;
+  }
+  return make_error(ErrorKind::usage,
+                    fmt::format("--engine '{}' is not one of auto, s3select, local", name));
+}
+
+struct SelectJob::State {
+  State(SelectOptions o, SelectPlan p, SelectQuery q)
+      : options(std::move(o)),
+        plan(std::move(p)),
+        query(std::move(q)),
+        order(options.reorder_window, [this](std::uint64_t index, Finished& finished) {
+          return deliver(index, finished);
+        }) {
+    if (query.query.is_aggregate()) total = query.query.new_state();
+    if (query.key_summary) key_total = query.key_summary->new_state();
+  }
+
+  // Runs under the order's lock, one range at a time, in object order.
+  bool deliver(std::uint64_t index, Finished& finished) {
+    if (finished.error) return false;  // fail() has recorded it
+    RangeOutcome& out = finished.outcome;
+    if (query.key_summary) {
+      key_total = select::merge(key_total, out.key_partial);
+      key_records += out.matched;
+      if (options.on_range) {
+        auto line = select::finish(out.key_partial);
+        options.on_range(RangeSummary{index,
+                                      range_bytes(index, plan.object_size, options.chunk_size),
+                                      out.matched, line.at(1), line.at(2)});
+      }
+    }
+    if (query.query.is_aggregate()) {
+      total = select::merge(total, out.partial);
+      return true;
+    }
+    std::size_t rows = out.row_ends.size();
+    const auto limit = query.query.limit();
+    if (limit) rows = static_cast<std::size_t>(std::min<std::uint64_t>(rows, *limit - rows_out));
+    const std::size_t bytes = rows == 0 ? 0 : out.row_ends[rows - 1];
+    if (bytes > 0 && options.on_output)
+      options.on_output(std::string_view(out.output).substr(0, bytes));
+    rows_out += rows;
+    return !(limit && rows_out >= *limit);
+  }
+
+  SelectOptions options;
+  SelectPlan plan;
+  SelectQuery query;
+  RangeOrder<Finished> order;
+  // Written by deliver() only (under the order's lock), read after the run.
+  select::AggregateState total;
+  select::AggregateState key_total;
+  std::uint64_t rows_out = 0;
+  std::uint64_t key_records = 0;
+
+  // The first range that failed: the output stops before it.
+  void record_failure(const Error& error) {
+    {
+      std::lock_guard lock(failure_mutex);
+      if (!failure) failure = error;
+    }
+    order.stop();
+  }
+  std::mutex failure_mutex;
+  std::optional<Error> failure;
+};
+
+Result<std::unique_ptr<SelectJob>> SelectJob::create(SelectOptions options, SelectPlan plan) {
+  auto query = make_select_query(options, plan.header);
+  if (!query) return query.error();
+  auto state = std::make_unique<State>(std::move(options), std::move(plan), std::move(*query));
+  return std::unique_ptr<SelectJob>(new SelectJob(std::move(state)));
+}
+
+SelectJob::SelectJob(std::unique_ptr<State> state) : state_(std::move(state)) {}
+SelectJob::~SelectJob() = default;
+
+awaitable<Result<void>> SelectJob::produce(s3::Client&, const exec::Emit& emit) {
+  const auto& options = state_->options;
+  for (std::uint64_t i = 0; i < state_->plan.ranges; ++i) {
+    if (state_->order.stopped()) break;  // LIMIT reached, or a range failed
+    exec::WorkItem item;
+    item.object.key = options.location.key;
+    item.object.size = state_->plan.object_size;
+    const auto bytes = range_bytes(i, state_->plan.object_size, options.chunk_size);
+    item.first_byte = bytes.first;
+    item.last_byte = bytes.last;
+    if (!co_await emit(std::move(item))) break;
+  }
+  co_return Result<void>();
+}
+
+awaitable<Result<std::uint64_t>> SelectJob::process(exec::WorkerContext& context,
+                                                    const exec::WorkItem& item) {
+  State& s = *state_;
+  const std::uint64_t index = item.first_byte / s.options.chunk_size;
+  // Every range reports to the order exactly once, whatever happens here;
+  // later ranges wait for it.
+  struct Report {
+    State& s;
+    std::uint64_t index;
+    Finished finished;
+    ~Report() { s.order.complete(index, std::move(finished)); }
+  } report{s, index, {}};
+  auto fail = [&](Error e) -> Result<std::uint64_t> {
+    report.finished.error = e;
+    s.record_failure(e);
+    return e;
+  };
+
+  if (!co_await s.order.admit(index)) co_return std::uint64_t{0};
+
+  const s3::ByteRange range{item.first_byte, item.last_byte};
+  const std::uint64_t object_end = s.plan.object_size - 1;
+  RangeEvaluator evaluator(s.query, range);
+  std::uint64_t from = range.first == 0 ? 0 : range.first - 1;
+  std::uint64_t until = std::min(object_end, range.last + kOvershoot);
+  std::uint64_t grow = kOvershoot;
+  std::uint64_t fetched = 0;
+  for (;;) {
+    auto body = co_await context.client().get_object(
+        s.options.location.bucket, s.options.location.key, s3::ByteRange{from, until});
+    if (!body) co_return fail(body.error());
+    if (body->size() != until - from + 1) {
+      co_return fail(make_error(ErrorKind::protocol,
+                                fmt::format("ranged GET of bytes {}-{} returned {} bytes; did the "
+                                            "object change during the select?",
+                                            from, until, body->size())));
+    }
+    fetched += body->size();
+    Result<bool> done = false;
+    co_await context.run_cpu([&] { done = evaluator.feed(*body); });
+    if (!done) co_return fail(done.error());
+    if (*done) break;
+    if (until >= object_end) {
+      Result<void> finished;
+      co_await context.run_cpu([&] { finished = evaluator.finish(); });
+      if (!finished) co_return fail(finished.error());
+      break;
+    }
+    from = until + 1;
+    grow *= 2;
+    until = std::min(object_end, until + grow);
+  }
+  report.finished.outcome = evaluator.take();
+  co_return fetched;
+}
+
+std::string SelectJob::describe(const exec::WorkItem& item) const {
+  return fmt::format("{} bytes {}-{}",
+                     s3::s3_uri(state_->options.location.bucket, state_->options.location.key),
+                     item.first_byte, item.last_byte);
+}
+
+Result<void> SelectJob::finish() {
+  State& s = *state_;
+  if (s.failure) return *s.failure;  // the run is over: no lock needed
+  if (s.query.query.is_aggregate() && !(s.query.query.limit() && *s.query.query.limit() == 0)) {
+    const auto row = select::finish(s.total);
+    std::string out;
+    if (s.options.output == SelectOutput::json) {
+      select::append_json_record(out, s.query.query.output_names(row.size()), row);
+    } else {
+      select::append_csv_record(out, row, s.options.format);
+    }
+    if (s.options.on_output) s.options.on_output(out);
+    s.rows_out = 1;
+  }
+  if (s.query.key_summary && s.options.on_range) {
+    const auto line = select::finish(s.key_total);
+    const s3::ByteRange whole{0, s.plan.object_size == 0 ? 0 : s.plan.object_size - 1};
+    s.options.on_range(RangeSummary{s.plan.ranges, whole, s.key_records, line.at(1), line.at(2)});
+  }
+  return {};
+}
+
+std::uint64_t SelectJob::records_out() const {
+  return state_->rows_out;
+}
+
+}  // namespace s3loop::jobs

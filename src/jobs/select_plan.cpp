@@ -1,0 +1,214 @@
+// Everything `select` decides before the first range is fetched.
+#include "select_range.hpp"
+
+#include "s3loop/jobs/select_job.hpp"
+
+#include <fmt/format.h>
+#include <boost/algorithm/string/join.hpp>
+
+#include <algorithm>
+
+namespace s3loop::jobs {
+
+using boost::asio::awaitable;
+
+namespace {
+
+// Where the header line is looked for: the first 64 KiB, doubled while no
+// complete line is in, up to 16 MiB.
+constexpr std::uint64_t kFirstRead = 64 * 1024;
+constexpr std::uint64_t kMaxHeaderRead = 16 * 1024 * 1024;
+
+std::string_view header_info_name(select::FileHeaderInfo info) {
+  switch (info) {
+    case select::FileHeaderInfo::use:
+      return "USE";
+    case select::FileHeaderInfo::ignore:
+      return "IGNORE";
+    case select::FileHeaderInfo::none:
+      return "NONE";
+  }
+  return "USE";
+}
+
+// The object's first bytes, enough to hold its first record.
+struct Prefix {
+  std::string bytes;
+  bool whole_object = false;
+  std::optional<std::vector<std::string>> first_record;
+};
+
+awaitable<Result<Prefix>> read_prefix(s3::Client& client, s3::S3Url location, std::uint64_t size,
+                                      select::CsvFormat format) {
+  Prefix prefix;
+  for (std::uint64_t want = kFirstRead;; want *= 2) {
+    const std::uint64_t last = std::min(want, size) - 1;
+    auto bytes = co_await client.get_object(location.bucket, location.key, s3::ByteRange{0, last});
+    if (!bytes) co_return bytes.error();
+    prefix.bytes = std::move(*bytes);
+    prefix.whole_object = last + 1 >= size;
+    // A last line without its newline is complete when the object ends there.
+    prefix.first_record =
+        select::read_header(prefix.whole_object ? prefix.bytes + "\n" : prefix.bytes, format);
+    if (prefix.first_record || prefix.whole_object) co_return prefix;
+    if (want >= kMaxHeaderRead) {
+      co_return make_error(
+          ErrorKind::usage,
+          fmt::format("{}: no complete first line in the first {} MiB; is it CSV "
+                      "with newline-separated records?",
+                      s3::s3_uri(location.bucket, location.key), kMaxHeaderRead >> 20));
+    }
+  }
+}
+
+Result<void> check_required_columns(const std::vector<std::string>& required,
+                                    const std::optional<std::vector<std::string>>& found) {
+  const std::vector<std::string> columns = found.value_or(std::vector<std::string>{});
+  std::vector<std::string> missing;
+  for (const auto& name : required) {
+    if (std::find(columns.begin(), columns.end(), name) == columns.end()) missing.push_back(name);
+  }
+  if (missing.empty()) return {};
+  return make_error(
+      ErrorKind::usage,
+      fmt::format("missing required column{} {} (the header has: {})",
+                  missing.size() == 1 ? "" : "s", boost::algorithm::join(missing, ", "),
+                  columns.empty() ? "nothing" : boost::algorithm::join(columns, ", ")));
+}
+
+// Printable excerpt of a reply for a message.
+std::string excerpt(std::string_view text) {
+  std::string out;
+  for (char c : text.substr(0, 60)) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += '?';
+    } else {
+      out += c;
+    }
+  }
+  if (text.size() > 60) out += "...";
+  return out;
+}
+
+struct ProbeVerdict {
+  bool aws_semantics = false;
+  std::string reason;
+};
+
+// Asks the server for COUNT(*) over a ScanRange that ends inside the object
+// (the first two lines), where the right answer is known from the prefix. A
+// server that rejects the AWS dialect, ignores ScanRange (counting the whole
+// object) or wraps its output differently gives another answer.
+awaitable<Result<ProbeVerdict>> probe_s3select(s3::Client& client, const SelectOptions& options,
+                                               const Prefix& prefix, std::uint64_t size) {
+  const auto first_lf = prefix.bytes.find('\n');
+  const auto second_lf =
+      first_lf == std::string::npos ? std::string::npos : prefix.bytes.find('\n', first_lf + 1);
+  if (second_lf == std::string::npos || second_lf + 1 >= size) {
+    co_return ProbeVerdict{false, "the object is too small to check the server's ScanRange"};
+  }
+  const std::uint64_t probe_end = second_lf;
+  auto expected_records = select::read_range(prefix.bytes, 0, probe_end, prefix.whole_object,
+                                             options.format, options.header);
+  if (!expected_records) co_return expected_records.error();
+  const std::string expected = std::to_string(expected_records->records.size()) + "\n";
+
+  s3::SelectRequest request;
+  request.expression = "SELECT COUNT(*) FROM S3Object";
+  request.file_header_info = header_info_name(options.header);
+  request.field_delimiter = options.format.field_delimiter;
+  request.quote = options.format.quote;
+  request.scan_start = 0;
+  request.scan_end = probe_end;
+  std::string answer;
+  auto reply = co_await client.select_object_content(
+      options.location.bucket, options.location.key, request,
+      [&](const s3::SelectEvent& event) -> Result<void> {
+        if (event.kind == s3::SelectEventKind::records && answer.size() < 4096) {
+          answer += event.payload;
+        }
+        return {};
+      });
+  if (!reply) {
+    const Error& e = reply.error();
+    if (e.kind != ErrorKind::s3 && e.kind != ErrorKind::http && e.kind != ErrorKind::protocol) {
+      co_return e;  // the server is unreachable or refuses us: no engine will do better
+    }
+    if (answer.empty()) {
+      co_return ProbeVerdict{false, "the server's S3 Select failed a probe: " + e.message};
+    }
+  }
+  if (!reply || answer != expected) {
+    co_return ProbeVerdict{
+        false, fmt::format("the server's S3 Select answered COUNT(*) over ScanRange 0-{} with "
+                           "\"{}\" where AWS answers \"{}\"{}",
+                           probe_end, excerpt(answer), excerpt(expected),
+                           reply ? "" : " (" + reply.error().message + ")")};
+  }
+  co_return ProbeVerdict{true, fmt::format("the server's S3 Select answered a ScanRange probe "
+                                           "like AWS does")};
+}
+
+}  // namespace
+
+std::uint64_t range_count(std::uint64_t size, std::uint64_t chunk) {
+  return chunk == 0 ? 0 : (size + chunk - 1) / chunk;
+}
+
+s3::ByteRange range_bytes(std::uint64_t index, std::uint64_t size, std::uint64_t chunk) {
+  const std::uint64_t first = index * chunk;
+  return s3::ByteRange{first, std::min(size, first + chunk) - 1};
+}
+
+awaitable<Result<SelectPlan>> plan_select(s3::Client& client, SelectOptions options) {
+  if (options.chunk_size == 0) {
+    co_return make_error(ErrorKind::usage, "--chunk-size must be at least 1 byte");
+  }
+  auto head = co_await client.head_object(options.location.bucket, options.location.key);
+  if (!head) co_return head.error();
+  SelectPlan plan;
+  plan.object_size = head->size;
+  plan.etag = head->etag;
+  plan.ranges = range_count(head->size, options.chunk_size);
+
+  Prefix prefix;
+  if (head->size > 0) {
+    auto read = co_await read_prefix(client, options.location, head->size, options.format);
+    if (!read) co_return read.error();
+    prefix = std::move(*read);
+  }
+  if (auto r = check_required_columns(options.require_columns, prefix.first_record); !r) {
+    co_return r.error();
+  }
+  if (options.header == select::FileHeaderInfo::use) plan.header = prefix.first_record;
+  // Bad SQL and unknown columns are reported now, before any range runs.
+  if (auto query = make_select_query(options, plan.header); !query) co_return query.error();
+
+  if (options.engine == SelectEngine::local) {
+    plan.engine = SelectEngine::local;
+    plan.engine_reason = "chosen with --engine local";
+    co_return plan;
+  }
+  if (head->size == 0) {
+    plan.engine = SelectEngine::local;
+    plan.engine_reason = "the object is empty";
+    co_return plan;
+  }
+  auto verdict = co_await probe_s3select(client, options, prefix, head->size);
+  if (!verdict) co_return verdict.error();
+  if (verdict->aws_semantics) {
+    plan.engine = SelectEngine::s3select;
+    plan.engine_reason = verdict->reason;
+  } else if (options.engine == SelectEngine::s3select) {
+    co_return make_error(ErrorKind::usage, "--engine s3select: " + verdict->reason +
+                                               "; use --engine local (or auto)");
+  } else {
+    plan.engine = SelectEngine::local;
+    plan.engine_reason = verdict->reason;
+  }
+  co_return plan;
+}
+
+}  // namespace s3loop::jobs

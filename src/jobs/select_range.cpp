@@ -1,0 +1,107 @@
+#include "select_range.hpp"
+
+namespace s3loop::jobs {
+
+namespace {
+
+// The key column as SQL: _N stays positional, a name is quoted so that it
+// matches the header exactly.
+Result<std::string> key_column_sql(const std::string& column) {
+  if (column.size() > 1 && column[0] == '_' &&
+      column.find_first_not_of("0123456789", 1) == std::string::npos) {
+    return column;
+  }
+  if (column.empty() || column.find('"') != std::string::npos) {
+    return make_error(ErrorKind::usage,
+                      "--key-column '" + column + "' is not a usable column name");
+  }
+  return "\"" + column + "\"";
+}
+
+}  // namespace
+
+Result<SelectQuery> make_select_query(const SelectOptions& options,
+                                      const std::optional<std::vector<std::string>>& header) {
+  auto parsed = select::parse_sql(options.expression);
+  if (!parsed) return parsed.error();
+  auto query = select::Evaluator::create(std::move(*parsed), header);
+  if (!query) return query.error();
+  SelectQuery shared{std::move(*query), std::nullopt, options.format, options.header,
+                     options.output};
+  if (options.key_column) {
+    auto column = key_column_sql(*options.key_column);
+    if (!column) return column.error();
+    auto summary_sql = select::parse_sql("SELECT COUNT(*), MIN(" + *column + "), MAX(" + *column +
+                                         ") FROM S3Object");
+    if (!summary_sql) return summary_sql.error();
+    auto summary = select::Evaluator::create(std::move(*summary_sql), header);
+    if (!summary) {
+      return make_error(ErrorKind::usage, "--key-column: " + summary.error().message);
+    }
+    shared.key_summary = std::move(*summary);
+  }
+  return shared;
+}
+
+RangeEvaluator::RangeEvaluator(const SelectQuery& query, s3::ByteRange range)
+    : reader_(range.first, range.last, query.format, query.header),
+      query_(query.query),
+      key_summary_(query.key_summary),
+      format_(query.format),
+      output_(query.output) {
+  if (query_.is_aggregate()) outcome_.partial = query_.new_state();
+  if (key_summary_) outcome_.key_partial = key_summary_->new_state();
+}
+
+bool RangeEvaluator::on_record(const select::CsvRecord& record) {
+  auto fail = [&](Error e) {
+    error_ = std::move(e);
+    return false;
+  };
+  if (key_summary_) {
+    auto matched = query_.matches(record.fields);
+    if (!matched) return fail(matched.error());
+    if (*matched) {
+      if (query_.is_aggregate()) ++outcome_.matched;
+      if (auto r = key_summary_->accumulate(record.fields, outcome_.key_partial); !r) {
+        return fail(r.error());
+      }
+    }
+  }
+  if (query_.is_aggregate()) {
+    if (auto r = query_.accumulate(record.fields, outcome_.partial); !r) return fail(r.error());
+    return true;
+  }
+  auto matched = query_.project(record.fields, row_);
+  if (!matched) return fail(matched.error());
+  if (!*matched) return true;
+  if (output_ == SelectOutput::json) {
+    if (names_.empty() || names_width_ != record.fields.size()) {
+      names_ = query_.output_names(record.fields.size());
+      names_width_ = record.fields.size();
+    }
+    select::append_json_record(outcome_.output, names_, row_);
+  } else {
+    select::append_csv_record(outcome_.output, row_, format_);
+  }
+  outcome_.row_ends.push_back(outcome_.output.size());
+  ++outcome_.matched;
+  // No range needs more rows than the whole query may print.
+  return !(query_.limit() && outcome_.matched >= *query_.limit());
+}
+
+Result<bool> RangeEvaluator::feed(std::string_view bytes) {
+  const bool done =
+      reader_.feed(bytes, [this](const select::CsvRecord& r) { return on_record(r); });
+  if (error_) return *error_;
+  return done;
+}
+
+Result<void> RangeEvaluator::finish() {
+  if (reader_.done()) return {};
+  auto finished = reader_.finish([this](const select::CsvRecord& r) { return on_record(r); });
+  if (error_) return *error_;
+  return finished;
+}
+
+}  // namespace s3loop::jobs

@@ -1,0 +1,66 @@
+// One range of a local select, I/O-free: object bytes in, the range's result
+// out (formatted rows, or aggregate partials). Private to jobs.
+#pragma once
+
+#include "s3loop/jobs/select/csv.hpp"
+#include "s3loop/jobs/select/sql.hpp"
+#include "s3loop/jobs/select_job.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace s3loop::jobs {
+
+// Everything ranges share, fixed before the run: the query bound to the
+// header, copied into each range (an Evaluator keeps per-record scratch).
+struct SelectQuery {
+  select::Evaluator query;
+  std::optional<select::Evaluator> key_summary;  // COUNT(*), MIN(key), MAX(key)
+  select::CsvFormat format;
+  select::FileHeaderInfo header = select::FileHeaderInfo::use;
+  SelectOutput output = SelectOutput::csv;
+};
+
+// Builds the shared query: `expression` bound to `header`, and for
+// --per-range the key column's summary query.
+Result<SelectQuery> make_select_query(const SelectOptions& options,
+                                      const std::optional<std::vector<std::string>>& header);
+
+struct RangeOutcome {
+  std::string output;                  // formatted rows, in order
+  std::vector<std::size_t> row_ends;   // end of each row in `output`
+  select::AggregateState partial;      // aggregate queries
+  select::AggregateState key_partial;  // --per-range
+  std::uint64_t matched = 0;           // records that passed WHERE
+};
+
+class RangeEvaluator {
+ public:
+  RangeEvaluator(const SelectQuery& query, s3::ByteRange range);
+
+  // Object bytes from (range.first == 0 ? 0 : range.first - 1) onward, in
+  // pieces of any size. Returns true once the range's last record is in
+  // (or LIMIT rows were made): the caller can stop fetching.
+  Result<bool> feed(std::string_view bytes);
+  // The object ended: the last record may lack its newline.
+  Result<void> finish();
+
+  RangeOutcome take() { return std::move(outcome_); }
+
+ private:
+  bool on_record(const select::CsvRecord& record);
+
+  select::RangeReader reader_;
+  select::Evaluator query_;
+  std::optional<select::Evaluator> key_summary_;
+  select::CsvFormat format_;
+  SelectOutput output_;
+  RangeOutcome outcome_;
+  std::vector<std::string> row_;
+  std::vector<std::string> names_;  // JSON output names for the current width
+  std::size_t names_width_ = 0;
+  std::optional<Error> error_;
+};
+
+}  // namespace s3loop::jobs

@@ -1,0 +1,44 @@
+// SelectObjectContent: the request XML goes up, an event stream comes back
+// and is decoded as it streams in.
+#include "s3loop/s3/client.hpp"
+#include "s3loop/s3/errors.hpp"
+
+namespace s3loop::s3 {
+
+using boost::asio::awaitable;
+
+awaitable<Result<void>> Client::select_object_content(std::string bucket, std::string key,
+                                                      SelectRequest request,
+                                                      SelectEventSink on_event) {
+  S3Request req;
+  req.op = Op::select_object;
+  req.method = "POST";
+  req.bucket = bucket;
+  req.key = key;
+  req.query = {{"select", ""}, {"select-type", "2"}};
+  req.body = build_select_request(request);
+  req.headers.emplace_back("content-type", "application/xml");
+
+  SelectStreamDecoder decoder;
+  std::optional<Error> event_error;  // an error event: the server's verdict
+  net::BodySink sink = [&](std::string_view chunk) -> Result<void> {
+    auto events = decoder.feed(chunk);
+    if (!events) return events.error();
+    for (const SelectEvent& event : *events) {
+      if (event.kind == SelectEventKind::error) {
+        event_error = describe_s3_error(Op::select_object, bucket, key, 200, event.error_code,
+                                        event.error_message, "");
+        continue;  // the decoder refuses anything after it
+      }
+      if (auto r = on_event(event); !r) return r.error();
+    }
+    return {};
+  };
+  auto reply = co_await send(req, {}, &sink);
+  if (!reply) co_return reply.error();
+  if (event_error) co_return *event_error;
+  if (auto end = decoder.finish(); !end) co_return end.error();
+  co_return Result<void>();
+}
+
+}  // namespace s3loop::s3

@@ -1,0 +1,258 @@
+// The pure parts of `select`: range planning, one range's evaluation (ranges
+// combined must equal one pass), the order in which results are delivered,
+// and the SelectObjectContent request.
+#include "jobs/select_order.hpp"
+#include "jobs/select_range.hpp"
+
+#include "s3loop/s3/xml.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <random>
+#include <thread>
+
+namespace s3loop::jobs {
+namespace {
+
+TEST(SelectPlan, RangesCoverTheObjectExactly) {
+  EXPECT_EQ(range_count(0, 10), 0u);
+  EXPECT_EQ(range_count(10, 10), 1u);
+  EXPECT_EQ(range_count(11, 10), 2u);
+  EXPECT_EQ(range_bytes(0, 11, 10).first, 0u);
+  EXPECT_EQ(range_bytes(0, 11, 10).last, 9u);
+  EXPECT_EQ(range_bytes(1, 11, 10).first, 10u);
+  EXPECT_EQ(range_bytes(1, 11, 10).last, 10u);
+}
+
+SelectOptions options_for(std::string sql, SelectOutput output = SelectOutput::csv) {
+  SelectOptions o;
+  o.expression = std::move(sql);
+  o.output = output;
+  return o;
+}
+
+std::string csv_object(int rows, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::string out = "id,name,amount\n";
+  for (int i = 1; i <= rows; ++i) {
+    std::string name = "n" + std::to_string(rng() % 1000);
+    if (rng() % 5 == 0) name = "\"quoted, \"\"name\"\"\"";  // delimiter and quotes inside
+    out += std::to_string(i) + "," + name + "," +
+           std::to_string(static_cast<int>(rng() % 2000) - 1000);
+    out += rng() % 7 == 0 ? "\r\n" : "\n";
+  }
+  return out;
+}
+
+// Runs every range of `object` in pieces of `piece` bytes; returns the
+// combined output (records in order, or the merged aggregate row).
+struct Combined {
+  std::string output;
+  select::AggregateState partial;
+  std::uint64_t matched = 0;
+};
+
+Combined run_ranges(const SelectQuery& query, std::string_view object, std::uint64_t chunk,
+                    std::size_t piece) {
+  Combined all;
+  if (query.query.is_aggregate()) all.partial = query.query.new_state();
+  for (std::uint64_t i = 0; i < range_count(object.size(), chunk); ++i) {
+    const auto bytes = range_bytes(i, object.size(), chunk);
+    RangeEvaluator range(query, bytes);
+    std::size_t at = bytes.first == 0 ? 0 : bytes.first - 1;
+    bool done = false;
+    while (!done && at < object.size()) {
+      done = range.feed(object.substr(at, piece)).value();
+      at += piece;
+    }
+    if (!done) {
+      EXPECT_TRUE(range.finish().has_value());
+    }
+    auto out = range.take();
+    all.output += out.output;
+    all.matched += out.matched;
+    if (query.query.is_aggregate()) all.partial = select::merge(all.partial, out.partial);
+  }
+  return all;
+}
+
+std::optional<std::vector<std::string>> header() {
+  return std::vector<std::string>{"id", "name", "amount"};
+}
+
+TEST(SelectRange, RangesTogetherGiveWhatOnePassGives) {
+  const std::string object = csv_object(500, 7);
+  for (const char* sql : {"SELECT * FROM S3Object",
+                          "SELECT s.name, s.id FROM S3Object s WHERE CAST(s.amount AS INT) > 0",
+                          "SELECT id FROM S3Object WHERE name LIKE '%quoted%'"}) {
+    for (auto output : {SelectOutput::csv, SelectOutput::json}) {
+      const auto query = make_select_query(options_for(sql, output), header()).value();
+      const Combined one = run_ranges(query, object, object.size(), object.size());
+      ASSERT_FALSE(one.output.empty()) << sql;
+      for (std::uint64_t chunk : {1ull, 7ull, 64ull, 1000ull, 4096ull}) {
+        for (std::size_t piece : {std::size_t{1}, std::size_t{13}, std::size_t{100000}}) {
+          const Combined ranged = run_ranges(query, object, chunk, piece);
+          EXPECT_EQ(ranged.output, one.output) << sql << " chunk " << chunk << " piece " << piece;
+          EXPECT_EQ(ranged.matched, one.matched);
+        }
+      }
+    }
+  }
+}
+
+TEST(SelectRange, AggregatesMergeAcrossRanges) {
+  const std::string object = csv_object(300, 11);
+  const auto query =
+      make_select_query(
+          options_for("SELECT COUNT(*), SUM(CAST(amount AS INT)), MIN(CAST(amount AS INT)), "
+                      "MAX(CAST(amount AS INT)), AVG(CAST(amount AS FLOAT)) FROM S3Object"),
+          header())
+          .value();
+  const auto one = select::finish(run_ranges(query, object, object.size(), 4096).partial);
+  EXPECT_EQ(one.at(0), "300");
+  for (std::uint64_t chunk : {5ull, 333ull, 2048ull}) {
+    EXPECT_EQ(select::finish(run_ranges(query, object, chunk, 17).partial), one) << chunk;
+  }
+}
+
+TEST(SelectRange, StopsFetchingAtTheRangeEndAndAtLimit) {
+  const std::string object = "id\n1\n2\n3\n4\n5\n6\n";
+  const auto query = make_select_query(options_for("SELECT id FROM S3Object"), {{"id"}}).value();
+  RangeEvaluator first(query, s3::ByteRange{0, 4});  // "id\n1\n": header and record 1
+  EXPECT_TRUE(first.feed(std::string_view(object).substr(0, 9)).value());
+  EXPECT_EQ(first.take().output, "1\n");
+  const auto limited =
+      make_select_query(options_for("SELECT id FROM S3Object LIMIT 2"), {{"id"}}).value();
+  RangeEvaluator all(limited, s3::ByteRange{0, object.size() - 1});
+  EXPECT_TRUE(all.feed(object).value());
+  const auto out = all.take();
+  EXPECT_EQ(out.output, "1\n2\n");
+  EXPECT_EQ(out.row_ends, (std::vector<std::size_t>{2, 4}));
+}
+
+TEST(SelectRange, PerRangeKeySummary) {
+  auto options = options_for("SELECT * FROM S3Object WHERE CAST(amount AS INT) >= 0");
+  options.key_column = "id";
+  const std::string object = "id,amount\n5,1\n9,-1\n7,0\n";
+  const auto query = make_select_query(options, {{"id", "amount"}}).value();
+  RangeEvaluator range(query, s3::ByteRange{0, object.size() - 1});
+  EXPECT_TRUE(range.feed(object).value());
+  const auto out = range.take();
+  EXPECT_EQ(out.matched, 2u);
+  EXPECT_EQ(select::finish(out.key_partial), (std::vector<std::string>{"2", "5", "7"}));
+}
+
+TEST(SelectRange, BadKeyColumnAndBadSqlAreUsageErrors) {
+  auto options = options_for("SELECT * FROM S3Object");
+  options.key_column = "nope";
+  auto bad_key = make_select_query(options, {{"id"}});
+  ASSERT_FALSE(bad_key);
+  EXPECT_EQ(bad_key.error().kind, ErrorKind::usage);
+  EXPECT_NE(bad_key.error().message.find("nope"), std::string::npos);
+  auto bad_sql = make_select_query(options_for("SELECT FROM"), {{"id"}});
+  ASSERT_FALSE(bad_sql);
+  EXPECT_EQ(bad_sql.error().kind, ErrorKind::usage);
+}
+
+TEST(RangeOrder, DeliversInOrderWhateverTheCompletionOrder) {
+  std::vector<std::uint64_t> delivered;
+  RangeOrder<int> order(100, [&](std::uint64_t i, int& v) {
+    EXPECT_EQ(static_cast<int>(i) * 10, v);
+    delivered.push_back(i);
+    return true;
+  });
+  for (std::uint64_t i : {3, 1, 0, 2, 5, 4}) order.complete(i, static_cast<int>(i) * 10);
+  EXPECT_EQ(delivered, (std::vector<std::uint64_t>{0, 1, 2, 3, 4, 5}));
+}
+
+TEST(RangeOrder, StopsDeliveringWhenTheConsumerSaysSo) {
+  std::vector<std::uint64_t> delivered;
+  RangeOrder<int> order(100, [&](std::uint64_t i, int&) {
+    delivered.push_back(i);
+    return i < 1;
+  });
+  for (std::uint64_t i : {0, 1, 2, 3}) order.complete(i, 0);
+  EXPECT_EQ(delivered, (std::vector<std::uint64_t>{0, 1}));
+  EXPECT_TRUE(order.stopped());
+}
+
+TEST(RangeOrder, AdmitWaitsForTheWindowAcrossThreads) {
+  RangeOrder<int> order(2, [](std::uint64_t, int&) { return true; });
+  boost::asio::io_context loop;
+  std::atomic<int> admitted{-1};
+  boost::asio::co_spawn(
+      loop,
+      [&]() -> boost::asio::awaitable<void> {
+        const bool ok = co_await order.admit(3);
+        admitted = ok ? 3 : -2;
+      },
+      boost::asio::detached);
+  auto guard = boost::asio::make_work_guard(loop);
+  std::thread runner([&] { loop.run(); });
+  EXPECT_TRUE([&] {
+    // 0 and 1 are within the window: admit returns at once for them.
+    boost::asio::io_context other;
+    bool ok = false;
+    boost::asio::co_spawn(
+        other, [&]() -> boost::asio::awaitable<void> { ok = co_await order.admit(1); },
+        boost::asio::detached);
+    other.run();
+    return ok;
+  }());
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(admitted.load(), -1);  // 3 >= 0 + 2
+  order.complete(0, 0);            // window now 1..2: 3 still waits
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(admitted.load(), -1);
+  order.complete(1, 0);  // window 2..3
+  for (int i = 0; i < 200 && admitted.load() == -1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(admitted.load(), 3);
+  guard.reset();
+  runner.join();
+}
+
+TEST(RangeOrder, StopWakesWaitersWithFalse) {
+  RangeOrder<int> order(1, [](std::uint64_t, int&) { return true; });
+  boost::asio::io_context loop;
+  int result = 0;
+  boost::asio::co_spawn(
+      loop, [&]() -> boost::asio::awaitable<void> { result = (co_await order.admit(5)) ? 1 : 2; },
+      boost::asio::detached);
+  loop.poll();
+  EXPECT_EQ(result, 0);
+  order.stop();
+  loop.run();
+  EXPECT_EQ(result, 2);
+}
+
+TEST(SelectRequestXml, CarriesQueryFormatAndScanRange) {
+  s3::SelectRequest r;
+  r.expression = "SELECT * FROM S3Object s WHERE s.a < 'x&y'";
+  r.file_header_info = "IGNORE";
+  r.field_delimiter = '\t';
+  r.scan_start = 100;
+  r.scan_end = 199;
+  const std::string xml = s3::build_select_request(r);
+  EXPECT_NE(
+      xml.find(
+          "<Expression>SELECT * FROM S3Object s WHERE s.a &lt; &apos;x&amp;y&apos;</Expression>"),
+      std::string::npos);
+  EXPECT_NE(xml.find("<FileHeaderInfo>IGNORE</FileHeaderInfo>"), std::string::npos);
+  EXPECT_NE(xml.find("<FieldDelimiter>&#9;</FieldDelimiter>"), std::string::npos);
+  EXPECT_NE(xml.find("<ScanRange><Start>100</Start><End>199</End></ScanRange>"), std::string::npos);
+  EXPECT_NE(xml.find("<OutputSerialization><CSV>"), std::string::npos);
+  r.output_json = true;
+  r.scan_start.reset();
+  r.scan_end.reset();
+  const std::string json = s3::build_select_request(r);
+  EXPECT_NE(json.find("<OutputSerialization><JSON>"), std::string::npos);
+  EXPECT_EQ(json.find("<ScanRange>"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace s3loop::jobs
