@@ -153,6 +153,11 @@ awaitable<Result<std::uint64_t>> SelectJob::process(exec::WorkerContext& context
   if (!co_await s.order.admit(index)) co_return std::uint64_t{0};
 
   const s3::ByteRange range{item.first_byte, item.last_byte};
+  if (s.plan.engine == SelectEngine::s3select) {
+    auto fetched = co_await run_s3select(context, range, report.finished.outcome);
+    if (!fetched) co_return fail(fetched.error());
+    co_return fetched;
+  }
   const std::uint64_t object_end = s.plan.object_size - 1;
   RangeEvaluator evaluator(s.query, range);
   std::uint64_t from = range.first == 0 ? 0 : range.first - 1;
@@ -186,6 +191,34 @@ awaitable<Result<std::uint64_t>> SelectJob::process(exec::WorkerContext& context
   }
   report.finished.outcome = evaluator.take();
   co_return fetched;
+}
+
+awaitable<Result<std::uint64_t>> SelectJob::run_s3select(exec::WorkerContext& context,
+                                                         s3::ByteRange range, RangeOutcome& out) {
+  State& s = *state_;
+  s3::SelectRequest request = s3select_request(s.query, s.options.expression);
+  request.scan_start = range.first;
+  request.scan_end = range.last;
+  std::string records;
+  std::uint64_t scanned = 0;
+  auto reply = co_await context.client().select_object_content(
+      s.options.location.bucket, s.options.location.key, std::move(request),
+      [&](const s3::SelectEvent& event) -> Result<void> {
+        if (event.kind == s3::SelectEventKind::records) {
+          records += event.payload;
+        } else if (event.kind == s3::SelectEventKind::stats) {
+          auto stats = s3::parse_select_stats(event.payload);
+          if (!stats) return stats.error();
+          scanned = stats->bytes_scanned;
+        }
+        return {};
+      });
+  if (!reply) co_return reply.error();
+  Result<RangeOutcome> outcome = make_error(ErrorKind::protocol, "not evaluated");
+  co_await context.run_cpu([&] { outcome = s3select_outcome(s.query, std::move(records)); });
+  if (!outcome) co_return outcome.error();
+  out = std::move(*outcome);
+  co_return scanned;
 }
 
 std::string SelectJob::describe(const exec::WorkItem& item) const {

@@ -19,18 +19,6 @@ namespace {
 constexpr std::uint64_t kFirstRead = 64 * 1024;
 constexpr std::uint64_t kMaxHeaderRead = 16 * 1024 * 1024;
 
-std::string_view header_info_name(select::FileHeaderInfo info) {
-  switch (info) {
-    case select::FileHeaderInfo::use:
-      return "USE";
-    case select::FileHeaderInfo::ignore:
-      return "IGNORE";
-    case select::FileHeaderInfo::none:
-      return "NONE";
-  }
-  return "USE";
-}
-
 // The object's first bytes, enough to hold its first record.
 struct Prefix {
   std::string bytes;
@@ -92,36 +80,30 @@ std::string excerpt(std::string_view text) {
   return out;
 }
 
-struct ProbeVerdict {
-  bool aws_semantics = false;
-  std::string reason;
-};
-
-// Asks the server for COUNT(*) over a ScanRange that ends inside the object
-// (the first two lines), where the right answer is known from the prefix. A
-// server that rejects the AWS dialect, ignores ScanRange (counting the whole
-// object) or wraps its output differently gives another answer.
-awaitable<Result<ProbeVerdict>> probe_s3select(s3::Client& client, const SelectOptions& options,
-                                               const Prefix& prefix, std::uint64_t size) {
-  const auto first_lf = prefix.bytes.find('\n');
-  const auto second_lf =
-      first_lf == std::string::npos ? std::string::npos : prefix.bytes.find('\n', first_lf + 1);
-  if (second_lf == std::string::npos || second_lf + 1 >= size) {
-    co_return ProbeVerdict{false, "the object is too small to check the server's ScanRange"};
-  }
-  const std::uint64_t probe_end = second_lf;
-  auto expected_records = select::read_range(prefix.bytes, 0, probe_end, prefix.whole_object,
+// Asks the server for COUNT(*) over ScanRanges whose right answers are known
+// from the prefix: the first two lines (a range at 0, header included), then
+// the second line alone (a range inside the object: its first record is data,
+// not a header). A server that rejects the AWS dialect, ignores ScanRange
+// (counting the whole object), reads a header at every range start, or wraps
+// its output differently answers otherwise.
+awaitable<Result<std::optional<std::string>>> probe_range(s3::Client& client,
+                                                          const SelectOptions& options,
+                                                          const Prefix& prefix,
+                                                          s3::ByteRange range) {
+  const std::string_view from =
+      std::string_view(prefix.bytes).substr(range.first == 0 ? 0 : range.first - 1);
+  auto expected_records = select::read_range(from, range.first, range.last, prefix.whole_object,
                                              options.format, options.header);
   if (!expected_records) co_return expected_records.error();
   const std::string expected = std::to_string(expected_records->records.size()) + "\n";
 
   s3::SelectRequest request;
   request.expression = "SELECT COUNT(*) FROM S3Object";
-  request.file_header_info = header_info_name(options.header);
+  request.file_header_info = std::string(file_header_info_name(options.header));
   request.field_delimiter = options.format.field_delimiter;
   request.quote = options.format.quote;
-  request.scan_start = 0;
-  request.scan_end = probe_end;
+  request.scan_start = range.first;
+  request.scan_end = range.last;
   std::string answer;
   auto reply = co_await client.select_object_content(
       options.location.bucket, options.location.key, request,
@@ -137,18 +119,39 @@ awaitable<Result<ProbeVerdict>> probe_s3select(s3::Client& client, const SelectO
       co_return e;  // the server is unreachable or refuses us: no engine will do better
     }
     if (answer.empty()) {
-      co_return ProbeVerdict{false, "the server's S3 Select failed a probe: " + e.message};
+      co_return std::optional<std::string>("the server's S3 Select failed a probe: " + e.message);
     }
   }
   if (!reply || answer != expected) {
-    co_return ProbeVerdict{
-        false, fmt::format("the server's S3 Select answered COUNT(*) over ScanRange 0-{} with "
-                           "\"{}\" where AWS answers \"{}\"{}",
-                           probe_end, excerpt(answer), excerpt(expected),
-                           reply ? "" : " (" + reply.error().message + ")")};
+    co_return std::optional<std::string>(fmt::format(
+        "the server's S3 Select answered COUNT(*) over ScanRange {}-{} with \"{}\" where AWS "
+        "answers \"{}\"{}",
+        range.first, range.last, excerpt(answer), excerpt(expected),
+        reply ? "" : " (" + reply.error().message + ")"));
   }
-  co_return ProbeVerdict{true, fmt::format("the server's S3 Select answered a ScanRange probe "
-                                           "like AWS does")};
+  co_return std::nullopt;
+}
+
+struct ProbeVerdict {
+  bool aws_semantics = false;
+  std::string reason;
+};
+
+awaitable<Result<ProbeVerdict>> probe_s3select(s3::Client& client, const SelectOptions& options,
+                                               const Prefix& prefix, std::uint64_t size) {
+  const auto first_lf = prefix.bytes.find('\n');
+  const auto second_lf =
+      first_lf == std::string::npos ? std::string::npos : prefix.bytes.find('\n', first_lf + 1);
+  if (second_lf == std::string::npos || second_lf + 1 >= size) {
+    co_return ProbeVerdict{false, "the object is too small to check the server's ScanRange"};
+  }
+  for (const s3::ByteRange range :
+       {s3::ByteRange{0, second_lf}, s3::ByteRange{first_lf + 1, second_lf}}) {
+    auto failed = co_await probe_range(client, options, prefix, range);
+    if (!failed) co_return failed.error();
+    if (*failed) co_return ProbeVerdict{false, **failed};
+  }
+  co_return ProbeVerdict{true, "the server's S3 Select answered ScanRange probes like AWS does"};
 }
 
 }  // namespace
@@ -194,6 +197,16 @@ awaitable<Result<SelectPlan>> plan_select(s3::Client& client, SelectOptions opti
   if (head->size == 0) {
     plan.engine = SelectEngine::local;
     plan.engine_reason = "the object is empty";
+    co_return plan;
+  }
+  if (options.key_column) {
+    if (options.engine == SelectEngine::s3select) {
+      co_return make_error(ErrorKind::usage,
+                           "--per-range summarises records locally: use it with --engine local "
+                           "or auto");
+    }
+    plan.engine = SelectEngine::local;
+    plan.engine_reason = "--per-range summarises records locally";
     co_return plan;
   }
   auto verdict = co_await probe_s3select(client, options, prefix, head->size);

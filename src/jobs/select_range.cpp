@@ -104,4 +104,66 @@ Result<void> RangeEvaluator::finish() {
   return finished;
 }
 
+std::string_view file_header_info_name(select::FileHeaderInfo info) {
+  switch (info) {
+    case select::FileHeaderInfo::use:
+      return "USE";
+    case select::FileHeaderInfo::ignore:
+      return "IGNORE";
+    case select::FileHeaderInfo::none:
+      return "NONE";
+  }
+  return "USE";
+}
+
+s3::SelectRequest s3select_request(const SelectQuery& query, const std::string& expression) {
+  s3::SelectRequest request;
+  request.expression =
+      query.query.is_aggregate() ? select::partial_aggregate_sql(query.query.query()) : expression;
+  request.file_header_info = std::string(file_header_info_name(query.header));
+  request.field_delimiter = query.format.field_delimiter;
+  request.quote = query.format.quote;
+  // Partials are always read back as CSV.
+  request.output_json = !query.query.is_aggregate() && query.output == SelectOutput::json;
+  return request;
+}
+
+Result<RangeOutcome> s3select_outcome(const SelectQuery& query, std::string records) {
+  RangeOutcome out;
+  const select::CsvFormat format = query.format;
+  if (query.query.is_aggregate()) {
+    auto rows = select::read_all(records, format);
+    if (!rows) return rows.error();
+    if (rows->size() != 1) {
+      return make_error(ErrorKind::protocol, "S3 Select returned " + std::to_string(rows->size()) +
+                                                 " rows for an aggregate query (expected 1)");
+    }
+    auto partial = select::parse_partial_row(query.query.query(), rows->front());
+    if (!partial) return partial.error();
+    out.partial = std::move(*partial);
+    return out;
+  }
+  // Row boundaries, for LIMIT: JSON rows are lines; CSV rows may hold quoted
+  // newlines, so the reader finds where each one starts.
+  std::vector<std::size_t> starts;
+  if (query.output == SelectOutput::json) {
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      if (i == 0 || records[i - 1] == '\n') starts.push_back(i);
+    }
+  } else {
+    select::CsvReader reader(format);
+    const select::RecordSink sink = [&](const select::CsvRecord& r) {
+      starts.push_back(static_cast<std::size_t>(r.offset));
+      return true;
+    };
+    reader.feed(records, sink);
+    if (auto finished = reader.finish(sink); !finished) return finished.error();
+  }
+  for (std::size_t i = 1; i < starts.size(); ++i) out.row_ends.push_back(starts[i]);
+  if (!starts.empty()) out.row_ends.push_back(records.size());
+  out.matched = out.row_ends.size();
+  out.output = std::move(records);
+  return out;
+}
+
 }  // namespace s3loop::jobs

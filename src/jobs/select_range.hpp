@@ -35,6 +35,15 @@ struct RangeOutcome {
   std::uint64_t matched = 0;           // records that passed WHERE
 };
 
+// The S3 Select request every range sends (plus its ScanRange): the user's
+// SQL for record queries; for aggregates the SQL of their partials.
+s3::SelectRequest s3select_request(const SelectQuery& query, const std::string& expression);
+std::string_view file_header_info_name(select::FileHeaderInfo info);
+
+// A range's S3 Select output (the Records payloads, concatenated) as the
+// same outcome a local evaluation gives.
+Result<RangeOutcome> s3select_outcome(const SelectQuery& query, std::string records);
+
 class RangeEvaluator {
  public:
   RangeEvaluator(const SelectQuery& query, s3::ByteRange range);

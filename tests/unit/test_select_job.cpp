@@ -256,3 +256,80 @@ TEST(SelectRequestXml, CarriesQueryFormatAndScanRange) {
 
 }  // namespace
 }  // namespace s3loop::jobs
+
+namespace s3loop::jobs {
+namespace {
+
+TEST(SelectPartialSql, WhereClausePrintsBackToTheSameQuery) {
+  for (const char* where :
+       {"a = 'it''s'", "NOT (a < 3 OR b >= -2.5) AND c IS NOT NULL",
+        "s.\"Odd Name\" LIKE 'x!%%' ESCAPE '!'", "CAST(a AS INT) <> 4 AND b NOT LIKE '_z'",
+        "a IS NULL OR s._2 <= NULL"}) {
+    const std::string sql = std::string("SELECT * FROM S3Object s WHERE ") + where;
+    const auto q = select::parse_sql(sql).value();
+    const std::string printed = select::to_sql(q, q.where);
+    const auto again = select::parse_sql("SELECT * FROM S3Object s WHERE " + printed).value();
+    EXPECT_EQ(select::to_sql(again, again.where), printed) << where;
+  }
+}
+
+TEST(SelectPartialSql, PartialsEvaluatedPerRangeMergeToTheLocalAnswer) {
+  const std::string object = csv_object(400, 3);
+  auto options = options_for(
+      "SELECT AVG(CAST(amount AS INT)), COUNT(*), SUM(CAST(amount AS FLOAT)), MIN(CAST(id AS "
+      "INT)), MAX(CAST(amount AS INT)), COUNT(name) FROM S3Object t WHERE t.name <> 'n1' AND "
+      "CAST(t.amount AS INT) > -500");
+  const auto query = make_select_query(options, header()).value();
+  const std::string partial_sql = select::partial_aggregate_sql(query.query.query());
+  EXPECT_EQ(partial_sql.rfind("SELECT SUM(CAST(amount AS INT)), COUNT(CAST(amount AS INT)), "
+                              "COUNT(*), SUM(",
+                              0),
+            0u)
+      << partial_sql;
+  // Our own evaluator plays a faithful S3 Select: it runs the partial SQL on
+  // each range; the rows read back must merge to the one-pass answer.
+  const auto server = make_select_query(options_for(partial_sql), header()).value();
+  select::AggregateState merged = query.query.new_state();
+  for (std::uint64_t i = 0; i < range_count(object.size(), 1000); ++i) {
+    const auto bytes = range_bytes(i, object.size(), 1000);
+    RangeEvaluator range(server, bytes);
+    const std::string_view from =
+        std::string_view(object).substr(bytes.first == 0 ? 0 : bytes.first - 1);
+    if (!range.feed(from).value()) {
+      ASSERT_TRUE(range.finish().has_value());
+    }
+    std::string row_csv;
+    select::append_csv_record(row_csv, select::finish(range.take().partial));
+    auto outcome = s3select_outcome(query, row_csv);
+    ASSERT_TRUE(outcome.has_value()) << outcome.error().message;
+    merged = select::merge(merged, outcome->partial);
+  }
+  const auto direct = run_ranges(query, object, object.size(), object.size());
+  EXPECT_EQ(select::finish(merged), select::finish(direct.partial));
+}
+
+TEST(SelectPartialSql, MalformedPartialRowsAreProtocolErrors) {
+  const auto query =
+      make_select_query(options_for("SELECT AVG(CAST(amount AS INT)) FROM S3Object"), header())
+          .value();
+  for (const char* reply : {"1\n", "x,2\n", "1,2,3\n", "1,2\n3,4\n"}) {
+    auto outcome = s3select_outcome(query, reply);
+    ASSERT_FALSE(outcome.has_value()) << reply;
+    EXPECT_EQ(outcome.error().kind, ErrorKind::protocol);
+  }
+  EXPECT_TRUE(s3select_outcome(query, ",0\n").has_value());  // no rows: SUM is NULL
+}
+
+TEST(SelectPartialSql, RecordOutputRowsAreFoundForLimit) {
+  const auto query =
+      make_select_query(options_for("SELECT name FROM S3Object LIMIT 2"), header()).value();
+  auto out = s3select_outcome(query, "a\n\"multi\nline\"\nc\n").value();
+  EXPECT_EQ(out.row_ends, (std::vector<std::size_t>{2, 15, 17}));
+  EXPECT_EQ(out.matched, 3u);
+  const auto request = s3select_request(query, "SELECT name FROM S3Object LIMIT 2");
+  EXPECT_EQ(request.expression, "SELECT name FROM S3Object LIMIT 2");
+  EXPECT_EQ(request.file_header_info, "USE");
+}
+
+}  // namespace
+}  // namespace s3loop::jobs

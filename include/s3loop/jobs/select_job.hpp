@@ -75,6 +75,8 @@ s3::ByteRange range_bytes(std::uint64_t index, std::uint64_t size, std::uint64_t
 // do) come back as ErrorKind::usage.
 boost::asio::awaitable<Result<SelectPlan>> plan_select(s3::Client& client, SelectOptions options);
 
+struct RangeOutcome;
+
 class SelectJob final : public exec::Job {
  public:
   // `plan` comes from plan_select with the same options.
@@ -94,6 +96,10 @@ class SelectJob final : public exec::Job {
  private:
   struct State;
   explicit SelectJob(std::unique_ptr<State> state);
+  // One range through the server's S3 Select (ScanRange); returns bytes scanned.
+  boost::asio::awaitable<Result<std::uint64_t>> run_s3select(exec::WorkerContext& context,
+                                                             s3::ByteRange range,
+                                                             RangeOutcome& out);
   std::unique_ptr<State> state_;
 };
 

@@ -135,6 +135,7 @@ class Evaluator {
                                   const std::optional<std::vector<std::string>>& header);
 
   bool is_aggregate() const { return query_.is_aggregate(); }
+  const Query& query() const { return query_; }
   // LIMIT: the caller stops after this many output rows in total (ranges are
   // combined in order). For aggregates LIMIT 0 means no row.
   std::optional<std::uint64_t> limit() const { return query_.limit; }
@@ -160,6 +161,18 @@ class Evaluator {
   std::optional<std::vector<std::string>> header_;
   std::deque<std::string> scratch_;  // strings made by CAST(... AS STRING), per record
 };
+
+// ---- Running a query elsewhere (S3 Select, one ScanRange at a time) -------
+
+// Node `index` as SQL that parses back to the same tree (fully parenthesised).
+std::string to_sql(const Query& q, int index);
+// For an aggregate query: SQL whose single output row holds every partial
+// (COUNT as is, SUM and AVG as SUM and COUNT, MIN and MAX as is), with the
+// same FROM alias and WHERE and no LIMIT.
+std::string partial_aggregate_sql(const Query& q);
+// That row read back (empty fields are NULL) into a mergeable state. Error
+// (protocol) for a row of the wrong width or a non-number.
+Result<AggregateState> parse_partial_row(const Query& q, std::span<const std::string> row);
 
 // `text` LIKE `pattern`: % matches any run, _ one byte, `escape` (if set)
 // makes the next pattern byte literal.

@@ -1,0 +1,218 @@
+// An aggregate query split for running elsewhere: the SQL whose one output row
+// holds every partial (AVG as SUM and COUNT), and that row read back into an
+// AggregateState that merges like a local one.
+#include "s3loop/jobs/select/sql.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+
+namespace s3loop::jobs::select {
+
+namespace {
+
+std::string quote_string(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    out += c;
+    if (c == '\'') out += '\'';
+  }
+  return out + "'";
+}
+
+std::string_view compare_sql(CompareOp op) {
+  switch (op) {
+    case CompareOp::eq:
+      return "=";
+    case CompareOp::ne:
+      return "<>";
+    case CompareOp::lt:
+      return "<";
+    case CompareOp::le:
+      return "<=";
+    case CompareOp::gt:
+      return ">";
+    case CompareOp::ge:
+      return ">=";
+  }
+  return "=";
+}
+
+std::string_view cast_sql(CastType type) {
+  switch (type) {
+    case CastType::int_:
+      return "INT";
+    case CastType::float_:
+      return "FLOAT";
+    case CastType::string:
+      return "STRING";
+  }
+  return "STRING";
+}
+
+}  // namespace
+
+std::string to_sql(const Query& q, int index) {
+  const Node& n = q.nodes.at(static_cast<std::size_t>(index));
+  auto sub = [&](int child) { return to_sql(q, child); };
+  switch (n.kind) {
+    case NodeKind::column: {
+      std::string name = n.quoted ? "\"" + n.text + "\"" : n.text;
+      return n.qualifier.empty() ? name : n.qualifier + "." + name;
+    }
+    case NodeKind::string_lit:
+      return quote_string(n.text);
+    case NodeKind::number_lit:
+      return n.is_float ? fmt::format("{}", n.float_value) : std::to_string(n.int_value);
+    case NodeKind::null_lit:
+      return "NULL";
+    case NodeKind::cast:
+      return fmt::format("CAST({} AS {})", sub(n.a), cast_sql(n.cast_to));
+    case NodeKind::compare:
+      return fmt::format("({} {} {})", sub(n.a), compare_sql(n.op), sub(n.b));
+    case NodeKind::logic_and:
+      return fmt::format("({} AND {})", sub(n.a), sub(n.b));
+    case NodeKind::logic_or:
+      return fmt::format("({} OR {})", sub(n.a), sub(n.b));
+    case NodeKind::logic_not:
+      return fmt::format("(NOT {})", sub(n.a));
+    case NodeKind::like:
+      return fmt::format("({} {}LIKE {}{})", sub(n.a), n.negated ? "NOT " : "", sub(n.b),
+                         n.c >= 0 ? " ESCAPE " + sub(n.c) : "");
+    case NodeKind::is_null:
+      return fmt::format("({} IS {}NULL)", sub(n.a), n.negated ? "NOT " : "");
+  }
+  return "NULL";
+}
+
+std::string partial_aggregate_sql(const Query& q) {
+  std::string items;
+  auto add = [&](std::string item) {
+    if (!items.empty()) items += ", ";
+    items += item;
+  };
+  for (const SelectItem& it : q.items) {
+    const std::string arg = it.expr >= 0 ? to_sql(q, it.expr) : "*";
+    switch (it.agg) {
+      case AggKind::count_star:
+        add("COUNT(*)");
+        break;
+      case AggKind::count:
+        add("COUNT(" + arg + ")");
+        break;
+      case AggKind::sum:
+      case AggKind::avg:
+        add("SUM(" + arg + ")");
+        add("COUNT(" + arg + ")");
+        break;
+      case AggKind::min:
+        add("MIN(" + arg + ")");
+        break;
+      case AggKind::max:
+        add("MAX(" + arg + ")");
+        break;
+      case AggKind::none:
+        break;
+    }
+  }
+  std::string sql = "SELECT " + items + " FROM S3Object";
+  if (!q.alias.empty()) sql += " " + q.alias;
+  if (q.where >= 0) sql += " WHERE " + to_sql(q, q.where);
+  return sql;
+}
+
+namespace {
+
+struct Number {
+  bool is_float = false;
+  std::int64_t i = 0;
+  double f = 0;
+};
+
+Result<Number> parse_number(std::string_view text) {
+  Number n;
+  const char* end = text.data() + text.size();
+  auto [p, ec] = std::from_chars(text.data(), end, n.i);
+  if (ec == std::errc() && p == end) return n;
+  n.is_float = true;
+  auto [q, ec2] = std::from_chars(text.data(), end, n.f);
+  if (ec2 == std::errc() && q == end && !text.empty()) return n;
+  return make_error(ErrorKind::protocol,
+                    "S3 Select returned '" + std::string(text) + "' where a number was expected");
+}
+
+Result<std::uint64_t> parse_count(std::string_view text) {
+  std::uint64_t count = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), count);
+  if (ec != std::errc() || p != text.data() + text.size() || text.empty()) {
+    return make_error(ErrorKind::protocol,
+                      "S3 Select returned '" + std::string(text) + "' where a count was expected");
+  }
+  return count;
+}
+
+}  // namespace
+
+Result<AggregateState> parse_partial_row(const Query& q, std::span<const std::string> row) {
+  AggregateState state;
+  std::size_t at = 0;
+  auto next = [&]() -> Result<std::string_view> {
+    if (at >= row.size()) {
+      return make_error(ErrorKind::protocol,
+                        fmt::format("S3 Select returned {} values for {} partial aggregates",
+                                    row.size(), at + 1));
+    }
+    return std::string_view(row[at++]);
+  };
+  for (const SelectItem& it : q.items) {
+    AggPartial p;
+    p.kind = it.agg;
+    if (it.agg == AggKind::count_star || it.agg == AggKind::count) {
+      auto text = next();
+      if (!text) return text.error();
+      auto count = parse_count(*text);
+      if (!count) return count.error();
+      p.count = *count;
+    } else if (it.agg == AggKind::sum || it.agg == AggKind::avg) {
+      auto sum = next();
+      if (!sum) return sum.error();
+      auto count_text = next();
+      if (!count_text) return count_text.error();
+      auto count = parse_count(*count_text);
+      if (!count) return count.error();
+      p.count = *count;
+      if (p.count > 0) {
+        auto value = parse_number(*sum);
+        if (!value) return value.error();
+        if (value->is_float) {
+          p.any_float = true;
+          p.float_sum = value->f;
+        } else {
+          p.int_sum = value->i;
+        }
+      }
+    } else if (it.agg == AggKind::min || it.agg == AggKind::max) {
+      auto text = next();
+      if (!text) return text.error();
+      if (!text->empty()) {  // NULL: no input rows
+        auto value = parse_number(*text);
+        if (!value) return value.error();
+        p.count = 1;
+        p.has_minmax = true;
+        p.minmax_is_float = value->is_float;
+        p.int_minmax = value->i;
+        p.float_minmax = value->f;
+      }
+    }
+    state.push_back(p);
+  }
+  if (at != row.size()) {
+    return make_error(
+        ErrorKind::protocol,
+        fmt::format("S3 Select returned {} values for {} partial aggregates", row.size(), at));
+  }
+  return state;
+}
+
+}  // namespace s3loop::jobs::select
