@@ -25,6 +25,9 @@
 #                           beyond that 503 SlowDown + Retry-After: 1 (default 0 = no cap)
 #   --error-rate-503 R      fraction answered 503 SlowDown + Retry-After: 1 (default 0)
 #   --error-rate-500 R      fraction answered 500 InternalError (default 0)
+#   --limit-rate BYTES      each reply body at most BYTES per second (nginx
+#                           limit_rate; default 0 = unlimited): the
+#                           per-request throughput of a real object store
 #   --log                   access log to STATEDIR/logs/access.log (default off)
 #   --timeout S             seconds to wait for the proxy to answer (default 20)
 #   --dir STATEDIR          config, pid, logs (default /tmp/s3loop-latency-proxy)
@@ -99,12 +102,12 @@ fraction() {
 port_in_use() { (: <"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 start() {
-  local upstream='' cert='' key='' listen='' delay=0 jitter=0 max_conc=0 r503=0 r500=0
+  local upstream='' cert='' key='' listen='' delay=0 jitter=0 max_conc=0 r503=0 r500=0 limit_rate=0
   local access_log=0 timeout=20 port host conf k v v2 pid code deadline t0 f probe_s
   while (($#)); do
     case $1 in
       --upstream | --cert | --key | --listen | --delay-ms | --jitter-ms | --max-concurrent | \
-        --error-rate-503 | --error-rate-500 | --timeout | --dir)
+        --error-rate-503 | --error-rate-500 | --limit-rate | --timeout | --dir)
         (($# >= 2)) || die "$1 needs a value"
         case $1 in
           --upstream) upstream=$2 ;;
@@ -116,6 +119,7 @@ start() {
           --max-concurrent) max_conc=$2 ;;
           --error-rate-503) r503=$2 ;;
           --error-rate-500) r500=$2 ;;
+          --limit-rate) limit_rate=$2 ;;
           --timeout) timeout=$2 ;;
           --dir) ;; # taken by main
         esac
@@ -156,6 +160,7 @@ start() {
   awk -v a="$r503" -v b="$r500" 'BEGIN { exit !(a + b <= 1) }' ||
     die "--error-rate-503 + --error-rate-500 must not exceed 1"
   [[ $timeout =~ ^[0-9]+$ ]] || die "--timeout wants whole seconds, not '$timeout'"
+  [[ $limit_rate =~ ^[0-9]+$ ]] || die "--limit-rate wants whole bytes per second, not '$limit_rate'"
   [[ -x /usr/sbin/nginx ]] || die "no /usr/sbin/nginx: install nginx-light and libnginx-mod-http-lua (scripts/setup.sh)"
   [[ -e /usr/lib/nginx/modules/ngx_http_lua_module.so ]] ||
     die "no nginx lua module: install libnginx-mod-http-lua (scripts/setup.sh)"
@@ -189,7 +194,7 @@ start() {
   else
     v='access_log off;'
   fi
-  for k in DIR UPSTREAM CERT KEY LISTEN DELAY_MS JITTER_MS MAX_CONCURRENT RATE_503 RATE_500 ACCESS_LOG; do
+  for k in DIR UPSTREAM CERT KEY LISTEN DELAY_MS JITTER_MS MAX_CONCURRENT RATE_503 RATE_500 LIMIT_RATE ACCESS_LOG; do
     case $k in
       DIR) v2=$dir ;;
       UPSTREAM) v2=$upstream ;;
@@ -201,6 +206,7 @@ start() {
       MAX_CONCURRENT) v2=$max_conc ;;
       RATE_503) v2=$r503 ;;
       RATE_500) v2=$r500 ;;
+      LIMIT_RATE) v2=$limit_rate ;;
       ACCESS_LOG) v2=$v ;;
     esac
     conf=${conf//@$k@/$v2}
