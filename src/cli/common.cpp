@@ -10,16 +10,12 @@
 
 namespace s3loop::cli {
 
-namespace {
-// CLI11 takes the next word as an option's value even when it is another
-// flag ("--region --dry-run"); refuse that instead of running with it.
 const CLI::Validator kNotAFlag(
     [](std::string& value) -> std::string {
       if (value.rfind("--", 0) == 0) return "needs a value, got the flag " + value;
       return {};
     },
     "", "not-a-flag");
-}  // namespace
 
 void add_common_options(CLI::App& command, CommonOptions& options) {
   command
@@ -46,6 +42,9 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
                   "Tries per request, first included (default 5)")
       ->check(CLI::Range(1, 100));
   command.add_flag("--json", options.json, "Machine-readable output");
+  command.add_flag("--debug", options.debug,
+                   "Log every request and reply to stderr (signature, session token and keys "
+                   "redacted)");
 }
 
 Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions& options) {
@@ -81,6 +80,13 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
   auto context = net::TlsContext::create(tls);
   if (!context) return context.error();
   shared->tls = *context;
+  if (options.debug) {
+    // One whole line per call, from any thread: a single fwrite of the line.
+    shared->debug_log = [](const std::string& line) {
+      const std::string out = "s3loop: debug: " + line + "\n";
+      std::fwrite(out.data(), 1, out.size(), stderr);
+    };
+  }
   return shared;
 }
 

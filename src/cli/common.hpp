@@ -29,9 +29,14 @@ struct CommonOptions {
   std::string addressing_style = "auto";
   int max_attempts = 5;
   bool json = false;
+  bool debug = false;
 };
 
 void add_common_options(CLI::App& command, CommonOptions& options);
+
+// CLI11 takes the next word as an option's value even when it is another
+// flag ("--region --dry-run"); string options refuse that with this check.
+extern const CLI::Validator kNotAFlag;
 
 // Resolves credentials, region, endpoint and TLS trust. Errors here are the
 // user's to fix: exit code 2.

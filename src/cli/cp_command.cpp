@@ -26,6 +26,8 @@ Runner add_cp_command(CLI::App& app) {
     int loops = 1;
     bool dry_run = false;
     bool verify = false;
+    std::string journal;
+    bool skip_existing = false;
     std::string multipart_threshold = "5GiB";
     std::string multipart_chunksize = "512MiB";
   };
@@ -48,6 +50,12 @@ Runner add_cp_command(CLI::App& app) {
   cmd->add_flag("--verify", args->verify,
                 "Afterwards, compare an independent listing of the destination with the source "
                 "(keys, sizes, single-part ETags); a missing or different object exits 1");
+  cmd->add_option("--journal", args->journal,
+                  "Append each finished key to FILE (fsync'ed in batches); a rerun with the same "
+                  "FILE skips them, even after kill -9")
+      ->check(kNotAFlag);
+  cmd->add_flag("--skip-existing", args->skip_existing,
+                "Skip objects whose destination has the same size and ETag (one HEAD each)");
   cmd->add_option("--multipart-threshold", args->multipart_threshold,
                   "Copy larger objects part by part (default 5GiB, the CopyObject limit)");
   cmd->add_option("--multipart-chunksize", args->multipart_chunksize,
@@ -82,6 +90,7 @@ Runner add_cp_command(CLI::App& app) {
     options.multipart_threshold = *threshold;
     options.part_size = *chunk;
     options.dry_run = args->dry_run;
+    options.skip_existing = args->skip_existing;
     auto normalised = jobs::normalise_copy_locations(std::move(options));
     if (!normalised) return usage_error(normalised.error());
 
@@ -101,12 +110,29 @@ Runner add_cp_command(CLI::App& app) {
       }
     };
 
+    std::unique_ptr<jobs::CopyJournal> journal;
+    if (!args->journal.empty()) {
+      auto opened = jobs::CopyJournal::open(
+          args->journal, s3::s3_uri(normalised->source.bucket, normalised->source.key),
+          s3::s3_uri(normalised->destination.bucket, normalised->destination.key));
+      if (!opened) {
+        print_error(opened.error().message);
+        return opened.error().kind == ErrorKind::usage ? kExitUsage : kExitFailed;
+      }
+      journal = std::move(*opened);
+      normalised->journal = journal.get();
+    }
+
     auto shared = make_client_shared(args->common);
     if (!shared) return usage_error(shared.error());
     auto strategy = exec::make_strategy(settings);
     const jobs::CopyOptions locations = *normalised;
     jobs::CopyJob job(std::move(*normalised));
     const JobRun run = run_job(*strategy, job, **shared);
+    std::optional<Error> journal_error;
+    if (journal) {
+      if (auto flushed = journal->flush(); !flushed) journal_error = flushed.error();
+    }
 
     // Verification only makes sense for a run that went through.
     std::optional<Result<jobs::VerifyReport>> verified;
@@ -121,6 +147,7 @@ Runner add_cp_command(CLI::App& app) {
     summary.concurrency = args->concurrency;
     summary.workers = exec::describe_workers(settings);
     summary.run = &run;
+    summary.skipped = job.skipped();
     summary.shared = shared->get();
     if (verified && *verified) summary.verify = &**verified;
     if (run.report.job_error) print_error(run.report.job_error->message);
@@ -143,10 +170,11 @@ Runner add_cp_command(CLI::App& app) {
         verify_failed = v.missing > 0 || v.mismatched > 0;
       }
     }
+    if (journal_error) print_error(journal_error->message);
     std::fflush(stdout);
     if (run.report.cancelled) return kExitCancelled;
     if (run.report.job_error) return exit_code_for(*run.report.job_error);
-    return run.report.failed == 0 && !verify_failed ? kExitOk : kExitFailed;
+    return run.report.failed == 0 && !verify_failed && !journal_error ? kExitOk : kExitFailed;
   };
 }
 

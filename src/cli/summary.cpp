@@ -16,11 +16,12 @@ double per_second(double amount, double seconds) {
 std::string summary_line(const SummaryInput& in) {
   const auto& r = in.run->report;
   const double objects = static_cast<double>(r.succeeded);
+  const std::string skipped = in.skipped > 0 ? fmt::format(", {} skipped", in.skipped) : "";
   return fmt::format(
-      "{} {} objects ({:.1f} MiB), {} failed in {:.2f} s: {:.0f} objects/s, {:.1f} MiB/s, "
+      "{} {} objects ({:.1f} MiB){}, {} failed in {:.2f} s: {:.0f} objects/s, {:.1f} MiB/s, "
       "{} requests, {} retries, {} TLS handshakes, {:.2f} CPU s, peak RSS {:.0f} MiB [{}]{}",
-      in.verb, r.succeeded, static_cast<double>(r.bytes) / kMiB, r.failed, in.run->wall_seconds,
-      per_second(objects, in.run->wall_seconds),
+      in.verb, r.succeeded - in.skipped, static_cast<double>(r.bytes) / kMiB, skipped, r.failed,
+      in.run->wall_seconds, per_second(objects, in.run->wall_seconds),
       per_second(static_cast<double>(r.bytes) / kMiB, in.run->wall_seconds),
       in.shared->stats.total_attempts(), in.shared->stats.total_retries(),
       in.shared->net_counters.tls_handshakes.load(), in.run->usage.cpu_seconds(),
@@ -57,6 +58,8 @@ std::string summary_json(const SummaryInput& in) {
       {"concurrency", in.concurrency},
       {"workers", in.workers},
       {"objects", r.succeeded},
+      {"copied", r.succeeded - in.skipped},
+      {"skipped", in.skipped},
       {"bytes", r.bytes},
       {"failed", r.failed},
       {"cancelled", r.cancelled},

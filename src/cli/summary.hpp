@@ -16,6 +16,7 @@ struct SummaryInput {
   std::string workers;  // how the strategy ran: "C=256", "T=6", "C=256 L=2 T=2"
   const jobs::VerifyReport* verify = nullptr;  // set when --verify ran
   const JobRun* run = nullptr;
+  std::uint64_t skipped = 0;  // objects the journal or --skip-existing skipped
   const s3::ClientShared* shared = nullptr;
 };
 

@@ -76,6 +76,25 @@ awaitable<Result<std::uint64_t>> CopyJob::process(exec::WorkerContext& context,
                                                   const exec::WorkItem& item) {
   const s3::ObjectInfo& object = item.object;
   const std::string dst_key = destination_key(options_, object.key);
+  if (options_.journal != nullptr && options_.journal->finished(object.key)) {
+    ++skipped_;
+    co_return std::uint64_t{0};
+  }
+  if (options_.skip_existing) {
+    auto present = co_await destination_has(context.client(), object, dst_key);
+    if (!present) {
+      const Error error = present.error();
+      notify(object.key, dst_key, object.size, &error);
+      co_return error;
+    }
+    if (*present) {
+      ++skipped_;
+      if (options_.journal != nullptr && !options_.dry_run) {
+        if (auto r = options_.journal->record(object.key); !r) co_return r.error();
+      }
+      co_return std::uint64_t{0};
+    }
+  }
   Result<void> outcome;
   if (options_.dry_run) {
     outcome = {};
@@ -91,8 +110,27 @@ awaitable<Result<std::uint64_t>> CopyJob::process(exec::WorkerContext& context,
     notify(object.key, dst_key, object.size, &error);
     co_return error;
   }
+  if (options_.journal != nullptr && !options_.dry_run) {
+    // The object is copied; if the journal cannot say so, the user must know
+    // (a resumed run would copy it again, which is harmless).
+    if (auto r = options_.journal->record(object.key); !r) {
+      const Error error = r.error();
+      notify(object.key, dst_key, object.size, &error);
+      co_return error;
+    }
+  }
   notify(object.key, dst_key, object.size, nullptr);
   co_return object.size;
+}
+
+awaitable<Result<bool>> CopyJob::destination_has(s3::Client& client, const s3::ObjectInfo& object,
+                                                 const std::string& dst_key) {
+  auto head = co_await client.head_object(options_.destination.bucket, dst_key);
+  if (!head) {
+    if (head.error().http_status == 404) co_return false;
+    co_return head.error();
+  }
+  co_return head->size == object.size && head->etag == object.etag;
 }
 
 awaitable<Result<void>> CopyJob::copy_multipart(s3::Client& client, const s3::ObjectInfo& object,

@@ -1,4 +1,5 @@
 #include "s3loop/s3/client.hpp"
+#include "s3loop/s3/debug_log.hpp"
 
 #include "s3loop/net/connection_pool.hpp"
 #include "s3loop/net/tls.hpp"
@@ -77,7 +78,14 @@ awaitable<Result<net::Response>> Client::send_once(const S3Request& request,
   http.body = request.body;
 
   auto& pool = pool_for(target.connect_to);
-  co_return co_await pool.send(http, sink);
+  if (!shared_.debug_log) co_return co_await pool.send(http, sink);
+  shared_.debug_log(format_request_log(http));
+  const auto started = std::chrono::steady_clock::now();
+  auto reply = co_await pool.send(http, sink);
+  shared_.debug_log(format_reply_log(http, reply,
+                                     std::chrono::duration_cast<std::chrono::microseconds>(
+                                         std::chrono::steady_clock::now() - started)));
+  co_return reply;
 }
 
 awaitable<Result<net::Response>> Client::send(const S3Request& request, const ReplyCheck& check,

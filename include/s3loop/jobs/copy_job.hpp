@@ -3,8 +3,10 @@
 #pragma once
 
 #include "s3loop/exec/job.hpp"
+#include "s3loop/jobs/journal.hpp"
 #include "s3loop/s3/s3_url.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -27,6 +29,12 @@ struct CopyOptions {
   std::uint64_t multipart_threshold = kMaxSingleCopy;
   std::uint64_t part_size = 512 * kMiB;  // raised when an object would need > 10,000 parts
   bool dry_run = false;
+  // Skip a source key the journal lists as finished; record each copied (or
+  // skipped-as-existing) key in it. Not owned; may be null.
+  CopyJournal* journal = nullptr;
+  // Skip an object whose destination already has the same size and ETag
+  // (like `aws s3 sync`): one HEAD per object.
+  bool skip_existing = false;
   // Called after each object (from whichever thread processed it; the job
   // serialises the calls). `error` is null on success.
   std::function<void(const std::string& source_key, const std::string& destination_key,
@@ -54,7 +62,14 @@ class CopyJob final : public exec::Job {
   boost::asio::awaitable<Result<std::uint64_t>> process(exec::WorkerContext& context,
                                                         const exec::WorkItem& item) override;
 
+  // Objects not copied because the journal or the destination had them.
+  std::uint64_t skipped() const { return skipped_.load(); }
+
  private:
+  // True when the destination already holds this object (same size and ETag).
+  boost::asio::awaitable<Result<bool>> destination_has(s3::Client& client,
+                                                       const s3::ObjectInfo& object,
+                                                       const std::string& dst_key);
   boost::asio::awaitable<Result<void>> copy_multipart(s3::Client& client,
                                                       const s3::ObjectInfo& object,
                                                       const std::string& dst_key);
@@ -63,6 +78,7 @@ class CopyJob final : public exec::Job {
 
   CopyOptions options_;
   std::mutex notify_mutex_;
+  std::atomic<std::uint64_t> skipped_{0};
 };
 
 }  // namespace s3loop::jobs

@@ -49,6 +49,9 @@ struct ClientShared {
   std::shared_ptr<net::TlsContext> tls;
   net::Counters net_counters;
   Stats stats;
+  // --debug: receives one line per request and per reply, secrets redacted;
+  // called from every loop and thread (the receiver serialises).
+  std::function<void(const std::string&)> debug_log;
 };
 
 struct ListParams {

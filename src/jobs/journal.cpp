@@ -1,0 +1,165 @@
+#include "s3loop/jobs/journal.hpp"
+
+#include <fmt/format.h>
+#include <boost/json.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <memory>
+
+namespace s3loop::jobs {
+
+namespace {
+
+Error io_error(const std::string& path, std::string_view what) {
+  return make_error(ErrorKind::io,
+                    fmt::format("journal {}: {}: {}", path, what, std::strerror(errno)));
+}
+
+std::string header_line(const std::string& source, const std::string& destination) {
+  return boost::json::serialize(boost::json::object{
+             {"s3loop_journal", 1}, {"source", source}, {"destination", destination}}) +
+         "\n";
+}
+
+Result<void> write_all(int fd, std::string_view bytes, const std::string& path) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return io_error(path, "write failed");
+    }
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<CopyJournal>> CopyJournal::open(const std::string& path,
+                                                       const std::string& source,
+                                                       const std::string& destination) {
+  std::unordered_set<std::string> finished;
+  bool has_header = false;
+  bool torn_tail = false;
+  std::uint64_t complete_bytes = 0;  // through the last complete line
+  {
+    std::ifstream in(path, std::ios::binary);
+    if (in) {
+      std::string line;
+      std::size_t number = 0;
+      while (std::getline(in, line)) {
+        ++number;
+        const bool complete = !in.eof();  // getline hit a '\n'
+        if (complete) complete_bytes += line.size() + 1;
+        boost::system::error_code ec;
+        auto value = boost::json::parse(line, ec);
+        if (ec || !complete) {
+          // A write cut short by a kill: that key was not recorded. Only in
+          // a file that is ours (a valid header, or the start of one): never
+          // cut anything off another file.
+          if (!complete && (has_header || line.starts_with("{\"s3loop_journal\""))) {
+            torn_tail = true;
+            break;
+          }
+          return make_error(ErrorKind::usage,
+                            fmt::format("journal {} line {} is not s3loop journal JSON; pass "
+                                        "another --journal file",
+                                        path, number));
+        }
+        if (number == 1) {
+          const auto* header = value.if_object();
+          if (header == nullptr || !header->contains("s3loop_journal")) {
+            return make_error(ErrorKind::usage, "journal " + path +
+                                                    " is not an s3loop journal; pass another "
+                                                    "--journal file");
+          }
+          const auto* src = header->if_contains("source");
+          const auto* dst = header->if_contains("destination");
+          if (src == nullptr || dst == nullptr || !src->is_string() || !dst->is_string() ||
+              src->as_string() != source || dst->as_string() != destination) {
+            return make_error(
+                ErrorKind::usage,
+                fmt::format("journal {} belongs to another copy ({} -> {}); use a new --journal "
+                            "file for {} -> {}",
+                            path, src && src->is_string() ? std::string(src->as_string()) : "?",
+                            dst && dst->is_string() ? std::string(dst->as_string()) : "?", source,
+                            destination));
+          }
+          has_header = true;
+          continue;
+        }
+        if (!value.is_string()) {
+          return make_error(ErrorKind::usage,
+                            fmt::format("journal {} line {} is not a key", path, number));
+        }
+        finished.emplace(value.as_string());
+      }
+    }
+  }
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return io_error(path, "cannot open for writing");
+  auto journal = std::unique_ptr<CopyJournal>(new CopyJournal(path, fd, std::move(finished)));
+  if (torn_tail) {
+    // Drop the torn line: the next record must start a line of its own.
+    if (::ftruncate(fd, static_cast<off_t>(complete_bytes)) != 0) {
+      return io_error(path, "cannot cut off a torn last line");
+    }
+  }
+  if (!has_header) {
+    if (auto r = write_all(fd, header_line(source, destination), path); !r) return r.error();
+    if (::fsync(fd) != 0) return io_error(path, "fsync failed");
+  }
+  return journal;
+}
+
+CopyJournal::CopyJournal(std::string path, int fd, std::unordered_set<std::string> finished)
+    : path_(std::move(path)), fd_(fd), finished_(std::move(finished)) {}
+
+CopyJournal::~CopyJournal() {
+  {
+    std::lock_guard lock(mutex_);
+    (void)flush_locked();
+  }
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool CopyJournal::finished(const std::string& source_key) const {
+  return finished_.contains(source_key);
+}
+
+Result<void> CopyJournal::record(std::string_view source_key) {
+  std::lock_guard lock(mutex_);
+  if (failed_) return *failed_;
+  if (pending_keys_ == 0) oldest_pending_ = std::chrono::steady_clock::now();
+  pending_ +=
+      boost::json::serialize(boost::json::string_view(source_key.data(), source_key.size()));
+  pending_ += '\n';
+  ++pending_keys_;
+  if (pending_keys_ >= kBatchKeys ||
+      std::chrono::steady_clock::now() - oldest_pending_ >= kBatchAge) {
+    return flush_locked();
+  }
+  return {};
+}
+
+Result<void> CopyJournal::flush() {
+  std::lock_guard lock(mutex_);
+  return flush_locked();
+}
+
+Result<void> CopyJournal::flush_locked() {
+  if (failed_) return *failed_;
+  if (pending_.empty()) return {};
+  auto written = write_all(fd_, pending_, path_);
+  if (written && ::fsync(fd_) != 0) written = io_error(path_, "fsync failed");
+  pending_.clear();
+  pending_keys_ = 0;
+  if (!written) failed_ = written.error();
+  return written;
+}
+
+}  // namespace s3loop::jobs

@@ -1,0 +1,54 @@
+// --debug lines: useful, and never a secret in them.
+#include "s3loop/s3/debug_log.hpp"
+
+#include <gtest/gtest.h>
+
+namespace s3loop::s3 {
+namespace {
+
+TEST(DebugLog, RequestLineRedactsEverySecret) {
+  net::Request r;
+  r.method = "PUT";
+  r.host = "bucket.s3.localhost:9443";
+  r.target = "/key%20x?partNumber=1";
+  r.headers = {{"x-amz-date", "20261125T120000Z"},
+               {"x-amz-security-token", "SESSIONTOKENsecret"},
+               {"x-amz-server-side-encryption-customer-key", "c2VjcmV0a2V5"},
+               {"x-amz-copy-source-server-side-encryption-customer-key-MD5", "bWQ1"},
+               {"Authorization",
+                "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261125/us-east-1/s3/aws4_request, "
+                "SignedHeaders=host;x-amz-date, "
+                "Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"}};
+  r.body = "hello";
+  const std::string line = format_request_log(r);
+  for (const char* secret : {"SESSIONTOKENsecret", "c2VjcmV0a2V5", "bWQ1", "AKIDEXAMPLE",
+                             "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"}) {
+    EXPECT_EQ(line.find(secret), std::string::npos) << secret << " in " << line;
+  }
+  EXPECT_NE(line.find("-> PUT bucket.s3.localhost:9443/key%20x?partNumber=1"), std::string::npos);
+  EXPECT_NE(line.find("x-amz-date: 20261125T120000Z"), std::string::npos);
+  EXPECT_NE(line.find("Authorization: AWS4-HMAC-SHA256 Credential=<redacted>, "
+                      "SignedHeaders=host;x-amz-date, Signature=<redacted>"),
+            std::string::npos)
+      << line;
+  EXPECT_NE(line.find("x-amz-security-token: <redacted>"), std::string::npos);
+  EXPECT_NE(line.find("body: 5 bytes"), std::string::npos);
+}
+
+TEST(DebugLog, ReplyLineHasStatusTimeAndRequestId) {
+  net::Request r;
+  r.method = "GET";
+  r.host = "h";
+  r.target = "/b/k";
+  net::Response ok;
+  ok.status = 206;
+  ok.headers = {{"x-amz-request-id", "tx00001"}};
+  const std::string line = format_reply_log(r, ok, std::chrono::microseconds(12345));
+  EXPECT_EQ(line, "<- GET h/b/k 206 in 12.3 ms, request id tx00001");
+  const std::string failed = format_reply_log(r, make_error(ErrorKind::timeout, "read timed out"),
+                                              std::chrono::microseconds(1000));
+  EXPECT_EQ(failed, "<- GET h/b/k failed after 1.0 ms: read timed out");
+}
+
+}  // namespace
+}  // namespace s3loop::s3
