@@ -48,3 +48,29 @@ bench_machine() {
     "$(uname -sr)" "$(nproc)" "$(awk '/MemTotal/ {printf "%d", $2/1048576}' /proc/meminfo)" \
     "$(dpkg-query -W -f='${Version}' radosgw 2>/dev/null)"
 }
+
+# The AWS JavaScript SDK v3 for bench/run, from the npm registry into
+# bench/js/node_modules (git-ignored), exactly as package-lock.json pins it;
+# again only when the lock file changed.
+bench_js_install() {
+  local js=$bench_root/bench/js stamp sum
+  stamp=$js/node_modules/.s3loop-lock-sha256
+  sum=$(sha256sum <"$js/package-lock.json" | cut -d' ' -f1)
+  [[ -f $stamp && $(<"$stamp") == "$sum" ]] && return 0
+  echo "== npm ci in bench/js (AWS JavaScript SDK v3)" >&2
+  (cd "$js" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  echo "$sum" >"$stamp"
+}
+
+# Versions of everything bench/run races, for the record.
+bench_versions() {
+  local sdk
+  sdk=$(sed -n 's/.*"version": "\(.*\)".*/\1/p' "$bench_root/bench/js/node_modules/@aws-sdk/client-s3/package.json" | head -1)
+  printf 's3loop %s, aws-cli %s, rclone %s, s3cmd %s, boto3 %s, AWS JS SDK v3 %s on node %s' \
+    "$(git -C "$bench_root" describe --always --dirty 2>/dev/null || echo '?')" \
+    "$(/usr/bin/aws --version 2>&1 | sed -n 's|^aws-cli/\([^ ]*\).*|\1|p')" \
+    "$(/usr/bin/rclone version 2>/dev/null | sed -n '1s/^rclone v//p')" \
+    "$(/usr/bin/s3cmd --version 2>/dev/null | awk '{print $3}')" \
+    "$(/usr/bin/python3 -c 'import boto3; print(boto3.__version__)')" \
+    "$sdk" "$(/usr/bin/node --version)"
+}

@@ -19,6 +19,10 @@ packages=(
   python3-boto3
   # bench/latency-proxy.sh: per-request latency and faults in front of radosgw
   nginx libnginx-mod-http-lua
+  # bench/run: the peers s3loop is measured against (boto3 is above; the AWS
+  # JavaScript SDK comes from npm into bench/js), GNU time for each one's CPU
+  # and peak RSS, gnuplot for the plots
+  awscli rclone s3cmd nodejs time gnuplot-nox
 )
 
 missing=()
@@ -27,6 +31,10 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+
+# npm: Debian's package, unless node came with an npm of its own (NodeSource's
+# nodejs provides one and conflicts with Debian's npm).
+if ! command -v npm >/dev/null; then missing+=(npm); fi
 
 if ((${#missing[@]} == 0)); then
   echo "setup: all ${#packages[@]} packages present" >&2
