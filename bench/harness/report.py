@@ -54,7 +54,8 @@ def sweep_section(s, meta):
     out.append(
         f"Ceiling of this run at C={c_main}: min(latency bound C/L = {c_main}/{delay:g} s = "
         f"{latency_bound:,.0f} obj/s, server capacity = "
-        f"{fmt(capacity)} obj/s (s3loop async C=1024 straight to radosgw, no proxy, same run)) "
+        f"{fmt(capacity)} obj/s (s3loop async straight to radosgw, no proxy, same run: "
+        f"{cap['setting'] if cap else '-'})) "
         f"= **{ceiling:,.0f} obj/s**.")
     if best_peer:
         out.append(f"Best peer: {best_peer['tool']} {best_peer['setting']} "
@@ -71,7 +72,7 @@ def sweep_section(s, meta):
             f"| {ideal_wall:.2f} | {n / ideal_wall:,.0f} | {s['bytes'] / MiB / ideal_wall:,.1f} "
             f"| | | | | | | | |"]
     if cap:
-        out.append(row(cap, n, ceiling, best_peer, lean_cpu, lean_rss, tool="*server capacity*"))
+        out.append(row(cap, n, ceiling, None, None, None, tool="*server capacity*"))
     for r in rows:
         out.append(row(r, n, min(r["concurrency"] / delay if delay else math.inf, ceiling),
                        best_peer, lean_cpu, lean_rss))
@@ -134,6 +135,8 @@ def failure(r):
 def rss_section(runs, meta):
     runs = sorted(runs, key=lambda s: s["objects"])
     counts = [s["objects"] for s in runs]
+    # The target compares the largest run with the 1,000-object one (smallest if none).
+    base = 1000 if 1000 in counts else counts[0]
     ids = []
     for s in runs:
         for r in s["contenders"]:
@@ -145,12 +148,11 @@ def rss_section(runs, meta):
            "No added latency: this set measures memory against the number of objects (a serial "
            "peer would need hours for 100,000 objects through 50 ms).", "",
            "| contender | setting | " + " | ".join(f"{c:,}: obj/s | CPU s | RSS MiB" for c in counts)
-           + f" | RSS {counts[-1]:,} vs {counts[0]:,} |",
+           + f" | RSS {counts[-1]:,} vs {base:,} |",
            "|---|---|" + "---|---|---|" * len(counts) + "---|"]
     ratios = {}
     for cid in ids:
         cells = []
-        first = by.get((counts[0], cid))
         for c in counts:
             r = by.get((c, cid))
             if r and r["ok"]:
@@ -158,18 +160,24 @@ def rss_section(runs, meta):
                              f"{r['peak_rss_bytes'] / MiB:.0f}")
             else:
                 cells.append(f"**FAILED** ({failure(r) if r else 'not run'}) | |")
-        last = by.get((counts[-1], cid))
+        first, last = by.get((base, cid)), by.get((counts[-1], cid))
         rr = ratio(last and last["ok"] and last["peak_rss_bytes"],
                    first and first["ok"] and first["peak_rss_bytes"])
         ratios[cid] = rr
-        out.append(f"| {first['tool']} | {first['setting']} | " + " | ".join(cells)
+        any_run = next(by[(c, cid)] for c in counts if (c, cid) in by)
+        out.append(f"| {any_run['tool']} | {any_run['setting']} | " + " | ".join(cells)
                    + f" | {fmt(rr, 2)}x |")
     s3l = next((cid for cid in ids if cid.startswith("s3loop-async")), None)
     if s3l and ratios.get(s3l):
         ok = ratios[s3l] <= 1.2
-        out += ["", f"Target (issue 6): s3loop's peak RSS for the largest set within 1.2x of the "
-                f"smallest: {ratios[s3l]:.2f}x, {'met' if ok else '**not met**'}."]
-    return out, {"counts": counts, "rss_ratio_largest_vs_smallest": ratios}
+        out += ["", f"Target (issue 6): s3loop's peak RSS for {counts[-1]:,} objects within 1.2x "
+                f"of the {base:,}-object run's: {ratios[s3l]:.2f}x, "
+                f"{'met' if ok else '**not met**'}."
+                + ("" if counts[-1] >= 100000 else
+                   " (The target is set for 100,000 objects; a smaller run may not yet have "
+                   "opened all C connections in its base run, and s3loop's memory grows with "
+                   "connections in flight, up to C.)")]
+    return out, {"counts": counts, "base": base, "rss_ratio_largest_vs_base": ratios}
 
 
 def gnuplot(script):
@@ -207,14 +215,14 @@ def plot_sweep(s, meta, path):
     if cap and cap["ok"]:
         plots.append(f"{cap['objects_per_second']} with lines dashtype 3 lc rgb 'black' "
                      "title 'server capacity (no proxy)'")
-    gnuplot(f"""set terminal pngcairo size 1000,600 font 'sans,10'
+    gnuplot(f"""set terminal pngcairo size 1000,700 font 'sans,10' noenhanced
 set output '{path}'
 set title "seed-copy, {n:,} objects, +{meta['delay_ms']:g} ms per request: objects/s against requests in flight"
 set xlabel 'requests in flight (concurrency, transfers, threads)'
 set ylabel 'objects/s (verified)'
 set logscale x 2
 set logscale y 10
-set key outside right top
+set key below
 set grid
 {blocks}plot {', '.join(plots)}
 """)
@@ -234,14 +242,14 @@ def plot_rss(runs, path):
         if label in pts:
             blocks += series_block(f"d{i}", pts[label])
             plots.append(f"$d{i} using 1:2 with linespoints title '{label}'")
-    gnuplot(f"""set terminal pngcairo size 1000,600 font 'sans,10'
+    gnuplot(f"""set terminal pngcairo size 1000,700 font 'sans,10' noenhanced
 set output '{path}'
 set title 'many-small: peak RSS against object count'
 set xlabel 'objects copied'
 set ylabel 'peak RSS, MiB'
 set logscale x 10
 set yrange [0:*]
-set key outside right top
+set key below
 set grid
 {blocks}plot {', '.join(plots)}
 """)

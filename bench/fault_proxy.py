@@ -1,0 +1,325 @@
+"""The faults nginx cannot produce, by rate: a connection reset in the middle
+of a reply, and a stall past the client's timeout. Run it with
+bench/fault-proxy.sh (start/stop/status); this is the process itself.
+
+A TLS-terminating HTTP/1.1 proxy on 127.0.0.1 in front of an S3 endpoint
+(radosgw's plain-HTTP port, or an HTTPS endpoint such as the latency proxy,
+verified with --upstream-ca). Each client connection gets one upstream
+connection; requests and replies pass byte for byte (Host kept, so SigV4
+signatures verify), and the proxy follows the HTTP framing of both directions
+(Content-Length, chunked, 1xx, HEAD, 204/304, close-delimited) only to know
+where each reply starts and ends. For every request it draws once:
+
+  reset (--reset-rate R)   the reply's head and half its body are forwarded
+                           (half the head when the body is empty, so the client
+                           never holds a complete reply), then the client
+                           connection is closed with a TCP RST (SO_LINGER 0);
+  stall (--stall-rate R)   nothing more is forwarded (--stall-at first-byte: not
+                           even the head; mid-body: the same half as a reset) and
+                           the connection is held open for --stall-seconds, or
+                           until the client gives up and closes it.
+
+The request has reached the server either way, as in the real failure. Counts
+go to --stats (JSON, rewritten once a second) and each injected fault to
+stderr.
+"""
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import ssl
+import struct
+import sys
+import time
+from urllib.parse import urlsplit
+
+READ = 65536
+
+
+class Stats:
+    def __init__(self, path):
+        self.path = path
+        self.counts = {"connections": 0, "requests": 0, "resets": 0, "stalls": 0,
+                       "upstream_errors": 0}
+        self.dirty = True
+
+    def add(self, key, n=1):
+        self.counts[key] += n
+        self.dirty = True
+
+    def write(self):
+        if not self.path or not self.dirty:
+            return
+        tmp = self.path + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(self.counts, f)
+        os.replace(tmp, self.path)
+        self.dirty = False
+
+
+class Fault:
+    RESET, STALL = "reset", "stall"
+
+
+def parse_head(head):
+    """(first line, {lower-case name: value}) of an HTTP head."""
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        if ":" in line:
+            k, v = line.split(":", 1)
+            headers[k.strip().lower()] = v.strip()
+    return lines[0], headers
+
+
+async def read_head(reader):
+    """One HTTP head (up to and including the blank line), or None at a clean EOF."""
+    try:
+        return await reader.readuntil(b"\r\n\r\n")
+    except asyncio.IncompleteReadError as e:
+        if e.partial:
+            raise ConnectionError("connection closed inside an HTTP head")
+        return None
+
+
+async def body_chunks(reader, headers, until_eof):
+    """The raw bytes of a message body, as they arrive, framing included."""
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        while True:
+            line = await reader.readuntil(b"\r\n")
+            yield line
+            size = int(line.split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                # Trailers, up to the blank line.
+                while True:
+                    t = await reader.readuntil(b"\r\n")
+                    yield t
+                    if t == b"\r\n":
+                        return
+            left = size + 2  # data and its CRLF
+            while left:
+                data = await reader.read(min(left, READ))
+                if not data:
+                    raise ConnectionError("connection closed inside a chunk")
+                left -= len(data)
+                yield data
+    elif "content-length" in headers:
+        left = int(headers["content-length"])
+        while left:
+            data = await reader.read(min(left, READ))
+            if not data:
+                raise ConnectionError("connection closed inside a body")
+            left -= len(data)
+            yield data
+    elif until_eof:
+        while True:
+            data = await reader.read(READ)
+            if not data:
+                return
+            yield data
+
+
+class Proxy:
+    def __init__(self, a, stats):
+        self.a = a
+        self.stats = stats
+        self.rng = random.Random(a.seed)
+        up = urlsplit(a.upstream)
+        self.up_host, self.up_port = up.hostname, up.port or (443 if up.scheme == "https" else 80)
+        self.up_ssl = None
+        if up.scheme == "https":
+            self.up_ssl = ssl.create_default_context(cafile=a.upstream_ca)
+
+    def draw(self):
+        x = self.rng.random()
+        if x < self.a.reset_rate:
+            return Fault.RESET
+        if x < self.a.reset_rate + self.a.stall_rate:
+            return Fault.STALL
+        return None
+
+    async def handle(self, client_r, client_w):
+        self.stats.add("connections")
+        try:
+            up_r, up_w = await asyncio.open_connection(
+                self.up_host, self.up_port, ssl=self.up_ssl,
+                server_hostname=self.up_host if self.up_ssl else None, limit=1 << 20)
+        except OSError as e:
+            self.stats.add("upstream_errors")
+            log(f"upstream {self.up_host}:{self.up_port}: {e}")
+            client_w.transport.abort()
+            return
+        pending = asyncio.Queue()
+        client_gone = asyncio.Event()
+        requests = asyncio.create_task(self.requests(client_r, up_w, pending, client_gone))
+        replies = asyncio.create_task(self.replies(up_r, client_w, pending, client_gone))
+        try:
+            await replies
+        except (OSError, ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
+                ValueError):
+            pass
+        finally:
+            requests.cancel()
+            up_w.transport.abort()
+            client_w.transport.abort()
+
+    async def requests(self, client_r, up_w, pending, client_gone):
+        """Client -> upstream: forwards each request, drawing its fate."""
+        try:
+            while True:
+                head = await read_head(client_r)
+                if head is None:
+                    break
+                line, headers = parse_head(head)
+                self.stats.add("requests")
+                await pending.put((line, self.draw()))
+                up_w.write(head)
+                async for data in body_chunks(client_r, headers, until_eof=False):
+                    up_w.write(data)
+                    await up_w.drain()
+                await up_w.drain()
+        except (OSError, ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
+                ValueError):
+            pass
+        finally:
+            client_gone.set()
+            await pending.put(None)  # wakes replies() if it waits for a request
+
+    async def replies(self, up_r, client_w, pending, client_gone):
+        """Upstream -> client: forwards each reply, or injects the fault drawn for it."""
+        while True:
+            item = await pending.get()
+            if item is None:
+                return
+            line, fault = item
+            method = line.split(" ", 1)[0]
+            if fault == Fault.STALL and self.a.stall_at == "first-byte":
+                return await self.stall(client_gone, line)
+            while True:
+                head = await read_head(up_r)
+                if head is None:
+                    return
+                status_line, headers = parse_head(head)
+                status = int(status_line.split(" ", 2)[1])
+                if 100 <= status < 200 and status != 101:
+                    client_w.write(head)  # 100 Continue: the reply proper follows
+                    continue
+                break
+            has_body = not (method == "HEAD" or status in (204, 304))
+            close_delimited = (has_body and "content-length" not in headers
+                               and "chunked" not in headers.get("transfer-encoding", "").lower())
+            if fault is None:
+                client_w.write(head)
+                if has_body:
+                    async for data in body_chunks(up_r, headers, until_eof=True):
+                        client_w.write(data)
+                        await client_w.drain()
+                await client_w.drain()
+                if close_delimited or headers.get("connection", "").lower() == "close":
+                    return
+                continue
+            # A fault: forward part of the reply, then reset or stall.
+            length = int(headers.get("content-length", "0")) if has_body else 0
+            if has_body and length == 0 and "content-length" not in headers:
+                length = 2  # chunked or close-delimited: cut inside the first bytes
+            if length == 0:
+                partial = head[:len(head) // 2]
+            else:
+                partial = head
+                want = max(1, length // 2)
+                async for data in body_chunks(up_r, headers, until_eof=True):
+                    partial += data[:want]
+                    want -= min(want, len(data))
+                    if want == 0:
+                        break
+            client_w.transport.set_write_buffer_limits(0)  # drain() = all flushed
+            client_w.write(partial)
+            await client_w.drain()
+            if fault == Fault.STALL:
+                return await self.stall(client_gone, line)
+            await asyncio.sleep(0.02)  # let the partial reply reach the client first
+            self.stats.add("resets")
+            log(f"reset after {len(partial)} bytes of the reply: {line}")
+            sock = client_w.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            client_w.transport.abort()
+            return
+
+    async def stall(self, client_gone, line):
+        self.stats.add("stalls")
+        log(f"stall ({self.a.stall_at}, up to {self.a.stall_seconds:g} s): {line}")
+        t0 = time.monotonic()
+        try:
+            await asyncio.wait_for(client_gone.wait(), self.a.stall_seconds)
+            log(f"stalled client gave up after {time.monotonic() - t0:.1f} s: {line}")
+        except asyncio.TimeoutError:
+            log(f"stall ended after {self.a.stall_seconds:g} s, closing: {line}")
+
+
+def log(msg):
+    print(f"{time.strftime('%H:%M:%S')} fault-proxy: {msg}", file=sys.stderr, flush=True)
+
+
+def fraction(s):
+    x = float(s)
+    if not 0 <= x <= 1:
+        raise argparse.ArgumentTypeError(f"{s} is not in [0, 1]")
+    return x
+
+
+async def main_async(a):
+    stats = Stats(a.stats)
+    proxy = Proxy(a, stats)
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(a.cert, a.key)
+    host, _, port = a.listen.rpartition(":")
+    server = await asyncio.start_server(proxy.handle, host or "127.0.0.1", int(port), ssl=ctx,
+                                        limit=1 << 20, backlog=1024, reuse_address=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    stats.write()
+    if a.ready:
+        with open(a.ready, "w") as f:
+            f.write(f"{os.getpid()}\n")
+    log(f"listening on https://{a.listen} -> {a.upstream} (reset rate {a.reset_rate:g}, "
+        f"stall rate {a.stall_rate:g} at {a.stall_at} for {a.stall_seconds:g} s, seed {a.seed})")
+    while not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), 1.0)
+        except asyncio.TimeoutError:
+            pass
+        stats.write()
+    server.close()
+    stats.dirty = True
+    stats.write()
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--listen", required=True, help="127.0.0.1:PORT")
+    p.add_argument("--upstream", required=True, help="http://HOST:PORT or https://HOST:PORT")
+    p.add_argument("--upstream-ca", help="CA bundle that verifies an https upstream")
+    p.add_argument("--cert", required=True)
+    p.add_argument("--key", required=True)
+    p.add_argument("--reset-rate", type=fraction, default=0.0)
+    p.add_argument("--stall-rate", type=fraction, default=0.0)
+    p.add_argument("--stall-seconds", type=float, default=300.0)
+    p.add_argument("--stall-at", choices=("first-byte", "mid-body"), default="first-byte")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--stats", help="JSON counts, rewritten once a second")
+    p.add_argument("--ready", help="file written once listening")
+    a = p.parse_args()
+    if a.reset_rate + a.stall_rate > 1:
+        p.error("--reset-rate + --stall-rate must not exceed 1")
+    if not a.listen.startswith("127.0.0.1:"):
+        p.error("--listen: only 127.0.0.1:PORT")
+    asyncio.run(main_async(a))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""bench/fault-proxy.sh injects the faults nginx cannot: a TCP reset in the
+middle of a reply and a stall past the client's timeout. s3loop copies
+everything through resets (retrying); a client with a short read timeout gets
+through stalls; a clean proxy passes every request untouched."""
+import json
+import os
+import socket
+import subprocess
+import time
+import unittest
+
+import boto3
+import botocore.config
+import botocore.exceptions
+
+import s3env
+
+PROXY = os.path.join(s3env.REPO, "bench", "fault-proxy.sh")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class FaultProxy:
+    def __init__(self, *flags):
+        cert_dir = os.environ.get("S3LOOP_S3_DIR")
+        if not cert_dir:
+            raise s3env.SetupError("S3LOOP_S3_DIR is not set: run through scripts/test.sh")
+        port = free_port()
+        self.dir = f"/tmp/s3loop-e2e-fault-proxy-{port}"
+        p = subprocess.run(
+            [PROXY, "start", "--dir", self.dir, "--upstream", s3env.server().http_endpoint,
+             "--cert", f"{cert_dir}/server.pem", "--key", f"{cert_dir}/server.key",
+             "--listen", f"127.0.0.1:{port}", "--seed", "7", *flags],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8", timeout=60)
+        if p.returncode != 0:
+            raise AssertionError(f"fault-proxy start failed: {p.stderr}")
+        self.export = p.stdout.strip()
+        self.endpoint = self.export.split("=", 1)[1]
+
+    def stats(self):
+        time.sleep(1.2)  # rewritten once a second
+        with open(os.path.join(self.dir, "stats.json")) as f:
+            return json.load(f)
+
+    def close(self):
+        subprocess.run([PROXY, "stop", "--dir", self.dir], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=60)
+        subprocess.run(["rm", "-rf", self.dir])
+
+
+class FaultProxyTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.s3 = s3env.client()
+        cls.bucket = s3env.make_bucket(cls.s3, s3env.unique_bucket("fault-proxy"))
+        s3env.datagen(f"s3://{cls.bucket}/src/", 200, max_size=8192, seed=11)
+        cls.source = s3env.object_map(cls.s3, cls.bucket, "src/")
+
+    @classmethod
+    def tearDownClass(cls):
+        s3env.delete_bucket(cls.s3, cls.bucket)
+
+    def proxy(self, *flags):
+        p = FaultProxy(*flags)
+        self.addCleanup(p.close)
+        return p
+
+    def test_start_prints_the_endpoint_and_status_tells_it_runs(self):
+        p = self.proxy()
+        self.assertRegex(p.export, r"^export AWS_ENDPOINT_URL=https://127\.0\.0\.1:\d+$")
+        st = subprocess.run([PROXY, "status", "--dir", p.dir], stderr=subprocess.PIPE,
+                            encoding="utf-8", timeout=30)
+        self.assertEqual(st.returncode, 0, st.stderr)
+        self.assertIn("running", st.stderr)
+
+    def test_without_faults_every_request_passes(self):
+        p = self.proxy()
+        r = s3env.run(["cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/clean/",
+                       "--endpoint-url", p.endpoint, "--concurrency", "16", "--json"])
+        self.assertEqual(r.returncode, 0, s3env.describe(r))
+        self.assertEqual(s3env.parse_json_summary(self, r)["retries"], 0)
+        self.assertEqual(s3env.object_map(self.s3, self.bucket, "clean/"), self.source)
+        stats = p.stats()
+        self.assertEqual((stats["resets"], stats["stalls"]), (0, 0))
+        self.assertGreaterEqual(stats["requests"], len(self.source))
+
+    def test_resets_mid_body_are_retried_until_everything_is_copied(self):
+        p = self.proxy("--reset-rate", "0.1")
+        r = s3env.run(["cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/reset/",
+                       "--endpoint-url", p.endpoint, "--concurrency", "32", "--json",
+                       "--max-attempts", "10"])
+        s3env.assert_no_crash(self, r)
+        self.assertEqual(r.returncode, 0, s3env.describe(r))
+        summary = s3env.parse_json_summary(self, r)
+        stats = p.stats()
+        self.assertGreater(stats["resets"], 5, stats)
+        self.assertGreaterEqual(summary["retries"], stats["resets"] - 1, (summary, stats))
+        self.assertEqual(s3env.object_map(self.s3, self.bucket, "reset/"), self.source)
+
+    def test_stalls_past_the_client_timeout_are_given_up_and_retried(self):
+        p = self.proxy("--stall-rate", "0.2", "--stall-at", "mid-body", "--stall-seconds", "60")
+        s3 = boto3.client(
+            "s3", endpoint_url=p.endpoint, aws_access_key_id=self.srv().access_key,
+            aws_secret_access_key=self.srv().secret_key, region_name=self.srv().region,
+            verify=self.srv().ca_bundle,
+            config=botocore.config.Config(s3={"addressing_style": "path"}, read_timeout=1,
+                                          connect_timeout=5,
+                                          retries={"max_attempts": 10, "mode": "standard"}))
+        keys = sorted(self.source)[:30]
+        t0 = time.monotonic()
+        for k in keys:
+            s3.copy_object(Bucket=self.bucket, Key="stall/" + k,
+                           CopySource={"Bucket": self.bucket, "Key": "src/" + k})
+        elapsed = time.monotonic() - t0
+        stats = p.stats()
+        self.assertGreater(stats["stalls"], 0, stats)
+        # Each stall cost the client its 1 s timeout, not the proxy's 60 s.
+        self.assertLess(elapsed, 30 + 3 * stats["stalls"], stats)
+        copied = s3env.object_map(self.s3, self.bucket, "stall/")
+        self.assertEqual(copied, {k: self.source[k] for k in keys})
+
+    def test_a_reset_reaches_the_client_as_a_connection_error(self):
+        p = self.proxy("--reset-rate", "1")
+        s3 = boto3.client(
+            "s3", endpoint_url=p.endpoint, aws_access_key_id=self.srv().access_key,
+            aws_secret_access_key=self.srv().secret_key, region_name=self.srv().region,
+            verify=self.srv().ca_bundle,
+            config=botocore.config.Config(s3={"addressing_style": "path"},
+                                          retries={"max_attempts": 1}))
+        with self.assertRaises((botocore.exceptions.ConnectionError,
+                                botocore.exceptions.ResponseStreamingError,
+                                botocore.exceptions.IncompleteReadError)):
+            s3.list_objects_v2(Bucket=self.bucket, Prefix="src/")
+
+    @staticmethod
+    def srv():
+        return s3env.server()
+
+
+if __name__ == "__main__":
+    unittest.main()
