@@ -114,6 +114,11 @@ def measure(argv, env, timeout):
         os.killpg(proc.pid, signal.SIGKILL)
         out, err = proc.communicate()
         error = f"killed after the {timeout:.0f} s timeout"
+    except BaseException:
+        # Interrupted (Ctrl-C, SIGTERM): the contender runs in a session of its own, so
+        # the terminal's signal did not reach it; it must not outlive us.
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
     wall = time.monotonic() - t0
     # A contender must not outlive its measurement (nor its children).
     try:
@@ -210,6 +215,7 @@ def main():
     p.add_argument("--only", help="run only contenders whose id matches this regex")
     p.add_argument("--timeout", type=float, default=3600)
     a = p.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwinds through measure()
     if not a.dst.endswith("/") or not a.src.endswith("/"):
         p.error("--src and --dst must end with /")
 
