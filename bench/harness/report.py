@@ -120,9 +120,13 @@ def row(r, n, ceiling, best_peer, lean_cpu, lean_rss, tool=None):
             f"| {r['objects_per_second']:,.0f} | {r['mib_per_second']:,.1f} "
             f"| {fmt(100 * ratio(r['objects_per_second'], ceiling))}% | {r['cpu_seconds']:.2f} "
             f"| {cpu_ms_per_object(r):.2f} | {r['peak_rss_bytes'] / MiB:.0f} | {verified} "
-            f"| {fmt(ratio(r['objects_per_second'], best_peer and best_peer['objects_per_second']), 2)}x "
-            f"| {fmt(ratio(r['cpu_seconds'], lean_cpu and lean_cpu['cpu_seconds']), 2)}x "
-            f"| {fmt(ratio(r['peak_rss_bytes'], lean_rss and lean_rss['peak_rss_bytes']), 2)}x |")
+            f"| {times(ratio(r['objects_per_second'], best_peer and best_peer['objects_per_second']))} "
+            f"| {times(ratio(r['cpu_seconds'], lean_cpu and lean_cpu['cpu_seconds']))} "
+            f"| {times(ratio(r['peak_rss_bytes'], lean_rss and lean_rss['peak_rss_bytes']))} |")
+
+
+def times(x):
+    return f"{x:.2f}x" if x is not None else ""
 
 
 def failure(r):
