@@ -62,6 +62,8 @@ def s3loop(t, src, dst_root, strategy, concurrency):
             "--json"]
     if strategy in ("async", "async-pool"):
         argv += ["--concurrency", str(concurrency)]
+    elif strategy == "threads":
+        argv += ["--threads", str(concurrency)]
     setting = {"serial": "serial", "threads": f"threads T={concurrency}",
                "async": f"async C={concurrency}",
                "async-pool": f"async-pool C={concurrency}"}[strategy]
@@ -166,7 +168,7 @@ def contenders(t, src, dst_root, kind, sweep, concurrency):
 
     if kind == "sweep":
         add(s3loop, "serial", 1)
-        add(s3loop, "threads", THREADPOOL_WORKERS if THREADPOOL_WORKERS <= 32 else 32)
+        add(s3loop, "threads", min(32, THREADPOOL_WORKERS))  # s3loop's own default
         for c in sweep:
             add(s3loop, "async", c)
         add(s3loop, "async-pool", concurrency)
