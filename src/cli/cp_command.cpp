@@ -26,6 +26,7 @@ Runner add_cp_command(CLI::App& app) {
     int loops = 1;
     bool dry_run = false;
     bool verify = false;
+    bool adaptive = false;
     std::string journal;
     bool skip_existing = false;
     std::string multipart_threshold = "5GiB";
@@ -46,6 +47,9 @@ Runner add_cp_command(CLI::App& app) {
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--loops", args->loops, "async-pool: event loops, one thread each (default 1)")
       ->check(CLI::Range(1, 64));
+  cmd->add_flag("--adaptive", args->adaptive,
+                "async strategies, experimental: halve the number of objects in flight on 503 "
+                "SlowDown, regrow it one by one (default: always --concurrency)");
   cmd->add_flag("--dry-run", args->dry_run, "Show what would be copied, copy nothing");
   cmd->add_flag("--verify", args->verify,
                 "Afterwards, compare an independent listing of the destination with the source "
@@ -82,6 +86,7 @@ Runner add_cp_command(CLI::App& app) {
     settings.concurrency = args->concurrency;
     settings.threads = args->threads;
     settings.loops = args->loops;
+    settings.adaptive = args->adaptive;
     if (auto valid = exec::validate(settings); !valid) return usage_error(valid.error());
 
     jobs::CopyOptions options;

@@ -17,15 +17,20 @@ std::string summary_line(const SummaryInput& in) {
   const auto& r = in.run->report;
   const double objects = static_cast<double>(r.succeeded);
   const std::string skipped = in.skipped > 0 ? fmt::format(", {} skipped", in.skipped) : "";
+  const std::string throttled =
+      r.adaptive && r.limit_min < in.concurrency
+          ? fmt::format(", throttled: in-flight limit lowered to {} (ended at {})", r.limit_min,
+                        r.limit_final)
+          : "";
   return fmt::format(
       "{} {} objects ({:.1f} MiB){}, {} failed in {:.2f} s: {:.0f} objects/s, {:.1f} MiB/s, "
-      "{} requests, {} retries, {} TLS handshakes, {:.2f} CPU s, peak RSS {:.0f} MiB [{}]{}",
+      "{} requests, {} retries, {} TLS handshakes, {:.2f} CPU s, peak RSS {:.0f} MiB [{}]{}{}",
       in.verb, r.succeeded - in.skipped, static_cast<double>(r.bytes) / kMiB, skipped, r.failed,
       in.run->wall_seconds, per_second(objects, in.run->wall_seconds),
       per_second(static_cast<double>(r.bytes) / kMiB, in.run->wall_seconds),
       in.shared->stats.total_attempts(), in.shared->stats.total_retries(),
       in.shared->net_counters.tls_handshakes.load(), in.run->usage.cpu_seconds(),
-      static_cast<double>(in.run->usage.peak_rss_bytes) / kMiB, in.strategy,
+      static_cast<double>(in.run->usage.peak_rss_bytes) / kMiB, in.strategy, throttled,
       r.cancelled ? " (cancelled)" : "");
 }
 
@@ -76,6 +81,15 @@ std::string summary_json(const SummaryInput& in) {
       {"requests_by_kind", std::move(requests_by_op)},
       {"failures", std::move(failures)}};
   if (r.job_error) out["error"] = r.job_error->message;
+  out["throttled"] = in.shared->stats.throttled.load();
+  if (r.adaptive) {
+    boost::json::array history;
+    for (const auto& sample : r.limit_history) {
+      history.push_back(boost::json::array{sample.seconds, sample.limit});
+    }
+    out["concurrency_limit"] = boost::json::object{
+        {"min", r.limit_min}, {"final", r.limit_final}, {"history", std::move(history)}};
+  }
   if (in.verify != nullptr) {
     out["verify"] = boost::json::object{{"matched", in.verify->matched},
                                         {"missing", in.verify->missing},

@@ -22,6 +22,7 @@ class AsyncPoolStrategy final : public Strategy {
                                         (i < settings_.concurrency % loops ? 1 : 0));
     }
     plan.cpu_pool = &cpu_pool;
+    if (settings_.adaptive) plan.adaptive_max = settings_.concurrency;
     RunReport report = run_loops(job, shared, cancelled_, plan);
     cpu_pool.join();
     return report;

@@ -14,6 +14,7 @@ class AsyncStrategy final : public Strategy {
   RunReport run(Job& job, s3::ClientShared& shared) override {
     LoopPlan plan;
     plan.consumers_per_loop = {settings_.concurrency};
+    if (settings_.adaptive) plan.adaptive_max = settings_.concurrency;
     return run_loops(job, shared, cancelled_, plan);
   }
 

@@ -83,6 +83,12 @@ RunReport run_loops(Job& job, s3::ClientShared& shared, const std::atomic<bool>&
   const int consumers =
       std::accumulate(plan.consumers_per_loop.begin(), plan.consumers_per_loop.end(), 0);
   RunState state(cancelled);
+  std::optional<AdaptiveLimit> limit;
+  if (plan.adaptive_max > 0) {
+    limit.emplace(plan.adaptive_max, AdaptiveLimit::Clock::now());
+    state.limit = &*limit;
+    state.stats = &shared.stats;
+  }
   // Room for one item per consumer: the producer runs ahead by at most this
   // much, whatever the number of objects.
   ItemChannel channel(producer_loop.context, static_cast<std::size_t>(consumers));
@@ -109,7 +115,14 @@ RunReport run_loops(Job& job, s3::ClientShared& shared, const std::atomic<bool>&
   }
   loops.front()->context.run();
   for (auto& t : threads) t.join();
-  return state.report();
+  RunReport report = state.report();
+  if (limit) {
+    report.adaptive = true;
+    report.limit_min = limit->min_seen();
+    report.limit_final = limit->limit();
+    report.limit_history = limit->history();
+  }
+  return report;
 }
 
 }  // namespace s3loop::exec

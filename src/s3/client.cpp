@@ -131,6 +131,7 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
       co_return std::move(*reply);
     }
 
+    if (error.http_status == 503 || error.s3_code == "SlowDown") shared_.stats.throttled++;
     const bool can_retry = is_retryable(error) && attempt < policy.max_attempts && delivered == 0 &&
                            error.kind != ErrorKind::cancelled;
     if (!can_retry) {

@@ -77,6 +77,31 @@ class Retries(unittest.TestCase):
         self.assertIn("gave up after 3 attempts", p.stderr)
         self.assertEqual(s3env.object_map(self.s3, self.bucket, "none/"), {})
 
+    def test_adaptive_concurrency_lowers_its_limit_when_the_server_throttles(self):
+        # The proxy serves at most 16 requests at once and answers the rest with 503 SlowDown
+        # (+50 ms each, so that requests overlap). --adaptive halves its limit on SlowDown and
+        # regrows it; everything is still copied. (That it also ends with fewer 503s than a
+        # fixed limit is not claimed yet: items already in flight keep retrying.)
+        proxy = FaultProxy(9963, "--max-concurrent", "16", "--delay-ms", "50")
+        try:
+            p = s3env.run(["cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/adaptive/",
+                           "--endpoint-url", proxy.endpoint, "--concurrency", "256",
+                           "--max-attempts", "30", "--json", "--adaptive"], timeout=600)
+        finally:
+            proxy.close()
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        summary = s3env.parse_json_summary(self, p)
+        self.assertEqual(s3env.object_map(self.s3, self.bucket, "adaptive/"), self.source)
+        self.assertGreater(summary["throttled"], 0)
+        limit = summary["concurrency_limit"]
+        self.assertLessEqual(limit["min"], 64)
+        self.assertEqual(limit["history"][0], [0.0, 256])
+        self.assertTrue(all(b[1] != a[1] for a, b in zip(limit["history"], limit["history"][1:])))
+        # Without --adaptive the limit stays put and is not reported.
+        self.assertNotIn("concurrency_limit", s3env.parse_json_summary(
+            self, s3env.run(["cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/plain/",
+                             "--concurrency", "8", "--json"])))
 
 if __name__ == "__main__":
     unittest.main()

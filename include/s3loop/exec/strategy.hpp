@@ -2,6 +2,7 @@
 #pragma once
 
 #include "s3loop/error.hpp"
+#include "s3loop/exec/adaptive_limit.hpp"
 #include "s3loop/exec/job.hpp"
 #include "s3loop/s3/client.hpp"
 
@@ -23,6 +24,11 @@ struct Settings {
   int concurrency = 256;  // async: requests in flight
   int threads = 0;        // threads / async-pool workers; 0 = hardware threads + 4
   int loops = 1;          // async-pool: event loops
+  // async, async-pool: lower the limit of items in flight on throttling
+  // (AIMD) instead of holding `concurrency` whatever the server says.
+  // Experimental and off by default: items already in flight keep retrying
+  // at the old pace, so the cut takes effect slowly (see README).
+  bool adaptive = false;
 };
 
 // "1", "T=6", "C=256", "C=256 L=2 T=2": the parallelism a run really used.
@@ -47,6 +53,11 @@ struct RunReport {
   std::optional<Error> job_error;
   std::vector<Failure> failures;    // the first kMaxFailureDetails
   std::uint64_t max_in_flight = 0;  // highest number of items processed at once
+  // Adaptive concurrency (async strategies): the in-flight limit over time.
+  bool adaptive = false;
+  int limit_min = 0;
+  int limit_final = 0;
+  std::vector<LimitSample> limit_history;
   static constexpr std::size_t kMaxFailureDetails = 10'000;
 };
 

@@ -60,6 +60,9 @@ struct OpStats {
 
 struct Stats {
   std::array<OpStats, kOpCount> ops;
+  // Replies that asked the client to slow down (503, SlowDown): what the
+  // adaptive concurrency limit reacts to.
+  std::atomic<std::uint64_t> throttled{0};
   OpStats& operator[](Op op) { return ops[static_cast<std::size_t>(op)]; }
   const OpStats& operator[](Op op) const { return ops[static_cast<std::size_t>(op)]; }
   std::uint64_t total_attempts() const;
