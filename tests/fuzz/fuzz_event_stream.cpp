@@ -1,5 +1,5 @@
-// The event-stream decoders against bytes split anywhere. The first input byte
-// picks how the rest is read:
+// The event-stream decoders against bytes split anywhere. The last input byte
+// (FuzzedDataProvider takes integers from the end) picks how the rest is read:
 //   even: raw stream bytes (prelude and CRC checks, lengths);
 //   odd:  frames built here from (headers, payload) pieces of the input with
 //         correct lengths and CRCs, so the header parser and the S3 Select
