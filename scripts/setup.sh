@@ -10,6 +10,9 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libfmt-dev libpugixml-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # scripts/fuzz.sh: clang with libFuzzer and its sanitizer runtimes, and
+  # llvm-symbolizer (package llvm) for readable sanitizer stacks
+  clang libclang-rt-14-dev llvm
   # the local S3 server: a throwaway single-node Ceph cluster with radosgw
   ceph-mon ceph-osd ceph-common radosgw
   # test tooling: openssl makes the self-signed CA, curl probes the endpoint,

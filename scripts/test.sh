@@ -6,7 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/setup.sh
-S3LOOP_BUILD_DIR=${S3LOOP_BUILD_DIR:-build} ./scripts/build.sh -DS3LOOP_WERROR=ON
+# S3LOOP_CMAKE_ARGS: more configure flags, e.g. the sanitizer build of
+# scripts/test-sanitizers.sh (which also sets S3LOOP_BUILD_DIR).
+read -ra cmake_args <<<"${S3LOOP_CMAKE_ARGS:-}"
+S3LOOP_BUILD_DIR=${S3LOOP_BUILD_DIR:-build} ./scripts/build.sh -DS3LOOP_WERROR=ON "${cmake_args[@]}"
 
 # A server of its own, on ports of its own, so a demo server can keep running.
 export S3LOOP_S3_DIR=${S3LOOP_TEST_S3_DIR:-/tmp/s3loop-test-s3}

@@ -12,13 +12,15 @@ namespace s3loop::jobs::select {
 
 namespace {
 
-std::string quote_string(std::string_view text) {
-  std::string out = "'";
+// 'string' literals and "quoted" names alike: the quote inside is doubled, as
+// the lexer reads it back.
+std::string quote(std::string_view text, char q) {
+  std::string out(1, q);
   for (char c : text) {
     out += c;
-    if (c == '\'') out += '\'';
+    if (c == q) out += q;
   }
-  return out + "'";
+  return out + q;
 }
 
 std::string_view compare_sql(CompareOp op) {
@@ -58,11 +60,11 @@ std::string to_sql(const Query& q, int index) {
   auto sub = [&](int child) { return to_sql(q, child); };
   switch (n.kind) {
     case NodeKind::column: {
-      std::string name = n.quoted ? "\"" + n.text + "\"" : n.text;
+      std::string name = n.quoted ? quote(n.text, '"') : n.text;
       return n.qualifier.empty() ? name : n.qualifier + "." + name;
     }
     case NodeKind::string_lit:
-      return quote_string(n.text);
+      return quote(n.text, '\'');
     case NodeKind::number_lit:
       return n.is_float ? fmt::format("{}", n.float_value) : std::to_string(n.int_value);
     case NodeKind::null_lit:

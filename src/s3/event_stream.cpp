@@ -176,7 +176,7 @@ Result<std::vector<EventMessage>> EventStreamDecoder::feed(std::string_view byte
       return fail(protocol_error("message CRC mismatch"));
     }
     auto headers = parse_headers(msg.substr(kPreludeSize, headers_length_));
-    if (!headers) return fail(std::move(headers.error()));
+    if (!headers) return fail(headers.error());
     EventMessage m;
     m.headers = std::move(*headers);
     m.payload.assign(msg.substr(kPreludeSize + headers_length_,
