@@ -25,3 +25,11 @@ mkdir -p "$HOME"
 unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE
 
 ctest --test-dir "${S3LOOP_BUILD_DIR:-build}" --output-on-failure -j 2 --timeout 900 "$@"
+
+# The full suite (no ctest arguments) ends with every fuzz target run for a
+# short fixed time from its committed corpus (S3LOOP_FUZZ_SECONDS, default 20;
+# 0 skips it).
+fuzz_seconds=${S3LOOP_FUZZ_SECONDS:-20}
+if (($# == 0 && fuzz_seconds > 0)); then
+  ./scripts/fuzz.sh --seconds "$fuzz_seconds"
+fi
