@@ -83,10 +83,10 @@ std::optional<std::string> try_cut(std::string_view prefix, std::string_view lo,
   auto step = static_cast<std::uint64_t>(static_cast<long double>(span) * fraction);
   step = std::clamp<std::uint64_t>(step, 1, span - 1);
   std::uint64_t target = vlo + step;
-  // Round down to the coarsest digit that keeps it within 1/32 of the span:
-  // "k0177" rather than "k017981kkkkkkkkkk1", and a shorter start-after.
+  // Round down to the coarsest digit that moves it by under 1/16 of the
+  // step: "k0177" rather than "k017712kkkkkkkkkk1".
   std::uint64_t unit = 1;
-  while (unit <= span / 32 / base) unit *= base;
+  while (unit <= step / 16 / base) unit *= base;
   if (target - target % unit > vlo) target -= target % unit;
 
   std::string window(width, '\0');

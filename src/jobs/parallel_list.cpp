@@ -75,7 +75,7 @@ awaitable<void> list_worker(Walk& walk) {
       params.prefix = request->prefix;
       params.delimiter = request->delimiter;
       params.start_after = request->start_after;
-      params.max_keys = walk.keys.page_size;
+      params.max_keys = static_cast<int>(request->max_keys);
       auto page = co_await walk.client.list_objects_v2(std::move(params));
       if (!page) {
         walk.fail(page.error());

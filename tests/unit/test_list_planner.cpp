@@ -91,7 +91,9 @@ Outcome run(const FakeBucket& bucket, PlannerOptions options, std::size_t drain_
     }
     std::shuffle(sent.begin(), sent.end(), rng);
     for (const auto& [w, r] : sent) {
-      auto fed = planner.on_page(r, bucket.list(r, options.page_size));
+      EXPECT_GE(r.max_keys, 1u);
+      EXPECT_LE(r.max_keys, options.page_size);
+      auto fed = planner.on_page(r, bucket.list(r, r.max_keys));
       EXPECT_TRUE(fed) << fed.error().message;
     }
     out.max_buffered = std::max(out.max_buffered, planner.buffered_pages());

@@ -50,6 +50,7 @@ struct RangeRequest {
   std::string prefix;
   std::string start_after;  // empty: from the prefix's first key
   std::string delimiter;    // "/" for the discovery request only
+  std::size_t max_keys = 0;
 };
 
 struct PlannerStats {
