@@ -103,16 +103,22 @@ std::optional<RangeRequest> ListPlanner::next(std::optional<std::uint64_t> curre
 }
 
 long double ListPlanner::keys_left(const Range& range) const {
-  if (range.sample.count == 0) return 0;  // nothing known about its density yet
+  // One key has no width: its density says nothing (and would be infinite).
+  if (range.sample.count < 2) return 0;
   const long double page = key_gap(options_.prefix, range.sample.first,
                                    std::optional<std::string>(range.sample.last), alphabet_);
   const long double left = key_gap(options_.prefix, range.cursor, range.until, alphabet_);
-  if (left <= 0) return 0;
-  if (page <= 0) return std::numeric_limits<long double>::max();
-  return static_cast<long double>(range.sample.count) * (left / page);
+  if (left <= 0 || page <= 0) return 0;
+  return static_cast<long double>(range.sample.count - 1) * (left / page);
 }
 
 std::optional<ListPlanner::Iter> ListPlanner::cut_for_idle_worker() {
+  // Every cut must be paid for by keys listed: whatever the key space looks
+  // like (gaps the density estimate cannot see), requests stay O(pages +
+  // workers) and cutting cannot go on while listing stalls.
+  const std::uint64_t allowed = 2 * static_cast<std::uint64_t>(options_.workers) +
+                                2 * (stats_.kept_keys / options_.page_size);
+  if (stats_.ranges >= allowed) return std::nullopt;
   const auto target = static_cast<long double>(options_.target_range_keys);
   auto best = ranges_.end();
   long double best_left = 0;
@@ -229,7 +235,13 @@ Result<void> ListPlanner::on_page(const RangeRequest& request, s3::ListPage page
     range.done = true;
   } else if (!sample.last.empty()) {
     range.cursor = sample.last;
-    range.sample = std::move(sample);
+    range.sample = sample;
+  }
+  // A piece cut off a range that held no key at all: the density that chose
+  // the cut does not hold there (a gap between sub-prefixes, say). Stop
+  // cutting the range it came from, which would only make more empty pieces.
+  if (past_end && kept.empty() && range.cursor == range.after && it != ranges_.begin()) {
+    std::prev(it)->uncuttable = true;
   }
   stats_.kept_keys += kept.size();
   if (!kept.empty()) {
@@ -237,8 +249,9 @@ Result<void> ListPlanner::on_page(const RangeRequest& request, s3::ListPage page
     buffered_++;
   }
   const bool ends_prefix = !page.is_truncated && whole_prefix;
+  const std::string last = sample.last.empty() ? request.start_after : sample.last;
   if (range.done) finish(it);  // `range` may be gone from here on
-  if (ends_prefix) learn_end(sample.last.empty() ? request.start_after : sample.last);
+  if (ends_prefix) learn_end(last);
   return {};
 }
 

@@ -69,33 +69,50 @@ struct Outcome {
   int rounds = 0;  // round trips if every worker's request took the same time
 };
 
-// Runs the planner with `workers` simulated workers: each round, every worker
-// that can get a request sends one; replies arrive in a shuffled order; the
+// Runs the planner with `workers` simulated workers: each round, every idle
+// worker that can get a request sends one; a reply takes 1 round, or 1 to 3
+// when `slow_replies` (so that others cut ranges while it is in flight); the
 // consumer pops `drain_per_round` pages (all when 0).
 Outcome run(const FakeBucket& bucket, PlannerOptions options, std::size_t drain_per_round = 0,
-            unsigned seed = 1) {
+            unsigned seed = 1, bool slow_replies = false) {
   ListPlanner planner(options);
   std::mt19937 rng(seed);
   std::vector<std::optional<std::uint64_t>> current(static_cast<std::size_t>(options.workers));
+  std::vector<bool> busy(current.size(), false);
+  struct InFlight {
+    int due;
+    std::size_t worker;
+    RangeRequest request;
+  };
+  std::vector<InFlight> in_flight;
   Outcome out;
   while (!planner.finished()) {
     EXPECT_LT(out.rounds, 100000) << "no progress";
     if (out.rounds >= 100000) break;
     out.rounds++;
-    std::vector<std::pair<std::size_t, RangeRequest>> sent;
     for (std::size_t w = 0; w < current.size(); ++w) {
+      if (busy[w]) continue;
       if (auto r = planner.next(current[w])) {
+        EXPECT_GE(r->max_keys, 1u);
+        EXPECT_LE(r->max_keys, options.page_size);
         current[w] = r->range;
-        sent.emplace_back(w, *r);
+        busy[w] = true;
+        const int delay = slow_replies ? 1 + static_cast<int>(rng() % 3) : 1;
+        in_flight.push_back({out.rounds + delay - 1, w, *r});
       }
     }
-    std::shuffle(sent.begin(), sent.end(), rng);
-    for (const auto& [w, r] : sent) {
-      EXPECT_GE(r.max_keys, 1u);
-      EXPECT_LE(r.max_keys, options.page_size);
-      auto fed = planner.on_page(r, bucket.list(r, r.max_keys));
+    std::shuffle(in_flight.begin(), in_flight.end(), rng);
+    std::vector<InFlight> later;
+    for (auto& f : in_flight) {
+      if (f.due > out.rounds) {
+        later.push_back(std::move(f));
+        continue;
+      }
+      auto fed = planner.on_page(f.request, bucket.list(f.request, f.request.max_keys));
       EXPECT_TRUE(fed) << fed.error().message;
+      busy[f.worker] = false;
     }
+    in_flight = std::move(later);
     out.max_buffered = std::max(out.max_buffered, planner.buffered_pages());
     out.max_live_ranges = std::max(out.max_live_ranges, planner.live_ranges());
     for (std::size_t n = 0; drain_per_round == 0 || n < drain_per_round; ++n) {
@@ -228,6 +245,37 @@ TEST(ListPlanner, HierarchicalUnevenSubPrefixes) {
   expect_same_listing(bucket, "h/", options);
   expect_same_listing(bucket, "", options);
   expect_same_listing(bucket, "h", options);
+}
+
+// Like s3loop-datagen's sets: part-NN/ below sub-prefixes of very uneven
+// sizes, single keys between gaps. Replies that take a while let idle workers
+// cut ranges in flight: the cuts must stop (this once cut forever next to a
+// one-key page), and requests stay about one per page.
+TEST(ListPlanner, GapsBetweenSubPrefixesDoNotMultiplyRequests) {
+  std::vector<std::string> keys = {"h/", "h/e/", "h/top-level", "h/b", "h0"};
+  const std::pair<const char*, int> dirs[] = {
+      {"h/a/", 1}, {"h/b/", 2000}, {"h/c/", 7}, {"h/d/deep/er/", 600}, {"h/f/", 40}};
+  for (const auto& [dir, count] : dirs) {
+    for (int i = 0; i < count; ++i) {
+      keys.push_back(fmt::format("{}part-{:02}/obj-{:08}.dat", dir, i % 16, i));
+    }
+  }
+  FakeBucket bucket(keys);
+  for (unsigned seed = 1; seed <= 20; ++seed) {
+    for (const bool ordered : {true, false}) {
+      PlannerOptions options;
+      options.workers = 16;
+      options.prefix = "h/";
+      options.ordered = ordered;
+      options.page_size = 100;
+      const auto out = run(bucket, options, 0, seed, /*slow_replies=*/true);
+      auto listed = out.keys;
+      if (!ordered) std::sort(listed.begin(), listed.end());
+      ASSERT_EQ(listed, bucket.under("h/")) << "seed " << seed;
+      // 27 pages of 100 sequentially; discovery and cuts add some.
+      EXPECT_LT(out.stats.requests, 150u) << "seed " << seed;
+    }
+  }
 }
 
 TEST(ListPlanner, LongSharedPrefixes) {
