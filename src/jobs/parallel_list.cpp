@@ -105,10 +105,11 @@ awaitable<Result<void>> list_keys_in_parallel(s3::Client& client, KeyListing key
   Walk walk(client, std::move(keys), std::move(plan));
 
   const auto executor = co_await asio::this_coro::executor;
-  walk.workers_running = std::max(1, walk.keys.concurrency);
-  for (int i = 0; i < walk.workers_running; ++i) {
-    asio::co_spawn(executor, list_worker(walk), asio::detached);
-  }
+  // co_spawn may start a worker inline, and a worker that finds nothing to
+  // do ends at once: count them all before the first one runs.
+  const int workers = std::max(1, walk.keys.concurrency);
+  walk.workers_running = workers;
+  for (int i = 0; i < workers; ++i) asio::co_spawn(executor, list_worker(walk), asio::detached);
   // The drain: hands pages on as the planner releases them.
   try {
     while (!walk.stopping()) {
