@@ -26,8 +26,10 @@ ListPlanner::ListPlanner(PlannerOptions options) : options_(std::move(options)) 
   if (options_.target_range_keys == 0) {
     options_.target_range_keys = (options_.ordered ? 2 : 4) * options_.page_size;
   }
-  auto first = add_range_after(ranges_.end(), "", std::nullopt);
-  if (options_.discover) first->discover = options_.prefix;
+  // The first request is a plain listing, as a sequential walk would send:
+  // a prefix of one page costs one request. Only a longer one is worth a
+  // discovery listing and cuts (see on_page).
+  add_range_after(ranges_.end(), "", std::nullopt);
 }
 
 ListPlanner::Iter ListPlanner::find(std::uint64_t id) {
@@ -236,6 +238,16 @@ Result<void> ListPlanner::on_page(const RangeRequest& request, s3::ListPage page
   } else if (!sample.last.empty()) {
     range.cursor = sample.last;
     range.sample = sample;
+  }
+  // The listing's first page came back full: the rest goes to a range whose
+  // first request asks for common prefixes to cut at.
+  const bool first_page = range.id == 0 && request.start_after.empty() && !discovery;
+  if (first_page && options_.discover && !range.done) {
+    auto rest = add_range_after(it, range.cursor, range.until);
+    rest->discover = options_.prefix;
+    rest->sample = range.sample;
+    range.until = range.cursor;
+    range.done = true;
   }
   // A piece cut off a range that held no key at all: the density that chose
   // the cut does not hold there (a gap between sub-prefixes, say). Stop

@@ -316,6 +316,21 @@ TEST(ListPlanner, SpecialAndUnicodeKeys) {
   expect_same_listing(bucket, "a", options);
 }
 
+TEST(ListPlanner, APrefixOfOnePageCostsOneRequest) {
+  std::vector<std::string> keys;
+  for (int d = 0; d < 30; ++d) keys.push_back(fmt::format("s/d{:02}/x", d));
+  FakeBucket bucket(keys);
+  for (const bool ordered : {true, false}) {
+    PlannerOptions options;
+    options.workers = 16;
+    options.ordered = ordered;
+    options.prefix = "s/";
+    const auto out = run(bucket, options);
+    EXPECT_EQ(out.keys.size(), 30u);
+    EXPECT_EQ(out.stats.requests, 1u) << "as many as a sequential listing";
+  }
+}
+
 TEST(ListPlanner, EmptyAndSingleKeyPrefixes) {
   FakeBucket bucket({"only", "other/x"});
   PlannerOptions options;

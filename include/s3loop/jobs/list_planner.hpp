@@ -6,9 +6,10 @@
 // The key space is cut into ordered, disjoint ranges (after, until]. A worker
 // lists its range from `after` with start-after and keeps the keys up to
 // `until` (ListObjectsV2 has no end key, so the page that crosses `until` is
-// cut and the range is done). The first request is a '/'-delimiter listing:
-// where keys are hierarchical its common prefixes become the first cut
-// points. Whenever a worker is idle, the range with the most keys left
+// cut and the range is done). The first request is the plain one a
+// sequential walk sends; when that page is full, the next is a '/'-delimiter
+// listing of the rest: where keys are hierarchical its common prefixes
+// become the first cut points. Whenever a worker is idle, the range with the most keys left
 // (estimated from its last page) is cut again, at a point about
 // `target_range_keys` past where its worker is. Every key is kept exactly
 // once: ranges never overlap and together cover the prefix.
@@ -33,7 +34,7 @@ struct PlannerOptions {
   int workers = 16;
   // Pages come out in key order (ls) or as they arrive (cp).
   bool ordered = true;
-  // The first request asks for common prefixes ('/') to cut at.
+  // After a full first page, ask for common prefixes ('/') to cut at.
   bool discover = true;
   std::size_t page_size = 1000;
   // Pages listed but not yet taken by pop(), plus requests in flight, stay
