@@ -79,6 +79,7 @@ class ParallelListTests(s3env.E2ETestCase):
         return p
 
     _truth = {}
+    _sequential = {}  # prefix -> the CompletedProcess of ls --list-concurrency 1
 
     def truth(self, prefix):
         """boto3's listing of prefix (once per prefix: botocore parses slowly)."""
@@ -89,9 +90,12 @@ class ParallelListTests(s3env.E2ETestCase):
     def assert_same_as_sequential(self, prefix, concurrency=16):
         url = f"s3://{self.b}/{prefix}"
         truth = self.truth(prefix)
-        sequential = self.ls(url, "--list-concurrency", "1")
+        if prefix not in self._sequential:
+            sequential = self.ls(url, "--list-concurrency", "1")
+            self.assertEqual(keys_of(sequential), truth, "the sequential listing is boto3's")
+            self._sequential[prefix] = sequential
+        sequential = self._sequential[prefix]
         parallel = self.ls(url, "--list-concurrency", str(concurrency))
-        self.assertEqual(keys_of(sequential), truth, "the sequential listing is boto3's")
         parallel_keys = keys_of(parallel)
         self.assertEqual(len(parallel_keys), len(truth),
                          f"{len(parallel_keys)} keys listed, {len(truth)} exist")
