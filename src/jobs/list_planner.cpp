@@ -67,6 +67,17 @@ RangeRequest ListPlanner::start_request(Range& range) {
   if (range.discover) {
     request.prefix = *range.discover;
     request.delimiter = "/";
+    // A start-after inside a sub-prefix hides that sub-prefix (radosgw rolls
+    // up nothing for it) and the page would skip the rest of its keys: ask
+    // from its end instead (0xff never occurs in UTF-8), for the common
+    // prefixes after it; the range lists its own keys plainly.
+    const std::string& under = *range.discover;
+    if (range.cursor.starts_with(under)) {
+      const auto slash = range.cursor.find('/', under.size());
+      if (slash != std::string::npos) {
+        request.start_after = range.cursor.substr(0, slash + 1) + '\xff';
+      }
+    }
   } else {
     request.prefix = options_.prefix;
   }
@@ -196,11 +207,10 @@ Result<void> ListPlanner::on_page(const RangeRequest& request, s3::ListPage page
   if (discovery) {
     range.discover.reset();
     // The contents of a page with common prefixes skip the keys rolled up
-    // into them: drop the page and list the range plainly from its cursor.
-    if (!page.common_prefixes.empty()) {
-      cut_at_prefixes(it, page.common_prefixes);
-      return {};
-    }
+    // into them, and a page from past the cursor skips the keys between:
+    // then drop the contents and list the range plainly from its cursor.
+    if (!page.common_prefixes.empty()) cut_at_prefixes(it, page.common_prefixes);
+    if (!page.common_prefixes.empty() || request.start_after != range.cursor) return {};
   }
 
   const std::string* previous = request.start_after.empty() ? nullptr : &request.start_after;

@@ -35,6 +35,9 @@ class FakeBucket {
       const auto slash = r.delimiter.empty() ? std::string::npos : it->find('/', r.prefix.size());
       if (slash != std::string::npos) {
         const std::string common = it->substr(0, slash + 1);
+        // As radosgw does: a common prefix at or before start-after is not
+        // rolled up at all, although keys under it follow start-after.
+        if (!r.start_after.empty() && common <= r.start_after) continue;
         if (page.common_prefixes.empty() || page.common_prefixes.back() != common) {
           page.common_prefixes.push_back(common);
           entries++;
