@@ -34,7 +34,9 @@ DatasetObject dataset_object(const DatasetSpec& spec, std::uint64_t index) {
   std::uniform_int_distribution<std::uint64_t> size(spec.min_size, spec.max_size);
   DatasetObject object;
   object.size = size(rng);
-  if (index < spec.count) {
+  if (index < spec.count && spec.flat) {
+    object.key = fmt::format("{}k{:06}", spec.prefix, index);
+  } else if (index < spec.count) {
     // Spread over a few sub-prefixes, as real data is.
     object.key = fmt::format("{}part-{:02}/obj-{:08}.dat", spec.prefix, index % 16, index);
   } else {

@@ -15,6 +15,9 @@ struct DatasetSpec {
   std::uint64_t max_size = 4096;
   std::uint64_t seed = 1;
   bool special_keys = false;  // add the hard keys (spaces, unicode, '+', '//', ...)
+  // Keys k000000, k000001... directly under the prefix (a flat listing)
+  // instead of part-NN/obj-NNNNNNNN.dat.
+  bool flat = false;
 };
 
 struct DatasetObject {

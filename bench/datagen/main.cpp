@@ -65,6 +65,9 @@ int main(int argc, char** argv) {
   app.add_option("--max-size", max_size, "Largest object (default 4KiB)");
   app.add_option("--seed", spec.seed, "Seed (default 1)");
   app.add_flag("--special-keys", spec.special_keys, "Add keys with spaces, unicode, '+', '//'...");
+  app.add_flag("--flat", spec.flat,
+               "Keys k000000, k000001... directly under the prefix (default: 16 sub-prefixes "
+               "part-NN/)");
   app.add_option("-c,--concurrency", concurrency, "PUTs in flight (default 64)")
       ->check(CLI::Range(1, 4096));
   add_common_options(app, common);

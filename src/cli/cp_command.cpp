@@ -24,6 +24,7 @@ Runner add_cp_command(CLI::App& app) {
     int concurrency = 256;
     int threads = 0;
     int loops = 1;
+    std::optional<int> list_concurrency;
     bool dry_run = false;
     bool verify = false;
     bool adaptive = false;
@@ -50,6 +51,10 @@ Runner add_cp_command(CLI::App& app) {
   cmd->add_flag("--adaptive", args->adaptive,
                 "async strategies, experimental: halve the number of objects in flight on 503 "
                 "SlowDown, regrow it one by one (default: always --concurrency)");
+  cmd->add_option("--list-concurrency", args->list_concurrency,
+                  "ListObjectsV2 requests in flight listing the source, over disjoint key ranges "
+                  "(default 16; 1 with --strategy serial: one page after another)")
+      ->check(CLI::Range(1, 1024));
   cmd->add_flag("--dry-run", args->dry_run, "Show what would be copied, copy nothing");
   cmd->add_flag("--verify", args->verify,
                 "Afterwards, compare an independent listing of the destination with the source "
@@ -96,6 +101,9 @@ Runner add_cp_command(CLI::App& app) {
     options.part_size = *chunk;
     options.dry_run = args->dry_run;
     options.skip_existing = args->skip_existing;
+    // serial means one request at a time, the listing's included.
+    options.list_concurrency =
+        args->list_concurrency.value_or(settings.kind == exec::StrategyKind::serial ? 1 : 16);
     auto normalised = jobs::normalise_copy_locations(std::move(options));
     if (!normalised) return usage_error(normalised.error());
 

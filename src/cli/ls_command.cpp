@@ -54,11 +54,16 @@ Runner add_ls_command(CLI::App& app) {
     CommonOptions common;
     std::string url;
     bool recursive = false;
+    int list_concurrency = 16;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("ls", "List objects under s3://bucket[/prefix]");
   cmd->add_option("url", args->url, "s3://bucket[/prefix]")->required();
   cmd->add_flag("-r,--recursive", args->recursive, "List every key under the prefix");
+  cmd->add_option("--list-concurrency", args->list_concurrency,
+                  "With --recursive: key ranges listed at once, output still in key order "
+                  "(default 16; 1: one page after another)")
+      ->check(CLI::Range(1, 1024));
   add_common_options(*cmd, args->common);
 
   return [args]() -> int {
@@ -72,16 +77,19 @@ Runner add_ls_command(CLI::App& app) {
       print_error(shared.error().message);
       return kExitUsage;
     }
-    jobs::ListOptions options;
-    options.location = *location;
-    options.recursive = args->recursive;
-    const bool json = args->common.json;
-    options.on_page = [json](const s3::ListPage& page) { print_page(page, json); };
-    jobs::ListJob job(std::move(options));
+    // The listing is the producer and emits nothing: one consumer is plenty.
     exec::Settings settings;
     settings.kind = exec::StrategyKind::async;
     settings.concurrency = 1;
     auto strategy = exec::make_strategy(settings);
+    jobs::ListOptions options;
+    options.location = *location;
+    options.recursive = args->recursive;
+    options.list_concurrency = args->list_concurrency;
+    options.cancelled = &strategy->cancel_flag();
+    const bool json = args->common.json;
+    options.on_page = [json](const s3::ListPage& page) { print_page(page, json); };
+    jobs::ListJob job(std::move(options));
     auto run = run_job(*strategy, job, **shared);
     std::fflush(stdout);
     if (run.report.job_error) {

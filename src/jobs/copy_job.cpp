@@ -1,6 +1,6 @@
 #include "s3loop/jobs/copy_job.hpp"
 
-#include "s3loop/jobs/list_job.hpp"
+#include "s3loop/jobs/parallel_list.hpp"
 #include "s3loop/s3/client.hpp"
 
 #include <algorithm>
@@ -52,17 +52,20 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> plan_parts(std::uint64_t si
 }
 
 awaitable<Result<void>> CopyJob::produce(s3::Client& client, const exec::Emit& emit) {
-  s3::ListParams params;
-  params.bucket = options_.source.bucket;
-  params.prefix = options_.source.key;
-  co_return co_await for_each_page(client, params, [&](s3::ListPage& page) -> awaitable<bool> {
-    for (auto& object : page.objects) {
-      exec::WorkItem item;
-      item.object = std::move(object);
-      if (!co_await emit(std::move(item))) co_return false;
-    }
-    co_return true;
-  });
+  KeyListing keys;
+  keys.bucket = options_.source.bucket;
+  keys.prefix = options_.source.key;
+  keys.concurrency = options_.list_concurrency;
+  keys.ordered = false;  // a copy does not care in which order keys arrive
+  co_return co_await list_keys(client, std::move(keys),
+                               [&](std::vector<s3::ObjectInfo>& objects) -> awaitable<bool> {
+                                 for (auto& object : objects) {
+                                   exec::WorkItem item;
+                                   item.object = std::move(object);
+                                   if (!co_await emit(std::move(item))) co_return false;
+                                 }
+                                 co_return true;
+                               });
 }
 
 void CopyJob::notify(const std::string& src, const std::string& dst, std::uint64_t size,

@@ -1,5 +1,6 @@
 #include "s3loop/jobs/list_job.hpp"
 
+#include "s3loop/jobs/parallel_list.hpp"
 #include "s3loop/s3/client.hpp"
 
 namespace s3loop::jobs {
@@ -24,18 +25,39 @@ awaitable<Result<void>> for_each_page(
 }
 
 awaitable<Result<void>> ListJob::produce(s3::Client& client, const exec::Emit&) {
+  if (options_.recursive) {
+    KeyListing keys;
+    keys.bucket = options_.location.bucket;
+    keys.prefix = options_.location.key;
+    keys.concurrency = options_.list_concurrency;
+    keys.ordered = true;
+    keys.page_size = options_.page_size;
+    keys.cancelled = options_.cancelled;
+    co_return co_await list_keys(client, std::move(keys),
+                                 [&](std::vector<s3::ObjectInfo>& objects) -> awaitable<bool> {
+                                   s3::ListPage page;
+                                   page.objects = std::move(objects);
+                                   count(page);
+                                   co_return true;
+                                 });
+  }
   s3::ListParams params;
   params.bucket = options_.location.bucket;
   params.prefix = options_.location.key;
   params.max_keys = options_.page_size;
-  if (!options_.recursive) params.delimiter = "/";
+  params.delimiter = "/";
   co_return co_await for_each_page(client, params, [&](s3::ListPage& page) -> awaitable<bool> {
-    objects_ += page.objects.size();
-    prefixes_ += page.common_prefixes.size();
-    for (const auto& object : page.objects) bytes_ += object.size;
-    if (options_.on_page) options_.on_page(page);
+    if (options_.cancelled != nullptr && options_.cancelled->load()) co_return false;
+    count(page);
     co_return true;
   });
+}
+
+void ListJob::count(const s3::ListPage& page) {
+  objects_ += page.objects.size();
+  prefixes_ += page.common_prefixes.size();
+  for (const auto& object : page.objects) bytes_ += object.size;
+  if (options_.on_page) options_.on_page(page);
 }
 
 awaitable<Result<std::uint64_t>> ListJob::process(exec::WorkerContext&, const exec::WorkItem&) {

@@ -293,11 +293,14 @@ def run(args, env=None, timeout=300, binary=None):
 
 
 def datagen(url, count, min_size=0, max_size=4 * KiB, seed=1, special_keys=False,
-            concurrency=64):
+            concurrency=64, flat=False):
+    """flat: keys k000000, k000001... directly under the prefix (default: part-NN/obj-...)."""
     args = [url, "--count", count, "--min-size", min_size, "--max-size", max_size,
             "--seed", seed, "-c", concurrency]
     if special_keys:
         args.append("--special-keys")
+    if flat:
+        args.append("--flat")
     p = run(args, binary=datagen_bin(), timeout=300)
     if p.returncode != 0:
         raise AssertionError(f"s3loop-datagen {' '.join(map(str, args))} failed "

@@ -35,6 +35,9 @@ struct CopyOptions {
   // Skip an object whose destination already has the same size and ETag
   // (like `aws s3 sync`): one HEAD per object.
   bool skip_existing = false;
+  // ListObjectsV2 requests in flight for the source listing; keys reach the
+  // copies in whatever order their ranges are listed. 1: sequential.
+  int list_concurrency = 16;
   // Called after each object (from whichever thread processed it; the job
   // serialises the calls). `error` is null on success.
   std::function<void(const std::string& source_key, const std::string& destination_key,

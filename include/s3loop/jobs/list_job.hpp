@@ -5,6 +5,7 @@
 #include "s3loop/s3/client.hpp"
 #include "s3loop/s3/s3_url.hpp"
 
+#include <atomic>
 #include <functional>
 
 namespace s3loop::jobs {
@@ -13,6 +14,12 @@ struct ListOptions {
   s3::S3Url location;
   bool recursive = false;  // without: delimiter "/", sub-prefixes reported separately
   int page_size = 1000;
+  // ListObjectsV2 requests in flight for a recursive listing (key ranges
+  // listed at once, output still in key order); 1: one page after another.
+  // A listing by level (not recursive) is always sequential.
+  int list_concurrency = 16;
+  // Set (by SIGINT), the listing stops after the requests in flight.
+  const std::atomic<bool>* cancelled = nullptr;
   // Called once per page, in listing order, on the producer's loop.
   std::function<void(const s3::ListPage&)> on_page;
 };
@@ -31,6 +38,8 @@ class ListJob final : public exec::Job {
   std::uint64_t prefixes() const { return prefixes_; }
 
  private:
+  void count(const s3::ListPage& page);  // and hand it to on_page
+
   ListOptions options_;
   std::uint64_t objects_ = 0;
   std::uint64_t bytes_ = 0;

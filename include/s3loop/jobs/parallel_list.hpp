@@ -1,0 +1,41 @@
+// Lists one prefix as many concurrent ListObjectsV2 walks over disjoint key
+// ranges, on the caller's event loop (ListPlanner decides what each walk
+// asks for). Memory: O(concurrency) pages, never the whole key list.
+#pragma once
+
+#include "s3loop/error.hpp"
+#include "s3loop/s3/client.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace s3loop::jobs {
+
+struct KeyListing {
+  std::string bucket;
+  std::string prefix;
+  // ListObjectsV2 requests in flight; 1 is the plain sequential walk.
+  int concurrency = 16;
+  // Pages reach the sink in key order (ls), or as they arrive (cp).
+  bool ordered = true;
+  int page_size = 1000;
+  // Checked between requests: set, the listing stops early (and succeeds).
+  const std::atomic<bool>* cancelled = nullptr;
+};
+
+// Receives each page of keys, never empty; returning false stops the listing.
+using KeysSink = std::function<boost::asio::awaitable<bool>(std::vector<s3::ObjectInfo>&)>;
+
+// Every key under the prefix exactly once; the first failed request (after
+// the client's retries) ends the listing with its error.
+boost::asio::awaitable<Result<void>> list_keys(s3::Client& client, KeyListing keys, KeysSink sink);
+
+// The parallel walk itself; list_keys() uses it for concurrency > 1.
+boost::asio::awaitable<Result<void>> list_keys_in_parallel(s3::Client& client, KeyListing keys,
+                                                           KeysSink sink);
+
+}  // namespace s3loop::jobs
