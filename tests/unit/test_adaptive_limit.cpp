@@ -25,7 +25,7 @@ TEST(AdaptiveLimit, HalvesOncePerCoolDownOnThrottling) {
   limit.on_completion(1, t0);
   EXPECT_EQ(limit.limit(), 512);
   // More 503s from requests sent before the cut: no further cut yet.
-  limit.on_completion(5, t0 + milliseconds(100));
+  limit.on_completion(5, t0 + AdaptiveLimit::kCoolDown / 2);
   EXPECT_EQ(limit.limit(), 512);
   limit.on_completion(6, t0 + AdaptiveLimit::kCoolDown + milliseconds(1));
   EXPECT_EQ(limit.limit(), 256);

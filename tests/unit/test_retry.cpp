@@ -110,3 +110,25 @@ TEST(S3Errors, AnErrorInsideA200IsDescribedAndRetriedLikeA5xx) {
 
 }  // namespace
 }  // namespace s3loop::s3
+
+namespace s3loop::s3 {
+namespace {
+
+// radosgw ignores session tokens it does not know, so an expired one can only
+// be shown here: AWS answers 400 ExpiredToken (or 403 InvalidToken).
+TEST(S3Errors, ExpiredOrInvalidSessionTokensAreCredentialErrors) {
+  for (const char* code : {"ExpiredToken", "InvalidToken", "TokenRefreshRequired"}) {
+    auto e = error_from_reply(Op::list_objects, "b", "", 400,
+                              std::string("<Error><Code>") + code +
+                                  "</Code><Message>The provided token has expired.</Message>"
+                                  "</Error>",
+                              "req-1");
+    EXPECT_EQ(e.kind, ErrorKind::credentials) << code;
+    EXPECT_FALSE(e.retryable) << code;
+    EXPECT_NE(e.message.find(code), std::string::npos);
+    EXPECT_NE(e.message.find("AWS_SESSION_TOKEN"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace s3loop::s3
