@@ -84,18 +84,6 @@ Value boolean(bool b) {
   return v;
 }
 
-std::string type_name(CastType t) {
-  switch (t) {
-    case CastType::int_:
-      return "INT";
-    case CastType::float_:
-      return "FLOAT";
-    case CastType::string:
-      return "STRING";
-  }
-  return "?";
-}
-
 std::string agg_name(AggKind k) {
   switch (k) {
     case AggKind::count_star:
@@ -156,6 +144,18 @@ void fold_minmax(AggPartial& a, bool is_float, std::int64_t i, double f) {
 }
 
 }  // namespace
+
+std::string_view cast_type_name(CastType t) {
+  switch (t) {
+    case CastType::int_:
+      return "INT";
+    case CastType::float_:
+      return "FLOAT";
+    case CastType::string:
+      return "STRING";
+  }
+  return "STRING";
+}
 
 std::string format_value(const Value& v) {
   switch (v.type) {
@@ -337,10 +337,11 @@ Result<Value> Evaluator::eval(int idx, std::span<const std::string_view> record)
         num = to_number(a->str);
         if (num.type == Type::null) {
           return usage("CAST failed: '" + std::string(a->str) + "' is not a valid " +
-                       type_name(n.cast_to));
+                       std::string(cast_type_name(n.cast_to)));
         }
       } else if (a->type == Type::boolean) {
-        return usage("CAST failed: a boolean is not a valid " + type_name(n.cast_to));
+        return usage("CAST failed: a boolean is not a valid " +
+                     std::string(cast_type_name(n.cast_to)));
       }
       if (n.cast_to == CastType::int_) {
         v.type = Type::int_;

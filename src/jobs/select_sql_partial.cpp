@@ -41,16 +41,15 @@ std::string_view compare_sql(CompareOp op) {
   return "=";
 }
 
-std::string_view cast_sql(CastType type) {
-  switch (type) {
-    case CastType::int_:
-      return "INT";
-    case CastType::float_:
-      return "FLOAT";
-    case CastType::string:
-      return "STRING";
-  }
-  return "STRING";
+// A FLOAT literal that reads back as a FLOAT: the shortest exact form, with
+// ".0" added when that form looks like an integer (3.0 prints as "3", -0e3 as
+// "-0"; the lexer would read either back as an INT).
+std::string float_literal_sql(double d) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+  std::string text(buf, end);
+  if (text.find_first_of(".eEn") == std::string::npos) text += ".0";
+  return text;
 }
 
 }  // namespace
@@ -66,11 +65,11 @@ std::string to_sql(const Query& q, int index) {
     case NodeKind::string_lit:
       return quote(n.text, '\'');
     case NodeKind::number_lit:
-      return n.is_float ? fmt::format("{}", n.float_value) : std::to_string(n.int_value);
+      return n.is_float ? float_literal_sql(n.float_value) : std::to_string(n.int_value);
     case NodeKind::null_lit:
       return "NULL";
     case NodeKind::cast:
-      return fmt::format("CAST({} AS {})", sub(n.a), cast_sql(n.cast_to));
+      return fmt::format("CAST({} AS {})", sub(n.a), cast_type_name(n.cast_to));
     case NodeKind::compare:
       return fmt::format("({} {} {})", sub(n.a), compare_sql(n.op), sub(n.b));
     case NodeKind::logic_and:

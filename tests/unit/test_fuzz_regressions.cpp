@@ -5,6 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace s3loop::jobs::select {
 namespace {
 
@@ -22,6 +27,33 @@ TEST(FuzzRegressions, QuotedNameWithAQuotePrintsBackAsSql) {
   const auto again = parse_sql(partial);
   ASSERT_TRUE(again.has_value()) << again.error().message;
   EXPECT_EQ(again->nodes.at(static_cast<std::size_t>(again->items.at(0).expr)).text, "a\"b");
+}
+
+const Node& right_operand_of_where(const Query& q) {
+  const Node& compare = q.nodes.at(static_cast<std::size_t>(q.where));
+  return q.nodes.at(static_cast<std::size_t>(compare.b));
+}
+
+// corpus/sql/crash-negative-zero-float: the FLOAT literal -0e3 was printed back
+// as "-0" (and 3e0 as "3"), which reads back as an INT: the SQL sent per range
+// compared against a different literal than the user wrote.
+TEST(FuzzRegressions, FloatLiteralsPrintBackAsFloats) {
+  for (const auto& [written, printed] : std::vector<std::pair<std::string, std::string>>{
+           {"-0e3", "-0.0"}, {"3e0", "3.0"}, {"2.50", "2.5"}, {"1e20", "1e+20"}, {"7", "7"}}) {
+    const Query q = parse_sql("SELECT * FROM S3Object WHERE amount <> " + written).value();
+    const Node& literal = right_operand_of_where(q);
+    const std::string sql = to_sql(q, q.where);
+    EXPECT_EQ(sql, "(amount <> " + printed + ")") << written;
+
+    const Query again = parse_sql("SELECT * FROM S3Object WHERE " + sql).value();
+    const Node& reread = right_operand_of_where(again);
+    EXPECT_EQ(reread.is_float, literal.is_float) << written;
+    EXPECT_EQ(to_sql(again, again.where), sql) << written;
+    if (literal.is_float) {
+      EXPECT_EQ(reread.float_value, literal.float_value) << written;
+      EXPECT_EQ(std::signbit(reread.float_value), std::signbit(literal.float_value)) << written;
+    }
+  }
 }
 
 }  // namespace

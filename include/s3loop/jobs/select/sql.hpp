@@ -60,6 +60,8 @@ enum class NodeKind : std::uint8_t {
 
 enum class CompareOp : std::uint8_t { eq, ne, lt, le, gt, ge };
 enum class CastType : std::uint8_t { int_, float_, string };
+// The SQL name of a CAST target: INT, FLOAT or STRING.
+std::string_view cast_type_name(CastType t);
 enum class AggKind : std::uint8_t { none, count_star, count, sum, min, max, avg };
 
 struct Node {
