@@ -159,7 +159,7 @@ Result<std::vector<std::vector<std::string>>> read_all(std::string_view text, Cs
 }
 
 RangeReader::RangeReader(std::uint64_t start, std::uint64_t end, CsvFormat format,
-                         FileHeaderInfo header)
+                         FileHeaderInfo header, std::optional<std::uint64_t> header_offset)
     : start_(start),
       end_(end),
       reader_format_(format),
@@ -167,7 +167,10 @@ RangeReader::RangeReader(std::uint64_t start, std::uint64_t end, CsvFormat forma
       synced_(start == 0),
       fed_(start == 0 ? 0 : start - 1),
       reader_(format, start),
-      header_pending_(start == 0 && header != FileHeaderInfo::none) {
+      header_offset_(header_offset),
+      header_pending_(
+          header != FileHeaderInfo::none &&
+          (header_offset ? start <= *header_offset && *header_offset <= end : start == 0)) {
   if (synced_) start_reader(0);
   if (end < start) done_ = true;
 }
@@ -183,7 +186,7 @@ bool RangeReader::start_reader(std::uint64_t record_start) {
 RecordSink RangeReader::wrap(const RecordSink& sink) {
   if (!header_pending_) return sink;
   return [this, &sink](const CsvRecord& r) {
-    if (header_pending_) {
+    if (header_pending_ && (!header_offset_ || r.offset == *header_offset_)) {
       header_pending_ = false;
       if (header_info_ == FileHeaderInfo::use) header_.emplace(r.fields.begin(), r.fields.end());
       return true;
@@ -218,9 +221,10 @@ Result<void> RangeReader::finish(const RecordSink& sink) {
 }
 
 Result<RangeRecords> read_range(std::string_view data, std::uint64_t start, std::uint64_t end,
-                                bool at_eof, CsvFormat format, FileHeaderInfo header) {
+                                bool at_eof, CsvFormat format, FileHeaderInfo header,
+                                std::optional<std::uint64_t> header_offset) {
   RangeRecords out;
-  RangeReader reader(start, end, format, header);
+  RangeReader reader(start, end, format, header, header_offset);
   const RecordSink sink = [&](const CsvRecord& r) {
     out.records.emplace_back(r.fields.begin(), r.fields.end());
     return true;
@@ -236,14 +240,20 @@ Result<RangeRecords> read_range(std::string_view data, std::uint64_t start, std:
   return out;
 }
 
-std::optional<std::vector<std::string>> read_header(std::string_view prefix, CsvFormat format) {
-  std::optional<std::vector<std::string>> out;
+std::optional<FirstRecord> read_first_record(std::string_view prefix, CsvFormat format) {
+  std::optional<FirstRecord> out;
   CsvReader reader(format);
   reader.feed(prefix, [&](const CsvRecord& r) {
-    out.emplace(r.fields.begin(), r.fields.end());
+    out.emplace(FirstRecord{{r.fields.begin(), r.fields.end()}, r.offset});
     return false;
   });
   return out;
+}
+
+std::optional<std::vector<std::string>> read_header(std::string_view prefix, CsvFormat format) {
+  auto first = read_first_record(prefix, format);
+  if (!first) return std::nullopt;
+  return std::move(first->fields);
 }
 
 void append_csv_record(std::string& out, std::span<const std::string> fields, CsvFormat format) {

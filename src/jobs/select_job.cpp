@@ -110,6 +110,7 @@ struct SelectJob::State {
 Result<std::unique_ptr<SelectJob>> SelectJob::create(SelectOptions options, SelectPlan plan) {
   auto query = make_select_query(options, plan.header);
   if (!query) return query.error();
+  query->header_offset = plan.header_offset;
   auto state = std::make_unique<State>(std::move(options), std::move(plan), std::move(*query));
   return std::unique_ptr<SelectJob>(new SelectJob(std::move(state)));
 }

@@ -23,7 +23,11 @@ constexpr std::uint64_t kMaxHeaderRead = 16 * 1024 * 1024;
 struct Prefix {
   std::string bytes;
   bool whole_object = false;
-  std::optional<std::vector<std::string>> first_record;
+  std::optional<select::FirstRecord> first_record;
+  std::optional<std::vector<std::string>> first_fields() const {
+    if (!first_record) return std::nullopt;
+    return first_record->fields;
+  }
 };
 
 awaitable<Result<Prefix>> read_prefix(s3::Client& client, s3::S3Url location, std::uint64_t size,
@@ -37,7 +41,7 @@ awaitable<Result<Prefix>> read_prefix(s3::Client& client, s3::S3Url location, st
     prefix.whole_object = last + 1 >= size;
     // A last line without its newline is complete when the object ends there.
     prefix.first_record =
-        select::read_header(prefix.whole_object ? prefix.bytes + "\n" : prefix.bytes, format);
+        select::read_first_record(prefix.whole_object ? prefix.bytes + "\n" : prefix.bytes, format);
     if (prefix.first_record || prefix.whole_object) co_return prefix;
     if (want >= kMaxHeaderRead) {
       co_return make_error(
@@ -92,8 +96,9 @@ awaitable<Result<std::optional<std::string>>> probe_range(s3::Client& client,
                                                           s3::ByteRange range) {
   const std::string_view from =
       std::string_view(prefix.bytes).substr(range.first == 0 ? 0 : range.first - 1);
-  auto expected_records = select::read_range(from, range.first, range.last, prefix.whole_object,
-                                             options.format, options.header);
+  auto expected_records = select::read_range(
+      from, range.first, range.last, prefix.whole_object, options.format, options.header,
+      prefix.first_record ? std::optional(prefix.first_record->offset) : std::nullopt);
   if (!expected_records) co_return expected_records.error();
   const std::string expected = std::to_string(expected_records->records.size()) + "\n";
 
@@ -182,10 +187,11 @@ awaitable<Result<SelectPlan>> plan_select(s3::Client& client, SelectOptions opti
     if (!read) co_return read.error();
     prefix = std::move(*read);
   }
-  if (auto r = check_required_columns(options.require_columns, prefix.first_record); !r) {
+  if (auto r = check_required_columns(options.require_columns, prefix.first_fields()); !r) {
     co_return r.error();
   }
-  if (options.header == select::FileHeaderInfo::use) plan.header = prefix.first_record;
+  if (options.header == select::FileHeaderInfo::use) plan.header = prefix.first_fields();
+  if (prefix.first_record) plan.header_offset = prefix.first_record->offset;
   // Bad SQL and unknown columns are reported now, before any range runs.
   if (auto query = make_select_query(options, plan.header); !query) co_return query.error();
 

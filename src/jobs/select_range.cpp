@@ -26,8 +26,8 @@ Result<SelectQuery> make_select_query(const SelectOptions& options,
   if (!parsed) return parsed.error();
   auto query = select::Evaluator::create(std::move(*parsed), header);
   if (!query) return query.error();
-  SelectQuery shared{std::move(*query), std::nullopt, options.format, options.header,
-                     options.output};
+  SelectQuery shared{std::move(*query), std::nullopt,   options.format,
+                     options.header,    options.output, std::nullopt};
   if (options.key_column) {
     auto column = key_column_sql(*options.key_column);
     if (!column) return column.error();
@@ -44,7 +44,7 @@ Result<SelectQuery> make_select_query(const SelectOptions& options,
 }
 
 RangeEvaluator::RangeEvaluator(const SelectQuery& query, s3::ByteRange range)
-    : reader_(range.first, range.last, query.format, query.header),
+    : reader_(range.first, range.last, query.format, query.header, query.header_offset),
       query_(query.query),
       key_summary_(query.key_summary),
       format_(query.format),

@@ -20,6 +20,7 @@ struct SelectQuery {
   select::CsvFormat format;
   select::FileHeaderInfo header = select::FileHeaderInfo::use;
   SelectOutput output = SelectOutput::csv;
+  std::optional<std::uint64_t> header_offset;  // SelectPlan::header_offset
 };
 
 // Builds the shared query: `expression` bound to `header`, and for

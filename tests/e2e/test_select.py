@@ -172,6 +172,22 @@ class Select(s3env.E2ETestCase):
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertEqual(p.stdout, "0\n")
 
+    def test_blank_lines_before_the_header_longer_than_a_range(self):
+        # 3 KiB of blank lines: the header starts in the fourth 1 KiB range, which must take
+        # it as the header, not print it as a record (found by fuzz_csv).
+        body = b"\n" * 3000 + b"id,name\n" + b"".join(b"%d,n%d\n" % (i, i) for i in range(300))
+        self.s3.put_object(Bucket=self.bkt, Key="data/blank-first.csv", Body=body)
+        for strategy in ("serial", "async"):
+            p = s3env.run(["select", f"s3://{self.bkt}/data/blank-first.csv", "-e",
+                           "SELECT name FROM S3Object WHERE CAST(id AS INT) < 3",
+                           "--chunk-size", "1KiB", "--strategy", strategy])
+            self.assertEqual(p.returncode, 0, s3env.describe(p))
+            self.assertEqual(p.stdout, "n0\nn1\nn2\n", strategy)
+            p = s3env.run(["select", f"s3://{self.bkt}/data/blank-first.csv", "-e",
+                           "SELECT COUNT(*) FROM S3Object", "--chunk-size", "1KiB",
+                           "--strategy", strategy])
+            self.assertEqual(p.stdout, "300\n", strategy)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -146,6 +146,33 @@ TEST(SelectCsv, ScanRangeHeader) {
   EXPECT_FALSE(read_header("no newline yet").has_value());
 }
 
+// Found by fuzz_csv: blank lines before the header longer than a range put the
+// header in a later range, which emitted it as data. The range holding the
+// first record's offset now skips it, whichever range that is.
+TEST(SelectCsv, ScanRangeHeaderAfterBlankLinesLongerThanARange) {
+  const std::string text = "\n\r\n\n\n\nid,name\n1,a\n2,b\n";
+  const auto first = read_first_record(text).value();
+  EXPECT_EQ(first.offset, 6u);
+  EXPECT_EQ(first.fields, (std::vector<std::string>{"id", "name"}));
+  for (std::uint64_t chunk : {1u, 2u, 3u, 5u, 7u, 64u}) {
+    Rows joined;
+    std::optional<std::vector<std::string>> header;
+    for (std::uint64_t start = 0; start < text.size(); start += chunk) {
+      const std::string_view data = std::string_view(text).substr(start == 0 ? 0 : start - 1);
+      auto r =
+          read_range(data, start, start + chunk - 1, true, {}, FileHeaderInfo::use, first.offset)
+              .value();
+      if (r.header) {
+        EXPECT_FALSE(header.has_value()) << "two ranges took the header, chunk " << chunk;
+        header = r.header;
+      }
+      joined.insert(joined.end(), r.records.begin(), r.records.end());
+    }
+    EXPECT_EQ(joined, (Rows{{"1", "a"}, {"2", "b"}})) << "chunk " << chunk;
+    EXPECT_EQ(header, first.fields) << "chunk " << chunk;
+  }
+}
+
 TEST(SelectCsv, CsvOutputQuotesWhenNeeded) {
   std::string out;
   const std::vector<std::string> row = {"plain", "a,b", "say \"hi\"", "two\nlines", ""};

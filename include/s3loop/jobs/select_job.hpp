@@ -58,6 +58,9 @@ struct SelectPlan {
   std::uint64_t object_size = 0;
   std::string etag;
   std::optional<std::vector<std::string>> header;  // column names (FileHeaderInfo USE)
+  // Where the first record (the header, unless --header none) starts: after
+  // any blank lines, possibly past the first range.
+  std::optional<std::uint64_t> header_offset;
   std::uint64_t ranges = 0;
   SelectEngine engine = SelectEngine::local;  // the one that runs: local or s3select
   std::string engine_reason;                  // why, for the summary

@@ -98,13 +98,17 @@ Result<std::vector<std::vector<std::string>>> read_all(std::string_view text,
 // newlines inside quotes, concatenating the records of adjacent ranges gives
 // exactly the records of a single pass.
 //
-// Header: when start == 0 and `header` is USE or IGNORE, the first record is
-// not emitted; it is kept in header() (for USE). Ranges that do not start at 0
-// get column names from read_header() on the object's first bytes.
+// Header: when `header` is USE or IGNORE, the object's first record is not
+// emitted; it is kept in header() (for USE). Blank lines before it are not
+// records, so it may start past the first range: `header_offset` (from
+// read_first_record) says where, and whichever range holds that offset skips
+// it. Without it, the first record of the range starting at 0 is taken. Other
+// ranges get column names from read_first_record() on the object's first bytes.
 class RangeReader {
  public:
   RangeReader(std::uint64_t start, std::uint64_t end, CsvFormat format = {},
-              FileHeaderInfo header = FileHeaderInfo::none);
+              FileHeaderInfo header = FileHeaderInfo::none,
+              std::optional<std::uint64_t> header_offset = std::nullopt);
 
   // Returns true when all records of the range have been emitted (or the sink
   // returned false): the caller can stop fetching.
@@ -127,6 +131,7 @@ class RangeReader {
   std::uint64_t fed_ = 0;  // absolute offset of the next byte fed
   CsvReader reader_;
   std::optional<std::vector<std::string>> header_;
+  std::optional<std::uint64_t> header_offset_;
   bool header_pending_;
 };
 
@@ -140,9 +145,17 @@ struct RangeRecords {
 };
 Result<RangeRecords> read_range(std::string_view data, std::uint64_t start, std::uint64_t end,
                                 bool at_eof, CsvFormat format = {},
-                                FileHeaderInfo header = FileHeaderInfo::none);
+                                FileHeaderInfo header = FileHeaderInfo::none,
+                                std::optional<std::uint64_t> header_offset = std::nullopt);
 
-// The first record of `prefix` (the object's first bytes), if complete.
+// The object's first record (blank lines before it are not records) and the
+// offset it starts at, if `prefix` (the object's first bytes) holds it whole.
+struct FirstRecord {
+  std::vector<std::string> fields;
+  std::uint64_t offset = 0;
+};
+std::optional<FirstRecord> read_first_record(std::string_view prefix, CsvFormat format = {});
+// Just its fields: the header's column names.
 std::optional<std::vector<std::string>> read_header(std::string_view prefix, CsvFormat format = {});
 
 // Output: one CSV record with record delimiter "\n". Fields are quoted only
