@@ -5,7 +5,9 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 
 namespace s3loop::cli {
@@ -41,6 +43,23 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
       .add_option("--max-attempts", options.max_attempts,
                   "Tries per request, first included (default 5)")
       ->check(CLI::Range(1, 100));
+  command
+      .add_option("--retry-budget", options.retry_budget,
+                  "Retry tokens for the whole job: a retry takes 5 (10 after a timeout), a "
+                  "success gives 1 back; when spent, errors are not retried (default 500, "
+                  "0: unlimited)")
+      ->check(CLI::Range(0, 100'000'000));
+  // As aws cli's --cli-connect-timeout / --cli-read-timeout: a stalled server
+  // costs this long before the request is retried on a new connection.
+  command
+      .add_option("--connect-timeout", options.connect_timeout,
+                  "Seconds to connect and finish the TLS handshake (default 10)")
+      ->check(CLI::Range(0.01, 3600.0));
+  command
+      .add_option("--read-timeout", options.read_timeout,
+                  "Seconds to wait for a reply to start and between reads of its body "
+                  "(default 120 to start, server-side copies answer when done; 30 between reads)")
+      ->check(CLI::Range(0.01, 3600.0));
   command.add_flag("--json", options.json, "Machine-readable output");
   command.add_flag("--debug", options.debug,
                    "Log every request and reply to stderr (signature, session token and keys "
@@ -73,6 +92,16 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
   opts.credentials = config->credentials;
   opts.addressing_style = config->addressing_style;
   opts.retry.max_attempts = options.max_attempts;
+  shared->retry_budget.set_capacity(options.retry_budget);
+  auto millis = [](double seconds) {
+    return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000.0 + 0.5));
+  };
+  if (options.connect_timeout) {
+    opts.timeouts.connect = opts.timeouts.handshake = millis(*options.connect_timeout);
+  }
+  if (options.read_timeout) {
+    opts.timeouts.first_byte = opts.timeouts.idle_read = millis(*options.read_timeout);
+  }
 
   net::TlsOptions tls;
   tls.verify_peer = !options.no_verify_ssl;

@@ -28,6 +28,9 @@ struct CommonOptions {
   bool no_verify_ssl = false;
   std::string addressing_style = "auto";
   int max_attempts = 5;
+  int retry_budget = s3::RetryBudget::kDefaultCapacity;
+  std::optional<double> connect_timeout;  // seconds: TCP connect and TLS handshake
+  std::optional<double> read_timeout;     // seconds: until a reply starts, between reads
   bool json = false;
   bool debug = false;
 };

@@ -49,8 +49,8 @@ Runner add_cp_command(CLI::App& app) {
   cmd->add_option("--loops", args->loops, "async-pool: event loops, one thread each (default 1)")
       ->check(CLI::Range(1, 64));
   cmd->add_flag("--adaptive", args->adaptive,
-                "async strategies, experimental: halve the number of objects in flight on 503 "
-                "SlowDown, regrow it one by one (default: always --concurrency)");
+                "async strategies: start with few requests in flight and grow towards "
+                "--concurrency, cut to 70% on 503 SlowDown (default: always --concurrency)");
   cmd->add_option("--list-concurrency", args->list_concurrency,
                   "ListObjectsV2 requests in flight listing the source, over disjoint key ranges "
                   "(default 16; 1 with --strategy serial: one page after another)")

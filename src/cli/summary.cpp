@@ -18,19 +18,22 @@ std::string summary_line(const SummaryInput& in) {
   const double objects = static_cast<double>(r.succeeded);
   const std::string skipped = in.skipped > 0 ? fmt::format(", {} skipped", in.skipped) : "";
   const std::string throttled =
-      r.adaptive && r.limit_min < in.concurrency
-          ? fmt::format(", throttled: in-flight limit lowered to {} (ended at {})", r.limit_min,
-                        r.limit_final)
+      r.adaptive && r.limit_cuts > 0
+          ? fmt::format(", throttled: request limit cut {} times, lowest {} (ended at {})",
+                        r.limit_cuts, r.limit_min, r.limit_final)
           : "";
+  const std::uint64_t refusals = in.shared->stats.budget_refusals.load();
+  const std::string budget =
+      refusals > 0 ? fmt::format(", retry budget spent: {} errors not retried", refusals) : "";
   return fmt::format(
       "{} {} objects ({:.1f} MiB){}, {} failed in {:.2f} s: {:.0f} objects/s, {:.1f} MiB/s, "
-      "{} requests, {} retries, {} TLS handshakes, {:.2f} CPU s, peak RSS {:.0f} MiB [{}]{}{}",
+      "{} requests, {} retries, {} TLS handshakes, {:.2f} CPU s, peak RSS {:.0f} MiB [{}]{}{}{}",
       in.verb, r.succeeded - in.skipped, static_cast<double>(r.bytes) / kMiB, skipped, r.failed,
       in.run->wall_seconds, per_second(objects, in.run->wall_seconds),
       per_second(static_cast<double>(r.bytes) / kMiB, in.run->wall_seconds),
       in.shared->stats.total_attempts(), in.shared->stats.total_retries(),
       in.shared->net_counters.tls_handshakes.load(), in.run->usage.cpu_seconds(),
-      static_cast<double>(in.run->usage.peak_rss_bytes) / kMiB, in.strategy, throttled,
+      static_cast<double>(in.run->usage.peak_rss_bytes) / kMiB, in.strategy, throttled, budget,
       r.cancelled ? " (cancelled)" : "");
 }
 
@@ -82,13 +85,16 @@ std::string summary_json(const SummaryInput& in) {
       {"failures", std::move(failures)}};
   if (r.job_error) out["error"] = r.job_error->message;
   out["throttled"] = in.shared->stats.throttled.load();
+  out["retry_budget_refusals"] = in.shared->stats.budget_refusals.load();
   if (r.adaptive) {
     boost::json::array history;
     for (const auto& sample : r.limit_history) {
       history.push_back(boost::json::array{sample.seconds, sample.limit});
     }
-    out["concurrency_limit"] = boost::json::object{
-        {"min", r.limit_min}, {"final", r.limit_final}, {"history", std::move(history)}};
+    out["concurrency_limit"] = boost::json::object{{"cuts", r.limit_cuts},
+                                                   {"min", r.limit_min},
+                                                   {"final", r.limit_final},
+                                                   {"history", std::move(history)}};
   }
   if (in.verify != nullptr) {
     out["verify"] = boost::json::object{{"matched", in.verify->matched},

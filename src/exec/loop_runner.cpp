@@ -1,5 +1,7 @@
 #include "loop_runner.hpp"
 
+#include "adaptive_gate.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -83,11 +85,13 @@ RunReport run_loops(Job& job, s3::ClientShared& shared, const std::atomic<bool>&
   const int consumers =
       std::accumulate(plan.consumers_per_loop.begin(), plan.consumers_per_loop.end(), 0);
   RunState state(cancelled);
+  // Adaptive: every attempt of every client waits at the gate for the run.
   std::optional<AdaptiveLimit> limit;
+  std::optional<AdaptiveGate> gate;
   if (plan.adaptive_max > 0) {
     limit.emplace(plan.adaptive_max, AdaptiveLimit::Clock::now());
-    state.limit = &*limit;
-    state.stats = &shared.stats;
+    gate.emplace(*limit, state);
+    shared.attempt_gate = &*gate;
   }
   // Room for one item per consumer: the producer runs ahead by at most this
   // much, whatever the number of objects.
@@ -115,10 +119,12 @@ RunReport run_loops(Job& job, s3::ClientShared& shared, const std::atomic<bool>&
   }
   loops.front()->context.run();
   for (auto& t : threads) t.join();
+  shared.attempt_gate = nullptr;
   RunReport report = state.report();
   if (limit) {
     report.adaptive = true;
-    report.limit_min = limit->min_seen();
+    report.limit_cuts = limit->cuts();
+    report.limit_min = limit->min_after_cut();
     report.limit_final = limit->limit();
     report.limit_history = limit->history();
   }

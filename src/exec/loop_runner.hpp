@@ -34,7 +34,8 @@ struct LoopPlan {
   bool producer_on_own_loop = false;
   // When set, CPU-heavy steps run here and resume on their loop.
   boost::asio::thread_pool* cpu_pool = nullptr;
-  // Adaptive concurrency up to this many items in flight (0: off).
+  // Adaptive concurrency: at most this many requests in flight, fewer while
+  // the server throttles (0: off).
   int adaptive_max = 0;
 };
 

@@ -47,17 +47,6 @@ awaitable<void> RunState::process_one(Job& job, WorkerContext& context, const Wo
   }
 }
 
-awaitable<void> RunState::wait_for_room() {
-  // Only while throttled does anyone wait here, so a short poll is cheaper
-  // than a wake-up protocol across loops.
-  std::optional<asio::steady_timer> timer;
-  while (static_cast<int>(in_flight.load()) >= limit->limit() && !stopping()) {
-    if (!timer) timer.emplace(co_await asio::this_coro::executor);
-    timer->expires_after(std::chrono::milliseconds(2));
-    co_await timer->async_wait(nothrow);
-  }
-}
-
 void RunState::record_job_error(Error error) {
   std::lock_guard lock(mutex);
   if (!job_error) job_error = std::move(error);
@@ -106,11 +95,7 @@ awaitable<void> consume_from(Job& job, WorkerContext& context, ItemChannel& chan
   for (;;) {
     auto [ec, item] = co_await channel.async_receive(nothrow);
     if (ec || !item) break;
-    if (state.limit != nullptr) co_await state.wait_for_room();
     co_await state.process_one(job, context, *item);
-    if (state.limit != nullptr) {
-      state.limit->on_completion(state.stats->throttled.load(), AdaptiveLimit::Clock::now());
-    }
   }
   state.consumers_running--;
 }

@@ -36,12 +36,6 @@ struct RunState {
   std::atomic<bool> aborted{false};
   bool stopping() const { return cancelled.load() || aborted.load(); }
 
-  // Adaptive concurrency, when on: consumers wait for room under its limit
-  // and report each completion with the run's throttle count.
-  AdaptiveLimit* limit = nullptr;
-  const s3::Stats* stats = nullptr;
-  boost::asio::awaitable<void> wait_for_room();
-
   std::mutex mutex;                // guards the two below
   std::optional<Error> job_error;  // the listing failed, or an error aborted the job
   std::vector<Failure> failures;

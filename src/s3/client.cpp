@@ -13,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
+#include <utility>
 
 namespace s3loop::s3 {
 
@@ -23,6 +24,30 @@ namespace {
 // SHA-256 of the empty string: most S3 requests have no body.
 constexpr const char* kEmptySha256 =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+// One attempt's way through the AttemptGate, if there is one: leaves exactly
+// once, also when the coroutine unwinds (an exception, a destroyed frame).
+class GatePass {
+ public:
+  explicit GatePass(AttemptGate* gate) : gate_(gate) {}
+  GatePass(const GatePass&) = delete;
+  GatePass& operator=(const GatePass&) = delete;
+  ~GatePass() { leave(AttemptReply::failed); }
+
+  // False when the gate says the run is stopping.
+  awaitable<bool> enter() {
+    if (gate_ == nullptr) co_return true;
+    ticket_ = co_await gate_->enter();
+    co_return ticket_.has_value();
+  }
+  void leave(AttemptReply reply) {
+    if (gate_ != nullptr && ticket_) gate_->leave(*std::exchange(ticket_, std::nullopt), reply);
+  }
+
+ private:
+  AttemptGate* gate_;
+  std::optional<std::uint64_t> ticket_;
+};
 }  // namespace
 
 std::string s3_uri(const std::string& bucket, const std::string& key) {
@@ -104,11 +129,19 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
   std::uniform_real_distribution<double> unit(0.0, 1.0);
 
   for (int attempt = 1;; ++attempt) {
+    GatePass pass(shared_.attempt_gate);
+    if (!co_await pass.enter()) {
+      co_return make_error(ErrorKind::cancelled, "cancelled while waiting for room to send");
+    }
     op_stats.attempts++;
     const auto started = std::chrono::steady_clock::now();
     auto reply = co_await send_once(request, sink != nullptr ? &counting_sink : nullptr);
     op_stats.latency.record(std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - started));
+    pass.leave(!reply                 ? AttemptReply::failed
+               : reply->status == 503 ? AttemptReply::throttled
+               : reply->status >= 500 ? AttemptReply::failed
+                                      : AttemptReply::answered);
 
     std::optional<std::chrono::milliseconds> retry_after;
     Error error;
@@ -125,18 +158,30 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
       } else {
         verdict = check(*reply);
       }
-      if (verdict) co_return std::move(*reply);
+      if (verdict) {
+        shared_.retry_budget.on_success();
+        co_return std::move(*reply);
+      }
       error = verdict.error();
     } else {
+      shared_.retry_budget.on_success();
       co_return std::move(*reply);
     }
 
     if (error.http_status == 503 || error.s3_code == "SlowDown") shared_.stats.throttled++;
-    const bool can_retry = is_retryable(error) && attempt < policy.max_attempts && delivered == 0 &&
-                           error.kind != ErrorKind::cancelled;
-    if (!can_retry) {
+    const bool worth_retrying = is_retryable(error) && attempt < policy.max_attempts &&
+                                delivered == 0 && error.kind != ErrorKind::cancelled;
+    // Listing pages are exempt: one failed page ends the whole job, and their
+    // retries are few (one listing per key range) and bounded by max_attempts.
+    const bool budget_left =
+        worth_retrying && (request.op == Op::list_objects ||
+                           shared_.retry_budget.try_spend(error.kind == ErrorKind::timeout));
+    if (!budget_left) {
       op_stats.failures++;
-      if (attempt > 1 && is_retryable(error)) {
+      if (worth_retrying) {
+        shared_.stats.budget_refusals++;
+        error.message += " (not retried: the job's retry budget is spent; see --retry-budget)";
+      } else if (attempt > 1 && is_retryable(error)) {
         error.message += " (gave up after " + std::to_string(attempt) + " attempts)";
       }
       co_return error;

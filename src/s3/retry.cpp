@@ -23,6 +23,28 @@ bool is_retryable(const Error& error) {
   }
 }
 
+void RetryBudget::set_capacity(int capacity) {
+  capacity_ = std::max(0, capacity);
+  tokens_ = capacity_;
+}
+
+bool RetryBudget::try_spend(bool after_timeout) {
+  if (capacity_ == 0) return true;
+  const int cost = after_timeout ? kTimeoutCost : kRetryCost;
+  int have = tokens_.load();
+  while (have >= cost) {
+    if (tokens_.compare_exchange_weak(have, have - cost)) return true;
+  }
+  return false;
+}
+
+void RetryBudget::on_success() {
+  if (capacity_ == 0) return;
+  int have = tokens_.load();
+  while (have < capacity_ && !tokens_.compare_exchange_weak(have, have + 1)) {
+  }
+}
+
 std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int retry, double unit_random,
                                         std::optional<std::chrono::milliseconds> retry_after) {
   const double exp = std::ldexp(static_cast<double>(policy.base.count()), std::min(retry, 30));

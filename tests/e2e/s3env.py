@@ -29,6 +29,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+import time
 import unittest
 import uuid
 from urllib.parse import urlsplit
@@ -352,6 +353,66 @@ def assert_clean_error(tc, p, exit_code, *words):
     for word in words:
         tc.assertIn(word.lower(), line.lower(), f"the error should mention {word!r}" + describe(p))
     return line
+
+
+# --- bench's proxies (latency, 503/500, resets, stalls) ---------------------------------------
+
+
+def free_port():
+    """A port nothing listens on now (the proxy binds it a moment later)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class BenchProxy:
+    """One of bench's proxies, started on a free port of its own in front of `upstream`
+    (default: the server's plain-HTTP port) with the server's certificate, so the
+    AWS_CA_BUNDLE of the tests verifies it; close() (or a with block) stops it.
+    script: latency-proxy.sh (nginx: delay, --max-concurrent cap, 503/500 by rate) or
+    fault-proxy.sh (TCP resets mid-reply and stalls by rate)."""
+
+    def __init__(self, script, *flags, upstream=None):
+        cert_dir = os.environ.get("S3LOOP_S3_DIR")
+        if not cert_dir:
+            raise SetupError("S3LOOP_S3_DIR is not set: run through scripts/test.sh")
+        port = free_port()
+        self.script = os.path.join(REPO, "bench", script)
+        self.dir = f"/tmp/s3loop-e2e-{script.split('.')[0]}-{port}"
+        p = subprocess.run(
+            [self.script, "start", "--dir", self.dir, "--upstream",
+             upstream or server().http_endpoint, "--cert", f"{cert_dir}/server.pem",
+             "--key", f"{cert_dir}/server.key", "--listen", f"127.0.0.1:{port}", *flags],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8", timeout=60)
+        if p.returncode != 0:
+            raise AssertionError(f"{script} start failed: {p.stderr}")
+        self.export = p.stdout.strip()
+        self.endpoint = self.export.split("=", 1)[1]
+
+    def fault_stats(self):
+        """fault-proxy.sh's counts (connections, requests, resets, stalls, upstream_errors)."""
+        time.sleep(1.2)  # rewritten once a second
+        with open(os.path.join(self.dir, "stats.json")) as f:
+            return json.load(f)
+
+    def close(self):
+        subprocess.run([self.script, "stop", "--dir", self.dir], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=60)
+        subprocess.run(["rm", "-rf", self.dir])
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def latency_proxy(*flags, upstream=None):
+    return BenchProxy("latency-proxy.sh", *flags, upstream=upstream)
+
+
+def fault_proxy(*flags, upstream=None):
+    return BenchProxy("fault-proxy.sh", *flags, upstream=upstream)
 
 
 # --- a plain-HTTP sniffing proxy ------------------------------------------------------------

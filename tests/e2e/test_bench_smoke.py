@@ -7,7 +7,6 @@ Needs the peers installed (scripts/setup.sh; the JS SDK comes with npm ci from
 bench/run itself)."""
 import json
 import os
-import socket
 import subprocess
 import tempfile
 import unittest
@@ -24,12 +23,6 @@ EXPECTED = (["s3loop-serial-c1", "s3loop-threads-c6", "s3loop-async-pool-c256"]
 TOOLS = ["s3loop async", "AWS JS SDK v3", "aws cli", "rclone", "s3cmd", "boto3"]
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class BenchSmoke(unittest.TestCase):
     def test_every_contender_copies_and_verifies(self):
         s3env.server()  # fails with a hint when the server is missing
@@ -38,7 +31,7 @@ class BenchSmoke(unittest.TestCase):
         with tempfile.TemporaryDirectory(prefix="s3loop-bench-smoke-") as out:
             # Not s3env.base_env(): npm needs the real HOME (its registry settings and
             # cache); bench/run gives every contender an empty HOME of its own.
-            env = dict(os.environ, BENCH_PROXY_PORT=str(free_port()),
+            env = dict(os.environ, BENCH_PROXY_PORT=str(s3env.free_port()),
                        BENCH_PROXY_DIR=os.path.join(out, "proxy"))
             p = subprocess.run([RUN, "--smoke", "--out", out, "--name", "smoke"], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8",

@@ -2,9 +2,7 @@
 middle of a reply and a stall past the client's timeout. s3loop copies
 everything through resets (retrying); a client with a short read timeout gets
 through stalls; a clean proxy passes every request untouched."""
-import json
 import os
-import socket
 import subprocess
 import time
 import unittest
@@ -16,40 +14,6 @@ import botocore.exceptions
 import s3env
 
 PROXY = os.path.join(s3env.REPO, "bench", "fault-proxy.sh")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class FaultProxy:
-    def __init__(self, *flags):
-        cert_dir = os.environ.get("S3LOOP_S3_DIR")
-        if not cert_dir:
-            raise s3env.SetupError("S3LOOP_S3_DIR is not set: run through scripts/test.sh")
-        port = free_port()
-        self.dir = f"/tmp/s3loop-e2e-fault-proxy-{port}"
-        p = subprocess.run(
-            [PROXY, "start", "--dir", self.dir, "--upstream", s3env.server().http_endpoint,
-             "--cert", f"{cert_dir}/server.pem", "--key", f"{cert_dir}/server.key",
-             "--listen", f"127.0.0.1:{port}", "--seed", "7", *flags],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8", timeout=60)
-        if p.returncode != 0:
-            raise AssertionError(f"fault-proxy start failed: {p.stderr}")
-        self.export = p.stdout.strip()
-        self.endpoint = self.export.split("=", 1)[1]
-
-    def stats(self):
-        time.sleep(1.2)  # rewritten once a second
-        with open(os.path.join(self.dir, "stats.json")) as f:
-            return json.load(f)
-
-    def close(self):
-        subprocess.run([PROXY, "stop", "--dir", self.dir], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, timeout=60)
-        subprocess.run(["rm", "-rf", self.dir])
 
 
 class FaultProxyTest(unittest.TestCase):
@@ -65,7 +29,7 @@ class FaultProxyTest(unittest.TestCase):
         s3env.delete_bucket(cls.s3, cls.bucket)
 
     def proxy(self, *flags):
-        p = FaultProxy(*flags)
+        p = s3env.fault_proxy("--seed", "7", *flags)
         self.addCleanup(p.close)
         return p
 
@@ -84,7 +48,7 @@ class FaultProxyTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, s3env.describe(r))
         self.assertEqual(s3env.parse_json_summary(self, r)["retries"], 0)
         self.assertEqual(s3env.object_map(self.s3, self.bucket, "clean/"), self.source)
-        stats = p.stats()
+        stats = p.fault_stats()
         self.assertEqual((stats["resets"], stats["stalls"]), (0, 0))
         self.assertGreaterEqual(stats["requests"], len(self.source))
 
@@ -96,7 +60,7 @@ class FaultProxyTest(unittest.TestCase):
         s3env.assert_no_crash(self, r)
         self.assertEqual(r.returncode, 0, s3env.describe(r))
         summary = s3env.parse_json_summary(self, r)
-        stats = p.stats()
+        stats = p.fault_stats()
         self.assertGreater(stats["resets"], 5, stats)
         self.assertGreaterEqual(summary["retries"], stats["resets"] - 1, (summary, stats))
         self.assertEqual(s3env.object_map(self.s3, self.bucket, "reset/"), self.source)
@@ -116,7 +80,7 @@ class FaultProxyTest(unittest.TestCase):
             s3.copy_object(Bucket=self.bucket, Key="stall/" + k,
                            CopySource={"Bucket": self.bucket, "Key": "src/" + k})
         elapsed = time.monotonic() - t0
-        stats = p.stats()
+        stats = p.fault_stats()
         self.assertGreater(stats["stalls"], 0, stats)
         # Each stall cost the client its 1 s timeout, not the proxy's 60 s.
         self.assertLess(elapsed, 30 + 3 * stats["stalls"], stats)

@@ -3,35 +3,9 @@ a share of requests with 503 SlowDown or 500 InternalError) still copies
 everything, and says how many retries it took; when every request fails, it
 gives up after --max-attempts and reports each object."""
 
-import os
-import subprocess
 import unittest
 
 import s3env
-
-PROXY = os.path.join(s3env.REPO, "bench", "latency-proxy.sh")
-
-
-class FaultProxy:
-    def __init__(self, port, *flags):
-        srv = s3env.server()
-        cert_dir = os.environ.get("S3LOOP_S3_DIR")
-        if not cert_dir:
-            raise s3env.SetupError("S3LOOP_S3_DIR is not set: run through scripts/test.sh")
-        self.dir = f"/tmp/s3loop-e2e-proxy-{port}"
-        out = subprocess.run(
-            [PROXY, "start", "--dir", self.dir, "--upstream", srv.http_endpoint,
-             "--cert", f"{cert_dir}/server.pem", "--key", f"{cert_dir}/server.key",
-             "--listen", f"127.0.0.1:{port}", *flags],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8", timeout=60)
-        if out.returncode != 0:
-            raise AssertionError(f"latency-proxy start failed: {out.stderr}")
-        self.endpoint = out.stdout.strip().split("=", 1)[1]
-
-    def close(self):
-        subprocess.run([PROXY, "stop", "--dir", self.dir], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, timeout=60)
-
 
 class Retries(unittest.TestCase):
     @classmethod
@@ -46,7 +20,7 @@ class Retries(unittest.TestCase):
         s3env.delete_bucket(cls.s3, cls.bucket)
 
     def test_transient_errors_are_retried_until_everything_is_copied(self):
-        proxy = FaultProxy(9961, "--error-rate-503", "0.15", "--error-rate-500", "0.05")
+        proxy = s3env.latency_proxy("--error-rate-503", "0.15", "--error-rate-500", "0.05")
         try:
             p = s3env.run(["cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/dst/",
                            "--endpoint-url", proxy.endpoint, "--concurrency", "32", "--json",
@@ -64,7 +38,7 @@ class Retries(unittest.TestCase):
         self.assertEqual(s3env.object_map(self.s3, self.bucket, "dst/"), self.source)
 
     def test_gives_up_after_max_attempts_and_lists_the_failures(self):
-        proxy = FaultProxy(9962, "--error-rate-500", "1.0")
+        proxy = s3env.latency_proxy("--error-rate-500", "1.0")
         try:
             # Listing itself fails: one clear error, exit 1, nothing written.
             p = s3env.run(["cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/none/",
@@ -79,10 +53,10 @@ class Retries(unittest.TestCase):
 
     def test_adaptive_concurrency_lowers_its_limit_when_the_server_throttles(self):
         # The proxy serves at most 16 requests at once and answers the rest with 503 SlowDown
-        # (+50 ms each, so that requests overlap). --adaptive halves its limit on SlowDown and
-        # regrows it; everything is still copied. (That it also ends with fewer 503s than a
-        # fixed limit is not claimed yet: items already in flight keep retrying.)
-        proxy = FaultProxy(9963, "--max-concurrent", "16", "--delay-ms", "50")
+        # (+50 ms each, so that requests overlap). --adaptive starts at 32 requests in flight,
+        # cuts to 70% on SlowDown and regrows; everything is still copied. (That it ends with
+        # fewer 503s and sooner than a fixed limit is bench/throttle's claim, measured there.)
+        proxy = s3env.latency_proxy("--max-concurrent", "16", "--delay-ms", "50")
         try:
             p = s3env.run(["cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/adaptive/",
                            "--endpoint-url", proxy.endpoint, "--concurrency", "256",
@@ -95,8 +69,10 @@ class Retries(unittest.TestCase):
         self.assertEqual(s3env.object_map(self.s3, self.bucket, "adaptive/"), self.source)
         self.assertGreater(summary["throttled"], 0)
         limit = summary["concurrency_limit"]
-        self.assertLessEqual(limit["min"], 64)
-        self.assertEqual(limit["history"][0], [0.0, 256])
+        self.assertGreaterEqual(limit["cuts"], 1)
+        self.assertGreater(limit["min"], 0)
+        self.assertLessEqual(limit["min"], 22)  # at least one cut from the first 32
+        self.assertEqual(limit["history"][0], [0.0, 32])
         self.assertTrue(all(b[1] != a[1] for a, b in zip(limit["history"], limit["history"][1:])))
         # Without --adaptive the limit stays put and is not reported.
         self.assertNotIn("concurrency_limit", s3env.parse_json_summary(

@@ -57,6 +57,45 @@ TEST(Retry, ParsesRetryAfterSeconds) {
   EXPECT_FALSE(parse_retry_after(""));
 }
 
+TEST(RetryBudget, ARetryStormEndsAfterCapacityOverCostRetries) {
+  RetryBudget budget(50);
+  int retries = 0;
+  while (budget.try_spend(false)) ++retries;
+  EXPECT_EQ(retries, 50 / RetryBudget::kRetryCost);
+  EXPECT_FALSE(budget.try_spend(false));
+  EXPECT_EQ(budget.tokens(), 0);
+}
+
+TEST(RetryBudget, SuccessesRefillItUpToTheCapacity) {
+  RetryBudget budget(20);
+  ASSERT_TRUE(budget.try_spend(true));  // a timeout costs 10
+  EXPECT_EQ(budget.tokens(), 10);
+  ASSERT_TRUE(budget.try_spend(true));
+  EXPECT_FALSE(budget.try_spend(false));
+  for (int i = 0; i < 4; ++i) budget.on_success();
+  EXPECT_FALSE(budget.try_spend(false));  // 4 < 5
+  budget.on_success();
+  EXPECT_TRUE(budget.try_spend(false));
+  for (int i = 0; i < 100; ++i) budget.on_success();
+  EXPECT_EQ(budget.tokens(), 20);
+}
+
+TEST(RetryBudget, OneFailureInSixRequestsIsSustainable) {
+  RetryBudget budget;
+  for (int request = 0; request < 60'000; ++request) {
+    if (request % 6 == 0) {
+      ASSERT_TRUE(budget.try_spend(false)) << request;
+    } else {
+      budget.on_success();
+    }
+  }
+}
+
+TEST(RetryBudget, ZeroMeansUnlimited) {
+  RetryBudget budget(0);
+  for (int i = 0; i < 10'000; ++i) ASSERT_TRUE(budget.try_spend(true));
+}
+
 TEST(S3Errors, MessagesNameTheProblemAndTheFix) {
   auto denied = error_from_reply(Op::list_objects, "b", "", 403,
                                  "<Error><Code>SignatureDoesNotMatch</Code><Message></Message>"

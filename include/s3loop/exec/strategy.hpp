@@ -26,8 +26,8 @@ struct Settings {
   int loops = 1;          // async-pool: event loops
   // async, async-pool: lower the limit of items in flight on throttling
   // (AIMD) instead of holding `concurrency` whatever the server says.
-  // Experimental and off by default: items already in flight keep retrying
-  // at the old pace, so the cut takes effect slowly (see README).
+  // Async strategies: at most `concurrency` requests in flight, fewer while
+  // the server throttles (AdaptiveLimit). Off by default.
   bool adaptive = false;
 };
 
@@ -53,8 +53,10 @@ struct RunReport {
   std::optional<Error> job_error;
   std::vector<Failure> failures;    // the first kMaxFailureDetails
   std::uint64_t max_in_flight = 0;  // highest number of items processed at once
-  // Adaptive concurrency (async strategies): the in-flight limit over time.
+  // Adaptive concurrency (async strategies): the limit on requests in flight
+  // over time, how often throttling cut it, and the lowest a cut set (0: none).
   bool adaptive = false;
+  int limit_cuts = 0;
   int limit_min = 0;
   int limit_final = 0;
   std::vector<LimitSample> limit_history;

@@ -8,6 +8,7 @@
 #include "s3loop/net/endpoint.hpp"
 #include "s3loop/net/http.hpp"
 #include "s3loop/net/options.hpp"
+#include "s3loop/s3/attempt_gate.hpp"
 #include "s3loop/s3/config.hpp"
 #include "s3loop/s3/event_stream.hpp"
 #include "s3loop/s3/retry.hpp"
@@ -49,9 +50,12 @@ struct ClientShared {
   std::shared_ptr<net::TlsContext> tls;
   net::Counters net_counters;
   Stats stats;
+  RetryBudget retry_budget;  // capacity from --retry-budget
   // --debug: receives one line per request and per reply, secrets redacted;
   // called from every loop and thread (the receiver serialises).
   std::function<void(const std::string&)> debug_log;
+  // Set by exec for an adaptive run: every attempt waits here for room.
+  AttemptGate* attempt_gate = nullptr;
 };
 
 struct ListParams {

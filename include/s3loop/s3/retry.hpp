@@ -3,6 +3,7 @@
 
 #include "s3loop/error.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -14,6 +15,35 @@ struct RetryPolicy {
   int max_attempts = 5;  // total tries, first included
   std::chrono::milliseconds base{100};
   std::chrono::milliseconds cap{20'000};
+};
+
+// The job's retry budget, as the AWS SDKs' retry quota: a bucket of tokens
+// every retry draws from (kRetryCost, kTimeoutCost after a timeout) and every
+// success puts one back, up to the capacity. Occasional faults never empty
+// it (one failure in six requests is sustainable), but a retry storm -- the
+// server down, most requests failing -- ends after about capacity / 5 retries
+// instead of max_attempts tries of every request. Listing requests do not
+// draw from it (Client::send): a failed page would end the whole job.
+// Thread-safe.
+class RetryBudget {
+ public:
+  static constexpr int kDefaultCapacity = 500;
+  static constexpr int kRetryCost = 5;
+  static constexpr int kTimeoutCost = 10;
+
+  explicit RetryBudget(int capacity = kDefaultCapacity) { set_capacity(capacity); }
+  // 0: unlimited. Not while requests are running.
+  void set_capacity(int capacity);
+  int capacity() const { return capacity_; }
+
+  // Takes the cost of one retry; false (and takes nothing) when too little is left.
+  bool try_spend(bool after_timeout);
+  void on_success();
+  int tokens() const { return tokens_.load(); }
+
+ private:
+  int capacity_ = kDefaultCapacity;
+  std::atomic<int> tokens_{kDefaultCapacity};
 };
 
 // Transient by nature: 5xx, throttling (503 SlowDown, 429), RequestTimeout,

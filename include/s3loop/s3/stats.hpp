@@ -63,6 +63,8 @@ struct Stats {
   // Replies that asked the client to slow down (503, SlowDown): what the
   // adaptive concurrency limit reacts to.
   std::atomic<std::uint64_t> throttled{0};
+  // Retryable errors not retried because the job's retry budget was spent.
+  std::atomic<std::uint64_t> budget_refusals{0};
   OpStats& operator[](Op op) { return ops[static_cast<std::size_t>(op)]; }
   const OpStats& operator[](Op op) const { return ops[static_cast<std::size_t>(op)]; }
   std::uint64_t total_attempts() const;
