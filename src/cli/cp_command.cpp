@@ -3,6 +3,7 @@
 #include "common.hpp"
 #include "run_job.hpp"
 #include "size_parse.hpp"
+#include "strategy_flags.hpp"
 #include "summary.hpp"
 
 #include "s3loop/exec/run_once.hpp"
@@ -20,10 +21,7 @@ Runner add_cp_command(CLI::App& app) {
     CommonOptions common;
     std::string source;
     std::string destination;
-    std::string strategy = "async";
-    int concurrency = 256;
-    int threads = 0;
-    int loops = 1;
+    StrategyFlags run;
     std::optional<int> list_concurrency;
     bool dry_run = false;
     bool verify = false;
@@ -38,16 +36,7 @@ Runner add_cp_command(CLI::App& app) {
       "cp", "Copy every object under a source prefix to a destination prefix, server-side");
   cmd->add_option("source", args->source, "s3://bucket[/prefix]")->required();
   cmd->add_option("destination", args->destination, "s3://bucket[/prefix]")->required();
-  cmd->add_option("--strategy", args->strategy,
-                  "serial, threads, async or async-pool (default async)");
-  cmd->add_option("-c,--concurrency", args->concurrency,
-                  "Requests in flight for async and async-pool (default 256)");
-  cmd->add_option("--threads", args->threads,
-                  "threads: blocking workers (default min(32, cores+4)); async-pool: CPU "
-                  "workers (default cores)")
-      ->check(CLI::Range(1, 1024));
-  cmd->add_option("--loops", args->loops, "async-pool: event loops, one thread each (default 1)")
-      ->check(CLI::Range(1, 64));
+  add_strategy_flags(*cmd, args->run, 256, "Requests");
   cmd->add_flag("--adaptive", args->adaptive,
                 "async strategies: start with few requests in flight and grow towards "
                 "--concurrency, cut to 70% on 503 SlowDown (default: always --concurrency)");
@@ -84,15 +73,10 @@ Runner add_cp_command(CLI::App& app) {
     if (!threshold) return usage_error(threshold.error());
     auto chunk = parse_size(args->multipart_chunksize, "--multipart-chunksize");
     if (!chunk) return usage_error(chunk.error());
-    auto kind = exec::parse_strategy(args->strategy);
-    if (!kind) return usage_error(kind.error());
-    exec::Settings settings;
-    settings.kind = *kind;
-    settings.concurrency = args->concurrency;
-    settings.threads = args->threads;
-    settings.loops = args->loops;
+    auto run_settings = strategy_settings(args->run);
+    if (!run_settings) return usage_error(run_settings.error());
+    exec::Settings settings = *run_settings;
     settings.adaptive = args->adaptive;
-    if (auto valid = exec::validate(settings); !valid) return usage_error(valid.error());
 
     jobs::CopyOptions options;
     options.source = *source;
@@ -156,8 +140,8 @@ Runner add_cp_command(CLI::App& app) {
 
     SummaryInput summary;
     summary.verb = dry_run ? "would copy" : "copied";
-    summary.strategy = args->strategy;
-    summary.concurrency = args->concurrency;
+    summary.strategy = args->run.strategy;
+    summary.concurrency = args->run.concurrency;
     summary.workers = exec::describe_workers(settings);
     summary.run = &run;
     summary.skipped = job.skipped();

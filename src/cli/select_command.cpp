@@ -3,6 +3,7 @@
 #include "common.hpp"
 #include "run_job.hpp"
 #include "size_parse.hpp"
+#include "strategy_flags.hpp"
 
 #include "s3loop/exec/run_once.hpp"
 #include "s3loop/jobs/select_job.hpp"
@@ -70,10 +71,7 @@ Runner add_select_command(CLI::App& app) {
     std::string require_columns;
     bool per_range = false;
     std::string key_column;
-    std::string strategy = "async";
-    int concurrency = 32;
-    int threads = 0;
-    int loops = 1;
+    StrategyFlags run;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand(
@@ -96,16 +94,7 @@ Runner add_select_command(CLI::App& app) {
                 "Print each range's record count and min/max of --key-column to stderr, in order, "
                 "then the combined line");
   cmd->add_option("--key-column", args->key_column, "Column --per-range summarises (default id)");
-  cmd->add_option("--strategy", args->strategy,
-                  "serial, threads, async or async-pool (default async)");
-  cmd->add_option("-c,--concurrency", args->concurrency,
-                  "Ranges in flight for async and async-pool (default 32; memory is about "
-                  "concurrency x chunk size)");
-  cmd->add_option("--threads", args->threads,
-                  "threads: blocking workers; async-pool: CPU workers (parse and evaluate)")
-      ->check(CLI::Range(1, 1024));
-  cmd->add_option("--loops", args->loops, "async-pool: event loops, one thread each (default 1)")
-      ->check(CLI::Range(1, 64));
+  add_strategy_flags(*cmd, args->run, 32, "Ranges", "; memory is about concurrency x chunk size");
   add_common_options(*cmd, args->common);
 
   return [args]() -> int {
@@ -152,14 +141,9 @@ Runner add_select_command(CLI::App& app) {
           make_error(ErrorKind::usage, "--key-column only makes sense with --per-range"));
     }
 
-    auto kind = exec::parse_strategy(args->strategy);
-    if (!kind) return usage_error(kind.error());
-    exec::Settings settings;
-    settings.kind = *kind;
-    settings.concurrency = args->concurrency;
-    settings.threads = args->threads;
-    settings.loops = args->loops;
-    if (auto valid = exec::validate(settings); !valid) return usage_error(valid.error());
+    auto run_settings = strategy_settings(args->run);
+    if (!run_settings) return usage_error(run_settings.error());
+    const exec::Settings settings = *run_settings;
     // Ranges that may wait, finished, for an earlier slow one: twice what runs
     // at once keeps every worker busy without holding the whole object.
     const int parallel = settings.kind == exec::StrategyKind::serial ? 1
@@ -199,7 +183,7 @@ Runner add_select_command(CLI::App& app) {
     if (args->common.json) {
       boost::json::object out{{"engine", engine_used},
                               {"engine_reason", decided.engine_reason},
-                              {"strategy", args->strategy},
+                              {"strategy", args->run.strategy},
                               {"workers", exec::describe_workers(settings)},
                               {"object_bytes", decided.object_size},
                               {"ranges", decided.ranges},
@@ -228,7 +212,7 @@ Runner add_select_command(CLI::App& app) {
                    static_cast<unsigned long long>((*shared)->stats.total_attempts()),
                    static_cast<unsigned long long>((*shared)->stats.total_retries()),
                    run.usage.cpu_seconds(), static_cast<double>(run.usage.peak_rss_bytes) / kMiB,
-                   args->strategy.c_str(), exec::describe_workers(settings).c_str(),
+                   args->run.strategy.c_str(), exec::describe_workers(settings).c_str(),
                    engine_used.c_str(), decided.engine_reason.c_str(),
                    run.report.cancelled ? " (cancelled)" : "");
     }
