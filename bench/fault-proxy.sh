@@ -167,45 +167,6 @@ start() {
 
 # --- main ---------------------------------------------------------------------
 
-(($# >= 1)) || usage
-cmd=$1
-shift
-dir=/tmp/s3loop-fault-proxy
-case $cmd in
-  -h | --help | help) usage ;;
-  start)
-    args=("$@")
-    for ((i = 0; i < ${#args[@]}; i++)); do
-      if [[ ${args[i]} == --dir ]]; then dir=${args[i + 1]:-}; fi
-    done
-    ;;
-  stop | status)
-    if (($# == 2)) && [[ $1 == --dir ]]; then
-      dir=$2
-    elif (($# != 0)); then
-      usage
-    fi
-    ;;
-  *) usage ;;
-esac
-[[ -n $dir && $dir != *[[:space:]]* ]] || die "--dir needs a value without whitespace"
-dir=$(realpath -m -- "$dir")
-
-case $cmd in
-  start) start "$@" ;;
-  stop)
-    if running_pid >/dev/null; then
-      stop_proxy
-    else
-      log "not running (dir $dir)"
-    fi
-    ;;
-  status)
-    if pid=$(running_pid); then
-      log "running: pid $pid, dir $dir: $(cat "$dir/stats.json" 2>/dev/null)"
-    else
-      log "not running (dir $dir)"
-      exit 1
-    fi
-    ;;
-esac
+check_dir() { [[ $dir != *[[:space:]]* ]] || die "--dir needs a value without whitespace"; }
+status_details() { printf ': %s' "$(cat "$dir/stats.json" 2>/dev/null)"; }
+proxy_main /tmp/s3loop-fault-proxy "$@"

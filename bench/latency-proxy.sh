@@ -257,47 +257,9 @@ start() {
 
 # --- main ---------------------------------------------------------------------
 
-(($# >= 1)) || usage
-cmd=$1
-shift
-dir=/tmp/s3loop-latency-proxy
-case $cmd in
-  -h | --help | help) usage ;;
-  start)
-    # --dir first, so that all paths below see it.
-    args=("$@")
-    for ((i = 0; i < ${#args[@]}; i++)); do
-      if [[ ${args[i]} == --dir ]]; then dir=${args[i + 1]:-}; fi
-    done
-    ;;
-  stop | status)
-    if (($# == 2)) && [[ $1 == --dir ]]; then
-      dir=$2
-    elif (($# != 0)); then
-      usage
-    fi
-    ;;
-  *) usage ;;
-esac
-[[ -n $dir ]] || die "--dir needs a value"
-[[ $dir != *[[:space:]\;\"\'\{\}\$]* ]] || die "the state dir must not contain whitespace, quotes, ';', '{', '}' or '\$' (it goes into nginx.conf)"
-dir=$(realpath -m -- "$dir")
-
-case $cmd in
-  start) start "$@" ;;
-  stop)
-    if running_pid >/dev/null; then
-      stop_proxy
-    else
-      log "not running (dir $dir)"
-    fi
-    ;;
-  status)
-    if pid=$(running_pid); then
-      log "running: pid $pid, dir $dir"
-    else
-      log "not running (dir $dir)"
-      exit 1
-    fi
-    ;;
-esac
+check_dir() {
+  [[ $dir != *[[:space:]\;\"\'\{\}\$]* ]] ||
+    die "the state dir must not contain whitespace, quotes, ';', '{', '}' or '\$' (it goes into nginx.conf)"
+}
+status_details() { :; }
+proxy_main /tmp/s3loop-latency-proxy "$@"

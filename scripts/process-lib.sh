@@ -1,4 +1,5 @@
-# Shared by scripts/local-s3.sh and bench/latency-proxy.sh (sourced, not run).
+# Shared by scripts/local-s3.sh, bench/latency-proxy.sh and bench/fault-proxy.sh
+# (sourced, not run).
 
 # Prints the script's leading comment block as its usage, and exits 2.
 usage() {
@@ -21,4 +22,57 @@ wait_gone() {
     alive "$1" || return 0
     sleep 0.05
   done
+}
+
+# The command line of a proxy script: `start [flags incl. --dir DIR]`,
+# `stop [--dir DIR]`, `status [--dir DIR]`. Sets $dir (default $1, checked by
+# the script's check_dir) and calls the script's start / stop_proxy /
+# running_pid / status_details (extra words for a running status).
+proxy_main() {
+  local default_dir=$1 cmd args i pid
+  shift
+  (($# >= 1)) || usage
+  cmd=$1
+  shift
+  dir=$default_dir
+  case $cmd in
+    -h | --help | help) usage ;;
+    start)
+      # --dir first, so that all paths below see it.
+      args=("$@")
+      for ((i = 0; i < ${#args[@]}; i++)); do
+        if [[ ${args[i]} == --dir ]]; then dir=${args[i + 1]:-}; fi
+      done
+      ;;
+    stop | status)
+      if (($# == 2)) && [[ $1 == --dir ]]; then
+        dir=$2
+      elif (($# != 0)); then
+        usage
+      fi
+      ;;
+    *) usage ;;
+  esac
+  [[ -n $dir ]] || die "--dir needs a value"
+  check_dir
+  dir=$(realpath -m -- "$dir")
+
+  case $cmd in
+    start) start "$@" ;;
+    stop)
+      if running_pid >/dev/null; then
+        stop_proxy
+      else
+        log "not running (dir $dir)"
+      fi
+      ;;
+    status)
+      if pid=$(running_pid); then
+        log "running: pid $pid, dir $dir$(status_details)"
+      else
+        log "not running (dir $dir)"
+        exit 1
+      fi
+      ;;
+  esac
 }

@@ -30,7 +30,7 @@ ctest --test-dir "${S3LOOP_BUILD_DIR:-build}" --output-on-failure -j 2 --timeout
 # fixed number of inputs with a fixed seed (scripts/fuzz.sh --runs): the same
 # inputs on every machine and run, so it fails only on what the code does,
 # never on a new random finding. S3LOOP_FUZZ_RUNS=0 skips it.
-fuzz_runs=${S3LOOP_FUZZ_RUNS:-20000}
+fuzz_runs=${S3LOOP_FUZZ_RUNS:-200000}
 if (($# == 0 && fuzz_runs > 0)); then
   ./scripts/fuzz.sh --runs "$fuzz_runs" --seed 1
 fi

@@ -160,8 +160,7 @@ Result<std::vector<std::vector<std::string>>> read_all(std::string_view text, Cs
 
 RangeReader::RangeReader(std::uint64_t start, std::uint64_t end, CsvFormat format,
                          FileHeaderInfo header, std::optional<std::uint64_t> header_offset)
-    : start_(start),
-      end_(end),
+    : end_(end),
       reader_format_(format),
       header_info_(header),
       synced_(start == 0),

@@ -123,7 +123,6 @@ class RangeReader {
   bool start_reader(std::uint64_t record_start);
   RecordSink wrap(const RecordSink& sink);
   bool done_ = false;
-  std::uint64_t start_;
   std::uint64_t end_;
   CsvFormat reader_format_;
   FileHeaderInfo header_info_;
