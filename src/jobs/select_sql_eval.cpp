@@ -128,14 +128,13 @@ void fold_minmax(AggPartial& a, bool is_float, std::int64_t i, double f) {
     a.float_minmax = f;
     return;
   }
-  Value cur, cand;
-  cur.type = a.minmax_is_float ? Type::float_ : Type::int_;
-  cur.i = a.int_minmax;
-  cur.f = a.float_minmax;
-  cand.type = is_float ? Type::float_ : Type::int_;
-  cand.i = i;
-  cand.f = f;
-  const int c = *compare_values(cand, cur);
+  // Per matching record, so no Value round trip: ints compare as ints, a
+  // mix as doubles (as compare_values does).
+  auto order = [](auto x, auto y) { return x < y ? -1 : (x > y ? 1 : 0); };
+  const int c = !is_float && !a.minmax_is_float
+                    ? order(i, a.int_minmax)
+                    : order(is_float ? f : static_cast<double>(i),
+                            a.minmax_is_float ? a.float_minmax : static_cast<double>(a.int_minmax));
   if ((a.kind == AggKind::min && c < 0) || (a.kind == AggKind::max && c > 0)) {
     a.minmax_is_float = is_float;
     a.int_minmax = i;
@@ -286,6 +285,20 @@ Result<Evaluator> Evaluator::create(Query query,
   Evaluator e;
   e.query_ = std::move(query);
   e.header_ = header;
+  // Expressions have no side effects: one that prints the same is the same.
+  const auto& items = e.query_.items;
+  e.same_argument_as_.assign(items.size(), -1);
+  e.item_values_.resize(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (items[i].agg == AggKind::none || items[i].expr < 0) continue;
+    for (std::size_t j = 0; j < i; ++j) {
+      if (items[j].agg != AggKind::none && items[j].expr >= 0 &&
+          to_sql(e.query_, items[j].expr) == to_sql(e.query_, items[i].expr)) {
+        e.same_argument_as_[i] = static_cast<int>(j);
+        break;
+      }
+    }
+  }
   return e;
 }
 
@@ -478,8 +491,11 @@ Result<void> Evaluator::accumulate(std::span<const std::string_view> record,
       ++a.count;
       continue;
     }
-    auto v = eval(it.expr, record);
+    const int same = i < same_argument_as_.size() ? same_argument_as_[i] : -1;
+    Result<Value> v = same >= 0 ? Result<Value>(item_values_[static_cast<std::size_t>(same)])
+                                : eval(it.expr, record);
     if (!v) return v.error();
+    if (i < item_values_.size()) item_values_[i] = *v;
     if (v->type == Type::null) continue;
     if (it.agg == AggKind::count) {
       ++a.count;

@@ -145,6 +145,11 @@ TEST(SelectSql, Aggregates) {
             (Rows{{"0", "", ""}}));
   EXPECT_EQ(ok("SELECT SUM(CAST(_1 AS FLOAT)), AVG(_1), MIN(_1) FROM S3Object", "1.5\n2\n"),
             (Rows{{"3.5", "1.75", "1.5"}}));
+  // Items with the same argument share its value per record; others do not.
+  EXPECT_EQ(ok("SELECT MIN(CAST(_1 AS INT)), MAX(CAST(_2 AS INT)), MIN(_1), "
+               "MAX(CAST(_1 AS INT)), COUNT(CAST(_1 AS INT)) FROM S3Object",
+               "3,9\n1,4\n2,5\n"),
+            (Rows{{"1", "9", "1", "3", "3"}}));
   auto bad = run("SELECT SUM(_1) FROM S3Object", "1\nx\n");
   ASSERT_FALSE(bad.has_value());
   EXPECT_EQ(bad.error().message, "SUM: 'x' is not a number (use CAST)");

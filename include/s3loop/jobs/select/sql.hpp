@@ -162,6 +162,10 @@ class Evaluator {
   Query query_;
   std::optional<std::vector<std::string>> header_;
   std::deque<std::string> scratch_;  // strings made by CAST(... AS STRING), per record
+  // Per select item: an earlier item with the same argument (MIN(x), MAX(x)),
+  // whose value this record is reused, or -1; and those values.
+  std::vector<int> same_argument_as_;
+  std::vector<Value> item_values_;
 };
 
 // ---- Running a query elsewhere (S3 Select, one ScanRange at a time) -------
