@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Fault proxy for benchmarks and fault tests: the faults nginx cannot produce,
 # by rate: a TCP reset in the middle of a reply, and a stall past the client's
-# timeout (bench/fault_proxy.py, Python asyncio, TLS on 127.0.0.1). Put it in
-# front of radosgw's plain-HTTP port, or in front of bench/latency-proxy.sh
-# (https upstream, verified with --upstream-ca) to combine latency, 503/500
-# and these faults.
+# timeout (bench/fault_proxy.py, Python asyncio, TLS on 127.0.0.1); and a
+# per-connection bandwidth cap on replies, as object stores limit each
+# request's throughput. Put it in front of radosgw's plain-HTTP port, or in
+# front of bench/latency-proxy.sh (https upstream, verified with
+# --upstream-ca) to combine latency, 503/500 and these faults.
 #
 # Usage:
 #   env=$(bench/fault-proxy.sh start --upstream http://127.0.0.1:9480 \
@@ -31,6 +32,12 @@
 #                           client's timeout; s3loop's are 120 s to the first byte
 #                           and 30 s between body reads)
 #   --seed N                reproducible draws (default: random)
+#   --bandwidth RATE        cap on each client connection's reply bytes per
+#                           second (token bucket, bursts of at most 64 KiB; requests
+#                           are not paced): bytes, or with a suffix KB/MB/GB
+#                           (10^3, 10^6, 10^9) or KiB/MiB/GiB, e.g. 50MB
+#                           (default 0 = no cap). Per connection: N connections
+#                           get up to N * RATE together
 #   --timeout S             seconds to wait for the proxy to listen (default 20)
 #   --dir STATEDIR          pid, stats, log (default /tmp/s3loop-fault-proxy)
 #
@@ -84,13 +91,24 @@ stop_proxy() {
 
 port_in_use() { (: <"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# RATE (50MB, 50MiB, 400KB, 1000000) in bytes per second.
+rate_bytes() {
+  local -A unit=([B]=1 [KB]=1000 [MB]=1000000 [GB]=1000000000 [KIB]=1024 [MIB]=1048576
+    [GIB]=1073741824)
+  local u
+  [[ ${1^^} =~ ^([0-9]+)(B|KB|MB|GB|KIB|MIB|GIB)?$ ]] ||
+    die "--bandwidth wants bytes per second like 50MB, 50MiB or 400KB, not '$1'"
+  u=${BASH_REMATCH[2]:-B}
+  echo $((10#${BASH_REMATCH[1]} * unit[$u]))
+}
+
 start() {
   local upstream='' upstream_ca='' cert='' key='' listen='' timeout=20 port host pid deadline
   local py_args=()
   while (($#)); do
     case $1 in
       --upstream | --upstream-ca | --cert | --key | --listen | --reset-rate | --stall-rate | \
-        --stall-at | --stall-seconds | --seed | --timeout | --dir)
+        --stall-at | --stall-seconds | --seed | --bandwidth | --timeout | --dir)
         (($# >= 2)) || die "$1 needs a value"
         case $1 in
           --upstream) upstream=$2 ;;
@@ -99,6 +117,7 @@ start() {
           --key) key=$2 ;;
           --listen) listen=$2 ;;
           --timeout) timeout=$2 ;;
+          --bandwidth) py_args+=(--bandwidth "$(rate_bytes "$2")") ;;
           --dir) ;; # taken by main
           *) py_args+=("$1" "$2") ;; # checked by fault_proxy.py
         esac

@@ -22,6 +22,12 @@ where each reply starts and ends. For every request it draws once:
 The request has reached the server either way, as in the real failure. Counts
 go to --stats (JSON, rewritten once a second) and each injected fault to
 stderr.
+
+--bandwidth B caps every client connection's replies (upstream -> client) at B
+bytes per second, as an object store limits each request's throughput: a
+token bucket per connection (bursts of at most 64 KiB), waited on with
+asyncio.sleep. The cap is per connection, not shared, so N connections get up
+to N * B together; requests (client -> upstream) are not paced. 0 = no cap.
 """
 import argparse
 import asyncio
@@ -37,6 +43,7 @@ import time
 from urllib.parse import urlsplit
 
 READ = 65536
+BURST = 65536  # bytes a connection may send at once after being idle
 
 
 class Stats:
@@ -58,6 +65,27 @@ class Stats:
             json.dump(self.counts, f)
         os.replace(tmp, self.path)
         self.dirty = False
+
+
+class Pacer:
+    """Token bucket for one connection's replies: at most `rate` bytes a second on
+    average, at most BURST at once. take() may run the bucket into debt (a write is
+    up to READ bytes plus a head) and then sleeps the debt off, so the average holds
+    whatever the write sizes."""
+
+    def __init__(self, rate):
+        self.rate = rate
+        self.tokens = BURST
+        self.last = time.monotonic()
+
+    async def take(self, n):
+        if not self.rate:
+            return
+        now = time.monotonic()
+        self.tokens = min(BURST, self.tokens + (now - self.last) * self.rate) - n
+        self.last = now
+        if self.tokens < 0:
+            await asyncio.sleep(-self.tokens / self.rate)
 
 
 class Fault:
@@ -154,8 +182,9 @@ class Proxy:
             return
         pending = asyncio.Queue()
         client_gone = asyncio.Event()
+        pacer = Pacer(self.a.bandwidth)
         requests = asyncio.create_task(self.requests(client_r, up_w, pending, client_gone))
-        replies = asyncio.create_task(self.replies(up_r, client_w, pending, client_gone))
+        replies = asyncio.create_task(self.replies(up_r, client_w, pending, client_gone, pacer))
         try:
             await replies
         except (OSError, ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
@@ -188,8 +217,9 @@ class Proxy:
             client_gone.set()
             await pending.put(None)  # wakes replies() if it waits for a request
 
-    async def replies(self, up_r, client_w, pending, client_gone):
-        """Upstream -> client: forwards each reply, or injects the fault drawn for it."""
+    async def replies(self, up_r, client_w, pending, client_gone, pacer):
+        """Upstream -> client: forwards each reply (paced by `pacer`), or injects the
+        fault drawn for it."""
         while True:
             item = await pending.get()
             if item is None:
@@ -205,6 +235,7 @@ class Proxy:
                 status_line, headers = parse_head(head)
                 status = int(status_line.split(" ", 2)[1])
                 if 100 <= status < 200 and status != 101:
+                    await pacer.take(len(head))
                     client_w.write(head)  # 100 Continue: the reply proper follows
                     continue
                 break
@@ -212,9 +243,11 @@ class Proxy:
             close_delimited = (has_body and "content-length" not in headers
                                and "chunked" not in headers.get("transfer-encoding", "").lower())
             if fault is None:
+                await pacer.take(len(head))
                 client_w.write(head)
                 if has_body:
                     async for data in body_chunks(up_r, headers, until_eof=True):
+                        await pacer.take(len(data))
                         client_w.write(data)
                         await client_w.drain()
                 await client_w.drain()
@@ -236,6 +269,7 @@ class Proxy:
                     if want == 0:
                         break
             client_w.transport.set_write_buffer_limits(0)  # drain() = all flushed
+            await pacer.take(len(partial))
             client_w.write(partial)
             await client_w.drain()
             if fault == Fault.STALL:
@@ -287,7 +321,8 @@ async def main_async(a):
         with open(a.ready, "w") as f:
             f.write(f"{os.getpid()}\n")
     log(f"listening on https://{a.listen} -> {a.upstream} (reset rate {a.reset_rate:g}, "
-        f"stall rate {a.stall_rate:g} at {a.stall_at} for {a.stall_seconds:g} s, seed {a.seed})")
+        f"stall rate {a.stall_rate:g} at {a.stall_at} for {a.stall_seconds:g} s, seed {a.seed}, "
+        f"bandwidth {f'{a.bandwidth} B/s per connection' if a.bandwidth else 'unlimited'})")
     while not stop.is_set():
         try:
             await asyncio.wait_for(stop.wait(), 1.0)
@@ -311,9 +346,13 @@ def main():
     p.add_argument("--stall-seconds", type=float, default=300.0)
     p.add_argument("--stall-at", choices=("first-byte", "mid-body"), default="first-byte")
     p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--bandwidth", type=int, default=0, metavar="BYTES_PER_SECOND",
+                   help="cap on each connection's replies (default 0 = none)")
     p.add_argument("--stats", help="JSON counts, rewritten once a second")
     p.add_argument("--ready", help="file written once listening")
     a = p.parse_args()
+    if a.bandwidth < 0:
+        p.error("--bandwidth must not be negative")
     if a.reset_rate + a.stall_rate > 1:
         p.error("--reset-rate + --stall-rate must not exceed 1")
     if not a.listen.startswith("127.0.0.1:"):

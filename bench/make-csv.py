@@ -4,8 +4,10 @@ s3://bucket/key (bucket created if missing), streaming it up as a multipart uplo
 
   bench/make-csv.py s3://bucket/key.csv --size 1GiB [--seed 1]
 
-Columns: id (1..N, increasing), name (some quoted, with a delimiter or doubled quotes inside),
-amount (-1000..1000), city (some empty), note (filler). Same seed and size, same bytes.
+Columns, the reference schema: id (1..N, increasing), name (some quoted, with a delimiter or
+doubled quotes inside: the RFC 4180 edge cases), age (18..90), latitude (-90..90) and longitude
+(-180..180) with 4 to 6 decimals, monthly_income (0..20000, about 5% empty), experienced
+(true/false). Same seed and size, same bytes.
 Uses AWS_ENDPOINT_URL / AWS_CA_BUNDLE / credentials from the environment (Debian's boto3).
 """
 
@@ -35,21 +37,28 @@ class CsvStream(io.RawIOBase):
     def __init__(self, size, seed):
         self.size = size
         self.rng = random.Random(seed)
-        self.pending = b"id,name,amount,city,note\n"
+        self.pending = b"id,name,age,latitude,longitude,monthly_income,experienced\n"
         self.produced = 0
         self.next_id = 1
-        self.names = ["alpha", "bravo", '"with, comma"', '"say ""hi"""', "delta", "echo"]
-        self.cities = ["Paris", "Lyon", "Rome", "", "Berlin", "Oslo"]
+        self.names = ["Alice", "Bob", '"Smith, John"', '"Jo ""JJ"" Lee"', "Chen", "Dana",
+                      "Eve", "Farid"]
 
     def readable(self):
         return True
 
     def _block(self):
         rng = self.rng
+
+        def coord(limit):  # 4 to 6 decimals, as GPS exports vary
+            return f"{rng.uniform(-limit, limit):.{rng.randint(4, 6)}f}"
+
         lines = []
         for _ in range(2000):
-            lines.append(f"{self.next_id},{rng.choice(self.names)},{rng.randint(-1000, 1000)},"
-                         f"{rng.choice(self.cities)},note-{rng.getrandbits(40):010x}\n")
+            name, age, lat, lon = rng.choice(self.names), rng.randint(18, 90), coord(90), coord(180)
+            # Some empty incomes: CASTs and aggregates must cope with missing values.
+            income = "" if rng.random() < 0.05 else rng.randint(0, 20000)
+            experienced = rng.choice(("true", "false"))
+            lines.append(f"{self.next_id},{name},{age},{lat},{lon},{income},{experienced}\n")
             self.next_id += 1
         return "".join(lines).encode()
 
