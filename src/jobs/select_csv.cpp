@@ -41,6 +41,41 @@ bool CsvReader::end_field_and_maybe_record(bool end_record, const RecordSink& si
   return done_;
 }
 
+// The common case, without copying: a whole record ahead in `rest` (which
+// starts a record at stream offset `offset`), no quote in it, no CR but one
+// before its LF. Its fields are views into `rest`. `used` = bytes up to and
+// including the LF. Fast::no leaves everything to the byte-by-byte path.
+CsvReader::Fast CsvReader::fast_record(std::string_view rest, std::uint64_t offset,
+                                       std::size_t& used, const RecordSink& sink) {
+  const void* lf = std::memchr(rest.data(), '\n', rest.size());
+  if (lf == nullptr) return Fast::no;
+  std::size_t len = static_cast<std::size_t>(static_cast<const char*>(lf) - rest.data());
+  std::string_view line = rest.substr(0, len);
+  if (line.find(format_.quote) != std::string_view::npos) return Fast::no;
+  const std::size_t cr = line.find('\r');
+  if (cr != std::string_view::npos) {
+    if (cr + 1 != len) return Fast::no;  // a lone CR is data: the slow path keeps it
+    line.remove_suffix(1);
+  }
+  used = len + 1;
+  pos_ = offset + used;
+  bool keep_going = true;
+  if (!line.empty()) {  // an empty line is no record
+    views_.clear();
+    for (;;) {
+      const std::size_t d = line.find(format_.field_delimiter);
+      views_.push_back(line.substr(0, d));
+      if (d == std::string_view::npos) break;
+      line.remove_prefix(d + 1);
+    }
+    record_start_ = offset;
+    keep_going = sink(CsvRecord{views_, record_start_});
+  }
+  record_start_ = pos_;
+  if (!keep_going || (stop_after_ && record_start_ > *stop_after_)) done_ = true;
+  return done_ ? Fast::done : Fast::emitted;
+}
+
 bool CsvReader::feed(std::string_view bytes, const RecordSink& sink) {
   if (done_) return true;
   const char* p = bytes.data();
@@ -50,6 +85,15 @@ bool CsvReader::feed(std::string_view bytes, const RecordSink& sink) {
   const std::uint64_t base = pos_;
   std::size_t i = 0;
   while (i < n) {
+    if (state_ == State::field_start && ends_.empty() && buf_.empty() && !quoted_in_record_) {
+      std::size_t used = 0;
+      const Fast fast = fast_record(bytes.substr(i), base + i, used, sink);
+      if (fast == Fast::done) return true;
+      if (fast == Fast::emitted) {
+        i += used;
+        continue;
+      }
+    }
     switch (state_) {
       case State::field_start:
         if (p[i] == q) {
