@@ -33,7 +33,7 @@
 #                           and 30 s between body reads)
 #   --seed N                reproducible draws (default: random)
 #   --bandwidth RATE        cap on each client connection's reply bytes per
-#                           second (token bucket, bursts of at most 64 KiB; requests
+#                           second (token bucket, bursts of 64 KiB or 10 ms of the rate; requests
 #                           are not paced): bytes, or with a suffix KB/MB/GB
 #                           (10^3, 10^6, 10^9) or KiB/MiB/GiB, e.g. 50MB
 #                           (default 0 = no cap). Per connection: N connections
