@@ -2,6 +2,7 @@
 middle of a reply and a stall past the client's timeout. s3loop copies
 everything through resets (retrying); a client with a short read timeout gets
 through stalls; a clean proxy passes every request untouched."""
+import concurrent.futures
 import os
 import subprocess
 import time
@@ -101,6 +102,36 @@ class FaultProxyTest(unittest.TestCase):
                                 botocore.exceptions.ConnectionError,
                                 botocore.exceptions.ResponseStreamingError)):
             s3.list_objects_v2(Bucket=self.bucket, Prefix="src/")
+
+    def test_bandwidth_caps_each_connection_not_the_proxy(self):
+        # 4 MiB at 2 MB/s cannot arrive in less than ~2 s on one connection (a lower bound
+        # only: pacing guarantees it, a slow machine can only add to it); four ranges of
+        # 1 MiB on four connections at once each take ~0.5 s, together far less than 2 s.
+        body = os.urandom(4 << 20)
+        self.s3.put_object(Bucket=self.bucket, Key="bw/blob", Body=body)
+        p = self.proxy("--bandwidth", "2MB")
+        s3 = boto3.client(
+            "s3", endpoint_url=p.endpoint, aws_access_key_id=self.srv().access_key,
+            aws_secret_access_key=self.srv().secret_key, region_name=self.srv().region,
+            verify=self.srv().ca_bundle,
+            config=botocore.config.Config(s3={"addressing_style": "path"},
+                                          max_pool_connections=8))
+        t0 = time.monotonic()
+        self.assertEqual(s3.get_object(Bucket=self.bucket, Key="bw/blob")["Body"].read(), body)
+        whole = time.monotonic() - t0
+        self.assertGreater(whole, 1.8)
+
+        def part(i):
+            rng = f"bytes={i << 20}-{((i + 1) << 20) - 1}"
+            return s3.get_object(Bucket=self.bucket, Key="bw/blob", Range=rng)["Body"].read()
+
+        t0 = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            parts = list(pool.map(part, range(4)))
+        ranged = time.monotonic() - t0
+        self.assertEqual(b"".join(parts), body)
+        self.assertGreater(ranged, 0.4)
+        self.assertLess(ranged, whole)  # not one shared cap
 
     @staticmethod
     def srv():
