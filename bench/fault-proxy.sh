@@ -91,17 +91,6 @@ stop_proxy() {
 
 port_in_use() { (: <"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# RATE (50MB, 50MiB, 400KB, 1000000) in bytes per second.
-rate_bytes() {
-  local -A unit=([B]=1 [KB]=1000 [MB]=1000000 [GB]=1000000000 [KIB]=1024 [MIB]=1048576
-    [GIB]=1073741824)
-  local u
-  [[ ${1^^} =~ ^([0-9]+)(B|KB|MB|GB|KIB|MIB|GIB)?$ ]] ||
-    die "--bandwidth wants bytes per second like 50MB, 50MiB or 400KB, not '$1'"
-  u=${BASH_REMATCH[2]:-B}
-  echo $((10#${BASH_REMATCH[1]} * unit[$u]))
-}
-
 start() {
   local upstream='' upstream_ca='' cert='' key='' listen='' timeout=20 port host pid deadline
   local py_args=()
@@ -117,7 +106,7 @@ start() {
           --key) key=$2 ;;
           --listen) listen=$2 ;;
           --timeout) timeout=$2 ;;
-          --bandwidth) py_args+=(--bandwidth "$(rate_bytes "$2")") ;;
+          --bandwidth) py_args+=(--bandwidth "$(rate_bytes --bandwidth "$2")") ;;
           --dir) ;; # taken by main
           *) py_args+=("$1" "$2") ;; # checked by fault_proxy.py
         esac

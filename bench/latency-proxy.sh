@@ -23,6 +23,11 @@
 #   --jitter-ms MS          plus uniform jitter in [-MS, +MS] (default 0)
 #   --max-concurrent N      at most N requests being served (delay included);
 #                           beyond that 503 SlowDown + Retry-After: 1 (default 0 = no cap)
+#   --limit-rate RATE       cap on each connection's reply bytes per second
+#                           (50MB, 50MiB, 400KB or a number; default 0 = none),
+#                           as an object store limits each request: nginx's
+#                           limit_rate, with replies buffered in memory (it
+#                           does not pace unbuffered ones)
 #   --error-rate-503 R      fraction answered 503 SlowDown + Retry-After: 1 (default 0)
 #   --error-rate-500 R      fraction answered 500 InternalError (default 0)
 #   --log                   access log to STATEDIR/logs/access.log (default off)
@@ -116,7 +121,7 @@ start() {
           --max-concurrent) max_conc=$2 ;;
           --error-rate-503) r503=$2 ;;
           --error-rate-500) r500=$2 ;;
-          --limit-rate) limit_rate=$2 ;;
+          --limit-rate) limit_rate=$(rate_bytes --limit-rate "$2") || exit 1 ;;
           --timeout) timeout=$2 ;;
           --dir) ;; # taken by main
         esac
@@ -158,10 +163,6 @@ start() {
     die "--error-rate-503 + --error-rate-500 must not exceed 1"
   [[ $timeout =~ ^[0-9]+$ ]] || die "--timeout wants whole seconds, not '$timeout'"
   [[ $limit_rate =~ ^[0-9]+$ ]] || die "--limit-rate wants whole bytes per second, not '$limit_rate'"
-  # Measured: nginx's limit_rate does not slow unbuffered proxied replies
-  # (proxy_buffering off, which the latency layer needs), so refuse rather
-  # than pretend. Shaping bandwidth needs tbf on a veth pair instead.
-  ((limit_rate == 0)) || die "--limit-rate is not supported yet: nginx does not rate-limit unbuffered proxied replies"
   [[ -x /usr/sbin/nginx ]] || die "no /usr/sbin/nginx: install nginx-light and libnginx-mod-http-lua (scripts/setup.sh)"
   [[ -e /usr/lib/nginx/modules/ngx_http_lua_module.so ]] ||
     die "no nginx lua module: install libnginx-mod-http-lua (scripts/setup.sh)"
@@ -195,7 +196,7 @@ start() {
   else
     v='access_log off;'
   fi
-  for k in DIR UPSTREAM CERT KEY LISTEN DELAY_MS JITTER_MS MAX_CONCURRENT RATE_503 RATE_500 LIMIT_RATE ACCESS_LOG; do
+  for k in DIR UPSTREAM CERT KEY LISTEN DELAY_MS JITTER_MS MAX_CONCURRENT RATE_503 RATE_500 LIMIT_RATE BUFFERING ACCESS_LOG; do
     case $k in
       DIR) v2=$dir ;;
       UPSTREAM) v2=$upstream ;;
@@ -208,6 +209,7 @@ start() {
       RATE_503) v2=$r503 ;;
       RATE_500) v2=$r500 ;;
       LIMIT_RATE) v2=$limit_rate ;;
+      BUFFERING) if ((limit_rate > 0)); then v2=on; else v2=off; fi ;;
       ACCESS_LOG) v2=$v ;;
     esac
     conf=${conf//@$k@/$v2}

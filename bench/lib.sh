@@ -1,7 +1,6 @@
 # Shared set-up for the benchmark scripts (sourced, not run): a radosgw of the
 # benchmark's own on ports of its own, and optionally the latency proxy in
-# front of it and the fault proxy in front of that. Everything started here is
-# stopped on exit.
+# front of it. Everything started here is stopped on exit.
 
 bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 s3loop=$bench_root/build/s3loop
@@ -38,21 +37,7 @@ bench_start_proxy() {
   PROXY_ENDPOINT=$(sed -n 's/^export AWS_ENDPOINT_URL=//p' <<<"$env")
 }
 
-# Starts the fault proxy in front of the latency proxy (bench_start_proxy
-# first; extra arguments go to it, e.g. --bandwidth 50MB); exports its
-# endpoint as FAULT_ENDPOINT. Clients then see the delay and the fault
-# proxy's faults or cap.
-bench_start_fault_proxy() {
-  FAULT_DIR=${BENCH_FAULT_DIR:-/tmp/s3loop-bench-fault-proxy}
-  local env
-  env=$("$bench_root/bench/fault-proxy.sh" start --dir "$FAULT_DIR" \
-    --upstream "$PROXY_ENDPOINT" --cert "$S3LOOP_S3_DIR/server.pem" \
-    --key "$S3LOOP_S3_DIR/server.key" --listen "127.0.0.1:${BENCH_FAULT_PORT:-9944}" "$@")
-  FAULT_ENDPOINT=$(sed -n 's/^export AWS_ENDPOINT_URL=//p' <<<"$env")
-}
-
 bench_stop() {
-  [[ -n ${FAULT_DIR:-} ]] && "$bench_root/bench/fault-proxy.sh" stop --dir "$FAULT_DIR" >/dev/null 2>&1
   [[ -n ${PROXY_DIR:-} ]] && "$bench_root/bench/latency-proxy.sh" stop --dir "$PROXY_DIR" >/dev/null 2>&1
   "$bench_root/scripts/local-s3.sh" stop >/dev/null 2>&1 || true
 }

@@ -24,6 +24,18 @@ wait_gone() {
   done
 }
 
+# RATE (50MB, 50MiB, 400KB, 1000000) in bytes per second; FLAG names it in
+# the error.
+rate_bytes() {
+  local -A unit=([B]=1 [KB]=1000 [MB]=1000000 [GB]=1000000000 [KIB]=1024 [MIB]=1048576
+    [GIB]=1073741824)
+  local u
+  [[ ${2^^} =~ ^([0-9]+)(B|KB|MB|GB|KIB|MIB|GIB)?$ ]] ||
+    die "$1 wants bytes per second like 50MB, 50MiB or 400KB, not '$2'"
+  u=${BASH_REMATCH[2]:-B}
+  echo $((10#${BASH_REMATCH[1]} * unit[$u]))
+}
+
 # The command line of a proxy script: `start [flags incl. --dir DIR]`,
 # `stop [--dir DIR]`, `status [--dir DIR]`. Sets $dir (default $1, checked by
 # the script's check_dir) and calls the script's start / stop_proxy /
