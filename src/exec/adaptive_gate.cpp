@@ -6,6 +6,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
+
 namespace s3loop::exec {
 
 namespace asio = boost::asio;
@@ -20,7 +22,6 @@ struct AdaptiveGate::Waiter {
   explicit Waiter(const asio::any_io_executor& executor) : timer(executor) {}
   asio::steady_timer timer;
   std::optional<std::uint64_t> ticket;  // set when room was handed over
-  bool abandoned = false;               // gave up waiting: skip it
 };
 
 asio::awaitable<std::optional<std::uint64_t>> AdaptiveGate::enter() {
@@ -40,7 +41,9 @@ asio::awaitable<std::optional<std::uint64_t>> AdaptiveGate::enter() {
     {
       std::lock_guard lock(mutex_);
       if (waiter->ticket) co_return waiter->ticket;
-      waiter->abandoned = true;
+      // Not handed room: leave the queue (its timer belongs to this loop,
+      // which may end before the gate does), then look again or give up.
+      waiters_.erase(std::find(waiters_.begin(), waiters_.end(), waiter));
     }
     if (state_.stopping()) co_return std::nullopt;
   }
@@ -54,10 +57,6 @@ void AdaptiveGate::leave(std::uint64_t ticket, s3::AttemptReply reply) {
 
 void AdaptiveGate::grant_locked() {
   while (!waiters_.empty()) {
-    if (waiters_.front()->abandoned) {
-      waiters_.pop_front();
-      continue;
-    }
     auto ticket = limit_.try_acquire();
     if (!ticket) return;
     std::shared_ptr<Waiter> waiter = std::move(waiters_.front());
