@@ -26,6 +26,8 @@ namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadChunk = 16 * 1024;
+// Trust a Content-Length this far when sizing a body held whole.
+constexpr std::uint64_t kMaxReserve = 256u << 20;
 constexpr const char* kUserAgent = "s3loop/0.1";
 
 // RFC 6761: "localhost" and every name under it are loopback. Resolving them
@@ -100,6 +102,16 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
     response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
 
+  // A body kept whole is sized once: growing it by doubling copies it again
+  // and again and, past glibc's mmap threshold, maps fresh pages each time,
+  // whose faults cost more than the copy on this VM (measured: half the CPU
+  // of a ranged select went there).
+  if (sink == nullptr || response.status >= 300) {
+    if (auto length = parser.content_length()) {
+      response.body.reserve(
+          static_cast<std::size_t>(std::min<std::uint64_t>(*length, kMaxReserve)));
+    }
+  }
   std::array<char, kReadChunk> chunk;
   while (!parser.is_done()) {
     parser.get().body().data = chunk.data();
