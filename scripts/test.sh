@@ -19,7 +19,9 @@ export S3LOOP_S3_MON_PORT=${S3LOOP_TEST_S3_MON_PORT:-9670}
 trap './scripts/local-s3.sh stop >/dev/null 2>&1 || true' EXIT
 env=$(./scripts/local-s3.sh start)
 eval "$env"
-# The tests must not pick up a developer's own AWS configuration.
+# The tests must not pick up a developer's own AWS configuration. The builds
+# below keep the real HOME: ccache's cache lives there.
+real_home=$HOME
 export HOME=$S3LOOP_S3_DIR/home
 mkdir -p "$HOME"
 unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE
@@ -32,5 +34,14 @@ ctest --test-dir "${S3LOOP_BUILD_DIR:-build}" --output-on-failure -j 2 --timeout
 # never on a new random finding. S3LOOP_FUZZ_RUNS=0 skips it.
 fuzz_runs=${S3LOOP_FUZZ_RUNS:-200000}
 if (($# == 0 && fuzz_runs > 0)); then
-  ./scripts/fuzz.sh --runs "$fuzz_runs" --seed 1
+  HOME=$real_home ./scripts/fuzz.sh --runs "$fuzz_runs" --seed 1
+fi
+
+# And then the whole suite again on an AddressSanitizer + UBSan build
+# (scripts/test-sanitizers.sh, which sets S3LOOP_SANITIZERS=0 for its own
+# pass). S3LOOP_SANITIZERS=0 skips it.
+if (($# == 0)) && [[ ${S3LOOP_SANITIZERS:-1} != 0 ]]; then
+  trap - EXIT
+  ./scripts/local-s3.sh stop >/dev/null 2>&1 || true
+  HOME=$real_home ./scripts/test-sanitizers.sh
 fi
