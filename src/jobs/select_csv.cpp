@@ -36,6 +36,12 @@ bool CsvReader::end_field_and_maybe_record(bool end_record, const RecordSink& si
   buf_.clear();
   ends_.clear();
   quoted_in_record_ = false;
+  return next_record(keep_going);
+}
+
+// A record ended at pos_ (emitted or an empty line): the next one starts
+// there. Done when the sink said stop or the next record lies past stop_after.
+bool CsvReader::next_record(bool keep_going) {
   record_start_ = pos_;
   if (!keep_going || (stop_after_ && record_start_ > *stop_after_)) done_ = true;
   return done_;
@@ -71,9 +77,7 @@ CsvReader::Fast CsvReader::fast_record(std::string_view rest, std::uint64_t offs
     record_start_ = offset;
     keep_going = sink(CsvRecord{views_, record_start_});
   }
-  record_start_ = pos_;
-  if (!keep_going || (stop_after_ && record_start_ > *stop_after_)) done_ = true;
-  return done_ ? Fast::done : Fast::emitted;
+  return next_record(keep_going) ? Fast::done : Fast::emitted;
 }
 
 bool CsvReader::feed(std::string_view bytes, const RecordSink& sink) {

@@ -60,21 +60,23 @@ bool is_number(const Value& v) {
   return v.type == Type::int_ || v.type == Type::float_;
 }
 
+// -1/0/1 for any ordered type.
+template <typename T>
+int three_way(const T& x, const T& y) {
+  return x < y ? -1 : (y < x ? 1 : 0);
+}
+
 // -1/0/1, or nullopt (UNKNOWN).
 std::optional<int> compare_values(Value l, Value r) {
   if (l.type == Type::null || r.type == Type::null) return std::nullopt;
   if (l.type == Type::boolean) l = Value{Type::int_, {}, l.b ? 1 : 0, 0, false};
   if (r.type == Type::boolean) r = Value{Type::int_, {}, r.b ? 1 : 0, 0, false};
-  if (l.type == Type::string && r.type == Type::string) {
-    const int c = l.str.compare(r.str);
-    return c < 0 ? -1 : (c > 0 ? 1 : 0);
-  }
+  if (l.type == Type::string && r.type == Type::string) return three_way(l.str, r.str);
   if (l.type == Type::string) l = to_number(l.str);
   if (r.type == Type::string) r = to_number(r.str);
   if (l.type == Type::null || r.type == Type::null) return std::nullopt;
-  if (l.type == Type::int_ && r.type == Type::int_) return l.i < r.i ? -1 : (l.i > r.i ? 1 : 0);
-  const double a = as_double(l), b = as_double(r);
-  return a < b ? -1 : (a > b ? 1 : 0);
+  if (l.type == Type::int_ && r.type == Type::int_) return three_way(l.i, r.i);
+  return three_way(as_double(l), as_double(r));
 }
 
 Value boolean(bool b) {
@@ -130,11 +132,11 @@ void fold_minmax(AggPartial& a, bool is_float, std::int64_t i, double f) {
   }
   // Per matching record, so no Value round trip: ints compare as ints, a
   // mix as doubles (as compare_values does).
-  auto order = [](auto x, auto y) { return x < y ? -1 : (x > y ? 1 : 0); };
-  const int c = !is_float && !a.minmax_is_float
-                    ? order(i, a.int_minmax)
-                    : order(is_float ? f : static_cast<double>(i),
-                            a.minmax_is_float ? a.float_minmax : static_cast<double>(a.int_minmax));
+  const int c =
+      !is_float && !a.minmax_is_float
+          ? three_way(i, a.int_minmax)
+          : three_way(is_float ? f : static_cast<double>(i),
+                      a.minmax_is_float ? a.float_minmax : static_cast<double>(a.int_minmax));
   if ((a.kind == AggKind::min && c < 0) || (a.kind == AggKind::max && c > 0)) {
     a.minmax_is_float = is_float;
     a.int_minmax = i;

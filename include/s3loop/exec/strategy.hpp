@@ -24,10 +24,9 @@ struct Settings {
   int concurrency = 256;  // async: requests in flight
   int threads = 0;        // threads / async-pool workers; 0 = hardware threads + 4
   int loops = 1;          // async-pool: event loops
-  // async, async-pool: lower the limit of items in flight on throttling
-  // (AIMD) instead of holding `concurrency` whatever the server says.
-  // Async strategies: at most `concurrency` requests in flight, fewer while
-  // the server throttles (AdaptiveLimit). Off by default.
+  // async, async-pool: at most `concurrency` requests in flight, fewer while
+  // the server throttles (AdaptiveLimit), instead of always `concurrency`.
+  // Off by default.
   bool adaptive = false;
 };
 

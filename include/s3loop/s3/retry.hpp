@@ -34,7 +34,6 @@ class RetryBudget {
   explicit RetryBudget(int capacity = kDefaultCapacity) { set_capacity(capacity); }
   // 0: unlimited. Not while requests are running.
   void set_capacity(int capacity);
-  int capacity() const { return capacity_; }
 
   // Takes the cost of one retry; false (and takes nothing) when too little is left.
   bool try_spend(bool after_timeout);

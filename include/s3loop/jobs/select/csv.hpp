@@ -63,6 +63,7 @@ class CsvReader {
  private:
   enum class State : std::uint8_t { field_start, unquoted, quoted, after_quote, after_cr };
   bool end_field_and_maybe_record(bool end_record, const RecordSink& sink);
+  bool next_record(bool keep_going);
   bool emit(const RecordSink& sink);
   enum class Fast : std::uint8_t { no, emitted, done };
   Fast fast_record(std::string_view rest, std::uint64_t offset, std::size_t& used,
