@@ -138,19 +138,15 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
     auto reply = co_await send_once(request, sink != nullptr ? &counting_sink : nullptr);
     op_stats.latency.record(std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - started));
-    pass.leave(!reply                 ? AttemptReply::failed
-               : reply->status == 503 ? AttemptReply::throttled
-               : reply->status >= 500 ? AttemptReply::failed
-                                      : AttemptReply::answered);
-
+    // One verdict per attempt, for the gate and for the counters alike.
     std::optional<std::chrono::milliseconds> retry_after;
-    Error error;
+    std::optional<Error> failure;
     if (!reply) {
-      error = reply.error();
+      failure = reply.error();
     } else if (reply->status >= 300) {
       if (auto ra = reply->header("Retry-After")) retry_after = parse_retry_after(*ra);
-      error = error_from_reply(request.op, request.bucket, request.key, reply->status, reply->body,
-                               reply->header("x-amz-request-id").value_or(""));
+      failure = error_from_reply(request.op, request.bucket, request.key, reply->status,
+                                 reply->body, reply->header("x-amz-request-id").value_or(""));
     } else if (check) {
       Result<void> verdict;
       if (cpu_runner_) {
@@ -158,17 +154,19 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
       } else {
         verdict = check(*reply);
       }
-      if (verdict) {
-        shared_.retry_budget.on_success();
-        co_return std::move(*reply);
-      }
-      error = verdict.error();
-    } else {
+      if (!verdict) failure = verdict.error();
+    }
+    const bool throttled = failure && is_throttling(*failure);
+    pass.leave(!failure                 ? AttemptReply::answered
+               : throttled              ? AttemptReply::throttled
+               : is_retryable(*failure) ? AttemptReply::failed
+                                        : AttemptReply::answered);  // a 4xx: the server is fine
+    if (!failure) {
       shared_.retry_budget.on_success();
       co_return std::move(*reply);
     }
-
-    if (error.http_status == 503 || error.s3_code == "SlowDown") shared_.stats.throttled++;
+    Error error = std::move(*failure);
+    if (throttled) shared_.stats.throttled++;
     const bool worth_retrying = is_retryable(error) && attempt < policy.max_attempts &&
                                 delivered == 0 && error.kind != ErrorKind::cancelled;
     // Listing pages are exempt: one failed page ends the whole job, and their

@@ -23,6 +23,12 @@ bool is_retryable(const Error& error) {
   }
 }
 
+bool is_throttling(const Error& error) {
+  if (error.kind != ErrorKind::s3 && error.kind != ErrorKind::http) return false;
+  return error.http_status == 503 || error.http_status == 429 || error.s3_code == "SlowDown" ||
+         error.s3_code == "Throttling" || error.s3_code == "ThrottlingException";
+}
+
 void RetryBudget::set_capacity(int capacity) {
   capacity_ = std::max(0, capacity);
   tokens_ = capacity_;

@@ -32,6 +32,16 @@ TEST(Retry, ClientErrorsAreNot) {
   EXPECT_FALSE(is_retryable(make_error(ErrorKind::usage, "bad flag")));
 }
 
+TEST(Retry, ThrottlingIsTheServerAskingToSlowDown) {
+  EXPECT_TRUE(is_throttling(s3_error(503, "SlowDown")));
+  EXPECT_TRUE(is_throttling(s3_error(503, "")));  // a bare 503
+  EXPECT_TRUE(is_throttling(s3_error(429, "TooManyRequests")));
+  EXPECT_TRUE(is_throttling(s3_error(200, "SlowDown")));        // inside a 200
+  EXPECT_FALSE(is_throttling(s3_error(500, "InternalError")));  // failing, not throttling
+  EXPECT_FALSE(is_throttling(s3_error(404, "NoSuchKey")));
+  EXPECT_FALSE(is_throttling(make_error(ErrorKind::timeout, "stalled")));
+}
+
 TEST(Retry, FullJitterStaysWithinTheExponentialCeiling) {
   RetryPolicy policy;
   policy.base = milliseconds(100);

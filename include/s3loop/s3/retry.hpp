@@ -49,6 +49,10 @@ class RetryBudget {
 // connection resets and timeouts. Other 4xx are the caller's mistake.
 bool is_retryable(const Error& error);
 
+// The server asked us to slow down: 503, 429, or a SlowDown / Throttling code
+// (also inside a 200). Counted, and fed to adaptive concurrency, as one.
+bool is_throttling(const Error& error);
+
 // Full jitter (AWS Architecture Blog, "Exponential Backoff and Jitter"):
 // uniform in [0, min(cap, base * 2^retry)], where retry counts from 0.
 // `unit_random` is in [0, 1). A server's Retry-After is a floor.
