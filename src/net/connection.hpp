@@ -10,6 +10,8 @@
 
 #include <openssl/ssl.h>
 
+#include <chrono>
+#include <cstddef>
 #include <optional>
 
 namespace s3loop::net {
@@ -41,6 +43,17 @@ class Connection {
 
   boost::beast::flat_buffer buffer;
   bool reused = false;  // has completed at least one exchange
+
+  // The current exchange phase's deadline, enforced by the pool's
+  // DeadlineWatch; timed_out once it passed and the socket was cancelled.
+  void expires_after(std::chrono::steady_clock::duration timeout) {
+    deadline = std::chrono::steady_clock::now() + timeout;
+    timed_out = false;
+  }
+  static constexpr std::size_t kNotWatched = static_cast<std::size_t>(-1);
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  bool timed_out = false;
+  std::size_t watch_slot = kNotWatched;  // index in DeadlineWatch's list
 
  private:
   std::optional<TlsStream> tls_;

@@ -1,6 +1,7 @@
 #include "s3loop/net/connection_pool.hpp"
 
 #include "connection.hpp"
+#include "deadline_watch.hpp"
 #include "net_errors.hpp"
 
 #include <openssl/ssl.h>
@@ -12,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
 #include <array>
 
 namespace s3loop::net {
@@ -47,6 +49,13 @@ struct ExchangeState {
   boost::system::error_code ec;
 };
 
+// An operation the DeadlineWatch cancelled failed by timing out.
+boost::system::error_code timed_out_as_timeout(const Connection& conn,
+                                               boost::system::error_code ec) {
+  if (ec == asio::error::operation_aborted && conn.timed_out) return beast::error::timeout;
+  return ec;
+}
+
 http::request<http::string_body> to_beast(const Request& req) {
   http::request<http::string_body> out;
   out.method_string(req.method);
@@ -71,8 +80,9 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
                                             Counters& counters, ExchangeState& state,
                                             Error& sink_error) {
   auto beast_request = to_beast(req);
-  conn.tcp().expires_after(timeouts.write);
+  conn.expires_after(timeouts.write);
   auto [write_ec, written] = co_await http::async_write(stream, beast_request, nothrow);
+  write_ec = timed_out_as_timeout(conn, write_ec);
   counters.bytes_sent += written;
   if (write_ec) {
     state.ec = write_ec;
@@ -85,9 +95,10 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
   parser.header_limit(64 * 1024);
   if (req.method == "HEAD") parser.skip(true);
 
-  conn.tcp().expires_after(timeouts.first_byte);
+  conn.expires_after(timeouts.first_byte);
   auto [header_ec, header_bytes] =
       co_await http::async_read_header(stream, conn.buffer, parser, nothrow);
+  header_ec = timed_out_as_timeout(conn, header_ec);
   counters.bytes_received += header_bytes;
   state.response_started = header_bytes > 0 || conn.buffer.size() > 0;
   if (header_ec) {
@@ -116,8 +127,9 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
   while (!parser.is_done()) {
     parser.get().body().data = chunk.data();
     parser.get().body().size = chunk.size();
-    conn.tcp().expires_after(timeouts.idle_read);
+    conn.expires_after(timeouts.idle_read);
     auto [body_ec, body_bytes] = co_await http::async_read(stream, conn.buffer, parser, nothrow);
+    body_ec = timed_out_as_timeout(conn, body_ec);
     if (body_ec == http::error::need_buffer) body_ec = {};
     if (body_ec) {
       state.ec = body_ec;
@@ -154,7 +166,11 @@ ConnectionPool::ConnectionPool(asio::any_io_executor executor, Endpoint endpoint
       tls_(std::move(tls)),
       timeouts_(timeouts),
       counters_(counters),
-      server_key_(endpoint_.host + ":" + std::to_string(endpoint_.port)) {}
+      server_key_(endpoint_.host + ":" + std::to_string(endpoint_.port)),
+      watch_(std::make_unique<DeadlineWatch>(
+          executor_, DeadlineWatch::tick_for(
+                         std::min({timeouts_.first_byte, timeouts_.idle_read, timeouts_.write})))) {
+}
 
 ConnectionPool::~ConnectionPool() = default;
 
@@ -190,6 +206,7 @@ awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect() {
   conn->tcp().expires_after(timeouts_.connect);
   auto [connect_ec, connected] = co_await conn->tcp().async_connect(endpoints, nothrow);
   if (connect_ec) co_return network_error(connect_ec, Phase::connect, where);
+  conn->tcp().expires_never();  // exchanges are watched by the pool's DeadlineWatch
   counters_.connections++;
   // Small requests must not wait for Nagle against the peer's delayed ACK.
   conn->tcp().socket().set_option(tcp::no_delay(true));
@@ -221,6 +238,7 @@ awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect() {
       if (verify != X509_V_OK) detail = X509_verify_cert_error_string(verify);
       co_return network_error(hs_ec, Phase::handshake, where, detail);
     }
+    conn->tcp().expires_never();
     counters_.tls_handshakes++;
     if (SSL_session_reused(ssl)) counters_.tls_resumed++;
   }
@@ -246,12 +264,21 @@ awaitable<Result<Response>> ConnectionPool::send(const Request& request, const B
     ExchangeState state;
     Error sink_error;
     std::optional<Response> response;
-    if (auto* tls = conn->tls()) {
-      response =
-          co_await exchange(*tls, *conn, request, sink, timeouts_, counters_, state, sink_error);
-    } else {
-      response = co_await exchange(*conn->plain(), *conn, request, sink, timeouts_, counters_,
-                                   state, sink_error);
+    {
+      // Unwatched however the exchange ends, even if its frame is destroyed.
+      struct Watched {
+        DeadlineWatch& watch;
+        Connection& conn;
+        ~Watched() { watch.unwatch(conn); }
+      } watched{*watch_, *conn};
+      watch_->watch(*conn);
+      if (auto* tls = conn->tls()) {
+        response =
+            co_await exchange(*tls, *conn, request, sink, timeouts_, counters_, state, sink_error);
+      } else {
+        response = co_await exchange(*conn->plain(), *conn, request, sink, timeouts_, counters_,
+                                     state, sink_error);
+      }
     }
     if (response) {
       if (state.keep_alive) {

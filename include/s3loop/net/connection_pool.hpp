@@ -20,6 +20,7 @@ namespace s3loop::net {
 
 class TlsContext;
 class Connection;
+class DeadlineWatch;
 
 class ConnectionPool {
  public:
@@ -52,7 +53,8 @@ class ConnectionPool {
   Timeouts timeouts_;
   Counters& counters_;
   std::vector<std::unique_ptr<Connection>> idle_;
-  std::string server_key_;  // "host:port": TLS sessions are resumed per server
+  std::string server_key_;                // "host:port": TLS sessions are resumed per server
+  std::unique_ptr<DeadlineWatch> watch_;  // the deadlines of exchanges in flight
 };
 
 }  // namespace s3loop::net
