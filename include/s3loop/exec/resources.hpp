@@ -12,7 +12,8 @@ struct ResourceUsage {
   double cpu_seconds() const { return user_seconds + system_seconds; }
 };
 
-// getrusage(RUSAGE_SELF): the whole process, every thread.
+// CPU from getrusage(RUSAGE_SELF) (every thread); peak RSS from /proc/self/status
+// VmHWM (this process alone, not a parent it was forked from).
 ResourceUsage process_usage();
 
 }  // namespace s3loop::exec
