@@ -5,12 +5,14 @@
 #include "size_parse.hpp"
 #include "strategy_flags.hpp"
 
+#include "s3loop/exec/resources.hpp"
 #include "s3loop/exec/run_once.hpp"
 #include "s3loop/jobs/select_job.hpp"
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <sstream>
 
@@ -56,6 +58,47 @@ std::string range_line(const jobs::RangeSummary& r, std::uint64_t ranges, const 
                      r.max.empty() ? "-" : r.max);
 }
 
+// --server-dialect: one request, no strategy; the same summary line.
+int run_server_dialect(s3::ClientShared& shared, const jobs::SelectOptions& options,
+                       const jobs::SelectPlan& plan, bool json) {
+  const auto started = std::chrono::steady_clock::now();
+  auto result = exec::run_once<jobs::ServerSelectResult>(shared, [options](s3::Client& client) {
+    return jobs::select_in_server_dialect(client, options);
+  });
+  std::fflush(stdout);
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const auto usage = exec::process_usage();
+  const std::uint64_t records = result ? result->records : 0;
+  if (json) {
+    boost::json::object out{{"engine", "s3select"},
+                            {"engine_reason", plan.engine_reason},
+                            {"object_bytes", plan.object_size},
+                            {"records_out", records},
+                            {"bytes_scanned", result ? result->bytes_scanned : 0},
+                            {"wall_seconds", wall},
+                            {"cpu_seconds", usage.cpu_seconds()},
+                            {"peak_rss_bytes", usage.peak_rss_bytes},
+                            {"requests", shared.stats.total_attempts()},
+                            {"retries", shared.stats.total_retries()}};
+    if (!result) out["error"] = result.error().message;
+    std::fprintf(stderr, "%s\n", boost::json::serialize(out).c_str());
+  } else if (result) {  // a failure is told in one line, below
+    std::fprintf(stderr,
+                 "s3loop: the server selected %llu records from %llu bytes in %.2f s, %llu "
+                 "requests, %.2f CPU s; engine s3select: %s\n",
+                 static_cast<unsigned long long>(records),
+                 static_cast<unsigned long long>(plan.object_size), wall,
+                 static_cast<unsigned long long>(shared.stats.total_attempts()),
+                 usage.cpu_seconds(), plan.engine_reason.c_str());
+  }
+  if (!result) {
+    print_error(result.error().message);
+    return exit_code_for(result.error());
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 Runner add_select_command(CLI::App& app) {
@@ -71,6 +114,7 @@ Runner add_select_command(CLI::App& app) {
     std::string require_columns;
     bool per_range = false;
     std::string key_column;
+    bool server_dialect = false;
     StrategyFlags run;
   };
   auto args = std::make_shared<Args>();
@@ -94,6 +138,10 @@ Runner add_select_command(CLI::App& app) {
                 "Print each range's record count and min/max of --key-column to stderr, in order, "
                 "then the combined line");
   cmd->add_option("--key-column", args->key_column, "Column --per-range summarises (default id)");
+  cmd->add_flag("--server-dialect", args->server_dialect,
+                "Send --expression to the server's S3 Select as written (in its own SQL, e.g. "
+                "Ceph's \"SELECT _1 FROM stdin\"), over the whole object in one request: no "
+                "probe, no ranges, no local SQL");
   add_strategy_flags(*cmd, args->run, 32, "Ranges", "; memory is about concurrency x chunk size");
   add_common_options(*cmd, args->common);
 
@@ -141,6 +189,17 @@ Runner add_select_command(CLI::App& app) {
           make_error(ErrorKind::usage, "--key-column only makes sense with --per-range"));
     }
 
+    if (args->server_dialect) {
+      if (options.engine == jobs::SelectEngine::local || options.key_column) {
+        return usage_error(make_error(
+            ErrorKind::usage,
+            std::string("--server-dialect runs the SQL on the server: it cannot go with ") +
+                (options.key_column ? "--per-range" : "--engine local")));
+      }
+      options.server_dialect = true;
+      options.engine = jobs::SelectEngine::s3select;
+    }
+
     auto run_settings = strategy_settings(args->run);
     if (!run_settings) return usage_error(run_settings.error());
     const exec::Settings settings = *run_settings;
@@ -162,6 +221,8 @@ Runner add_select_command(CLI::App& app) {
       return exit_code_for(plan.error());
     }
     options.on_output = write_stdout;
+    if (options.server_dialect)
+      return run_server_dialect(**shared, options, *plan, args->common.json);
     const std::string key_column = options.key_column.value_or("");
     const std::uint64_t ranges = plan->ranges;
     if (options.key_column) {

@@ -124,7 +124,9 @@ awaitable<Result<std::optional<std::string>>> probe_range(s3::Client& client,
       co_return e;  // the server is unreachable or refuses us: no engine will do better
     }
     if (answer.empty()) {
-      co_return std::optional<std::string>("the server's S3 Select failed a probe: " + e.message);
+      co_return std::optional<std::string>(
+          fmt::format("the server's S3 Select failed a probe (COUNT(*) over ScanRange {}-{}): {}",
+                      range.first, range.last, e.message));
     }
   }
   if (!reply || answer != expected) {
@@ -192,6 +194,15 @@ awaitable<Result<SelectPlan>> plan_select(s3::Client& client, SelectOptions opti
   }
   if (options.header == select::FileHeaderInfo::use) plan.header = prefix.first_fields();
   if (prefix.first_record) plan.header_offset = prefix.first_record->offset;
+  if (options.server_dialect) {
+    // The SQL is the server's to read, whole object in one request.
+    plan.ranges = head->size > 0 ? 1 : 0;
+    plan.engine = SelectEngine::s3select;
+    plan.engine_reason =
+        "--server-dialect: the expression went to the server's S3 Select unchanged, over the "
+        "whole object";
+    co_return plan;
+  }
   // Bad SQL and unknown columns are reported now, before any range runs.
   if (auto query = make_select_query(options, plan.header); !query) co_return query.error();
 

@@ -285,10 +285,11 @@ Result<std::vector<SelectEvent>> SelectStreamDecoder::feed(std::string_view byte
   return out;
 }
 
-Result<void> SelectStreamDecoder::finish() const {
+Result<void> SelectStreamDecoder::finish(bool end_event_required) const {
   if (decoder_.failed()) return protocol_error("S3 Select stream was malformed");
   if (!decoder_.idle()) return protocol_error("S3 Select stream ends inside a message");
-  if (!done_) return protocol_error("S3 Select stream ends without an End event");
+  if (!done_ && end_event_required)
+    return protocol_error("S3 Select stream ends without an End event");
   return {};
 }
 

@@ -1,5 +1,6 @@
 // SelectObjectContent: the request XML goes up, an event stream comes back
 // and is decoded as it streams in.
+#include "s3loop/s3/ceph_select.hpp"
 #include "s3loop/s3/client.hpp"
 #include "s3loop/s3/errors.hpp"
 
@@ -21,14 +22,29 @@ awaitable<Result<void>> Client::select_object_content(std::string bucket, std::s
 
   SelectStreamDecoder decoder;
   std::optional<Error> event_error;  // an error event: the server's verdict
+  bool ceph_reply = false;           // radosgw's wrapped Records: no End event follows
   net::BodySink sink = [&](std::string_view chunk) -> Result<void> {
     auto events = decoder.feed(chunk);
     if (!events) return events.error();
-    for (const SelectEvent& event : *events) {
+    for (SelectEvent& event : *events) {
+      if (event_error) break;  // nothing after the verdict counts
       if (event.kind == SelectEventKind::error) {
         event_error = describe_s3_error(Op::select_object, bucket, key, 200, event.error_code,
                                         event.error_message, "");
-        continue;  // the decoder refuses anything after it
+        break;
+      }
+      if (event.kind == SelectEventKind::records) {
+        if (auto rows = unwrap_ceph_records(event.payload)) {
+          ceph_reply = true;
+          if (auto failure = ceph_select_failure(*rows)) {
+            event_error = describe_s3_error(Op::select_object, bucket, key, 200,
+                                            "InvalidExpression", *failure, "");
+            break;
+          }
+          event.payload = request.output_json
+                              ? std::string(*rows)
+                              : ceph_rows_as_aws(*rows, request.field_delimiter, request.quote);
+        }
       }
       if (auto r = on_event(event); !r) return r.error();
     }
@@ -37,7 +53,7 @@ awaitable<Result<void>> Client::select_object_content(std::string bucket, std::s
   auto reply = co_await send(req, {}, &sink);
   if (!reply) co_return reply.error();
   if (event_error) co_return *event_error;
-  if (auto end = decoder.finish(); !end) co_return end.error();
+  if (auto end = decoder.finish(!ceph_reply); !end) co_return end.error();
   co_return Result<void>();
 }
 

@@ -141,8 +141,16 @@ Result<pugi::xml_node> expect_root(pugi::xml_document& doc, std::string_view xml
   return *root;
 }
 
-void append_escaped(std::string& out, std::string_view s) {
+// `quotes`: also write " and ' as references. S3 Select's request leaves them
+// as they are (legal in element text): radosgw 16.2 takes
+// <QuoteCharacter>&quot;</QuoteCharacter> literally, and then splits every
+// quoted field that holds a delimiter.
+void append_escaped(std::string& out, std::string_view s, bool quotes = true) {
   for (char ch : s) {
+    if (!quotes && (ch == '"' || ch == '\'')) {
+      out.push_back(ch);
+      continue;
+    }
     switch (ch) {
       case '&':
         out += "&amp;";
@@ -316,7 +324,7 @@ Result<std::vector<DeleteFailure>> parse_delete_result(std::string_view xml) {
 std::string build_select_request(const SelectRequest& request) {
   auto element = [](std::string& out, std::string_view name, std::string_view value) {
     out += fmt::format("<{}>", name);
-    append_escaped(out, value);
+    append_escaped(out, value, /*quotes=*/false);
     out += fmt::format("</{}>", name);
   };
   std::string out(kXmlDecl);
@@ -327,18 +335,25 @@ std::string build_select_request(const SelectRequest& request) {
   out += "<ExpressionType>SQL</ExpressionType>";
   out += "<InputSerialization><CompressionType>NONE</CompressionType><CSV>";
   element(out, "FileHeaderInfo", request.file_header_info);
-  element(out, "FieldDelimiter", std::string_view(&request.field_delimiter, 1));
-  element(out, "QuoteCharacter", std::string_view(&request.quote, 1));
-  element(out, "RecordDelimiter", "\n");
+  // A tab as itself, not "&#9;", for the same reason as the quote (see
+  // append_escaped); XML keeps a tab in element text as it is.
+  auto character = [&](std::string_view name, char c) {
+    if (c == '\t') {
+      out += fmt::format("<{0}>\t</{0}>", name);
+    } else {
+      element(out, name, std::string_view(&c, 1));
+    }
+  };
+  character("FieldDelimiter", request.field_delimiter);
+  character("QuoteCharacter", request.quote);
+  // No RecordDelimiter anywhere: "\n" is S3's default, and radosgw 16.2 dies
+  // (the whole server aborts) on a request that spells it out as "&#10;".
   out += "</CSV></InputSerialization><OutputSerialization>";
   if (request.output_json) {
-    out += "<JSON>";
-    element(out, "RecordDelimiter", "\n");
-    out += "</JSON>";
+    out += "<JSON></JSON>";
   } else {
     out += "<CSV>";
-    element(out, "FieldDelimiter", std::string_view(&request.field_delimiter, 1));
-    element(out, "RecordDelimiter", "\n");
+    character("FieldDelimiter", request.field_delimiter);
     out += "</CSV>";
   }
   out += "</OutputSerialization>";

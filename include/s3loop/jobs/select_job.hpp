@@ -43,6 +43,10 @@ struct SelectOptions {
   std::vector<std::string> require_columns;
   // --per-range: summarise each range by this column.
   std::optional<std::string> key_column;
+  // --server-dialect: `expression` goes to the server's S3 Select as written
+  // (in the server's own SQL, e.g. Ceph's "SELECT _1 FROM stdin"), over the
+  // whole object in one request; see select_in_server_dialect.
+  bool server_dialect = false;
   // Ranges allowed to run or wait finished ahead of the first unfinished one:
   // bounds memory to window x chunk whatever the object's size.
   std::size_t reorder_window = 64;
@@ -78,7 +82,20 @@ s3::ByteRange range_bytes(std::uint64_t index, std::uint64_t size, std::uint64_t
 // do) come back as ErrorKind::usage.
 boost::asio::awaitable<Result<SelectPlan>> plan_select(s3::Client& client, SelectOptions options);
 
+// --server-dialect: one SelectObjectContent over the whole object with the
+// expression unchanged -- no probe, no ranges, no local SQL -- for servers
+// whose S3 Select has its own dialect. The rows reach on_output as CSV quoted
+// as s3loop quotes (radosgw's extra trailing delimiter dropped, so they
+// compare with --engine local's); JSON output passes through as sent.
+struct ServerSelectResult {
+  std::uint64_t records = 0;
+  std::uint64_t bytes_scanned = 0;  // from the Stats event, when the server sends one
+};
+boost::asio::awaitable<Result<ServerSelectResult>> select_in_server_dialect(
+    s3::Client& client, const SelectOptions& options);
+
 struct RangeOutcome;
+class RangeEvaluator;
 
 class SelectJob final : public exec::Job {
  public:
@@ -103,6 +120,10 @@ class SelectJob final : public exec::Job {
   boost::asio::awaitable<Result<std::uint64_t>> run_s3select(exec::WorkerContext& context,
                                                              s3::ByteRange range,
                                                              RangeOutcome& out);
+  // A local range too big to hold: bytes [from, until] go to the evaluator as
+  // they arrive. Returns whether the range's last record is in.
+  boost::asio::awaitable<Result<bool>> stream_range(s3::Client& client, std::uint64_t from,
+                                                    std::uint64_t until, RangeEvaluator& evaluator);
   std::unique_ptr<State> state_;
 };
 

@@ -127,7 +127,9 @@ class SelectStreamDecoder {
   // Call when the connection reports the end of the body: an Error (kind
   // protocol) unless End or an error event was seen and no partial message is
   // buffered; a stream cut short is truncated even if each frame was valid.
-  Result<void> finish() const;
+  // A server known to end its stream without End (radosgw, see
+  // ceph_select.hpp) is checked with end_event_required false.
+  Result<void> finish(bool end_event_required = true) const;
 
   bool done() const { return done_; }
 

@@ -1,0 +1,69 @@
+// --server-dialect: the expression as written, to the server's S3 Select,
+// over the whole object in one request.
+#include "s3loop/jobs/select/csv.hpp"
+#include "s3loop/jobs/select_job.hpp"
+#include "select_range.hpp"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace s3loop::jobs {
+
+using boost::asio::awaitable;
+
+awaitable<Result<ServerSelectResult>> select_in_server_dialect(s3::Client& client,
+                                                               const SelectOptions& options) {
+  s3::SelectRequest request;
+  request.expression = options.expression;
+  request.file_header_info = std::string(file_header_info_name(options.header));
+  request.field_delimiter = options.format.field_delimiter;
+  request.quote = options.format.quote;
+  request.output_json = options.output == SelectOutput::json;
+
+  ServerSelectResult result;
+  // CSV rows are read again and written the way s3loop writes them (quoted only
+  // where needed), so the same records read the same whichever engine made them.
+  // Rows may be split across Records events: the reader carries the rest over.
+  select::CsvReader reader(options.format);
+  std::vector<std::string> row;
+  std::string out;
+  const select::RecordSink rewrite = [&](const select::CsvRecord& record) {
+    row.assign(record.fields.begin(), record.fields.end());
+    select::append_csv_record(out, row, options.format);
+    ++result.records;
+    return true;
+  };
+  auto deliver = [&] {
+    if (!out.empty() && options.on_output) options.on_output(out);
+    out.clear();
+  };
+
+  auto reply = co_await client.select_object_content(
+      options.location.bucket, options.location.key, std::move(request),
+      [&](const s3::SelectEvent& event) -> Result<void> {
+        if (event.kind == s3::SelectEventKind::stats) {
+          auto stats = s3::parse_select_stats(event.payload);
+          if (!stats) return stats.error();
+          result.bytes_scanned = stats->bytes_scanned;
+        }
+        if (event.kind != s3::SelectEventKind::records) return {};
+        if (options.output == SelectOutput::json) {
+          result.records += static_cast<std::uint64_t>(
+              std::count(event.payload.begin(), event.payload.end(), '\n'));
+          out = event.payload;
+        } else {
+          reader.feed(event.payload, rewrite);
+        }
+        deliver();
+        return {};
+      });
+  if (!reply) co_return reply.error();
+  if (options.output == SelectOutput::csv) {
+    if (auto last = reader.finish(rewrite); !last) co_return last.error();
+    deliver();
+  }
+  co_return result;
+}
+
+}  // namespace s3loop::jobs

@@ -1,0 +1,51 @@
+#include "s3loop/s3/ceph_select.hpp"
+
+namespace s3loop::s3 {
+
+namespace {
+constexpr std::string_view kOpen = "\n<Payload>\n<Records>\n<Payload>\n";
+constexpr std::string_view kClose = "</Payload></Records></Payload>";
+constexpr std::string_view kFailure = "failure -->";
+constexpr std::string_view kFailureEnd = "<---";
+}  // namespace
+
+std::optional<std::string_view> unwrap_ceph_records(std::string_view payload) {
+  if (!payload.starts_with(kOpen) || !payload.ends_with(kClose)) return std::nullopt;
+  payload.remove_prefix(kOpen.size());
+  payload.remove_suffix(kClose.size());
+  return payload;
+}
+
+std::string ceph_rows_as_aws(std::string_view rows, char delimiter, char quote) {
+  std::string out;
+  out.reserve(rows.size());
+  std::size_t row_start = 0;
+  bool quoted = false;
+  for (const char c : rows) {
+    if (c == quote) {
+      quoted = !quoted;  // "" inside a quoted field toggles twice: still quoted
+    } else if (c == '\n' && !quoted) {
+      if (out.size() == row_start) continue;  // the blank line before the wrapper's end
+      if (out.back() == delimiter) {
+        out.pop_back();
+        // One empty column: a bare newline would read as no record at all.
+        if (out.size() == row_start) out.append(2, quote);
+      }
+      out += c;
+      row_start = out.size();
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+std::optional<std::string> ceph_select_failure(std::string_view rows) {
+  if (!rows.starts_with(kFailure)) return std::nullopt;
+  rows.remove_prefix(kFailure.size());
+  const auto end = rows.find(kFailureEnd);
+  const std::string_view near = rows.substr(0, end);
+  return "the server's S3 Select rejected the statement near '" + std::string(near) + "'";
+}
+
+}  // namespace s3loop::s3
