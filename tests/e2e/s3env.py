@@ -44,6 +44,9 @@ except ImportError as e:  # pragma: no cover - environment problem
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
+# Set by scripts/test-sanitizers.sh: RSS measurements mean nothing under ASan.
+SANITIZED = os.environ.get("S3LOOP_SANITIZED") == "1"
+
 MiB = 1024 * 1024
 KiB = 1024
 

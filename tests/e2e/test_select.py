@@ -224,8 +224,9 @@ class SelectLargeRanges(s3env.E2ETestCase):
                 self.assertEqual(p.stdout, self.expected)
                 summary = json.loads(p.stderr.strip().splitlines()[-1])
                 self.assertEqual(summary["ranges"], ranges)
-                self.assertLess(summary["peak_rss_bytes"], len(self.body) * 0.6,
-                                "the range was held whole")
+                if not s3env.SANITIZED:
+                    self.assertLess(summary["peak_rss_bytes"], len(self.body) * 0.6,
+                                    "the range was held whole")
 
     def test_a_reset_part_way_resumes_where_it_stopped(self):
         with s3env.fault_proxy("--seed", "2", "--reset-rate", "0.35") as proxy:

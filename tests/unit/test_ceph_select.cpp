@@ -71,13 +71,15 @@ TEST(CephSelect, RowsAreUnwrappedAndWrittenAsAwsWritesThem) {
   // quotes stays.
   EXPECT_EQ(ceph_rows_as_aws(*rows, ',', '"'), "1,\"a, b\"\n3,\"say \"\"hi\"\"\"\n");
 
-  const auto count = unwrap_ceph_records(decode(kCephCount, 5).at(0).payload);
+  const auto count_events = decode(kCephCount, 5);  // the views below point into it
+  const auto count = unwrap_ceph_records(count_events.at(0).payload);
   ASSERT_TRUE(count);
   EXPECT_EQ(ceph_rows_as_aws(*count, ',', '"'), "3\n");
 }
 
 TEST(CephSelect, AFailureIsReportedNotReadAsData) {
-  const auto rows = unwrap_ceph_records(decode(kCephFailure, 3).at(0).payload);
+  const auto events = decode(kCephFailure, 3);
+  const auto rows = unwrap_ceph_records(events.at(0).payload);
   ASSERT_TRUE(rows);
   const auto failure = ceph_select_failure(*rows);
   ASSERT_TRUE(failure);
