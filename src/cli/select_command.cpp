@@ -196,6 +196,12 @@ Runner add_select_command(CLI::App& app) {
             std::string("--server-dialect runs the SQL on the server: it cannot go with ") +
                 (options.key_column ? "--per-range" : "--engine local")));
       }
+      // radosgw 16.2 answers a JSON OutputSerialization with CSV rows anyway.
+      if (options.output == jobs::SelectOutput::json) {
+        return usage_error(make_error(ErrorKind::usage,
+                                      "--server-dialect prints the server's CSV rows: --output "
+                                      "json needs the AWS dialect (drop --server-dialect)"));
+      }
       options.server_dialect = true;
       options.engine = jobs::SelectEngine::s3select;
     }

@@ -4,7 +4,6 @@
 #include "s3loop/jobs/select_job.hpp"
 #include "select_range.hpp"
 
-#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -19,7 +18,8 @@ awaitable<Result<ServerSelectResult>> select_in_server_dialect(s3::Client& clien
   request.file_header_info = std::string(file_header_info_name(options.header));
   request.field_delimiter = options.format.field_delimiter;
   request.quote = options.format.quote;
-  request.output_json = options.output == SelectOutput::json;
+  // CSV out, always: radosgw 16.2 ignores a JSON OutputSerialization (the
+  // command refuses --output json here).
 
   ServerSelectResult result;
   // CSV rows are read again and written the way s3loop writes them (quoted only
@@ -48,21 +48,13 @@ awaitable<Result<ServerSelectResult>> select_in_server_dialect(s3::Client& clien
           result.bytes_scanned = stats->bytes_scanned;
         }
         if (event.kind != s3::SelectEventKind::records) return {};
-        if (options.output == SelectOutput::json) {
-          result.records += static_cast<std::uint64_t>(
-              std::count(event.payload.begin(), event.payload.end(), '\n'));
-          out = event.payload;
-        } else {
-          reader.feed(event.payload, rewrite);
-        }
+        reader.feed(event.payload, rewrite);
         deliver();
         return {};
       });
   if (!reply) co_return reply.error();
-  if (options.output == SelectOutput::csv) {
-    if (auto last = reader.finish(rewrite); !last) co_return last.error();
-    deliver();
-  }
+  if (auto last = reader.finish(rewrite); !last) co_return last.error();
+  deliver();
   co_return result;
 }
 

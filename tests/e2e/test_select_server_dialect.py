@@ -93,7 +93,7 @@ class SelectServerDialect(s3env.E2ETestCase):
         s3env.assert_clean_error(self, p, 2, "salary", "monthly_income")
 
     def test_server_dialect_cannot_run_locally(self):
-        for extra in (["--engine", "local"], ["--per-range"]):
+        for extra in (["--engine", "local"], ["--per-range"], ["--output", "json"]):
             with self.subTest(extra=extra):
                 p = s3env.run(["select", self.url, "--server-dialect", "-e",
                                "select _1 from stdin;", *extra])

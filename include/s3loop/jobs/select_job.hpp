@@ -86,7 +86,7 @@ boost::asio::awaitable<Result<SelectPlan>> plan_select(s3::Client& client, Selec
 // expression unchanged -- no probe, no ranges, no local SQL -- for servers
 // whose S3 Select has its own dialect. The rows reach on_output as CSV quoted
 // as s3loop quotes (radosgw's extra trailing delimiter dropped, so they
-// compare with --engine local's); JSON output passes through as sent.
+// compare with --engine local's). CSV only: radosgw ignores JSON output.
 struct ServerSelectResult {
   std::uint64_t records = 0;
   std::uint64_t bytes_scanned = 0;  // from the Stats event, when the server sends one
