@@ -102,11 +102,8 @@ awaitable<Result<std::optional<std::string>>> probe_range(s3::Client& client,
   if (!expected_records) co_return expected_records.error();
   const std::string expected = std::to_string(expected_records->records.size()) + "\n";
 
-  s3::SelectRequest request;
-  request.expression = "SELECT COUNT(*) FROM S3Object";
-  request.file_header_info = std::string(file_header_info_name(options.header));
-  request.field_delimiter = options.format.field_delimiter;
-  request.quote = options.format.quote;
+  s3::SelectRequest request =
+      csv_select_request("SELECT COUNT(*) FROM S3Object", options.header, options.format);
   request.scan_start = range.first;
   request.scan_end = range.last;
   std::string answer;

@@ -104,6 +104,7 @@ Result<void> RangeEvaluator::finish() {
   return finished;
 }
 
+namespace {
 std::string_view file_header_info_name(select::FileHeaderInfo info) {
   switch (info) {
     case select::FileHeaderInfo::use:
@@ -115,14 +116,22 @@ std::string_view file_header_info_name(select::FileHeaderInfo info) {
   }
   return "USE";
 }
+}  // namespace
+
+s3::SelectRequest csv_select_request(std::string expression, select::FileHeaderInfo header,
+                                     const select::CsvFormat& format) {
+  s3::SelectRequest request;
+  request.expression = std::move(expression);
+  request.file_header_info = std::string(file_header_info_name(header));
+  request.field_delimiter = format.field_delimiter;
+  request.quote = format.quote;
+  return request;
+}
 
 s3::SelectRequest s3select_request(const SelectQuery& query, const std::string& expression) {
-  s3::SelectRequest request;
-  request.expression =
-      query.query.is_aggregate() ? select::partial_aggregate_sql(query.query.query()) : expression;
-  request.file_header_info = std::string(file_header_info_name(query.header));
-  request.field_delimiter = query.format.field_delimiter;
-  request.quote = query.format.quote;
+  s3::SelectRequest request = csv_select_request(
+      query.query.is_aggregate() ? select::partial_aggregate_sql(query.query.query()) : expression,
+      query.header, query.format);
   // Partials are always read back as CSV.
   request.output_json = !query.query.is_aggregate() && query.output == SelectOutput::json;
   return request;

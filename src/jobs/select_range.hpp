@@ -39,7 +39,10 @@ struct RangeOutcome {
 // The S3 Select request every range sends (plus its ScanRange): the user's
 // SQL for record queries; for aggregates the SQL of their partials.
 s3::SelectRequest s3select_request(const SelectQuery& query, const std::string& expression);
-std::string_view file_header_info_name(select::FileHeaderInfo info);
+// A SelectObjectContent request over CSV read with `header` and `format`,
+// CSV out: what the probe, the ranges and --server-dialect share.
+s3::SelectRequest csv_select_request(std::string expression, select::FileHeaderInfo header,
+                                     const select::CsvFormat& format);
 
 // A range's S3 Select output (the Records payloads, concatenated) as the
 // same outcome a local evaluation gives.

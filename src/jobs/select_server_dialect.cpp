@@ -13,13 +13,10 @@ using boost::asio::awaitable;
 
 awaitable<Result<ServerSelectResult>> select_in_server_dialect(s3::Client& client,
                                                                const SelectOptions& options) {
-  s3::SelectRequest request;
-  request.expression = options.expression;
-  request.file_header_info = std::string(file_header_info_name(options.header));
-  request.field_delimiter = options.format.field_delimiter;
-  request.quote = options.format.quote;
   // CSV out, always: radosgw 16.2 ignores a JSON OutputSerialization (the
   // command refuses --output json here).
+  s3::SelectRequest request =
+      csv_select_request(options.expression, options.header, options.format);
 
   ServerSelectResult result;
   // CSV rows are read again and written the way s3loop writes them (quoted only
