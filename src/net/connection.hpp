@@ -2,11 +2,11 @@
 #pragma once
 
 #include "s3loop/net/tls.hpp"
+#include "tls_stream.hpp"
 
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <openssl/ssl.h>
 
@@ -18,11 +18,9 @@ namespace s3loop::net {
 
 class Connection {
  public:
-  using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
-
   Connection(const boost::asio::any_io_executor& executor, TlsContext* tls) {
     if (tls != nullptr) {
-      tls_.emplace(executor, tls->native());
+      tls_.emplace(executor, tls->native().native_handle());
     } else {
       plain_.emplace(executor);
     }

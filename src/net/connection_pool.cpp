@@ -8,7 +8,6 @@
 #include <openssl/x509v3.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http.hpp>
@@ -28,7 +27,8 @@ namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadChunk = 16 * 1024;
-// Trust a Content-Length this far when sizing a body held whole.
+// Trust a Content-Length this far when sizing a body held whole (beyond it
+// the body grows as it arrives).
 constexpr std::uint64_t kMaxReserve = 256u << 20;
 constexpr const char* kUserAgent = "s3loop/0.1";
 
@@ -47,6 +47,22 @@ struct ExchangeState {
   bool response_started = false;  // any byte of the reply was read
   Phase failed_phase = Phase::write;
   boost::system::error_code ec;
+};
+
+// Watched from construction until destruction: unwatched however an
+// exchange ends, even if its coroutine frame is destroyed.
+class Watched {
+ public:
+  Watched(DeadlineWatch& watch, Connection& conn) : watch_(watch), conn_(conn) {
+    watch_.watch(conn_);
+  }
+  ~Watched() { watch_.unwatch(conn_); }
+  Watched(const Watched&) = delete;
+  Watched& operator=(const Watched&) = delete;
+
+ private:
+  DeadlineWatch& watch_;
+  Connection& conn_;
 };
 
 // An operation the DeadlineWatch cancelled failed by timing out.
@@ -113,20 +129,73 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
     response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
 
-  // A body kept whole is sized once: growing it by doubling copies it again
-  // and again and, past glibc's mmap threshold, maps fresh pages each time,
-  // whose faults cost more than the copy on this VM (measured: half the CPU
-  // of a ranged select went there).
-  if (sink == nullptr || response.status >= 300) {
-    if (auto length = parser.content_length()) {
-      response.body.reserve(
-          static_cast<std::size_t>(std::min<std::uint64_t>(*length, kMaxReserve)));
+  // Error replies are small XML documents the caller needs whole to say
+  // what went wrong; only a successful body is streamed.
+  const bool keep_whole = sink == nullptr || response.status >= 300;
+  // Hands one piece of the body to where it goes (already in place when
+  // kept whole); false when the sink refused it.
+  auto deliver = [&](std::string_view piece) {
+    counters.bytes_received += piece.size();
+    if (keep_whole || piece.empty()) return true;
+    if (auto r = (*sink)(piece); !r) {
+      sink_error = r.error();
+      return false;
     }
+    return true;
+  };
+  // A streamed body passes through one chunk, allocated only for it (not in
+  // every exchange's coroutine frame).
+  std::unique_ptr<char[]> chunk;
+  if (!keep_whole) chunk = std::make_unique<char[]>(kReadChunk);
+
+  const auto length = parser.content_length();
+  if (!parser.is_done() && !parser.chunked() && length && (!keep_whole || *length <= kMaxReserve)) {
+    // The common case, a Content-Length body: read it from the stream
+    // straight to where it goes, not through Beast's buffer and parser (two
+    // copies of every byte fewer). A body kept whole is sized once: growing
+    // it by doubling copies it again and again and, past glibc's mmap
+    // threshold, maps fresh pages each time.
+    std::uint64_t remaining = *length;
+    if (keep_whole) response.body.resize(static_cast<std::size_t>(remaining));
+    std::size_t filled = 0;  // of response.body
+    // Body bytes that arrived with the header.
+    if (conn.buffer.size() > 0) {
+      const auto take =
+          static_cast<std::size_t>(std::min<std::uint64_t>(conn.buffer.size(), remaining));
+      const std::string_view piece(static_cast<const char*>(conn.buffer.data().data()), take);
+      if (keep_whole) std::copy(piece.begin(), piece.end(), response.body.data());
+      filled += take;
+      remaining -= take;
+      const bool accepted = deliver(piece);
+      conn.buffer.consume(take);
+      if (!accepted) co_return std::nullopt;
+    }
+    while (remaining > 0) {
+      char* into = keep_whole ? response.body.data() + filled : chunk.get();
+      const auto room = static_cast<std::size_t>(
+          std::min<std::uint64_t>(remaining, keep_whole ? remaining : kReadChunk));
+      conn.expires_after(timeouts.idle_read);
+      auto [body_ec, got] = co_await stream.async_read_some(asio::buffer(into, room), nothrow);
+      body_ec = timed_out_as_timeout(conn, body_ec);
+      if (body_ec) {
+        state.ec = body_ec;
+        state.failed_phase = Phase::read_body;
+        co_return std::nullopt;
+      }
+      filled += got;
+      remaining -= got;
+      if (!deliver(std::string_view(into, got))) co_return std::nullopt;
+    }
+    state.keep_alive = parser.get().keep_alive();
+    co_return response;
   }
-  std::array<char, kReadChunk> chunk;
+
+  // Chunked or read-until-close bodies (and huge ones kept whole) go
+  // through Beast's parser.
+  if (!parser.is_done() && !chunk) chunk = std::make_unique<char[]>(kReadChunk);
   while (!parser.is_done()) {
-    parser.get().body().data = chunk.data();
-    parser.get().body().size = chunk.size();
+    parser.get().body().data = chunk.get();
+    parser.get().body().size = kReadChunk;
     conn.expires_after(timeouts.idle_read);
     auto [body_ec, body_bytes] = co_await http::async_read(stream, conn.buffer, parser, nothrow);
     body_ec = timed_out_as_timeout(conn, body_ec);
@@ -136,21 +205,9 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
       state.failed_phase = Phase::read_body;
       co_return std::nullopt;
     }
-    const std::size_t got = chunk.size() - parser.get().body().size;
-    counters.bytes_received += got;
-    if (got == 0) continue;
-    std::string_view piece(chunk.data(), got);
-    // Error replies are small XML documents the caller needs whole to say
-    // what went wrong; only a successful body is streamed.
-    if (sink != nullptr && response.status < 300) {
-      if (auto r = (*sink)(piece); !r) {
-        sink_error = r.error();
-        state.keep_alive = false;
-        co_return std::nullopt;
-      }
-    } else {
-      response.body.append(piece);
-    }
+    const std::string_view piece(chunk.get(), kReadChunk - parser.get().body().size);
+    if (keep_whole) response.body.append(piece);
+    if (!deliver(piece)) co_return std::nullopt;
   }
   state.keep_alive = parser.get().keep_alive();
   co_return response;
@@ -230,15 +287,20 @@ awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect() {
       }
     }
     tls_->prepare(ssl, &server_key_);
-    conn->tcp().expires_after(timeouts_.handshake);
-    auto [hs_ec] = co_await tls->async_handshake(asio::ssl::stream_base::client, nothrow);
+    if (auto ec = tls->attach()) co_return network_error(ec, Phase::handshake, where);
+    boost::system::error_code hs_ec;
+    {
+      conn->expires_after(timeouts_.handshake);
+      Watched watched(*watch_, *conn);
+      auto [ec] = co_await tls->async_handshake(nothrow);
+      hs_ec = timed_out_as_timeout(*conn, ec);
+    }
     if (hs_ec) {
       std::string detail;
       const long verify = SSL_get_verify_result(ssl);
       if (verify != X509_V_OK) detail = X509_verify_cert_error_string(verify);
       co_return network_error(hs_ec, Phase::handshake, where, detail);
     }
-    conn->tcp().expires_never();
     counters_.tls_handshakes++;
     if (SSL_session_reused(ssl)) counters_.tls_resumed++;
   }
@@ -265,13 +327,7 @@ awaitable<Result<Response>> ConnectionPool::send(const Request& request, const B
     Error sink_error;
     std::optional<Response> response;
     {
-      // Unwatched however the exchange ends, even if its frame is destroyed.
-      struct Watched {
-        DeadlineWatch& watch;
-        Connection& conn;
-        ~Watched() { watch.unwatch(conn); }
-      } watched{*watch_, *conn};
-      watch_->watch(*conn);
+      Watched watched(*watch_, *conn);
       if (auto* tls = conn->tls()) {
         response =
             co_await exchange(*tls, *conn, request, sink, timeouts_, counters_, state, sink_error);

@@ -51,7 +51,10 @@ void DeadlineWatch::on_tick() {
   armed_ = false;
   const auto now = std::chrono::steady_clock::now();
   for (Connection* conn : watched_) {
-    if (!conn->timed_out && now >= conn->deadline) {
+    if (now >= conn->deadline) {
+      // Every tick until the exchange ends, not once: an operation between
+      // two waits (its completion posted, the next wait not yet started)
+      // has nothing to cancel at that moment.
       conn->timed_out = true;
       boost::system::error_code ignored;
       conn->tcp().socket().cancel(ignored);  // its pending read or write ends now

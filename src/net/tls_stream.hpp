@@ -1,0 +1,181 @@
+// A TLS stream that lets OpenSSL read and write the socket itself. Private to
+// net; a Beast AsyncReadStream/AsyncWriteStream, used where
+// boost::beast::ssl_stream would be.
+//
+// Why not asio::ssl::stream: it routes every byte through a BIO pair and two
+// buffers of its own, 68 KiB per connection allocated for its whole life
+// (two 17 KiB vectors and a 17 KiB buffer on each side of the pair) and one
+// more copy of each byte. At hundreds of connections that was most of the
+// process's memory. Here OpenSSL reads the socket straight into its record
+// buffer (read-ahead, so one recv per burst, not one per record header) and
+// SSL_MODE_RELEASE_BUFFERS frees that buffer whenever a connection has
+// nothing pending -- which is most of the time a connection waits for a
+// server-side copy to finish.
+//
+// Each operation tries its OpenSSL call first and waits for the socket to
+// become readable or writable only when OpenSSL asks for it (the pattern of
+// Asio's "third party library" example). Cancelling the socket (the pool's
+// DeadlineWatch does) ends a pending wait with operation_aborted. One
+// thread per stream, as everywhere in net.
+#pragma once
+
+#include <boost/asio/compose.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include <openssl/ssl.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <iterator>
+#include <string>
+
+namespace s3loop::net {
+
+class TlsStream {
+ public:
+  using executor_type = boost::beast::tcp_stream::executor_type;
+  using next_layer_type = boost::beast::tcp_stream;
+
+  // Throws std::bad_alloc when OpenSSL cannot allocate the connection.
+  TlsStream(const executor_type& executor, SSL_CTX* context);
+  ~TlsStream();
+  TlsStream(const TlsStream&) = delete;
+  TlsStream& operator=(const TlsStream&) = delete;
+
+  executor_type get_executor() { return tcp_.get_executor(); }
+  boost::beast::tcp_stream& next_layer() { return tcp_; }
+  SSL* native_handle() { return ssl_; }
+
+  // Once the TCP connection is up: OpenSSL takes over the socket.
+  boost::system::error_code attach();
+
+  // void(error_code)
+  template <class Token>
+  auto async_handshake(Token&& token) {
+    return async_step<void(boost::system::error_code), false>([this] { return handshake_step(); },
+                                                              std::forward<Token>(token));
+  }
+
+  // void(error_code, std::size_t): reads into the first non-empty buffer.
+  template <class MutableBuffers, class Token>
+  auto async_read_some(const MutableBuffers& buffers, Token&& token) {
+    boost::asio::mutable_buffer target;
+    for (auto it = boost::asio::buffer_sequence_begin(buffers);
+         it != boost::asio::buffer_sequence_end(buffers); ++it) {
+      const boost::asio::mutable_buffer piece = *it;  // (Beast's iterators have no ->)
+      if (piece.size() != 0) {
+        target = piece;
+        break;
+      }
+    }
+    return async_step<void(boost::system::error_code, std::size_t), true>(
+        [this, target] { return read_step(target.data(), target.size()); },
+        std::forward<Token>(token));
+  }
+
+  // void(error_code, std::size_t): writes a prefix of the buffers. Beast's
+  // serializer hands over a request as a sequence of small pieces; they go
+  // out as one TLS record (and one send) rather than one each.
+  template <class ConstBuffers, class Token>
+  auto async_write_some(const ConstBuffers& buffers, Token&& token) {
+    const boost::asio::const_buffer source = gather(buffers);
+    return async_step<void(boost::system::error_code, std::size_t), true>(
+        [this, source] { return write_step(source.data(), source.size()); },
+        std::forward<Token>(token));
+  }
+
+ private:
+  enum class Want { done, readable, writable };
+  struct Step {
+    Want want = Want::done;
+    boost::system::error_code ec;
+    std::size_t bytes = 0;
+  };
+
+  Step handshake_step();
+  Step read_step(void* data, std::size_t size);
+  Step write_step(const void* data, std::size_t size);
+  Step step_result(int ret, std::size_t bytes);
+
+  // The first buffer alone when it is big; else the small pieces at the
+  // front copied together into gather_ (up to a record's worth).
+  template <class ConstBuffers>
+  boost::asio::const_buffer gather(const ConstBuffers& buffers) {
+    constexpr std::size_t kRecord = 16 * 1024;
+    auto it = boost::asio::buffer_sequence_begin(buffers);
+    const auto end = boost::asio::buffer_sequence_end(buffers);
+    boost::asio::const_buffer first;
+    for (; it != end; ++it) {
+      first = *it;  // (Beast's iterators have no ->)
+      if (first.size() != 0) break;
+    }
+    if (it == end) return {};
+    if (first.size() >= kRecord / 2 || std::next(it) == end) return first;
+    gather_.clear();
+    for (; it != end && gather_.size() < kRecord; ++it) {
+      const boost::asio::const_buffer piece = *it;
+      const std::size_t take = std::min(piece.size(), kRecord - gather_.size());
+      gather_.append(static_cast<const char*>(piece.data()), take);
+    }
+    return {gather_.data(), gather_.size()};
+  }
+
+  // Runs `step` until it is done, waiting for the socket in between.
+  template <class Signature, bool kWithBytes, class StepFn, class Token>
+  auto async_step(StepFn step, Token&& token) {
+    return boost::asio::async_compose<Token, Signature>(
+        StepOp<StepFn, kWithBytes>{*this, std::move(step)}, token, tcp_.socket());
+  }
+
+  template <class StepFn, bool kWithBytes>
+  struct StepOp {
+    TlsStream& stream;
+    StepFn step;
+    bool waited = false;    // completing now would not be inside the initiation
+    bool finished = false;  // result holds the outcome; only completion is left
+    Step result{};
+
+    template <class Self>
+    void operator()(Self& self, boost::system::error_code wait_ec = {}) {
+      if (!finished) {
+        if (wait_ec) {
+          result = Step{Want::done, wait_ec, 0};
+        } else {
+          result = step();
+          if (result.want != Want::done) {
+            waited = true;
+            const auto wait = result.want == Want::readable ? boost::asio::socket_base::wait_read
+                                                            : boost::asio::socket_base::wait_write;
+            stream.tcp_.socket().async_wait(wait, std::move(self));
+            return;
+          }
+        }
+        finished = true;
+        if (!waited) {
+          // Never complete inside the initiating call (Asio's rule: callers
+          // loop on it and would recurse); a post costs no syscall.
+          boost::asio::post(stream.get_executor(), std::move(self));
+          return;
+        }
+      }
+      complete(self);
+    }
+
+    template <class Self>
+    void complete(Self& self) {
+      if constexpr (kWithBytes) {
+        self.complete(result.ec, result.bytes);
+      } else {
+        self.complete(result.ec);
+      }
+    }
+  };
+
+  boost::beast::tcp_stream tcp_;
+  SSL* ssl_ = nullptr;
+  std::string gather_;
+};
+
+}  // namespace s3loop::net
