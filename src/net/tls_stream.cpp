@@ -62,6 +62,7 @@ TlsStream::Step TlsStream::write_step(const void* data, std::size_t size) {
   errno = 0;  // so that SSL_ERROR_SYSCALL reports this call's errno, not an old one
   std::size_t sent = 0;
   const int ret = SSL_write_ex(ssl_, data, size, &sent);
+  if (ret > 0) awaiting_reply_ = true;
   return step_result(ret, sent);
 }
 

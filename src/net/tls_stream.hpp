@@ -70,9 +70,15 @@ class TlsStream {
         break;
       }
     }
+    // Right after a request went out its reply cannot be here yet: wait for
+    // the socket first instead of asking OpenSSL, whose recv would only say
+    // EAGAIN (one syscall per request saved). Bytes OpenSSL already holds
+    // are read at once.
+    const bool wait_first = awaiting_reply_ && SSL_has_pending(ssl_) == 0;
+    awaiting_reply_ = false;
     return async_step<void(boost::system::error_code, std::size_t), true>(
         [this, target] { return read_step(target.data(), target.size()); },
-        std::forward<Token>(token));
+        std::forward<Token>(token), wait_first);
   }
 
   // void(error_code, std::size_t): writes a prefix of the buffers. Beast's
@@ -124,17 +130,18 @@ class TlsStream {
 
   // Runs `step` until it is done, waiting for the socket in between.
   template <class Signature, bool kWithBytes, class StepFn, class Token>
-  auto async_step(StepFn step, Token&& token) {
+  auto async_step(StepFn step, Token&& token, bool wait_first = false) {
     return boost::asio::async_compose<Token, Signature>(
-        StepOp<StepFn, kWithBytes>{*this, std::move(step)}, token, tcp_.socket());
+        StepOp<StepFn, kWithBytes>{*this, std::move(step), wait_first}, token, tcp_.socket());
   }
 
   template <class StepFn, bool kWithBytes>
   struct StepOp {
     TlsStream& stream;
     StepFn step;
-    bool waited = false;    // completing now would not be inside the initiation
-    bool finished = false;  // result holds the outcome; only completion is left
+    bool wait_first = false;  // wait until readable before the first step
+    bool waited = false;      // completing now would not be inside the initiation
+    bool finished = false;    // result holds the outcome; only completion is left
     Step result{};
 
     template <class Self>
@@ -143,7 +150,8 @@ class TlsStream {
         if (wait_ec) {
           result = Step{Want::done, wait_ec, 0};
         } else {
-          result = step();
+          result = wait_first ? Step{Want::readable, {}, 0} : step();
+          wait_first = false;
           if (result.want != Want::done) {
             waited = true;
             const auto wait = result.want == Want::readable ? boost::asio::socket_base::wait_read
@@ -176,6 +184,7 @@ class TlsStream {
   boost::beast::tcp_stream tcp_;
   SSL* ssl_ = nullptr;
   std::string gather_;
+  bool awaiting_reply_ = false;  // a write completed; no read since
 };
 
 }  // namespace s3loop::net
