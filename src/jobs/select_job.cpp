@@ -2,6 +2,7 @@
 
 #include "select_order.hpp"
 #include "select_range.hpp"
+#include "select_stream.hpp"
 
 #include <fmt/format.h>
 
@@ -17,11 +18,7 @@ namespace {
 // A range reads this far past its end for the record that straddles it, and
 // twice as far each time that is not enough.
 constexpr std::uint64_t kOvershoot = 64 * 1024;
-// A range bigger than this is streamed through the evaluator as it arrives
-// rather than fetched whole: memory stays at a read buffer and one record
-// whatever --chunk-size is (a single 1 GiB range held 2 GiB before).
-constexpr std::uint64_t kStreamAbove = 16 * 1024 * 1024;
-// A streamed range whose connection fails part way resumes where it stopped
+// A range whose connection fails part way resumes where it stopped
 // (Client::send cannot retry a body that reached the sink), this many times.
 constexpr int kStreamResumes = 5;
 
@@ -180,23 +177,11 @@ awaitable<Result<std::uint64_t>> SelectJob::process(exec::WorkerContext& context
   std::uint64_t grow = kOvershoot;
   std::uint64_t fetched = 0;
   for (;;) {
-    Result<bool> done = false;
-    if (until - from + 1 > kStreamAbove) {
-      auto streamed = co_await stream_range(context.client(), from, until, evaluator);
-      if (!streamed) co_return fail(streamed.error());
-      fetched += until - from + 1;
-      done = *streamed;
-    } else {
-      auto body = co_await context.client().get_object(
-          s.options.location.bucket, s.options.location.key, s3::ByteRange{from, until});
-      if (!body) co_return fail(body.error());
-      if (body->size() != until - from + 1) {
-        co_return fail(changed_object(from, until, body->size()));
-      }
-      fetched += body->size();
-      co_await context.run_cpu([&] { done = evaluator.feed(*body); });
-    }
+    // Every range streams through the evaluator as it arrives (see
+    // select_stream.hpp for why not held whole).
+    auto done = co_await stream_range(context, from, until, evaluator);
     if (!done) co_return fail(done.error());
+    fetched += until - from + 1;
     if (*done) break;
     if (until >= object_end) {
       Result<void> finished;
@@ -212,36 +197,39 @@ awaitable<Result<std::uint64_t>> SelectJob::process(exec::WorkerContext& context
   co_return fetched;
 }
 
-awaitable<Result<bool>> SelectJob::stream_range(s3::Client& client, std::uint64_t from,
+awaitable<Result<bool>> SelectJob::stream_range(exec::WorkerContext& context, std::uint64_t from,
                                                 std::uint64_t until, RangeEvaluator& evaluator) {
   const auto& where = state_->options.location;
-  bool done = false;
-  std::optional<Error> evaluation_error;
+  StreamedEvaluation evaluation(context, evaluator, co_await boost::asio::this_coro::executor);
+  std::optional<Error> failure;
   std::uint64_t next = from;
   for (int resumes = 0; next <= until; ++resumes) {
     std::uint64_t got = 0;
-    auto reply = co_await client.get_object_stream(
-        where.bucket, where.key, s3::ByteRange{next, until},
-        [&](std::string_view bytes) -> Result<void> {
-          got += bytes.size();
-          if (done) return {};  // the range's last record is in; the rest is overshoot
-          auto fed = evaluator.feed(bytes);
-          if (!fed) {
-            evaluation_error = fed.error();
-            return fed.error();
-          }
-          done = *fed;
-          return {};
-        });
+    bool refused = false;  // by the evaluation: no resume
+    net::BodySink sink = [&](std::string_view bytes) -> Result<void> {
+      got += bytes.size();
+      auto pushed = evaluation.push(bytes);
+      refused = !pushed;
+      return pushed;
+    };
+    sink.pace = [&evaluation] { return evaluation.room(); };
+    auto reply = co_await context.client().get_object_stream(
+        where.bucket, where.key, s3::ByteRange{next, until}, std::move(sink));
     next += got;
-    if (evaluation_error) co_return *evaluation_error;
+    if (refused) break;  // settle() reports the evaluation's error
     if (reply) {
-      if (next != until + 1) co_return changed_object(from, until, next - from);
+      if (next != until + 1) failure = changed_object(from, until, next - from);
       break;
     }
-    if (got == 0 || resumes == kStreamResumes) co_return reply.error();
+    if (got == 0 || resumes == kStreamResumes) {
+      failure = reply.error();
+      break;
+    }
   }
-  co_return done;
+  // Always: a block may still be on the worker pool, using `evaluator`.
+  auto settled = co_await evaluation.settle();
+  if (failure) co_return *failure;
+  co_return settled;
 }
 
 awaitable<Result<std::uint64_t>> SelectJob::run_s3select(exec::WorkerContext& context,

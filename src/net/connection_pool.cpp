@@ -27,6 +27,7 @@ namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr std::size_t kBodyStep = 64 * 1024;  // a body kept whole grows by this
 // Trust a Content-Length this far when sizing a body held whole (beyond it
 // the body grows as it arrives).
 constexpr std::uint64_t kMaxReserve = 256u << 20;
@@ -143,6 +144,8 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
     }
     return true;
   };
+  // The sink's backpressure, if it has any: no read until it has room.
+  const bool paced = !keep_whole && sink->pace;
   // A streamed body passes through one chunk, allocated only for it (not in
   // every exchange's coroutine frame).
   std::unique_ptr<char[]> chunk;
@@ -152,18 +155,20 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
   if (!parser.is_done() && !parser.chunked() && length && (!keep_whole || *length <= kMaxReserve)) {
     // The common case, a Content-Length body: read it from the stream
     // straight to where it goes, not through Beast's buffer and parser (two
-    // copies of every byte fewer). A body kept whole is sized once: growing
-    // it by doubling copies it again and again and, past glibc's mmap
-    // threshold, maps fresh pages each time.
+    // copies of every byte fewer). A body kept whole is reserved once:
+    // growing it by doubling copies it again and again and, past glibc's
+    // mmap threshold, maps fresh pages each time. It is sized (which
+    // zero-fills, touching the pages) a step at a time as bytes arrive, so a
+    // slow range holds only what came.
     std::uint64_t remaining = *length;
-    if (keep_whole) response.body.resize(static_cast<std::size_t>(remaining));
+    if (keep_whole) response.body.reserve(static_cast<std::size_t>(remaining));
     std::size_t filled = 0;  // of response.body
     // Body bytes that arrived with the header.
     if (conn.buffer.size() > 0) {
       const auto take =
           static_cast<std::size_t>(std::min<std::uint64_t>(conn.buffer.size(), remaining));
       const std::string_view piece(static_cast<const char*>(conn.buffer.data().data()), take);
-      if (keep_whole) std::copy(piece.begin(), piece.end(), response.body.data());
+      if (keep_whole) response.body.assign(piece);
       filled += take;
       remaining -= take;
       const bool accepted = deliver(piece);
@@ -171,9 +176,14 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
       if (!accepted) co_return std::nullopt;
     }
     while (remaining > 0) {
+      if (keep_whole && filled == response.body.size()) {
+        response.body.resize(
+            filled + static_cast<std::size_t>(std::min<std::uint64_t>(remaining, kBodyStep)));
+      }
       char* into = keep_whole ? response.body.data() + filled : chunk.get();
-      const auto room = static_cast<std::size_t>(
-          std::min<std::uint64_t>(remaining, keep_whole ? remaining : kReadChunk));
+      const std::size_t room =
+          keep_whole ? response.body.size() - filled
+                     : static_cast<std::size_t>(std::min<std::uint64_t>(remaining, kReadChunk));
       conn.expires_after(timeouts.idle_read);
       auto [body_ec, got] = co_await stream.async_read_some(asio::buffer(into, room), nothrow);
       body_ec = timed_out_as_timeout(conn, body_ec);
@@ -185,6 +195,7 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
       filled += got;
       remaining -= got;
       if (!deliver(std::string_view(into, got))) co_return std::nullopt;
+      if (paced && remaining > 0) co_await sink->pace();
     }
     state.keep_alive = parser.get().keep_alive();
     co_return response;
@@ -208,6 +219,7 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
     const std::string_view piece(chunk.get(), kReadChunk - parser.get().body().size);
     if (keep_whole) response.body.append(piece);
     if (!deliver(piece)) co_return std::nullopt;
+    if (paced && !parser.is_done()) co_await sink->pace();
   }
   state.keep_alive = parser.get().keep_alive();
   co_return response;

@@ -125,6 +125,7 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
       delivered += chunk.size();
       return (*sink)(chunk);
     };
+    counting_sink.pace = sink->pace;
   }
   std::uniform_real_distribution<double> unit(0.0, 1.0);
 

@@ -120,10 +120,11 @@ class SelectJob final : public exec::Job {
   boost::asio::awaitable<Result<std::uint64_t>> run_s3select(exec::WorkerContext& context,
                                                              s3::ByteRange range,
                                                              RangeOutcome& out);
-  // A local range too big to hold: bytes [from, until] go to the evaluator as
-  // they arrive. Returns whether the range's last record is in.
-  boost::asio::awaitable<Result<bool>> stream_range(s3::Client& client, std::uint64_t from,
-                                                    std::uint64_t until, RangeEvaluator& evaluator);
+  // A local range: bytes [from, until] go to the evaluator as they arrive.
+  // Returns whether the range's last record is in.
+  boost::asio::awaitable<Result<bool>> stream_range(exec::WorkerContext& context,
+                                                    std::uint64_t from, std::uint64_t until,
+                                                    RangeEvaluator& evaluator);
   std::unique_ptr<State> state_;
 };
 

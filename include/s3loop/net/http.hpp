@@ -4,10 +4,13 @@
 
 #include "s3loop/error.hpp"
 
+#include <boost/asio/awaitable.hpp>
+
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -35,6 +38,20 @@ struct Response {
 // Receives a streamed response body chunk by chunk; returning an error stops
 // the read and drops the connection (its remaining bytes are unknown). Only
 // 2xx bodies are streamed; error replies land in Response::body as usual.
-using BodySink = std::function<Result<void>(std::string_view chunk)>;
+struct BodySink {
+  BodySink() = default;
+  template <class F,
+            class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, BodySink> &&
+                                     std::is_invocable_r_v<Result<void>, F&, std::string_view>>>
+  BodySink(F write_chunk) : write(std::move(write_chunk)) {}  // NOLINT: a callable is a sink
+
+  Result<void> operator()(std::string_view chunk) const { return write(chunk); }
+
+  std::function<Result<void>(std::string_view chunk)> write;
+  // Optional backpressure: awaited after each chunk, and the read goes on
+  // only once it completes. A consumer that hands chunks on to other threads
+  // keeps its queue bounded with it.
+  std::function<boost::asio::awaitable<void>()> pace;
+};
 
 }  // namespace s3loop::net
