@@ -238,7 +238,8 @@ ConnectionPool::ConnectionPool(asio::any_io_executor executor, Endpoint endpoint
       server_key_(endpoint_.host + ":" + std::to_string(endpoint_.port)),
       watch_(std::make_unique<DeadlineWatch>(
           executor_, DeadlineWatch::tick_for(
-                         std::min({timeouts_.first_byte, timeouts_.idle_read, timeouts_.write})))) {
+                         std::min({timeouts_.first_byte, timeouts_.idle_read, timeouts_.write,
+                                   timeouts_.handshake})))) {
 }
 
 ConnectionPool::~ConnectionPool() = default;
