@@ -70,10 +70,10 @@ class TlsStream {
         break;
       }
     }
-    // Right after a request went out its reply cannot be here yet: wait for
-    // the socket first instead of asking OpenSSL, whose recv would only say
-    // EAGAIN (one syscall per request saved). Bytes OpenSSL already holds
-    // are read at once.
+    // Right after a request went out its reply is almost never here yet:
+    // wait for the socket first instead of asking OpenSSL, whose recv would
+    // only say EAGAIN (one syscall per request saved; a reply that is already
+    // here ends the wait at once). Bytes OpenSSL already holds are read now.
     const bool wait_first = awaiting_reply_ && SSL_has_pending(ssl_) == 0;
     awaiting_reply_ = false;
     return async_step<void(boost::system::error_code, std::size_t), true>(

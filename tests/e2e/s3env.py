@@ -19,7 +19,9 @@ never a skip.
 """
 
 import atexit
+import csv
 import hashlib
+import io
 import json
 import os
 import random
@@ -558,3 +560,24 @@ class E2ETestCase(unittest.TestCase):
     def assertBucketEmpty(self, bucket, prefix="", why=""):
         left = [k for k, *_ in list_objects(self.s3, bucket, prefix)]
         self.assertEqual(left, [], f"expected nothing under s3://{bucket}/{prefix} {why}")
+
+
+def parse_csv(text):
+    """Rows of CSV text as Python's csv module reads them (RFC 4180, CRLF kept apart)."""
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+class SelectCase(E2ETestCase):
+    """For `s3loop select` tests: self.select(*args) runs it on cls.url, which the subclass
+    sets up, and checks the exit code (0 unless `expect` says otherwise)."""
+
+    url = None
+
+    def select(self, *args, expect=0):
+        p = run(["select", self.url, *args])
+        assert_no_crash(self, p)
+        self.assertEqual(p.returncode, expect, describe(p))
+        return p
+
+    def parse_csv(self, text):
+        return parse_csv(text)

@@ -33,7 +33,7 @@ def make_csv(rows, seed):
     return out.getvalue().encode("utf-8")
 
 
-class Select(s3env.E2ETestCase):
+class Select(s3env.SelectCase):
 
     @classmethod
     def setUpClass(cls):
@@ -45,15 +45,6 @@ class Select(s3env.E2ETestCase):
         reader = csv.reader(io.StringIO(cls.body.decode("utf-8"), newline=""))
         cls.header = next(reader)
         cls.rows = [r for r in reader if r]
-
-    def select(self, *args, expect=0):
-        p = s3env.run(["select", self.url, *args])
-        s3env.assert_no_crash(self, p)
-        self.assertEqual(p.returncode, expect, s3env.describe(p))
-        return p
-
-    def parse_csv(self, text):
-        return [r for r in csv.reader(io.StringIO(text, newline=""))]
 
     def test_records_are_identical_for_every_strategy_and_chunk_size(self):
         sql = "SELECT s.id, s.name, s.city FROM S3Object s WHERE CAST(s.amount AS INT) > 500"

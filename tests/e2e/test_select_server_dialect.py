@@ -33,7 +33,7 @@ def make_reference_csv(rows, seed):
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-class SelectServerDialect(s3env.E2ETestCase):
+class SelectServerDialect(s3env.SelectCase):
 
     @classmethod
     def setUpClass(cls):
@@ -43,15 +43,6 @@ class SelectServerDialect(s3env.E2ETestCase):
         cls.s3.put_object(Bucket=cls.bkt, Key="people.csv", Body=cls.body)
         cls.url = f"s3://{cls.bkt}/people.csv"
         cls.rows = list(csv.reader(io.StringIO(cls.body.decode("utf-8"), newline="")))[1:]
-
-    def select(self, *args):
-        p = s3env.run(["select", self.url, *args])
-        s3env.assert_no_crash(self, p)
-        self.assertEqual(p.returncode, 0, s3env.describe(p))
-        return p
-
-    def parse_csv(self, text):
-        return list(csv.reader(io.StringIO(text, newline="")))
 
     def test_records_equal_the_local_engine_and_a_single_pass(self):
         server = self.select("--server-dialect", "--json", "-e",
