@@ -66,3 +66,28 @@ class BenchSmoke(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ServerCpu(unittest.TestCase):
+    """bench/server-cpu reports the command's own CPU and the server processes' beside it."""
+
+    def test_reports_the_command_and_the_server(self):
+        s3env.server()  # radosgw is running: its CPU is counted
+        tool = os.path.join(s3env.REPO, "bench", "server-cpu")
+        busy = "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done"
+        p = subprocess.run([tool, "--", "bash", "-c", busy], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, encoding="utf-8", timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        fields = p.stdout.split()
+        report = dict(zip(fields[0::2], (float(v) for v in fields[1::2])))
+        self.assertEqual(sorted(report), sorted(["wall_s", "command_cpu_s", "radosgw_cpu_s",
+                                                 "ceph_osd_cpu_s", "nginx_cpu_s", "cores_busy"]))
+        self.assertGreater(report["command_cpu_s"], 0.05, p.stdout)  # the loop burnt CPU
+        self.assertGreaterEqual(report["radosgw_cpu_s"], 0.0)
+        self.assertGreater(report["cores_busy"], 0.0)
+
+    def test_without_a_command_is_a_usage_error(self):
+        p = subprocess.run([os.path.join(s3env.REPO, "bench", "server-cpu")],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("usage: bench/server-cpu", p.stderr)
