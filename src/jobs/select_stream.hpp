@@ -50,12 +50,11 @@ class StreamedEvaluation {
  private:
   void hand_over();  // the filling block joins the queue; a drain starts if none runs
   boost::asio::awaitable<void> drain();
+  boost::asio::awaitable<void> wait_for_progress();  // until a block is through or a drain ends
 
   exec::WorkerContext& context_;
   RangeEvaluator& evaluator_;
   boost::asio::any_io_executor executor_;
-  boost::asio::awaitable<void> wait_for_progress();
-
   boost::asio::steady_timer progress_;  // its wait ends when a block was evaluated
   std::string filling_;
   std::deque<std::string> ready_;

@@ -146,10 +146,9 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
   };
   // The sink's backpressure, if it has any: no read until it has room.
   const bool paced = !keep_whole && sink->pace;
-  // A streamed body passes through one chunk, allocated only for it (not in
-  // every exchange's coroutine frame).
+  // Where a body passes through when it does not go straight to its place:
+  // allocated only then, not in every exchange's coroutine frame.
   std::unique_ptr<char[]> chunk;
-  if (!keep_whole) chunk = std::make_unique<char[]>(kReadChunk);
 
   const auto length = parser.content_length();
   if (!parser.is_done() && !parser.chunked() && length && (!keep_whole || *length <= kMaxReserve)) {
@@ -161,7 +160,11 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
     // zero-fills, touching the pages) a step at a time as bytes arrive, so a
     // slow range holds only what came.
     std::uint64_t remaining = *length;
-    if (keep_whole) response.body.reserve(static_cast<std::size_t>(remaining));
+    if (keep_whole) {
+      response.body.reserve(static_cast<std::size_t>(remaining));
+    } else {
+      chunk = std::make_unique<char[]>(kReadChunk);
+    }
     std::size_t filled = 0;  // of response.body
     // Body bytes that arrived with the header.
     if (conn.buffer.size() > 0) {
@@ -203,7 +206,7 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
 
   // Chunked or read-until-close bodies (and huge ones kept whole) go
   // through Beast's parser.
-  if (!parser.is_done() && !chunk) chunk = std::make_unique<char[]>(kReadChunk);
+  if (!parser.is_done()) chunk = std::make_unique<char[]>(kReadChunk);
   while (!parser.is_done()) {
     parser.get().body().data = chunk.get();
     parser.get().body().size = kReadChunk;
@@ -237,10 +240,8 @@ ConnectionPool::ConnectionPool(asio::any_io_executor executor, Endpoint endpoint
       counters_(counters),
       server_key_(endpoint_.host + ":" + std::to_string(endpoint_.port)),
       watch_(std::make_unique<DeadlineWatch>(
-          executor_, DeadlineWatch::tick_for(
-                         std::min({timeouts_.first_byte, timeouts_.idle_read, timeouts_.write,
-                                   timeouts_.handshake})))) {
-}
+          executor_, DeadlineWatch::tick_for(std::min({timeouts_.first_byte, timeouts_.idle_read,
+                                                       timeouts_.write, timeouts_.handshake})))) {}
 
 ConnectionPool::~ConnectionPool() = default;
 

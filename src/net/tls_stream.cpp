@@ -90,10 +90,9 @@ TlsStream::Step TlsStream::step_result(int ret, std::size_t bytes) {
     }
     default: {
       const unsigned long e = ERR_get_error();
-      if (ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+      if (e == 0 || ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
         return {Want::done, asio::ssl::error::stream_truncated, 0};
       }
-      if (e == 0) return {Want::done, asio::ssl::error::stream_truncated, 0};
       return {Want::done, {static_cast<int>(e), asio::error::get_ssl_category()}, 0};
     }
   }
