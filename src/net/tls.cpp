@@ -18,8 +18,12 @@ ssl_session_st* TlsContext::take_session(const std::string& server) {
   std::lock_guard lock(sessions_mutex_);
   auto it = sessions_.find(server);
   if (it == sessions_.end()) return nullptr;
-  SSL_SESSION_up_ref(it->second);
-  return it->second;
+  // A copy, not a reference to the cached one: OpenSSL marks the session of
+  // a connection "not resumable" in some handshakes (seen: from inside
+  // SSL_do_handshake of a resumed TLS 1.3 connection), and the cached one
+  // would then be spoiled for every connection opened after it -- a copy at
+  // C=256 resumed only 116 to 268 of its 271 connections.
+  return SSL_SESSION_dup(it->second);
 }
 
 void TlsContext::store_session(const std::string& server, ssl_session_st* session) {

@@ -32,7 +32,8 @@ class TlsContext {
   // hands with resumes that session (abbreviated handshake, no certificate
   // chain to verify again), which is most of a handshake's CPU cost. Sessions
   // are kept per "host:port", so a session never crosses servers.
-  // Returns a reference the caller must release with SSL_SESSION_free, or null.
+  // Returns a copy of the stored session (the caller releases it with
+  // SSL_SESSION_free), or null.
   ssl_session_st* take_session(const std::string& server);
   void store_session(const std::string& server, ssl_session_st* session);  // takes ownership
   // Before a handshake: tags `ssl` with its server (which must outlive it)
