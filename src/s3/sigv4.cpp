@@ -29,12 +29,19 @@ std::string to_hex(const unsigned char* data, std::size_t n) {
   return out;
 }
 
+// OpenSSL 3 looks an algorithm up by name, under a lock, every time it is
+// passed a built-in like EVP_sha256(); fetched once, the lookups are gone.
+const EVP_MD* sha256_md() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
 Digest hmac_sha256(std::string_view key, std::string_view data) {
   Digest out{};
   unsigned int len = 0;
   // HMAC() with SHA-256 only fails on allocation failure; the all-zero result
   // then yields a signature S3 rejects, which is the safe outcome.
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+  HMAC(sha256_md(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &len);
   return out;
 }
@@ -105,12 +112,72 @@ CanonicalHeaders canonical_headers(const Headers& headers) {
   return out;
 }
 
+// The signing key depends only on the secret, the day, the region and the
+// service: four HMACs that every request of a job would otherwise repeat.
+// Each thread keeps the last one it derived (a job signs with one key for a
+// whole day), as the AWS SDKs do. Both the secret and the key are wiped when
+// they are replaced and when the thread ends.
+class SigningKeyCache {
+ public:
+  SigningKeyCache() = default;
+  SigningKeyCache(const SigningKeyCache&) = delete;
+  SigningKeyCache& operator=(const SigningKeyCache&) = delete;
+  ~SigningKeyCache() { wipe(); }
+
+  const Digest& key_for(std::string_view secret, std::string_view date, std::string_view region,
+                        std::string_view service) {
+    if (valid_ && secret == secret_ && date == date_ && region == region_ && service == service_) {
+      return key_;
+    }
+    wipe();
+    std::string prefixed = "AWS4";
+    prefixed += secret;
+    Digest k = hmac_sha256(prefixed, date);
+    OPENSSL_cleanse(prefixed.data(), prefixed.size());
+    for (std::string_view part : {region, service, std::string_view("aws4_request")}) {
+      Digest next = hmac_sha256(as_view(k), part);
+      OPENSSL_cleanse(k.data(), k.size());
+      k = next;
+      OPENSSL_cleanse(next.data(), next.size());
+    }
+    key_ = k;
+    OPENSSL_cleanse(k.data(), k.size());
+    secret_ = secret;
+    date_ = date;
+    region_ = region;
+    service_ = service;
+    valid_ = true;
+    return key_;
+  }
+
+ private:
+  void wipe() {
+    OPENSSL_cleanse(key_.data(), key_.size());
+    OPENSSL_cleanse(secret_.data(), secret_.size());
+    secret_.clear();
+    valid_ = false;
+  }
+
+  bool valid_ = false;
+  std::string secret_;
+  std::string date_;
+  std::string region_;
+  std::string service_;
+  Digest key_{};
+};
+
+const Digest& signing_key(const Credentials& creds, std::string_view date, std::string_view region,
+                          std::string_view service) {
+  thread_local SigningKeyCache cache;
+  return cache.key_for(creds.secret_access_key, date, region, service);
+}
+
 }  // namespace
 
 std::string sha256_hex(std::string_view data) {
   Digest d{};
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), d.data(), &len, EVP_sha256(), nullptr);
+  EVP_Digest(data.data(), data.size(), d.data(), &len, sha256_md(), nullptr);
   return to_hex(d.data(), d.size());
 }
 
@@ -153,19 +220,8 @@ Signature sign_v4(const SigningInput& in, const Credentials& creds) {
   sig.string_to_sign = fmt::format("{}\n{}\n{}\n{}", kAlgorithm, in.amz_date, scope,
                                    sha256_hex(sig.canonical_request));
 
-  // The derived keys are as good as the secret for a day; wipe them.
-  std::string secret = "AWS4" + creds.secret_access_key;
-  Digest k = hmac_sha256(secret, date);
-  OPENSSL_cleanse(secret.data(), secret.size());
-  for (std::string_view part : {std::string_view(in.region), std::string_view(in.service),
-                                std::string_view("aws4_request")}) {
-    Digest next = hmac_sha256(as_view(k), part);
-    OPENSSL_cleanse(k.data(), k.size());
-    k = next;
-    OPENSSL_cleanse(next.data(), next.size());
-  }
-  const Digest mac = hmac_sha256(as_view(k), sig.string_to_sign);
-  OPENSSL_cleanse(k.data(), k.size());
+  const Digest mac =
+      hmac_sha256(as_view(signing_key(creds, date, in.region, in.service)), sig.string_to_sign);
   sig.signature = to_hex(mac.data(), mac.size());
 
   sig.authorization = fmt::format("{} Credential={}/{}, SignedHeaders={}, Signature={}", kAlgorithm,

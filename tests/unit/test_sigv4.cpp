@@ -73,6 +73,35 @@ TEST(S3SigV4Doc, GetObjectWithRange) {
                               "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"));
 }
 
+// The signing key is derived once and kept (per thread); every input it
+// depends on must still change the signature, and going back must give the
+// published one again.
+TEST(S3SigV4Doc, TheKeptSigningKeyFollowsSecretDayRegionAndService) {
+  constexpr const char* kPublished =
+      "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41";
+  const SigningInput in = doc_input("GET", "/test.txt", {}, {{"Range", "bytes=0-9"}}, kEmptySha);
+  ASSERT_EQ(sign_v4(in, kDocCreds).signature, kPublished);
+
+  Credentials other_secret = kDocCreds;
+  other_secret.secret_access_key.back() = 'X';
+  SigningInput other_day = in;
+  other_day.amz_date = "20130525T000000Z";
+  SigningInput other_region = in;
+  other_region.region = "eu-west-1";
+  SigningInput other_service = in;
+  other_service.service = "s3-object-lambda";
+  const std::string variants[] = {
+      sign_v4(in, other_secret).signature, sign_v4(other_day, kDocCreds).signature,
+      sign_v4(other_region, kDocCreds).signature, sign_v4(other_service, kDocCreds).signature};
+  for (const auto& signature : variants) EXPECT_NE(signature, kPublished);
+  for (std::size_t i = 1; i < std::size(variants); ++i) EXPECT_NE(variants[i], variants[i - 1]);
+  EXPECT_EQ(sign_v4(in, kDocCreds).signature, kPublished);
+  // Only the time of day changed: same key, and the signature still moves.
+  SigningInput later = in;
+  later.amz_date = "20130524T235959Z";
+  EXPECT_NE(sign_v4(later, kDocCreds).signature, kPublished);
+}
+
 TEST(S3SigV4Doc, PutObjectWithDollarInKey) {
   const std::string body_hash = sha256_hex("Welcome to Amazon S3.");
   ASSERT_EQ(body_hash, "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
