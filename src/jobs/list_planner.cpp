@@ -11,6 +11,9 @@ namespace {
 // each level costs one request per range.
 constexpr int kMaxDiscoveryDepth = 3;
 
+// The first page after a sub-prefix that was listed whole (see on_page).
+constexpr std::size_t kTailProbeKeys = 8;
+
 Error contract_error(std::string what) {
   return make_error(ErrorKind::protocol, "ListObjectsV2 reply " + std::move(what) +
                                              ": the listing would not be complete");
@@ -78,6 +81,11 @@ RangeRequest ListPlanner::start_request(Range& range) {
         request.start_after = range.cursor.substr(0, slash + 1) + '\xff';
       }
     }
+  } else if (!range.within.empty()) {
+    // Within its sub-prefix, a range lists under it: the server stops at
+    // its end, where a page under the whole prefix would go on into the
+    // next ranges' keys (listed there again, so thrown away here).
+    request.prefix = range.within;
   } else {
     request.prefix = options_.prefix;
   }
@@ -86,7 +94,10 @@ RangeRequest ListPlanner::start_request(Range& range) {
   // about what is left (a little more, so that the page usually reaches past
   // the end and the range is done in one request).
   request.max_keys = options_.page_size;
-  if (range.until && !range.discover) {
+  if (range.probe_keys > 0) {
+    request.max_keys = std::min(options_.page_size, range.probe_keys);
+    range.probe_keys = 0;
+  } else if (range.until && !range.discover) {
     const long double left = keys_left(range);
     if (left > 0 && left < static_cast<long double>(options_.page_size)) {
       const auto wanted = static_cast<std::size_t>(left * 1.25L) + 16;
@@ -115,12 +126,20 @@ std::optional<RangeRequest> ListPlanner::next(std::optional<std::uint64_t> curre
   return std::nullopt;
 }
 
+std::optional<std::string> ListPlanner::estimate_until(const Range& range) const {
+  if (range.within.empty() || !range.cursor.starts_with(range.within)) return range.until;
+  // 0xff sorts after every byte of UTF-8: the end of the sub-prefix's keys.
+  std::string end = range.within + '\xff';
+  if (range.until && *range.until < end) return range.until;
+  return end;
+}
+
 long double ListPlanner::keys_left(const Range& range) const {
   // One key has no width: its density says nothing (and would be infinite).
   if (range.sample.count < 2) return 0;
   const long double page = key_gap(options_.prefix, range.sample.first,
                                    std::optional<std::string>(range.sample.last), alphabet_);
-  const long double left = key_gap(options_.prefix, range.cursor, range.until, alphabet_);
+  const long double left = key_gap(options_.prefix, range.cursor, estimate_until(range), alphabet_);
   if (left <= 0 || page <= 0) return 0;
   return static_cast<long double>(range.sample.count - 1) * (left / page);
 }
@@ -148,13 +167,15 @@ std::optional<ListPlanner::Iter> ListPlanner::cut_for_idle_worker() {
   // Leave the range's worker about `target` more keys and give the rest to
   // the idle one; with a good estimate the cut lies beyond the page in flight.
   const double fraction = static_cast<double>(std::min<long double>(0.5, target / best_left));
-  auto cut = cut_point(options_.prefix, best->cursor, best->until, fraction, alphabet_);
+  auto cut = cut_point(options_.prefix, best->cursor, estimate_until(*best), fraction, alphabet_);
   if (!cut) {
     best->uncuttable = true;
     return std::nullopt;
   }
   auto piece = add_range_after(best, *cut, best->until);
   piece->sample = best->sample;
+  piece->within = best->within;
+
   best->until = std::move(*cut);
   return piece;
 }
@@ -187,6 +208,7 @@ bool ListPlanner::cut_at_prefixes(Iter range, const std::vector<std::string>& pr
     auto until = j + 1 < cuts.size() ? std::optional<std::string>(cuts[j + 1]) : old_until;
     position = add_range_after(position, cuts[j], std::move(until));
     position->depth = range->depth + 1;
+    if (cuts.size() == usable.size()) position->within = cuts[j];
     // With few sub-prefixes, look one level down too: the keys may all sit
     // in one of them.
     if (deeper) position->discover = cuts[j];
@@ -245,9 +267,26 @@ Result<void> ListPlanner::on_page(const RangeRequest& request, s3::ListPage page
   const bool whole_prefix = request.prefix == options_.prefix;
   if (past_end || (!page.is_truncated && whole_prefix)) {
     range.done = true;
-  } else if (!sample.last.empty()) {
-    range.cursor = sample.last;
-    range.sample = sample;
+  } else {
+    if (!sample.last.empty()) {
+      range.cursor = sample.last;
+      range.sample = sample;
+    }
+    if (!range.within.empty() && request.prefix == range.within && !page.is_truncated) {
+      // The sub-prefix is listed to its end. If the range ends inside it, so
+      // does the range. What follows it otherwise -- keys beside the
+      // sub-prefixes, often none -- has nothing to do with its density
+      // (estimated from it, the rest looked like thousands of keys, was cut
+      // and listed over and over, and each such page was the next ranges'
+      // keys, thrown away): look with a small page first.
+      if (range.until && range.until->starts_with(range.within)) {
+        range.done = true;
+      } else {
+        range.within.clear();
+        range.sample = {};
+        range.probe_keys = kTailProbeKeys;
+      }
+    }
   }
   // The listing's first page came back full: the rest goes to a range whose
   // first request asks for common prefixes to cut at.

@@ -106,6 +106,10 @@ class ListPlanner {
     std::optional<std::string> discover;
     int depth = 0;  // how many discovery listings led to this range
     bool uncuttable = false;
+    // The sub-prefix its keys start with, while they do (set where ranges
+    // are cut at common prefixes): its density is estimated within it.
+    std::string within;
+    std::size_t probe_keys = 0;  // not 0: the size of its next page (a small one)
     Sample sample;
     std::deque<std::vector<s3::ObjectInfo>> pages;  // ordered mode: kept, not yet popped
   };
@@ -116,6 +120,9 @@ class ListPlanner {
   RangeRequest start_request(Range& range);
   Iter add_range_after(Iter position, std::string after, std::optional<std::string> until);
   bool cut_at_prefixes(Iter range, const std::vector<std::string>& prefixes);
+  // Where the keys a range's density describes end: its sub-prefix's end,
+  // if it is still in one, else the range's end.
+  std::optional<std::string> estimate_until(const Range& range) const;
   long double keys_left(const Range& range) const;
   std::optional<Iter> cut_for_idle_worker();
   void finish(Iter range);
