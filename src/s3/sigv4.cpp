@@ -5,12 +5,14 @@
 #include "s3loop/s3/encoding.hpp"
 
 #include <fmt/format.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include <algorithm>
 #include <array>
+#include <memory>
 
 namespace s3loop::s3 {
 namespace {
@@ -114,22 +116,41 @@ CanonicalHeaders canonical_headers(const Headers& headers) {
 
 // The signing key depends only on the secret, the day, the region and the
 // service: four HMACs that every request of a job would otherwise repeat.
-// Each thread keeps the last one it derived (a job signs with one key for a
-// whole day), as the AWS SDKs do. Both the secret and the key are wiped when
-// they are replaced and when the thread ends.
-class SigningKeyCache {
+// Each thread keeps the last key it derived (a job signs with one key for a
+// whole day), as the AWS SDKs do, inside an HMAC context that re-keys itself
+// from its saved state (OpenSSL's one-shot HMAC() looks the algorithms up by
+// name and allocates its contexts on every call). The secret is wiped when
+// replaced and when the thread ends; freeing the context wipes the key.
+class RequestSigner {
  public:
-  SigningKeyCache() = default;
-  SigningKeyCache(const SigningKeyCache&) = delete;
-  SigningKeyCache& operator=(const SigningKeyCache&) = delete;
-  ~SigningKeyCache() { wipe(); }
+  RequestSigner() = default;
+  RequestSigner(const RequestSigner&) = delete;
+  RequestSigner& operator=(const RequestSigner&) = delete;
+  ~RequestSigner() { forget(); }
 
-  const Digest& key_for(std::string_view secret, std::string_view date, std::string_view region,
-                        std::string_view service) {
-    if (valid_ && secret == secret_ && date == date_ && region == region_ && service == service_) {
-      return key_;
+  // HMAC-SHA256 of `data` under the signing key of secret/date/region/service.
+  Digest mac(std::string_view secret, std::string_view date, std::string_view region,
+             std::string_view service, std::string_view data) {
+    Digest out{};
+    if (keyed_ == nullptr || secret != secret_ || date != date_ || region != region_ ||
+        service != service_) {
+      if (!derive(secret, date, region, service)) return out;
     }
-    wipe();
+    // A null key: start over from the key set by derive().
+    std::size_t len = 0;
+    if (EVP_MAC_init(keyed_, nullptr, 0, nullptr) != 1 ||
+        EVP_MAC_update(keyed_, reinterpret_cast<const unsigned char*>(data.data()), data.size()) !=
+            1 ||
+        EVP_MAC_final(keyed_, out.data(), &len, out.size()) != 1) {
+      out.fill(0);  // a signature S3 rejects: the safe outcome
+    }
+    return out;
+  }
+
+ private:
+  bool derive(std::string_view secret, std::string_view date, std::string_view region,
+              std::string_view service) {
+    forget();
     std::string prefixed = "AWS4";
     prefixed += secret;
     Digest k = hmac_sha256(prefixed, date);
@@ -140,44 +161,61 @@ class SigningKeyCache {
       k = next;
       OPENSSL_cleanse(next.data(), next.size());
     }
-    key_ = k;
+    static EVP_MAC* const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    char digest_name[] = "SHA256";
+    const OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+        OSSL_PARAM_construct_end()};
+    keyed_ = hmac == nullptr ? nullptr : EVP_MAC_CTX_new(hmac);
+    const bool keyed = keyed_ != nullptr && EVP_MAC_init(keyed_, k.data(), k.size(), params) == 1;
     OPENSSL_cleanse(k.data(), k.size());
+    if (!keyed) {
+      forget();
+      return false;
+    }
     secret_ = secret;
     date_ = date;
     region_ = region;
     service_ = service;
-    valid_ = true;
-    return key_;
+    return true;
   }
 
- private:
-  void wipe() {
-    OPENSSL_cleanse(key_.data(), key_.size());
+  void forget() {
+    EVP_MAC_CTX_free(keyed_);
+    keyed_ = nullptr;
     OPENSSL_cleanse(secret_.data(), secret_.size());
     secret_.clear();
-    valid_ = false;
   }
 
-  bool valid_ = false;
+  EVP_MAC_CTX* keyed_ = nullptr;
   std::string secret_;
   std::string date_;
   std::string region_;
   std::string service_;
-  Digest key_{};
 };
 
-const Digest& signing_key(const Credentials& creds, std::string_view date, std::string_view region,
-                          std::string_view service) {
-  thread_local SigningKeyCache cache;
-  return cache.key_for(creds.secret_access_key, date, region, service);
+Digest request_mac(const Credentials& creds, std::string_view date, std::string_view region,
+                   std::string_view service, std::string_view data) {
+  thread_local RequestSigner signer;
+  return signer.mac(creds.secret_access_key, date, region, service, data);
 }
 
 }  // namespace
 
 std::string sha256_hex(std::string_view data) {
+  // One digest context per thread, re-initialised for each use: EVP_Digest()
+  // would allocate and free one every time.
+  struct ContextFree {
+    void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local const std::unique_ptr<EVP_MD_CTX, ContextFree> ctx(EVP_MD_CTX_new());
   Digest d{};
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), d.data(), &len, sha256_md(), nullptr);
+  if (ctx == nullptr || EVP_DigestInit_ex2(ctx.get(), sha256_md(), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), d.data(), &len) != 1) {
+    d.fill(0);  // only on allocation failure; a hash S3 rejects
+  }
   return to_hex(d.data(), d.size());
 }
 
@@ -220,8 +258,7 @@ Signature sign_v4(const SigningInput& in, const Credentials& creds) {
   sig.string_to_sign = fmt::format("{}\n{}\n{}\n{}", kAlgorithm, in.amz_date, scope,
                                    sha256_hex(sig.canonical_request));
 
-  const Digest mac =
-      hmac_sha256(as_view(signing_key(creds, date, in.region, in.service)), sig.string_to_sign);
+  const Digest mac = request_mac(creds, date, in.region, in.service, sig.string_to_sign);
   sig.signature = to_hex(mac.data(), mac.size());
 
   sig.authorization = fmt::format("{} Credential={}/{}, SignedHeaders={}, Signature={}", kAlgorithm,
