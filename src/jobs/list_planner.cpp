@@ -175,7 +175,6 @@ std::optional<ListPlanner::Iter> ListPlanner::cut_for_idle_worker() {
   auto piece = add_range_after(best, *cut, best->until);
   piece->sample = best->sample;
   piece->within = best->within;
-
   best->until = std::move(*cut);
   return piece;
 }
