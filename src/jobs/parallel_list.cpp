@@ -102,6 +102,7 @@ awaitable<Result<void>> list_keys_in_parallel(s3::Client& client, KeyListing key
   plan.workers = std::max(1, keys.concurrency);
   plan.ordered = keys.ordered;
   plan.page_size = static_cast<std::size_t>(std::max(1, keys.page_size));
+  plan.max_buffered_pages = keys.max_buffered_pages;
   Walk walk(client, std::move(keys), std::move(plan));
 
   const auto executor = co_await asio::this_coro::executor;

@@ -6,8 +6,14 @@
 #include "s3loop/jobs/parallel_list.hpp"
 #include "s3loop/net/tls.hpp"
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 
 namespace s3loop::testing {
 namespace {
@@ -42,6 +48,32 @@ class ParallelListLive : public ::testing::Test {
           });
     });
     return out;
+  }
+
+  // The most pages the listing ran ahead of a slow sink: list requests sent
+  // but not yet taken by the sink, at each page it takes.
+  static std::int64_t most_pages_ahead(s3::ClientShared& shared, const jobs::KeyListing& listing) {
+    const auto& attempts = shared.stats[s3::Op::list_objects].attempts;
+    const auto sent_before = static_cast<std::int64_t>(attempts.load());
+    std::int64_t taken = 0;
+    std::int64_t most = 0;
+    std::size_t keys = 0;
+    auto outcome = exec::run_once<void>(shared, [&](s3::Client& client) {
+      return jobs::list_keys(
+          client, listing, [&](std::vector<s3::ObjectInfo>& objects) -> awaitable<bool> {
+            ++taken;
+            keys += objects.size();
+            const auto sent = static_cast<std::int64_t>(attempts.load()) - sent_before;
+            most = std::max(most, sent - taken);
+            boost::asio::steady_timer pause(co_await boost::asio::this_coro::executor,
+                                            std::chrono::milliseconds(30));
+            co_await pause.async_wait(boost::asio::use_awaitable);
+            co_return true;
+          });
+    });
+    EXPECT_TRUE(outcome) << outcome.error().message;
+    EXPECT_EQ(keys, 1500u);
+    return most;
   }
 
   static jobs::KeyListing listing(const std::string& prefix, int concurrency, bool ordered) {
@@ -81,6 +113,17 @@ TEST_F(ParallelListLive, SameKeysAsSequentialInOrderOrNot) {
   auto none = list(*shared_, listing("nothing/", 16, true));
   ASSERT_TRUE(none.outcome);
   EXPECT_TRUE(none.keys.empty());
+}
+
+TEST_F(ParallelListLive, MaxBufferedPagesBoundsHowFarTheListingRunsAhead) {
+  // 30 pages of 50 keys, 16 workers, a sink that takes 30 ms a page.
+  auto bounded = listing("p/", 16, false);
+  bounded.max_buffered_pages = 2;
+  // Plus two: a request whose reply brings the sink no keys (the empty last
+  // page of a range) counts as sent and is never taken.
+  EXPECT_LE(most_pages_ahead(*shared_, bounded), 2 + 2);
+  // The default (twice the workers) lets the same listing run far ahead.
+  EXPECT_GE(most_pages_ahead(*shared_, listing("p/", 16, false)), 8);
 }
 
 TEST_F(ParallelListLive, AMissingBucketEndsTheListingWithItsError) {

@@ -23,6 +23,9 @@ struct KeyListing {
   // Pages reach the sink in key order (ls), or as they arrive (cp).
   bool ordered = true;
   int page_size = 1000;
+  // Pages listed ahead of the sink (waiting for it, or requested) stay below
+  // this: the listing's memory. 0: twice `concurrency`.
+  std::size_t max_buffered_pages = 0;
   // Checked between requests: set, the listing stops early (and succeeds).
   const std::atomic<bool>* cancelled = nullptr;
 };
