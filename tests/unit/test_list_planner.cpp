@@ -152,6 +152,18 @@ void expect_same_listing(const FakeBucket& bucket, const std::string& prefix,
   }
 }
 
+// One run with replies taking 1 to 3 rounds: checks that it listed the
+// bucket's keys under the prefix (in order when ordered) and returns it for
+// its counts.
+Outcome run_slow_and_check(const FakeBucket& bucket, const PlannerOptions& options, unsigned seed) {
+  const auto out = run(bucket, options, 0, seed, /*slow_replies=*/true);
+  auto listed = out.keys;
+  if (!options.ordered) std::sort(listed.begin(), listed.end());
+  EXPECT_EQ(listed, bucket.under(options.prefix))
+      << "seed " << seed << (options.ordered ? ", ordered" : ", unordered");
+  return out;
+}
+
 TEST(KeySpace, CutPointsLieStrictlyBetween) {
   Alphabet alphabet;
   alphabet.add("k0123456789");
@@ -271,10 +283,7 @@ TEST(ListPlanner, GapsBetweenSubPrefixesDoNotMultiplyRequests) {
       options.prefix = "h/";
       options.ordered = ordered;
       options.page_size = 100;
-      const auto out = run(bucket, options, 0, seed, /*slow_replies=*/true);
-      auto listed = out.keys;
-      if (!ordered) std::sort(listed.begin(), listed.end());
-      ASSERT_EQ(listed, bucket.under("h/")) << "seed " << seed;
+      const auto out = run_slow_and_check(bucket, options, seed);
       // 27 pages of 100 sequentially; discovery and cuts add some.
       EXPECT_LT(out.stats.requests, 150u) << "seed " << seed;
     }
@@ -299,10 +308,8 @@ TEST(ListPlanner, ListedSubPrefixesAreNotListedAgain) {
         options.workers = 16;
         options.prefix = "src/";
         options.ordered = ordered;
-        const auto out = run(bucket, options, 0, seed, /*slow_replies=*/true);
-        auto listed = out.keys;
-        if (!ordered) std::sort(listed.begin(), listed.end());
-        ASSERT_EQ(listed, bucket.under("src/")) << count << " keys, seed " << seed;
+        SCOPED_TRACE(fmt::format("{} keys", count));
+        const auto out = run_slow_and_check(bucket, options, seed);
         EXPECT_LE(out.stats.dropped_keys, static_cast<std::uint64_t>(count) / 4)
             << count << " keys, seed " << seed << ", " << out.stats.requests << " requests";
         // A page per 1,000 keys; per sub-prefix a discovery page and a small one
