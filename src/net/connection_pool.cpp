@@ -163,7 +163,7 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
     if (keep_whole) {
       response.body.reserve(static_cast<std::size_t>(remaining));
     } else {
-      chunk = std::make_unique<char[]>(kReadChunk);
+      chunk = std::make_unique_for_overwrite<char[]>(kReadChunk);
     }
     std::size_t filled = 0;  // of response.body
     // Body bytes that arrived with the header.
@@ -205,8 +205,10 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
   }
 
   // Chunked or read-until-close bodies (and huge ones kept whole) go
-  // through Beast's parser.
-  if (!parser.is_done()) chunk = std::make_unique<char[]>(kReadChunk);
+  // through Beast's parser. (radosgw sends every CopyObject reply chunked:
+  // the buffer is not zeroed, a 16 KiB memset per copy for bytes that are
+  // always written before they are read.)
+  if (!parser.is_done()) chunk = std::make_unique_for_overwrite<char[]>(kReadChunk);
   while (!parser.is_done()) {
     parser.get().body().data = chunk.get();
     parser.get().body().size = kReadChunk;
