@@ -12,8 +12,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 
 #include <chrono>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
 
 namespace s3loop::testing {
 namespace {
@@ -197,6 +202,137 @@ class SilentServer {
   boost::asio::io_context context_;
   boost::asio::ip::tcp::acceptor acceptor_;
 };
+
+// A plain-HTTP server that answers every request on one connection with
+// the next scripted reply, written in the given pieces with a pause between
+// them, so the client sees a body arrive whole with its header, or split.
+class ScriptedServer {
+ public:
+  using Reply = std::vector<std::string>;  // written piece by piece
+  explicit ScriptedServer(std::vector<Reply> replies)
+      : acceptor_(context_, {boost::asio::ip::address_v4::loopback(), 0}),
+        thread_([this, replies = std::move(replies)] { serve(replies); }) {}
+  ~ScriptedServer() {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    thread_.join();
+  }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+ private:
+  void serve(const std::vector<Reply>& replies) {
+    boost::system::error_code ec;
+    boost::asio::ip::tcp::socket socket(context_);
+    acceptor_.accept(socket, ec);
+    if (ec) return;
+    std::string pending;
+    for (const Reply& reply : replies) {
+      // Wait for a whole request header (these requests carry no body).
+      while (pending.find("\r\n\r\n") == std::string::npos) {
+        char buf[4096];
+        const std::size_t n = socket.read_some(boost::asio::buffer(buf), ec);
+        if (ec) return;
+        pending.append(buf, n);
+      }
+      pending.erase(0, pending.find("\r\n\r\n") + 4);
+      for (const std::string& piece : reply) {
+        boost::asio::write(socket, boost::asio::buffer(piece), ec);
+        if (ec) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+      }
+    }
+    char drain[64];
+    socket.read_some(boost::asio::buffer(drain), ec);  // until the client closes
+  }
+
+  boost::asio::io_context context_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::thread thread_;
+};
+
+s3::ClientShared& plain_http_client(s3::ClientShared& shared, std::uint16_t port) {
+  shared.options.endpoint = *net::parse_endpoint_url("http://127.0.0.1:" + std::to_string(port));
+  shared.options.credentials = {"AKID", "SECRET", ""};
+  shared.options.retry.max_attempts = 1;
+  shared.tls = *net::TlsContext::create({});
+  return shared;
+}
+
+std::string chunked(std::string_view body, std::size_t chunk_size) {
+  std::string out;
+  for (std::size_t at = 0; at < body.size(); at += chunk_size) {
+    const auto piece = body.substr(at, chunk_size);
+    out += fmt::format("{:x}\r\n{}\r\n", piece.size(), piece);
+  }
+  return out + "0\r\n\r\n";
+}
+
+constexpr std::string_view kChunkedOk =
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n";
+
+// Chunked bodies are parsed in place when they came with their header and
+// read on when they did not; both must yield the same bytes, on one
+// connection, reply after reply.
+TEST(ChunkedReplies, WholeSplitAndLongBodiesArriveIntact) {
+  const std::string long_body = pattern(200 * 1024 + 13);
+  const std::string long_chunked = chunked(long_body, 7000);
+  std::vector<ScriptedServer::Reply> replies = {
+      // Header and whole body in one write.
+      {std::string(kChunkedOk) + chunked("hello, world", 5)},
+      // The header alone, then the body split inside a chunk's data and
+      // inside the last chunk's size line.
+      {std::string(kChunkedOk), "5\r\nhel", "lo\r\n6\r\n world\r\n", "0\r", "\n\r\n"},
+      // Header with part of a long body, the rest in two more writes.
+      {std::string(kChunkedOk) + long_chunked.substr(0, 1000), long_chunked.substr(1000, 90000),
+       long_chunked.substr(91000)},
+  };
+  ScriptedServer server(std::move(replies));
+  s3::ClientShared shared;
+  plain_http_client(shared, server.port());
+  auto bodies = exec::run_once<std::vector<std::string>>(
+      shared, [](s3::Client& c) -> awaitable<Result<std::vector<std::string>>> {
+        std::vector<std::string> got;
+        for (int i = 0; i < 3; ++i) {
+          auto body = co_await c.get_object("b", "k" + std::to_string(i));
+          if (!body) co_return body.error();
+          got.push_back(std::move(*body));
+        }
+        co_return got;
+      });
+  ASSERT_TRUE(bodies) << bodies.error().message;
+  ASSERT_EQ(bodies->size(), 3u);
+  EXPECT_EQ((*bodies)[0], "hello, world");
+  EXPECT_EQ((*bodies)[1], "hello world");
+  EXPECT_EQ((*bodies)[2], long_body);
+  EXPECT_EQ(shared.net_counters.connections.load(), 1u);  // kept alive throughout
+}
+
+TEST(ChunkedReplies, SplitErrorReplyIsReadWhole) {
+  const std::string xml =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>NoSuchKey</Code>"
+      "<Message>The specified key does not exist.</Message></Error>";
+  const std::string body = chunked(xml, 40);
+  ScriptedServer server(
+      {{"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n" + body.substr(0, 30),
+        body.substr(30)}});
+  s3::ClientShared shared;
+  plain_http_client(shared, server.port());
+  auto r =
+      exec::run_once<std::string>(shared, [](s3::Client& c) { return c.get_object("b", "k"); });
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("NoSuchKey"), std::string::npos) << r.error().message;
+}
+
+TEST(ChunkedReplies, MalformedChunkIsAnErrorNotAHang) {
+  ScriptedServer server({{std::string(kChunkedOk) + "zz\r\nhello\r\n0\r\n\r\n"}});
+  s3::ClientShared shared;
+  plain_http_client(shared, server.port());
+  shared.options.timeouts.idle_read = std::chrono::milliseconds(2000);
+  auto r =
+      exec::run_once<std::string>(shared, [](s3::Client& c) { return c.get_object("b", "k"); });
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().kind, ErrorKind::timeout) << r.error().message;
+}
 
 TEST(Deadlines, SilentTlsServerTimesOutInTheHandshake) {
   SilentServer silent;
