@@ -123,6 +123,11 @@ void print_error(const std::string& message) {
   std::fprintf(stderr, "s3loop: error: %s\n", message.c_str());
 }
 
+int usage_error(const Error& error) {
+  print_error(error.message);
+  return kExitUsage;
+}
+
 int exit_code_for(const Error& error) {
   switch (error.kind) {
     case ErrorKind::usage:

@@ -47,6 +47,8 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
 
 // "s3loop: error: <message>" on stderr.
 void print_error(const std::string& message);
+// Prints the error of input the user has to fix; returns exit code 2.
+int usage_error(const Error& error);
 int exit_code_for(const Error& error);
 
 // Set by the SIGINT handler; strategies poll it.

@@ -106,10 +106,6 @@ Runner add_compare_command(CLI::App& app) {
   cmd->allow_extras();  // the job's own flags (--concurrency, --threads...) go to every run
 
   return [args, cmd]() -> int {
-    auto usage_error = [](const Error& e) {
-      print_error(e.message);
-      return kExitUsage;
-    };
     std::vector<std::string> strategies;
     for (std::size_t start = 0; start <= args->strategies.size();) {
       const std::size_t comma =

@@ -61,10 +61,6 @@ Runner add_cp_command(CLI::App& app) {
   add_common_options(*cmd, args->common);
 
   return [args]() -> int {
-    auto usage_error = [](const Error& e) {
-      print_error(e.message);
-      return kExitUsage;
-    };
     auto source = s3::parse_s3_url(args->source);
     if (!source) return usage_error(source.error());
     auto destination = s3::parse_s3_url(args->destination);

@@ -68,15 +68,9 @@ Runner add_ls_command(CLI::App& app) {
 
   return [args]() -> int {
     auto location = s3::parse_s3_url(args->url);
-    if (!location) {
-      print_error(location.error().message);
-      return kExitUsage;
-    }
+    if (!location) return usage_error(location.error());
     auto shared = make_client_shared(args->common);
-    if (!shared) {
-      print_error(shared.error().message);
-      return kExitUsage;
-    }
+    if (!shared) return usage_error(shared.error());
     // The listing is the producer and emits nothing: one consumer is plenty.
     exec::Settings settings;
     settings.kind = exec::StrategyKind::async;

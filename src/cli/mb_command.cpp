@@ -20,15 +20,9 @@ Runner add_mb_command(CLI::App& app) {
   add_common_options(*cmd, args->common);
   return [args]() -> int {
     auto location = s3::parse_s3_url(args->url);
-    if (!location) {
-      print_error(location.error().message);
-      return kExitUsage;
-    }
+    if (!location) return usage_error(location.error());
     auto shared = make_client_shared(args->common);
-    if (!shared) {
-      print_error(shared.error().message);
-      return kExitUsage;
-    }
+    if (!shared) return usage_error(shared.error());
     const std::string bucket = location->bucket;
     auto result = exec::run_once<void>(
         **shared, [&](s3::Client& client) { return client.create_bucket(bucket); });

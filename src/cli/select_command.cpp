@@ -146,10 +146,6 @@ Runner add_select_command(CLI::App& app) {
   add_common_options(*cmd, args->common);
 
   return [args]() -> int {
-    auto usage_error = [](const Error& e) {
-      print_error(e.message);
-      return kExitUsage;
-    };
     auto location = s3::parse_s3_url(args->url);
     if (!location) return usage_error(location.error());
     if (location->key.empty() || location->key.back() == '/') {
