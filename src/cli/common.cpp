@@ -115,6 +115,7 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
       const std::string out = "s3loop: debug: " + line + "\n";
       std::fwrite(out.data(), 1, out.size(), stderr);
     };
+    shared->debug_log("TLS trust: " + shared->tls->trust_source());
   }
   return shared;
 }

@@ -314,7 +314,10 @@ awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect() {
     if (hs_ec) {
       std::string detail;
       const long verify = SSL_get_verify_result(ssl);
-      if (verify != X509_V_OK) detail = X509_verify_cert_error_string(verify);
+      if (verify != X509_V_OK) {
+        detail = std::string(X509_verify_cert_error_string(verify)) + "; trusting " +
+                 tls_->trust_source();
+      }
       co_return network_error(hs_ec, Phase::handshake, where, detail);
     }
     counters_.tls_handshakes++;

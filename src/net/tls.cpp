@@ -1,14 +1,22 @@
 #include "s3loop/net/tls.hpp"
 
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <boost/asio/ssl/context.hpp>
 
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <string_view>
 
 namespace s3loop::net {
 
-TlsContext::TlsContext(std::unique_ptr<boost::asio::ssl::context> context, TlsOptions options)
-    : context_(std::move(context)), options_(std::move(options)) {}
+TlsContext::TlsContext(std::unique_ptr<boost::asio::ssl::context> context, TlsOptions options,
+                       std::string trust_source)
+    : context_(std::move(context)),
+      options_(std::move(options)),
+      trust_source_(std::move(trust_source)) {}
 
 TlsContext::~TlsContext() {
   for (auto& [server, session] : sessions_) SSL_SESSION_free(session);
@@ -48,6 +56,28 @@ int context_index() {
   return index;
 }
 
+// The system's trust store, read the cheap way when it can be. OpenSSL's
+// defaults parse the whole bundle file at start (~140 certificates, ~20 ms of
+// CPU for every command) though a chain needs one or two of them; the hashed
+// directory beside it holds the same certificates (update-ca-certificates
+// writes both) and is read one certificate at a time, as chains need them.
+// SSL_CERT_FILE or SSL_CERT_DIR naming anything but those two defaults means
+// the user chose the trust store: then OpenSSL's defaults, which honour both.
+// Empty = use the defaults.
+std::string lazily_read_system_directory() {
+  auto names_other_than = [](const char* variable, const char* default_path) {
+    const char* value = std::getenv(variable);
+    std::error_code ec;
+    return value != nullptr && !(std::filesystem::equivalent(value, default_path, ec) && !ec);
+  };
+  if (names_other_than(X509_get_default_cert_file_env(), X509_get_default_cert_file()) ||
+      names_other_than(X509_get_default_cert_dir_env(), X509_get_default_cert_dir())) {
+    return {};
+  }
+  const std::string dir = X509_get_default_cert_dir();
+  return is_hashed_ca_directory(dir) ? dir : std::string();
+}
+
 // OpenSSL hands us each new session (for TLS 1.3: each ticket, after the
 // handshake); returning 1 keeps the reference.
 extern "C" int on_new_session(SSL* ssl, SSL_SESSION* session) {
@@ -75,6 +105,8 @@ Result<std::shared_ptr<TlsContext>> TlsContext::create(const TlsOptions& options
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
   boost::system::error_code ec;
+  SSL_CTX* native = ctx->native_handle();
+  std::string trust_source;
   if (!options.ca_bundle.empty()) {
     if (!std::ifstream(options.ca_bundle).good()) {
       return make_error(ErrorKind::usage, "cannot read CA bundle '" + options.ca_bundle +
@@ -85,18 +117,46 @@ Result<std::shared_ptr<TlsContext>> TlsContext::create(const TlsOptions& options
       return make_error(ErrorKind::usage, "CA bundle '" + options.ca_bundle +
                                               "' holds no usable PEM certificate: " + ec.message());
     }
+    trust_source = "the CA bundle " + options.ca_bundle;
+  } else if (const std::string dir = options.ca_directory.empty() ? lazily_read_system_directory()
+                                                                  : options.ca_directory;
+             !dir.empty()) {
+    if (!is_hashed_ca_directory(dir) || SSL_CTX_load_verify_dir(native, dir.c_str()) != 1) {
+      return make_error(ErrorKind::usage, "CA directory '" + dir +
+                                              "' holds no certificates under hash names: run "
+                                              "`openssl rehash` on it");
+    }
+    trust_source = "the CA directory " + dir;
   } else {
     ctx->set_default_verify_paths(ec);
     if (ec)
       return make_error(ErrorKind::tls, "cannot load the system trust store: " + ec.message());
+    trust_source = "OpenSSL's default CA file and directory";
   }
   ctx->set_verify_mode(options.verify_peer ? ssl::verify_peer : ssl::verify_none);
-  SSL_CTX* native = ctx->native_handle();
   SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
   SSL_CTX_sess_set_new_cb(native, on_new_session);
-  auto context = std::shared_ptr<TlsContext>(new TlsContext(std::move(ctx), options));
+  auto context =
+      std::shared_ptr<TlsContext>(new TlsContext(std::move(ctx), options, std::move(trust_source)));
   SSL_CTX_set_ex_data(native, context_index(), context.get());
   return context;
+}
+
+bool is_hashed_ca_directory(const std::string& dir) {
+  // "<8 lowercase hex digits>.<digits>": OpenSSL's subject-hash names.
+  auto hashed_name = [](std::string_view name) {
+    const auto dot = name.find('.');
+    if (dot != 8 || name.size() == 9) return false;
+    auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    return std::all_of(name.begin(), name.begin() + 8, hex) &&
+           std::all_of(name.begin() + 9, name.end(), digit);
+  };
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (hashed_name(it->path().filename().string())) return true;
+  }
+  return false;
 }
 
 }  // namespace s3loop::net

@@ -14,7 +14,14 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -202,6 +209,62 @@ class SilentServer {
   boost::asio::io_context context_;
   boost::asio::ip::tcp::acceptor acceptor_;
 };
+
+// Trust through a directory of certificates under their subject-hash names
+// (the shape of the system's /etc/ssl/certs), looked up as the chain needs
+// them: the local CA found there verifies; a directory without it fails
+// with an error naming where trust came from.
+TEST(TlsTrustLive, HashedCaDirectoryIsLookedUpDuringTheHandshake) {
+  const char* bundle = std::getenv("AWS_CA_BUNDLE");
+  ASSERT_NE(bundle, nullptr) << "run through scripts/test.sh, which starts the local server";
+  std::unique_ptr<FILE, int (*)(FILE*)> pem(std::fopen(bundle, "r"), &std::fclose);
+  ASSERT_NE(pem, nullptr);
+  std::unique_ptr<X509, void (*)(X509*)> ca(PEM_read_X509(pem.get(), nullptr, nullptr, nullptr),
+                                            &X509_free);
+  ASSERT_NE(ca, nullptr);
+  const auto root = std::filesystem::temp_directory_path() /
+                    ("s3loop-cadir-" + std::to_string(std::random_device{}()));
+  const auto with_ca = root / "with", without_ca = root / "without";
+  std::filesystem::create_directories(with_ca);
+  std::filesystem::create_directories(without_ca);
+  const std::string hashed = fmt::format("{:08x}.0", X509_subject_name_hash(ca.get()));
+  std::filesystem::copy_file(bundle, with_ca / hashed);
+  // Another certificate under another hash name: not the CA that signed the server's.
+  std::ofstream(without_ca / "00000000.0") << "not a certificate\n";
+
+  const std::string bucket = unique_bucket("cadir");
+  {
+    auto shared = live_client_shared();
+    ASSERT_NE(shared, nullptr);
+    auto created =
+        exec::run_once<void>(*shared, [&](s3::Client& c) { return c.create_bucket(bucket); });
+    ASSERT_TRUE(created) << created.error().message;
+  }
+  auto list_with = [&](const std::filesystem::path& dir) {
+    auto shared = live_client_shared();
+    if (!shared) return Result<s3::ListPage>(make_error(ErrorKind::usage, "no server"));
+    net::TlsOptions tls;
+    tls.ca_directory = dir.string();
+    auto context = net::TlsContext::create(tls);
+    if (!context) return Result<s3::ListPage>(context.error());
+    shared->tls = *context;
+    return exec::run_once<s3::ListPage>(*shared, [&](s3::Client& c) {
+      s3::ListParams params;
+      params.bucket = bucket;
+      return c.list_objects_v2(params);
+    });
+  };
+  auto trusted = list_with(with_ca);
+  ASSERT_TRUE(trusted) << trusted.error().message;
+  auto untrusted = list_with(without_ca);
+  ASSERT_FALSE(untrusted);
+  EXPECT_EQ(untrusted.error().kind, ErrorKind::tls) << untrusted.error().message;
+  EXPECT_NE(untrusted.error().message.find("trusting the CA directory " + without_ca.string()),
+            std::string::npos)
+      << untrusted.error().message;
+  std::error_code ec;
+  std::filesystem::remove_all(root, ec);
+}
 
 // A plain-HTTP server that answers every request on one connection with
 // the next scripted reply, written in the given pieces with a pause between

@@ -9,6 +9,10 @@ namespace s3loop::net {
 struct TlsOptions {
   bool verify_peer = true;  // certificate chain and host name; off only with --no-verify-ssl
   std::string ca_bundle;    // PEM file; empty = the system's default trust store
+  // A directory of PEM certificates under their subject-hash names (as
+  // `openssl rehash` makes them), read one by one as chains need them.
+  // Empty = the system's; a CA bundle, when given, wins.
+  std::string ca_directory;
 };
 
 // Every wait on the network has one of these deadlines, so nothing hangs.

@@ -27,6 +27,8 @@ class TlsContext {
   boost::asio::ssl::context& native() { return *context_; }
   bool verify_peer() const { return options_.verify_peer; }
   const TlsOptions& options() const { return options_; }
+  // Where trusted certificates come from, in words (for --debug).
+  const std::string& trust_source() const { return trust_source_; }
 
   // TLS session resumption: a new connection to a server we already shook
   // hands with resumes that session (abbreviated handshake, no certificate
@@ -41,11 +43,17 @@ class TlsContext {
   void prepare(::ssl_st* ssl, const std::string* server);
 
  private:
-  TlsContext(std::unique_ptr<boost::asio::ssl::context> context, TlsOptions options);
+  TlsContext(std::unique_ptr<boost::asio::ssl::context> context, TlsOptions options,
+             std::string trust_source);
   std::unique_ptr<boost::asio::ssl::context> context_;
   TlsOptions options_;
+  std::string trust_source_;
   std::mutex sessions_mutex_;  // pools on several threads share this context
   std::map<std::string, ssl_session_st*> sessions_;
 };
+
+// True when `dir` holds certificates under subject-hash names ("1a2b3c4d.0"),
+// which OpenSSL can look up one at a time.
+bool is_hashed_ca_directory(const std::string& dir);
 
 }  // namespace s3loop::net

@@ -1,0 +1,138 @@
+// Where TLS trust comes from: a CA bundle, a hashed CA directory, or the
+// system's store (its hashed directory when the environment names nothing
+// else, read a certificate at a time instead of the whole bundle at start).
+#include "s3loop/net/tls.hpp"
+
+#include <gtest/gtest.h>
+#include <openssl/x509.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <random>
+#include <string>
+
+namespace s3loop::net {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir()
+      : path_(fs::temp_directory_path() /
+              ("s3loop-trust-" + std::to_string(std::random_device{}()))) {
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string path() const { return path_.string(); }
+  void touch(const std::string& name) const { std::ofstream(path_ / name) << "x"; }
+
+ private:
+  fs::path path_;
+};
+
+// Sets (or, with nullopt, unsets) an environment variable for one scope.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, std::optional<std::string> value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value) {
+      ::setenv(name, value->c_str(), 1);
+    } else {
+      ::unsetenv(name);
+    }
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      ::setenv(name_, old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+TEST(HashedCaDirectory, OnlySubjectHashNamesCount) {
+  TempDir dir;
+  EXPECT_FALSE(is_hashed_ca_directory(dir.path()));  // empty
+  for (const char* name : {"abcdef01.pem", "ABCDEF01.0", "abcdef0.0", "abcdef01.", "abcdef01.0x",
+                           "abcdefg1.0", "cert.pem"}) {
+    dir.touch(name);
+  }
+  EXPECT_FALSE(is_hashed_ca_directory(dir.path()));
+  dir.touch("abcdef01.12");
+  EXPECT_TRUE(is_hashed_ca_directory(dir.path()));
+  EXPECT_FALSE(is_hashed_ca_directory(dir.path() + "/missing"));
+}
+
+TEST(TlsTrust, AGivenDirectoryWithoutHashNamesIsAUsageError) {
+  TempDir dir;
+  dir.touch("ca.pem");
+  TlsOptions options;
+  options.ca_directory = dir.path();
+  auto context = TlsContext::create(options);
+  ASSERT_FALSE(context);
+  EXPECT_EQ(context.error().kind, ErrorKind::usage);
+  EXPECT_NE(context.error().message.find("openssl rehash"), std::string::npos)
+      << context.error().message;
+}
+
+TEST(TlsTrust, ABundleWinsOverADirectory) {
+  TempDir dir;
+  dir.touch("abcdef01.0");
+  TlsOptions options;
+  options.ca_bundle = X509_get_default_cert_file();  // the system's bundle
+  options.ca_directory = dir.path();
+  auto context = TlsContext::create(options);
+  ASSERT_TRUE(context) << context.error().message;
+  EXPECT_EQ((*context)->trust_source(), "the CA bundle " + options.ca_bundle);
+}
+
+// With no bundle, the system's hashed directory is used on its own -- unless
+// SSL_CERT_FILE / SSL_CERT_DIR name something other than OpenSSL's defaults.
+TEST(TlsTrust, SystemStoreIsReadLazilyUnlessTheEnvironmentChoseAnother) {
+  const std::string default_dir = X509_get_default_cert_dir();
+  const std::string default_file = X509_get_default_cert_file();
+  const std::string lazily = "the CA directory " + default_dir;
+  const std::string whole = "OpenSSL's default CA file and directory";
+  const std::string expected_plain = is_hashed_ca_directory(default_dir) ? lazily : whole;
+  auto source = [] {
+    auto context = TlsContext::create(TlsOptions{});
+    return context ? (*context)->trust_source() : "error: " + context.error().message;
+  };
+  {
+    ScopedEnv file(X509_get_default_cert_file_env(), std::nullopt);
+    ScopedEnv dir(X509_get_default_cert_dir_env(), std::nullopt);
+    EXPECT_EQ(source(), expected_plain);
+  }
+  {  // the defaults, named explicitly (as some images do): still lazily
+    ScopedEnv file(X509_get_default_cert_file_env(), default_file);
+    ScopedEnv dir(X509_get_default_cert_dir_env(), default_dir);
+    EXPECT_EQ(source(), expected_plain);
+  }
+  TempDir other;
+  other.touch("abcdef01.0");
+  {
+    ScopedEnv file(X509_get_default_cert_file_env(), other.path() + "/abcdef01.0");
+    ScopedEnv dir(X509_get_default_cert_dir_env(), std::nullopt);
+    EXPECT_EQ(source(), whole);
+  }
+  {
+    ScopedEnv file(X509_get_default_cert_file_env(), std::nullopt);
+    ScopedEnv dir(X509_get_default_cert_dir_env(), other.path());
+    EXPECT_EQ(source(), whole);
+  }
+}
+
+}  // namespace
+}  // namespace s3loop::net
