@@ -118,13 +118,15 @@ Result<std::shared_ptr<TlsContext>> TlsContext::create(const TlsOptions& options
                                               "' holds no usable PEM certificate: " + ec.message());
     }
     trust_source = "the CA bundle " + options.ca_bundle;
+  } else if (!options.ca_directory.empty() && !is_hashed_ca_directory(options.ca_directory)) {
+    return make_error(ErrorKind::usage, "CA directory '" + options.ca_directory +
+                                            "' holds no certificates under hash names: run "
+                                            "`openssl rehash` on it");
   } else if (const std::string dir = options.ca_directory.empty() ? lazily_read_system_directory()
                                                                   : options.ca_directory;
              !dir.empty()) {
-    if (!is_hashed_ca_directory(dir) || SSL_CTX_load_verify_dir(native, dir.c_str()) != 1) {
-      return make_error(ErrorKind::usage, "CA directory '" + dir +
-                                              "' holds no certificates under hash names: run "
-                                              "`openssl rehash` on it");
+    if (SSL_CTX_load_verify_dir(native, dir.c_str()) != 1) {
+      return make_error(ErrorKind::tls, "cannot use the CA directory '" + dir + "'");
     }
     trust_source = "the CA directory " + dir;
   } else {

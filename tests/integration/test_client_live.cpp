@@ -229,7 +229,7 @@ TEST(TlsTrustLive, HashedCaDirectoryIsLookedUpDuringTheHandshake) {
   std::filesystem::create_directories(without_ca);
   const std::string hashed = fmt::format("{:08x}.0", X509_subject_name_hash(ca.get()));
   std::filesystem::copy_file(bundle, with_ca / hashed);
-  // Another certificate under another hash name: not the CA that signed the server's.
+  // A hash-named file that is no certificate at all: nothing here signed the server's.
   std::ofstream(without_ca / "00000000.0") << "not a certificate\n";
 
   const std::string bucket = unique_bucket("cadir");
