@@ -147,13 +147,12 @@ Runner add_compare_command(CLI::App& app) {
         jobs::CopyOptions options = *normalised;
         options.destination.key += fmt::format("compare-{}-{}-{}/", getpid(), strategy, r);
         std::vector<std::string> argv = {
-            self,
-            "cp",
-            "s3://" + options.source.bucket + "/" + options.source.key,
-            "s3://" + options.destination.bucket + "/" + options.destination.key,
-            "--strategy",
-            strategy,
-            "--json"};
+            self, "cp",
+            // As given: a name without '/' may be one object (copy_job.hpp).
+            "s3://" + options.source.bucket + "/" +
+                (options.named_object.empty() ? options.source.key : options.named_object),
+            "s3://" + options.destination.bucket + "/" + options.destination.key, "--strategy",
+            strategy, "--json"};
         argv.insert(argv.end(), job_flags.begin(), job_flags.end());
         argv.insert(argv.end(), common_flags.begin(), common_flags.end());
         std::fprintf(stderr, "compare: %s, run %d of %d...\n", strategy.c_str(), r, args->repeat);

@@ -25,6 +25,9 @@ Result<CopyOptions> normalise_copy_locations(CopyOptions options) {
   auto as_directory = [](std::string& prefix) {
     if (!prefix.empty() && prefix.back() != '/') prefix += '/';
   };
+  if (!options.source.key.empty() && options.source.key.back() != '/') {
+    options.named_object = options.source.key;
+  }
   as_directory(options.source.key);
   as_directory(options.destination.key);
   if (options.source.bucket == options.destination.bucket &&
@@ -48,6 +51,11 @@ Result<CopyOptions> normalise_copy_locations(CopyOptions options) {
 }
 
 std::string destination_key(const CopyOptions& options, const std::string& source_key) {
+  // The named object lies beside the directory, not in it: keep its last
+  // segment ("dir/k" -> "<dst>/k"; rfind's npos + 1 is 0 for a top-level key).
+  if (!options.named_object.empty() && source_key == options.named_object) {
+    return options.destination.key + source_key.substr(source_key.rfind('/') + 1);
+  }
   return options.destination.key + source_key.substr(options.source.key.size());
 }
 
@@ -63,6 +71,22 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> plan_parts(std::uint64_t si
   return parts;
 }
 
+awaitable<Result<std::optional<s3::ObjectInfo>>> find_named_object(s3::Client& client,
+                                                                   const CopyOptions& options) {
+  if (options.named_object.empty()) co_return std::optional<s3::ObjectInfo>();
+  auto head = co_await client.head_object(options.source.bucket, options.named_object);
+  if (!head) {
+    if (head.error().http_status == 404) co_return std::optional<s3::ObjectInfo>();
+    co_return head.error();
+  }
+  s3::ObjectInfo object;
+  object.key = options.named_object;
+  object.size = head->size;
+  object.etag = head->etag;
+  object.last_modified = head->last_modified;
+  co_return std::optional<s3::ObjectInfo>(std::move(object));
+}
+
 awaitable<Result<void>> CopyJob::produce(s3::Client& client, const exec::Emit& emit) {
   KeyListing keys;
   keys.bucket = options_.source.bucket;
@@ -70,15 +94,33 @@ awaitable<Result<void>> CopyJob::produce(s3::Client& client, const exec::Emit& e
   keys.concurrency = options_.list_concurrency;
   keys.ordered = false;  // a copy does not care in which order keys arrive
   if (!options_.dry_run) keys.max_buffered_pages = kListPagesAhead;
-  co_return co_await list_keys(client, std::move(keys),
-                               [&](std::vector<s3::ObjectInfo>& objects) -> awaitable<bool> {
-                                 for (auto& object : objects) {
-                                   exec::WorkItem item;
-                                   item.object = std::move(object);
-                                   if (!co_await emit(std::move(item))) co_return false;
-                                 }
-                                 co_return true;
-                               });
+  std::uint64_t listed = 0;
+  auto result = co_await list_keys(client, std::move(keys),
+                                   [&](std::vector<s3::ObjectInfo>& objects) -> awaitable<bool> {
+                                     listed += objects.size();
+                                     for (auto& object : objects) {
+                                       exec::WorkItem item;
+                                       item.object = std::move(object);
+                                       if (!co_await emit(std::move(item))) co_return false;
+                                     }
+                                     co_return true;
+                                   });
+  if (!result || listed > 0 || options_.named_object.empty()) co_return result;
+
+  // Nothing under "name/": the user may have named one object.
+  auto named = co_await find_named_object(client, options_);
+  if (!named) co_return named.error();
+  if (!*named) co_return Result<void>();
+  const std::string dst_key = destination_key(options_, (*named)->key);
+  if (options_.source.bucket == options_.destination.bucket && dst_key == (*named)->key) {
+    co_return make_error(ErrorKind::usage, "source and destination are the same object s3://" +
+                                               options_.source.bucket + "/" + dst_key +
+                                               ": choose another destination");
+  }
+  exec::WorkItem item;
+  item.object = std::move(**named);
+  co_await emit(std::move(item));
+  co_return Result<void>();
 }
 
 void CopyJob::notify(const std::string& src, const std::string& dst, std::uint64_t size,

@@ -50,6 +50,34 @@ void note(VerifyReport& report, std::string problem) {
   if (report.problems.size() < kMaxProblems) report.problems.push_back(std::move(problem));
 }
 
+void compare(VerifyReport& report, const s3::ObjectInfo& source, const std::string& dst_key,
+             const std::string& dst_etag, std::uint64_t dst_size) {
+  const bool etag_comparable = !is_multipart_etag(source.etag) && !is_multipart_etag(dst_etag);
+  if (source.size != dst_size || (etag_comparable && source.etag != dst_etag)) {
+    report.mismatched++;
+    note(report, "differs: " + dst_key);
+  } else {
+    report.matched++;
+  }
+}
+
+// A copy of one named object: only its own destination is the copy's
+// business, not whatever else lies beside it.
+awaitable<Result<VerifyReport>> verify_named_object(s3::Client& client, const CopyOptions& options,
+                                                    const s3::ObjectInfo& source) {
+  VerifyReport report;
+  const std::string dst_key = destination_key(options, source.key);
+  auto head = co_await client.head_object(options.destination.bucket, dst_key);
+  if (!head) {
+    if (head.error().http_status != 404) co_return head.error();
+    report.missing++;
+    note(report, "missing: " + dst_key);
+    co_return report;
+  }
+  compare(report, source, dst_key, head->etag, head->size);
+  co_return report;
+}
+
 }  // namespace
 
 awaitable<Result<VerifyReport>> verify_copy(s3::Client& client, CopyOptions options) {
@@ -58,6 +86,13 @@ awaitable<Result<VerifyReport>> verify_copy(s3::Client& client, CopyOptions opti
   VerifyReport report;
   auto src = co_await source.next();
   if (!src) co_return src.error();
+  // The copy's own rule, decided again from the server: nothing under the
+  // name as a directory, so it named an object (or nothing at all).
+  if (!*src && !options.named_object.empty()) {
+    auto named = co_await find_named_object(client, options);
+    if (!named) co_return named.error();
+    if (*named) co_return co_await verify_named_object(client, options, **named);
+  }
   auto dst = co_await destination.next();
   if (!dst) co_return dst.error();
   while (*src || *dst) {
@@ -66,15 +101,7 @@ awaitable<Result<VerifyReport>> verify_copy(s3::Client& client, CopyOptions opti
     const bool take_src = *src && (!*dst || expected <= (*dst)->key);
     const bool take_dst = *dst && (!*src || (*dst)->key <= expected);
     if (take_src && take_dst) {
-      const auto& s = **src;
-      const auto& d = **dst;
-      const bool etag_comparable = !is_multipart_etag(s.etag) && !is_multipart_etag(d.etag);
-      if (s.size != d.size || (etag_comparable && s.etag != d.etag)) {
-        report.mismatched++;
-        note(report, "differs: " + d.key);
-      } else {
-        report.matched++;
-      }
+      compare(report, **src, (*dst)->key, (*dst)->etag, (*dst)->size);
     } else if (take_src) {
       report.missing++;
       note(report, "missing: " + expected);

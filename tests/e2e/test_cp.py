@@ -4,6 +4,7 @@ Run: /usr/bin/python3 -m unittest -v test_cp   (from tests/e2e, with the server'
 AWS_* variables set; see s3env.py).
 """
 
+import json
 import signal
 import subprocess
 import time
@@ -397,6 +398,99 @@ class CopyEdgeCases(s3env.E2ETestCase):
         p = s3env.run(["cp", f"s3://{self.src}", f"s3://{dst2}/all/"])
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertEqual(s3env.object_map(self.s3, dst2, "all/"), self.initial)
+
+
+class CopyNamedObject(s3env.E2ETestCase):
+    """A source without a trailing '/' under which nothing lies names one object, copied alone to
+    <destination>/<its last segment>, as `aws s3 cp s3://b/dir/k s3://b/dst/` and rclone do."""
+
+    STRATEGIES = ("serial", "threads", "async", "async-pool")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.src = cls.class_bucket("cp-named")
+        # A key ending in '/' names a directory, never an object.
+        cls.keys = [k for k in s3env.SPECIAL_KEYS if not k.endswith("/")]
+        for i, k in enumerate(cls.keys):
+            cls.s3.put_object(Bucket=cls.src, Key="one/" + k, Body=s3env.seeded_bytes(i, 700 + i))
+        cls.s3.put_object(Bucket=cls.src, Key="top-level.bin", Body=b"at the bucket root")
+        # An object and a directory of the same name: the directory wins.
+        cls.s3.put_object(Bucket=cls.src, Key="both", Body=b"the object named both")
+        cls.s3.put_object(Bucket=cls.src, Key="both/inner.txt", Body=b"inside both/")
+        cls.initial = s3env.object_map(cls.s3, cls.src)
+
+    def test_each_special_key_alone_under_every_strategy(self):
+        dst = self.bucket("cp-named-dst")
+        for i, k in enumerate(self.keys):
+            strategy = self.STRATEGIES[i % len(self.STRATEGIES)]
+            out = f"out-{i}/"
+            # Something already beside the copy's place is not the copy's business.
+            self.s3.put_object(Bucket=dst, Key=out + "beside.txt", Body=b"was here before")
+            with self.subTest(key=k, strategy=strategy):
+                p = s3env.run(["cp", f"s3://{self.src}/one/{k}", f"s3://{dst}/{out}",
+                               "--strategy", strategy, "--verify", "--json"])
+                s3env.assert_no_crash(self, p)
+                self.assertEqual(p.returncode, 0, s3env.describe(p))
+                summary = s3env.parse_json_summary(self, p)
+                self.assertEqual((summary["objects"], summary["failed"]), (1, 0))
+                self.assertEqual(summary["verify"], {"matched": 1, "missing": 0, "mismatched": 0,
+                                                     "unexpected": 0}, s3env.describe(p))
+                name = k.rsplit("/", 1)[-1]
+                self.assertEqual(s3env.object_map(self.s3, dst, out),
+                                 {name: self.initial["one/" + k],
+                                  "beside.txt": s3env.object_map(self.s3, dst, out)["beside.txt"]})
+        self.assertEqual(s3env.object_map(self.s3, self.src), self.initial)
+
+    def test_top_level_object_to_bucket_root(self):
+        dst = self.bucket("cp-named-root")
+        p = s3env.run(["cp", f"s3://{self.src}/top-level.bin", f"s3://{dst}"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(s3env.object_map(self.s3, dst),
+                         {"top-level.bin": self.initial["top-level.bin"]})
+
+    def test_directory_wins_over_object_of_the_same_name(self):
+        dst = self.bucket("cp-named-both")
+        p = s3env.run(["cp", f"s3://{self.src}/both", f"s3://{dst}/x"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(s3env.object_map(self.s3, dst),
+                         {"x/inner.txt": self.initial["both/inner.txt"]})
+
+    def test_missing_name_copies_nothing(self):
+        dst = self.bucket("cp-named-none")
+        p = s3env.run(["cp", f"s3://{self.src}/one/no-such-key", f"s3://{dst}/x/", "--json"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(s3env.parse_json_summary(self, p)["objects"], 0)
+        self.assertBucketEmpty(dst)
+
+    def test_onto_itself_refused(self):
+        for dst in (f"s3://{self.src}/one", f"s3://{self.src}/one/"):
+            with self.subTest(dst=dst):
+                p = s3env.run(["cp", f"s3://{self.src}/one/plus+sign+key", dst])
+                s3env.assert_clean_error(self, p, 2, "same object", "plus+sign+key")
+                self.assertEqual(s3env.object_map(self.s3, self.src), self.initial)
+
+    def test_dry_run_names_the_copy_and_writes_nothing(self):
+        dst = self.bucket("cp-named-dry")
+        p = s3env.run(["cp", f"s3://{self.src}/one/tilde~key", f"s3://{dst}/d", "--dry-run"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertIn(f"(dryrun) copy: s3://{self.src}/one/tilde~key to s3://{dst}/d/tilde~key\n",
+                      p.stdout)
+        self.assertBucketEmpty(dst)
+
+    def test_compare_copies_and_verifies_the_one_object(self):
+        dst = self.bucket("cp-named-compare")
+        p = s3env.run(["compare", "cp", f"s3://{self.src}/one/hash#mark", f"s3://{dst}/c/",
+                       "--strategies", "serial,async", "--json"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        rows = json.loads(p.stdout)["strategies"]
+        self.assertEqual([r["strategy"] for r in rows], ["serial", "async"], s3env.describe(p))
+        for row in rows:
+            self.assertTrue(row["verified"], s3env.describe(p))
+            self.assertEqual(row["objects"], 1, s3env.describe(p))
+            self.assertTrue(row["verification"].startswith("1 matched, 0 missing, 0 unexpected"),
+                            s3env.describe(p))
+        self.assertBucketEmpty(dst, why="compare cleans its copies up")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,26 @@ TEST(CopyPlanning, PrefixesAreDirectoriesLikeAwsCli) {
   EXPECT_EQ(jobs::destination_key(*o, "dir/trailing/"), "out/trailing/");
 }
 
+TEST(CopyPlanning, ANameWithoutSlashMayBeOneObject) {
+  auto o = jobs::normalise_copy_locations(options("a", "dir/k", "b", "out"));
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->named_object, "dir/k");
+  EXPECT_EQ(o->source.key, "dir/k/");
+  // The object itself keeps its last segment; what lies under it as a
+  // directory maps as before.
+  EXPECT_EQ(jobs::destination_key(*o, "dir/k"), "out/k");
+  EXPECT_EQ(jobs::destination_key(*o, "dir/k/x"), "out/x");
+  auto top = jobs::normalise_copy_locations(options("a", "k y+z", "b", ""));
+  ASSERT_TRUE(top);
+  EXPECT_EQ(jobs::destination_key(*top, "k y+z"), "k y+z");
+  auto nested = jobs::normalise_copy_locations(options("a", "d//k", "b", "o/"));
+  ASSERT_TRUE(nested);
+  EXPECT_EQ(jobs::destination_key(*nested, "d//k"), "o/k");
+  // With a trailing slash, or no key at all, nothing names an object.
+  EXPECT_EQ(jobs::normalise_copy_locations(options("a", "dir/", "b", "out"))->named_object, "");
+  EXPECT_EQ(jobs::normalise_copy_locations(options("a", "", "b", "out"))->named_object, "");
+}
+
 TEST(CopyPlanning, WholeBucketToPrefix) {
   auto o = jobs::normalise_copy_locations(options("a", "", "b", "copy/"));
   ASSERT_TRUE(o);

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 
 namespace s3loop::jobs {
 
@@ -24,6 +25,12 @@ inline constexpr std::uint64_t kMaxSingleCopy = 5 * kGiB;
 struct CopyOptions {
   s3::S3Url source;
   s3::S3Url destination;
+  // The source key as given when it did not end in '/' (set by
+  // normalise_copy_locations). When nothing lies under it as a directory, the
+  // object of exactly that name is copied alone, to <destination>/<its last
+  // path segment>, as `aws s3 cp s3://b/dir/k s3://b/dst/` and `rclone copy`
+  // copy a single object. A directory wins over an object of the same name.
+  std::string named_object;
   // Objects larger than this are copied with UploadPartCopy (CopyObject
   // cannot copy more than 5 GiB in one request).
   std::uint64_t multipart_threshold = kMaxSingleCopy;
@@ -51,8 +58,14 @@ struct CopyOptions {
 // listing would find the copies and copy them again).
 Result<CopyOptions> normalise_copy_locations(CopyOptions options);
 
-// The destination key for a listed source key.
+// The destination key for a listed source key (or for the named object).
 std::string destination_key(const CopyOptions& options, const std::string& source_key);
+
+// The object `options.named_object` names, from a HEAD; nullopt when there is
+// none (or no name was given). Callers ask only after the directory listing
+// under the name came back empty.
+boost::asio::awaitable<Result<std::optional<s3::ObjectInfo>>> find_named_object(
+    s3::Client& client, const CopyOptions& options);
 
 // Part boundaries for a multipart copy of `size` bytes.
 std::vector<std::pair<std::uint64_t, std::uint64_t>> plan_parts(std::uint64_t size,
