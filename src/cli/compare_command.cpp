@@ -118,7 +118,8 @@ Runner add_compare_command(CLI::App& app) {
     }
     const std::vector<std::string> job_flags = cmd->remaining();
     for (const auto& flag : job_flags) {
-      if (flag == "--strategy" || flag == "--json" || flag == "--dry-run") {
+      if (flag == "--strategy" || flag == "--json" || flag == "--dry-run" || flag == "--progress" ||
+          flag == "--no-progress") {
         return usage_error(
             make_error(ErrorKind::usage, "compare sets " + flag + " itself: leave it out"));
       }
@@ -152,7 +153,9 @@ Runner add_compare_command(CLI::App& app) {
             "s3://" + options.source.bucket + "/" +
                 (options.named_object.empty() ? options.source.key : options.named_object),
             "s3://" + options.destination.bucket + "/" + options.destination.key, "--strategy",
-            strategy, "--json"};
+            strategy, "--json",
+            // The runs are measured: no status line drawn meanwhile.
+            "--no-progress"};
         argv.insert(argv.end(), job_flags.begin(), job_flags.end());
         argv.insert(argv.end(), common_flags.begin(), common_flags.end());
         std::fprintf(stderr, "compare: %s, run %d of %d...\n", strategy.c_str(), r, args->repeat);

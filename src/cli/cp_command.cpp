@@ -1,6 +1,7 @@
 // s3loop cp s3://src/prefix s3://dst/prefix [--concurrency C] [--dry-run] [--json]
 #include "commands.hpp"
 #include "common.hpp"
+#include "progress.hpp"
 #include "run_job.hpp"
 #include "size_parse.hpp"
 #include "strategy_flags.hpp"
@@ -11,6 +12,8 @@
 #include "s3loop/jobs/verify.hpp"
 
 #include <fmt/format.h>
+
+#include <unistd.h>
 
 #include <cstdio>
 
@@ -30,6 +33,8 @@ Runner add_cp_command(CLI::App& app) {
     bool skip_existing = false;
     std::string multipart_threshold = "5GiB";
     std::string multipart_chunksize = "512MiB";
+    bool progress = false;
+    bool no_progress = false;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand(
@@ -58,9 +63,17 @@ Runner add_cp_command(CLI::App& app) {
                   "Copy larger objects part by part (default 5GiB, the CopyObject limit)");
   cmd->add_option("--multipart-chunksize", args->multipart_chunksize,
                   "Part size of multipart copies (default 512MiB; 5MiB..5GiB)");
+  cmd->add_flag("--progress", args->progress,
+                "Show the status line even when stderr is not a terminal (a line each second)");
+  cmd->add_flag("--no-progress", args->no_progress,
+                "No status line (default: one on stderr, redrawn in place, when it is a terminal)");
   add_common_options(*cmd, args->common);
 
   return [args]() -> int {
+    if (args->progress && args->no_progress) {
+      return usage_error(make_error(
+          ErrorKind::usage, "--progress and --no-progress contradict each other: give one"));
+    }
     auto source = s3::parse_s3_url(args->source);
     if (!source) return usage_error(source.error());
     auto destination = s3::parse_s3_url(args->destination);
@@ -91,12 +104,19 @@ Runner add_cp_command(CLI::App& app) {
     const bool dry_run = args->dry_run;
     const std::string src_bucket = normalised->source.bucket;
     const std::string dst_bucket = normalised->destination.bucket;
-    normalised->on_object = [=](const std::string& src, const std::string& dst, std::uint64_t,
+    // A dry run prints a line per object on stdout already; a status line on
+    // the same terminal would only tear them.
+    const auto progress = std::make_shared<Progress>(
+        choose_progress_mode(args->progress, args->no_progress || (dry_run && !args->progress),
+                             isatty(STDERR_FILENO) != 0),
+        dry_run ? "would copy" : "copying", stderr);
+    normalised->on_object = [=](const std::string& src, const std::string& dst, std::uint64_t size,
                                 const Error* error) {
+      progress->object_done(size, error != nullptr);
       // A job-wide error is reported once, at the end, not for every object.
       if (error != nullptr && !exec::fails_whole_job(*error)) {
-        std::fprintf(stderr, "s3loop: failed: s3://%s/%s -> s3://%s/%s: %s\n", src_bucket.c_str(),
-                     src.c_str(), dst_bucket.c_str(), dst.c_str(), error->message.c_str());
+        progress->message(fmt::format("s3loop: failed: s3://{}/{} -> s3://{}/{}: {}", src_bucket,
+                                      src, dst_bucket, dst, error->message));
       } else if (error == nullptr && dry_run && !json) {
         std::printf("(dryrun) copy: s3://%s/%s to s3://%s/%s\n", src_bucket.c_str(), src.c_str(),
                     dst_bucket.c_str(), dst.c_str());
@@ -121,7 +141,9 @@ Runner add_cp_command(CLI::App& app) {
     auto strategy = exec::make_strategy(settings);
     const jobs::CopyOptions locations = *normalised;
     jobs::CopyJob job(std::move(*normalised));
+    progress->start([&job] { return job.skipped(); });
     const JobRun run = run_job(*strategy, job, **shared);
+    progress->finish();
     std::optional<Error> journal_error;
     if (journal) {
       if (auto flushed = journal->flush(); !flushed) journal_error = flushed.error();

@@ -5,6 +5,9 @@ AWS_* variables set; see s3env.py).
 """
 
 import json
+import os
+import pty
+import re
 import signal
 import subprocess
 import time
@@ -427,6 +430,7 @@ class CopyNamedObject(s3env.E2ETestCase):
             out = f"out-{i}/"
             # Something already beside the copy's place is not the copy's business.
             self.s3.put_object(Bucket=dst, Key=out + "beside.txt", Body=b"was here before")
+            before = s3env.object_map(self.s3, dst, out)
             with self.subTest(key=k, strategy=strategy):
                 p = s3env.run(["cp", f"s3://{self.src}/one/{k}", f"s3://{dst}/{out}",
                                "--strategy", strategy, "--verify", "--json"])
@@ -438,23 +442,23 @@ class CopyNamedObject(s3env.E2ETestCase):
                                                      "unexpected": 0}, s3env.describe(p))
                 name = k.rsplit("/", 1)[-1]
                 self.assertEqual(s3env.object_map(self.s3, dst, out),
-                                 {name: self.initial["one/" + k],
-                                  "beside.txt": s3env.object_map(self.s3, dst, out)["beside.txt"]})
+                                 {**before, name: self.initial["one/" + k]})
         self.assertEqual(s3env.object_map(self.s3, self.src), self.initial)
 
-    def test_top_level_object_to_bucket_root(self):
-        dst = self.bucket("cp-named-root")
-        p = s3env.run(["cp", f"s3://{self.src}/top-level.bin", f"s3://{dst}"])
+    def assertCopies(self, source, destination_path, expected):
+        """cp s3://SRC/source s3://<fresh bucket>destination_path gives exactly `expected`
+        ({destination key: source key})."""
+        dst = self.bucket("cp-named-to")
+        p = s3env.run(["cp", f"s3://{self.src}/{source}", f"s3://{dst}{destination_path}"])
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertEqual(s3env.object_map(self.s3, dst),
-                         {"top-level.bin": self.initial["top-level.bin"]})
+                         {d: self.initial[k] for d, k in expected.items()})
+
+    def test_top_level_object_to_bucket_root(self):
+        self.assertCopies("top-level.bin", "", {"top-level.bin": "top-level.bin"})
 
     def test_directory_wins_over_object_of_the_same_name(self):
-        dst = self.bucket("cp-named-both")
-        p = s3env.run(["cp", f"s3://{self.src}/both", f"s3://{dst}/x"])
-        self.assertEqual(p.returncode, 0, s3env.describe(p))
-        self.assertEqual(s3env.object_map(self.s3, dst),
-                         {"x/inner.txt": self.initial["both/inner.txt"]})
+        self.assertCopies("both", "/x", {"x/inner.txt": "both/inner.txt"})
 
     def test_missing_name_copies_nothing(self):
         dst = self.bucket("cp-named-none")
@@ -491,6 +495,93 @@ class CopyNamedObject(s3env.E2ETestCase):
             self.assertTrue(row["verification"].startswith("1 matched, 0 missing, 0 unexpected"),
                             s3env.describe(p))
         self.assertBucketEmpty(dst, why="compare cleans its copies up")
+
+
+class CopyProgress(s3env.E2ETestCase):
+    """The status line: redrawn in place when stderr is a terminal, a line a second with
+    --progress elsewhere, nothing by default in a pipe; the summary and data unaffected."""
+
+    STATUS = re.compile(r"^copying: [0-9,]+ objects \(\d+\.\d MiB\)(, [0-9,]+ failed)?, "
+                        r"\d\d:\d\d:\d\d(, \d+ objects/s)?$")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.bucket_name = cls.class_bucket("cp-progress")
+        s3env.datagen(f"s3://{cls.bucket_name}/src/", count=40, max_size=2 * KiB, seed=9)
+        cls.source = s3env.object_map(cls.s3, cls.bucket_name, "src/")
+
+    def count(self, status):
+        return int(status.split(" ")[1].replace(",", ""))
+
+    def test_terminal_redraws_in_place_and_clears(self):
+        out = f"tty-{time.monotonic_ns()}/"
+        primary, secondary = pty.openpty()
+        try:
+            proc = subprocess.Popen(
+                [s3env.s3loop_bin(), "cp", f"s3://{self.bucket_name}/src/",
+                 f"s3://{self.bucket_name}/{out}", "--concurrency", "4"],
+                stdout=subprocess.PIPE, stderr=secondary, env=s3env.base_env())
+            os.close(secondary)
+            secondary = None
+            terminal = b""
+            while True:
+                try:
+                    data = os.read(primary, 4096)
+                except OSError:  # EIO: the child closed its end
+                    break
+                if not data:
+                    break
+                terminal += data
+            stdout, _ = proc.communicate(timeout=120)
+        finally:
+            os.close(primary)
+            if secondary is not None:
+                os.close(secondary)
+        self.assertEqual(proc.returncode, 0, terminal)
+        text = terminal.decode()
+        self.assertNotIn("\n", text.replace("\r\n", ""), "only redraws, no new lines: " + text)
+        self.assertTrue(text.startswith("\r\x1b[K"), text)
+        self.assertTrue(text.endswith("\r\x1b[K"), "the status line is cleared at the end: " + text)
+        lines = [part for part in text.split("\r\x1b[K") if part]
+        self.assertGreaterEqual(len(lines), 1, text)
+        for line in lines:
+            self.assertRegex(line, self.STATUS)
+        counts = [self.count(line) for line in lines]
+        self.assertEqual(counts, sorted(counts), "the count never goes back")
+        self.assertLessEqual(counts[-1], len(self.source))
+        self.assertRegex(stdout.decode(), r"^copied 40 objects ")
+        self.assertEqual(s3env.object_map(self.s3, self.bucket_name, out), self.source)
+
+    def test_forced_lines_in_a_pipe(self):
+        # +50 ms a request, one at a time: the copy takes over two seconds, so at least one
+        # status line is due.
+        out = f"lines-{time.monotonic_ns()}/"
+        with s3env.latency_proxy("--delay-ms", "50") as proxy:
+            p = s3env.run(["cp", f"s3://{self.bucket_name}/src/", f"s3://{self.bucket_name}/{out}",
+                           "--strategy", "serial", "--progress", "--endpoint-url", proxy.endpoint])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertNotIn("\r", p.stderr)
+        lines = p.stderr.splitlines()
+        self.assertGreaterEqual(len(lines), 1, s3env.describe(p))
+        for line in lines:
+            self.assertRegex(line, self.STATUS)
+        self.assertTrue(p.stdout.startswith("copied 40 objects "), s3env.describe(p))
+        self.assertEqual(s3env.object_map(self.s3, self.bucket_name, out), self.source)
+
+    def test_pipe_gets_no_status_by_default(self):
+        out = f"quiet-{time.monotonic_ns()}/"
+        p = s3env.run(["cp", f"s3://{self.bucket_name}/src/", f"s3://{self.bucket_name}/{out}",
+                       "--concurrency", "2"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(p.stderr, "")
+        self.assertEqual(len(p.stdout.splitlines()), 1, s3env.describe(p))
+
+    def test_contradicting_flags(self):
+        p = s3env.run(["cp", f"s3://{self.bucket_name}/src/", f"s3://{self.bucket_name}/x/",
+                       "--progress", "--no-progress"])
+        s3env.assert_clean_error(self, p, 2, "--progress", "--no-progress")
+        self.assertEqual(s3env.list_objects(self.s3, self.bucket_name, "x/"), [])
 
 
 if __name__ == "__main__":
