@@ -1,6 +1,7 @@
 // The S3 client's operations against the real server, and its deadlines
 // against servers that never answer.
 #include "live_server.hpp"
+#include "temp_dir.hpp"
 
 #include "s3loop/jobs/verify.hpp"
 #include "s3loop/net/tls.hpp"
@@ -21,7 +22,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <thread>
 #include <vector>
 
@@ -222,9 +222,8 @@ TEST(TlsTrustLive, HashedCaDirectoryIsLookedUpDuringTheHandshake) {
   std::unique_ptr<X509, void (*)(X509*)> ca(PEM_read_X509(pem.get(), nullptr, nullptr, nullptr),
                                             &X509_free);
   ASSERT_NE(ca, nullptr);
-  const auto root = std::filesystem::temp_directory_path() /
-                    ("s3loop-cadir-" + std::to_string(std::random_device{}()));
-  const auto with_ca = root / "with", without_ca = root / "without";
+  const test_support::TempDir root("s3loop-cadir");
+  const auto with_ca = root.path() / "with", without_ca = root.path() / "without";
   std::filesystem::create_directories(with_ca);
   std::filesystem::create_directories(without_ca);
   const std::string hashed = fmt::format("{:08x}.0", X509_subject_name_hash(ca.get()));
@@ -262,8 +261,6 @@ TEST(TlsTrustLive, HashedCaDirectoryIsLookedUpDuringTheHandshake) {
   EXPECT_NE(untrusted.error().message.find("trusting the CA directory " + without_ca.string()),
             std::string::npos)
       << untrusted.error().message;
-  std::error_code ec;
-  std::filesystem::remove_all(root, ec);
 }
 
 // A plain-HTTP server that answers every request on one connection with
@@ -313,8 +310,12 @@ class ScriptedServer {
   std::thread thread_;
 };
 
-s3::ClientShared& plain_http_client(s3::ClientShared& shared, std::uint16_t port) {
-  shared.options.endpoint = *net::parse_endpoint_url("http://127.0.0.1:" + std::to_string(port));
+// A client of a scripted or silent server on this machine: made-up
+// credentials, one attempt per request (tests change what they need).
+s3::ClientShared& loopback_client(s3::ClientShared& shared, std::uint16_t port,
+                                  const char* scheme = "http") {
+  shared.options.endpoint =
+      *net::parse_endpoint_url(fmt::format("{}://127.0.0.1:{}", scheme, port));
   shared.options.credentials = {"AKID", "SECRET", ""};
   shared.options.retry.max_attempts = 1;
   shared.tls = *net::TlsContext::create({});
@@ -351,7 +352,7 @@ TEST(ChunkedReplies, WholeSplitAndLongBodiesArriveIntact) {
   };
   ScriptedServer server(std::move(replies));
   s3::ClientShared shared;
-  plain_http_client(shared, server.port());
+  loopback_client(shared, server.port());
   auto bodies = exec::run_once<std::vector<std::string>>(
       shared, [](s3::Client& c) -> awaitable<Result<std::vector<std::string>>> {
         std::vector<std::string> got;
@@ -379,7 +380,7 @@ TEST(ChunkedReplies, SplitErrorReplyIsReadWhole) {
       {{"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n" + body.substr(0, 30),
         body.substr(30)}});
   s3::ClientShared shared;
-  plain_http_client(shared, server.port());
+  loopback_client(shared, server.port());
   auto r =
       exec::run_once<std::string>(shared, [](s3::Client& c) { return c.get_object("b", "k"); });
   ASSERT_FALSE(r);
@@ -389,7 +390,7 @@ TEST(ChunkedReplies, SplitErrorReplyIsReadWhole) {
 TEST(ChunkedReplies, MalformedChunkIsAnErrorNotAHang) {
   ScriptedServer server({{std::string(kChunkedOk) + "zz\r\nhello\r\n0\r\n\r\n"}});
   s3::ClientShared shared;
-  plain_http_client(shared, server.port());
+  loopback_client(shared, server.port());
   shared.options.timeouts.idle_read = std::chrono::milliseconds(2000);
   auto r =
       exec::run_once<std::string>(shared, [](s3::Client& c) { return c.get_object("b", "k"); });
@@ -400,13 +401,10 @@ TEST(ChunkedReplies, MalformedChunkIsAnErrorNotAHang) {
 TEST(Deadlines, SilentTlsServerTimesOutInTheHandshake) {
   SilentServer silent;
   s3::ClientShared shared;
-  shared.options.endpoint =
-      *net::parse_endpoint_url("https://127.0.0.1:" + std::to_string(silent.port()));
-  shared.options.credentials = {"AKID", "SECRET", ""};
+  loopback_client(shared, silent.port(), "https");
   shared.options.timeouts.handshake = std::chrono::milliseconds(300);
   shared.options.retry.max_attempts = 2;
   shared.options.retry.base = std::chrono::milliseconds(10);
-  shared.tls = *net::TlsContext::create({});
   const auto started = std::chrono::steady_clock::now();
   auto r =
       exec::run_once<std::string>(shared, [](s3::Client& c) { return c.get_object("b", "k"); });
@@ -422,12 +420,8 @@ TEST(Deadlines, SilentTlsServerTimesOutInTheHandshake) {
 TEST(Deadlines, SilentHttpServerTimesOutWaitingForTheReply) {
   SilentServer silent;
   s3::ClientShared shared;
-  shared.options.endpoint =
-      *net::parse_endpoint_url("http://127.0.0.1:" + std::to_string(silent.port()));
-  shared.options.credentials = {"AKID", "SECRET", ""};
+  loopback_client(shared, silent.port());
   shared.options.timeouts.first_byte = std::chrono::milliseconds(300);
-  shared.options.retry.max_attempts = 1;
-  shared.tls = *net::TlsContext::create({});
   auto r =
       exec::run_once<s3::ObjectHead>(shared, [](s3::Client& c) { return c.head_object("b", "k"); });
   ASSERT_FALSE(r);
@@ -442,10 +436,7 @@ TEST(Deadlines, RefusedConnectionIsANetworkErrorNamingTheEndpoint) {
     port = closed.port();
   }
   s3::ClientShared shared;
-  shared.options.endpoint = *net::parse_endpoint_url("https://127.0.0.1:" + std::to_string(port));
-  shared.options.credentials = {"AKID", "SECRET", ""};
-  shared.options.retry.max_attempts = 1;
-  shared.tls = *net::TlsContext::create({});
+  loopback_client(shared, port, "https");
   auto r =
       exec::run_once<std::string>(shared, [](s3::Client& c) { return c.get_object("b", "k"); });
   ASSERT_FALSE(r);

@@ -2,39 +2,19 @@
 // system's store (its hashed directory when the environment names nothing
 // else, read a certificate at a time instead of the whole bundle at start).
 #include "s3loop/net/tls.hpp"
+#include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <openssl/x509.h>
 
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <optional>
-#include <random>
 #include <string>
 
 namespace s3loop::net {
 namespace {
 
-namespace fs = std::filesystem;
-
-class TempDir {
- public:
-  TempDir()
-      : path_(fs::temp_directory_path() /
-              ("s3loop-trust-" + std::to_string(std::random_device{}()))) {
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string path() const { return path_.string(); }
-  void touch(const std::string& name) const { std::ofstream(path_ / name) << "x"; }
-
- private:
-  fs::path path_;
-};
+using test_support::TempDir;
 
 // Sets (or, with nullopt, unsets) an environment variable for one scope.
 class ScopedEnv {
@@ -64,22 +44,22 @@ class ScopedEnv {
 
 TEST(HashedCaDirectory, OnlySubjectHashNamesCount) {
   TempDir dir;
-  EXPECT_FALSE(is_hashed_ca_directory(dir.path()));  // empty
+  EXPECT_FALSE(is_hashed_ca_directory(dir.path().string()));  // empty
   for (const char* name : {"abcdef01.pem", "ABCDEF01.0", "abcdef0.0", "abcdef01.", "abcdef01.0x",
                            "abcdefg1.0", "cert.pem"}) {
     dir.touch(name);
   }
-  EXPECT_FALSE(is_hashed_ca_directory(dir.path()));
+  EXPECT_FALSE(is_hashed_ca_directory(dir.path().string()));
   dir.touch("abcdef01.12");
-  EXPECT_TRUE(is_hashed_ca_directory(dir.path()));
-  EXPECT_FALSE(is_hashed_ca_directory(dir.path() + "/missing"));
+  EXPECT_TRUE(is_hashed_ca_directory(dir.path().string()));
+  EXPECT_FALSE(is_hashed_ca_directory((dir.path() / "missing").string()));
 }
 
 TEST(TlsTrust, AGivenDirectoryWithoutHashNamesIsAUsageError) {
   TempDir dir;
   dir.touch("ca.pem");
   TlsOptions options;
-  options.ca_directory = dir.path();
+  options.ca_directory = dir.path().string();
   auto context = TlsContext::create(options);
   ASSERT_FALSE(context);
   EXPECT_EQ(context.error().kind, ErrorKind::usage);
@@ -92,7 +72,7 @@ TEST(TlsTrust, ABundleWinsOverADirectory) {
   dir.touch("abcdef01.0");
   TlsOptions options;
   options.ca_bundle = X509_get_default_cert_file();  // the system's bundle
-  options.ca_directory = dir.path();
+  options.ca_directory = dir.path().string();
   auto context = TlsContext::create(options);
   ASSERT_TRUE(context) << context.error().message;
   EXPECT_EQ((*context)->trust_source(), "the CA bundle " + options.ca_bundle);
@@ -123,13 +103,13 @@ TEST(TlsTrust, SystemStoreIsReadLazilyUnlessTheEnvironmentChoseAnother) {
   TempDir other;
   other.touch("abcdef01.0");
   {
-    ScopedEnv file(X509_get_default_cert_file_env(), other.path() + "/abcdef01.0");
+    ScopedEnv file(X509_get_default_cert_file_env(), (other.path() / "abcdef01.0").string());
     ScopedEnv dir(X509_get_default_cert_dir_env(), std::nullopt);
     EXPECT_EQ(source(), whole);
   }
   {
     ScopedEnv file(X509_get_default_cert_file_env(), std::nullopt);
-    ScopedEnv dir(X509_get_default_cert_dir_env(), other.path());
+    ScopedEnv dir(X509_get_default_cert_dir_env(), other.path().string());
     EXPECT_EQ(source(), whole);
   }
 }
