@@ -244,6 +244,30 @@ Result<ListPage> parse_list_objects_v2(std::string_view xml) {
   return page;
 }
 
+Result<std::vector<BucketInfo>> parse_list_buckets(std::string_view xml) {
+  pugi::xml_document doc;
+  auto root = expect_root(doc, xml, "ListBuckets", "ListAllMyBucketsResult");
+  if (!root) return root.error();
+  if (!trim(child_text(*root, "ContinuationToken")).empty()) {
+    return protocol_error(
+        "ListBuckets reply has a <ContinuationToken>: the server paginates bucket listings, "
+        "which s3loop does not follow");
+  }
+  std::vector<BucketInfo> buckets;
+  std::optional<Error> failure;
+  for_each_child(child(*root, "Buckets"), "Bucket", [&](pugi::xml_node b) {
+    if (failure) return;
+    const pugi::xml_node name = child(b, "Name");
+    if (!name || text(name).empty()) {
+      failure = protocol_error("ListBuckets reply has a <Bucket> without <Name>");
+      return;
+    }
+    buckets.push_back({text(name), child_text(b, "CreationDate")});
+  });
+  if (failure) return *failure;
+  return buckets;
+}
+
 Result<std::string> parse_copy_result(std::string_view xml) {
   pugi::xml_document doc;
   auto root = load(doc, xml, "CopyObject reply");

@@ -22,6 +22,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)parse_delete_result(xml);
   (void)parse_select_stats(xml);
 
+  auto buckets = parse_list_buckets(xml);
+  if (buckets) {
+    // Every bucket it returns has a name (ls prints one line per bucket).
+    for (const auto& b : *buckets) {
+      if (b.name.empty()) std::abort();
+    }
+  }
+
   auto page = parse_list_objects_v2(xml);
   if (page) {
     // A page that says it continues must say where (else the listing loops).

@@ -63,6 +63,15 @@ write("xml", "list-plain", XML + "<ListBucketResult><Name>b</Name><KeyCount>1</K
       "<IsTruncated>false</IsTruncated><Contents><Key>a&amp;b</Key><Size>0</Size>"
       "<ETag>e</ETag></Contents></ListBucketResult>")
 write("xml", "list-empty", "<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>")
+write("xml", "list-buckets", XML + """<ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+<Owner><ID>s3loop</ID><DisplayName>s3loop</DisplayName></Owner><Buckets>
+<Bucket><Name>2024-backups.eu</Name><CreationDate>2024-02-29T23:59:59.000Z</CreationDate></Bucket>
+<Bucket><Name>rss</Name><CreationDate>2026-12-01T12:22:32.306Z</CreationDate><BucketRegion>us-east-1</BucketRegion></Bucket>
+</Buckets></ListAllMyBucketsResult>""")
+write("xml", "list-buckets-no-name", "<ListAllMyBucketsResult><Buckets><Bucket><Name>ok-1</Name></Bucket>"
+      "<Bucket><Name/><CreationDate>2024-01-01T00:00:00Z</CreationDate></Bucket><Bucket></Bucket>"
+      "</Buckets></ListAllMyBucketsResult>")
+write("xml", "list-buckets-empty", "<ListAllMyBucketsResult><Owner><ID>x</ID></Owner><Buckets/></ListAllMyBucketsResult>")
 write("xml", "error-aws", XML + "<Error><Code>NoSuchKey</Code><Message>The resource you requested "
       "does not exist</Message><Resource>/mybucket/myfoto.jpg</Resource>"
       "<RequestId>4442587FB7D0A2F9</RequestId></Error>")

@@ -133,6 +133,125 @@ TEST(S3Xml, ListObjectsV2Errors) {
             "<ListBucketResult>");
 }
 
+// As AWS sends it (with the BucketRegion it has added since 2024, which
+// s3loop does not use), names in S3's order.
+constexpr std::string_view kAwsListBuckets = R"(<?xml version="1.0" encoding="UTF-8"?>
+<ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+  <Owner>
+    <ID>bcaf1ffd86f461ca5fb16fd081034f8d5e5e6e4e3c8f7a43c3f1bd6d9f8e2a5c</ID>
+    <DisplayName>webfile</DisplayName>
+  </Owner>
+  <Buckets>
+    <Bucket>
+      <Name>2024-backups.eu</Name>
+      <CreationDate>2024-02-29T23:59:59.000Z</CreationDate>
+      <BucketRegion>eu-west-1</BucketRegion>
+    </Bucket>
+    <Bucket>
+      <Name>amzn-s3-demo-bucket</Name>
+      <CreationDate>2019-12-11T23:32:47.000Z</CreationDate>
+      <BucketRegion>us-east-1</BucketRegion>
+    </Bucket>
+    <Bucket>
+      <Name>logs.example.com</Name>
+      <CreationDate>2009-10-12T17:50:30.000Z</CreationDate>
+      <BucketRegion>us-west-2</BucketRegion>
+    </Bucket>
+  </Buckets>
+</ListAllMyBucketsResult>)";
+
+TEST(S3Xml, ListBucketsAws) {
+  auto buckets = parse_list_buckets(kAwsListBuckets);
+  ASSERT_TRUE(buckets.has_value()) << buckets.error().message;
+  ASSERT_EQ(buckets->size(), 3u);
+  EXPECT_EQ((*buckets)[0].name, "2024-backups.eu");
+  EXPECT_EQ((*buckets)[0].creation_date, "2024-02-29T23:59:59.000Z");
+  EXPECT_EQ((*buckets)[1].name, "amzn-s3-demo-bucket");
+  EXPECT_EQ((*buckets)[1].creation_date, "2019-12-11T23:32:47.000Z");
+  EXPECT_EQ((*buckets)[2].name, "logs.example.com");
+  EXPECT_EQ((*buckets)[2].creation_date, "2009-10-12T17:50:30.000Z");
+}
+
+TEST(S3Xml, ListBucketsRadosgw) {
+  // radosgw 16.2, byte for byte: one line, milliseconds in the dates.
+  auto buckets = parse_list_buckets(
+      R"(<?xml version="1.0" encoding="UTF-8"?><ListAllMyBucketsResult )"
+      R"(xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>s3loop</ID>)"
+      R"(<DisplayName>s3loop</DisplayName></Owner><Buckets><Bucket><Name>edge</Name>)"
+      R"(<CreationDate>2026-12-01T12:25:01.710Z</CreationDate></Bucket><Bucket><Name>rss</Name>)"
+      R"(<CreationDate>2026-12-01T12:22:32.306Z</CreationDate></Bucket></Buckets>)"
+      R"(</ListAllMyBucketsResult>)");
+  ASSERT_TRUE(buckets.has_value()) << buckets.error().message;
+  ASSERT_EQ(buckets->size(), 2u);
+  EXPECT_EQ((*buckets)[0].name, "edge");
+  EXPECT_EQ((*buckets)[0].creation_date, "2026-12-01T12:25:01.710Z");
+  EXPECT_EQ((*buckets)[1].name, "rss");
+  EXPECT_EQ((*buckets)[1].creation_date, "2026-12-01T12:22:32.306Z");
+}
+
+TEST(S3Xml, ListBucketsNone) {
+  // An account without buckets: AWS sends <Buckets/>, radosgw an empty pair;
+  // a reply without <Buckets> at all lists nothing either.
+  for (std::string_view xml :
+       {R"(<?xml version="1.0" encoding="UTF-8"?>
+<ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>x</ID>)"
+        R"(</Owner><Buckets/></ListAllMyBucketsResult>)",
+        "<ListAllMyBucketsResult><Buckets></Buckets></ListAllMyBucketsResult>",
+        "<ListAllMyBucketsResult/>"}) {
+    auto buckets = parse_list_buckets(xml);
+    ASSERT_TRUE(buckets.has_value()) << buckets.error().message;
+    EXPECT_TRUE(buckets->empty());
+  }
+}
+
+TEST(S3Xml, ListBucketsErrors) {
+  auto denied = parse_list_buckets(
+      R"(<?xml version="1.0" encoding="UTF-8"?>
+<Error><Code>AccessDenied</Code><Message>Access Denied</Message>)"
+      R"(<RequestId>656c76696e6727732072657175657374</RequestId></Error>)");
+  ASSERT_FALSE(denied.has_value());
+  EXPECT_EQ(denied.error().kind, ErrorKind::s3);
+  EXPECT_EQ(denied.error().s3_code, "AccessDenied");
+  EXPECT_EQ(denied.error().request_id, "656c76696e6727732072657175657374");
+  EXPECT_EQ(denied.error().message, "ListBuckets failed: AccessDenied: Access Denied");
+
+  auto cut = parse_list_buckets(kAwsListBuckets.substr(0, kAwsListBuckets.size() / 2));
+  ASSERT_FALSE(cut.has_value());
+  EXPECT_EQ(cut.error().kind, ErrorKind::protocol);
+  EXPECT_TRUE(cut.error().message.starts_with("malformed XML in ListBuckets reply: "))
+      << cut.error().message;
+
+  for (std::string_view empty : {"", " \n"}) {
+    auto r = parse_list_buckets(empty);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().message, "empty ListBuckets reply");
+  }
+
+  auto no_name = parse_list_buckets(
+      "<ListAllMyBucketsResult><Buckets><Bucket><Name>a-b</Name></Bucket>"
+      "<Bucket><CreationDate>2024-01-01T00:00:00.000Z</CreationDate></Bucket>"
+      "</Buckets></ListAllMyBucketsResult>");
+  ASSERT_FALSE(no_name.has_value());
+  EXPECT_EQ(no_name.error().kind, ErrorKind::protocol);
+  EXPECT_EQ(no_name.error().message, "ListBuckets reply has a <Bucket> without <Name>");
+
+  auto wrong_root = parse_list_buckets("<ListBucketResult/>");
+  ASSERT_FALSE(wrong_root.has_value());
+  EXPECT_EQ(wrong_root.error().message,
+            "unexpected <ListBucketResult> in ListBuckets reply, expected "
+            "<ListAllMyBucketsResult>");
+
+  // Only a paginated request (max-buckets) gets a token, and s3loop sends
+  // none: printing one page as if it were all would be wrong.
+  auto paged = parse_list_buckets(
+      "<ListAllMyBucketsResult><Buckets><Bucket><Name>abc</Name></Bucket></Buckets>"
+      "<ContinuationToken>ZXhhbXBsZQ==</ContinuationToken></ListAllMyBucketsResult>");
+  ASSERT_FALSE(paged.has_value());
+  EXPECT_EQ(paged.error().kind, ErrorKind::protocol);
+  EXPECT_TRUE(paged.error().message.starts_with("ListBuckets reply has a <ContinuationToken>"))
+      << paged.error().message;
+}
+
 TEST(S3Xml, MalformedXmlNamesWhatWasParsed) {
   auto cut = parse_list_objects_v2("<ListBucketResult><Contents><Key>k</Key>");
   ASSERT_FALSE(cut.has_value());

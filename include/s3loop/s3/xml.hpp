@@ -42,6 +42,20 @@ std::optional<S3ErrorBody> parse_error_body(std::string_view xml);
 // <EncodingType>url</EncodingType> is present.
 Result<ListPage> parse_list_objects_v2(std::string_view xml);
 
+struct BucketInfo {
+  std::string name;
+  std::string creation_date;  // as sent, ISO 8601 (UTC)
+};
+
+// ListBuckets result (<ListAllMyBucketsResult>): the buckets in the order
+// sent (S3 sorts them by name). An <Error> document, malformed XML or a
+// <Bucket> without <Name> is an Error (kind s3 / protocol). s3loop sends no
+// max-buckets, and AWS paginates ListBuckets only when asked to (a
+// ContinuationToken then comes back): the reply holds every bucket. A reply
+// that carries a ContinuationToken anyway is an Error, not a silently partial
+// list.
+Result<std::vector<BucketInfo>> parse_list_buckets(std::string_view xml);
+
 // CopyObject (<CopyObjectResult>) and UploadPartCopy (<CopyPartResult>):
 // returns the ETag without quotes (radosgw sends it unquoted, AWS quoted).
 // A 200 whose body is <Error> yields an Error of kind s3, retryable when the
