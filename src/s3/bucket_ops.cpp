@@ -1,5 +1,7 @@
-// Bucket operations: used by the demo, the data generator and tests.
+// Bucket operations: ls without a bucket, mb, and the demo, the data generator
+// and tests.
 #include "s3loop/s3/client.hpp"
+#include "s3loop/s3/errors.hpp"
 
 namespace s3loop::s3 {
 
@@ -34,6 +36,21 @@ awaitable<Result<void>> Client::delete_bucket(std::string bucket) {
   auto reply = co_await send(req);
   if (!reply) co_return reply.error();
   co_return Result<void>();
+}
+
+awaitable<Result<std::vector<BucketInfo>>> Client::list_buckets() {
+  S3Request req;
+  req.op = Op::list_buckets;
+  // No bucket: the service itself (GET /). No max-buckets either, so AWS
+  // answers unpaginated, every bucket in one reply.
+  Result<std::vector<BucketInfo>> buckets = make_error(ErrorKind::protocol, "no reply");
+  auto reply = co_await send(req, [&](const net::Response& r) -> Result<void> {
+    buckets = parse_list_buckets(r.body);
+    if (!buckets) return error_in_ok_reply(buckets.error(), r.body, Op::list_buckets, "", "");
+    return {};
+  });
+  if (!reply) co_return reply.error();
+  co_return buckets;
 }
 
 }  // namespace s3loop::s3

@@ -32,6 +32,8 @@ std::string_view op_name(Op op) {
       return "DeleteBucket";
     case Op::select_object:
       return "SelectObjectContent";
+    case Op::list_buckets:
+      return "ListBuckets";
     case Op::count_:
       break;
   }

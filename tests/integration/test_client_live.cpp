@@ -18,6 +18,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -125,6 +126,23 @@ TEST_F(ClientLive, MissingThingsAreNamed) {
   ASSERT_FALSE(get);
   EXPECT_EQ(get.error().s3_code, "NoSuchBucket");
   EXPECT_FALSE(get.error().retryable);
+}
+
+TEST_F(ClientLive, ListBucketsHasTheNewBucketWithItsCreationDate) {
+  auto buckets = run<std::vector<s3::BucketInfo>>([](s3::Client& c) { return c.list_buckets(); });
+  ASSERT_TRUE(buckets) << buckets.error().message;
+  int found = 0;
+  for (const auto& b : *buckets) {
+    if (b.name != bucket_) continue;
+    ++found;
+    // "2026-12-01T12:25:01.710Z"
+    EXPECT_GE(b.creation_date.size(), 20u) << b.creation_date;
+    EXPECT_EQ(b.creation_date.substr(10, 1), "T") << b.creation_date;
+  }
+  EXPECT_EQ(found, 1);
+  EXPECT_TRUE(std::is_sorted(buckets->begin(), buckets->end(),
+                             [](const auto& a, const auto& b) { return a.name < b.name; }));
+  EXPECT_EQ(shared_->stats[s3::Op::list_buckets].attempts.load(), 1u);
 }
 
 TEST_F(ClientLive, ListPagesWithDelimiterAndDeletePrefix) {

@@ -143,6 +143,9 @@ class Client {
 
   boost::asio::awaitable<Result<void>> create_bucket(std::string bucket);
   boost::asio::awaitable<Result<void>> delete_bucket(std::string bucket);
+  // ListBuckets (GET / on the service): every bucket the credentials own, in
+  // one reply (see parse_list_buckets).
+  boost::asio::awaitable<Result<std::vector<BucketInfo>>> list_buckets();
 
   // Signs and sends with retries. `check` inspects a 2xx reply (for errors
   // hidden in a 200); a retryable error from it is retried like a 5xx.

@@ -24,6 +24,7 @@ enum class Op : std::size_t {
   create_bucket,
   delete_bucket,
   select_object,
+  list_buckets,
   count_  // number of operations
 };
 inline constexpr std::size_t kOpCount = static_cast<std::size_t>(Op::count_);
