@@ -7,6 +7,7 @@ import datetime
 import json
 import re
 import unittest
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import s3env
@@ -14,6 +15,8 @@ import s3env
 # "2024-11-25 13:00:00       1234 some/key" (aws s3 ls style, UTC).
 OBJECT_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) +(\d+) (.*)$", re.S)
 PREFIX_LINE = re.compile(r"^ *PRE (.*)$", re.S)
+# "2024-11-25 13:00:00 bucket-name" (aws s3 ls without a bucket, UTC).
+BUCKET_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) ([a-z0-9.-]+)$")
 
 
 def parse_text(tc, p):
@@ -174,6 +177,102 @@ class ListTests(s3env.E2ETestCase):
             with self.subTest(args=args):
                 p = self.ls(*args)
                 self.assertEqual(p.stdout, "", "nothing to list: no output")
+
+
+class BucketListTests(s3env.E2ETestCase):
+    """`s3loop ls` without a bucket lists the buckets, as `aws s3 ls` does. Other test modules
+    create and delete buckets meanwhile, so only buckets that boto3 lists both before and after
+    the command are required in its output."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.plain = cls.class_bucket("ls-buckets")
+        # Dots and digits, as S3 allows them (and path-style addressing needs).
+        cls.dotted = f"e2e.2024.ls-buckets.{uuid.uuid4().hex[:10]}.01"
+        cls.addClassCleanup(s3env.delete_bucket, cls.s3, cls.dotted)
+        s3env.make_bucket(cls.s3, cls.dotted)
+        cls.ours = (cls.plain, cls.dotted)
+
+    def server_buckets(self):
+        """[(name, creation datetime)] in the server's order, from boto3."""
+        return [(b["Name"], b["CreationDate"]) for b in self.s3.list_buckets()["Buckets"]]
+
+    def ls(self, *args):
+        """Runs `s3loop ls args`; returns (process, boto3's buckets before, after)."""
+        before = self.server_buckets()
+        p = s3env.run(["ls", *args])
+        after = self.server_buckets()
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(p.stderr, "", "nothing on stderr" + s3env.describe(p))
+        self.assertTrue(p.stdout.endswith("\n"), "output must end with a newline" + s3env.describe(p))
+        return p, before, after
+
+    def check_against_server(self, printed, before, after, p):
+        """printed: [(name, "YYYY-MM-DD HH:MM:SS")] in printed order."""
+        names = [n for n, _ in printed]
+        self.assertEqual(len(names), len(set(names)), "a bucket printed twice" + s3env.describe(p))
+        after_names = {n for n, _ in after}
+        stable = [(n, utc_text(d)) for n, d in before if n in after_names]
+        for name in self.ours:
+            self.assertIn(name, [n for n, _ in stable], "test bucket vanished from the server")
+            self.assertIn(name, names, "a bucket of ours is missing" + s3env.describe(p))
+        # Every bucket that existed all along, with its creation date to the second, in the
+        # server's order.
+        stable_names = {n for n, _ in stable}
+        self.assertEqual([b for b in printed if b[0] in stable_names], stable)
+
+    def test_text(self):
+        for args in ([], ["s3://"], ["-r"], ["--recursive", "s3://"],
+                     ["--list-concurrency", "4", "-r"]):
+            with self.subTest(args=args):
+                p, before, after = self.ls(*args)
+                printed = []
+                for line in p.stdout.split("\n")[:-1]:
+                    m = BUCKET_LINE.match(line)
+                    self.assertIsNotNone(m, f"unparsable bucket line {line[:200]!r}"
+                                         + s3env.describe(p))
+                    printed.append((m.group(2), m.group(1)))
+                self.check_against_server(printed, before, after, p)
+
+    def test_json_lines(self):
+        for args in (["--json"], ["--json", "s3://"], ["s3://", "--json", "-r"]):
+            with self.subTest(args=args):
+                p, before, after = self.ls(*args)
+                printed = []
+                for line in p.stdout.split("\n")[:-1]:
+                    try:
+                        d = json.loads(line)
+                    except ValueError as e:
+                        self.fail(f"ls --json printed a line that is not JSON ({e}): "
+                                  f"{line[:200]!r}")
+                    self.assertIsInstance(d, dict)
+                    self.assertEqual(set(d), {"bucket", "creation_date"},
+                                     f"bad bucket line {line[:200]!r}")
+                    printed.append((d["bucket"], utc_text(parse_iso(d["creation_date"]))))
+                self.check_against_server(printed, before, after, p)
+
+    def test_bad_credentials(self):
+        wrong_secret = s3env.base_env(AWS_SECRET_ACCESS_KEY="wrong" + self.srv.secret_key[5:])
+        for args in ([], ["s3://", "--json"]):
+            with self.subTest(args=args):
+                p = s3env.run(["ls", *args], env=wrong_secret)
+                line = s3env.assert_clean_error(self, p, 1, "rejected the credentials")
+                self.assertNotIn(self.srv.secret_key[5:], line, "the secret must not be printed")
+                self.assertEqual(p.stdout, "", "nothing listed" + s3env.describe(p))
+        p = s3env.run(["ls"], env=s3env.base_env(AWS_ACCESS_KEY_ID="NOSUCHACCESSKEY00000"))
+        s3env.assert_clean_error(self, p, 1, "credentials")
+        self.assertEqual(p.stdout, "")
+        # None at all: the user's to fix before any request, exit 2.
+        p = s3env.run(["ls"], env=s3env.base_env(AWS_ACCESS_KEY_ID=None,
+                                                 AWS_SECRET_ACCESS_KEY=None))
+        s3env.assert_clean_error(self, p, 2, "credentials")
+
+    def test_unreachable_endpoint(self):
+        p = s3env.run(["ls", "--endpoint-url", "https://127.0.0.1:1"], timeout=30)
+        s3env.assert_clean_error(self, p, 1, "cannot connect", "127.0.0.1:1")
+        self.assertEqual(p.stdout, "")
 
 
 if __name__ == "__main__":
