@@ -7,6 +7,7 @@
 #include "child_process.hpp"
 #include "commands.hpp"
 #include "common.hpp"
+#include "filter_flags.hpp"
 
 #include "s3loop/exec/run_once.hpp"
 #include "s3loop/exec/strategy.hpp"
@@ -131,6 +132,8 @@ Runner add_compare_command(CLI::App& app) {
     jobs::CopyOptions base;
     base.source = *source;
     base.destination = *destination;
+    // cp applies them in each run; the verification below must skip the same keys.
+    base.filters = filters_in(job_flags);
     auto normalised = jobs::normalise_copy_locations(base);
     if (!normalised) return usage_error(normalised.error());
     auto shared = make_client_shared(args->common);

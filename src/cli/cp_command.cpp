@@ -1,6 +1,7 @@
 // s3loop cp s3://src/prefix s3://dst/prefix [--concurrency C] [--dry-run] [--json]
 #include "commands.hpp"
 #include "common.hpp"
+#include "filter_flags.hpp"
 #include "progress.hpp"
 #include "run_job.hpp"
 #include "size_parse.hpp"
@@ -35,6 +36,7 @@ Runner add_cp_command(CLI::App& app) {
     std::string multipart_chunksize = "512MiB";
     bool progress = false;
     bool no_progress = false;
+    std::vector<jobs::KeyFilter> filters;  // in command-line order
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand(
@@ -63,6 +65,7 @@ Runner add_cp_command(CLI::App& app) {
                   "Copy larger objects part by part (default 5GiB, the CopyObject limit)");
   cmd->add_option("--multipart-chunksize", args->multipart_chunksize,
                   "Part size of multipart copies (default 512MiB; 5MiB..5GiB)");
+  add_filter_options(*cmd, args->filters);
   cmd->add_flag("--progress", args->progress,
                 "Show the status line even when stderr is not a terminal (a line each second)");
   cmd->add_flag("--no-progress", args->no_progress,
@@ -94,6 +97,7 @@ Runner add_cp_command(CLI::App& app) {
     options.part_size = *chunk;
     options.dry_run = args->dry_run;
     options.skip_existing = args->skip_existing;
+    options.filters = args->filters;
     // serial means one request at a time, the listing's included.
     options.list_concurrency =
         args->list_concurrency.value_or(settings.kind == exec::StrategyKind::serial ? 1 : 16);

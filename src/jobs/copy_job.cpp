@@ -38,6 +38,9 @@ Result<CopyOptions> normalise_copy_locations(CopyOptions options) {
                                             options.source.bucket + "/" + options.source.key +
                                             ": choose a destination outside it");
   }
+  for (const auto& filter : options.filters) {
+    if (auto checked = check_filter(filter); !checked) return checked.error();
+  }
   if (options.part_size < kMinPartSize || options.part_size > kMaxPartSize) {
     return make_error(ErrorKind::usage,
                       "--multipart-chunksize must be between 5 MiB and 5 GiB (S3's part limits)");
@@ -50,13 +53,23 @@ Result<CopyOptions> normalise_copy_locations(CopyOptions options) {
   return options;
 }
 
-std::string destination_key(const CopyOptions& options, const std::string& source_key) {
+std::string_view relative_key(const CopyOptions& options, const std::string& source_key) {
+  const std::string_view key(source_key);
   // The named object lies beside the directory, not in it: keep its last
-  // segment ("dir/k" -> "<dst>/k"; rfind's npos + 1 is 0 for a top-level key).
+  // segment ("dir/k" -> "k"; rfind's npos + 1 is 0 for a top-level key).
   if (!options.named_object.empty() && source_key == options.named_object) {
-    return options.destination.key + source_key.substr(source_key.rfind('/') + 1);
+    return key.substr(key.rfind('/') + 1);
   }
-  return options.destination.key + source_key.substr(options.source.key.size());
+  return key.substr(options.source.key.size());
+}
+
+std::string destination_key(const CopyOptions& options, const std::string& source_key) {
+  return options.destination.key + std::string(relative_key(options, source_key));
+}
+
+bool copy_selects(const CopyOptions& options, const std::string& source_key) {
+  return options.filters.empty() ||
+         key_selected(options.filters, relative_key(options, source_key));
 }
 
 std::vector<std::pair<std::uint64_t, std::uint64_t>> plan_parts(std::uint64_t size,
@@ -99,6 +112,7 @@ awaitable<Result<void>> CopyJob::produce(s3::Client& client, const exec::Emit& e
                                    [&](std::vector<s3::ObjectInfo>& objects) -> awaitable<bool> {
                                      listed += objects.size();
                                      for (auto& object : objects) {
+                                       if (!copy_selects(options_, object.key)) continue;
                                        exec::WorkItem item;
                                        item.object = std::move(object);
                                        if (!co_await emit(std::move(item))) co_return false;
@@ -110,7 +124,7 @@ awaitable<Result<void>> CopyJob::produce(s3::Client& client, const exec::Emit& e
   // Nothing under "name/": the user may have named one object.
   auto named = co_await find_named_object(client, options_);
   if (!named) co_return named.error();
-  if (!*named) co_return Result<void>();
+  if (!*named || !copy_selects(options_, (*named)->key)) co_return Result<void>();
   const std::string dst_key = destination_key(options_, (*named)->key);
   if (options_.source.bucket == options_.destination.bucket && dst_key == (*named)->key) {
     co_return make_error(ErrorKind::usage, "source and destination are the same object s3://" +

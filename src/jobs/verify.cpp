@@ -3,6 +3,7 @@
 #include "s3loop/jobs/list_job.hpp"
 
 #include <deque>
+#include <functional>
 
 namespace s3loop::jobs {
 
@@ -20,8 +21,19 @@ class ListingCursor {
     params_.prefix = std::move(prefix);
   }
 
+  // Only keys `take` accepts (the copy's filters) come out of next().
+  void only(std::function<bool(const std::string&)> take) { take_ = std::move(take); }
+
   // The next object, or nullopt at the end.
   awaitable<Result<std::optional<s3::ObjectInfo>>> next() {
+    while (true) {
+      auto object = co_await next_listed();
+      if (!object || !*object || !take_ || take_((*object)->key)) co_return object;
+    }
+  }
+
+ private:
+  awaitable<Result<std::optional<s3::ObjectInfo>>> next_listed() {
     while (buffer_.empty() && !done_) {
       auto page = co_await client_.list_objects_v2(params_);
       if (!page) co_return page.error();
@@ -35,8 +47,8 @@ class ListingCursor {
     co_return std::optional<s3::ObjectInfo>(std::move(out));
   }
 
- private:
   s3::Client& client_;
+  std::function<bool(const std::string&)> take_;
   s3::ListParams params_;
   std::deque<s3::ObjectInfo> buffer_;
   bool done_ = false;
@@ -84,14 +96,23 @@ awaitable<Result<VerifyReport>> verify_copy(s3::Client& client, CopyOptions opti
   ListingCursor source(client, options.source.bucket, options.source.key);
   ListingCursor destination(client, options.destination.bucket, options.destination.key);
   VerifyReport report;
-  auto src = co_await source.next();
-  if (!src) co_return src.error();
   // The copy's own rule, decided again from the server: nothing under the
   // name as a directory, so it named an object (or nothing at all).
+  auto src = co_await source.next();
+  if (!src) co_return src.error();
   if (!*src && !options.named_object.empty()) {
     auto named = co_await find_named_object(client, options);
     if (!named) co_return named.error();
-    if (*named) co_return co_await verify_named_object(client, options, **named);
+    if (*named) {
+      if (!copy_selects(options, (*named)->key)) co_return report;
+      co_return co_await verify_named_object(client, options, **named);
+    }
+  }
+  // What the filters left out is not expected at the destination.
+  source.only([&options](const std::string& key) { return copy_selects(options, key); });
+  if (*src && !copy_selects(options, (*src)->key)) {
+    src = co_await source.next();
+    if (!src) co_return src.error();
   }
   auto dst = co_await destination.next();
   if (!dst) co_return dst.error();

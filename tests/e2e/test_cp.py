@@ -584,5 +584,81 @@ class CopyProgress(s3env.E2ETestCase):
         self.assertEqual(s3env.list_objects(self.s3, self.bucket_name, "x/"), [])
 
 
+class CopyFilters(s3env.E2ETestCase):
+    """--exclude / --include as aws s3 cp --recursive reads them: globs on the key below the
+    source directory, the last matching filter deciding; verify and compare skip the same keys."""
+
+    KEYS = ["a.csv", "b.txt", "dir/c.csv", "dir/d.txt", "unicode/\u00e9t\u00e9.csv",
+            "with space/e+f%~.csv", "logs/x.log", "logs/y.csv"]
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.src = cls.class_bucket("cp-filter")
+        for i, k in enumerate(cls.KEYS):
+            cls.s3.put_object(Bucket=cls.src, Key="src/" + k, Body=s3env.seeded_bytes(i, 100 + i))
+        cls.source = s3env.object_map(cls.s3, cls.src, "src/")
+
+    def copy(self, *flags, expect_copied):
+        dst = self.bucket("cp-filter-dst")
+        p = s3env.run(["cp", f"s3://{self.src}/src", f"s3://{dst}/out", "--verify", "--json",
+                       *flags])
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        summary = s3env.parse_json_summary(self, p)
+        self.assertEqual(s3env.object_map(self.s3, dst, "out/"),
+                         {k: self.source[k] for k in expect_copied}, s3env.describe(p))
+        self.assertEqual(summary["objects"], len(expect_copied))
+        self.assertEqual(summary["verify"], {"matched": len(expect_copied), "missing": 0,
+                                             "mismatched": 0, "unexpected": 0})
+        return p
+
+    def test_only_csv(self):
+        self.copy("--exclude", "*", "--include", "*.csv",
+                  expect_copied=[k for k in self.KEYS if k.endswith(".csv")])
+
+    def test_order_decides(self):
+        self.copy("--include", "*.csv", "--exclude", "*", expect_copied=[])
+
+    def test_exclude_a_directory_and_equals_form(self):
+        self.copy("--exclude=logs/*", "--exclude", "dir/*",
+                  expect_copied=[k for k in self.KEYS if not k.startswith(("logs/", "dir/"))])
+
+    def test_exclude_then_include_inside(self):
+        self.copy("--exclude", "logs/*", "--include", "logs/*.csv",
+                  expect_copied=[k for k in self.KEYS if k != "logs/x.log"])
+
+    def test_question_mark_is_one_letter(self):
+        self.copy("--exclude", "unicode/?t?.csv",
+                  expect_copied=[k for k in self.KEYS if not k.startswith("unicode/")])
+
+    def test_dry_run_lists_only_the_taken_keys(self):
+        dst = self.bucket("cp-filter-dry")
+        p = s3env.run(["cp", f"s3://{self.src}/src/", f"s3://{dst}/", "--dry-run",
+                       "--exclude", "*.csv"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        listed = sorted(line.split(" to ")[0].split(f"s3://{self.src}/src/", 1)[1]
+                        for line in p.stdout.splitlines() if line.startswith("(dryrun)"))
+        self.assertEqual(listed, sorted(k for k in self.KEYS if not k.endswith(".csv")))
+        self.assertBucketEmpty(dst)
+
+    def test_compare_verifies_with_the_same_filters(self):
+        dst = self.bucket("cp-filter-compare")
+        p = s3env.run(["compare", "cp", f"s3://{self.src}/src/", f"s3://{dst}/c/",
+                       "--strategies", "serial,async", "--json", "--exclude", "*",
+                       "--include", "*.txt"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        for row in json.loads(p.stdout)["strategies"]:
+            self.assertEqual(row["objects"], 2, s3env.describe(p))
+            self.assertTrue(row["verified"], s3env.describe(p))
+            self.assertTrue(row["verification"].startswith("2 matched, 0 missing, 0 unexpected"),
+                            s3env.describe(p))
+
+    def test_empty_pattern_refused(self):
+        p = s3env.run(["cp", f"s3://{self.src}/src/", f"s3://{self.src}/x/", "--exclude", ""])
+        s3env.assert_clean_error(self, p, 2, "--exclude", "pattern")
+        self.assertEqual(s3env.object_map(self.s3, self.src, "x/"), {})
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -4,6 +4,7 @@
 
 #include "s3loop/exec/job.hpp"
 #include "s3loop/jobs/journal.hpp"
+#include "s3loop/jobs/key_filter.hpp"
 #include "s3loop/s3/s3_url.hpp"
 
 #include <atomic>
@@ -31,6 +32,10 @@ struct CopyOptions {
   // path segment>, as `aws s3 cp s3://b/dir/k s3://b/dst/` and `rclone copy`
   // copy a single object. A directory wins over an object of the same name.
   std::string named_object;
+  // --exclude / --include, in the order given (key_filter.hpp), matched
+  // against relative_key(): the keys they leave out are neither copied nor
+  // expected by verify_copy.
+  std::vector<KeyFilter> filters;
   // Objects larger than this are copied with UploadPartCopy (CopyObject
   // cannot copy more than 5 GiB in one request).
   std::uint64_t multipart_threshold = kMaxSingleCopy;
@@ -58,8 +63,16 @@ struct CopyOptions {
 // listing would find the copies and copy them again).
 Result<CopyOptions> normalise_copy_locations(CopyOptions options);
 
+// A listed source key below the source directory ("dir/x" of "src/dir/x"),
+// or the named object's last segment: what filters match and what the
+// destination key appends to the destination directory.
+std::string_view relative_key(const CopyOptions& options, const std::string& source_key);
+
 // The destination key for a listed source key (or for the named object).
 std::string destination_key(const CopyOptions& options, const std::string& source_key);
+
+// Whether the filters take this source key.
+bool copy_selects(const CopyOptions& options, const std::string& source_key);
 
 // The object `options.named_object` names, from a HEAD; nullopt when there is
 // none (or no name was given). Callers ask only after the directory listing
