@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
@@ -18,6 +19,31 @@ const CLI::Validator kNotAFlag(
       return {};
     },
     "", "not-a-flag");
+
+namespace {
+
+// CLI::Range lets NaN through (every comparison with it is false), and a NaN
+// timeout never fires: seconds must be a finite number in range.
+CLI::Validator seconds_between(double low, double high) {
+  return CLI::Validator(
+      [low, high](std::string& value) -> std::string {
+        double seconds = 0;
+        try {
+          std::size_t used = 0;
+          seconds = std::stod(value, &used);
+          if (used != value.size()) return "expects a number of seconds, got '" + value + "'";
+        } catch (const std::exception&) {
+          return "expects a number of seconds, got '" + value + "'";
+        }
+        if (!std::isfinite(seconds) || seconds < low || seconds > high) {
+          return fmt::format("must be between {} and {} seconds, got {}", low, high, value);
+        }
+        return {};
+      },
+      fmt::format("SECONDS in [{} - {}]", low, high), "seconds");
+}
+
+}  // namespace
 
 void add_common_options(CLI::App& command, CommonOptions& options) {
   command
@@ -54,12 +80,12 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
   command
       .add_option("--connect-timeout", options.connect_timeout,
                   "Seconds to connect and finish the TLS handshake (default 10)")
-      ->check(CLI::Range(0.01, 3600.0));
+      ->check(seconds_between(0.01, 3600.0));
   command
       .add_option("--read-timeout", options.read_timeout,
                   "Seconds to wait for a reply to start and between reads of its body "
                   "(default 120 to start, server-side copies answer when done; 30 between reads)")
-      ->check(CLI::Range(0.01, 3600.0));
+      ->check(seconds_between(0.01, 3600.0));
   command.add_flag("--json", options.json, "Machine-readable output");
   command.add_flag("--debug", options.debug,
                    "Log every request and reply to stderr (signature, session token and keys "

@@ -2,7 +2,34 @@
 #include "commands.hpp"
 #include "common.hpp"
 
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <map>
+#include <string_view>
+
+namespace {
+
+// Output that did not reach its file (a full disk, /dev/full) must not pass
+// for a result: the command fails, saying so. stdio keeps the error flag of
+// any earlier failed write; the final flush catches the rest.
+int check_output_written(int code) {
+  using namespace s3loop::cli;
+  errno = 0;
+  const bool flush_failed = std::fflush(stdout) != 0;
+  const int error = errno;
+  if (!flush_failed && !std::ferror(stdout)) return code;
+  // The errno of an earlier failed write is gone by now (network calls
+  // followed it); the final flush's own is exact.
+  const std::string why = flush_failed && error != 0 ? std::strerror(error) : "is the disk full?";
+  print_error(
+      fmt::format("writing the output to stdout failed ({}): what it holds is incomplete", why));
+  return code == kExitOk ? kExitFailed : code;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace s3loop::cli;
@@ -29,10 +56,19 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    // An unknown first word is a command the user misspelled, which CLI11
+    // reports only as "a subcommand is required".
+    if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty()) {
+      print_error(
+          fmt::format("unknown command '{}': expected ls, cp, compare, select or mb "
+                      "(see s3loop --help)",
+                      argv[1]));
+      return kExitUsage;
+    }
     // One line, and the usage exit code aws cli users expect (2).
     print_error(std::string(e.what()) + " (see s3loop --help)");
     return kExitUsage;
   }
-  for (auto* sub : app.get_subcommands()) return runners.at(sub)();
+  for (auto* sub : app.get_subcommands()) return check_output_written(runners.at(sub)());
   return kExitUsage;
 }

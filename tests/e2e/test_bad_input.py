@@ -76,6 +76,12 @@ class BadInput(s3env.E2ETestCase):
                             (["--multipart-threshold", "-1"], ["--multipart-threshold"]),
                             (["--multipart-threshold", "0"], ["--multipart-threshold"]),
                             (["--max-attempts", "0"], ["--max-attempts"]),
+                            # NaN passed a plain range check, and a NaN timeout never fires.
+                            (["--read-timeout", "nan"], ["--read-timeout", "seconds"]),
+                            (["--connect-timeout", "NaN"], ["--connect-timeout", "seconds"]),
+                            (["--connect-timeout", "inf"], ["--connect-timeout"]),
+                            (["--read-timeout", "0"], ["--read-timeout"]),
+                            (["--read-timeout", "5s"], ["--read-timeout", "seconds"]),
                             (["--addressing-style", "sideways"], ["addressing-style"]),
                             (["--no-such-flag"], ["--no-such-flag"]),
                             (["--concurrency"], ["--concurrency"])):
@@ -94,6 +100,25 @@ class BadInput(s3env.E2ETestCase):
                 s3env.assert_no_crash(self, p)
                 self.assertEqual(p.returncode, 2, s3env.describe(p))
                 self.assertIn("s3loop: error: ", p.stderr)
+
+    def test_unknown_command_is_named(self):
+        p = s3env.run(["frobnicate", self.src_url])
+        s3env.assert_clean_error(self, p, 2, "unknown command 'frobnicate'", "ls, cp")
+
+    def test_output_that_cannot_be_written_fails(self):
+        # A full disk must not pass for a complete listing or summary: exit 1, one line.
+        dst = self.bucket("bad-devfull")
+        for args in (["ls", "-r", self.src_url + "/"], ["ls", self.src_url + "/"], ["ls"],
+                     ["cp", self.src_url, f"s3://{dst}/out", "--json"]):
+            with self.subTest(args=args), open("/dev/full", "w") as full:
+                p = subprocess.run([s3env.s3loop_bin(), *args], env=s3env.base_env(),
+                                   stdout=full, stderr=subprocess.PIPE, encoding="utf-8",
+                                   timeout=120)
+                self.assertEqual(p.returncode, 1, p.stderr)
+                lines = p.stderr.splitlines()
+                self.assertEqual(len(lines), 1, p.stderr)
+                self.assertTrue(lines[0].startswith("s3loop: error: writing the output to stdout "
+                                                    "failed"), p.stderr)
 
     def test_option_without_value_does_not_swallow_next_flag(self):
         # `--region --dry-run` is a missing value, not the region "--dry-run": taking it as a
