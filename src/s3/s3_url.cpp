@@ -33,6 +33,25 @@ Error usage_error(std::string_view text, std::string_view why) {
                     fmt::format("invalid S3 URL '{}': {}", printable(text, false), why));
 }
 
+// Four dot-separated runs of digits ("192.168.5.4"), which S3 refuses as a
+// bucket name (it would read as a host, not a bucket).
+bool looks_like_ipv4(std::string_view b) {
+  int groups = 0;
+  std::size_t digits = 0;
+  for (char c : b) {
+    if (c == '.') {
+      if (digits == 0) return false;
+      ++groups;
+      digits = 0;
+    } else if (c >= '0' && c <= '9') {
+      ++digits;
+    } else {
+      return false;
+    }
+  }
+  return digits > 0 && groups == 3;
+}
+
 // The general-purpose bucket naming rules. Returns the reason a name breaks
 // them, or an empty string. Checked here so the user gets a precise message
 // rather than a DNS failure or a 400 from the server.
@@ -55,6 +74,9 @@ std::string bucket_name_problem(std::string_view b) {
   if (b.find("..") != std::string_view::npos) {
     // Would also make an invalid host name in virtual-hosted style.
     return fmt::format("bucket name '{}' must not contain two adjacent periods", b);
+  }
+  if (looks_like_ipv4(b)) {
+    return fmt::format("bucket name '{}' must not be formatted as an IP address", b);
   }
   return {};
 }
