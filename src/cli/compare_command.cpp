@@ -17,9 +17,11 @@
 #include <boost/json.hpp>
 
 #include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <optional>
 
 namespace s3loop::cli {
 
@@ -240,29 +242,33 @@ Runner add_compare_command(CLI::App& app) {
     for (const auto& row : rows) {
       if (row.strategy == "serial") serial_wall = row.wall.median;
     }
-    auto speedup = [&](const Row& row) {
-      return serial_wall > 0 && row.wall.median > 0 ? serial_wall / row.wall.median : 0.0;
+    // Without a serial run there is nothing to be faster than: no number.
+    auto speedup = [&](const Row& row) -> std::optional<double> {
+      if (serial_wall > 0 && row.wall.median > 0) return serial_wall / row.wall.median;
+      return std::nullopt;
     };
 
     if (args->common.json) {
       boost::json::array out_rows;
       for (const auto& row : rows) {
-        out_rows.push_back(boost::json::object{{"strategy", row.strategy},
-                                               {"workers", row.workers},
-                                               {"objects", row.objects},
-                                               {"wall_seconds", row.wall.median},
-                                               {"wall_seconds_min", row.wall.min},
-                                               {"wall_seconds_max", row.wall.max},
-                                               {"objects_per_second", row.objects_per_s.median},
-                                               {"mib_per_second", row.mib_per_s.median},
-                                               {"cpu_seconds", row.cpu.median},
-                                               {"peak_rss_mib", row.rss_mib.median},
-                                               {"requests", row.requests},
-                                               {"retries", row.retries},
-                                               {"tls_handshakes", row.handshakes},
-                                               {"speedup_vs_serial", speedup(row)},
-                                               {"verified", row.verified},
-                                               {"verification", row.note}});
+        out_rows.push_back(boost::json::object{
+            {"strategy", row.strategy},
+            {"workers", row.workers},
+            {"objects", row.objects},
+            {"wall_seconds", row.wall.median},
+            {"wall_seconds_min", row.wall.min},
+            {"wall_seconds_max", row.wall.max},
+            {"objects_per_second", row.objects_per_s.median},
+            {"mib_per_second", row.mib_per_s.median},
+            {"cpu_seconds", row.cpu.median},
+            {"peak_rss_mib", row.rss_mib.median},
+            {"requests", row.requests},
+            {"retries", row.retries},
+            {"tls_handshakes", row.handshakes},
+            {"speedup_vs_serial",
+             speedup(row) ? boost::json::value(*speedup(row)) : boost::json::value(nullptr)},
+            {"verified", row.verified},
+            {"verification", row.note}});
       }
       boost::json::array out_runs;
       for (const auto& run : runs) {
@@ -285,10 +291,11 @@ Runner add_compare_command(CLI::App& app) {
       for (const auto& row : rows) {
         table += fmt::format(
             "{:<11} {:<16} {:>8.0f} {:>16} {:>10.0f} {:>8.1f} {:>9.2f} {:>9.0f} {:>8.0f} {:>9.0f} "
-            "{:>8.0f}  {:.1f}x / {}\n",
+            "{:>8.0f}  {} / {}\n",
             row.strategy, row.workers, row.objects, format_cell(row.wall, rep, "{:.2f}"),
             row.objects_per_s.median, row.mib_per_s.median, row.cpu.median, row.rss_mib.median,
-            row.requests, row.retries, row.handshakes, speedup(row),
+            row.requests, row.retries, row.handshakes,
+            speedup(row) ? fmt::format("{:.1f}x", *speedup(row)) : std::string("-"),
             row.verified ? "yes" : "NO (" + row.note + ")");
       }
       std::fputs(table.c_str(), stdout);

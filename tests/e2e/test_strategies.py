@@ -134,6 +134,17 @@ class Compare(unittest.TestCase):
         kept = s3env.object_map(self.s3, self.bucket, "kept/")
         self.assertEqual(len(kept), 2 * 150)
 
+    def test_compare_without_serial_claims_no_speed_up(self):
+        # Nothing was run to be faster than: no number, not 0.0x.
+        p = s3env.run(["compare", "cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/ns/",
+                       "--strategies", "async", "--concurrency", "16"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertTrue(p.stdout.strip().splitlines()[1].rstrip().endswith("- / yes"), p.stdout)
+        p = s3env.run(["compare", "cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/ns/",
+                       "--strategies", "async", "--concurrency", "16", "--json"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertIsNone(json.loads(p.stdout)["strategies"][0]["speedup_vs_serial"])
+
     def test_compare_rejects_bad_strategies_and_flags_it_sets(self):
         for args in (["--strategies", "serial,bogus"], ["--strategy", "async"], ["--dry-run"]):
             p = s3env.run(["compare", "cp", f"s3://{self.bucket}/src/",
