@@ -153,21 +153,36 @@ awaitable<Result<std::uint64_t>> delete_prefix(s3::Client& client, std::string b
   // page is asked for, and the continuation token is positional.
   auto listed = co_await for_each_page(client, params, [&](s3::ListPage& page) -> awaitable<bool> {
     if (page.objects.empty()) co_return true;
+    // A key XML cannot carry (a control character) would make the server
+    // refuse the whole DeleteObjects batch: those go one DeleteObject each.
     std::vector<std::string> keys;
+    std::vector<std::string> singles;
     keys.reserve(page.objects.size());
-    for (auto& o : page.objects) keys.push_back(std::move(o.key));
-    auto failures = co_await client.delete_objects(bucket, keys);
-    if (!failures) {
-      failure = failures.error();
-      co_return false;
+    for (auto& o : page.objects) {
+      (s3::xml_can_carry(o.key) ? keys : singles).push_back(std::move(o.key));
     }
-    if (!failures->empty()) {
-      const auto& f = failures->front();
-      failure = make_error(ErrorKind::s3, "could not delete s3://" + bucket + "/" + f.key + ": " +
-                                              f.code + " " + f.message);
-      co_return false;
+    if (!keys.empty()) {
+      auto failures = co_await client.delete_objects(bucket, keys);
+      if (!failures) {
+        failure = failures.error();
+        co_return false;
+      }
+      if (!failures->empty()) {
+        const auto& f = failures->front();
+        failure = make_error(ErrorKind::s3, "could not delete s3://" + bucket + "/" + f.key + ": " +
+                                                f.code + " " + f.message);
+        co_return false;
+      }
+      deleted += keys.size();
     }
-    deleted += keys.size();
+    for (auto& key : singles) {
+      auto one = co_await client.delete_object(bucket, key);
+      if (!one) {
+        failure = one.error();
+        co_return false;
+      }
+      deleted++;
+    }
     co_return true;
   });
   if (!listed) co_return listed.error();

@@ -1,4 +1,4 @@
-// Object-level operations: list, head, get, put, copy, delete.
+// Object-level operations: list, head, get, put, copy, delete (one or many).
 #include "s3loop/s3/client.hpp"
 #include "s3loop/s3/encoding.hpp"
 #include "s3loop/s3/errors.hpp"
@@ -157,6 +157,17 @@ awaitable<Result<std::vector<DeleteFailure>>> Client::delete_objects(
   });
   if (!reply) co_return reply.error();
   co_return failures;
+}
+
+awaitable<Result<void>> Client::delete_object(std::string bucket, std::string key) {
+  S3Request req;
+  req.op = Op::delete_object;
+  req.method = "DELETE";
+  req.bucket = bucket;
+  req.key = key;
+  auto reply = co_await send(req);
+  if (!reply && reply.error().http_status != 404) co_return reply.error();
+  co_return Result<void>();
 }
 
 }  // namespace s3loop::s3

@@ -18,6 +18,8 @@ std::string_view op_name(Op op) {
       return "CopyObject";
     case Op::delete_objects:
       return "DeleteObjects";
+    case Op::delete_object:
+      return "DeleteObject";
     case Op::create_multipart:
       return "CreateMultipartUpload";
     case Op::upload_part_copy:

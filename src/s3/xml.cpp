@@ -171,8 +171,9 @@ void append_escaped(std::string& out, std::string_view s, bool quotes = true) {
         if (static_cast<unsigned char>(ch) < 0x20) {
           // Character references survive the parser's line-end and whitespace
           // normalisation, so "\r" in a key reaches S3 as "\r" (as S3's
-          // object-key guidelines ask). Other C0 bytes are not XML 1.0, but
-          // S3 accepts them this way too.
+          // object-key guidelines ask). Other C0 bytes are not XML 1.0 even
+          // as references (see xml_can_carry); radosgw, for one, refuses
+          // the whole body, so callers keep such text out.
           out += fmt::format("&#{};", static_cast<int>(ch));
         } else {
           out.push_back(ch);
@@ -182,6 +183,44 @@ void append_escaped(std::string& out, std::string_view s, bool quotes = true) {
 }
 
 }  // namespace
+
+bool xml_can_carry(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    if (lead < 0x80) {
+      if (lead < 0x20 && lead != '\t' && lead != '\n' && lead != '\r') return false;
+      ++i;
+      continue;
+    }
+    // Multi-byte UTF-8: decode, refusing overlong forms, surrogates and
+    // anything past U+10FFFF.
+    std::size_t length = 0;
+    char32_t cp = 0;
+    char32_t min = 0;
+    if ((lead & 0xE0) == 0xC0) {
+      length = 2, cp = lead & 0x1F, min = 0x80;
+    } else if ((lead & 0xF0) == 0xE0) {
+      length = 3, cp = lead & 0x0F, min = 0x800;
+    } else if ((lead & 0xF8) == 0xF0) {
+      length = 4, cp = lead & 0x07, min = 0x10000;
+    } else {
+      return false;
+    }
+    if (text.size() - i < length) return false;
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (next & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE ||
+        cp == 0xFFFF) {
+      return false;
+    }
+    i += length;
+  }
+  return true;
+}
 
 std::optional<S3ErrorBody> parse_error_body(std::string_view xml) {
   pugi::xml_document doc;

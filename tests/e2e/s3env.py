@@ -218,6 +218,12 @@ def multipart_uploads(s3, bucket):
     return uploads
 
 
+def xml_can_carry(text):
+    """Whether XML 1.0 allows every character of text (tab, LF, CR, no other C0 control,
+    no surrogate, not U+FFFE/U+FFFF)."""
+    return not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]", text)
+
+
 def delete_bucket(s3, bucket):
     """Deletes every object, aborts every multipart upload, deletes the bucket. Best effort."""
     try:
@@ -225,6 +231,10 @@ def delete_bucket(s3, bucket):
             s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
         batch = []
         for key, *_ in list_objects(s3, bucket):
+            if not xml_can_carry(key):
+                # DeleteObjects' XML cannot hold it: the server would refuse the batch.
+                s3.delete_object(Bucket=bucket, Key=key)
+                continue
             batch.append({"Key": key})
             if len(batch) == 1000:
                 s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})

@@ -167,6 +167,27 @@ TEST_F(ClientLive, ListPagesWithDelimiterAndDeletePrefix) {
   EXPECT_EQ(list_all(*shared_, bucket_, "p/").size(), 3u);
 }
 
+// DeleteObject takes the keys a DeleteObjects body cannot (a control
+// character), and a key already gone is no error; delete_prefix uses it for
+// exactly those keys and batches the rest.
+TEST_F(ClientLive, DeleteObjectTakesAnyKeyAndDeletePrefixAKeyXmlCannotCarry) {
+  const std::string odd = std::string("q/ctrl\x01") + "x";
+  for (const std::string& key : {odd, std::string("q/plain"), std::string("q/ctrl\x02y")}) {
+    auto put = run<std::string>([&](s3::Client& c) { return c.put_object(bucket_, key, "x"); });
+    ASSERT_TRUE(put) << put.error().message;
+  }
+  auto one = run<void>([&](s3::Client& c) { return c.delete_object(bucket_, odd); });
+  ASSERT_TRUE(one) << one.error().message;
+  auto again = run<void>([&](s3::Client& c) { return c.delete_object(bucket_, odd); });
+  EXPECT_TRUE(again) << again.error().message;
+  EXPECT_EQ(list_all(*shared_, bucket_, "q/").size(), 2u);
+  auto deleted =
+      run<std::uint64_t>([&](s3::Client& c) { return jobs::delete_prefix(c, bucket_, "q/"); });
+  ASSERT_TRUE(deleted) << deleted.error().message;
+  EXPECT_EQ(*deleted, 2u);
+  EXPECT_EQ(list_all(*shared_, bucket_, "q/").size(), 0u);
+}
+
 TEST_F(ClientLive, ASecondConnectionResumesTheTlsSession) {
   auto list = [&](s3::Client& c) {
     s3::ListParams params;

@@ -448,6 +448,27 @@ TEST(S3Xml, BuildDeleteObjectsEscapesKeys) {
             R"(<Object><Key>k</Key></Object></Delete>)");
 }
 
+TEST(S3Xml, XmlCanCarryOnlyWhatXml10Allows) {
+  // What DeleteObjects may batch: XML 1.0's Char production, as UTF-8.
+  for (std::string_view ok :
+       {"", "plain/key.txt", "a&b<c>\"'", "tab\tlf\ncr\r", "caf\xC3\xA9", "\xE2\x82\xAC",
+        "\xF0\x9F\x98\x80", "del\x7F", "\xEF\xBF\xBD", "\xC2\x80"}) {
+    EXPECT_TRUE(xml_can_carry(ok)) << ok;
+  }
+  // The C0 controls other than tab, LF and CR, even as &#1; (radosgw: 400).
+  for (int c = 1; c < 0x20; ++c) {
+    const bool allowed = c == '\t' || c == '\n' || c == '\r';
+    EXPECT_EQ(xml_can_carry("ctrl" + std::string(1, static_cast<char>(c)) + "x"), allowed) << c;
+  }
+  EXPECT_FALSE(xml_can_carry(std::string_view("nul\0x", 5)));
+  // Not UTF-8 (a lone continuation, a truncated sequence, an overlong '/'),
+  // a surrogate, the non-characters U+FFFE/U+FFFF, past U+10FFFF.
+  for (std::string_view bad : {"\x80", "caf\xC3", "\xC0\xAF", "\xED\xA0\x80", "\xEF\xBF\xBE",
+                               "\xEF\xBF\xBF", "\xF4\x90\x80\x80", "\xFF"}) {
+    EXPECT_FALSE(xml_can_carry(bad)) << bad;
+  }
+}
+
 TEST(S3Xml, DeleteResultKeepsOnlyFailures) {
   auto r = parse_delete_result(R"(<?xml version="1.0" encoding="UTF-8"?>
 <DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">

@@ -118,8 +118,12 @@ class Client {
                        Headers extra_headers = {});
   Awaitable copy_object(std::string src_bucket, std::string src_key, std::string dst_bucket,
                         std::string dst_key);
+  // Every key must be one XML can carry (xml_can_carry): a single other key
+  // makes the server refuse the whole batch. Send those with delete_object.
   boost::asio::awaitable<Result<std::vector<DeleteFailure>>> delete_objects(
       std::string bucket, std::vector<std::string> keys);
+  // DeleteObject: one key, any bytes. A key already gone (204 or 404) is success.
+  boost::asio::awaitable<Result<void>> delete_object(std::string bucket, std::string key);
 
   Awaitable create_multipart_upload(std::string bucket, std::string key, Headers headers);
   Awaitable upload_part_copy(std::string src_bucket, std::string src_key, std::string dst_bucket,

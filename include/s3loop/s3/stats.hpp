@@ -17,6 +17,7 @@ enum class Op : std::size_t {
   put_object,
   copy_object,
   delete_objects,
+  delete_object,
   create_multipart,
   upload_part_copy,
   complete_multipart,

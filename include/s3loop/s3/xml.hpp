@@ -75,7 +75,16 @@ struct CompletedPart {
 };
 std::string build_complete_multipart(const std::vector<CompletedPart>& parts);
 
-// <Delete><Quiet>true</Quiet><Object><Key>..</Key></Object>...</Delete>; keys XML-escaped.
+// Whether an XML 1.0 document can hold `text` at all: valid UTF-8 of the
+// characters XML allows (tab, LF, CR, U+0020-U+D7FF, U+E000-U+FFFD,
+// U+10000-U+10FFFF). The other control characters (U+0001-U+0008, U+000B,
+// U+000C, U+000E-U+001F) are not allowed even as character references, and
+// radosgw refuses a request body holding one (400), whole.
+bool xml_can_carry(std::string_view text);
+
+// <Delete><Quiet>true</Quiet><Object><Key>..</Key></Object>...</Delete>; keys
+// XML-escaped. Keys for which xml_can_carry is false come out as character
+// references that a strict parser (radosgw's) rejects: leave them out.
 std::string build_delete_objects(const std::vector<std::string>& keys, bool quiet);
 
 struct DeleteFailure {
