@@ -34,6 +34,7 @@ struct RunResult {
   boost::json::object summary;  // the child's cp --json
   bool verified = false;
   std::string verify_note;
+  std::string left_behind;  // the run's destination, when deleting it failed
 };
 
 double number(const boost::json::object& o, const char* key) {
@@ -193,7 +194,13 @@ Runner add_compare_command(CLI::App& app) {
           auto deleted = exec::run_once<std::uint64_t>(**shared, [&](s3::Client& client) {
             return jobs::delete_prefix(client, options.destination.bucket, options.destination.key);
           });
-          if (!deleted) print_error("cleaning up: " + deleted.error().message);
+          if (!deleted) {
+            // The copies stay; say where, and fail the command (below).
+            run.left_behind = "s3://" + options.destination.bucket + "/" + options.destination.key;
+            print_error("cleaning up: " + deleted.error().message + "; " + run.left_behind +
+                        " is left behind: delete it by hand");
+            all_ok = false;
+          }
         }
         runs.push_back(std::move(run));
       }
@@ -272,11 +279,13 @@ Runner add_compare_command(CLI::App& app) {
       }
       boost::json::array out_runs;
       for (const auto& run : runs) {
-        out_runs.push_back(boost::json::object{{"strategy", run.strategy},
-                                               {"repetition", run.repetition},
-                                               {"exit_code", run.exit_code},
-                                               {"verified", run.verified},
-                                               {"summary", run.summary}});
+        out_runs.push_back(
+            boost::json::object{{"strategy", run.strategy},
+                                {"repetition", run.repetition},
+                                {"exit_code", run.exit_code},
+                                {"verified", run.verified},
+                                {"cleaned_up", !args->keep && run.left_behind.empty()},
+                                {"summary", run.summary}});
       }
       std::puts(boost::json::serialize(boost::json::object{{"repeat", args->repeat},
                                                            {"strategies", std::move(out_rows)},

@@ -155,7 +155,8 @@ class Compare(unittest.TestCase):
 
 
 class CompareCleanup(s3env.E2ETestCase):
-    """compare deletes every run's copies, whatever their keys."""
+    """compare deletes every run's copies, whatever their keys, and exits 1 naming the prefix
+    when it cannot."""
 
     def test_a_key_xml_cannot_carry_is_cleaned_up_with_the_rest(self):
         bucket = self.bucket("compare-ctrl")
@@ -176,9 +177,33 @@ class CompareCleanup(s3env.E2ETestCase):
             self.assertTrue(row["verified"], row)
             self.assertEqual(row["objects"], len(keys))
         for run in doc["runs"]:
+            self.assertTrue(run["cleaned_up"], run)
             self.assertEqual(run["summary"]["requests_by_kind"]["CopyObject"]["requests"],
                              len(keys))
         self.assertBucketEmpty(bucket, "cmp/", "after compare")
+
+    def test_copies_it_cannot_delete_fail_the_command_and_are_named(self):
+        bucket = self.bucket("compare-nodelete")
+        for key in ("src/a", "src/b"):
+            self.s3.put_object(Bucket=bucket, Key=key, Body=b"data")
+        # A bucket policy refusing deletes under cmp/ (the owner included: an explicit Deny).
+        self.s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject",
+                           "Resource": f"arn:aws:s3:::{bucket}/cmp/*"}]}))
+        self.addCleanup(self.s3.delete_bucket_policy, Bucket=bucket)
+        p = s3env.run(["compare", "cp", f"s3://{bucket}/src/", f"s3://{bucket}/cmp/",
+                       "--strategies", "async"])
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        errors = [line for line in p.stderr.splitlines() if line.startswith("s3loop: error:")]
+        self.assertEqual(len(errors), 1, s3env.describe(p))
+        self.assertIn("cleaning up", errors[0])
+        self.assertIn(f"s3://{bucket}/cmp/compare-", errors[0])
+        self.assertIn("left behind", errors[0])
+        # The verification itself passed: only the cleanup failed.
+        self.assertTrue(p.stdout.strip().splitlines()[-1].rstrip().endswith("yes"), p.stdout)
+        self.assertEqual(len(s3env.object_map(self.s3, bucket, "cmp/")), 2)
 
 
 if __name__ == "__main__":
