@@ -30,7 +30,7 @@ Runner add_cp_command(CLI::App& app) {
     bool dry_run = false;
     bool verify = false;
     bool adaptive = false;
-    std::string journal;
+    std::optional<std::string> journal;
     bool skip_existing = false;
     std::string multipart_threshold = "5GiB";
     std::string multipart_chunksize = "512MiB";
@@ -128,10 +128,16 @@ Runner add_cp_command(CLI::App& app) {
     };
 
     std::unique_ptr<jobs::CopyJournal> journal;
-    if (!args->journal.empty()) {
+    if (args->journal && args->journal->empty()) {
+      return usage_error(make_error(ErrorKind::usage, "--journal needs a file path"));
+    }
+    if (args->journal) {
+      // A dry run reads an existing journal (its keys show as skipped) but
+      // neither creates nor writes it.
       auto opened = jobs::CopyJournal::open(
-          args->journal, s3::s3_uri(normalised->source.bucket, normalised->source.key),
-          s3::s3_uri(normalised->destination.bucket, normalised->destination.key));
+          *args->journal, s3::s3_uri(normalised->source.bucket, normalised->source.key),
+          s3::s3_uri(normalised->destination.bucket, normalised->destination.key),
+          /*read_only=*/dry_run);
       if (!opened) {
         print_error(opened.error().message);
         return opened.error().kind == ErrorKind::usage ? kExitUsage : kExitFailed;

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cerrno>
 #include <cstring>
@@ -37,11 +38,38 @@ Result<void> write_all(int fd, std::string_view bytes, const std::string& path) 
   return {};
 }
 
+// A path the journal can live at, checked before reading or creating it:
+// not a directory, and in a directory that exists.
+Result<void> check_path(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) {
+      return make_error(ErrorKind::usage,
+                        "journal " + path + " is a directory: --journal needs a file path");
+    }
+    return {};
+  }
+  if (errno != ENOENT) return {};  // open() below says what is wrong
+  const auto slash = path.find_last_of('/');
+  const std::string dir =
+      slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  const bool dir_exists = ::stat(dir.c_str(), &st) == 0;
+  if (!dir_exists || !S_ISDIR(st.st_mode)) {
+    return make_error(ErrorKind::usage,
+                      fmt::format("journal {}: {} {}; create the directory or pass another "
+                                  "--journal file",
+                                  path, dir, dir_exists ? "is not a directory" : "does not exist"));
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<std::unique_ptr<CopyJournal>> CopyJournal::open(const std::string& path,
                                                        const std::string& source,
-                                                       const std::string& destination) {
+                                                       const std::string& destination,
+                                                       bool read_only) {
+  if (auto usable = check_path(path); !usable) return usable.error();
   std::unordered_set<std::string> finished;
   bool has_header = false;
   bool torn_tail = false;
@@ -100,8 +128,17 @@ Result<std::unique_ptr<CopyJournal>> CopyJournal::open(const std::string& path,
       }
     }
   }
+  if (read_only) {
+    return std::unique_ptr<CopyJournal>(new CopyJournal(path, -1, std::move(finished)));
+  }
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) return io_error(path, "cannot open for writing");
+  if (fd < 0) {
+    // Permissions, a read-only file system...: the user's to fix, before any copy.
+    return make_error(ErrorKind::usage,
+                      fmt::format("journal {}: cannot open for writing: {}; pass another "
+                                  "--journal file",
+                                  path, std::strerror(errno)));
+  }
   auto journal = std::unique_ptr<CopyJournal>(new CopyJournal(path, fd, std::move(finished)));
   if (torn_tail) {
     // Drop the torn line: the next record must start a line of its own.
@@ -134,6 +171,7 @@ bool CopyJournal::finished(const std::string& source_key) const {
 Result<void> CopyJournal::record(std::string_view source_key) {
   std::lock_guard lock(mutex_);
   if (failed_) return *failed_;
+  if (fd_ < 0) return {};  // read-only
   if (pending_keys_ == 0) oldest_pending_ = std::chrono::steady_clock::now();
   pending_ +=
       boost::json::serialize(boost::json::string_view(source_key.data(), source_key.size()));

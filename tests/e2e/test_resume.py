@@ -101,12 +101,54 @@ class Resume(s3env.E2ETestCase):
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertIn(f"copied 0 objects (0.0 MiB), {len(self.source)} skipped, 0 failed", p.stdout)
 
+    def header(self, dst):
+        return json.dumps({"s3loop_journal": 1, "source": f"s3://{self.bkt}/src/",
+                           "destination": f"s3://{self.bkt}/{dst}/"}) + "\n"
+
     def test_a_journal_of_another_copy_is_refused(self):
         journal = self.journal("other.journal")
-        self.assertEqual(self.cp("one", "--journal", journal, "--dry-run").returncode, 0)
+        with open(journal, "w") as f:
+            f.write(self.header("one"))
         p = s3env.run(["cp", f"s3://{self.bkt}/src/", f"s3://{self.bkt}/two/", "--journal", journal])
         s3env.assert_clean_error(self, p, 2, "another copy", "--journal")
         self.assertBucketEmpty(self.bkt, "two/", "after a refused journal")
+
+    def test_journal_paths_the_user_must_fix_are_usage_errors(self):
+        somedir = self.journal("somedir")
+        os.mkdir(somedir)
+        for path, words in ((self.journal("nonexistent/dir/j"), ["nonexistent/dir", "not exist"]),
+                            (somedir, [somedir, "directory"]),
+                            ("", ["--journal needs a file path"])):
+            for extra in ([], ["--dry-run"]):
+                with self.subTest(path=path, extra=extra):
+                    p = self.cp("badjournal", "--journal", path, *extra)
+                    s3env.assert_clean_error(self, p, 2, *words)
+        self.assertFalse(os.path.exists(self.journal("nonexistent")))
+        self.assertEqual(os.listdir(somedir), [])
+        self.assertBucketEmpty(self.bkt, "badjournal/", "after a refused journal")
+
+    def test_dry_run_reads_the_journal_but_never_writes_it(self):
+        # A new journal is not created.
+        new = self.journal("dry-new.journal")
+        p = self.cp("dry", "--journal", new, "--dry-run")
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(json.loads(p.stdout)["skipped"], 0)
+        self.assertFalse(os.path.exists(new), "a dry run created the journal")
+        # An existing one (with a torn last line) shows its keys as skipped and stays as it was.
+        old = self.journal("dry-old.journal")
+        done = sorted(self.source)[:3]
+        content = self.header("dry") + "".join(json.dumps("src/" + k) + "\n" for k in done)
+        content += '"src/torn'
+        with open(old, "w") as f:
+            f.write(content)
+        p = self.cp("dry", "--journal", old, "--dry-run")
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        summary = json.loads(p.stdout)
+        self.assertEqual((summary["objects"], summary["skipped"]),
+                         (len(self.source), len(done)))
+        with open(old) as f:
+            self.assertEqual(f.read(), content)
+        self.assertBucketEmpty(self.bkt, "dry/", "after a dry run")
 
 
 if __name__ == "__main__":

@@ -101,11 +101,48 @@ TEST_F(JournalTest, AFileThatIsNotAJournalIsRefused) {
   EXPECT_EQ(contents(), "key1\nkey2\n");
 }
 
-TEST_F(JournalTest, AnUnwritablePathIsAnIoError) {
-  auto journal = CopyJournal::open("/nonexistent-dir/j", "s3://s/", "s3://d/");
-  ASSERT_FALSE(journal.has_value());
-  EXPECT_EQ(journal.error().kind, ErrorKind::io);
-  EXPECT_NE(journal.error().message.find("/nonexistent-dir/j"), std::string::npos);
+// Paths the user must change (exit 2), refused before anything is copied,
+// by a dry run too.
+TEST_F(JournalTest, APathInAMissingDirectoryOrADirectoryIsAUsageError) {
+  for (bool read_only : {false, true}) {
+    auto missing = CopyJournal::open("/nonexistent-dir/j", "s3://s/", "s3://d/", read_only);
+    ASSERT_FALSE(missing.has_value());
+    EXPECT_EQ(missing.error().kind, ErrorKind::usage);
+    EXPECT_NE(missing.error().message.find("/nonexistent-dir/j"), std::string::npos);
+    EXPECT_NE(missing.error().message.find("/nonexistent-dir does not exist"), std::string::npos)
+        << missing.error().message;
+    auto directory = CopyJournal::open("/tmp", "s3://s/", "s3://d/", read_only);
+    ASSERT_FALSE(directory.has_value());
+    EXPECT_EQ(directory.error().kind, ErrorKind::usage);
+    EXPECT_NE(directory.error().message.find("/tmp is a directory"), std::string::npos)
+        << directory.error().message;
+  }
+}
+
+TEST_F(JournalTest, ReadOnlyNeitherCreatesNorWritesTheFile) {
+  {
+    auto journal = CopyJournal::open(path_, "s3://s/", "s3://d/", /*read_only=*/true).value();
+    EXPECT_EQ(journal->finished_count(), 0u);
+    EXPECT_TRUE(journal->record("k").has_value());
+    EXPECT_TRUE(journal->flush().has_value());
+  }
+  EXPECT_FALSE(std::ifstream(path_).good()) << "a read-only journal was created";
+  {
+    auto journal = CopyJournal::open(path_, "s3://s/", "s3://d/").value();
+    ASSERT_TRUE(journal->record("done").has_value());
+  }
+  {
+    std::ofstream out(path_, std::ios::binary | std::ios::app);
+    out << "\"torn";
+  }
+  const std::string before = contents();
+  {
+    auto journal = CopyJournal::open(path_, "s3://s/", "s3://d/", /*read_only=*/true).value();
+    EXPECT_TRUE(journal->finished("done"));
+    EXPECT_EQ(journal->finished_count(), 1u);
+    EXPECT_TRUE(journal->record("more").has_value());
+  }
+  EXPECT_EQ(contents(), before);
 }
 
 }  // namespace

@@ -24,11 +24,16 @@ namespace s3loop::jobs {
 class CopyJournal {
  public:
   // Opens (creating it if missing) the journal of the copy `source` ->
-  // `destination` (as s3:// URLs). A journal of another copy is a usage error.
+  // `destination` (as s3:// URLs). A journal of another copy, a path that is
+  // a directory, in a directory that does not exist, or that cannot be opened
+  // for writing is a usage error (the user picks another path).
   // Memory: the finished keys of earlier runs.
+  // read_only (a dry run): reads the file if it exists, never creates, cuts
+  // or writes it; record() then keeps nothing.
   static Result<std::unique_ptr<CopyJournal>> open(const std::string& path,
                                                    const std::string& source,
-                                                   const std::string& destination);
+                                                   const std::string& destination,
+                                                   bool read_only = false);
   ~CopyJournal();
   CopyJournal(const CopyJournal&) = delete;
   CopyJournal& operator=(const CopyJournal&) = delete;
