@@ -131,13 +131,16 @@ bool CsvReader::feed(std::string_view bytes, const RecordSink& sink) {
       }
       case State::quoted: {
         const void* hit = std::memchr(p + i, q, n - i);
+        const std::size_t j =
+            hit == nullptr ? n : static_cast<std::size_t>(static_cast<const char*>(hit) - p);
+        if (!quoted_newline_ && std::memchr(p + i, '\n', j - i) != nullptr) {
+          quoted_newline_ = true;
+        }
+        buf_.append(p + i, j - i);
         if (hit == nullptr) {
-          buf_.append(p + i, n - i);
           i = n;
           break;
         }
-        const std::size_t j = static_cast<std::size_t>(static_cast<const char*>(hit) - p);
-        buf_.append(p + i, j - i);
         i = j + 1;
         state_ = State::after_quote;
         break;

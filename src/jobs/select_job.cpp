@@ -29,6 +29,16 @@ Error changed_object(std::uint64_t from, std::uint64_t until, std::uint64_t got)
                                 from, until, got));
 }
 
+// A range read a line break inside a quoted field: splitting the object
+// into ranges may have cut records wrongly (S3's ScanRange has the same limit).
+Error quoted_newline_error(const std::string& uri, std::uint64_t object_size) {
+  return make_error(ErrorKind::protocol,
+                    fmt::format("{} has line breaks inside quoted CSV fields, so it cannot be "
+                                "split into ranges: pass --chunk-size {} (at least the object "
+                                "size) to read it as one range",
+                                uri, object_size));
+}
+
 struct Finished {
   RangeOutcome outcome;
   std::optional<Error> error;
@@ -106,16 +116,23 @@ struct SelectJob::State {
   std::uint64_t rows_out = 0;
   std::uint64_t key_records = 0;
 
-  // The first range that failed: the output stops before it.
-  void record_failure(const Error& error) {
+  // The output stops at the first failure; the error told is that of the
+  // first range in object order that failed (a range after one that read a
+  // quoted line break may fail on records cut wrongly: that range's error
+  // is not the cause).
+  void record_failure(std::uint64_t index, const Error& error) {
     {
       std::lock_guard lock(failure_mutex);
-      if (!failure) failure = error;
+      if (!failure || index < failure_index) {
+        failure = error;
+        failure_index = index;
+      }
     }
     order.stop();
   }
   std::mutex failure_mutex;
   std::optional<Error> failure;
+  std::uint64_t failure_index = 0;
 };
 
 Result<std::unique_ptr<SelectJob>> SelectJob::create(SelectOptions options, SelectPlan plan) {
@@ -158,7 +175,7 @@ awaitable<Result<std::uint64_t>> SelectJob::process(exec::WorkerContext& context
   } report{s, index, {}};
   auto fail = [&](Error e) -> Result<std::uint64_t> {
     report.finished.error = e;
-    s.record_failure(e);
+    s.record_failure(index, e);
     return e;
   };
 
@@ -172,6 +189,15 @@ awaitable<Result<std::uint64_t>> SelectJob::process(exec::WorkerContext& context
   }
   const std::uint64_t object_end = s.plan.object_size - 1;
   RangeEvaluator evaluator(s.query, range);
+  // Split into ranges, a file with line breaks in quoted fields gives wrong
+  // records: whatever else happened in this range, that is the error.
+  auto fail_range = [&](Error e) {
+    if (s.plan.ranges > 1 && evaluator.saw_quoted_newline()) {
+      e = quoted_newline_error(s3::s3_uri(s.options.location.bucket, s.options.location.key),
+                               s.plan.object_size);
+    }
+    return fail(std::move(e));
+  };
   std::uint64_t from = range.first == 0 ? 0 : range.first - 1;
   std::uint64_t until = std::min(object_end, range.last + kOvershoot);
   std::uint64_t grow = kOvershoot;
@@ -180,18 +206,21 @@ awaitable<Result<std::uint64_t>> SelectJob::process(exec::WorkerContext& context
     // Every range streams through the evaluator as it arrives (see
     // select_stream.hpp for why not held whole).
     auto done = co_await stream_range(context, from, until, evaluator);
-    if (!done) co_return fail(done.error());
+    if (!done) co_return fail_range(done.error());
     fetched += until - from + 1;
     if (*done) break;
     if (until >= object_end) {
       Result<void> finished;
       co_await context.run_cpu([&] { finished = evaluator.finish(); });
-      if (!finished) co_return fail(finished.error());
+      if (!finished) co_return fail_range(finished.error());
       break;
     }
     from = until + 1;
     grow *= 2;
     until = std::min(object_end, until + grow);
+  }
+  if (s.plan.ranges > 1 && evaluator.saw_quoted_newline()) {
+    co_return fail_range(make_error(ErrorKind::protocol, "quoted line break"));
   }
   report.finished.outcome = evaluator.take();
   co_return fetched;

@@ -60,6 +60,9 @@ class RangeEvaluator {
   Result<void> finish();
 
   RangeOutcome take() { return std::move(outcome_); }
+  // An LF was read inside a quoted field (select::RangeReader): the object
+  // cannot be split into ranges.
+  bool saw_quoted_newline() const { return reader_.saw_quoted_newline(); }
 
  private:
   bool on_record(const select::CsvRecord& record);

@@ -119,6 +119,35 @@ TEST(SelectCsv, ScanRangeOwnsRecordsStartingInside) {
   EXPECT_EQ(range(11, 100), Rows{});
 }
 
+// Detection of line breaks inside quoted fields (such a file cannot be split
+// into ranges): seen wherever the chunks are cut, never without one.
+TEST(SelectCsv, QuotedNewlineIsNoticed) {
+  auto saw = [](std::string_view text, std::size_t chunk) {
+    CsvReader r;
+    const RecordSink sink = [](const CsvRecord&) { return true; };
+    for (std::size_t i = 0; i < text.size(); i += chunk) r.feed(text.substr(i, chunk), sink);
+    EXPECT_TRUE(r.finish(sink).has_value());
+    return r.saw_quoted_newline();
+  };
+  for (std::size_t chunk : {1, 2, 3, 7, 1000}) {
+    EXPECT_TRUE(saw("id,text\n1,\"two\nlines\"\n2,x\n", chunk)) << chunk;
+    EXPECT_TRUE(saw("1,\"crlf\r\ninside\"\n", chunk)) << chunk;
+    EXPECT_TRUE(saw("1,\"a\"\"\nb\"\n", chunk)) << chunk;  // after an escaped quote
+    EXPECT_FALSE(saw("1,\"a, \"\"b\"\", c\"\r\n2,\"\",x\n", chunk)) << chunk;
+    EXPECT_FALSE(saw("1,\"cr\ronly\"\n2,plain\n3,a\"b\n", chunk)) << chunk;
+  }
+  // A range in sync reads the record holding the first such field whole.
+  const std::string text = "aa,1\nbb,\"x\ny\"\ncc,3\n";  // records at 0, 5, 14
+  for (std::uint64_t end : {5, 6, 13}) {
+    RangeReader range(0, end);
+    range.feed(text, [](const CsvRecord&) { return true; });
+    EXPECT_TRUE(range.saw_quoted_newline()) << end;
+  }
+  RangeReader before(0, 4);
+  before.feed(text, [](const CsvRecord&) { return true; });
+  EXPECT_FALSE(before.saw_quoted_newline());  // stops before the record holding it
+}
+
 TEST(SelectCsv, ScanRangeNeedsTheWholeLastRecord) {
   const std::string text = "aa,1\nbb,2\ncc,3\n";
   // Range [0, 6] owns "bb,2": data cut inside it is not enough.

@@ -59,6 +59,9 @@ class CsvReader {
 
   bool done() const { return done_; }
   std::uint64_t offset() const { return pos_; }  // stream offset of the next byte
+  // A record delimiter (LF) was read inside a quoted field. Such a file
+  // cannot be split into ranges (see RangeReader).
+  bool saw_quoted_newline() const { return quoted_newline_; }
 
  private:
   enum class State : std::uint8_t { field_start, unquoted, quoted, after_quote, after_cr };
@@ -78,6 +81,7 @@ class CsvReader {
   std::optional<std::uint64_t> stop_after_;
   bool done_ = false;
   bool quoted_in_record_ = false;
+  bool quoted_newline_ = false;
   std::string buf_;                  // current record's field bytes, concatenated
   std::vector<std::uint32_t> ends_;  // end offset in buf_ of each finished field
   std::vector<std::string_view> views_;
@@ -102,6 +106,12 @@ Result<std::vector<std::vector<std::string>>> read_all(std::string_view text,
 // newlines inside quotes, concatenating the records of adjacent ranges gives
 // exactly the records of a single pass.
 //
+// saw_quoted_newline() tells whether the range read an LF inside a quoted
+// field. The first such field of an object is always read by a reader in
+// sync (range 0 starts in sync, and the range whose record holds that field
+// reads it whole), so a job that splits the object and finds no range that
+// saw one is right; if one did, the split results cannot be trusted.
+//
 // Header: when `header` is USE or IGNORE, the object's first record is not
 // emitted; it is kept in header() (for USE). Blank lines before it are not
 // records, so it may start past the first range: `header_offset` (from
@@ -122,6 +132,7 @@ class RangeReader {
   bool done() const { return done_ || reader_.done(); }
 
   const std::optional<std::vector<std::string>>& header() const { return header_; }
+  bool saw_quoted_newline() const { return reader_.saw_quoted_newline(); }
 
  private:
   bool start_reader(std::uint64_t record_start);
