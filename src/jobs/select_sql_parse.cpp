@@ -301,7 +301,27 @@ class Parser {
     return {};
   }
 
-  Result<int> parse_expr() { return parse_or(); }
+  // Parentheses, CAST( and NOT nest by recursion here (and in evaluation):
+  // bounded, so that a deeply nested query is an error, not a stack overflow.
+  struct Nesting {
+    Parser& p;
+    explicit Nesting(Parser& parser) : p(parser) { ++p.depth_; }
+    ~Nesting() { --p.depth_; }
+    Nesting(const Nesting&) = delete;
+    Nesting& operator=(const Nesting&) = delete;
+  };
+  Result<void> check_nesting() const {
+    if (depth_ - 1 <= kMaxSqlNesting) return {};  // the outermost expression is level 0
+    return usage("SQL nested too deeply at position " + std::to_string(cur().pos + 1) +
+                 ": at most " + std::to_string(kMaxSqlNesting) +
+                 " levels of parentheses, CAST and NOT");
+  }
+
+  Result<int> parse_expr() {
+    const Nesting nesting(*this);
+    if (auto r = check_nesting(); !r) return r.error();
+    return parse_or();
+  }
 
   Result<int> parse_or() {
     auto l = parse_and();
@@ -335,6 +355,8 @@ class Parser {
 
   Result<int> parse_not() {
     if (keyword("NOT")) {
+      const Nesting nesting(*this);
+      if (auto r = check_nesting(); !r) return r.error();
       auto a = parse_not();
       if (!a) return a;
       Node n;
@@ -532,6 +554,7 @@ class Parser {
 
   std::vector<Token> t_;
   std::size_t i_ = 0;
+  int depth_ = 0;
   Query q_;
 };
 

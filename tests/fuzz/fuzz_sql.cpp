@@ -25,18 +25,26 @@ std::vector<std::string> read_strings(FuzzedDataProvider& in, std::size_t max_co
   return out;
 }
 
+// Printing puts every comparison, AND, OR and NOT in parentheses: SQL
+// within the nesting limit may print back deeper than it.
+bool too_deep(const s3loop::Result<Query>& q) {
+  return !q && q.error().message.starts_with("SQL nested too deeply");
+}
+
 // to_sql must print SQL that parses back to a tree that prints the same.
 void check_round_trip(const Query& q) {
   const std::string from = q.alias.empty() ? " FROM S3Object" : " FROM S3Object " + q.alias;
   if (q.where >= 0) {
     const std::string where = to_sql(q, q.where);
     auto again = parse_sql("SELECT *" + from + " WHERE " + where);
+    if (too_deep(again)) return;
     if (!again || again->where < 0 || to_sql(*again, again->where) != where) std::abort();
   }
   for (const SelectItem& item : q.items) {
     if (item.expr < 0) continue;
     const std::string expr = to_sql(q, item.expr);
     auto again = parse_sql("SELECT " + expr + from);
+    if (too_deep(again)) return;
     if (!again || again->items.size() != 1 || again->items[0].expr < 0 ||
         to_sql(*again, again->items[0].expr) != expr) {
       std::abort();
@@ -44,6 +52,7 @@ void check_round_trip(const Query& q) {
   }
   if (q.is_aggregate()) {
     auto partial = parse_sql(partial_aggregate_sql(q));
+    if (too_deep(partial)) return;
     if (!partial || !partial->is_aggregate()) std::abort();
   }
 }

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -53,6 +54,21 @@ TEST(FuzzRegressions, FloatLiteralsPrintBackAsFloats) {
       EXPECT_EQ(reread.float_value, literal.float_value) << written;
       EXPECT_EQ(std::signbit(reread.float_value), std::signbit(literal.float_value)) << written;
     }
+  }
+}
+
+// corpus/sql/crash-deep-nesting: every "(" (and CAST(, NOT) recursed in the
+// parser, so thousands of them overflowed the stack (SIGSEGV). Deeper than
+// kMaxSqlNesting is now a usage error.
+TEST(FuzzRegressions, DeepNestingIsAnErrorNotAStackOverflow) {
+  for (const std::string_view opening : {"(", "CAST(", "NOT "}) {
+    std::string sql = "SELECT * FROM S3Object WHERE ";
+    for (int i = 0; i < 100000; ++i) sql += opening;
+    sql += "_1 = '1'";
+    const auto q = parse_sql(sql);
+    ASSERT_FALSE(q.has_value()) << opening;
+    EXPECT_EQ(q.error().kind, ErrorKind::usage);
+    EXPECT_TRUE(q.error().message.starts_with("SQL nested too deeply")) << q.error().message;
   }
 }
 

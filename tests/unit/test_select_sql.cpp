@@ -213,6 +213,50 @@ TEST(SelectSql, UnsupportedConstructs) {
             "unsupported SQL: IN (not implemented here)");
 }
 
+// Each level of parentheses, CAST( and NOT recursed in the parser (and in
+// evaluation): thousands of them overflowed the stack (SIGSEGV).
+TEST(SelectSql, NestingDepthIsLimited) {
+  auto repeat = [](std::string_view s, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += s;
+    return out;
+  };
+  const std::string parens = "SELECT * FROM S3Object WHERE " + repeat("(", kMaxSqlNesting) +
+                             "_1 = '1'" + repeat(")", kMaxSqlNesting);
+  const std::string casts = "SELECT " + repeat("CAST(", kMaxSqlNesting) + "_1" +
+                            repeat(" AS STRING)", kMaxSqlNesting) + " FROM S3Object";
+  const std::string nots =
+      "SELECT * FROM S3Object WHERE " + repeat("NOT ", kMaxSqlNesting) + "_1 = '1'";
+  const std::string mixed = "SELECT * FROM S3Object WHERE " + repeat("NOT (CAST(", 66) + "_1" +
+                            repeat(" AS STRING) = 'x')", 66);  // 3 levels each
+  for (const std::string& sql : {parens, casts, nots, mixed}) {
+    EXPECT_EQ(parse_error(sql), "<parsed>");
+  }
+  EXPECT_EQ(ok(parens, "1\n2\n"), (Rows{{"1"}}));
+  EXPECT_EQ(ok(casts, "1\n2\n"), (Rows{{"1"}, {"2"}}));
+  EXPECT_EQ(ok(nots, "1\n2\n"), (Rows{{"1"}}));  // an even number of NOTs
+
+  const std::string message = "levels of parentheses, CAST and NOT";
+  const std::string limit = "at most " + std::to_string(kMaxSqlNesting) + " " + message;
+  EXPECT_EQ(parse_error("SELECT * FROM S3Object WHERE " + repeat("(", kMaxSqlNesting + 1) +
+                        "_1 = '1'" + repeat(")", kMaxSqlNesting + 1)),
+            "SQL nested too deeply at position " + std::to_string(30 + kMaxSqlNesting + 1) + ": " +
+                limit);
+  for (int n : {kMaxSqlNesting + 1, 5000, 10000}) {
+    const std::string deep_parens =
+        "SELECT * FROM S3Object WHERE " + repeat("(", n) + "id = '1'" + repeat(")", n);
+    const std::string deep_casts =
+        "SELECT " + repeat("CAST(", n) + "_1" + repeat(" AS INT)", n) + " FROM S3Object";
+    const std::string deep_nots = "SELECT * FROM S3Object WHERE " + repeat("NOT ", n) + "_1 = '1'";
+    const std::string deep_count =
+        "SELECT COUNT(" + repeat("(", n) + "_1" + repeat(")", n) + ") FROM S3Object";
+    for (const std::string& sql : {deep_parens, deep_casts, deep_nots, deep_count}) {
+      const std::string error = parse_error(sql);
+      EXPECT_NE(error.find(limit), std::string::npos) << n << ": " << error.substr(0, 200);
+    }
+  }
+}
+
 TEST(SelectSql, SyntaxErrorsNamePositionAndToken) {
   EXPECT_EQ(parse_error("SELEC * FROM S3Object"),
             "SQL syntax error at position 1: expected SELECT, found 'SELEC'");

@@ -99,6 +99,10 @@ struct Query {
 // "unsupported SQL: <construct> (...)". ErrorKind::usage.
 Result<Query> parse_sql(std::string_view sql);
 
+// Parsing and evaluation recurse once per level of parentheses, CAST( and
+// NOT: deeper nesting than this is a usage error.
+inline constexpr int kMaxSqlNesting = 200;
+
 // The typed value of an expression.
 struct Value {
   enum class Type : std::uint8_t { null, string, int_, float_, boolean };
