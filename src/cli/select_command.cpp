@@ -237,7 +237,10 @@ Runner add_select_command(CLI::App& app) {
     if (!job) return usage_error(job.error());
     auto strategy = exec::make_strategy(settings);
     const JobRun run = run_job(*strategy, **job, **shared);
-    const auto finished = (*job)->finish();
+    // Cancelled, the aggregate covers only the ranges that finished: a wrong
+    // number for whoever reads stdout, so it is not printed (rows already
+    // out are right).
+    const auto finished = run.report.cancelled ? Result<void>() : (*job)->finish();
     std::fflush(stdout);
 
     const double mib = static_cast<double>(run.report.bytes) / kMiB;

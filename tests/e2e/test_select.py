@@ -10,6 +10,9 @@ import csv
 import io
 import json
 import random
+import signal
+import subprocess
+import time
 import unittest
 
 import s3env
@@ -251,6 +254,40 @@ class SelectQuotedLineBreaks(s3env.SelectCase):
                            "--chunk-size", "1KiB"])
             self.assertEqual(p.returncode, 0, s3env.describe(p))
             self.assertEqual(self.parse_csv(p.stdout), expected)
+
+
+class SelectCancel(s3env.E2ETestCase):
+    """SIGINT part way: exit 130 and no aggregate on stdout (over the ranges done so far it
+    would be a wrong number), the summary on stderr."""
+
+    def test_sigint_prints_no_partial_aggregate(self):
+        bkt = self.class_bucket("selint")
+        body = make_csv(8000, seed=13)  # ~280 KiB: ~280 ranges of 1 KiB, +50 ms each
+        self.s3.put_object(Bucket=bkt, Key="t.csv", Body=body)
+        with s3env.latency_proxy("--delay-ms", "50") as proxy:
+            for strategy in ("serial", "async"):
+                with self.subTest(strategy=strategy):
+                    proc = subprocess.Popen(
+                        [s3env.s3loop_bin(), "select", f"s3://{bkt}/t.csv", "-e",
+                         "SELECT COUNT(*) FROM S3Object", "--chunk-size", "1KiB",
+                         "--strategy", strategy, "--concurrency", "2", "--engine", "local",
+                         "--endpoint-url", proxy.endpoint],
+                        env=s3env.base_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                        encoding="utf-8", errors="replace")
+                    time.sleep(1.5)
+                    self.assertIsNone(proc.poll(), "finished before the SIGINT: too fast")
+                    proc.send_signal(signal.SIGINT)
+                    try:
+                        out, err = proc.communicate(timeout=15)
+                    except subprocess.TimeoutExpired:
+                        proc.kill()
+                        proc.communicate()
+                        self.fail("s3loop select did not stop within 15 s of SIGINT")
+                    p = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+                    s3env.assert_no_crash(self, p)
+                    self.assertEqual(p.returncode, 130, s3env.describe(p))
+                    self.assertEqual(p.stdout, "", s3env.describe(p))
+                    self.assertIn("(cancelled)", p.stderr, s3env.describe(p))
 
 
 class SelectLargeRanges(s3env.E2ETestCase):
