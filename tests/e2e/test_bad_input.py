@@ -55,7 +55,8 @@ class BadInput(s3env.E2ETestCase):
                            ("s3://ab", ["invalid S3 URL", "ab"]),
                            ("https://bucket/key", ["invalid S3 URL"]),
                            ("", ["invalid S3 URL"]),
-                           ("s3://" + "b" * 64, ["invalid S3 URL"])):
+                           ("s3://" + "b" * 64, ["invalid S3 URL"]),
+                           ("s3://192.168.1.1/k", ["invalid S3 URL", "IP address"])):
             with self.subTest(url=url):
                 if url != "s3://":  # `ls s3://` lists the buckets (test_ls.BucketListTests)
                     s3env.assert_clean_error(self, s3env.run(["ls", url]), 2, *words)
