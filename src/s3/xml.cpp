@@ -5,6 +5,7 @@
 #include "s3loop/s3/encoding.hpp"
 
 #include <fmt/format.h>
+#include <boost/locale/utf.hpp>
 #include <pugixml.hpp>
 
 #include <algorithm>
@@ -185,39 +186,16 @@ void append_escaped(std::string& out, std::string_view s, bool quotes = true) {
 }  // namespace
 
 bool xml_can_carry(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    if (lead < 0x80) {
-      if (lead < 0x20 && lead != '\t' && lead != '\n' && lead != '\r') return false;
-      ++i;
-      continue;
-    }
-    // Multi-byte UTF-8: decode, refusing overlong forms, surrogates and
-    // anything past U+10FFFF.
-    std::size_t length = 0;
-    char32_t cp = 0;
-    char32_t min = 0;
-    if ((lead & 0xE0) == 0xC0) {
-      length = 2, cp = lead & 0x1F, min = 0x80;
-    } else if ((lead & 0xF0) == 0xE0) {
-      length = 3, cp = lead & 0x0F, min = 0x800;
-    } else if ((lead & 0xF8) == 0xF0) {
-      length = 4, cp = lead & 0x07, min = 0x10000;
-    } else {
+  namespace utf = boost::locale::utf;
+  // Boost.Locale's decoder refuses what is not UTF-8: stray or missing
+  // continuation bytes, overlong forms, surrogates, anything past U+10FFFF.
+  for (auto it = text.begin(); it != text.end();) {
+    const utf::code_point cp = utf::utf_traits<char>::decode(it, text.end());
+    if (cp == utf::illegal || cp == utf::incomplete) return false;
+    // What XML 1.0's Char production leaves out of the rest.
+    if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xFFFE || cp == 0xFFFF) {
       return false;
     }
-    if (text.size() - i < length) return false;
-    for (std::size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (next & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE ||
-        cp == 0xFFFF) {
-      return false;
-    }
-    i += length;
   }
   return true;
 }
