@@ -16,28 +16,24 @@ constexpr std::size_t kMaxProblems = 20;
 // Pulls one listing page at a time and hands out its objects in order.
 class ListingCursor {
  public:
-  ListingCursor(s3::Client& client, std::string bucket, std::string prefix) : client_(client) {
+  // Only keys `take` accepts (the copy's filters; none: every key) come out
+  // of next().
+  ListingCursor(s3::Client& client, std::string bucket, std::string prefix,
+                std::function<bool(const std::string&)> take = {})
+      : client_(client), take_(std::move(take)) {
     params_.bucket = std::move(bucket);
     params_.prefix = std::move(prefix);
   }
 
-  // Only keys `take` accepts (the copy's filters) come out of next().
-  void only(std::function<bool(const std::string&)> take) { take_ = std::move(take); }
-
   // The next object, or nullopt at the end.
   awaitable<Result<std::optional<s3::ObjectInfo>>> next() {
-    while (true) {
-      auto object = co_await next_listed();
-      if (!object || !*object || !take_ || take_((*object)->key)) co_return object;
-    }
-  }
-
- private:
-  awaitable<Result<std::optional<s3::ObjectInfo>>> next_listed() {
     while (buffer_.empty() && !done_) {
       auto page = co_await client_.list_objects_v2(params_);
       if (!page) co_return page.error();
-      for (auto& o : page->objects) buffer_.push_back(std::move(o));
+      listed_any_ = listed_any_ || !page->objects.empty();
+      for (auto& o : page->objects) {
+        if (!take_ || take_(o.key)) buffer_.push_back(std::move(o));
+      }
       done_ = !page->is_truncated;
       params_.continuation_token = page->next_continuation_token;
     }
@@ -47,11 +43,16 @@ class ListingCursor {
     co_return std::optional<s3::ObjectInfo>(std::move(out));
   }
 
+  // Whether the listing so far held any object, taken or not.
+  bool listed_any() const { return listed_any_; }
+
+ private:
   s3::Client& client_;
   std::function<bool(const std::string&)> take_;
   s3::ListParams params_;
   std::deque<s3::ObjectInfo> buffer_;
   bool done_ = false;
+  bool listed_any_ = false;
 };
 
 bool is_multipart_etag(const std::string& etag) {
@@ -93,26 +94,22 @@ awaitable<Result<VerifyReport>> verify_named_object(s3::Client& client, const Co
 }  // namespace
 
 awaitable<Result<VerifyReport>> verify_copy(s3::Client& client, CopyOptions options) {
-  ListingCursor source(client, options.source.bucket, options.source.key);
+  // What the filters left out is not expected at the destination.
+  ListingCursor source(client, options.source.bucket, options.source.key,
+                       [&options](const std::string& key) { return copy_selects(options, key); });
   ListingCursor destination(client, options.destination.bucket, options.destination.key);
   VerifyReport report;
-  // The copy's own rule, decided again from the server: nothing under the
-  // name as a directory, so it named an object (or nothing at all).
   auto src = co_await source.next();
   if (!src) co_return src.error();
-  if (!*src && !options.named_object.empty()) {
+  // The copy's own rule, decided again from the server: nothing under the
+  // name as a directory (filters aside), so it named an object (or nothing).
+  if (!source.listed_any() && !options.named_object.empty()) {
     auto named = co_await find_named_object(client, options);
     if (!named) co_return named.error();
     if (*named) {
       if (!copy_selects(options, (*named)->key)) co_return report;
       co_return co_await verify_named_object(client, options, **named);
     }
-  }
-  // What the filters left out is not expected at the destination.
-  source.only([&options](const std::string& key) { return copy_selects(options, key); });
-  if (*src && !copy_selects(options, (*src)->key)) {
-    src = co_await source.next();
-    if (!src) co_return src.error();
   }
   auto dst = co_await destination.next();
   if (!dst) co_return dst.error();
