@@ -167,6 +167,11 @@ int exit_code_for(const Error& error) {
   }
 }
 
+int report_failure(const Error& error) {
+  print_error(error.message);
+  return exit_code_for(error);
+}
+
 namespace {
 std::atomic<bool>* g_interrupt_flag = nullptr;
 extern "C" void on_interrupt(int) {

@@ -50,6 +50,8 @@ void print_error(const std::string& message);
 // Prints the error of input the user has to fix; returns exit code 2.
 int usage_error(const Error& error);
 int exit_code_for(const Error& error);
+// Prints the error; returns the exit code its kind calls for.
+int report_failure(const Error& error);
 
 // Set by the SIGINT handler; strategies poll it.
 void install_interrupt_handler(std::atomic<bool>* flag_to_set);

@@ -72,10 +72,7 @@ int list_buckets(const CommonOptions& common) {
   if (!shared) return usage_error(shared.error());
   auto buckets = exec::run_once<std::vector<s3::BucketInfo>>(
       **shared, [](s3::Client& client) { return client.list_buckets(); });
-  if (!buckets) {
-    print_error(buckets.error().message);
-    return exit_code_for(buckets.error());
-  }
+  if (!buckets) return report_failure(buckets.error());
   print_buckets(*buckets, common.json);
   std::fflush(stdout);
   return kExitOk;
@@ -124,10 +121,7 @@ Runner add_ls_command(CLI::App& app) {
     jobs::ListJob job(std::move(options));
     auto run = run_job(*strategy, job, **shared);
     std::fflush(stdout);
-    if (run.report.job_error) {
-      print_error(run.report.job_error->message);
-      return exit_code_for(*run.report.job_error);
-    }
+    if (run.report.job_error) return report_failure(*run.report.job_error);
     return run.report.cancelled ? kExitCancelled : kExitOk;
   };
 }

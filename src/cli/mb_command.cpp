@@ -26,10 +26,7 @@ Runner add_mb_command(CLI::App& app) {
     const std::string bucket = location->bucket;
     auto result = exec::run_once<void>(
         **shared, [&](s3::Client& client) { return client.create_bucket(bucket); });
-    if (!result) {
-      print_error(result.error().message);
-      return exit_code_for(result.error());
-    }
+    if (!result) return report_failure(result.error());
     std::printf("make_bucket: %s\n", location->bucket.c_str());
     return kExitOk;
   };

@@ -92,10 +92,7 @@ int run_server_dialect(s3::ClientShared& shared, const jobs::SelectOptions& opti
                  static_cast<unsigned long long>(shared.stats.total_attempts()),
                  usage.cpu_seconds(), plan.engine_reason.c_str());
   }
-  if (!result) {
-    print_error(result.error().message);
-    return exit_code_for(result.error());
-  }
+  if (!result) return report_failure(result.error());
   return kExitOk;
 }
 
@@ -218,10 +215,7 @@ Runner add_select_command(CLI::App& app) {
 
     auto plan = exec::run_once<jobs::SelectPlan>(
         **shared, [options](s3::Client& client) { return jobs::plan_select(client, options); });
-    if (!plan) {
-      print_error(plan.error().message);
-      return exit_code_for(plan.error());
-    }
+    if (!plan) return report_failure(plan.error());
     options.on_output = write_stdout;
     if (options.server_dialect)
       return run_server_dialect(**shared, options, *plan, args->common.json);
@@ -283,10 +277,7 @@ Runner add_select_command(CLI::App& app) {
                    run.report.cancelled ? " (cancelled)" : "");
     }
     if (run.report.cancelled) return kExitCancelled;
-    if (run.report.job_error) {
-      print_error(run.report.job_error->message);
-      return exit_code_for(*run.report.job_error);
-    }
+    if (run.report.job_error) return report_failure(*run.report.job_error);
     if (!finished) {
       print_error(finished.error().message);
       return finished.error().kind == ErrorKind::usage ? kExitUsage : kExitFailed;
