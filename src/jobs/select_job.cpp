@@ -191,13 +191,12 @@ awaitable<Result<std::uint64_t>> SelectJob::process(exec::WorkerContext& context
   RangeEvaluator evaluator(s.query, range);
   // Split into ranges, a file with line breaks in quoted fields gives wrong
   // records: whatever else happened in this range, that is the error.
-  auto fail_range = [&](Error e) {
-    if (s.plan.ranges > 1 && evaluator.saw_quoted_newline()) {
-      e = quoted_newline_error(s3::s3_uri(s.options.location.bucket, s.options.location.key),
-                               s.plan.object_size);
-    }
-    return fail(std::move(e));
+  const auto misread = [&] { return s.plan.ranges > 1 && evaluator.saw_quoted_newline(); };
+  const auto misread_error = [&] {
+    return quoted_newline_error(s3::s3_uri(s.options.location.bucket, s.options.location.key),
+                                s.plan.object_size);
   };
+  auto fail_range = [&](Error e) { return fail(misread() ? misread_error() : std::move(e)); };
   std::uint64_t from = range.first == 0 ? 0 : range.first - 1;
   std::uint64_t until = std::min(object_end, range.last + kOvershoot);
   std::uint64_t grow = kOvershoot;
@@ -219,9 +218,7 @@ awaitable<Result<std::uint64_t>> SelectJob::process(exec::WorkerContext& context
     grow *= 2;
     until = std::min(object_end, until + grow);
   }
-  if (s.plan.ranges > 1 && evaluator.saw_quoted_newline()) {
-    co_return fail_range(make_error(ErrorKind::protocol, "quoted line break"));
-  }
+  if (misread()) co_return fail(misread_error());
   report.finished.outcome = evaluator.take();
   co_return fetched;
 }
