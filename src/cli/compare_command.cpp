@@ -258,6 +258,7 @@ Runner add_compare_command(CLI::App& app) {
     if (args->common.json) {
       boost::json::array out_rows;
       for (const auto& row : rows) {
+        const std::optional<double> up = speedup(row);
         out_rows.push_back(boost::json::object{
             {"strategy", row.strategy},
             {"workers", row.workers},
@@ -272,8 +273,7 @@ Runner add_compare_command(CLI::App& app) {
             {"requests", row.requests},
             {"retries", row.retries},
             {"tls_handshakes", row.handshakes},
-            {"speedup_vs_serial",
-             speedup(row) ? boost::json::value(*speedup(row)) : boost::json::value(nullptr)},
+            {"speedup_vs_serial", up ? boost::json::value(*up) : boost::json::value(nullptr)},
             {"verified", row.verified},
             {"verification", row.note}});
       }
@@ -298,13 +298,14 @@ Runner add_compare_command(CLI::App& app) {
           "workers", "objects", rep > 1 ? "wall s (min-max)" : "wall s", "objects/s", "MiB/s",
           "CPU s", "RSS MiB", "requests", "retries", "TLS hs", "speed-up / verified");
       for (const auto& row : rows) {
+        const std::optional<double> up = speedup(row);
         table += fmt::format(
             "{:<11} {:<16} {:>8.0f} {:>16} {:>10.0f} {:>8.1f} {:>9.2f} {:>9.0f} {:>8.0f} {:>9.0f} "
             "{:>8.0f}  {} / {}\n",
             row.strategy, row.workers, row.objects, format_cell(row.wall, rep, "{:.2f}"),
             row.objects_per_s.median, row.mib_per_s.median, row.cpu.median, row.rss_mib.median,
             row.requests, row.retries, row.handshakes,
-            speedup(row) ? fmt::format("{:.1f}x", *speedup(row)) : std::string("-"),
+            up ? fmt::format("{:.1f}x", *up) : std::string("-"),
             row.verified ? "yes" : "NO (" + row.note + ")");
       }
       std::fputs(table.c_str(), stdout);
