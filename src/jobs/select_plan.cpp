@@ -158,6 +158,19 @@ awaitable<Result<ProbeVerdict>> probe_s3select(s3::Client& client, const SelectO
   co_return ProbeVerdict{true, "the server's S3 Select answered ScanRange probes like AWS does"};
 }
 
+// A HEAD has no body, so a 404 cannot say whether the object or its whole
+// bucket is missing; one listing of the bucket (only on this error path) can,
+// so that the user is told which of the two to fix.
+awaitable<Error> explain_missing(s3::Client& client, const std::string& bucket, Error head_error) {
+  if (head_error.http_status != 404) co_return head_error;
+  s3::ListParams probe;
+  probe.bucket = bucket;
+  probe.max_keys = 1;
+  auto listed = co_await client.list_objects_v2(std::move(probe));
+  if (!listed && listed.error().s3_code == "NoSuchBucket") co_return listed.error();
+  co_return head_error;
+}
+
 }  // namespace
 
 std::uint64_t range_count(std::uint64_t size, std::uint64_t chunk) {
@@ -174,7 +187,7 @@ awaitable<Result<SelectPlan>> plan_select(s3::Client& client, SelectOptions opti
     co_return make_error(ErrorKind::usage, "--chunk-size must be at least 1 byte");
   }
   auto head = co_await client.head_object(options.location.bucket, options.location.key);
-  if (!head) co_return head.error();
+  if (!head) co_return co_await explain_missing(client, options.location.bucket, head.error());
   SelectPlan plan;
   plan.object_size = head->size;
   plan.etag = head->etag;

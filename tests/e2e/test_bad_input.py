@@ -177,6 +177,10 @@ class BadInput(s3env.E2ETestCase):
                                  "does not exist", missing)
         s3env.assert_clean_error(self, s3env.run(["cp", f"s3://{missing}/x", self.dst_url]), 1,
                                  "does not exist", missing)
+        # A HEAD's 404 alone cannot tell a missing bucket from a missing object.
+        s3env.assert_clean_error(
+            self, s3env.run(["select", f"s3://{missing}/x.csv", "-e", "SELECT * FROM S3Object"]),
+            1, "bucket", "does not exist", missing, "NoSuchBucket")
 
     def test_missing_destination_bucket(self):
         # One clear error, not one line per object.

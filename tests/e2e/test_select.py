@@ -156,7 +156,7 @@ class Select(s3env.SelectCase):
                 for word in words:
                     self.assertIn(word.lower(), errors[0].lower(), s3env.describe(p))
         p = s3env.run(["select", f"s3://{self.bkt}/data/missing.csv", "-e", "SELECT * FROM S3Object"])
-        s3env.assert_clean_error(self, p, 1, "missing.csv")
+        s3env.assert_clean_error(self, p, 1, "missing.csv", "object", "NoSuchKey")
         p = s3env.run(["select", f"s3://{self.bkt}/data/", "-e", "SELECT * FROM S3Object"])
         s3env.assert_clean_error(self, p, 2, "one object")
 
