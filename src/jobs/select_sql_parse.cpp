@@ -3,6 +3,7 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <vector>
 
 namespace s3loop::jobs::select {
 namespace {
@@ -323,34 +324,37 @@ class Parser {
     return parse_or();
   }
 
-  Result<int> parse_or() {
-    auto l = parse_and();
-    if (!l) return l;
-    while (keyword("OR")) {
-      auto r = parse_and();
-      if (!r) return r;
-      Node n;
-      n.kind = NodeKind::logic_or;
-      n.a = *l;
-      n.b = *r;
-      l = add(std::move(n));
+  // A chain of ORs (or ANDs) becomes a balanced tree, not a left-deep one:
+  // a generated "a = 1 OR a = 2 OR ..." of thousands of terms would make
+  // every tree walk (evaluation, printing for the server) recurse once per
+  // term, overflowing the stack near 12,000 terms. Kleene AND and OR are
+  // associative, and the leaves keep their left-to-right order, so the
+  // result, the short-circuits and the first error met are unchanged.
+  Result<int> parse_or() { return parse_chain("OR", NodeKind::logic_or, &Parser::parse_and); }
+  Result<int> parse_and() { return parse_chain("AND", NodeKind::logic_and, &Parser::parse_not); }
+
+  Result<int> parse_chain(std::string_view word, NodeKind kind, Result<int> (Parser::*operand)()) {
+    auto first = (this->*operand)();
+    if (!first) return first;
+    std::vector<int> terms{*first};
+    while (keyword(word)) {
+      auto next = (this->*operand)();
+      if (!next) return next;
+      terms.push_back(*next);
     }
-    return l;
+    return join_balanced(kind, terms, 0, terms.size());
   }
 
-  Result<int> parse_and() {
-    auto l = parse_not();
-    if (!l) return l;
-    while (keyword("AND")) {
-      auto r = parse_not();
-      if (!r) return r;
-      Node n;
-      n.kind = NodeKind::logic_and;
-      n.a = *l;
-      n.b = *r;
-      l = add(std::move(n));
-    }
-    return l;
+  // Depth log2(terms): the recursion here is bounded by the chain's length.
+  int join_balanced(NodeKind kind, const std::vector<int>& terms, std::size_t from,
+                    std::size_t to) {
+    if (to - from == 1) return terms[from];
+    const std::size_t middle = from + (to - from) / 2;
+    Node n;
+    n.kind = kind;
+    n.a = join_balanced(kind, terms, from, middle);
+    n.b = join_balanced(kind, terms, middle, to);
+    return add(std::move(n));
   }
 
   Result<int> parse_not() {

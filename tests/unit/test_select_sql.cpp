@@ -257,6 +257,50 @@ TEST(SelectSql, NestingDepthIsLimited) {
   }
 }
 
+// Generated chains of thousands of ORs (or ANDs) are built as balanced trees:
+// a left-deep tree made evaluation recurse once per term and overflowed the
+// stack near 12,000 terms. The shape must not change results, short-circuits
+// or which error is met first.
+TEST(SelectSql, LongAndOrChainsAreBalanced) {
+  constexpr int kTerms = 30000;  // the left-deep tree crashed at ~12,000
+  std::string any_of = "SELECT _1 FROM S3Object WHERE _1 = 'v0'";
+  std::string none_of = "SELECT _1 FROM S3Object WHERE _1 <> 'v0'";
+  for (int i = 1; i < kTerms; ++i) {
+    any_of += " OR _1 = 'v" + std::to_string(i) + "'";
+    none_of += " AND _1 <> 'v" + std::to_string(i) + "'";
+  }
+  const std::string data = "v0\nv29999\nx\nv15000\nv30000\n";
+  EXPECT_EQ(ok(any_of, data), (Rows{{"v0"}, {"v29999"}, {"v15000"}}));
+  EXPECT_EQ(ok(none_of, data), (Rows{{"x"}, {"v30000"}}));
+
+  // The tree printed for a server is as shallow as the tree itself.
+  auto q = parse_sql(any_of).value();
+  const std::string printed = to_sql(q, q.where);
+  int depth = 0;
+  int deepest = 0;
+  for (char c : printed) {
+    if (c == '(') deepest = std::max(deepest, ++depth);
+    if (c == ')') --depth;
+  }
+  EXPECT_LE(deepest, 17);  // log2(30,000) levels of OR, one of '='
+
+  // Left to right, as written: the first TRUE ends an OR chain before a
+  // later term can fail, and the first failing term is the one reported.
+  std::string guarded = "SELECT _1 FROM S3Object WHERE _1 = 'a'";
+  for (int i = 0; i < 7; ++i) guarded += " OR CAST(_" + std::to_string(i % 2 + 1) + " AS INT) = 1";
+  EXPECT_EQ(ok(guarded, "a,zz\n1,zz\n"), (Rows{{"a"}, {"1"}}));
+  auto failed = run(guarded, "b,zz\n");
+  ASSERT_FALSE(failed.has_value());
+  EXPECT_EQ(failed.error().message, "CAST failed: 'b' is not a valid INT");
+  // UNKNOWN (a missing column) OR ... FALSE ... TRUE is TRUE; AND with FALSE is FALSE.
+  EXPECT_EQ(
+      ok("SELECT _1 FROM S3Object WHERE _3 = '1' OR _1 = 'q' OR _1 = 'r' OR _1 = 'p'", "p\nq\nz\n"),
+      (Rows{{"p"}, {"q"}}));
+  EXPECT_EQ(
+      ok("SELECT _1 FROM S3Object WHERE NOT (_3 = '1' AND _1 = 'q' AND _1 <> 'r')", "p\nq\nz\n"),
+      (Rows{{"p"}, {"z"}}));
+}
+
 TEST(SelectSql, SyntaxErrorsNamePositionAndToken) {
   EXPECT_EQ(parse_error("SELEC * FROM S3Object"),
             "SQL syntax error at position 1: expected SELECT, found 'SELEC'");
