@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <cstdint>
+#include <system_error>
 
 namespace s3loop::net {
 
@@ -49,8 +52,16 @@ Result<Endpoint> parse_endpoint_url(std::string_view url) {
   std::transform(ep.host.begin(), ep.host.end(), ep.host.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (parsed->has_port()) {
-    if (parsed->port().empty() || parsed->port_number() == 0) return bad("bad port");
-    ep.port = parsed->port_number();
+    // Read the digits ourselves: port_number() wraps values above 65535
+    // (":74979" would quietly become port 9443).
+    const std::string_view digits = parsed->port();
+    unsigned long port = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || port == 0 ||
+        port > 65535) {
+      return bad("bad port '" + std::string(digits) + "' (1 to 65535)");
+    }
+    ep.port = static_cast<std::uint16_t>(port);
   } else {
     ep.port = ep.tls ? 443 : 80;
   }

@@ -33,12 +33,30 @@ TEST(Endpoint, Ipv6) {
 
 TEST(Endpoint, RejectsWhatIsNotAnEndpoint) {
   for (const char* bad : {"127.0.0.1:9443", "ftp://host", "https://", "https://host/path",
-                          "https://user:pw@host", "https://host:0", "https://host?x=1", ""}) {
+                          "https://user:pw@host", "https://host:0", "https://host?x=1", "",
+                          // Above 65535: Boost.URL's port_number() would wrap these into
+                          // real ports (74979 -> 9443).
+                          "https://127.0.0.1:65536", "https://127.0.0.1:74979",
+                          "https://127.0.0.1:99999999999999999999", "https://host:"}) {
     auto ep = parse_endpoint_url(bad);
     ASSERT_FALSE(ep) << bad;
     EXPECT_EQ(ep.error().kind, ErrorKind::usage) << bad;
     EXPECT_NE(ep.error().message.find("invalid endpoint URL"), std::string::npos) << bad;
   }
+}
+
+TEST(Endpoint, PortBoundsAreExact) {
+  auto highest = parse_endpoint_url("https://127.0.0.1:65535");
+  ASSERT_TRUE(highest);
+  EXPECT_EQ(highest->port, 65535);
+  auto padded = parse_endpoint_url("https://127.0.0.1:09443");
+  ASSERT_TRUE(padded);
+  EXPECT_EQ(padded->port, 9443);
+  auto wrapped = parse_endpoint_url("https://127.0.0.1:74979");
+  ASSERT_FALSE(wrapped);
+  EXPECT_EQ(wrapped.error().message,
+            "invalid endpoint URL 'https://127.0.0.1:74979': bad port '74979' (1 to 65535) "
+            "(expected https://host[:port])");
 }
 
 }  // namespace
