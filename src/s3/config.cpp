@@ -158,8 +158,13 @@ Result<IniSections> parse_ini(std::string_view text) {
     const bool indented = raw.front() == ' ' || raw.front() == '\t';
 
     if (line.front() == '[') {
-      if (line.back() != ']') return ini_error(line_no, "section header without closing ']'");
-      const std::string_view name = trim(line.substr(1, line.size() - 2));
+      // Like configparser's "\[(?P<header>.+)\]": the name runs to the last
+      // ']' and whatever follows it ("[default] ; note") is ignored.
+      const std::size_t close = line.rfind(']');
+      if (close == std::string_view::npos) {
+        return ini_error(line_no, "section header without closing ']'");
+      }
+      const std::string_view name = trim(line.substr(1, close - 1));
       if (name.empty()) return ini_error(line_no, "empty section name");
       section = &out[std::string(name)];
       nested.clear();

@@ -113,6 +113,20 @@ TEST(S3ConfigIni, NestedS3Block) {
   EXPECT_EQ(p.count("output.stray"), 0u);
 }
 
+// botocore reads these files with configparser, whose section pattern takes
+// the name up to the last ']' and ignores the rest of the line.
+TEST(S3ConfigIni, TextAfterASectionHeaderIsIgnored) {
+  auto ini = parse_ini(
+      "[default] ; the work account\n"
+      "aws_access_key_id = AKIDEXAMPLE\n"
+      "[profile ci]   # used by the pipeline\n"
+      "region = eu-west-1\n");
+  ASSERT_TRUE(ini.has_value()) << ini.error().message;
+  EXPECT_EQ(ini->at("default").at("aws_access_key_id"), "AKIDEXAMPLE");
+  EXPECT_EQ(ini->at("profile ci").at("region"), "eu-west-1");
+  EXPECT_EQ(ini->size(), 2u);
+}
+
 TEST(S3ConfigIni, ErrorsNameTheLineButNotItsContent) {
   auto no_sep = parse_ini("[default]\nwJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n");
   ASSERT_FALSE(no_sep.has_value());
@@ -125,6 +139,7 @@ TEST(S3ConfigIni, ErrorsNameTheLineButNotItsContent) {
 
   EXPECT_EQ(parse_ini("[default\n").error().message, "line 1: section header without closing ']'");
   EXPECT_EQ(parse_ini("[ ]\n").error().message, "line 1: empty section name");
+  EXPECT_EQ(parse_ini("[] ; x\n").error().message, "line 1: empty section name");
   EXPECT_EQ(parse_ini("[a]\n = v\n").error().message, "line 2: missing key before '='");
   EXPECT_TRUE(parse_ini("").has_value());
 }
