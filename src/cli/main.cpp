@@ -4,6 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -23,7 +26,8 @@ int check_output_written(int code) {
   if (!flush_failed && !std::ferror(stdout)) return code;
   // The errno of an earlier failed write is gone by now (network calls
   // followed it); the final flush's own is exact.
-  const std::string why = flush_failed && error != 0 ? std::strerror(error) : "is the disk full?";
+  std::string why = flush_failed && error != 0 ? std::strerror(error) : "is the disk full?";
+  if (::fcntl(STDOUT_FILENO, F_GETFD) == -1 && errno == EBADF) why = "stdout is closed";
   print_error(
       fmt::format("writing the output to stdout failed ({}): what it holds is incomplete", why));
   return code == kExitOk ? kExitFailed : code;

@@ -4,6 +4,7 @@
 Run: /usr/bin/python3 -m unittest -v test_bad_input   (from tests/e2e; see s3env.py).
 """
 
+import os
 import socket
 import subprocess
 import time
@@ -120,6 +121,15 @@ class BadInput(s3env.E2ETestCase):
                 self.assertEqual(len(lines), 1, p.stderr)
                 self.assertTrue(lines[0].startswith("s3loop: error: writing the output to stdout "
                                                     "failed"), p.stderr)
+        # A closed stdout is named as such, not blamed on a full disk.
+        p = subprocess.run([s3env.s3loop_bin(), "ls", "-r", self.src_url + "/"],
+                           env=s3env.base_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                           encoding="utf-8", timeout=120,
+                           preexec_fn=lambda: os.close(1))
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertEqual(p.stderr.splitlines(), ["s3loop: error: writing the output to stdout "
+                                                 "failed (stdout is closed): what it holds is "
+                                                 "incomplete"])
 
     def test_option_without_value_does_not_swallow_next_flag(self):
         # `--region --dry-run` is a missing value, not the region "--dry-run": taking it as a
