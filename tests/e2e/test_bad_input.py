@@ -144,6 +144,9 @@ class BadInput(s3env.E2ETestCase):
     def test_bad_endpoint_and_ca_values(self):
         for args, words in ((["--endpoint-url", "not-a-url"], ["endpoint"]),
                             (["--endpoint-url", "ftp://127.0.0.1:21"], ["endpoint"]),
+                            # 74979 - 65536 is the local server's port: it must not wrap there.
+                            (["--endpoint-url", "https://127.0.0.1:74979"],
+                             ["bad port '74979' (1 to 65535)"]),
                             (["--ca-bundle", "/nonexistent/ca.pem"], ["/nonexistent/ca.pem"]),
                             (["--ca-bundle", "/etc/hostname"], ["/etc/hostname"])):
             with self.subTest(args=args):
