@@ -173,13 +173,15 @@ awaitable<Error> explain_missing(s3::Client& client, const std::string& bucket, 
 
 }  // namespace
 
+// Neither adds `chunk` to anything: --chunk-size may be as large as
+// UINT64_MAX, and size + chunk or first + chunk would wrap around.
 std::uint64_t range_count(std::uint64_t size, std::uint64_t chunk) {
-  return chunk == 0 ? 0 : (size + chunk - 1) / chunk;
+  return chunk == 0 || size == 0 ? 0 : (size - 1) / chunk + 1;
 }
 
 s3::ByteRange range_bytes(std::uint64_t index, std::uint64_t size, std::uint64_t chunk) {
   const std::uint64_t first = index * chunk;
-  return s3::ByteRange{first, std::min(size, first + chunk) - 1};
+  return s3::ByteRange{first, first + std::min(size - first, chunk) - 1};
 }
 
 awaitable<Result<SelectPlan>> plan_select(s3::Client& client, SelectOptions options) {

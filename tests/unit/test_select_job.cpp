@@ -27,6 +27,25 @@ TEST(SelectPlan, RangesCoverTheObjectExactly) {
   EXPECT_EQ(range_bytes(1, 11, 10).last, 10u);
 }
 
+// --chunk-size takes any 64-bit value: counting ranges must not wrap around
+// to 0 ranges (an empty answer with exit 0).
+TEST(SelectPlan, HugeChunksMakeOneRange) {
+  constexpr std::uint64_t max = UINT64_MAX;
+  for (const std::uint64_t chunk : {max, max - 1, max / 2 + 1, max / 2}) {
+    EXPECT_EQ(range_count(1, chunk), 1u) << chunk;
+    EXPECT_EQ(range_count(5000, chunk), 1u) << chunk;
+    EXPECT_EQ(range_bytes(0, 5000, chunk).first, 0u) << chunk;
+    EXPECT_EQ(range_bytes(0, 5000, chunk).last, 4999u) << chunk;
+  }
+  EXPECT_EQ(range_count(0, max), 0u);
+  EXPECT_EQ(range_count(max, max), 1u);
+  EXPECT_EQ(range_bytes(0, max, max).last, max - 1);
+  EXPECT_EQ(range_count(max, max - 1), 2u);
+  EXPECT_EQ(range_bytes(1, max, max - 1).first, max - 1);
+  EXPECT_EQ(range_bytes(1, max, max - 1).last, max - 1);
+  EXPECT_EQ(range_count(max, 1), max);
+}
+
 SelectOptions options_for(std::string sql, SelectOutput output = SelectOutput::csv) {
   SelectOptions o;
   o.expression = std::move(sql);
