@@ -251,7 +251,11 @@ bool RangeReader::feed(std::string_view bytes, const RecordSink& sink) {
     const void* lf = std::memchr(bytes.data(), '\n', bytes.size());
     if (lf == nullptr) {
       fed_ += bytes.size();
-      return false;
+      // A record of the range would start after an LF at or before end - 1:
+      // with all of those bytes in and none an LF, the range owns no record
+      // (it lies inside a line another range reads), however long the line.
+      if (fed_ >= end_) done_ = true;
+      return done_;
     }
     const std::size_t k = static_cast<std::size_t>(static_cast<const char*>(lf) - bytes.data()) + 1;
     fed_ += k;

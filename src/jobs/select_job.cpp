@@ -15,8 +15,9 @@ using boost::asio::awaitable;
 
 namespace {
 
-// A range reads this far past its end for the record that straddles it, and
-// twice as far each time that is not enough.
+// A range reads this far past its end for the record that straddles it (no
+// farther than its own size: small ranges would otherwise each fetch many
+// times their bytes), and twice as far each time that is not enough.
 constexpr std::uint64_t kOvershoot = 64 * 1024;
 // A range whose connection fails part way resumes where it stopped
 // (Client::send cannot retry a body that reached the sink), this many times.
@@ -198,8 +199,8 @@ awaitable<Result<std::uint64_t>> SelectJob::process(exec::WorkerContext& context
   };
   auto fail_range = [&](Error e) { return fail(misread() ? misread_error() : std::move(e)); };
   std::uint64_t from = range.first == 0 ? 0 : range.first - 1;
-  std::uint64_t until = std::min(object_end, range.last + kOvershoot);
-  std::uint64_t grow = kOvershoot;
+  std::uint64_t grow = std::min(kOvershoot, range.last - range.first + 1);
+  std::uint64_t until = std::min(object_end, range.last + grow);
   std::uint64_t fetched = 0;
   for (;;) {
     // Every range streams through the evaluator as it arrives (see

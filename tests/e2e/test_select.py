@@ -189,6 +189,31 @@ class Select(s3env.SelectCase):
             self.assertEqual(p.stdout, "300\n", strategy)
 
 
+class SelectLongLines(s3env.SelectCase):
+    """Lines much longer than a range: the ranges inside such a line own no record and stop
+    once they know it, and no range reads far past its end, so a select fetches a small
+    multiple of the object whatever the chunk size."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.bkt = cls.class_bucket("sellong")
+        short = b"".join(b"%d,short\n" % i for i in range(2000))
+        cls.body = (b"id,text\n" + short + b"long,"  + b"x" * (2 * s3env.MiB) + b"\n" + short
+                    + b"last," + b"y" * (300 * s3env.KiB) + b"\n")
+        cls.s3.put_object(Bucket=cls.bkt, Key="long.csv", Body=cls.body)
+        cls.url = f"s3://{cls.bkt}/long.csv"
+
+    def test_fetches_stay_near_the_object_size(self):
+        for chunk in ("4KiB", "64KiB", "1MiB"):
+            with self.subTest(chunk=chunk):
+                p = self.select("-e", "SELECT COUNT(*) FROM S3Object", "--chunk-size", chunk,
+                                "--engine", "local", "--json")
+                self.assertEqual(p.stdout, "4002\n")
+                summary = json.loads(p.stderr.strip().splitlines()[-1])
+                self.assertLess(summary["bytes_fetched"], 5 * len(self.body), summary)
+
+
 def make_multiline_csv(rows, seed):
     """A CSV whose quoted fields hold line breaks (LF and CRLF), from the first record on,
     with commas and doubled quotes around them."""

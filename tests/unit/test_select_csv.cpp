@@ -119,6 +119,32 @@ TEST(SelectCsv, ScanRangeOwnsRecordsStartingInside) {
   EXPECT_EQ(range(11, 100), Rows{});
 }
 
+// A range inside a long line owns no record: it knows that once it has read
+// up to its own last byte (the look-behind byte included), without reading
+// on to the line's end.
+TEST(SelectCsv, ScanRangeInsideALineStopsAtItsEnd) {
+  const std::string text = "a," + std::string(1000, 'x') + "\nb,1\n";  // records at 0, 1003
+  auto fed_until_done = [&](std::uint64_t start, std::uint64_t end) {
+    RangeReader range(start, end);
+    int records = 0;
+    const RecordSink sink = [&](const CsvRecord&) { return ++records, true; };
+    std::uint64_t at = start == 0 ? 0 : start - 1;
+    while (at < text.size() && !range.feed(std::string_view(text).substr(at, 1), sink)) ++at;
+    EXPECT_EQ(records, 0) << start;
+    return at;
+  };
+  EXPECT_EQ(fed_until_done(10, 19), 18u);  // bytes 9..18: no LF, so nothing starts in 10..19
+  EXPECT_EQ(fed_until_done(500, 500), 499u);
+  EXPECT_EQ(fed_until_done(1002, 1002), 1001u);  // the LF at 1002 starts a record at 1003
+  // Fed in one piece, a range in the line is done; one holding the LF is not.
+  RangeReader inside(10, 19);
+  EXPECT_TRUE(
+      inside.feed(std::string_view(text).substr(9, 11), [](const CsvRecord&) { return true; }));
+  RangeReader owning(10, 1003);
+  EXPECT_FALSE(
+      owning.feed(std::string_view(text).substr(9, 995), [](const CsvRecord&) { return true; }));
+}
+
 // Detection of line breaks inside quoted fields (such a file cannot be split
 // into ranges): seen wherever the chunks are cut, never without one.
 TEST(SelectCsv, QuotedNewlineIsNoticed) {
