@@ -1,5 +1,7 @@
 #include "s3loop/jobs/select/csv.hpp"
 
+#include <boost/locale/utf.hpp>
+
 #include <cstring>
 
 namespace s3loop::jobs::select {
@@ -338,11 +340,36 @@ void append_csv_record(std::string& out, std::span<const std::string> fields, Cs
 }
 
 namespace {
+// JSON text is UTF-8, but a CSV may hold any bytes (latin-1 'caf\xe9'): each
+// sequence Boost.Locale's decoder refuses (stray or missing continuation
+// bytes, overlong forms, surrogates, past U+10FFFF) becomes U+FFFD, one per
+// refused byte, so that the output always parses. The decoder consumes the
+// byte that proved a sequence wrong, so decoding resumes right after the
+// lead byte: an ASCII byte there ('\xe9,' or '\xe9"') is kept.
+void append_utf8_or_replacement(std::string& out, std::string_view s, std::size_t& i) {
+  namespace utf = boost::locale::utf;
+  auto it = s.begin() + static_cast<std::ptrdiff_t>(i);
+  const auto start = it;
+  const utf::code_point cp = utf::utf_traits<char>::decode(it, s.end());
+  if (cp == utf::illegal || cp == utf::incomplete) {
+    out += "\xEF\xBF\xBD";
+    ++i;
+    return;
+  }
+  out.append(start, it);
+  i += static_cast<std::size_t>(it - start);
+}
+
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
   out.push_back('"');
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      append_utf8_or_replacement(out, s, i);
+      continue;
+    }
+    ++i;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -371,7 +398,7 @@ void append_json_string(std::string& out, std::string_view s) {
           out.push_back(hex[c >> 4]);
           out.push_back(hex[c & 0xf]);
         } else {
-          out.push_back(ch);
+          out.push_back(static_cast<char>(c));
         }
     }
   }

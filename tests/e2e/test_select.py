@@ -172,6 +172,22 @@ class Select(s3env.SelectCase):
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertEqual(p.stdout, "0\n")
 
+    def test_json_output_is_utf8_whatever_the_csv_holds(self):
+        # A latin-1 CSV: its bytes are not UTF-8, JSON must be; each bad byte reads U+FFFD.
+        self.s3.put_object(Bucket=self.bkt, Key="data/latin1.csv",
+                           Body="id,caf\u00e9\n1,caf\u00e9\n2,\u00e9t\u00e9\n".encode("latin-1"))
+        p = s3env.run(["select", f"s3://{self.bkt}/data/latin1.csv", "-e",
+                       "SELECT * FROM S3Object", "--output", "json"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        # s3env.run decodes with errors="replace": check the raw bytes too.
+        raw = subprocess.run([s3env.s3loop_bin(), "select", f"s3://{self.bkt}/data/latin1.csv",
+                              "-e", "SELECT * FROM S3Object", "--output", "json"],
+                             env=s3env.base_env(), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, timeout=120).stdout
+        rows = [json.loads(line) for line in raw.decode("utf-8").splitlines()]
+        self.assertEqual(rows, [{"id": "1", "caf\ufffd": "caf\ufffd"},
+                                {"id": "2", "caf\ufffd": "\ufffdt\ufffd"}])
+
     def test_blank_lines_before_the_header_longer_than_a_range(self):
         # 3 KiB of blank lines: the header starts in the fourth 1 KiB range, which must take
         # it as the header, not print it as a record (found by fuzz_csv).

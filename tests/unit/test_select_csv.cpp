@@ -248,6 +248,26 @@ TEST(SelectCsv, JsonOutput) {
   EXPECT_EQ(out, "{\"_1\":\"1\",\"_2\":\"x\\n\\\\\\u0001\"}\n");
 }
 
+// JSON must be UTF-8: bytes that are not (a latin-1 CSV) become U+FFFD, one
+// per refused byte, and the ASCII after them is kept; valid UTF-8 passes.
+TEST(SelectCsv, JsonOutputIsAlwaysUtf8) {
+  auto json = [](std::string value) {
+    std::string out;
+    const std::vector<std::string> names = {"c\xe9"};
+    append_json_record(out, names, std::vector<std::string>{std::move(value)});
+    return out;
+  };
+  const std::string fffd = "\xEF\xBF\xBD";
+  EXPECT_EQ(json("caf\xe9"), "{\"c" + fffd + "\":\"caf" + fffd + "\"}\n");
+  EXPECT_EQ(json("\xe9t\xe9,\""), "{\"c" + fffd + "\":\"" + fffd + "t" + fffd + ",\\\"\"}\n");
+  EXPECT_EQ(json("caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x93\xa6"),
+            "{\"c" + fffd + "\":\"caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x93\xa6\"}\n");
+  EXPECT_EQ(json("\x80\xbf"), "{\"c" + fffd + "\":\"" + fffd + fffd + "\"}\n");  // stray trails
+  EXPECT_EQ(json("\xc0\xaf"), "{\"c" + fffd + "\":\"" + fffd + fffd + "\"}\n");  // overlong '/'
+  EXPECT_EQ(json("\xed\xa0\x80"), "{\"c" + fffd + "\":\"" + fffd + fffd + fffd + "\"}\n");
+  EXPECT_EQ(json("x\xe6\x97"), "{\"c" + fffd + "\":\"x" + fffd + fffd + "\"}\n");  // cut short
+}
+
 // Random CSV text without newlines inside quoted fields (ScanRange cannot
 // handle those), with quoted fields holding commas and quotes, CRLF and LF.
 std::string random_csv(std::mt19937& rng) {
