@@ -7,7 +7,7 @@
 namespace s3loop::jobs::select {
 
 CsvReader::CsvReader(CsvFormat format, std::uint64_t base_offset)
-    : format_(format), pos_(base_offset), record_start_(base_offset) {
+    : format_(format), pos_(base_offset), record_start_(base_offset), bom_open_(base_offset == 0) {
   special_[static_cast<unsigned char>(format.field_delimiter)] = true;
   special_['\n'] = true;
   special_['\r'] = true;
@@ -76,7 +76,8 @@ CsvReader::Fast CsvReader::fast_record(std::string_view rest, std::uint64_t offs
       if (d == std::string_view::npos) break;
       line.remove_prefix(d + 1);
     }
-    record_start_ = offset;
+    // record_start_ is `offset`, except for the first record after a BOM:
+    // that one starts at 0, with the BOM.
     keep_going = sink(CsvRecord{views_, record_start_});
   }
   return next_record(keep_going) ? Fast::done : Fast::emitted;
@@ -84,6 +85,26 @@ CsvReader::Fast CsvReader::fast_record(std::string_view rest, std::uint64_t offs
 
 bool CsvReader::feed(std::string_view bytes, const RecordSink& sink) {
   if (done_) return true;
+  if (bom_open_) {
+    while (!bytes.empty() && bom_matched_ < kBom.size() && bytes[0] == kBom[bom_matched_]) {
+      ++bom_matched_;
+      bytes.remove_prefix(1);
+    }
+    if (bom_matched_ == kBom.size()) {
+      bom_open_ = false;
+      pos_ += kBom.size();
+    } else if (bytes.empty()) {
+      return false;  // may still be a BOM
+    } else {
+      // Not a BOM: the bytes held back are data.
+      bom_open_ = false;
+      if (bom_matched_ > 0 && feed_data(kBom.substr(0, bom_matched_), sink)) return true;
+    }
+  }
+  return feed_data(bytes, sink);
+}
+
+bool CsvReader::feed_data(std::string_view bytes, const RecordSink& sink) {
   const char* p = bytes.data();
   const std::size_t n = bytes.size();
   const char d = format_.field_delimiter;
@@ -184,6 +205,10 @@ bool CsvReader::feed(std::string_view bytes, const RecordSink& sink) {
 
 Result<void> CsvReader::finish(const RecordSink& sink) {
   if (done_) return {};
+  if (bom_open_) {  // the input ended inside what could have been a BOM: it was data
+    bom_open_ = false;
+    if (feed_data(kBom.substr(0, bom_matched_), sink)) return {};
+  }
   if (state_ == State::quoted) {
     return make_error(
         ErrorKind::protocol,

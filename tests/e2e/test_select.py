@@ -188,6 +188,17 @@ class Select(s3env.SelectCase):
         self.assertEqual(rows, [{"id": "1", "caf\ufffd": "caf\ufffd"},
                                 {"id": "2", "caf\ufffd": "\ufffdt\ufffd"}])
 
+    def test_a_byte_order_mark_is_not_part_of_the_first_column(self):
+        body = b"\xef\xbb\xbfid,name\n1,a\n2,b\n"
+        self.s3.put_object(Bucket=self.bkt, Key="data/bom.csv", Body=body)
+        p = s3env.run(["select", f"s3://{self.bkt}/data/bom.csv", "-e",
+                       "SELECT name FROM S3Object WHERE id = '2'", "--require-columns", "id"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(p.stdout, "b\n")
+        p = s3env.run(["select", f"s3://{self.bkt}/data/bom.csv", "-e",
+                       "SELECT _1 FROM S3Object", "--header", "none"])
+        self.assertEqual(p.stdout, "id\n1\n2\n")
+
     def test_blank_lines_before_the_header_longer_than_a_range(self):
         # 3 KiB of blank lines: the header starts in the fourth 1 KiB range, which must take
         # it as the header, not print it as a record (found by fuzz_csv).

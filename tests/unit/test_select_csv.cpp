@@ -97,6 +97,32 @@ TEST(SelectCsv, RecordOffsets) {
   EXPECT_EQ(offsets, (std::vector<std::uint64_t>{0, 4, 11}));
 }
 
+// A UTF-8 BOM where the object starts is not data: the header's first name
+// is "id", not "\ufeffid", however the bytes arrive; anywhere else, and a
+// BOM cut short, are data.
+TEST(SelectCsv, ByteOrderMarkAtTheStartIsSkipped) {
+  const std::string bom = "\xEF\xBB\xBF";
+  for (std::size_t chunk : {1, 2, 3, 4, 100}) {
+    EXPECT_EQ(chunked(bom + "id,name\n1,a\n", chunk), (Rows{{"id", "name"}, {"1", "a"}})) << chunk;
+    EXPECT_EQ(chunked(bom + "\"id\",name\n", chunk), (Rows{{"id", "name"}})) << chunk;
+    EXPECT_EQ(chunked(bom, chunk), Rows{}) << chunk;
+    EXPECT_EQ(chunked("\xEF\xBBx,y\n", chunk), (Rows{{"\xEF\xBBx", "y"}})) << chunk;
+    EXPECT_EQ(chunked("\xEF\xBB", chunk), (Rows{{"\xEF\xBB"}})) << chunk;
+    EXPECT_EQ(chunked("a\n" + bom + "b\n", chunk), (Rows{{"a"}, {bom + "b"}})) << chunk;
+  }
+  auto first = read_first_record(bom + "id,name\n1,a\n");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->fields, (std::vector<std::string>{"id", "name"}));
+  EXPECT_EQ(first->offset, 0u);
+  // Range 0 takes the header; a range starting past the BOM knows nothing of it.
+  const std::string text = bom + "id,name\n1,a\n2,b\n";  // records at 0, 11, 15
+  auto r0 = read_range(text, 0, 11, true, {}, FileHeaderInfo::use, 0).value();
+  EXPECT_EQ(r0.header, (std::vector<std::string>{"id", "name"}));
+  EXPECT_EQ(r0.records, (Rows{{"1", "a"}}));
+  EXPECT_EQ(read_range(std::string_view(text).substr(11), 12, 100, true).value().records,
+            (Rows{{"2", "b"}}));
+}
+
 TEST(SelectCsv, SinkCanStop) {
   int n = 0;
   CsvReader r;

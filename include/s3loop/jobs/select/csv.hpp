@@ -40,7 +40,10 @@ using RecordSink = std::function<bool(const CsvRecord&)>;
 // data). Inside quotes, delimiters, CR and LF are data and "" is a quote.
 // Lenient like most readers: a quote inside an unquoted field is data, and
 // bytes after a closing quote are appended to the field. Empty lines
-// (zero bytes before the delimiter) produce no record.
+// (zero bytes before the delimiter) produce no record. A UTF-8 byte order
+// mark (EF BB BF) at stream offset 0, where an object starts, is not data
+// (editors and Excel write one, and it would otherwise stick to the first
+// column's name); the first record still starts at offset 0.
 class CsvReader {
  public:
   explicit CsvReader(CsvFormat format = {}, std::uint64_t base_offset = 0);
@@ -68,6 +71,7 @@ class CsvReader {
   bool end_field_and_maybe_record(bool end_record, const RecordSink& sink);
   bool next_record(bool keep_going);
   bool emit(const RecordSink& sink);
+  bool feed_data(std::string_view bytes, const RecordSink& sink);  // feed(), BOM handled
   enum class Fast : std::uint8_t { no, emitted, done };
   Fast fast_record(std::string_view rest, std::uint64_t offset, std::size_t& used,
                    const RecordSink& sink);
@@ -82,6 +86,9 @@ class CsvReader {
   bool done_ = false;
   bool quoted_in_record_ = false;
   bool quoted_newline_ = false;
+  static constexpr std::string_view kBom = "\xEF\xBB\xBF";
+  bool bom_open_;                    // at offset 0, a BOM may still be read
+  std::size_t bom_matched_ = 0;      // bytes of it read (held back) so far
   std::string buf_;                  // current record's field bytes, concatenated
   std::vector<std::uint32_t> ends_;  // end offset in buf_ of each finished field
   std::vector<std::string_view> views_;
