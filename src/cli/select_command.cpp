@@ -14,7 +14,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <sstream>
 
 namespace s3loop::cli {
 
@@ -35,15 +34,6 @@ Result<char> parse_delimiter(const std::string& text) {
   return make_error(ErrorKind::usage, "--delimiter '" + text +
                                           "' must be one character other than a quote or a "
                                           "newline (or \\t)");
-}
-
-std::vector<std::string> split_columns(const std::string& list) {
-  std::vector<std::string> out;
-  std::stringstream in(list);
-  for (std::string name; std::getline(in, name, ',');) {
-    if (!name.empty()) out.push_back(name);
-  }
-  return out;
 }
 
 void write_stdout(std::string_view bytes) {
@@ -174,7 +164,7 @@ Runner add_select_command(CLI::App& app) {
       return usage_error(
           make_error(ErrorKind::usage, "--output '" + args->output + "' is not one of csv, json"));
     }
-    options.require_columns = split_columns(args->require_columns);
+    options.require_columns = jobs::split_column_list(args->require_columns);
     if (args->per_range) {
       options.key_column = args->key_column.empty() ? std::string("id") : args->key_column;
     } else if (!args->key_column.empty()) {

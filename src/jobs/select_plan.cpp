@@ -173,6 +173,22 @@ awaitable<Error> explain_missing(s3::Client& client, const std::string& bucket, 
 
 }  // namespace
 
+std::vector<std::string> split_column_list(std::string_view list) {
+  std::vector<std::string> out;
+  for (;;) {
+    const auto comma = list.find(',');
+    std::string_view name = list.substr(0, comma);
+    const auto first = name.find_first_not_of(" \t");
+    if (first != std::string_view::npos) {
+      name = name.substr(first, name.find_last_not_of(" \t") - first + 1);
+      out.emplace_back(name);
+    }
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
 // Neither adds `chunk` to anything: --chunk-size may be as large as
 // UINT64_MAX, and size + chunk or first + chunk would wrap around.
 std::uint64_t range_count(std::uint64_t size, std::uint64_t chunk) {

@@ -131,6 +131,9 @@ class Select(s3env.SelectCase):
                        "--require-columns", "id,zip,amount,country"])
         s3env.assert_clean_error(self, p, 2, "zip, country", "id, name, amount, city")
         self.assertEqual(p.stdout, "")
+        # Spaces around the names are not part of them.
+        p = self.select("-e", "SELECT COUNT(*) FROM S3Object", "--require-columns", " id , city")
+        self.assertEqual(p.stdout.strip(), str(len(self.rows)))
 
     def test_bad_input(self):
         cases = [

@@ -46,6 +46,16 @@ TEST(SelectPlan, HugeChunksMakeOneRange) {
   EXPECT_EQ(range_count(max, 1), max);
 }
 
+// "--require-columns 'id, name'" means id and name, not " name".
+TEST(SelectPlan, RequiredColumnsAreTrimmed) {
+  using Names = std::vector<std::string>;
+  EXPECT_EQ(split_column_list("id, name"), (Names{"id", "name"}));
+  EXPECT_EQ(split_column_list(" id ,\tname\t , city"), (Names{"id", "name", "city"}));
+  EXPECT_EQ(split_column_list("first name,id"), (Names{"first name", "id"}));
+  EXPECT_EQ(split_column_list("id,, ,"), (Names{"id"}));
+  EXPECT_EQ(split_column_list(""), Names{});
+}
+
 SelectOptions options_for(std::string sql, SelectOutput output = SelectOutput::csv) {
   SelectOptions o;
   o.expression = std::move(sql);

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace s3loop::jobs {
@@ -69,6 +70,10 @@ struct SelectPlan {
   SelectEngine engine = SelectEngine::local;  // the one that runs: local or s3select
   std::string engine_reason;                  // why, for the summary
 };
+
+// --require-columns: names separated by commas, each without the spaces
+// around it ("id, name" is id and name), empty ones dropped.
+std::vector<std::string> split_column_list(std::string_view list);
 
 // Ranges of `chunk` bytes covering [0, size); the last one may be shorter.
 std::uint64_t range_count(std::uint64_t size, std::uint64_t chunk);
