@@ -52,9 +52,14 @@ std::string range_line(const jobs::RangeSummary& r, std::uint64_t ranges, const 
 int run_server_dialect(s3::ClientShared& shared, const jobs::SelectOptions& options,
                        const jobs::SelectPlan& plan, bool json) {
   const auto started = std::chrono::steady_clock::now();
-  auto result = exec::run_once<jobs::ServerSelectResult>(shared, [options](s3::Client& client) {
-    return jobs::select_in_server_dialect(client, options);
-  });
+  // An empty object holds no records: nothing to ask (radosgw answers a
+  // malformed reply to a select over zero bytes, retried in vain).
+  Result<jobs::ServerSelectResult> result = jobs::ServerSelectResult{};
+  if (plan.object_size > 0) {
+    result = exec::run_once<jobs::ServerSelectResult>(shared, [options](s3::Client& client) {
+      return jobs::select_in_server_dialect(client, options);
+    });
+  }
   std::fflush(stdout);
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

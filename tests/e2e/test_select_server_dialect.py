@@ -83,6 +83,19 @@ class SelectServerDialect(s3env.SelectCase):
                        "--require-columns", "id,salary"])
         s3env.assert_clean_error(self, p, 2, "salary", "monthly_income")
 
+    def test_an_empty_object_needs_no_request(self):
+        # radosgw answers a select over zero bytes with a malformed reply ("bad version"):
+        # the HEAD already said there is nothing to select.
+        self.s3.put_object(Bucket=self.bkt, Key="empty.csv", Body=b"")
+        p = s3env.run(["select", f"s3://{self.bkt}/empty.csv", "--server-dialect", "--json",
+                       "-e", "select _1 from stdin;"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(p.stdout, "")
+        summary = json.loads(p.stderr.strip().splitlines()[-1])
+        self.assertEqual(summary["records_out"], 0)
+        self.assertEqual(summary["requests"], 1, summary)  # the HEAD
+        self.assertNotIn("error", summary)
+
     def test_server_dialect_cannot_run_locally(self):
         for extra in (["--engine", "local"], ["--per-range"], ["--output", "json"]):
             with self.subTest(extra=extra):
