@@ -36,8 +36,9 @@ Result<char> parse_delimiter(const std::string& text) {
                                           "newline (or \\t)");
 }
 
-void write_stdout(std::string_view bytes) {
-  std::fwrite(bytes.data(), 1, bytes.size(), stdout);
+// False once a write failed: stdio keeps the error, and main.cpp reports it.
+bool write_stdout(std::string_view bytes) {
+  return std::fwrite(bytes.data(), 1, bytes.size(), stdout) == bytes.size() && !std::ferror(stdout);
 }
 
 std::string range_line(const jobs::RangeSummary& r, std::uint64_t ranges, const std::string& key) {
@@ -255,8 +256,9 @@ Runner add_select_command(CLI::App& app) {
                               {"cancelled", run.report.cancelled}};
       if (!finished) out["error"] = finished.error().message;
       if (run.report.job_error) out["error"] = run.report.job_error->message;
+      if ((*job)->output_failed()) out["error"] = "writing the output to stdout failed";
       std::fprintf(stderr, "%s\n", boost::json::serialize(out).c_str());
-    } else {
+    } else if (!(*job)->output_failed()) {  // no "selected N records" for output that was lost
       std::fprintf(stderr,
                    "s3loop: selected %llu records from %llu of %llu ranges (%.1f MiB fetched) in "
                    "%.2f s, %.1f MiB/s, %llu requests, %llu retries, %.2f CPU s, peak RSS %.0f "
@@ -273,6 +275,8 @@ Runner add_select_command(CLI::App& app) {
     }
     if (run.report.cancelled) return kExitCancelled;
     if (run.report.job_error) return report_failure(*run.report.job_error);
+    // main.cpp finds stdout's error flag and says so, in the one error line.
+    if ((*job)->output_failed()) return kExitFailed;
     if (!finished) {
       print_error(finished.error().message);
       return finished.error().kind == ErrorKind::usage ? kExitUsage : kExitFailed;

@@ -101,8 +101,11 @@ struct SelectJob::State {
     const auto limit = query.query.limit();
     if (limit) rows = static_cast<std::size_t>(std::min<std::uint64_t>(rows, *limit - rows_out));
     const std::size_t bytes = rows == 0 ? 0 : out.row_ends[rows - 1];
-    if (bytes > 0 && options.on_output)
-      options.on_output(std::string_view(out.output).substr(0, bytes));
+    if (bytes > 0 && options.on_output &&
+        !options.on_output(std::string_view(out.output).substr(0, bytes))) {
+      output_failed = true;  // no range after this one is fetched
+      return false;
+    }
     rows_out += rows;
     return !(limit && rows_out >= *limit);
   }
@@ -116,6 +119,7 @@ struct SelectJob::State {
   select::AggregateState key_total;
   std::uint64_t rows_out = 0;
   std::uint64_t key_records = 0;
+  bool output_failed = false;
 
   // The output stops at the first failure; the error told is that of the
   // first range in object order that failed (a range after one that read a
@@ -296,6 +300,7 @@ std::string SelectJob::describe(const exec::WorkItem& item) const {
 Result<void> SelectJob::finish() {
   State& s = *state_;
   if (s.failure) return *s.failure;  // the run is over: no lock needed
+  if (s.output_failed) return {};
   if (s.query.query.is_aggregate() && !(s.query.query.limit() && *s.query.query.limit() == 0)) {
     const auto row = select::finish(s.total);
     std::string out;
@@ -317,6 +322,10 @@ Result<void> SelectJob::finish() {
 
 std::uint64_t SelectJob::records_out() const {
   return state_->rows_out;
+}
+
+bool SelectJob::output_failed() const {
+  return state_->output_failed;
 }
 
 }  // namespace s3loop::jobs

@@ -32,6 +32,8 @@ awaitable<Result<ServerSelectResult>> select_in_server_dialect(s3::Client& clien
     return true;
   };
   auto deliver = [&] {
+    // A failed write stops nothing here (one request, already under way);
+    // main.cpp reports stdout's error when the command ends.
     if (!out.empty() && options.on_output) options.on_output(out);
     out.clear();
   };

@@ -52,7 +52,9 @@ struct SelectOptions {
   // bounds memory to window x chunk whatever the object's size.
   std::size_t reorder_window = 64;
   // Result bytes, in object order, from whichever thread finished a range.
-  std::function<void(std::string_view)> on_output;
+  // Returns false when they could not be written (stdout on a full disk): the
+  // run stops, as no later range's bytes could be written either.
+  std::function<bool(std::string_view)> on_output;
   // --per-range lines, in object order; the last call has index == ranges
   // and covers the whole object.
   std::function<void(const RangeSummary&)> on_range;
@@ -117,6 +119,8 @@ class SelectJob final : public exec::Job {
   // --per-range line). An Error when a range failed: the output stopped at it.
   Result<void> finish();
   std::uint64_t records_out() const;
+  // on_output refused bytes: the run stopped there (the caller tells why).
+  bool output_failed() const;
 
  private:
   struct State;
