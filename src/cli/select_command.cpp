@@ -213,7 +213,8 @@ Runner add_select_command(CLI::App& app) {
         **shared, [options](s3::Client& client) { return jobs::plan_select(client, options); });
     if (!plan) return report_failure(plan.error());
     options.on_output = write_stdout;
-    if (options.server_dialect)
+    // (An empty object's SQL may have been planned to run here: see plan_select.)
+    if (options.server_dialect && plan->engine == jobs::SelectEngine::s3select)
       return run_server_dialect(**shared, options, *plan, args->common.json);
     const std::string key_column = options.key_column.value_or("");
     const std::uint64_t ranges = plan->ranges;

@@ -222,13 +222,22 @@ awaitable<Result<SelectPlan>> plan_select(s3::Client& client, SelectOptions opti
   }
   if (options.header == select::FileHeaderInfo::use) plan.header = prefix.first_fields();
   if (prefix.first_record) plan.header_offset = prefix.first_record->offset;
-  if (options.server_dialect) {
+  // An empty object is not sent (radosgw answers a select over zero bytes
+  // with a malformed reply). SQL this planner reads is evaluated here over no
+  // records, so that COUNT(*) still says 0 as the server would; other SQL
+  // (the server's own dialect) selects nothing.
+  const bool evaluate_here = options.server_dialect && head->size == 0 &&
+                             make_select_query(options, plan.header).has_value();
+  if (options.server_dialect && !evaluate_here) {
     // The SQL is the server's to read, whole object in one request.
     plan.ranges = head->size > 0 ? 1 : 0;
     plan.engine = SelectEngine::s3select;
     plan.engine_reason =
-        "--server-dialect: the expression went to the server's S3 Select unchanged, over the "
-        "whole object";
+        head->size > 0
+            ? "--server-dialect: the expression went to the server's S3 Select unchanged, over "
+              "the whole object"
+            : "--server-dialect: the object is empty, so nothing was sent (and the expression "
+              "is not one this tool can evaluate over no records)";
     co_return plan;
   }
   // Bad SQL and unknown columns are reported now, before any range runs.

@@ -95,6 +95,14 @@ class SelectServerDialect(s3env.SelectCase):
         self.assertEqual(summary["records_out"], 0)
         self.assertEqual(summary["requests"], 1, summary)  # the HEAD
         self.assertNotIn("error", summary)
+        # SQL this tool also reads is evaluated over no records: COUNT(*) is 0, as a server
+        # that can select over zero bytes says.
+        p = s3env.run(["select", f"s3://{self.bkt}/empty.csv", "--server-dialect", "--json",
+                       "-e", "SELECT COUNT(*) FROM S3Object"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(p.stdout, "0\n")
+        summary = json.loads(p.stderr.strip().splitlines()[-1])
+        self.assertEqual(summary["requests"], 1, summary)
 
     def test_server_dialect_cannot_run_locally(self):
         for extra in (["--engine", "local"], ["--per-range"], ["--output", "json"]):
