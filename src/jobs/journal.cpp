@@ -7,8 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <memory>
 
 namespace s3loop::jobs {
@@ -38,17 +39,26 @@ Result<void> write_all(int fd, std::string_view bytes, const std::string& path) 
   return {};
 }
 
+// Only a regular file holds what was written to it: /dev/zero reads without
+// end, /dev/full refuses every write, a FIFO blocks at open.
+Result<void> check_regular(const std::string& path, const struct stat& st) {
+  if (S_ISDIR(st.st_mode)) {
+    return make_error(ErrorKind::usage,
+                      "journal " + path + " is a directory: --journal needs a file path");
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return make_error(ErrorKind::usage, "journal " + path +
+                                            " is not a regular file (a device, FIFO or "
+                                            "socket): --journal needs a file path");
+  }
+  return {};
+}
+
 // A path the journal can live at, checked before reading or creating it:
-// not a directory, and in a directory that exists.
+// a regular file if it exists, and in a directory that exists.
 Result<void> check_path(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) == 0) {
-    if (S_ISDIR(st.st_mode)) {
-      return make_error(ErrorKind::usage,
-                        "journal " + path + " is a directory: --journal needs a file path");
-    }
-    return {};
-  }
+  if (::stat(path.c_str(), &st) == 0) return check_regular(path, st);
   if (errno != ENOENT) return {};  // open() below says what is wrong
   const auto slash = path.find_last_of('/');
   const std::string dir =
@@ -75,14 +85,26 @@ Result<std::unique_ptr<CopyJournal>> CopyJournal::open(const std::string& path,
   bool torn_tail = false;
   std::uint64_t complete_bytes = 0;  // through the last complete line
   {
-    std::ifstream in(path, std::ios::binary);
+    // O_NONBLOCK: should a FIFO take the file's place after check_path, the
+    // open returns instead of waiting for a writer, and fstat refuses it.
+    const int read_fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    std::unique_ptr<FILE, int (*)(FILE*)> in(read_fd < 0 ? nullptr : ::fdopen(read_fd, "rb"),
+                                             &std::fclose);
+    if (read_fd >= 0 && !in) ::close(read_fd);
     if (in) {
-      std::string line;
+      struct stat st {};
+      if (::fstat(read_fd, &st) != 0) return io_error(path, "cannot read");
+      if (auto regular = check_regular(path, st); !regular) return regular.error();
+      char* buffer = nullptr;
+      std::size_t capacity = 0;
+      const std::unique_ptr<char*, void (*)(char**)> owned(&buffer,
+                                                           [](char** b) { std::free(*b); });
       std::size_t number = 0;
-      while (std::getline(in, line)) {
+      for (ssize_t n; (n = ::getline(&buffer, &capacity, in.get())) >= 0;) {
         ++number;
-        const bool complete = !in.eof();  // getline hit a '\n'
-        if (complete) complete_bytes += line.size() + 1;
+        const bool complete = n > 0 && buffer[n - 1] == '\n';
+        std::string_view line(buffer, static_cast<std::size_t>(complete ? n - 1 : n));
+        if (complete) complete_bytes += static_cast<std::uint64_t>(n);
         boost::system::error_code ec;
         auto value = boost::json::parse(line, ec);
         if (ec || !complete) {
@@ -131,7 +153,9 @@ Result<std::unique_ptr<CopyJournal>> CopyJournal::open(const std::string& path,
   if (read_only) {
     return std::unique_ptr<CopyJournal>(new CopyJournal(path, -1, std::move(finished)));
   }
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  // O_NONBLOCK: a FIFO put here since the checks fails (ENXIO) instead of
+  // blocking; it changes nothing for a regular file.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC, 0644);
   if (fd < 0) {
     // Permissions, a read-only file system...: the user's to fix, before any copy.
     return make_error(ErrorKind::usage,
@@ -140,6 +164,9 @@ Result<std::unique_ptr<CopyJournal>> CopyJournal::open(const std::string& path,
                                   path, std::strerror(errno)));
   }
   auto journal = std::unique_ptr<CopyJournal>(new CopyJournal(path, fd, std::move(finished)));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return io_error(path, "cannot open for writing");
+  if (auto regular = check_regular(path, st); !regular) return regular.error();
   if (torn_tail) {
     // Drop the torn line: the next record must start a line of its own.
     if (::ftruncate(fd, static_cast<off_t>(complete_bytes)) != 0) {

@@ -9,6 +9,7 @@ Run: /usr/bin/python3 -m unittest -v test_resume   (from tests/e2e; see s3env.py
 import json
 import os
 import signal
+import stat
 import subprocess
 import tempfile
 import time
@@ -126,6 +127,19 @@ class Resume(s3env.E2ETestCase):
         self.assertFalse(os.path.exists(self.journal("nonexistent")))
         self.assertEqual(os.listdir(somedir), [])
         self.assertBucketEmpty(self.bkt, "badjournal/", "after a refused journal")
+
+    def test_a_journal_that_is_not_a_regular_file_is_refused(self):
+        # /dev/zero read forever (GBs of memory), a FIFO blocked at open: the timeout catches both.
+        fifo = self.journal("journal.fifo")
+        os.mkfifo(fifo)
+        for path in ("/dev/zero", "/dev/full", fifo):
+            for extra in ([], ["--dry-run"]):
+                with self.subTest(path=path, extra=extra):
+                    p = s3env.run(["cp", f"s3://{self.bkt}/src/", f"s3://{self.bkt}/notreg/",
+                                   "--journal", path, *extra], timeout=30)
+                    s3env.assert_clean_error(self, p, 2, path, "not a regular file")
+        self.assertTrue(stat.S_ISFIFO(os.stat(fifo).st_mode))
+        self.assertBucketEmpty(self.bkt, "notreg/", "after a refused journal")
 
     def test_dry_run_reads_the_journal_but_never_writes_it(self):
         # A new journal is not created.
