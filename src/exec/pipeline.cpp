@@ -45,6 +45,10 @@ awaitable<void> RunState::process_one(Job& job, WorkerContext& context, const Wo
     }
     record_failure(job.describe(item), outcome.error());
   }
+  if (auto fatal = job.fatal_error()) {
+    record_job_error(std::move(*fatal));
+    aborted = true;
+  }
 }
 
 void RunState::record_job_error(Error error) {
@@ -94,7 +98,9 @@ awaitable<void> consume_from(Job& job, WorkerContext& context, ItemChannel& chan
                              RunState& state) {
   for (;;) {
     auto [ec, item] = co_await channel.async_receive(nothrow);
-    if (ec || !item) break;
+    // Received before watch_cancel closed the channel, but the run is
+    // stopping: starting it would outlive a fatal error or a cancel.
+    if (ec || !item || state.stopping()) break;
     co_await state.process_one(job, context, *item);
   }
   state.consumers_running--;

@@ -161,9 +161,7 @@ awaitable<Result<std::uint64_t>> CopyJob::process(exec::WorkerContext& context,
     }
     if (*present) {
       ++skipped_;
-      if (options_.journal != nullptr && !options_.dry_run) {
-        if (auto r = options_.journal->record(object.key); !r) co_return r.error();
-      }
+      if (options_.journal != nullptr && !options_.dry_run) record_finished(object.key);
       co_return std::uint64_t{0};
     }
   }
@@ -182,17 +180,27 @@ awaitable<Result<std::uint64_t>> CopyJob::process(exec::WorkerContext& context,
     notify(object.key, dst_key, object.size, &error);
     co_return error;
   }
-  if (options_.journal != nullptr && !options_.dry_run) {
-    // The object is copied; if the journal cannot say so, the user must know
-    // (a resumed run would copy it again, which is harmless).
-    if (auto r = options_.journal->record(object.key); !r) {
-      const Error error = r.error();
-      notify(object.key, dst_key, object.size, &error);
-      co_return error;
-    }
-  }
+  if (options_.journal != nullptr && !options_.dry_run) record_finished(object.key);
   notify(object.key, dst_key, object.size, nullptr);
   co_return object.size;
+}
+
+void CopyJob::record_finished(const std::string& source_key) {
+  auto recorded = options_.journal->record(source_key);
+  if (recorded) return;
+  // The object is copied, so it is no failure. But a journal that cannot be
+  // written (disk full) fails every later record too: going on would copy
+  // everything unrecorded and report each key. One error stops the job; a
+  // rerun copies the unrecorded objects again, which is harmless.
+  std::lock_guard lock(fatal_mutex_);
+  if (fatal_) return;
+  fatal_ = recorded.error();
+  fatal_->message += "; copy stopped (a rerun copies the objects it could not record again)";
+}
+
+std::optional<Error> CopyJob::fatal_error() const {
+  std::lock_guard lock(fatal_mutex_);
+  return fatal_;
 }
 
 awaitable<Result<bool>> CopyJob::destination_has(s3::Client& client, const s3::ObjectInfo& object,

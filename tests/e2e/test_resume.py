@@ -8,6 +8,7 @@ Run: /usr/bin/python3 -m unittest -v test_resume   (from tests/e2e; see s3env.py
 
 import json
 import os
+import resource
 import signal
 import stat
 import subprocess
@@ -140,6 +141,32 @@ class Resume(s3env.E2ETestCase):
                     s3env.assert_clean_error(self, p, 2, path, "not a regular file")
         self.assertTrue(stat.S_ISFIFO(os.stat(fifo).st_mode))
         self.assertBucketEmpty(self.bkt, "notreg/", "after a refused journal")
+
+    def test_a_journal_write_failure_stops_the_copy_with_one_error(self):
+        # A journal that cannot grow past its header, as on a full disk: RLIMIT_FSIZE makes the
+        # first batch's write fail (EFBIG; SIGXFSZ ignored, as dispositions survive exec).
+        journal = self.journal("full.journal")
+
+        def limit_file_size():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))
+
+        cmd = [s3env.s3loop_bin(), "cp", f"s3://{self.bkt}/src/", f"s3://{self.bkt}/full/",
+               "--journal", journal, "--concurrency", "4", "--json"]
+        p = subprocess.run(cmd, env=s3env.base_env(), stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, encoding="utf-8", timeout=300,
+                           preexec_fn=limit_file_size)
+        line = s3env.assert_clean_error(self, p, 1, journal, "write failed", "stopped")
+        summary = json.loads(p.stdout)
+        copied = {k for k, *_ in s3env.list_objects(self.s3, self.bkt, "full/")}
+        # Objects copied before the failure are copied, not failed; none are started after it.
+        self.assertEqual(summary["failed"], 0, line)
+        self.assertEqual(summary["objects"], len(copied), line)
+        self.assertLess(len(copied), len(self.source) // 2, "the copy went on after the failure")
+        with open(journal) as f:
+            # After the header, the complete lines (the failed write left a torn one).
+            recorded = [json.loads(r) for r in f.read().split("\n")[1:-1]]
+        self.assertTrue({"full/" + k[len("src/"):] for k in recorded} <= copied)
 
     def test_dry_run_reads_the_journal_but_never_writes_it(self):
         # A new journal is not created.

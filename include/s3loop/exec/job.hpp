@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace s3loop::s3 {
@@ -51,6 +52,11 @@ class Job {
                                                                 const WorkItem& item) = 0;
   // Name of the item in failure reports (the key, usually).
   virtual std::string describe(const WorkItem& item) const { return item.object.key; }
+  // An error that makes going on pointless although the item that met it
+  // succeeded (cp: the object was copied but the journal cannot record it).
+  // Checked after every item: once set, it becomes the run's job_error and
+  // no further item is started. Thread-safe.
+  virtual std::optional<Error> fatal_error() const { return std::nullopt; }
 };
 
 }  // namespace s3loop::exec

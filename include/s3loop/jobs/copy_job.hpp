@@ -93,6 +93,8 @@ class CopyJob final : public exec::Job {
 
   // Objects not copied because the journal or the destination had them.
   std::uint64_t skipped() const { return skipped_.load(); }
+  // The journal could not record a copied key: the copy stops.
+  std::optional<Error> fatal_error() const override;
 
  private:
   // True when the destination already holds this object (same size and ETag).
@@ -104,10 +106,14 @@ class CopyJob final : public exec::Job {
                                                       const std::string& dst_key);
   void notify(const std::string& src, const std::string& dst, std::uint64_t size,
               const Error* error);
+  // Records a key as finished; a journal error stops the job (fatal_error).
+  void record_finished(const std::string& source_key);
 
   CopyOptions options_;
   std::mutex notify_mutex_;
   std::atomic<std::uint64_t> skipped_{0};
+  mutable std::mutex fatal_mutex_;
+  std::optional<Error> fatal_;
 };
 
 }  // namespace s3loop::jobs
