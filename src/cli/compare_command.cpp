@@ -127,6 +127,13 @@ Runner add_compare_command(CLI::App& app) {
         return usage_error(
             make_error(ErrorKind::usage, "compare sets " + flag + " itself: leave it out"));
       }
+      // A journal names one copy; every run copies to a prefix of its own,
+      // so the second run would refuse it (and the file would stay behind).
+      if (flag == "--journal" || flag.starts_with("--journal=")) {
+        return usage_error(make_error(ErrorKind::usage,
+                                      "compare cannot pass --journal to its runs (each copies "
+                                      "to a fresh prefix): leave it out"));
+      }
     }
     auto source = s3::parse_s3_url(args->source);
     if (!source) return usage_error(source.error());

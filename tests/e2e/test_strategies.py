@@ -2,8 +2,10 @@
 copy cleanly; `compare` runs, verifies and cleans up."""
 
 import json
+import os
 import signal
 import subprocess
+import tempfile
 import time
 import unittest
 
@@ -152,6 +154,20 @@ class Compare(unittest.TestCase):
             s3env.assert_no_crash(self, p)
             self.assertEqual(p.returncode, 2, s3env.describe(p))
             self.assertEqual(len(p.stderr.strip().splitlines()), 1, s3env.describe(p))
+
+    def test_compare_refuses_a_journal(self):
+        # Every run copies to a prefix of its own: the second run refused the first run's
+        # journal, and the file stayed behind.
+        with tempfile.TemporaryDirectory() as tmp:
+            journal = os.path.join(tmp, "j")
+            for args in (["--journal", journal], [f"--journal={journal}"]):
+                with self.subTest(args=args):
+                    p = s3env.run(["compare", "cp", f"s3://{self.bucket}/src/",
+                                   f"s3://{self.bucket}/jrn/", "--strategies", "serial,async",
+                                   *args])
+                    s3env.assert_clean_error(self, p, 2, "--journal")
+            self.assertEqual(os.listdir(tmp), [])
+        self.assertEqual(s3env.object_map(self.s3, self.bucket, "jrn/"), {})
 
 
 class CompareCleanup(s3env.E2ETestCase):
