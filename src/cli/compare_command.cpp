@@ -12,6 +12,7 @@
 #include "s3loop/exec/run_once.hpp"
 #include "s3loop/exec/strategy.hpp"
 #include "s3loop/jobs/verify.hpp"
+#include "s3loop/s3/client.hpp"
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
@@ -149,6 +150,21 @@ Runner add_compare_command(CLI::App& app) {
     auto shared = make_client_shared(args->common);
     if (!shared) return usage_error(shared.error());
 
+    // Every run would fail on a missing destination bucket, each saying so,
+    // and there would be nothing to clean up: say it once, run nothing.
+    auto probed = exec::run_once<s3::ListPage>(**shared, [&](s3::Client& client) {
+      s3::ListParams params;
+      params.bucket = normalised->destination.bucket;
+      params.prefix = normalised->destination.key;
+      params.max_keys = 1;
+      return client.list_objects_v2(std::move(params));
+    });
+    if (!probed && probed.error().s3_code == "NoSuchBucket") {
+      Error error = probed.error();
+      error.message = "destination " + error.message + "; nothing was copied";
+      return report_failure(error);
+    }
+
     const std::string self = self_executable();
     const auto common_flags = forwarded_common_options(args->common);
     std::vector<RunResult> runs;
@@ -201,7 +217,8 @@ Runner add_compare_command(CLI::App& app) {
           auto deleted = exec::run_once<std::uint64_t>(**shared, [&](s3::Client& client) {
             return jobs::delete_prefix(client, options.destination.bucket, options.destination.key);
           });
-          if (!deleted) {
+          // A bucket that is gone holds no copies: nothing is left behind.
+          if (!deleted && deleted.error().s3_code != "NoSuchBucket") {
             // The copies stay; say where, and fail the command (below).
             run.left_behind = "s3://" + options.destination.bucket + "/" + options.destination.key;
             print_error("cleaning up: " + deleted.error().message + "; " + run.left_behind +

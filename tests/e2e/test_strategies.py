@@ -198,6 +198,21 @@ class CompareCleanup(s3env.E2ETestCase):
                              len(keys))
         self.assertBucketEmpty(bucket, "cmp/", "after compare")
 
+    def test_a_missing_destination_bucket_is_named_once(self):
+        # Each run said so, and so did its cleanup, claiming copies were left behind in a
+        # bucket that does not exist.
+        bucket = self.bucket("compare-src")
+        self.s3.put_object(Bucket=bucket, Key="dir/a", Body=b"data")
+        missing = s3env.unique_bucket("compare-missing")
+        for extra in ([], ["--json"]):
+            with self.subTest(extra=extra):
+                p = s3env.run(["compare", "cp", f"s3://{bucket}/dir", f"s3://{missing}/cd",
+                               "--strategies", "async,serial", *extra])
+                line = s3env.assert_clean_error(self, p, 1, missing, "does not exist")
+                self.assertNotIn("left behind", line)
+        with self.assertRaises(self.s3.exceptions.NoSuchBucket):
+            self.s3.list_objects_v2(Bucket=missing)
+
     def test_copies_it_cannot_delete_fail_the_command_and_are_named(self):
         bucket = self.bucket("compare-nodelete")
         for key in ("src/a", "src/b"):
