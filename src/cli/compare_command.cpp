@@ -116,8 +116,20 @@ Runner add_compare_command(CLI::App& app) {
       const std::size_t comma =
           std::min(args->strategies.find(',', start), args->strategies.size());
       std::string name = args->strategies.substr(start, comma - start);
+      if (name.empty()) {
+        return usage_error(
+            make_error(ErrorKind::usage,
+                       "--strategies '" + args->strategies +
+                           "' has an empty entry: name strategies separated by single commas"));
+      }
       auto kind = exec::parse_strategy(name);
       if (!kind) return usage_error(kind.error());
+      // Its runs would be merged into one row, printed once per name.
+      if (std::find(strategies.begin(), strategies.end(), name) != strategies.end()) {
+        return usage_error(make_error(ErrorKind::usage, "--strategies names " + name +
+                                                            " twice: name each strategy once "
+                                                            "(--repeat runs one several times)"));
+      }
       strategies.push_back(name);
       start = comma + 1;
     }

@@ -155,6 +155,18 @@ class Compare(unittest.TestCase):
             self.assertEqual(p.returncode, 2, s3env.describe(p))
             self.assertEqual(len(p.stderr.strip().splitlines()), 1, s3env.describe(p))
 
+    def test_compare_refuses_a_strategy_named_twice_or_an_empty_one(self):
+        # async,async printed two identical rows of the same merged runs.
+        for value, words in (("async,async", ["async", "twice"]),
+                             ("serial,async,serial", ["serial", "twice"]),
+                             ("async,,serial", ["empty"]), (",async", ["empty"]),
+                             ("async,", ["empty"]), ("", ["empty"])):
+            with self.subTest(strategies=value):
+                p = s3env.run(["compare", "cp", f"s3://{self.bucket}/src/",
+                               f"s3://{self.bucket}/dup/", "--strategies", value])
+                s3env.assert_clean_error(self, p, 2, "--strategies", *words)
+        self.assertEqual(s3env.object_map(self.s3, self.bucket, "dup/"), {})
+
     def test_compare_refuses_a_journal(self):
         # Every run copies to a prefix of its own: the second run refused the first run's
         # journal, and the file stayed behind.
