@@ -195,11 +195,9 @@ Runner add_cp_command(CLI::App& app) {
         verify_failed = v.missing > 0 || v.mismatched > 0;
       }
     }
-    // A journal error that stopped the job was reported as its job_error.
-    if (journal_error && !(run.report.job_error &&
-                           run.report.job_error->message.starts_with(journal_error->message))) {
-      print_error(journal_error->message);
-    }
+    // One error line: a job that stopped on an error (a journal write among
+    // them) has said why; the final flush failing too adds nothing.
+    if (journal_error && !run.report.job_error) print_error(journal_error->message);
     std::fflush(stdout);
     if (run.report.cancelled) return kExitCancelled;
     if (run.report.job_error) return exit_code_for(*run.report.job_error);
