@@ -134,7 +134,9 @@ Runner add_compare_command(CLI::App& app) {
       start = comma + 1;
     }
     const std::vector<std::string> job_flags = cmd->remaining();
-    for (const auto& flag : job_flags) {
+    for (const auto& word : job_flags) {
+      // "--strategy=async" is "--strategy async" to cp: judge the name alone.
+      const std::string flag = word.substr(0, word.find('='));
       if (flag == "--strategy" || flag == "--json" || flag == "--dry-run" || flag == "--progress" ||
           flag == "--no-progress") {
         return usage_error(
@@ -142,7 +144,7 @@ Runner add_compare_command(CLI::App& app) {
       }
       // A journal names one copy; every run copies to a prefix of its own,
       // so the second run would refuse it (and the file would stay behind).
-      if (flag == "--journal" || flag.starts_with("--journal=")) {
+      if (flag == "--journal") {
         return usage_error(make_error(ErrorKind::usage,
                                       "compare cannot pass --journal to its runs (each copies "
                                       "to a fresh prefix): leave it out"));
@@ -162,19 +164,23 @@ Runner add_compare_command(CLI::App& app) {
     auto shared = make_client_shared(args->common);
     if (!shared) return usage_error(shared.error());
 
-    // Every run would fail on a missing destination bucket, each saying so,
-    // and there would be nothing to clean up: say it once, run nothing.
-    auto probed = exec::run_once<s3::ListPage>(**shared, [&](s3::Client& client) {
-      s3::ListParams params;
-      params.bucket = normalised->destination.bucket;
-      params.prefix = normalised->destination.key;
-      params.max_keys = 1;
-      return client.list_objects_v2(std::move(params));
-    });
-    if (!probed && probed.error().s3_code == "NoSuchBucket") {
-      Error error = probed.error();
-      error.message = "destination " + error.message + "; nothing was copied";
-      return report_failure(error);
+    // Every run would fail on a missing source or destination bucket, each
+    // saying so, and there would be nothing to clean up: say it once, run
+    // nothing.
+    for (const auto* side : {&normalised->source, &normalised->destination}) {
+      auto probed = exec::run_once<s3::ListPage>(**shared, [&](s3::Client& client) {
+        s3::ListParams params;
+        params.bucket = side->bucket;
+        params.prefix = side->key;
+        params.max_keys = 1;
+        return client.list_objects_v2(std::move(params));
+      });
+      if (!probed && probed.error().s3_code == "NoSuchBucket") {
+        Error error = probed.error();
+        error.message = (side == &normalised->source ? "source " : "destination ") + error.message +
+                        "; nothing was copied";
+        return report_failure(error);
+      }
     }
 
     const std::string self = self_executable();

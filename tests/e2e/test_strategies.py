@@ -148,7 +148,8 @@ class Compare(unittest.TestCase):
         self.assertIsNone(json.loads(p.stdout)["strategies"][0]["speedup_vs_serial"])
 
     def test_compare_rejects_bad_strategies_and_flags_it_sets(self):
-        for args in (["--strategies", "serial,bogus"], ["--strategy", "async"], ["--dry-run"]):
+        for args in (["--strategies", "serial,bogus"], ["--strategy", "async"], ["--dry-run"],
+                     ["--strategy=async"], ["--progress=true"]):
             p = s3env.run(["compare", "cp", f"s3://{self.bucket}/src/",
                            f"s3://{self.bucket}/bad/", *args])
             s3env.assert_no_crash(self, p)
@@ -222,8 +223,13 @@ class CompareCleanup(s3env.E2ETestCase):
                                "--strategies", "async,serial", *extra])
                 line = s3env.assert_clean_error(self, p, 1, missing, "does not exist")
                 self.assertNotIn("left behind", line)
+                # A missing source is said once too, not once per run.
+                p = s3env.run(["compare", "cp", f"s3://{missing}/dir", f"s3://{bucket}/cd",
+                               "--strategies", "async,serial", *extra])
+                line = s3env.assert_clean_error(self, p, 1, "source", missing, "does not exist")
         with self.assertRaises(self.s3.exceptions.NoSuchBucket):
             self.s3.list_objects_v2(Bucket=missing)
+        self.assertNotIn("Contents", self.s3.list_objects_v2(Bucket=bucket, Prefix="cd/"))
 
     def test_copies_it_cannot_delete_fail_the_command_and_are_named(self):
         bucket = self.bucket("compare-nodelete")
