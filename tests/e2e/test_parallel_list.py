@@ -6,7 +6,9 @@ own listing says; `cp` copies every key once whatever order the ranges arrive in
 Run: /usr/bin/python3 -m unittest -v test_parallel_list   (from tests/e2e; see s3env.py).
 """
 
+import os
 import re
+import select
 import signal
 import subprocess
 import time
@@ -176,10 +178,24 @@ class ParallelListTests(s3env.E2ETestCase):
         cmd = [s3env.s3loop_bin(), "ls", "-r", f"s3://{self.b}/flat/", "--list-concurrency", "16"]
         proc = subprocess.Popen(cmd, env=s3env.base_env(), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
+        first = b""
         try:
-            time.sleep(1.5)
+            # Wait for the first line rather than a fixed time: before its job starts, ls
+            # has no handler yet and SIGINT ends it as any process (-2), which a slow start
+            # under ASan on a loaded machine made happen after a fixed 1.5 s.
+            ready, _, _ = select.select([proc.stdout], [], [], 120)
+            self.assertTrue(ready, "ls printed nothing in 120 s")
+            # Byte by byte with os.read: a buffered readline would keep bytes that
+            # communicate() below (which reads the descriptor itself) never sees.
+            while not first.endswith(b"\n"):
+                byte = os.read(proc.stdout.fileno(), 1)
+                if not byte:
+                    break
+                first += byte
+            time.sleep(1.0)  # the pipe fills; ls blocks in a write
             proc.send_signal(signal.SIGINT)
             out, err = proc.communicate(timeout=20)
+            out = first + out
         finally:
             if proc.poll() is None:
                 proc.kill()
