@@ -92,6 +92,30 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
                    "redacted)");
 }
 
+std::vector<std::string> common_option_arguments(const CommonOptions& options) {
+  std::vector<std::string> out;
+  auto add = [&](const char* flag, const std::optional<std::string>& value) {
+    if (value) out.insert(out.end(), {flag, *value});
+  };
+  add("--endpoint-url", options.endpoint_url);
+  add("--region", options.region);
+  add("--profile", options.profile);
+  add("--ca-bundle", options.ca_bundle);
+  if (options.no_verify_ssl) out.push_back("--no-verify-ssl");
+  out.insert(out.end(), {"--addressing-style", options.addressing_style, "--max-attempts",
+                         std::to_string(options.max_attempts), "--retry-budget",
+                         std::to_string(options.retry_budget)});
+  // {} prints a double's shortest exact form: the child reads the same value.
+  if (options.connect_timeout) {
+    out.insert(out.end(), {"--connect-timeout", fmt::format("{}", *options.connect_timeout)});
+  }
+  if (options.read_timeout) {
+    out.insert(out.end(), {"--read-timeout", fmt::format("{}", *options.read_timeout)});
+  }
+  if (options.debug) out.push_back("--debug");
+  return out;
+}
+
 Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions& options) {
   s3::ConfigOverrides flags;
   flags.profile = options.profile;

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace s3loop::cli {
 
@@ -36,6 +37,12 @@ struct CommonOptions {
 };
 
 void add_common_options(CLI::App& command, CommonOptions& options);
+
+// The command-line words that give a child s3loop the same connection, retry,
+// timeout and debug settings (every option above but --json, which says how
+// the parent prints): what `compare` passes to each run. Beside
+// add_common_options so that a new option is forwarded where it is added.
+std::vector<std::string> common_option_arguments(const CommonOptions& options);
 
 // CLI11 takes the next word as an option's value even when it is another
 // flag ("--region --dry-run"); string options refuse that with this check.

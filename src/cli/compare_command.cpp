@@ -57,24 +57,6 @@ Spread spread(std::vector<double> values) {
   return {median, values.front(), values.back()};
 }
 
-std::vector<std::string> forwarded_common_options(const CommonOptions& c) {
-  std::vector<std::string> out;
-  auto add = [&](const char* flag, const std::optional<std::string>& value) {
-    if (value) {
-      out.push_back(flag);
-      out.push_back(*value);
-    }
-  };
-  add("--endpoint-url", c.endpoint_url);
-  add("--region", c.region);
-  add("--profile", c.profile);
-  add("--ca-bundle", c.ca_bundle);
-  if (c.no_verify_ssl) out.push_back("--no-verify-ssl");
-  out.insert(out.end(), {"--addressing-style", c.addressing_style, "--max-attempts",
-                         std::to_string(c.max_attempts)});
-  return out;
-}
-
 std::string format_cell(const Spread& s, int repeat, const char* fmt_one) {
   std::string median = fmt::format(fmt::runtime(fmt_one), s.median);
   if (repeat <= 1) return median;
@@ -184,7 +166,7 @@ Runner add_compare_command(CLI::App& app) {
     }
 
     const std::string self = self_executable();
-    const auto common_flags = forwarded_common_options(args->common);
+    const auto common_flags = common_option_arguments(args->common);
     std::vector<RunResult> runs;
     bool all_ok = true;
     for (int r = 1; r <= args->repeat; ++r) {

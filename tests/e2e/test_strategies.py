@@ -147,6 +147,17 @@ class Compare(unittest.TestCase):
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertIsNone(json.loads(p.stdout)["strategies"][0]["speedup_vs_serial"])
 
+    def test_compare_passes_its_connection_flags_to_every_run(self):
+        # --debug, --read-timeout, --connect-timeout and --retry-budget once reached only
+        # compare's own verification and cleanup, never the runs they were given for.
+        p = s3env.run(["compare", "cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/dbg/",
+                       "--strategies", "async", "--concurrency", "16", "--debug",
+                       "--read-timeout", "60", "--retry-budget", "0"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        copies = [line for line in p.stderr.splitlines()
+                  if line.startswith("s3loop: debug: -> PUT") and "x-amz-copy-source" in line]
+        self.assertEqual(len(copies), 150, s3env.describe(p))
+
     def test_compare_rejects_bad_strategies_and_flags_it_sets(self):
         for args in (["--strategies", "serial,bogus"], ["--strategy", "async"], ["--dry-run"],
                      ["--strategy=async"], ["--progress=true"]):

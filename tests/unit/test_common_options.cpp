@@ -1,0 +1,67 @@
+// The options every command shares, as compare passes them on to its runs.
+#include "common.hpp"
+
+#include <gtest/gtest.h>
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+namespace s3loop::cli {
+namespace {
+
+CommonOptions parse(std::vector<std::string> words) {
+  CLI::App app;
+  CommonOptions options;
+  add_common_options(app, options);
+  words.insert(words.begin(), "s3loop");
+  std::vector<const char*> argv;
+  for (const auto& w : words) argv.push_back(w.c_str());
+  app.parse(static_cast<int>(argv.size()), argv.data());
+  return options;
+}
+
+TEST(CommonOptions, EveryOptionButJsonIsPassedOnAsGiven) {
+  // clang-format off
+  const std::vector<std::string> words = {
+      "--endpoint-url", "https://127.0.0.1:9443", "--region", "eu-west-1",
+      "--profile", "p", "--ca-bundle", "/tmp/ca.pem", "--no-verify-ssl",
+      "--addressing-style", "path", "--max-attempts", "2", "--retry-budget", "0",
+      "--connect-timeout", "0.25", "--read-timeout", "0.1", "--debug"};
+  // clang-format on
+  std::vector<std::string> with_json = words;
+  with_json.push_back("--json");
+  const CommonOptions given = parse(with_json);
+  EXPECT_EQ(common_option_arguments(given), words);
+
+  // Read back, the words give the same settings.
+  const CommonOptions child = parse(common_option_arguments(given));
+  EXPECT_EQ(child.endpoint_url, given.endpoint_url);
+  EXPECT_EQ(child.region, given.region);
+  EXPECT_EQ(child.profile, given.profile);
+  EXPECT_EQ(child.ca_bundle, given.ca_bundle);
+  EXPECT_EQ(child.no_verify_ssl, given.no_verify_ssl);
+  EXPECT_EQ(child.addressing_style, given.addressing_style);
+  EXPECT_EQ(child.max_attempts, given.max_attempts);
+  EXPECT_EQ(child.retry_budget, given.retry_budget);
+  EXPECT_EQ(child.connect_timeout, given.connect_timeout);
+  EXPECT_EQ(child.read_timeout, given.read_timeout);
+  EXPECT_EQ(child.debug, given.debug);
+  EXPECT_FALSE(child.json);
+}
+
+TEST(CommonOptions, DefaultsPassOnOnlyWhatHasADefaultValue) {
+  // Unset options stay unset in the child, so its environment and profile
+  // decide them as they would have for the parent.
+  EXPECT_EQ(common_option_arguments(parse({})),
+            (std::vector<std::string>{"--addressing-style", "auto", "--max-attempts", "5",
+                                      "--retry-budget", "500"}));
+}
+
+TEST(CommonOptions, ATimeoutKeepsItsExactValue) {
+  const CommonOptions given = parse({"--read-timeout", "0.1234567890123"});
+  EXPECT_EQ(parse(common_option_arguments(given)).read_timeout, given.read_timeout);
+}
+
+}  // namespace
+}  // namespace s3loop::cli
