@@ -245,6 +245,7 @@ Runner add_select_command(CLI::App& app) {
                               {"object_bytes", decided.object_size},
                               {"ranges", decided.ranges},
                               {"ranges_done", run.report.succeeded},
+                              {"ranges_used", (*job)->ranges_used()},
                               {"ranges_failed", run.report.failed},
                               {"records_out", (*job)->records_out()},
                               {"bytes_fetched", run.report.bytes},
@@ -259,13 +260,15 @@ Runner add_select_command(CLI::App& app) {
       if (run.report.job_error) out["error"] = run.report.job_error->message;
       if ((*job)->output_failed()) out["error"] = "writing the output to stdout failed";
       std::fprintf(stderr, "%s\n", boost::json::serialize(out).c_str());
-    } else if (!(*job)->output_failed()) {  // no "selected N records" for output that was lost
+    } else if (!(*job)->output_failed() && !run.report.job_error && finished) {
+      // A failed run has no answer to sum up: its error is the one line said
+      // (nor is "selected N records" said for output that was lost).
       std::fprintf(stderr,
                    "s3loop: selected %llu records from %llu of %llu ranges (%.1f MiB fetched) in "
                    "%.2f s, %.1f MiB/s, %llu requests, %llu retries, %.2f CPU s, peak RSS %.0f "
                    "MiB [%s %s]; engine %s: %s%s\n",
                    static_cast<unsigned long long>((*job)->records_out()),
-                   static_cast<unsigned long long>(run.report.succeeded),
+                   static_cast<unsigned long long>((*job)->ranges_used()),
                    static_cast<unsigned long long>(decided.ranges), mib, run.wall_seconds, rate,
                    static_cast<unsigned long long>((*shared)->stats.total_attempts()),
                    static_cast<unsigned long long>((*shared)->stats.total_retries()),

@@ -82,6 +82,7 @@ struct SelectJob::State {
   // Runs under the order's lock, one range at a time, in object order.
   bool deliver(std::uint64_t index, Finished& finished) {
     if (finished.error) return false;  // fail() has recorded it
+    ++ranges_used;
     RangeOutcome& out = finished.outcome;
     if (query.key_summary) {
       key_total = select::merge(key_total, out.key_partial);
@@ -118,6 +119,7 @@ struct SelectJob::State {
   select::AggregateState total;
   select::AggregateState key_total;
   std::uint64_t rows_out = 0;
+  std::uint64_t ranges_used = 0;
   std::uint64_t key_records = 0;
   bool output_failed = false;
 
@@ -209,10 +211,12 @@ awaitable<Result<std::uint64_t>> SelectJob::process(exec::WorkerContext& context
   for (;;) {
     // Every range streams through the evaluator as it arrives (see
     // select_stream.hpp for why not held whole).
-    auto done = co_await stream_range(context, from, until, evaluator);
+    auto done = co_await stream_range(context, from, until, evaluator, fetched);
     if (!done) co_return fail_range(done.error());
-    fetched += until - from + 1;
     if (*done) break;
+    // The answer is complete, or failed, without this range: it is not
+    // delivered, so neither its error nor the rest of it matters.
+    if (s.order.stopped()) co_return fetched;
     if (until >= object_end) {
       Result<void> finished;
       co_await context.run_cpu([&] { finished = evaluator.finish(); });
@@ -229,7 +233,8 @@ awaitable<Result<std::uint64_t>> SelectJob::process(exec::WorkerContext& context
 }
 
 awaitable<Result<bool>> SelectJob::stream_range(exec::WorkerContext& context, std::uint64_t from,
-                                                std::uint64_t until, RangeEvaluator& evaluator) {
+                                                std::uint64_t until, RangeEvaluator& evaluator,
+                                                std::uint64_t& received) {
   const auto& where = state_->options.location;
   StreamedEvaluation evaluation(context, evaluator, co_await boost::asio::this_coro::executor);
   std::optional<Error> failure;
@@ -237,17 +242,29 @@ awaitable<Result<bool>> SelectJob::stream_range(exec::WorkerContext& context, st
   for (int resumes = 0; next <= until; ++resumes) {
     std::uint64_t got = 0;
     bool refused = false;  // by the evaluation: no resume
+    bool cut = false;      // the rest is not needed: no resume
     net::BodySink sink = [&](std::string_view bytes) -> Result<void> {
       got += bytes.size();
+      received += bytes.size();
       auto pushed = evaluation.push(bytes);
       refused = !pushed;
-      return pushed;
+      if (!pushed) return pushed;
+      // Reading on would fetch bytes only to drop them: LIMIT rows are made
+      // here or in an earlier range, the output failed or a range did. A
+      // short tail (the usual over-read past a range's last record) is read
+      // anyway: the connection, read to the end, is kept for the next range.
+      const std::uint64_t left = until + 1 - (next + got);
+      if ((evaluation.done() && left > kOvershoot) || state_->order.stopped()) {
+        cut = true;
+        return make_error(ErrorKind::cancelled, "the rest of the range is not needed");
+      }
+      return {};
     };
     sink.pace = [&evaluation] { return evaluation.room(); };
     auto reply = co_await context.client().get_object_stream(
         where.bucket, where.key, s3::ByteRange{next, until}, std::move(sink));
     next += got;
-    if (refused) break;  // settle() reports the evaluation's error
+    if (refused || cut) break;  // settle() reports the evaluation's error
     if (reply) {
       if (next != until + 1) failure = changed_object(from, until, next - from);
       break;
@@ -322,6 +339,10 @@ Result<void> SelectJob::finish() {
 
 std::uint64_t SelectJob::records_out() const {
   return state_->rows_out;
+}
+
+std::uint64_t SelectJob::ranges_used() const {
+  return state_->ranges_used;
 }
 
 bool SelectJob::output_failed() const {

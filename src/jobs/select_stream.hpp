@@ -46,6 +46,9 @@ class StreamedEvaluation {
   // awaited before this object goes away (a block may be on the pool).
   // Returns whether the range's last record is in.
   boost::asio::awaitable<Result<bool>> settle();
+  // The range's last record is in (or LIMIT rows were made), as far as the
+  // blocks evaluated so far tell: later bytes would only be dropped.
+  bool done() const { return done_; }
 
  private:
   void hand_over();  // the filling block joins the queue; a drain starts if none runs

@@ -328,8 +328,10 @@ class SelectQuotedLineBreaks(s3env.SelectCase):
                     p = self.select("-e", sql, "--chunk-size", "4KiB", "--strategy", strategy,
                                     "--engine", "local", expect=1)
                     self.assertEqual(p.stdout, "", s3env.describe(p))
-                    errors = [l for l in p.stderr.splitlines() if l.startswith("s3loop: error:")]
+                    # The error alone: no "selected 0 records" summary line before it.
+                    errors = p.stderr.splitlines()
                     self.assertEqual(len(errors), 1, s3env.describe(p))
+                    self.assertTrue(errors[0].startswith("s3loop: error:"), errors[0])
                     self.assertIn("line breaks inside quoted", errors[0])
                     self.assertIn(f"--chunk-size {len(self.body)}", errors[0])
 
@@ -428,6 +430,25 @@ class SelectLargeRanges(s3env.E2ETestCase):
                 if not s3env.SANITIZED:
                     self.assertLess(summary["peak_rss_bytes"], len(self.body) * 0.6,
                                     "the range was held whole")
+
+    def test_limit_stops_reading_once_its_rows_are_out(self):
+        # The first range makes the LIMIT rows: it stops reading there, and the ranges in
+        # flight beside it are cut short instead of read to their ends for bytes to be dropped.
+        # Every range makes LIMIT rows of the first query in its first blocks; the second
+        # query's match is in the first range only, so how much the others read before it is
+        # delivered is a race (run to their ends, they read the whole object).
+        for strategy in ("serial", "threads", "async", "async-pool"):
+            for sql, expected, at_most in (
+                    ("SELECT id FROM S3Object LIMIT 2", "1\n2\n", 0.25),
+                    ("SELECT id FROM S3Object WHERE id = '3' LIMIT 1", "3\n", 0.75)):
+                with self.subTest(strategy=strategy, sql=sql):
+                    p = s3env.run(["select", self.url, "-e", sql, "--engine", "local",
+                                   "--chunk-size", "8MiB", "--strategy", strategy, "--json"])
+                    self.assertEqual(p.returncode, 0, s3env.describe(p))
+                    self.assertEqual(p.stdout, expected)
+                    summary = json.loads(p.stderr.strip().splitlines()[-1])
+                    self.assertEqual(summary["ranges_used"], 1, summary)
+                    self.assertLess(summary["bytes_fetched"], len(self.body) * at_most, summary)
 
     def test_a_reset_part_way_resumes_where_it_stopped(self):
         with s3env.fault_proxy("--seed", "2", "--reset-rate", "0.35") as proxy:

@@ -119,6 +119,9 @@ class SelectJob final : public exec::Job {
   // --per-range line). An Error when a range failed: the output stopped at it.
   Result<void> finish();
   std::uint64_t records_out() const;
+  // Ranges whose records or partials are in the answer: fewer than the run
+  // processed once LIMIT was reached (the ranges after it were cut short).
+  std::uint64_t ranges_used() const;
   // on_output refused bytes: the run stopped there (the caller tells why).
   bool output_failed() const;
 
@@ -129,11 +132,13 @@ class SelectJob final : public exec::Job {
   boost::asio::awaitable<Result<std::uint64_t>> run_s3select(exec::WorkerContext& context,
                                                              s3::ByteRange range,
                                                              RangeOutcome& out);
-  // A local range: bytes [from, until] go to the evaluator as they arrive.
-  // Returns whether the range's last record is in.
+  // A local range: bytes [from, until] go to the evaluator as they arrive,
+  // and `received` counts them. Returns whether the range's last record is
+  // in. The read stops early once nothing more of it is needed.
   boost::asio::awaitable<Result<bool>> stream_range(exec::WorkerContext& context,
                                                     std::uint64_t from, std::uint64_t until,
-                                                    RangeEvaluator& evaluator);
+                                                    RangeEvaluator& evaluator,
+                                                    std::uint64_t& received);
   std::unique_ptr<State> state_;
 };
 
