@@ -135,7 +135,8 @@ Runner add_select_command(CLI::App& app) {
                 "Send --expression to the server's S3 Select as written (in its own SQL, e.g. "
                 "Ceph's \"SELECT _1 FROM stdin\"), over the whole object in one request: no "
                 "probe, no ranges, no local SQL");
-  add_strategy_flags(*cmd, args->run, 32, "Ranges", "; memory is about concurrency x chunk size");
+  add_strategy_flags(*cmd, args->run, 32, "Ranges",
+                     "; ranges stream, memory is at most 2 x concurrency x a range's output");
   add_common_options(*cmd, args->common);
 
   return [args]() -> int {
