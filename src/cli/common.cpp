@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -199,7 +200,10 @@ int report_failure(const Error& error) {
 namespace {
 std::atomic<bool>* g_interrupt_flag = nullptr;
 extern "C" void on_interrupt(int) {
-  if (g_interrupt_flag != nullptr) g_interrupt_flag->store(true);
+  // The first signal asks the run to stop cleanly: no new request, a
+  // summary. A second one is the user insisting (requests in flight may
+  // wait out a stalled server's timeout): exit now, as 130 all the same.
+  if (g_interrupt_flag->exchange(true)) _exit(kExitCancelled);
 }
 }  // namespace
 
@@ -208,7 +212,9 @@ void install_interrupt_handler(std::atomic<bool>* flag_to_set) {
                 "the signal handler needs a lock-free flag");
   g_interrupt_flag = flag_to_set;
   struct sigaction action {};
-  action.sa_handler = on_interrupt;
+  // Outside a run (planning, verifying, printing) nothing needs stopping
+  // cleanly: the signal ends the process as it ends any other.
+  action.sa_handler = flag_to_set != nullptr ? on_interrupt : SIG_DFL;
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);

@@ -8,6 +8,7 @@ namespace s3loop::cli {
 
 JobRun run_job(exec::Strategy& strategy, exec::Job& job, s3::ClientShared& shared) {
   install_interrupt_handler(&strategy.cancel_flag());
+  shared.interrupted = &strategy.cancel_flag();
   const auto started = std::chrono::steady_clock::now();
   JobRun run;
   run.report = strategy.run(job, shared);
@@ -15,6 +16,7 @@ JobRun run_job(exec::Strategy& strategy, exec::Job& job, s3::ClientShared& share
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   run.usage = exec::process_usage();
   install_interrupt_handler(nullptr);
+  shared.interrupted = nullptr;
   return run;
 }
 

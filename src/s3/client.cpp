@@ -168,6 +168,14 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
     }
     Error error = std::move(*failure);
     if (throttled) shared_.stats.throttled++;
+    const auto interrupted = [this] {
+      return shared_.interrupted != nullptr && shared_.interrupted->load();
+    };
+    if (interrupted() && is_retryable(error) && attempt < policy.max_attempts) {
+      op_stats.failures++;
+      error.message += " (not retried: interrupted)";
+      co_return error;
+    }
     const bool worth_retrying = is_retryable(error) && attempt < policy.max_attempts &&
                                 delivered == 0 && error.kind != ErrorKind::cancelled;
     // Listing pages are exempt: one failed page ends the whole job, and their
@@ -186,10 +194,21 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
       co_return error;
     }
     op_stats.retries++;
-    asio::steady_timer timer(executor_,
-                             backoff_delay(policy, attempt - 1, unit(rng_), retry_after));
-    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (ec) co_return make_error(ErrorKind::cancelled, "cancelled while waiting to retry");
+    // Waited in slices, so that Ctrl-C ends a long backoff (Retry-After may
+    // ask for seconds) within a tenth of a second.
+    const auto resume_at = std::chrono::steady_clock::now() +
+                           backoff_delay(policy, attempt - 1, unit(rng_), retry_after);
+    asio::steady_timer timer(executor_);
+    for (auto now = std::chrono::steady_clock::now(); now < resume_at;
+         now = std::chrono::steady_clock::now()) {
+      timer.expires_at(std::min(resume_at, now + std::chrono::milliseconds(100)));
+      auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (ec) co_return make_error(ErrorKind::cancelled, "cancelled while waiting to retry");
+      if (interrupted()) {
+        error.message += " (not retried: interrupted)";
+        co_return error;
+      }
+    }
   }
 }
 

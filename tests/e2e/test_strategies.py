@@ -92,6 +92,58 @@ class Interrupt(unittest.TestCase):
             s3env.delete_bucket(s3, bucket)
 
 
+class InterruptWhileTheServerMisbehaves(unittest.TestCase):
+    """Ctrl-C is not held up by retries or a stalled server: after it no request is tried
+    again (a backoff ends within a tenth of a second), and a second Ctrl-C (or SIGTERM)
+    exits at once, still 130."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.s3 = s3env.client()
+        cls.bucket = s3env.make_bucket(cls.s3, s3env.unique_bucket("sigint-faults"))
+        s3env.datagen(f"s3://{cls.bucket}/src/", 40, max_size=1024, seed=4)
+
+    @classmethod
+    def tearDownClass(cls):
+        s3env.delete_bucket(cls.s3, cls.bucket)
+
+    def interrupt(self, endpoint, signals, *flags):
+        """Starts a copy through `endpoint`, sends each (delay, signal) in turn; returns the
+        process and the seconds from the last signal to its exit."""
+        proc = subprocess.Popen([s3env.s3loop_bin(), "cp", f"s3://{self.bucket}/src/",
+                                 f"s3://{self.bucket}/dst/", "--endpoint-url", endpoint, *flags],
+                                env=s3env.base_env(), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, encoding="utf-8")
+        for delay, sig in signals:
+            time.sleep(delay)
+            proc.send_signal(sig)
+        sent = time.monotonic()
+        out, err = proc.communicate(timeout=100)
+        return proc, out, err, time.monotonic() - sent
+
+    def test_no_retry_after_ctrl_c(self):
+        with s3env.latency_proxy("--error-rate-503", "1") as proxy:
+            # Every request is answered 503 and retried up to 50 times, a second or more
+            # apart: without the interrupt this runs for minutes.
+            proc, out, err, took = self.interrupt(proxy.endpoint, [(2.0, signal.SIGINT)],
+                                                  "--max-attempts", "50", "--retry-budget", "0")
+        self.assertEqual(proc.returncode, 130, f"stdout={out!r} stderr={err!r}")
+        self.assertLess(took, 10, f"stdout={out!r} stderr={err!r}")
+
+    def test_a_second_signal_exits_at_once(self):
+        for second in (signal.SIGINT, signal.SIGTERM):
+            with self.subTest(second=second):
+                with s3env.fault_proxy("--stall-rate", "1", "--stall-at", "first-byte",
+                                       "--stall-seconds", "300") as proxy:
+                    # The first request stalls for the 120 s read timeout: the first
+                    # signal can only wait for it.
+                    proc, out, err, took = self.interrupt(
+                        proxy.endpoint, [(1.5, signal.SIGINT), (1.0, second)],
+                        "--strategy", "serial")
+                self.assertEqual(proc.returncode, 130, f"stdout={out!r} stderr={err!r}")
+                self.assertLess(took, 10, f"stdout={out!r} stderr={err!r}")
+
+
 class Compare(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

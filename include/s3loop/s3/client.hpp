@@ -16,6 +16,7 @@
 #include "s3loop/s3/stats.hpp"
 #include "s3loop/s3/xml.hpp"
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
@@ -56,6 +57,9 @@ struct ClientShared {
   std::function<void(const std::string&)> debug_log;
   // Set by exec for an adaptive run: every attempt waits here for room.
   AttemptGate* attempt_gate = nullptr;
+  // Set while a job runs: once it is true (Ctrl-C), a failed request is not
+  // tried again and a retry's backoff ends early.
+  const std::atomic<bool>* interrupted = nullptr;
 };
 
 struct ListParams {
