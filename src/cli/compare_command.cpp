@@ -150,15 +150,13 @@ Runner add_compare_command(CLI::App& app) {
     // saying so, and there would be nothing to clean up: say it once, run
     // nothing.
     for (const auto* side : {&normalised->source, &normalised->destination}) {
-      auto probed = exec::run_once<s3::ListPage>(**shared, [&](s3::Client& client) {
-        s3::ListParams params;
-        params.bucket = side->bucket;
-        params.prefix = side->key;
-        params.max_keys = 1;
-        return client.list_objects_v2(std::move(params));
-      });
-      if (!probed && probed.error().s3_code == "NoSuchBucket") {
-        Error error = probed.error();
+      auto probed = exec::run_once<std::optional<Error>>(
+          **shared,
+          [&](s3::Client& client) -> boost::asio::awaitable<Result<std::optional<Error>>> {
+            co_return co_await client.missing_bucket(side->bucket);
+          });
+      if (probed && *probed) {
+        Error error = std::move(**probed);
         error.message = (side == &normalised->source ? "source " : "destination ") + error.message +
                         "; nothing was copied";
         return report_failure(error);

@@ -163,11 +163,7 @@ awaitable<Result<ProbeVerdict>> probe_s3select(s3::Client& client, const SelectO
 // so that the user is told which of the two to fix.
 awaitable<Error> explain_missing(s3::Client& client, const std::string& bucket, Error head_error) {
   if (head_error.http_status != 404) co_return head_error;
-  s3::ListParams probe;
-  probe.bucket = bucket;
-  probe.max_keys = 1;
-  auto listed = co_await client.list_objects_v2(std::move(probe));
-  if (!listed && listed.error().s3_code == "NoSuchBucket") co_return listed.error();
+  if (auto missing = co_await client.missing_bucket(bucket)) co_return std::move(*missing);
   co_return head_error;
 }
 

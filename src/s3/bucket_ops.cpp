@@ -1,5 +1,5 @@
-// Bucket operations: ls without a bucket, mb, and the demo, the data generator
-// and tests.
+// Bucket operations: ls without a bucket, mb, the missing-bucket probe of
+// select and compare, and the demo, the data generator and tests.
 #include "s3loop/s3/client.hpp"
 #include "s3loop/s3/errors.hpp"
 
@@ -51,6 +51,15 @@ awaitable<Result<std::vector<BucketInfo>>> Client::list_buckets() {
   });
   if (!reply) co_return reply.error();
   co_return buckets;
+}
+
+awaitable<std::optional<Error>> Client::missing_bucket(std::string bucket) {
+  ListParams probe;
+  probe.bucket = std::move(bucket);
+  probe.max_keys = 1;
+  auto listed = co_await list_objects_v2(std::move(probe));
+  if (!listed && listed.error().s3_code == "NoSuchBucket") co_return listed.error();
+  co_return std::nullopt;
 }
 
 }  // namespace s3loop::s3

@@ -128,6 +128,26 @@ TEST_F(ClientLive, MissingThingsAreNamed) {
   EXPECT_FALSE(get.error().retryable);
 }
 
+TEST_F(ClientLive, MissingBucketIsSaidOnlyForABucketThatIsMissing) {
+  using Missing = std::optional<Error>;
+  auto probe = [&](std::string bucket) {
+    return exec::run_once<Missing>(*shared_, [bucket](s3::Client& c) -> awaitable<Result<Missing>> {
+      co_return co_await c.missing_bucket(bucket);
+    });
+  };
+  // Present, even empty: no error, whatever lies (or not) in it.
+  auto present = probe(bucket_);
+  ASSERT_TRUE(present);
+  EXPECT_FALSE(*present) << (*present)->message;
+  // Missing: the server's own NoSuchBucket, which callers show as it is.
+  auto missing = probe(unique_bucket("never-made"));
+  ASSERT_TRUE(missing);
+  ASSERT_TRUE(*missing);
+  EXPECT_EQ((*missing)->s3_code, "NoSuchBucket");
+  EXPECT_EQ((*missing)->http_status, 404u);
+  EXPECT_EQ(shared_->stats[s3::Op::list_objects].attempts.load(), 2u);
+}
+
 TEST_F(ClientLive, ListBucketsHasTheNewBucketWithItsCreationDate) {
   auto buckets = run<std::vector<s3::BucketInfo>>([](s3::Client& c) { return c.list_buckets(); });
   ASSERT_TRUE(buckets) << buckets.error().message;

@@ -154,6 +154,11 @@ class Client {
   // ListBuckets (GET / on the service): every bucket the credentials own, in
   // one reply (see parse_list_buckets).
   boost::asio::awaitable<Result<std::vector<BucketInfo>>> list_buckets();
+  // Whether `bucket` is missing, by one ListObjectsV2 of at most one key: the
+  // server's NoSuchBucket error when it is, nullopt when the bucket exists or
+  // the listing failed for any other reason (a caller explaining an error of
+  // its own keeps that one).
+  boost::asio::awaitable<std::optional<Error>> missing_bucket(std::string bucket);
 
   // Signs and sends with retries. `check` inspects a 2xx reply (for errors
   // hidden in a 200); a retryable error from it is retried like a 5xx.
