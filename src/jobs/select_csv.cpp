@@ -431,6 +431,19 @@ void append_json_string(std::string& out, std::string_view s) {
 }
 }  // namespace
 
+std::string valid_utf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    if (static_cast<unsigned char>(text[i]) < 0x80) {
+      out.push_back(text[i++]);
+    } else {
+      append_utf8_or_replacement(out, text, i);
+    }
+  }
+  return out;
+}
+
 void append_json_record(std::string& out, std::span<const std::string> names,
                         std::span<const std::string> values) {
   out.push_back('{');

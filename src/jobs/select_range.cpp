@@ -156,6 +156,9 @@ Result<RangeOutcome> s3select_outcome(const SelectQuery& query, std::string reco
   // newlines, so the reader finds where each one starts.
   std::vector<std::size_t> starts;
   if (query.output == SelectOutput::json) {
+    // The server's JSON is printed as it is, so it must be UTF-8 as the
+    // local engine's is (a latin-1 object's bytes may come back raw).
+    records = select::valid_utf8(records);
     for (std::size_t i = 0; i < records.size(); ++i) {
       if (i == 0 || records[i - 1] == '\n') starts.push_back(i);
     }

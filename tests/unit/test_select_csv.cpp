@@ -294,6 +294,19 @@ TEST(SelectCsv, JsonOutputIsAlwaysUtf8) {
   EXPECT_EQ(json("x\xe6\x97"), "{\"c" + fffd + "\":\"x" + fffd + fffd + "\"}\n");  // cut short
 }
 
+// JSON that comes from elsewhere (S3 Select's) is cleaned the same way.
+TEST(SelectCsv, ValidUtf8ReplacesWhatJsonOutputReplaces) {
+  EXPECT_EQ(valid_utf8("{\"a\":\"caf\xe9\"}\n"), "{\"a\":\"caf\xEF\xBF\xBD\"}\n");
+  EXPECT_EQ(valid_utf8(""), "");
+  for (const std::string value :
+       {"caf\xe9", "\xe9t\xe9,x", "caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x93\xa6", "\x80\xbf",
+        "\xc0\xaf", "\xed\xa0\x80", "x\xe6\x97", "\xf4\x90\x80\x80", "\xff"}) {
+    std::string json;
+    append_json_record(json, {}, std::vector<std::string>{value});
+    EXPECT_EQ(json, "{\"_1\":\"" + valid_utf8(value) + "\"}\n") << value;
+  }
+}
+
 // Random CSV text without newlines inside quoted fields (ScanRange cannot
 // handle those), with quoted fields holding commas and quotes, CRLF and LF.
 std::string random_csv(std::mt19937& rng) {

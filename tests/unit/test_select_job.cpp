@@ -361,5 +361,23 @@ TEST(SelectPartialSql, RecordOutputRowsAreFoundForLimit) {
   EXPECT_EQ(request.file_header_info, "USE");
 }
 
+// The server's JSON records are printed as they come back: bytes that are
+// not UTF-8 (a latin-1 object) must become U+FFFD there as they do in the
+// local engine's JSON, and the rows' ends are those of the cleaned text.
+TEST(SelectPartialSql, JsonRecordsFromTheServerAreMadeUtf8) {
+  const auto query =
+      make_select_query(options_for("SELECT name FROM S3Object", SelectOutput::json), header())
+          .value();
+  const std::string fffd = "\xEF\xBF\xBD";
+  const std::string good = "{\"name\":\"\xe6\x97\xa5 \xf0\x9f\x93\xa6\"}\n";
+  auto out = s3select_outcome(query, "{\"name\":\"caf\xe9\"}\n" + good).value();
+  const std::string cleaned = "{\"name\":\"caf" + fffd + "\"}\n";
+  EXPECT_EQ(out.output, cleaned + good);
+  EXPECT_EQ(out.row_ends, (std::vector<std::size_t>{cleaned.size(), cleaned.size() + good.size()}));
+  // What the local engine prints for the same row.
+  const auto local = run_ranges(query, "id,name,amount\n1,caf\xe9,3\n", 1024, 7);
+  EXPECT_EQ(local.output, cleaned);
+}
+
 }  // namespace
 }  // namespace s3loop::jobs

@@ -187,5 +187,10 @@ void append_csv_record(std::string& out, std::span<const std::string> fields,
 // Output: one JSON line {"name":"value",...}\n (all values as JSON strings).
 void append_json_record(std::string& out, std::span<const std::string> names,
                         std::span<const std::string> values);
+// `text` with every byte sequence that is not UTF-8 replaced by U+FFFD, as
+// append_json_record replaces them: for JSON that comes from elsewhere (S3
+// Select's JSON records), where such bytes can only lie inside strings, and
+// U+FFFD (bytes >= 0x80 too) changes nothing else.
+std::string valid_utf8(std::string_view text);
 
 }  // namespace s3loop::jobs::select
