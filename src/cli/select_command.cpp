@@ -66,6 +66,7 @@ int run_server_dialect(s3::ClientShared& shared, const jobs::SelectOptions& opti
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const auto usage = exec::process_usage();
   const std::uint64_t records = result ? result->records : 0;
+  const bool output_failed = result && result->output_failed;
   if (json) {
     boost::json::object out{{"engine", "s3select"},
                             {"engine_reason", plan.engine_reason},
@@ -78,8 +79,9 @@ int run_server_dialect(s3::ClientShared& shared, const jobs::SelectOptions& opti
                             {"requests", shared.stats.total_attempts()},
                             {"retries", shared.stats.total_retries()}};
     if (!result) out["error"] = result.error().message;
+    if (output_failed) out["error"] = "writing the output to stdout failed";
     std::fprintf(stderr, "%s\n", boost::json::serialize(out).c_str());
-  } else if (result) {  // a failure is told in one line, below
+  } else if (result && !output_failed) {  // a failure is told in one line, below
     std::fprintf(stderr,
                  "s3loop: the server selected %llu records from %llu bytes in %.2f s, %llu "
                  "requests, %.2f CPU s; engine s3select: %s\n",
@@ -89,6 +91,8 @@ int run_server_dialect(s3::ClientShared& shared, const jobs::SelectOptions& opti
                  usage.cpu_seconds(), plan.engine_reason.c_str());
   }
   if (!result) return report_failure(result.error());
+  // main.cpp finds stdout's error flag and says so, in the one error line.
+  if (output_failed) return kExitFailed;
   return kExitOk;
 }
 

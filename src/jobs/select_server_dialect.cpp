@@ -25,17 +25,24 @@ awaitable<Result<ServerSelectResult>> select_in_server_dialect(s3::Client& clien
   select::CsvReader reader(options.format);
   std::vector<std::string> row;
   std::string out;
+  std::uint64_t pending = 0;  // records in `out`
   const select::RecordSink rewrite = [&](const select::CsvRecord& record) {
     row.assign(record.fields.begin(), record.fields.end());
     select::append_csv_record(out, row, options.format);
-    ++result.records;
+    ++pending;
     return true;
   };
+  // False once on_output refused rows (stdout on a full disk): the rest of
+  // the reply is not read for rows that could not be written either.
   auto deliver = [&] {
-    // A failed write stops nothing here (one request, already under way);
-    // main.cpp reports stdout's error when the command ends.
-    if (!out.empty() && options.on_output) options.on_output(out);
+    if (!out.empty() && options.on_output && !options.on_output(out)) {
+      result.output_failed = true;
+      return false;
+    }
+    result.records += pending;
+    pending = 0;
     out.clear();
+    return true;
   };
 
   auto reply = co_await client.select_object_content(
@@ -48,9 +55,11 @@ awaitable<Result<ServerSelectResult>> select_in_server_dialect(s3::Client& clien
         }
         if (event.kind != s3::SelectEventKind::records) return {};
         reader.feed(event.payload, rewrite);
-        deliver();
+        // An error from here ends the request: the connection is dropped.
+        if (!deliver()) return make_error(ErrorKind::io, "the output could not be written");
         return {};
       });
+  if (result.output_failed) co_return result;  // the caller tells why
   if (!reply) co_return reply.error();
   if (auto last = reader.finish(rewrite); !last) co_return last.error();
   deliver();

@@ -94,9 +94,12 @@ boost::asio::awaitable<Result<SelectPlan>> plan_select(s3::Client& client, Selec
 // whose S3 Select has its own dialect. The rows reach on_output as CSV quoted
 // as s3loop quotes (radosgw's extra trailing delimiter dropped, so they
 // compare with --engine local's). CSV only: radosgw ignores JSON output.
+// A write on_output refuses ends the request at once (output_failed; records
+// counts those written).
 struct ServerSelectResult {
   std::uint64_t records = 0;
   std::uint64_t bytes_scanned = 0;  // from the Stats event, when the server sends one
+  bool output_failed = false;
 };
 boost::asio::awaitable<Result<ServerSelectResult>> select_in_server_dialect(
     s3::Client& client, const SelectOptions& options);
