@@ -237,7 +237,13 @@ awaitable<Result<SelectPlan>> plan_select(s3::Client& client, SelectOptions opti
     co_return plan;
   }
   // Bad SQL and unknown columns are reported now, before any range runs.
-  if (auto query = make_select_query(options, plan.header); !query) co_return query.error();
+  auto query = make_select_query(options, plan.header);
+  if (!query) co_return query.error();
+  if (options.key_column) {
+    query->header_offset = plan.header_offset;
+    auto usable = check_key_column(*query, *options.key_column, prefix.bytes, prefix.whole_object);
+    if (!usable) co_return usable.error();
+  }
 
   if (options.engine == SelectEngine::local) {
     plan.engine = SelectEngine::local;

@@ -1,5 +1,7 @@
 #include "select_range.hpp"
 
+#include <fmt/format.h>
+
 namespace s3loop::jobs {
 
 namespace {
@@ -41,6 +43,44 @@ Result<SelectQuery> make_select_query(const SelectOptions& options,
     shared.key_summary = std::move(*summary);
   }
   return shared;
+}
+
+Result<void> check_key_column(SelectQuery& query, const std::string& column,
+                              std::string_view first_bytes, bool whole_object) {
+  if (!query.key_summary || first_bytes.empty()) return {};
+  select::Evaluator& key = *query.key_summary;
+  select::AggregateState state = key.new_state();
+  // A range of a record query stops after LIMIT matches; an aggregate's reads on.
+  const auto limit = query.query.is_aggregate() ? std::nullopt : query.query.limit();
+  std::uint64_t matched = 0;
+  std::optional<Error> refused;
+  select::RangeReader reader(0, first_bytes.size() - 1, query.format, query.header,
+                             query.header_offset);
+  const select::RecordSink sink = [&](const select::CsvRecord& record) {
+    auto where = query.query.matches(record.fields);
+    if (!where) return false;  // the run says so, as it does now
+    if (!*where) return true;
+    ++matched;
+    if (key.accumulate(record.fields, state)) return !(limit && matched >= *limit);
+    // items: COUNT(*), MIN(key), MAX(key)
+    auto value = key.eval(key.query().items.at(1).expr, record.fields);
+    const std::string text = !value ? "?"
+                             : value->type == select::Value::Type::string
+                                 ? std::string(value->str)
+                                 : select::format_value(*value);
+    refused = make_error(
+        ErrorKind::usage,
+        fmt::format("--key-column {}: '{}' (the record at byte {}) is not a number, and "
+                    "--per-range's min and max compare numbers, as SQL's MIN and MAX do: "
+                    "name a numeric column (the default is id)",
+                    column, text, record.offset));
+    return false;
+  };
+  if (!reader.feed(first_bytes, sink) && !refused && whole_object) {
+    (void)reader.finish(sink);  // an error there is the run's to report
+  }
+  if (refused) return *refused;
+  return {};
 }
 
 RangeEvaluator::RangeEvaluator(const SelectQuery& query, s3::ByteRange range)

@@ -28,6 +28,16 @@ struct SelectQuery {
 Result<SelectQuery> make_select_query(const SelectOptions& options,
                                       const std::optional<std::vector<std::string>>& header);
 
+// --per-range's min and max of the key column are SQL's MIN and MAX, which
+// compare numbers (as S3 Select's MIN and MAX, which take INT and DECIMAL): a
+// column of text fails the run at its first matching record, once ranges
+// have been sent for. Checked on the records of the object's first bytes
+// (read for the header; `whole_object` when they are all of it) as the run
+// would check them (those matching WHERE, up to LIMIT): a usage error naming
+// the column, the value and what to do. Other errors are left to the run.
+Result<void> check_key_column(SelectQuery& query, const std::string& column,
+                              std::string_view first_bytes, bool whole_object);
+
 struct RangeOutcome {
   std::string output;                  // formatted rows, in order
   std::vector<std::size_t> row_ends;   // end of each row in `output`

@@ -108,6 +108,21 @@ class Select(s3env.SelectCase):
                          f"records, min id {min(negative)}, max id {max(negative)}")
         self.assertEqual(p.stdout.strip(), str(len(negative)))
 
+    def test_per_range_over_a_text_key_column_is_refused_before_any_range(self):
+        # It fetched every range, then failed on MIN: the key column's min and max compare
+        # numbers, as SQL's MIN and MAX do.
+        args = ["select", self.url, "-e", "SELECT COUNT(*) FROM S3Object", "--per-range",
+                "--key-column", "name", "--chunk-size", "64KiB"]
+        p = s3env.run(args + ["--json"])
+        s3env.assert_clean_error(self, p, 2, "--key-column name", "is not a number",
+                                 "numeric column")
+        self.assertEqual(p.stdout, "")
+        p = s3env.run(args + ["--debug"])
+        self.assertEqual(p.returncode, 2, s3env.describe(p))
+        requests = [line for line in p.stderr.splitlines()
+                    if line.startswith("s3loop: debug: -> ")]
+        self.assertEqual(len(requests), 2, requests)  # the HEAD and the header's bytes
+
     def test_auto_engine_probes_and_explains_why_local(self):
         p = self.select("-e", "SELECT COUNT(*) FROM S3Object", "--json")
         summary = json.loads(p.stderr.strip().splitlines()[-1])

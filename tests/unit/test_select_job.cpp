@@ -186,6 +186,46 @@ TEST(SelectRange, BadKeyColumnAndBadSqlAreUsageErrors) {
   EXPECT_EQ(bad_sql.error().kind, ErrorKind::usage);
 }
 
+// MIN and MAX of a text column fail at its first matching record; the
+// bytes read for the header show that before any range is fetched, exactly
+// for the records the run would fold in.
+TEST(SelectRange, AKeyColumnOfTextIsRefusedFromTheFirstBytes) {
+  const std::string object = "id,name,amount\n1,Ann,3\n2,,4\n3,Bo,x\n";
+  auto check = [&](std::string sql, std::string key, std::string_view bytes, bool whole) {
+    auto options = options_for(std::move(sql));
+    options.key_column = std::move(key);
+    auto query = make_select_query(options, header()).value();
+    return check_key_column(query, *options.key_column, bytes, whole);
+  };
+  auto refused = check("SELECT COUNT(*) FROM S3Object", "name", object, true);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, ErrorKind::usage);
+  EXPECT_EQ(refused.error().message,
+            "--key-column name: 'Ann' (the record at byte 15) is not a number, and --per-range's "
+            "min and max compare numbers, as SQL's MIN and MAX do: name a numeric column (the "
+            "default is id)");
+  // That is the run's own verdict on the record.
+  auto options = options_for("SELECT COUNT(*) FROM S3Object");
+  options.key_column = "name";
+  const auto query = make_select_query(options, header()).value();
+  RangeEvaluator range(query, s3::ByteRange{0, object.size() - 1});
+  EXPECT_FALSE(range.feed(object));
+
+  EXPECT_TRUE(check("SELECT COUNT(*) FROM S3Object", "id", object, true));
+  // Only records that match WHERE are folded in: '' is not a number either.
+  refused = check("SELECT * FROM S3Object WHERE id <> '1'", "name", object, true);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("'' (the record at byte 23)"), std::string::npos);
+  EXPECT_TRUE(check("SELECT * FROM S3Object WHERE id = '9'", "name", object, true));
+  // A record query stops at LIMIT; an aggregate reads on.
+  EXPECT_TRUE(check("SELECT id FROM S3Object LIMIT 2", "amount", object, true));
+  EXPECT_FALSE(check("SELECT COUNT(*) FROM S3Object LIMIT 2", "amount", object, true));
+  // A last record cut short is not judged unless the object ends there.
+  const std::string cut = "id,name,amount\n1,5,3\n2,Bo";
+  EXPECT_TRUE(check("SELECT COUNT(*) FROM S3Object", "name", cut, false));
+  EXPECT_FALSE(check("SELECT COUNT(*) FROM S3Object", "name", cut, true));
+}
+
 TEST(RangeOrder, DeliversInOrderWhateverTheCompletionOrder) {
   std::vector<std::uint64_t> delivered;
   RangeOrder<int> order(100, [&](std::uint64_t i, int& v) {
