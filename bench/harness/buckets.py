@@ -10,6 +10,24 @@ import sys
 
 import boto3
 import botocore.config
+import botocore.exceptions
+
+
+def delete_keys(s3, bucket, keys):
+    """Deletes keys, 1000 to a DeleteObjects batch. A key XML cannot carry (a control
+    character) makes the server refuse its whole batch, or the reply cannot be read: a batch
+    that raises or reports errors gets a DeleteObject per key it did not delete, which carries
+    any key. A key that still cannot be deleted raises: objects are never left silently."""
+    for i in range(0, len(keys), 1000):
+        batch = keys[i:i + 1000]
+        try:
+            reply = s3.delete_objects(Bucket=bucket, Delete={
+                "Objects": [{"Key": k} for k in batch], "Quiet": True})
+            left = [e["Key"] for e in reply.get("Errors", [])]
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError):
+            left = batch
+        for key in left:
+            s3.delete_object(Bucket=bucket, Key=key)
 
 
 def main():
@@ -22,9 +40,7 @@ def main():
     for bucket in sys.argv[2:]:
         try:
             for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-                keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
-                if keys:
-                    s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+                delete_keys(s3, bucket, [o["Key"] for o in page.get("Contents", [])])
             s3.delete_bucket(Bucket=bucket)
         except s3.exceptions.NoSuchBucket:
             pass

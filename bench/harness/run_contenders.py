@@ -39,6 +39,7 @@ import botocore.config
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import contenders as C  # noqa: E402
+from buckets import delete_keys  # noqa: E402
 
 MiB = 1048576
 CAPACITY_CONCURRENCY = (16, 64, 256)
@@ -86,9 +87,7 @@ def delete_prefix(s3, url):
     """Deletes every object under url (the server keeps objects in RAM)."""
     bucket, prefix = split(url)
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
-        if keys:
-            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+        delete_keys(s3, bucket, [o["Key"] for o in page.get("Contents", [])])
 
 
 def measure(argv, env, timeout):

@@ -5,15 +5,18 @@ must write a report in which every one copied and verified every object.
 
 Needs the peers installed (scripts/setup.sh; the JS SDK comes with npm ci from
 bench/run itself)."""
+import importlib
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import unittest
 
 import s3env
 
 RUN = os.path.join(s3env.REPO, "bench", "run")
+HARNESS = os.path.join(s3env.REPO, "bench", "harness")
 
 EXPECTED = (["s3loop-serial-c1", "s3loop-threads-c6", "s3loop-async-pool-c256"]
             + [f"s3loop-async-c{c}" for c in (1, 16, 64, 256, 1024)]
@@ -62,6 +65,81 @@ class BenchSmoke(unittest.TestCase):
         self.assertIn("latency-bound ideal", text)
         self.assertIn("Ceiling of this run", text)
         self.assertNotIn("FAILED", text)
+
+
+class HarnessCleanup(s3env.E2ETestCase):
+    """bench/harness deletes every object it made, keys XML cannot carry included: a
+    DeleteObjects batch holding a control character is refused whole, and that must not leave
+    the batch behind."""
+
+    KEYS = ["plain", "dir/x", "ctl\x01key", "bell\x07", "tab\tkey"]
+
+    def put_all(self, bucket, prefix=""):
+        for key in self.KEYS:
+            self.s3.put_object(Bucket=bucket, Key=prefix + key, Body=b"x")
+        got = sorted(k for k, *_ in s3env.list_objects(self.s3, bucket, prefix))
+        self.assertEqual(got, sorted(prefix + k for k in self.KEYS))
+
+    def test_buckets_py_deletes_every_key_and_the_bucket(self):
+        bucket = self.bucket("harness-buckets")
+        self.put_all(bucket)
+        env = s3env.base_env(BENCH_CA_BUNDLE=self.srv.ca_bundle,
+                             AWS_ENDPOINT_URL=self.srv.endpoint)
+        p = subprocess.run([sys.executable, os.path.join(HARNESS, "buckets.py"), "delete",
+                            bucket], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           encoding="utf-8", timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with self.assertRaises(self.s3.exceptions.NoSuchBucket):
+            self.s3.list_objects_v2(Bucket=bucket)
+
+    def test_run_contenders_deletes_every_key_under_the_prefix(self):
+        sys.path.insert(0, HARNESS)
+        try:
+            run_contenders = importlib.import_module("run_contenders")
+        finally:
+            sys.path.remove(HARNESS)
+        bucket = self.bucket("harness-prefix")
+        self.put_all(bucket, "dst/")
+        self.s3.put_object(Bucket=bucket, Key="kept", Body=b"k")
+        run_contenders.delete_prefix(self.s3, f"s3://{bucket}/dst/")
+        self.assertBucketEmpty(bucket, "dst/", "after delete_prefix")
+        self.assertEqual([k for k, *_ in s3env.list_objects(self.s3, bucket)], ["kept"])
+
+
+class HarnessDeleteKeys(unittest.TestCase):
+    """delete_keys' fallback when a batch reports errors per key (as AWS does for a key it
+    could not delete): those keys, and only those, get a DeleteObject; one that still fails
+    raises."""
+
+    class FakeS3:
+        def __init__(self, report, refuse=()):
+            self.report, self.refuse, self.batches, self.singles = report, refuse, [], []
+
+        def delete_objects(self, Bucket, Delete):
+            self.batches.append([o["Key"] for o in Delete["Objects"]])
+            return {"Errors": [{"Key": k, "Code": "InternalError"} for k in self.report]}
+
+        def delete_object(self, Bucket, Key):
+            if Key in self.refuse:
+                raise RuntimeError(f"cannot delete {Key}")
+            self.singles.append(Key)
+
+    def delete_keys(self):
+        sys.path.insert(0, HARNESS)
+        try:
+            return importlib.import_module("buckets").delete_keys
+        finally:
+            sys.path.remove(HARNESS)
+
+    def test_reported_keys_are_deleted_one_by_one(self):
+        keys = [f"k{i}" for i in range(2500)]
+        s3 = self.FakeS3(report=["k7"])
+        self.delete_keys()(s3, "b", keys)
+        self.assertEqual([len(b) for b in s3.batches], [1000, 1000, 500])
+        self.assertEqual(s3.singles, ["k7", "k7", "k7"])  # reported by each batch here
+        s3 = self.FakeS3(report=["k7"], refuse=["k7"])
+        with self.assertRaises(RuntimeError):
+            self.delete_keys()(s3, "b", keys)
 
 
 if __name__ == "__main__":
