@@ -31,6 +31,9 @@
 #                           client closes it first (default 300: past every
 #                           client's timeout; s3loop's are 120 s to the first byte
 #                           and 30 s between body reads)
+#   --close-after N         close each client connection silently (a FIN, no
+#                           Connection: close, no close_notify) after N replies,
+#                           as servers drop idle keep-alive connections (default 0: never)
 #   --seed N                reproducible draws (default: random)
 #   --bandwidth RATE        cap on each client connection's reply bytes per
 #                           second (token bucket, bursts of 64 KiB or 10 ms of the rate; requests
@@ -97,7 +100,7 @@ start() {
   while (($#)); do
     case $1 in
       --upstream | --upstream-ca | --cert | --key | --listen | --reset-rate | --stall-rate | \
-        --stall-at | --stall-seconds | --seed | --bandwidth | --timeout | --dir)
+        --stall-at | --stall-seconds | --seed | --bandwidth | --close-after | --timeout | --dir)
         (($# >= 2)) || die "$1 needs a value"
         case $1 in
           --upstream) upstream=$2 ;;

@@ -23,6 +23,11 @@ The request has reached the server either way, as in the real failure. Counts
 go to --stats (JSON, rewritten once a second) and each injected fault to
 stderr.
 
+--close-after N closes every client connection once N replies went through
+it, silently (no `Connection: close`, no TLS close_notify: a TCP FIN), as a
+server drops idle keep-alive connections; the client finds out when it sends
+its next request there. 0 = never.
+
 --bandwidth B caps every client connection's replies (upstream -> client) at B
 bytes per second, as an object store limits each request's throughput: a
 token bucket per connection (bursts of at most 64 KiB or 10 ms of the rate), waited on with
@@ -52,7 +57,7 @@ class Stats:
     def __init__(self, path):
         self.path = path
         self.counts = {"connections": 0, "requests": 0, "resets": 0, "stalls": 0,
-                       "upstream_errors": 0}
+                       "upstream_errors": 0, "closes": 0}
         self.dirty = True
 
     def add(self, key, n=1):
@@ -223,6 +228,7 @@ class Proxy:
     async def replies(self, up_r, client_w, pending, client_gone, pacer):
         """Upstream -> client: forwards each reply (paced by `pacer`), or injects the
         fault drawn for it."""
+        served = 0
         while True:
             item = await pending.get()
             if item is None:
@@ -256,6 +262,10 @@ class Proxy:
                 await client_w.drain()
                 if close_delimited or headers.get("connection", "").lower() == "close":
                     return
+                served += 1
+                if self.a.close_after and served >= self.a.close_after:
+                    self.stats.add("closes")
+                    return  # handle() closes the connection
                 continue
             # A fault: forward part of the reply, then reset or stall.
             length = int(headers.get("content-length", "0")) if has_body else 0
@@ -348,6 +358,7 @@ def main():
     p.add_argument("--stall-rate", type=fraction, default=0.0)
     p.add_argument("--stall-seconds", type=float, default=300.0)
     p.add_argument("--stall-at", choices=("first-byte", "mid-body"), default="first-byte")
+    p.add_argument("--close-after", type=int, default=0, metavar="N")
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--bandwidth", type=int, default=0, metavar="BYTES_PER_SECOND",
                    help="cap on each connection's replies (default 0 = none)")

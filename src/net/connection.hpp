@@ -10,9 +10,12 @@
 
 #include <openssl/ssl.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <optional>
+
+#include <sys/socket.h>
 
 namespace s3loop::net {
 
@@ -41,6 +44,23 @@ class Connection {
 
   boost::beast::flat_buffer buffer;
   bool reused = false;  // has completed at least one exchange
+
+  // For an idle connection: whether the server has closed it. Servers close
+  // idle keep-alive connections after a few seconds (nginx: 75 s, S3: ~20 s),
+  // often all at once; a request sent on one could only fail. A non-blocking
+  // peek: end of stream or an error, a TLS alert record (close_notify comes
+  // before the FIN), or any byte on a plain connection (a "408 Request
+  // Timeout" some servers send before closing) all mean closed. A TLS 1.3
+  // session ticket the client has not read yet is application data: open.
+  bool closed_by_peer() {
+    if (buffer.size() > 0) return true;
+    unsigned char first = 0;
+    const ssize_t n = ::recv(tcp().socket().native_handle(), &first, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0) return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+    if (n == 0) return true;
+    constexpr unsigned char kTlsAlertRecord = 21;
+    return !tls_ || first == kTlsAlertRecord;
+  }
 
   // The current exchange phase's deadline, enforced by the pool's
   // DeadlineWatch; timed_out once it passed and the socket was cancelled.

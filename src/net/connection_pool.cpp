@@ -332,10 +332,17 @@ awaitable<Result<Response>> ConnectionPool::send(const Request& request, const B
   // closed while idle, before any byte of the reply arrived.
   for (int attempt = 0;; ++attempt) {
     std::unique_ptr<Connection> conn;
-    if (!idle_.empty()) {
+    // The resend after a stale connection takes a fresh one: the idle ones
+    // beside it were likely closed by the same server at the same moment.
+    while (attempt == 0 && !conn && !idle_.empty()) {
       conn = std::move(idle_.back());
       idle_.pop_back();
-    } else {
+      if (conn->closed_by_peer()) {
+        counters_.stale_reconnects++;
+        conn.reset();
+      }
+    }
+    if (!conn) {
       auto fresh = co_await connect();
       if (!fresh) co_return fresh.error();
       conn = std::move(*fresh);

@@ -66,6 +66,25 @@ class FaultProxyTest(unittest.TestCase):
         self.assertGreaterEqual(summary["retries"], stats["resets"] - 1, (summary, stats))
         self.assertEqual(s3env.object_map(self.s3, self.bucket, "reset/"), self.source)
 
+    def test_connections_the_server_closed_while_idle_cost_no_attempt(self):
+        # Every connection is closed after one reply, as a server drops idle keep-alive
+        # connections: a request is never sent on a connection known closed, and one sent on a
+        # connection whose close had not arrived yet is resent at once on a fresh one (not on
+        # the next idle one, closed just the same), without using an attempt.
+        for strategy in ("serial", "threads", "async", "async-pool"):
+            with self.subTest(strategy=strategy):
+                p = self.proxy("--close-after", "1")
+                dst = f"closed-{strategy}/"
+                r = s3env.run(["cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/{dst}",
+                               "--endpoint-url", p.endpoint, "--strategy", strategy,
+                               "--concurrency", "64", "--max-attempts", "1", "--json"])
+                s3env.assert_no_crash(self, r)
+                self.assertEqual(r.returncode, 0, s3env.describe(r))
+                summary = s3env.parse_json_summary(self, r)
+                self.assertEqual((summary["failed"], summary["retries"]), (0, 0), summary)
+                self.assertGreater(p.fault_stats()["closes"], 100)
+                self.assertEqual(s3env.object_map(self.s3, self.bucket, dst), self.source)
+
     def test_stalls_past_the_client_timeout_are_given_up_and_retried(self):
         p = self.proxy("--stall-rate", "0.2", "--stall-at", "mid-body", "--stall-seconds", "60")
         s3 = boto3.client(
