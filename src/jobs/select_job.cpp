@@ -269,7 +269,7 @@ awaitable<Result<bool>> SelectJob::stream_range(exec::WorkerContext& context, st
       if (next != until + 1) failure = changed_object(from, until, next - from);
       break;
     }
-    if (got == 0 || resumes == kStreamResumes) {
+    if (got == 0 || resumes == kStreamResumes || !context.client().begin_resumed_read()) {
       failure = reply.error();
       break;
     }

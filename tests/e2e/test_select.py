@@ -474,9 +474,10 @@ class SelectLargeRanges(s3env.E2ETestCase):
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertEqual(p.stdout, self.expected)
         self.assertGreater(stats["resets"], 0, stats)
-        # HEAD, the header's bytes, the range: more GETs than retries explain are resumes.
+        # Every reset was tried again: by the client when no byte had reached the range's
+        # evaluation, by the range resuming where it stopped (counted as retries too) after.
         summary = json.loads(p.stderr.strip().splitlines()[-1])
-        self.assertGreater(summary["requests"] - summary["retries"], 3, summary)
+        self.assertGreaterEqual(summary["retries"], stats["resets"], (summary, stats))
 
 
 if __name__ == "__main__":

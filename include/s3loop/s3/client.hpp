@@ -117,6 +117,11 @@ class Client {
   boost::asio::awaitable<Result<void>> get_object_stream(std::string bucket, std::string key,
                                                          std::optional<ByteRange> range,
                                                          net::BodySink sink);
+  // A streamed read whose body broke after bytes reached the sink is not
+  // retried here; its caller resumes it with a new ranged read from where it
+  // stopped. Called before that read: counts it as a retry of GetObject, or
+  // returns false once the job was interrupted (Ctrl-C): nothing more is sent.
+  bool begin_resumed_read();
   // Returns the ETag without quotes.
   Awaitable put_object(std::string bucket, std::string key, std::string body,
                        Headers extra_headers = {});
