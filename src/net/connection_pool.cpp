@@ -66,6 +66,20 @@ class Watched {
   Connection& conn_;
 };
 
+// The deadline an exchange's phase had.
+std::chrono::milliseconds deadline_of(Phase phase, const Timeouts& timeouts) {
+  switch (phase) {
+    case Phase::write:
+      return timeouts.write;
+    case Phase::read_header:
+      return timeouts.first_byte;
+    case Phase::read_body:
+      return timeouts.idle_read;
+    default:
+      return std::chrono::milliseconds(0);
+  }
+}
+
 // An operation the DeadlineWatch cancelled failed by timing out.
 boost::system::error_code timed_out_as_timeout(const Connection& conn,
                                                boost::system::error_code ec) {
@@ -252,7 +266,9 @@ void ConnectionPool::close_idle() {
 }
 
 awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect() {
-  const std::string where = endpoint_.host + ":" + std::to_string(endpoint_.port);
+  FailureContext failure;
+  failure.where = endpoint_.host + ":" + std::to_string(endpoint_.port);
+  failure.deadline = timeouts_.connect;
   tcp::resolver::results_type endpoints;
   if (is_loopback_name(endpoint_.host)) {
     endpoints = tcp::resolver::results_type::create(
@@ -270,7 +286,7 @@ awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect() {
     deadline.cancel();
     if (ec) {
       co_return network_error(ec == asio::error::operation_aborted ? beast::error::timeout : ec,
-                              Phase::resolve, where);
+                              Phase::resolve, failure);
     }
     endpoints = std::move(results);
   }
@@ -278,7 +294,7 @@ awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect() {
   auto conn = std::make_unique<Connection>(executor_, endpoint_.tls ? tls_.get() : nullptr);
   conn->tcp().expires_after(timeouts_.connect);
   auto [connect_ec, connected] = co_await conn->tcp().async_connect(endpoints, nothrow);
-  if (connect_ec) co_return network_error(connect_ec, Phase::connect, where);
+  if (connect_ec) co_return network_error(connect_ec, Phase::connect, failure);
   conn->tcp().expires_never();  // exchanges are watched by the pool's DeadlineWatch
   counters_.connections++;
   // Small requests must not wait for Nagle against the peer's delayed ACK.
@@ -303,7 +319,8 @@ awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect() {
       }
     }
     tls_->prepare(ssl, &server_key_);
-    if (auto ec = tls->attach()) co_return network_error(ec, Phase::handshake, where);
+    failure.deadline = timeouts_.handshake;
+    if (auto ec = tls->attach()) co_return network_error(ec, Phase::handshake, failure);
     boost::system::error_code hs_ec;
     {
       conn->expires_after(timeouts_.handshake);
@@ -312,13 +329,12 @@ awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect() {
       hs_ec = timed_out_as_timeout(*conn, ec);
     }
     if (hs_ec) {
-      std::string detail;
       const long verify = SSL_get_verify_result(ssl);
       if (verify != X509_V_OK) {
-        detail = std::string(X509_verify_cert_error_string(verify)) + "; trusting " +
-                 tls_->trust_source();
+        failure.tls_detail = std::string(X509_verify_cert_error_string(verify)) + "; trusting " +
+                             tls_->trust_source();
       }
-      co_return network_error(hs_ec, Phase::handshake, where, detail);
+      co_return network_error(hs_ec, Phase::handshake, failure);
     }
     counters_.tls_handshakes++;
     if (SSL_session_reused(ssl)) counters_.tls_resumed++;
@@ -327,7 +343,6 @@ awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect() {
 }
 
 awaitable<Result<Response>> ConnectionPool::send(const Request& request, const BodySink* sink) {
-  const std::string where = endpoint_.host + ":" + std::to_string(endpoint_.port);
   // At most one transparent resend: for a pooled connection that the server
   // closed while idle, before any byte of the reply arrived.
   for (int attempt = 0;; ++attempt) {
@@ -378,7 +393,14 @@ awaitable<Result<Response>> ConnectionPool::send(const Request& request, const B
       counters_.stale_reconnects++;
       continue;
     }
-    co_return network_error(state.ec, state.failed_phase, where);
+    FailureContext failure;
+    failure.where = endpoint_.host + ":" + std::to_string(endpoint_.port);
+    failure.request = request.action;
+    failure.deadline = deadline_of(state.failed_phase, timeouts_);
+    failure.plain_http = !endpoint_.tls;
+    failure.fresh_connection = !conn->reused;
+    failure.reply_started = state.response_started;
+    co_return network_error(state.ec, state.failed_phase, failure);
   }
 }
 

@@ -5,6 +5,9 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 namespace s3loop::net {
 
 namespace {
@@ -27,7 +30,72 @@ const char* phase_name(Phase phase) {
   return "talking to";
 }
 
+// How far the exchange got, for "connection closed by host:port ...": the
+// host is named once.
+const char* closed_while(Phase phase) {
+  switch (phase) {
+    case Phase::resolve:
+    case Phase::connect:
+      return "while connecting";
+    case Phase::handshake:
+      return "during the TLS handshake";
+    case Phase::write:
+      return "while sending the request";
+    case Phase::read_header:
+      return "while waiting for the reply";
+    case Phase::read_body:
+      return "while reading the reply body";
+  }
+  return "";
+}
+
+bool request_on_the_wire(Phase phase) {
+  return phase == Phase::write || phase == Phase::read_header || phase == Phase::read_body;
+}
+
+// What the deadline that passed was and which flag sets it.
+std::string timeout_message(Phase phase, const std::string& context,
+                            std::chrono::milliseconds deadline) {
+  const bool known = deadline.count() > 0;
+  switch (phase) {
+    case Phase::resolve:
+    case Phase::connect:
+    case Phase::handshake:
+      return context + " timed out" + (known ? " after " + format_seconds(deadline) : "") +
+             " (check --endpoint-url, or raise --connect-timeout if the server is slow)";
+    case Phase::read_header:
+      return context + " timed out" + (known ? " after " + format_seconds(deadline) : "") +
+             " (raise --read-timeout if the server is slow)";
+    case Phase::read_body:
+      return context + " timed out" + (known ? ": no data for " + format_seconds(deadline) : "") +
+             " (raise --read-timeout if the server is slow)";
+    case Phase::write:
+      return context + " timed out" +
+             (known ? ": the server took no data for " + format_seconds(deadline) : "");
+  }
+  return context + " timed out";
+}
+
+// OpenSSL read a record whose header is not TLS: the server answered in
+// something else, most likely plain HTTP. Another attempt gets the same.
+bool is_not_tls_reply(const boost::system::error_code& ec) {
+  if (ec.category() != boost::asio::error::get_ssl_category()) return false;
+  const auto code = static_cast<unsigned long>(static_cast<unsigned int>(ec.value()));
+  return ERR_GET_LIB(code) == ERR_LIB_SSL && ERR_GET_REASON(code) == SSL_R_WRONG_VERSION_NUMBER;
+}
+
 }  // namespace
+
+std::string format_seconds(std::chrono::milliseconds duration) {
+  const auto ms = duration.count();
+  std::string out = std::to_string(ms / 1000);
+  if (const auto frac = ms % 1000; frac != 0) {
+    std::string digits = std::to_string(1000 + frac).substr(1);  // "050" for 50 ms
+    while (digits.back() == '0') digits.pop_back();
+    out += "." + digits;
+  }
+  return out + " s";
+}
 
 bool is_stale_connection_error(const boost::system::error_code& ec) {
   namespace asio = boost::asio;
@@ -36,30 +104,46 @@ bool is_stale_connection_error(const boost::system::error_code& ec) {
          ec == asio::ssl::error::stream_truncated;
 }
 
-Error network_error(const boost::system::error_code& ec, Phase phase, const std::string& where,
-                    const std::string& tls_detail) {
+Error network_error(const boost::system::error_code& ec, Phase phase,
+                    const FailureContext& failure) {
+  const std::string& where = failure.where;
   Error e;
   e.retryable = true;
   const std::string context = std::string(phase_name(phase)) + " " + where;
+  const bool prefixed = !failure.request.empty() && request_on_the_wire(phase);
+  // "failed" is said once: by the prefix when there is one.
+  const std::string failed = prefixed ? ": " : " failed: ";
   if (ec == boost::beast::error::timeout || ec == boost::asio::error::timed_out) {
     e.kind = ErrorKind::timeout;
-    e.message = "timed out " + context;
+    e.message = timeout_message(phase, context, failure.deadline);
   } else if (ec == boost::asio::error::operation_aborted) {
     e.kind = ErrorKind::cancelled;
     e.message = "cancelled while " + context;
     e.retryable = false;
-  } else if (phase == Phase::handshake && !tls_detail.empty()) {
+    return e;  // nobody is told about a stop they asked for
+  } else if (phase == Phase::handshake && !failure.tls_detail.empty()) {
     e.kind = ErrorKind::tls;
     e.retryable = false;
-    e.message = "TLS certificate of " + where + " not trusted (" + tls_detail +
+    e.message = "TLS certificate of " + where + " not trusted (" + failure.tls_detail +
                 "): pass --ca-bundle FILE (or set AWS_CA_BUNDLE) with the CA that signed it";
+  } else if (phase == Phase::handshake && is_not_tls_reply(ec)) {
+    e.kind = ErrorKind::tls;
+    e.retryable = false;
+    e.message = context + " failed: TLS error: " + ec.message() +
+                ": the reply was not TLS (if the endpoint speaks plain HTTP, use http:// in "
+                "--endpoint-url)";
   } else if (ec.category() == boost::asio::error::get_ssl_category() ||
              ec == boost::asio::ssl::error::stream_truncated) {
     e.kind = phase == Phase::handshake ? ErrorKind::tls : ErrorKind::network;
-    e.message = context + " failed: TLS error: " + ec.message();
+    e.message = context + failed + "TLS error: " + ec.message();
   } else if (is_stale_connection_error(ec)) {
     e.kind = ErrorKind::network;
-    e.message = "connection closed by " + where + " while " + context;
+    e.message = "connection closed by " + where + " " + closed_while(phase);
+    // A TLS server drops a plain-HTTP request it cannot read without a word.
+    if (failure.plain_http && failure.fresh_connection && !failure.reply_started &&
+        (phase == Phase::write || phase == Phase::read_header)) {
+      e.message += " (if the endpoint speaks HTTPS, use https:// in --endpoint-url)";
+    }
   } else if (phase == Phase::resolve) {
     e.kind = ErrorKind::network;
     e.message = "cannot resolve " + where + ": " + ec.message() + " (check --endpoint-url)";
@@ -69,7 +153,10 @@ Error network_error(const boost::system::error_code& ec, Phase phase, const std:
                 " (is the endpoint up? check --endpoint-url)";
   } else {
     e.kind = ErrorKind::network;
-    e.message = context + " failed: " + ec.message();
+    e.message = context + failed + ec.message();
+  }
+  if (prefixed) {
+    e.message = failure.request + " failed: " + e.message;
   }
   return e;
 }

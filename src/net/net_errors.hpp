@@ -6,19 +6,34 @@
 
 #include <boost/system/error_code.hpp>
 
+#include <chrono>
 #include <string>
 
 namespace s3loop::net {
 
 enum class Phase { resolve, connect, handshake, write, read_header, read_body };
 
-// `where` is "host:port"; `tls_detail` is OpenSSL's verify-result text when a
-// certificate was rejected.
-Error network_error(const boost::system::error_code& ec, Phase phase, const std::string& where,
-                    const std::string& tls_detail = {});
+// What is known about a failure besides its error code.
+struct FailureContext {
+  std::string where;       // "host:port"
+  std::string tls_detail;  // OpenSSL's verify-result text when a certificate was rejected
+  // What the request does ("ListObjectsV2 s3://b/"): a failure while the
+  // request or its reply was on the wire starts with "<request> failed: ".
+  std::string request;
+  std::chrono::milliseconds deadline{0};  // the one that passed, for timeouts (0: unknown)
+  bool plain_http = false;                // the endpoint URL is http://
+  bool fresh_connection = false;          // opened for this request, not reused
+  bool reply_started = false;             // a byte of the reply arrived
+};
+
+Error network_error(const boost::system::error_code& ec, Phase phase,
+                    const FailureContext& context);
 
 // True for the errors a keep-alive connection shows when the server closed it
 // while it sat idle: safe to resend on a fresh connection.
 bool is_stale_connection_error(const boost::system::error_code& ec);
+
+// "10 s", "0.3 s": a deadline as the timeout flags take it.
+std::string format_seconds(std::chrono::milliseconds duration);
 
 }  // namespace s3loop::net

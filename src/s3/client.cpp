@@ -101,6 +101,7 @@ awaitable<Result<net::Response>> Client::send_once(const S3Request& request,
   }
   http.headers.emplace_back("Authorization", signature.authorization);
   http.body = request.body;
+  http.action = describe_request(request.op, request.bucket, request.key);
 
   auto& pool = pool_for(target.connect_to);
   if (!shared_.debug_log) co_return co_await pool.send(http, sink);

@@ -33,6 +33,11 @@ std::string code_for_bare_status(unsigned status) {
 
 }  // namespace
 
+std::string describe_request(Op op, const std::string& bucket, const std::string& key) {
+  return std::string(op_name(op)) + " " +
+         (bucket.empty() ? std::string("the service") : s3_uri(bucket, key));
+}
+
 Error describe_s3_error(Op op, const std::string& bucket, const std::string& key,
                         unsigned http_status, std::string code, std::string server_message,
                         std::string request_id) {
@@ -56,8 +61,8 @@ Error describe_s3_error(Op op, const std::string& bucket, const std::string& key
   } else if (c == "AccessDenied" || c == "Forbidden") {
     e.message = "access denied to " + where + " (" + c + ")";
   } else {
-    e.message = std::string(op_name(op)) + " " + where + " failed: HTTP " +
-                std::to_string(http_status) + " " + c;
+    e.message = describe_request(op, bucket, key) + " failed: HTTP " + std::to_string(http_status) +
+                " " + c;
     if (!server_message.empty()) e.message += ": " + server_message;
   }
   if (!e.request_id.empty()) e.message += " [request id " + e.request_id + "]";

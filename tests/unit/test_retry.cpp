@@ -136,6 +136,16 @@ TEST(S3Errors, MessagesNameTheProblemAndTheFix) {
   EXPECT_EQ(generic.message, "CopyObject s3://b/k failed: HTTP 400 InvalidObjectName: too long");
 }
 
+// The prefix network failures of a request share with S3's generic errors.
+TEST(S3Errors, DescribeRequestIsTheGenericErrorsPrefix) {
+  EXPECT_EQ(describe_request(Op::copy_object, "b", "k"), "CopyObject s3://b/k");
+  EXPECT_EQ(describe_request(Op::list_objects, "bucket", ""), "ListObjectsV2 s3://bucket/");
+  auto generic = error_from_reply(Op::list_objects, "bucket", "", 500, "", "");
+  EXPECT_EQ(
+      generic.message.rfind(describe_request(Op::list_objects, "bucket", "") + " failed: ", 0), 0u)
+      << generic.message;
+}
+
 TEST(S3Errors, AnErrorInsideA200IsDescribedAndRetriedLikeA5xx) {
   const std::string body =
       "<Error><Code>InternalError</Code><Message>try again</Message>"

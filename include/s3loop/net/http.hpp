@@ -24,6 +24,9 @@ struct Request {
   std::string target;          // origin-form: encoded path plus "?query"
   HeaderList headers;          // besides Host, Content-Length and User-Agent
   std::string body;
+  // What the request does, for error messages ("ListObjectsV2 s3://b/"): a
+  // failure while it or its reply is on the wire starts "<action> failed: ".
+  std::string action;
 };
 
 struct Response {

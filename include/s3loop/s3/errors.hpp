@@ -9,6 +9,11 @@
 
 namespace s3loop::s3 {
 
+// "ListObjectsV2 s3://bucket/prefix" ("... the service" without a bucket):
+// what a failed request was, as the messages of its failures begin
+// "<this> failed: ", whether the server said no or the network did.
+std::string describe_request(Op op, const std::string& bucket, const std::string& key);
+
 // `body` is the reply body (an <Error> document, or empty for HEAD);
 // `request_id` the x-amz-request-id header. Never includes secrets.
 Error error_from_reply(Op op, const std::string& bucket, const std::string& key,

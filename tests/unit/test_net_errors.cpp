@@ -1,0 +1,190 @@
+// The messages network_error builds: one line naming the problem and what to
+// do, the host said once, the failed request named, deterministic TLS
+// failures not retried.
+#include "net/net_errors.hpp"
+
+#include "s3loop/s3/retry.hpp"
+
+#include <gtest/gtest.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <boost/asio/error.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/beast/core/error.hpp>
+
+#include <string>
+
+namespace s3loop::net {
+namespace {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+
+std::size_t count(const std::string& text, const std::string& part) {
+  std::size_t n = 0;
+  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+FailureContext at(std::string where) {
+  FailureContext context;
+  context.where = std::move(where);
+  return context;
+}
+
+TEST(NetErrors, HttpsToAPlainHttpPortSaysUseHttpAndIsNotRetried) {
+  // The reason strings, as a TLS context loads them.
+  OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_CRYPTO_STRINGS, nullptr);
+  const boost::system::error_code wrong_version(
+      static_cast<int>(ERR_PACK(ERR_LIB_SSL, 0, SSL_R_WRONG_VERSION_NUMBER)),
+      asio::error::get_ssl_category());
+  const Error e = network_error(wrong_version, Phase::handshake, at("127.0.0.1:9480"));
+  EXPECT_EQ(e.kind, ErrorKind::tls);
+  EXPECT_FALSE(e.retryable);
+  EXPECT_FALSE(s3::is_retryable(e));
+  EXPECT_EQ(e.message.rfind("TLS handshake with 127.0.0.1:9480 failed: TLS error: wrong version "
+                            "number",
+                            0),
+            0u)
+      << e.message;
+  EXPECT_NE(e.message.find(": the reply was not TLS (if the endpoint speaks plain HTTP, use "
+                           "http:// in --endpoint-url)"),
+            std::string::npos)
+      << e.message;
+}
+
+TEST(NetErrors, OtherTlsHandshakeErrorsStayRetryable) {
+  const boost::system::error_code other(
+      static_cast<int>(ERR_PACK(ERR_LIB_SSL, 0, SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC)),
+      asio::error::get_ssl_category());
+  const Error e = network_error(other, Phase::handshake, at("h:443"));
+  EXPECT_TRUE(s3::is_retryable(e));
+  EXPECT_EQ(e.message.find("http://"), std::string::npos) << e.message;
+}
+
+TEST(NetErrors, ClosedConnectionNamesTheHostOnce) {
+  const Error e = network_error(asio::error::eof, Phase::read_header, at("127.0.0.1:9443"));
+  EXPECT_EQ(e.kind, ErrorKind::network);
+  EXPECT_TRUE(s3::is_retryable(e));
+  EXPECT_EQ(e.message, "connection closed by 127.0.0.1:9443 while waiting for the reply");
+}
+
+TEST(NetErrors, HttpToATlsPortHintsAtHttps) {
+  FailureContext context = at("127.0.0.1:9443");
+  context.plain_http = true;
+  context.fresh_connection = true;
+  const std::string hint = " (if the endpoint speaks HTTPS, use https:// in --endpoint-url)";
+  EXPECT_EQ(network_error(asio::error::eof, Phase::read_header, context).message,
+            "connection closed by 127.0.0.1:9443 while waiting for the reply" + hint);
+  EXPECT_EQ(network_error(asio::error::connection_reset, Phase::write, context).message,
+            "connection closed by 127.0.0.1:9443 while sending the request" + hint);
+  context.request = "ListObjectsV2 s3://b/";
+  const std::string prefixed = network_error(asio::error::eof, Phase::read_header, context).message;
+  EXPECT_EQ(prefixed,
+            "ListObjectsV2 s3://b/ failed: connection closed by 127.0.0.1:9443 while "
+            "waiting for the reply" +
+                hint);
+  EXPECT_EQ(count(prefixed, "127.0.0.1:9443"), 1u);
+  EXPECT_EQ(count(prefixed, "failed"), 1u);
+}
+
+TEST(NetErrors, NoHttpsHintWhenTheCloseSaysNothingAboutTheScheme) {
+  FailureContext base = at("h:80");
+  base.plain_http = true;
+  base.fresh_connection = true;
+  auto has_hint = [](const FailureContext& context, Phase phase) {
+    return network_error(asio::error::eof, phase, context).message.find("https://") !=
+           std::string::npos;
+  };
+  EXPECT_TRUE(has_hint(base, Phase::read_header));
+  FailureContext reused = base;
+  reused.fresh_connection = false;  // it answered before: it speaks HTTP
+  EXPECT_FALSE(has_hint(reused, Phase::read_header));
+  FailureContext started = base;
+  started.reply_started = true;
+  EXPECT_FALSE(has_hint(started, Phase::read_header));
+  FailureContext tls = base;
+  tls.plain_http = false;
+  EXPECT_FALSE(has_hint(tls, Phase::read_header));
+  EXPECT_FALSE(has_hint(base, Phase::read_body));  // a reply came
+}
+
+TEST(NetErrors, ConnectPhaseTimeoutsNameConnectTimeout) {
+  FailureContext context = at("127.0.0.1:9958");
+  context.deadline = milliseconds(10'000);
+  const Error handshake = network_error(boost::beast::error::timeout, Phase::handshake, context);
+  EXPECT_EQ(handshake.kind, ErrorKind::timeout);
+  EXPECT_TRUE(s3::is_retryable(handshake));
+  EXPECT_EQ(handshake.message,
+            "TLS handshake with 127.0.0.1:9958 timed out after 10 s (check --endpoint-url, or "
+            "raise --connect-timeout if the server is slow)");
+  context.deadline = milliseconds(300);
+  EXPECT_EQ(network_error(boost::beast::error::timeout, Phase::connect, context).message,
+            "connecting to 127.0.0.1:9958 timed out after 0.3 s (check --endpoint-url, or raise "
+            "--connect-timeout if the server is slow)");
+  EXPECT_NE(network_error(asio::error::timed_out, Phase::resolve, context)
+                .message.find("--connect-timeout"),
+            std::string::npos);
+}
+
+TEST(NetErrors, ReadTimeoutsNameReadTimeoutAndTheRequest) {
+  FailureContext context = at("h:9000");
+  context.request = "GetObject s3://b/k";
+  context.deadline = milliseconds(120'000);
+  EXPECT_EQ(network_error(boost::beast::error::timeout, Phase::read_header, context).message,
+            "GetObject s3://b/k failed: waiting for reply from h:9000 timed out after 120 s "
+            "(raise --read-timeout if the server is slow)");
+  context.deadline = milliseconds(30'000);
+  EXPECT_EQ(network_error(boost::beast::error::timeout, Phase::read_body, context).message,
+            "GetObject s3://b/k failed: reading reply body from h:9000 timed out: no data for "
+            "30 s (raise --read-timeout if the server is slow)");
+  context.deadline = milliseconds(0);  // unknown: not said
+  EXPECT_EQ(network_error(boost::beast::error::timeout, Phase::read_header, context).message,
+            "GetObject s3://b/k failed: waiting for reply from h:9000 timed out (raise "
+            "--read-timeout if the server is slow)");
+}
+
+TEST(NetErrors, FailuresOnTheWireNameTheRequestOnce) {
+  FailureContext context = at("127.0.0.1:9955");
+  context.request = "ListObjectsV2 s3://bucket/";
+  EXPECT_EQ(network_error(asio::error::connection_reset, Phase::read_body, context).message,
+            "ListObjectsV2 s3://bucket/ failed: connection closed by 127.0.0.1:9955 while "
+            "reading the reply body");
+  const std::string tls =
+      network_error(
+          boost::system::error_code(
+              static_cast<int>(ERR_PACK(ERR_LIB_SSL, 0, SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC)),
+              asio::error::get_ssl_category()),
+          Phase::read_body, context)
+          .message;
+  EXPECT_EQ(tls.rfind("ListObjectsV2 s3://bucket/ failed: reading reply body from "
+                      "127.0.0.1:9955: TLS error: ",
+                      0),
+            0u)
+      << tls;
+  EXPECT_EQ(count(tls, " failed: "), 1u) << tls;
+  // Before the request was sent it is the endpoint that failed, not the request.
+  const std::string refused =
+      network_error(asio::error::connection_refused, Phase::connect, context).message;
+  EXPECT_EQ(refused.rfind("cannot connect to 127.0.0.1:9955: ", 0), 0u) << refused;
+  EXPECT_EQ(refused.find("ListObjectsV2"), std::string::npos) << refused;
+}
+
+TEST(NetErrors, CancelledIsNotRetriedNorDescribedAsTheRequestFailing) {
+  FailureContext context = at("h:1");
+  context.request = "GetObject s3://b/k";
+  const Error e = network_error(asio::error::operation_aborted, Phase::read_body, context);
+  EXPECT_EQ(e.kind, ErrorKind::cancelled);
+  EXPECT_FALSE(e.retryable);
+  EXPECT_EQ(e.message, "cancelled while reading reply body from h:1");
+}
+
+TEST(NetErrors, SecondsAreWrittenAsTheFlagsTakeThem) {
+  EXPECT_EQ(format_seconds(milliseconds(10'000)), "10 s");
+  EXPECT_EQ(format_seconds(milliseconds(300)), "0.3 s");
+  EXPECT_EQ(format_seconds(milliseconds(50)), "0.05 s");
+  EXPECT_EQ(format_seconds(milliseconds(1'234)), "1.234 s");
+}
+
+}  // namespace
+}  // namespace s3loop::net
