@@ -237,16 +237,44 @@ class BadInput(s3env.E2ETestCase):
             self.fail("s3loop hung on a server that never answers")
         self.assertLess(time.monotonic() - t0, 40)
         s3env.assert_clean_error(self, p, 1, f"127.0.0.1:{port}")
+        # The line says which deadline passed and the flag that sets it.
+        p = s3env.run(["ls", self.src_url + "/", "--endpoint-url", f"https://127.0.0.1:{port}",
+                       "--connect-timeout", "0.5", "--max-attempts", "2"], timeout=60)
+        s3env.assert_clean_error(
+            self, p, 1, f"TLS handshake with 127.0.0.1:{port} timed out after 0.5 s (check "
+            "--endpoint-url, or raise --connect-timeout if the server is slow) (gave up after 2 "
+            "attempts)")
 
     def test_http_on_https_port_and_back(self):
+        # http:// to the TLS port: the server drops the request it cannot read; the line names
+        # the host once and says what may be wrong.
         port = self.srv.port
         ls, cp = self.run_both(["--endpoint-url", f"http://127.0.0.1:{port}"], timeout=30)
-        s3env.assert_clean_error(self, ls, 1, f"127.0.0.1:{port}")
-        s3env.assert_clean_error(self, cp, 1, f"127.0.0.1:{port}")
+        for p in (ls, cp):
+            line = s3env.assert_clean_error(
+                self, p, 1, f"connection closed by 127.0.0.1:{port} while waiting for the reply "
+                "(if the endpoint speaks HTTPS, use https:// in --endpoint-url)")
+            self.assertEqual(line.count(f"127.0.0.1:{port}"), 1, line)
+        # https:// to the plain-HTTP port: the reply is no TLS, every time, so it is not retried.
         http = urlsplit(self.srv.http_endpoint)
         ls, cp = self.run_both(["--endpoint-url", f"https://127.0.0.1:{http.port}"], timeout=30)
-        s3env.assert_clean_error(self, ls, 1, "TLS")
-        s3env.assert_clean_error(self, cp, 1, "TLS")
+        for p in (ls, cp):
+            line = s3env.assert_clean_error(
+                self, p, 1, f"TLS handshake with 127.0.0.1:{http.port} failed: TLS error: wrong "
+                "version number", "the reply was not TLS (if the endpoint speaks plain HTTP, use "
+                "http:// in --endpoint-url)")
+            self.assertNotIn("gave up after", line)
+
+    def test_reply_cut_off_names_the_request(self):
+        # A reset in the middle of a reply body: the line says which request it cut, as an
+        # S3 error's does.
+        with s3env.fault_proxy("--reset-rate", "1", "--seed", "1") as proxy:
+            where = urlsplit(proxy.endpoint).netloc
+            p = s3env.run(["ls", "-r", self.src_url + "/", "--endpoint-url", proxy.endpoint,
+                           "--max-attempts", "2"], timeout=60)
+            s3env.assert_clean_error(
+                self, p, 1, f"ListObjectsV2 s3://{self.src}/ failed: connection closed by "
+                f"{where} while reading the reply body (gave up after 2 attempts)")
 
     def test_untrusted_certificate(self):
         for ca in (None, "/etc/ssl/certs/ca-certificates.crt"):
