@@ -226,15 +226,16 @@ awaitable<Result<void>> CopyJob::copy_multipart(s3::Client& client, const s3::Ob
   for (const auto& meta : head->user_metadata) headers.push_back(meta);
   for (const auto& content : head->content_headers) headers.push_back(content);
 
-  auto upload_id = co_await client.create_multipart_upload(dst_bucket, dst_key, headers);
-  if (!upload_id) co_return upload_id.error();
+  auto created = co_await client.create_multipart_upload(dst_bucket, dst_key, headers);
+  if (!created) co_return created.error();
+  const std::string& upload_id = created->upload_id;
 
   std::vector<s3::CompletedPart> completed;
   Result<void> outcome;
   int part_number = 1;
   for (const auto& [first, last] : plan_parts(head->size, options_.part_size)) {
     auto etag = co_await client.upload_part_copy(src_bucket, object.key, dst_bucket, dst_key,
-                                                 *upload_id, part_number, {first, last});
+                                                 upload_id, part_number, {first, last});
     if (!etag) {
       outcome = etag.error();
       break;
@@ -243,14 +244,14 @@ awaitable<Result<void>> CopyJob::copy_multipart(s3::Client& client, const s3::Ob
   }
   if (outcome) {
     auto done =
-        co_await client.complete_multipart_upload(dst_bucket, dst_key, *upload_id, completed);
+        co_await client.complete_multipart_upload(dst_bucket, dst_key, upload_id, completed);
     if (done) co_return Result<void>();
     outcome = done.error();
   }
   // Never leave an incomplete upload behind: it costs storage until aborted.
   // The copy's error is what the user needs to see, so an abort failure is
   // only appended to it.
-  auto aborted = co_await client.abort_multipart_upload(dst_bucket, dst_key, *upload_id);
+  auto aborted = co_await client.abort_multipart_upload(dst_bucket, dst_key, upload_id);
   Error error = outcome.error();
   if (!aborted)
     error.message += "; aborting the multipart upload also failed: " + aborted.error().message;

@@ -115,7 +115,7 @@ awaitable<Result<net::Response>> Client::send_once(const S3Request& request,
 }
 
 awaitable<Result<net::Response>> Client::send(const S3Request& request, const ReplyCheck& check,
-                                              const net::BodySink* sink) {
+                                              const net::BodySink* sink, int* attempts) {
   OpStats& op_stats = shared_.stats[request.op];
   const RetryPolicy& policy = shared_.options.retry;
   // A streamed body cannot be retried once part of it reached the sink.
@@ -129,6 +129,7 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
     counting_sink.pace = sink->pace;
   }
   std::uniform_real_distribution<double> unit(0.0, 1.0);
+  if (attempts != nullptr) *attempts = 0;
 
   for (int attempt = 1;; ++attempt) {
     GatePass pass(shared_.attempt_gate);
@@ -136,6 +137,7 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
       co_return make_error(ErrorKind::cancelled, "cancelled while waiting for room to send");
     }
     op_stats.attempts++;
+    if (attempts != nullptr) *attempts = attempt;
     const auto started = std::chrono::steady_clock::now();
     auto reply = co_await send_once(request, sink != nullptr ? &counting_sink : nullptr);
     op_stats.latency.record(std::chrono::duration_cast<std::chrono::microseconds>(

@@ -7,8 +7,8 @@ namespace s3loop::s3 {
 
 using boost::asio::awaitable;
 
-Client::Awaitable Client::create_multipart_upload(std::string bucket, std::string key,
-                                                  Headers headers) {
+awaitable<Result<CreatedUpload>> Client::create_multipart_upload(std::string bucket,
+                                                                 std::string key, Headers headers) {
   S3Request req;
   req.op = Op::create_multipart;
   req.method = "POST";
@@ -16,15 +16,18 @@ Client::Awaitable Client::create_multipart_upload(std::string bucket, std::strin
   req.key = key;
   req.query = {{"uploads", ""}};
   req.headers = headers;
-  std::string upload_id;
-  auto reply = co_await send(req, [&](const net::Response& r) -> Result<void> {
-    auto parsed = parse_initiate_multipart(r.body);
-    if (!parsed) return parsed.error();
-    upload_id = std::move(*parsed);
-    return {};
-  });
+  CreatedUpload created;
+  auto reply = co_await send(
+      req,
+      [&](const net::Response& r) -> Result<void> {
+        auto parsed = parse_initiate_multipart(r.body);
+        if (!parsed) return parsed.error();
+        created.upload_id = std::move(*parsed);
+        return {};
+      },
+      nullptr, &created.attempts);
   if (!reply) co_return reply.error();
-  co_return upload_id;
+  co_return created;
 }
 
 Client::Awaitable Client::upload_part_copy(std::string src_bucket, std::string src_key,
@@ -87,6 +90,38 @@ awaitable<Result<void>> Client::abort_multipart_upload(std::string bucket, std::
   auto reply = co_await send(req);
   if (!reply) co_return reply.error();
   co_return Result<void>();
+}
+
+awaitable<Result<std::vector<MultipartUpload>>> Client::list_multipart_uploads(std::string bucket,
+                                                                               std::string prefix) {
+  std::vector<MultipartUpload> uploads;
+  std::string key_marker;
+  std::string upload_id_marker;
+  for (;;) {
+    S3Request req;
+    req.op = Op::list_multipart;
+    req.bucket = bucket;
+    req.query = {{"uploads", ""}, {"prefix", prefix}};
+    if (!key_marker.empty()) req.query.emplace_back("key-marker", key_marker);
+    if (!upload_id_marker.empty()) req.query.emplace_back("upload-id-marker", upload_id_marker);
+    Result<MultipartUploadsPage> page = make_error(ErrorKind::protocol, "no reply");
+    auto reply = co_await send(req, [&](const net::Response& r) -> Result<void> {
+      page = parse_list_multipart_uploads(r.body);
+      if (!page) return error_in_ok_reply(page.error(), r.body, Op::list_multipart, bucket, prefix);
+      return {};
+    });
+    if (!reply) co_return reply.error();
+    if (!page) co_return page.error();
+    for (auto& upload : page->uploads) uploads.push_back(std::move(upload));
+    if (!page->is_truncated) co_return uploads;
+    if (page->next_key_marker == key_marker && page->next_upload_id_marker == upload_id_marker) {
+      co_return make_error(ErrorKind::protocol,
+                           "ListMultipartUploads reply is truncated but its next markers "
+                           "repeat the request's: the listing would not advance");
+    }
+    key_marker = std::move(page->next_key_marker);
+    upload_id_marker = std::move(page->next_upload_id_marker);
+  }
 }
 
 }  // namespace s3loop::s3

@@ -28,6 +28,8 @@ std::string_view op_name(Op op) {
       return "CompleteMultipartUpload";
     case Op::abort_multipart:
       return "AbortMultipartUpload";
+    case Op::list_multipart:
+      return "ListMultipartUploads";
     case Op::create_bucket:
       return "CreateBucket";
     case Op::delete_bucket:

@@ -301,6 +301,99 @@ Result<std::string> parse_copy_result(std::string_view xml) {
   return unquote(text(etag));
 }
 
+std::optional<UtcMillis> parse_s3_timestamp(std::string_view s) {
+  using namespace std::chrono;
+  s = trim(s);
+  std::size_t at = 0;
+  // `width` digits at `at`, or nullopt.
+  auto digits = [&](std::size_t width) -> std::optional<int> {
+    if (s.size() < at + width) return std::nullopt;
+    int value = 0;
+    for (std::size_t i = 0; i < width; ++i) {
+      const char c = s[at + i];
+      if (c < '0' || c > '9') return std::nullopt;
+      value = value * 10 + (c - '0');
+    }
+    at += width;
+    return value;
+  };
+  auto literal = [&](char c) {
+    if (at >= s.size() || s[at] != c) return false;
+    ++at;
+    return true;
+  };
+  const auto y = digits(4);
+  if (!y || !literal('-')) return std::nullopt;
+  const auto mo = digits(2);
+  if (!mo || !literal('-')) return std::nullopt;
+  const auto d = digits(2);
+  if (!d || !literal('T')) return std::nullopt;
+  const auto h = digits(2);
+  if (!h || !literal(':')) return std::nullopt;
+  const auto mi = digits(2);
+  if (!mi || !literal(':')) return std::nullopt;
+  const auto sec = digits(2);
+  if (!sec) return std::nullopt;
+  int millis = 0;
+  if (literal('.')) {
+    int seen = 0;
+    for (; at < s.size() && s[at] >= '0' && s[at] <= '9'; ++at, ++seen) {
+      if (seen < 3) millis = millis * 10 + (s[at] - '0');
+    }
+    if (seen == 0) return std::nullopt;
+    for (; seen < 3; ++seen) millis *= 10;
+  }
+  if (!literal('Z') || at != s.size()) return std::nullopt;
+  const year_month_day date{year{*y}, month{static_cast<unsigned>(*mo)},
+                            day{static_cast<unsigned>(*d)}};
+  if (!date.ok() || *h > 23 || *mi > 59 || *sec > 59) return std::nullopt;
+  return UtcMillis{sys_days{date} + hours{*h} + minutes{*mi} + seconds{*sec} +
+                   milliseconds{millis}};
+}
+
+Result<MultipartUploadsPage> parse_list_multipart_uploads(std::string_view xml) {
+  pugi::xml_document doc;
+  auto root = expect_root(doc, xml, "ListMultipartUploads", "ListMultipartUploadsResult");
+  if (!root) return root.error();
+
+  const bool url_encoded = iequals(trim(child_text(*root, "EncodingType")), "url");
+  auto key_text = [url_encoded](pugi::xml_node n) {
+    std::string s = text(n);
+    return url_encoded ? url_decode(s, true) : s;
+  };
+
+  MultipartUploadsPage page;
+  page.is_truncated = iequals(trim(child_text(*root, "IsTruncated")), "true");
+  page.next_key_marker = key_text(child(*root, "NextKeyMarker"));
+  page.next_upload_id_marker = child_text(*root, "NextUploadIdMarker");
+
+  std::optional<Error> failure;
+  for_each_child(*root, "Upload", [&](pugi::xml_node u) {
+    if (failure) return;
+    const pugi::xml_node key = child(u, "Key");
+    const pugi::xml_node upload_id = child(u, "UploadId");
+    if (!key || !upload_id || text(upload_id).empty()) {
+      failure = protocol_error(
+          "ListMultipartUploads reply has an <Upload> without <Key> or "
+          "<UploadId>");
+      return;
+    }
+    MultipartUpload upload;
+    upload.key = key_text(key);
+    upload.upload_id = text(upload_id);
+    upload.initiator_id = child_text(child(u, "Initiator"), "ID");
+    upload.initiated = child_text(u, "Initiated");
+    upload.initiated_time = parse_s3_timestamp(upload.initiated);
+    page.uploads.push_back(std::move(upload));
+  });
+  if (failure) return *failure;
+
+  if (page.is_truncated && page.next_key_marker.empty()) {
+    return protocol_error("ListMultipartUploads reply is truncated but has no <NextKeyMarker>");
+  }
+  return page;
+}
+
 Result<std::string> parse_initiate_multipart(std::string_view xml) {
   pugi::xml_document doc;
   auto root = expect_root(doc, xml, "CreateMultipartUpload", "InitiateMultipartUploadResult");

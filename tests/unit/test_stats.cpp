@@ -44,6 +44,7 @@ TEST(Stats, Totals) {
   EXPECT_EQ(stats.total_retries(), 1u);
   EXPECT_EQ(op_name(Op::upload_part_copy), "UploadPartCopy");
   EXPECT_EQ(op_name(Op::list_buckets), "ListBuckets");
+  EXPECT_EQ(op_name(Op::list_multipart), "ListMultipartUploads");
 }
 
 }  // namespace

@@ -495,5 +495,145 @@ TEST(S3Xml, DeleteResultKeepsOnlyFailures) {
   EXPECT_EQ(whole.error().s3_code, "MalformedXML");
 }
 
+std::int64_t epoch_ms(std::string_view text) {
+  const auto t = parse_s3_timestamp(text);
+  EXPECT_TRUE(t.has_value()) << text;
+  return t ? t->time_since_epoch().count() : -1;
+}
+
+TEST(S3Xml, S3Timestamps) {
+  EXPECT_EQ(epoch_ms("1970-01-01T00:00:00.000Z"), 0);
+  EXPECT_EQ(epoch_ms("1970-01-01T00:00:01Z"), 1000);
+  EXPECT_EQ(epoch_ms("2010-11-10T20:48:33.000Z"), 1289422113000);
+  EXPECT_EQ(epoch_ms("2026-12-01T19:00:05.362Z"), 1796151605362);
+  // Fractions of any length, kept to the millisecond.
+  EXPECT_EQ(epoch_ms("1970-01-01T00:00:00.5Z"), 500);
+  EXPECT_EQ(epoch_ms("1970-01-01T00:00:00.123456789Z"), 123);
+  EXPECT_EQ(epoch_ms(" 2024-02-29T23:59:59.999Z\n"), 1709251199999);  // leap day, trimmed
+  for (std::string_view bad :
+       {"", "2024-02-30T00:00:00Z", "2023-02-29T00:00:00Z", "2024-13-01T00:00:00Z",
+        "2024-01-01T24:00:00Z", "2024-01-01T00:60:00Z", "2024-01-01T00:00:60Z",
+        "2024-01-01T00:00:00", "2024-01-01T00:00:00+01:00", "2024-01-01 00:00:00Z",
+        "2024-01-01T00:00:00.Z", "2024-1-01T00:00:00Z", "Wed, 01 Dec 2026 19:00:05 GMT",
+        "2024-01-01T00:00:00ZZ", "2024-01-01T0a:00:00Z"}) {
+    EXPECT_FALSE(parse_s3_timestamp(bad).has_value()) << bad;
+  }
+}
+
+// As radosgw 16 sends it (Prefix left unencoded, no EncodingType).
+constexpr std::string_view kRadosgwUploads =
+    R"(<?xml version="1.0" encoding="UTF-8"?><ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">)"
+    R"(<Bucket>b</Bucket><Prefix>k a+b</Prefix><NextKeyMarker>k a+b</NextKeyMarker>)"
+    R"(<NextUploadIdMarker>2~VvAPNiKlbmtfe_8FSpZ6vhNG4pu9isq</NextUploadIdMarker><MaxUploads>2</MaxUploads>)"
+    R"(<IsTruncated>true</IsTruncated>)"
+    R"(<Upload><Key>k a+b</Key><UploadId>2~KeY-xdrjyy2dD3AA56CjqOJCY0PiURA</UploadId>)"
+    R"(<Initiator><ID>s3loop</ID><DisplayName>s3loop</DisplayName></Initiator>)"
+    R"(<Owner><ID>owner</ID><DisplayName>s3loop</DisplayName></Owner><StorageClass>STANDARD</StorageClass>)"
+    R"(<Initiated>2026-12-01T19:00:05.362Z</Initiated></Upload>)"
+    R"(<Upload><Key>k a+bc</Key><UploadId>2~VvAPNiKlbmtfe_8FSpZ6vhNG4pu9isq</UploadId>)"
+    R"(<Initiator><ID>someone</ID><DisplayName>else</DisplayName></Initiator>)"
+    R"(<Owner><ID>s3loop</ID><DisplayName>s3loop</DisplayName></Owner><StorageClass>STANDARD</StorageClass>)"
+    R"(<Initiated>yesterday</Initiated></Upload>)"
+    R"(</ListMultipartUploadsResult>)";
+
+TEST(S3Xml, ListMultipartUploadsRadosgw) {
+  auto page = parse_list_multipart_uploads(kRadosgwUploads);
+  ASSERT_TRUE(page.has_value()) << page.error().message;
+  EXPECT_TRUE(page->is_truncated);
+  EXPECT_EQ(page->next_key_marker, "k a+b");
+  EXPECT_EQ(page->next_upload_id_marker, "2~VvAPNiKlbmtfe_8FSpZ6vhNG4pu9isq");
+  ASSERT_EQ(page->uploads.size(), 2u);
+  const auto& first = page->uploads[0];
+  EXPECT_EQ(first.key, "k a+b");  // not decoded: the page did not say EncodingType=url
+  EXPECT_EQ(first.upload_id, "2~KeY-xdrjyy2dD3AA56CjqOJCY0PiURA");
+  EXPECT_EQ(first.initiator_id, "s3loop");  // the initiator's, not the owner's
+  EXPECT_EQ(first.initiated, "2026-12-01T19:00:05.362Z");
+  ASSERT_TRUE(first.initiated_time.has_value());
+  EXPECT_EQ(first.initiated_time->time_since_epoch().count(), 1796151605362);
+  const auto& second = page->uploads[1];
+  EXPECT_EQ(second.key, "k a+bc");
+  EXPECT_EQ(second.initiator_id, "someone");
+  EXPECT_EQ(second.initiated, "yesterday");
+  EXPECT_FALSE(second.initiated_time.has_value());  // unreadable, not an error
+}
+
+TEST(S3Xml, ListMultipartUploadsAwsUrlEncoded) {
+  auto page = parse_list_multipart_uploads(R"(<?xml version="1.0" encoding="UTF-8"?>
+<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+  <Bucket>amzn-s3-demo-bucket</Bucket>
+  <KeyMarker></KeyMarker>
+  <UploadIdMarker></UploadIdMarker>
+  <NextKeyMarker>my+movie%2Bclip.m2ts</NextKeyMarker>
+  <NextUploadIdMarker>YW55IGlkZWEgd2h5IGVsdmluZydzIHVwbG9hZCBmYWlsZWQ</NextUploadIdMarker>
+  <EncodingType>url</EncodingType>
+  <MaxUploads>3</MaxUploads>
+  <IsTruncated>false</IsTruncated>
+  <Upload>
+    <Key>my+movie%2Bclip.m2ts</Key>
+    <UploadId>VXBsb2FkIElEIGZvciBlbHZpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA</UploadId>
+    <Initiator>
+      <ID>arn:aws:iam::111122223333:user/some-user-11116a31-17b5-4fb7-9df5-b288870f11xx</ID>
+      <DisplayName>umat-user-11116a31-17b5-4fb7-9df5-b288870f11xx</DisplayName>
+    </Initiator>
+    <Owner>
+      <ID>75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a</ID>
+      <DisplayName>OwnerDisplayName</DisplayName>
+    </Owner>
+    <StorageClass>STANDARD</StorageClass>
+    <Initiated>2010-11-10T20:48:33.000Z</Initiated>
+  </Upload>
+</ListMultipartUploadsResult>)");
+  ASSERT_TRUE(page.has_value()) << page.error().message;
+  EXPECT_FALSE(page->is_truncated);
+  EXPECT_EQ(page->next_key_marker, "my movie+clip.m2ts");
+  ASSERT_EQ(page->uploads.size(), 1u);
+  EXPECT_EQ(page->uploads[0].key, "my movie+clip.m2ts");
+  EXPECT_EQ(page->uploads[0].initiator_id,
+            "arn:aws:iam::111122223333:user/some-user-11116a31-17b5-4fb7-9df5-b288870f11xx");
+  ASSERT_TRUE(page->uploads[0].initiated_time.has_value());
+  EXPECT_EQ(page->uploads[0].initiated_time->time_since_epoch().count(), 1289422113000);
+}
+
+TEST(S3Xml, ListMultipartUploadsErrors) {
+  auto none = parse_list_multipart_uploads(
+      "<ListMultipartUploadsResult><IsTruncated>false</IsTruncated>"
+      "</ListMultipartUploadsResult>");
+  ASSERT_TRUE(none.has_value()) << none.error().message;
+  EXPECT_TRUE(none->uploads.empty());
+
+  auto denied = parse_list_multipart_uploads(
+      "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>");
+  ASSERT_FALSE(denied.has_value());
+  EXPECT_EQ(denied.error().kind, ErrorKind::s3);
+  EXPECT_EQ(denied.error().message, "ListMultipartUploads failed: AccessDenied: Access Denied");
+
+  auto cut = parse_list_multipart_uploads(kRadosgwUploads.substr(0, kRadosgwUploads.size() / 2));
+  ASSERT_FALSE(cut.has_value());
+  EXPECT_EQ(cut.error().kind, ErrorKind::protocol);
+
+  auto wrong_root = parse_list_multipart_uploads("<ListBucketResult/>");
+  ASSERT_FALSE(wrong_root.has_value());
+  EXPECT_EQ(wrong_root.error().kind, ErrorKind::protocol);
+
+  for (std::string_view incomplete :
+       {"<ListMultipartUploadsResult><Upload><UploadId>u</UploadId></Upload>"
+        "</ListMultipartUploadsResult>",
+        "<ListMultipartUploadsResult><Upload><Key>k</Key></Upload></ListMultipartUploadsResult>",
+        "<ListMultipartUploadsResult><Upload><Key>k</Key><UploadId></UploadId></Upload>"
+        "</ListMultipartUploadsResult>"}) {
+    auto r = parse_list_multipart_uploads(incomplete);
+    ASSERT_FALSE(r.has_value()) << incomplete;
+    EXPECT_EQ(r.error().message,
+              "ListMultipartUploads reply has an <Upload> without <Key> or <UploadId>");
+  }
+
+  auto endless = parse_list_multipart_uploads(
+      "<ListMultipartUploadsResult><IsTruncated>true</IsTruncated>"
+      "<NextUploadIdMarker>u</NextUploadIdMarker></ListMultipartUploadsResult>");
+  ASSERT_FALSE(endless.has_value());
+  EXPECT_EQ(endless.error().message,
+            "ListMultipartUploads reply is truncated but has no <NextKeyMarker>");
+}
+
 }  // namespace
 }  // namespace s3loop::s3

@@ -81,6 +81,15 @@ struct ObjectHead {
       content_headers;  // Cache-Control, Content-Disposition/-Encoding/-Language, Expires
 };
 
+// CreateMultipartUpload's answer.
+struct CreatedUpload {
+  std::string upload_id;
+  // Requests it took. More than one: an earlier attempt may have created an
+  // upload of its own on the server before its reply was lost (a reset, a
+  // timeout), which nobody knows the id of.
+  int attempts = 1;
+};
+
 struct ByteRange {
   std::uint64_t first = 0;
   std::uint64_t last = 0;  // inclusive, as HTTP Range wants it
@@ -134,7 +143,9 @@ class Client {
   // DeleteObject: one key, any bytes. A key already gone (204 or 404) is success.
   boost::asio::awaitable<Result<void>> delete_object(std::string bucket, std::string key);
 
-  Awaitable create_multipart_upload(std::string bucket, std::string key, Headers headers);
+  boost::asio::awaitable<Result<CreatedUpload>> create_multipart_upload(std::string bucket,
+                                                                        std::string key,
+                                                                        Headers headers);
   Awaitable upload_part_copy(std::string src_bucket, std::string src_key, std::string dst_bucket,
                              std::string dst_key, std::string upload_id, int part_number,
                              ByteRange range);
@@ -142,6 +153,10 @@ class Client {
                                       std::vector<CompletedPart> parts);
   boost::asio::awaitable<Result<void>> abort_multipart_upload(std::string bucket, std::string key,
                                                               std::string upload_id);
+  // ListMultipartUploads of every upload whose key starts with `prefix`, page
+  // after page (key-marker, upload-id-marker), in the server's order.
+  boost::asio::awaitable<Result<std::vector<MultipartUpload>>> list_multipart_uploads(
+      std::string bucket, std::string prefix);
 
   // SelectObjectContent: each event of the reply (Records, Stats, Progress,
   // Cont, End), in order, as it arrives. An error event becomes an Error of
@@ -167,10 +182,13 @@ class Client {
 
   // Signs and sends with retries. `check` inspects a 2xx reply (for errors
   // hidden in a 200); a retryable error from it is retried like a 5xx.
+  // `attempts`, when given, receives how many requests were sent (set on
+  // success and on failure alike; 0 when none was).
   using ReplyCheck = std::function<Result<void>(const net::Response&)>;
   boost::asio::awaitable<Result<net::Response>> send(const S3Request& request,
                                                      const ReplyCheck& check = {},
-                                                     const net::BodySink* sink = nullptr);
+                                                     const net::BodySink* sink = nullptr,
+                                                     int* attempts = nullptr);
 
   ClientShared& shared() { return shared_; }
 

@@ -22,6 +22,7 @@ enum class Op : std::size_t {
   upload_part_copy,
   complete_multipart,
   abort_multipart,
+  list_multipart,
   create_bucket,
   delete_bucket,
   select_object,

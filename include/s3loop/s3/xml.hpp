@@ -3,6 +3,7 @@
 
 #include "s3loop/error.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -68,6 +69,37 @@ Result<std::string> parse_initiate_multipart(std::string_view xml);
 // <CompleteMultipartUploadResult> -> ETag without quotes (may be empty:
 // radosgw sends an empty one). <Error> inside a 200 is an Error.
 Result<std::string> parse_complete_multipart(std::string_view xml);
+
+// An instant as S3 writes them in XML (ListMultipartUploads' <Initiated>,
+// ListObjectsV2's <LastModified>): "2009-10-12T17:50:30.000Z", UTC, with or
+// without fractional seconds (kept to the millisecond). Anything else,
+// including another time zone or an impossible date, is nullopt.
+using UtcMillis = std::chrono::sys_time<std::chrono::milliseconds>;
+std::optional<UtcMillis> parse_s3_timestamp(std::string_view text);
+
+// One entry of ListMultipartUploads: an upload started and neither completed
+// nor aborted.
+struct MultipartUpload {
+  std::string key;  // decoded when the page said EncodingType=url
+  std::string upload_id;
+  std::string initiator_id;                 // <Initiator><ID>: who started it
+  std::string initiated;                    // as sent, ISO 8601 (UTC, the server's clock)
+  std::optional<UtcMillis> initiated_time;  // parsed; nullopt when unreadable
+};
+
+struct MultipartUploadsPage {
+  std::vector<MultipartUpload> uploads;
+  bool is_truncated = false;
+  std::string next_key_marker;
+  std::string next_upload_id_marker;
+};
+
+// ListMultipartUploads result (<ListMultipartUploadsResult>). An <Error>
+// document, malformed XML, an <Upload> without <Key> or <UploadId>, or a
+// truncated page without <NextKeyMarker> (following it would list the same
+// page forever) is an Error. An unreadable <Initiated> is not: that upload's
+// initiated_time is nullopt.
+Result<MultipartUploadsPage> parse_list_multipart_uploads(std::string_view xml);
 
 struct CompletedPart {
   int part_number = 0;
