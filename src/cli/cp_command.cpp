@@ -127,6 +127,10 @@ Runner add_cp_command(CLI::App& app) {
       }
     };
 
+    normalised->on_warning = [=](const std::string& message) {
+      progress->message("s3loop: warning: " + message);
+    };
+
     std::unique_ptr<jobs::CopyJournal> journal;
     if (args->journal && args->journal->empty()) {
       return usage_error(make_error(ErrorKind::usage, "--journal needs a file path"));
@@ -173,6 +177,8 @@ Runner add_cp_command(CLI::App& app) {
     summary.workers = exec::describe_workers(settings);
     summary.run = &run;
     summary.skipped = job.skipped();
+    summary.orphans_aborted = job.orphans_aborted();
+    summary.orphan_cleanup_failures = job.orphan_cleanup_failures();
     summary.shared = shared->get();
     if (verified && *verified) summary.verify = &**verified;
     if (run.report.job_error) print_error(run.report.job_error->message);

@@ -25,16 +25,25 @@ std::string summary_line(const SummaryInput& in) {
   const std::uint64_t refusals = in.shared->stats.budget_refusals.load();
   const std::string budget =
       refusals > 0 ? fmt::format(", retry budget spent: {} errors not retried", refusals) : "";
+  std::string orphans;
+  if (in.orphans_aborted > 0) {
+    orphans += fmt::format(", {} orphaned multipart uploads aborted", in.orphans_aborted);
+  }
+  if (in.orphan_cleanup_failures > 0) {
+    orphans += fmt::format(", orphaned multipart uploads possibly left on {} keys (see warnings)",
+                           in.orphan_cleanup_failures);
+  }
   return fmt::format(
       "{} {} objects ({:.1f} MiB){}, {} failed in {:.2f} s: {:.0f} objects/s, {:.1f} MiB/s, "
-      "{} requests, {} retries, {} TLS handshakes, {:.2f} CPU s, peak RSS {:.0f} MiB [{}]{}{}{}",
+      "{} requests, {} retries, {} TLS handshakes, {:.2f} CPU s, peak RSS {:.0f} MiB "
+      "[{}]{}{}{}{}",
       in.verb, r.succeeded - in.skipped, static_cast<double>(r.bytes) / kMiB, skipped, r.failed,
       in.run->wall_seconds, per_second(objects, in.run->wall_seconds),
       per_second(static_cast<double>(r.bytes) / kMiB, in.run->wall_seconds),
       in.shared->stats.total_attempts(), in.shared->stats.total_retries(),
       in.shared->net_counters.tls_handshakes.load(), in.run->usage.cpu_seconds(),
       static_cast<double>(in.run->usage.peak_rss_bytes) / kMiB, in.strategy, throttled, budget,
-      r.cancelled ? " (cancelled)" : "");
+      orphans, r.cancelled ? " (cancelled)" : "");
 }
 
 std::string verify_line(const jobs::VerifyReport& v) {
@@ -86,6 +95,8 @@ std::string summary_json(const SummaryInput& in) {
   if (r.job_error) out["error"] = r.job_error->message;
   out["throttled"] = in.shared->stats.throttled.load();
   out["retry_budget_refusals"] = in.shared->stats.budget_refusals.load();
+  out["orphaned_uploads_aborted"] = in.orphans_aborted;
+  out["orphan_cleanup_failures"] = in.orphan_cleanup_failures;
   if (r.adaptive) {
     boost::json::array history;
     for (const auto& sample : r.limit_history) {

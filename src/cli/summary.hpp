@@ -17,6 +17,10 @@ struct SummaryInput {
   const jobs::VerifyReport* verify = nullptr;  // set when --verify ran
   const JobRun* run = nullptr;
   std::uint64_t skipped = 0;  // objects the journal or --skip-existing skipped
+  // Multipart uploads a lost CreateMultipartUpload reply left behind: aborted,
+  // and creates whose leftovers could not be looked for or aborted (warned).
+  std::uint64_t orphans_aborted = 0;
+  std::uint64_t orphan_cleanup_failures = 0;
   const s3::ClientShared* shared = nullptr;
 };
 

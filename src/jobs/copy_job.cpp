@@ -84,6 +84,34 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> plan_parts(std::uint64_t si
   return parts;
 }
 
+Result<std::vector<std::string>> orphaned_uploads(const std::vector<s3::MultipartUpload>& listed,
+                                                  const std::string& key,
+                                                  const std::string& own_upload_id,
+                                                  std::chrono::milliseconds window) {
+  const auto own = std::find_if(listed.begin(), listed.end(), [&](const s3::MultipartUpload& u) {
+    return u.key == key && u.upload_id == own_upload_id;
+  });
+  if (own == listed.end()) {
+    return make_error(ErrorKind::protocol,
+                      "our own upload " + own_upload_id + " is not in the listing");
+  }
+  if (!own->initiated_time) {
+    return make_error(ErrorKind::protocol, "our own upload " + own_upload_id +
+                                               " has an unreadable Initiated time '" +
+                                               own->initiated + "'");
+  }
+  const s3::UtcMillis latest = *own->initiated_time;
+  const s3::UtcMillis earliest = latest - window;
+  std::vector<std::string> orphans;
+  for (const auto& upload : listed) {
+    if (upload.key != key || upload.upload_id == own_upload_id) continue;
+    if (upload.initiator_id != own->initiator_id || !upload.initiated_time) continue;
+    if (*upload.initiated_time < earliest || *upload.initiated_time > latest) continue;
+    orphans.push_back(upload.upload_id);
+  }
+  return orphans;
+}
+
 awaitable<Result<std::optional<s3::ObjectInfo>>> find_named_object(s3::Client& client,
                                                                    const CopyOptions& options) {
   if (options.named_object.empty()) co_return std::optional<s3::ObjectInfo>();
@@ -135,6 +163,12 @@ awaitable<Result<void>> CopyJob::produce(s3::Client& client, const exec::Emit& e
   item.object = std::move(**named);
   co_await emit(std::move(item));
   co_return Result<void>();
+}
+
+void CopyJob::warn(const std::string& message) {
+  if (!options_.on_warning) return;
+  std::lock_guard lock(notify_mutex_);
+  options_.on_warning(message);
 }
 
 void CopyJob::notify(const std::string& src, const std::string& dst, std::uint64_t size,
@@ -226,9 +260,20 @@ awaitable<Result<void>> CopyJob::copy_multipart(s3::Client& client, const s3::Ob
   for (const auto& meta : head->user_metadata) headers.push_back(meta);
   for (const auto& content : head->content_headers) headers.push_back(content);
 
+  const auto create_started = std::chrono::steady_clock::now();
   auto created = co_await client.create_multipart_upload(dst_bucket, dst_key, headers);
   if (!created) co_return created.error();
   const std::string& upload_id = created->upload_id;
+  // An earlier attempt may have created an upload too, whose reply was lost.
+  // Looked for now, not after the copy: our own upload is still open, so the
+  // listing holds it and its Initiated time, the server-clock reference that
+  // tells the lost attempts' uploads apart from anybody else's. And they are
+  // gone even if this copy fails or is interrupted later.
+  if (created->attempts > 1) {
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - create_started);
+    co_await abort_orphaned_uploads(client, dst_key, upload_id, took + kOrphanWindowMargin);
+  }
 
   std::vector<s3::CompletedPart> completed;
   Result<void> outcome;
@@ -256,6 +301,38 @@ awaitable<Result<void>> CopyJob::copy_multipart(s3::Client& client, const s3::Ob
   if (!aborted)
     error.message += "; aborting the multipart upload also failed: " + aborted.error().message;
   co_return error;
+}
+
+awaitable<void> CopyJob::abort_orphaned_uploads(s3::Client& client, const std::string& dst_key,
+                                                const std::string& own_upload_id,
+                                                std::chrono::milliseconds window) {
+  const auto& bucket = options_.destination.bucket;
+  std::string problem;
+  auto listed = co_await client.list_multipart_uploads(bucket, dst_key);
+  if (!listed) {
+    problem = listed.error().message;
+  } else if (auto orphans = orphaned_uploads(*listed, dst_key, own_upload_id, window); !orphans) {
+    problem = orphans.error().message;
+  } else {
+    for (const auto& upload_id : *orphans) {
+      auto aborted = co_await client.abort_multipart_upload(bucket, dst_key, upload_id);
+      // NoSuchUpload (404) is what a retry gets when the reply of an abort
+      // that worked was lost: the upload is gone, as wanted.
+      if (aborted || aborted.error().http_status == 404) {
+        ++orphans_aborted_;
+      } else {
+        if (!problem.empty()) problem += "; ";
+        problem += "upload " + upload_id + ": " + aborted.error().message;
+      }
+    }
+  }
+  if (problem.empty()) co_return;
+  ++orphan_cleanup_failures_;
+  warn(s3::s3_uri(bucket, dst_key) +
+       ": CreateMultipartUpload needed more than one attempt, and an upload a lost attempt may "
+       "have created could not be looked for or aborted (it costs storage until aborted; "
+       "ListMultipartUploads shows it): " +
+       problem);
 }
 
 }  // namespace s3loop::jobs

@@ -4,6 +4,7 @@ everything through resets (retrying); a client with a short read timeout gets
 through stalls; a clean proxy passes every request untouched."""
 import concurrent.futures
 import os
+import re
 import subprocess
 import time
 import unittest
@@ -155,6 +156,49 @@ class FaultProxyTest(unittest.TestCase):
     @staticmethod
     def srv():
         return s3env.server()
+
+
+class LostCreateReplyTest(s3env.E2ETestCase):
+    """A CreateMultipartUpload whose reply a reset cut off has created an upload on the server
+    all the same; the retry creates a second one, which the copy uses. The first must not be
+    left behind: nobody else knows its id, and it costs storage until aborted."""
+
+    # Seeds whose draws (--reset-rate 0.3, the serial request order below) reset at least one
+    # CreateMultipartUpload reply; the test checks that they still do.
+    SEEDS = (1, 2, 7)
+
+    def test_uploads_created_by_lost_create_replies_are_aborted(self):
+        bucket = self.bucket("lost-create")
+        part = 5 * s3env.MiB
+        data = s3env.seeded_bytes(23, 23 * 1000 * 1000)
+        self.s3.put_object(Bucket=bucket, Key="big/obj", Body=data)
+        create_resets = 0
+        for seed in self.SEEDS:
+            with self.subTest(seed=seed):
+                dst = f"dst-{seed}/"
+                # serial: one request at a time, so the proxy's seeded draws meet the same
+                # requests on every run.
+                with s3env.fault_proxy("--reset-rate", "0.3", "--seed", str(seed)) as p:
+                    r = s3env.run(["cp", f"s3://{bucket}/big/", f"s3://{bucket}/{dst}",
+                                   "--endpoint-url", p.endpoint, "--strategy", "serial",
+                                   "--multipart-threshold", "5MiB",
+                                   "--multipart-chunksize", "5MiB", "--max-attempts", "10",
+                                   "--json"])
+                    with open(os.path.join(p.dir, "fault-proxy.log")) as f:
+                        log = f.read()
+                s3env.assert_no_crash(self, r)
+                self.assertEqual(r.returncode, 0, s3env.describe(r))
+                lost = len(re.findall(r"reset after .*: POST \S+\?uploads[= ]", log))
+                create_resets += lost
+                self.assertEqual(s3env.multipart_uploads(self.s3, bucket), [], log)
+                head = self.s3.head_object(Bucket=bucket, Key=dst + "obj")
+                self.assertEqual(head["ContentLength"], len(data))
+                self.assertEqual(head["ETag"].strip('"'), s3env.multipart_etag(data, part))
+                summary = s3env.parse_json_summary(self, r)
+                self.assertEqual(summary["orphaned_uploads_aborted"], lost, (summary, log))
+                self.assertEqual(summary["orphan_cleanup_failures"], 0, summary)
+                self.assertNotIn("warning", r.stderr)
+        self.assertGreater(create_resets, 0, "no seed reset a CreateMultipartUpload reply")
 
 
 if __name__ == "__main__":

@@ -108,5 +108,62 @@ TEST(SizeParse, UnitsAndErrors) {
   EXPECT_FALSE(cli::parse_size("20000000TiB", "--x"));  // overflow
 }
 
+s3::MultipartUpload upload(std::string key, std::string id, std::string initiated,
+                           std::string initiator = "me") {
+  s3::MultipartUpload u;
+  u.key = std::move(key);
+  u.upload_id = std::move(id);
+  u.initiator_id = std::move(initiator);
+  u.initiated = std::move(initiated);
+  u.initiated_time = s3::parse_s3_timestamp(u.initiated);
+  return u;
+}
+
+TEST(CopyPlanning, OrphanedUploadsAreOnlyThoseALostAttemptCanHaveMade) {
+  using std::chrono::milliseconds;
+  const std::vector<s3::MultipartUpload> listed = {
+      upload("dst/k", "early", "2026-12-01T19:00:03.499Z"),          // before the window
+      upload("dst/k", "lost1", "2026-12-01T19:00:03.500Z"),          // window's first instant
+      upload("dst/k", "lost2", "2026-12-01T19:00:05.362Z"),          // same instant as ours
+      upload("dst/k", "ours", "2026-12-01T19:00:05.362Z"),           // ours
+      upload("dst/k", "later", "2026-12-01T19:00:05.363Z"),          // after ours
+      upload("dst/k", "theirs", "2026-12-01T19:00:05.000Z", "you"),  // another initiator
+      upload("dst/k", "unreadable", "a moment ago"),                 // no time: never
+      upload("dst/kk", "longer", "2026-12-01T19:00:05.000Z"),        // a longer key (prefix)
+      upload("dst/K", "case", "2026-12-01T19:00:05.000Z"),           // keys are case-sensitive
+  };
+  auto orphans = jobs::orphaned_uploads(listed, "dst/k", "ours", milliseconds(1862));
+  ASSERT_TRUE(orphans) << orphans.error().message;
+  EXPECT_EQ(*orphans, (std::vector<std::string>{"lost1", "lost2"}));
+
+  // A tighter window leaves the earlier one alone.
+  orphans = jobs::orphaned_uploads(listed, "dst/k", "ours", milliseconds(100));
+  ASSERT_TRUE(orphans);
+  EXPECT_EQ(*orphans, (std::vector<std::string>{"lost2"}));
+
+  // Alone: nothing to abort.
+  orphans = jobs::orphaned_uploads({listed[3]}, "dst/k", "ours", milliseconds(60'000));
+  ASSERT_TRUE(orphans);
+  EXPECT_TRUE(orphans->empty());
+}
+
+TEST(CopyPlanning, OrphanedUploadsNeedOurOwnUploadAsTheReference) {
+  using std::chrono::milliseconds;
+  const std::vector<s3::MultipartUpload> listed = {
+      upload("dst/k", "lost", "2026-12-01T19:00:05.000Z"),
+      upload("dst/kk", "ours", "2026-12-01T19:00:05.100Z"),  // our id, but another key
+  };
+  auto missing = jobs::orphaned_uploads(listed, "dst/k", "ours", milliseconds(5000));
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().message, "our own upload ours is not in the listing");
+
+  auto unreadable = jobs::orphaned_uploads(
+      {upload("dst/k", "lost", "2026-12-01T19:00:05.000Z"), upload("dst/k", "ours", "soon")},
+      "dst/k", "ours", milliseconds(5000));
+  ASSERT_FALSE(unreadable);
+  EXPECT_EQ(unreadable.error().message,
+            "our own upload ours has an unreadable Initiated time 'soon'");
+}
+
 }  // namespace
 }  // namespace s3loop

@@ -8,6 +8,7 @@
 #include "s3loop/s3/s3_url.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -55,6 +56,9 @@ struct CopyOptions {
   std::function<void(const std::string& source_key, const std::string& destination_key,
                      std::uint64_t size, const Error* error)>
       on_object;
+  // Called with something worth telling that fails no object (serialised
+  // like on_object): an orphaned multipart upload that could not be aborted.
+  std::function<void(const std::string& message)> on_warning;
 };
 
 // The directory mapping of `aws s3 cp --recursive` and rclone: a non-empty
@@ -84,6 +88,27 @@ boost::asio::awaitable<Result<std::optional<s3::ObjectInfo>>> find_named_object(
 std::vector<std::pair<std::uint64_t, std::uint64_t>> plan_parts(std::uint64_t size,
                                                                 std::uint64_t part_size);
 
+// How much earlier than our own upload (server clock) an upload of the same
+// key may have been started and still count as one a lost attempt of our
+// CreateMultipartUpload left: the time the create call took plus this.
+inline constexpr std::chrono::milliseconds kOrphanWindowMargin{1000};
+
+// The uploads a retried CreateMultipartUpload may have left behind, from a
+// ListMultipartUploads of prefix `key` made while our own upload
+// (`own_upload_id`) is still open: an earlier attempt may have created an
+// upload whose reply was lost (a reset, a timeout), and nobody knows its id.
+// Only uploads that cannot be anybody else's are named: key exactly `key`,
+// id not ours, started by the same initiator as ours, and Initiated (the
+// server's clock, so no clock skew between us and the server matters) no
+// later than ours and at most `window` before it. An upload with an
+// unreadable Initiated is never named. An Error when our own upload is not
+// in the listing or its Initiated is unreadable: there is no reference then,
+// and nothing is named.
+Result<std::vector<std::string>> orphaned_uploads(const std::vector<s3::MultipartUpload>& listed,
+                                                  const std::string& key,
+                                                  const std::string& own_upload_id,
+                                                  std::chrono::milliseconds window);
+
 class CopyJob final : public exec::Job {
  public:
   explicit CopyJob(CopyOptions options) : options_(std::move(options)) {}
@@ -93,6 +118,12 @@ class CopyJob final : public exec::Job {
 
   // Objects not copied because the journal or the destination had them.
   std::uint64_t skipped() const { return skipped_.load(); }
+  // Uploads a retried CreateMultipartUpload left behind that were aborted
+  // (or found gone already when the abort was retried).
+  std::uint64_t orphans_aborted() const { return orphans_aborted_.load(); }
+  // Retried CreateMultipartUploads whose leftovers could not be looked for
+  // or aborted (each also reported through on_warning). The copies succeeded.
+  std::uint64_t orphan_cleanup_failures() const { return orphan_cleanup_failures_.load(); }
   // The journal could not record a copied key: the copy stops.
   std::optional<Error> fatal_error() const override;
 
@@ -104,6 +135,14 @@ class CopyJob final : public exec::Job {
   boost::asio::awaitable<Result<void>> copy_multipart(s3::Client& client,
                                                       const s3::ObjectInfo& object,
                                                       const std::string& dst_key);
+  // After a CreateMultipartUpload that took more than one attempt: aborts
+  // the uploads the lost attempts created (orphaned_uploads). Never fails
+  // the copy: a failure is counted and reported through on_warning.
+  boost::asio::awaitable<void> abort_orphaned_uploads(s3::Client& client,
+                                                      const std::string& dst_key,
+                                                      const std::string& own_upload_id,
+                                                      std::chrono::milliseconds window);
+  void warn(const std::string& message);
   void notify(const std::string& src, const std::string& dst, std::uint64_t size,
               const Error* error);
   // Records a key as finished; a journal error stops the job (fatal_error).
@@ -112,6 +151,8 @@ class CopyJob final : public exec::Job {
   CopyOptions options_;
   std::mutex notify_mutex_;
   std::atomic<std::uint64_t> skipped_{0};
+  std::atomic<std::uint64_t> orphans_aborted_{0};
+  std::atomic<std::uint64_t> orphan_cleanup_failures_{0};
   mutable std::mutex fatal_mutex_;
   std::optional<Error> fatal_;
 };
