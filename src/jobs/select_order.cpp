@@ -42,8 +42,7 @@ void RangeWindow::stop() {
 }
 
 bool RangeWindow::stopped() const {
-  std::lock_guard lock(mutex_);
-  return stopped_;
+  return stopped_.load(std::memory_order_acquire);
 }
 
 void RangeWindow::wake_admitted_locked() {

@@ -7,6 +7,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -38,7 +39,9 @@ class RangeWindow {
 
   mutable std::mutex mutex_;
   std::uint64_t next_ = 0;  // first range not yet delivered
-  bool stopped_ = false;
+  // Written under mutex_; atomic so stopped() -- asked by every range for every
+  // piece it receives -- reads it without taking the lock.
+  std::atomic<bool> stopped_ = false;
 
  private:
   struct Waiter;

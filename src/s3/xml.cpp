@@ -183,6 +183,23 @@ void append_escaped(std::string& out, std::string_view s, bool quotes = true) {
   }
 }
 
+// Reads the keys and prefixes of a listing reply. With encoding-type=url S3
+// form-encodes them: a space arrives as '+', a '+' as %2B (botocore decodes
+// with unquote_plus for the same reason).
+class ListingKeyReader {
+ public:
+  explicit ListingKeyReader(pugi::xml_node root)
+      : url_encoded_(iequals(trim(child_text(root, "EncodingType")), "url")) {}
+
+  std::string operator()(pugi::xml_node n) const {
+    std::string s = text(n);
+    return url_encoded_ ? url_decode(s, true) : s;
+  }
+
+ private:
+  bool url_encoded_;
+};
+
 }  // namespace
 
 bool xml_can_carry(std::string_view text) {
@@ -212,13 +229,7 @@ Result<ListPage> parse_list_objects_v2(std::string_view xml) {
   auto root = expect_root(doc, xml, "ListObjectsV2", "ListBucketResult");
   if (!root) return root.error();
 
-  const bool url_encoded = iequals(trim(child_text(*root, "EncodingType")), "url");
-  // S3 form-encodes with encoding-type=url: a space arrives as '+', a '+' as
-  // %2B (botocore decodes with unquote_plus for the same reason).
-  auto key_text = [url_encoded](pugi::xml_node n) {
-    std::string s = text(n);
-    return url_encoded ? url_decode(s, true) : s;
-  };
+  const ListingKeyReader key_text(*root);
 
   ListPage page;
   page.is_truncated = iequals(trim(child_text(*root, "IsTruncated")), "true");
@@ -356,11 +367,7 @@ Result<MultipartUploadsPage> parse_list_multipart_uploads(std::string_view xml) 
   auto root = expect_root(doc, xml, "ListMultipartUploads", "ListMultipartUploadsResult");
   if (!root) return root.error();
 
-  const bool url_encoded = iequals(trim(child_text(*root, "EncodingType")), "url");
-  auto key_text = [url_encoded](pugi::xml_node n) {
-    std::string s = text(n);
-    return url_encoded ? url_decode(s, true) : s;
-  };
+  const ListingKeyReader key_text(*root);
 
   MultipartUploadsPage page;
   page.is_truncated = iequals(trim(child_text(*root, "IsTruncated")), "true");

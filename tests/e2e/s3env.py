@@ -591,3 +591,41 @@ class SelectCase(E2ETestCase):
 
     def parse_csv(self, text):
         return parse_csv(text)
+
+
+class SelectToAFullDiskCase(SelectCase):
+    """For tests of a select whose output cannot be written: cls.url is a 4+ MiB CSV of
+    cls.rows rows, and run_to_dev_full() runs `select cls.url *cls.select_args` with stdout on
+    /dev/full, where every write fails (ENOSPC)."""
+
+    rows = 250000
+    select_args = ()
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.bkt = cls.class_bucket("selfull")
+        cls.body = b"id,name\n" + b"".join(b"%d,name-%d\n" % (i, i) for i in range(cls.rows))
+        assert len(cls.body) > 4 * MiB, len(cls.body)
+        cls.s3.put_object(Bucket=cls.bkt, Key="big.csv", Body=cls.body)
+        cls.url = f"s3://{cls.bkt}/big.csv"
+
+    def run_to_dev_full(self, *extra):
+        with open("/dev/full", "w") as full:
+            return subprocess.run([s3loop_bin(), "select", self.url, *self.select_args, *extra],
+                                  env=base_env(), stdout=full, stderr=subprocess.PIPE,
+                                  encoding="utf-8", timeout=300)
+
+    def assert_stopped_by_the_write(self, p, json_summary=False):
+        """Exit 1 with main's one error line about stdout, after the --json summary when asked
+        (no "selected N records" line); returns that summary."""
+        self.assertEqual(p.returncode, 1, p.stderr)
+        lines = p.stderr.splitlines()
+        self.assertEqual(len(lines), 2 if json_summary else 1, p.stderr)
+        self.assertTrue(lines[-1].startswith("s3loop: error: writing the output to stdout failed"),
+                        p.stderr)
+        if not json_summary:
+            return None
+        summary = json.loads(lines[0])
+        self.assertIn("stdout", summary["error"])
+        return summary
