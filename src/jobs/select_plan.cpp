@@ -216,7 +216,10 @@ awaitable<Result<SelectPlan>> plan_select(s3::Client& client, SelectOptions opti
   if (auto r = check_required_columns(options.require_columns, prefix.first_fields()); !r) {
     co_return r.error();
   }
-  if (options.header == select::FileHeaderInfo::use) plan.header = prefix.first_fields();
+  if (options.header == select::FileHeaderInfo::use) {
+    // An empty object has no header line: no names (and no records to name).
+    plan.header = prefix.first_fields().value_or(std::vector<std::string>{});
+  }
   if (prefix.first_record) plan.header_offset = prefix.first_record->offset;
   // An empty object is not sent (radosgw answers a select over zero bytes
   // with a malformed reply). SQL this planner reads is evaluated here over no

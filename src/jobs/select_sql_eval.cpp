@@ -269,6 +269,13 @@ Result<Evaluator> Evaluator::create(Query query,
       return usage("column '" + n.text +
                    "' is referenced by name, which needs FileHeaderInfo USE (use _N positions)");
     }
+    if (header->empty()) {
+      // No header line: the object is empty, so no record will ever be read.
+      // Every name is NULL, as a column a short record lacks, and the answer
+      // is what it is over no records (nothing, or COUNT 0).
+      n.index = std::numeric_limits<int>::max();
+      continue;
+    }
     for (std::size_t i = 0; i < header->size(); ++i) {
       const std::string& h = (*header)[i];
       bool eq = h.size() == n.text.size();

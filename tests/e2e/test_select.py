@@ -189,6 +189,16 @@ class Select(s3env.SelectCase):
                        "SELECT COUNT(*) FROM S3Object", "--header", "none"])
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertEqual(p.stdout, "0\n")
+        # With the default --header use, names have no header line to bind to and no records
+        # to be read from: nothing is selected (an error said FileHeaderInfo USE was needed).
+        p = s3env.run(["select", f"s3://{self.bkt}/data/empty.csv", "-e",
+                       "SELECT s.name FROM S3Object s WHERE s.age > '3'"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(p.stdout, "")
+        p = s3env.run(["select", f"s3://{self.bkt}/data/empty.csv", "-e",
+                       "SELECT COUNT(name) FROM S3Object"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(p.stdout, "0\n")
 
     def test_json_output_is_utf8_whatever_the_csv_holds(self):
         # A latin-1 CSV: its bytes are not UTF-8, JSON must be; each bad byte reads U+FFFD.

@@ -25,9 +25,13 @@ Result<Rows> run(std::string_view sql, std::string_view text, bool use_header = 
   if (!recs) return recs.error();
   Header header;
   std::size_t first = 0;
-  if (use_header && !recs->empty()) {
-    header = recs->front();
-    first = 1;
+  if (use_header) {
+    // As the planner does: an empty object has an empty header.
+    header.emplace();
+    if (!recs->empty()) {
+      header = recs->front();
+      first = 1;
+    }
   }
   auto ev = Evaluator::create(std::move(*q), header);
   if (!ev) return ev.error();
@@ -66,6 +70,17 @@ TEST(SelectSql, SelectStarAndColumns) {
             (Rows{{"Dan"}}));
   // Missing column is NULL: empty output.
   EXPECT_EQ(ok("SELECT _3 FROM S3Object", "1,2\n"), (Rows{{""}}));
+}
+
+TEST(SelectSql, NamesOverAnEmptyObjectSelectNothing) {
+  // No header line to look names up in, and no records to read them from.
+  EXPECT_EQ(ok("SELECT name, s.age FROM S3Object s WHERE city = 'Paris'", "", true), Rows{});
+  EXPECT_EQ(ok("SELECT COUNT(*), COUNT(name), SUM(CAST(age AS INT)) FROM S3Object", "", true),
+            (Rows{{"0", "0", ""}}));
+  // A header with no such column is still an error.
+  auto unknown = run("SELECT nope FROM S3Object", "name\n", true);
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_NE(unknown.error().message.find("unknown column 'nope'"), std::string::npos);
 }
 
 TEST(SelectSql, WhereComparisons) {
