@@ -64,7 +64,8 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
                    "Do not verify the server's certificate (insecure)");
   command
       .add_option("--addressing-style", options.addressing_style,
-                  "auto, path or virtual (default auto: virtual only on AWS)")
+                  "auto, path or virtual (default: the profile's s3.addressing_style, else auto: "
+                  "virtual only on AWS)")
       ->check(CLI::IsMember({"auto", "path", "virtual"}));
   command
       .add_option("--max-attempts", options.max_attempts,
@@ -103,8 +104,8 @@ std::vector<std::string> common_option_arguments(const CommonOptions& options) {
   add("--profile", options.profile);
   add("--ca-bundle", options.ca_bundle);
   if (options.no_verify_ssl) out.push_back("--no-verify-ssl");
-  out.insert(out.end(), {"--addressing-style", options.addressing_style, "--max-attempts",
-                         std::to_string(options.max_attempts), "--retry-budget",
+  add("--addressing-style", options.addressing_style);
+  out.insert(out.end(), {"--max-attempts", std::to_string(options.max_attempts), "--retry-budget",
                          std::to_string(options.retry_budget)});
   // {} prints a double's shortest exact form: the child reads the same value.
   if (options.connect_timeout) {
@@ -123,6 +124,8 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
   flags.region = options.region;
   flags.endpoint_url = options.endpoint_url;
   flags.ca_bundle = options.ca_bundle;
+  // An explicit "auto" outranks the profile's s3.addressing_style too.
+  if (options.addressing_style == "auto") flags.addressing_style = s3::AddressingStyle::automatic;
   if (options.addressing_style == "path") flags.addressing_style = s3::AddressingStyle::path;
   if (options.addressing_style == "virtual") {
     flags.addressing_style = s3::AddressingStyle::virtual_hosted;

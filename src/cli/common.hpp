@@ -27,7 +27,7 @@ struct CommonOptions {
   std::optional<std::string> profile;
   std::optional<std::string> ca_bundle;
   bool no_verify_ssl = false;
-  std::string addressing_style = "auto";
+  std::optional<std::string> addressing_style;  // auto, path or virtual; unset: the profile's
   int max_attempts = 5;
   int retry_budget = s3::RetryBudget::kDefaultCapacity;
   std::optional<double> connect_timeout;  // seconds: TCP connect and TLS handshake

@@ -5,9 +5,12 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <cerrno>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <system_error>
 #include <vector>
 
 namespace s3loop::s3 {
@@ -72,9 +75,13 @@ Result<SharedFile> load_shared_file(const EnvLookup& env, const FileReader& read
     f.shown = f.path;
   }
   if (f.path.empty()) return f;
-  const std::optional<std::string> content = read_file(f.path);
-  if (!content) return f;
-  auto ini = parse_ini(*content);
+  auto content = read_file(f.path);
+  if (!content) {
+    return make_error(ErrorKind::config,
+                      fmt::format("cannot read {}: {}", f.shown, content.error().message));
+  }
+  if (!*content) return f;
+  auto ini = parse_ini(**content);
   if (!ini) {
     return make_error(ErrorKind::config,
                       fmt::format("cannot parse {}: {}", f.shown, ini.error().message));
@@ -125,9 +132,52 @@ Result<std::optional<FoundCredentials>> credentials_from(const Section* s,
   FoundCredentials f;
   f.creds.access_key_id = *id;
   f.creds.secret_access_key = *secret;
-  f.creds.session_token = get(s, "aws_session_token").value_or("");
+  // aws_security_token: the older name, which botocore still reads.
+  f.creds.session_token =
+      get(s, "aws_session_token").value_or(get(s, "aws_security_token").value_or(""));
   f.source = fmt::format("profile {} ({})", profile, shown);
   return std::optional<FoundCredentials>(std::move(f));
+}
+
+// Keys go into the Authorization and X-Amz-Security-Token headers: a CR or
+// LF would split the header (a second header injected), and any blank or
+// control byte -- a "\r" left by a Windows file, a pasted space -- can only
+// fail the signature later with a less helpful message. The value is never
+// shown: it is a secret.
+Result<void> check_key_bytes(std::string_view value, std::string_view what,
+                             std::string_view source) {
+  for (const char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f) {
+      return make_error(
+          ErrorKind::credentials,
+          fmt::format("{} from {} contains a {} character: remove it (a stray \\r from a "
+                      "Windows file, a space or a line break)",
+                      what, source, u == 0x20 ? "space" : "control"));
+    }
+  }
+  return {};
+}
+
+Result<void> check_credentials(const Credentials& c, std::string_view source) {
+  if (auto r = check_key_bytes(c.access_key_id, "the access key id", source); !r) return r;
+  if (auto r = check_key_bytes(c.secret_access_key, "the secret access key", source); !r) return r;
+  return check_key_bytes(c.session_token, "the session token", source);
+}
+
+// A region is part of host names and of the signature's scope: letters,
+// digits and '-' (e.g. "eu-west-1"; an inline "# comment" is not one).
+Result<void> check_region(const std::string& region) {
+  const bool ok = !region.empty() && region.size() <= 63 &&
+                  region.find_first_not_of(
+                      "abcdefghijklmnopqrstuvwxyz"
+                      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") == std::string::npos;
+  if (ok) return {};
+  return make_error(ErrorKind::config,
+                    fmt::format("region '{}' is not a region name (letters, digits and '-', "
+                                "e.g. us-east-1): check --region, AWS_REGION, AWS_DEFAULT_REGION "
+                                "and the profile's region (comments go on lines of their own)",
+                                region));
 }
 
 Result<AddressingStyle> parse_addressing_style(const std::string& v, const std::string& profile) {
@@ -203,9 +253,22 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
     return v;
   };
 
+  // An empty value is almost always an unset shell variable
+  // (--endpoint-url "$MINIO_URL"): falling through to the next source would
+  // send requests -- signed with real keys -- somewhere else, AWS included.
+  for (const auto& [flag, value] :
+       {std::pair{"--profile", &flags.profile}, std::pair{"--region", &flags.region},
+        std::pair{"--endpoint-url", &flags.endpoint_url},
+        std::pair{"--ca-bundle", &flags.ca_bundle}}) {
+    if (*value && trim(**value).empty()) {
+      return make_error(ErrorKind::config,
+                        fmt::format("{} is empty: give it a value or leave it out", flag));
+    }
+  }
+
   ResolvedConfig cfg;
   bool explicit_profile = true;
-  if (flags.profile && !flags.profile->empty()) {
+  if (flags.profile) {
     cfg.profile = *flags.profile;
   } else if (auto p = env_set("AWS_PROFILE")) {
     cfg.profile = *p;
@@ -241,25 +304,46 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
   // AWS CLI drops its environment provider then); AWS_PROFILE does not.
   std::vector<std::string> tried;
   std::optional<FoundCredentials> found;
-  if (!flags.profile || flags.profile->empty()) {
+  if (!flags.profile) {
     tried.emplace_back("environment");
     const auto id = env_set("AWS_ACCESS_KEY_ID");
     const auto secret = env_set("AWS_SECRET_ACCESS_KEY");
     if (id && secret) {
-      found = FoundCredentials{{*id, *secret, env_set("AWS_SESSION_TOKEN").value_or("")},
-                               "environment"};
+      // AWS_SECURITY_TOKEN: the older name, which botocore still reads.
+      const auto token =
+          env_set("AWS_SESSION_TOKEN").value_or(env_set("AWS_SECURITY_TOKEN").value_or(""));
+      found = FoundCredentials{{*id, *secret, token}, "environment"};
     } else if (id || secret) {
       return make_error(
           ErrorKind::credentials,
-          fmt::format("{} is set but {} is not", id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
+          fmt::format("{} is set but {} is not: set both, or unset it to use a profile",
+                      id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
                       id ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID"));
     }
   }
+  // In botocore's order: a profile that assumes a role, or signs in through
+  // SSO or a web identity, outranks its static keys (the keys of a
+  // source_profile, say) -- using them instead would act as another identity.
+  // credential_process ranks below the credentials file's keys and above the
+  // config file's.
+  auto unsupported = [&](const char* key) {
+    return make_error(ErrorKind::credentials,
+                      fmt::format("profile '{}' uses {}, which s3loop does not support: "
+                                  "set aws_access_key_id and aws_secret_access_key instead",
+                                  cfg.profile, key));
+  };
   if (!found) {
     tried.push_back(fmt::format("profile '{}'", cfg.profile));
+    for (const char* key :
+         {"role_arn", "web_identity_token_file", "sso_session", "sso_start_url"}) {
+      if (get(&settings, key)) return unsupported(key);
+    }
     const std::array<std::pair<const Section*, const SharedFile*>, 2> sources{
         {{creds_section, &*creds_file}, {config_section, &*config_file}}};
     for (const auto& [section, file] : sources) {
+      if (file == &*config_file && get(&settings, "credential_process")) {
+        return unsupported("credential_process");
+      }
       auto c = credentials_from(section, cfg.profile, file->shown);
       if (!c) return c.error();
       if (*c) {
@@ -269,25 +353,21 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
     }
   }
   if (!found) {
-    for (const char* key : {"credential_process", "role_arn", "sso_session", "sso_start_url",
-                            "web_identity_token_file"}) {
-      if (get(&settings, key)) {
-        return make_error(ErrorKind::credentials,
-                          fmt::format("profile '{}' uses {}, which s3loop does not support: "
-                                      "set aws_access_key_id and aws_secret_access_key instead",
-                                      cfg.profile, key));
-      }
-    }
     std::string tried_list;
     for (const std::string& t : tried) {
       if (!tried_list.empty()) tried_list += ", ";
       tried_list += t;
     }
-    return make_error(ErrorKind::credentials,
-                      fmt::format("no AWS credentials found: set AWS_ACCESS_KEY_ID and "
-                                  "AWS_SECRET_ACCESS_KEY, or configure a profile in {} (tried: {})",
-                                  creds_file->shown, tried_list));
+    return make_error(
+        ErrorKind::credentials,
+        fmt::format("no AWS credentials found: set AWS_ACCESS_KEY_ID and "
+                    "AWS_SECRET_ACCESS_KEY, or configure a profile in {} (tried: {}{})",
+                    creds_file->shown, tried_list,
+                    flags.profile && env_set("AWS_ACCESS_KEY_ID")
+                        ? "; the environment's keys are not used with --profile"
+                        : ""));
   }
+  if (auto r = check_credentials(found->creds, found->source); !r) return r.error();
   cfg.credentials = std::move(found->creds);
   cfg.credentials_source = std::move(found->source);
 
@@ -300,6 +380,7 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
 
   cfg.region = first_of({flags.region, env_set("AWS_REGION"), env_set("AWS_DEFAULT_REGION"),
                          get(&settings, "region"), std::string("us-east-1")});
+  if (auto r = check_region(cfg.region); !r) return r.error();
 
   // "services = name" points at a [services name] section of ~/.aws/config
   // holding per-service settings (the AWS CLI's service-specific endpoints).
@@ -314,6 +395,10 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
 
   cfg.ca_bundle =
       first_of({flags.ca_bundle, env_set("AWS_CA_BUNDLE"), get(&settings, "ca_bundle")});
+  // As the AWS CLI does for ca_bundle; a shell expands it only unquoted.
+  if (const auto home = env_set("HOME"); home && cfg.ca_bundle.starts_with("~/")) {
+    cfg.ca_bundle = *home + cfg.ca_bundle.substr(1);
+  }
 
   if (flags.addressing_style) {
     cfg.addressing_style = *flags.addressing_style;
@@ -334,12 +419,30 @@ EnvLookup process_env() {
 }
 
 FileReader filesystem_reader() {
-  return [](const std::string& path) -> std::optional<std::string> {
+  return [](const std::string& path) -> Result<std::optional<std::string>> {
+    // Only a missing file is "not configured". One that is there but cannot
+    // be read must not be skipped: its profile may hold the endpoint, and
+    // without it requests would go to AWS. A FIFO or /dev/zero would block
+    // or never end: regular files only, and small ones.
+    constexpr std::uintmax_t kMaxSize = 16 * 1024 * 1024;
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (status.type() == std::filesystem::file_type::not_found) return std::nullopt;
+    if (ec) return make_error(ErrorKind::config, ec.message());
+    if (status.type() != std::filesystem::file_type::regular) {
+      return make_error(ErrorKind::config, "not a regular file");
+    }
+    if (std::filesystem::file_size(path, ec) > kMaxSize || ec) {
+      return make_error(ErrorKind::config, "larger than 16 MiB");
+    }
     std::ifstream in(path, std::ios::binary);
-    if (!in) return std::nullopt;
+    if (!in) {
+      return make_error(ErrorKind::config, std::generic_category().message(errno));
+    }
     std::ostringstream content;
     content << in.rdbuf();
-    return content.str();
+    if (in.bad()) return make_error(ErrorKind::config, "read error");
+    return std::optional<std::string>(content.str());
   };
 }
 

@@ -255,6 +255,55 @@ class ConfigTests(s3env.E2ETestCase):
         s3env.assert_no_crash(self, p)
         self.assertEqual(p.returncode, 0, "radosgw ignores session tokens" + s3env.describe(p))
 
+    def test_mistakes_that_would_send_requests_elsewhere_are_refused(self):
+        """An empty --endpoint-url (an unset shell variable), a config file that cannot be read,
+        a profile that assumes a role, keys with control bytes: one line, exit 2, nothing sent
+        -- not to AWS_ENDPOINT_URL, the profile's endpoint or AWS, and no secret printed."""
+        self.write("credentials", "[e2e]\n" + self.good_keys())
+        self.write("config", f"[profile e2e]\nendpoint_url = {self.srv.endpoint}\n"
+                             "[profile role]\nrole_arn = arn:aws:iam::123456789012:role/r\n"
+                             "source_profile = e2e\n" + self.good_keys())
+        base = self.env(AWS_PROFILE="e2e", AWS_CA_BUNDLE=self.srv.ca_bundle)
+        secret = "s3cr3t-never-print-me"
+        cases = (
+            ("empty --endpoint-url", ["--endpoint-url", ""],
+             {**base, "AWS_ENDPOINT_URL": self.srv.endpoint}, ["--endpoint-url", "empty"]),
+            ("empty --region", ["--region", ""], base, ["--region", "empty"]),
+            ("config not a regular file", [], {**base, "AWS_CONFIG_FILE": "/dev/zero"},
+             ["/dev/zero", "not a regular file"]),
+            ("role_arn beside static keys", ["--profile", "role"], base, ["role_arn"]),
+            ("token with CR LF", [],
+             {**base, "AWS_ACCESS_KEY_ID": self.srv.access_key,
+              "AWS_SECRET_ACCESS_KEY": self.srv.secret_key,
+              "AWS_SESSION_TOKEN": f"{secret}\r\nX-Evil: 1"}, ["session token", "control"]),
+            ("region with a comment", [], {**base, "AWS_REGION": "eu-west-1 # Ireland"},
+             ["region", "eu-west-1 # Ireland"]),
+        )
+        for why, args, env, words in cases:
+            with self.subTest(why):
+                with s3env.SniffingProxy(self.srv.http_endpoint) as proxy:
+                    env = {**env}
+                    if env.get("AWS_ENDPOINT_URL"):
+                        env["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{proxy.port}"
+                    p = s3env.run(["ls", f"s3://{self.src}/", *args], env=env, timeout=30)
+                    line = s3env.assert_clean_error(self, p, 2, *words)
+                    self.assertNotIn(secret, line)
+                    self.assertEqual(proxy.requests, [], "nothing may be sent")
+
+    def test_explicit_auto_addressing_outranks_the_profile(self):
+        # The profile asks for virtual-hosted requests; --addressing-style auto (path style on
+        # a custom endpoint) must win over it, as path and virtual do.
+        port = self.srv.endpoint.rsplit(":", 1)[1]
+        self.write("credentials", "[e2e]\n" + self.good_keys())
+        self.write("config", f"[profile e2e]\nendpoint_url = https://s3.localhost:{port}\n"
+                             "s3 =\n  addressing_style = virtual\n")
+        env = self.env(AWS_PROFILE="e2e", AWS_CA_BUNDLE=self.srv.ca_bundle)
+        for args, host in (([], f"{self.src}.s3.localhost:{port}/"),
+                           (["--addressing-style", "auto"], f"s3.localhost:{port}/{self.src}")):
+            with self.subTest(args=args):
+                p = self.assertLists([*args, "--debug"], env=env)
+                self.assertIn(f"-> GET {host}?", p.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()

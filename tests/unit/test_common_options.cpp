@@ -54,6 +54,9 @@ TEST(CommonOptions, DefaultsPassOnOnlyWhatHasADefaultValue) {
   // Unset options stay unset in the child, so its environment and profile
   // decide them as they would have for the parent.
   EXPECT_EQ(common_option_arguments(parse({})),
+            (std::vector<std::string>{"--max-attempts", "5", "--retry-budget", "500"}));
+  // An explicit auto is passed on: it outranks the profile's style.
+  EXPECT_EQ(common_option_arguments(parse({"--addressing-style", "auto"})),
             (std::vector<std::string>{"--addressing-style", "auto", "--max-attempts", "5",
                                       "--retry-budget", "500"}));
 }

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <set>
 
 namespace s3loop::s3 {
 namespace {
@@ -23,11 +24,14 @@ struct Fake {
       return it->second;
     };
   }
+  std::set<std::string> unreadable;
+
   FileReader reader() const {
-    return [this](const std::string& path) -> std::optional<std::string> {
+    return [this](const std::string& path) -> Result<std::optional<std::string>> {
+      if (unreadable.contains(path)) return make_error(ErrorKind::config, "Permission denied");
       auto it = files.find(path);
-      if (it == files.end()) return std::nullopt;
-      return it->second;
+      if (it == files.end()) return std::optional<std::string>();
+      return std::optional<std::string>(it->second);
     };
   }
   Result<ResolvedConfig> resolve(const ConfigOverrides& flags = {}) const {
@@ -285,7 +289,9 @@ TEST(S3ConfigResolve, HalfAKeyPairIsReported) {
   auto env = f.resolve();
   ASSERT_FALSE(env.has_value());
   EXPECT_EQ(env.error().kind, ErrorKind::credentials);
-  EXPECT_EQ(env.error().message, "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
+  EXPECT_EQ(env.error().message,
+            "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not: set both, or unset it to "
+            "use a profile");
 
   f.env.erase("AWS_ACCESS_KEY_ID");
   f.env["AWS_SECRET_ACCESS_KEY"] = "";  // empty counts as unset
@@ -388,6 +394,13 @@ TEST(S3ConfigResolve, CaBundleAndAddressingStyle) {
   EXPECT_EQ(f.resolve(ca_flag("/flag/ca.pem"))->ca_bundle, "/flag/ca.pem");
   EXPECT_EQ(f.resolve(style_flag(AddressingStyle::virtual_hosted))->addressing_style,
             AddressingStyle::virtual_hosted);
+  // An explicit auto outranks the profile's style too.
+  EXPECT_EQ(f.resolve(style_flag(AddressingStyle::automatic))->addressing_style,
+            AddressingStyle::automatic);
+  // '~' in a profile's ca_bundle is the home directory, as the AWS CLI reads it.
+  f.env.erase("AWS_CA_BUNDLE");
+  f.files[kConfig] = "[default]\nca_bundle = ~/certs/ca.pem\n";
+  EXPECT_EQ(f.resolve()->ca_bundle, "/home/u/certs/ca.pem");
 
   f.files[kConfig] = "[default]\ns3 =\n  addressing_style = virtual\n";
   EXPECT_EQ(f.resolve()->addressing_style, AddressingStyle::virtual_hosted);
@@ -411,6 +424,144 @@ TEST(S3ConfigResolve, CredentialsFileOverridesConfigSettings) {
   EXPECT_EQ(f.resolve()->region, "from-creds");
 }
 
+TEST(S3ConfigResolve, EmptyFlagsAreRefused) {
+  // --endpoint-url "$UNSET" must not fall through to AWS_ENDPOINT_URL, the
+  // profile or AWS itself.
+  Fake f;
+  f.env["AWS_ACCESS_KEY_ID"] = "K";
+  f.env["AWS_SECRET_ACCESS_KEY"] = "S";
+  f.env["AWS_ENDPOINT_URL"] = "https://127.0.0.1:9443";
+  ConfigOverrides flags;
+  flags.endpoint_url = "";
+  auto endpoint = f.resolve(flags);
+  ASSERT_FALSE(endpoint.has_value());
+  EXPECT_EQ(endpoint.error().kind, ErrorKind::config);
+  EXPECT_EQ(endpoint.error().message, "--endpoint-url is empty: give it a value or leave it out");
+  for (auto field :
+       {&ConfigOverrides::profile, &ConfigOverrides::region, &ConfigOverrides::ca_bundle}) {
+    ConfigOverrides one;
+    one.*field = " ";
+    auto r = f.resolve(one);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().message.find(" is empty: give it a value"), std::string::npos);
+  }
+}
+
+TEST(S3ConfigResolve, AssumedRolesOutrankAProfilesStaticKeys) {
+  // botocore would assume the role (or sign in through SSO / a web identity);
+  // using the keys beside it would act as another identity.
+  Fake f;
+  f.files[kCreds] = "[p]\naws_access_key_id = K\naws_secret_access_key = S\n";
+  for (const char* line :
+       {"role_arn = arn:aws:iam::123456789012:role/x\ncredential_source = Env",
+        "web_identity_token_file = /t", "sso_start_url = https://x", "sso_session = corp"}) {
+    f.files[kConfig] = std::string("[profile p]\n") + line + "\n";
+    auto r = f.resolve(profile_flag("p"));
+    ASSERT_FALSE(r.has_value()) << line;
+    EXPECT_EQ(r.error().kind, ErrorKind::credentials);
+    EXPECT_NE(r.error().message.find("which s3loop does not support"), std::string::npos);
+  }
+  // credential_process: below the credentials file's keys, above the config file's.
+  f.files[kConfig] = "[profile p]\ncredential_process = /bin/creds\n";
+  auto keys_first = f.resolve(profile_flag("p"));
+  ASSERT_TRUE(keys_first.has_value()) << keys_first.error().message;
+  EXPECT_EQ(keys_first->credentials.access_key_id, "K");
+  f.files.erase(kCreds);
+  f.files[kConfig] =
+      "[profile p]\ncredential_process = /bin/creds\naws_access_key_id = K\n"
+      "aws_secret_access_key = S\n";
+  auto process = f.resolve(profile_flag("p"));
+  ASSERT_FALSE(process.has_value());
+  EXPECT_EQ(process.error().message,
+            "profile 'p' uses credential_process, which s3loop does not support: set "
+            "aws_access_key_id and aws_secret_access_key instead");
+}
+
+TEST(S3ConfigResolve, KeysWithBlanksOrControlBytesAreRefusedUnshown) {
+  Fake f;
+  f.env["AWS_ACCESS_KEY_ID"] = "K";
+  f.env["AWS_SECRET_ACCESS_KEY"] = "secret\r";  // $(cat file-from-windows)
+  auto cr = f.resolve();
+  ASSERT_FALSE(cr.has_value());
+  EXPECT_EQ(cr.error().kind, ErrorKind::credentials);
+  EXPECT_NE(cr.error().message.find("the secret access key from environment contains a control"),
+            std::string::npos)
+      << cr.error().message;
+  EXPECT_EQ(cr.error().message.find("secret\r"), std::string::npos);
+
+  // A CR LF would inject a header after X-Amz-Security-Token.
+  f.env["AWS_SECRET_ACCESS_KEY"] = "S";
+  f.env["AWS_SESSION_TOKEN"] = "abc\r\nX-Evil: 1";
+  auto token = f.resolve();
+  ASSERT_FALSE(token.has_value());
+  EXPECT_NE(token.error().message.find("the session token"), std::string::npos);
+  EXPECT_EQ(token.error().message.find("Evil"), std::string::npos);
+
+  f.env.clear();
+  f.env["HOME"] = "/home/u";
+  f.files[kCreds] = "[default]\naws_access_key_id = K K\naws_secret_access_key = S\n";
+  auto space = f.resolve();
+  ASSERT_FALSE(space.has_value());
+  EXPECT_NE(space.error().message.find("the access key id from profile default "
+                                       "(~/.aws/credentials) contains a space"),
+            std::string::npos)
+      << space.error().message;
+}
+
+TEST(S3ConfigResolve, OlderSecurityTokenNames) {
+  Fake f;
+  f.env["AWS_ACCESS_KEY_ID"] = "K";
+  f.env["AWS_SECRET_ACCESS_KEY"] = "S";
+  f.env["AWS_SECURITY_TOKEN"] = "old";
+  EXPECT_EQ(f.resolve()->credentials.session_token, "old");
+  f.env["AWS_SESSION_TOKEN"] = "new";
+  EXPECT_EQ(f.resolve()->credentials.session_token, "new");
+
+  Fake g;
+  g.files[kCreds] =
+      "[default]\naws_access_key_id = K\naws_secret_access_key = S\n"
+      "aws_security_token = old\n";
+  EXPECT_EQ(g.resolve()->credentials.session_token, "old");
+}
+
+TEST(S3ConfigResolve, RegionMustBeARegionName) {
+  Fake f;
+  f.env["AWS_ACCESS_KEY_ID"] = "K";
+  f.env["AWS_SECRET_ACCESS_KEY"] = "S";
+  f.files[kConfig] = "[default]\nregion = eu-west-1 # Ireland\n";
+  auto r = f.resolve();
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, ErrorKind::config);
+  EXPECT_NE(r.error().message.find("region 'eu-west-1 # Ireland' is not a region name"),
+            std::string::npos);
+  f.files[kConfig] = "[default]\nregion = eu-west-1\n";
+  EXPECT_EQ(f.resolve()->region, "eu-west-1");
+}
+
+TEST(S3ConfigResolve, UnreadableFileIsAnErrorNotAbsence) {
+  // Skipping it could drop the profile's endpoint_url: requests would go to AWS.
+  Fake f;
+  f.env["AWS_ACCESS_KEY_ID"] = "K";
+  f.env["AWS_SECRET_ACCESS_KEY"] = "S";
+  f.unreadable.insert(kConfig);
+  auto r = f.resolve();
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, ErrorKind::config);
+  EXPECT_EQ(r.error().message, "cannot read ~/.aws/config: Permission denied");
+}
+
+TEST(S3ConfigResolve, ProfileFlagSaysWhyEnvironmentKeysAreUnused) {
+  Fake f;
+  f.env["AWS_ACCESS_KEY_ID"] = "K";
+  f.env["AWS_SECRET_ACCESS_KEY"] = "S";
+  f.files[kConfig] = "[profile p]\nregion = eu-west-1\n";
+  auto r = f.resolve(profile_flag("p"));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("the environment's keys are not used with --profile"),
+            std::string::npos)
+      << r.error().message;
+}
+
 // --- the real environment and file system ---
 
 TEST(S3ConfigReal, ProcessEnv) {
@@ -431,10 +582,18 @@ TEST(S3ConfigReal, FilesystemReader) {
     out << content;
   }
   const FileReader read = filesystem_reader();
-  EXPECT_EQ(read(path), std::optional<std::string>(content));
+  ASSERT_TRUE(read(path).has_value());
+  EXPECT_EQ(*read(path), std::optional<std::string>(content));
   std::remove(path.c_str());
-  EXPECT_EQ(read(path), std::nullopt);
-  EXPECT_EQ(read(testing::TempDir() + "definitely/not/here"), std::nullopt);
+  ASSERT_TRUE(read(path).has_value());
+  EXPECT_EQ(*read(path), std::nullopt);
+  EXPECT_EQ(*read(testing::TempDir() + "definitely/not/here"), std::nullopt);
+  // There but not a regular file: refused, not read (a FIFO would block, /dev/zero never end).
+  for (const char* odd : {"/dev/zero", "/"}) {
+    auto r = read(odd);
+    ASSERT_FALSE(r.has_value()) << odd;
+    EXPECT_EQ(r.error().message, "not a regular file");
+  }
 }
 
 }  // namespace

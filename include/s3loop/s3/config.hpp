@@ -41,8 +41,9 @@ struct ResolvedConfig {
 };
 
 using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
-// Returns the file's content or nullopt when it does not exist.
-using FileReader = std::function<std::optional<std::string>(const std::string& path)>;
+// Returns the file's content, nullopt when it does not exist, or an error
+// when it exists but cannot be read (permissions, not a regular file).
+using FileReader = std::function<Result<std::optional<std::string>>(const std::string& path)>;
 
 // Order (as aws cli): flags; AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/
 // AWS_SESSION_TOKEN; profile (flag, AWS_PROFILE, AWS_DEFAULT_PROFILE,
@@ -54,6 +55,9 @@ using FileReader = std::function<std::optional<std::string>(const std::string& p
 // Addressing: flag, profile s3.addressing_style (auto|path|virtual).
 // An explicitly named profile that does not exist is an error (kind config);
 // no credentials anywhere is an error (kind credentials) naming what was tried.
+// A flag given with an empty value is an error (an unset shell variable
+// would otherwise send requests to AWS), as are keys holding control
+// characters or blanks, and a region that is not a DNS label.
 Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLookup& env,
                                       const FileReader& read_file);
 
