@@ -31,6 +31,8 @@
 #                           client closes it first (default 300: past every
 #                           client's timeout; s3loop's are 120 s to the first byte
 #                           and 30 s between body reads)
+#   --fault-only REGEX      draw only for requests whose request line matches
+#                           (e.g. '^PUT ': copies stall, listings pass)
 #   --close-after N         close each client connection silently (a FIN, no
 #                           Connection: close, no close_notify) after N replies,
 #                           as servers drop idle keep-alive connections (default 0: never)
@@ -100,7 +102,8 @@ start() {
   while (($#)); do
     case $1 in
       --upstream | --upstream-ca | --cert | --key | --listen | --reset-rate | --stall-rate | \
-        --stall-at | --stall-seconds | --seed | --bandwidth | --close-after | --timeout | --dir)
+        --stall-at | --stall-seconds | --fault-only | --seed | --bandwidth | --close-after | \
+        --timeout | --dir)
         (($# >= 2)) || die "$1 needs a value"
         case $1 in
           --upstream) upstream=$2 ;;

@@ -19,6 +19,10 @@ where each reply starts and ends. For every request it draws once:
                            the connection is held open for --stall-seconds, or
                            until the client gives up and closes it.
 
+With --fault-only REGEX only the requests whose request line ("PUT
+/bucket/key?partNumber=1&uploadId=... HTTP/1.1") matches draw; the others
+pass untouched (a listing goes through, the copies it starts stall).
+
 The request has reached the server either way, as in the real failure. Counts
 go to --stats (JSON, rewritten once a second) and each injected fault to
 stderr.
@@ -39,6 +43,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import signal
 import socket
 import ssl
@@ -169,7 +174,9 @@ class Proxy:
         if up.scheme == "https":
             self.up_ssl = ssl.create_default_context(cafile=a.upstream_ca)
 
-    def draw(self):
+    def draw(self, line):
+        if self.a.fault_only and not self.a.fault_only.search(line):
+            return None
         x = self.rng.random()
         if x < self.a.reset_rate:
             return Fault.RESET
@@ -212,7 +219,7 @@ class Proxy:
                     break
                 line, headers = parse_head(head)
                 self.stats.add("requests")
-                await pending.put((line, self.draw()))
+                await pending.put((line, self.draw(line)))
                 up_w.write(head)
                 async for data in body_chunks(client_r, headers, until_eof=False):
                     up_w.write(data)
@@ -358,6 +365,8 @@ def main():
     p.add_argument("--stall-rate", type=fraction, default=0.0)
     p.add_argument("--stall-seconds", type=float, default=300.0)
     p.add_argument("--stall-at", choices=("first-byte", "mid-body"), default="first-byte")
+    p.add_argument("--fault-only", type=re.compile, default=None, metavar="REGEX",
+                   help="draw faults only for request lines matching REGEX")
     p.add_argument("--close-after", type=int, default=0, metavar="N")
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--bandwidth", type=int, default=0, metavar="BYTES_PER_SECOND",
