@@ -71,6 +71,12 @@ class Connection {
   static constexpr std::size_t kNotWatched = static_cast<std::size_t>(-1);
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   bool timed_out = false;
+  // The exchange on it may outlive a stop by a grace (Request::on_stop is
+  // not OnStop::cut); any other is cut off at once.
+  bool stop_grace = false;
+  // Its socket operations were cancelled because the run is stopping (the
+  // pool's stop flag). Never reset: it goes back to no pool.
+  bool interrupted = false;
   std::size_t watch_slot = kNotWatched;  // index in DeadlineWatch's list
 
  private:

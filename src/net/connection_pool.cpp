@@ -248,16 +248,19 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
 
 ConnectionPool::ConnectionPool(asio::any_io_executor executor, Endpoint endpoint,
                                std::shared_ptr<TlsContext> tls, Timeouts timeouts,
-                               Counters& counters)
+                               Counters& counters, const std::atomic<bool>* stop)
     : executor_(std::move(executor)),
       endpoint_(std::move(endpoint)),
       tls_(std::move(tls)),
       timeouts_(timeouts),
       counters_(counters),
+      stop_(stop),
       server_key_(endpoint_.host + ":" + std::to_string(endpoint_.port)),
       watch_(std::make_unique<DeadlineWatch>(
-          executor_, DeadlineWatch::tick_for(std::min({timeouts_.first_byte, timeouts_.idle_read,
-                                                       timeouts_.write, timeouts_.handshake})))) {}
+          executor_,
+          DeadlineWatch::tick_for(std::min(
+              {timeouts_.first_byte, timeouts_.idle_read, timeouts_.write, timeouts_.handshake})),
+          stop_)) {}
 
 ConnectionPool::~ConnectionPool() = default;
 
@@ -265,9 +268,13 @@ void ConnectionPool::close_idle() {
   idle_.clear();
 }
 
-awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect() {
+std::string ConnectionPool::where() const {
+  return endpoint_.host + ":" + std::to_string(endpoint_.port);
+}
+
+awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect(bool stop_grace) {
   FailureContext failure;
-  failure.where = endpoint_.host + ":" + std::to_string(endpoint_.port);
+  failure.where = where();
   failure.deadline = timeouts_.connect;
   tcp::resolver::results_type endpoints;
   if (is_loopback_name(endpoint_.host)) {
@@ -292,8 +299,13 @@ awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect() {
   }
 
   auto conn = std::make_unique<Connection>(executor_, endpoint_.tls ? tls_.get() : nullptr);
+  conn->stop_grace = stop_grace;
+  // Watched from the start, so that a stop cuts off the connect too. (Its
+  // own deadline stays the stream's: the watch's is for the handshake.)
+  Watched watched(*watch_, *conn);
   conn->tcp().expires_after(timeouts_.connect);
   auto [connect_ec, connected] = co_await conn->tcp().async_connect(endpoints, nothrow);
+  if (connect_ec && conn->interrupted) co_return interrupted_error(Phase::connect, failure);
   if (connect_ec) co_return network_error(connect_ec, Phase::connect, failure);
   conn->tcp().expires_never();  // exchanges are watched by the pool's DeadlineWatch
   counters_.connections++;
@@ -321,13 +333,10 @@ awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect() {
     tls_->prepare(ssl, &server_key_);
     failure.deadline = timeouts_.handshake;
     if (auto ec = tls->attach()) co_return network_error(ec, Phase::handshake, failure);
-    boost::system::error_code hs_ec;
-    {
-      conn->expires_after(timeouts_.handshake);
-      Watched watched(*watch_, *conn);
-      auto [ec] = co_await tls->async_handshake(nothrow);
-      hs_ec = timed_out_as_timeout(*conn, ec);
-    }
+    conn->expires_after(timeouts_.handshake);
+    auto [ec] = co_await tls->async_handshake(nothrow);
+    const boost::system::error_code hs_ec = timed_out_as_timeout(*conn, ec);
+    if (hs_ec && conn->interrupted) co_return interrupted_error(Phase::handshake, failure);
     if (hs_ec) {
       const long verify = SSL_get_verify_result(ssl);
       if (verify != X509_V_OK) {
@@ -343,6 +352,15 @@ awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect() {
 }
 
 awaitable<Result<Response>> ConnectionPool::send(const Request& request, const BodySink* sink) {
+  FailureContext failure;
+  failure.where = where();
+  failure.request = request.action;
+  failure.plain_http = !endpoint_.tls;
+  // Once the run is stopping, nothing new goes out but cleanup.
+  if (stopping() && request.on_stop != OnStop::cleanup) {
+    co_return interrupted_error(Phase::write, failure);
+  }
+  const bool stop_grace = request.on_stop != OnStop::cut;
   // At most one transparent resend: for a pooled connection that the server
   // closed while idle, before any byte of the reply arrived.
   for (int attempt = 0;; ++attempt) {
@@ -358,11 +376,12 @@ awaitable<Result<Response>> ConnectionPool::send(const Request& request, const B
       }
     }
     if (!conn) {
-      auto fresh = co_await connect();
+      auto fresh = co_await connect(stop_grace);
       if (!fresh) co_return fresh.error();
       conn = std::move(*fresh);
     }
     counters_.requests++;
+    conn->stop_grace = stop_grace;
 
     ExchangeState state;
     Error sink_error;
@@ -378,13 +397,17 @@ awaitable<Result<Response>> ConnectionPool::send(const Request& request, const B
       }
     }
     if (response) {
-      if (state.keep_alive) {
+      // One the stop touched may have had an operation cut off in between:
+      // its state is unknown.
+      if (state.keep_alive && !conn->interrupted) {
         conn->reused = true;
         idle_.push_back(std::move(conn));
       }
       co_return std::move(*response);
     }
     if (!state.ec) co_return sink_error;  // the sink refused the body
+    // Not resent either, however it failed.
+    if (conn->interrupted) co_return interrupted_error(state.failed_phase, failure);
     const bool stale =
         conn->reused && !state.response_started &&
         (state.failed_phase == Phase::write || state.failed_phase == Phase::read_header) &&
@@ -393,11 +416,7 @@ awaitable<Result<Response>> ConnectionPool::send(const Request& request, const B
       counters_.stale_reconnects++;
       continue;
     }
-    FailureContext failure;
-    failure.where = endpoint_.host + ":" + std::to_string(endpoint_.port);
-    failure.request = request.action;
     failure.deadline = deadline_of(state.failed_phase, timeouts_);
-    failure.plain_http = !endpoint_.tls;
     failure.fresh_connection = !conn->reused;
     failure.reply_started = state.response_started;
     co_return network_error(state.ec, state.failed_phase, failure);

@@ -7,8 +7,9 @@
 namespace s3loop::net {
 
 DeadlineWatch::DeadlineWatch(const boost::asio::any_io_executor& executor,
-                             std::chrono::milliseconds tick)
-    : timer_(executor), tick_(tick) {}
+                             std::chrono::milliseconds tick, const std::atomic<bool>* stop,
+                             std::chrono::milliseconds stop_grace)
+    : timer_(executor), tick_(tick), stop_(stop), stop_grace_(stop_grace) {}
 
 std::chrono::milliseconds DeadlineWatch::tick_for(std::chrono::milliseconds shortest_timeout) {
   using std::chrono::milliseconds;
@@ -47,18 +48,30 @@ void DeadlineWatch::arm() {
   });
 }
 
+bool DeadlineWatch::stopped_for(const Connection& conn, std::chrono::steady_clock::time_point now) {
+  // Read at every tick: a signal handler sets the flag and can tell nobody.
+  if (stop_ == nullptr || !stop_->load(std::memory_order_relaxed)) return false;
+  if (!stopped_at_) stopped_at_ = now;
+  return !conn.stop_grace || now >= *stopped_at_ + stop_grace_;
+}
+
 void DeadlineWatch::on_tick() {
   armed_ = false;
   const auto now = std::chrono::steady_clock::now();
   for (Connection* conn : watched_) {
-    if (now >= conn->deadline) {
-      // Every tick until the exchange ends, not once: an operation between
-      // two waits (its completion posted, the next wait not yet started)
-      // has nothing to cancel at that moment.
+    // The stop first: an exchange it cuts off was interrupted, not slow.
+    if (stopped_for(*conn, now)) {
+      conn->interrupted = true;
+    } else if (now >= conn->deadline) {
       conn->timed_out = true;
-      boost::system::error_code ignored;
-      conn->tcp().socket().cancel(ignored);  // its pending read or write ends now
+    } else {
+      continue;
     }
+    // Every tick until the exchange ends, not once: an operation between
+    // two waits (its completion posted, the next wait not yet started) has
+    // nothing to cancel at that moment.
+    boost::system::error_code ignored;
+    conn->tcp().socket().cancel(ignored);  // its pending connect, read or write ends now
   }
   if (!watched_.empty()) arm();
 }

@@ -12,7 +12,9 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <optional>
 #include <vector>
 
 namespace s3loop::net {
@@ -21,13 +23,24 @@ class Connection;
 
 class DeadlineWatch {
  public:
-  DeadlineWatch(const boost::asio::any_io_executor& executor, std::chrono::milliseconds tick);
+  // How long an exchange with a grace (Connection::stop_grace) may still
+  // take once the stop flag is set: an abort of a multipart upload is a few
+  // milliseconds when the server is well, and the user who pressed Ctrl-C
+  // waits for no more than this when it is not.
+  static constexpr std::chrono::milliseconds kStopGrace{2'000};
+
+  // `stop`, when given, is the run's stop flag (set by a signal handler):
+  // the ticks look at it too.
+  DeadlineWatch(const boost::asio::any_io_executor& executor, std::chrono::milliseconds tick,
+                const std::atomic<bool>* stop = nullptr,
+                std::chrono::milliseconds stop_grace = kStopGrace);
   DeadlineWatch(const DeadlineWatch&) = delete;
   DeadlineWatch& operator=(const DeadlineWatch&) = delete;
 
   // From now until unwatch(), `conn`'s socket operations are cancelled once
   // its deadline (Connection::expires_after) has passed, and it is marked
-  // timed out.
+  // timed out; or once the stop flag is set (after the grace, for one that
+  // has it), and it is marked interrupted.
   void watch(Connection& conn);
   void unwatch(Connection& conn);
 
@@ -37,9 +50,15 @@ class DeadlineWatch {
  private:
   void arm();
   void on_tick();
+  // Whether the stop cuts `conn` off by `now`.
+  bool stopped_for(const Connection& conn, std::chrono::steady_clock::time_point now);
 
   boost::asio::steady_timer timer_;
   std::chrono::milliseconds tick_;
+  const std::atomic<bool>* stop_;
+  std::chrono::milliseconds stop_grace_;
+  // When a tick first saw the stop flag set: the grace counts from here.
+  std::optional<std::chrono::steady_clock::time_point> stopped_at_;
   std::vector<Connection*> watched_;
   bool armed_ = false;
 };

@@ -104,6 +104,18 @@ bool is_stale_connection_error(const boost::system::error_code& ec) {
          ec == asio::ssl::error::stream_truncated;
 }
 
+Error interrupted_error(Phase phase, const FailureContext& failure) {
+  Error e;
+  e.kind = ErrorKind::cancelled;
+  e.retryable = false;
+  if (!failure.request.empty() && request_on_the_wire(phase)) {
+    e.message = failure.request + " failed: interrupted";
+  } else {
+    e.message = std::string(phase_name(phase)) + " " + failure.where + " failed: interrupted";
+  }
+  return e;
+}
+
 Error network_error(const boost::system::error_code& ec, Phase phase,
                     const FailureContext& failure) {
   const std::string& where = failure.where;

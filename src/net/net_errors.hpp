@@ -29,6 +29,11 @@ struct FailureContext {
 Error network_error(const boost::system::error_code& ec, Phase phase,
                     const FailureContext& context);
 
+// An exchange (or its connect) the pool cut off because the run is stopping
+// (Ctrl-C): "<request> failed: interrupted". Of kind cancelled: not retried,
+// and no timeout (nor a flag to raise) is mentioned.
+Error interrupted_error(Phase phase, const FailureContext& context);
+
 // True for the errors a keep-alive connection shows when the server closed it
 // while it sat idle: safe to resend on a fresh connection.
 bool is_stale_connection_error(const boost::system::error_code& ec);

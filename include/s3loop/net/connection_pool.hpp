@@ -12,6 +12,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,8 +25,17 @@ class DeadlineWatch;
 
 class ConnectionPool {
  public:
+  // `stop`, when given, is the run's stop flag (Ctrl-C; set from a signal
+  // handler). Once it is set, no request but a cleanup one (OnStop::cleanup)
+  // is sent, and every exchange in flight -- connecting, in the TLS
+  // handshake, sending, waiting for the reply or reading its body -- is cut
+  // off within a tick of the DeadlineWatch (at most 0.1 s) with an error of
+  // kind cancelled ("... failed: interrupted"); one whose request says so
+  // (Request::on_stop) gets a short grace first. A connection cut off is
+  // closed, never pooled.
   ConnectionPool(boost::asio::any_io_executor executor, Endpoint endpoint,
-                 std::shared_ptr<TlsContext> tls, Timeouts timeouts, Counters& counters);
+                 std::shared_ptr<TlsContext> tls, Timeouts timeouts, Counters& counters,
+                 const std::atomic<bool>* stop = nullptr);
   ~ConnectionPool();
   ConnectionPool(const ConnectionPool&) = delete;
   ConnectionPool& operator=(const ConnectionPool&) = delete;
@@ -45,13 +55,16 @@ class ConnectionPool {
   const Endpoint& endpoint() const { return endpoint_; }
 
  private:
-  boost::asio::awaitable<Result<std::unique_ptr<Connection>>> connect();
+  boost::asio::awaitable<Result<std::unique_ptr<Connection>>> connect(bool stop_grace);
+  bool stopping() const { return stop_ != nullptr && stop_->load(std::memory_order_relaxed); }
+  std::string where() const;
 
   boost::asio::any_io_executor executor_;
   Endpoint endpoint_;
   std::shared_ptr<TlsContext> tls_;
   Timeouts timeouts_;
   Counters& counters_;
+  const std::atomic<bool>* stop_;
   std::vector<std::unique_ptr<Connection>> idle_;
   std::string server_key_;                // "host:port": TLS sessions are resumed per server
   std::unique_ptr<DeadlineWatch> watch_;  // the deadlines of exchanges in flight

@@ -18,6 +18,16 @@ namespace s3loop::net {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
+// What a stop (a connection pool's stop flag: Ctrl-C) does to a request.
+enum class OnStop {
+  cut,  // not sent once stopping; in flight, cut off at once
+  // Not sent once stopping; in flight, given a short grace
+  // (DeadlineWatch::kStopGrace) to finish, because what comes back is
+  // needed to clean up (CreateMultipartUpload's upload id).
+  finish,
+  cleanup,  // sent even once stopping, with the same grace (AbortMultipartUpload)
+};
+
 struct Request {
   std::string method = "GET";  // upper-case verb
   std::string host;            // Host header value (may differ from where we connect)
@@ -27,6 +37,7 @@ struct Request {
   // What the request does, for error messages ("ListObjectsV2 s3://b/"): a
   // failure while it or its reply is on the wire starts "<action> failed: ".
   std::string action;
+  OnStop on_stop = OnStop::cut;
 };
 
 struct Response {
