@@ -48,6 +48,24 @@ class GatePass {
   AttemptGate* gate_;
   std::optional<std::uint64_t> ticket_;
 };
+
+// What Ctrl-C does to a request in flight: most are cut off, but a multipart
+// upload left open costs storage until somebody finds and aborts it. So an
+// interrupted multipart copy still aborts its upload, and the requests whose
+// outcome that needs -- the upload id, whether the upload was completed --
+// get a moment to finish. (Ending an upload either way is atomic on the
+// server: no object is ever half written.)
+net::OnStop on_stop(Op op) {
+  switch (op) {
+    case Op::abort_multipart:
+      return net::OnStop::cleanup;
+    case Op::create_multipart:
+    case Op::complete_multipart:
+      return net::OnStop::finish;
+    default:
+      return net::OnStop::cut;
+  }
+}
 }  // namespace
 
 std::string s3_uri(const std::string& bucket, const std::string& key) {
@@ -63,8 +81,11 @@ net::ConnectionPool& Client::pool_for(const net::Endpoint& endpoint) {
   const std::string key = endpoint.host + ":" + std::to_string(endpoint.port);
   auto& slot = pools_[key];
   if (!slot) {
+    // The job's interrupt flag stops the pool's exchanges in flight too: a
+    // stalled reply would otherwise hold Ctrl-C up for --read-timeout.
     slot = std::make_unique<net::ConnectionPool>(executor_, endpoint, shared_.tls,
-                                                 shared_.options.timeouts, shared_.net_counters);
+                                                 shared_.options.timeouts, shared_.net_counters,
+                                                 shared_.interrupted);
   }
   return *slot;
 }
@@ -102,6 +123,7 @@ awaitable<Result<net::Response>> Client::send_once(const S3Request& request,
   http.headers.emplace_back("Authorization", signature.authorization);
   http.body = request.body;
   http.action = describe_request(request.op, request.bucket, request.key);
+  http.on_stop = on_stop(request.op);
 
   auto& pool = pool_for(target.connect_to);
   if (!shared_.debug_log) co_return co_await pool.send(http, sink);

@@ -58,7 +58,9 @@ struct ClientShared {
   // Set by exec for an adaptive run: every attempt waits here for room.
   AttemptGate* attempt_gate = nullptr;
   // Set while a job runs: once it is true (Ctrl-C), a failed request is not
-  // tried again and a retry's backoff ends early.
+  // tried again, a retry's backoff ends early, and the requests in flight
+  // are cut off ("... failed: interrupted", of kind cancelled). Read when a
+  // client opens its connection pool: set it before the job's clients send.
   const std::atomic<bool>* interrupted = nullptr;
 };
 
