@@ -16,6 +16,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 
 namespace s3loop::cli {
@@ -89,6 +90,8 @@ Runner add_cp_command(CLI::App& app) {
     if (!run_settings) return usage_error(run_settings.error());
     exec::Settings settings = *run_settings;
     settings.adaptive = args->adaptive;
+    auto strategy = exec::make_strategy(settings);
+    const std::atomic<bool>* interrupted = &strategy->cancel_flag();
 
     jobs::CopyOptions options;
     options.source = *source;
@@ -116,6 +119,9 @@ Runner add_cp_command(CLI::App& app) {
         dry_run ? "would copy" : "copying", stderr);
     normalised->on_object = [=](const std::string& src, const std::string& dst, std::uint64_t size,
                                 const Error* error) {
+      // Cut off by Ctrl-C: not copied, as the objects never started are not;
+      // the summary counts them, as interrupted.
+      if (error != nullptr && error->kind == ErrorKind::cancelled && interrupted->load()) return;
       progress->object_done(size, error != nullptr);
       // A job-wide error is reported once, at the end, not for every object.
       if (error != nullptr && !exec::fails_whole_job(*error)) {
@@ -152,7 +158,6 @@ Runner add_cp_command(CLI::App& app) {
 
     auto shared = make_client_shared(args->common);
     if (!shared) return usage_error(shared.error());
-    auto strategy = exec::make_strategy(settings);
     const jobs::CopyOptions locations = *normalised;
     jobs::CopyJob job(std::move(*normalised));
     progress->start([&job] { return job.skipped(); });

@@ -252,6 +252,7 @@ Runner add_select_command(CLI::App& app) {
                               {"ranges_done", run.report.succeeded},
                               {"ranges_used", (*job)->ranges_used()},
                               {"ranges_failed", run.report.failed},
+                              {"ranges_interrupted", run.report.interrupted},
                               {"records_out", (*job)->records_out()},
                               {"bytes_fetched", run.report.bytes},
                               {"wall_seconds", run.wall_seconds},

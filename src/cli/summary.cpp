@@ -17,6 +17,9 @@ std::string summary_line(const SummaryInput& in) {
   const auto& r = in.run->report;
   const double objects = static_cast<double>(r.succeeded);
   const std::string skipped = in.skipped > 0 ? fmt::format(", {} skipped", in.skipped) : "";
+  // Cut off by Ctrl-C in flight: not done, but not failed either.
+  const std::string interrupted =
+      r.interrupted > 0 ? fmt::format(", {} interrupted", r.interrupted) : "";
   const std::string throttled =
       r.adaptive && r.limit_cuts > 0
           ? fmt::format(", throttled: request limit cut {} times, lowest {} (ended at {})",
@@ -34,11 +37,11 @@ std::string summary_line(const SummaryInput& in) {
                            in.orphan_cleanup_failures);
   }
   return fmt::format(
-      "{} {} objects ({:.1f} MiB){}, {} failed in {:.2f} s: {:.0f} objects/s, {:.1f} MiB/s, "
+      "{} {} objects ({:.1f} MiB){}, {} failed{} in {:.2f} s: {:.0f} objects/s, {:.1f} MiB/s, "
       "{} requests, {} retries, {} TLS handshakes, {:.2f} CPU s, peak RSS {:.0f} MiB "
       "[{}]{}{}{}{}",
       in.verb, r.succeeded - in.skipped, static_cast<double>(r.bytes) / kMiB, skipped, r.failed,
-      in.run->wall_seconds, per_second(objects, in.run->wall_seconds),
+      interrupted, in.run->wall_seconds, per_second(objects, in.run->wall_seconds),
       per_second(static_cast<double>(r.bytes) / kMiB, in.run->wall_seconds),
       in.shared->stats.total_attempts(), in.shared->stats.total_retries(),
       in.shared->net_counters.tls_handshakes.load(), in.run->usage.cpu_seconds(),
@@ -79,6 +82,7 @@ std::string summary_json(const SummaryInput& in) {
       {"skipped", in.skipped},
       {"bytes", r.bytes},
       {"failed", r.failed},
+      {"interrupted", r.interrupted},
       {"cancelled", r.cancelled},
       {"wall_seconds", in.run->wall_seconds},
       {"cpu_seconds", in.run->usage.cpu_seconds()},

@@ -38,6 +38,8 @@ awaitable<void> RunState::process_one(Job& job, WorkerContext& context, const Wo
   if (outcome) {
     succeeded++;
     bytes += *outcome;
+  } else if (cut_off(outcome.error())) {
+    interrupted++;
   } else {
     if (fails_whole_job(outcome.error())) {
       record_job_error(outcome.error());
@@ -61,6 +63,7 @@ RunReport RunState::report() {
   r.produced = produced.load();
   r.succeeded = succeeded.load();
   r.failed = failed.load();
+  r.interrupted = interrupted.load();
   r.bytes = bytes.load();
   r.cancelled = cancelled.load();
   r.max_in_flight = max_in_flight.load();
@@ -86,7 +89,8 @@ awaitable<void> produce_into(Job& job, s3::Client& client, ItemChannel& channel,
   } catch (const std::exception& e) {
     listed = make_error(ErrorKind::protocol, std::string("internal error: ") + e.what());
   }
-  if (!listed) state.record_job_error(listed.error());
+  // A listing the cancel cut off ends the run as a cancel, not as a failure.
+  if (!listed && !state.cut_off(listed.error())) state.record_job_error(listed.error());
   for (int i = 0; i < consumers; ++i) {
     auto [ec] = co_await channel.async_send(boost::system::error_code{}, std::nullopt, nothrow);
     if (ec) break;

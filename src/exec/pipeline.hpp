@@ -26,6 +26,7 @@ struct RunState {
   std::atomic<std::uint64_t> produced{0};
   std::atomic<std::uint64_t> succeeded{0};
   std::atomic<std::uint64_t> failed{0};
+  std::atomic<std::uint64_t> interrupted{0};
   std::atomic<std::uint64_t> bytes{0};
   std::atomic<std::uint64_t> in_flight{0};
   std::atomic<std::uint64_t> max_in_flight{0};
@@ -35,6 +36,12 @@ struct RunState {
   // bucket is missing, the credentials were rejected): stop like a cancel.
   std::atomic<bool> aborted{false};
   bool stopping() const { return cancelled.load() || aborted.load(); }
+  // The error of work the cancel cut off in flight (its requests were
+  // stopped, "... failed: interrupted"): neither done nor failed, as the
+  // work never started is not.
+  bool cut_off(const Error& error) const {
+    return error.kind == ErrorKind::cancelled && cancelled.load();
+  }
 
   std::mutex mutex;                // guards the two below
   std::optional<Error> job_error;  // the listing failed, or an error aborted the job

@@ -27,7 +27,7 @@ class SerialStrategy final : public Strategy {
         co_return !state.stopping();
       };
       auto listed = co_await job.produce(client, emit);
-      if (!listed) state.record_job_error(listed.error());
+      if (!listed && !state.cut_off(listed.error())) state.record_job_error(listed.error());
     };
     asio::co_spawn(loop, body(), asio::detached);
     loop.run();

@@ -294,12 +294,24 @@ awaitable<Result<void>> CopyJob::copy_multipart(s3::Client& client, const s3::Ob
     outcome = done.error();
   }
   // Never leave an incomplete upload behind: it costs storage until aborted.
-  // The copy's error is what the user needs to see, so an abort failure is
-  // only appended to it.
+  // Also after Ctrl-C: the abort is a cleanup request, which the client
+  // still sends (briefly). The copy's error is what the user needs to see,
+  // so an abort failure is only appended to it.
   auto aborted = co_await client.abort_multipart_upload(dst_bucket, dst_key, upload_id);
   Error error = outcome.error();
-  if (!aborted)
-    error.message += "; aborting the multipart upload also failed: " + aborted.error().message;
+  // NoSuchUpload: gone already (a CompleteMultipartUpload whose reply was
+  // lost, or cut off by Ctrl-C, may have completed it).
+  if (aborted || aborted.error().http_status == 404) co_return error;
+  error.message += "; aborting the multipart upload also failed: " + aborted.error().message;
+  // A copy the interrupt cut off is not reported as failed (it is counted
+  // as interrupted), but an upload left open must be heard of.
+  if (error.kind == ErrorKind::cancelled) {
+    ++orphan_cleanup_failures_;
+    warn(s3::s3_uri(dst_bucket, dst_key) + ": the copy was interrupted and its multipart upload " +
+         upload_id +
+         " could not be aborted (it costs storage until aborted; ListMultipartUploads shows it): " +
+         aborted.error().message);
+  }
   co_return error;
 }
 

@@ -45,6 +45,9 @@ struct RunReport {
   std::uint64_t produced = 0;
   std::uint64_t succeeded = 0;
   std::uint64_t failed = 0;
+  // Cut off in flight by a cancel (Ctrl-C), not counted as failed: like the
+  // items never started, their work is simply not done.
+  std::uint64_t interrupted = 0;
   std::uint64_t bytes = 0;
   bool cancelled = false;
   // The job as a whole failed: its listing did, or an error that every item
@@ -69,7 +72,8 @@ class Strategy {
   // choosing and returns when all work has finished.
   virtual RunReport run(Job& job, s3::ClientShared& shared) = 0;
   // Thread-safe and async-signal-safe to call through a flag: stops producing,
-  // lets in-flight items finish.
+  // and (through s3::ClientShared::interrupted) cuts off the requests in
+  // flight; the items they belonged to end as interrupted.
   void cancel() { cancelled_.store(true); }
   bool cancelled() const { return cancelled_.load(); }
   // For a signal handler: storing true into it is all cancel() does.

@@ -122,7 +122,8 @@ class CopyJob final : public exec::Job {
   // (or found gone already when the abort was retried).
   std::uint64_t orphans_aborted() const { return orphans_aborted_.load(); }
   // Retried CreateMultipartUploads whose leftovers could not be looked for
-  // or aborted (each also reported through on_warning). The copies succeeded.
+  // or aborted (the copies succeeded), and interrupted multipart copies whose
+  // own upload could not be aborted; each also reported through on_warning.
   std::uint64_t orphan_cleanup_failures() const { return orphan_cleanup_failures_.load(); }
   // The journal could not record a copied key: the copy stops.
   std::optional<Error> fatal_error() const override;
