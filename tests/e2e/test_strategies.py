@@ -3,6 +3,7 @@ copy cleanly; `compare` runs, verifies and cleans up."""
 
 import json
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -134,14 +135,159 @@ class InterruptWhileTheServerMisbehaves(unittest.TestCase):
         for second in (signal.SIGINT, signal.SIGTERM):
             with self.subTest(second=second):
                 with s3env.fault_proxy("--stall-rate", "1", "--stall-at", "first-byte",
-                                       "--stall-seconds", "300") as proxy:
-                    # The first request stalls for the 120 s read timeout: the first
-                    # signal can only wait for it.
+                                       "--stall-seconds", "300",
+                                       "--fault-only", "^(PUT|DELETE) ") as proxy:
+                    # The first signal cuts off the stalled part copy at once, but the
+                    # abort of its multipart upload (which stalls too) gets a grace of
+                    # 2 s: the second signal does not wait for it.
                     proc, out, err, took = self.interrupt(
-                        proxy.endpoint, [(1.5, signal.SIGINT), (1.0, second)],
-                        "--strategy", "serial")
+                        proxy.endpoint, [(1.5, signal.SIGINT), (0.5, second)],
+                        "--strategy", "serial", "--multipart-threshold", "1")
                 self.assertEqual(proc.returncode, 130, f"stdout={out!r} stderr={err!r}")
-                self.assertLess(took, 10, f"stdout={out!r} stderr={err!r}")
+                self.assertLess(took, 1.0, f"stdout={out!r} stderr={err!r}")
+
+
+def wait_for_stalls(tc, proxy, count, proc, within=60):
+    """Until the fault proxy has stalled `count` replies: those requests are in flight."""
+    deadline = time.monotonic() + within
+    path = os.path.join(proxy.dir, "stats.json")
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tc.fail(f"s3loop ended before its requests stalled: {proc.communicate()!r}")
+        try:
+            with open(path) as f:
+                if json.load(f).get("stalls", 0) >= count:
+                    return
+        except (OSError, ValueError):
+            pass  # not written yet, or caught mid-rewrite
+        time.sleep(0.1)
+    tc.fail(f"the proxy stalled fewer than {count} replies in {within} s")
+
+
+def interrupt_once(tc, proxy, args, stalls):
+    """Runs s3loop `args` through `proxy`, sends ONE SIGINT once `stalls` replies are
+    stalled; returns (process, stdout, stderr, seconds from the signal to the exit)."""
+    proc = subprocess.Popen([s3env.s3loop_bin(), *args, "--endpoint-url", proxy.endpoint,
+                             "--read-timeout", "60"],
+                            env=s3env.base_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, encoding="utf-8")
+    try:
+        wait_for_stalls(tc, proxy, stalls, proc)
+        proc.send_signal(signal.SIGINT)
+        sent = time.monotonic()
+        out, err = proc.communicate(timeout=90)
+        return proc, out, err, time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+class InterruptCutsOffRequestsInFlight(unittest.TestCase):
+    """One Ctrl-C ends the run at once even while its requests wait on a server that never
+    answers (--read-timeout 60): they are cut off, not waited out. Objects whose copy was cut
+    off count as interrupted, not failed; no request is retried; the source is untouched and
+    the destination holds only whole objects."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.s3 = s3env.client()
+        cls.bucket = s3env.make_bucket(cls.s3, s3env.unique_bucket("sigint-stall"))
+        s3env.datagen(f"s3://{cls.bucket}/src/", 12, max_size=1024, seed=8)
+        cls.source = s3env.object_map(cls.s3, cls.bucket, "src/")
+
+    @classmethod
+    def tearDownClass(cls):
+        s3env.delete_bucket(cls.s3, cls.bucket)
+
+    def assert_prompt_cancel(self, proc, out, err, took):
+        detail = f"took {took:.1f} s, stdout={out!r} stderr={err!r}"
+        self.assertEqual(proc.returncode, 130, detail)
+        self.assertLess(took, 5, detail)  # one tick to notice, not the 60 s read timeout
+        for marker in s3env.CRASH_MARKERS:
+            self.assertNotIn(marker, err, detail)
+        # Cut off, not timed out: no timeout message nor a flag to raise.
+        self.assertNotIn("timed out", err, detail)
+        self.assertNotIn("--read-timeout", err, detail)
+
+    def copy_interrupted(self, dst, stalls, *flags):
+        # Only the copies (PUT) stall: the listing that finds them goes through.
+        with s3env.fault_proxy("--stall-rate", "1", "--stall-at", "first-byte",
+                               "--stall-seconds", "300", "--fault-only", "^PUT ") as proxy:
+            result = interrupt_once(self, proxy, ["cp", f"s3://{self.bucket}/src/",
+                                                  f"s3://{self.bucket}/{dst}", *flags], stalls)
+            stats = proxy.fault_stats()
+        return (*result, stats)
+
+    def test_every_strategy_cuts_off_its_copies_in_flight(self):
+        for strategy, stalls, flags in (
+                ("serial", 1, []),
+                ("threads", 3, ["--threads", "3"]),
+                ("async", 4, ["--concurrency", "4"]),
+                ("async-pool", 4, ["--concurrency", "4", "--loops", "2", "--threads", "2"])):
+            with self.subTest(strategy=strategy):
+                dst = f"dst-{strategy}/"
+                proc, out, err, took, stats = self.copy_interrupted(
+                    dst, stalls, "--strategy", strategy, *flags)
+                self.assert_prompt_cancel(proc, out, err, took)
+                # The summary: nothing copied, nothing failed, the copies cut off counted.
+                self.assertIn("(cancelled)", out)
+                m = re.search(r"copied 0 objects .*, 0 failed, (\d+) interrupted in ", out)
+                self.assertIsNotNone(m, f"stdout={out!r}")
+                self.assertEqual(int(m.group(1)), stalls, out)
+                # Not reported one by one as failures, and none tried again.
+                self.assertNotIn("failed:", err)
+                self.assertEqual(stats["stalls"], stalls, f"a copy was sent again: {stats}")
+                self.assertEqual(s3env.object_map(self.s3, self.bucket, "src/"), self.source)
+                # A copy is whole or absent: the server may have finished one whose
+                # reply stalled.
+                for key, entry in s3env.object_map(self.s3, self.bucket, dst).items():
+                    self.assertEqual(entry, self.source[key], key)
+
+    def test_json_summary_counts_the_interrupted(self):
+        proc, out, err, took, _ = self.copy_interrupted("dst-json/", 2, "--concurrency", "2",
+                                                        "--json")
+        self.assert_prompt_cancel(proc, out, err, took)
+        summary = json.loads(out)
+        self.assertEqual((summary["cancelled"], summary["objects"], summary["failed"],
+                          summary["interrupted"]), (True, 0, 0, 2), summary)
+        self.assertEqual(summary["failures"], [])
+
+    def test_an_interrupted_multipart_copy_aborts_its_upload(self):
+        # Each object is copied as a multipart upload of one part; its UploadPartCopy
+        # (a PUT) stalls. The abort (DELETE) still goes out after Ctrl-C.
+        proc, out, err, took, stats = self.copy_interrupted(
+            "dst-multipart/", 2, "--concurrency", "2", "--multipart-threshold", "1")
+        self.assert_prompt_cancel(proc, out, err, took)
+        self.assertRegex(out, r"0 failed, 2 interrupted in ")
+        self.assertEqual(s3env.multipart_uploads(self.s3, self.bucket), [])
+        self.assertEqual(s3env.object_map(self.s3, self.bucket, "dst-multipart/"), {})
+        self.assertEqual(s3env.object_map(self.s3, self.bucket, "src/"), self.source)
+
+    def test_a_stalled_abort_is_given_up_and_said(self):
+        # The abort stalls too: it gets a short grace (2 s), then the upload it could not
+        # abort is reported, and the summary says so.
+        with s3env.fault_proxy("--stall-rate", "1", "--stall-at", "first-byte",
+                               "--stall-seconds", "300", "--fault-only", "^(PUT|DELETE) ") as proxy:
+            proc, out, err, took = interrupt_once(
+                self, proxy, ["cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/dst-left/",
+                              "--strategy", "serial", "--multipart-threshold", "1"], 1)
+        detail = f"took {took:.1f} s, stdout={out!r} stderr={err!r}"
+        self.assertEqual(proc.returncode, 130, detail)
+        self.assertLess(took, 6, detail)
+        self.assertIn("could not be aborted", err, detail)
+        self.assertIn("AbortMultipartUpload", err, detail)
+        self.assertIn("orphaned multipart uploads possibly left on 1 keys", out, detail)
+        for key, upload_id in s3env.multipart_uploads(self.s3, self.bucket):
+            self.s3.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+
+    def test_ls_cuts_off_its_listing(self):
+        with s3env.fault_proxy("--stall-rate", "1", "--stall-at", "first-byte",
+                               "--stall-seconds", "300") as proxy:
+            proc, out, err, took = interrupt_once(
+                self, proxy, ["ls", "-r", f"s3://{self.bucket}/src/"], 1)
+        self.assert_prompt_cancel(proc, out, err, took)
+        self.assertEqual(err, "", "an interrupted listing is no error")
 
 
 class Compare(unittest.TestCase):
