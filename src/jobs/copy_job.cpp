@@ -296,12 +296,13 @@ awaitable<Result<void>> CopyJob::copy_multipart(s3::Client& client, const s3::Ob
   // Never leave an incomplete upload behind: it costs storage until aborted.
   // Also after Ctrl-C: the abort is a cleanup request, which the client
   // still sends (briefly). The copy's error is what the user needs to see,
-  // so an abort failure is only appended to it.
+  // so an abort failure is only appended to it. (An upload already gone --
+  // completed by a CompleteMultipartUpload whose reply was lost or cut off
+  // by Ctrl-C, or aborted by an attempt whose reply was lost -- is no abort
+  // failure: abort_multipart_upload counts NoSuchUpload as done.)
   auto aborted = co_await client.abort_multipart_upload(dst_bucket, dst_key, upload_id);
   Error error = outcome.error();
-  // NoSuchUpload: gone already (a CompleteMultipartUpload whose reply was
-  // lost, or cut off by Ctrl-C, may have completed it).
-  if (aborted || aborted.error().http_status == 404) co_return error;
+  if (aborted) co_return error;
   error.message += "; aborting the multipart upload also failed: " + aborted.error().message;
   // A copy the interrupt cut off is not reported as failed (it is counted
   // as interrupted), but an upload left open must be heard of.
@@ -327,10 +328,9 @@ awaitable<void> CopyJob::abort_orphaned_uploads(s3::Client& client, const std::s
     problem = orphans.error().message;
   } else {
     for (const auto& upload_id : *orphans) {
+      // (An upload already gone counts as aborted: abort_multipart_upload.)
       auto aborted = co_await client.abort_multipart_upload(bucket, dst_key, upload_id);
-      // NoSuchUpload (404) is what a retry gets when the reply of an abort
-      // that worked was lost: the upload is gone, as wanted.
-      if (aborted || aborted.error().http_status == 404) {
+      if (aborted) {
         ++orphans_aborted_;
       } else {
         if (!problem.empty()) problem += "; ";

@@ -70,6 +70,10 @@ Error describe_s3_error(Op op, const std::string& bucket, const std::string& key
   return e;
 }
 
+bool is_upload_gone(const Error& error) {
+  return error.http_status == 404 && error.s3_code == "NoSuchUpload";
+}
+
 Error error_in_ok_reply(Error parsed, std::string_view body, Op op, const std::string& bucket,
                         const std::string& key) {
   auto document = parse_error_body(body);

@@ -88,7 +88,7 @@ awaitable<Result<void>> Client::abort_multipart_upload(std::string bucket, std::
   req.key = key;
   req.query = {{"uploadId", upload_id}};
   auto reply = co_await send(req);
-  if (!reply) co_return reply.error();
+  if (!reply && !is_upload_gone(reply.error())) co_return reply.error();
   co_return Result<void>();
 }
 

@@ -201,5 +201,40 @@ class LostCreateReplyTest(s3env.E2ETestCase):
         self.assertGreater(create_resets, 0, "no seed reset a CreateMultipartUpload reply")
 
 
+class LostAbortReplyTest(s3env.E2ETestCase):
+    """A multipart copy that fails aborts its upload. When the abort's reply is lost (a reset)
+    the upload is aborted all the same, and the retry is answered 404 NoSuchUpload: the upload
+    is gone, as wanted, and the copy's error must not say that aborting it failed too."""
+
+    # Seeds whose draws (--reset-rate 0.5, --max-attempts 2, the serial request order below)
+    # fail an UploadPartCopy on both attempts and then reset the reply of the first abort; the
+    # test checks that they still do.
+    SEEDS = (101, 105, 107)
+
+    def test_an_abort_retried_after_a_lost_reply_is_no_failure(self):
+        bucket = self.bucket("lost-abort")
+        self.s3.put_object(Bucket=bucket, Key="big/obj",
+                           Body=s3env.seeded_bytes(5, 11 * 1000 * 1000))
+        abort_resets = 0
+        for seed in self.SEEDS:
+            with self.subTest(seed=seed):
+                dst = f"dst-{seed}/"
+                with s3env.fault_proxy("--reset-rate", "0.5", "--seed", str(seed)) as p:
+                    r = s3env.run(["cp", f"s3://{bucket}/big/", f"s3://{bucket}/{dst}",
+                                   "--endpoint-url", p.endpoint, "--strategy", "serial",
+                                   "--multipart-threshold", "5MiB",
+                                   "--multipart-chunksize", "5MiB", "--max-attempts", "2"])
+                    with open(os.path.join(p.dir, "fault-proxy.log")) as f:
+                        log = f.read()
+                s3env.assert_no_crash(self, r)
+                lost = len(re.findall(r"reset after .*: DELETE \S+\?uploadId=", log))
+                abort_resets += lost
+                self.assertEqual(r.returncode, 1, s3env.describe(r))
+                self.assertIn("UploadPartCopy", r.stderr)
+                self.assertNotIn("aborting the multipart upload also failed", r.stderr, log)
+                self.assertEqual(s3env.multipart_uploads(self.s3, bucket), [], log)
+                self.assertEqual(s3env.list_objects(self.s3, bucket, dst), [])
+        self.assertGreater(abort_resets, 0, "no seed reset an AbortMultipartUpload reply")
+
 if __name__ == "__main__":
     unittest.main()

@@ -208,6 +208,26 @@ TEST_F(ClientLive, DeleteObjectTakesAnyKeyAndDeletePrefixAKeyXmlCannotCarry) {
   EXPECT_EQ(list_all(*shared_, bucket_, "q/").size(), 0u);
 }
 
+// An abort whose first reply was lost is retried and answered NoSuchUpload:
+// the upload is gone, so the abort worked. A refusal for another reason stays
+// an error.
+TEST_F(ClientLive, AbortingAnUploadAlreadyGoneIsNoError) {
+  auto created = run<s3::CreatedUpload>(
+      [&](s3::Client& c) { return c.create_multipart_upload(bucket_, "mp/k", {}); });
+  ASSERT_TRUE(created) << created.error().message;
+  const std::string id = created->upload_id;
+  auto abort = [&](const std::string& bucket) {
+    return run<void>([&](s3::Client& c) { return c.abort_multipart_upload(bucket, "mp/k", id); });
+  };
+  auto first = abort(bucket_);
+  ASSERT_TRUE(first) << first.error().message;
+  auto again = abort(bucket_);
+  EXPECT_TRUE(again) << again.error().message;
+  auto elsewhere = abort(unique_bucket("missing"));
+  ASSERT_FALSE(elsewhere);
+  EXPECT_EQ(elsewhere.error().s3_code, "NoSuchBucket") << elsewhere.error().message;
+}
+
 TEST_F(ClientLive, ASecondConnectionResumesTheTlsSession) {
   auto list = [&](s3::Client& c) {
     s3::ListParams params;

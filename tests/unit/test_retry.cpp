@@ -136,6 +136,21 @@ TEST(S3Errors, MessagesNameTheProblemAndTheFix) {
   EXPECT_EQ(generic.message, "CopyObject s3://b/k failed: HTTP 400 InvalidObjectName: too long");
 }
 
+// An abort answered NoSuchUpload finds the upload gone, which is what it was
+// for; other refusals are failures.
+TEST(S3Errors, OnlyNoSuchUploadSaysTheUploadIsGone) {
+  const auto reply = [](unsigned status, const std::string& code) {
+    return error_from_reply(Op::abort_multipart, "b", "k", status,
+                            "<Error><Code>" + code + "</Code></Error>", "");
+  };
+  EXPECT_TRUE(is_upload_gone(reply(404, "NoSuchUpload")));
+  EXPECT_FALSE(is_upload_gone(reply(404, "NoSuchBucket")));
+  EXPECT_FALSE(is_upload_gone(reply(403, "AccessDenied")));
+  EXPECT_FALSE(is_upload_gone(reply(503, "SlowDown")));
+  EXPECT_FALSE(is_upload_gone(error_from_reply(Op::abort_multipart, "b", "k", 404, "", "")));
+  EXPECT_FALSE(is_upload_gone(make_error(ErrorKind::network, "connection closed")));
+}
+
 // The prefix network failures of a request share with S3's generic errors.
 TEST(S3Errors, DescribeRequestIsTheGenericErrorsPrefix) {
   EXPECT_EQ(describe_request(Op::copy_object, "b", "k"), "CopyObject s3://b/k");

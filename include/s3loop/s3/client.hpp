@@ -153,6 +153,8 @@ class Client {
                              ByteRange range);
   Awaitable complete_multipart_upload(std::string bucket, std::string key, std::string upload_id,
                                       std::vector<CompletedPart> parts);
+  // An upload already gone (NoSuchUpload: see is_upload_gone) is success, as
+  // it is for a retry whose first attempt's reply was lost.
   boost::asio::awaitable<Result<void>> abort_multipart_upload(std::string bucket, std::string key,
                                                               std::string upload_id);
   // ListMultipartUploads of every upload whose key starts with `prefix`, page

@@ -19,6 +19,13 @@ std::string describe_request(Op op, const std::string& bucket, const std::string
 Error error_from_reply(Op op, const std::string& bucket, const std::string& key,
                        unsigned http_status, std::string_view body, std::string_view request_id);
 
+// NoSuchUpload: the multipart upload does not exist (any more). S3 says so
+// for an upload that was aborted or completed, so to an abort it means the
+// work is done: by an earlier attempt whose reply was lost, by another
+// client, by a lifecycle rule. Either way nothing of it is left to cost
+// storage, which is all an abort is for.
+bool is_upload_gone(const Error& error);
+
 // Fills in message/kind/retryable for an S3 error code (used for errors that
 // arrive inside a 200 too).
 Error describe_s3_error(Op op, const std::string& bucket, const std::string& key,
