@@ -76,12 +76,27 @@ std::string timeout_message(Phase phase, const std::string& context,
   return context + " timed out";
 }
 
-// OpenSSL read a record whose header is not TLS: the server answered in
-// something else, most likely plain HTTP. Another attempt gets the same.
+// OpenSSL read a first record whose header no TLS server sends: the peer
+// speaks something else (plain HTTP, an SSH or SMTP banner), and another
+// attempt gets the same. A version byte that is not 3 is "wrong version
+// number"; a header whose length field is more than a TLS record can hold
+// (the version happened to look right) is "packet length too long" or
+// "encrypted length too long". Not "record layer failure" (OpenSSL 3.2+):
+// that is the generic wrapper queued after the specific reason, also for a
+// corrupted record from a real TLS server, and TlsStream reports the first
+// (specific) reason of the queue.
 bool is_not_tls_reply(const boost::system::error_code& ec) {
   if (ec.category() != boost::asio::error::get_ssl_category()) return false;
   const auto code = static_cast<unsigned long>(static_cast<unsigned int>(ec.value()));
-  return ERR_GET_LIB(code) == ERR_LIB_SSL && ERR_GET_REASON(code) == SSL_R_WRONG_VERSION_NUMBER;
+  if (ERR_GET_LIB(code) != ERR_LIB_SSL) return false;
+  switch (ERR_GET_REASON(code)) {
+    case SSL_R_WRONG_VERSION_NUMBER:
+    case SSL_R_PACKET_LENGTH_TOO_LONG:
+    case SSL_R_ENCRYPTED_LENGTH_TOO_LONG:
+      return true;
+    default:
+      return false;
+  }
 }
 
 }  // namespace
@@ -142,8 +157,8 @@ Error network_error(const boost::system::error_code& ec, Phase phase,
     e.kind = ErrorKind::tls;
     e.retryable = false;
     e.message = context + " failed: TLS error: " + ec.message() +
-                ": the reply was not TLS (if the endpoint speaks plain HTTP, use http:// in "
-                "--endpoint-url)";
+                ": the reply was not TLS, the endpoint is no TLS server (if it speaks plain "
+                "HTTP, use http:// in --endpoint-url; otherwise check the port)";
   } else if (ec.category() == boost::asio::error::get_ssl_category() ||
              ec == boost::asio::ssl::error::stream_truncated) {
     e.kind = phase == Phase::handshake ? ErrorKind::tls : ErrorKind::network;

@@ -7,11 +7,47 @@ Run: /usr/bin/python3 -m unittest -v test_bad_input   (from tests/e2e; see s3env
 import os
 import socket
 import subprocess
+import threading
 import time
 import unittest
 from urllib.parse import urlsplit
 
 import s3env
+
+
+class BannerServer:
+    """A TCP listener on 127.0.0.1 that greets every connection with `banner`, as an SSH or SMTP
+    server does, reads whatever comes until the client closes, and counts the connections."""
+
+    def __init__(self, banner):
+        self.banner = banner
+        self.connections = 0
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(16)
+        self.port = self._sock.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return  # closed
+            self.connections += 1
+            threading.Thread(target=self._greet, args=(conn,), daemon=True).start()
+
+    def _greet(self, conn):
+        with conn:
+            try:
+                conn.sendall(self.banner)
+                while conn.recv(65536):
+                    pass
+            except OSError:
+                pass
+
+    def close(self):
+        self._sock.close()
 
 
 class BadInput(s3env.E2ETestCase):
@@ -261,9 +297,34 @@ class BadInput(s3env.E2ETestCase):
         for p in (ls, cp):
             line = s3env.assert_clean_error(
                 self, p, 1, f"TLS handshake with 127.0.0.1:{http.port} failed: TLS error: wrong "
-                "version number", "the reply was not TLS (if the endpoint speaks plain HTTP, use "
-                "http:// in --endpoint-url)")
+                "version number", "the reply was not TLS, the endpoint is no TLS server (if it "
+                "speaks plain HTTP, use http:// in --endpoint-url; otherwise check the port)")
             self.assertNotIn("gave up after", line)
+
+    def test_https_to_a_server_that_speaks_no_tls(self):
+        # A port where something else answers (an SSH or SMTP greeting; bytes whose record
+        # header looks almost like TLS): every attempt would get the same, so one connection
+        # (no retry) and one line.
+        for name, banner, reason in (("ssh", b"SSH-2.0-OpenSSH_9.2\r\n", "wrong version number"),
+                                     ("smtp", b"220 mail.example ESMTP\r\n",
+                                      "wrong version number"),
+                                     ("bogus record", b"\x16\x03\x01\xff\xff",
+                                      "packet length too long")):
+            with self.subTest(peer=name):
+                server = BannerServer(banner)
+                self.addCleanup(server.close)
+                t0 = time.monotonic()
+                ls, cp = self.run_both(["--endpoint-url", f"https://127.0.0.1:{server.port}"],
+                                       timeout=30)
+                self.assertLess(time.monotonic() - t0, 10, "no TLS server was retried")
+                for p in (ls, cp):
+                    line = s3env.assert_clean_error(
+                        self, p, 1, f"TLS handshake with 127.0.0.1:{server.port} failed: TLS "
+                        f"error: {reason}", "the reply was not TLS, the endpoint is no TLS "
+                        "server (if it speaks plain HTTP, use http:// in --endpoint-url; "
+                        "otherwise check the port)")
+                    self.assertNotIn("gave up after", line)
+                self.assertEqual(server.connections, 2, "one connection each for ls and cp")
 
     def test_reply_cut_off_names_the_request(self):
         # A reset in the middle of a reply body: the line says which request it cut, as an

@@ -13,6 +13,7 @@
 #include <boost/beast/core/error.hpp>
 
 #include <string>
+#include <vector>
 
 namespace s3loop::net {
 namespace {
@@ -32,13 +33,19 @@ FailureContext at(std::string where) {
   return context;
 }
 
+boost::system::error_code ssl_reason(int reason) {
+  return {static_cast<int>(ERR_PACK(ERR_LIB_SSL, 0, reason)), asio::error::get_ssl_category()};
+}
+
+constexpr const char* kNotTlsHint =
+    ": the reply was not TLS, the endpoint is no TLS server (if it speaks plain HTTP, use "
+    "http:// in --endpoint-url; otherwise check the port)";
+
 TEST(NetErrors, HttpsToAPlainHttpPortSaysUseHttpAndIsNotRetried) {
   // The reason strings, as a TLS context loads them.
   OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_CRYPTO_STRINGS, nullptr);
-  const boost::system::error_code wrong_version(
-      static_cast<int>(ERR_PACK(ERR_LIB_SSL, 0, SSL_R_WRONG_VERSION_NUMBER)),
-      asio::error::get_ssl_category());
-  const Error e = network_error(wrong_version, Phase::handshake, at("127.0.0.1:9480"));
+  const Error e =
+      network_error(ssl_reason(SSL_R_WRONG_VERSION_NUMBER), Phase::handshake, at("127.0.0.1:9480"));
   EXPECT_EQ(e.kind, ErrorKind::tls);
   EXPECT_FALSE(e.retryable);
   EXPECT_FALSE(s3::is_retryable(e));
@@ -47,19 +54,62 @@ TEST(NetErrors, HttpsToAPlainHttpPortSaysUseHttpAndIsNotRetried) {
                             0),
             0u)
       << e.message;
-  EXPECT_NE(e.message.find(": the reply was not TLS (if the endpoint speaks plain HTTP, use "
-                           "http:// in --endpoint-url)"),
-            std::string::npos)
-      << e.message;
+  EXPECT_NE(e.message.find(kNotTlsHint), std::string::npos) << e.message;
+  EXPECT_EQ(count(e.message, "127.0.0.1:9480"), 1u) << e.message;
+}
+
+// A peer that is no TLS server at all (an SSH banner, an SMTP greeting, bytes
+// whose second one happens to be 3) answers the same to every attempt.
+TEST(NetErrors, EveryHandshakeReplyThatIsNoTlsIsNotRetried) {
+  OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_CRYPTO_STRINGS, nullptr);
+  for (const int reason : {SSL_R_WRONG_VERSION_NUMBER, SSL_R_PACKET_LENGTH_TOO_LONG,
+                           SSL_R_ENCRYPTED_LENGTH_TOO_LONG}) {
+    const Error e = network_error(ssl_reason(reason), Phase::handshake, at("127.0.0.1:22"));
+    EXPECT_EQ(e.kind, ErrorKind::tls) << reason;
+    EXPECT_FALSE(s3::is_retryable(e)) << e.message;
+    EXPECT_NE(e.message.find(kNotTlsHint), std::string::npos) << e.message;
+  }
+  // "packet length too long" is what OpenSSL says, and the line keeps it.
+  EXPECT_NE(network_error(ssl_reason(SSL_R_PACKET_LENGTH_TOO_LONG), Phase::handshake, at("h:1"))
+                .message.find("packet length too long"),
+            std::string::npos);
+}
+
+TEST(NetErrors, NoTlsReasonsAfterTheHandshakeStayRetryable) {
+  // Once the handshake worked the peer does speak TLS: a bad record later is
+  // damage on the way, which a new connection may not meet.
+  FailureContext context = at("h:443");
+  context.request = "GetObject s3://b/k";
+  const Error e = network_error(ssl_reason(SSL_R_WRONG_VERSION_NUMBER), Phase::read_body, context);
+  EXPECT_TRUE(s3::is_retryable(e)) << e.message;
+  EXPECT_EQ(e.message.find("no TLS server"), std::string::npos) << e.message;
 }
 
 TEST(NetErrors, OtherTlsHandshakeErrorsStayRetryable) {
-  const boost::system::error_code other(
-      static_cast<int>(ERR_PACK(ERR_LIB_SSL, 0, SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC)),
-      asio::error::get_ssl_category());
-  const Error e = network_error(other, Phase::handshake, at("h:443"));
-  EXPECT_TRUE(s3::is_retryable(e));
-  EXPECT_EQ(e.message.find("http://"), std::string::npos) << e.message;
+  std::vector<int> reasons = {SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC, SSL_R_UNEXPECTED_MESSAGE};
+#ifdef SSL_R_RECORD_LAYER_FAILURE
+  // OpenSSL 3.2+ wraps every fatal record error in it, a real TLS server's
+  // corrupted record too: alone it does not say the peer is no TLS server.
+  reasons.push_back(SSL_R_RECORD_LAYER_FAILURE);
+#endif
+  for (const int reason : reasons) {
+    const Error e = network_error(ssl_reason(reason), Phase::handshake, at("h:443"));
+    EXPECT_TRUE(s3::is_retryable(e)) << e.message;
+    EXPECT_EQ(e.message.find("http://"), std::string::npos) << e.message;
+  }
+}
+
+TEST(NetErrors, UntrustedCertificateIsNotRetriedAndNamesTheFix) {
+  FailureContext context = at("127.0.0.1:9443");
+  context.tls_detail = "unable to get local issuer certificate; trusting the CA directory X";
+  const Error e =
+      network_error(ssl_reason(SSL_R_CERTIFICATE_VERIFY_FAILED), Phase::handshake, context);
+  EXPECT_EQ(e.kind, ErrorKind::tls);
+  EXPECT_FALSE(s3::is_retryable(e));
+  EXPECT_EQ(e.message,
+            "TLS certificate of 127.0.0.1:9443 not trusted (unable to get local issuer "
+            "certificate; trusting the CA directory X): pass --ca-bundle FILE (or set "
+            "AWS_CA_BUNDLE) with the CA that signed it");
 }
 
 TEST(NetErrors, ClosedConnectionNamesTheHostOnce) {
