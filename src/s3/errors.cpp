@@ -4,6 +4,8 @@
 #include "s3loop/s3/retry.hpp"
 #include "s3loop/s3/xml.hpp"
 
+#include <optional>
+
 namespace s3loop::s3 {
 
 namespace {
@@ -29,6 +31,34 @@ std::string code_for_bare_status(unsigned status) {
     default:
       return "HTTP" + std::to_string(status);
   }
+}
+
+// What TLS servers answer a plain-HTTP request with (a 400 page, no S3 XML):
+// nginx; Apache's mod_ssl; Go's net/http (MinIO, SeaweedFS, Caddy...).
+constexpr std::string_view kPlainHttpToTlsPort[] = {
+    "The plain HTTP request was sent to HTTPS port",
+    "speaking plain HTTP to an SSL-enabled server port",
+    "Client sent an HTTP request to an HTTPS server",
+};
+
+std::optional<std::string_view> plain_http_complaint(std::string_view body) {
+  for (const auto phrase : kPlainHttpToTlsPort) {
+    if (body.find(phrase) != std::string_view::npos) return phrase;
+  }
+  return std::nullopt;
+}
+
+// A 400 page a TLS server sent back to a plain-HTTP request.
+Error plain_http_to_tls_port(Op op, const std::string& bucket, const std::string& key,
+                             std::string_view complaint) {
+  Error e;
+  e.kind = ErrorKind::http;
+  e.http_status = 400;
+  e.s3_code = code_for_bare_status(400);
+  e.message = describe_request(op, bucket, key) +
+              " failed: HTTP 400: the endpoint speaks HTTPS, not plain HTTP (the server says \"" +
+              std::string(complaint) + "\"): use https:// in --endpoint-url";
+  return e;  // not retryable: every attempt gets the same page
 }
 
 }  // namespace
@@ -93,6 +123,11 @@ Error error_from_reply(Op op, const std::string& bucket, const std::string& key,
     code = parsed->code;
     message = parsed->message;
     if (!parsed->request_id.empty()) rid = parsed->request_id;
+  }
+  if (code.empty() && http_status == 400) {
+    if (auto complaint = plain_http_complaint(body)) {
+      return plain_http_to_tls_port(op, bucket, key, *complaint);
+    }
   }
   if (code.empty()) code = code_for_bare_status(http_status);
   // HEAD replies carry no body: a 404 means the key (or bucket) is missing.

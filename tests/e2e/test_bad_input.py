@@ -326,6 +326,18 @@ class BadInput(s3env.E2ETestCase):
                     self.assertNotIn("gave up after", line)
                 self.assertEqual(server.connections, 2, "one connection each for ls and cp")
 
+    def test_http_to_an_nginx_tls_port_says_use_https(self):
+        # nginx answers a plain-HTTP request on its TLS port with a 400 page that says so.
+        with s3env.latency_proxy() as proxy:
+            port = urlsplit(proxy.endpoint).port
+            ls, cp = self.run_both(["--endpoint-url", f"http://127.0.0.1:{port}"], timeout=30)
+        for p in (ls, cp):
+            line = s3env.assert_clean_error(
+                self, p, 1, f"ListObjectsV2 s3://{self.src}/ failed: HTTP 400: the endpoint "
+                "speaks HTTPS, not plain HTTP (the server says \"The plain HTTP request was sent "
+                "to HTTPS port\"): use https:// in --endpoint-url")
+            self.assertNotIn("gave up after", line)
+
     def test_reply_cut_off_names_the_request(self):
         # A reset in the middle of a reply body: the line says which request it cut, as an
         # S3 error's does.

@@ -151,6 +151,49 @@ TEST(S3Errors, OnlyNoSuchUploadSaysTheUploadIsGone) {
   EXPECT_FALSE(is_upload_gone(make_error(ErrorKind::network, "connection closed")));
 }
 
+// A TLS server's answer to a plain-HTTP request: a 400 page, which says so.
+TEST(S3Errors, APlainHttpRequestToATlsPortSaysUseHttps) {
+  const std::string nginx =
+      "<html>\r\n<head><title>400 The plain HTTP request was sent to HTTPS port</title></head>"
+      "\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<center>The plain HTTP "
+      "request was sent to HTTPS port</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n"
+      "</html>\r\n";
+  const Error e = error_from_reply(Op::list_objects, "b", "", 400, nginx, "");
+  EXPECT_EQ(e.message,
+            "ListObjectsV2 s3://b/ failed: HTTP 400: the endpoint speaks HTTPS, not plain HTTP "
+            "(the server says \"The plain HTTP request was sent to HTTPS port\"): use https:// "
+            "in --endpoint-url");
+  EXPECT_EQ(e.http_status, 400u);
+  EXPECT_FALSE(is_retryable(e));
+  // Go's net/http (MinIO) and Apache's mod_ssl say it in words of their own.
+  for (const char* body : {"Client sent an HTTP request to an HTTPS server.\n",
+                           "<p>Reason: You're speaking plain HTTP to an SSL-enabled server "
+                           "port.<br />\n Instead use the HTTPS scheme to access this URL"}) {
+    const Error other = error_from_reply(Op::copy_object, "b", "k", 400, body, "");
+    EXPECT_NE(other.message.find("use https:// in --endpoint-url"), std::string::npos)
+        << other.message;
+    EXPECT_FALSE(is_retryable(other));
+  }
+}
+
+TEST(S3Errors, OtherBadRequestsDoNotSayUseHttps) {
+  // An S3 error document is the server's own answer, whatever its message says.
+  const Error s3 = error_from_reply(Op::list_objects, "b", "", 400,
+                                    "<Error><Code>InvalidArgument</Code><Message>The plain HTTP "
+                                    "request was sent to HTTPS port</Message></Error>",
+                                    "");
+  EXPECT_EQ(s3.s3_code, "InvalidArgument");
+  EXPECT_EQ(s3.message.find("use https://"), std::string::npos) << s3.message;
+  // Any other page: a proxy or a firewall may refuse a request for many reasons.
+  const Error html = error_from_reply(Op::list_objects, "b", "", 400,
+                                      "<html><body><h1>400 Bad Request</h1></body></html>", "");
+  EXPECT_EQ(html.message, "ListObjectsV2 s3://b/ failed: HTTP 400 BadRequest");
+  // The phrase with another status is not that answer either.
+  const Error other_status = error_from_reply(Op::list_objects, "b", "", 403,
+                                              "The plain HTTP request was sent to HTTPS port", "");
+  EXPECT_EQ(other_status.message.find("use https://"), std::string::npos) << other_status.message;
+}
+
 // The prefix network failures of a request share with S3's generic errors.
 TEST(S3Errors, DescribeRequestIsTheGenericErrorsPrefix) {
   EXPECT_EQ(describe_request(Op::copy_object, "b", "k"), "CopyObject s3://b/k");

@@ -15,7 +15,9 @@ namespace s3loop::s3 {
 std::string describe_request(Op op, const std::string& bucket, const std::string& key);
 
 // `body` is the reply body (an <Error> document, or empty for HEAD);
-// `request_id` the x-amz-request-id header. Never includes secrets.
+// `request_id` the x-amz-request-id header. Never includes secrets. The 400
+// page a TLS server (nginx, Apache, Go's net/http) answers a plain-HTTP
+// request with says to use https://.
 Error error_from_reply(Op op, const std::string& bucket, const std::string& key,
                        unsigned http_status, std::string_view body, std::string_view request_id);
 
