@@ -10,13 +10,29 @@ bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-bool dns_label_compatible(std::string_view bucket) {
-  if (bucket.size() < 3 || bucket.size() > 63) return false;
-  for (char c : bucket) {
+// One host-name label: lower-case letters, digits and '-', not at either end.
+bool dns_label(std::string_view label) {
+  if (label.empty()) return false;
+  for (char c : label) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
     if (!ok) return false;
   }
-  return bucket.front() != '-' && bucket.back() != '-';
+  return label.front() != '-' && label.back() != '-';
+}
+
+// Whether bucket.host names the bucket, as botocore decides: the bucket must
+// be a valid host name, and over https a single label, since the server's
+// wildcard certificate (*.s3.amazonaws.com) covers one label only. Other
+// buckets fall back to path style rather than fail.
+bool virtual_hostable(std::string_view bucket, bool tls) {
+  if (bucket.size() < 3 || bucket.size() > 63) return false;
+  if (tls) return dns_label(bucket);
+  for (std::size_t start = 0;;) {
+    const std::size_t dot = bucket.find('.', start);
+    if (!dns_label(bucket.substr(start, dot - start))) return false;
+    if (dot == std::string_view::npos) return true;
+    start = dot + 1;
+  }
 }
 
 }  // namespace
@@ -27,13 +43,14 @@ RequestTarget address(const net::Endpoint& endpoint, AddressingStyle style, std:
   if (!bucket.empty() && !endpoint.is_ip_literal()) {
     switch (style) {
       case AddressingStyle::virtual_hosted:
-        virtual_hosted = true;
+        virtual_hosted = virtual_hostable(bucket, endpoint.tls);
         break;
       case AddressingStyle::path:
         virtual_hosted = false;
         break;
       case AddressingStyle::automatic:
-        virtual_hosted = ends_with(endpoint.host, ".amazonaws.com") && dns_label_compatible(bucket);
+        virtual_hosted =
+            ends_with(endpoint.host, ".amazonaws.com") && virtual_hostable(bucket, endpoint.tls);
         break;
     }
   }

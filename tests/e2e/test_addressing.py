@@ -56,6 +56,41 @@ class Addressing(s3env.E2ETestCase):
         keys = [json.loads(line)["key"] for line in p.stdout.splitlines()]
         self.assertEqual(keys, [k for k, *_ in s3env.list_objects(self.s3, self.src, "src/")])
 
+    def dotted_bucket(self, tag):
+        """A fresh bucket whose name has dots (s3env's names have none), deleted afterwards."""
+        name = s3env.unique_bucket(tag).replace("-", ".", 2)
+        self.addCleanup(s3env.delete_bucket, self.s3, name)
+        s3env.make_bucket(self.s3, name)
+        return name
+
+    def test_dotted_bucket_virtual_https_falls_back_to_path(self):
+        # bucket.with.dots.s3.localhost is not covered by *.s3.localhost: as botocore, s3loop
+        # addresses such a bucket path style over https instead of failing the name check.
+        dotted = self.dotted_bucket("addr-dot")
+        self.s3.put_object(Bucket=dotted, Key="in/one", Body=b"1")
+        virtual = ["--endpoint-url", self.srv.virtual_endpoint, "--addressing-style", "virtual"]
+        p = s3env.run(["ls", "-r", f"s3://{dotted}/in/", *virtual])
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertIn("in/one", p.stdout)
+        p = s3env.run(["cp", f"s3://{self.src}/src/big", f"s3://{dotted}/out", *virtual])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(s3env.sha256_of(self.s3, dotted, "out/six.bin"),
+                         s3env.sha256_of(self.s3, self.src, "src/big/six.bin"))
+
+    def test_dotted_bucket_virtual_http_stays_virtual(self):
+        # No certificate to match over plain http: the dots stay in the host name.
+        dotted = self.dotted_bucket("addr-dot-http")
+        with s3env.SniffingProxy(self.srv.http_endpoint) as proxy:
+            p = s3env.run(["cp", f"s3://{self.src}/src/big", f"s3://{dotted}/out",
+                           "--endpoint-url", f"http://s3.localhost:{proxy.port}",
+                           "--addressing-style", "virtual"])
+            self.assertEqual(p.returncode, 0, s3env.describe(p))
+            hosts = {h.get("host") for _, _, h in proxy.requests}
+        self.assertIn(f"{dotted}.s3.localhost:{proxy.port}", hosts)
+        self.assertEqual(s3env.sha256_of(self.s3, dotted, "out/six.bin"),
+                         s3env.sha256_of(self.s3, self.src, "src/big/six.bin"))
+
     def test_requests_on_the_wire(self):
         with s3env.SniffingProxy(self.srv.http_endpoint) as proxy:
             endpoint = f"http://s3.localhost:{proxy.port}"

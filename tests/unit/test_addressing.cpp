@@ -40,12 +40,55 @@ TEST(Addressing, VirtualHostedMovesBucketIntoHost) {
   EXPECT_EQ(t.canonical_uri, "/k/x%20y");
 }
 
+TEST(Addressing, VirtualFallsBackToPathForDottedBucketsOverHttps) {
+  // *.s3.localhost covers one label: a.b.c.s3.localhost would fail the name
+  // check.
+  auto t = address(endpoint("s3.localhost", 9443), AddressingStyle::virtual_hosted, "a.b.c", "k");
+  EXPECT_EQ(t.connect_to.host, "s3.localhost");
+  EXPECT_EQ(t.host_header, "s3.localhost:9443");
+  EXPECT_EQ(t.canonical_uri, "/a.b.c/k");
+}
+
+TEST(Addressing, VirtualKeepsDottedBucketsOverHttp) {
+  // No certificate to match over plain http: botocore keeps them virtual.
+  auto t =
+      address(endpoint("s3.localhost", 9480, false), AddressingStyle::virtual_hosted, "a.b.c", "k");
+  EXPECT_EQ(t.host_header, "a.b.c.s3.localhost:9480");
+  EXPECT_EQ(t.canonical_uri, "/k");
+}
+
+TEST(Addressing, VirtualFallsBackToPathForNamesThatAreNoHostName) {
+  for (const bool tls : {true, false}) {
+    const auto ep = endpoint("s3.localhost", 9443, tls);
+    for (const char* bucket :
+         {"My_Bucket", "Upper", "-dash", "dash-", "a..b", ".ab", "ab.", "a.-b", "ab"}) {
+      auto t = address(ep, AddressingStyle::virtual_hosted, bucket, "k");
+      EXPECT_EQ(t.connect_to.host, "s3.localhost") << bucket << " tls=" << tls;
+      EXPECT_EQ(t.canonical_uri, "/" + std::string(bucket) + "/k") << bucket << " tls=" << tls;
+    }
+  }
+  EXPECT_EQ(address(endpoint("s3.localhost", 9443), AddressingStyle::virtual_hosted,
+                    std::string(64, 'a'), "k")
+                .connect_to.host,
+            "s3.localhost");
+  EXPECT_EQ(address(endpoint("s3.localhost", 9443), AddressingStyle::virtual_hosted,
+                    std::string(63, 'a'), "k")
+                .connect_to.host,
+            std::string(63, 'a') + ".s3.localhost");
+}
+
 TEST(Addressing, AutomaticIsVirtualOnlyOnAwsWithDnsSafeNames) {
   auto aws = endpoint("s3.us-west-2.amazonaws.com", 443);
   EXPECT_EQ(address(aws, AddressingStyle::automatic, "logs", "k").host_header,
             "logs.s3.us-west-2.amazonaws.com");
   // Dotted names would break the TLS wildcard: path style.
   EXPECT_EQ(address(aws, AddressingStyle::automatic, "my.logs", "k").canonical_uri, "/my.logs/k");
+  EXPECT_EQ(address(aws, AddressingStyle::automatic, "My_Logs", "k").canonical_uri, "/My_Logs/k");
+  // Over plain http the same rule as virtual: dotted names stay virtual.
+  EXPECT_EQ(address(endpoint("s3.us-west-2.amazonaws.com", 80, false), AddressingStyle::automatic,
+                    "my.logs", "k")
+                .host_header,
+            "my.logs.s3.us-west-2.amazonaws.com");
   // Other endpoints: path style, as S3-compatible servers expect.
   EXPECT_EQ(address(endpoint("minio.internal", 9000), AddressingStyle::automatic, "logs", "k")
                 .canonical_uri,

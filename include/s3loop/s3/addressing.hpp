@@ -16,11 +16,13 @@ struct RequestTarget {
   std::string canonical_uri;  // encoded once, never normalised; also the request path
 };
 
-// automatic: virtual-hosted for AWS endpoints (*.amazonaws.com) when the
-// bucket name is DNS-compatible and has no '.' (TLS wildcards cover one label);
-// path-style for every other endpoint, as S3-compatible servers expect (rclone
-// does the same for non-AWS providers). An empty bucket addresses the service
-// itself (ListBuckets).
+// virtual_hosted: bucket.host, for a bucket that is a valid host name and,
+// over https, a single label (TLS wildcards cover one label, so a dotted
+// bucket would fail the certificate's name check); other buckets fall back to
+// path style, as botocore does. automatic: the same, but for AWS endpoints
+// (*.amazonaws.com) only; path-style for every other endpoint, as
+// S3-compatible servers expect (rclone does the same for non-AWS providers).
+// An empty bucket addresses the service itself (ListBuckets).
 RequestTarget address(const net::Endpoint& endpoint, AddressingStyle style, std::string_view bucket,
                       std::string_view key);
 
