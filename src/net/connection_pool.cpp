@@ -339,7 +339,12 @@ awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect(bool stop
     if (hs_ec && conn->interrupted) co_return interrupted_error(Phase::handshake, failure);
     if (hs_ec) {
       const long verify = SSL_get_verify_result(ssl);
-      if (verify != X509_V_OK) {
+      if (verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH) {
+        // OpenSSL checks the name only once the chain is trusted: the CA is
+        // fine, the name is not.
+        failure.tls_detail = X509_verify_cert_error_string(verify);
+        failure.tls_wrong_name = endpoint_.host;
+      } else if (verify != X509_V_OK) {
         failure.tls_detail = std::string(X509_verify_cert_error_string(verify)) + "; trusting " +
                              tls_->trust_source();
       }

@@ -17,6 +17,8 @@ enum class Phase { resolve, connect, handshake, write, read_header, read_body };
 struct FailureContext {
   std::string where;       // "host:port"
   std::string tls_detail;  // OpenSSL's verify-result text when a certificate was rejected
+  // The host, when the certificate is trusted but not valid for it.
+  std::string tls_wrong_name;
   // What the request does ("ListObjectsV2 s3://b/"): a failure while the
   // request or its reply was on the wire starts with "<request> failed: ".
   std::string request;

@@ -360,6 +360,24 @@ class BadInput(s3env.E2ETestCase):
         s3env.assert_clean_error(self, ls, 1, "--ca-bundle")
         s3env.assert_clean_error(self, cp, 1, "--ca-bundle")
 
+    def test_certificate_for_another_name(self):
+        # The CA is trusted, the name is not in the certificate (127.0.0.1, localhost,
+        # s3.localhost, *.s3.localhost): the line asks for the right host, not another CA.
+        for endpoint, extra, host in (
+                (f"https://127.1:{self.srv.port}", [], "127.1"),
+                # bucket.localhost: a virtual-hosted name the wildcard does not cover.
+                (f"https://localhost:{self.srv.port}", ["--addressing-style", "virtual"],
+                 f"{self.src}.localhost")):
+            with self.subTest(endpoint=endpoint):
+                ls, cp = self.run_both(["--endpoint-url", endpoint, *extra], timeout=30)
+                for p in (ls, cp):
+                    line = s3env.assert_clean_error(
+                        self, p, 1, f"TLS certificate of {host}:{self.srv.port} is not valid for "
+                        f"{host} (hostname mismatch): check the host in --endpoint-url (or use "
+                        "--addressing-style path if the bucket is in the host name)")
+                    self.assertNotIn("--ca-bundle", line)
+                    self.assertNotIn("gave up after", line)
+
     def test_no_verify_ssl_works(self):
         env = s3env.base_env(AWS_CA_BUNDLE=None)
         p = s3env.run(["ls", "-r", self.src_url + "/", "--no-verify-ssl"], env=env)

@@ -229,6 +229,37 @@ TEST(NetErrors, CancelledIsNotRetriedNorDescribedAsTheRequestFailing) {
   EXPECT_EQ(e.message, "cancelled while reading reply body from h:1");
 }
 
+boost::system::error_code certificate_verify_failed() {
+  return {static_cast<int>(ERR_PACK(ERR_LIB_SSL, 0, SSL_R_CERTIFICATE_VERIFY_FAILED)),
+          asio::error::get_ssl_category()};
+}
+
+TEST(NetErrors, UntrustedCertificateAsksForTheCa) {
+  FailureContext context = at("127.0.0.1:9443");
+  context.tls_detail = "unable to get local issuer certificate; trusting the CA file /x.pem";
+  const Error e = network_error(certificate_verify_failed(), Phase::handshake, context);
+  EXPECT_EQ(e.kind, ErrorKind::tls);
+  EXPECT_FALSE(s3::is_retryable(e));
+  EXPECT_EQ(e.message,
+            "TLS certificate of 127.0.0.1:9443 not trusted (unable to get local issuer "
+            "certificate; trusting the CA file /x.pem): pass --ca-bundle FILE (or set "
+            "AWS_CA_BUNDLE) with the CA that signed it");
+}
+
+TEST(NetErrors, CertificateForAnotherNameAsksForTheHostNotTheCa) {
+  FailureContext context = at("a.b.s3.localhost:9443");
+  context.tls_detail = "hostname mismatch";
+  context.tls_wrong_name = "a.b.s3.localhost";
+  const Error e = network_error(certificate_verify_failed(), Phase::handshake, context);
+  EXPECT_EQ(e.kind, ErrorKind::tls);
+  EXPECT_FALSE(s3::is_retryable(e));
+  EXPECT_EQ(e.message,
+            "TLS certificate of a.b.s3.localhost:9443 is not valid for a.b.s3.localhost "
+            "(hostname mismatch): check the host in --endpoint-url (or use --addressing-style "
+            "path if the bucket is in the host name)");
+  EXPECT_EQ(e.message.find("--ca-bundle"), std::string::npos);
+}
+
 TEST(NetErrors, SecondsAreWrittenAsTheFlagsTakeThem) {
   EXPECT_EQ(format_seconds(milliseconds(10'000)), "10 s");
   EXPECT_EQ(format_seconds(milliseconds(300)), "0.3 s");
