@@ -61,6 +61,41 @@ Error plain_http_to_tls_port(Op op, const std::string& bucket, const std::string
   return e;  // not retryable: every attempt gets the same page
 }
 
+// Region names are lower-case letters, digits and '-'; anything else in the
+// header or body is not one to suggest as a flag value.
+bool plausible_region(std::string_view region) {
+  if (region.empty() || region.size() > 64) return false;
+  for (char c : region) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  }
+  return true;
+}
+
+// S3 answers a request sent to another region than the bucket's with a
+// redirect that names the bucket's region (it does not follow one across
+// regions for us), or, when the signature names the wrong region,
+// AuthorizationHeaderMalformed with the right one in <Region>. A redirect
+// without an S3 code or region is some other server's (http -> https, say).
+bool sent_to_wrong_region(unsigned http_status, const std::string& code,
+                          const BucketLocation& location) {
+  if (code == "PermanentRedirect" || code == "TemporaryRedirect") return true;
+  if (location.region.empty()) return false;
+  return http_status == 301 || http_status == 302 || http_status == 307 ||
+         code == "AuthorizationHeaderMalformed";
+}
+
+std::string wrong_region_message(const std::string& bucket, const std::string& code,
+                                 const BucketLocation& location) {
+  if (!location.region.empty()) {
+    return "bucket '" + bucket + "' is in region " + location.region + " (" + code +
+           "): pass --region " + location.region + " (or set AWS_REGION)";
+  }
+  const std::string points_to =
+      location.endpoint.empty() ? "" : "; S3 points to " + location.endpoint;
+  return "bucket '" + bucket + "' is in another region (" + code + points_to +
+         "): pass its region with --region (or set AWS_REGION)";
+}
+
 }  // namespace
 
 std::string describe_request(Op op, const std::string& bucket, const std::string& key) {
@@ -70,7 +105,7 @@ std::string describe_request(Op op, const std::string& bucket, const std::string
 
 Error describe_s3_error(Op op, const std::string& bucket, const std::string& key,
                         unsigned http_status, std::string code, std::string server_message,
-                        std::string request_id) {
+                        std::string request_id, const BucketLocation& location) {
   Error e;
   e.kind = ErrorKind::s3;
   e.http_status = http_status;
@@ -84,6 +119,8 @@ Error describe_s3_error(Op op, const std::string& bucket, const std::string& key
     e.message = "the server rejected the credentials (" + c +
                 "): check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN or the "
                 "profile's keys";
+  } else if (!bucket.empty() && sent_to_wrong_region(http_status, c, location)) {
+    e.message = wrong_region_message(bucket, c, location);
   } else if (c == "NoSuchBucket") {
     e.message = "bucket '" + bucket + "' does not exist (NoSuchBucket)";
   } else if (c == "NoSuchKey" || (c == "NotFound" && op == Op::head_object)) {
@@ -115,25 +152,35 @@ Error error_in_ok_reply(Error parsed, std::string_view body, Op op, const std::s
 }
 
 Error error_from_reply(Op op, const std::string& bucket, const std::string& key,
-                       unsigned http_status, std::string_view body, std::string_view request_id) {
+                       unsigned http_status, std::string_view body, std::string_view request_id,
+                       std::string_view bucket_region) {
   std::string code;
   std::string message;
   std::string rid(request_id);
+  BucketLocation location;
+  if (plausible_region(bucket_region)) location.region = bucket_region;
   if (auto parsed = parse_error_body(body)) {
     code = parsed->code;
     message = parsed->message;
     if (!parsed->request_id.empty()) rid = parsed->request_id;
+    if (location.region.empty() && plausible_region(parsed->region)) {
+      location.region = parsed->region;
+    }
+    location.endpoint = parsed->endpoint;
   }
   if (code.empty() && http_status == 400) {
     if (auto complaint = plain_http_complaint(body)) {
       return plain_http_to_tls_port(op, bucket, key, *complaint);
     }
   }
+  // A HEAD reply has no body to name it, but a 301 naming the bucket's region
+  // is S3's PermanentRedirect.
+  if (code.empty() && http_status == 301 && !location.region.empty()) code = "PermanentRedirect";
   if (code.empty()) code = code_for_bare_status(http_status);
   // HEAD replies carry no body: a 404 means the key (or bucket) is missing.
   if (op == Op::head_object && http_status == 404 && code == "NotFound") code = "NoSuchKey";
   return describe_s3_error(op, bucket, key, http_status, std::move(code), std::move(message),
-                           std::move(rid));
+                           std::move(rid), location);
 }
 
 }  // namespace s3loop::s3

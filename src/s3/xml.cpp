@@ -106,6 +106,8 @@ S3ErrorBody read_error(pugi::xml_node root) {
   b.message = child_text(root, "Message");
   b.request_id = child_text(root, "RequestId");
   b.resource = child_text(root, "Resource");
+  b.region = child_text(root, "Region");
+  b.endpoint = child_text(root, "Endpoint");
   return b;
 }
 

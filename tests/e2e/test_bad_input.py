@@ -4,6 +4,7 @@
 Run: /usr/bin/python3 -m unittest -v test_bad_input   (from tests/e2e; see s3env.py).
 """
 
+import http.server
 import os
 import socket
 import subprocess
@@ -48,6 +49,44 @@ class BannerServer:
 
     def close(self):
         self._sock.close()
+
+
+class OtherRegion:
+    """A plain-HTTP stand-in for S3 that answers every request with one error reply (status,
+    extra headers, XML body) and records each request line."""
+
+    def __init__(self, status, headers, body):
+        requests = self.requests = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def reply(self):
+                requests.append(f"{self.command} {self.path}")
+                data = body.encode()
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Type", "application/xml")
+                self.send_header("Content-Length", str(0 if self.command == "HEAD" else len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = reply
+
+            def log_message(self, *args):
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.endpoint = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._server.shutdown()
+        self._server.server_close()
 
 
 class BadInput(s3env.E2ETestCase):
@@ -337,6 +376,48 @@ class BadInput(s3env.E2ETestCase):
                 "speaks HTTPS, not plain HTTP (the server says \"The plain HTTP request was sent "
                 "to HTTPS port\"): use https:// in --endpoint-url")
             self.assertNotIn("gave up after", line)
+
+    def test_bucket_in_another_region(self):
+        # S3 redirects a request for a bucket in another region (301 PermanentRedirect, the
+        # region in x-amz-bucket-region), or refuses a signature for the wrong region (400
+        # AuthorizationHeaderMalformed, the region in the body only). radosgw does neither, so
+        # a stand-in answers over plain http.
+        permanent_redirect = (
+            301, {"x-amz-bucket-region": "eu-west-1"},
+            "<Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to "
+            "access must be addressed using the specified endpoint.</Message><Endpoint>"
+            f"{self.src}.s3.eu-west-1.amazonaws.com</Endpoint><RequestId>tx1</RequestId></Error>")
+        wrong_signing_region = (
+            400, {},
+            "<Error><Code>AuthorizationHeaderMalformed</Code><Message>The authorization header "
+            "is malformed; the region 'us-east-1' is wrong; expecting 'eu-west-1'</Message>"
+            "<Region>eu-west-1</Region><RequestId>tx1</RequestId></Error>")
+        for code, reply in (("PermanentRedirect", permanent_redirect),
+                            ("AuthorizationHeaderMalformed", wrong_signing_region)):
+            with self.subTest(code=code), OtherRegion(*reply) as server:
+                for args in (["ls", self.src_url + "/"],
+                             ["cp", self.src_url, self.dst_url, "--json"]):
+                    server.requests.clear()
+                    p = s3env.run([*args, "--endpoint-url", server.endpoint], timeout=30)
+                    s3env.assert_clean_error(
+                        self, p, 1, f"bucket '{self.src}' is in region eu-west-1 ({code}): pass "
+                        "--region eu-west-1 (or set AWS_REGION) [request id tx1]")
+                    # A redirect cannot succeed by retrying: one request, the listing's.
+                    self.assertEqual(len(server.requests), 1, server.requests)
+                    if args[0] == "cp":
+                        summary = s3env.parse_json_summary(self, p)
+                        self.assertEqual((summary["requests"], summary["retries"]), (1, 0))
+                # A HEAD reply has the header only (select asks for the object's size first).
+                server.requests.clear()
+                p = s3env.run(["select", self.src_url + "/x.csv", "-e", "SELECT * FROM S3Object",
+                               "--endpoint-url", server.endpoint], timeout=30)
+                if reply is permanent_redirect:
+                    s3env.assert_clean_error(
+                        self, p, 1, f"bucket '{self.src}' is in region eu-west-1 "
+                        "(PermanentRedirect): pass --region eu-west-1 (or set AWS_REGION)")
+                else:  # no body, no header: nothing says where the bucket is
+                    s3env.assert_clean_error(self, p, 1, "HTTP 400")
+                self.assertEqual(len(server.requests), 1, server.requests)
 
     def test_reply_cut_off_names_the_request(self):
         # A reset in the middle of a reply body: the line says which request it cut, as an

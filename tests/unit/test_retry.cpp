@@ -194,6 +194,73 @@ TEST(S3Errors, OtherBadRequestsDoNotSayUseHttps) {
   EXPECT_EQ(other_status.message.find("use https://"), std::string::npos) << other_status.message;
 }
 
+// A bucket in another region: S3 redirects (the region in x-amz-bucket-region,
+// sometimes only in the body) or, for a signature naming the wrong region,
+// says AuthorizationHeaderMalformed with <Region>. Either way the line says
+// which --region to pass, and no retry can help.
+TEST(S3Errors, BucketInAnotherRegionNamesTheRegionToPass) {
+  const std::string redirect_body =
+      "<Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access "
+      "must be addressed using the specified endpoint.</Message>"
+      "<Endpoint>b.s3.eu-west-1.amazonaws.com</Endpoint><Bucket>b</Bucket>"
+      "<RequestId>tx3</RequestId></Error>";
+  auto redirect = error_from_reply(Op::list_objects, "b", "", 301, redirect_body, "", "eu-west-1");
+  EXPECT_EQ(redirect.kind, ErrorKind::s3);
+  EXPECT_EQ(redirect.s3_code, "PermanentRedirect");
+  EXPECT_FALSE(redirect.retryable);
+  EXPECT_FALSE(is_retryable(redirect));
+  EXPECT_EQ(redirect.message,
+            "bucket 'b' is in region eu-west-1 (PermanentRedirect): pass --region eu-west-1 (or "
+            "set AWS_REGION) [request id tx3]");
+
+  // Only the body knows.
+  auto malformed = error_from_reply(
+      Op::copy_object, "b", "k", 400,
+      "<Error><Code>AuthorizationHeaderMalformed</Code><Message>The authorization header is "
+      "malformed; the region 'us-east-1' is wrong; expecting 'eu-west-1'</Message>"
+      "<Region>eu-west-1</Region></Error>",
+      "");
+  EXPECT_FALSE(is_retryable(malformed));
+  EXPECT_EQ(malformed.message,
+            "bucket 'b' is in region eu-west-1 (AuthorizationHeaderMalformed): pass --region "
+            "eu-west-1 (or set AWS_REGION)");
+
+  // The header wins over the body; a HEAD reply has the header only.
+  auto head = error_from_reply(Op::head_object, "b", "k", 301, "", "", "ap-south-1");
+  EXPECT_FALSE(is_retryable(head));
+  EXPECT_EQ(head.message,
+            "bucket 'b' is in region ap-south-1 (PermanentRedirect): pass --region ap-south-1 "
+            "(or set AWS_REGION)");
+
+  // No region anywhere: the endpoint S3 points to says which.
+  auto unknown = error_from_reply(Op::list_objects, "b", "", 301, redirect_body, "");
+  EXPECT_FALSE(is_retryable(unknown));
+  EXPECT_EQ(unknown.message,
+            "bucket 'b' is in another region (PermanentRedirect; S3 points to "
+            "b.s3.eu-west-1.amazonaws.com): pass its region with --region (or set AWS_REGION) "
+            "[request id tx3]");
+}
+
+TEST(S3Errors, OnlyARegionS3NamesMakesARegionHint) {
+  // Malformed for another reason: no <Region>, the server's own words.
+  auto malformed = error_from_reply(Op::list_objects, "b", "", 400,
+                                    "<Error><Code>AuthorizationHeaderMalformed</Code><Message>bad "
+                                    "credential scope</Message></Error>",
+                                    "");
+  EXPECT_EQ(malformed.message,
+            "ListObjectsV2 s3://b/ failed: HTTP 400 AuthorizationHeaderMalformed: bad credential "
+            "scope");
+  // A bare redirect is some other server's (http -> https), not S3 naming a region.
+  auto bare = error_from_reply(Op::list_objects, "b", "", 301, "", "");
+  EXPECT_EQ(bare.message, "ListObjectsV2 s3://b/ failed: HTTP 301 HTTP301");
+  // What is no region name is not suggested as one.
+  auto odd = error_from_reply(Op::list_objects, "b", "", 301, "", "", "eu west\n1");
+  EXPECT_EQ(odd.message, "ListObjectsV2 s3://b/ failed: HTTP 301 HTTP301");
+  // The service itself has no bucket to place.
+  auto service = error_from_reply(Op::list_buckets, "", "", 301, "", "", "eu-west-1");
+  EXPECT_EQ(service.message.find("--region"), std::string::npos) << service.message;
+}
+
 // The prefix network failures of a request share with S3's generic errors.
 TEST(S3Errors, DescribeRequestIsTheGenericErrorsPrefix) {
   EXPECT_EQ(describe_request(Op::copy_object, "b", "k"), "CopyObject s3://b/k");

@@ -15,11 +15,19 @@ namespace s3loop::s3 {
 std::string describe_request(Op op, const std::string& bucket, const std::string& key);
 
 // `body` is the reply body (an <Error> document, or empty for HEAD);
-// `request_id` the x-amz-request-id header. Never includes secrets. The 400
-// page a TLS server (nginx, Apache, Go's net/http) answers a plain-HTTP
-// request with says to use https://.
+// `request_id` the x-amz-request-id header, `bucket_region` the
+// x-amz-bucket-region one. Never includes secrets. The 400 page a TLS server
+// (nginx, Apache, Go's net/http) answers a plain-HTTP request with says to
+// use https://.
 Error error_from_reply(Op op, const std::string& bucket, const std::string& key,
-                       unsigned http_status, std::string_view body, std::string_view request_id);
+                       unsigned http_status, std::string_view body, std::string_view request_id,
+                       std::string_view bucket_region = {});
+
+// Where S3 says the bucket lives when a request went to the wrong region.
+struct BucketLocation {
+  std::string region;    // x-amz-bucket-region, else the error body's <Region>
+  std::string endpoint;  // the error body's <Endpoint>, named when no region is known
+};
 
 // NoSuchUpload: the multipart upload does not exist (any more). S3 says so
 // for an upload that was aborted or completed, so to an abort it means the
@@ -29,10 +37,12 @@ Error error_from_reply(Op op, const std::string& bucket, const std::string& key,
 bool is_upload_gone(const Error& error);
 
 // Fills in message/kind/retryable for an S3 error code (used for errors that
-// arrive inside a 200 too).
+// arrive inside a 200 too). A redirect, or a signature for the wrong region,
+// is told as "bucket B is in region R: pass --region R", and not retried: S3
+// answers the same until the region changes.
 Error describe_s3_error(Op op, const std::string& bucket, const std::string& key,
                         unsigned http_status, std::string code, std::string server_message,
-                        std::string request_id);
+                        std::string request_id, const BucketLocation& location = {});
 
 // An error found while reading a 2xx reply's body. An <Error> document there
 // (CopyObject, UploadPartCopy and CompleteMultipartUpload may send one after

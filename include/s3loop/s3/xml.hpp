@@ -33,6 +33,10 @@ struct S3ErrorBody {
   std::string message;
   std::string request_id;
   std::string resource;
+  // Where the bucket lives, on replies that say the request went to the wrong
+  // region (PermanentRedirect, AuthorizationHeaderMalformed).
+  std::string region;
+  std::string endpoint;
 };
 
 // Returns the error body if `xml` is an <Error> document, else nullopt.
