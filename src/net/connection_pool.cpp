@@ -255,7 +255,7 @@ ConnectionPool::ConnectionPool(asio::any_io_executor executor, Endpoint endpoint
       timeouts_(timeouts),
       counters_(counters),
       stop_(stop),
-      server_key_(endpoint_.host + ":" + std::to_string(endpoint_.port)),
+      server_key_(endpoint_.host_port()),
       watch_(std::make_unique<DeadlineWatch>(
           executor_,
           DeadlineWatch::tick_for(std::min(
@@ -269,7 +269,7 @@ void ConnectionPool::close_idle() {
 }
 
 std::string ConnectionPool::where() const {
-  return endpoint_.host + ":" + std::to_string(endpoint_.port);
+  return endpoint_.host_port();
 }
 
 awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect(bool stop_grace) {

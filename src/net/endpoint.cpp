@@ -2,6 +2,7 @@
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -17,20 +18,38 @@ bool Endpoint::is_ip_literal() const {
   return !ec;
 }
 
+namespace {
+std::string bracketed(const std::string& host) {
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+}  // namespace
+
 std::string Endpoint::authority() const {
-  const bool v6 = host.find(':') != std::string::npos;
-  std::string out = v6 ? "[" + host + "]" : host;
+  std::string out = bracketed(host);
   if (!default_port()) out += ":" + std::to_string(port);
   return out;
 }
 
+std::string Endpoint::host_port() const {
+  return bracketed(host) + ":" + std::to_string(port);
+}
+
 Result<Endpoint> parse_endpoint_url(std::string_view url) {
+  std::string shown(url);  // what the messages quote: never a password
   auto bad = [&](std::string_view why) {
-    return make_error(ErrorKind::usage, "invalid endpoint URL '" + std::string(url) + "': " +
+    return make_error(ErrorKind::usage, "invalid endpoint URL '" + shown + "': " +
                                             std::string(why) + " (expected https://host[:port])");
   };
   auto parsed = boost::urls::parse_absolute_uri(url);
   if (!parsed) return bad("not an absolute URL");
+  if (parsed->has_userinfo()) {
+    boost::urls::url without(*parsed);
+    without.set_encoded_userinfo("***");
+    shown = without.buffer();
+    return bad(
+        "credentials do not belong in the endpoint URL (keys go in AWS_ACCESS_KEY_ID and "
+        "AWS_SECRET_ACCESS_KEY, or a profile)");
+  }
   Endpoint ep;
   std::string scheme(parsed->scheme());
   std::transform(scheme.begin(), scheme.end(), scheme.begin(),
@@ -39,11 +58,13 @@ Result<Endpoint> parse_endpoint_url(std::string_view url) {
     ep.tls = true;
   } else if (scheme == "http") {
     ep.tls = false;
+  } else if (url.find("://") == std::string_view::npos) {
+    // "localhost:9443" parses as scheme "localhost".
+    return bad("no scheme: write https://" + std::string(url) + " (or http://)");
   } else {
     return bad("scheme must be https or http");
   }
   if (!parsed->has_authority() || parsed->encoded_host().empty()) return bad("no host");
-  if (parsed->has_userinfo()) return bad("credentials do not belong in the endpoint URL");
   if (parsed->host_type() == boost::urls::host_type::ipv6) {
     ep.host = parsed->host_ipv6_address().to_string();
   } else {
@@ -59,7 +80,8 @@ Result<Endpoint> parse_endpoint_url(std::string_view url) {
     const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
     if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || port == 0 ||
         port > 65535) {
-      return bad("bad port '" + std::string(digits) + "' (1 to 65535)");
+      return bad(digits.empty() ? std::string("the port is not a number from 1 to 65535")
+                                : "bad port '" + std::string(digits) + "' (1 to 65535)");
     }
     ep.port = static_cast<std::uint16_t>(port);
   } else {

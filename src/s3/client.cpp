@@ -78,7 +78,7 @@ Client::Client(asio::any_io_executor executor, ClientShared& shared)
 Client::~Client() = default;
 
 net::ConnectionPool& Client::pool_for(const net::Endpoint& endpoint) {
-  const std::string key = endpoint.host + ":" + std::to_string(endpoint.port);
+  const std::string key = endpoint.host_port();
   auto& slot = pools_[key];
   if (!slot) {
     // The job's interrupt flag stops the pool's exchanges in flight too: a

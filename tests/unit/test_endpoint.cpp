@@ -59,5 +59,33 @@ TEST(Endpoint, PortBoundsAreExact) {
             "(expected https://host[:port])");
 }
 
+TEST(Endpoint, MessagesSayWhatToWriteAndShowNoPassword) {
+  auto password = parse_endpoint_url("https://user:s3cr3t@127.0.0.1:9443");
+  ASSERT_FALSE(password);
+  EXPECT_EQ(password.error().message.find("s3cr3t"), std::string::npos) << password.error().message;
+  EXPECT_NE(password.error().message.find("'https://***@127.0.0.1:9443': credentials do not"),
+            std::string::npos)
+      << password.error().message;
+
+  auto no_scheme = parse_endpoint_url("localhost:9443");
+  ASSERT_FALSE(no_scheme);
+  EXPECT_NE(no_scheme.error().message.find("no scheme: write https://localhost:9443"),
+            std::string::npos)
+      << no_scheme.error().message;
+
+  auto letters = parse_endpoint_url("https://127.0.0.1:abc");
+  ASSERT_FALSE(letters);
+  EXPECT_EQ(letters.error().message.find("''"), std::string::npos) << letters.error().message;
+}
+
+TEST(Endpoint, HostPortBracketsIpv6) {
+  auto v6 = parse_endpoint_url("https://[::1]:9778");
+  ASSERT_TRUE(v6);
+  EXPECT_EQ(v6->host_port(), "[::1]:9778");
+  auto name = parse_endpoint_url("https://s3.localhost");
+  ASSERT_TRUE(name);
+  EXPECT_EQ(name->host_port(), "s3.localhost:443");
+}
+
 }  // namespace
 }  // namespace s3loop::net

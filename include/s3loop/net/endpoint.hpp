@@ -18,6 +18,8 @@ struct Endpoint {
   bool default_port() const { return port == (tls ? 443 : 80); }
   // host[:port] as the Host header wants it (port omitted when default).
   std::string authority() const;
+  // host:port, always with the port, for messages ("[::1]:9443").
+  std::string host_port() const;
 };
 
 // Accepts "https://host[:port][/]" and "http://...". A path other than "/"
