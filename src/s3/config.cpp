@@ -267,16 +267,18 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
   }
 
   ResolvedConfig cfg;
-  bool explicit_profile = true;
+  const char* profile_from = nullptr;  // which setting named the profile; none: "default"
   if (flags.profile) {
     cfg.profile = *flags.profile;
+    profile_from = "--profile";
   } else if (auto p = env_set("AWS_PROFILE")) {
     cfg.profile = *p;
+    profile_from = "AWS_PROFILE";
   } else if (auto q = env_set("AWS_DEFAULT_PROFILE")) {
     cfg.profile = *q;
+    profile_from = "AWS_DEFAULT_PROFILE";
   } else {
     cfg.profile = "default";
-    explicit_profile = false;
   }
 
   auto creds_file =
@@ -288,10 +290,16 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
   const Section* creds_section = find_section(creds_file->ini, cfg.profile);
   const Section* config_section =
       config_file->ini ? config_profile(*config_file->ini, cfg.profile) : nullptr;
-  if (explicit_profile && creds_section == nullptr && config_section == nullptr) {
-    return make_error(ErrorKind::config,
-                      fmt::format("profile '{}' not found in {} or {}", cfg.profile,
-                                  creds_file->shown, config_file->shown));
+  if (profile_from != nullptr && creds_section == nullptr && config_section == nullptr) {
+    // A common slip: "[name]" in ~/.aws/config, where profiles are "[profile name]".
+    const bool unprefixed = find_section(config_file->ini, cfg.profile) != nullptr;
+    return make_error(
+        ErrorKind::config,
+        fmt::format("profile '{}' (from {}) not found in {} or {}{}", cfg.profile, profile_from,
+                    creds_file->shown, config_file->shown,
+                    unprefixed ? fmt::format(" (in {} write [profile {}], not [{}])",
+                                             config_file->shown, cfg.profile, cfg.profile)
+                               : ""));
   }
   // As in botocore, a profile's settings are its config section overlaid
   // with its credentials section.

@@ -247,14 +247,24 @@ TEST(S3ConfigResolve, MissingExplicitProfile) {
   auto flag = f.resolve(profile_flag("x"));
   ASSERT_FALSE(flag.has_value());
   EXPECT_EQ(flag.error().kind, ErrorKind::config);
-  EXPECT_EQ(flag.error().message, "profile 'x' not found in ~/.aws/credentials or ~/.aws/config");
+  EXPECT_EQ(flag.error().message,
+            "profile 'x' (from --profile) not found in ~/.aws/credentials or ~/.aws/config");
 
   f.env["AWS_PROFILE"] = "y";
   f.env["AWS_ACCESS_KEY_ID"] = "ENVKEY";  // does not excuse a wrong AWS_PROFILE
   f.env["AWS_SECRET_ACCESS_KEY"] = "envsecret";
   auto env = f.resolve();
   ASSERT_FALSE(env.has_value());
-  EXPECT_EQ(env.error().message, "profile 'y' not found in ~/.aws/credentials or ~/.aws/config");
+  EXPECT_EQ(env.error().message,
+            "profile 'y' (from AWS_PROFILE) not found in ~/.aws/credentials or ~/.aws/config");
+
+  // "[y]" in the config file is not profile y there.
+  f.files[kConfig] = "[y]\nregion = eu-west-1\n";
+  auto unprefixed = f.resolve();
+  ASSERT_FALSE(unprefixed.has_value());
+  EXPECT_EQ(unprefixed.error().message,
+            "profile 'y' (from AWS_PROFILE) not found in ~/.aws/credentials or ~/.aws/config (in "
+            "~/.aws/config write [profile y], not [y])");
 }
 
 TEST(S3ConfigResolve, NoCredentialsAnywhere) {
@@ -319,7 +329,8 @@ TEST(S3ConfigResolve, FileLocationOverrides) {
 
   auto missing = f.resolve(profile_flag("nope"));
   ASSERT_FALSE(missing.has_value());
-  EXPECT_EQ(missing.error().message, "profile 'nope' not found in /etc/s3/creds or ~/alt/config");
+  EXPECT_EQ(missing.error().message,
+            "profile 'nope' (from --profile) not found in /etc/s3/creds or ~/alt/config");
 }
 
 TEST(S3ConfigResolve, HomeDecidesDefaultPaths) {
