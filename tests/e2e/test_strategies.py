@@ -203,7 +203,8 @@ class InterruptCutsOffRequestsInFlight(unittest.TestCase):
     def assert_prompt_cancel(self, proc, out, err, took):
         detail = f"took {took:.1f} s, stdout={out!r} stderr={err!r}"
         self.assertEqual(proc.returncode, 130, detail)
-        self.assertLess(took, 5, detail)  # one tick to notice, not the 60 s read timeout
+        # One tick to notice, not the 60 s read timeout (room for a slow sanitizer build).
+        self.assertLess(took, 15, detail)
         for marker in s3env.CRASH_MARKERS:
             self.assertNotIn(marker, err, detail)
         # Cut off, not timed out: no timeout message nor a flag to raise.
@@ -274,7 +275,7 @@ class InterruptCutsOffRequestsInFlight(unittest.TestCase):
                               "--strategy", "serial", "--multipart-threshold", "1"], 1)
         detail = f"took {took:.1f} s, stdout={out!r} stderr={err!r}"
         self.assertEqual(proc.returncode, 130, detail)
-        self.assertLess(took, 6, detail)
+        self.assertLess(took, 10, detail)  # the 2 s grace, not the 60 s read timeout
         self.assertIn("could not be aborted", err, detail)
         self.assertIn("AbortMultipartUpload", err, detail)
         self.assertIn("orphaned multipart uploads possibly left on 1 keys", out, detail)
