@@ -38,6 +38,26 @@ Result<CopyOptions> normalise_copy_locations(CopyOptions options) {
                                             options.source.bucket + "/" + options.source.key +
                                             ": choose a destination outside it");
   }
+  // The other way round, a copy can land on a source object before that
+  // object is copied ("v/sub/" to "v/": v/sub/sub/x overwrites v/sub/x),
+  // losing it -- and --verify, comparing with the overwritten source, would
+  // pass. rclone refuses overlapping copies too.
+  if (options.source.bucket == options.destination.bucket &&
+      options.source.key.starts_with(options.destination.key)) {
+    // "dir/k" into "dir/" names k itself: say so, it is the likelier slip.
+    if (!options.named_object.empty() &&
+        destination_key(options, options.named_object) == options.named_object) {
+      return make_error(ErrorKind::usage, "source and destination are the same object s3://" +
+                                              options.source.bucket + "/" + options.named_object +
+                                              ": choose another destination");
+    }
+    return make_error(ErrorKind::usage,
+                      "source s3://" + options.source.bucket + "/" + options.source.key +
+                          " lies inside the destination prefix s3://" + options.destination.bucket +
+                          "/" + options.destination.key +
+                          ": copies could overwrite source objects; choose a destination "
+                          "outside the source and not above it");
+  }
   for (const auto& filter : options.filters) {
     if (auto checked = check_filter(filter); !checked) return checked.error();
   }
@@ -279,10 +299,16 @@ awaitable<Result<void>> CopyJob::copy_multipart(s3::Client& client, const s3::Ob
   Result<void> outcome;
   int part_number = 1;
   for (const auto& [first, last] : plan_parts(head->size, options_.part_size)) {
+    // Every part from the version the HEAD saw: a source overwritten during
+    // the copy fails it instead of mixing old and new parts.
     auto etag = co_await client.upload_part_copy(src_bucket, object.key, dst_bucket, dst_key,
-                                                 upload_id, part_number, {first, last});
+                                                 upload_id, part_number, {first, last}, head->etag);
     if (!etag) {
-      outcome = etag.error();
+      Error error = etag.error();
+      if (error.http_status == 412) {
+        error.message += " (the source object changed during the copy: copy it again)";
+      }
+      outcome = std::move(error);
       break;
     }
     completed.push_back({part_number++, std::move(*etag)});

@@ -32,8 +32,8 @@ awaitable<Result<CreatedUpload>> Client::create_multipart_upload(std::string buc
 
 Client::Awaitable Client::upload_part_copy(std::string src_bucket, std::string src_key,
                                            std::string dst_bucket, std::string dst_key,
-                                           std::string upload_id, int part_number,
-                                           ByteRange range) {
+                                           std::string upload_id, int part_number, ByteRange range,
+                                           std::string source_etag) {
   S3Request req;
   req.op = Op::upload_part_copy;
   req.method = "PUT";
@@ -44,6 +44,9 @@ Client::Awaitable Client::upload_part_copy(std::string src_bucket, std::string s
                            "/" + src_bucket + "/" + uri_encode(src_key, /*keep_slash=*/true));
   req.headers.emplace_back("x-amz-copy-source-range", "bytes=" + std::to_string(range.first) + "-" +
                                                           std::to_string(range.last));
+  if (!source_etag.empty()) {
+    req.headers.emplace_back("x-amz-copy-source-if-match", "\"" + source_etag + "\"");
+  }
   std::string etag;
   auto reply = co_await send(req, [&](const net::Response& r) -> Result<void> {
     auto parsed = parse_copy_result(r.body);

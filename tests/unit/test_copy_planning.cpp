@@ -62,6 +62,22 @@ TEST(CopyPlanning, RefusesADestinationInsideTheSource) {
   EXPECT_TRUE(jobs::normalise_copy_locations(options("a", "dir", "b", "dir/sub")));
 }
 
+TEST(CopyPlanning, RefusesASourceInsideTheDestination) {
+  // "v/sub/" to "v/": v/sub/sub/x would land on the source object v/sub/x.
+  auto up = jobs::normalise_copy_locations(options("a", "v/sub/", "a", "v/"));
+  ASSERT_FALSE(up);
+  EXPECT_EQ(up.error().kind, ErrorKind::usage);
+  EXPECT_NE(up.error().message.find("lies inside the destination prefix s3://a/v/"),
+            std::string::npos)
+      << up.error().message;
+  EXPECT_FALSE(jobs::normalise_copy_locations(options("a", "v/sub", "a", "")));
+  EXPECT_FALSE(jobs::normalise_copy_locations(options("a", "v/file", "a", "v")));
+  // Beside it, or in another bucket, is fine.
+  EXPECT_TRUE(jobs::normalise_copy_locations(options("a", "v/sub/", "a", "w/")));
+  EXPECT_TRUE(jobs::normalise_copy_locations(options("a", "v/sub/", "b", "v/")));
+  EXPECT_TRUE(jobs::normalise_copy_locations(options("a", "v/sub/", "a", "v/su")));
+}
+
 TEST(CopyPlanning, PartLimits) {
   auto small = options("a", "", "b", "");
   small.part_size = 1024;

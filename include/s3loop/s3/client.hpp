@@ -148,9 +148,12 @@ class Client {
   boost::asio::awaitable<Result<CreatedUpload>> create_multipart_upload(std::string bucket,
                                                                         std::string key,
                                                                         Headers headers);
+  // `source_etag`, when given, is sent as x-amz-copy-source-if-match: a part
+  // of a source that changed meanwhile is refused (412 PreconditionFailed)
+  // rather than spliced with parts of the old one.
   Awaitable upload_part_copy(std::string src_bucket, std::string src_key, std::string dst_bucket,
                              std::string dst_key, std::string upload_id, int part_number,
-                             ByteRange range);
+                             ByteRange range, std::string source_etag = {});
   Awaitable complete_multipart_upload(std::string bucket, std::string key, std::string upload_id,
                                       std::vector<CompletedPart> parts);
   // An upload already gone (NoSuchUpload: see is_upload_gone) is success, as
