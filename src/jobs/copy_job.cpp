@@ -173,12 +173,9 @@ awaitable<Result<void>> CopyJob::produce(s3::Client& client, const exec::Emit& e
   auto named = co_await find_named_object(client, options_);
   if (!named) co_return named.error();
   if (!*named || !copy_selects(options_, (*named)->key)) co_return Result<void>();
-  const std::string dst_key = destination_key(options_, (*named)->key);
-  if (options_.source.bucket == options_.destination.bucket && dst_key == (*named)->key) {
-    co_return make_error(ErrorKind::usage, "source and destination are the same object s3://" +
-                                               options_.source.bucket + "/" + dst_key +
-                                               ": choose another destination");
-  }
+  // (A named object that would land on itself was refused by
+  // normalise_copy_locations: in one bucket its source lies inside the
+  // destination.)
   exec::WorkItem item;
   item.object = std::move(**named);
   co_await emit(std::move(item));

@@ -268,13 +268,9 @@ void ConnectionPool::close_idle() {
   idle_.clear();
 }
 
-std::string ConnectionPool::where() const {
-  return endpoint_.host_port();
-}
-
 awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect(bool stop_grace) {
   FailureContext failure;
-  failure.where = where();
+  failure.where = server_key_;
   failure.deadline = timeouts_.connect;
   tcp::resolver::results_type endpoints;
   if (is_loopback_name(endpoint_.host)) {
@@ -358,7 +354,7 @@ awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect(bool stop
 
 awaitable<Result<Response>> ConnectionPool::send(const Request& request, const BodySink* sink) {
   FailureContext failure;
-  failure.where = where();
+  failure.where = server_key_;
   failure.request = request.action;
   failure.plain_http = !endpoint_.tls;
   // Once the run is stopping, nothing new goes out but cleanup.

@@ -57,7 +57,6 @@ class ConnectionPool {
  private:
   boost::asio::awaitable<Result<std::unique_ptr<Connection>>> connect(bool stop_grace);
   bool stopping() const { return stop_ != nullptr && stop_->load(std::memory_order_relaxed); }
-  std::string where() const;
 
   boost::asio::any_io_executor executor_;
   Endpoint endpoint_;
@@ -66,7 +65,8 @@ class ConnectionPool {
   Counters& counters_;
   const std::atomic<bool>* stop_;
   std::vector<std::unique_ptr<Connection>> idle_;
-  std::string server_key_;                // "host:port": TLS sessions are resumed per server
+  std::string server_key_;  // "host:port" ("[v6]:port"): TLS sessions are resumed per server;
+                            // errors name it
   std::unique_ptr<DeadlineWatch> watch_;  // the deadlines of exchanges in flight
 };
 
