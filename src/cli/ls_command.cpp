@@ -2,6 +2,7 @@
 // s3loop ls [s3://] [--json]: the buckets (ListBuckets), as `aws s3 ls`.
 #include "commands.hpp"
 #include "common.hpp"
+#include "ls_format.hpp"
 #include "run_job.hpp"
 
 #include "s3loop/exec/run_once.hpp"
@@ -16,22 +17,19 @@ namespace s3loop::cli {
 
 namespace {
 
-// "2024-11-25T13:00:00.000Z" -> "2024-11-25 13:00:00", as aws s3 ls shows it.
-std::string short_time(const std::string& iso) {
-  if (iso.size() < 19) return iso;
-  std::string out = iso.substr(0, 19);
-  out[10] = ' ';
-  return out;
-}
-
-void print_page(const s3::ListPage& page, bool json) {
+// Prints one page; false when stdout took it no longer (a full disk, a closed
+// pipe), so the listing can stop instead of fetching pages nobody will see.
+// Text lines name what lies below the requested prefix's last '/' unless
+// every key is printed whole (--recursive), as aws s3 ls does; JSON lines
+// always carry whole keys.
+bool print_page(const s3::ListPage& page, bool json, std::string_view relative_to) {
   std::string out;
   for (const auto& prefix : page.common_prefixes) {
     if (json) {
       out += boost::json::serialize(boost::json::object{{"prefix", prefix}});
       out += '\n';
     } else {
-      out += fmt::format("{:>30} {}\n", "PRE", prefix);
+      out += fmt::format("{:>30} {}\n", "PRE", name_below(prefix, relative_to));
     }
   }
   for (const auto& object : page.objects) {
@@ -42,14 +40,14 @@ void print_page(const s3::ListPage& page, bool json) {
                                                         {"last_modified", object.last_modified}});
       out += '\n';
     } else {
-      out +=
-          fmt::format("{} {:>10} {}\n", short_time(object.last_modified), object.size, object.key);
+      out += fmt::format("{} {:>10} {}\n", ls_time(object.last_modified), object.size,
+                         name_below(object.key, relative_to));
     }
   }
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  return std::fwrite(out.data(), 1, out.size(), stdout) == out.size() && !std::ferror(stdout);
 }
 
-// One line per bucket, `date time name`, as aws s3 ls prints them (in UTC here).
+// One line per bucket, `date time name`, as aws s3 ls prints them (local time).
 void print_buckets(const std::vector<s3::BucketInfo>& buckets, bool json) {
   std::string out;
   for (const auto& bucket : buckets) {
@@ -58,7 +56,7 @@ void print_buckets(const std::vector<s3::BucketInfo>& buckets, bool json) {
           boost::json::object{{"bucket", bucket.name}, {"creation_date", bucket.creation_date}});
       out += '\n';
     } else {
-      out += fmt::format("{} {}\n", short_time(bucket.creation_date), bucket.name);
+      out += fmt::format("{} {}\n", ls_time(bucket.creation_date), bucket.name);
     }
   }
   std::fwrite(out.data(), 1, out.size(), stdout);
@@ -117,12 +115,30 @@ Runner add_ls_command(CLI::App& app) {
     options.list_concurrency = args->list_concurrency;
     options.cancelled = &strategy->cancel_flag();
     const bool json = args->common.json;
-    options.on_page = [json](const s3::ListPage& page) { print_page(page, json); };
+    // With --recursive aws s3 ls prints whole keys; without, what follows the
+    // prefix's last '/' (relative_to "" keeps names whole).
+    const std::string relative_to = args->recursive ? std::string() : location->key;
+    bool listed_anything = false;
+    bool output_failed = false;
+    options.on_page = [&](const s3::ListPage& page) {
+      if (output_failed) return;
+      listed_anything = listed_anything || !page.objects.empty() || !page.common_prefixes.empty();
+      if (!print_page(page, json, relative_to)) {
+        output_failed = true;
+        strategy->cancel_flag() = true;
+      }
+    };
     jobs::ListJob job(std::move(options));
     auto run = run_job(*strategy, job, **shared);
     std::fflush(stdout);
+    // main reports the failed write, once.
+    if (output_failed) return kExitFailed;
     if (run.report.job_error) return report_failure(*run.report.job_error);
-    return run.report.cancelled ? kExitCancelled : kExitOk;
+    if (run.report.cancelled) return kExitCancelled;
+    // As aws s3 ls: a prefix under which nothing is listed exits 1 (with no
+    // output, so scripts can test for it); an empty bucket is a listing.
+    if (!listed_anything && !location->key.empty()) return kExitFailed;
+    return kExitOk;
   };
 }
 

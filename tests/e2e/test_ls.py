@@ -6,13 +6,14 @@ Run: /usr/bin/python3 -m unittest -v test_ls   (from tests/e2e; see s3env.py).
 import datetime
 import json
 import re
+import subprocess
 import unittest
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import s3env
 
-# "2024-11-25 13:00:00       1234 some/key" (aws s3 ls style, UTC).
+# "2024-11-25 13:00:00       1234 some/key" (aws s3 ls style; s3env sets TZ=UTC).
 OBJECT_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) +(\d+) (.*)$", re.S)
 PREFIX_LINE = re.compile(r"^ *PRE (.*)$", re.S)
 # "2024-11-25 13:00:00 bucket-name" (aws s3 ls without a bucket, UTC).
@@ -121,6 +122,7 @@ class ListTests(s3env.E2ETestCase):
                                                                           "many/" + k)])
 
     def test_non_recursive_shows_prefixes(self):
+        # As aws s3 ls without -r: names relative to the requested directory.
         for prefix in ("many/", "many/dir/", "many/double/", "many/double//",
                        "many/trailing-slash/", "many/unicode/", "many/with space/", ""):
             with self.subTest(prefix=prefix):
@@ -128,21 +130,44 @@ class ListTests(s3env.E2ETestCase):
                 prefixes, objects = parse_text(self, self.ls(url))
                 want_prefixes, want_objects = s3env.list_level(self.s3, self.b, prefix)
                 self.assertEqual(len(prefixes), len(set(prefixes)), "a prefix printed twice")
-                self.assertEqual(set(prefixes), set(want_prefixes))
-                self.assertEqual({o[0]: o[1] for o in objects}, want_objects)
+                self.assertEqual(set(prefixes), {p[len(prefix):] for p in want_prefixes})
+                self.assertEqual({o[0]: o[1] for o in objects},
+                                 {k[len(prefix):]: size for k, size in want_objects.items()})
                 self.assertEqual(len(objects), len(want_objects))
         prefixes, objects = parse_text(self, self.ls(f"s3://{self.b}/many/"))
-        self.assertEqual(set(prefixes), {f"many/part-{i:02}/" for i in range(16)} | {
-            "many/with space/", "many/unicode/", "many/double/", "many/trailing-slash/",
-            "many/dir/"})
-        self.assertEqual({o[0] for o in objects},
-                         {"many/" + k for k in s3env.SPECIAL_KEYS if "/" not in k})
+        self.assertEqual(set(prefixes), {f"part-{i:02}/" for i in range(16)} | {
+            "with space/", "unicode/", "double/", "trailing-slash/", "dir/"})
+        self.assertEqual({o[0] for o in objects}, {k for k in s3env.SPECIAL_KEYS if "/" not in k})
+
+    def test_non_recursive_names_below_a_partial_prefix(self):
+        # s3://b/many/part-0 lists many/part-00/ ... many/part-09/ and prints what follows
+        # "many/", as aws s3 ls does.
+        prefixes, objects = parse_text(self, self.ls(f"s3://{self.b}/many/part-0"))
+        self.assertEqual(sorted(prefixes), [f"part-{i:02}/" for i in range(10)])
+        self.assertEqual(objects, [])
+        prefixes, objects = parse_text(self, self.ls(f"s3://{self.b}/wide/top"))
+        self.assertEqual((prefixes, [o[0] for o in objects]), ([], ["top-level.txt"]))
+
+    def test_recursive_prints_whole_keys(self):
+        _, objects = parse_text(self, self.ls("-r", f"s3://{self.b}/wide/d0000"))
+        self.assertEqual([o[0] for o in objects], [f"wide/d{i:05}/x" for i in range(10)])
+
+    def test_times_are_local(self):
+        # aws s3 ls shows times in the local zone; TZ=IST-5:30 is UTC+05:30.
+        truth = s3env.list_objects(self.s3, self.b, "wide/d0000")
+        india = datetime.timezone(datetime.timedelta(hours=5, minutes=30))
+        p = s3env.run(["ls", "-r", f"s3://{self.b}/wide/d0000"],
+                      env=s3env.base_env(TZ="IST-5:30"))
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        _, objects = parse_text(self, p)
+        self.assertEqual([o[2] for o in objects],
+                         [t[3].astimezone(india).strftime("%Y-%m-%d %H:%M:%S") for t in truth])
 
     def test_non_recursive_many_prefixes_page(self):
         prefixes, objects = parse_text(self, self.ls(f"s3://{self.b}/wide/"))
-        self.assertEqual(sorted(prefixes), [f"wide/d{i:05}/" for i in range(1050)])
+        self.assertEqual(sorted(prefixes), [f"d{i:05}/" for i in range(1050)])
         self.assertEqual(len(prefixes), 1050, "a prefix printed twice")
-        self.assertEqual([o[0] for o in objects], ["wide/top-level.txt"])
+        self.assertEqual([o[0] for o in objects], ["top-level.txt"])
 
     def test_prefix_without_slash(self):
         # As in `aws s3 ls`: without -r and without a trailing '/', the last path segment is
@@ -170,13 +195,35 @@ class ListTests(s3env.E2ETestCase):
         self.assertEqual({o["key"]: o["size"] for o in objects}, want_objects)
 
     def test_empty(self):
-        for args in ([f"s3://{self.b}/no-such-prefix/"], ["-r", f"s3://{self.b}/no-such-prefix/"],
-                     ["--json", "-r", f"s3://{self.b}/no-such-prefix"],
-                     [f"s3://{self.empty}"], ["-r", f"s3://{self.empty}/"],
-                     ["-r", f"s3://{self.b}/empty-dir-lookalike/"]):
+        # As aws s3 ls: nothing under a prefix exits 1, silently; an empty bucket exits 0.
+        for args, code in (([f"s3://{self.b}/no-such-prefix/"], 1),
+                           (["-r", f"s3://{self.b}/no-such-prefix/"], 1),
+                           (["--json", "-r", f"s3://{self.b}/no-such-prefix"], 1),
+                           (["--json", f"s3://{self.b}/no-such-prefix"], 1),
+                           ([f"s3://{self.empty}"], 0), (["-r", f"s3://{self.empty}/"], 0),
+                           (["-r", f"s3://{self.b}/empty-dir-lookalike/"], 1)):
             with self.subTest(args=args):
-                p = self.ls(*args)
+                p = self.ls(*args, ok=False)
+                self.assertEqual(p.returncode, code, s3env.describe(p))
                 self.assertEqual(p.stdout, "", "nothing to list: no output")
+                self.assertEqual(p.stderr, "", "nothing to list: no message")
+        # A prefix that names only a directory is not empty.
+        self.assertEqual(self.ls(f"s3://{self.b}/wid").returncode, 0)
+
+    def test_output_that_fails_stops_the_listing(self):
+        # A full disk stops a long listing at the page that could not be written: the pages
+        # after it are never asked for (2,500+ keys are three pages of 1,000).
+        with open("/dev/full", "w") as full:
+            p = subprocess.run([s3env.s3loop_bin(), "ls", "-r", f"s3://{self.b}/many/",
+                                "--list-concurrency", "1", "--debug"], env=s3env.base_env(),
+                               stdout=full, stderr=subprocess.PIPE, encoding="utf-8",
+                               timeout=120)
+        self.assertEqual(p.returncode, 1, p.stderr[-2000:])
+        self.assertTrue(p.stderr.splitlines()[-1].startswith(
+            "s3loop: error: writing the output to stdout failed"), p.stderr[-2000:])
+        sent = [line for line in p.stderr.splitlines() if line.startswith("s3loop: debug: -> GET")]
+        self.assertLessEqual(len(sent), 2, "pages listed after the output failed:\n"
+                             + "\n".join(sent))
 
 
 class BucketListTests(s3env.E2ETestCase):

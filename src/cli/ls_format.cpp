@@ -1,0 +1,62 @@
+#include "ls_format.hpp"
+
+#include <charconv>
+#include <ctime>
+
+namespace s3loop::cli {
+
+namespace {
+
+bool read_number(std::string_view text, std::size_t at, std::size_t digits, int& out) {
+  if (at + digits > text.size()) return false;
+  const char* first = text.data() + at;
+  auto [end, ec] = std::from_chars(first, first + digits, out);
+  return ec == std::errc{} && end == first + digits;
+}
+
+// The UTC fields of "YYYY-MM-DDTHH:MM:SS" (anything after the seconds --
+// fractions, 'Z' -- is ignored: S3 sends UTC).
+bool parse_utc(std::string_view iso, std::tm& tm) {
+  int year, month, day, hour, minute, second;
+  if (iso.size() < 19 || iso[4] != '-' || iso[7] != '-' || (iso[10] != 'T' && iso[10] != ' ') ||
+      iso[13] != ':' || iso[16] != ':')
+    return false;
+  if (!read_number(iso, 0, 4, year) || !read_number(iso, 5, 2, month) ||
+      !read_number(iso, 8, 2, day) || !read_number(iso, 11, 2, hour) ||
+      !read_number(iso, 14, 2, minute) || !read_number(iso, 17, 2, second))
+    return false;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
+    return false;
+  tm = {};
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  return true;
+}
+
+}  // namespace
+
+std::string ls_time(std::string_view iso) {
+  std::tm utc{};
+  if (!parse_utc(iso, utc)) return std::string(iso);
+  const std::time_t when = ::timegm(&utc);
+  std::tm local{};
+  if (when == static_cast<std::time_t>(-1) || ::localtime_r(&when, &local) == nullptr)
+    return std::string(iso);
+  char out[32];
+  const std::size_t n = std::strftime(out, sizeof out, "%Y-%m-%d %H:%M:%S", &local);
+  return n == 0 ? std::string(iso) : std::string(out, n);
+}
+
+std::string_view name_below(std::string_view name, std::string_view requested_prefix) {
+  const auto slash = requested_prefix.rfind('/');
+  if (slash == std::string_view::npos) return name;
+  const std::string_view directory = requested_prefix.substr(0, slash + 1);
+  if (!name.starts_with(directory)) return name;
+  return name.substr(directory.size());
+}
+
+}  // namespace s3loop::cli

@@ -1,0 +1,77 @@
+#include "ls_format.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <ctime>
+#include <optional>
+#include <string>
+
+namespace s3loop::cli {
+namespace {
+
+// Sets TZ for one test and puts the old value back.
+class TimeZone {
+ public:
+  explicit TimeZone(const char* zone) {
+    if (const char* old = std::getenv("TZ")) old_ = old;
+    ::setenv("TZ", zone, 1);
+    ::tzset();
+  }
+  ~TimeZone() {
+    if (old_) {
+      ::setenv("TZ", old_->c_str(), 1);
+    } else {
+      ::unsetenv("TZ");
+    }
+    ::tzset();
+  }
+  TimeZone(const TimeZone&) = delete;
+  TimeZone& operator=(const TimeZone&) = delete;
+
+ private:
+  std::optional<std::string> old_;
+};
+
+TEST(LsFormat, TimesAreShownInTheLocalZone) {
+  {
+    TimeZone utc("UTC0");
+    EXPECT_EQ(ls_time("2024-11-25T13:00:00.000Z"), "2024-11-25 13:00:00");
+    EXPECT_EQ(ls_time("2024-11-25T13:00:00Z"), "2024-11-25 13:00:00");
+  }
+  {
+    // POSIX TZ strings need no tz database: "IST-5:30" is UTC+05:30.
+    TimeZone india("IST-5:30");
+    EXPECT_EQ(ls_time("2024-11-25T20:45:07.123Z"), "2024-11-26 02:15:07");
+  }
+  {
+    TimeZone west("XYZ+8");
+    EXPECT_EQ(ls_time("2024-03-01T03:00:00.000Z"), "2024-02-29 19:00:00");
+  }
+}
+
+TEST(LsFormat, TimesThatDoNotParseAreShownAsGiven) {
+  TimeZone utc("UTC0");
+  for (const char* odd : {"", "yesterday", "2024-11-25", "2024-13-25T13:00:00Z",
+                          "2024-11-25X13:00:00Z", "2024-11-25T1a:00:00Z", "2024-11-25T13:00"}) {
+    EXPECT_EQ(ls_time(odd), odd);
+  }
+}
+
+TEST(LsFormat, NamesBelowTheRequestedPrefixesLastSlash) {
+  EXPECT_EQ(name_below("a/x.txt", "a/"), "x.txt");
+  EXPECT_EQ(name_below("a/b/", "a/"), "b/");
+  EXPECT_EQ(name_below("a/x.txt", "a/x"), "x.txt");
+  EXPECT_EQ(name_below("a/", "a"), "a/");
+  EXPECT_EQ(name_below("top.txt", ""), "top.txt");
+  // A doubled slash is a directory of its own, whose name is empty.
+  EXPECT_EQ(name_below("d//", "d/"), "/");
+  EXPECT_EQ(name_below("d//x", "d//"), "x");
+  // The object named like the directory itself.
+  EXPECT_EQ(name_below("d/", "d/"), "");
+  // Not below the prefix (the server never sends one): kept whole.
+  EXPECT_EQ(name_below("other/x", "a/"), "other/x");
+}
+
+}  // namespace
+}  // namespace s3loop::cli
