@@ -278,14 +278,21 @@ awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect(bool stop
         tcp::endpoint(asio::ip::address_v4::loopback(), endpoint_.port), endpoint_.host,
         std::to_string(endpoint_.port));
   } else {
-    tcp::resolver resolver(executor_);
-    // The resolver has no deadline of its own: a timer cancels it.
+    // The resolver has no deadline of its own: a timer cancels it. The
+    // timer's handler may already be queued when the resolve completes (both
+    // done at once), and then runs after this frame has moved on: it reaches
+    // the resolver only through a weak pointer. (A cancel takes effect when
+    // getaddrinfo returns: it runs on asio's own thread and cannot be cut
+    // short, so resolv.conf's timeouts bound it too.)
+    auto resolver = std::make_shared<tcp::resolver>(executor_);
     asio::steady_timer deadline(executor_, timeouts_.connect);
-    deadline.async_wait([&resolver](boost::system::error_code ec) {
-      if (!ec) resolver.cancel();
-    });
+    deadline.async_wait(
+        [weak = std::weak_ptr<tcp::resolver>(resolver)](boost::system::error_code ec) {
+          if (ec) return;
+          if (auto still_resolving = weak.lock()) still_resolving->cancel();
+        });
     auto [ec, results] =
-        co_await resolver.async_resolve(endpoint_.host, std::to_string(endpoint_.port), nothrow);
+        co_await resolver->async_resolve(endpoint_.host, std::to_string(endpoint_.port), nothrow);
     deadline.cancel();
     if (ec) {
       co_return network_error(ec == asio::error::operation_aborted ? beast::error::timeout : ec,
