@@ -1,9 +1,12 @@
 #include "child_process.hpp"
 
-#include <spawn.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -11,6 +14,50 @@
 extern char** environ;
 
 namespace s3loop::cli {
+
+namespace {
+
+// Shared with the signal handler: lock-free atomics and a fixed buffer only.
+std::atomic<pid_t> g_child{0};
+std::atomic<int> g_interrupts{0};
+char g_note[1024] = {};
+std::atomic<std::size_t> g_note_size{0};
+
+extern "C" void on_supervised_interrupt(int signal_number) {
+  const int seen = g_interrupts.fetch_add(1) + 1;
+  if (const pid_t child = g_child.load(); child > 0) {
+    ::kill(child, signal_number);
+    return;
+  }
+  if (seen > 1) {
+    const std::size_t size = g_note_size.load();
+    const ssize_t written = size > 0 ? ::write(STDERR_FILENO, g_note, size) : 0;
+    static_cast<void>(written);
+    ::_exit(130);
+  }
+}
+
+}  // namespace
+
+void supervise_interrupts() {
+  static_assert(std::atomic<pid_t>::is_always_lock_free && std::atomic<int>::is_always_lock_free);
+  struct sigaction action {};
+  action.sa_handler = on_supervised_interrupt;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+bool interrupt_requested() {
+  return g_interrupts.load() > 0;
+}
+
+void set_interrupt_note(const std::string& note) {
+  g_note_size.store(0);  // the handler never sees half a note
+  const std::size_t size = std::min(note.size(), sizeof g_note);
+  std::memcpy(g_note, note.data(), size);
+  g_note_size.store(size);
+}
 
 std::string self_executable() {
   std::error_code ec;
@@ -23,23 +70,39 @@ Result<ChildResult> run_child(const std::vector<std::string>& argv) {
   if (pipe(pipe_fds) != 0) {
     return make_error(ErrorKind::io, std::string("pipe failed: ") + std::strerror(errno));
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
-  posix_spawn_file_actions_addclose(&actions, pipe_fds[1]);
-
+  // Everything the child needs is built before the fork: between fork and
+  // exec only async-signal-safe calls are allowed.
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(pipe_fds[1]);
-  if (rc != 0) {
+  const pid_t parent = getpid();
+  const int interrupts_before = g_interrupts.load();
+  const pid_t pid = fork();
+  if (pid < 0) {
+    const int error = errno;
     close(pipe_fds[0]);
-    return make_error(ErrorKind::io, "cannot start " + argv[0] + ": " + std::strerror(rc));
+    close(pipe_fds[1]);
+    return make_error(ErrorKind::io, "cannot start " + argv[0] + ": " + std::strerror(error));
   }
+  if (pid == 0) {
+    setpgid(0, 0);
+    // Dies with us: a supervisor's kill -9 of compare must not leave a copy
+    // running on. (The parent may have died before this call.)
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(127);
+    dup2(pipe_fds[1], STDOUT_FILENO);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    execve(args[0], args.data(), environ);
+    _exit(127);
+  }
+  // Both sides set the group, whichever runs first: a signal forwarded right
+  // away must find it.
+  setpgid(pid, pid);
+  g_child.store(pid);
+  // An interrupt that came while the child was being started reached nobody.
+  if (g_interrupts.load() != interrupts_before) kill(pid, SIGTERM);
+  close(pipe_fds[1]);
   ChildResult result;
   char buffer[4096];
   for (;;) {
@@ -54,7 +117,11 @@ Result<ChildResult> run_child(const std::vector<std::string>& argv) {
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  g_child.store(0);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  if (result.exit_code == 127 && result.out.empty()) {
+    return make_error(ErrorKind::io, "cannot start " + argv[0]);
+  }
   return result;
 }
 

@@ -14,7 +14,22 @@ struct ChildResult {
   std::string out;
 };
 
+// The child runs in a process group of its own and dies with us
+// (PR_SET_PDEATHSIG), so that it never outlives the command that waits for
+// it; after supervise_interrupts(), SIGINT and SIGTERM reach it through us.
 Result<ChildResult> run_child(const std::vector<std::string>& argv);
+
+// From now on, SIGINT and SIGTERM do not end this process: the first is
+// passed on to the running child (which stops cleanly, as on Ctrl-C: its own
+// group does not get the terminal's Ctrl-C, so it gets the signal once) and
+// remembered, so that the caller can clean up and stop. A later one is passed
+// on too (a child stopping too slowly exits at once on its second); with no
+// child running it prints the last set_interrupt_note() and exits 130.
+void supervise_interrupts();
+bool interrupt_requested();
+// What a second interrupt says before exiting while no child runs (say what
+// is left behind). Up to 1 KiB; copied, not referenced.
+void set_interrupt_note(const std::string& note);
 
 // The path of the running executable, to re-run ourselves.
 std::string self_executable();

@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <map>
 #include <optional>
+#include <random>
 
 namespace s3loop::cli {
 
@@ -62,6 +63,33 @@ std::string format_cell(const Spread& s, int repeat, const char* fmt_one) {
   if (repeat <= 1) return median;
   return median + " (" + fmt::format(fmt::runtime(fmt_one), s.min) + "-" +
          fmt::format(fmt::runtime(fmt_one), s.max) + ")";
+}
+
+// The job's flags as cp will read them, checked once before any run: a typo
+// would otherwise fail every run, each in its own child, and the table would
+// read as a failed comparison rather than a wrong command.
+std::optional<Error> check_job_flags(const std::vector<std::string>& cp_argv) {
+  CLI::App dry{"s3loop"};
+  dry.require_subcommand(1);
+  add_cp_command(dry);
+  std::vector<const char*> argv;
+  for (const auto& word : cp_argv) argv.push_back(word.c_str());
+  try {
+    dry.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::ParseError& e) {
+    const std::string what = e.what();
+    return make_error(ErrorKind::usage, "the cp flags given to compare: " +
+                                            (what.empty() ? std::string("help asked for") : what));
+  }
+  return std::nullopt;
+}
+
+// A name no other compare uses: the runs' copies are deleted afterwards, so
+// the prefix they go to must hold nothing else. (The pid alone repeats, say
+// in containers, where every run may be pid 1.)
+std::string fresh_run_token() {
+  std::random_device random;
+  return fmt::format("{}-{:08x}", getpid(), random());
 }
 
 }  // namespace
@@ -165,28 +193,65 @@ Runner add_compare_command(CLI::App& app) {
 
     const std::string self = self_executable();
     const auto common_flags = common_option_arguments(args->common);
+    const std::string token = fresh_run_token();
+    // The argv of one run. The job's flags come last, so that one missing its
+    // value is an error rather than taking the next flag as its value.
+    auto run_argv = [&](const jobs::CopyOptions& options, const std::string& strategy) {
+      std::vector<std::string> argv = {
+          self, "cp",
+          // As given: a name without '/' may be one object (copy_job.hpp).
+          "s3://" + options.source.bucket + "/" +
+              (options.named_object.empty() ? options.source.key : options.named_object),
+          "s3://" + options.destination.bucket + "/" + options.destination.key, "--strategy",
+          strategy, "--json",
+          // The runs are measured: no status line drawn meanwhile.
+          "--no-progress"};
+      argv.insert(argv.end(), common_flags.begin(), common_flags.end());
+      argv.insert(argv.end(), job_flags.begin(), job_flags.end());
+      return argv;
+    };
+    if (auto bad = check_job_flags(run_argv(*normalised, strategies.front()))) {
+      return usage_error(*bad);
+    }
+    const std::string runs_prefix = normalised->destination.key + "compare-" + token + "-";
+    {
+      // Whatever lies under the runs' prefix is deleted with the copies: it
+      // must be empty before the first run.
+      s3::ListParams params;
+      params.bucket = normalised->destination.bucket;
+      params.prefix = runs_prefix;
+      params.max_keys = 1;
+      auto page = exec::run_once<s3::ListPage>(
+          **shared, [&](s3::Client& client) { return client.list_objects_v2(params); });
+      if (!page) return report_failure(page.error());
+      if (!page->objects.empty()) {
+        return report_failure(make_error(
+            ErrorKind::usage, "s3://" + params.bucket + "/" + runs_prefix +
+                                  "... already holds objects, and compare deletes what its "
+                                  "runs leave there: run compare again (it picks another name)"));
+      }
+    }
+
+    supervise_interrupts();
     std::vector<RunResult> runs;
     bool all_ok = true;
     for (int r = 1; r <= args->repeat; ++r) {
       for (const auto& strategy : strategies) {
+        if (interrupt_requested()) {
+          print_error("compare cancelled");
+          return kExitCancelled;
+        }
         RunResult run;
         run.strategy = strategy;
         run.repetition = r;
         jobs::CopyOptions options = *normalised;
-        options.destination.key += fmt::format("compare-{}-{}-{}/", getpid(), strategy, r);
-        std::vector<std::string> argv = {
-            self, "cp",
-            // As given: a name without '/' may be one object (copy_job.hpp).
-            "s3://" + options.source.bucket + "/" +
-                (options.named_object.empty() ? options.source.key : options.named_object),
-            "s3://" + options.destination.bucket + "/" + options.destination.key, "--strategy",
-            strategy, "--json",
-            // The runs are measured: no status line drawn meanwhile.
-            "--no-progress"};
-        argv.insert(argv.end(), job_flags.begin(), job_flags.end());
-        argv.insert(argv.end(), common_flags.begin(), common_flags.end());
+        options.destination.key = fmt::format("{}{}-{}/", runs_prefix, strategy, r);
+        const std::string run_url =
+            "s3://" + options.destination.bucket + "/" + options.destination.key;
+        set_interrupt_note("s3loop: error: compare cancelled; " + run_url +
+                           " may be left behind: delete it by hand\n");
         std::fprintf(stderr, "compare: %s, run %d of %d...\n", strategy.c_str(), r, args->repeat);
-        auto child = run_child(argv);
+        auto child = run_child(run_argv(options, strategy));
         if (!child) return usage_error(child.error());
         run.exit_code = child->exit_code;
         const auto last_line_start = child->out.find_last_of('\n', child->out.size() - 2);
@@ -195,8 +260,20 @@ Runner add_compare_command(CLI::App& app) {
         boost::system::error_code ec;
         auto parsed = boost::json::parse(last_line, ec);
         if (!ec && parsed.is_object()) run.summary = parsed.as_object();
-        if (run.exit_code == kExitCancelled) {
-          print_error("compare cancelled");
+        if (run.exit_code == kExitCancelled || interrupt_requested()) {
+          // The interrupted run's copies are cleaned up like any other's.
+          std::string left = args->keep ? "; its copies are kept under " + run_url : "";
+          if (!args->keep) {
+            auto deleted = exec::run_once<std::uint64_t>(**shared, [&](s3::Client& client) {
+              return jobs::delete_prefix(client, options.destination.bucket,
+                                         options.destination.key);
+            });
+            if (!deleted && deleted.error().s3_code != "NoSuchBucket") {
+              left = "; cleaning up: " + deleted.error().message + "; " + run_url +
+                     " is left behind: delete it by hand";
+            }
+          }
+          print_error("compare cancelled" + left);
           return kExitCancelled;
         }
 
@@ -210,6 +287,8 @@ Runner add_compare_command(CLI::App& app) {
               fmt::format("{} matched, {} missing, {} unexpected, {} differ", verified->matched,
                           verified->missing, verified->unexpected, verified->mismatched);
         }
+        if (run.exit_code != kExitOk)
+          run.verify_note += fmt::format("; cp exited {}", run.exit_code);
         all_ok = all_ok && run.verified;
         if (!args->keep) {
           auto deleted = exec::run_once<std::uint64_t>(**shared, [&](s3::Client& client) {
@@ -257,8 +336,9 @@ Runner add_compare_command(CLI::App& app) {
         if (auto it = s.find("workers"); it != s.end() && it->value().is_string()) {
           row.workers = std::string(it->value().as_string());
         }
+        // The note explains a NO: the first failed run's, else the last's.
+        if (row.verified) row.note = run.verify_note;
         row.verified = row.verified && run.verified;
-        row.note = run.verify_note;
       }
       row.wall = spread(wall);
       row.objects_per_s = spread(ops);
@@ -333,6 +413,16 @@ Runner add_compare_command(CLI::App& app) {
       std::fputs(table.c_str(), stdout);
     }
     std::fflush(stdout);
+    // A comparison of nothing (a mistyped source prefix, filters that leave
+    // nothing) is no result, however fast.
+    const bool copied_nothing = std::all_of(runs.begin(), runs.end(), [](const RunResult& run) {
+      return number(run.summary, "objects") == 0 && number(run.summary, "failed") == 0;
+    });
+    if (copied_nothing) {
+      print_error("the runs found nothing to copy under " + args->source +
+                  " (check the prefix and filters): nothing was compared");
+      return kExitFailed;
+    }
     return all_ok ? kExitOk : kExitFailed;
   };
 }

@@ -465,5 +465,98 @@ class CompareCleanup(s3env.E2ETestCase):
         self.assertEqual(len(s3env.object_map(self.s3, bucket, "cmp/")), 2)
 
 
+class CompareStops(s3env.E2ETestCase):
+    """compare checks the job's flags before any run, never deletes what it did not write, and
+    an interrupt stops it with the interrupted run's copies cleaned up."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.src = cls.class_bucket("compare-stops")
+        # Enough for a serial copy to take a few seconds.
+        s3env.datagen(f"s3://{cls.src}/src/", 1500, max_size=512, seed=5, concurrency=64)
+
+    def start(self, dst_url):
+        """Starts a serial compare as the leader of a process group (as a shell runs it), and
+        returns once its run has begun."""
+        proc = subprocess.Popen([s3env.s3loop_bin(), "compare", "cp", f"s3://{self.src}/src/",
+                                 dst_url, "--strategies", "serial,async"],
+                                env=s3env.base_env(), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, encoding="utf-8", start_new_session=True)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        line = proc.stderr.readline()
+        self.assertIn("compare: serial, run 1 of 1", line)
+        time.sleep(1.0)
+        return proc
+
+    def assert_stopped_clean(self, proc, bucket):
+        out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertEqual([line for line in err.splitlines() if line.startswith("s3loop:")],
+                         ["s3loop: error: compare cancelled"], err)
+        self.assertNotIn("async", err, "no run after the interrupt")
+        # No run left copying on its own, and nothing left behind.
+        time.sleep(1.0)
+        self.assertBucketEmpty(bucket, why="after an interrupted compare")
+
+    def test_ctrl_c_stops_the_run_and_cleans_up(self):
+        dst = self.bucket("compare-sigint")
+        proc = self.start(f"s3://{dst}/c/")
+        # What a terminal's Ctrl-C does: SIGINT to the foreground process group.
+        os.killpg(proc.pid, signal.SIGINT)
+        self.assert_stopped_clean(proc, dst)
+
+    def test_sigterm_to_compare_alone_stops_its_run_too(self):
+        # A supervisor's `kill PID` reaches compare only: the run it started once copied on.
+        dst = self.bucket("compare-sigterm")
+        proc = self.start(f"s3://{dst}/c/")
+        os.kill(proc.pid, signal.SIGTERM)
+        self.assert_stopped_clean(proc, dst)
+
+    def test_a_mistyped_job_flag_is_refused_before_any_run(self):
+        dst = self.bucket("compare-typo")
+        for flags, words in ((["--concurency", "8"], ["--concurency"]),
+                             (["--exclude"], ["--exclude"]),
+                             (["--multipart-chunksize"], ["--multipart-chunksize"])):
+            with self.subTest(flags=flags):
+                p = s3env.run(["compare", "cp", f"s3://{self.src}/src/", f"s3://{dst}/c/",
+                               "--strategies", "async,serial", *flags])
+                s3env.assert_clean_error(self, p, 2, *words)
+                self.assertNotIn("run 1", p.stderr)
+        self.assertBucketEmpty(dst, why="after refused compares")
+
+    def test_a_source_with_nothing_to_copy_is_no_comparison(self):
+        dst = self.bucket("compare-nothing")
+        p = s3env.run(["compare", "cp", f"s3://{self.src}/no-such-prefix/", f"s3://{dst}/c/",
+                       "--strategies", "async"])
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        errors = [line for line in p.stderr.splitlines() if line.startswith("s3loop:")]
+        self.assertEqual(len(errors), 1, s3env.describe(p))
+        self.assertIn("nothing to copy", errors[0])
+
+    def test_copies_kept_by_another_compare_are_not_deleted(self):
+        # In a container every compare may have the same pid (1): a run prefix named by the
+        # pid alone was the earlier --keep run's, and its cleanup deleted those copies.
+        probe = subprocess.run(["unshare", "-p", "-f", "--mount-proc", "true"],
+                               capture_output=True)
+        if probe.returncode != 0:
+            self.skipTest("cannot make a pid namespace here: " + probe.stderr.decode()[:200])
+        dst = self.bucket("compare-pid1")
+        src = f"s3://{self.src}/src/part-00/"
+        in_pid1 = ["unshare", "-p", "-f", "--mount-proc", s3env.s3loop_bin(), "compare", "cp",
+                   src, f"s3://{dst}/c/", "--strategies", "async"]
+        first = subprocess.run(in_pid1 + ["--keep"], env=s3env.base_env(), capture_output=True,
+                               encoding="utf-8", timeout=300)
+        self.assertEqual(first.returncode, 0, first.stderr)
+        kept = s3env.object_map(self.s3, dst, "c/")
+        self.assertGreater(len(kept), 0)
+        second = subprocess.run(in_pid1, env=s3env.base_env(), capture_output=True,
+                                encoding="utf-8", timeout=300)
+        self.assertEqual(second.returncode, 0, second.stderr)
+        self.assertEqual(s3env.object_map(self.s3, dst, "c/"), kept,
+                         "the second compare deleted (or changed) the first one's kept copies")
+
+
 if __name__ == "__main__":
     unittest.main()
