@@ -42,6 +42,17 @@ std::string uri_encode(std::string_view in, bool keep_slash) {
   return out;
 }
 
+std::string tagging_header(const std::vector<Tag>& tags) {
+  std::string out;
+  for (const Tag& tag : tags) {
+    if (!out.empty()) out += '&';
+    out += uri_encode(tag.key, /*keep_slash=*/false);
+    out += '=';
+    out += uri_encode(tag.value, /*keep_slash=*/false);
+  }
+  return out;
+}
+
 std::string url_decode(std::string_view in, bool plus_as_space) {
   std::string out;
   out.reserve(in.size());

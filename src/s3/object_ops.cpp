@@ -144,6 +144,39 @@ Client::Awaitable Client::copy_object(std::string src_bucket, std::string src_ke
   co_return etag;
 }
 
+awaitable<Result<std::vector<Tag>>> Client::get_object_tagging(std::string bucket,
+                                                               std::string key) {
+  S3Request req;
+  req.op = Op::get_object_tagging;
+  req.bucket = bucket;
+  req.key = key;
+  req.query = {{"tagging", ""}};
+  Result<std::vector<Tag>> tags = make_error(ErrorKind::protocol, "no reply");
+  auto reply = co_await send(req, [&](const net::Response& r) -> Result<void> {
+    tags = parse_tagging(r.body);
+    if (!tags) return error_in_ok_reply(tags.error(), r.body, Op::get_object_tagging, bucket, key);
+    return {};
+  });
+  if (!reply) co_return reply.error();
+  co_return tags;
+}
+
+awaitable<Result<void>> Client::put_object_tagging(std::string bucket, std::string key,
+                                                   std::vector<Tag> tags) {
+  S3Request req;
+  req.op = Op::put_object_tagging;
+  req.method = "PUT";
+  req.bucket = bucket;
+  req.key = key;
+  req.query = {{"tagging", ""}};
+  req.body = build_tagging(tags);
+  req.headers.emplace_back("content-md5", base64_md5(req.body));  // S3 requires it here
+  req.headers.emplace_back("content-type", "application/xml");
+  auto reply = co_await send(req);
+  if (!reply) co_return reply.error();
+  co_return Result<void>();
+}
+
 awaitable<Result<std::vector<DeleteFailure>>> Client::delete_objects(
     std::string bucket, std::vector<std::string> keys) {
   S3Request req;

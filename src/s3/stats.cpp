@@ -38,6 +38,10 @@ std::string_view op_name(Op op) {
       return "SelectObjectContent";
     case Op::list_buckets:
       return "ListBuckets";
+    case Op::get_object_tagging:
+      return "GetObjectTagging";
+    case Op::put_object_tagging:
+      return "PutObjectTagging";
     case Op::count_:
       break;
   }

@@ -453,6 +453,39 @@ std::string build_delete_objects(const std::vector<std::string>& keys, bool quie
   return out;
 }
 
+Result<std::vector<Tag>> parse_tagging(std::string_view xml) {
+  std::vector<Tag> tags;
+  if (trim(xml).empty()) return tags;
+  pugi::xml_document doc;
+  auto root = expect_root(doc, xml, "GetObjectTagging", "Tagging");
+  if (!root) return root.error();
+  bool keyless = false;
+  for_each_child(*root, "TagSet", [&](pugi::xml_node set) {
+    for_each_child(set, "Tag", [&](pugi::xml_node t) {
+      if (!child(t, "Key")) keyless = true;
+      tags.push_back({child_text(t, "Key"), child_text(t, "Value")});
+    });
+  });
+  if (keyless) return protocol_error("GetObjectTagging reply has a <Tag> without <Key>");
+  return tags;
+}
+
+std::string build_tagging(const std::vector<Tag>& tags) {
+  std::string out(kXmlDecl);
+  out += "<Tagging";
+  out += kS3Namespace;
+  out += "><TagSet>";
+  for (const Tag& tag : tags) {
+    out += "<Tag><Key>";
+    append_escaped(out, tag.key);
+    out += "</Key><Value>";
+    append_escaped(out, tag.value);
+    out += "</Value></Tag>";
+  }
+  out += "</TagSet></Tagging>";
+  return out;
+}
+
 Result<std::vector<DeleteFailure>> parse_delete_result(std::string_view xml) {
   pugi::xml_document doc;
   auto root = expect_root(doc, xml, "DeleteObjects", "DeleteResult");

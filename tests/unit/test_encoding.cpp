@@ -97,5 +97,14 @@ TEST(S3Encoding, Base64Md5KnownAnswers) {
   EXPECT_EQ(base64_md5("The quick brown fox jumps over the lazy dog"), "nhB9nTcrtoJr2B01QqQZ1g==");
 }
 
+TEST(S3Encoding, TaggingHeaderEncodesEveryStructuralByte) {
+  EXPECT_EQ(tagging_header({}), "");
+  EXPECT_EQ(tagging_header({{"k", "v"}}), "k=v");
+  // '&', '=', '+', ' ', '/', '%' and UTF-8 would each change what the server
+  // reads if left raw; order is kept.
+  EXPECT_EQ(tagging_header({{"a b", "c&d=e"}, {"x+y/z", "100%"}, {"\xC3\xA9t\xC3\xA9", ""}}),
+            "a%20b=c%26d%3De&x%2By%2Fz=100%25&%C3%A9t%C3%A9=");
+}
+
 }  // namespace
 }  // namespace s3loop::s3

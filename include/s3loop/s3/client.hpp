@@ -138,6 +138,12 @@ class Client {
                        Headers extra_headers = {});
   Awaitable copy_object(std::string src_bucket, std::string src_key, std::string dst_bucket,
                         std::string dst_key);
+  // GetObjectTagging: the object's tags (none: empty).
+  boost::asio::awaitable<Result<std::vector<Tag>>> get_object_tagging(std::string bucket,
+                                                                      std::string key);
+  // PutObjectTagging: replaces the object's tag set with `tags`.
+  boost::asio::awaitable<Result<void>> put_object_tagging(std::string bucket, std::string key,
+                                                          std::vector<Tag> tags);
   // Every key must be one XML can carry (xml_can_carry): a single other key
   // makes the server refuse the whole batch. Send those with delete_object.
   boost::asio::awaitable<Result<std::vector<DeleteFailure>>> delete_objects(

@@ -27,6 +27,8 @@ enum class Op : std::size_t {
   delete_bucket,
   select_object,
   list_buckets,
+  get_object_tagging,
+  put_object_tagging,
   count_  // number of operations
 };
 inline constexpr std::size_t kOpCount = static_cast<std::size_t>(Op::count_);

@@ -111,6 +111,24 @@ struct CompletedPart {
 };
 std::string build_complete_multipart(const std::vector<CompletedPart>& parts);
 
+// One object tag. S3 allows 10 per object, keys up to 128 and values up to
+// 256 Unicode characters; the server enforces that, not s3loop.
+struct Tag {
+  std::string key;
+  std::string value;
+};
+
+// GetObjectTagging (<Tagging><TagSet><Tag><Key/><Value/></Tag>...): the tags
+// in the order sent. An <Error> document, malformed XML or a <Tag> without
+// <Key> is an Error. An empty body is no tags: radosgw 16.2 answers an
+// untagged object with 200 and Content-Length 0 (a body cut short is a
+// transport error before it gets here).
+Result<std::vector<Tag>> parse_tagging(std::string_view xml);
+
+// PutObjectTagging's body: <Tagging><TagSet><Tag>...</TagSet></Tagging>,
+// keys and values XML-escaped.
+std::string build_tagging(const std::vector<Tag>& tags);
+
 // Whether an XML 1.0 document can hold `text` at all: valid UTF-8 of the
 // characters XML allows (tab, LF, CR, U+0020-U+D7FF, U+E000-U+FFFD,
 // U+10000-U+10FFFF). The other control characters (U+0001-U+0008, U+000B,
