@@ -2,6 +2,7 @@
 
 #include "s3loop/jobs/parallel_list.hpp"
 #include "s3loop/s3/client.hpp"
+#include "s3loop/s3/encoding.hpp"
 
 #include <algorithm>
 
@@ -90,6 +91,13 @@ std::string destination_key(const CopyOptions& options, const std::string& sourc
 bool copy_selects(const CopyOptions& options, const std::string& source_key) {
   return options.filters.empty() ||
          key_selected(options.filters, relative_key(options, source_key));
+}
+
+std::optional<std::string> create_tagging_header(const std::vector<s3::Tag>& tags) {
+  if (tags.empty()) return std::nullopt;
+  std::string header = s3::tagging_header(tags);
+  if (header.size() > kMaxTaggingHeader) return std::nullopt;
+  return header;
 }
 
 std::vector<std::pair<std::uint64_t, std::uint64_t>> plan_parts(std::uint64_t size,
@@ -276,6 +284,18 @@ awaitable<Result<void>> CopyJob::copy_multipart(s3::Client& client, const s3::Ob
   if (!head->content_type.empty()) headers.emplace_back("content-type", head->content_type);
   for (const auto& meta : head->user_metadata) headers.push_back(meta);
   for (const auto& content : head->content_headers) headers.push_back(content);
+  // Nor tags, which CopyObject copies too (tagging directive COPY). A source
+  // whose tags cannot be read fails the copy, as it does `aws s3 cp`'s
+  // (--copy-props default): a copy silently without them is not the object.
+  auto tags = co_await client.get_object_tagging(src_bucket, object.key);
+  if (!tags) {
+    Error error = tags.error();
+    error.message +=
+        " (GetObjectTagging: a multipart copy reads the source's tags to carry "
+        "them over, as CopyObject does)";
+    co_return error;
+  }
+  if (auto tagging = create_tagging_header(*tags)) headers.emplace_back("x-amz-tagging", *tagging);
 
   const auto create_started = std::chrono::steady_clock::now();
   auto created = co_await client.create_multipart_upload(dst_bucket, dst_key, headers);
@@ -313,8 +333,23 @@ awaitable<Result<void>> CopyJob::copy_multipart(s3::Client& client, const s3::Ob
   if (outcome) {
     auto done =
         co_await client.complete_multipart_upload(dst_bucket, dst_key, upload_id, completed);
-    if (done) co_return Result<void>();
-    outcome = done.error();
+    if (!done) {
+      outcome = done.error();
+    } else if (tags->empty()) {
+      co_return Result<void>();
+    } else {
+      // Set again, whether or not the create carried them: radosgw 16.2
+      // ignores x-amz-tagging on CreateMultipartUpload, and a set too large
+      // for the header was left off it. (The upload is complete: nothing to
+      // abort.)
+      auto tagged = co_await client.put_object_tagging(dst_bucket, dst_key, *tags);
+      if (tagged) co_return Result<void>();
+      Error error = tagged.error();
+      error.message +=
+          " (the object was copied, but without its tags; --skip-existing would "
+          "skip it: copy it again without)";
+      co_return error;
+    }
   }
   // Never leave an incomplete upload behind: it costs storage until aborted.
   // Also after Ctrl-C: the abort is a cleanup request, which the client

@@ -181,5 +181,25 @@ TEST(CopyPlanning, OrphanedUploadsNeedOurOwnUploadAsTheReference) {
             "our own upload ours has an unreadable Initiated time 'soon'");
 }
 
+TEST(CopyPlanning, TaggingHeaderOnlyForTagsThatFitIt) {
+  EXPECT_FALSE(jobs::create_tagging_header({}));
+  auto small = jobs::create_tagging_header({{"project", "a b"}, {"k", "v"}});
+  ASSERT_TRUE(small);
+  EXPECT_EQ(*small, "project=a%20b&k=v");
+  // A value of exactly the limit's length less "k=" fits; one byte more does not.
+  const std::size_t room = jobs::kMaxTaggingHeader - 2;
+  auto exact = jobs::create_tagging_header({{"k", std::string(room, 'v')}});
+  ASSERT_TRUE(exact);
+  EXPECT_EQ(exact->size(), jobs::kMaxTaggingHeader);
+  EXPECT_FALSE(jobs::create_tagging_header({{"k", std::string(room + 1, 'v')}}));
+  // Ten tags of 128 + 256 characters, as S3 allows, encode far beyond it
+  // ('!' becomes %21): those go by PutObjectTagging only.
+  std::vector<s3::Tag> largest;
+  for (int i = 0; i < 10; ++i) {
+    largest.push_back({std::string(127, '!') + std::to_string(i), std::string(256, '!')});
+  }
+  EXPECT_FALSE(jobs::create_tagging_header(largest));
+}
+
 }  // namespace
 }  // namespace s3loop

@@ -6,6 +6,7 @@
 #include "s3loop/jobs/journal.hpp"
 #include "s3loop/jobs/key_filter.hpp"
 #include "s3loop/s3/s3_url.hpp"
+#include "s3loop/s3/xml.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -83,6 +84,17 @@ bool copy_selects(const CopyOptions& options, const std::string& source_key);
 // under the name came back empty.
 boost::asio::awaitable<Result<std::optional<s3::ObjectInfo>>> find_named_object(
     s3::Client& client, const CopyOptions& options);
+
+// The largest x-amz-tagging header a multipart copy sends. S3 caps a
+// request's headers at 8 KiB in all, and user metadata alone may take 2 KiB;
+// 10 tags of 128 + 256 characters can percent-encode to far more than both.
+// A larger set is put with PutObjectTagging only (its body has no such cap).
+inline constexpr std::size_t kMaxTaggingHeader = 2 * 1024;
+
+// The x-amz-tagging header for a multipart copy's CreateMultipartUpload:
+// nullopt when there are no tags or their header would exceed
+// kMaxTaggingHeader.
+std::optional<std::string> create_tagging_header(const std::vector<s3::Tag>& tags);
 
 // Part boundaries for a multipart copy of `size` bytes.
 std::vector<std::pair<std::uint64_t, std::uint64_t>> plan_parts(std::uint64_t size,
