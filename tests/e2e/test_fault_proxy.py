@@ -164,8 +164,9 @@ class LostCreateReplyTest(s3env.E2ETestCase):
     left behind: nobody else knows its id, and it costs storage until aborted."""
 
     # Seeds whose draws (--reset-rate 0.3, the serial request order below) reset at least one
-    # CreateMultipartUpload reply; the test checks that they still do.
-    SEEDS = (1, 2, 7)
+    # CreateMultipartUpload reply; the test checks that they still do. (Chosen again when the
+    # order gained a GetObjectTagging before the create: 2 resets none, 6 two, 8 one.)
+    SEEDS = (2, 6, 8)
 
     def test_uploads_created_by_lost_create_replies_are_aborted(self):
         bucket = self.bucket("lost-create")
@@ -208,8 +209,9 @@ class LostAbortReplyTest(s3env.E2ETestCase):
 
     # Seeds whose draws (--reset-rate 0.5, --max-attempts 2, the serial request order below)
     # fail an UploadPartCopy on both attempts and then reset the reply of the first abort; the
-    # test checks that they still do.
-    SEEDS = (101, 105, 107)
+    # test checks that they still do. (Chosen again when the order gained a GetObjectTagging
+    # before the create.)
+    SEEDS = (119, 120, 130)
 
     def test_an_abort_retried_after_a_lost_reply_is_no_failure(self):
         bucket = self.bucket("lost-abort")
