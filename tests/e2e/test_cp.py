@@ -411,6 +411,27 @@ class CopyTags(s3env.E2ETestCase):
         self.assertEqual(s3env.object_map(self.s3, dst), {}, "a copy without its tags was made")
         self.assertEqual(list(s3env.multipart_uploads(self.s3, dst)), [])
 
+    def test_tags_that_cannot_be_set_fail_the_copy_and_say_so(self):
+        # The destination takes objects but not tags (as for a role without
+        # s3:PutObjectTagging; radosgw 16.2 ignores x-amz-tagging on the create, so only the
+        # PutObjectTagging after Complete meets the policy).
+        dst = self.bucket("cp-tags-noput")
+        self.s3.put_bucket_policy(Bucket=dst, Policy=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Deny", "Principal": "*", "Action": "s3:PutObjectTagging",
+                "Resource": f"arn:aws:s3:::{dst}/*"}]}))
+        self.addCleanup(self.s3.delete_bucket_policy, Bucket=dst)
+        p = s3env.run(["cp", f"s3://{self.src}/src", f"s3://{dst}/out", *self.MULTIPART,
+                       "--exclude", "*", "--include", "big.bin"])
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        self.assertIn("AccessDenied", p.stderr)
+        self.assertIn("copied, but without its tags", p.stderr)
+        # What the message says is so: the object is there, untagged, and no upload is open.
+        self.assertEqual(self.s3.head_object(Bucket=dst, Key="out/big.bin")["ContentLength"],
+                         6 * MiB)
+        self.assertEqual(self.tags(dst, "out/big.bin"), {})
+        self.assertEqual(list(s3env.multipart_uploads(self.s3, dst)), [])
+
 
 class CopyEdgeCases(s3env.E2ETestCase):
     """Empty sources, destinations inside the source, directory semantics."""
