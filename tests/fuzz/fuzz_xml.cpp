@@ -30,6 +30,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
 
+  auto tags = parse_tagging(xml);
+  if (tags) {
+    // A tag set read from a source is written back to the copy: what
+    // PutObjectTagging sends must read back as the same tags.
+    bool carried = true;
+    for (const auto& t : *tags) carried = carried && xml_can_carry(t.key) && xml_can_carry(t.value);
+    if (carried) {
+      auto again = parse_tagging(build_tagging(*tags));
+      if (!again || again->size() != tags->size()) std::abort();
+      for (std::size_t i = 0; i < tags->size(); ++i) {
+        if ((*again)[i].key != (*tags)[i].key || (*again)[i].value != (*tags)[i].value) {
+          std::abort();
+        }
+      }
+    }
+  }
+
   auto page = parse_list_objects_v2(xml);
   if (page) {
     // A page that says it continues must say where (else the listing loops).

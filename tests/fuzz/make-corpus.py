@@ -88,6 +88,9 @@ write("xml", "complete", XML + '<CompleteMultipartUploadResult><Location>x</Loca
       '<Key>k</Key><ETag>"3858f62230ac3c915f300c664312c11f-9"</ETag></CompleteMultipartUploadResult>')
 write("xml", "delete-result", XML + "<DeleteResult><Deleted><Key>a</Key></Deleted><Error><Key>b&#13;"
       "</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error></DeleteResult>")
+write("xml", "tagging", XML + '<Tagging xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><TagSet>'
+      "<Tag><Key>a&amp;b</Key><Value> x&#13;y </Value></Tag><Tag><Key>k</Key><Value/></Tag>"
+      "</TagSet></Tagging>")
 write("xml", "select-stats", '<Stats xmlns=""><BytesScanned>19</BytesScanned><BytesProcessed>19'
       '</BytesProcessed><BytesReturned>18</BytesReturned></Stats>')
 
