@@ -1,5 +1,7 @@
 #include "progress.hpp"
 
+#include "plural.hpp"
+
 #include <fmt/format.h>
 
 #include <chrono>
@@ -37,7 +39,8 @@ ProgressMode choose_progress_mode(bool forced_on, bool forced_off, bool stderr_i
 
 std::string progress_line(const std::string& verb, const ProgressCounts& counts, double seconds) {
   const auto whole = static_cast<std::uint64_t>(seconds < 0 ? 0 : seconds);
-  std::string line = fmt::format("{}: {} objects ({:.1f} MiB)", verb, grouped(counts.done),
+  std::string line = fmt::format("{}: {} {} ({:.1f} MiB)", verb, grouped(counts.done),
+                                 plural(counts.done, "object", "objects"),
                                  static_cast<double>(counts.bytes) / (1024.0 * 1024.0));
   if (counts.skipped > 0) line += fmt::format(", {} skipped", grouped(counts.skipped));
   if (counts.failed > 0) line += fmt::format(", {} failed", grouped(counts.failed));

@@ -1,5 +1,7 @@
 #include "summary.hpp"
 
+#include "plural.hpp"
+
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
@@ -22,37 +24,47 @@ std::string summary_line(const SummaryInput& in) {
       r.interrupted > 0 ? fmt::format(", {} interrupted", r.interrupted) : "";
   const std::string throttled =
       r.adaptive && r.limit_cuts > 0
-          ? fmt::format(", throttled: request limit cut {} times, lowest {} (ended at {})",
-                        r.limit_cuts, r.limit_min, r.limit_final)
+          ? fmt::format(", throttled: request limit cut {} {}, lowest {} (ended at {})",
+                        r.limit_cuts, plural(r.limit_cuts, "time", "times"), r.limit_min,
+                        r.limit_final)
           : "";
   const std::uint64_t refusals = in.shared->stats.budget_refusals.load();
-  const std::string budget =
-      refusals > 0 ? fmt::format(", retry budget spent: {} errors not retried", refusals) : "";
+  const std::string budget = refusals > 0
+                                 ? fmt::format(", retry budget spent: {} {} not retried", refusals,
+                                               plural(refusals, "error", "errors"))
+                                 : "";
   std::string orphans;
   if (in.orphans_aborted > 0) {
-    orphans += fmt::format(", {} orphaned multipart uploads aborted", in.orphans_aborted);
+    orphans += fmt::format(", {} orphaned multipart {} aborted", in.orphans_aborted,
+                           plural(in.orphans_aborted, "upload", "uploads"));
   }
   if (in.orphan_cleanup_failures > 0) {
-    orphans += fmt::format(", orphaned multipart uploads possibly left on {} keys (see warnings)",
-                           in.orphan_cleanup_failures);
+    orphans +=
+        fmt::format(", orphaned multipart uploads possibly left on {} {} (see warnings)",
+                    in.orphan_cleanup_failures, plural(in.orphan_cleanup_failures, "key", "keys"));
   }
+  const std::uint64_t copied = r.succeeded - in.skipped;
+  const std::uint64_t requests = in.shared->stats.total_attempts();
+  const std::uint64_t retries = in.shared->stats.total_retries();
+  const std::uint64_t handshakes = in.shared->net_counters.tls_handshakes.load();
   return fmt::format(
-      "{} {} objects ({:.1f} MiB){}, {} failed{} in {:.2f} s: {:.0f} objects/s, {:.1f} MiB/s, "
-      "{} requests, {} retries, {} TLS handshakes, {:.2f} CPU s, peak RSS {:.0f} MiB "
+      "{} {} {} ({:.1f} MiB){}, {} failed{} in {:.2f} s: {:.0f} objects/s, {:.1f} MiB/s, "
+      "{} {}, {} {}, {} TLS {}, {:.2f} CPU s, peak RSS {:.0f} MiB "
       "[{}]{}{}{}{}",
-      in.verb, r.succeeded - in.skipped, static_cast<double>(r.bytes) / kMiB, skipped, r.failed,
-      interrupted, in.run->wall_seconds, per_second(objects, in.run->wall_seconds),
-      per_second(static_cast<double>(r.bytes) / kMiB, in.run->wall_seconds),
-      in.shared->stats.total_attempts(), in.shared->stats.total_retries(),
-      in.shared->net_counters.tls_handshakes.load(), in.run->usage.cpu_seconds(),
+      in.verb, copied, plural(copied, "object", "objects"), static_cast<double>(r.bytes) / kMiB,
+      skipped, r.failed, interrupted, in.run->wall_seconds,
+      per_second(objects, in.run->wall_seconds),
+      per_second(static_cast<double>(r.bytes) / kMiB, in.run->wall_seconds), requests,
+      plural(requests, "request", "requests"), retries, plural(retries, "retry", "retries"),
+      handshakes, plural(handshakes, "handshake", "handshakes"), in.run->usage.cpu_seconds(),
       static_cast<double>(in.run->usage.peak_rss_bytes) / kMiB, in.strategy, throttled, budget,
       orphans, r.cancelled ? " (cancelled)" : "");
 }
 
 std::string verify_line(const jobs::VerifyReport& v) {
-  return fmt::format(
-      "verified: {} matched, {} missing, {} differ, {} unexpected (not from the source)", v.matched,
-      v.missing, v.mismatched, v.unexpected);
+  return fmt::format("verified: {} matched, {} missing, {} {}, {} unexpected (not from the source)",
+                     v.matched, v.missing, v.mismatched, plural(v.mismatched, "differs", "differ"),
+                     v.unexpected);
 }
 
 std::string summary_json(const SummaryInput& in) {

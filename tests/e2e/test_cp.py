@@ -645,7 +645,7 @@ class CopyProgress(s3env.E2ETestCase):
     """The status line: redrawn in place when stderr is a terminal, a line a second with
     --progress elsewhere, nothing by default in a pipe; the summary and data unaffected."""
 
-    STATUS = re.compile(r"^copying: [0-9,]+ objects \(\d+\.\d MiB\)(, [0-9,]+ failed)?, "
+    STATUS = re.compile(r"^copying: [0-9,]+ objects? \(\d+\.\d MiB\)(, [0-9,]+ failed)?, "
                         r"\d\d:\d\d:\d\d(, \d+ objects/s)?$")
 
     @classmethod

@@ -278,7 +278,7 @@ class InterruptCutsOffRequestsInFlight(unittest.TestCase):
         self.assertLess(took, 10, detail)  # the 2 s grace, not the 60 s read timeout
         self.assertIn("could not be aborted", err, detail)
         self.assertIn("AbortMultipartUpload", err, detail)
-        self.assertIn("orphaned multipart uploads possibly left on 1 keys", out, detail)
+        self.assertIn("orphaned multipart uploads possibly left on 1 key ", out, detail)
         for key, upload_id in s3env.multipart_uploads(self.s3, self.bucket):
             self.s3.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
 

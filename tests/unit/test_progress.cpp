@@ -21,6 +21,13 @@ TEST(Progress, LineSaysWhatIsDoneAndHowFast) {
             "objects/s");
 }
 
+TEST(Progress, OneObjectIsSingular) {
+  ProgressCounts counts;
+  counts.done = 1;
+  EXPECT_EQ(progress_line("copying", counts, 2),
+            "copying: 1 object (0.0 MiB), 00:00:02, 0 objects/s");
+}
+
 TEST(Progress, NoRateInTheFirstSecond) {
   EXPECT_EQ(progress_line("would copy", ProgressCounts{}, 0.4),
             "would copy: 0 objects (0.0 MiB), 00:00:00");
@@ -59,7 +66,7 @@ TEST(Progress, TerminalLineIsDrawnAtOnceAndClearedAtTheEnd) {
   }
   const std::string out = written(f);
   std::fclose(f);
-  EXPECT_EQ(out.rfind("\r\033[Kcopying: 1 objects", 0), 0u) << out;
+  EXPECT_EQ(out.rfind("\r\033[Kcopying: 1 object (", 0), 0u) << out;
   // The error line starts on a cleared line and is whole.
   EXPECT_NE(out.find("\r\033[Ks3loop: failed: x\n"), std::string::npos) << out;
   // Nothing is left on the line once the job is over: the summary follows.

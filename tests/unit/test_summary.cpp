@@ -1,0 +1,73 @@
+#include "summary.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace s3loop::cli {
+namespace {
+
+// A run of `n` of everything the summary counts, so that each count's noun
+// is seen with 1 and with 2.
+struct Fixture {
+  JobRun run;
+  s3::ClientShared shared;
+  SummaryInput in;
+
+  explicit Fixture(std::uint64_t n) {
+    run.wall_seconds = 2;
+    run.report.succeeded = n;
+    run.report.adaptive = true;
+    run.report.limit_cuts = static_cast<int>(n);
+    shared.stats[s3::Op::copy_object].attempts = n;
+    shared.stats[s3::Op::copy_object].retries = n;
+    shared.stats.budget_refusals = n;
+    shared.net_counters.tls_handshakes = n;
+    in.verb = "copied";
+    in.strategy = "async";
+    in.run = &run;
+    in.shared = &shared;
+    in.orphans_aborted = n;
+    in.orphan_cleanup_failures = n;
+  }
+};
+
+TEST(Summary, OneOfAnythingIsSingular) {
+  Fixture one(1);
+  const std::string line = summary_line(one.in);
+  EXPECT_EQ(line.rfind("copied 1 object (0.0 MiB), 0 failed in 2.00 s", 0), 0U) << line;
+  for (const char* part :
+       {" 1 request,", " 1 retry,", " 1 TLS handshake,", "request limit cut 1 time,",
+        "retry budget spent: 1 error not retried", "1 orphaned multipart upload aborted",
+        "possibly left on 1 key (see warnings)"}) {
+    EXPECT_NE(line.find(part), std::string::npos) << part << " not in: " << line;
+  }
+}
+
+TEST(Summary, TwoOfAnythingIsPlural) {
+  Fixture two(2);
+  const std::string line = summary_line(two.in);
+  EXPECT_EQ(line.rfind("copied 2 objects (0.0 MiB), 0 failed in 2.00 s", 0), 0U) << line;
+  for (const char* part :
+       {" 2 requests,", " 2 retries,", " 2 TLS handshakes,", "request limit cut 2 times,",
+        "retry budget spent: 2 errors not retried", "2 orphaned multipart uploads aborted",
+        "possibly left on 2 keys (see warnings)"}) {
+    EXPECT_NE(line.find(part), std::string::npos) << part << " not in: " << line;
+  }
+  Fixture none(0);
+  EXPECT_EQ(summary_line(none.in).rfind("copied 0 objects ", 0), 0U);
+}
+
+TEST(Summary, VerifyLineAgrees) {
+  jobs::VerifyReport v;
+  v.matched = 3;
+  v.mismatched = 1;
+  EXPECT_EQ(verify_line(v),
+            "verified: 3 matched, 0 missing, 1 differs, 0 unexpected (not from the source)");
+  v.mismatched = 2;
+  EXPECT_EQ(verify_line(v),
+            "verified: 3 matched, 0 missing, 2 differ, 0 unexpected (not from the source)");
+}
+
+}  // namespace
+}  // namespace s3loop::cli
