@@ -4,6 +4,7 @@
 // process so its CPU time and peak RSS are its own, each into a fresh
 // destination prefix; verifies every run by an independent listing, deletes
 // the copies unless --keep, and prints one table.
+#include "bucket_check.hpp"
 #include "child_process.hpp"
 #include "commands.hpp"
 #include "common.hpp"
@@ -174,21 +175,12 @@ Runner add_compare_command(CLI::App& app) {
     auto shared = make_client_shared(args->common);
     if (!shared) return usage_error(shared.error());
 
-    // Every run would fail on a missing source or destination bucket, each
-    // saying so, and there would be nothing to clean up: say it once, run
-    // nothing.
-    for (const auto* side : {&normalised->source, &normalised->destination}) {
-      auto probed = exec::run_once<std::optional<Error>>(
-          **shared,
-          [&](s3::Client& client) -> boost::asio::awaitable<Result<std::optional<Error>>> {
-            co_return co_await client.missing_bucket(side->bucket);
-          });
-      if (probed && *probed) {
-        Error error = std::move(**probed);
-        error.message = (side == &normalised->source ? "source " : "destination ") + error.message +
-                        "; nothing was copied";
-        return report_failure(error);
-      }
+    // Every run would fail on a missing source or destination bucket (or an
+    // endpoint that cannot be reached, or keys it refuses), each saying so,
+    // and there would be nothing to clean up: say it once, run nothing.
+    if (auto refused = check_buckets(**shared, {{"source", normalised->source.bucket},
+                                                {"destination", normalised->destination.bucket}})) {
+      return report_failure(*refused);
     }
 
     const std::string self = self_executable();

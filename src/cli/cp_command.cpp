@@ -1,4 +1,5 @@
 // s3loop cp s3://src/prefix s3://dst/prefix [--concurrency C] [--dry-run] [--json]
+#include "bucket_check.hpp"
 #include "commands.hpp"
 #include "common.hpp"
 #include "filter_flags.hpp"
@@ -78,6 +79,9 @@ Runner add_cp_command(CLI::App& app) {
       return usage_error(make_error(
           ErrorKind::usage, "--progress and --no-progress contradict each other: give one"));
     }
+    if (args->journal && args->journal->empty()) {
+      return usage_error(make_error(ErrorKind::usage, "--journal needs a file path"));
+    }
     auto source = s3::parse_s3_url(args->source);
     if (!source) return usage_error(source.error());
     auto destination = s3::parse_s3_url(args->destination);
@@ -137,10 +141,17 @@ Runner add_cp_command(CLI::App& app) {
       progress->message("s3loop: warning: " + message);
     };
 
-    std::unique_ptr<jobs::CopyJournal> journal;
-    if (args->journal && args->journal->empty()) {
-      return usage_error(make_error(ErrorKind::usage, "--journal needs a file path"));
+    auto shared = make_client_shared(args->common);
+    if (!shared) return usage_error(shared.error());
+    // Every copy into a missing bucket would fail alike, and a dry run would
+    // promise copies that cannot happen: say it once, copy nothing.
+    if (auto refused = check_buckets(**shared, {{"source", normalised->source.bucket},
+                                                {"destination", normalised->destination.bucket}})) {
+      return report_failure(*refused);
     }
+
+    // Opened only now: a command refused above leaves no journal behind.
+    std::unique_ptr<jobs::CopyJournal> journal;
     if (args->journal) {
       // A dry run reads an existing journal (its keys show as skipped) but
       // neither creates nor writes it.
@@ -156,8 +167,6 @@ Runner add_cp_command(CLI::App& app) {
       normalised->journal = journal.get();
     }
 
-    auto shared = make_client_shared(args->common);
-    if (!shared) return usage_error(shared.error());
     const jobs::CopyOptions locations = *normalised;
     jobs::CopyJob job(std::move(*normalised));
     progress->start([&job] { return job.skipped(); });

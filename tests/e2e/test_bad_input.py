@@ -6,8 +6,10 @@ Run: /usr/bin/python3 -m unittest -v test_bad_input   (from tests/e2e; see s3env
 
 import http.server
 import os
+import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 import unittest
@@ -264,19 +266,44 @@ class BadInput(s3env.E2ETestCase):
         s3env.assert_clean_error(self, s3env.run(["ls", "-r", f"s3://{missing}/a/b"]), 1,
                                  "does not exist", missing)
         s3env.assert_clean_error(self, s3env.run(["cp", f"s3://{missing}/x", self.dst_url]), 1,
-                                 "does not exist", missing)
+                                 f"source bucket '{missing}' does not exist",
+                                 "nothing was copied")
         # A HEAD's 404 alone cannot tell a missing bucket from a missing object.
         s3env.assert_clean_error(
             self, s3env.run(["select", f"s3://{missing}/x.csv", "-e", "SELECT * FROM S3Object"]),
             1, "bucket", "does not exist", missing, "NoSuchBucket")
 
     def test_missing_destination_bucket(self):
-        # One clear error, not one line per object.
+        # One clear error, checked before any copy: no summary counting failed copies, and no
+        # dry run promising copies into a bucket that is not there.
         missing = s3env.unique_bucket("missing-dst")
-        p = s3env.run(["cp", self.src_url, f"s3://{missing}/out"])
-        s3env.assert_clean_error(self, p, 1, "does not exist", missing)
+        for extra in ([], ["--strategy", "serial"], ["--json"], ["--dry-run"],
+                      ["--dry-run", "--json"]):
+            with self.subTest(extra=extra):
+                p = s3env.run(["cp", self.src_url, f"s3://{missing}/out", *extra])
+                s3env.assert_clean_error(self, p, 1, f"destination bucket '{missing}' does not "
+                                         "exist (NoSuchBucket)", "nothing was copied")
+                self.assertEqual(p.stdout, "", s3env.describe(p))
         with self.assertRaises(self.s3.exceptions.NoSuchBucket):
             self.s3.list_objects_v2(Bucket=missing)
+
+    def test_refused_copy_leaves_no_journal(self):
+        # A journal is created only once the command has passed every check: a refused run
+        # must not leave a header-only file behind (nor one a later run would take for its own).
+        missing = s3env.unique_bucket("missing-jnl")
+        work = tempfile.mkdtemp(prefix="s3loop-jnl-")
+        self.addCleanup(shutil.rmtree, work)
+        journal = os.path.join(work, "copy.journal")
+        for args, code, words in (
+                ([self.src_url, self.dst_url, "--profile", "nope"], 2, ["profile 'nope'"]),
+                ([self.src_url, self.dst_url, "--endpoint-url", "https://127.0.0.1:74979"], 2,
+                 ["74979"]),
+                ([self.src_url, f"s3://{missing}/out"], 1, ["destination bucket", missing]),
+                ([f"s3://{missing}/x", self.dst_url], 1, ["source bucket", missing])):
+            with self.subTest(args=args):
+                p = s3env.run(["cp", *args, "--journal", journal])
+                s3env.assert_clean_error(self, p, code, *words)
+                self.assertEqual(os.listdir(work), [], "a refused run left a journal")
 
     def test_unreachable_endpoint(self):
         bad = ["--endpoint-url", "https://127.0.0.1:1"]
@@ -402,11 +429,14 @@ class BadInput(s3env.E2ETestCase):
                     s3env.assert_clean_error(
                         self, p, 1, f"bucket '{self.src}' is in region eu-west-1 ({code}): pass "
                         "--region eu-west-1 (or set AWS_REGION) [request id tx1]")
-                    # A redirect cannot succeed by retrying: one request, the listing's.
-                    self.assertEqual(len(server.requests), 1, server.requests)
+                    # A redirect cannot succeed by retrying: one request, the listing's (cp
+                    # first checks that both buckets exist, one request each, and leaves an
+                    # answer other than NoSuchBucket to the copy).
+                    expected = 3 if args[0] == "cp" else 1
+                    self.assertEqual(len(server.requests), expected, server.requests)
                     if args[0] == "cp":
                         summary = s3env.parse_json_summary(self, p)
-                        self.assertEqual((summary["requests"], summary["retries"]), (1, 0))
+                        self.assertEqual((summary["requests"], summary["retries"]), (3, 0))
                 # A HEAD reply has the header only (select asks for the object's size first).
                 server.requests.clear()
                 p = s3env.run(["select", self.src_url + "/x.csv", "-e", "SELECT * FROM S3Object",

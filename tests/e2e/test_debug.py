@@ -39,8 +39,9 @@ class Debug(s3env.E2ETestCase):
         debug = [l for l in p.stderr.splitlines() if l.startswith("s3loop: debug: ")]
         requests = [l for l in debug if l.startswith("s3loop: debug: -> ")]
         replies = [l for l in debug if l.startswith("s3loop: debug: <- ")]
-        self.assertEqual(len(requests), 6, p.stderr)  # one listing, five copies
-        self.assertEqual(len(replies), 6)
+        # The bucket check (one bucket: source and destination), the listing, five copies.
+        self.assertEqual(len(requests), 7, p.stderr)
+        self.assertEqual(len(replies), 7)
         self.assertTrue(any(" PUT " in l and "x-amz-copy-source:" in l for l in requests))
         self.assertTrue(all("Signature=<redacted>" in l for l in requests))
         self.assertTrue(all("x-amz-security-token: <redacted>" in l for l in requests))

@@ -1,0 +1,46 @@
+#include "bucket_check.hpp"
+
+#include "s3loop/exec/run_once.hpp"
+
+#include <algorithm>
+
+namespace s3loop::cli {
+
+namespace {
+
+// Errors no other request to the same endpoint with the same keys gets past.
+bool stops_every_request(const Error& error) {
+  return error.kind == ErrorKind::credentials || error.kind == ErrorKind::tls ||
+         error.kind == ErrorKind::network || error.kind == ErrorKind::timeout;
+}
+
+}  // namespace
+
+std::optional<Error> check_buckets(s3::ClientShared& shared,
+                                   const std::vector<BucketToCheck>& buckets) {
+  auto found = exec::run_once<std::optional<Error>>(
+      shared, [&](s3::Client& client) -> boost::asio::awaitable<Result<std::optional<Error>>> {
+        std::vector<std::string> checked;
+        for (const auto& side : buckets) {
+          // A copy within one bucket asks once.
+          if (std::find(checked.begin(), checked.end(), side.bucket) != checked.end()) continue;
+          checked.push_back(side.bucket);
+          s3::ListParams params;
+          params.bucket = side.bucket;
+          params.max_keys = 1;
+          auto listed = co_await client.list_objects_v2(std::move(params));
+          if (listed) continue;
+          Error error = listed.error();
+          if (error.s3_code == "NoSuchBucket") {
+            error.message = side.role + " " + error.message + "; nothing was copied";
+            co_return std::optional<Error>(std::move(error));
+          }
+          if (stops_every_request(error)) co_return std::optional<Error>(std::move(error));
+        }
+        co_return std::optional<Error>();
+      });
+  if (!found) return found.error();
+  return *found;
+}
+
+}  // namespace s3loop::cli
