@@ -79,6 +79,11 @@ Runner add_cp_command(CLI::App& app) {
       return usage_error(make_error(
           ErrorKind::usage, "--progress and --no-progress contradict each other: give one"));
     }
+    if (args->verify && args->dry_run) {
+      return usage_error(make_error(ErrorKind::usage,
+                                    "--verify has nothing to check after --dry-run, which copies "
+                                    "nothing: leave one of them out"));
+    }
     if (args->journal && args->journal->empty()) {
       return usage_error(make_error(ErrorKind::usage, "--journal needs a file path"));
     }
@@ -179,13 +184,14 @@ Runner add_cp_command(CLI::App& app) {
 
     // Verification only makes sense for a run that went through.
     std::optional<Result<jobs::VerifyReport>> verified;
-    if (args->verify && !dry_run && !run.report.cancelled && !run.report.job_error) {
+    if (args->verify && !run.report.cancelled && !run.report.job_error) {
       verified = exec::run_once<jobs::VerifyReport>(
           **shared, [&](s3::Client& client) { return jobs::verify_copy(client, locations); });
     }
 
     SummaryInput summary;
     summary.verb = dry_run ? "would copy" : "copied";
+    summary.dry_run = dry_run;
     summary.strategy = args->run.strategy;
     summary.concurrency = args->run.concurrency;
     summary.workers = exec::describe_workers(settings);

@@ -87,6 +87,7 @@ std::string summary_json(const SummaryInput& in) {
   }
   boost::json::object out{
       {"strategy", in.strategy},
+      {"dry_run", in.dry_run},
       {"concurrency", in.concurrency},
       {"workers", in.workers},
       {"objects", r.succeeded},

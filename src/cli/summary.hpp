@@ -11,6 +11,7 @@ namespace s3loop::cli {
 
 struct SummaryInput {
   std::string verb;  // "copied", "would copy"
+  bool dry_run = false;
   std::string strategy;
   int concurrency = 0;
   std::string workers;  // how the strategy ran: "C=256", "T=6", "C=256 L=2 T=2"

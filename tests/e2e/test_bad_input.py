@@ -305,6 +305,12 @@ class BadInput(s3env.E2ETestCase):
                 s3env.assert_clean_error(self, p, code, *words)
                 self.assertEqual(os.listdir(work), [], "a refused run left a journal")
 
+    def test_verify_with_dry_run_is_refused(self):
+        for flag in ("--dry-run",):
+            with self.subTest(flag=flag):
+                p = s3env.run(["cp", self.src_url, self.dst_url, flag, "--verify"])
+                s3env.assert_clean_error(self, p, 2, "--verify", "--dry-run", "nothing")
+
     def test_unreachable_endpoint(self):
         bad = ["--endpoint-url", "https://127.0.0.1:1"]
         t0 = time.monotonic()

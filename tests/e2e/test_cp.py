@@ -608,7 +608,8 @@ class CopyNamedObject(s3env.E2ETestCase):
         dst = self.bucket("cp-named-none")
         p = s3env.run(["cp", f"s3://{self.src}/one/no-such-key", f"s3://{dst}/x/", "--json"])
         self.assertEqual(p.returncode, 0, s3env.describe(p))
-        self.assertEqual(s3env.parse_json_summary(self, p)["objects"], 0)
+        summary = s3env.parse_json_summary(self, p)
+        self.assertEqual((summary["objects"], summary["dry_run"]), (0, False))
         self.assertBucketEmpty(dst)
 
     def test_onto_itself_refused(self):
@@ -625,6 +626,17 @@ class CopyNamedObject(s3env.E2ETestCase):
         self.assertIn(f"(dryrun) copy: s3://{self.src}/one/tilde~key to s3://{dst}/d/tilde~key\n",
                       p.stdout)
         self.assertBucketEmpty(dst)
+
+    def test_dry_run_json_says_so(self):
+        dst = self.bucket("cp-named-dryjson")
+        for flag in ("--dry-run",):
+            with self.subTest(flag=flag):
+                p = s3env.run(["cp", f"s3://{self.src}/one/tilde~key", f"s3://{dst}/d", flag,
+                               "--json"])
+                self.assertEqual(p.returncode, 0, s3env.describe(p))
+                summary = s3env.parse_json_summary(self, p)
+                self.assertEqual((summary["dry_run"], summary["objects"]), (True, 1))
+                self.assertBucketEmpty(dst)
 
     def test_compare_copies_and_verifies_the_one_object(self):
         dst = self.bucket("cp-named-compare")

@@ -1,6 +1,7 @@
 #include "summary.hpp"
 
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
 
 #include <string>
 
@@ -67,6 +68,16 @@ TEST(Summary, VerifyLineAgrees) {
   v.mismatched = 2;
   EXPECT_EQ(verify_line(v),
             "verified: 3 matched, 0 missing, 2 differ, 0 unexpected (not from the source)");
+}
+
+TEST(Summary, JsonSaysWhetherItWasADryRun) {
+  Fixture f(1);
+  for (bool dry_run : {true, false}) {
+    f.in.dry_run = dry_run;
+    const auto parsed = boost::json::parse(summary_json(f.in)).as_object();
+    ASSERT_TRUE(parsed.contains("dry_run"));
+    EXPECT_EQ(parsed.at("dry_run").as_bool(), dry_run);
+  }
 }
 
 }  // namespace
