@@ -148,8 +148,8 @@ Runner add_compare_command(CLI::App& app) {
     for (const auto& word : job_flags) {
       // "--strategy=async" is "--strategy async" to cp: judge the name alone.
       const std::string flag = word.substr(0, word.find('='));
-      if (flag == "--strategy" || flag == "--json" || flag == "--dry-run" || flag == "--progress" ||
-          flag == "--no-progress") {
+      if (flag == "--strategy" || flag == "--json" || flag == "--dry-run" || flag == "--dryrun" ||
+          flag == "--progress" || flag == "--no-progress") {
         return usage_error(
             make_error(ErrorKind::usage, "compare sets " + flag + " itself: leave it out"));
       }

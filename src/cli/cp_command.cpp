@@ -30,6 +30,8 @@ Runner add_cp_command(CLI::App& app) {
     StrategyFlags run;
     std::optional<int> list_concurrency;
     bool dry_run = false;
+    bool recursive = false;  // accepted, changes nothing: see its help
+    bool quiet = false;
     bool verify = false;
     bool adaptive = false;
     std::optional<std::string> journal;
@@ -53,7 +55,16 @@ Runner add_cp_command(CLI::App& app) {
                   "ListObjectsV2 requests in flight listing the source, over disjoint key ranges "
                   "(default 16; 1 with --strategy serial: one page after another)")
       ->check(CLI::Range(1, 1024));
-  cmd->add_flag("--dry-run", args->dry_run, "Show what would be copied, copy nothing");
+  // aws s3 cp spells it --dryrun.
+  cmd->add_flag("--dry-run,--dryrun", args->dry_run, "Show what would be copied, copy nothing");
+  // aws s3 cp copies a prefix only with --recursive; here a prefix is always
+  // copied whole, so users' habit is accepted rather than refused.
+  cmd->add_flag("-r,--recursive", args->recursive,
+                "Accepted for aws s3 cp habits; changes nothing: cp always copies every object "
+                "under the source prefix");
+  cmd->add_flag("--quiet", args->quiet,
+                "Print nothing when everything was copied: no status line, no summary, no dry-run "
+                "lines (errors and warnings still go to stderr; --json still prints its object)");
   cmd->add_flag("--verify", args->verify,
                 "Afterwards, compare an independent listing of the destination with the source "
                 "(keys, sizes, single-part ETags); a missing or different object exits 1");
@@ -78,6 +89,10 @@ Runner add_cp_command(CLI::App& app) {
     if (args->progress && args->no_progress) {
       return usage_error(make_error(
           ErrorKind::usage, "--progress and --no-progress contradict each other: give one"));
+    }
+    if (args->quiet && args->progress) {
+      return usage_error(
+          make_error(ErrorKind::usage, "--quiet and --progress contradict each other: give one"));
     }
     if (args->verify && args->dry_run) {
       return usage_error(make_error(ErrorKind::usage,
@@ -118,12 +133,14 @@ Runner add_cp_command(CLI::App& app) {
 
     const bool json = args->common.json;
     const bool dry_run = args->dry_run;
+    const bool quiet = args->quiet;
     const std::string src_bucket = normalised->source.bucket;
     const std::string dst_bucket = normalised->destination.bucket;
     // A dry run prints a line per object on stdout already; a status line on
     // the same terminal would only tear them.
     const auto progress = std::make_shared<Progress>(
-        choose_progress_mode(args->progress, args->no_progress || (dry_run && !args->progress),
+        choose_progress_mode(args->progress,
+                             args->no_progress || quiet || (dry_run && !args->progress),
                              isatty(STDERR_FILENO) != 0),
         dry_run ? "would copy" : "copying", stderr);
     normalised->on_object = [=](const std::string& src, const std::string& dst, std::uint64_t size,
@@ -136,7 +153,7 @@ Runner add_cp_command(CLI::App& app) {
       if (error != nullptr && !exec::fails_whole_job(*error)) {
         progress->message(fmt::format("s3loop: failed: s3://{}/{} -> s3://{}/{}: {}", src_bucket,
                                       src, dst_bucket, dst, error->message));
-      } else if (error == nullptr && dry_run && !json) {
+      } else if (error == nullptr && dry_run && !json && !quiet) {
         std::printf("(dryrun) copy: s3://%s/%s to s3://%s/%s\n", src_bucket.c_str(), src.c_str(),
                     dst_bucket.c_str(), dst.c_str());
       }
@@ -189,6 +206,20 @@ Runner add_cp_command(CLI::App& app) {
           **shared, [&](s3::Client& client) { return jobs::verify_copy(client, locations); });
     }
 
+    const bool verify_failed =
+        verified && (!*verified || (*verified)->missing > 0 || (*verified)->mismatched > 0);
+    int exit_code = kExitFailed;
+    if (run.report.cancelled) {
+      exit_code = kExitCancelled;
+    } else if (run.report.job_error) {
+      exit_code = exit_code_for(*run.report.job_error);
+    } else if (run.report.failed == 0 && !verify_failed && !journal_error) {
+      exit_code = kExitOk;
+    }
+    // --quiet: a run that went through says nothing; one that did not still
+    // gets its summary, which counts what failed.
+    const bool show = !quiet || exit_code != kExitOk;
+
     SummaryInput summary;
     summary.verb = dry_run ? "would copy" : "copied";
     summary.dry_run = dry_run;
@@ -203,31 +234,27 @@ Runner add_cp_command(CLI::App& app) {
     if (verified && *verified) summary.verify = &**verified;
     if (run.report.job_error) print_error(run.report.job_error->message);
     // A job that failed before copying anything has nothing to summarise in
-    // text; --json users still get the object (with its "error").
-    if (json || !run.report.job_error || run.report.succeeded + run.report.failed > 0) {
+    // text; --json users still get the object (with its "error"), --quiet or
+    // not: they asked for it.
+    if (json || (show && (!run.report.job_error || run.report.succeeded + run.report.failed > 0))) {
       std::puts((json ? summary_json(summary) : summary_line(summary)).c_str());
     }
-    bool verify_failed = false;
     if (verified) {
       if (!*verified) {
         print_error("verify: " + verified->error().message);
-        verify_failed = true;
       } else {
         const auto& v = **verified;
-        if (!json) std::puts(verify_line(v).c_str());
+        if (!json && show) std::puts(verify_line(v).c_str());
         for (const auto& problem : v.problems) {
           std::fprintf(stderr, "s3loop: verify: %s\n", problem.c_str());
         }
-        verify_failed = v.missing > 0 || v.mismatched > 0;
       }
     }
     // One error line: a job that stopped on an error (a journal write among
     // them) has said why; the final flush failing too adds nothing.
     if (journal_error && !run.report.job_error) print_error(journal_error->message);
     std::fflush(stdout);
-    if (run.report.cancelled) return kExitCancelled;
-    if (run.report.job_error) return exit_code_for(*run.report.job_error);
-    return run.report.failed == 0 && !verify_failed && !journal_error ? kExitOk : kExitFailed;
+    return exit_code;
   };
 }
 

@@ -278,7 +278,7 @@ class BadInput(s3env.E2ETestCase):
         # dry run promising copies into a bucket that is not there.
         missing = s3env.unique_bucket("missing-dst")
         for extra in ([], ["--strategy", "serial"], ["--json"], ["--dry-run"],
-                      ["--dry-run", "--json"]):
+                      ["--dryrun", "--json"]):
             with self.subTest(extra=extra):
                 p = s3env.run(["cp", self.src_url, f"s3://{missing}/out", *extra])
                 s3env.assert_clean_error(self, p, 1, f"destination bucket '{missing}' does not "
@@ -306,7 +306,7 @@ class BadInput(s3env.E2ETestCase):
                 self.assertEqual(os.listdir(work), [], "a refused run left a journal")
 
     def test_verify_with_dry_run_is_refused(self):
-        for flag in ("--dry-run",):
+        for flag in ("--dry-run", "--dryrun"):
             with self.subTest(flag=flag):
                 p = s3env.run(["cp", self.src_url, self.dst_url, flag, "--verify"])
                 s3env.assert_clean_error(self, p, 2, "--verify", "--dry-run", "nothing")

@@ -589,11 +589,12 @@ class CopyNamedObject(s3env.E2ETestCase):
                                  {**before, name: self.initial["one/" + k]})
         self.assertEqual(s3env.object_map(self.s3, self.src), self.initial)
 
-    def assertCopies(self, source, destination_path, expected):
-        """cp s3://SRC/source s3://<fresh bucket>destination_path gives exactly `expected`
-        ({destination key: source key})."""
+    def assertCopies(self, source, destination_path, expected, *flags):
+        """cp s3://SRC/source s3://<fresh bucket>destination_path [flags] gives exactly
+        `expected` ({destination key: source key})."""
         dst = self.bucket("cp-named-to")
-        p = s3env.run(["cp", f"s3://{self.src}/{source}", f"s3://{dst}{destination_path}"])
+        p = s3env.run(["cp", f"s3://{self.src}/{source}", f"s3://{dst}{destination_path}",
+                       *flags])
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertEqual(s3env.object_map(self.s3, dst),
                          {d: self.initial[k] for d, k in expected.items()})
@@ -603,6 +604,14 @@ class CopyNamedObject(s3env.E2ETestCase):
 
     def test_directory_wins_over_object_of_the_same_name(self):
         self.assertCopies("both", "/x", {"x/inner.txt": "both/inner.txt"})
+
+    def test_recursive_flag_is_accepted_and_changes_nothing(self):
+        # aws s3 cp users type --recursive / -r; cp copies a directory whole anyway, and a name
+        # with no directory behind it is still the one object.
+        for flag in ("-r", "--recursive"):
+            with self.subTest(flag=flag):
+                self.assertCopies("top-level.bin", "", {"top-level.bin": "top-level.bin"}, flag)
+                self.assertCopies("both", "/x", {"x/inner.txt": "both/inner.txt"}, flag)
 
     def test_missing_name_copies_nothing(self):
         dst = self.bucket("cp-named-none")
@@ -627,9 +636,9 @@ class CopyNamedObject(s3env.E2ETestCase):
                       p.stdout)
         self.assertBucketEmpty(dst)
 
-    def test_dry_run_json_says_so(self):
+    def test_dry_run_json_says_so_and_aws_spelling_works(self):
         dst = self.bucket("cp-named-dryjson")
-        for flag in ("--dry-run",):
+        for flag in ("--dry-run", "--dryrun"):
             with self.subTest(flag=flag):
                 p = s3env.run(["cp", f"s3://{self.src}/one/tilde~key", f"s3://{dst}/d", flag,
                                "--json"])
@@ -670,13 +679,13 @@ class CopyProgress(s3env.E2ETestCase):
     def count(self, status):
         return int(status.split(" ")[1].replace(",", ""))
 
-    def test_terminal_redraws_in_place_and_clears(self):
-        out = f"tty-{time.monotonic_ns()}/"
+    def on_terminal(self, *args):
+        """Runs s3loop with stderr on a terminal; returns (process, what the terminal got,
+        stdout)."""
         primary, secondary = pty.openpty()
         try:
             proc = subprocess.Popen(
-                [s3env.s3loop_bin(), "cp", f"s3://{self.bucket_name}/src/",
-                 f"s3://{self.bucket_name}/{out}", "--concurrency", "4"],
+                [s3env.s3loop_bin(), *args],
                 stdout=subprocess.PIPE, stderr=secondary, env=s3env.base_env())
             os.close(secondary)
             secondary = None
@@ -694,6 +703,13 @@ class CopyProgress(s3env.E2ETestCase):
             os.close(primary)
             if secondary is not None:
                 os.close(secondary)
+        return proc, terminal, stdout
+
+    def test_terminal_redraws_in_place_and_clears(self):
+        out = f"tty-{time.monotonic_ns()}/"
+        proc, terminal, stdout = self.on_terminal(
+            "cp", f"s3://{self.bucket_name}/src/", f"s3://{self.bucket_name}/{out}",
+            "--concurrency", "4")
         self.assertEqual(proc.returncode, 0, terminal)
         text = terminal.decode()
         self.assertNotIn("\n", text.replace("\r\n", ""), "only redraws, no new lines: " + text)
@@ -734,10 +750,48 @@ class CopyProgress(s3env.E2ETestCase):
         self.assertEqual(len(p.stdout.splitlines()), 1, s3env.describe(p))
 
     def test_contradicting_flags(self):
-        p = s3env.run(["cp", f"s3://{self.bucket_name}/src/", f"s3://{self.bucket_name}/x/",
-                       "--progress", "--no-progress"])
-        s3env.assert_clean_error(self, p, 2, "--progress", "--no-progress")
-        self.assertEqual(s3env.list_objects(self.s3, self.bucket_name, "x/"), [])
+        for flags in (["--progress", "--no-progress"], ["--quiet", "--progress"]):
+            with self.subTest(flags=flags):
+                p = s3env.run(["cp", f"s3://{self.bucket_name}/src/",
+                               f"s3://{self.bucket_name}/x/", *flags])
+                s3env.assert_clean_error(self, p, 2, *flags)
+                self.assertEqual(s3env.list_objects(self.s3, self.bucket_name, "x/"), [])
+
+    def test_quiet_says_nothing_when_all_went_well(self):
+        # aws s3 cp --quiet: "Does not display the operations performed". Not the status line
+        # on a terminal either.
+        out = f"hush-{time.monotonic_ns()}/"
+        proc, terminal, stdout = self.on_terminal(
+            "cp", f"s3://{self.bucket_name}/src/", f"s3://{self.bucket_name}/{out}", "--quiet",
+            "--concurrency", "4")
+        self.assertEqual((proc.returncode, terminal, stdout), (0, b"", b""))
+        self.assertEqual(s3env.object_map(self.s3, self.bucket_name, out), self.source)
+        # Nor the lines of a dry run, which copies nothing.
+        p = s3env.run(["cp", f"s3://{self.bucket_name}/src/", f"s3://{self.bucket_name}/dry/",
+                       "--quiet", "--dryrun"])
+        self.assertEqual((p.returncode, p.stdout, p.stderr), (0, "", ""), s3env.describe(p))
+        self.assertEqual(s3env.list_objects(self.s3, self.bucket_name, "dry/"), [])
+
+    def test_quiet_json_still_prints_its_object(self):
+        out = f"hush-json-{time.monotonic_ns()}/"
+        p = s3env.run(["cp", f"s3://{self.bucket_name}/src/", f"s3://{self.bucket_name}/{out}",
+                       "--quiet", "--json"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(p.stderr, "")
+        summary = s3env.parse_json_summary(self, p)
+        self.assertEqual((summary["copied"], summary["failed"]), (len(self.source), 0))
+
+    def test_quiet_still_reports_failures(self):
+        # Every destination key is longer than the 1,024 bytes S3 allows: every copy fails.
+        out = "q" * 1020 + "/"
+        p = s3env.run(["cp", f"s3://{self.bucket_name}/src/", f"s3://{self.bucket_name}/{out}",
+                       "--quiet"])
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        failed = [line for line in p.stderr.splitlines() if line.startswith("s3loop: failed: ")]
+        self.assertEqual(len(failed), len(self.source), s3env.describe(p))
+        self.assertTrue(p.stdout.startswith(f"copied 0 objects (0.0 MiB), {len(self.source)} "
+                                            "failed in "), s3env.describe(p))
 
 
 class CopyFilters(s3env.E2ETestCase):

@@ -360,7 +360,7 @@ class Compare(unittest.TestCase):
 
     def test_compare_rejects_bad_strategies_and_flags_it_sets(self):
         for args in (["--strategies", "serial,bogus"], ["--strategy", "async"], ["--dry-run"],
-                     ["--strategy=async"], ["--progress=true"]):
+                     ["--dryrun"], ["--strategy=async"], ["--progress=true"]):
             p = s3env.run(["compare", "cp", f"s3://{self.bucket}/src/",
                            f"s3://{self.bucket}/bad/", *args])
             s3env.assert_no_crash(self, p)
