@@ -1,5 +1,7 @@
 #include "bucket_check.hpp"
 
+#include "common.hpp"
+
 #include "s3loop/exec/run_once.hpp"
 
 #include <algorithm>
@@ -8,16 +10,24 @@ namespace s3loop::cli {
 
 namespace {
 
-// Errors no other request to the same endpoint with the same keys gets past.
+// Errors no other request to the same endpoint with the same keys gets past,
+// and transient ones that outlasted every attempt (the copy's listing would
+// make as many again).
 bool stops_every_request(const Error& error) {
   return error.kind == ErrorKind::credentials || error.kind == ErrorKind::tls ||
-         error.kind == ErrorKind::network || error.kind == ErrorKind::timeout;
+         error.kind == ErrorKind::network || error.kind == ErrorKind::timeout || error.retryable;
 }
 
 }  // namespace
 
 std::optional<Error> check_buckets(s3::ClientShared& shared,
                                    const std::vector<BucketToCheck>& buckets) {
+  // Ctrl-C while checking (retries against a server that keeps failing can
+  // take a while) ends the command as during the copy: no further attempt,
+  // exit 130, rather than the process dying of the signal.
+  std::atomic<bool> interrupted{false};
+  install_interrupt_handler(&interrupted);
+  shared.interrupted = &interrupted;
   auto found = exec::run_once<std::optional<Error>>(
       shared, [&](s3::Client& client) -> boost::asio::awaitable<Result<std::optional<Error>>> {
         std::vector<std::string> checked;
@@ -39,6 +49,11 @@ std::optional<Error> check_buckets(s3::ClientShared& shared,
         }
         co_return std::optional<Error>();
       });
+  install_interrupt_handler(nullptr);
+  shared.interrupted = nullptr;
+  if (interrupted.load()) {
+    return make_error(ErrorKind::cancelled, "interrupted before anything was copied");
+  }
   if (!found) return found.error();
   return *found;
 }

@@ -19,8 +19,10 @@ struct BucketToCheck {
 // One ListObjectsV2 of at most one key per bucket, in order. Returns the
 // error to report when a bucket does not exist ("destination bucket 'b' does
 // not exist (NoSuchBucket) [request id ...]; nothing was copied"), or when the
-// check could not reach the server or was refused its credentials or TLS (the
-// copy would meet the same error, after as many retries again); nullopt
+// check could not reach the server, was refused its credentials or TLS, or
+// met a transient error on every attempt (the copy would meet the same error,
+// after as many retries again), or when Ctrl-C interrupted it (of kind
+// cancelled: exit 130); nullopt
 // otherwise: any other error (say AccessDenied, when the keys may copy into
 // a bucket but not list it) is left for the copy to meet, or not.
 // Its requests count in `shared`'s statistics with the job's: the summary
