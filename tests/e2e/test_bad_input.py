@@ -5,6 +5,7 @@ Run: /usr/bin/python3 -m unittest -v test_bad_input   (from tests/e2e; see s3env
 """
 
 import http.server
+import json
 import os
 import shutil
 import socket
@@ -286,6 +287,22 @@ class BadInput(s3env.E2ETestCase):
                 self.assertEqual(p.stdout, "", s3env.describe(p))
         with self.assertRaises(self.s3.exceptions.NoSuchBucket):
             self.s3.list_objects_v2(Bucket=missing)
+
+    def test_destination_the_keys_cannot_list_is_still_copied_into(self):
+        # The bucket check lists one key; copying needs no listing of the destination, so a
+        # refused listing (AccessDenied) must not refuse the copy: only NoSuchBucket does.
+        dst = self.bucket("bad-nolist")
+        self.s3.put_bucket_policy(Bucket=dst, Policy=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:ListBucket",
+                           "Resource": f"arn:aws:s3:::{dst}"}]}))
+        self.addCleanup(self.s3.delete_bucket_policy, Bucket=dst)
+        with self.assertRaises(self.s3.exceptions.ClientError):
+            self.s3.list_objects_v2(Bucket=dst)
+        p = s3env.run(["cp", self.src_url, f"s3://{dst}/out"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.s3.delete_bucket_policy(Bucket=dst)
+        self.assertEqual(s3env.object_map(self.s3, dst, "out/"), self.source)
 
     def test_refused_copy_leaves_no_journal(self):
         # A journal is created only once the command has passed every check: a refused run
