@@ -70,7 +70,8 @@ Runner add_cp_command(CLI::App& app) {
                 "(keys, sizes, single-part ETags); a missing or different object exits 1");
   cmd->add_option("--journal", args->journal,
                   "Append each finished key to FILE (fsync'ed in batches); a rerun with the same "
-                  "FILE skips them, even after kill -9")
+                  "FILE skips them while the source's ETag and size are unchanged, even after "
+                  "kill -9")
       ->check(kNotAFlag);
   cmd->add_flag("--skip-existing", args->skip_existing,
                 "Skip objects whose destination has the same size and ETag (one HEAD each)");
@@ -172,15 +173,19 @@ Runner add_cp_command(CLI::App& app) {
       return report_failure(*refused);
     }
 
-    // Opened only now: a command refused above leaves no journal behind.
+    // Opened only now: a command refused above leaves no journal behind. (Its
+    // header names the endpoint, known once the client's settings are.)
     std::unique_ptr<jobs::CopyJournal> journal;
     if (args->journal) {
       // A dry run reads an existing journal (its keys show as skipped) but
       // neither creates nor writes it.
-      auto opened = jobs::CopyJournal::open(
-          *args->journal, s3::s3_uri(normalised->source.bucket, normalised->source.key),
-          s3::s3_uri(normalised->destination.bucket, normalised->destination.key),
-          /*read_only=*/dry_run);
+      // scheme://host:port, the port always given: one spelling per server.
+      const net::Endpoint& endpoint = (*shared)->options.endpoint;
+      const jobs::JournalScope scope{
+          (endpoint.tls ? "https://" : "http://") + endpoint.host_port(),
+          s3::s3_uri(normalised->source.bucket, normalised->source.key),
+          s3::s3_uri(normalised->destination.bucket, normalised->destination.key)};
+      auto opened = jobs::CopyJournal::open(*args->journal, scope, /*read_only=*/dry_run);
       if (!opened) {
         print_error(opened.error().message);
         return opened.error().kind == ErrorKind::usage ? kExitUsage : kExitFailed;

@@ -207,7 +207,10 @@ awaitable<Result<std::uint64_t>> CopyJob::process(exec::WorkerContext& context,
                                                   const exec::WorkItem& item) {
   const s3::ObjectInfo& object = item.object;
   const std::string dst_key = destination_key(options_, object.key);
-  if (options_.journal != nullptr && options_.journal->finished(object.key)) {
+  // Skipped only when the journal saw this very object (same ETag and size)
+  // copied: one overwritten since is copied again.
+  if (options_.journal != nullptr &&
+      options_.journal->finished(object.key, object.etag, object.size)) {
     ++skipped_;
     co_return std::uint64_t{0};
   }
@@ -220,7 +223,7 @@ awaitable<Result<std::uint64_t>> CopyJob::process(exec::WorkerContext& context,
     }
     if (*present) {
       ++skipped_;
-      if (options_.journal != nullptr && !options_.dry_run) record_finished(object.key);
+      if (options_.journal != nullptr && !options_.dry_run) record_finished(object);
       co_return std::uint64_t{0};
     }
   }
@@ -239,13 +242,14 @@ awaitable<Result<std::uint64_t>> CopyJob::process(exec::WorkerContext& context,
     notify(object.key, dst_key, object.size, &error);
     co_return error;
   }
-  if (options_.journal != nullptr && !options_.dry_run) record_finished(object.key);
+  if (options_.journal != nullptr && !options_.dry_run) record_finished(object);
   notify(object.key, dst_key, object.size, nullptr);
   co_return object.size;
 }
 
-void CopyJob::record_finished(const std::string& source_key) {
-  auto recorded = options_.journal->record(source_key);
+void CopyJob::record_finished(const s3::ObjectInfo& object) {
+  // The listing's ETag: what the next run's listing is compared with.
+  auto recorded = options_.journal->record(object.key, object.etag, object.size);
   if (recorded) return;
   // The object is copied, so it is no failure. But a journal that cannot be
   // written (disk full) fails every later record too: going on would copy

@@ -21,10 +21,70 @@ Error io_error(const std::string& path, std::string_view what) {
                     fmt::format("journal {}: {}: {}", path, what, std::strerror(errno)));
 }
 
-std::string header_line(const std::string& source, const std::string& destination) {
-  return boost::json::serialize(boost::json::object{
-             {"s3loop_journal", 1}, {"source", source}, {"destination", destination}}) +
+constexpr std::int64_t kFormat = 2;
+
+std::string header_line(const JournalScope& scope) {
+  return boost::json::serialize(boost::json::object{{"s3loop_journal", kFormat},
+                                                    {"endpoint", scope.endpoint},
+                                                    {"source", scope.source},
+                                                    {"destination", scope.destination}}) +
          "\n";
+}
+
+std::string header_field(const boost::json::object& header, std::string_view name) {
+  const auto* value = header.if_contains(name);
+  return value != nullptr && value->is_string() ? std::string(value->as_string()) : "?";
+}
+
+// The header of a journal this copy may use, or why not.
+Result<void> check_header(const std::string& path, const boost::json::value& value,
+                          const JournalScope& scope) {
+  const auto* header = value.if_object();
+  const auto* format = header != nullptr ? header->if_contains("s3loop_journal") : nullptr;
+  if (format == nullptr) {
+    return make_error(ErrorKind::usage,
+                      "journal " + path + " is not an s3loop journal; pass another --journal file");
+  }
+  if (!format->is_int64() || format->as_int64() != kFormat) {
+    // Format 1 recorded keys alone: it cannot tell an object overwritten
+    // since, nor which server it was written against. Skipping by it could
+    // leave stale copies behind; copying again is always safe.
+    const bool older = format->is_int64() && format->as_int64() < kFormat;
+    return make_error(
+        ErrorKind::usage,
+        fmt::format("journal {} was written by {} s3loop (journal format {}, this one reads {}); "
+                    "pass a new --journal file (the copy then starts over; --skip-existing "
+                    "skips what the destination already has)",
+                    path, older ? "an older" : "a newer", boost::json::serialize(*format),
+                    kFormat));
+  }
+  const std::string source = header_field(*header, "source");
+  const std::string destination = header_field(*header, "destination");
+  if (source != scope.source || destination != scope.destination) {
+    return make_error(ErrorKind::usage,
+                      fmt::format("journal {} belongs to another copy ({} -> {}); use a new "
+                                  "--journal file for {} -> {}",
+                                  path, source, destination, scope.source, scope.destination));
+  }
+  const std::string endpoint = header_field(*header, "endpoint");
+  if (endpoint != scope.endpoint) {
+    // Same bucket names on another server (staging, then production): its
+    // keys were never copied here.
+    return make_error(ErrorKind::usage,
+                      fmt::format("journal {} belongs to a copy on another endpoint ({}); use a "
+                                  "new --journal file for {}",
+                                  path, endpoint, scope.endpoint));
+  }
+  return {};
+}
+
+// A finished key's line: ["key", "etag", size].
+std::string key_line(std::string_view key, std::string_view etag, std::uint64_t size) {
+  boost::json::array line;
+  line.emplace_back(boost::json::string_view(key.data(), key.size()));
+  line.emplace_back(boost::json::string_view(etag.data(), etag.size()));
+  line.emplace_back(size);
+  return boost::json::serialize(line) + "\n";
 }
 
 Result<void> write_all(int fd, std::string_view bytes, const std::string& path) {
@@ -76,11 +136,9 @@ Result<void> check_path(const std::string& path) {
 }  // namespace
 
 Result<std::unique_ptr<CopyJournal>> CopyJournal::open(const std::string& path,
-                                                       const std::string& source,
-                                                       const std::string& destination,
-                                                       bool read_only) {
+                                                       const JournalScope& scope, bool read_only) {
   if (auto usable = check_path(path); !usable) return usable.error();
-  std::unordered_set<std::string> finished;
+  std::unordered_map<std::string, Finished> finished;
   bool has_header = false;
   bool torn_tail = false;
   std::uint64_t complete_bytes = 0;  // through the last complete line
@@ -121,32 +179,30 @@ Result<std::unique_ptr<CopyJournal>> CopyJournal::open(const std::string& path,
                                         path, number));
         }
         if (number == 1) {
-          const auto* header = value.if_object();
-          if (header == nullptr || !header->contains("s3loop_journal")) {
-            return make_error(ErrorKind::usage, "journal " + path +
-                                                    " is not an s3loop journal; pass another "
-                                                    "--journal file");
-          }
-          const auto* src = header->if_contains("source");
-          const auto* dst = header->if_contains("destination");
-          if (src == nullptr || dst == nullptr || !src->is_string() || !dst->is_string() ||
-              src->as_string() != source || dst->as_string() != destination) {
-            return make_error(
-                ErrorKind::usage,
-                fmt::format("journal {} belongs to another copy ({} -> {}); use a new --journal "
-                            "file for {} -> {}",
-                            path, src && src->is_string() ? std::string(src->as_string()) : "?",
-                            dst && dst->is_string() ? std::string(dst->as_string()) : "?", source,
-                            destination));
-          }
+          if (auto ours = check_header(path, value, scope); !ours) return ours.error();
           has_header = true;
           continue;
         }
-        if (!value.is_string()) {
+        const auto* fields = value.if_array();
+        if (fields == nullptr || fields->size() != 3 || !(*fields)[0].is_string() ||
+            !(*fields)[1].is_string() || !(*fields)[2].is_number()) {
           return make_error(ErrorKind::usage,
-                            fmt::format("journal {} line {} is not a key", path, number));
+                            fmt::format("journal {} line {} is not a finished key; pass another "
+                                        "--journal file",
+                                        path, number));
         }
-        finished.emplace(value.as_string());
+        boost::system::error_code size_ec;
+        const auto size = (*fields)[2].to_number<std::uint64_t>(size_ec);
+        if (size_ec) {
+          return make_error(ErrorKind::usage,
+                            fmt::format("journal {} line {} has no valid size; pass another "
+                                        "--journal file",
+                                        path, number));
+        }
+        // A key copied again (its source changed) was recorded again: the
+        // last line is the newest.
+        finished.insert_or_assign(std::string((*fields)[0].as_string()),
+                                  Finished{std::string((*fields)[1].as_string()), size});
       }
     }
   }
@@ -174,13 +230,14 @@ Result<std::unique_ptr<CopyJournal>> CopyJournal::open(const std::string& path,
     }
   }
   if (!has_header) {
-    if (auto r = write_all(fd, header_line(source, destination), path); !r) return r.error();
+    if (auto r = write_all(fd, header_line(scope), path); !r) return r.error();
     if (::fsync(fd) != 0) return io_error(path, "fsync failed");
   }
   return journal;
 }
 
-CopyJournal::CopyJournal(std::string path, int fd, std::unordered_set<std::string> finished)
+CopyJournal::CopyJournal(std::string path, int fd,
+                         std::unordered_map<std::string, Finished> finished)
     : path_(std::move(path)), fd_(fd), finished_(std::move(finished)) {}
 
 CopyJournal::~CopyJournal() {
@@ -191,18 +248,20 @@ CopyJournal::~CopyJournal() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-bool CopyJournal::finished(const std::string& source_key) const {
-  return finished_.contains(source_key);
+bool CopyJournal::finished(const std::string& source_key, std::string_view etag,
+                           std::uint64_t size) const {
+  const auto found = finished_.find(source_key);
+  return found != finished_.end() && !etag.empty() && found->second.etag == etag &&
+         found->second.size == size;
 }
 
-Result<void> CopyJournal::record(std::string_view source_key) {
+Result<void> CopyJournal::record(std::string_view source_key, std::string_view etag,
+                                 std::uint64_t size) {
   std::lock_guard lock(mutex_);
   if (failed_) return *failed_;
   if (fd_ < 0) return {};  // read-only
   if (pending_keys_ == 0) oldest_pending_ = std::chrono::steady_clock::now();
-  pending_ +=
-      boost::json::serialize(boost::json::string_view(source_key.data(), source_key.size()));
-  pending_ += '\n';
+  pending_ += key_line(source_key, etag, size);
   ++pending_keys_;
   if (pending_keys_ >= kBatchKeys ||
       std::chrono::steady_clock::now() - oldest_pending_ >= kBatchAge) {

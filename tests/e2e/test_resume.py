@@ -1,7 +1,8 @@
 """cp --journal and --skip-existing: a run killed with SIGKILL and restarted with the same journal
 completes, every object copied and verified by an independent listing; the summary reports
-copied and skipped separately; --skip-existing skips exactly the objects the destination
-already has with the same size and ETag.
+copied and skipped separately; a source object overwritten since is copied again; a journal of
+another endpoint or of the older key-only format is refused; --skip-existing skips exactly the
+objects the destination already has with the same size and ETag.
 
 Run: /usr/bin/python3 -m unittest -v test_resume   (from tests/e2e; see s3env.py).
 """
@@ -103,9 +104,73 @@ class Resume(s3env.E2ETestCase):
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertIn(f"copied 0 objects (0.0 MiB), {len(self.source)} skipped, 0 failed", p.stdout)
 
-    def header(self, dst):
-        return json.dumps({"s3loop_journal": 1, "source": f"s3://{self.bkt}/src/",
-                           "destination": f"s3://{self.bkt}/{dst}/"}) + "\n"
+    def endpoint(self):
+        """The endpoint as a journal header names it: scheme://host:port."""
+        return f"https://{self.srv.host}:{self.srv.port}"
+
+    def header(self, dst, version=2):
+        fields = {"s3loop_journal": version}
+        if version >= 2:
+            fields["endpoint"] = self.endpoint()
+        fields.update(source=f"s3://{self.bkt}/src/", destination=f"s3://{self.bkt}/{dst}/")
+        return json.dumps(fields) + "\n"
+
+    def put_objects(self, prefix, objects):
+        for key, body in objects.items():
+            self.s3.put_object(Bucket=self.bkt, Key=prefix + key, Body=body)
+
+    def body(self, key):
+        return self.s3.get_object(Bucket=self.bkt, Key=key)["Body"].read()
+
+    def test_a_source_object_overwritten_since_is_copied_again(self):
+        # Same key, new content of the same size: only the ETag tells it changed.
+        self.put_objects("chg/", {"a": b"aaaa", "b": b"bbbb", "c\nnewline+%~//": b"cccc"})
+        journal = self.journal("changed.journal")
+        cp = ["cp", f"s3://{self.bkt}/chg/", f"s3://{self.bkt}/chgdst/", "--json",
+              "--journal", journal]
+        p = s3env.run(cp)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(json.loads(p.stdout)["copied"], 3)
+        self.put_objects("chg/", {"b": b"BBBB", "c\nnewline+%~//": b"CCCC"})
+
+        p = s3env.run(cp)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        summary = json.loads(p.stdout)
+        self.assertEqual((summary["copied"], summary["skipped"]), (2, 1), s3env.describe(p))
+        self.assertEqual(self.body("chgdst/b"), b"BBBB")
+        self.assertEqual(self.body("chgdst/c\nnewline+%~//"), b"CCCC")
+        # Recorded again with the new ETags: a third run skips everything.
+        p = s3env.run(cp)
+        self.assertEqual((json.loads(p.stdout)["copied"], json.loads(p.stdout)["skipped"]), (0, 3))
+
+    def test_a_journal_of_another_endpoint_is_refused(self):
+        # Staging then production, same bucket names: here the same server under another
+        # name (s3.localhost), which is all the journal can tell apart.
+        self.put_objects("ep/", {"x": b"x", "y": b"y"})
+        journal = self.journal("endpoint.journal")
+        cp = ["cp", f"s3://{self.bkt}/ep/", f"s3://{self.bkt}/epdst/", "--journal", journal]
+        p = s3env.run(cp)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        with open(journal) as f:
+            self.assertEqual(json.loads(f.readline())["endpoint"], self.endpoint())
+        for key in ("x", "y"):
+            self.s3.delete_object(Bucket=self.bkt, Key="epdst/" + key)
+        p = s3env.run(cp + ["--endpoint-url", self.srv.virtual_endpoint])
+        s3env.assert_clean_error(self, p, 2, "another endpoint", self.endpoint(), "--journal")
+        self.assertBucketEmpty(self.bkt, "epdst/", "after a journal of another endpoint")
+
+    def test_a_journal_of_the_older_key_only_format_is_refused(self):
+        journal = self.journal("v1.journal")
+        content = self.header("v1", version=1) + json.dumps("src/" + sorted(self.source)[0]) + "\n"
+        with open(journal, "w") as f:
+            f.write(content)
+        for extra in ([], ["--dry-run"]):
+            with self.subTest(extra=extra):
+                p = self.cp("v1", "--journal", journal, *extra)
+                s3env.assert_clean_error(self, p, 2, journal, "older s3loop", "new --journal file")
+        with open(journal) as f:
+            self.assertEqual(f.read(), content)
+        self.assertBucketEmpty(self.bkt, "v1/", "after a refused journal")
 
     def test_a_journal_of_another_copy_is_refused(self):
         journal = self.journal("other.journal")
@@ -165,7 +230,7 @@ class Resume(s3env.E2ETestCase):
         self.assertLess(len(copied), len(self.source) // 2, "the copy went on after the failure")
         with open(journal) as f:
             # After the header, the complete lines (the failed write left a torn one).
-            recorded = [json.loads(r) for r in f.read().split("\n")[1:-1]]
+            recorded = [json.loads(r)[0] for r in f.read().split("\n")[1:-1]]
         self.assertTrue({"full/" + k[len("src/"):] for k in recorded} <= copied)
 
     def test_dry_run_reads_the_journal_but_never_writes_it(self):
@@ -178,7 +243,8 @@ class Resume(s3env.E2ETestCase):
         # An existing one (with a torn last line) shows its keys as skipped and stays as it was.
         old = self.journal("dry-old.journal")
         done = sorted(self.source)[:3]
-        content = self.header("dry") + "".join(json.dumps("src/" + k) + "\n" for k in done)
+        content = self.header("dry") + "".join(
+            json.dumps(["src/" + k, self.source[k][1], self.source[k][0]]) + "\n" for k in done)
         content += '"src/torn'
         with open(old, "w") as f:
             f.write(content)

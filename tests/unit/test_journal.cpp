@@ -1,5 +1,6 @@
 // cp --journal's file: what one run records, the next run reads back, even
-// after a kill tore the last line; and a journal of another copy is refused.
+// after a kill tore the last line; a changed source object is not finished;
+// and a journal of another copy or endpoint, or of format 1, is refused.
 #include "s3loop/jobs/journal.hpp"
 
 #include <gtest/gtest.h>
@@ -11,6 +12,11 @@
 
 namespace s3loop::jobs {
 namespace {
+
+const std::string kEndpoint = "https://127.0.0.1:9443";
+const JournalScope kScope{kEndpoint, "s3://s/", "s3://d/"};
+const JournalScope kScopePQ{kEndpoint, "s3://src/p/", "s3://dst/q/"};
+constexpr std::string_view kEtag = "9e107d9d372bb6826bd81d3542a419d6";
 
 class JournalTest : public ::testing::Test {
  protected:
@@ -32,57 +38,137 @@ class JournalTest : public ::testing::Test {
 };
 
 TEST_F(JournalTest, KeysRecordedInOneRunAreFinishedInTheNext) {
-  const std::vector<std::string> keys = {
-      "a", "with space", "new\nline", "\xc3\xa9t\xc3\xa9", "quote\"back\\slash", "trailing/"};
+  const std::vector<std::string> keys = {"a",
+                                         "with space",
+                                         "new\nline",
+                                         "carriage\rreturn",
+                                         "tab\there",
+                                         std::string("ctl\x01\x1f\x7f", 6),
+                                         "\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+                                         "quote\"back\\slash",
+                                         "plus+percent%20tilde~",
+                                         "double//slash",
+                                         "trailing/"};
   {
-    auto journal = CopyJournal::open(path_, "s3://src/p/", "s3://dst/q/").value();
+    auto journal = CopyJournal::open(path_, kScopePQ).value();
     EXPECT_EQ(journal->finished_count(), 0u);
-    for (const auto& key : keys) ASSERT_TRUE(journal->record(key).has_value());
+    for (const auto& key : keys) ASSERT_TRUE(journal->record(key, kEtag, 1).has_value());
     ASSERT_TRUE(journal->flush().has_value());
   }
-  auto again = CopyJournal::open(path_, "s3://src/p/", "s3://dst/q/").value();
+  auto again = CopyJournal::open(path_, kScopePQ).value();
   EXPECT_EQ(again->finished_count(), keys.size());
-  for (const auto& key : keys) EXPECT_TRUE(again->finished(key)) << key;
-  EXPECT_FALSE(again->finished("b"));
+  for (const auto& key : keys) EXPECT_TRUE(again->finished(key, kEtag, 1)) << key;
+  EXPECT_FALSE(again->finished("b", kEtag, 1));
   // One header line, one line per key: a key's newline is escaped.
   const std::string text = contents();
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), static_cast<long>(keys.size() + 1));
 }
 
 TEST_F(JournalTest, BatchesReachTheFileWithoutAnExplicitFlush) {
-  auto journal = CopyJournal::open(path_, "s3://s/", "s3://d/").value();
+  auto journal = CopyJournal::open(path_, kScope).value();
   for (std::size_t i = 0; i < CopyJournal::kBatchKeys; ++i) {
-    ASSERT_TRUE(journal->record("k" + std::to_string(i)).has_value());
+    ASSERT_TRUE(journal->record("k" + std::to_string(i), kEtag, 1).has_value());
   }
   // A full batch is written (and fsync'ed) at once: a kill now loses nothing.
-  auto reader = CopyJournal::open(path_, "s3://s/", "s3://d/").value();
+  auto reader = CopyJournal::open(path_, kScope).value();
   EXPECT_EQ(reader->finished_count(), CopyJournal::kBatchKeys);
+}
+
+// A source overwritten since its copy (same key, other content) is copied
+// again: only the ETag and size recorded with the key make it finished.
+TEST_F(JournalTest, AKeyIsFinishedOnlyWithTheRecordedEtagAndSize) {
+  {
+    auto journal = CopyJournal::open(path_, kScope).value();
+    ASSERT_TRUE(journal->record("k", "etag-one", 4).has_value());
+    ASSERT_TRUE(journal->record("no-etag", "", 4).has_value());
+  }
+  auto journal = CopyJournal::open(path_, kScope).value();
+  EXPECT_TRUE(journal->finished("k", "etag-one", 4));
+  EXPECT_FALSE(journal->finished("k", "etag-two", 4)) << "an overwritten source was skipped";
+  EXPECT_FALSE(journal->finished("k", "etag-one", 5));
+  EXPECT_FALSE(journal->finished("no-etag", "", 4)) << "an empty ETag let the key alone decide";
+  // Copied again, recorded again: the newer line counts.
+  ASSERT_TRUE(journal->record("k", "etag-two", 4).has_value());
+  ASSERT_TRUE(journal->flush().has_value());
+  auto again = CopyJournal::open(path_, kScope).value();
+  EXPECT_TRUE(again->finished("k", "etag-two", 4));
+  EXPECT_FALSE(again->finished("k", "etag-one", 4));
+}
+
+TEST_F(JournalTest, AJournalOfAnotherEndpointIsAUsageError) {
+  { auto journal = CopyJournal::open(path_, kScope).value(); }
+  EXPECT_NE(contents().find("\"endpoint\":\"https://127.0.0.1:9443\""), std::string::npos)
+      << contents();
+  const std::string before = contents();
+  auto other =
+      CopyJournal::open(path_, JournalScope{"https://s3.example.com:443", "s3://s/", "s3://d/"});
+  ASSERT_FALSE(other.has_value());
+  EXPECT_EQ(other.error().kind, ErrorKind::usage);
+  EXPECT_NE(other.error().message.find("another endpoint (https://127.0.0.1:9443)"),
+            std::string::npos)
+      << other.error().message;
+  EXPECT_EQ(contents(), before);
+}
+
+// Format 1 kept keys without ETags or endpoint: refused, and left as it was.
+TEST_F(JournalTest, AFormatOneJournalIsRefusedUntouched) {
+  const std::string old =
+      "{\"s3loop_journal\":1,\"source\":\"s3://s/\",\"destination\":\"s3://d/\"}\n\"k\"\n";
+  {
+    std::ofstream out(path_, std::ios::binary);
+    out << old;
+  }
+  for (bool read_only : {false, true}) {
+    auto journal = CopyJournal::open(path_, kScope, read_only);
+    ASSERT_FALSE(journal.has_value());
+    EXPECT_EQ(journal.error().kind, ErrorKind::usage);
+    EXPECT_NE(journal.error().message.find("older s3loop"), std::string::npos)
+        << journal.error().message;
+    EXPECT_NE(journal.error().message.find("new --journal file"), std::string::npos);
+  }
+  EXPECT_EQ(contents(), old);
+}
+
+TEST_F(JournalTest, AKeyLineWithoutEtagAndSizeIsRefused) {
+  { auto journal = CopyJournal::open(path_, kScope).value(); }
+  {
+    std::ofstream out(path_, std::ios::binary | std::ios::app);
+    out << "\"bare-key\"\n";
+  }
+  auto journal = CopyJournal::open(path_, kScope);
+  ASSERT_FALSE(journal.has_value());
+  EXPECT_EQ(journal.error().kind, ErrorKind::usage);
+  EXPECT_NE(journal.error().message.find("line 2 is not a finished key"), std::string::npos)
+      << journal.error().message;
 }
 
 TEST_F(JournalTest, ATornLastLineIsIgnoredAndNotGluedToTheNextKey) {
   {
-    auto journal = CopyJournal::open(path_, "s3://s/", "s3://d/").value();
-    ASSERT_TRUE(journal->record("done").has_value());
+    auto journal = CopyJournal::open(path_, kScope).value();
+    ASSERT_TRUE(journal->record("done", kEtag, 1).has_value());
   }
   {
     std::ofstream out(path_, std::ios::app | std::ios::binary);
     out << "\"half-writ";  // a kill in the middle of a write
   }
   {
-    auto journal = CopyJournal::open(path_, "s3://s/", "s3://d/").value();
-    EXPECT_TRUE(journal->finished("done"));
-    EXPECT_FALSE(journal->finished("half-writ"));
+    auto journal = CopyJournal::open(path_, kScope).value();
+    EXPECT_TRUE(journal->finished("done", kEtag, 1));
+    EXPECT_FALSE(journal->finished("half-writ", kEtag, 1));
     EXPECT_EQ(journal->finished_count(), 1u);
-    ASSERT_TRUE(journal->record("next").has_value());
+    ASSERT_TRUE(journal->record("next", kEtag, 1).has_value());
   }
-  auto journal = CopyJournal::open(path_, "s3://s/", "s3://d/").value();
-  EXPECT_TRUE(journal->finished("next"));
+  auto journal = CopyJournal::open(path_, kScope).value();
+  EXPECT_TRUE(journal->finished("next", kEtag, 1));
   EXPECT_EQ(journal->finished_count(), 2u);
 }
 
 TEST_F(JournalTest, AJournalOfAnotherCopyIsAUsageError) {
-  { auto journal = CopyJournal::open(path_, "s3://s/a/", "s3://d/").value(); }
-  auto other = CopyJournal::open(path_, "s3://s/b/", "s3://d/");
+  {
+    auto journal =
+        CopyJournal::open(path_, JournalScope{kEndpoint, "s3://s/a/", "s3://d/"}).value();
+  }
+  auto other = CopyJournal::open(path_, JournalScope{kEndpoint, "s3://s/b/", "s3://d/"});
   ASSERT_FALSE(other.has_value());
   EXPECT_EQ(other.error().kind, ErrorKind::usage);
   EXPECT_NE(other.error().message.find("another copy"), std::string::npos);
@@ -94,7 +180,7 @@ TEST_F(JournalTest, AFileThatIsNotAJournalIsRefused) {
     std::ofstream out(path_, std::ios::binary);
     out << "key1\nkey2\n";
   }
-  auto journal = CopyJournal::open(path_, "s3://s/", "s3://d/");
+  auto journal = CopyJournal::open(path_, kScope);
   ASSERT_FALSE(journal.has_value());
   EXPECT_EQ(journal.error().kind, ErrorKind::usage);
   // And it was not touched.
@@ -105,13 +191,13 @@ TEST_F(JournalTest, AFileThatIsNotAJournalIsRefused) {
 // by a dry run too.
 TEST_F(JournalTest, APathInAMissingDirectoryOrADirectoryIsAUsageError) {
   for (bool read_only : {false, true}) {
-    auto missing = CopyJournal::open("/nonexistent-dir/j", "s3://s/", "s3://d/", read_only);
+    auto missing = CopyJournal::open("/nonexistent-dir/j", kScope, read_only);
     ASSERT_FALSE(missing.has_value());
     EXPECT_EQ(missing.error().kind, ErrorKind::usage);
     EXPECT_NE(missing.error().message.find("/nonexistent-dir/j"), std::string::npos);
     EXPECT_NE(missing.error().message.find("/nonexistent-dir does not exist"), std::string::npos)
         << missing.error().message;
-    auto directory = CopyJournal::open("/tmp", "s3://s/", "s3://d/", read_only);
+    auto directory = CopyJournal::open("/tmp", kScope, read_only);
     ASSERT_FALSE(directory.has_value());
     EXPECT_EQ(directory.error().kind, ErrorKind::usage);
     EXPECT_NE(directory.error().message.find("/tmp is a directory"), std::string::npos)
@@ -121,15 +207,15 @@ TEST_F(JournalTest, APathInAMissingDirectoryOrADirectoryIsAUsageError) {
 
 TEST_F(JournalTest, ReadOnlyNeitherCreatesNorWritesTheFile) {
   {
-    auto journal = CopyJournal::open(path_, "s3://s/", "s3://d/", /*read_only=*/true).value();
+    auto journal = CopyJournal::open(path_, kScope, /*read_only=*/true).value();
     EXPECT_EQ(journal->finished_count(), 0u);
-    EXPECT_TRUE(journal->record("k").has_value());
+    EXPECT_TRUE(journal->record("k", kEtag, 1).has_value());
     EXPECT_TRUE(journal->flush().has_value());
   }
   EXPECT_FALSE(std::ifstream(path_).good()) << "a read-only journal was created";
   {
-    auto journal = CopyJournal::open(path_, "s3://s/", "s3://d/").value();
-    ASSERT_TRUE(journal->record("done").has_value());
+    auto journal = CopyJournal::open(path_, kScope).value();
+    ASSERT_TRUE(journal->record("done", kEtag, 1).has_value());
   }
   {
     std::ofstream out(path_, std::ios::binary | std::ios::app);
@@ -137,10 +223,10 @@ TEST_F(JournalTest, ReadOnlyNeitherCreatesNorWritesTheFile) {
   }
   const std::string before = contents();
   {
-    auto journal = CopyJournal::open(path_, "s3://s/", "s3://d/", /*read_only=*/true).value();
-    EXPECT_TRUE(journal->finished("done"));
+    auto journal = CopyJournal::open(path_, kScope, /*read_only=*/true).value();
+    EXPECT_TRUE(journal->finished("done", kEtag, 1));
     EXPECT_EQ(journal->finished_count(), 1u);
-    EXPECT_TRUE(journal->record("more").has_value());
+    EXPECT_TRUE(journal->record("more", kEtag, 1).has_value());
   }
   EXPECT_EQ(contents(), before);
 }
@@ -156,7 +242,7 @@ TEST_F(JournalTest, AnotherFileWithoutATrailingNewlineIsLeftAlone) {
     std::ofstream out(path_, std::ios::binary);
     out << "precious";
   }
-  auto journal = CopyJournal::open(path_, "s3://s/", "s3://d/");
+  auto journal = CopyJournal::open(path_, kScope);
   ASSERT_FALSE(journal.has_value());
   EXPECT_EQ(journal.error().kind, ErrorKind::usage);
   EXPECT_EQ(contents(), "precious");

@@ -43,8 +43,9 @@ struct CopyOptions {
   std::uint64_t multipart_threshold = kMaxSingleCopy;
   std::uint64_t part_size = 512 * kMiB;  // raised when an object would need > 10,000 parts
   bool dry_run = false;
-  // Skip a source key the journal lists as finished; record each copied (or
-  // skipped-as-existing) key in it. Not owned; may be null.
+  // Skip a source key the journal lists as finished with the listed ETag and
+  // size; record each copied (or skipped-as-existing) key in it. Not owned;
+  // may be null.
   CopyJournal* journal = nullptr;
   // Skip an object whose destination already has the same size and ETag
   // (like `aws s3 sync`): one HEAD per object.
@@ -158,8 +159,9 @@ class CopyJob final : public exec::Job {
   void warn(const std::string& message);
   void notify(const std::string& src, const std::string& dst, std::uint64_t size,
               const Error* error);
-  // Records a key as finished; a journal error stops the job (fatal_error).
-  void record_finished(const std::string& source_key);
+  // Records a source object as finished; a journal error stops the job
+  // (fatal_error).
+  void record_finished(const s3::ObjectInfo& object);
 
   CopyOptions options_;
   std::mutex notify_mutex_;

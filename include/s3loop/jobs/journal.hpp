@@ -1,11 +1,19 @@
 // `cp --journal FILE`: a record of finished keys that survives any kind of
 // interruption (SIGKILL included), so a rerun skips what is done.
 //
-// Format: a JSON header line naming the copy, then one JSON string per
-// finished source key per line (JSON, because keys may hold newlines). Lines
-// are appended and fsync'ed in batches; a kill loses at most the last batch,
-// whose objects are simply copied again (a server-side copy is idempotent).
-// A torn last line is ignored.
+// Format (version 2): a JSON header line naming the copy -- endpoint, source
+// and destination -- then one line per finished source key, a JSON array
+// ["key", "etag", size] (JSON, because keys may hold newlines; the ETag and
+// size are the source listing's). A rerun skips a key only when the listing
+// shows the same ETag and size, so a source object overwritten since is
+// copied again. A key recorded twice: the last line counts.
+//
+// Lines are appended and fsync'ed in batches; a kill loses at most the last
+// batch, whose objects are simply copied again (a server-side copy is
+// idempotent). A torn last line is ignored.
+//
+// Version 1 journals (keys without ETags, no endpoint) are refused: they
+// cannot tell a changed source object or another server's copy.
 #pragma once
 
 #include "s3loop/error.hpp"
@@ -17,34 +25,44 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
+#include <unordered_map>
 
 namespace s3loop::jobs {
 
+// Which copy a journal belongs to. The endpoint (scheme://host:port, as the
+// copy connects to it) tells staging from production when both have buckets
+// of the same names. The region is left out: one endpoint is one server.
+struct JournalScope {
+  std::string endpoint;
+  std::string source;       // s3:// URL
+  std::string destination;  // s3:// URL
+};
+
 class CopyJournal {
  public:
-  // Opens (creating it if missing) the journal of the copy `source` ->
-  // `destination` (as s3:// URLs). A journal of another copy, a path that is
-  // a directory, in a directory that does not exist, or that cannot be opened
+  // Opens (creating it if missing) the journal of the copy `scope`. A journal
+  // of another copy or endpoint, of an older format, a path that is a
+  // directory, in a directory that does not exist, or that cannot be opened
   // for writing is a usage error (the user picks another path).
-  // Memory: the finished keys of earlier runs.
+  // Memory: the finished keys of earlier runs, with their ETags.
   // read_only (a dry run): reads the file if it exists, never creates, cuts
   // or writes it; record() then keeps nothing.
   static Result<std::unique_ptr<CopyJournal>> open(const std::string& path,
-                                                   const std::string& source,
-                                                   const std::string& destination,
+                                                   const JournalScope& scope,
                                                    bool read_only = false);
   ~CopyJournal();
   CopyJournal(const CopyJournal&) = delete;
   CopyJournal& operator=(const CopyJournal&) = delete;
 
-  // Finished in an earlier run. Thread-safe (the set is read-only after open).
-  bool finished(const std::string& source_key) const;
+  // Finished in an earlier run from a source object of this ETag and size.
+  // An empty ETag never matches (it would make the key alone decide).
+  // Thread-safe (the map is read-only after open).
+  bool finished(const std::string& source_key, std::string_view etag, std::uint64_t size) const;
   std::uint64_t finished_count() const { return finished_.size(); }
 
   // Appends a key; syncs to disk when the batch is full or old enough.
   // Thread-safe. An I/O error is returned once and every later call fails too.
-  Result<void> record(std::string_view source_key);
+  Result<void> record(std::string_view source_key, std::string_view etag, std::uint64_t size);
   // Writes and syncs whatever is pending.
   Result<void> flush();
 
@@ -52,12 +70,17 @@ class CopyJournal {
   static constexpr std::chrono::milliseconds kBatchAge{200};
 
  private:
-  CopyJournal(std::string path, int fd, std::unordered_set<std::string> finished);
+  struct Finished {
+    std::string etag;
+    std::uint64_t size = 0;
+  };
+  CopyJournal(std::string path, int fd, std::unordered_map<std::string, Finished> finished);
   Result<void> flush_locked();
 
   std::string path_;
   int fd_ = -1;
-  std::unordered_set<std::string> finished_;
+  std::unordered_map<std::string, Finished> finished_;
+
   std::mutex mutex_;
   std::string pending_;
   std::size_t pending_keys_ = 0;
