@@ -238,14 +238,23 @@ Result<std::unique_ptr<CopyJournal>> CopyJournal::open(const std::string& path,
 
 CopyJournal::CopyJournal(std::string path, int fd,
                          std::unordered_map<std::string, Finished> finished)
-    : path_(std::move(path)), fd_(fd), finished_(std::move(finished)) {}
+    : path_(std::move(path)), fd_(fd), finished_(std::move(finished)) {
+  if (fd_ >= 0) flusher_ = std::thread([this] { flush_loop(); });
+}
 
 CopyJournal::~CopyJournal() {
-  {
-    std::lock_guard lock(mutex_);
-    (void)flush_locked();
+  if (flusher_.joinable()) {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    flusher_.join();
   }
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ >= 0) {
+    (void)write_pending();
+    ::close(fd_);
+  }
 }
 
 bool CopyJournal::finished(const std::string& source_key, std::string_view etag,
@@ -257,32 +266,65 @@ bool CopyJournal::finished(const std::string& source_key, std::string_view etag,
 
 Result<void> CopyJournal::record(std::string_view source_key, std::string_view etag,
                                  std::uint64_t size) {
-  std::lock_guard lock(mutex_);
-  if (failed_) return *failed_;
-  if (fd_ < 0) return {};  // read-only
-  if (pending_keys_ == 0) oldest_pending_ = std::chrono::steady_clock::now();
-  pending_ += key_line(source_key, etag, size);
-  ++pending_keys_;
-  if (pending_keys_ >= kBatchKeys ||
-      std::chrono::steady_clock::now() - oldest_pending_ >= kBatchAge) {
-    return flush_locked();
+  std::string line = key_line(source_key, etag, size);  // outside the lock
+  bool wake = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (failed_) return *failed_;
+    if (fd_ < 0) return {};  // read-only
+    if (pending_keys_ == 0) oldest_pending_ = std::chrono::steady_clock::now();
+    pending_ += line;
+    ++pending_keys_;
+    // The flush thread sleeps while nothing is pending, and until the batch
+    // is old enough: wake it for a new batch and for a full one.
+    wake = pending_keys_ == 1 || pending_keys_ == kBatchKeys;
   }
+  if (wake) wake_.notify_one();
   return {};
 }
 
 Result<void> CopyJournal::flush() {
-  std::lock_guard lock(mutex_);
-  return flush_locked();
+  if (fd_ < 0) return {};
+  return write_pending();
 }
 
-Result<void> CopyJournal::flush_locked() {
-  if (failed_) return *failed_;
-  if (pending_.empty()) return {};
-  auto written = write_all(fd_, pending_, path_);
+void CopyJournal::flush_loop() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [&] { return stopping_ || pending_keys_ > 0; });
+    if (stopping_) return;  // the destructor writes what is left
+    wake_.wait_until(lock, oldest_pending_ + kBatchAge,
+                     [&] { return stopping_ || pending_keys_ >= kBatchKeys; });
+    if (stopping_) return;
+    lock.unlock();
+    // A failure is kept in failed_: record() and flush() report it.
+    (void)write_pending();
+    lock.lock();
+  }
+}
+
+Result<void> CopyJournal::write_pending() {
+  // write_mutex_ first: batches reach the file in the order they were taken,
+  // and flush() returns only after the flush thread's batch is on disk too.
+  std::lock_guard write_lock(write_mutex_);
+  std::string batch;
+  {
+    std::lock_guard lock(mutex_);
+    batch.swap(pending_);
+    pending_keys_ = 0;
+    // After a failure, what is pending is dropped: it could never be
+    // written, and the flush thread would wake for it again and again.
+    if (failed_) return *failed_;
+  }
+  if (batch.empty()) return {};
+  // The fsync runs here, on the flush thread (or the caller of flush()),
+  // never under mutex_: record() on the event loop does not wait for it.
+  auto written = write_all(fd_, batch, path_);
   if (written && ::fsync(fd_) != 0) written = io_error(path_, "fsync failed");
-  pending_.clear();
-  pending_keys_ = 0;
-  if (!written) failed_ = written.error();
+  if (!written) {
+    std::lock_guard lock(mutex_);
+    failed_ = written.error();
+  }
   return written;
 }
 

@@ -1,6 +1,7 @@
 """cp --journal and --skip-existing: a run killed with SIGKILL and restarted with the same journal
 completes, every object copied and verified by an independent listing; the summary reports
-copied and skipped separately; a source object overwritten since is copied again; a journal of
+copied and skipped separately; a source object overwritten since is copied again; a key
+finished during a long multipart copy reaches the journal within the batch age; a journal of
 another endpoint or of the older key-only format is refused; --skip-existing skips exactly the
 objects the destination already has with the same size and ETag.
 
@@ -171,6 +172,43 @@ class Resume(s3env.E2ETestCase):
         with open(journal) as f:
             self.assertEqual(f.read(), content)
         self.assertBucketEmpty(self.bkt, "v1/", "after a refused journal")
+
+    def test_a_key_finished_during_a_long_multipart_copy_is_on_disk_within_the_batch_age(self):
+        # Serial: the small object, then the multipart one, each request slowed by a proxy.
+        # Nothing finishes during the multipart copy, so only the batch age writes the small key.
+        self.put_objects("mp/", {"a-small": b"small",
+                                 "b-big": s3env.seeded_bytes("mp", 11 * s3env.MiB)})
+        journal = self.journal("multipart.journal")
+        with s3env.latency_proxy("--delay-ms", "400") as proxy:
+            cmd = [s3env.s3loop_bin(), "cp", f"s3://{self.bkt}/mp/", f"s3://{self.bkt}/mpdst/",
+                   "--journal", journal, "--strategy", "serial", "--endpoint-url", proxy.endpoint,
+                   "--multipart-threshold", "5MiB", "--multipart-chunksize", "5MiB", "--json"]
+            proc = subprocess.Popen(cmd, env=s3env.base_env(), stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+            try:
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline and proc.poll() is None:
+                    if s3env.list_objects(self.s3, self.bkt, "mpdst/a-small"):
+                        break
+                    time.sleep(0.05)
+                # The multipart copy has 6 requests of >= 400 ms ahead of it: kill it 1 s in,
+                # 800 ms after the batch age.
+                time.sleep(1.0)
+                self.assertIsNone(proc.poll(), "the copy ended before it could be killed")
+                self.assertEqual(s3env.list_objects(self.s3, self.bkt, "mpdst/b-big"), [],
+                                 "the multipart copy finished before the kill")
+            finally:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+            with open(journal) as f:
+                lines = f.read().splitlines()
+            self.assertEqual(len(lines), 2, lines)
+            self.assertEqual(json.loads(lines[1])[0], "mp/a-small")
+            # A rerun skips it and copies the multipart object.
+            p = s3env.run(cmd[1:])
+            self.assertEqual(p.returncode, 0, s3env.describe(p))
+            summary = json.loads(p.stdout)
+            self.assertEqual((summary["copied"], summary["skipped"]), (1, 1))
 
     def test_a_journal_of_another_copy_is_refused(self):
         journal = self.journal("other.journal")

@@ -8,8 +8,11 @@
 // shows the same ETag and size, so a source object overwritten since is
 // copied again. A key recorded twice: the last line counts.
 //
-// Lines are appended and fsync'ed in batches; a kill loses at most the last
-// batch, whose objects are simply copied again (a server-side copy is
+// Lines are appended and fsync'ed in batches, by a thread of the journal's
+// own: at once when kBatchKeys are pending, else at most kBatchAge after the
+// oldest pending key was recorded, whether or not another key finishes (a
+// long multipart copy does not hold earlier keys back). A kill loses at most
+// those keys, whose objects are simply copied again (a server-side copy is
 // idempotent). A torn last line is ignored.
 //
 // Version 1 journals (keys without ETags, no endpoint) are refused: they
@@ -19,12 +22,14 @@
 #include "s3loop/error.hpp"
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 
 namespace s3loop::jobs {
@@ -60,10 +65,11 @@ class CopyJournal {
   bool finished(const std::string& source_key, std::string_view etag, std::uint64_t size) const;
   std::uint64_t finished_count() const { return finished_.size(); }
 
-  // Appends a key; syncs to disk when the batch is full or old enough.
-  // Thread-safe. An I/O error is returned once and every later call fails too.
+  // Queues a finished key for the flush thread; never waits for the disk.
+  // Thread-safe. Once a write failed, returns that error (every later call
+  // too).
   Result<void> record(std::string_view source_key, std::string_view etag, std::uint64_t size);
-  // Writes and syncs whatever is pending.
+  // Writes and syncs whatever is pending; returns once it is on disk.
   Result<void> flush();
 
   static constexpr std::size_t kBatchKeys = 512;
@@ -75,17 +81,25 @@ class CopyJournal {
     std::uint64_t size = 0;
   };
   CopyJournal(std::string path, int fd, std::unordered_map<std::string, Finished> finished);
-  Result<void> flush_locked();
+  // The flush thread: waits for a full batch or an old enough one.
+  void flush_loop();
+  // Takes what is pending and writes and syncs it, outside mutex_.
+  Result<void> write_pending();
 
   std::string path_;
   int fd_ = -1;
   std::unordered_map<std::string, Finished> finished_;
 
-  std::mutex mutex_;
+  std::mutex mutex_;  // guards what follows
+  std::condition_variable wake_;
   std::string pending_;
   std::size_t pending_keys_ = 0;
   std::chrono::steady_clock::time_point oldest_pending_;
   std::optional<Error> failed_;
+  bool stopping_ = false;
+
+  std::mutex write_mutex_;  // one batch at a time reaches the file, in order
+  std::thread flusher_;     // not started for a read-only journal
 };
 
 }  // namespace s3loop::jobs
