@@ -62,9 +62,15 @@ std::string summary_line(const SummaryInput& in) {
 }
 
 std::string verify_line(const jobs::VerifyReport& v) {
-  return fmt::format("verified: {} matched, {} missing, {} {}, {} unexpected (not from the source)",
-                     v.matched, v.missing, v.mismatched, plural(v.mismatched, "differs", "differ"),
-                     v.unexpected);
+  // "Matched" by size alone must not read as checked content.
+  const std::string size_only =
+      v.matched_by_size_only == 0
+          ? std::string()
+          : fmt::format(" ({} by key and size only: multipart ETags, content not compared)",
+                        v.matched_by_size_only);
+  return fmt::format(
+      "verified: {} matched{}, {} missing, {} {}, {} unexpected (not from the source)", v.matched,
+      size_only, v.missing, v.mismatched, plural(v.mismatched, "differs", "differ"), v.unexpected);
 }
 
 std::string summary_json(const SummaryInput& in) {
@@ -126,6 +132,7 @@ std::string summary_json(const SummaryInput& in) {
   }
   if (in.verify != nullptr) {
     out["verify"] = boost::json::object{{"matched", in.verify->matched},
+                                        {"matched_by_size_only", in.verify->matched_by_size_only},
                                         {"missing", in.verify->missing},
                                         {"mismatched", in.verify->mismatched},
                                         {"unexpected", in.verify->unexpected}};

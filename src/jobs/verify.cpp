@@ -65,12 +65,15 @@ void note(VerifyReport& report, std::string problem) {
 
 void compare(VerifyReport& report, const s3::ObjectInfo& source, const std::string& dst_key,
              const std::string& dst_etag, std::uint64_t dst_size) {
+  // Two multipart ETags that agree were made of the same parts; any other
+  // pair with a multipart ETag says nothing about the bytes.
   const bool etag_comparable = !is_multipart_etag(source.etag) && !is_multipart_etag(dst_etag);
   if (source.size != dst_size || (etag_comparable && source.etag != dst_etag)) {
     report.mismatched++;
     note(report, "differs: " + dst_key);
   } else {
     report.matched++;
+    if (!etag_comparable && source.etag != dst_etag) report.matched_by_size_only++;
   }
 }
 

@@ -582,7 +582,8 @@ class CopyNamedObject(s3env.E2ETestCase):
                 self.assertEqual(p.returncode, 0, s3env.describe(p))
                 summary = s3env.parse_json_summary(self, p)
                 self.assertEqual((summary["objects"], summary["failed"]), (1, 0))
-                self.assertEqual(summary["verify"], {"matched": 1, "missing": 0, "mismatched": 0,
+                self.assertEqual(summary["verify"], {"matched": 1, "matched_by_size_only": 0,
+                                                     "missing": 0, "mismatched": 0,
                                                      "unexpected": 0}, s3env.describe(p))
                 name = k.rsplit("/", 1)[-1]
                 self.assertEqual(s3env.object_map(self.s3, dst, out),
@@ -819,7 +820,8 @@ class CopyFilters(s3env.E2ETestCase):
         self.assertEqual(s3env.object_map(self.s3, dst, "out/"),
                          {k: self.source[k] for k in expect_copied}, s3env.describe(p))
         self.assertEqual(summary["objects"], len(expect_copied))
-        self.assertEqual(summary["verify"], {"matched": len(expect_copied), "missing": 0,
+        self.assertEqual(summary["verify"], {"matched": len(expect_copied),
+                                             "matched_by_size_only": 0, "missing": 0,
                                              "mismatched": 0, "unexpected": 0})
         return p
 

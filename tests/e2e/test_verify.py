@@ -36,8 +36,25 @@ class Verify(unittest.TestCase):
                        "--json"])
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         summary = json.loads(p.stdout)
-        self.assertEqual(summary["verify"], {"matched": len(self.source), "missing": 0,
+        self.assertEqual(summary["verify"], {"matched": len(self.source),
+                                             "matched_by_size_only": 0, "missing": 0,
                                              "mismatched": 0, "unexpected": 0})
+
+    def test_a_match_by_size_alone_says_so(self):
+        # A multipart copy of a single-part object gets a multipart ETag: the same bytes, but
+        # the ETags cannot show it, so the match is by key and size only -- and said to be.
+        self.s3.put_object(Bucket=self.bucket, Key="big/one", Body=s3env.seeded_bytes(9, 11 << 20))
+        p = s3env.run(["cp", f"s3://{self.bucket}/big/", f"s3://{self.bucket}/bigcopy/",
+                       "--verify", "--multipart-threshold", "5MiB", "--multipart-chunksize",
+                       "5MiB"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertIn("verified: 1 matched (1 by key and size only: multipart ETags, content not "
+                      "compared), 0 missing", p.stdout)
+        p = s3env.run(["cp", f"s3://{self.bucket}/big/", f"s3://{self.bucket}/bigcopy2/",
+                       "--verify", "--multipart-threshold", "5MiB", "--multipart-chunksize",
+                       "5MiB", "--json"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(json.loads(p.stdout)["verify"]["matched_by_size_only"], 1)
 
     def test_a_missing_object_fails_verification(self):
         # The 1,000-byte key cannot exist under a long destination prefix (S3 keys

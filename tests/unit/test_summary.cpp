@@ -68,6 +68,10 @@ TEST(Summary, VerifyLineAgrees) {
   v.mismatched = 2;
   EXPECT_EQ(verify_line(v),
             "verified: 3 matched, 0 missing, 2 differ, 0 unexpected (not from the source)");
+  v.matched_by_size_only = 2;
+  EXPECT_EQ(verify_line(v),
+            "verified: 3 matched (2 by key and size only: multipart ETags, content not "
+            "compared), 0 missing, 2 differ, 0 unexpected (not from the source)");
 }
 
 TEST(Summary, JsonSaysWhetherItWasADryRun) {

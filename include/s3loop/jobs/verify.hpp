@@ -15,6 +15,10 @@ namespace s3loop::jobs {
 
 struct VerifyReport {
   std::uint64_t matched = 0;
+  // Of the matched, those whose ETags could not be compared (a multipart
+  // ETag depends on the part sizes, so a copy's may differ from its source's
+  // with the same bytes): the same key and size, content not checked.
+  std::uint64_t matched_by_size_only = 0;
   std::uint64_t missing = 0;          // in the source, not in the destination
   std::uint64_t unexpected = 0;       // in the destination, not in the source
   std::uint64_t mismatched = 0;       // size differs, or ETag differs for a single-part copy
