@@ -1,6 +1,9 @@
 #include "s3loop/s3/addressing.hpp"
 
 #include "s3loop/s3/encoding.hpp"
+#include "s3loop/s3/host_label.hpp"
+
+#include <algorithm>
 
 namespace s3loop::s3 {
 
@@ -10,14 +13,12 @@ bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-// One host-name label: lower-case letters, digits and '-', not at either end.
-bool dns_label(std::string_view label) {
-  if (label.empty()) return false;
-  for (char c : label) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-    if (!ok) return false;
-  }
-  return label.front() != '-' && label.back() != '-';
+// A bucket name's label: a host label in lower case only, as botocore's
+// check_dns_name wants -- DNS ignores case, so an upper-case bucket (a legacy
+// us-east-1 name) would reach S3 as another bucket.
+bool bucket_label(std::string_view label) {
+  return is_host_label(label) &&
+         std::ranges::none_of(label, [](char c) { return c >= 'A' && c <= 'Z'; });
 }
 
 // Whether bucket.host names the bucket, as botocore decides: the bucket must
@@ -26,10 +27,10 @@ bool dns_label(std::string_view label) {
 // buckets fall back to path style rather than fail.
 bool virtual_hostable(std::string_view bucket, bool tls) {
   if (bucket.size() < 3 || bucket.size() > 63) return false;
-  if (tls) return dns_label(bucket);
+  if (tls) return bucket_label(bucket);
   for (std::size_t start = 0;;) {
     const std::size_t dot = bucket.find('.', start);
-    if (!dns_label(bucket.substr(start, dot - start))) return false;
+    if (!bucket_label(bucket.substr(start, dot - start))) return false;
     if (dot == std::string_view::npos) return true;
     start = dot + 1;
   }

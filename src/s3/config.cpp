@@ -2,6 +2,8 @@
 // so that a machine configured for `aws s3` works unchanged.
 #include "s3loop/s3/config.hpp"
 
+#include "s3loop/s3/host_label.hpp"
+
 #include <fmt/format.h>
 
 #include <array>
@@ -165,16 +167,12 @@ Result<void> check_credentials(const Credentials& c, std::string_view source) {
   return check_key_bytes(c.session_token, "the session token", source);
 }
 
-// A region is part of host names and of the signature's scope: letters,
-// digits and '-' (e.g. "eu-west-1"; an inline "# comment" is not one).
+// A region is part of host names and of the signature's scope; an inline
+// "# comment" after it is not one.
 Result<void> check_region(const std::string& region) {
-  const bool ok = !region.empty() && region.size() <= 63 &&
-                  region.find_first_not_of(
-                      "abcdefghijklmnopqrstuvwxyz"
-                      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") == std::string::npos;
-  if (ok) return {};
+  if (is_region_name(region)) return {};
   return make_error(ErrorKind::config,
-                    fmt::format("region '{}' is not a region name (letters, digits and '-', "
+                    fmt::format("region '{}' is not a region name (letters, digits and inner '-', "
                                 "e.g. us-east-1): check --region, AWS_REGION, AWS_DEFAULT_REGION "
                                 "and the profile's region (comments go on lines of their own)",
                                 region));

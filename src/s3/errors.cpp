@@ -1,6 +1,7 @@
 #include "s3loop/s3/errors.hpp"
 
 #include "s3loop/s3/client.hpp"
+#include "s3loop/s3/host_label.hpp"
 #include "s3loop/s3/retry.hpp"
 #include "s3loop/s3/xml.hpp"
 
@@ -59,16 +60,6 @@ Error plain_http_to_tls_port(Op op, const std::string& bucket, const std::string
               " failed: HTTP 400: the endpoint speaks HTTPS, not plain HTTP (the server says \"" +
               std::string(complaint) + "\"): use https:// in --endpoint-url";
   return e;  // not retryable: every attempt gets the same page
-}
-
-// Region names are lower-case letters, digits and '-'; anything else in the
-// header or body is not one to suggest as a flag value.
-bool plausible_region(std::string_view region) {
-  if (region.empty() || region.size() > 64) return false;
-  for (char c : region) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
-  }
-  return true;
 }
 
 // S3 answers a request sent to another region than the bucket's with a
@@ -158,12 +149,14 @@ Error error_from_reply(Op op, const std::string& bucket, const std::string& key,
   std::string message;
   std::string rid(request_id);
   BucketLocation location;
-  if (plausible_region(bucket_region)) location.region = bucket_region;
+  // What is no region name (the same test --region passes) is not one to
+  // suggest as a flag value.
+  if (is_region_name(bucket_region)) location.region = bucket_region;
   if (auto parsed = parse_error_body(body)) {
     code = parsed->code;
     message = parsed->message;
     if (!parsed->request_id.empty()) rid = parsed->request_id;
-    if (location.region.empty() && plausible_region(parsed->region)) {
+    if (location.region.empty() && is_region_name(parsed->region)) {
       location.region = parsed->region;
     }
     location.endpoint = parsed->endpoint;

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <vector>
 
 namespace s3loop::s3 {
 namespace {
@@ -547,6 +548,15 @@ TEST(S3ConfigResolve, RegionMustBeARegionName) {
             std::string::npos);
   f.files[kConfig] = "[default]\nregion = eu-west-1\n";
   EXPECT_EQ(f.resolve()->region, "eu-west-1");
+  // The rule is botocore's (is_region_name): no '-' at either end, not all
+  // digits, at most 63 characters; upper case is a region name.
+  for (const std::string& bad :
+       std::vector<std::string>{"-eu-west-1", "eu-west-1-", "12345", std::string(64, 'r')}) {
+    auto refused = f.resolve(region_flag(bad));
+    ASSERT_FALSE(refused.has_value()) << bad;
+    EXPECT_NE(refused.error().message.find("is not a region name"), std::string::npos);
+  }
+  EXPECT_EQ(f.resolve(region_flag("EU-WEST-1"))->region, "EU-WEST-1");
 }
 
 TEST(S3ConfigResolve, UnreadableFileIsAnErrorNotAbsence) {

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace s3loop::s3 {
 namespace {
 
@@ -256,6 +259,13 @@ TEST(S3Errors, OnlyARegionS3NamesMakesARegionHint) {
   // What is no region name is not suggested as one.
   auto odd = error_from_reply(Op::list_objects, "b", "", 301, "", "", "eu west\n1");
   EXPECT_EQ(odd.message, "ListObjectsV2 s3://b/ failed: HTTP 301 HTTP301");
+  // The same test as --region's (is_region_name): a 64-character name or one
+  // ending in '-' is not suggested either.
+  for (const std::string& bad : std::vector<std::string>{std::string(64, 'r'), "eu-west-", "-1"}) {
+    EXPECT_EQ(error_from_reply(Op::list_objects, "b", "", 301, "", "", bad).message,
+              "ListObjectsV2 s3://b/ failed: HTTP 301 HTTP301")
+        << bad;
+  }
   // The service itself has no bucket to place.
   auto service = error_from_reply(Op::list_buckets, "", "", 301, "", "", "eu-west-1");
   EXPECT_EQ(service.message.find("--region"), std::string::npos) << service.message;

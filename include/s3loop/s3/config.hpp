@@ -57,7 +57,8 @@ using FileReader = std::function<Result<std::optional<std::string>>(const std::s
 // no credentials anywhere is an error (kind credentials) naming what was tried.
 // A flag given with an empty value is an error (an unset shell variable
 // would otherwise send requests to AWS), as are keys holding control
-// characters or blanks, and a region that is not a DNS label.
+// characters or blanks, and a region that is not a region name
+// (is_region_name, botocore's rule).
 Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLookup& env,
                                       const FileReader& read_file);
 
