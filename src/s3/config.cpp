@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 namespace s3loop::s3 {
@@ -41,6 +42,49 @@ std::string lower(std::string_view s) {
 Error ini_error(int line, std::string_view what) {
   // Never echo the line itself: it may hold a secret key.
   return make_error(ErrorKind::config, fmt::format("line {}: {}", line, what));
+}
+
+// A key and the lines of its value: the first from the key's own line, then
+// those of the indented lines that continue it.
+struct Option {
+  std::string key;  // empty: none open
+  std::size_t indent = 0;
+  std::vector<std::pair<int, std::string>> lines;  // line number, trimmed text
+};
+
+// As botocore: a value that starts on the line after its key ("s3 =" and an
+// indented block) is a block of "key = value" lines, stored as "s3.key";
+// any other value is its lines joined by '\n' -- which no setting s3loop
+// reads accepts, nor does the AWS CLI.
+Result<void> store(const Option& option, Section* section) {
+  if (option.key.empty()) return {};
+  const auto first = option.lines.begin();
+  auto last = option.lines.end();
+  while (last != first && last[-1].second.empty()) --last;  // configparser strips the end
+  if (last - first > 1 && first->second.empty()) {
+    (*section)[option.key] = "";
+    for (auto it = first + 1; it != last; ++it) {
+      if (it->second.empty()) continue;
+      const std::string_view sub = it->second;
+      const std::size_t eq = sub.find('=');
+      if (eq == std::string_view::npos) {
+        return ini_error(it->first,
+                         "expected 'key = value' in this indented block (botocore reads only "
+                         "'=' there, not ':')");
+      }
+      const std::string sub_key = lower(trim(sub.substr(0, eq)));
+      if (sub_key.empty()) return ini_error(it->first, "missing key before '='");
+      (*section)[option.key + "." + sub_key] = std::string(trim(sub.substr(eq + 1)));
+    }
+    return {};
+  }
+  std::string value;
+  for (auto it = first; it != last; ++it) {
+    if (it != first) value += '\n';
+    value += it->second;
+  }
+  (*section)[option.key] = std::move(value);
+  return {};
 }
 
 std::optional<std::string> get(const Section* s, const std::string& key) {
@@ -191,9 +235,20 @@ Result<AddressingStyle> parse_addressing_style(const std::string& v, const std::
 }  // namespace
 
 Result<IniSections> parse_ini(std::string_view text) {
+  // botocore reads the files as plain UTF-8, so a byte order mark is part of
+  // the first line to it, which is then no "[section]": the AWS CLI refuses
+  // such a file, and s3loop says why.
+  if (text.starts_with("\xEF\xBB\xBF")) {
+    return ini_error(1,
+                     "the file starts with a UTF-8 byte order mark (BOM), which the AWS CLI "
+                     "cannot read either: save it as UTF-8 without a BOM");
+  }
   IniSections out;
+  std::map<std::string, int> section_lines;  // where each section began
   Section* section = nullptr;
-  std::string nested;  // key of an open "s3 =" block, empty when none
+  std::string section_name;
+  std::map<std::string, int> key_lines;  // the current section's keys, where each was set
+  Option option;                         // the key whose value indented lines continue
   int line_no = 0;
   while (!text.empty()) {
     const std::size_t nl = text.find('\n');
@@ -202,8 +257,23 @@ Result<IniSections> parse_ini(std::string_view text) {
     ++line_no;
 
     const std::string_view line = trim(raw);
-    if (line.empty() || line.front() == '#' || line.front() == ';') continue;
-    const bool indented = raw.front() == ' ' || raw.front() == '\t';
+    if (line.empty()) {
+      // An empty line inside a value is kept (configparser's
+      // empty_lines_in_values) and does not end it.
+      if (!option.key.empty()) option.lines.push_back({line_no, {}});
+      continue;
+    }
+    if (line.front() == '#' || line.front() == ';') continue;  // not even inside a value
+    // As configparser: a line indented deeper than its key's line continues
+    // that key's value ("s3 =" then "  addressing_style = path"; or
+    // "region = x" then "  y", the value "x\ny").
+    const std::size_t indent = raw.find_first_not_of(" \t\r");
+    if (!option.key.empty() && indent > option.indent) {
+      option.lines.push_back({line_no, std::string(line)});
+      continue;
+    }
+    if (auto r = store(option, section); !r) return r.error();
+    option = Option();
 
     if (line.front() == '[') {
       // Like configparser's "\[(?P<header>.+)\]": the name runs to the last
@@ -212,10 +282,18 @@ Result<IniSections> parse_ini(std::string_view text) {
       if (close == std::string_view::npos) {
         return ini_error(line_no, "section header without closing ']'");
       }
-      const std::string_view name = trim(line.substr(1, close - 1));
-      if (name.empty()) return ini_error(line_no, "empty section name");
-      section = &out[std::string(name)];
-      nested.clear();
+      section_name = std::string(trim(line.substr(1, close - 1)));
+      if (section_name.empty()) return ini_error(line_no, "empty section name");
+      // botocore refuses a file naming a section twice (configparser's
+      // strict mode), rather than merge or pick one.
+      if (const auto [it, fresh] = section_lines.emplace(section_name, line_no); !fresh) {
+        return ini_error(line_no, fmt::format("[{}] appears again (first on line {}): merge the "
+                                              "two sections into one, as the AWS CLI refuses "
+                                              "the file too",
+                                              section_name, it->second));
+      }
+      section = &out[section_name];
+      key_lines.clear();
       continue;
     }
 
@@ -225,21 +303,22 @@ Result<IniSections> parse_ini(std::string_view text) {
     if (sep == std::string_view::npos) {
       return ini_error(line_no, "expected '[section]' or 'key = value'");
     }
-    const std::string key = lower(trim(line.substr(0, sep)));
-    const std::string_view value = trim(line.substr(sep + 1));
-    if (key.empty()) return ini_error(line_no, "missing key before '='");
+    option.key = lower(trim(line.substr(0, sep)));
+    if (option.key.empty()) return ini_error(line_no, "missing key before '='");
     if (section == nullptr) {
       // Not even the key is shown: a pasted token "AQo...==" parses as one.
       return ini_error(line_no, "key = value before any [section]");
     }
-    if (indented && !nested.empty()) {
-      (*section)[nested + "." + key] = std::string(value);
-      continue;
+    // Nor here: the lines say which key, the same way.
+    if (const auto [it, fresh] = key_lines.emplace(option.key, line_no); !fresh) {
+      return ini_error(line_no, fmt::format("this key is already set in [{}] on line {}: keep "
+                                            "one of the two, as the AWS CLI refuses the file too",
+                                            section_name, it->second));
     }
-    // "s3 =" with nothing after it opens a block of indented sub-keys.
-    nested = value.empty() ? key : std::string();
-    (*section)[key] = std::string(value);
+    option.indent = indent;
+    option.lines.push_back({line_no, std::string(trim(line.substr(sep + 1)))});
   }
+  if (auto r = store(option, section); !r) return r.error();
   return out;
 }
 

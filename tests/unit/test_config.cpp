@@ -78,22 +78,21 @@ TEST(S3ConfigIni, SectionsKeysCommentsWhitespace) {
       "; another\n"
       "\n"
       "[default]\r\n"
-      "Aws_Access_Key_Id = AKID \r\n"
-      "  aws_secret_access_key=se/cr+et==\n"
+      "  Aws_Access_Key_Id = AKID \r\n"
+      "aws_secret_access_key=se/cr+et==\n"
       "\t# indented comment\n"
       "region: eu-west-1\n"
       "endpoint_url = http://host:9000 # not a comment\n"
+      "output = json\n"
       "[ profile  dev ]\n"
-      "region =\n"
-      "[default]\n"
-      "output = json\n");
+      "region =\n");
   ASSERT_TRUE(ini.has_value()) << ini.error().message;
   const auto& def = ini->at("default");
   EXPECT_EQ(def.at("aws_access_key_id"), "AKID");
   EXPECT_EQ(def.at("aws_secret_access_key"), "se/cr+et==");
   EXPECT_EQ(def.at("region"), "eu-west-1");
   EXPECT_EQ(def.at("endpoint_url"), "http://host:9000 # not a comment");
-  EXPECT_EQ(def.at("output"), "json");  // repeated sections merge
+  EXPECT_EQ(def.at("output"), "json");
   EXPECT_EQ(ini->at("profile  dev").at("region"), "");
   EXPECT_EQ(ini->size(), 2u);
 }
@@ -107,15 +106,95 @@ TEST(S3ConfigIni, NestedS3Block) {
       "\n"
       "  # still inside the block\n"
       "  Endpoint_URL = https://minio.local:9000\n"
-      "output = text\n"
-      "  stray = indented but not nested\n");
+      "    deeper = still the block\n"
+      "output = text\n");
   ASSERT_TRUE(ini.has_value()) << ini.error().message;
   const auto& p = ini->at("profile minio");
   EXPECT_EQ(p.at("s3.addressing_style"), "path");
   EXPECT_EQ(p.at("s3.endpoint_url"), "https://minio.local:9000");
+  EXPECT_EQ(p.at("s3.deeper"), "still the block");
+  EXPECT_EQ(p.at("s3"), "");
   EXPECT_EQ(p.at("output"), "text");
-  EXPECT_EQ(p.at("stray"), "indented but not nested");
-  EXPECT_EQ(p.count("output.stray"), 0u);
+  // Only '=' inside the block: botocore splits its lines on '=' and refuses the file otherwise.
+  EXPECT_EQ(parse_ini("[a]\ns3 =\n  addressing_style: path\n").error().message,
+            "line 3: expected 'key = value' in this indented block (botocore reads only '=' "
+            "there, not ':')");
+}
+
+// configparser's continuation lines, each case checked against botocore 1.43's
+// raw_config_parse: a line indented deeper than its key's line belongs to that
+// key's value, whatever it holds; one as deep as the key is a key of its own.
+TEST(S3ConfigIni, IndentedLinesContinueTheValueAsInBotocore) {
+  auto ini = parse_ini(
+      "[default]\n"
+      "region = us-east-1\n"
+      "  endpoint_url = http://localhost:9000\n"
+      "  [other]\n"
+      "\n"
+      "  # a comment is dropped, an empty line kept inside\n"
+      "  more\n"
+      "output = json\n"
+      "\n");
+  ASSERT_TRUE(ini.has_value()) << ini.error().message;
+  const auto& d = ini->at("default");
+  EXPECT_EQ(d.at("region"), "us-east-1\nendpoint_url = http://localhost:9000\n[other]\n\nmore");
+  EXPECT_EQ(d.count("endpoint_url"), 0u);
+  EXPECT_EQ(ini->count("other"), 0u);
+  EXPECT_EQ(d.at("output"), "json");
+
+  // After a section header nothing is open: indented keys are keys.
+  auto indented = parse_ini("[default]\n  region = r\n  s3 =\n  addressing_style = path\n");
+  ASSERT_TRUE(indented.has_value()) << indented.error().message;
+  EXPECT_EQ(indented->at("default").at("region"), "r");
+  EXPECT_EQ(indented->at("default").at("addressing_style"), "path");
+  EXPECT_EQ(indented->at("default").count("s3.addressing_style"), 0u);
+
+  // Such a region is refused as botocore refuses it, not read as two settings.
+  Fake f;
+  f.env["AWS_ACCESS_KEY_ID"] = "K";
+  f.env["AWS_SECRET_ACCESS_KEY"] = "S";
+  f.files[kConfig] = "[default]\nregion = eu-west-1\n  endpoint_url = http://localhost:9000\n";
+  auto r = f.resolve();
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("is not a region name"), std::string::npos);
+}
+
+// botocore (configparser's strict mode) refuses a file that names a section
+// twice, or a key twice in one section -- case aside, as keys are
+// lower-cased; the line says where, never the key (it may be a pasted secret).
+TEST(S3ConfigIni, DuplicatesAreRefusedWithBothLines) {
+  EXPECT_EQ(parse_ini("[default]\nregion = a\n\n[default]\nregion = b\n").error().message,
+            "line 4: [default] appears again (first on line 1): merge the two sections into one, "
+            "as the AWS CLI refuses the file too");
+  EXPECT_EQ(parse_ini("[default]\nregion = a\noutput = json\nRegion: b\n").error().message,
+            "line 4: this key is already set in [default] on line 2: keep one of the two, as the "
+            "AWS CLI refuses the file too");
+  // The same key in two sections, or in the s3 block and outside it, is no duplicate.
+  auto ok =
+      parse_ini("[a]\nregion = 1\n[b]\nregion = 2\nendpoint_url = x\ns3 =\n  endpoint_url = y\n");
+  ASSERT_TRUE(ok.has_value()) << ok.error().message;
+  EXPECT_EQ(ok->at("b").at("s3.endpoint_url"), "y");
+
+  // Through resolve_config the message names the file too.
+  Fake f;
+  f.files[kCreds] = "[default]\naws_access_key_id = K\naws_access_key_id = K2\n";
+  auto r = f.resolve();
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, ErrorKind::config);
+  EXPECT_EQ(r.error().message,
+            "cannot parse ~/.aws/credentials: line 3: this key is already set in [default] on "
+            "line 2: keep one of the two, as the AWS CLI refuses the file too");
+}
+
+// Notepad's "UTF-8 with BOM": botocore reads the BOM as part of the first
+// line and refuses the file; the message names the BOM, not a missing section.
+TEST(S3ConfigIni, ByteOrderMarkIsNamed) {
+  auto bom = parse_ini("\xEF\xBB\xBF[default]\nregion = eu-west-1\n");
+  ASSERT_FALSE(bom.has_value());
+  EXPECT_EQ(bom.error().kind, ErrorKind::config);
+  EXPECT_EQ(bom.error().message,
+            "line 1: the file starts with a UTF-8 byte order mark (BOM), which the AWS CLI cannot "
+            "read either: save it as UTF-8 without a BOM");
 }
 
 // botocore reads these files with configparser, whose section pattern takes

@@ -14,9 +14,12 @@
 
 namespace s3loop::s3 {
 
-// section -> key -> value. Keys lower-cased, values trimmed; '#' and ';'
-// start comments at line start; nested "s3 =\n  key = value" blocks in the
-// config file are flattened to "s3.key".
+// section -> key -> value, read as botocore reads the files (Python's
+// configparser): keys lower-cased, values trimmed; '#' and ';' start comments
+// at line start; a line indented deeper than its key's continues the value,
+// and a block "s3 =\n  key = value" is flattened to "s3.key". What botocore
+// refuses is an error naming the line: a section or a key in one section
+// twice, a UTF-8 byte order mark.
 using IniSections = std::map<std::string, std::map<std::string, std::string>>;
 Result<IniSections> parse_ini(std::string_view text);
 
