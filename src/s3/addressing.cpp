@@ -13,6 +13,55 @@ bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
+bool is_word_char(char c) {  // Python's \w, for the ASCII a region name holds
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// The AWS partitions whose endpoints are not under amazonaws.com, from
+// botocore's data/partitions.json: each partition's regionRegex is
+// "^<prefix>\-\w+\-\d+$" and its dnsSuffix the domain of its endpoints.
+// Every other region -- unknown ones too, as in botocore -- is in the "aws"
+// partition (aws-us-gov shares its amazonaws.com).
+struct Partition {
+  std::string_view region_prefix;
+  std::string_view dns_suffix;
+};
+constexpr Partition kPartitions[] = {
+    {"cn", "amazonaws.com.cn"},     // aws-cn: cn-north-1, cn-northwest-1
+    {"eusc-de", "amazonaws.eu"},    // aws-eusc
+    {"us-iso", "c2s.ic.gov"},       // aws-iso
+    {"us-isob", "sc2s.sgov.gov"},   // aws-iso-b
+    {"eu-isoe", "cloud.adc-e.uk"},  // aws-iso-e
+    {"us-isof", "csp.hci.ic.gov"},  // aws-iso-f
+};
+constexpr std::string_view kAwsDnsSuffix = "amazonaws.com";
+
+// Whether region matches "^<prefix>\-\w+\-\d+$".
+bool in_partition(std::string_view region, std::string_view prefix) {
+  if (!region.starts_with(prefix) || region.substr(prefix.size(), 1) != "-") return false;
+  const std::string_view rest = region.substr(prefix.size() + 1);
+  const std::size_t dash = rest.rfind('-');
+  if (dash == std::string_view::npos || dash == 0 || dash + 1 == rest.size()) return false;
+  return std::ranges::all_of(rest.substr(0, dash), is_word_char) &&
+         std::ranges::all_of(rest.substr(dash + 1), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::string_view dns_suffix_for_region(std::string_view region) {
+  for (const Partition& p : kPartitions) {
+    if (in_partition(region, p.region_prefix)) return p.dns_suffix;
+  }
+  return kAwsDnsSuffix;
+}
+
+// An AWS endpoint, in any partition: virtual-hosted addressing is the norm there.
+bool is_aws_host(std::string_view host) {
+  if (ends_with(host, ".amazonaws.com")) return true;
+  return std::ranges::any_of(kPartitions, [host](const Partition& p) {
+    return host.size() > p.dns_suffix.size() && ends_with(host, p.dns_suffix) &&
+           host[host.size() - p.dns_suffix.size() - 1] == '.';
+  });
+}
+
 // A bucket name's label: a host label in lower case only, as botocore's
 // check_dns_name wants -- DNS ignores case, so an upper-case bucket (a legacy
 // us-east-1 name) would reach S3 as another bucket.
@@ -50,8 +99,7 @@ RequestTarget address(const net::Endpoint& endpoint, AddressingStyle style, std:
         virtual_hosted = false;
         break;
       case AddressingStyle::automatic:
-        virtual_hosted =
-            ends_with(endpoint.host, ".amazonaws.com") && virtual_hostable(bucket, endpoint.tls);
+        virtual_hosted = is_aws_host(endpoint.host) && virtual_hostable(bucket, endpoint.tls);
         break;
     }
   }
@@ -76,7 +124,10 @@ net::Endpoint aws_endpoint_for_region(const std::string& region) {
   net::Endpoint ep;
   ep.tls = true;
   ep.port = 443;
-  ep.host = region == "us-east-1" ? "s3.amazonaws.com" : "s3." + region + ".amazonaws.com";
+  // us-east-1 keeps S3's global name, as botocore's endpoint rules do.
+  ep.host = region == "us-east-1"
+                ? "s3.amazonaws.com"
+                : "s3." + region + "." + std::string(dns_suffix_for_region(region));
   return ep;
 }
 

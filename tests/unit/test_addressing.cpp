@@ -111,6 +111,33 @@ TEST(Addressing, DefaultPortIsOmittedFromHost) {
 TEST(Addressing, AwsDefaultEndpoints) {
   EXPECT_EQ(aws_endpoint_for_region("us-east-1").host, "s3.amazonaws.com");
   EXPECT_EQ(aws_endpoint_for_region("eu-west-1").host, "s3.eu-west-1.amazonaws.com");
+  EXPECT_EQ(aws_endpoint_for_region("us-gov-west-1").host, "s3.us-gov-west-1.amazonaws.com");
+  EXPECT_TRUE(aws_endpoint_for_region("eu-west-1").tls);
+  EXPECT_EQ(aws_endpoint_for_region("eu-west-1").port, 443);
+}
+
+// Each host as botocore 1.43 builds it for the region (its partitions.json).
+TEST(Addressing, OtherPartitionsUseTheirOwnDomain) {
+  EXPECT_EQ(aws_endpoint_for_region("cn-north-1").host, "s3.cn-north-1.amazonaws.com.cn");
+  EXPECT_EQ(aws_endpoint_for_region("cn-northwest-1").host, "s3.cn-northwest-1.amazonaws.com.cn");
+  EXPECT_EQ(aws_endpoint_for_region("eusc-de-east-1").host, "s3.eusc-de-east-1.amazonaws.eu");
+  EXPECT_EQ(aws_endpoint_for_region("us-iso-east-1").host, "s3.us-iso-east-1.c2s.ic.gov");
+  EXPECT_EQ(aws_endpoint_for_region("us-isob-east-1").host, "s3.us-isob-east-1.sc2s.sgov.gov");
+  EXPECT_EQ(aws_endpoint_for_region("eu-isoe-west-1").host, "s3.eu-isoe-west-1.cloud.adc-e.uk");
+  EXPECT_EQ(aws_endpoint_for_region("us-isof-south-1").host, "s3.us-isof-south-1.csp.hci.ic.gov");
+  // Only the partition's region shape counts: the regexes are case-sensitive.
+  EXPECT_EQ(aws_endpoint_for_region("CN-NORTH-1").host, "s3.CN-NORTH-1.amazonaws.com");
+  EXPECT_EQ(aws_endpoint_for_region("cn-north").host, "s3.cn-north.amazonaws.com");
+  EXPECT_EQ(aws_endpoint_for_region("cnx-north-1").host, "s3.cnx-north-1.amazonaws.com");
+
+  // And there, as on amazonaws.com, automatic addressing is virtual-hosted.
+  const auto china =
+      address(aws_endpoint_for_region("cn-north-1"), AddressingStyle::automatic, "my-bucket", "k");
+  EXPECT_EQ(china.host_header, "my-bucket.s3.cn-north-1.amazonaws.com.cn");
+  EXPECT_EQ(china.canonical_uri, "/k");
+  const auto lookalike = address(endpoint("s3.notamazonaws.com.cn", 443, true),
+                                 AddressingStyle::automatic, "b1b", "k");
+  EXPECT_EQ(lookalike.canonical_uri, "/b1b/k");
 }
 
 }  // namespace

@@ -20,13 +20,16 @@ struct RequestTarget {
 // over https, a single label (TLS wildcards cover one label, so a dotted
 // bucket would fail the certificate's name check); other buckets fall back to
 // path style, as botocore does. automatic: the same, but for AWS endpoints
-// (*.amazonaws.com) only; path-style for every other endpoint, as
+// (*.amazonaws.com, and the other AWS partitions' domains such as
+// *.amazonaws.com.cn) only; path-style for every other endpoint, as
 // S3-compatible servers expect (rclone does the same for non-AWS providers).
 // An empty bucket addresses the service itself (ListBuckets).
 RequestTarget address(const net::Endpoint& endpoint, AddressingStyle style, std::string_view bucket,
                       std::string_view key);
 
-// Default endpoint for a region when none is configured.
+// Default endpoint for a region when none is configured, in the domain of
+// the region's AWS partition as botocore has it: s3.cn-north-1.amazonaws.com.cn
+// in China, s3.eu-west-1.amazonaws.com for the usual ones.
 net::Endpoint aws_endpoint_for_region(const std::string& region);
 
 }  // namespace s3loop::s3
