@@ -474,9 +474,20 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
     services_endpoint =
         get(find_section(config_file->ini, "services " + *services), "s3.endpoint_url");
   }
-  cfg.endpoint_url = first_of({flags.endpoint_url, env_set("AWS_ENDPOINT_URL_S3"),
-                               env_set("AWS_ENDPOINT_URL"), get(&settings, "s3.endpoint_url"),
-                               services_endpoint, get(&settings, "endpoint_url")});
+  // As botocore: AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, or else the profile's
+  // ignore_configured_endpoint_urls, set to "true" (any case; anything else
+  // is false) leaves only --endpoint-url. The variable, once set, decides
+  // alone: "false" there outranks "true" in the profile.
+  auto ignore_setting = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+  if (!ignore_setting) ignore_setting = get(&settings, "ignore_configured_endpoint_urls");
+  const bool ignore_configured = ignore_setting && lower(*ignore_setting) == "true";
+  if (ignore_configured) {
+    cfg.endpoint_url = flags.endpoint_url.value_or("");
+  } else {
+    cfg.endpoint_url = first_of({flags.endpoint_url, env_set("AWS_ENDPOINT_URL_S3"),
+                                 env_set("AWS_ENDPOINT_URL"), get(&settings, "s3.endpoint_url"),
+                                 services_endpoint, get(&settings, "endpoint_url")});
+  }
 
   cfg.ca_bundle =
       first_of({flags.ca_bundle, env_set("AWS_CA_BUNDLE"), get(&settings, "ca_bundle")});

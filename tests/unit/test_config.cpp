@@ -471,6 +471,42 @@ TEST(S3ConfigResolve, EndpointPrecedence) {
   EXPECT_EQ(f.resolve(endpoint_flag("https://flag"))->endpoint_url, "https://flag");
 }
 
+// botocore's rule: AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, else the profile's
+// ignore_configured_endpoint_urls; "true" in any case ignores every
+// configured endpoint (variables, profile, services section) but the flag.
+TEST(S3ConfigResolve, IgnoreConfiguredEndpointUrls) {
+  Fake f;
+  f.env["AWS_ACCESS_KEY_ID"] = "K";
+  f.env["AWS_SECRET_ACCESS_KEY"] = "S";
+  f.env["AWS_ENDPOINT_URL"] = "https://env-all";
+  f.env["AWS_ENDPOINT_URL_S3"] = "https://env-s3";
+  f.files[kConfig] =
+      "[default]\nendpoint_url = https://global\ns3 =\n  endpoint_url = https://profile-s3\n";
+  f.env["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] = "TRUE";
+  EXPECT_EQ(f.resolve()->endpoint_url, "");
+  EXPECT_EQ(f.resolve(endpoint_flag("https://flag"))->endpoint_url, "https://flag");
+  f.env.erase("AWS_ENDPOINT_URL_S3");
+  f.env.erase("AWS_ENDPOINT_URL");
+  f.env["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] = "true";
+  EXPECT_EQ(f.resolve()->endpoint_url, "");
+  f.files[kConfig] =
+      "[default]\nservices = local\n[services local]\ns3 =\n  endpoint_url = https://svc\n";
+  EXPECT_EQ(f.resolve()->endpoint_url, "");
+
+  // In the profile.
+  f.env.erase("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+  f.env["AWS_ENDPOINT_URL"] = "https://env-all";
+  f.files[kConfig] = "[default]\nignore_configured_endpoint_urls = true\n";
+  EXPECT_EQ(f.resolve()->endpoint_url, "");
+  // A variable that is set decides alone, as botocore reads it first.
+  f.env["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] = "false";
+  EXPECT_EQ(f.resolve()->endpoint_url, "https://env-all");
+  // Anything but "true" is false.
+  f.env["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] = "1";
+  f.files[kConfig] = "[default]\n";
+  EXPECT_EQ(f.resolve()->endpoint_url, "https://env-all");
+}
+
 TEST(S3ConfigResolve, CaBundleAndAddressingStyle) {
   Fake f;
   f.env["AWS_ACCESS_KEY_ID"] = "K";

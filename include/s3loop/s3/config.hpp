@@ -54,7 +54,10 @@ using FileReader = std::function<Result<std::optional<std::string>>(const std::s
 // [name]) then AWS_CONFIG_FILE (~/.aws/config, section [profile name] or
 // [default]). Region: flag, AWS_REGION, AWS_DEFAULT_REGION, profile region.
 // Endpoint: flag, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, profile
-// endpoint_url (also s3.endpoint_url). CA: flag, AWS_CA_BUNDLE, ca_bundle.
+// endpoint_url (also s3.endpoint_url); only the flag when
+// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (else the profile's
+// ignore_configured_endpoint_urls) is "true", as in botocore.
+// CA: flag, AWS_CA_BUNDLE, ca_bundle.
 // Addressing: flag, profile s3.addressing_style (auto|path|virtual).
 // An explicitly named profile that does not exist is an error (kind config);
 // no credentials anywhere is an error (kind credentials) naming what was tried.
