@@ -2,6 +2,7 @@
 
 #include "s3loop/net/tls.hpp"
 #include "s3loop/s3/addressing.hpp"
+#include "s3loop/s3/debug_log.hpp"
 
 #include <fmt/format.h>
 
@@ -169,6 +170,7 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
       const std::string out = "s3loop: debug: " + line + "\n";
       std::fwrite(out.data(), 1, out.size(), stderr);
     };
+    shared->debug_log(s3::format_config_log(*config, opts.endpoint));
     shared->debug_log("TLS trust: " + shared->tls->trust_source());
   }
   return shared;

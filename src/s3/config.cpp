@@ -357,6 +357,7 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
   } else {
     cfg.profile = "default";
   }
+  cfg.profile_source = profile_from != nullptr ? profile_from : "default";
 
   auto creds_file =
       load_shared_file(env, read_file, "AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials");
@@ -456,15 +457,23 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
   cfg.credentials = std::move(found->creds);
   cfg.credentials_source = std::move(found->source);
 
-  auto first_of = [](std::initializer_list<std::optional<std::string>> options) {
-    for (const auto& o : options) {
-      if (o && !o->empty()) return *o;
+  // The first setting given, and its name for --debug.
+  using Setting = std::pair<std::string, std::optional<std::string>>;
+  auto first_of = [](std::initializer_list<Setting> options) -> Setting {
+    for (const auto& [source, value] : options) {
+      if (value && !value->empty()) return {source, value};
     }
-    return std::string();
+    return {};
   };
+  const std::string in_profile = fmt::format("profile {}", cfg.profile);
 
-  cfg.region = first_of({flags.region, env_set("AWS_REGION"), env_set("AWS_DEFAULT_REGION"),
-                         get(&settings, "region"), std::string("us-east-1")});
+  auto region = first_of({{"--region", flags.region},
+                          {"AWS_REGION", env_set("AWS_REGION")},
+                          {"AWS_DEFAULT_REGION", env_set("AWS_DEFAULT_REGION")},
+                          {in_profile, get(&settings, "region")},
+                          {"default", "us-east-1"}});
+  cfg.region = std::move(*region.second);
+  cfg.region_source = std::move(region.first);
   if (auto r = check_region(cfg.region); !r) return r.error();
 
   // "services = name" points at a [services name] section of ~/.aws/config
@@ -478,19 +487,33 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
   // ignore_configured_endpoint_urls, set to "true" (any case; anything else
   // is false) leaves only --endpoint-url. The variable, once set, decides
   // alone: "false" there outranks "true" in the profile.
-  auto ignore_setting = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
-  if (!ignore_setting) ignore_setting = get(&settings, "ignore_configured_endpoint_urls");
-  const bool ignore_configured = ignore_setting && lower(*ignore_setting) == "true";
+  Setting ignore_setting{"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+                         env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")};
+  if (!ignore_setting.second) {
+    ignore_setting = {in_profile + " ignore_configured_endpoint_urls",
+                      get(&settings, "ignore_configured_endpoint_urls")};
+  }
+  const bool ignore_configured = ignore_setting.second && lower(*ignore_setting.second) == "true";
+  auto endpoint =
+      ignore_configured
+          ? first_of({{"--endpoint-url", flags.endpoint_url}})
+          : first_of({{"--endpoint-url", flags.endpoint_url},
+                      {"AWS_ENDPOINT_URL_S3", env_set("AWS_ENDPOINT_URL_S3")},
+                      {"AWS_ENDPOINT_URL", env_set("AWS_ENDPOINT_URL")},
+                      {in_profile + " s3.endpoint_url", get(&settings, "s3.endpoint_url")},
+                      {fmt::format("[services {}]", get(&settings, "services").value_or("")),
+                       services_endpoint},
+                      {in_profile + " endpoint_url", get(&settings, "endpoint_url")}});
+  cfg.endpoint_url = endpoint.second.value_or("");
+  cfg.endpoint_source = endpoint.second ? endpoint.first : "AWS's for the region";
   if (ignore_configured) {
-    cfg.endpoint_url = flags.endpoint_url.value_or("");
-  } else {
-    cfg.endpoint_url = first_of({flags.endpoint_url, env_set("AWS_ENDPOINT_URL_S3"),
-                                 env_set("AWS_ENDPOINT_URL"), get(&settings, "s3.endpoint_url"),
-                                 services_endpoint, get(&settings, "endpoint_url")});
+    cfg.endpoint_source += fmt::format("; configured endpoints ignored ({})", ignore_setting.first);
   }
 
-  cfg.ca_bundle =
-      first_of({flags.ca_bundle, env_set("AWS_CA_BUNDLE"), get(&settings, "ca_bundle")});
+  cfg.ca_bundle = first_of({{"--ca-bundle", flags.ca_bundle},
+                            {"AWS_CA_BUNDLE", env_set("AWS_CA_BUNDLE")},
+                            {in_profile, get(&settings, "ca_bundle")}})
+                      .second.value_or("");
   // As the AWS CLI does for ca_bundle; a shell expands it only unquoted.
   if (const auto home = env_set("HOME"); home && cfg.ca_bundle.starts_with("~/")) {
     cfg.ca_bundle = *home + cfg.ca_bundle.substr(1);

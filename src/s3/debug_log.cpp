@@ -62,4 +62,12 @@ std::string format_reply_log(const net::Request& request, const Result<net::Resp
                      reply->header("x-amz-request-id").value_or("-"));
 }
 
+std::string format_config_log(const ResolvedConfig& config, const net::Endpoint& endpoint) {
+  return fmt::format(
+      "config: profile {} ({}), credentials from {}, region {} ({}), endpoint {}://{} ({})",
+      config.profile, config.profile_source, config.credentials_source, config.region,
+      config.region_source, endpoint.tls ? "https" : "http", endpoint.authority(),
+      config.endpoint_source);
+}
+
 }  // namespace s3loop::s3

@@ -277,7 +277,8 @@ def base_env(**overrides):
     env = dict(os.environ)
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE",
                  "AWS_SHARED_CREDENTIALS_FILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3",
-                 "AWS_DEFAULT_REGION", "AWS_SECURITY_TOKEN"):
+                 "AWS_DEFAULT_REGION", "AWS_SECURITY_TOKEN",
+                 "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"):
         env.pop(name, None)
     env["HOME"] = _empty_home()
     env["TZ"] = "UTC"

@@ -57,6 +57,28 @@ class Debug(s3env.E2ETestCase):
         self.assert_no_secret(p.stderr + p.stdout)
         self.assertNotIn("wrong" + "x" * 35, p.stderr)
 
+    def test_configuration_line_names_each_source(self):
+        # The line cli prints from the s3 layer's resolved configuration: where the
+        # credentials, region and endpoint came from, and no secret.
+        env = s3env.base_env(AWS_SESSION_TOKEN=TOKEN)
+        p = s3env.run(["ls", f"s3://{self.bkt}/", "--debug"], env=env)
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        config = [l for l in p.stderr.splitlines() if l.startswith("s3loop: debug: config: ")]
+        self.assertEqual(len(config), 1, p.stderr)
+        host = re.sub(r"/+$", "", env["AWS_ENDPOINT_URL"])
+        self.assertEqual(
+            config[0],
+            f"s3loop: debug: config: profile default (default), credentials from environment, "
+            f"region {env['AWS_REGION']} (AWS_REGION), endpoint {host} (AWS_ENDPOINT_URL)")
+        self.assert_no_secret(p.stderr + p.stdout)
+
+        p = s3env.run(["ls", f"s3://{self.bkt}/", "--debug", "--endpoint-url",
+                       env["AWS_ENDPOINT_URL"], "--region", "us-east-1"], env=env)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertIn(", region us-east-1 (--region), ", p.stderr)
+        self.assertIn(" (--endpoint-url)\n", p.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -507,6 +507,52 @@ TEST(S3ConfigResolve, IgnoreConfiguredEndpointUrls) {
   EXPECT_EQ(f.resolve()->endpoint_url, "https://env-all");
 }
 
+// The names --debug reports: which setting chose the profile, region and
+// endpoint (the credentials' source has its own tests above).
+TEST(S3ConfigResolve, SourcesAreNamedForDebug) {
+  Fake f;
+  f.files[kCreds] = "[dev]\naws_access_key_id = K\naws_secret_access_key = S\n";
+  f.files[kConfig] =
+      "[profile dev]\nregion = eu-west-1\nservices = here\nendpoint_url = https://global\n"
+      "[services here]\ns3 =\n  endpoint_url = https://svc\n";
+  f.env["AWS_PROFILE"] = "dev";
+  auto r = f.resolve();
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->profile_source, "AWS_PROFILE");
+  EXPECT_EQ(r->credentials_source, "profile dev (~/.aws/credentials)");
+  EXPECT_EQ(r->region_source, "profile dev");
+  EXPECT_EQ(r->endpoint_source, "[services here]");
+  f.files[kConfig] = "[profile dev]\nendpoint_url = https://global\n";
+  EXPECT_EQ(f.resolve()->endpoint_source, "profile dev endpoint_url");
+  EXPECT_EQ(f.resolve()->region_source, "default");
+
+  f.env["AWS_REGION"] = "us-west-2";
+  f.env["AWS_ENDPOINT_URL"] = "https://env";
+  EXPECT_EQ(f.resolve()->region_source, "AWS_REGION");
+  EXPECT_EQ(f.resolve()->endpoint_source, "AWS_ENDPOINT_URL");
+  auto flags = region_flag("ap-south-1");
+  flags.profile = "dev";
+  flags.endpoint_url = "https://flag";
+  EXPECT_EQ(f.resolve(flags)->region_source, "--region");
+  EXPECT_EQ(f.resolve(flags)->profile_source, "--profile");
+  EXPECT_EQ(f.resolve(flags)->endpoint_source, "--endpoint-url");
+
+  f.env["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] = "true";
+  EXPECT_EQ(f.resolve()->endpoint_source,
+            "AWS's for the region; configured endpoints ignored "
+            "(AWS_IGNORE_CONFIGURED_ENDPOINT_URLS)");
+  f.env.erase("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+  f.files[kConfig] = "[profile dev]\nignore_configured_endpoint_urls = true\n";
+  EXPECT_EQ(f.resolve()->endpoint_source,
+            "AWS's for the region; configured endpoints ignored (profile dev "
+            "ignore_configured_endpoint_urls)");
+  f.env.erase("AWS_PROFILE");
+  f.env["AWS_ACCESS_KEY_ID"] = "K";
+  f.env["AWS_SECRET_ACCESS_KEY"] = "S";
+  EXPECT_EQ(f.resolve()->profile_source, "default");
+  EXPECT_EQ(f.resolve()->credentials_source, "environment");
+}
+
 TEST(S3ConfigResolve, CaBundleAndAddressingStyle) {
   Fake f;
   f.env["AWS_ACCESS_KEY_ID"] = "K";

@@ -50,5 +50,31 @@ TEST(DebugLog, ReplyLineHasStatusTimeAndRequestId) {
   EXPECT_EQ(failed, "<- GET h/b/k failed after 1.0 ms: read timed out");
 }
 
+// What --debug says of the configuration: each choice and the setting that
+// made it, never a key, and the endpoint without what its URL might carry.
+TEST(DebugLog, ConfigLineNamesSourcesNotSecrets) {
+  ResolvedConfig c;
+  c.credentials = {"AKIDEXAMPLE", "wJalrXUtnFEMIsecret", "SESSIONTOKENsecret"};
+  c.credentials_source = "profile dev (~/.aws/credentials)";
+  c.profile = "dev";
+  c.profile_source = "AWS_PROFILE";
+  c.region = "cn-north-1";
+  c.region_source = "profile dev";
+  c.endpoint_url = "https://user:pw@minio.local:9000";
+  c.endpoint_source = "AWS_ENDPOINT_URL";
+  net::Endpoint ep;
+  ep.host = "minio.local";
+  ep.port = 9000;
+  ep.tls = true;
+  const std::string line = format_config_log(c, ep);
+  EXPECT_EQ(line,
+            "config: profile dev (AWS_PROFILE), credentials from profile dev "
+            "(~/.aws/credentials), region cn-north-1 (profile dev), endpoint "
+            "https://minio.local:9000 (AWS_ENDPOINT_URL)");
+  for (const char* secret : {"AKIDEXAMPLE", "wJalrXUtnFEMIsecret", "SESSIONTOKENsecret", "pw"}) {
+    EXPECT_EQ(line.find(secret), std::string::npos) << secret;
+  }
+}
+
 }  // namespace
 }  // namespace s3loop::s3

@@ -41,6 +41,12 @@ struct ResolvedConfig {
   std::string ca_bundle;           // empty = system default
   AddressingStyle addressing_style = AddressingStyle::automatic;
   std::string profile;  // the profile that was used
+  // Which setting chose each, for --debug: "--profile", "AWS_PROFILE",
+  // "default"; "AWS_REGION", "profile dev"; "AWS_ENDPOINT_URL", ... Never a
+  // value: only names of settings, profiles and files.
+  std::string profile_source;
+  std::string region_source;
+  std::string endpoint_source;
 };
 
 using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
