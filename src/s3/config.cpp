@@ -386,6 +386,20 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
     for (const auto& [k, v] : *creds_section) settings[k] = v;
   }
 
+  // Only a config file makes a value of several lines: a line indented below
+  // "key = ..." continues it, as in the AWS CLI, which then refuses it too.
+  // Shown, it would break the one-line message; keys are checked apart.
+  for (const char* key : {"region", "endpoint_url", "s3.endpoint_url", "ca_bundle",
+                          "s3.addressing_style", "services", "ignore_configured_endpoint_urls"}) {
+    if (const auto v = get(&settings, key); v && v->find('\n') != std::string::npos) {
+      return make_error(ErrorKind::config,
+                        fmt::format("{} in profile {} goes on over an indented line below it (an "
+                                    "indented line continues the value above, as in the AWS "
+                                    "CLI): remove that line's indentation",
+                                    key, cfg.profile));
+    }
+  }
+
   // Credentials. An explicit --profile outranks the environment's keys (the
   // AWS CLI drops its environment provider then); AWS_PROFILE does not.
   std::vector<std::string> tried;

@@ -156,7 +156,14 @@ TEST(S3ConfigIni, IndentedLinesContinueTheValueAsInBotocore) {
   f.files[kConfig] = "[default]\nregion = eu-west-1\n  endpoint_url = http://localhost:9000\n";
   auto r = f.resolve();
   ASSERT_FALSE(r.has_value());
-  EXPECT_NE(r.error().message.find("is not a region name"), std::string::npos);
+  EXPECT_EQ(r.error().kind, ErrorKind::config);
+  EXPECT_EQ(r.error().message,
+            "region in profile default goes on over an indented line below it (an indented line "
+            "continues the value above, as in the AWS CLI): remove that line's indentation");
+  f.files[kConfig] = "[default]\nendpoint_url = https://h\n  region = eu-west-1\n";
+  EXPECT_EQ(f.resolve().error().message,
+            "endpoint_url in profile default goes on over an indented line below it (an indented "
+            "line continues the value above, as in the AWS CLI): remove that line's indentation");
 }
 
 // botocore (configparser's strict mode) refuses a file that names a section
