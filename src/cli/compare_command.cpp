@@ -72,7 +72,9 @@ std::string format_cell(const Spread& s, int repeat, const char* fmt_one) {
 std::optional<Error> check_job_flags(const std::vector<std::string>& cp_argv) {
   CLI::App dry{"s3loop"};
   dry.require_subcommand(1);
-  add_cp_command(dry);
+  // The runner owns the variables cp's options write into: it must outlive
+  // the parse.
+  const Runner cp_runner = add_cp_command(dry);
   std::vector<const char*> argv;
   for (const auto& word : cp_argv) argv.push_back(word.c_str());
   try {
