@@ -14,6 +14,10 @@ namespace {
 struct SocketState {
   int fd = -1;
   bool eof = false;
+  // The last recv returned less than it asked for: the socket had nothing
+  // more at that moment. Until a wait says it is readable again, the next
+  // recv would almost always be an EAGAIN, one syscall per reply piece.
+  bool drained = false;
 };
 
 bool is_retry_errno(int err) {
@@ -36,9 +40,14 @@ extern "C" int socket_bio_write(BIO* bio, const char* data, int length) {
 extern "C" int socket_bio_read(BIO* bio, char* data, int length) {
   auto* state = static_cast<SocketState*>(BIO_get_data(bio));
   BIO_clear_retry_flags(bio);
+  if (state->drained && length > 0) {
+    BIO_set_retry_read(bio);
+    return -1;
+  }
   const ssize_t got = ::recv(state->fd, data, static_cast<size_t>(clamp_length(length)), 0);
   if (got < 0 && is_retry_errno(errno)) BIO_set_retry_read(bio);
   if (got == 0 && length > 0) state->eof = true;
+  if (got > 0 && got < length) state->drained = true;
   return static_cast<int>(got);
 }
 
@@ -72,11 +81,15 @@ extern "C" int socket_bio_destroy(BIO* bio) {
   return 1;
 }
 
+int socket_bio_type() {
+  static const int type = BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR;
+  return type;
+}
+
 BIO_METHOD* socket_bio_method() {
   // Built once, never freed: OpenSSL keeps no per-process state to release.
   static BIO_METHOD* const method = [] {
-    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR,
-                                 "s3loop socket");
+    BIO_METHOD* m = BIO_meth_new(socket_bio_type(), "s3loop socket");
     if (m == nullptr) return m;
     BIO_meth_set_write(m, socket_bio_write);
     BIO_meth_set_read(m, socket_bio_read);
@@ -98,6 +111,11 @@ BIO* new_socket_bio(int fd) {
   if (bio == nullptr) return nullptr;
   static_cast<SocketState*>(BIO_get_data(bio))->fd = fd;
   return bio;
+}
+
+void socket_bio_readable(BIO* bio) {
+  if (bio == nullptr || BIO_method_type(bio) != socket_bio_type()) return;
+  static_cast<SocketState*>(BIO_get_data(bio))->drained = false;
 }
 
 }  // namespace s3loop::net

@@ -16,4 +16,8 @@ namespace s3loop::net {
 // Null when OpenSSL cannot allocate it.
 BIO* new_socket_bio(int fd);
 
+// A wait found the socket readable: the next read asks the socket again.
+// (After a short read the BIO answers "retry" without a recv until then.)
+void socket_bio_readable(BIO* bio);
+
 }  // namespace s3loop::net

@@ -66,6 +66,10 @@ TlsStream::Step TlsStream::write_step(const void* data, std::size_t size) {
   return step_result(ret, sent);
 }
 
+void TlsStream::note_readable() {
+  socket_bio_readable(SSL_get_rbio(ssl_));
+}
+
 // The outcome of one OpenSSL call, mapped as asio::ssl::stream maps it so
 // that callers see the same error codes: a close_notify is eof, an end of
 // the connection without one is stream_truncated, a socket error keeps its

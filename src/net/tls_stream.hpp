@@ -104,6 +104,7 @@ class TlsStream {
   Step read_step(void* data, std::size_t size);
   Step write_step(const void* data, std::size_t size);
   Step step_result(int ret, std::size_t bytes);
+  void note_readable();
 
   // The first buffer alone when it is big; else the small pieces at the
   // front copied together into gather_ (up to a record's worth).
@@ -139,9 +140,10 @@ class TlsStream {
   struct StepOp {
     TlsStream& stream;
     StepFn step;
-    bool wait_first = false;  // wait until readable before the first step
-    bool waited = false;      // completing now would not be inside the initiation
-    bool finished = false;    // result holds the outcome; only completion is left
+    bool wait_first = false;        // wait until readable before the first step
+    bool waited = false;            // completing now would not be inside the initiation
+    bool waiting_readable = false;  // the wait in progress is for readability
+    bool finished = false;          // result holds the outcome; only completion is left
     Step result{};
 
     template <class Self>
@@ -150,12 +152,14 @@ class TlsStream {
         if (wait_ec) {
           result = Step{Want::done, wait_ec, 0};
         } else {
+          if (waiting_readable) stream.note_readable();
           result = wait_first ? Step{Want::readable, {}, 0} : step();
           wait_first = false;
           if (result.want != Want::done) {
             waited = true;
-            const auto wait = result.want == Want::readable ? boost::asio::socket_base::wait_read
-                                                            : boost::asio::socket_base::wait_write;
+            waiting_readable = result.want == Want::readable;
+            const auto wait = waiting_readable ? boost::asio::socket_base::wait_read
+                                               : boost::asio::socket_base::wait_write;
             stream.tcp_.socket().async_wait(wait, std::move(self));
             return;
           }

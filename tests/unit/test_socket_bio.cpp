@@ -48,6 +48,35 @@ TEST_F(SocketBio, BytesGoBothWays) {
   EXPECT_EQ(BIO_eof(bio_), 0);
 }
 
+// A read that got less than it asked for emptied the socket: the next one
+// asks for a retry without a recv (which would only say EAGAIN) until a wait
+// has found the socket readable.
+TEST_F(SocketBio, AfterAShortReadTheNextWaitsForReadiness) {
+  ASSERT_EQ(::write(fds_[1], "abc", 3), 3);
+  char buf[16] = {};
+  ASSERT_EQ(BIO_read(bio_, buf, sizeof buf), 3);
+
+  ASSERT_EQ(::write(fds_[1], "defg", 4), 4);
+  EXPECT_EQ(BIO_read(bio_, buf, sizeof buf), -1);
+  EXPECT_TRUE(BIO_should_retry(bio_));
+  EXPECT_TRUE(BIO_should_read(bio_));
+  char peek[8] = {};
+  EXPECT_EQ(::recv(fds_[0], peek, sizeof peek, MSG_PEEK), 4);  // still in the socket
+
+  socket_bio_readable(bio_);
+  ASSERT_EQ(BIO_read(bio_, buf, sizeof buf), 4);
+  EXPECT_EQ(std::string(buf, 4), "defg");
+}
+
+TEST_F(SocketBio, AfterAFullReadTheNextAsksTheSocket) {
+  ASSERT_EQ(::write(fds_[1], "12345678", 8), 8);
+  char buf[8] = {};
+  ASSERT_EQ(BIO_read(bio_, buf, sizeof buf), 8);
+  ASSERT_EQ(::write(fds_[1], "9", 1), 1);
+  ASSERT_EQ(BIO_read(bio_, buf, sizeof buf), 1);
+  EXPECT_EQ(buf[0], '9');
+}
+
 TEST_F(SocketBio, NothingToReadAsksForARetryNotAnEnd) {
   char buf[8];
   EXPECT_EQ(BIO_read(bio_, buf, sizeof buf), -1);
