@@ -52,8 +52,16 @@ class Connection {
   // before the FIN), or any byte on a plain connection (a "408 Request
   // Timeout" some servers send before closing) all mean closed. A TLS 1.3
   // session ticket the client has not read yet is application data: open.
-  bool closed_by_peer() {
+  //
+  // A connection back in the pool for less than kFreshIdle is not asked: no
+  // server closes keep-alive connections that soon after a reply that kept
+  // them open, the peek is one syscall per request, and a request that meets
+  // a closed one anyway is resent once on a fresh connection.
+  static constexpr std::chrono::milliseconds kFreshIdle{1000};
+  std::chrono::steady_clock::time_point idle_since{};
+  bool closed_by_peer(std::chrono::steady_clock::time_point now) {
     if (buffer.size() > 0) return true;
+    if (now - idle_since < kFreshIdle) return false;
     unsigned char first = 0;
     const ssize_t n = ::recv(tcp().socket().native_handle(), &first, 1, MSG_PEEK | MSG_DONTWAIT);
     if (n < 0) return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;

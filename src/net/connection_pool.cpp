@@ -378,7 +378,7 @@ awaitable<Result<Response>> ConnectionPool::send(const Request& request, const B
     while (attempt == 0 && !conn && !idle_.empty()) {
       conn = std::move(idle_.back());
       idle_.pop_back();
-      if (conn->closed_by_peer()) {
+      if (conn->closed_by_peer(std::chrono::steady_clock::now())) {
         counters_.stale_reconnects++;
         conn.reset();
       }
@@ -409,6 +409,7 @@ awaitable<Result<Response>> ConnectionPool::send(const Request& request, const B
       // its state is unknown.
       if (state.keep_alive && !conn->interrupted) {
         conn->reused = true;
+        conn->idle_since = std::chrono::steady_clock::now();
         idle_.push_back(std::move(conn));
       }
       co_return std::move(*response);
