@@ -4,74 +4,27 @@
 // is resent once on a fresh connection; one idle for longer is checked first
 // and never sent on. Over loopback TCP to a peer in the same event loop that
 // answers one request per connection and then closes it.
+#include "loopback_peer.hpp"
 #include "net/connection.hpp"
 #include "s3loop/net/connection_pool.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/streambuf.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <memory>
 #include <optional>
 
 namespace s3loop::net {
 namespace {
 
 namespace asio = boost::asio;
-using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
-
-// Answers "204, keep-alive" to the first request on each connection, then
-// closes it, as a server does with idle connections.
-class OneReplyPeer {
- public:
-  explicit OneReplyPeer(asio::io_context& loop)
-      : acceptor_(loop, tcp::endpoint(asio::ip::address_v4::loopback(), 0)) {
-    asio::co_spawn(loop, accept_loop(), asio::detached);
-  }
-  Endpoint endpoint() const {
-    Endpoint endpoint;
-    endpoint.tls = false;
-    endpoint.host = "127.0.0.1";
-    endpoint.port = acceptor_.local_endpoint().port();
-    return endpoint;
-  }
-  int answered = 0;
-
- private:
-  asio::awaitable<void> accept_loop() {
-    constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-    for (;;) {
-      auto [ec, socket] = co_await acceptor_.async_accept(nothrow);
-      if (ec) co_return;
-      asio::co_spawn(acceptor_.get_executor(), answer_once(std::move(socket)), asio::detached);
-    }
-  }
-  asio::awaitable<void> answer_once(tcp::socket socket) {
-    constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-    asio::streambuf request;
-    auto [read_ec, n] = co_await asio::async_read_until(socket, request, "\r\n\r\n", nothrow);
-    if (read_ec) co_return;
-    static constexpr std::string_view kReply = "HTTP/1.1 204 No Content\r\n\r\n";
-    auto [write_ec, written] = co_await asio::async_write(socket, asio::buffer(kReply), nothrow);
-    if (!write_ec) ++answered;
-    boost::system::error_code ignored;
-    socket.shutdown(tcp::socket::shutdown_both, ignored);
-    socket.close(ignored);
-  }
-
-  tcp::acceptor acceptor_;
-};
+using test_support::LoopbackPeer;
 
 Request head_request() {
   Request request;
@@ -100,7 +53,7 @@ void send_twice(asio::io_context& loop, ConnectionPool& pool, std::chrono::milli
 
 TEST(ConnectionPoolReuse, ABrieflyIdleConnectionIsUsedAndAFailedSendGoesOutAgainOnAFreshOne) {
   asio::io_context loop;
-  OneReplyPeer peer(loop);
+  LoopbackPeer peer(loop, LoopbackPeer::Mode::answer_and_close);
   Counters counters;
   ConnectionPool pool(loop.get_executor(), peer.endpoint(), nullptr, Timeouts{}, counters);
   std::optional<Result<Response>> first, second;
@@ -111,7 +64,7 @@ TEST(ConnectionPoolReuse, ABrieflyIdleConnectionIsUsedAndAFailedSendGoesOutAgain
   ASSERT_TRUE(first && *first) << (first ? first->error().message : "no reply");
   ASSERT_TRUE(second && *second) << (second ? second->error().message : "no reply");
   EXPECT_EQ((*second)->status, 204u);
-  EXPECT_EQ(peer.answered, 2);
+  EXPECT_EQ(peer.answered(), 2);
   EXPECT_EQ(counters.connections.load(), 2u);
   EXPECT_EQ(counters.stale_reconnects.load(), 1u);
   EXPECT_EQ(counters.requests.load(), 3u);  // the one on the closed connection, and its resend
@@ -119,7 +72,7 @@ TEST(ConnectionPoolReuse, ABrieflyIdleConnectionIsUsedAndAFailedSendGoesOutAgain
 
 TEST(ConnectionPoolReuse, ALongerIdleConnectionIsCheckedAndNeverSentOn) {
   asio::io_context loop;
-  OneReplyPeer peer(loop);
+  LoopbackPeer peer(loop, LoopbackPeer::Mode::answer_and_close);
   Counters counters;
   ConnectionPool pool(loop.get_executor(), peer.endpoint(), nullptr, Timeouts{}, counters);
   std::optional<Result<Response>> first, second;
@@ -129,7 +82,7 @@ TEST(ConnectionPoolReuse, ALongerIdleConnectionIsCheckedAndNeverSentOn) {
 
   ASSERT_TRUE(first && *first) << (first ? first->error().message : "no reply");
   ASSERT_TRUE(second && *second) << (second ? second->error().message : "no reply");
-  EXPECT_EQ(peer.answered, 2);
+  EXPECT_EQ(peer.answered(), 2);
   EXPECT_EQ(counters.connections.load(), 2u);
   EXPECT_EQ(counters.stale_reconnects.load(), 1u);
   EXPECT_EQ(counters.requests.load(), 2u);  // the closed one was found before sending

@@ -2,20 +2,16 @@
 // within a tick of the DeadlineWatch, as interrupted rather than timed out,
 // and never pooled; nothing new is sent but cleanup, which gets a grace.
 // Over loopback TCP to a peer in the same event loop.
+#include "loopback_peer.hpp"
 #include "net/connection.hpp"
 #include "net/deadline_watch.hpp"
 #include "s3loop/net/connection_pool.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/streambuf.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
 #include <gtest/gtest.h>
 
@@ -27,8 +23,8 @@ namespace s3loop::net {
 namespace {
 
 namespace asio = boost::asio;
-using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
+using test_support::LoopbackPeer;
 
 TEST(DeadlineWatchStop, InterruptsWatchedConnectionsAndGracesCleanupOnes) {
   asio::io_context loop;
@@ -70,38 +66,6 @@ TEST(DeadlineWatchStop, WithoutAStopFlagOnlyDeadlinesCount) {
   watch.unwatch(conn);
 }
 
-// A plain-HTTP server on loopback that reads one request head and either
-// never answers (a stalled server) or answers 204.
-class LoopbackPeer {
- public:
-  LoopbackPeer(asio::io_context& loop, bool answer)
-      : acceptor_(loop, tcp::endpoint(asio::ip::address_v4::loopback(), 0)), peer_(loop) {
-    asio::co_spawn(loop, serve(answer), asio::detached);
-  }
-  Endpoint endpoint() const {
-    Endpoint endpoint;
-    endpoint.tls = false;
-    endpoint.host = "127.0.0.1";
-    endpoint.port = acceptor_.local_endpoint().port();
-    return endpoint;
-  }
-
- private:
-  asio::awaitable<void> serve(bool answer) {
-    constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-    auto [accept_ec] = co_await acceptor_.async_accept(peer_, nothrow);
-    if (accept_ec || !answer) co_return;
-    auto [read_ec, n] = co_await asio::async_read_until(peer_, request_, "\r\n\r\n", nothrow);
-    if (read_ec) co_return;
-    static constexpr std::string_view kReply = "HTTP/1.1 204 No Content\r\n\r\n";
-    co_await asio::async_write(peer_, asio::buffer(kReply), nothrow);
-  }
-
-  tcp::acceptor acceptor_;
-  tcp::socket peer_;
-  asio::streambuf request_;
-};
-
 Request get_request() {
   Request request;
   request.host = "127.0.0.1";
@@ -141,7 +105,7 @@ std::optional<Result<Response>> send_and_stop(asio::io_context& loop, Connection
 
 TEST(ConnectionPoolStop, CutsOffAnExchangeWaitingForAStalledReply) {
   asio::io_context loop;
-  LoopbackPeer peer(loop, /*answer=*/false);
+  LoopbackPeer peer(loop, LoopbackPeer::Mode::stall);
   Counters counters;
   std::atomic<bool> stop{false};
   ConnectionPool pool(loop.get_executor(), peer.endpoint(), nullptr, long_timeouts(), counters,
@@ -161,7 +125,7 @@ TEST(ConnectionPoolStop, CutsOffAnExchangeWaitingForAStalledReply) {
 
 TEST(ConnectionPoolStop, SendsNothingButCleanupOnceStopping) {
   asio::io_context loop;
-  LoopbackPeer peer(loop, /*answer=*/true);
+  LoopbackPeer peer(loop, LoopbackPeer::Mode::answer);
   Counters counters;
   std::atomic<bool> stop{true};
   ConnectionPool pool(loop.get_executor(), peer.endpoint(), nullptr, long_timeouts(), counters,
