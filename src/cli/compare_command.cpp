@@ -226,6 +226,17 @@ Runner add_compare_command(CLI::App& app) {
       }
     }
 
+    // Deletes a run's copies; the error when they could not be (a bucket
+    // that is gone holds none: nothing is left behind).
+    auto delete_copies = [&](const jobs::CopyOptions& run_options) -> std::optional<Error> {
+      auto deleted = exec::run_once<std::uint64_t>(**shared, [&](s3::Client& client) {
+        return jobs::delete_prefix(client, run_options.destination.bucket,
+                                   run_options.destination.key);
+      });
+      if (deleted || deleted.error().s3_code == "NoSuchBucket") return std::nullopt;
+      return deleted.error();
+    };
+
     supervise_interrupts();
     std::vector<RunResult> runs;
     bool all_ok = true;
@@ -258,12 +269,8 @@ Runner add_compare_command(CLI::App& app) {
           // The interrupted run's copies are cleaned up like any other's.
           std::string left = args->keep ? "; its copies are kept under " + run_url : "";
           if (!args->keep) {
-            auto deleted = exec::run_once<std::uint64_t>(**shared, [&](s3::Client& client) {
-              return jobs::delete_prefix(client, options.destination.bucket,
-                                         options.destination.key);
-            });
-            if (!deleted && deleted.error().s3_code != "NoSuchBucket") {
-              left = "; cleaning up: " + deleted.error().message + "; " + run_url +
+            if (auto failed = delete_copies(options)) {
+              left = "; cleaning up: " + failed->message + "; " + run_url +
                      " is left behind: delete it by hand";
             }
           }
@@ -285,14 +292,10 @@ Runner add_compare_command(CLI::App& app) {
           run.verify_note += fmt::format("; cp exited {}", run.exit_code);
         all_ok = all_ok && run.verified;
         if (!args->keep) {
-          auto deleted = exec::run_once<std::uint64_t>(**shared, [&](s3::Client& client) {
-            return jobs::delete_prefix(client, options.destination.bucket, options.destination.key);
-          });
-          // A bucket that is gone holds no copies: nothing is left behind.
-          if (!deleted && deleted.error().s3_code != "NoSuchBucket") {
+          if (auto failed = delete_copies(options)) {
             // The copies stay; say where, and fail the command (below).
-            run.left_behind = "s3://" + options.destination.bucket + "/" + options.destination.key;
-            print_error("cleaning up: " + deleted.error().message + "; " + run.left_behind +
+            run.left_behind = run_url;
+            print_error("cleaning up: " + failed->message + "; " + run.left_behind +
                         " is left behind: delete it by hand");
             all_ok = false;
           }
