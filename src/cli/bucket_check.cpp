@@ -35,12 +35,9 @@ std::optional<Error> check_buckets(s3::ClientShared& shared,
           // A copy within one bucket asks once.
           if (std::find(checked.begin(), checked.end(), side.bucket) != checked.end()) continue;
           checked.push_back(side.bucket);
-          s3::ListParams params;
-          params.bucket = side.bucket;
-          params.max_keys = 1;
-          auto listed = co_await client.list_objects_v2(std::move(params));
-          if (listed) continue;
-          Error error = listed.error();
+          auto probed = co_await client.probe_bucket(side.bucket);
+          if (probed) continue;
+          Error error = probed.error();
           if (error.s3_code == "NoSuchBucket") {
             error.message = side.role + " " + error.message + "; nothing was copied";
             co_return std::optional<Error>(std::move(error));

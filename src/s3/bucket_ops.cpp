@@ -53,12 +53,18 @@ awaitable<Result<std::vector<BucketInfo>>> Client::list_buckets() {
   co_return buckets;
 }
 
-awaitable<std::optional<Error>> Client::missing_bucket(std::string bucket) {
+awaitable<Result<void>> Client::probe_bucket(std::string bucket) {
   ListParams probe;
   probe.bucket = std::move(bucket);
   probe.max_keys = 1;
   auto listed = co_await list_objects_v2(std::move(probe));
-  if (!listed && listed.error().s3_code == "NoSuchBucket") co_return listed.error();
+  if (!listed) co_return listed.error();
+  co_return Result<void>();
+}
+
+awaitable<std::optional<Error>> Client::missing_bucket(std::string bucket) {
+  auto probed = co_await probe_bucket(std::move(bucket));
+  if (!probed && probed.error().s3_code == "NoSuchBucket") co_return probed.error();
   co_return std::nullopt;
 }
 

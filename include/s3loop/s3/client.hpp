@@ -187,10 +187,13 @@ class Client {
   // ListBuckets (GET / on the service): every bucket the credentials own, in
   // one reply (see parse_list_buckets).
   boost::asio::awaitable<Result<std::vector<BucketInfo>>> list_buckets();
-  // Whether `bucket` is missing, by one ListObjectsV2 of at most one key: the
-  // server's NoSuchBucket error when it is, nullopt when the bucket exists or
-  // the listing failed for any other reason (a caller explaining an error of
-  // its own keeps that one).
+  // One ListObjectsV2 of at most one key: whether `bucket` can be listed,
+  // or the error that says why not.
+  boost::asio::awaitable<Result<void>> probe_bucket(std::string bucket);
+  // Whether `bucket` is missing, by probe_bucket: the server's NoSuchBucket
+  // error when it is, nullopt when the bucket exists or the listing failed
+  // for any other reason (a caller explaining an error of its own keeps that
+  // one).
   boost::asio::awaitable<std::optional<Error>> missing_bucket(std::string bucket);
 
   // Signs and sends with retries. `check` inspects a 2xx reply (for errors
