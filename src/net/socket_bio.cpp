@@ -17,6 +17,11 @@ struct SocketState {
   // The last recv returned less than it asked for: the socket had nothing
   // more at that moment. Until a wait says it is readable again, the next
   // recv would almost always be an EAGAIN, one syscall per reply piece.
+  // Nothing that arrives meanwhile is missed: the wait asks the socket's
+  // state anew when it starts (Asio's epoll reactor re-arms the descriptor
+  // with EPOLL_CTL_MOD for every wait, which reports a socket that is
+  // already readable; an io_uring poll does the same), not only for bytes
+  // arriving after it.
   bool drained = false;
 };
 

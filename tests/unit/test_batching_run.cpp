@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <ctime>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -77,8 +78,16 @@ TEST(BatchingRun, AZeroWindowNeverWaits) {
   EXPECT_EQ(recorder.windows, 0);
 }
 
+// The CPU time this thread has used.
+std::chrono::nanoseconds thread_cpu() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
 // Busy, but the one completion is 200 ms away: after the window that
-// followed the last work, the loop blocks instead of polling every window.
+// followed the last work, the loop blocks instead of polling every window
+// (or polling without pause).
 TEST(BatchingRun, WithNothingComingInItBlocksRatherThanSpins) {
   asio::io_context loop{1};
   asio::post(loop, [] {});
@@ -86,9 +95,12 @@ TEST(BatchingRun, WithNothingComingInItBlocksRatherThanSpins) {
   asio::steady_timer later(loop, 200ms);
   later.async_wait([&fired](boost::system::error_code ec) { fired = !ec; });
   Recorder recorder;
+  const auto cpu_before = thread_cpu();
   run_batching(loop, recorder.batching(/*busy=*/true, 1ms));
+  const auto cpu_used = thread_cpu() - cpu_before;
   EXPECT_TRUE(fired);
-  EXPECT_LE(recorder.windows, 3);  // spinning would have waited ~200 windows
+  EXPECT_LE(recorder.windows, 3);  // waiting a window at a time: ~200 of them
+  EXPECT_LT(cpu_used, 20ms);       // polling without pause: most of the 200 ms
 }
 
 TEST(BatchingRun, StopEndsItWithWorkLeft) {
