@@ -7,8 +7,8 @@
 // slept and woke about 1.5 times per request -- two context switches each,
 // some 20 us of CPU apiece on the 2-core VM we measure on, a tenth of the
 // client's CPU. Waiting `window` after a poll that found work (and blocking
-// as usual after one that found none) cut the wakeups from ~3,100 to ~850
-// per 2,000 copies and the client's CPU by ~10%, with the same wall time: a
+// as usual after one that found none) cut the wakeups from ~3,100 to ~1,000
+// per 2,000 copies and the client's CPU by 6-11%, with the same wall time: a
 // reply waits at most `window` longer, small beside a request's own latency
 // when that many are in flight (bench/strategies).
 #pragma once
