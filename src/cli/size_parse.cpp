@@ -26,20 +26,23 @@ Result<std::uint64_t> parse_size(std::string_view text, std::string_view flag) {
     const char* name;
     std::uint64_t factor;
   };
+  // KB, MB, GB and TB are binary too, as in aws cli's multipart_threshold and
+  // multipart_chunksize ("8MB" is 8 MiB there) and rclone's size flags: a
+  // user's "5GB" copy threshold is S3's 5 GiB CopyObject limit.
   static constexpr Unit kUnits[] = {{"", 1},
                                     {"b", 1},
                                     {"k", 1ull << 10},
                                     {"kib", 1ull << 10},
-                                    {"kb", 1000},
+                                    {"kb", 1ull << 10},
                                     {"m", 1ull << 20},
                                     {"mib", 1ull << 20},
-                                    {"mb", 1000'000},
+                                    {"mb", 1ull << 20},
                                     {"g", 1ull << 30},
                                     {"gib", 1ull << 30},
-                                    {"gb", 1000'000'000},
+                                    {"gb", 1ull << 30},
                                     {"t", 1ull << 40},
                                     {"tib", 1ull << 40},
-                                    {"tb", 1000'000'000'000}};
+                                    {"tb", 1ull << 40}};
   for (const auto& u : kUnits) {
     if (unit == u.name) {
       if (number > std::numeric_limits<std::uint64_t>::max() / u.factor) return bad();

@@ -8,8 +8,8 @@
 
 namespace s3loop::cli {
 
-// Binary (KiB, MiB, GiB, TiB) and decimal (KB, MB, GB, TB) units, case-
-// insensitive, optional "B"; a bare number is bytes. `flag` names the option
+// Binary units, case-insensitive, written K, KiB or KB (likewise M, G, T),
+// as aws cli and rclone read them; a bare number (or "B") is bytes. `flag` names the option
 // in the error message.
 Result<std::uint64_t> parse_size(std::string_view text, std::string_view flag);
 

@@ -114,7 +114,10 @@ TEST(SizeParse, UnitsAndErrors) {
   EXPECT_EQ(*cli::parse_size("8MiB", "--x"), 8u << 20);
   EXPECT_EQ(*cli::parse_size("8mib", "--x"), 8u << 20);
   EXPECT_EQ(*cli::parse_size("5GiB", "--x"), 5ull << 30);
-  EXPECT_EQ(*cli::parse_size("5GB", "--x"), 5'000'000'000ull);
+  EXPECT_EQ(*cli::parse_size("5GB", "--x"), 5ull << 30);  // as aws cli reads it
+  EXPECT_EQ(*cli::parse_size("8MB", "--x"), 8u << 20);
+  EXPECT_EQ(*cli::parse_size("64kb", "--x"), 64u << 10);
+  EXPECT_EQ(*cli::parse_size("1TB", "--x"), 1ull << 40);
   EXPECT_EQ(*cli::parse_size("64K", "--x"), 64u << 10);
   for (const char* bad : {"", "MiB", "-1", "1.5MiB", "8 MiB", "8XB", "99999999999999999999"}) {
     auto r = cli::parse_size(bad, "--chunk-size");
