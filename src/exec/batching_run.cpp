@@ -1,7 +1,5 @@
 #include "batching_run.hpp"
 
-#include <thread>
-
 namespace s3loop::exec {
 
 void run_batching(boost::asio::io_context& context, const CompletionBatching& batching) {
@@ -12,11 +10,7 @@ void run_batching(boost::asio::io_context& context, const CompletionBatching& ba
   std::size_t ran = context.poll();  // everything ready now
   while (!context.stopped()) {
     if (ran > 0 && batching.busy()) {
-      if (batching.sleep) {
-        batching.sleep(batching.window);
-      } else {
-        std::this_thread::sleep_for(batching.window);
-      }
+      batching.sleep(batching.window);
       ran = context.poll();
       continue;
     }

@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <functional>
+#include <thread>
 
 namespace s3loop::exec {
 
@@ -25,7 +26,9 @@ struct CompletionBatching {
   // Whether enough is in flight on this loop for completions to gather.
   std::function<bool()> busy;
   // How the loop waits out a window (tests count the calls).
-  std::function<void(std::chrono::microseconds)> sleep;
+  std::function<void(std::chrono::microseconds)> sleep = [](std::chrono::microseconds how_long) {
+    std::this_thread::sleep_for(how_long);
+  };
 };
 
 // Returns when the loop is out of work or stopped.

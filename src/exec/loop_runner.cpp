@@ -128,7 +128,8 @@ RunReport run_loops(Job& job, s3::ClientShared& shared, const std::atomic<bool>&
   auto batching_for = [&](std::size_t i) {
     CompletionBatching batching;
     const int on_loop = i < consumer_loops ? plan.consumers_per_loop[i] : 0;
-    if (on_loop < kBatchMinInFlight || consumers <= 0) return batching;
+    // (on_loop is part of consumers: the share below never divides by 0.)
+    if (on_loop < kBatchMinInFlight) return batching;
     batching.window = kBatchWindow;
     batching.busy = [&state, on_loop, consumers] {
       const auto share = state.in_flight.load(std::memory_order_relaxed) *
