@@ -12,6 +12,7 @@
 
 #include "s3loop/exec/run_once.hpp"
 #include "s3loop/exec/strategy.hpp"
+#include "s3loop/jobs/delete_prefix.hpp"
 #include "s3loop/jobs/verify.hpp"
 #include "s3loop/s3/client.hpp"
 
@@ -208,19 +209,53 @@ Runner add_compare_command(CLI::App& app) {
       return usage_error(*bad);
     }
     const std::string runs_prefix = normalised->destination.key + "compare-" + token + "-";
+    const std::string& dst_bucket = normalised->destination.bucket;
+    // In a bucket that has (or had) versioning on, deleting a run's copies
+    // would only hide them under delete markers, every version kept (and
+    // paid for): there compare deletes each version its runs wrote.
+    bool versioned = false;
+    if (!args->keep) {
+      auto status = exec::run_once<std::string>(
+          **shared, [&](s3::Client& client) { return client.bucket_versioning(dst_bucket); });
+      if (status) {
+        versioned = !status->empty();
+      } else if (status.error().s3_code == "AccessDenied") {
+        std::fprintf(stderr,
+                     "s3loop: warning: cannot tell whether s3://%s has versioning on "
+                     "(GetBucketVersioning: AccessDenied); if it has, the runs' copies stay "
+                     "there as noncurrent versions\n",
+                     dst_bucket.c_str());
+      } else {
+        return report_failure(status.error());
+      }
+    }
     {
-      // Whatever lies under the runs' prefix is deleted with the copies: it
-      // must be empty before the first run.
-      s3::ListParams params;
-      params.bucket = normalised->destination.bucket;
-      params.prefix = runs_prefix;
-      params.max_keys = 1;
-      auto page = exec::run_once<s3::ListPage>(
-          **shared, [&](s3::Client& client) { return client.list_objects_v2(params); });
-      if (!page) return report_failure(page.error());
-      if (!page->objects.empty()) {
+      // Whatever lies under the runs' prefix is deleted with the copies (in
+      // a versioned bucket, every version of it): it must hold nothing
+      // before the first run.
+      auto holds_anything = [&](s3::Client& client) -> boost::asio::awaitable<Result<bool>> {
+        if (versioned) {
+          s3::ListVersionsParams params;
+          params.bucket = dst_bucket;
+          params.prefix = runs_prefix;
+          params.max_keys = 1;
+          auto page = co_await client.list_object_versions(params);
+          if (!page) co_return page.error();
+          co_return !page->versions.empty();
+        }
+        s3::ListParams params;
+        params.bucket = dst_bucket;
+        params.prefix = runs_prefix;
+        params.max_keys = 1;
+        auto page = co_await client.list_objects_v2(params);
+        if (!page) co_return page.error();
+        co_return !page->objects.empty();
+      };
+      auto held = exec::run_once<bool>(**shared, holds_anything);
+      if (!held) return report_failure(held.error());
+      if (*held) {
         return report_failure(make_error(
-            ErrorKind::usage, "s3://" + params.bucket + "/" + runs_prefix +
+            ErrorKind::usage, "s3://" + dst_bucket + "/" + runs_prefix +
                                   "... already holds objects, and compare deletes what its "
                                   "runs leave there: run compare again (it picks another name)"));
       }
@@ -230,8 +265,10 @@ Runner add_compare_command(CLI::App& app) {
     // that is gone holds none: nothing is left behind).
     auto delete_copies = [&](const jobs::CopyOptions& run_options) -> std::optional<Error> {
       auto deleted = exec::run_once<std::uint64_t>(**shared, [&](s3::Client& client) {
-        return jobs::delete_prefix(client, run_options.destination.bucket,
-                                   run_options.destination.key);
+        return versioned ? jobs::delete_prefix_versions(client, run_options.destination.bucket,
+                                                        run_options.destination.key)
+                         : jobs::delete_prefix(client, run_options.destination.bucket,
+                                               run_options.destination.key);
       });
       if (deleted || deleted.error().s3_code == "NoSuchBucket") return std::nullopt;
       return deleted.error();

@@ -1,6 +1,8 @@
 // Bucket operations: ls without a bucket, mb, the missing-bucket probe of
-// select and compare, and the demo, the data generator and tests.
+// select and compare, compare's versioning check, and the demo, the data
+// generator and tests.
 #include "s3loop/s3/client.hpp"
+#include "s3loop/s3/encoding.hpp"
 #include "s3loop/s3/errors.hpp"
 
 namespace s3loop::s3 {
@@ -51,6 +53,37 @@ awaitable<Result<std::vector<BucketInfo>>> Client::list_buckets() {
   });
   if (!reply) co_return reply.error();
   co_return buckets;
+}
+
+awaitable<Result<std::string>> Client::bucket_versioning(std::string bucket) {
+  S3Request req;
+  req.op = Op::get_bucket_versioning;
+  req.bucket = bucket;
+  req.query = {{"versioning", ""}};
+  Result<std::string> status = make_error(ErrorKind::protocol, "no reply");
+  auto reply = co_await send(req, [&](const net::Response& r) -> Result<void> {
+    status = parse_bucket_versioning(r.body);
+    if (!status) {
+      return error_in_ok_reply(status.error(), r.body, Op::get_bucket_versioning, bucket, "");
+    }
+    return {};
+  });
+  if (!reply) co_return reply.error();
+  co_return status;
+}
+
+awaitable<Result<void>> Client::put_bucket_versioning(std::string bucket, std::string status) {
+  S3Request req;
+  req.op = Op::put_bucket_versioning;
+  req.method = "PUT";
+  req.bucket = bucket;
+  req.query = {{"versioning", ""}};
+  req.body = build_versioning_configuration(status);
+  // S3 requires a checksum of this body.
+  req.headers.emplace_back("content-md5", base64_md5(req.body));
+  auto reply = co_await send(req);
+  if (!reply) co_return reply.error();
+  co_return Result<void>();
 }
 
 awaitable<Result<void>> Client::probe_bucket(std::string bucket) {

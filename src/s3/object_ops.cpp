@@ -179,12 +179,20 @@ awaitable<Result<void>> Client::put_object_tagging(std::string bucket, std::stri
 
 awaitable<Result<std::vector<DeleteFailure>>> Client::delete_objects(
     std::string bucket, std::vector<std::string> keys) {
+  std::vector<ObjectToDelete> objects;
+  objects.reserve(keys.size());
+  for (auto& key : keys) objects.push_back({std::move(key), {}});
+  co_return co_await delete_versions(std::move(bucket), std::move(objects));
+}
+
+awaitable<Result<std::vector<DeleteFailure>>> Client::delete_versions(
+    std::string bucket, std::vector<ObjectToDelete> objects) {
   S3Request req;
   req.op = Op::delete_objects;
   req.method = "POST";
   req.bucket = bucket;
   req.query = {{"delete", ""}};
-  req.body = build_delete_objects(keys, /*quiet=*/true);
+  req.body = build_delete_objects(objects, /*quiet=*/true);
   req.headers.emplace_back("content-md5", base64_md5(req.body));
   req.headers.emplace_back("content-type", "application/xml");
   std::vector<DeleteFailure> failures;
@@ -198,15 +206,41 @@ awaitable<Result<std::vector<DeleteFailure>>> Client::delete_objects(
   co_return failures;
 }
 
-awaitable<Result<void>> Client::delete_object(std::string bucket, std::string key) {
+awaitable<Result<void>> Client::delete_object(std::string bucket, std::string key,
+                                              std::string version_id) {
   S3Request req;
   req.op = Op::delete_object;
   req.method = "DELETE";
   req.bucket = bucket;
   req.key = key;
+  if (!version_id.empty()) req.query = {{"versionId", version_id}};
   auto reply = co_await send(req);
   if (!reply && reply.error().http_status != 404) co_return reply.error();
   co_return Result<void>();
+}
+
+awaitable<Result<VersionsPage>> Client::list_object_versions(ListVersionsParams params) {
+  S3Request req;
+  req.op = Op::list_object_versions;
+  req.bucket = params.bucket;
+  req.query = {
+      {"versions", ""}, {"encoding-type", "url"}, {"max-keys", std::to_string(params.max_keys)}};
+  if (!params.prefix.empty()) req.query.emplace_back("prefix", params.prefix);
+  if (!params.key_marker.empty()) req.query.emplace_back("key-marker", params.key_marker);
+  if (!params.version_id_marker.empty()) {
+    req.query.emplace_back("version-id-marker", params.version_id_marker);
+  }
+  Result<VersionsPage> page = make_error(ErrorKind::protocol, "no reply");
+  auto reply = co_await send(req, [&](const net::Response& r) -> Result<void> {
+    page = parse_list_object_versions(r.body);
+    if (!page) {
+      return error_in_ok_reply(page.error(), r.body, Op::list_object_versions, params.bucket,
+                               params.prefix);
+    }
+    return {};
+  });
+  if (!reply) co_return reply.error();
+  co_return page;
 }
 
 }  // namespace s3loop::s3

@@ -42,6 +42,12 @@ std::string_view op_name(Op op) {
       return "GetObjectTagging";
     case Op::put_object_tagging:
       return "PutObjectTagging";
+    case Op::list_object_versions:
+      return "ListObjectVersions";
+    case Op::get_bucket_versioning:
+      return "GetBucketVersioning";
+    case Op::put_bucket_versioning:
+      return "PutBucketVersioning";
     case Op::count_:
       break;
   }

@@ -439,18 +439,10 @@ std::string build_complete_multipart(const std::vector<CompletedPart>& parts) {
 }
 
 std::string build_delete_objects(const std::vector<std::string>& keys, bool quiet) {
-  std::string out(kXmlDecl);
-  out += "<Delete";
-  out += kS3Namespace;
-  out += '>';
-  if (quiet) out += "<Quiet>true</Quiet>";
-  for (const std::string& key : keys) {
-    out += "<Object><Key>";
-    append_escaped(out, key);
-    out += "</Key></Object>";
-  }
-  out += "</Delete>";
-  return out;
+  std::vector<ObjectToDelete> objects;
+  objects.reserve(keys.size());
+  for (const std::string& key : keys) objects.push_back({key, {}});
+  return build_delete_objects(objects, quiet);
 }
 
 Result<std::vector<Tag>> parse_tagging(std::string_view xml) {
@@ -483,6 +475,75 @@ std::string build_tagging(const std::vector<Tag>& tags) {
     out += "</Value></Tag>";
   }
   out += "</TagSet></Tagging>";
+  return out;
+}
+
+std::string build_delete_objects(const std::vector<ObjectToDelete>& objects, bool quiet) {
+  std::string out(kXmlDecl);
+  out += "<Delete";
+  out += kS3Namespace;
+  out += '>';
+  if (quiet) out += "<Quiet>true</Quiet>";
+  for (const ObjectToDelete& object : objects) {
+    out += "<Object><Key>";
+    append_escaped(out, object.key);
+    out += "</Key>";
+    if (!object.version_id.empty()) {
+      out += "<VersionId>";
+      append_escaped(out, object.version_id);
+      out += "</VersionId>";
+    }
+    out += "</Object>";
+  }
+  out += "</Delete>";
+  return out;
+}
+
+Result<VersionsPage> parse_list_object_versions(std::string_view xml) {
+  pugi::xml_document doc;
+  auto root = expect_root(doc, xml, "ListObjectVersions", "ListVersionsResult");
+  if (!root) return root.error();
+
+  const ListingKeyReader key_text(*root);
+
+  VersionsPage page;
+  page.is_truncated = iequals(trim(child_text(*root, "IsTruncated")), "true");
+  // Versions and delete markers interleave in key order: read them as sent.
+  for (pugi::xml_node entry : root->children()) {
+    const bool version = has_local_name(entry, "Version");
+    const bool delete_marker = has_local_name(entry, "DeleteMarker");
+    if (!version && !delete_marker) continue;
+    const pugi::xml_node key = child(entry, "Key");
+    const pugi::xml_node version_id = child(entry, "VersionId");
+    if (!key || !version_id || text(version_id).empty()) {
+      return protocol_error(
+          fmt::format("ListObjectVersions reply has a <{}> without <Key> or "
+                      "<VersionId>",
+                      version ? "Version" : "DeleteMarker"));
+    }
+    page.versions.push_back({key_text(key), text(version_id), delete_marker});
+  }
+  if (page.is_truncated && page.versions.empty()) {
+    // Nothing to continue after: following it would list the same page forever.
+    return protocol_error("ListObjectVersions reply is truncated but lists no version");
+  }
+  return page;
+}
+
+Result<std::string> parse_bucket_versioning(std::string_view xml) {
+  pugi::xml_document doc;
+  auto root = expect_root(doc, xml, "GetBucketVersioning", "VersioningConfiguration");
+  if (!root) return root.error();
+  return std::string(trim(child_text(*root, "Status")));
+}
+
+std::string build_versioning_configuration(std::string_view status) {
+  std::string out(kXmlDecl);
+  out += "<VersioningConfiguration";
+  out += kS3Namespace;
+  out += "><Status>";
+  append_escaped(out, status);
+  out += "</Status></VersioningConfiguration>";
   return out;
 }
 

@@ -224,6 +224,15 @@ def xml_can_carry(text):
     return not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]", text)
 
 
+def object_versions(s3, bucket, prefix=""):
+    """(key, version id) of every version and delete marker under the prefix."""
+    out = []
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix):
+        for entry in page.get("Versions", []) + page.get("DeleteMarkers", []):
+            out.append((entry["Key"], entry["VersionId"]))
+    return out
+
+
 def delete_bucket(s3, bucket):
     """Deletes every object, aborts every multipart upload, deletes the bucket. Best effort."""
     try:
@@ -241,6 +250,9 @@ def delete_bucket(s3, bucket):
                 batch = []
         if batch:
             s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+        # A bucket that had versioning on still holds the versions and delete markers.
+        for key, version_id in object_versions(s3, bucket):
+            s3.delete_object(Bucket=bucket, Key=key, VersionId=version_id)
         s3.delete_bucket(Bucket=bucket)
     except s3.exceptions.NoSuchBucket:
         pass

@@ -407,20 +407,44 @@ class CompareCleanup(s3env.E2ETestCase):
             self.s3.put_object(Bucket=bucket, Key=key, Body=b"x" * (i + 1))
         self.assertEqual(sorted(s3env.object_map(self.s3, bucket, "odd/")),
                          sorted(k[len("odd/"):] for k in keys))
-        p = s3env.run(["compare", "cp", f"s3://{bucket}/odd/", f"s3://{bucket}/cmp/",
-                       "--strategies", "async,serial", "--json"])
-        s3env.assert_no_crash(self, p)
-        self.assertEqual(p.returncode, 0, s3env.describe(p))
-        self.assertNotIn("cleaning up", p.stderr)
-        doc = json.loads(p.stdout)
-        for row in doc["strategies"]:
-            self.assertTrue(row["verified"], row)
-            self.assertEqual(row["objects"], len(keys))
+        doc = self.compare_cleanly(bucket, "odd/", len(keys))
         for run in doc["runs"]:
-            self.assertTrue(run["cleaned_up"], run)
             self.assertEqual(run["summary"]["requests_by_kind"]["CopyObject"]["requests"],
                              len(keys))
         self.assertBucketEmpty(bucket, "cmp/", "after compare")
+
+    def compare_cleanly(self, bucket, source, count):
+        """compare async and serial from source to cmp/: every run verified and cleaned up,
+        nothing said on stderr but progress. Returns the JSON document."""
+        p = s3env.run(["compare", "cp", f"s3://{bucket}/{source}", f"s3://{bucket}/cmp/",
+                       "--strategies", "async,serial", "--json"])
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertNotIn("s3loop:", p.stderr)  # no error, no warning
+        doc = json.loads(p.stdout)
+        for row in doc["strategies"]:
+            self.assertTrue(row["verified"], row)
+            self.assertEqual(row["objects"], count)
+        for run in doc["runs"]:
+            self.assertTrue(run["cleaned_up"], run)
+        return doc
+
+    def test_in_a_versioned_bucket_every_version_the_runs_wrote_is_deleted(self):
+        # Deleting the copies in a versioned bucket would only hide them under delete markers,
+        # every version kept; compare deletes each version its runs wrote, and nothing else.
+        bucket = self.bucket("compare-versioned")
+        self.s3.put_bucket_versioning(Bucket=bucket,
+                                      VersioningConfiguration={"Status": "Enabled"})
+        keys = ["src/ctrl\x01x", "src/a b.txt", "src/tr\u00e9s+%~", "src/d//e/", "src/x/"]
+        for i, key in enumerate(keys):
+            self.s3.put_object(Bucket=bucket, Key=key, Body=b"x" * (i + 1))
+        # Older versions beside the runs' prefix are someone's data: they stay.
+        for body in (b"old", b"new"):
+            self.s3.put_object(Bucket=bucket, Key="cmp/keep.txt", Body=body)
+        before = sorted(s3env.object_versions(self.s3, bucket))
+        self.compare_cleanly(bucket, "src/", len(keys))
+        self.assertEqual(sorted(s3env.object_versions(self.s3, bucket)), before)
+        self.assertEqual(s3env.object_versions(self.s3, bucket, "cmp/compare-"), [])
 
     def test_a_missing_destination_bucket_is_named_once(self):
         # Each run said so, and so did its cleanup, claiming copies were left behind in a

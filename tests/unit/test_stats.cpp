@@ -45,6 +45,9 @@ TEST(Stats, Totals) {
   EXPECT_EQ(op_name(Op::upload_part_copy), "UploadPartCopy");
   EXPECT_EQ(op_name(Op::list_buckets), "ListBuckets");
   EXPECT_EQ(op_name(Op::list_multipart), "ListMultipartUploads");
+  EXPECT_EQ(op_name(Op::list_object_versions), "ListObjectVersions");
+  EXPECT_EQ(op_name(Op::get_bucket_versioning), "GetBucketVersioning");
+  EXPECT_EQ(op_name(Op::put_bucket_versioning), "PutBucketVersioning");
 }
 
 }  // namespace

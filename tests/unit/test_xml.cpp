@@ -448,6 +448,105 @@ TEST(S3Xml, BuildDeleteObjectsEscapesKeys) {
             R"(<Object><Key>k</Key></Object></Delete>)");
 }
 
+TEST(S3Xml, BuildDeleteObjectsNamesVersions) {
+  EXPECT_EQ(build_delete_objects(std::vector<ObjectToDelete>{{"a&b", "v1~x"}, {"plain", ""}}, true),
+            R"(<?xml version="1.0" encoding="UTF-8"?>)"
+            R"(<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Quiet>true</Quiet>)"
+            R"(<Object><Key>a&amp;b</Key><VersionId>v1~x</VersionId></Object>)"
+            R"(<Object><Key>plain</Key></Object>)"
+            R"(</Delete>)");
+}
+
+// As radosgw 16.2 sends it: keys encoded as asked, NextKeyMarker not.
+constexpr std::string_view kRadosgwVersions =
+    R"(<?xml version="1.0" encoding="UTF-8"?><ListVersionsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">)"
+    R"(<EncodingType>url</EncodingType><Name>vers</Name><Prefix>v/</Prefix><MaxKeys>3</MaxKeys>)"
+    R"(<IsTruncated>true</IsTruncated><KeyMarker></KeyMarker><VersionIdMarker></VersionIdMarker>)"
+    R"(<NextKeyMarker>v/a b+c</NextKeyMarker><NextVersionIdMarker>D5MK6KTSayJ5xWU1hxbvCyTTpZdhbnz</NextVersionIdMarker>)"
+    R"(<DeleteMarker><Key>v%2Fa%20b%2Bc</Key><VersionId>B8Gp3pO8y1lMEbow2pef9fCPFt9NSJb</VersionId>)"
+    R"(<IsLatest>true</IsLatest><LastModified>2026-12-02T06:36:26.055Z</LastModified>)"
+    R"(<Owner><ID>s3loop</ID><DisplayName>s3loop</DisplayName></Owner><Type>Normal</Type></DeleteMarker>)"
+    R"(<Version><Key>v%2Fa%20b%2Bc</Key><VersionId>rx0gWKsN3Vn8Yi6gNAfuLB27ToLkZPH</VersionId>)"
+    R"(<IsLatest>false</IsLatest><LastModified>2026-12-02T06:36:26.040Z</LastModified>)"
+    R"(<ETag>&quot;b6d767d2f8ed5d21a44b0e5886680cb9&quot;</ETag><Size>2</Size><StorageClass>STANDARD</StorageClass>)"
+    R"(<Owner><ID>s3loop</ID><DisplayName>s3loop</DisplayName></Owner><Type>Normal</Type></Version>)"
+    R"(<Version><Key>v%2Fa%20b%2Bc</Key><VersionId>D5MK6KTSayJ5xWU1hxbvCyTTpZdhbnz</VersionId>)"
+    R"(<IsLatest>false</IsLatest><LastModified>2026-12-02T06:36:26.027Z</LastModified>)"
+    R"(<ETag>&quot;c4ca4238a0b923820dcc509a6f75849b&quot;</ETag><Size>1</Size><StorageClass>STANDARD</StorageClass>)"
+    R"(<Owner><ID>s3loop</ID><DisplayName>s3loop</DisplayName></Owner><Type>Normal</Type></Version>)"
+    R"(</ListVersionsResult>)";
+
+TEST(S3Xml, ListObjectVersionsRadosgwInTheOrderSent) {
+  auto page = parse_list_object_versions(kRadosgwVersions);
+  ASSERT_TRUE(page.has_value()) << page.error().message;
+  EXPECT_TRUE(page->is_truncated);
+  ASSERT_EQ(page->versions.size(), 3u);
+  EXPECT_EQ(page->versions[0].key, "v/a b+c");
+  EXPECT_EQ(page->versions[0].version_id, "B8Gp3pO8y1lMEbow2pef9fCPFt9NSJb");
+  EXPECT_TRUE(page->versions[0].delete_marker);
+  EXPECT_EQ(page->versions[1].version_id, "rx0gWKsN3Vn8Yi6gNAfuLB27ToLkZPH");
+  EXPECT_FALSE(page->versions[1].delete_marker);
+  // The last entry is where the next page starts (what NextKeyMarker names).
+  EXPECT_EQ(page->versions[2].key, "v/a b+c");
+  EXPECT_EQ(page->versions[2].version_id, "D5MK6KTSayJ5xWU1hxbvCyTTpZdhbnz");
+}
+
+TEST(S3Xml, ListObjectVersionsPlainAndErrors) {
+  auto plain = parse_list_object_versions(
+      "<ListVersionsResult><IsTruncated>false</IsTruncated>"
+      "<Version><Key>a+b%20</Key><VersionId>null</VersionId></Version></ListVersionsResult>");
+  ASSERT_TRUE(plain.has_value()) << plain.error().message;
+  ASSERT_EQ(plain->versions.size(), 1u);
+  EXPECT_EQ(plain->versions[0].key, "a+b%20");  // no EncodingType: as sent
+  EXPECT_EQ(plain->versions[0].version_id, "null");
+
+  auto empty = parse_list_object_versions("<ListVersionsResult/>");
+  ASSERT_TRUE(empty.has_value()) << empty.error().message;
+  EXPECT_TRUE(empty->versions.empty());
+
+  for (const char* bad :
+       {"<ListVersionsResult><Version><Key>k</Key></Version></ListVersionsResult>",
+        "<ListVersionsResult><DeleteMarker><VersionId>v</VersionId></DeleteMarker>"
+        "</ListVersionsResult>",
+        "<ListVersionsResult><Version><Key>k</Key><VersionId/></Version></ListVersionsResult>"}) {
+    auto r = parse_list_object_versions(bad);
+    ASSERT_FALSE(r.has_value()) << bad;
+    EXPECT_EQ(r.error().kind, ErrorKind::protocol);
+    EXPECT_NE(r.error().message.find("without <Key> or <VersionId>"), std::string::npos)
+        << r.error().message;
+  }
+  auto stuck = parse_list_object_versions(
+      "<ListVersionsResult><IsTruncated>true</IsTruncated></ListVersionsResult>");
+  ASSERT_FALSE(stuck.has_value());
+  EXPECT_EQ(stuck.error().message, "ListObjectVersions reply is truncated but lists no version");
+  auto denied = parse_list_object_versions(
+      "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>");
+  ASSERT_FALSE(denied.has_value());
+  EXPECT_EQ(denied.error().message, "ListObjectVersions failed: AccessDenied: Access Denied");
+}
+
+TEST(S3Xml, BucketVersioning) {
+  auto on = parse_bucket_versioning(
+      R"(<?xml version="1.0" encoding="UTF-8"?><VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">)"
+      R"(<Status>Enabled</Status><MfaDelete>Disabled</MfaDelete></VersioningConfiguration>)");
+  ASSERT_TRUE(on.has_value()) << on.error().message;
+  EXPECT_EQ(*on, "Enabled");
+  auto never = parse_bucket_versioning(
+      R"(<?xml version="1.0" encoding="UTF-8"?><VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></VersioningConfiguration>)");
+  ASSERT_TRUE(never.has_value()) << never.error().message;
+  EXPECT_EQ(*never, "");
+  auto suspended = parse_bucket_versioning(
+      "<VersioningConfiguration><Status> Suspended </Status></VersioningConfiguration>");
+  ASSERT_TRUE(suspended.has_value());
+  EXPECT_EQ(*suspended, "Suspended");
+  EXPECT_FALSE(parse_bucket_versioning("<ListBucketResult/>").has_value());
+  EXPECT_FALSE(parse_bucket_versioning("").has_value());
+  EXPECT_EQ(build_versioning_configuration("Enabled"),
+            R"(<?xml version="1.0" encoding="UTF-8"?>)"
+            R"(<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">)"
+            R"(<Status>Enabled</Status></VersioningConfiguration>)");
+}
+
 TEST(S3Xml, XmlCanCarryOnlyWhatXml10Allows) {
   // What DeleteObjects may batch: XML 1.0's Char production, as UTF-8.
   for (std::string_view ok :

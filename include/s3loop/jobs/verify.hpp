@@ -29,10 +29,4 @@ struct VerifyReport {
 // `options` as normalised for the copy (directory prefixes).
 boost::asio::awaitable<Result<VerifyReport>> verify_copy(s3::Client& client, CopyOptions options);
 
-// Deletes every object under s3://bucket/prefix, a page (1,000 keys) per
-// DeleteObjects request; a key XML cannot carry (s3::xml_can_carry) gets a
-// DeleteObject request of its own. Returns how many were deleted.
-boost::asio::awaitable<Result<std::uint64_t>> delete_prefix(s3::Client& client, std::string bucket,
-                                                            std::string prefix);
-
 }  // namespace s3loop::jobs

@@ -73,6 +73,14 @@ struct ListParams {
   int max_keys = 1000;
 };
 
+struct ListVersionsParams {
+  std::string bucket;
+  std::string prefix;
+  std::string key_marker;         // to list after: the last page's last key
+  std::string version_id_marker;  // and its version id
+  int max_keys = 1000;
+};
+
 struct ObjectHead {
   std::uint64_t size = 0;
   std::string etag;  // without quotes
@@ -148,8 +156,22 @@ class Client {
   // makes the server refuse the whole batch. Send those with delete_object.
   boost::asio::awaitable<Result<std::vector<DeleteFailure>>> delete_objects(
       std::string bucket, std::vector<std::string> keys);
-  // DeleteObject: one key, any bytes. A key already gone (204 or 404) is success.
-  boost::asio::awaitable<Result<void>> delete_object(std::string bucket, std::string key);
+  // DeleteObjects naming versions: each one given (or delete marker) is
+  // deleted for good. The same rule on keys as delete_objects.
+  boost::asio::awaitable<Result<std::vector<DeleteFailure>>> delete_versions(
+      std::string bucket, std::vector<ObjectToDelete> objects);
+  // DeleteObject: one key, any bytes; with a version id that version (or
+  // delete marker), for good. A key already gone (204 or 404) is success.
+  boost::asio::awaitable<Result<void>> delete_object(std::string bucket, std::string key,
+                                                     std::string version_id = {});
+  // ListObjectVersions: a page of the versions and delete markers under a prefix.
+  boost::asio::awaitable<Result<VersionsPage>> list_object_versions(ListVersionsParams params);
+  // GetBucketVersioning: "Enabled", "Suspended", or "" for a bucket that
+  // never had versioning on.
+  boost::asio::awaitable<Result<std::string>> bucket_versioning(std::string bucket);
+  // PutBucketVersioning: status "Enabled" or "Suspended" (for tests).
+  boost::asio::awaitable<Result<void>> put_bucket_versioning(std::string bucket,
+                                                             std::string status);
 
   boost::asio::awaitable<Result<CreatedUpload>> create_multipart_upload(std::string bucket,
                                                                         std::string key,

@@ -29,6 +29,9 @@ enum class Op : std::size_t {
   list_buckets,
   get_object_tagging,
   put_object_tagging,
+  list_object_versions,
+  get_bucket_versioning,
+  put_bucket_versioning,
   count_  // number of operations
 };
 inline constexpr std::size_t kOpCount = static_cast<std::size_t>(Op::count_);

@@ -141,6 +141,41 @@ bool xml_can_carry(std::string_view text);
 // references that a strict parser (radosgw's) rejects: leave them out.
 std::string build_delete_objects(const std::vector<std::string>& keys, bool quiet);
 
+// One entry of a DeleteObjects of versions: the key and, when set, which of
+// its versions (or delete markers) goes.
+struct ObjectToDelete {
+  std::string key;
+  std::string version_id;
+};
+// As above, each <Object> with its <VersionId> when it has one.
+std::string build_delete_objects(const std::vector<ObjectToDelete>& objects, bool quiet);
+
+// One entry of ListObjectVersions: a version of an object, or a delete marker.
+struct ObjectVersion {
+  std::string key;  // decoded when the page said EncodingType=url
+  std::string version_id;
+  bool delete_marker = false;
+};
+struct VersionsPage {
+  std::vector<ObjectVersion> versions;  // in the order sent: key, then newest first
+  bool is_truncated = false;
+};
+// ListObjectVersions result (<ListVersionsResult>). An <Error> document,
+// malformed XML, an entry without <Key> or <VersionId>, or a truncated page
+// without entries is an Error. A next page starts after the last entry (its
+// key and version id as key-marker and version-id-marker), which is what
+// <NextKeyMarker> and <NextVersionIdMarker> name: those are not read, since
+// radosgw 16.2 sends NextKeyMarker unencoded on a page that says
+// EncodingType=url (a '+' in it would come back a space).
+Result<VersionsPage> parse_list_object_versions(std::string_view xml);
+
+// GetBucketVersioning (<VersioningConfiguration>): its <Status>, "Enabled"
+// or "Suspended", or empty for a bucket that never had versioning turned on
+// (S3 then sends the element without a <Status>).
+Result<std::string> parse_bucket_versioning(std::string_view xml);
+// PutBucketVersioning's body: <VersioningConfiguration><Status>..</Status>.
+std::string build_versioning_configuration(std::string_view status);
+
 struct DeleteFailure {
   std::string key;
   std::string code;
