@@ -47,6 +47,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
 
+  (void)parse_bucket_versioning(xml);
+  auto versions = parse_list_object_versions(xml);
+  if (versions) {
+    // A page that continues must have an entry to continue after, and every
+    // entry names its version (an empty one would delete the current object).
+    if (versions->is_truncated && versions->versions.empty()) std::abort();
+    for (const auto& v : versions->versions) {
+      if (v.version_id.empty()) std::abort();
+    }
+  }
+
   auto page = parse_list_objects_v2(xml);
   if (page) {
     // A page that says it continues must say where (else the listing loops).

@@ -52,6 +52,14 @@ def write(target, name, data):
 
 # ---- xml: every parser sees every input -------------------------------------
 XML = '<?xml version="1.0" encoding="UTF-8"?>\n'
+write("xml", "list-versions-radosgw", XML + """<ListVersionsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+<EncodingType>url</EncodingType><Name>vers</Name><Prefix>v/</Prefix><MaxKeys>3</MaxKeys><IsTruncated>true</IsTruncated>
+<NextKeyMarker>v/a b+c</NextKeyMarker><NextVersionIdMarker>D5MK6</NextVersionIdMarker>
+<DeleteMarker><Key>v%2Fa%20b%2Bc</Key><VersionId>B8Gp3</VersionId><IsLatest>true</IsLatest></DeleteMarker>
+<Version><Key>v%2Fa%20b%2Bc</Key><VersionId>rx0gW</VersionId><ETag>&quot;b6d7&quot;</ETag><Size>2</Size></Version>
+<Version><Key>v%2F%C3%A9</Key><VersionId>null</VersionId><Size>1</Size></Version>
+</ListVersionsResult>""")
+write("xml", "versioning-enabled", XML + """<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status><MfaDelete>Disabled</MfaDelete></VersioningConfiguration>""")
 write("xml", "list-url-encoded", XML + """<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
 <Name>b</Name><Prefix>p%2F</Prefix><KeyCount>2</KeyCount><MaxKeys>2</MaxKeys><Delimiter>%2F</Delimiter>
 <EncodingType>url</EncodingType><IsTruncated>true</IsTruncated><NextContinuationToken>1ue/X+=</NextContinuationToken>
