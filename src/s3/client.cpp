@@ -176,7 +176,7 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
                                  reply->header("x-amz-bucket-region").value_or(""));
     } else if (check) {
       Result<void> verdict;
-      if (cpu_runner_) {
+      if (cpu_runner_ && reply->body.size() >= kPoolParseMinBytes) {
         co_await cpu_runner_([&] { verdict = check(*reply); });
       } else {
         verdict = check(*reply);

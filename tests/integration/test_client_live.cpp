@@ -267,6 +267,47 @@ TEST_F(ClientLive, DeletePrefixVersionsDeletesEveryVersionAndMarkerPageByPage) {
   EXPECT_EQ(*rest, 2u);
 }
 
+// With a CPU runner (the async-pool strategy's worker pool), a reply big
+// enough to be worth the hand-over -- a listing page -- is parsed through it;
+// a small one -- a CopyObject result, an empty listing -- in place.
+TEST_F(ClientLive, OnlyRepliesWorthTheHandOverAreParsedByTheCpuRunner) {
+  seed_objects(*shared_, bucket_, "many/", 200);
+  auto put = run<std::string>([&](s3::Client& c) { return c.put_object(bucket_, "one", "x"); });
+  ASSERT_TRUE(put) << put.error().message;
+
+  boost::asio::io_context context;
+  s3::Client client(context.get_executor(), *shared_);
+  int handed_over = 0;
+  client.set_cpu_runner([&](std::function<void()> work) -> awaitable<void> {
+    ++handed_over;
+    work();
+    co_return;
+  });
+  std::vector<int> after;  // handed_over after each request
+  std::string failure;
+  boost::asio::co_spawn(
+      context,
+      [&]() -> awaitable<void> {
+        s3::ListParams params;
+        params.bucket = bucket_;
+        params.prefix = "many/";
+        auto page = co_await client.list_objects_v2(params);  // 200 keys: > 16 KiB
+        if (!page || page->objects.size() != 200) failure += "listing of many/; ";
+        after.push_back(handed_over);
+        params.prefix = "none/";
+        auto empty = co_await client.list_objects_v2(params);
+        if (!empty || !empty->objects.empty()) failure += "listing of none/; ";
+        after.push_back(handed_over);
+        auto copied = co_await client.copy_object(bucket_, "one", bucket_, "two");
+        if (!copied) failure += "copy: " + copied.error().message;
+        after.push_back(handed_over);
+      },
+      boost::asio::detached);
+  context.run();
+  EXPECT_EQ(failure, "");
+  EXPECT_EQ(after, (std::vector<int>{1, 1, 1}));
+}
+
 // An abort whose first reply was lost is retried and answered NoSuchUpload:
 // the upload is gone, so the abort worked. A refusal for another reason stays
 // an error.

@@ -231,7 +231,12 @@ class Client {
   ClientShared& shared() { return shared_; }
 
   // Where reply parsing runs: inline by default; the async-pool strategy
-  // hands it to its worker pool and resumes here.
+  // hands it to its worker pool and resumes here -- a reply of at least
+  // kPoolParseMinBytes (a listing page: ~250 KiB for 1,000 keys). A smaller
+  // one (a CopyObject or UploadPartCopy result, ~250 bytes) is parsed in
+  // place: the two cross-thread hand-overs would cost more CPU than parsing
+  // it (async-pool spent 0.313 ms per copy where async spent 0.235).
+  static constexpr std::size_t kPoolParseMinBytes = 16 * 1024;
   using CpuRunner = std::function<boost::asio::awaitable<void>(std::function<void()>)>;
   void set_cpu_runner(CpuRunner runner) { cpu_runner_ = std::move(runner); }
 
