@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "filter_flags.hpp"
+#include "plural.hpp"
 #include "progress.hpp"
 #include "run_job.hpp"
 #include "size_parse.hpp"
@@ -252,6 +253,18 @@ Runner add_cp_command(CLI::App& app) {
         if (!json && show) std::puts(verify_line(v).c_str());
         for (const auto& problem : v.problems) {
           std::fprintf(stderr, "s3loop: verify: %s\n", problem.c_str());
+        }
+        // A key the journal had is skipped without a look at the
+        // destination: one deleted there since stays missing on every rerun.
+        if (v.missing > 0 && job.skipped_by_journal() > 0) {
+          const std::string_view were = plural(job.skipped_by_journal(), "key was", "keys were");
+          std::fprintf(stderr,
+                       "s3loop: verify: %llu %.*s skipped as already copied by the journal %s, "
+                       "without a look at the destination: to copy again what is missing "
+                       "there, rerun with --skip-existing and without --journal (or with a "
+                       "new one)\n",
+                       static_cast<unsigned long long>(job.skipped_by_journal()),
+                       static_cast<int>(were.size()), were.data(), args->journal->c_str());
         }
       }
     }

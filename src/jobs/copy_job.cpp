@@ -212,6 +212,7 @@ awaitable<Result<std::uint64_t>> CopyJob::process(exec::WorkerContext& context,
   if (options_.journal != nullptr &&
       options_.journal->finished(object.key, object.etag, object.size)) {
     ++skipped_;
+    ++skipped_by_journal_;
     co_return std::uint64_t{0};
   }
   if (options_.skip_existing) {

@@ -144,6 +144,32 @@ class Resume(s3env.E2ETestCase):
         p = s3env.run(cp)
         self.assertEqual((json.loads(p.stdout)["copied"], json.loads(p.stdout)["skipped"]), (0, 3))
 
+    def test_verify_says_when_the_journal_skipped_a_key_missing_from_the_destination(self):
+        # The journal skips without a look at the destination: a copy deleted there since
+        # stays missing on every rerun with it, and verify says why and what to do.
+        self.put_objects("gone/", {"a": b"aaaa", "b b+%~": b"bb", "c/": b""})
+        journal = self.journal("gone.journal")
+        cp = ["cp", f"s3://{self.bkt}/gone/", f"s3://{self.bkt}/gonedst/", "--verify"]
+        p = s3env.run([*cp, "--journal", journal])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertNotIn("journal", p.stderr)
+        self.s3.delete_object(Bucket=self.bkt, Key="gonedst/b b+%~")
+
+        p = s3env.run([*cp, "--journal", journal])
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        self.assertIn("1 missing", p.stdout)
+        hints = [line for line in p.stderr.splitlines() if journal in line]
+        self.assertEqual(len(hints), 1, s3env.describe(p))
+        self.assertTrue(hints[0].startswith("s3loop: verify: 3 keys were skipped"), hints[0])
+        self.assertIn("--skip-existing", hints[0])
+        # What it advises copies the missing one, and only that one.
+        p = s3env.run([*cp, "--skip-existing", "--json"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        summary = json.loads(p.stdout)
+        self.assertEqual((summary["copied"], summary["skipped"]), (1, 2), s3env.describe(p))
+        self.assertEqual(self.body("gonedst/b b+%~"), b"bb")
+
     def test_a_journal_of_another_endpoint_is_refused(self):
         # Staging then production, same bucket names: here the same server under another
         # name (s3.localhost), which is all the journal can tell apart.

@@ -131,6 +131,9 @@ class CopyJob final : public exec::Job {
 
   // Objects not copied because the journal or the destination had them.
   std::uint64_t skipped() const { return skipped_.load(); }
+  // Of those, the ones the journal had: skipped without a request, whether
+  // or not the destination still holds them.
+  std::uint64_t skipped_by_journal() const { return skipped_by_journal_.load(); }
   // Uploads a retried CreateMultipartUpload left behind that were aborted
   // (or found gone already when the abort was retried).
   std::uint64_t orphans_aborted() const { return orphans_aborted_.load(); }
@@ -166,6 +169,7 @@ class CopyJob final : public exec::Job {
   CopyOptions options_;
   std::mutex notify_mutex_;
   std::atomic<std::uint64_t> skipped_{0};
+  std::atomic<std::uint64_t> skipped_by_journal_{0};
   std::atomic<std::uint64_t> orphans_aborted_{0};
   std::atomic<std::uint64_t> orphan_cleanup_failures_{0};
   mutable std::mutex fatal_mutex_;
