@@ -223,6 +223,7 @@ Result<void> ListPlanner::on_page(const RangeRequest& request, s3::ListPage page
   Range& range = *it;
   range.in_flight = false;
   in_flight_--;
+  stats_.replies++;
 
   const bool discovery = !request.delimiter.empty();
   if (discovery) {
@@ -307,6 +308,7 @@ Result<void> ListPlanner::on_page(const RangeRequest& request, s3::ListPage page
   if (!kept.empty()) {
     (options_.ordered ? range.pages : arrived_).push_back(std::move(kept));
     buffered_++;
+    stats_.pages++;
   }
   const bool ends_prefix = !page.is_truncated && whole_prefix;
   const std::string last = sample.last.empty() ? request.start_after : sample.last;

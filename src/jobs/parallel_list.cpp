@@ -116,6 +116,7 @@ awaitable<Result<void>> list_keys_in_parallel(s3::Client& client, KeyListing key
     while (!walk.stopping()) {
       auto page = walk.planner.pop();
       if (page) {
+        if (walk.keys.progress != nullptr) *walk.keys.progress = walk.planner.stats();
         walk.notify();  // room in the buffer: a waiting worker may list on
         if (!co_await sink(*page)) walk.stop = true;
         continue;

@@ -56,7 +56,9 @@ struct RangeRequest {
 
 struct PlannerStats {
   std::uint64_t requests = 0;
-  std::uint64_t ranges = 0;  // created, the first one included
+  std::uint64_t replies = 0;  // requests answered (requests - replies: in flight)
+  std::uint64_t pages = 0;    // replies that kept keys: each popped once
+  std::uint64_t ranges = 0;   // created, the first one included
   std::uint64_t kept_keys = 0;
   std::uint64_t dropped_keys = 0;  // listed past a range's end (another range lists them)
 };

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "s3loop/error.hpp"
+#include "s3loop/jobs/list_planner.hpp"
 #include "s3loop/s3/client.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -28,6 +29,9 @@ struct KeyListing {
   std::size_t max_buffered_pages = 0;
   // Checked between requests: set, the listing stops early (and succeeds).
   const std::atomic<bool>* cancelled = nullptr;
+  // When set (a parallel listing), the planner's counters, brought up to date
+  // before each page goes to the sink: what tests watch the bound with.
+  listing::PlannerStats* progress = nullptr;
 };
 
 // Receives each page of keys, never empty; returning false stops the listing.
