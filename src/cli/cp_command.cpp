@@ -256,7 +256,8 @@ Runner add_cp_command(CLI::App& app) {
         }
         // A key the journal had is skipped without a look at the
         // destination: one deleted there since stays missing on every rerun.
-        if (v.missing > 0 && job.skipped_by_journal() > 0) {
+        // (Missing keys no more than the copies that failed are those.)
+        if (v.missing > run.report.failed && job.skipped_by_journal() > 0) {
           const std::string_view were = plural(job.skipped_by_journal(), "key was", "keys were");
           std::fprintf(stderr,
                        "s3loop: verify: %llu %.*s skipped as already copied by the journal %s, "

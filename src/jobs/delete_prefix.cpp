@@ -3,8 +3,6 @@
 #include "s3loop/jobs/list_job.hpp"
 
 #include <optional>
-#include <set>
-#include <utility>
 #include <vector>
 
 namespace s3loop::jobs {
@@ -52,7 +50,15 @@ awaitable<Result<std::uint64_t>> delete_prefix(s3::Client& client, std::string b
   auto listed = co_await for_each_page(client, params, [&](s3::ListPage& page) -> awaitable<bool> {
     std::vector<s3::ObjectToDelete> objects;
     objects.reserve(page.objects.size());
-    for (auto& o : page.objects) objects.push_back({std::move(o.key), {}});
+    for (auto& o : page.objects) {
+      if (!o.key.starts_with(prefix)) {
+        failure = make_error(ErrorKind::protocol, "ListObjectsV2 under '" + prefix + "' in s3://" +
+                                                      bucket + " listed '" + o.key +
+                                                      "', outside it: not deleted");
+        co_return false;
+      }
+      objects.push_back({std::move(o.key), {}});
+    }
     const auto count = objects.size();
     if (auto done = co_await delete_page(client, bucket, std::move(objects)); !done) {
       failure = done.error();
@@ -68,30 +74,58 @@ awaitable<Result<std::uint64_t>> delete_prefix(s3::Client& client, std::string b
 
 awaitable<Result<std::uint64_t>> delete_prefix_versions(s3::Client& client, std::string bucket,
                                                         std::string prefix, int page_size) {
-  std::uint64_t deleted = 0;
   s3::ListVersionsParams params;
   params.bucket = bucket;
   params.prefix = prefix;
   params.max_keys = page_size;
-  // Each page is listed from the start of the prefix again, not after the
-  // last entry deleted: radosgw 16.2 cannot place a version-id-marker whose
-  // version is gone, and skips the rest of that key's versions. A page that
-  // lists again what was just deleted ends it (rather than loop forever).
-  std::set<std::pair<std::string, std::string>> last_page;
+  // First counted, nothing deleted: the deleting pass below may then take
+  // no more pages than that count fills (and two), so that a server that
+  // kept what it was told to delete -- one that ignores VersionId and adds
+  // a delete marker instead -- cannot keep it going forever. (The markers
+  // are the last entry's key and version id, not NextKeyMarker: radosgw
+  // 16.2 sends that one unencoded on a page that says EncodingType=url.)
+  std::uint64_t listed = 0;
   for (;;) {
     auto page = co_await client.list_object_versions(params);
     if (!page) co_return page.error();
+    for (const auto& v : page->versions) {
+      if (!v.key.starts_with(prefix)) {
+        co_return make_error(ErrorKind::protocol, "ListObjectVersions under '" + prefix +
+                                                      "' in s3://" + bucket + " listed '" + v.key +
+                                                      "', outside it: nothing was deleted");
+      }
+    }
+    listed += page->versions.size();
+    if (!page->is_truncated) break;
+    params.key_marker = page->versions.back().key;
+    params.version_id_marker = page->versions.back().version_id;
+  }
+  params.key_marker.clear();
+  params.version_id_marker.clear();
+
+  // Each page is listed from the start of the prefix again, not after the
+  // last entry deleted: radosgw 16.2 cannot place a version-id-marker whose
+  // version is gone, and skips the rest of that key's versions.
+  const std::uint64_t most_pages = listed / static_cast<std::uint64_t>(page_size) + 2;
+  std::uint64_t deleted = 0;
+  for (std::uint64_t pages = 0;; ++pages) {
+    auto page = co_await client.list_object_versions(params);
+    if (!page) co_return page.error();
     if (page->versions.empty()) break;
-    std::set<std::pair<std::string, std::string>> this_page;
+    if (pages == most_pages) {
+      const auto& v = page->versions.front();
+      co_return make_error(ErrorKind::s3, "could not delete s3://" + bucket + "/" + v.key +
+                                              " (version " + v.version_id +
+                                              "): deleted, it is listed still");
+    }
     std::vector<s3::ObjectToDelete> objects;
     objects.reserve(page->versions.size());
     for (auto& v : page->versions) {
-      if (last_page.contains({v.key, v.version_id})) {
-        co_return make_error(ErrorKind::s3, "could not delete s3://" + bucket + "/" + v.key +
-                                                " (version " + v.version_id +
-                                                "): deleted, it is listed still");
+      if (!v.key.starts_with(prefix)) {
+        co_return make_error(ErrorKind::protocol, "ListObjectVersions under '" + prefix +
+                                                      "' in s3://" + bucket + " listed '" + v.key +
+                                                      "', outside it: not deleted");
       }
-      this_page.emplace(v.key, v.version_id);
       objects.push_back({std::move(v.key), std::move(v.version_id)});
     }
     const auto count = objects.size();
@@ -99,7 +133,6 @@ awaitable<Result<std::uint64_t>> delete_prefix_versions(s3::Client& client, std:
       co_return done.error();
     }
     deleted += count;
-    last_page = std::move(this_page);
   }
   co_return deleted;
 }

@@ -192,7 +192,7 @@ awaitable<Result<std::vector<DeleteFailure>>> Client::delete_versions(
   req.method = "POST";
   req.bucket = bucket;
   req.query = {{"delete", ""}};
-  req.body = build_delete_objects(objects, /*quiet=*/true);
+  req.body = build_delete_versions(objects, /*quiet=*/true);
   req.headers.emplace_back("content-md5", base64_md5(req.body));
   req.headers.emplace_back("content-type", "application/xml");
   std::vector<DeleteFailure> failures;

@@ -442,7 +442,7 @@ std::string build_delete_objects(const std::vector<std::string>& keys, bool quie
   std::vector<ObjectToDelete> objects;
   objects.reserve(keys.size());
   for (const std::string& key : keys) objects.push_back({key, {}});
-  return build_delete_objects(objects, quiet);
+  return build_delete_versions(objects, quiet);
 }
 
 Result<std::vector<Tag>> parse_tagging(std::string_view xml) {
@@ -478,7 +478,7 @@ std::string build_tagging(const std::vector<Tag>& tags) {
   return out;
 }
 
-std::string build_delete_objects(const std::vector<ObjectToDelete>& objects, bool quiet) {
+std::string build_delete_versions(const std::vector<ObjectToDelete>& objects, bool quiet) {
   std::string out(kXmlDecl);
   out += "<Delete";
   out += kS3Namespace;

@@ -446,6 +446,26 @@ class CompareCleanup(s3env.E2ETestCase):
         self.assertEqual(sorted(s3env.object_versions(self.s3, bucket)), before)
         self.assertEqual(s3env.object_versions(self.s3, bucket, "cmp/compare-"), [])
 
+    def test_a_versioning_status_it_may_not_read_is_a_warning_not_a_failure(self):
+        bucket = self.bucket("compare-novers")
+        self.s3.put_object(Bucket=bucket, Key="src/a", Body=b"data")
+        self.s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Deny", "Principal": "*",
+                           "Action": "s3:GetBucketVersioning",
+                           "Resource": f"arn:aws:s3:::{bucket}"}]}))
+        self.addCleanup(self.s3.delete_bucket_policy, Bucket=bucket)
+        p = s3env.run(["compare", "cp", f"s3://{bucket}/src/", f"s3://{bucket}/cmp/",
+                       "--strategies", "async"])
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        warnings = [line for line in p.stderr.splitlines() if line.startswith("s3loop:")]
+        self.assertEqual(len(warnings), 1, s3env.describe(p))
+        self.assertTrue(warnings[0].startswith(f"s3loop: warning: cannot tell whether s3://{bucket}"
+                                               " has versioning on"), warnings[0])
+        self.assertIn("AccessDenied", warnings[0])
+        self.assertBucketEmpty(bucket, "cmp/", "after compare")
+
     def test_a_missing_destination_bucket_is_named_once(self):
         # Each run said so, and so did its cleanup, claiming copies were left behind in a
         # bucket that does not exist.

@@ -449,7 +449,7 @@ TEST(S3Xml, BuildDeleteObjectsEscapesKeys) {
 }
 
 TEST(S3Xml, BuildDeleteObjectsNamesVersions) {
-  EXPECT_EQ(build_delete_objects(std::vector<ObjectToDelete>{{"a&b", "v1~x"}, {"plain", ""}}, true),
+  EXPECT_EQ(build_delete_versions({{"a&b", "v1~x"}, {"plain", ""}}, true),
             R"(<?xml version="1.0" encoding="UTF-8"?>)"
             R"(<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Quiet>true</Quiet>)"
             R"(<Object><Key>a&amp;b</Key><VersionId>v1~x</VersionId></Object>)"

@@ -15,6 +15,8 @@ namespace s3loop::jobs {
 // DeleteObjects request; a key XML cannot carry (s3::xml_can_carry) gets a
 // DeleteObject request of its own. Returns how many were deleted. In a
 // versioned bucket this leaves every version behind, under a delete marker.
+// A key listed outside the prefix (a server that ignored it) is an error,
+// not deleted.
 boost::asio::awaitable<Result<std::uint64_t>> delete_prefix(s3::Client& client, std::string bucket,
                                                             std::string prefix);
 
@@ -23,7 +25,10 @@ boost::asio::awaitable<Result<std::uint64_t>> delete_prefix(s3::Client& client, 
 // version; a key XML cannot carry gets a DeleteObject of its own), so that
 // nothing of it is left in a bucket that has or had versioning on. Only for
 // prefixes s3loop wrote itself: no version of anyone's data can be brought
-// back after it. Returns how many versions and markers were deleted.
+// back after it. Returns how many versions and markers were deleted. A key
+// listed outside the prefix (a server that ignored it) is an error before
+// anything is deleted; so is one still listed after more pages than were
+// there to delete.
 // `page_size`: versions per listing page (S3's most: 1,000).
 boost::asio::awaitable<Result<std::uint64_t>> delete_prefix_versions(s3::Client& client,
                                                                      std::string bucket,

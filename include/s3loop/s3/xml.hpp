@@ -148,7 +148,7 @@ struct ObjectToDelete {
   std::string version_id;
 };
 // As above, each <Object> with its <VersionId> when it has one.
-std::string build_delete_objects(const std::vector<ObjectToDelete>& objects, bool quiet);
+std::string build_delete_versions(const std::vector<ObjectToDelete>& objects, bool quiet);
 
 // One entry of ListObjectVersions: a version of an object, or a delete marker.
 struct ObjectVersion {
