@@ -3,6 +3,8 @@
 #include "s3loop/jobs/list_job.hpp"
 
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace s3loop::jobs {
@@ -36,6 +38,15 @@ awaitable<Result<void>> delete_page(s3::Client& client, const std::string& bucke
   co_return Result<void>();
 }
 
+// A listing that named a key outside the prefix it was asked for (a server
+// that ignored the prefix): nothing of it may be deleted.
+Error listed_outside(std::string_view operation, const std::string& bucket,
+                     const std::string& prefix, const std::string& key, std::string_view outcome) {
+  return make_error(ErrorKind::protocol, std::string(operation) + " under '" + prefix +
+                                             "' in s3://" + bucket + " listed '" + key +
+                                             "', outside it: " + std::string(outcome));
+}
+
 }  // namespace
 
 awaitable<Result<std::uint64_t>> delete_prefix(s3::Client& client, std::string bucket,
@@ -52,9 +63,7 @@ awaitable<Result<std::uint64_t>> delete_prefix(s3::Client& client, std::string b
     objects.reserve(page.objects.size());
     for (auto& o : page.objects) {
       if (!o.key.starts_with(prefix)) {
-        failure = make_error(ErrorKind::protocol, "ListObjectsV2 under '" + prefix + "' in s3://" +
-                                                      bucket + " listed '" + o.key +
-                                                      "', outside it: not deleted");
+        failure = listed_outside("ListObjectsV2", bucket, prefix, o.key, "not deleted");
         co_return false;
       }
       objects.push_back({std::move(o.key), {}});
@@ -90,9 +99,8 @@ awaitable<Result<std::uint64_t>> delete_prefix_versions(s3::Client& client, std:
     if (!page) co_return page.error();
     for (const auto& v : page->versions) {
       if (!v.key.starts_with(prefix)) {
-        co_return make_error(ErrorKind::protocol, "ListObjectVersions under '" + prefix +
-                                                      "' in s3://" + bucket + " listed '" + v.key +
-                                                      "', outside it: nothing was deleted");
+        co_return listed_outside("ListObjectVersions", bucket, prefix, v.key,
+                                 "nothing was deleted");
       }
     }
     listed += page->versions.size();
@@ -122,9 +130,7 @@ awaitable<Result<std::uint64_t>> delete_prefix_versions(s3::Client& client, std:
     objects.reserve(page->versions.size());
     for (auto& v : page->versions) {
       if (!v.key.starts_with(prefix)) {
-        co_return make_error(ErrorKind::protocol, "ListObjectVersions under '" + prefix +
-                                                      "' in s3://" + bucket + " listed '" + v.key +
-                                                      "', outside it: not deleted");
+        co_return listed_outside("ListObjectVersions", bucket, prefix, v.key, "not deleted");
       }
       objects.push_back({std::move(v.key), std::move(v.version_id)});
     }
