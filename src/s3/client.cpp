@@ -152,6 +152,11 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
   }
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   if (attempts != nullptr) *attempts = 0;
+  bool went_unanswered = false;  // by any attempt: the final error says so
+  const auto give_up = [&](Error error) {
+    note_unanswered_attempt(error, request.op, went_unanswered);
+    return error;
+  };
 
   for (int attempt = 1;; ++attempt) {
     GatePass pass(shared_.attempt_gate);
@@ -193,6 +198,7 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
       co_return std::move(*reply);
     }
     Error error = std::move(*failure);
+    went_unanswered = went_unanswered || error.sent_unanswered;
     if (throttled) shared_.stats.throttled++;
     const auto interrupted = [this] {
       return shared_.interrupted != nullptr && shared_.interrupted->load();
@@ -200,7 +206,7 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
     if (interrupted() && is_retryable(error) && attempt < policy.max_attempts) {
       op_stats.failures++;
       error.message += " (not retried: interrupted)";
-      co_return error;
+      co_return give_up(std::move(error));
     }
     const bool worth_retrying = is_retryable(error) && attempt < policy.max_attempts &&
                                 delivered == 0 && error.kind != ErrorKind::cancelled;
@@ -217,7 +223,7 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
       } else if (attempt > 1 && is_retryable(error)) {
         error.message += " (gave up after " + std::to_string(attempt) + " attempts)";
       }
-      co_return error;
+      co_return give_up(std::move(error));
     }
     op_stats.retries++;
     // Waited in slices, so that Ctrl-C ends a long backoff (Retry-After may
@@ -232,7 +238,7 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
       if (ec) co_return make_error(ErrorKind::cancelled, "cancelled while waiting to retry");
       if (interrupted()) {
         error.message += " (not retried: interrupted)";
-        co_return error;
+        co_return give_up(std::move(error));
       }
     }
   }

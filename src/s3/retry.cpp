@@ -29,6 +29,43 @@ bool is_throttling(const Error& error) {
          error.s3_code == "Throttling" || error.s3_code == "ThrottlingException";
 }
 
+bool changes_server_state(Op op) {
+  switch (op) {
+    case Op::put_object:
+    case Op::copy_object:
+    case Op::delete_objects:
+    case Op::delete_object:
+    case Op::create_multipart:
+    case Op::upload_part_copy:
+    case Op::complete_multipart:
+    case Op::abort_multipart:
+    case Op::create_bucket:
+    case Op::delete_bucket:
+    case Op::put_object_tagging:
+    case Op::put_bucket_versioning:
+      return true;
+    case Op::list_objects:
+    case Op::head_object:
+    case Op::get_object:
+    case Op::list_multipart:
+    case Op::select_object:
+    case Op::list_buckets:
+    case Op::get_object_tagging:
+    case Op::list_object_versions:
+    case Op::get_bucket_versioning:
+    case Op::count_:
+      return false;
+  }
+  return false;
+}
+
+void note_unanswered_attempt(Error& error, Op op, bool an_attempt_went_unanswered) {
+  if (!an_attempt_went_unanswered || !changes_server_state(op)) return;
+  error.sent_unanswered = true;
+  error.message +=
+      " (an attempt reached the server and got no reply: it may have been carried out)";
+}
+
 void RetryBudget::set_capacity(int capacity) {
   capacity_ = std::max(0, capacity);
   tokens_ = capacity_;

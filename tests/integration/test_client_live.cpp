@@ -608,6 +608,32 @@ TEST(Deadlines, SilentHttpServerTimesOutWaitingForTheReply) {
   EXPECT_NE(r.error().message.find("waiting for reply"), std::string::npos) << r.error().message;
 }
 
+// A copy whose attempts all went out and got no reply may have been made all
+// the same: its error says so (a cp reported failed whose destination is
+// there). A read that times out the same way changes nothing and says nothing.
+TEST(Deadlines, AnUnansweredCopySaysItMayHaveBeenMade) {
+  SilentServer silent;
+  s3::ClientShared shared;
+  loopback_client(shared, silent.port());
+  shared.options.timeouts.first_byte = std::chrono::milliseconds(300);
+  shared.options.retry.max_attempts = 2;
+  shared.options.retry.base = std::chrono::milliseconds(10);
+  auto copy = exec::run_once<std::string>(
+      shared, [](s3::Client& c) { return c.copy_object("b", "src", "b", "dst"); });
+  ASSERT_FALSE(copy);
+  EXPECT_EQ(copy.error().kind, ErrorKind::timeout) << copy.error().message;
+  EXPECT_TRUE(copy.error().sent_unanswered);
+  EXPECT_NE(copy.error().message.find("gave up after 2 attempts) (an attempt reached the "
+                                      "server and got no reply: it may have been carried out)"),
+            std::string::npos)
+      << copy.error().message;
+  auto head =
+      exec::run_once<s3::ObjectHead>(shared, [](s3::Client& c) { return c.head_object("b", "k"); });
+  ASSERT_FALSE(head);
+  EXPECT_EQ(head.error().message.find("may have been carried out"), std::string::npos)
+      << head.error().message;
+}
+
 TEST(Deadlines, RefusedConnectionIsANetworkErrorNamingTheEndpoint) {
   std::uint16_t port = 0;
   {

@@ -220,6 +220,21 @@ TEST(NetErrors, FailuresOnTheWireNameTheRequestOnce) {
   EXPECT_EQ(refused.find("ListObjectsV2"), std::string::npos) << refused;
 }
 
+// Only a request that went out whole and got no reply may have been carried
+// out unseen: one that failed while connecting or sending was not read whole.
+TEST(NetErrors, OnlyFailuresWhileWaitingForTheReplyLeaveTheOutcomeUnknown) {
+  FailureContext context = at("h:1");
+  context.request = "CopyObject s3://b/k";
+  for (const auto phase : {Phase::read_header, Phase::read_body}) {
+    EXPECT_TRUE(network_error(boost::beast::error::timeout, phase, context).sent_unanswered);
+    EXPECT_TRUE(network_error(asio::error::connection_reset, phase, context).sent_unanswered);
+  }
+  for (const auto phase : {Phase::resolve, Phase::connect, Phase::handshake, Phase::write}) {
+    EXPECT_FALSE(network_error(boost::beast::error::timeout, phase, context).sent_unanswered);
+    EXPECT_FALSE(network_error(asio::error::connection_reset, phase, context).sent_unanswered);
+  }
+}
+
 TEST(NetErrors, CancelledIsNotRetriedNorDescribedAsTheRequestFailing) {
   FailureContext context = at("h:1");
   context.request = "GetObject s3://b/k";

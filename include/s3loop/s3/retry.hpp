@@ -2,6 +2,7 @@
 #pragma once
 
 #include "s3loop/error.hpp"
+#include "s3loop/s3/stats.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -52,6 +53,16 @@ bool is_retryable(const Error& error);
 // The server asked us to slow down: 503, 429, or a SlowDown / Throttling code
 // (also inside a 200). Counted, and fed to adaptive concurrency, as one.
 bool is_throttling(const Error& error);
+
+// The operations that change what the server holds (write, copy, delete).
+bool changes_server_state(Op op);
+
+// Says, on the final error of a request that changes what the server holds,
+// that one of its attempts went out whole and got no reply: the change may
+// have been made though the request failed -- a copy reported failed whose
+// destination is there (whole: S3 writes an object atomically). Other
+// errors are left as they are.
+void note_unanswered_attempt(Error& error, Op op, bool an_attempt_went_unanswered);
 
 // Full jitter (AWS Architecture Blog, "Exponential Backoff and Jitter"):
 // uniform in [0, min(cap, base * 2^retry)], where retry counts from 0.
