@@ -36,6 +36,14 @@ constexpr const char* kUserAgent = "s3loop/0.1";
 // RFC 6761: "localhost" and every name under it are loopback. Resolving them
 // ourselves lets virtual-hosted buckets (bucket.localhost) work against a
 // local server without touching /etc/hosts.
+// An error after the transparent resend of a request whose first send, on a
+// connection the server closed, was written whole: read before the close,
+// it may have been carried out (see ConnectionPool::send).
+Error unanswered_if(bool resent_unanswered, Error error) {
+  error.sent_unanswered = error.sent_unanswered || resent_unanswered;
+  return error;
+}
+
 bool is_loopback_name(const std::string& host) {
   constexpr std::string_view suffix = ".localhost";
   return host == "localhost" ||
@@ -46,6 +54,7 @@ bool is_loopback_name(const std::string& host) {
 struct ExchangeState {
   bool keep_alive = false;
   bool response_started = false;  // any byte of the reply was read
+  unsigned reply_status = 0;      // once the reply's header was read
   Phase failed_phase = Phase::write;
   boost::system::error_code ec;
 };
@@ -140,6 +149,7 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
 
   Response response;
   response.status = parser.get().result_int();
+  state.reply_status = response.status;
   for (const auto& field : parser.get().base()) {
     response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
@@ -370,7 +380,10 @@ awaitable<Result<Response>> ConnectionPool::send(const Request& request, const B
   }
   const bool stop_grace = request.on_stop != OnStop::cut;
   // At most one transparent resend: for a pooled connection that the server
-  // closed while idle, before any byte of the reply arrived.
+  // closed while idle, before any byte of the reply arrived. Likely unread,
+  // but a request written whole may have been read before the close: if the
+  // resend fails, its error says that an attempt went unanswered.
+  bool resent_unanswered = false;
   for (int attempt = 0;; ++attempt) {
     std::unique_ptr<Connection> conn;
     // The resend after a stale connection takes a fresh one: the idle ones
@@ -385,7 +398,7 @@ awaitable<Result<Response>> ConnectionPool::send(const Request& request, const B
     }
     if (!conn) {
       auto fresh = co_await connect(stop_grace);
-      if (!fresh) co_return fresh.error();
+      if (!fresh) co_return unanswered_if(resent_unanswered, fresh.error());
       conn = std::move(*fresh);
     }
     counters_.requests++;
@@ -416,19 +429,24 @@ awaitable<Result<Response>> ConnectionPool::send(const Request& request, const B
     }
     if (!state.ec) co_return sink_error;  // the sink refused the body
     // Not resent either, however it failed.
-    if (conn->interrupted) co_return interrupted_error(state.failed_phase, failure);
+    if (conn->interrupted) {
+      co_return unanswered_if(resent_unanswered, interrupted_error(state.failed_phase, failure));
+    }
     const bool stale =
         conn->reused && !state.response_started &&
         (state.failed_phase == Phase::write || state.failed_phase == Phase::read_header) &&
         is_stale_connection_error(state.ec);
     if (stale && attempt == 0) {  // nothing reached the sink yet either
       counters_.stale_reconnects++;
+      resent_unanswered = state.failed_phase == Phase::read_header;
       continue;
     }
     failure.deadline = deadline_of(state.failed_phase, timeouts_);
     failure.fresh_connection = !conn->reused;
     failure.reply_started = state.response_started;
-    co_return network_error(state.ec, state.failed_phase, failure);
+    failure.reply_status = state.reply_status;
+    co_return unanswered_if(resent_unanswered,
+                            network_error(state.ec, state.failed_phase, failure));
   }
 }
 

@@ -136,8 +136,10 @@ Error network_error(const boost::system::error_code& ec, Phase phase,
   const std::string& where = failure.where;
   Error e;
   e.retryable = true;
-  // Not a write failure: a request the server has not read whole is not acted on.
-  e.sent_unanswered = phase == Phase::read_header || phase == Phase::read_body;
+  // Not a write failure: a request the server has not read whole is not acted
+  // on. Nor the body of an error reply cut off: the server refused it.
+  e.sent_unanswered =
+      phase == Phase::read_header || (phase == Phase::read_body && failure.reply_status < 300);
   const std::string context = std::string(phase_name(phase)) + " " + where;
   const bool prefixed = !failure.request.empty() && request_on_the_wire(phase);
   // "failed" is said once: by the prefix when there is one.

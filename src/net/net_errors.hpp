@@ -26,6 +26,7 @@ struct FailureContext {
   bool plain_http = false;                // the endpoint URL is http://
   bool fresh_connection = false;          // opened for this request, not reused
   bool reply_started = false;             // a byte of the reply arrived
+  unsigned reply_status = 0;              // the reply's status, once its header arrived
 };
 
 Error network_error(const boost::system::error_code& ec, Phase phase,

@@ -161,7 +161,8 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
   for (int attempt = 1;; ++attempt) {
     GatePass pass(shared_.attempt_gate);
     if (!co_await pass.enter()) {
-      co_return make_error(ErrorKind::cancelled, "cancelled while waiting for room to send");
+      co_return give_up(
+          make_error(ErrorKind::cancelled, "cancelled while waiting for room to send"));
     }
     op_stats.attempts++;
     if (attempts != nullptr) *attempts = attempt;
@@ -235,7 +236,8 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
          now = std::chrono::steady_clock::now()) {
       timer.expires_at(std::min(resume_at, now + std::chrono::milliseconds(100)));
       auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-      if (ec) co_return make_error(ErrorKind::cancelled, "cancelled while waiting to retry");
+      if (ec)
+        co_return give_up(make_error(ErrorKind::cancelled, "cancelled while waiting to retry"));
       if (interrupted()) {
         error.message += " (not retried: interrupted)";
         co_return give_up(std::move(error));

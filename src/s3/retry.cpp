@@ -29,14 +29,13 @@ bool is_throttling(const Error& error) {
          error.s3_code == "Throttling" || error.s3_code == "ThrottlingException";
 }
 
-bool changes_server_state(Op op) {
+bool effect_outlasts_failure(Op op) {
   switch (op) {
     case Op::put_object:
     case Op::copy_object:
     case Op::delete_objects:
     case Op::delete_object:
     case Op::create_multipart:
-    case Op::upload_part_copy:
     case Op::complete_multipart:
     case Op::abort_multipart:
     case Op::create_bucket:
@@ -44,6 +43,7 @@ bool changes_server_state(Op op) {
     case Op::put_object_tagging:
     case Op::put_bucket_versioning:
       return true;
+    case Op::upload_part_copy:
     case Op::list_objects:
     case Op::head_object:
     case Op::get_object:
@@ -60,10 +60,10 @@ bool changes_server_state(Op op) {
 }
 
 void note_unanswered_attempt(Error& error, Op op, bool an_attempt_went_unanswered) {
-  if (!an_attempt_went_unanswered || !changes_server_state(op)) return;
+  if (!an_attempt_went_unanswered || !effect_outlasts_failure(op)) return;
   error.sent_unanswered = true;
   error.message +=
-      " (an attempt reached the server and got no reply: it may have been carried out)";
+      " (an attempt reached the server and its reply was lost: it may have been carried out)";
 }
 
 void RetryBudget::set_capacity(int capacity) {

@@ -101,9 +101,9 @@ class FaultBulk(s3env.E2ETestCase):
         expected = {k: v for k, v in self.source.items() if k not in named}
         self.assertEqual({k: v for k, v in copied.items() if k in expected}, expected)
         self.assertEqual(summary["copied"], len(expected))
-        # A failed key is there only when an attempt of its copy went out and got no reply
-        # (a read timeout on a loaded machine: the server carried it out unseen), its error
-        # says so, and the object is whole.
+        # A failed key is there only when an attempt of its copy went out and its reply was
+        # lost (a read timeout on a loaded machine: the server carried it out unseen), its
+        # error says so, and the object is whole.
         errors = {f["key"]: f["error"] for f in summary["failures"]}
         for key, got in copied.items():
             if key in expected:

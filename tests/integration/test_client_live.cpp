@@ -624,7 +624,8 @@ TEST(Deadlines, AnUnansweredCopySaysItMayHaveBeenMade) {
   EXPECT_EQ(copy.error().kind, ErrorKind::timeout) << copy.error().message;
   EXPECT_TRUE(copy.error().sent_unanswered);
   EXPECT_NE(copy.error().message.find("gave up after 2 attempts) (an attempt reached the "
-                                      "server and got no reply: it may have been carried out)"),
+                                      "server and its reply was lost: it may have been "
+                                      "carried out)"),
             std::string::npos)
       << copy.error().message;
   auto head =

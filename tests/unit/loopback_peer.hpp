@@ -41,6 +41,11 @@ class LoopbackPeer {
   }
 
   int answered() const { return answered_; }
+  // New connections are refused from now on; open ones stay as they are.
+  void stop_accepting() {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+  }
 
  private:
   using tcp = boost::asio::ip::tcp;

@@ -220,8 +220,9 @@ TEST(NetErrors, FailuresOnTheWireNameTheRequestOnce) {
   EXPECT_EQ(refused.find("ListObjectsV2"), std::string::npos) << refused;
 }
 
-// Only a request that went out whole and got no reply may have been carried
-// out unseen: one that failed while connecting or sending was not read whole.
+// Only a request that went out whole and whose reply was lost may have been
+// carried out unseen: one that failed while connecting or sending was not
+// read whole, and one whose error reply was cut off was refused.
 TEST(NetErrors, OnlyFailuresWhileWaitingForTheReplyLeaveTheOutcomeUnknown) {
   FailureContext context = at("h:1");
   context.request = "CopyObject s3://b/k";
@@ -229,6 +230,13 @@ TEST(NetErrors, OnlyFailuresWhileWaitingForTheReplyLeaveTheOutcomeUnknown) {
     EXPECT_TRUE(network_error(boost::beast::error::timeout, phase, context).sent_unanswered);
     EXPECT_TRUE(network_error(asio::error::connection_reset, phase, context).sent_unanswered);
   }
+  context.reply_status = 200;  // a CopyObject's 200 may still carry an <Error>
+  EXPECT_TRUE(
+      network_error(asio::error::connection_reset, Phase::read_body, context).sent_unanswered);
+  context.reply_status = 503;
+  EXPECT_FALSE(
+      network_error(asio::error::connection_reset, Phase::read_body, context).sent_unanswered);
+  context.reply_status = 0;
   for (const auto phase : {Phase::resolve, Phase::connect, Phase::handshake, Phase::write}) {
     EXPECT_FALSE(network_error(boost::beast::error::timeout, phase, context).sent_unanswered);
     EXPECT_FALSE(network_error(asio::error::connection_reset, phase, context).sent_unanswered);

@@ -70,6 +70,37 @@ TEST(ConnectionPoolReuse, ABrieflyIdleConnectionIsUsedAndAFailedSendGoesOutAgain
   EXPECT_EQ(counters.requests.load(), 3u);  // the one on the closed connection, and its resend
 }
 
+// The request sent on the connection the server had closed went out whole:
+// had the server read it before closing, it may have been carried out. When
+// its resend fails too (here: no new connection is accepted), the error says
+// that an attempt went unanswered, so that a failed copy can say it may be
+// there all the same.
+TEST(ConnectionPoolReuse, AFailedResendSaysTheFirstSendWentUnanswered) {
+  asio::io_context loop;
+  LoopbackPeer peer(loop, LoopbackPeer::Mode::answer_and_close);
+  Counters counters;
+  ConnectionPool pool(loop.get_executor(), peer.endpoint(), nullptr, Timeouts{}, counters);
+  std::optional<Result<Response>> first, second;
+  asio::co_spawn(
+      loop,
+      [&]() -> asio::awaitable<void> {
+        first = co_await pool.send(head_request());
+        peer.stop_accepting();
+        asio::steady_timer wait(loop, 50ms);  // for the peer's close to arrive
+        co_await wait.async_wait(asio::use_awaitable);
+        second = co_await pool.send(head_request());
+        loop.stop();
+      },
+      asio::detached);
+  loop.run_for(10s);
+
+  ASSERT_TRUE(first && *first) << (first ? first->error().message : "no reply");
+  ASSERT_TRUE(second);
+  ASSERT_FALSE(*second);
+  EXPECT_EQ(counters.stale_reconnects.load(), 1u);  // it was resent
+  EXPECT_TRUE(second->error().sent_unanswered) << second->error().message;
+}
+
 TEST(ConnectionPoolReuse, ALongerIdleConnectionIsCheckedAndNeverSentOn) {
   asio::io_context loop;
   LoopbackPeer peer(loop, LoopbackPeer::Mode::answer_and_close);

@@ -78,20 +78,22 @@ TEST(Retry, AFailedChangeWithAnUnansweredAttemptSaysItMayHaveBeenMade) {
   EXPECT_FALSE(error.sent_unanswered);
   note_unanswered_attempt(error, Op::copy_object, true);
   EXPECT_EQ(error.message, plain +
-                               " (an attempt reached the server and got no reply: it may "
-                               "have been carried out)");
+                               " (an attempt reached the server and its reply was lost: it "
+                               "may have been carried out)");
   EXPECT_TRUE(error.sent_unanswered);
   // A read changes nothing: its failure needs no such word.
   Error read = s3_error(503, "SlowDown");
   note_unanswered_attempt(read, Op::get_object, true);
   EXPECT_EQ(read.message, plain);
   for (const Op op : {Op::put_object, Op::copy_object, Op::delete_objects, Op::delete_object,
-                      Op::upload_part_copy, Op::complete_multipart, Op::put_object_tagging}) {
-    EXPECT_TRUE(changes_server_state(op)) << op_name(op);
+                      Op::create_multipart, Op::complete_multipart, Op::abort_multipart,
+                      Op::put_object_tagging}) {
+    EXPECT_TRUE(effect_outlasts_failure(op)) << op_name(op);
   }
-  for (const Op op : {Op::list_objects, Op::head_object, Op::get_object, Op::select_object,
-                      Op::list_object_versions, Op::get_bucket_versioning}) {
-    EXPECT_FALSE(changes_server_state(op)) << op_name(op);
+  // A part copy's upload is aborted when it fails: whether it was copied does not matter.
+  for (const Op op : {Op::upload_part_copy, Op::list_objects, Op::head_object, Op::get_object,
+                      Op::select_object, Op::list_object_versions, Op::get_bucket_versioning}) {
+    EXPECT_FALSE(effect_outlasts_failure(op)) << op_name(op);
   }
 }
 

@@ -54,14 +54,15 @@ bool is_retryable(const Error& error);
 // (also inside a 200). Counted, and fed to adaptive concurrency, as one.
 bool is_throttling(const Error& error);
 
-// The operations that change what the server holds (write, copy, delete).
-bool changes_server_state(Op op);
+// The operations whose effect stays when they are reported failed: a write,
+// a copy, a delete, a created or completed upload, an abort, tags, buckets.
+// Not a part copy: its upload is aborted when it fails.
+bool effect_outlasts_failure(Op op);
 
-// Says, on the final error of a request that changes what the server holds,
-// that one of its attempts went out whole and got no reply: the change may
-// have been made though the request failed -- a copy reported failed whose
-// destination is there (whole: S3 writes an object atomically). Other
-// errors are left as they are.
+// Says, on the final error of such a request, that one of its attempts went
+// out whole and its reply was lost: the change may have been made though the
+// request failed -- a copy reported failed whose destination is there
+// (whole: S3 writes an object atomically). Other errors are left as they are.
 void note_unanswered_attempt(Error& error, Op op, bool an_attempt_went_unanswered);
 
 // Full jitter (AWS Architecture Blog, "Exponential Backoff and Jitter"):
