@@ -31,8 +31,9 @@ struct Error {
   std::string s3_code;     // e.g. "NoSuchBucket", "SlowDown"
   std::string request_id;  // x-amz-request-id or <RequestId>, for support tickets
   bool retryable = false;  // transient: another attempt may succeed
-  // The request went out whole and no reply came (a read timeout, a reset
-  // while waiting): the server may have carried it out all the same.
+  // The request went out whole and its reply was lost (none came: a read
+  // timeout, a reset while waiting; or a successful one was cut off): the
+  // server may have carried it out all the same.
   bool sent_unanswered = false;
 };
 

@@ -36,19 +36,19 @@ constexpr const char* kUserAgent = "s3loop/0.1";
 // RFC 6761: "localhost" and every name under it are loopback. Resolving them
 // ourselves lets virtual-hosted buckets (bucket.localhost) work against a
 // local server without touching /etc/hosts.
+bool is_loopback_name(const std::string& host) {
+  constexpr std::string_view suffix = ".localhost";
+  return host == "localhost" ||
+         (host.size() > suffix.size() &&
+          host.compare(host.size() - suffix.size(), suffix.size(), suffix) == 0);
+}
+
 // An error after the transparent resend of a request whose first send, on a
 // connection the server closed, was written whole: read before the close,
 // it may have been carried out (see ConnectionPool::send).
 Error unanswered_if(bool resent_unanswered, Error error) {
   error.sent_unanswered = error.sent_unanswered || resent_unanswered;
   return error;
-}
-
-bool is_loopback_name(const std::string& host) {
-  constexpr std::string_view suffix = ".localhost";
-  return host == "localhost" ||
-         (host.size() > suffix.size() &&
-          host.compare(host.size() - suffix.size(), suffix.size(), suffix) == 0);
 }
 
 struct ExchangeState {

@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 
 namespace s3loop::net {
@@ -35,13 +36,17 @@ Request head_request() {
   return request;
 }
 
-// Two requests, the second `pause` after the first completed.
-void send_twice(asio::io_context& loop, ConnectionPool& pool, std::chrono::milliseconds pause,
-                std::optional<Result<Response>>& first, std::optional<Result<Response>>& second) {
+// Two requests, the second `pause` after the first completed; `between`
+// runs as the first completes.
+void send_twice(
+    asio::io_context& loop, ConnectionPool& pool, std::chrono::milliseconds pause,
+    std::optional<Result<Response>>& first, std::optional<Result<Response>>& second,
+    const std::function<void()>& between = [] {}) {
   asio::co_spawn(
       loop,
       [&]() -> asio::awaitable<void> {
         first = co_await pool.send(head_request());
+        between();
         asio::steady_timer wait(loop, pause);
         co_await wait.async_wait(asio::use_awaitable);
         second = co_await pool.send(head_request());
@@ -81,18 +86,8 @@ TEST(ConnectionPoolReuse, AFailedResendSaysTheFirstSendWentUnanswered) {
   Counters counters;
   ConnectionPool pool(loop.get_executor(), peer.endpoint(), nullptr, Timeouts{}, counters);
   std::optional<Result<Response>> first, second;
-  asio::co_spawn(
-      loop,
-      [&]() -> asio::awaitable<void> {
-        first = co_await pool.send(head_request());
-        peer.stop_accepting();
-        asio::steady_timer wait(loop, 50ms);  // for the peer's close to arrive
-        co_await wait.async_wait(asio::use_awaitable);
-        second = co_await pool.send(head_request());
-        loop.stop();
-      },
-      asio::detached);
-  loop.run_for(10s);
+  // 50 ms: for the peer's close to arrive.
+  send_twice(loop, pool, 50ms, first, second, [&] { peer.stop_accepting(); });
 
   ASSERT_TRUE(first && *first) << (first ? first->error().message : "no reply");
   ASSERT_TRUE(second);
