@@ -89,8 +89,9 @@ std::string destination_key(const CopyOptions& options, const std::string& sourc
 }
 
 bool copy_selects(const CopyOptions& options, const std::string& source_key) {
-  return options.filters.empty() ||
-         key_selected(options.filters, relative_key(options, source_key));
+  const std::string_view relative = relative_key(options, source_key);
+  if (options.destination.key.empty() && relative.empty()) return false;
+  return options.filters.empty() || key_selected(options.filters, relative);
 }
 
 std::optional<std::string> create_tagging_header(const std::vector<s3::Tag>& tags) {

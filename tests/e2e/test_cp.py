@@ -546,6 +546,32 @@ class CopyEdgeCases(s3env.E2ETestCase):
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertEqual(s3env.object_map(self.s3, dst2, "all/"), self.initial)
 
+    def test_the_source_prefixs_own_marker_is_not_copied_to_a_bucket_root(self):
+        # The S3 console's "Create folder" leaves "photos/". Copied to a bucket root it would
+        # land on the empty key: a PUT of the bare bucket, which is a CreateBucket (on AWS it
+        # resets the bucket's ACL). aws s3 cp skips it; so does s3loop, and --verify agrees.
+        src = self.bucket("cp-marker-src")
+        for key in ("photos/", "photos/a.jpg", "photos/sub/"):
+            self.s3.put_object(Bucket=src, Key=key, Body=b"" if key.endswith("/") else b"jpg")
+        source = s3env.object_map(self.s3, src)
+        for url in (f"s3://{src}/photos/", f"s3://{src}/photos"):
+            with self.subTest(source=url):
+                dst = self.bucket("cp-marker-dst")
+                p = s3env.run(["cp", url, f"s3://{dst}", "--verify", "--json", "--debug"])
+                s3env.assert_no_crash(self, p)
+                self.assertEqual(p.returncode, 0, s3env.describe(p))
+                self.assertNotRegex(p.stderr, rf"-> PUT [^ ]*/{dst} ", "a PUT of the bucket")
+                summary = s3env.parse_json_summary(self, p)
+                self.assertEqual((summary["objects"], summary["failed"]), (2, 0))
+                self.assertEqual(summary["verify"]["matched"], 2, s3env.describe(p))
+                self.assertEqual(s3env.object_map(self.s3, dst),
+                                 {"a.jpg": source["photos/a.jpg"], "sub/": source["photos/sub/"]})
+                # Below a prefix it marks that prefix ("copy/"), as it marked the source.
+                p = s3env.run(["cp", url, f"s3://{dst}/copy"])
+                self.assertEqual(p.returncode, 0, s3env.describe(p))
+                self.assertEqual(s3env.object_map(self.s3, dst, "copy/"),  # keys below copy/
+                                 {k[len("photos/"):]: v for k, v in source.items()})
+
 
 class CopyNamedObject(s3env.E2ETestCase):
     """A source without a trailing '/' under which nothing lies names one object, copied alone to

@@ -81,6 +81,22 @@ TEST(KeyFilter, CopiesMatchKeysBelowTheSourceDirectory) {
   EXPECT_TRUE(copy_selects(*o, "src/dir"));
 }
 
+TEST(KeyFilter, TheSourcePrefixsOwnMarkerIsNotCopiedToABucketRoot) {
+  CopyOptions options;
+  options.source = {"a", "photos"};
+  options.destination = {"b", ""};
+  auto o = normalise_copy_locations(options);
+  ASSERT_TRUE(o);
+  // Its destination would be the empty key: a PUT there is a CreateBucket.
+  EXPECT_FALSE(copy_selects(*o, "photos/"));
+  EXPECT_TRUE(copy_selects(*o, "photos/a.jpg"));
+  EXPECT_TRUE(copy_selects(*o, "photos/sub/"));  // markers below it are keys of their own
+  // Below a destination prefix it marks that prefix, as it marked the source.
+  o->destination.key = "copy/";
+  EXPECT_TRUE(copy_selects(*o, "photos/"));
+  EXPECT_EQ(destination_key(*o, "photos/"), "copy/");
+}
+
 TEST(KeyFilter, PickedOutOfPassedThroughArguments) {
   const auto filters = cli::filters_in(
       {"--exclude", "*", "--concurrency", "4", "--include=*.csv", "--exclude=", "--include"});

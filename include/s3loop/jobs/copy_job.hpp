@@ -77,7 +77,10 @@ std::string_view relative_key(const CopyOptions& options, const std::string& sou
 // The destination key for a listed source key (or for the named object).
 std::string destination_key(const CopyOptions& options, const std::string& source_key);
 
-// Whether the filters take this source key.
+// Whether this source key is copied: the filters take it, and it has a
+// destination. The source prefix's own folder marker ("photos/" when copying
+// s3://b/photos/ to a bucket root) would land on the empty key, which names
+// no object (a PUT there is a CreateBucket): the root needs no marker.
 bool copy_selects(const CopyOptions& options, const std::string& source_key);
 
 // The object `options.named_object` names, from a HEAD; nullopt when there is
