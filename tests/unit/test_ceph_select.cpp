@@ -98,6 +98,11 @@ TEST(CephSelect, RowEndsAreFixedOnlyOutsideQuotes) {
   EXPECT_EQ(ceph_rows_as_aws("\"x,\ny\",\n,\n", ',', '"'), "\"x,\ny\"\n\"\"\n");
   EXPECT_EQ(ceph_rows_as_aws("1,2\r,\n", ',', '"'), "1,2\r\n");
   EXPECT_EQ(ceph_rows_as_aws("a;b;\n\n", ';', '"'), "a;b\n");
+  // A quote in the middle of a bare field is data: it opens nothing, so the
+  // rows after it still lose their extra delimiter (radosgw merged the first
+  // two here itself).
+  EXPECT_EQ(ceph_rows_as_aws("5\",x,6,y,\n7,z,\n", ',', '"'), "5\",x,6,y\n7,z\n");
+  EXPECT_EQ(ceph_rows_as_aws("\"a\"\"b\",c\"d,\n", ',', '"'), "\"a\"\"b\",c\"d\n");
   EXPECT_EQ(ceph_rows_as_aws("", ',', '"'), "");
 }
 
