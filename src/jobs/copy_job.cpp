@@ -52,12 +52,16 @@ Result<CopyOptions> normalise_copy_locations(CopyOptions options) {
                                               options.source.bucket + "/" + options.named_object +
                                               ": choose another destination");
     }
-    return make_error(ErrorKind::usage,
-                      "source s3://" + options.source.bucket + "/" + options.source.key +
-                          " lies inside the destination prefix s3://" + options.destination.bucket +
-                          "/" + options.destination.key +
-                          ": copies could overwrite source objects; choose a destination "
-                          "outside the source and not above it");
+    Error overlap = make_error(ErrorKind::usage,
+                               "source s3://" + options.source.bucket + "/" + options.source.key +
+                                   " lies inside the destination prefix s3://" +
+                                   options.destination.bucket + "/" + options.destination.key +
+                                   ": copies could overwrite source objects; choose a destination "
+                                   "outside the source and not above it");
+    if (options.named_object.empty()) return overlap;
+    // A name may be one object, whose copy up cannot overwrite it: decided
+    // once the listing shows whether it is a directory.
+    options.refuse_if_directory = std::move(overlap);
   }
   for (const auto& filter : options.filters) {
     if (auto checked = check_filter(filter); !checked) return checked.error();
@@ -168,6 +172,10 @@ awaitable<Result<void>> CopyJob::produce(s3::Client& client, const exec::Emit& e
   auto result = co_await list_keys(client, std::move(keys),
                                    [&](std::vector<s3::ObjectInfo>& objects) -> awaitable<bool> {
                                      listed += objects.size();
+                                     // A directory inside the destination: nothing is copied.
+                                     if (listed > 0 && options_.refuse_if_directory) {
+                                       co_return false;
+                                     }
                                      for (auto& object : objects) {
                                        if (!copy_selects(options_, object.key)) continue;
                                        exec::WorkItem item;
@@ -176,6 +184,7 @@ awaitable<Result<void>> CopyJob::produce(s3::Client& client, const exec::Emit& e
                                      }
                                      co_return true;
                                    });
+  if (result && listed > 0 && options_.refuse_if_directory) co_return *options_.refuse_if_directory;
   if (!result || listed > 0 || options_.named_object.empty()) co_return result;
 
   // Nothing under "name/": the user may have named one object.

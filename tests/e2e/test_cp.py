@@ -648,6 +648,29 @@ class CopyNamedObject(s3env.E2ETestCase):
         self.assertEqual((summary["objects"], summary["dry_run"]), (0, False))
         self.assertBucketEmpty(dst)
 
+    def test_one_object_up_into_a_parent_prefix_of_its_bucket(self):
+        # As aws s3 cp does: the one copy (d/x.csv) cannot overwrite the source. A directory
+        # named the same way is refused, before anything is copied: its copies could land on
+        # its own objects.
+        b = self.bucket("cp-named-up")
+        for key in ("d/sub/x.csv", "d/plain.txt", "d/dir/y.txt", "d/dir/dir/y.txt"):
+            self.s3.put_object(Bucket=b, Key=key, Body=key.encode())
+        before = s3env.object_map(self.s3, b)
+        for source, destination, new_key in (("d/sub/x.csv", "d/", "d/x.csv"),
+                                             ("d/plain.txt", "", "plain.txt")):
+            with self.subTest(source=source, destination=destination):
+                p = s3env.run(["cp", f"s3://{b}/{source}", f"s3://{b}/{destination}", "--verify"])
+                s3env.assert_no_crash(self, p)
+                self.assertEqual(p.returncode, 0, s3env.describe(p))
+                self.assertEqual(s3env.object_map(self.s3, b),
+                                 {**before, new_key: before[source]})
+                self.s3.delete_object(Bucket=b, Key=new_key)
+        for strategy in ("serial", "async"):
+            with self.subTest(directory="d/dir", strategy=strategy):
+                p = s3env.run(["cp", f"s3://{b}/d/dir", f"s3://{b}", "--strategy", strategy])
+                s3env.assert_clean_error(self, p, 2, "inside the destination prefix")
+                self.assertEqual(s3env.object_map(self.s3, b), before)
+
     def test_onto_itself_refused(self):
         for dst in (f"s3://{self.src}/one", f"s3://{self.src}/one/"):
             with self.subTest(dst=dst):

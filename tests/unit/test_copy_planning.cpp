@@ -70,12 +70,26 @@ TEST(CopyPlanning, RefusesASourceInsideTheDestination) {
   EXPECT_NE(up.error().message.find("lies inside the destination prefix s3://a/v/"),
             std::string::npos)
       << up.error().message;
-  EXPECT_FALSE(jobs::normalise_copy_locations(options("a", "v/sub", "a", "")));
-  EXPECT_FALSE(jobs::normalise_copy_locations(options("a", "v/file", "a", "v")));
+  // A name without '/' may be one object, whose copy up cannot overwrite it:
+  // allowed, with the refusal kept for when the listing shows a directory.
+  for (const auto& [source, destination] :
+       {std::pair{"v/sub", ""}, std::pair{"v/sub/x.csv", "v/"}}) {
+    auto named = jobs::normalise_copy_locations(options("a", source, "a", destination));
+    ASSERT_TRUE(named) << source;
+    ASSERT_TRUE(named->refuse_if_directory) << source;
+    EXPECT_EQ(named->refuse_if_directory->kind, ErrorKind::usage);
+    EXPECT_NE(named->refuse_if_directory->message.find("lies inside the destination prefix"),
+              std::string::npos);
+  }
   // Beside it, or in another bucket, is fine.
   EXPECT_TRUE(jobs::normalise_copy_locations(options("a", "v/sub/", "a", "w/")));
   EXPECT_TRUE(jobs::normalise_copy_locations(options("a", "v/sub/", "b", "v/")));
   EXPECT_TRUE(jobs::normalise_copy_locations(options("a", "v/sub/", "a", "v/su")));
+  EXPECT_FALSE(jobs::normalise_copy_locations(options("a", "v/sub", "b", ""))->refuse_if_directory);
+  // Onto itself, it is refused at once.
+  auto itself = jobs::normalise_copy_locations(options("a", "v/file", "a", "v"));
+  ASSERT_FALSE(itself);
+  EXPECT_NE(itself.error().message.find("same object"), std::string::npos);
 }
 
 TEST(CopyPlanning, PartLimits) {

@@ -34,6 +34,12 @@ struct CopyOptions {
   // path segment>, as `aws s3 cp s3://b/dir/k s3://b/dst/` and `rclone copy`
   // copy a single object. A directory wins over an object of the same name.
   std::string named_object;
+  // Set by normalise_copy_locations when the named source lies inside the
+  // destination prefix in one bucket: copying that one object up is fine
+  // (s3://b/d/sub/x.csv to s3://b/d/ writes d/x.csv), but if the name is a
+  // directory its copies could land on its own objects -- the run refuses
+  // with this error once the listing shows a directory, before any copy.
+  std::optional<Error> refuse_if_directory;
   // --exclude / --include, in the order given (key_filter.hpp), matched
   // against relative_key(): the keys they leave out are neither copied nor
   // expected by verify_copy.
