@@ -22,6 +22,7 @@ enum class ErrorKind {
   protocol,     // the reply was malformed (bad XML, bad framing, bad CRC)
   cancelled,    // the job was stopped (SIGINT)
   io,           // local file I/O
+  data,         // the object's data failed the query (a CAST of text, SUM of a word)
 };
 
 struct Error {

@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <mutex>
 
 namespace s3loop::jobs {
 
@@ -43,6 +42,9 @@ Error quoted_newline_error(const std::string& uri, std::uint64_t object_size) {
 struct Finished {
   RangeOutcome outcome;
   std::optional<Error> error;
+  // The error is a record the query could not evaluate (a CAST of text):
+  // `outcome` holds the range's rows before that record.
+  bool rows_before_error = false;
 };
 
 }  // namespace
@@ -79,9 +81,19 @@ struct SelectJob::State {
     if (query.key_summary) key_total = query.key_summary->new_state();
   }
 
-  // Runs under the order's lock, one range at a time, in object order.
+  // Runs under the order's lock, one range at a time, in object order. A
+  // failed range ends the answer with its error: the first failure in object
+  // order is the one told (a range after one that read a quoted line break
+  // may fail on records cut wrongly: its error is not the cause). Rows made
+  // before a record the query could not evaluate come first, as S3 Select
+  // streams them before its error -- and when they complete the LIMIT, the
+  // answer is whole and the error comes too late to matter.
   bool deliver(std::uint64_t index, Finished& finished) {
-    if (finished.error) return false;  // fail() has recorded it
+    const bool plain_rows = !query.query.is_aggregate() && !query.key_summary;
+    if (finished.error && !(finished.rows_before_error && plain_rows)) {
+      failure = std::move(finished.error);
+      return false;
+    }
     ++ranges_used;
     RangeOutcome& out = finished.outcome;
     if (query.key_summary) {
@@ -108,7 +120,12 @@ struct SelectJob::State {
       return false;
     }
     rows_out += rows;
-    return !(limit && rows_out >= *limit);
+    if (limit && rows_out >= *limit) return false;
+    if (finished.error) {
+      failure = std::move(finished.error);
+      return false;
+    }
+    return true;
   }
 
   SelectOptions options;
@@ -122,24 +139,7 @@ struct SelectJob::State {
   std::uint64_t ranges_used = 0;
   std::uint64_t key_records = 0;
   bool output_failed = false;
-
-  // The output stops at the first failure; the error told is that of the
-  // first range in object order that failed (a range after one that read a
-  // quoted line break may fail on records cut wrongly: that range's error
-  // is not the cause).
-  void record_failure(std::uint64_t index, const Error& error) {
-    {
-      std::lock_guard lock(failure_mutex);
-      if (!failure || index < failure_index) {
-        failure = error;
-        failure_index = index;
-      }
-    }
-    order.stop();
-  }
-  std::mutex failure_mutex;
   std::optional<Error> failure;
-  std::uint64_t failure_index = 0;
 };
 
 Result<std::unique_ptr<SelectJob>> SelectJob::create(SelectOptions options, SelectPlan plan) {
@@ -156,7 +156,7 @@ SelectJob::~SelectJob() = default;
 awaitable<Result<void>> SelectJob::produce(s3::Client&, const exec::Emit& emit) {
   const auto& options = state_->options;
   for (std::uint64_t i = 0; i < state_->plan.ranges; ++i) {
-    if (state_->order.stopped()) break;  // LIMIT reached, or a range failed
+    if (state_->order.unwanted(i)) break;  // LIMIT reached, or a range before failed
     exec::WorkItem item;
     item.object.key = options.location.key;
     item.object.size = state_->plan.object_size;
@@ -182,7 +182,7 @@ awaitable<Result<std::uint64_t>> SelectJob::process(exec::WorkerContext& context
   } report{s, index, {}};
   auto fail = [&](Error e) -> Result<std::uint64_t> {
     report.finished.error = e;
-    s.record_failure(index, e);
+    s.order.stop_after(index);  // the answer ends here, or at an earlier failure
     return e;
   };
 
@@ -203,7 +203,14 @@ awaitable<Result<std::uint64_t>> SelectJob::process(exec::WorkerContext& context
     return quoted_newline_error(s3::s3_uri(s.options.location.bucket, s.options.location.key),
                                 s.plan.object_size);
   };
-  auto fail_range = [&](Error e) { return fail(misread() ? misread_error() : std::move(e)); };
+  auto fail_range = [&](Error e) {
+    if (misread()) return fail(misread_error());
+    if (evaluator.refused_a_record()) {
+      report.finished.outcome = evaluator.take();  // (the evaluation is settled)
+      report.finished.rows_before_error = true;
+    }
+    return fail(std::move(e));
+  };
   std::uint64_t from = range.first == 0 ? 0 : range.first - 1;
   std::uint64_t grow = std::min(kOvershoot, range.last - range.first + 1);
   std::uint64_t until = std::min(object_end, range.last + grow);
@@ -211,12 +218,12 @@ awaitable<Result<std::uint64_t>> SelectJob::process(exec::WorkerContext& context
   for (;;) {
     // Every range streams through the evaluator as it arrives (see
     // select_stream.hpp for why not held whole).
-    auto done = co_await stream_range(context, from, until, evaluator, fetched);
+    auto done = co_await stream_range(context, index, from, until, evaluator, fetched);
     if (!done) co_return fail_range(done.error());
     if (*done) break;
     // The answer is complete, or failed, without this range: it is not
     // delivered, so neither its error nor the rest of it matters.
-    if (s.order.stopped()) co_return fetched;
+    if (s.order.unwanted(index)) co_return fetched;
     if (until >= object_end) {
       Result<void> finished;
       co_await context.run_cpu([&] { finished = evaluator.finish(); });
@@ -232,8 +239,9 @@ awaitable<Result<std::uint64_t>> SelectJob::process(exec::WorkerContext& context
   co_return fetched;
 }
 
-awaitable<Result<bool>> SelectJob::stream_range(exec::WorkerContext& context, std::uint64_t from,
-                                                std::uint64_t until, RangeEvaluator& evaluator,
+awaitable<Result<bool>> SelectJob::stream_range(exec::WorkerContext& context, std::uint64_t index,
+                                                std::uint64_t from, std::uint64_t until,
+                                                RangeEvaluator& evaluator,
                                                 std::uint64_t& received) {
   const auto& where = state_->options.location;
   StreamedEvaluation evaluation(context, evaluator, co_await boost::asio::this_coro::executor);
@@ -250,11 +258,12 @@ awaitable<Result<bool>> SelectJob::stream_range(exec::WorkerContext& context, st
       refused = !pushed;
       if (!pushed) return pushed;
       // Reading on would fetch bytes only to drop them: LIMIT rows are made
-      // here or in an earlier range, the output failed or a range did. A
-      // short tail (the usual over-read past a range's last record) is read
-      // anyway: the connection, read to the end, is kept for the next range.
+      // here or in an earlier range, the output failed or an earlier range
+      // did. A short tail (the usual over-read past a range's last record) is
+      // read anyway: the connection, read to the end, is kept for the next
+      // range.
       const std::uint64_t left = until + 1 - (next + got);
-      if ((evaluation.done() && left > kOvershoot) || state_->order.stopped()) {
+      if ((evaluation.done() && left > kOvershoot) || state_->order.unwanted(index)) {
         cut = true;
         return make_error(ErrorKind::cancelled, "the rest of the range is not needed");
       }

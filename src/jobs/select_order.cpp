@@ -23,7 +23,7 @@ asio::awaitable<bool> RangeWindow::admit(std::uint64_t index) {
     std::shared_ptr<Waiter> waiter;
     {
       std::lock_guard lock(mutex_);
-      if (stopped_) co_return false;
+      if (unwanted(index)) co_return false;
       if (index < next_ + window_) co_return true;
       waiter = std::make_shared<Waiter>(Waiter{index, asio::steady_timer(executor)});
       waiter->timer.expires_at(asio::steady_timer::time_point::max());
@@ -35,19 +35,15 @@ asio::awaitable<bool> RangeWindow::admit(std::uint64_t index) {
   }
 }
 
-void RangeWindow::stop() {
+void RangeWindow::stop_after(std::uint64_t index) {
   std::lock_guard lock(mutex_);
-  stopped_ = true;
+  stop_after_locked(index);
   wake_admitted_locked();
-}
-
-bool RangeWindow::stopped() const {
-  return stopped_.load(std::memory_order_acquire);
 }
 
 void RangeWindow::wake_admitted_locked() {
   std::erase_if(waiters_, [&](const std::shared_ptr<Waiter>& waiter) {
-    if (!stopped_ && waiter->index >= next_ + window_) return false;
+    if (!unwanted(waiter->index) && waiter->index >= next_ + window_) return false;
     asio::post(waiter->timer.get_executor(), [waiter] { waiter->timer.cancel(); });
     return true;
   });

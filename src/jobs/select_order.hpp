@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -26,22 +27,30 @@ class RangeWindow {
   explicit RangeWindow(std::size_t window) : window_(window == 0 ? 1 : window) {}
 
   // Suspends until range `index` is within the window (index < next + window)
-  // or the run stops; false when stopped: the range should not run.
+  // or is no longer wanted; false when not wanted: the range should not run.
   boost::asio::awaitable<bool> admit(std::uint64_t index);
-  // No further range is wanted (LIMIT reached, a range failed): wakes every
-  // waiter.
-  void stop();
-  bool stopped() const;
+  // No range after `index` is wanted (the answer ends there: LIMIT reached,
+  // or range `index` failed); wakes their waiters. Ranges up to `index` still
+  // run: the answer needs them, and the first failure in object order is the
+  // one to tell.
+  void stop_after(std::uint64_t index);
+  // Range `index` is no longer wanted: it need not run, nor read on.
+  bool unwanted(std::uint64_t index) const {
+    return index > last_wanted_.load(std::memory_order_acquire);
+  }
 
  protected:
-  // Called with mutex_ held whenever next_ moves or stop() is called.
+  // Called with mutex_ held whenever next_ moves or last_wanted_ drops.
   void wake_admitted_locked();
+  void stop_after_locked(std::uint64_t index) {
+    if (index < last_wanted_) last_wanted_ = index;
+  }
 
   mutable std::mutex mutex_;
   std::uint64_t next_ = 0;  // first range not yet delivered
-  // Written under mutex_; atomic so stopped() -- asked by every range for every
-  // piece it receives -- reads it without taking the lock.
-  std::atomic<bool> stopped_ = false;
+  // Only ever lowered, under mutex_; atomic so unwanted() -- asked by every
+  // range for every piece it receives -- reads it without taking the lock.
+  std::atomic<std::uint64_t> last_wanted_ = std::numeric_limits<std::uint64_t>::max();
 
  private:
   struct Waiter;
@@ -50,8 +59,8 @@ class RangeWindow {
 };
 
 // Outcomes handed over by complete() are delivered to `deliver` strictly in
-// index order, under a lock (one delivery at a time). `deliver` returns false
-// to stop the run.
+// index order, under a lock (one delivery at a time), up to the last wanted
+// range. `deliver` returns false to end the answer at that range.
 template <class Outcome>
 class RangeOrder : public RangeWindow {
  public:
@@ -62,13 +71,14 @@ class RangeOrder : public RangeWindow {
     std::lock_guard lock(mutex_);
     finished_.emplace(index, std::move(outcome));
     bool moved = false;
+    const std::uint64_t last_wanted_before = last_wanted_;
     for (auto it = finished_.find(next_); it != finished_.end(); it = finished_.find(next_)) {
-      if (!stopped_ && !deliver_(next_, it->second)) stopped_ = true;
+      if (!unwanted(next_) && !deliver_(next_, it->second)) stop_after_locked(next_);
       finished_.erase(it);
       ++next_;
       moved = true;
     }
-    if (moved || stopped_) wake_admitted_locked();
+    if (moved || last_wanted_ != last_wanted_before) wake_admitted_locked();
   }
 
   std::uint64_t delivered() const {

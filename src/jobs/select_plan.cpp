@@ -87,9 +87,10 @@ std::string excerpt(std::string_view text) {
 // Asks the server for COUNT(*) over ScanRanges whose right answers are known
 // from the prefix: the first two lines (a range at 0, header included), then
 // the second line alone (a range inside the object: its first record is data,
-// not a header). A server that rejects the AWS dialect, ignores ScanRange
-// (counting the whole object), reads a header at every range start, or wraps
-// its output differently answers otherwise.
+// not a header), then a range that starts and ends inside records. A server
+// that rejects the AWS dialect, ignores ScanRange (counting the whole object),
+// reads a header at every range start, parses only the range's bytes, or
+// wraps its output differently answers otherwise.
 awaitable<Result<std::optional<std::string>>> probe_range(s3::Client& client,
                                                           const SelectOptions& options,
                                                           const Prefix& prefix,
@@ -149,8 +150,17 @@ awaitable<Result<ProbeVerdict>> probe_s3select(s3::Client& client, const SelectO
   if (second_lf == std::string::npos || second_lf + 1 >= size) {
     co_return ProbeVerdict{false, "the object is too small to check the server's ScanRange"};
   }
-  for (const s3::ByteRange range :
-       {s3::ByteRange{0, second_lf}, s3::ByteRange{first_lf + 1, second_lf}}) {
+  std::vector<s3::ByteRange> ranges{{0, second_lf}, {first_lf + 1, second_lf}};
+  // And a range from inside the second line to the first byte of the third:
+  // AWS counts the one record that starts in it (the third line, read whole);
+  // a server that parses just the range's bytes (MinIO's, minio/minio#16649)
+  // counts the second line's tail and a scrap of the third. Only when the
+  // third line is whole in the prefix, where its right answer is known.
+  if (first_lf + 2 <= second_lf &&
+      (prefix.bytes.find('\n', second_lf + 1) != std::string::npos || prefix.whole_object)) {
+    ranges.push_back({first_lf + 2, second_lf + 1});
+  }
+  for (const s3::ByteRange range : ranges) {
     auto failed = co_await probe_range(client, options, prefix, range);
     if (!failed) co_return failed.error();
     if (*failed) co_return ProbeVerdict{false, **failed};

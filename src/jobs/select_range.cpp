@@ -192,27 +192,27 @@ Result<RangeOutcome> s3select_outcome(const SelectQuery& query, std::string reco
     out.partial = std::move(*partial);
     return out;
   }
-  // Row boundaries, for LIMIT: JSON rows are lines; CSV rows may hold quoted
-  // newlines, so the reader finds where each one starts.
-  std::vector<std::size_t> starts;
+  // Row boundaries, for LIMIT: every row ends with a newline, one inside a
+  // quoted CSV field aside. (Not a CSV reader's records: it skips empty
+  // lines, and "\n" is a row -- one empty field.)
   if (query.output == SelectOutput::json) {
     // The server's JSON is printed as it is, so it must be UTF-8 as the
     // local engine's is (a latin-1 object's bytes may come back raw).
     records = select::valid_utf8(records);
-    for (std::size_t i = 0; i < records.size(); ++i) {
-      if (i == 0 || records[i - 1] == '\n') starts.push_back(i);
-    }
-  } else {
-    select::CsvReader reader(format);
-    const select::RecordSink sink = [&](const select::CsvRecord& r) {
-      starts.push_back(static_cast<std::size_t>(r.offset));
-      return true;
-    };
-    reader.feed(records, sink);
-    if (auto finished = reader.finish(sink); !finished) return finished.error();
   }
-  for (std::size_t i = 1; i < starts.size(); ++i) out.row_ends.push_back(starts[i]);
-  if (!starts.empty()) out.row_ends.push_back(records.size());
+  const bool csv = query.output != SelectOutput::json;
+  bool quoted = false;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (csv && records[i] == format.quote) {
+      quoted = !quoted;  // a doubled quote inside a field flips it twice
+    } else if (records[i] == '\n' && !quoted) {
+      out.row_ends.push_back(i + 1);
+    }
+  }
+  if (quoted) {
+    return make_error(ErrorKind::protocol, "S3 Select's CSV output ends inside a quoted field");
+  }
+  if (!records.empty() && records.back() != '\n') out.row_ends.push_back(records.size());
   out.matched = out.row_ends.size();
   out.output = std::move(records);
   return out;

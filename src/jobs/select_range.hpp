@@ -73,6 +73,9 @@ class RangeEvaluator {
   // An LF was read inside a quoted field (select::RangeReader): the object
   // cannot be split into ranges.
   bool saw_quoted_newline() const { return reader_.saw_quoted_newline(); }
+  // The query failed on a record (a CAST of text, SUM of a word): what take()
+  // holds is the range's result up to that record.
+  bool refused_a_record() const { return error_.has_value(); }
 
  private:
   bool on_record(const select::CsvRecord& record);

@@ -14,6 +14,12 @@ Error usage(std::string message) {
   return make_error(ErrorKind::usage, std::move(message));
 }
 
+// A value in the object that the query cannot take: the data said no (exit
+// 1), not the command (as S3 Select's CastFailed is a failed request).
+Error refused_value(std::string message) {
+  return make_error(ErrorKind::data, std::move(message));
+}
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -174,8 +180,23 @@ std::string format_value(const Value& v) {
   return {};
 }
 
+// Bytes of the UTF-8 character at text[t] (1 for a byte that starts none):
+// LIKE's '_' is one character, as S3 Select's is, not one byte.
+std::size_t character_length(std::string_view text, std::size_t t) {
+  const auto lead = static_cast<unsigned char>(text[t]);
+  const std::size_t length = lead >= 0xF0 && lead <= 0xF4   ? 4
+                             : lead >= 0xE0 && lead <= 0xEF ? 3
+                             : lead >= 0xC2 && lead <= 0xDF ? 2
+                                                            : 1;
+  if (t + length > text.size()) return 1;
+  for (std::size_t i = 1; i < length; ++i) {
+    if ((static_cast<unsigned char>(text[t + i]) & 0xC0) != 0x80) return 1;
+  }
+  return length;
+}
+
 bool like_match(std::string_view text, std::string_view pat, std::optional<char> escape) {
-  // Iterative matcher with backtracking to the last %.
+  // Iterative matcher with backtracking to the last %, a character at a time.
   std::size_t t = 0, p = 0;
   std::size_t star_p = std::string_view::npos, star_t = 0;
   while (t < text.size()) {
@@ -191,7 +212,11 @@ bool like_match(std::string_view text, std::string_view pat, std::optional<char>
         star_p = p++;
         star_t = t;
         continue;
-      } else if (pc == '_' || pc == text[t]) {
+      } else if (pc == '_') {
+        ++p;
+        t += character_length(text, t);
+        continue;
+      } else if (pc == text[t]) {
         ++p;
         ++t;
         continue;
@@ -199,7 +224,8 @@ bool like_match(std::string_view text, std::string_view pat, std::optional<char>
     }
     if (star_p == std::string_view::npos) return false;
     p = star_p + 1;
-    t = ++star_t;
+    star_t += character_length(text, star_t);
+    t = star_t;
   }
   while (p < pat.size() && pat[p] == '%' && !(escape && *escape == '%')) ++p;
   return p == pat.size();
@@ -358,12 +384,12 @@ Result<Value> Evaluator::eval(int idx, std::span<const std::string_view> record)
       if (a->type == Type::string) {
         num = to_number(a->str);
         if (num.type == Type::null) {
-          return usage("CAST failed: '" + std::string(a->str) + "' is not a valid " +
-                       std::string(cast_type_name(n.cast_to)));
+          return refused_value("CAST failed: '" + std::string(a->str) + "' is not a valid " +
+                               std::string(cast_type_name(n.cast_to)));
         }
       } else if (a->type == Type::boolean) {
-        return usage("CAST failed: a boolean is not a valid " +
-                     std::string(cast_type_name(n.cast_to)));
+        return refused_value("CAST failed: a boolean is not a valid " +
+                             std::string(cast_type_name(n.cast_to)));
       }
       if (n.cast_to == CastType::int_) {
         v.type = Type::int_;
@@ -371,7 +397,8 @@ Result<Value> Evaluator::eval(int idx, std::span<const std::string_view> record)
           v.i = num.i;
         } else {
           if (!(std::fabs(num.f) < 9.2e18)) {
-            return usage("CAST failed: " + format_double(num.f) + " is out of range for INT");
+            return refused_value("CAST failed: " + format_double(num.f) +
+                                 " is out of range for INT");
           }
           v.i = static_cast<std::int64_t>(num.f);
         }
@@ -513,7 +540,8 @@ Result<void> Evaluator::accumulate(std::span<const std::string_view> record,
     Value num = *v;
     if (num.type == Type::string) num = to_number(v->str);
     if (!is_number(num)) {
-      return usage(agg_name(it.agg) + ": '" + format_value(*v) + "' is not a number (use CAST)");
+      return refused_value(agg_name(it.agg) + ": '" + format_value(*v) +
+                           "' is not a number (use CAST)");
     }
     ++a.count;
     if (it.agg == AggKind::sum || it.agg == AggKind::avg) {

@@ -358,6 +358,90 @@ class SelectQuotedLineBreaks(s3env.SelectCase):
             self.assertEqual(self.parse_csv(p.stdout), expected)
 
 
+class SelectFailedRanges(s3env.SelectCase):
+    """A range that fails ends the answer at that range, in object order, whatever finishes
+    first: the ranges before it still deliver their rows (as S3 Select streams rows before its
+    error), the error told is the first in object order, and an error past the rows a LIMIT
+    needs does not matter. (A later range fails at once on its first record while the first,
+    4 MiB long, is still streaming: it used to cut that range short.)"""
+
+    CHUNK = 4 * s3env.MiB
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.bkt = cls.class_bucket("selfail")
+        # ids 0..N-1 in the first range; "bad" starts the second.
+        body = io.StringIO()
+        body.write("id,v\n")
+        i = 0
+        while body.tell() < cls.CHUNK - 100:
+            body.write(f"{i},{i % 7}\n")
+            i += 1
+        row = f"{i},{i % 7}\n"  # the last one, its number's leading zeros up to the boundary
+        body.write(row.replace(",", "," + "0" * (cls.CHUNK - body.tell() - len(row))))
+        assert body.tell() == cls.CHUNK
+        cls.good = i + 1
+        body.write(f"{i},bad\n")
+        for j in range(i + 1, i + 100):
+            body.write(f"{j},{j % 7}\n")
+        cls.s3.put_object(Bucket=cls.bkt, Key="late.csv", Body=body.getvalue().encode())
+        # A quoted field holds a line break right after the boundary: the second range starts
+        # inside it, resyncs at that line break and fails on the record it makes up.
+        body = io.StringIO()
+        body.write("id,note,amount\n")
+        i = 0
+        while body.tell() < cls.CHUNK - 100:
+            body.write(f"{i},pad,{i}\n")
+            i += 1
+        padding = "x" * (cls.CHUNK - body.tell() + 10)
+        body.write(f'{i},"{padding}\nbroken,not a number,zzz",5\n')
+        for j in range(i + 1, i + 100):
+            body.write(f"{j},pad,{j}\n")
+        cls.quoted_size = body.tell()
+        cls.s3.put_object(Bucket=cls.bkt, Key="quoted.csv", Body=body.getvalue().encode())
+        cls.s3.put_object(Bucket=cls.bkt, Key="limit.csv", Body=(
+            "id,v\n1,5\n2,5\n3,5\n" + "0,-1\n" * 240 + "4,5\n5,5\n6,bad\n7,5\n").encode())
+
+    def run_select(self, key, sql, *flags, expect):
+        p = s3env.run(["select", f"s3://{self.bkt}/{key}", "-e", sql, "--engine", "local",
+                       *flags])
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, expect, s3env.describe(p))
+        return p
+
+    def test_rows_before_a_failed_range_come_out_then_its_error(self):
+        for strategy in ("async", "serial", "async-pool"):
+            with self.subTest(strategy=strategy):
+                p = self.run_select("late.csv", "SELECT id FROM S3Object WHERE CAST(v AS INT) >= 0",
+                                    "--chunk-size", str(self.CHUNK), "--strategy", strategy,
+                                    expect=1)
+                self.assertEqual(p.stdout.split(), [str(i) for i in range(self.good)])
+                self.assertEqual(p.stderr, "s3loop: error: CAST failed: 'bad' is not a valid INT\n")
+
+    def test_a_quoted_line_break_cut_by_the_split_is_the_error_told(self):
+        for sql in ("SELECT SUM(CAST(amount AS INT)) FROM S3Object",
+                    "SELECT id FROM S3Object WHERE CAST(amount AS INT) >= 0"):
+            with self.subTest(sql=sql):
+                p = self.run_select("quoted.csv", sql, "--chunk-size", str(self.CHUNK), expect=1)
+                self.assertEqual(p.stdout, "")
+                self.assertEqual(len(p.stderr.splitlines()), 1, s3env.describe(p))
+                self.assertIn("line breaks inside quoted CSV fields", p.stderr)
+                self.assertIn(f"--chunk-size {self.quoted_size}", p.stderr)
+
+    def test_an_error_past_the_rows_a_limit_needs_does_not_matter(self):
+        sql = "SELECT id FROM S3Object WHERE CAST(v AS INT) > 0 LIMIT 5"
+        for chunk in ("1KiB", "1MiB"):  # the bad record in the second range, or in the only one
+            with self.subTest(chunk=chunk):
+                p = self.run_select("limit.csv", sql, "--chunk-size", chunk, expect=0)
+                self.assertEqual(p.stdout.split(), ["1", "2", "3", "4", "5"])
+        # LIMIT 6 needs the bad record: its rows, then its error.
+        p = self.run_select("limit.csv", sql.replace("LIMIT 5", "LIMIT 6"), "--chunk-size", "1KiB",
+                            expect=1)
+        self.assertEqual(p.stdout.split(), ["1", "2", "3", "4", "5"])
+        self.assertIn("CAST failed: 'bad'", p.stderr)
+
+
 class SelectCancel(s3env.E2ETestCase):
     """SIGINT part way: exit 130 and no aggregate on stdout (over the ranges done so far it
     would be a wrong number), the summary on stderr."""

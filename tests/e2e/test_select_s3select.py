@@ -9,8 +9,8 @@ random size, with Cont/Progress/Stats/End events). Its SQL is a table of the sta
 test expects s3loop to send (the probe, a records query, the partial-aggregate rewrite of an
 aggregate query): anything else is answered with an error event, so a changed rewrite fails the
 test. What is checked: the probe passes and `auto` picks s3select, ranged results combine in
-object order, aggregate partials merge (AVG from SUM and COUNT), LIMIT, and an error event
-surfaces as a clear failure.
+object order, aggregate partials merge (AVG from SUM and COUNT), LIMIT, an error event
+surfaces as a clear failure, and a server that parses only a ScanRange's bytes fails the probe.
 
 Run: /usr/bin/python3 -m unittest -v test_select_s3select   (from tests/e2e; see s3env.py).
 """
@@ -52,6 +52,13 @@ def records_in(start, end):
             out.append(next(csv.reader([line.decode()])))
         pos += len(line)
     return out
+
+
+def exact_records_in(start, end):
+    """The records of bytes [start, end] alone, as a server that ignores AWS's record semantics
+    parses them (minio/minio#16649): a scrap of a record at either end counts as one."""
+    lines = [line for line in OBJECT[start:end + 1].decode().splitlines() if line]
+    return [next(csv.reader([line])) for line in lines[1 if start == 0 else 0:]]
 
 
 def header_value(name, value):
@@ -106,6 +113,7 @@ def answer(sql, recs):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     selects = []
+    exact_scan_range = False  # parse just the range's bytes (not AWS's semantics)
 
     def log_message(self, *args):
         pass
@@ -139,7 +147,8 @@ class Handler(BaseHTTPRequestHandler):
         start = int(doc.find("s3:ScanRange/s3:Start", ns).text)
         end = int(doc.find("s3:ScanRange/s3:End", ns).text)
         Handler.selects.append((sql, start, end))
-        out = answer(sql, records_in(start, end))
+        out = answer(sql, (exact_records_in if Handler.exact_scan_range else records_in)(start,
+                                                                                       end))
         stream = b""
         if out is None:
             stream += message(None, error=("ParseUnexpectedToken", "not in the test's table: " + sql))
@@ -224,6 +233,18 @@ class S3SelectEngine(unittest.TestCase):
                         "--chunk-size", "1KiB")
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertEqual(p.stdout.split(), [r[0] for r in self.rows if r[1] == "b c"][:5])
+
+    def test_a_server_that_parses_only_the_ranges_bytes_fails_the_probe(self):
+        # Its answers for ranges that begin and end on line ends are AWS's: only a range that
+        # starts and ends inside records tells them apart.
+        Handler.exact_scan_range = True
+        self.addCleanup(setattr, Handler, "exact_scan_range", False)
+        p = self.select("-e", "SELECT COUNT(*) FROM S3Object", "--chunk-size", "2KiB")
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        s = self.summary(p)
+        self.assertEqual(s["engine"], "local", s)
+        self.assertIn("ScanRange", s["engine_reason"])
+        self.assertEqual(p.stdout, f"{ROWS}\n")
 
     def test_error_event_fails_clearly(self):
         p = self.select("-e", "SELECT name FROM S3Object", "--chunk-size", "8KiB")

@@ -162,6 +162,22 @@ TEST(SelectRange, StopsFetchingAtTheRangeEndAndAtLimit) {
   EXPECT_EQ(out.row_ends, (std::vector<std::size_t>{2, 4}));
 }
 
+TEST(SelectRange, ServerRowsAreCountedByTheirNewlinesEmptyOnesToo) {
+  // S3 Select writes a row of one empty field as "\n"; a quoted field may
+  // hold a newline (and doubled quotes).
+  const auto query =
+      make_select_query(options_for("SELECT name FROM S3Object LIMIT 3"), header()).value();
+  const auto out = s3select_outcome(query, "\nval\n\"a\nb \"\"c\"\"\"\n\nlast").value();
+  EXPECT_EQ(out.row_ends, (std::vector<std::size_t>{1, 5, 17, 18, 22}));
+  EXPECT_EQ(out.matched, 5u);
+  EXPECT_FALSE(s3select_outcome(query, "ok\n\"cut off\n"));
+  const auto json =
+      make_select_query(options_for("SELECT name FROM S3Object", SelectOutput::json), header())
+          .value();
+  EXPECT_EQ(s3select_outcome(json, "{\"name\":\"\"}\n{\"name\":\"x\"}\n").value().row_ends,
+            (std::vector<std::size_t>{12, 25}));
+}
+
 TEST(SelectRange, PerRangeKeySummary) {
   auto options = options_for("SELECT * FROM S3Object WHERE CAST(amount AS INT) >= 0");
   options.key_column = "id";
@@ -245,7 +261,28 @@ TEST(RangeOrder, StopsDeliveringWhenTheConsumerSaysSo) {
   });
   for (std::uint64_t i : {0, 1, 2, 3}) order.complete(i, 0);
   EXPECT_EQ(delivered, (std::vector<std::uint64_t>{0, 1}));
-  EXPECT_TRUE(order.stopped());
+  EXPECT_FALSE(order.unwanted(1));
+  EXPECT_TRUE(order.unwanted(2));
+}
+
+TEST(RangeOrder, RangesBeforeAFailedOneAreStillDelivered) {
+  // Range 2 fails while 0 and 1 still run: they are the answer's, and 2's
+  // outcome ends it; 3 and later are not wanted, finished or not.
+  std::vector<std::uint64_t> delivered;
+  RangeOrder<int> order(100, [&](std::uint64_t i, int& v) {
+    delivered.push_back(i);
+    return v == 0;
+  });
+  order.complete(3, 0);
+  order.stop_after(2);
+  order.complete(2, 1);  // failed
+  EXPECT_TRUE(delivered.empty());
+  EXPECT_FALSE(order.unwanted(1));
+  EXPECT_TRUE(order.unwanted(3));
+  order.complete(1, 0);
+  order.complete(0, 0);
+  order.complete(4, 0);
+  EXPECT_EQ(delivered, (std::vector<std::uint64_t>{0, 1, 2}));
 }
 
 TEST(RangeOrder, AdmitWaitsForTheWindowAcrossThreads) {
@@ -285,18 +322,27 @@ TEST(RangeOrder, AdmitWaitsForTheWindowAcrossThreads) {
   runner.join();
 }
 
-TEST(RangeOrder, StopWakesWaitersWithFalse) {
+TEST(RangeOrder, StopAfterWakesOnlyTheWaitersAfterItWithFalse) {
   RangeOrder<int> order(1, [](std::uint64_t, int&) { return true; });
   boost::asio::io_context loop;
-  int result = 0;
+  int before = 0;
+  int after = 0;
   boost::asio::co_spawn(
-      loop, [&]() -> boost::asio::awaitable<void> { result = (co_await order.admit(5)) ? 1 : 2; },
+      loop, [&]() -> boost::asio::awaitable<void> { after = (co_await order.admit(5)) ? 1 : 2; },
+      boost::asio::detached);
+  boost::asio::co_spawn(
+      loop, [&]() -> boost::asio::awaitable<void> { before = (co_await order.admit(1)) ? 1 : 2; },
       boost::asio::detached);
   loop.poll();
-  EXPECT_EQ(result, 0);
-  order.stop();
+  EXPECT_EQ(after, 0);
+  EXPECT_EQ(before, 0);
+  order.stop_after(3);
+  loop.poll();
+  EXPECT_EQ(after, 2);
+  EXPECT_EQ(before, 0);  // still wanted: waits for the window
+  order.complete(0, 0);
   loop.run();
-  EXPECT_EQ(result, 2);
+  EXPECT_EQ(before, 1);
 }
 
 TEST(SelectRequestXml, CarriesQueryFormatAndScanRange) {

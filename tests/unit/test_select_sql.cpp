@@ -135,12 +135,22 @@ TEST(SelectSql, Like) {
             (Rows{{"Alice"}, {"bob"}}));
   EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _1 LIKE '10#%' ESCAPE '#'", "10%\n100\n"),
             (Rows{{"10%"}}));
+  // '_' is one character, however many bytes it takes in UTF-8.
+  const std::string names = "Jos\xC3\xA9\nJose\n\xE6\x97\xA5\xE6\x9C\xAC\nab\n\xF0\x9F\x98\x80x\n";
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _1 LIKE 'Jos_'", names),
+            (Rows{{"Jos\xC3\xA9"}, {"Jose"}}));
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _1 LIKE '__'", names),
+            (Rows{{"\xE6\x97\xA5\xE6\x9C\xAC"}, {"ab"}, {"\xF0\x9F\x98\x80x"}}));
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _1 LIKE '%_x'", names),
+            (Rows{{"\xF0\x9F\x98\x80x"}}));
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _1 LIKE '%\xE6\x9C\xAC'", names),
+            (Rows{{"\xE6\x97\xA5\xE6\x9C\xAC"}}));
 }
 
 TEST(SelectSql, CastFailureIsAClearError) {
   auto r = run("SELECT CAST(_1 AS INT) FROM S3Object", "12\nabc\n");
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().kind, ErrorKind::usage);
+  EXPECT_EQ(r.error().kind, ErrorKind::data);  // the data said no: exit 1, not 2
   EXPECT_EQ(r.error().message, "CAST failed: 'abc' is not a valid INT");
   auto lit = run("SELECT _1 FROM S3Object WHERE CAST('abc' AS INT) = 1", "1\n");
   ASSERT_FALSE(lit.has_value());
@@ -168,6 +178,7 @@ TEST(SelectSql, Aggregates) {
   auto bad = run("SELECT SUM(_1) FROM S3Object", "1\nx\n");
   ASSERT_FALSE(bad.has_value());
   EXPECT_EQ(bad.error().message, "SUM: 'x' is not a number (use CAST)");
+  EXPECT_EQ(bad.error().kind, ErrorKind::data);
 }
 
 TEST(SelectSql, OutputNames) {

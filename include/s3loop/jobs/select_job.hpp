@@ -139,8 +139,8 @@ class SelectJob final : public exec::Job {
   // and `received` counts them. Returns whether the range's last record is
   // in. The read stops early once nothing more of it is needed.
   boost::asio::awaitable<Result<bool>> stream_range(exec::WorkerContext& context,
-                                                    std::uint64_t from, std::uint64_t until,
-                                                    RangeEvaluator& evaluator,
+                                                    std::uint64_t index, std::uint64_t from,
+                                                    std::uint64_t until, RangeEvaluator& evaluator,
                                                     std::uint64_t& received);
   std::unique_ptr<State> state_;
 };
