@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "filter_flags.hpp"
+#include "plural.hpp"
 
 #include "s3loop/exec/run_once.hpp"
 #include "s3loop/exec/strategy.hpp"
@@ -22,10 +23,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <optional>
 #include <random>
+#include <thread>
 
 namespace s3loop::cli {
 
@@ -304,15 +308,36 @@ Runner add_compare_command(CLI::App& app) {
         if (!ec && parsed.is_object()) run.summary = parsed.as_object();
         if (run.exit_code == kExitCancelled || interrupt_requested()) {
           // The interrupted run's copies are cleaned up like any other's.
+          // Copies it cut off in flight may still be carried out by the
+          // server: a second pass a moment later finds what landed since,
+          // and the message says where later ones would land.
+          const auto cut_off = static_cast<std::uint64_t>(number(run.summary, "interrupted"));
           std::string left = args->keep ? "; its copies are kept under " + run_url : "";
           if (!args->keep) {
-            if (auto failed = delete_copies(options)) {
+            auto failed = delete_copies(options);
+            if (!failed && cut_off > 0) {
+              std::this_thread::sleep_for(std::chrono::seconds(2));
+              failed = delete_copies(options);
+            }
+            if (failed) {
               left = "; cleaning up: " + failed->message + "; " + run_url +
                      " is left behind: delete it by hand";
+            } else if (cut_off > 0) {
+              left = fmt::format(
+                  "; {} {} cut off in flight may still be carried out by the server: check {} "
+                  "later and delete what is there",
+                  cut_off, plural(cut_off, "copy", "copies"), run_url);
             }
           }
           print_error("compare cancelled" + left);
           return kExitCancelled;
+        }
+        if (run.exit_code == kExitUsage) {
+          // cp refused its flags (a value out of range, say): every run
+          // would. Its own error line is above.
+          if (!args->keep) (void)delete_copies(options);
+          print_error("cp refused the flags given to compare (see above): nothing was compared");
+          return kExitUsage;
         }
 
         auto verified = exec::run_once<jobs::VerifyReport>(
@@ -341,11 +366,16 @@ Runner add_compare_command(CLI::App& app) {
       }
     }
 
+    // A Ctrl-C or SIGTERM while the last run was verified or cleaned up.
+    if (interrupt_requested()) {
+      print_error("compare cancelled");
+      return kExitCancelled;
+    }
+
     // Per strategy: medians over repetitions.
     struct Row {
       std::string strategy, workers;
-      Spread wall, objects_per_s, mib_per_s, cpu, rss_mib;
-      double objects = 0, requests = 0, retries = 0, handshakes = 0;
+      Spread wall, objects_per_s, mib_per_s, cpu, rss_mib, objects, requests, retries, handshakes;
       bool verified = true;
       std::string note;
     };
@@ -353,32 +383,39 @@ Runner add_compare_command(CLI::App& app) {
     for (const auto& strategy : strategies) {
       Row row;
       row.strategy = strategy;
-      std::vector<double> wall, ops, mibs, cpu, rss;
+      std::vector<double> wall, ops, mibs, cpu, rss, objects, requests, retries, handshakes;
       for (const auto& run : runs) {
         if (run.strategy != strategy) continue;
+        // The note explains a NO: the first failed run's, else the last's.
+        if (row.verified) row.note = run.verify_note;
+        row.verified = row.verified && run.verified;
+        // A run that printed no summary (it crashed) measured nothing: its
+        // zeros would drag the medians down.
         const auto& s = run.summary;
+        if (s.empty()) continue;
         const double w = number(s, "wall_seconds");
         wall.push_back(w);
         ops.push_back(w > 0 ? number(s, "objects") / w : 0);
         mibs.push_back(w > 0 ? number(s, "bytes") / (1024.0 * 1024.0) / w : 0);
         cpu.push_back(number(s, "cpu_seconds"));
         rss.push_back(number(s, "peak_rss_bytes") / (1024.0 * 1024.0));
-        row.objects = number(s, "objects");
-        row.requests = number(s, "requests");
-        row.retries = number(s, "retries");
-        row.handshakes = number(s, "tls_handshakes");
+        objects.push_back(number(s, "objects"));
+        requests.push_back(number(s, "requests"));
+        retries.push_back(number(s, "retries"));
+        handshakes.push_back(number(s, "tls_handshakes"));
         if (auto it = s.find("workers"); it != s.end() && it->value().is_string()) {
           row.workers = std::string(it->value().as_string());
         }
-        // The note explains a NO: the first failed run's, else the last's.
-        if (row.verified) row.note = run.verify_note;
-        row.verified = row.verified && run.verified;
       }
       row.wall = spread(wall);
       row.objects_per_s = spread(ops);
       row.mib_per_s = spread(mibs);
       row.cpu = spread(cpu);
       row.rss_mib = spread(rss);
+      row.objects = spread(objects);
+      row.requests = spread(requests);
+      row.retries = spread(retries);
+      row.handshakes = spread(handshakes);
       rows.push_back(std::move(row));
     }
     double serial_wall = 0;
@@ -395,10 +432,14 @@ Runner add_compare_command(CLI::App& app) {
       boost::json::array out_rows;
       for (const auto& row : rows) {
         const std::optional<double> up = speedup(row);
+        // Counts are whole numbers in JSON too (a median of two may end in .5).
+        auto count = [](const Spread& s) {
+          return static_cast<std::uint64_t>(std::llround(s.median));
+        };
         out_rows.push_back(boost::json::object{
             {"strategy", row.strategy},
             {"workers", row.workers},
-            {"objects", row.objects},
+            {"objects", count(row.objects)},
             {"wall_seconds", row.wall.median},
             {"wall_seconds_min", row.wall.min},
             {"wall_seconds_max", row.wall.max},
@@ -406,9 +447,9 @@ Runner add_compare_command(CLI::App& app) {
             {"mib_per_second", row.mib_per_s.median},
             {"cpu_seconds", row.cpu.median},
             {"peak_rss_mib", row.rss_mib.median},
-            {"requests", row.requests},
-            {"retries", row.retries},
-            {"tls_handshakes", row.handshakes},
+            {"requests", count(row.requests)},
+            {"retries", count(row.retries)},
+            {"tls_handshakes", count(row.handshakes)},
             {"speedup_vs_serial", up ? boost::json::value(*up) : boost::json::value(nullptr)},
             {"verified", row.verified},
             {"verification", row.note}});
@@ -438,9 +479,9 @@ Runner add_compare_command(CLI::App& app) {
         table += fmt::format(
             "{:<11} {:<16} {:>8.0f} {:>16} {:>10.0f} {:>8.1f} {:>9.2f} {:>9.0f} {:>8.0f} {:>9.0f} "
             "{:>8.0f}  {} / {}\n",
-            row.strategy, row.workers, row.objects, format_cell(row.wall, rep, "{:.2f}"),
+            row.strategy, row.workers, row.objects.median, format_cell(row.wall, rep, "{:.2f}"),
             row.objects_per_s.median, row.mib_per_s.median, row.cpu.median, row.rss_mib.median,
-            row.requests, row.retries, row.handshakes,
+            row.requests.median, row.retries.median, row.handshakes.median,
             up ? fmt::format("{:.1f}x", *up) : std::string("-"),
             row.verified ? "yes" : "NO (" + row.note + ")");
       }

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <thread>
 
 namespace s3loop::exec {
@@ -46,7 +48,9 @@ std::string describe_workers(const Settings& settings) {
     case StrategyKind::async:
       return fmt::format("C={}", settings.concurrency);
     case StrategyKind::async_pool:
-      return fmt::format("C={} L={} T={}", settings.concurrency, settings.loops,
+      // (No more loops run than requests may be in flight.)
+      return fmt::format("C={} L={} T={}", settings.concurrency,
+                         std::min(settings.loops, settings.concurrency),
                          settings.threads > 0 ? settings.threads : default_cpu_workers());
   }
   return "?";

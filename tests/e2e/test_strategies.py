@@ -316,6 +316,8 @@ class Compare(unittest.TestCase):
         for row in doc["strategies"]:
             self.assertTrue(row["verified"], row)
             self.assertEqual(row["objects"], 150)
+            for count in ("objects", "requests", "retries", "tls_handshakes"):  # not 150E0
+                self.assertIsInstance(row[count], int, (count, row))
             self.assertLessEqual(row["wall_seconds_min"], row["wall_seconds"])
             self.assertLessEqual(row["wall_seconds"], row["wall_seconds_max"])
             self.assertGreater(row["cpu_seconds"], 0)
@@ -569,6 +571,34 @@ class CompareStops(s3env.E2ETestCase):
                 s3env.assert_clean_error(self, p, 2, *words)
                 self.assertNotIn("run 1", p.stderr)
         self.assertBucketEmpty(dst, why="after refused compares")
+
+    def test_a_flag_value_cp_refuses_stops_compare_at_the_first_run(self):
+        # cp checks some values only after parsing (a range, a size): the first run's refusal
+        # ends the compare, exit 2, rather than every run failing and the table saying
+        # "nothing to copy".
+        dst = self.bucket("compare-refused")
+        for flags, words in ((["--concurrency", "0"], "--concurrency"),
+                             (["--multipart-chunksize", "5XB"], "--multipart-chunksize")):
+            with self.subTest(flags=flags):
+                p = s3env.run(["compare", "cp", f"s3://{self.src}/src/", f"s3://{dst}/c/",
+                               "--strategies", "async,serial", "--repeat", "2", *flags])
+                s3env.assert_no_crash(self, p)
+                self.assertEqual(p.returncode, 2, s3env.describe(p))
+                self.assertIn(words, p.stderr)
+                self.assertIn("nothing was compared", p.stderr)
+                self.assertNotIn("nothing to copy", p.stderr)
+                self.assertNotIn("run 2", p.stderr)
+                self.assertNotIn("serial, run", p.stderr)
+        self.assertBucketEmpty(dst, why="after refused compares")
+
+    def test_async_pool_names_the_loops_that_run(self):
+        # No more loops run than requests may be in flight: C=2 runs 2, whatever --loops says.
+        dst = self.bucket("pool-loops")
+        p = s3env.run(["cp", f"s3://{self.src}/src/", f"s3://{dst}/c/", "--strategy",
+                       "async-pool", "-c", "2", "--loops", "8", "--json"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        summary = s3env.parse_json_summary(self, p)
+        self.assertTrue(summary["workers"].startswith("C=2 L=2 T="), summary["workers"])
 
     def test_a_source_with_nothing_to_copy_is_no_comparison(self):
         dst = self.bucket("compare-nothing")
