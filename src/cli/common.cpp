@@ -160,7 +160,9 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
 
   net::TlsOptions tls;
   tls.verify_peer = !options.no_verify_ssl;
-  tls.ca_bundle = config->ca_bundle;
+  // Nothing is verified against it then: a bundle that cannot be read (a
+  // stale ca_bundle in the profile) is no reason to refuse, as aws does not.
+  if (tls.verify_peer) tls.ca_bundle = config->ca_bundle;
   auto context = net::TlsContext::create(tls);
   if (!context) return context.error();
   shared->tls = *context;

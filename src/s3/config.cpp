@@ -136,18 +136,72 @@ Result<SharedFile> load_shared_file(const EnvLookup& env, const FileReader& read
   return f;
 }
 
-// In ~/.aws/config a profile is "[profile name]", except the default one,
-// which may be "[default]" (the common form) or "[profile default]".
+// A section header's words as botocore reads them, with Python's
+// shlex.split: blanks separate words, quotes group them ('my prof') and go,
+// a backslash escapes the next character (inside double quotes only \\, \"
+// and a few others). nullopt when a quote is left open (botocore skips such
+// a section).
+std::optional<std::vector<std::string>> header_words(std::string_view header) {
+  std::vector<std::string> words;
+  std::string word;
+  bool in_word = false;
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    const char c = header[i];
+    if (is_blank(c)) {
+      if (in_word) words.push_back(std::exchange(word, {}));
+      in_word = false;
+      continue;
+    }
+    in_word = true;
+    if (c == '\'') {
+      const auto end = header.find('\'', i + 1);
+      if (end == std::string_view::npos) return std::nullopt;
+      word.append(header.substr(i + 1, end - i - 1));
+      i = end;
+    } else if (c == '"') {
+      for (++i;; ++i) {
+        if (i >= header.size()) return std::nullopt;
+        if (header[i] == '"') break;
+        if (header[i] == '\\' && i + 1 < header.size() &&
+            std::string_view("\\\"$`").find(header[i + 1]) != std::string_view::npos) {
+          ++i;
+        }
+        word += header[i];
+      }
+    } else if (c == '\\' && i + 1 < header.size()) {
+      word += header[++i];
+    } else {
+      word += c;
+    }
+  }
+  if (in_word) words.push_back(std::move(word));
+  return words;
+}
+
+// A "[kind name]" section of ~/.aws/config: profile, services.
+bool names_section(std::string_view header, std::string_view kind, std::string_view name) {
+  if (!header.starts_with(kind)) return false;
+  const auto words = header_words(header);
+  return words && words->size() == 2 && (*words)[0] == kind && (*words)[1] == name;
+}
+
+// In ~/.aws/config a profile is "[profile name]" ("[profile 'my prof']", as
+// aws configure writes a name with a space), except the default one, which
+// may be "[default]" (the common form) or "[profile default]".
 const Section* config_profile(const IniSections& ini, std::string_view name) {
   const Section* fallback = nullptr;
   for (const auto& [section, values] : ini) {
-    std::string_view s = section;
-    if (s == "default" && name == "default") fallback = &values;
-    if (s.starts_with("profile") && s.size() > 7 && is_blank(s[7]) && trim(s.substr(7)) == name) {
-      return &values;
-    }
+    if (section == "default" && name == "default") fallback = &values;
+    if (names_section(section, "profile", name)) return &values;
   }
   return fallback;
+}
+
+const Section* services_section(const IniSections& ini, std::string_view name) {
+  for (const auto& [section, values] : ini) {
+    if (names_section(section, "services", name)) return &values;
+  }
+  return nullptr;
 }
 
 const Section* find_section(const std::optional<IniSections>& ini, const std::string& name) {
@@ -404,6 +458,16 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
   // AWS CLI drops its environment provider then); AWS_PROFILE does not.
   std::vector<std::string> tried;
   std::optional<FoundCredentials> found;
+  if (!flags.profile && env_set("AWS_ROLE_ARN") && env_set("AWS_WEB_IDENTITY_TOKEN_FILE") &&
+      !(env_set("AWS_ACCESS_KEY_ID") && env_set("AWS_SECRET_ACCESS_KEY"))) {
+    // As botocore ranks it: a web identity from the environment (an EKS pod's
+    // IRSA) outranks the profile files; their keys would act as another
+    // identity.
+    return make_error(ErrorKind::credentials,
+                      "AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE ask for a web identity (an "
+                      "assumed role), which s3loop does not support: set AWS_ACCESS_KEY_ID and "
+                      "AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) to that role's credentials");
+  }
   if (!flags.profile) {
     tried.emplace_back("environment");
     const auto id = env_set("AWS_ACCESS_KEY_ID");
@@ -492,10 +556,19 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
 
   // "services = name" points at a [services name] section of ~/.aws/config
   // holding per-service settings (the AWS CLI's service-specific endpoints).
+  // One that is not there is refused, as botocore refuses it: its endpoint
+  // would silently be AWS's.
   std::optional<std::string> services_endpoint;
-  if (auto services = get(&settings, "services"); services && config_file->ini) {
-    services_endpoint =
-        get(find_section(config_file->ini, "services " + *services), "s3.endpoint_url");
+  if (auto services = get(&settings, "services")) {
+    const Section* section =
+        config_file->ini ? services_section(*config_file->ini, *services) : nullptr;
+    if (section == nullptr) {
+      return make_error(ErrorKind::config,
+                        fmt::format("profile {} says services = {}, but {} has no [services {}] "
+                                    "section: add it, or fix the name",
+                                    cfg.profile, *services, config_file->shown, *services));
+    }
+    services_endpoint = get(section, "s3.endpoint_url");
   }
   // As botocore: AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, or else the profile's
   // ignore_configured_endpoint_urls, set to "true" (any case; anything else
@@ -520,6 +593,27 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
                       {in_profile + " endpoint_url", get(&settings, "endpoint_url")}});
   cfg.endpoint_url = endpoint.second.value_or("");
   cfg.endpoint_source = endpoint.second ? endpoint.first : "AWS's for the region";
+  // AWS's FIPS and dual-stack endpoints are other hosts; s3loop does not
+  // build them, and a user who must use them is not to get the plain ones
+  // unawares. (An endpoint given outright needs neither.)
+  if (!endpoint.second) {
+    for (const auto& [variable, key] :
+         {std::pair{"AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint"},
+          std::pair{"AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint"},
+          std::pair{"", "s3.use_dualstack_endpoint"}}) {
+      const Setting asked = first_of({{variable, *variable ? env_set(variable) : std::nullopt},
+                                      {in_profile + " " + key, get(&settings, key)}});
+      if (asked.second && lower(trim(*asked.second)) == "true") {
+        return make_error(ErrorKind::config,
+                          fmt::format("{} asks for AWS's {} endpoints, which s3loop does not "
+                                      "build: pass --endpoint-url with the endpoint to use",
+                                      asked.first,
+                                      std::string_view(key).find("fips") != std::string_view::npos
+                                          ? "FIPS"
+                                          : "dual-stack"));
+      }
+    }
+  }
   if (ignore_configured) {
     cfg.endpoint_source += fmt::format("; configured endpoints ignored ({})", ignore_setting.first);
   }

@@ -521,6 +521,12 @@ class BadInput(s3env.E2ETestCase):
         p = s3env.run(["cp", self.src_url, f"s3://{dst}/out", "--no-verify-ssl"], env=env)
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertEqual(s3env.object_map(self.s3, dst, "out/"), self.source)
+        # Nothing is verified against a CA bundle then: one that is gone does not matter,
+        # as aws does not mind it either.
+        p = s3env.run(["ls", "-r", self.src_url + "/", "--no-verify-ssl"],
+                      env=s3env.base_env(AWS_CA_BUNDLE="/nonexistent/ca.pem"))
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(len(p.stdout.splitlines()), len(self.source))
 
 
 if __name__ == "__main__":

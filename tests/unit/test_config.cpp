@@ -299,6 +299,26 @@ TEST(S3ConfigResolve, ConfigFileSectionNaming) {
   EXPECT_EQ(def->credentials_source, "profile default (~/.aws/config)");
 }
 
+TEST(S3ConfigResolve, SectionNamesAreSplitAsBotocoreSplitsThem) {
+  // aws configure writes a profile name with a space quoted; botocore reads
+  // headers with shlex, so blanks between the words do not matter either.
+  Fake f;
+  f.files[kCreds] = "[my prof]\naws_access_key_id = K\naws_secret_access_key = S\n";
+  f.files[kConfig] =
+      "[profile 'my prof']\nregion = eu-west-1\nservices = s 1\n"
+      "[services  \"s 1\"]\ns3 =\n  endpoint_url = https://quoted\n"
+      "[profile  spaced]\nregion = eu-west-2\n[profile 'open]\nregion = eu-west-3\n";
+  auto quoted = f.resolve(profile_flag("my prof"));
+  ASSERT_TRUE(quoted.has_value()) << quoted.error().message;
+  EXPECT_EQ(quoted->region, "eu-west-1");
+  EXPECT_EQ(quoted->endpoint_url, "https://quoted");
+  f.files[kCreds] += "[spaced]\naws_access_key_id = K\naws_secret_access_key = S\n";
+  EXPECT_EQ(f.resolve(profile_flag("spaced"))->region, "eu-west-2");
+  // An open quote: botocore skips the section.
+  f.files[kCreds] += "[open]\naws_access_key_id = K\naws_secret_access_key = S\n";
+  EXPECT_EQ(f.resolve(profile_flag("open"))->region, "us-east-1");
+}
+
 TEST(S3ConfigResolve, ProfilePrecedence) {
   Fake f;
   f.files[kCreds] =
@@ -478,6 +498,46 @@ TEST(S3ConfigResolve, EndpointPrecedence) {
   EXPECT_EQ(f.resolve(endpoint_flag("https://flag"))->endpoint_url, "https://flag");
 }
 
+TEST(S3ConfigResolve, AServicesNameWithoutItsSectionIsRefused) {
+  // botocore refuses it; ignoring it would send the requests to AWS.
+  Fake f;
+  f.env["AWS_ACCESS_KEY_ID"] = "K";
+  f.env["AWS_SECRET_ACCESS_KEY"] = "S";
+  f.files[kConfig] =
+      "[default]\nservices = local-s3\n[services local_s3]\ns3 =\n  endpoint_url = https://x\n";
+  auto r = f.resolve();
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, ErrorKind::config);
+  EXPECT_EQ(r.error().message,
+            "profile default says services = local-s3, but ~/.aws/config has no [services "
+            "local-s3] section: add it, or fix the name");
+  f.files[kConfig] = "[default]\nservices = local-s3\n[services local-s3]\nregion = x\n";
+  EXPECT_TRUE(f.resolve().has_value());  // there, without an s3 endpoint: AWS's, as botocore
+}
+
+TEST(S3ConfigResolve, FipsAndDualStackEndpointsAreRefusedNotIgnored) {
+  Fake f;
+  f.env["AWS_ACCESS_KEY_ID"] = "K";
+  f.env["AWS_SECRET_ACCESS_KEY"] = "S";
+  f.env["AWS_USE_FIPS_ENDPOINT"] = "TRUE";
+  auto fips = f.resolve();
+  ASSERT_FALSE(fips.has_value());
+  EXPECT_EQ(fips.error().message,
+            "AWS_USE_FIPS_ENDPOINT asks for AWS's FIPS endpoints, which s3loop does not build: "
+            "pass --endpoint-url with the endpoint to use");
+  // An endpoint given outright needs neither.
+  EXPECT_TRUE(f.resolve(endpoint_flag("https://fips.example")).has_value());
+  f.env["AWS_USE_FIPS_ENDPOINT"] = "false";
+  EXPECT_TRUE(f.resolve().has_value());
+  f.files[kConfig] = "[default]\ns3 =\n  use_dualstack_endpoint = true\n";
+  auto dual = f.resolve();
+  ASSERT_FALSE(dual.has_value());
+  EXPECT_NE(dual.error().message.find("profile default s3.use_dualstack_endpoint asks for AWS's "
+                                      "dual-stack endpoints"),
+            std::string::npos)
+      << dual.error().message;
+}
+
 // botocore's rule: AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, else the profile's
 // ignore_configured_endpoint_urls; "true" in any case ignores every
 // configured endpoint (variables, profile, services section) but the flag.
@@ -655,6 +715,24 @@ TEST(S3ConfigResolve, AssumedRolesOutrankAProfilesStaticKeys) {
   EXPECT_EQ(process.error().message,
             "profile 'p' uses credential_process, which s3loop does not support: set "
             "aws_access_key_id and aws_secret_access_key instead");
+}
+
+TEST(S3ConfigResolve, AWebIdentityFromTheEnvironmentOutranksTheProfileFiles) {
+  // An EKS pod's IRSA variables: botocore assumes that role before it reads
+  // ~/.aws/credentials; the keys there would act as another identity.
+  Fake f;
+  f.files[kCreds] = "[default]\naws_access_key_id = K\naws_secret_access_key = S\n";
+  f.env["AWS_ROLE_ARN"] = "arn:aws:iam::123456789012:role/x";
+  f.env["AWS_WEB_IDENTITY_TOKEN_FILE"] = "/var/run/token";
+  auto r = f.resolve();
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, ErrorKind::credentials);
+  EXPECT_NE(r.error().message.find("web identity"), std::string::npos);
+  // Keys in the environment come first, and --profile leaves the variables out (as botocore).
+  EXPECT_TRUE(f.resolve(profile_flag("default")).has_value());
+  f.env["AWS_ACCESS_KEY_ID"] = "E";
+  f.env["AWS_SECRET_ACCESS_KEY"] = "ES";
+  EXPECT_EQ(f.resolve()->credentials.access_key_id, "E");
 }
 
 TEST(S3ConfigResolve, KeysWithBlanksOrControlBytesAreRefusedUnshown) {
