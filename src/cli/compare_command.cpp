@@ -315,7 +315,9 @@ Runner add_compare_command(CLI::App& app) {
           std::string left = args->keep ? "; its copies are kept under " + run_url : "";
           if (!args->keep) {
             auto failed = delete_copies(options);
-            if (!failed && cut_off > 0) {
+            // (A run killed by a second signal may have printed no summary:
+            // then nothing says none was cut off.)
+            if (!failed && (cut_off > 0 || run.summary.empty())) {
               std::this_thread::sleep_for(std::chrono::seconds(2));
               failed = delete_copies(options);
             }
@@ -327,6 +329,9 @@ Runner add_compare_command(CLI::App& app) {
                   "; {} {} cut off in flight may still be carried out by the server: check {} "
                   "later and delete what is there",
                   cut_off, plural(cut_off, "copy", "copies"), run_url);
+            } else if (run.summary.empty()) {
+              left = "; copies cut off in flight may still be carried out by the server: check " +
+                     run_url + " later and delete what is there";
             }
           }
           print_error("compare cancelled" + left);
@@ -428,14 +433,13 @@ Runner add_compare_command(CLI::App& app) {
       return std::nullopt;
     };
 
+    // Counts are whole numbers (a median of two may end in .5), in the table
+    // and in JSON alike.
+    auto count = [](const Spread& s) { return static_cast<std::uint64_t>(std::llround(s.median)); };
     if (args->common.json) {
       boost::json::array out_rows;
       for (const auto& row : rows) {
         const std::optional<double> up = speedup(row);
-        // Counts are whole numbers in JSON too (a median of two may end in .5).
-        auto count = [](const Spread& s) {
-          return static_cast<std::uint64_t>(std::llround(s.median));
-        };
         out_rows.push_back(boost::json::object{
             {"strategy", row.strategy},
             {"workers", row.workers},
@@ -477,11 +481,11 @@ Runner add_compare_command(CLI::App& app) {
       for (const auto& row : rows) {
         const std::optional<double> up = speedup(row);
         table += fmt::format(
-            "{:<11} {:<16} {:>8.0f} {:>16} {:>10.0f} {:>8.1f} {:>9.2f} {:>9.0f} {:>8.0f} {:>9.0f} "
-            "{:>8.0f}  {} / {}\n",
-            row.strategy, row.workers, row.objects.median, format_cell(row.wall, rep, "{:.2f}"),
+            "{:<11} {:<16} {:>8} {:>16} {:>10.0f} {:>8.1f} {:>9.2f} {:>9.0f} {:>8} {:>9} "
+            "{:>8}  {} / {}\n",
+            row.strategy, row.workers, count(row.objects), format_cell(row.wall, rep, "{:.2f}"),
             row.objects_per_s.median, row.mib_per_s.median, row.cpu.median, row.rss_mib.median,
-            row.requests.median, row.retries.median, row.handshakes.median,
+            count(row.requests), count(row.retries), count(row.handshakes),
             up ? fmt::format("{:.1f}x", *up) : std::string("-"),
             row.verified ? "yes" : "NO (" + row.note + ")");
       }

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
 namespace s3loop::jobs {
 
 namespace {
@@ -202,10 +204,21 @@ Result<RangeOutcome> s3select_outcome(const SelectQuery& query, std::string reco
   }
   const bool csv = query.output != SelectOutput::json;
   bool quoted = false;
+  bool field_start = true;   // at a row's start or right after a delimiter
+  bool just_closed = false;  // the last character closed a quoted field
   for (std::size_t i = 0; i < records.size(); ++i) {
-    if (csv && records[i] == format.quote) {
-      quoted = !quoted;  // a doubled quote inside a field flips it twice
-    } else if (records[i] == '\n' && !quoted) {
+    const char c = records[i];
+    const bool was_field_start = std::exchange(field_start, false);
+    const bool closed_before = std::exchange(just_closed, false);
+    if (csv && c == format.quote && (quoted || was_field_start || closed_before)) {
+      // A quote opens a field only at its start ("" inside one closes and
+      // reopens it); in the middle of a bare field it is data.
+      quoted = !quoted;
+      just_closed = !quoted;
+    } else if (c == format.field_delimiter && !quoted) {
+      field_start = true;
+    } else if (c == '\n' && !quoted) {
+      field_start = true;
       out.row_ends.push_back(i + 1);
     }
   }

@@ -138,9 +138,9 @@ Result<SharedFile> load_shared_file(const EnvLookup& env, const FileReader& read
 
 // A section header's words as botocore reads them, with Python's
 // shlex.split: blanks separate words, quotes group them ('my prof') and go,
-// a backslash escapes the next character (inside double quotes only \\, \"
-// and a few others). nullopt when a quote is left open (botocore skips such
-// a section).
+// a backslash escapes the next character (inside double quotes only \\ and
+// \"). nullopt when a quote is left open or a backslash ends the header
+// (shlex raises; botocore skips such a section).
 std::optional<std::vector<std::string>> header_words(std::string_view header) {
   std::vector<std::string> words;
   std::string word;
@@ -163,12 +163,13 @@ std::optional<std::vector<std::string>> header_words(std::string_view header) {
         if (i >= header.size()) return std::nullopt;
         if (header[i] == '"') break;
         if (header[i] == '\\' && i + 1 < header.size() &&
-            std::string_view("\\\"$`").find(header[i + 1]) != std::string_view::npos) {
+            (header[i + 1] == '\\' || header[i + 1] == '"')) {
           ++i;
         }
         word += header[i];
       }
-    } else if (c == '\\' && i + 1 < header.size()) {
+    } else if (c == '\\') {
+      if (i + 1 == header.size()) return std::nullopt;  // "No escaped character"
       word += header[++i];
     } else {
       word += c;
@@ -429,9 +430,13 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
         ErrorKind::config,
         fmt::format("profile '{}' (from {}) not found in {} or {}{}", cfg.profile, profile_from,
                     creds_file->shown, config_file->shown,
-                    unprefixed ? fmt::format(" (in {} write [profile {}], not [{}])",
-                                             config_file->shown, cfg.profile, cfg.profile)
-                               : ""));
+                    unprefixed
+                        ? fmt::format(" (in {} write [profile {}], not [{}])", config_file->shown,
+                                      cfg.profile.find_first_of(" \t'\"") == std::string::npos
+                                          ? cfg.profile
+                                          : "'" + cfg.profile + "'",
+                                      cfg.profile)
+                        : ""));
   }
   // As in botocore, a profile's settings are its config section overlaid
   // with its credentials section.
@@ -556,20 +561,10 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
 
   // "services = name" points at a [services name] section of ~/.aws/config
   // holding per-service settings (the AWS CLI's service-specific endpoints).
-  // One that is not there is refused, as botocore refuses it: its endpoint
-  // would silently be AWS's.
-  std::optional<std::string> services_endpoint;
-  if (auto services = get(&settings, "services")) {
-    const Section* section =
-        config_file->ini ? services_section(*config_file->ini, *services) : nullptr;
-    if (section == nullptr) {
-      return make_error(ErrorKind::config,
-                        fmt::format("profile {} says services = {}, but {} has no [services {}] "
-                                    "section: add it, or fix the name",
-                                    cfg.profile, *services, config_file->shown, *services));
-    }
-    services_endpoint = get(section, "s3.endpoint_url");
-  }
+  const auto services = get(&settings, "services");
+  const Section* services_settings =
+      services && config_file->ini ? services_section(*config_file->ini, *services) : nullptr;
+  const std::optional<std::string> services_endpoint = get(services_settings, "s3.endpoint_url");
   // As botocore: AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, or else the profile's
   // ignore_configured_endpoint_urls, set to "true" (any case; anything else
   // is false) leaves only --endpoint-url. The variable, once set, decides
@@ -591,26 +586,44 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
                       {fmt::format("[services {}]", get(&settings, "services").value_or("")),
                        services_endpoint},
                       {in_profile + " endpoint_url", get(&settings, "endpoint_url")}});
+  // A services name whose section is missing or empty is refused, as
+  // botocore refuses it when it comes to look there (no endpoint given
+  // before it, configured endpoints not ignored): the requests would
+  // silently go to AWS.
+  const bool services_looked_at = !ignore_configured && !flags.endpoint_url &&
+                                  !env_set("AWS_ENDPOINT_URL_S3") && !env_set("AWS_ENDPOINT_URL") &&
+                                  !get(&settings, "s3.endpoint_url");
+  if (services && services_looked_at &&
+      (services_settings == nullptr || services_settings->empty())) {
+    return make_error(ErrorKind::config,
+                      fmt::format("profile {} says services = {}, but {} has no [services {}] "
+                                  "section{}: add it, or fix the name",
+                                  cfg.profile, *services, config_file->shown, *services,
+                                  services_settings ? " with settings in it" : ""));
+  }
   cfg.endpoint_url = endpoint.second.value_or("");
   cfg.endpoint_source = endpoint.second ? endpoint.first : "AWS's for the region";
   // AWS's FIPS and dual-stack endpoints are other hosts; s3loop does not
   // build them, and a user who must use them is not to get the plain ones
   // unawares. (An endpoint given outright needs neither.)
   if (!endpoint.second) {
-    for (const auto& [variable, key] :
-         {std::pair{"AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint"},
-          std::pair{"AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint"},
-          std::pair{"", "s3.use_dualstack_endpoint"}}) {
-      const Setting asked = first_of({{variable, *variable ? env_set(variable) : std::nullopt},
-                                      {in_profile + " " + key, get(&settings, key)}});
-      if (asked.second && lower(trim(*asked.second)) == "true") {
+    // Each as botocore ranks it (the s3 block's dual-stack setting first).
+    const std::pair<const char*, Setting> asked[] = {
+        {"FIPS",
+         first_of({{"AWS_USE_FIPS_ENDPOINT", env_set("AWS_USE_FIPS_ENDPOINT")},
+                   {in_profile + " use_fips_endpoint", get(&settings, "use_fips_endpoint")}})},
+        {"dual-stack",
+         first_of({{in_profile + " s3.use_dualstack_endpoint",
+                    get(&settings, "s3.use_dualstack_endpoint")},
+                   {"AWS_USE_DUALSTACK_ENDPOINT", env_set("AWS_USE_DUALSTACK_ENDPOINT")},
+                   {in_profile + " use_dualstack_endpoint",
+                    get(&settings, "use_dualstack_endpoint")}})}};
+    for (const auto& [kind, setting] : asked) {
+      if (setting.second && lower(trim(*setting.second)) == "true") {
         return make_error(ErrorKind::config,
                           fmt::format("{} asks for AWS's {} endpoints, which s3loop does not "
                                       "build: pass --endpoint-url with the endpoint to use",
-                                      asked.first,
-                                      std::string_view(key).find("fips") != std::string_view::npos
-                                          ? "FIPS"
-                                          : "dual-stack"));
+                                      setting.first, kind));
       }
     }
   }

@@ -536,12 +536,20 @@ class CompareStops(s3env.E2ETestCase):
         time.sleep(1.0)
         return proc
 
-    def assert_stopped_clean(self, proc, bucket):
+    def assert_stopped_clean(self, proc, bucket, cut_off=None):
+        """Exit 130, one error line, nothing left behind. The line names copies cut off in
+        flight when there were some (cut_off=True: there must have been)."""
         out, err = proc.communicate(timeout=60)
         self.assertEqual(proc.returncode, 130, err)
-        self.assertEqual([line for line in err.splitlines() if line.startswith("s3loop:")],
-                         ["s3loop: error: compare cancelled"], err)
-        self.assertNotIn("async", err, "no run after the interrupt")
+        errors = [line for line in err.splitlines() if line.startswith("s3loop:")]
+        self.assertEqual(len(errors), 1, err)
+        said_cut_off = re.fullmatch(
+            r"s3loop: error: compare cancelled; \d+ cop(y|ies) cut off in flight may still be "
+            rf"carried out by the server: check s3://{bucket}/\S+/ later and delete what is "
+            "there", errors[0])
+        if errors[0] != "s3loop: error: compare cancelled" or cut_off:
+            self.assertTrue(said_cut_off, errors[0])
+        self.assertNotIn("compare: async", err, "no run after the interrupt")
         # No run left copying on its own, and nothing left behind.
         time.sleep(1.0)
         self.assertBucketEmpty(bucket, why="after an interrupted compare")
@@ -552,6 +560,27 @@ class CompareStops(s3env.E2ETestCase):
         # What a terminal's Ctrl-C does: SIGINT to the foreground process group.
         os.killpg(proc.pid, signal.SIGINT)
         self.assert_stopped_clean(proc, dst)
+
+    def test_a_copy_cut_off_in_flight_is_named_and_cleaned_up(self):
+        # Each request waits 1 s in the proxy before it reaches the server, which carries it
+        # out whether or not the client is still there: the copy in flight at the Ctrl-C lands
+        # after the run gave up on it. Nothing is left behind, and the error line says where
+        # such a copy would land.
+        dst = self.bucket("compare-late")
+        slow = s3env.latency_proxy("--delay-ms", "1000")
+        self.addCleanup(slow.close)
+        proc = subprocess.Popen([s3env.s3loop_bin(), "compare", "cp", f"s3://{self.src}/src/",
+                                 f"s3://{dst}/c/", "--strategies", "serial", "--endpoint-url",
+                                 slow.endpoint],
+                                env=s3env.base_env(), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, encoding="utf-8", start_new_session=True)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        self.assertIn("compare: serial, run 1 of 1", proc.stderr.readline())
+        deadline = time.monotonic() + 60
+        while not s3env.list_objects(self.s3, dst, "c/") and time.monotonic() < deadline:
+            time.sleep(0.05)  # until the first copy is there: the second is on its way
+        os.killpg(proc.pid, signal.SIGINT)
+        self.assert_stopped_clean(proc, dst, cut_off=True)
 
     def test_sigterm_to_compare_alone_stops_its_run_too(self):
         # A supervisor's `kill PID` reaches compare only: the run it started once copied on.

@@ -317,6 +317,17 @@ TEST(S3ConfigResolve, SectionNamesAreSplitAsBotocoreSplitsThem) {
   // An open quote: botocore skips the section.
   f.files[kCreds] += "[open]\naws_access_key_id = K\naws_secret_access_key = S\n";
   EXPECT_EQ(f.resolve(profile_flag("open"))->region, "us-east-1");
+  // Backslashes as shlex reads them: inside double quotes only before \\ and ", outside before
+  // anything; one that ends the header skips the section.
+  f.files[kConfig] =
+      "[profile \"a\\$b\"]\nregion = eu-north-1\n[profile c\\ d]\nregion = eu-south-1\n"
+      "[profile e\\]\nregion = eu-south-2\n";
+  f.files[kCreds] =
+      "[a\\$b]\naws_access_key_id = K\naws_secret_access_key = S\n[c d]\naws_access_key_id = "
+      "K\naws_secret_access_key = S\n[e\\]\naws_access_key_id = K\naws_secret_access_key = S\n";
+  EXPECT_EQ(f.resolve(profile_flag("a\\$b"))->region, "eu-north-1");
+  EXPECT_EQ(f.resolve(profile_flag("c d"))->region, "eu-south-1");
+  EXPECT_EQ(f.resolve(profile_flag("e\\"))->region, "us-east-1");
 }
 
 TEST(S3ConfigResolve, ProfilePrecedence) {
@@ -511,8 +522,14 @@ TEST(S3ConfigResolve, AServicesNameWithoutItsSectionIsRefused) {
   EXPECT_EQ(r.error().message,
             "profile default says services = local-s3, but ~/.aws/config has no [services "
             "local-s3] section: add it, or fix the name");
-  f.files[kConfig] = "[default]\nservices = local-s3\n[services local-s3]\nregion = x\n";
-  EXPECT_TRUE(f.resolve().has_value());  // there, without an s3 endpoint: AWS's, as botocore
+  // An empty section is no better.
+  f.files[kConfig] = "[default]\nservices = local-s3\n[services local-s3]\n";
+  EXPECT_FALSE(f.resolve().has_value());
+  // botocore looks there only when no endpoint came before it: nor does s3loop.
+  f.files[kConfig] = "[default]\nservices = typo\n";
+  EXPECT_TRUE(f.resolve(endpoint_flag("https://flag")).has_value());
+  f.env["AWS_ENDPOINT_URL"] = "https://env";
+  EXPECT_EQ(f.resolve()->endpoint_url, "https://env");
 }
 
 TEST(S3ConfigResolve, FipsAndDualStackEndpointsAreRefusedNotIgnored) {
@@ -536,6 +553,10 @@ TEST(S3ConfigResolve, FipsAndDualStackEndpointsAreRefusedNotIgnored) {
                                       "dual-stack endpoints"),
             std::string::npos)
       << dual.error().message;
+  // The s3 block's setting outranks the variable, as in botocore.
+  f.env["AWS_USE_DUALSTACK_ENDPOINT"] = "true";
+  f.files[kConfig] = "[default]\ns3 =\n  use_dualstack_endpoint = false\n";
+  EXPECT_TRUE(f.resolve().has_value());
 }
 
 // botocore's rule: AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, else the profile's

@@ -171,6 +171,9 @@ TEST(SelectRange, ServerRowsAreCountedByTheirNewlinesEmptyOnesToo) {
   EXPECT_EQ(out.row_ends, (std::vector<std::size_t>{1, 5, 17, 18, 22}));
   EXPECT_EQ(out.matched, 5u);
   EXPECT_FALSE(s3select_outcome(query, "ok\n\"cut off\n"));
+  // A quote in the middle of a bare field is data: it opens nothing.
+  EXPECT_EQ(s3select_outcome(query, "5\",x\n7,y\n").value().row_ends,
+            (std::vector<std::size_t>{5, 9}));
   const auto json =
       make_select_query(options_for("SELECT name FROM S3Object", SelectOutput::json), header())
           .value();
