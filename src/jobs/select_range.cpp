@@ -1,8 +1,8 @@
 #include "select_range.hpp"
 
-#include <fmt/format.h>
+#include "s3loop/s3/csv_row_scanner.hpp"
 
-#include <utility>
+#include <fmt/format.h>
 
 namespace s3loop::jobs {
 
@@ -202,27 +202,13 @@ Result<RangeOutcome> s3select_outcome(const SelectQuery& query, std::string reco
     // local engine's is (a latin-1 object's bytes may come back raw).
     records = select::valid_utf8(records);
   }
-  const bool csv = query.output != SelectOutput::json;
-  bool quoted = false;
-  bool field_start = true;   // at a row's start or right after a delimiter
-  bool just_closed = false;  // the last character closed a quoted field
+  s3::CsvRowScanner scanner(format.field_delimiter, query.output == SelectOutput::json
+                                                        ? std::nullopt
+                                                        : std::optional(format.quote));
   for (std::size_t i = 0; i < records.size(); ++i) {
-    const char c = records[i];
-    const bool was_field_start = std::exchange(field_start, false);
-    const bool closed_before = std::exchange(just_closed, false);
-    if (csv && c == format.quote && (quoted || was_field_start || closed_before)) {
-      // A quote opens a field only at its start ("" inside one closes and
-      // reopens it); in the middle of a bare field it is data.
-      quoted = !quoted;
-      just_closed = !quoted;
-    } else if (c == format.field_delimiter && !quoted) {
-      field_start = true;
-    } else if (c == '\n' && !quoted) {
-      field_start = true;
-      out.row_ends.push_back(i + 1);
-    }
+    if (scanner.ends_row(records[i])) out.row_ends.push_back(i + 1);
   }
-  if (quoted) {
+  if (scanner.in_quotes()) {
     return make_error(ErrorKind::protocol, "S3 Select's CSV output ends inside a quoted field");
   }
   if (!records.empty() && records.back() != '\n') out.row_ends.push_back(records.size());

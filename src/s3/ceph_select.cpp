@@ -1,5 +1,7 @@
 #include "s3loop/s3/ceph_select.hpp"
 
+#include "s3loop/s3/csv_row_scanner.hpp"
+
 namespace s3loop::s3 {
 
 namespace {
@@ -20,23 +22,9 @@ std::string ceph_rows_as_aws(std::string_view rows, char delimiter, char quote) 
   std::string out;
   out.reserve(rows.size());
   std::size_t row_start = 0;
-  bool quoted = false;
-  bool field_start = true;   // at a row's start or right after a delimiter
-  bool just_closed = false;  // the last character closed a quoted field
+  CsvRowScanner scanner(delimiter, quote);
   for (const char c : rows) {
-    const bool closed_before = just_closed;
-    just_closed = false;
-    const bool was_field_start = field_start;
-    field_start = false;
-    if (c == quote && (quoted || was_field_start || closed_before)) {
-      // A quote opens a field only at its start ("" inside one closes and
-      // reopens it); in the middle of a bare field (5") it is data.
-      quoted = !quoted;
-      just_closed = !quoted;
-    } else if (c == delimiter && !quoted) {
-      field_start = true;
-    } else if (c == '\n' && !quoted) {
-      field_start = true;
+    if (scanner.ends_row(c)) {
       if (out.size() == row_start) continue;  // the blank line before the wrapper's end
       if (out.back() == delimiter) {
         out.pop_back();
