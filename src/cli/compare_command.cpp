@@ -314,24 +314,25 @@ Runner add_compare_command(CLI::App& app) {
           const auto cut_off = static_cast<std::uint64_t>(number(run.summary, "interrupted"));
           std::string left = args->keep ? "; its copies are kept under " + run_url : "";
           if (!args->keep) {
-            auto failed = delete_copies(options);
             // (A run killed by a second signal may have printed no summary:
             // then nothing says none was cut off.)
-            if (!failed && (cut_off > 0 || run.summary.empty())) {
+            const bool maybe_in_flight = cut_off > 0 || run.summary.empty();
+            auto failed = delete_copies(options);
+            if (!failed && maybe_in_flight) {
               std::this_thread::sleep_for(std::chrono::seconds(2));
               failed = delete_copies(options);
             }
             if (failed) {
               left = "; cleaning up: " + failed->message + "; " + run_url +
                      " is left behind: delete it by hand";
-            } else if (cut_off > 0) {
+            } else if (maybe_in_flight) {
+              const std::string copies =
+                  cut_off > 0 ? fmt::format("{} {}", cut_off, plural(cut_off, "copy", "copies"))
+                              : "copies";
               left = fmt::format(
-                  "; {} {} cut off in flight may still be carried out by the server: check {} "
+                  "; {} cut off in flight may still be carried out by the server: check {} "
                   "later and delete what is there",
-                  cut_off, plural(cut_off, "copy", "copies"), run_url);
-            } else if (run.summary.empty()) {
-              left = "; copies cut off in flight may still be carried out by the server: check " +
-                     run_url + " later and delete what is there";
+                  copies, run_url);
             }
           }
           print_error("compare cancelled" + left);

@@ -583,8 +583,7 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
                       {"AWS_ENDPOINT_URL_S3", env_set("AWS_ENDPOINT_URL_S3")},
                       {"AWS_ENDPOINT_URL", env_set("AWS_ENDPOINT_URL")},
                       {in_profile + " s3.endpoint_url", get(&settings, "s3.endpoint_url")},
-                      {fmt::format("[services {}]", get(&settings, "services").value_or("")),
-                       services_endpoint},
+                      {fmt::format("[services {}]", services.value_or("")), services_endpoint},
                       {in_profile + " endpoint_url", get(&settings, "endpoint_url")}});
   // A services name whose section is missing or empty is refused, as
   // botocore refuses it when it comes to look there (no endpoint given

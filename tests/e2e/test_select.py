@@ -359,6 +359,16 @@ class SelectQuotedLineBreaks(s3env.SelectCase):
             self.assertEqual(self.parse_csv(p.stdout), expected)
 
 
+def write_rows(body, until, row):
+    """Writes row(0), row(1)... to body while it is shorter than `until`; returns the next
+    row's number."""
+    i = 0
+    while body.tell() < until:
+        body.write(row(i))
+        i += 1
+    return i
+
+
 class SelectFailedRanges(s3env.SelectCase):
     """A range that fails ends the answer at that range, in object order, whatever finishes
     first: the ranges before it still deliver their rows (as S3 Select streams rows before its
@@ -375,10 +385,7 @@ class SelectFailedRanges(s3env.SelectCase):
         # ids 0..N-1 in the first range; "bad" starts the second.
         body = io.StringIO()
         body.write("id,v\n")
-        i = 0
-        while body.tell() < cls.CHUNK - 100:
-            body.write(f"{i},{i % 7}\n")
-            i += 1
+        i = write_rows(body, cls.CHUNK - 100, lambda i: f"{i},{i % 7}\n")
         row = f"{i},{i % 7}\n"  # the last one, its number's leading zeros up to the boundary
         body.write(row.replace(",", "," + "0" * (cls.CHUNK - body.tell() - len(row))))
         assert body.tell() == cls.CHUNK
@@ -391,10 +398,7 @@ class SelectFailedRanges(s3env.SelectCase):
         # inside it, resyncs at that line break and fails on the record it makes up.
         body = io.StringIO()
         body.write("id,note,amount\n")
-        i = 0
-        while body.tell() < cls.CHUNK - 100:
-            body.write(f"{i},pad,{i}\n")
-            i += 1
+        i = write_rows(body, cls.CHUNK - 100, lambda i: f"{i},pad,{i}\n")
         padding = "x" * (cls.CHUNK - body.tell() + 10)
         body.write(f'{i},"{padding}\nbroken,not a number,zzz",5\n')
         for j in range(i + 1, i + 100):
