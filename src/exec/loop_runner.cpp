@@ -34,6 +34,7 @@ asio::awaitable<void> run_inline(std::function<void()> work) {
 struct Loop {
   asio::io_context context{1};
   std::optional<s3::Client> client;
+  std::optional<SlotGate> gate;
   std::optional<LoopWorkerContext> worker;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
 };
@@ -73,11 +74,15 @@ RunReport run_loops(Job& job, s3::ClientShared& shared, const std::atomic<bool>&
                     const LoopPlan& plan) {
   const std::size_t consumer_loops = plan.consumers_per_loop.size();
   const std::size_t total_loops = consumer_loops + (plan.producer_on_own_loop ? 1 : 0);
+  RunState state(cancelled);
   std::vector<std::unique_ptr<Loop>> loops;
   for (std::size_t i = 0; i < total_loops; ++i) {
     auto loop = std::make_unique<Loop>();
     loop->client.emplace(loop->context.get_executor(), shared);
-    loop->worker.emplace(*loop->client, plan.cpu_pool);
+    // A loop of one consumer (threads) never has a slot to lend.
+    const int on_loop = i < consumer_loops ? plan.consumers_per_loop[i] : 0;
+    if (on_loop > 1) loop->gate.emplace(loop->context.get_executor(), on_loop, state);
+    loop->worker.emplace(*loop->client, plan.cpu_pool, loop->gate ? &*loop->gate : nullptr);
     if (plan.cpu_pool != nullptr) {
       loop->client->set_cpu_runner([worker = &*loop->worker](std::function<void()> work) {
         return worker->run_cpu(std::move(work));
@@ -92,7 +97,6 @@ RunReport run_loops(Job& job, s3::ClientShared& shared, const std::atomic<bool>&
 
   const int consumers =
       std::accumulate(plan.consumers_per_loop.begin(), plan.consumers_per_loop.end(), 0);
-  RunState state(cancelled);
   // Adaptive: every attempt of every client waits at the gate for the run.
   std::optional<AdaptiveLimit> limit;
   std::optional<AdaptiveGate> gate;
@@ -111,8 +115,11 @@ RunReport run_loops(Job& job, s3::ClientShared& shared, const std::atomic<bool>&
                  asio::detached);
   for (std::size_t i = 0; i < consumer_loops; ++i) {
     for (int c = 0; c < plan.consumers_per_loop[i]; ++c) {
-      asio::co_spawn(loops[i]->context, consume_from(job, *loops[i]->worker, channel, state),
-                     asio::detached);
+      Loop& loop = *loops[i];
+      asio::co_spawn(
+          loop.context,
+          consume_from(job, *loop.worker, channel, state, loop.gate ? &*loop.gate : nullptr),
+          asio::detached);
     }
   }
   auto release_all = [&]() -> asio::awaitable<void> {

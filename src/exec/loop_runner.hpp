@@ -5,6 +5,7 @@
 #pragma once
 
 #include "pipeline.hpp"
+#include "slot_gate.hpp"
 
 #include <boost/asio/thread_pool.hpp>
 
@@ -15,16 +16,22 @@ namespace s3loop::exec {
 
 // The WorkerContext of one event loop: its client, and where CPU-heavy steps
 // run (inline without a pool; with one, on the pool, resuming on the loop).
+// With a slot gate, sub-tasks (run_parallel) also run on the slots its
+// idle consumers leave free; without one, one after another.
 class LoopWorkerContext final : public WorkerContext {
  public:
-  LoopWorkerContext(s3::Client& client, boost::asio::thread_pool* cpu_pool)
-      : client_(client), cpu_pool_(cpu_pool) {}
+  LoopWorkerContext(s3::Client& client, boost::asio::thread_pool* cpu_pool,
+                    SlotGate* gate = nullptr)
+      : client_(client), cpu_pool_(cpu_pool), gate_(gate) {}
   s3::Client& client() override { return client_; }
   boost::asio::awaitable<void> run_cpu(std::function<void()> work) override;
+  boost::asio::awaitable<void> run_parallel(std::size_t count, std::size_t at_most,
+                                            SubTask task) override;
 
  private:
   s3::Client& client_;
   boost::asio::thread_pool* cpu_pool_;
+  SlotGate* gate_;
 };
 
 struct LoopPlan {

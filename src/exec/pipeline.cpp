@@ -1,5 +1,7 @@
 #include "pipeline.hpp"
 
+#include "slot_gate.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -22,11 +24,15 @@ void RunState::record_failure(std::string item, Error error) {
   }
 }
 
-awaitable<void> RunState::process_one(Job& job, WorkerContext& context, const WorkItem& item) {
+void RunState::enter() {
   const auto now = ++in_flight;
   auto seen = max_in_flight.load();
   while (now > seen && !max_in_flight.compare_exchange_weak(seen, now)) {
   }
+}
+
+awaitable<void> RunState::process_one(Job& job, WorkerContext& context, const WorkItem& item) {
+  enter();
   Result<std::uint64_t> outcome = make_error(ErrorKind::protocol, "not run");
   try {
     outcome = co_await job.process(context, item);
@@ -34,7 +40,7 @@ awaitable<void> RunState::process_one(Job& job, WorkerContext& context, const Wo
     // A job's coroutine chain may throw; the failure belongs to this item only.
     outcome = make_error(ErrorKind::protocol, std::string("internal error: ") + e.what());
   }
-  --in_flight;
+  leave();
   if (outcome) {
     succeeded++;
     bytes += *outcome;
@@ -99,13 +105,19 @@ awaitable<void> produce_into(Job& job, s3::Client& client, ItemChannel& channel,
 }
 
 awaitable<void> consume_from(Job& job, WorkerContext& context, ItemChannel& channel,
-                             RunState& state) {
+                             RunState& state, SlotGate* gate) {
   for (;;) {
     auto [ec, item] = co_await channel.async_receive(nothrow);
+    if (ec || !item) break;
+    if (gate != nullptr) co_await gate->take();
     // Received before watch_cancel closed the channel, but the run is
     // stopping: starting it would outlive a fatal error or a cancel.
-    if (ec || !item || state.stopping()) break;
+    if (state.stopping()) {
+      if (gate != nullptr) gate->give_back();
+      break;
+    }
     co_await state.process_one(job, context, *item);
+    if (gate != nullptr) gate->give_back();
   }
   state.consumers_running--;
 }

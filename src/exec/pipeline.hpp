@@ -47,6 +47,11 @@ struct RunState {
   std::optional<Error> job_error;  // the listing failed, or an error aborted the job
   std::vector<Failure> failures;
 
+  // Work in flight, and its high-water mark: items and the sub-tasks that
+  // borrowed slots for them (SlotGate).
+  void enter();
+  void leave() { --in_flight; }
+
   void record_failure(std::string item, Error error);
   void record_job_error(Error error);
   // Runs one item and records its outcome; keeps the in-flight high-water mark.
@@ -59,10 +64,13 @@ struct RunState {
 boost::asio::awaitable<void> produce_into(Job& job, s3::Client& client, ItemChannel& channel,
                                           RunState& state, int consumers);
 
+class SlotGate;
+
 // Drains the channel until an end marker or the channel closes, then
-// decrements state.consumers_running.
+// decrements state.consumers_running. With a gate, each item waits for a slot
+// (one of the consumer's own, unless a sub-task borrowed it).
 boost::asio::awaitable<void> consume_from(Job& job, WorkerContext& context, ItemChannel& channel,
-                                          RunState& state);
+                                          RunState& state, SlotGate* gate);
 
 // Polls the cancel flag and closes the channel when it is set; ends once
 // production and every consumer have finished.

@@ -242,7 +242,7 @@ awaitable<Result<std::uint64_t>> CopyJob::process(exec::WorkerContext& context,
   if (options_.dry_run) {
     outcome = {};
   } else if (object.size > options_.multipart_threshold) {
-    outcome = co_await copy_multipart(context.client(), object, dst_key);
+    outcome = co_await copy_multipart(context, object, dst_key);
   } else {
     auto copied = co_await context.client().copy_object(options_.source.bucket, object.key,
                                                         options_.destination.bucket, dst_key);
@@ -287,8 +287,10 @@ awaitable<Result<bool>> CopyJob::destination_has(s3::Client& client, const s3::O
   co_return head->size == object.size && head->etag == object.etag;
 }
 
-awaitable<Result<void>> CopyJob::copy_multipart(s3::Client& client, const s3::ObjectInfo& object,
+awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
+                                                const s3::ObjectInfo& object,
                                                 const std::string& dst_key) {
+  s3::Client& client = context.client();
   const auto& src_bucket = options_.source.bucket;
   const auto& dst_bucket = options_.destination.bucket;
   // UploadPartCopy does not carry metadata over: read it from the source and
@@ -327,24 +329,31 @@ awaitable<Result<void>> CopyJob::copy_multipart(s3::Client& client, const s3::Ob
     co_await abort_orphaned_uploads(client, dst_key, upload_id, took + kOrphanWindowMargin);
   }
 
-  std::vector<s3::CompletedPart> completed;
+  const auto parts = plan_parts(head->size, options_.part_size);
+  std::vector<s3::CompletedPart> completed(parts.size());
   Result<void> outcome;
-  int part_number = 1;
-  for (const auto& [first, last] : plan_parts(head->size, options_.part_size)) {
+  // (The parts' tasks run on this loop only, one step at a time: no lock.)
+  exec::WorkerContext::SubTask copy_part = [&](std::size_t i) -> awaitable<bool> {
+    const int part_number = static_cast<int>(i) + 1;
     // Every part from the version the HEAD saw: a source overwritten during
     // the copy fails it instead of mixing old and new parts.
     auto etag = co_await client.upload_part_copy(src_bucket, object.key, dst_bucket, dst_key,
-                                                 upload_id, part_number, {first, last}, head->etag);
+                                                 upload_id, part_number,
+                                                 {parts[i].first, parts[i].second}, head->etag);
     if (!etag) {
+      // The first part to fail tells why; the parts in flight with it just end.
+      if (!outcome) co_return false;
       Error error = etag.error();
       if (error.http_status == 412) {
         error.message += " (the source object changed during the copy: copy it again)";
       }
       outcome = std::move(error);
-      break;
+      co_return false;
     }
-    completed.push_back({part_number++, std::move(*etag)});
-  }
+    completed[i] = {part_number, std::move(*etag)};
+    co_return true;
+  };
+  co_await context.run_parallel(parts.size(), options_.parts_in_flight, copy_part);
   if (outcome) {
     auto done =
         co_await client.complete_multipart_upload(dst_bucket, dst_key, upload_id, completed);

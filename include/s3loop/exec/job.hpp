@@ -8,6 +8,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -35,6 +36,19 @@ class WorkerContext {
   // Runs CPU-heavy work (parsing, aggregation): inline for most strategies,
   // on the worker pool for async-pool, resuming on the caller's loop.
   virtual boost::asio::awaitable<void> run_cpu(std::function<void()> work) = 0;
+
+  // One sub-task of an item (a part of a multipart copy); false stops the
+  // tasks not yet started (the item failed).
+  using SubTask = std::function<boost::asio::awaitable<bool>(std::size_t index)>;
+  // Runs task(0) .. task(count - 1) and returns when every one started has
+  // ended. At most `at_most` at once, and only as many as the strategy can
+  // give without exceeding its bound on work in flight: the async strategies
+  // lend the slots that idle consumers leave free (and take them back for
+  // new items first); serial and threads, whose workers do one request at a
+  // time, run the tasks one after another. An exception a task throws is
+  // rethrown here once the others have ended.
+  virtual boost::asio::awaitable<void> run_parallel(std::size_t count, std::size_t at_most,
+                                                    SubTask task);
 };
 
 // Hands produced items to the strategy; waits while its bounded queue is

@@ -48,6 +48,10 @@ struct CopyOptions {
   // cannot copy more than 5 GiB in one request).
   std::uint64_t multipart_threshold = kMaxSingleCopy;
   std::uint64_t part_size = 512 * kMiB;  // raised when an object would need > 10,000 parts
+  // A multipart copy's parts in flight at once, at most: aws cli's default
+  // max_concurrent_requests. Only slots the strategy can spare are used
+  // (exec::WorkerContext::run_parallel): under serial and threads, one.
+  std::size_t parts_in_flight = 10;
   bool dry_run = false;
   // Skip a source key the journal lists as finished with the listed ETag and
   // size; record each copied (or skipped-as-existing) key in it. Not owned;
@@ -158,7 +162,9 @@ class CopyJob final : public exec::Job {
   boost::asio::awaitable<Result<bool>> destination_has(s3::Client& client,
                                                        const s3::ObjectInfo& object,
                                                        const std::string& dst_key);
-  boost::asio::awaitable<Result<void>> copy_multipart(s3::Client& client,
+  // Parts run through context.run_parallel: several at once where the
+  // strategy has slots to spare.
+  boost::asio::awaitable<Result<void>> copy_multipart(exec::WorkerContext& context,
                                                       const s3::ObjectInfo& object,
                                                       const std::string& dst_key);
   // After a CreateMultipartUpload that took more than one attempt: aborts
