@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "filter_flags.hpp"
+#include "job_words.hpp"
 #include "plural.hpp"
 
 #include "s3loop/exec/run_once.hpp"
@@ -106,8 +107,6 @@ Runner add_compare_command(CLI::App& app) {
   struct Args {
     CommonOptions common;
     std::string job;
-    std::string source;
-    std::string destination;
     std::string strategies = "serial,threads,async,async-pool";
     int repeat = 1;
     bool keep = false;
@@ -115,18 +114,24 @@ Runner add_compare_command(CLI::App& app) {
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand(
       "compare", "Run one job under several strategies, each in a fresh process, and compare");
-  cmd->add_option("job", args->job, "The job to run: cp")->required()->check(CLI::IsMember({"cp"}));
-  cmd->add_option("source", args->source, "s3://bucket[/prefix]")->required();
-  cmd->add_option("destination", args->destination,
-                  "s3://bucket[/prefix]; each run copies into a fresh sub-prefix")
-      ->required();
+  cmd->add_option("job", args->job,
+                  "The job to run: cp, followed by its source and destination "
+                  "(s3://bucket[/prefix]; each run copies into a fresh sub-prefix) and any cp "
+                  "flags, in any order")
+      ->required()
+      ->check(CLI::IsMember({"cp"}));
   cmd->add_option("--strategies", args->strategies,
                   "Comma-separated (default serial,threads,async,async-pool)");
   cmd->add_option("--repeat", args->repeat, "Runs per strategy; the table shows medians")
       ->check(CLI::Range(1, 50));
   cmd->add_flag("--keep", args->keep, "Keep the copies instead of deleting them");
   add_common_options(*cmd, args->common);
-  cmd->allow_extras();  // the job's own flags (--concurrency, --threads...) go to every run
+  // The job's URLs and flags (--concurrency, --threads...), which go to
+  // every run: in the order given, told apart by split_job_words.
+  cmd->allow_extras();
+  cmd->footer(
+      "Usage: s3loop compare cp s3://SRC s3://DST [cp flags] [--strategies ...] "
+      "[--repeat R] [--keep] [--json]");
 
   return [args, cmd]() -> int {
     std::vector<std::string> strategies;
@@ -151,7 +156,14 @@ Runner add_compare_command(CLI::App& app) {
       strategies.push_back(name);
       start = comma + 1;
     }
-    const std::vector<std::string> job_flags = cmd->remaining();
+    // cp's parser first: a mistyped flag is named as such, not as a word
+    // that is no URL (`--concurency 8` leaves "8" looking like one).
+    std::vector<std::string> as_cp = {"s3loop", "cp"};
+    for (const auto& word : cmd->remaining()) as_cp.push_back(word);
+    if (auto bad = check_job_flags(as_cp)) return usage_error(*bad);
+    auto job_words = split_job_words(cmd->remaining());
+    if (!job_words) return usage_error(job_words.error());
+    const std::vector<std::string>& job_flags = job_words->flags;
     for (const auto& word : job_flags) {
       // "--strategy=async" is "--strategy async" to cp: judge the name alone.
       const std::string flag = word.substr(0, word.find('='));
@@ -168,9 +180,9 @@ Runner add_compare_command(CLI::App& app) {
                                       "to a fresh prefix): leave it out"));
       }
     }
-    auto source = s3::parse_s3_url(args->source);
+    auto source = s3::parse_s3_url(job_words->source);
     if (!source) return usage_error(source.error());
-    auto destination = s3::parse_s3_url(args->destination);
+    auto destination = s3::parse_s3_url(job_words->destination);
     if (!destination) return usage_error(destination.error());
     jobs::CopyOptions base;
     base.source = *source;
@@ -499,7 +511,7 @@ Runner add_compare_command(CLI::App& app) {
       return number(run.summary, "objects") == 0 && number(run.summary, "failed") == 0;
     });
     if (copied_nothing) {
-      print_error("the runs found nothing to copy under " + args->source +
+      print_error("the runs found nothing to copy under " + job_words->source +
                   " (check the prefix and filters): nothing was compared");
       return kExitFailed;
     }

@@ -349,6 +349,23 @@ class Compare(unittest.TestCase):
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertIsNone(json.loads(p.stdout)["strategies"][0]["speedup_vs_serial"])
 
+    def test_compare_takes_cp_flags_before_the_urls_too(self):
+        # `compare cp -c 16 SRC DST` once took "16" for the source.
+        p = s3env.run(["compare", "cp", "-c", "16", "--exclude", "part-01/*",
+                       f"s3://{self.bucket}/src/", "--strategies", "async",
+                       f"s3://{self.bucket}/before/", "--json"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        row = json.loads(p.stdout)["strategies"][0]
+        self.assertTrue(row["verified"], row)
+        self.assertEqual(row["workers"], "C=16")
+        taken = [k for k in s3env.object_map(self.s3, self.bucket, "src/")
+                 if not k.startswith("part-01/")]
+        self.assertEqual(row["objects"], len(taken), "--exclude reached the run")
+        p = s3env.run(["compare", "cp", "-c", "16", f"s3://{self.bucket}/src/"])
+        self.assertEqual(p.returncode, 2, s3env.describe(p))
+        self.assertEqual(p.stderr.strip(),
+                         "s3loop: error: the cp flags given to compare: destination is required")
+
     def test_compare_passes_its_connection_flags_to_every_run(self):
         # --debug, --read-timeout, --connect-timeout and --retry-budget once reached only
         # compare's own verification and cleanup, never the runs they were given for.
