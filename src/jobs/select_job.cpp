@@ -190,7 +190,8 @@ awaitable<Result<std::uint64_t>> SelectJob::process(exec::WorkerContext& context
 
   const s3::ByteRange range{item.first_byte, item.last_byte};
   if (s.plan.engine == SelectEngine::s3select) {
-    auto fetched = co_await run_s3select(context, range, report.finished.outcome);
+    auto fetched = co_await run_s3select(context, range, report.finished.outcome,
+                                         report.finished.rows_before_error);
     if (!fetched) co_return fail(fetched.error());
     co_return fetched;
   }
@@ -290,7 +291,8 @@ awaitable<Result<bool>> SelectJob::stream_range(exec::WorkerContext& context, st
 }
 
 awaitable<Result<std::uint64_t>> SelectJob::run_s3select(exec::WorkerContext& context,
-                                                         s3::ByteRange range, RangeOutcome& out) {
+                                                         s3::ByteRange range, RangeOutcome& out,
+                                                         bool& rows_before_error) {
   State& s = *state_;
   s3::SelectRequest request = s3select_request(s.query, s.options.expression);
   request.scan_start = range.first;
@@ -309,8 +311,24 @@ awaitable<Result<std::uint64_t>> SelectJob::run_s3select(exec::WorkerContext& co
         }
         return {};
       });
-  if (!reply) co_return reply.error();
   Result<RangeOutcome> outcome = make_error(ErrorKind::protocol, "not evaluated");
+  if (!reply) {
+    // An error event (HTTP 200: the server's verdict, say on a record it
+    // could not evaluate) may follow rows of this range: they come before
+    // the error, as the local engine's do (deliver() decides whether they
+    // are wanted). Not so for a transport failure, nor an aggregate's
+    // partial, which is whole or nothing.
+    const bool verdict = reply.error().http_status == 200 && !reply.error().s3_code.empty();
+    if (verdict && !records.empty() && !s.query.query.is_aggregate()) {
+      co_await context.run_cpu(
+          [&] { outcome = s3select_outcome(s.query, std::move(records), /*cut_short=*/true); });
+      if (outcome) {
+        out = std::move(*outcome);
+        rows_before_error = true;
+      }
+    }
+    co_return reply.error();
+  }
   co_await context.run_cpu([&] { outcome = s3select_outcome(s.query, std::move(records)); });
   if (!outcome) co_return outcome.error();
   out = std::move(*outcome);

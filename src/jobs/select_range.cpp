@@ -179,7 +179,8 @@ s3::SelectRequest s3select_request(const SelectQuery& query, const std::string& 
   return request;
 }
 
-Result<RangeOutcome> s3select_outcome(const SelectQuery& query, std::string records) {
+Result<RangeOutcome> s3select_outcome(const SelectQuery& query, std::string records,
+                                      bool cut_short) {
   RangeOutcome out;
   const select::CsvFormat format = query.format;
   if (query.query.is_aggregate()) {
@@ -208,10 +209,13 @@ Result<RangeOutcome> s3select_outcome(const SelectQuery& query, std::string reco
   for (std::size_t i = 0; i < records.size(); ++i) {
     if (scanner.ends_row(records[i])) out.row_ends.push_back(i + 1);
   }
-  if (scanner.in_quotes()) {
+  if (cut_short) {
+    records.resize(out.row_ends.empty() ? 0 : out.row_ends.back());
+  } else if (scanner.in_quotes()) {
     return make_error(ErrorKind::protocol, "S3 Select's CSV output ends inside a quoted field");
+  } else if (!records.empty() && records.back() != '\n') {
+    out.row_ends.push_back(records.size());
   }
-  if (!records.empty() && records.back() != '\n') out.row_ends.push_back(records.size());
   out.matched = out.row_ends.size();
   out.output = std::move(records);
   return out;

@@ -55,8 +55,11 @@ s3::SelectRequest csv_select_request(std::string expression, select::FileHeaderI
                                      const select::CsvFormat& format);
 
 // A range's S3 Select output (the Records payloads, concatenated) as the
-// same outcome a local evaluation gives.
-Result<RangeOutcome> s3select_outcome(const SelectQuery& query, std::string records);
+// same outcome a local evaluation gives. `cut_short`: the stream ended in an
+// error event, so a last row without its newline (or inside a quoted field)
+// was cut off there and is left out, not counted or refused.
+Result<RangeOutcome> s3select_outcome(const SelectQuery& query, std::string records,
+                                      bool cut_short = false);
 
 class RangeEvaluator {
  public:

@@ -10,7 +10,7 @@ test expects s3loop to send (the probe, a records query, the partial-aggregate r
 aggregate query): anything else is answered with an error event, so a changed rewrite fails the
 test. What is checked: the probe passes and `auto` picks s3select, ranged results combine in
 object order, aggregate partials merge (AVG from SUM and COUNT), LIMIT, an error event
-surfaces as a clear failure, and a server that parses only a ScanRange's bytes fails the probe.
+surfaces as a clear failure after the rows streamed before it, and a server that parses only a ScanRange's bytes fails the probe.
 
 Run: /usr/bin/python3 -m unittest -v test_select_s3select   (from tests/e2e; see s3env.py).
 """
@@ -114,6 +114,9 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     selects = []
     exact_scan_range = False  # parse just the range's bytes (not AWS's semantics)
+    # The records query fails on the record with this id, as S3 Select fails on a value it
+    # cannot CAST: the rows before it in its range are streamed, then an error event.
+    fail_at_id = None
 
     def log_message(self, *args):
         pass
@@ -147,13 +150,18 @@ class Handler(BaseHTTPRequestHandler):
         start = int(doc.find("s3:ScanRange/s3:Start", ns).text)
         end = int(doc.find("s3:ScanRange/s3:End", ns).text)
         Handler.selects.append((sql, start, end))
-        out = answer(sql, (exact_records_in if Handler.exact_scan_range else records_in)(start,
-                                                                                       end))
-        stream = b""
-        if out is None:
-            stream += message(None, error=("ParseUnexpectedToken", "not in the test's table: " + sql))
+        recs = (exact_records_in if Handler.exact_scan_range else records_in)(start, end)
+        failing = [i for i, r in enumerate(recs) if r[0] == str(Handler.fail_at_id)]
+        rows_before = answer(sql, recs[:failing[0]]) if failing and "COUNT" not in sql else None
+        out = answer(sql, recs)
+        if rows_before is not None:
+            stream = message("Cont") + message("Records", rows_before.encode()) + message(
+                None, error=("CastFailed", "Attempt to convert from one data type to another "
+                             "using CAST failed in the SQL expression."))
+        elif out is None:
+            stream = message(None, error=("ParseUnexpectedToken", "not in the test's table: " + sql))
         else:
-            stream += message("Cont")
+            stream = message("Cont")
             data = out.encode()
             for i in range(0, len(data), 700):
                 stream += message("Records", data[i:i + 700])
@@ -245,6 +253,30 @@ class S3SelectEngine(unittest.TestCase):
         self.assertEqual(s["engine"], "local", s)
         self.assertIn("ScanRange", s["engine_reason"])
         self.assertEqual(p.stdout, f"{ROWS}\n")
+
+    def test_rows_before_an_error_event_come_out_first(self):
+        # Record 1500 fails its range: the ranges before it and that range's rows before the
+        # record come out, in order, then the server's error; no row after it.
+        Handler.fail_at_id = 1500
+        self.addCleanup(setattr, Handler, "fail_at_id", None)
+        for strategy in ("serial", "async"):
+            with self.subTest(strategy=strategy):
+                p = self.select("-e", "SELECT s.id, s.name FROM S3Object s WHERE CAST(s.amount AS "
+                                "INT) > 40", "--chunk-size", "2KiB", "--engine", "s3select",
+                                "--strategy", strategy)
+                self.assertEqual(p.returncode, 1, s3env.describe(p))
+                self.assertIn("CastFailed", p.stderr)
+                expected = [[r[0], r[1]] for r in self.rows if int(r[2]) > 40 and
+                            int(r[0]) < 1500]
+                got = list(csv.reader(io.StringIO(p.stdout, newline="")))
+                self.assertEqual(got, expected)
+        # A LIMIT that the rows before the error complete is a whole answer, even in one range.
+        Handler.fail_at_id = 400
+        p = self.select("-e", "SELECT id FROM S3Object WHERE name = 'b c' LIMIT 5",
+                        "--chunk-size", "1MiB", "--engine", "s3select")
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(p.stdout.split(), [r[0] for r in self.rows if r[1] == "b c"][:5])
+        self.assertEqual(self.summary(p)["ranges_used"], 1)
 
     def test_error_event_fails_clearly(self):
         p = self.select("-e", "SELECT name FROM S3Object", "--chunk-size", "8KiB")

@@ -181,6 +181,20 @@ TEST(SelectRange, ServerRowsAreCountedByTheirNewlinesEmptyOnesToo) {
             (std::vector<std::size_t>{12, 25}));
 }
 
+TEST(SelectRange, ServerRowsBeforeAnErrorEventLeaveOutARowItCutOff) {
+  const auto query = make_select_query(options_for("SELECT name FROM S3Object"), header()).value();
+  auto out = s3select_outcome(query, "a\nb\npart", /*cut_short=*/true).value();
+  EXPECT_EQ(out.output, "a\nb\n");
+  EXPECT_EQ(out.row_ends, (std::vector<std::size_t>{2, 4}));
+  EXPECT_EQ(out.matched, 2u);
+  out = s3select_outcome(query, "a\n\"open\nstill", /*cut_short=*/true).value();
+  EXPECT_EQ(out.output, "a\n");
+  EXPECT_EQ(out.matched, 1u);
+  EXPECT_EQ(s3select_outcome(query, "half", /*cut_short=*/true).value().matched, 0u);
+  // A stream that ended normally keeps its last row, newline or not.
+  EXPECT_EQ(s3select_outcome(query, "a\nlast").value().matched, 2u);
+}
+
 TEST(SelectRange, PerRangeKeySummary) {
   auto options = options_for("SELECT * FROM S3Object WHERE CAST(amount AS INT) >= 0");
   options.key_column = "id";

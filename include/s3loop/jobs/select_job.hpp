@@ -131,10 +131,12 @@ class SelectJob final : public exec::Job {
  private:
   struct State;
   explicit SelectJob(std::unique_ptr<State> state);
-  // One range through the server's S3 Select (ScanRange); returns bytes scanned.
+  // One range through the server's S3 Select (ScanRange); returns bytes
+  // scanned. When the server's error event ended the stream, `out` holds the
+  // rows it sent before (rows_before_error).
   boost::asio::awaitable<Result<std::uint64_t>> run_s3select(exec::WorkerContext& context,
-                                                             s3::ByteRange range,
-                                                             RangeOutcome& out);
+                                                             s3::ByteRange range, RangeOutcome& out,
+                                                             bool& rows_before_error);
   // A local range: bytes [from, until] go to the evaluator as they arrive,
   // and `received` counts them. Returns whether the range's last record is
   // in. The read stops early once nothing more of it is needed.
