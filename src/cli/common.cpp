@@ -119,6 +119,17 @@ std::vector<std::string> common_option_arguments(const CommonOptions& options) {
   return out;
 }
 
+namespace {
+
+// A bad value names the setting it came from, unless that is the flag the
+// user just typed: "...; set by profile dev endpoint_url in ~/.aws/config".
+Error set_by(Error error, const std::string& source, std::string_view flag) {
+  if (!source.empty() && source != flag) error.message += "; set by " + source;
+  return error;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions& options) {
   s3::ConfigOverrides flags;
   flags.profile = options.profile;
@@ -140,7 +151,7 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
     opts.endpoint = s3::aws_endpoint_for_region(config->region);
   } else {
     auto endpoint = net::parse_endpoint_url(config->endpoint_url);
-    if (!endpoint) return endpoint.error();
+    if (!endpoint) return set_by(endpoint.error(), config->endpoint_source, "--endpoint-url");
     opts.endpoint = *endpoint;
   }
   opts.region = config->region;
@@ -164,7 +175,7 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
   // stale ca_bundle in the profile) is no reason to refuse, as aws does not.
   if (tls.verify_peer) tls.ca_bundle = config->ca_bundle;
   auto context = net::TlsContext::create(tls);
-  if (!context) return context.error();
+  if (!context) return set_by(context.error(), config->ca_bundle_source, "--ca-bundle");
   shared->tls = *context;
   if (options.debug) {
     // One whole line per call, from any thread: a single fwrite of the line.

@@ -109,8 +109,7 @@ Result<std::shared_ptr<TlsContext>> TlsContext::create(const TlsOptions& options
   std::string trust_source;
   if (!options.ca_bundle.empty()) {
     if (!std::ifstream(options.ca_bundle).good()) {
-      return make_error(ErrorKind::usage, "cannot read CA bundle '" + options.ca_bundle +
-                                              "': check --ca-bundle / AWS_CA_BUNDLE");
+      return make_error(ErrorKind::usage, "cannot read CA bundle '" + options.ca_bundle + "'");
     }
     ctx->load_verify_file(options.ca_bundle, ec);
     if (ec) {

@@ -137,6 +137,24 @@ class ConfigTests(s3env.E2ETestCase):
         p = s3env.run(["ls", f"s3://{self.src}/"], env=self.env(AWS_PROFILE="e2e"))
         s3env.assert_clean_error(self, p, 1, "--ca-bundle")
 
+    def test_a_bad_endpoint_or_ca_bundle_from_the_config_names_the_file(self):
+        # Once these said only what was wrong, or blamed --ca-bundle / AWS_CA_BUNDLE.
+        self.write("credentials", "[e2e]\n" + self.good_keys())
+        self.write("config", "[profile e2e]\nendpoint_url = htp://bad host\n")
+        p = s3env.run(["ls", f"s3://{self.src}/"], env=self.env(AWS_PROFILE="e2e"))
+        s3env.assert_clean_error(self, p, 2, "invalid endpoint URL 'htp://bad host'",
+                                 "; set by profile e2e endpoint_url in ~/.aws/config")
+        self.write("config", f"[profile e2e]\nendpoint_url = {self.srv.endpoint}\n"
+                   "ca_bundle = /nonexistent/ca.pem\n")
+        p = s3env.run(["ls", f"s3://{self.src}/"], env=self.env(AWS_PROFILE="e2e"))
+        s3env.assert_clean_error(self, p, 2, "cannot read CA bundle '/nonexistent/ca.pem'; set "
+                                 "by profile e2e ca_bundle in ~/.aws/config")
+        # The flag the user typed is not named back.
+        p = s3env.run(["ls", f"s3://{self.src}/", "--ca-bundle", "/nonexistent/ca.pem"],
+                      env=self.env(AWS_PROFILE="e2e"))
+        line = s3env.assert_clean_error(self, p, 2, "cannot read CA bundle")
+        self.assertNotIn("set by", line)
+
     def test_region_from_config_signs_requests(self):
         http = self.srv.http_endpoint
         with s3env.SniffingProxy(http) as proxy:

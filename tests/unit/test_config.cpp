@@ -609,9 +609,13 @@ TEST(S3ConfigResolve, SourcesAreNamedForDebug) {
   EXPECT_EQ(r->profile_source, "AWS_PROFILE");
   EXPECT_EQ(r->credentials_source, "profile dev (~/.aws/credentials)");
   EXPECT_EQ(r->region_source, "profile dev");
-  EXPECT_EQ(r->endpoint_source, "[services here]");
-  f.files[kConfig] = "[profile dev]\nendpoint_url = https://global\n";
-  EXPECT_EQ(f.resolve()->endpoint_source, "profile dev endpoint_url");
+  // A setting from the config file names the file: an error in its value
+  // says where to fix it.
+  EXPECT_EQ(r->endpoint_source, "[services here] in ~/.aws/config");
+  EXPECT_EQ(r->ca_bundle_source, "");
+  f.files[kConfig] = "[profile dev]\nendpoint_url = https://global\nca_bundle = /ca.pem\n";
+  EXPECT_EQ(f.resolve()->endpoint_source, "profile dev endpoint_url in ~/.aws/config");
+  EXPECT_EQ(f.resolve()->ca_bundle_source, "profile dev ca_bundle in ~/.aws/config");
   EXPECT_EQ(f.resolve()->region_source, "default");
 
   f.env["AWS_REGION"] = "us-west-2";
@@ -624,6 +628,9 @@ TEST(S3ConfigResolve, SourcesAreNamedForDebug) {
   EXPECT_EQ(f.resolve(flags)->region_source, "--region");
   EXPECT_EQ(f.resolve(flags)->profile_source, "--profile");
   EXPECT_EQ(f.resolve(flags)->endpoint_source, "--endpoint-url");
+  f.env["AWS_CA_BUNDLE"] = "/env-ca.pem";
+  EXPECT_EQ(f.resolve()->ca_bundle_source, "AWS_CA_BUNDLE");
+  f.env.erase("AWS_CA_BUNDLE");
 
   f.env["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] = "true";
   EXPECT_EQ(f.resolve()->endpoint_source,

@@ -46,7 +46,11 @@ struct ResolvedConfig {
   // value: only names of settings, profiles and files.
   std::string profile_source;
   std::string region_source;
+  // A setting from the config file names the file too ("profile dev
+  // endpoint_url in ~/.aws/config"), so that an error in its value says
+  // where to fix it.
   std::string endpoint_source;
+  std::string ca_bundle_source;  // empty when there is no CA bundle
 };
 
 using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
