@@ -15,6 +15,19 @@ bool takes_value(const CLI::App& cp, const std::string& name) {
   return option != nullptr && option->get_items_expected_min() > 0;
 }
 
+// Whether the word after flag word `word` is its value: "--concurrency"
+// yes, "--concurrency=4" no; single-letter flags may be grouped after one
+// dash (CLI11), "-rc" taking the next word for -c, "-rc4" not.
+bool next_word_is_value(const CLI::App& cp, const std::string& word) {
+  if (word.starts_with("--")) return word.find('=') == std::string::npos && takes_value(cp, word);
+  for (std::size_t i = 1; i < word.size(); ++i) {
+    const std::string letter = {'-', word[i]};
+    if (takes_value(cp, letter)) return i + 1 == word.size();
+    if (cp.get_option_no_throw(letter) == nullptr) return false;
+  }
+  return false;
+}
+
 }  // namespace
 
 Result<JobWords> split_job_words(const std::vector<std::string>& words) {
@@ -27,18 +40,13 @@ Result<JobWords> split_job_words(const std::vector<std::string>& words) {
   std::vector<std::string> positionals;
   for (std::size_t i = 0; i < words.size(); ++i) {
     const std::string& word = words[i];
-    const bool long_flag = word.size() > 2 && word.starts_with("--");
-    const bool short_flag = word.size() == 2 && word[0] == '-' && word[1] != '-';
-    if (!long_flag && !short_flag && !(word.size() > 2 && word[0] == '-')) {
+    // ("-" alone is no flag; "--" is, ending cp's flags, and stays with them.)
+    if (word.size() < 2 || word[0] != '-') {
       positionals.push_back(word);
       continue;
     }
     out.flags.push_back(word);
-    // "--flag=value" and "-c4" carry their value; "--flag value" does not.
-    const bool value_attached = long_flag ? word.find('=') != std::string::npos : !short_flag;
-    if (!value_attached && takes_value(cp, word) && i + 1 < words.size()) {
-      out.flags.push_back(words[++i]);
-    }
+    if (next_word_is_value(cp, word) && i + 1 < words.size()) out.flags.push_back(words[++i]);
   }
   if (positionals.size() != 2) {
     std::string got = positionals.empty() ? "none" : "'" + positionals.front() + "'";

@@ -8,6 +8,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -63,7 +64,12 @@ void borrow_spare_slots(SubTaskRun& run, const asio::any_io_executor& executor);
 awaitable<void> run_on_borrowed_slot(SubTaskRun& run, std::size_t index) {
   co_await run_task(run, index);
   run.gate.return_borrowed();
-  borrow_spare_slots(run, co_await asio::this_coro::executor);
+  // A consumer whose new item has arrived but has not run yet does not wait
+  // at the gate yet: let it run first, so that it takes the slot rather than
+  // wait for another sub-task.
+  const auto executor = co_await asio::this_coro::executor;
+  co_await asio::post(executor, asio::use_awaitable);
+  borrow_spare_slots(run, executor);
   if (--run.lent == 0) run.lent_done.cancel();
 }
 

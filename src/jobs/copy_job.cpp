@@ -353,7 +353,12 @@ awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
     completed[i] = {part_number, std::move(*etag)};
     co_return true;
   };
-  co_await context.run_parallel(parts.size(), options_.parts_in_flight, copy_part);
+  try {
+    co_await context.run_parallel(parts.size(), options_.parts_in_flight, copy_part);
+  } catch (const std::exception& e) {
+    // Still this copy's failure: its upload is aborted below, not left open.
+    outcome = make_error(ErrorKind::protocol, std::string("internal error: ") + e.what());
+  }
   if (outcome) {
     auto done =
         co_await client.complete_multipart_upload(dst_bucket, dst_key, upload_id, completed);

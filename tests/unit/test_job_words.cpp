@@ -36,6 +36,15 @@ TEST(JobWords, ShortFormsAttachedValuesAndFlagsWithoutValues) {
                                  "--max-attempts", "-1"}));
 }
 
+TEST(JobWords, GroupedSingleLetterFlagsTakeAValueForTheirLastLetter) {
+  // -r takes no value, -c does: "-rc 4" is -r -c 4, "-rc4" carries its 4.
+  auto split = split_job_words({"-rc", "4", "s3://src", "s3://dst", "-rc5"});
+  ASSERT_TRUE(split) << split.error().message;
+  EXPECT_EQ(split->source, "s3://src");
+  EXPECT_EQ(split->destination, "s3://dst");
+  EXPECT_EQ(split->flags, (Words{"-rc", "4", "-rc5"}));
+}
+
 TEST(JobWords, AnUnknownFlagTakesNoValueAndIsLeftForCpToRefuse) {
   auto split = split_job_words({"--no-such-flag", "s3://src", "s3://dst"});
   ASSERT_TRUE(split) << split.error().message;

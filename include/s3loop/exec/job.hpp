@@ -43,8 +43,8 @@ class WorkerContext {
   // Runs task(0) .. task(count - 1) and returns when every one started has
   // ended. At most `at_most` at once, and only as many as the strategy can
   // give without exceeding its bound on work in flight: the async strategies
-  // lend the slots that idle consumers leave free (and take them back for
-  // new items first); serial and threads, whose workers do one request at a
+  // lend the slots that idle consumers of the caller's event loop leave free
+  // (and take them back for new items first); serial and threads, whose workers do one request at a
   // time, run the tasks one after another. An exception a task throws is
   // rethrown here once the others have ended.
   virtual boost::asio::awaitable<void> run_parallel(std::size_t count, std::size_t at_most,
