@@ -124,7 +124,7 @@ namespace {
 // A bad value names the setting it came from, unless that is the flag the
 // user just typed: "...; set by profile dev endpoint_url in ~/.aws/config".
 Error set_by(Error error, const std::string& source, std::string_view flag) {
-  if (!source.empty() && source != flag) error.message += "; set by " + source;
+  if (!source.empty() && !source.starts_with(flag)) error.message += "; set by " + source;
   return error;
 }
 
@@ -175,7 +175,11 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
   // stale ca_bundle in the profile) is no reason to refuse, as aws does not.
   if (tls.verify_peer) tls.ca_bundle = config->ca_bundle;
   auto context = net::TlsContext::create(tls);
-  if (!context) return set_by(context.error(), config->ca_bundle_source, "--ca-bundle");
+  if (!context) {
+    // (Only a bundle that was read can be what failed.)
+    if (tls.ca_bundle.empty()) return context.error();
+    return set_by(context.error(), config->ca_bundle_source, "--ca-bundle");
+  }
   shared->tls = *context;
   if (options.debug) {
     // One whole line per call, from any thread: a single fwrite of the line.

@@ -357,7 +357,11 @@ awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
     co_await context.run_parallel(parts.size(), options_.parts_in_flight, copy_part);
   } catch (const std::exception& e) {
     // Still this copy's failure: its upload is aborted below, not left open.
-    outcome = make_error(ErrorKind::protocol, std::string("internal error: ") + e.what());
+    // A part's own error, when one failed first, says more.
+    if (outcome)
+      outcome = make_error(ErrorKind::protocol, std::string("internal error: ") + e.what());
+  } catch (...) {
+    if (outcome) outcome = make_error(ErrorKind::protocol, "internal error");
   }
   if (outcome) {
     auto done =

@@ -600,12 +600,18 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
                                   cfg.profile, *services, config_file->shown, *services,
                                   services_settings ? " with settings in it" : ""));
   }
-  const auto in_config_file = [&](const std::string& source) {
-    const bool from_file = source.starts_with(in_profile) || source.starts_with("[services");
-    return from_file ? source + " in " + config_file->shown : source;
+  // The file a profile setting came from: its credentials section
+  // outranks its config section (above), a [services ...] section is in the
+  // config file.
+  const auto in_its_file = [&](const std::string& source) {
+    if (source.starts_with("[services")) return source + " in " + config_file->shown;
+    if (!source.starts_with(in_profile + " ")) return source;
+    const std::string key = source.substr(in_profile.size() + 1);
+    const bool from_creds = creds_section != nullptr && creds_section->count(key) > 0;
+    return source + " in " + (from_creds ? creds_file->shown : config_file->shown);
   };
   cfg.endpoint_url = endpoint.second.value_or("");
-  cfg.endpoint_source = endpoint.second ? in_config_file(endpoint.first) : "AWS's for the region";
+  cfg.endpoint_source = endpoint.second ? in_its_file(endpoint.first) : "AWS's for the region";
   // AWS's FIPS and dual-stack endpoints are other hosts; s3loop does not
   // build them, and a user who must use them is not to get the plain ones
   // unawares. (An endpoint given outright needs neither.)
@@ -638,7 +644,7 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
                                       {"AWS_CA_BUNDLE", env_set("AWS_CA_BUNDLE")},
                                       {in_profile + " ca_bundle", get(&settings, "ca_bundle")}});
   cfg.ca_bundle = ca_bundle.second.value_or("");
-  if (ca_bundle.second) cfg.ca_bundle_source = in_config_file(ca_bundle.first);
+  if (ca_bundle.second) cfg.ca_bundle_source = in_its_file(ca_bundle.first);
   // As the AWS CLI does for ca_bundle; a shell expands it only unquoted.
   if (const auto home = env_set("HOME"); home && cfg.ca_bundle.starts_with("~/")) {
     cfg.ca_bundle = *home + cfg.ca_bundle.substr(1);

@@ -616,6 +616,11 @@ TEST(S3ConfigResolve, SourcesAreNamedForDebug) {
   f.files[kConfig] = "[profile dev]\nendpoint_url = https://global\nca_bundle = /ca.pem\n";
   EXPECT_EQ(f.resolve()->endpoint_source, "profile dev endpoint_url in ~/.aws/config");
   EXPECT_EQ(f.resolve()->ca_bundle_source, "profile dev ca_bundle in ~/.aws/config");
+  // The credentials file's section outranks the config file's: named as its.
+  f.files[kCreds] += "ca_bundle = /creds-ca.pem\n";
+  EXPECT_EQ(f.resolve()->ca_bundle_source, "profile dev ca_bundle in ~/.aws/credentials");
+  EXPECT_EQ(f.resolve()->endpoint_source, "profile dev endpoint_url in ~/.aws/config");
+  f.files[kCreds] = "[dev]\naws_access_key_id = K\naws_secret_access_key = S\n";
   EXPECT_EQ(f.resolve()->region_source, "default");
 
   f.env["AWS_REGION"] = "us-west-2";
