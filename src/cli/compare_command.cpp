@@ -216,7 +216,9 @@ Runner add_compare_command(CLI::App& app) {
           "s3://" + options.destination.bucket + "/" + options.destination.key, "--strategy",
           strategy, "--json",
           // The runs are measured: no status line drawn meanwhile.
-          "--no-progress"};
+          "--no-progress",
+          // Each run uses only its strategy's flags, as expected here.
+          "--compare-run"};
       argv.insert(argv.end(), common_flags.begin(), common_flags.end());
       argv.insert(argv.end(), job_flags.begin(), job_flags.end());
       return argv;

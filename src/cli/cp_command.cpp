@@ -35,6 +35,7 @@ Runner add_cp_command(CLI::App& app) {
     bool quiet = false;
     bool verify = false;
     bool adaptive = false;
+    bool in_compare = false;
     std::optional<std::string> journal;
     bool skip_existing = false;
     std::string multipart_threshold = "5GiB";
@@ -86,6 +87,9 @@ Runner add_cp_command(CLI::App& app) {
   cmd->add_flag("--no-progress", args->no_progress,
                 "No status line (default: one on stderr, redrawn in place, when it is a terminal)");
   add_common_options(*cmd, args->common);
+  // compare passes the same strategy flags to the run of every strategy;
+  // that each run leaves some unused is no news.
+  cmd->add_flag("--compare-run", args->in_compare, "")->group("");
 
   return [args]() -> int {
     if (args->progress && args->no_progress) {
@@ -116,6 +120,11 @@ Runner add_cp_command(CLI::App& app) {
     if (!run_settings) return usage_error(run_settings.error());
     exec::Settings settings = *run_settings;
     settings.adaptive = args->adaptive;
+    if (!args->in_compare) {
+      for (const auto& unused : unused_strategy_flags(args->run, settings.kind, args->adaptive)) {
+        std::fprintf(stderr, "s3loop: warning: %s\n", unused.c_str());
+      }
+    }
     auto strategy = exec::make_strategy(settings);
     const std::atomic<bool>* interrupted = &strategy->cancel_flag();
 

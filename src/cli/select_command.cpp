@@ -203,6 +203,9 @@ Runner add_select_command(CLI::App& app) {
     auto run_settings = strategy_settings(args->run);
     if (!run_settings) return usage_error(run_settings.error());
     const exec::Settings settings = *run_settings;
+    for (const auto& unused : unused_strategy_flags(args->run, settings.kind)) {
+      std::fprintf(stderr, "s3loop: warning: %s\n", unused.c_str());
+    }
     // Ranges that may wait, finished, for an earlier slow one: twice what runs
     // at once keeps every worker busy without holding the whole object.
     const int parallel = settings.kind == exec::StrategyKind::serial ? 1

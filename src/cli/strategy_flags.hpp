@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include <string>
+#include <vector>
 
 namespace s3loop::cli {
 
@@ -16,6 +17,10 @@ struct StrategyFlags {
   int concurrency = 0;  // the command's default, given to add_strategy_flags
   int threads = 0;      // 0: the strategy's default
   int loops = 1;
+  // Set by add_strategy_flags: whether each flag was given.
+  const CLI::Option* concurrency_option = nullptr;
+  const CLI::Option* threads_option = nullptr;
+  const CLI::Option* loops_option = nullptr;
 };
 
 // `in_flight` names what --concurrency counts ("Requests", "Ranges") and
@@ -25,5 +30,12 @@ void add_strategy_flags(CLI::App& command, StrategyFlags& flags, int default_con
 
 // Parsed and validated; a usage error names the bad flag.
 Result<exec::Settings> strategy_settings(const StrategyFlags& flags);
+
+// One line for each flag given that `kind` does not use (`--loops 4` under
+// async), saying which strategies it is for: a warning, since the command
+// still runs as asked, only not as the flag suggests. `adaptive`: cp's
+// --adaptive was given.
+std::vector<std::string> unused_strategy_flags(const StrategyFlags& flags, exec::StrategyKind kind,
+                                               bool adaptive = false);
 
 }  // namespace s3loop::cli

@@ -66,6 +66,27 @@ class Strategies(unittest.TestCase):
         self.assertLessEqual(summary["max_in_flight"], 32)
         self.assertEqual(summary["workers"], "C=32 L=2 T=2")
 
+    def test_flags_the_strategy_does_not_use_are_named_and_the_copy_runs(self):
+        p = s3env.run(["cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/unused/",
+                       "--strategy", "threads", "-c", "8", "--threads", "2", "--loops", "2",
+                       "--adaptive", "--dry-run", "--quiet"])
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        warnings = [line for line in p.stderr.splitlines() if "has no effect" in line]
+        self.assertEqual(warnings, [
+            "s3loop: warning: --concurrency has no effect under --strategy threads "
+            "(it is for async and async-pool; threads: set --threads)",
+            "s3loop: warning: --loops has no effect under --strategy threads "
+            "(it is for async-pool)",
+            "s3loop: warning: --adaptive has no effect under --strategy threads "
+            "(it is for async and async-pool)"], p.stderr)
+        p = s3env.run(["select", f"s3://{self.bucket}/no-such-object.csv",
+                       "--expression", "SELECT * FROM s3object", "--strategy", "serial",
+                       "--threads", "4"])
+        self.assertNotEqual(p.returncode, 0, s3env.describe(p))
+        self.assertIn("s3loop: warning: --threads has no effect under --strategy serial",
+                      p.stderr)
+
 
 class Interrupt(unittest.TestCase):
     def test_sigint_stops_with_summary_and_only_whole_objects(self):
@@ -324,6 +345,9 @@ class Compare(unittest.TestCase):
             self.assertGreater(row["peak_rss_mib"], 0)
         serial = doc["strategies"][0]
         self.assertAlmostEqual(serial["speedup_vs_serial"], 1.0)
+        # --concurrency is for async and async-pool; compare's serial and
+        # threads runs leave it unused without saying so.
+        self.assertNotIn("has no effect", p.stderr)
         # Every run's copy was deleted afterwards.
         self.assertEqual(s3env.object_map(self.s3, self.bucket, "cmp/"), {})
 

@@ -1,0 +1,71 @@
+// The strategy flags: which given flags a strategy leaves unused.
+#include "strategy_flags.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace s3loop::cli {
+namespace {
+
+using exec::StrategyKind;
+using Lines = std::vector<std::string>;
+
+// The flags as cp would parse `words`.
+StrategyFlags parsed(std::vector<std::string> words) {
+  CLI::App app;
+  StrategyFlags flags;
+  add_strategy_flags(app, flags, 256, "Requests");
+  words.insert(words.begin(), "s3loop");
+  std::vector<const char*> argv;
+  for (const auto& word : words) argv.push_back(word.c_str());
+  app.parse(static_cast<int>(argv.size()), argv.data());
+  return flags;
+}
+
+TEST(StrategyFlags, NothingGivenNothingUnused) {
+  const auto flags = parsed({});
+  for (auto kind : {StrategyKind::serial, StrategyKind::threads, StrategyKind::async,
+                    StrategyKind::async_pool}) {
+    EXPECT_EQ(unused_strategy_flags(flags, kind), Lines{}) << exec::strategy_name(kind);
+  }
+}
+
+TEST(StrategyFlags, EachStrategyNamesTheFlagsItDoesNotUse) {
+  const auto flags = parsed({"-c", "8", "--threads=3", "--loops", "2"});
+  EXPECT_EQ(unused_strategy_flags(flags, StrategyKind::serial),
+            (Lines{"--concurrency has no effect under --strategy serial (it is for async and "
+                   "async-pool)",
+                   "--threads has no effect under --strategy serial (it is for threads and "
+                   "async-pool)",
+                   "--loops has no effect under --strategy serial (it is for async-pool)"}));
+  EXPECT_EQ(unused_strategy_flags(flags, StrategyKind::threads),
+            (Lines{"--concurrency has no effect under --strategy threads (it is for async and "
+                   "async-pool; threads: set --threads)",
+                   "--loops has no effect under --strategy threads (it is for async-pool)"}));
+  EXPECT_EQ(unused_strategy_flags(flags, StrategyKind::async),
+            (Lines{"--threads has no effect under --strategy async (it is for threads and "
+                   "async-pool)",
+                   "--loops has no effect under --strategy async (it is for async-pool)"}));
+  EXPECT_EQ(unused_strategy_flags(flags, StrategyKind::async_pool), Lines{});
+}
+
+TEST(StrategyFlags, AFlagGivenWithItsDefaultValueStillCounts) {
+  // `-c 256` under serial is as unused as `-c 8`: the user asked for it.
+  const auto flags = parsed({"--concurrency", "256"});
+  EXPECT_EQ(unused_strategy_flags(flags, StrategyKind::serial).size(), 1U);
+  EXPECT_EQ(unused_strategy_flags(flags, StrategyKind::async), Lines{});
+}
+
+TEST(StrategyFlags, AdaptiveIsForTheAsyncStrategies) {
+  const auto flags = parsed({});
+  EXPECT_EQ(unused_strategy_flags(flags, StrategyKind::threads, true),
+            (Lines{"--adaptive has no effect under --strategy threads (it is for async and "
+                   "async-pool)"}));
+  EXPECT_EQ(unused_strategy_flags(flags, StrategyKind::async, true), Lines{});
+  EXPECT_EQ(unused_strategy_flags(flags, StrategyKind::async_pool, true), Lines{});
+}
+
+}  // namespace
+}  // namespace s3loop::cli
