@@ -160,7 +160,10 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
 
   for (int attempt = 1;; ++attempt) {
     GatePass pass(shared_.attempt_gate);
-    if (!co_await pass.enter()) {
+    // A stopping run sends no new work, but an abort is what cleans up after
+    // the work it stopped: refused room, it goes without, or the upload
+    // would be left open (and paid for) after Ctrl-C.
+    if (!co_await pass.enter() && on_stop(request.op) != net::OnStop::cleanup) {
       co_return give_up(
           make_error(ErrorKind::cancelled, "cancelled while waiting for room to send"));
     }

@@ -328,6 +328,40 @@ TEST_F(ClientLive, AbortingAnUploadAlreadyGoneIsNoError) {
   EXPECT_EQ(elsewhere.error().s3_code, "NoSuchBucket") << elsewhere.error().message;
 }
 
+// The gate of a stopping adaptive run: never any room.
+class StoppingGate final : public s3::AttemptGate {
+ public:
+  awaitable<std::optional<std::uint64_t>> enter() override {
+    ++refused;
+    co_return std::nullopt;
+  }
+  void leave(std::uint64_t, s3::AttemptReply) override { ++left; }
+  int refused = 0;
+  int left = 0;
+};
+
+TEST_F(ClientLive, AStoppingRunStillAbortsItsUploadsAndSendsNothingElse) {
+  auto created = run<s3::CreatedUpload>(
+      [&](s3::Client& c) { return c.create_multipart_upload(bucket_, "mp/stop", {}); });
+  ASSERT_TRUE(created) << created.error().message;
+  StoppingGate gate;
+  shared_->attempt_gate = &gate;
+  auto head = run<s3::ObjectHead>([&](s3::Client& c) { return c.head_object(bucket_, "mp/x"); });
+  ASSERT_FALSE(head);
+  EXPECT_EQ(head.error().kind, ErrorKind::cancelled) << head.error().message;
+  auto abort = run<void>([&](s3::Client& c) {
+    return c.abort_multipart_upload(bucket_, "mp/stop", created->upload_id);
+  });
+  shared_->attempt_gate = nullptr;
+  EXPECT_TRUE(abort) << abort.error().message;
+  EXPECT_EQ(gate.refused, 2);
+  EXPECT_EQ(gate.left, 0);  // no room was taken, none is given back
+  auto open = run<std::vector<s3::MultipartUpload>>(
+      [&](s3::Client& c) { return c.list_multipart_uploads(bucket_, "mp/"); });
+  ASSERT_TRUE(open) << open.error().message;
+  EXPECT_TRUE(open->empty()) << open->size() << " upload(s) left open";
+}
+
 TEST_F(ClientLive, ASecondConnectionResumesTheTlsSession) {
   auto list = [&](s3::Client& c) {
     s3::ListParams params;
