@@ -19,7 +19,8 @@ Runner add_mb_command(CLI::App& app) {
   cmd->add_option("url", args->url, "s3://bucket")->required();
   add_common_options(*cmd, args->common);
   return [args]() -> int {
-    auto location = s3::parse_s3_url(args->url);
+    // S3 creates no legacy names any more: refuse them here, saying why.
+    auto location = s3::parse_s3_url(args->url, s3::BucketRules::new_bucket);
     if (!location) return usage_error(location.error());
     auto shared = make_client_shared(args->common);
     if (!shared) return usage_error(shared.error());

@@ -52,10 +52,10 @@ bool looks_like_ipv4(std::string_view b) {
   return digits > 0 && groups == 3;
 }
 
-// The general-purpose bucket naming rules. Returns the reason a name breaks
-// them, or an empty string. Checked here so the user gets a precise message
-// rather than a DNS failure or a 400 from the server.
-std::string bucket_name_problem(std::string_view b) {
+// The general-purpose bucket naming rules, for a new bucket. Returns the
+// reason a name breaks them, or an empty string. Checked here so the user gets
+// a precise message rather than a DNS failure or a 400 from the server.
+std::string new_bucket_name_problem(std::string_view b) {
   if (b.size() < 3 || b.size() > 63) {
     return fmt::format("bucket name '{}' is {} characters long, must be 3-63", printable(b, false),
                        b.size());
@@ -81,9 +81,40 @@ std::string bucket_name_problem(std::string_view b) {
   return {};
 }
 
+// The names a bucket may already have: legacy us-east-1 names too, as
+// botocore's ^[a-zA-Z0-9.\-_]{1,255}$ takes them, but at least 3 characters,
+// as S3 has never had shorter ones. A name that breaks only today's rules
+// ("My_Bucket") reaches the server, which says whether it exists.
+std::string existing_bucket_name_problem(std::string_view b) {
+  if (b.size() < 3 || b.size() > 255) {
+    return fmt::format(
+        "bucket name '{}' is {} characters long, must be 3-63 (3-255 for a "
+        "legacy us-east-1 bucket)",
+        printable(b, false), b.size());
+  }
+  for (char c : b) {
+    const bool legacy_char =
+        is_lower_alnum(c) || (c >= 'A' && c <= 'Z') || c == '.' || c == '-' || c == '_';
+    if (!legacy_char) {
+      return fmt::format(
+          "bucket name '{}' contains '{}': only letters, digits, '.', '-' and '_' are allowed "
+          "(upper-case letters and '_' in legacy us-east-1 buckets only)",
+          printable(b, false), printable(std::string_view(&c, 1), true));
+    }
+  }
+  // Most likely an endpoint typed where the bucket goes.
+  if (looks_like_ipv4(b)) {
+    return fmt::format(
+        "bucket name '{}' must not be formatted as an IP address (an endpoint "
+        "goes in --endpoint-url)",
+        b);
+  }
+  return {};
+}
+
 }  // namespace
 
-Result<S3Url> parse_s3_url(std::string_view text) {
+Result<S3Url> parse_s3_url(std::string_view text, BucketRules rules) {
   if (!text.starts_with(kScheme)) return usage_error(text, kExpected);
   const std::string_view rest = text.substr(kScheme.size());
   const std::size_t slash = rest.find('/');
@@ -91,7 +122,9 @@ Result<S3Url> parse_s3_url(std::string_view text) {
   if (bucket.empty()) {
     return usage_error(text, fmt::format("empty bucket name, {}", kExpected));
   }
-  if (std::string why = bucket_name_problem(bucket); !why.empty()) {
+  if (std::string why = rules == BucketRules::new_bucket ? new_bucket_name_problem(bucket)
+                                                         : existing_bucket_name_problem(bucket);
+      !why.empty()) {
     return usage_error(text, why);
   }
   S3Url url;

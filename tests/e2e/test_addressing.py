@@ -78,6 +78,37 @@ class Addressing(s3env.E2ETestCase):
         self.assertEqual(s3env.sha256_of(self.s3, dotted, "out/six.bin"),
                          s3env.sha256_of(self.s3, self.src, "src/big/six.bin"))
 
+    def test_a_legacy_bucket_name_is_reached_path_style(self):
+        # A us-east-1 bucket from before 2018 (upper case, '_'): aws cli reaches it, so
+        # s3loop must too -- path style, since no host name can carry it -- while its mb
+        # creates only names of today's rules.
+        legacy = "E2E_Legacy_" + s3env.unique_bucket("legacy").split("-")[-1]
+        self.addCleanup(s3env.delete_bucket, self.s3, legacy)
+        s3env.make_bucket(self.s3, legacy)
+        with s3env.SniffingProxy(self.srv.http_endpoint) as proxy:
+            p = s3env.run(["cp", f"s3://{self.src}/src", f"s3://{legacy}/in",
+                           "--endpoint-url", f"http://s3.localhost:{proxy.port}",
+                           "--addressing-style", "virtual"])
+            s3env.assert_no_crash(self, p)
+            self.assertEqual(p.returncode, 0, s3env.describe(p))
+            to_legacy = [(h.get("host"), t) for _, t, h in proxy.requests
+                         if t.startswith(f"/{legacy}")]
+            self.assertGreater(len(to_legacy), len(self.source), proxy.requests[:3])
+            self.assertEqual({host for host, _ in to_legacy}, {f"s3.localhost:{proxy.port}"})
+        self.assertEqual(set(s3env.object_map(self.s3, legacy, "in/")), set(self.source))
+        dst = self.bucket("addr-from-legacy")
+        p = s3env.run(["cp", f"s3://{legacy}/in/", f"s3://{dst}/out/", "--verify",
+                       "--endpoint-url", self.srv.virtual_endpoint, "--addressing-style",
+                       "virtual"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(s3env.object_map(self.s3, dst, "out/"),
+                         s3env.object_map(self.s3, legacy, "in/"))
+        p = s3env.run(["ls", f"s3://{legacy}/in/big/"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertIn("six.bin", p.stdout)
+        p = s3env.run(["mb", f"s3://{legacy}_New"])
+        s3env.assert_clean_error(self, p, 2, "contains 'E'", "only lower-case letters")
+
     def test_dotted_bucket_virtual_http_stays_virtual(self):
         # No certificate to match over plain http: the dots stay in the host name.
         dotted = self.dotted_bucket("addr-dot-http")

@@ -12,8 +12,8 @@ S3Url parse_ok(std::string_view text) {
   return r ? *r : S3Url{};
 }
 
-Error parse_err(std::string_view text) {
-  auto r = parse_s3_url(text);
+Error parse_err(std::string_view text, BucketRules rules = BucketRules::new_bucket) {
+  auto r = parse_s3_url(text, rules);
   EXPECT_FALSE(r.has_value()) << text << " was accepted";
   if (r) return {};
   EXPECT_EQ(r.error().kind, ErrorKind::usage);
@@ -129,6 +129,42 @@ TEST(S3Url, BucketFormattedAsAnIpAddress) {
   for (const char* name : {"s3://1.2.3", "s3://1.2.3.4.5", "s3://10.0.0.1a", "s3://2024.01.02-x"}) {
     EXPECT_TRUE(parse_s3_url(name).has_value()) << name;
   }
+}
+
+TEST(S3Url, AnExistingBucketMayHaveALegacyName) {
+  // us-east-1 buckets created before March 2018, which aws cli still reaches.
+  for (const char* name :
+       {"MyBucket", "my_bucket", "_under_", "Logs.2017", "a..b", "bucket-", "192.168.1.1"}) {
+    const auto url = parse_s3_url(std::string("s3://") + name + "/k");
+    ASSERT_TRUE(url.has_value()) << name << ": " << url.error().message;
+    EXPECT_EQ(url->bucket, name);
+    EXPECT_EQ(url->key, "k");
+  }
+  const std::string longest(255, 'A');
+  EXPECT_TRUE(parse_s3_url("s3://" + longest).has_value());
+  // Only a new bucket must follow today's rules.
+  EXPECT_FALSE(parse_s3_url("s3://MyBucket", BucketRules::new_bucket).has_value());
+}
+
+TEST(S3Url, AnExistingBucketNameStillHasItsLimits) {
+  EXPECT_EQ(parse_err("s3://my bucket/k", BucketRules::existing).message,
+            "invalid S3 URL 's3://my bucket/k': bucket name 'my bucket' contains ' ': only "
+            "letters, digits, '.', '-' and '_' are allowed (upper-case letters and '_' in legacy "
+            "us-east-1 buckets only)");
+  // A control byte is shown escaped so the message stays one line.
+  EXPECT_EQ(parse_err("s3://bu\ncket", BucketRules::existing).message,
+            "invalid S3 URL 's3://bu\\x0Acket': bucket name 'bu\\x0Acket' contains '\\x0A': "
+            "only letters, digits, '.', '-' and '_' are allowed (upper-case letters and '_' in "
+            "legacy us-east-1 buckets only)");
+  EXPECT_EQ(parse_err("s3://ab", BucketRules::existing).message,
+            "invalid S3 URL 's3://ab': bucket name 'ab' is 2 characters long, must be 3-63 "
+            "(3-255 for a legacy us-east-1 bucket)");
+  const std::string too_long(256, 'a');
+  EXPECT_FALSE(parse_s3_url("s3://" + too_long).has_value());
+  EXPECT_FALSE(parse_s3_url("s3://bucket?versionId=1").has_value());
+  EXPECT_EQ(parse_err("s3://192.168.1.1/k", BucketRules::existing).message,
+            "invalid S3 URL 's3://192.168.1.1/k': bucket name '192.168.1.1' must not be "
+            "formatted as an IP address (an endpoint goes in --endpoint-url)");
 }
 
 }  // namespace

@@ -13,10 +13,23 @@ struct S3Url {
   std::string key;  // may be empty (whole bucket); kept byte for byte, no normalisation
 };
 
+// Which bucket names a URL may carry.
+enum class BucketRules : unsigned char {
+  // A bucket that may already exist: today's names, and the legacy ones S3
+  // still serves in us-east-1 (created before March 2018: upper-case letters
+  // and '_', up to 255 characters), as aws cli takes them. Such a name is
+  // always addressed path-style.
+  existing,
+  // A bucket to create: the rules S3 enforces for new buckets (3-63
+  // characters: lower-case letters, digits, '.' and '-'; a letter or digit at
+  // each end; no "..", not an IP address).
+  new_bucket,
+};
+
 // Accepts "s3://bucket", "s3://bucket/", "s3://bucket/prefix/key". The key is
 // taken literally (no percent-decoding: aws cli does not decode either).
-// Errors (kind usage) name the problem: missing scheme, empty bucket, invalid
-// bucket name (3-63 chars, lower-case letters, digits, '.', '-').
-Result<S3Url> parse_s3_url(std::string_view text);
+// Errors (kind usage) name the problem: missing scheme, empty bucket, a bucket
+// name the rules refuse (and which rule).
+Result<S3Url> parse_s3_url(std::string_view text, BucketRules rules = BucketRules::existing);
 
 }  // namespace s3loop::s3
