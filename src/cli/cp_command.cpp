@@ -248,6 +248,15 @@ Runner add_cp_command(CLI::App& app) {
     summary.shared = shared->get();
     if (verified && *verified) summary.verify = &**verified;
     if (run.report.job_error) print_error(run.report.job_error->message);
+    // As aws s3 cp, an empty source is no error (scripts copy prefixes that
+    // may be empty), but a mistyped one should not pass for a copy that went
+    // through. (compare says it once, for all its runs.)
+    if (exit_code == kExitOk && job.source_empty() && !args->in_compare) {
+      std::fprintf(stderr,
+                   "s3loop: warning: no objects under %s: nothing to copy (check the "
+                   "source URL)\n",
+                   s3::s3_uri(locations.source.bucket, locations.source.key).c_str());
+    }
     // A job that failed before copying anything has nothing to summarise in
     // text; --json users still get the object (with its "error"), --quiet or
     // not: they asked for it.

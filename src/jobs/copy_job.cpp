@@ -185,11 +185,16 @@ awaitable<Result<void>> CopyJob::produce(s3::Client& client, const exec::Emit& e
                                      co_return true;
                                    });
   if (result && listed > 0 && options_.refuse_if_directory) co_return *options_.refuse_if_directory;
-  if (!result || listed > 0 || options_.named_object.empty()) co_return result;
+  if (!result || listed > 0) co_return result;
+  if (options_.named_object.empty()) {
+    source_empty_ = true;
+    co_return result;
+  }
 
   // Nothing under "name/": the user may have named one object.
   auto named = co_await find_named_object(client, options_);
   if (!named) co_return named.error();
+  if (!*named) source_empty_ = true;
   if (!*named || !copy_selects(options_, (*named)->key)) co_return Result<void>();
   // (A named object that would land on itself was refused by
   // normalise_copy_locations: in one bucket its source lies inside the

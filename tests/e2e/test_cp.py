@@ -465,10 +465,17 @@ class CopyEdgeCases(s3env.E2ETestCase):
         dst = self.bucket("cp-empty-text")
         p = s3env.run(["cp", f"s3://{self.src}/nothing", f"s3://{dst}/out"])
         s3env.assert_no_crash(self, p)
+        # As aws s3 cp: no error (scripts copy prefixes that may be empty), but a mistyped
+        # source is not passed off as a copy that went through.
         self.assertEqual(p.returncode, 0, s3env.describe(p))
-        self.assertEqual(p.stderr.strip(), "")
+        self.assertEqual(p.stderr, f"s3loop: warning: no objects under s3://{self.src}/nothing/: "
+                         "nothing to copy (check the source URL)\n")
         self.assertEqual(len(p.stdout.strip().splitlines()), 1, "one summary line" +
                          s3env.describe(p))
+        self.assertBucketEmpty(dst)
+        # Objects the filters leave out were there: no warning.
+        p = s3env.run(["cp", f"s3://{self.src}/", f"s3://{dst}/out", "--exclude", "*"])
+        self.assertEqual((p.returncode, p.stderr), (0, ""), s3env.describe(p))
         self.assertBucketEmpty(dst)
 
     def test_destination_inside_source_refused(self):
@@ -644,6 +651,8 @@ class CopyNamedObject(s3env.E2ETestCase):
         dst = self.bucket("cp-named-none")
         p = s3env.run(["cp", f"s3://{self.src}/one/no-such-key", f"s3://{dst}/x/", "--json"])
         self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertIn(f"no objects under s3://{self.src}/one/no-such-key/: nothing to copy",
+                      p.stderr)
         summary = s3env.parse_json_summary(self, p)
         self.assertEqual((summary["objects"], summary["dry_run"]), (0, False))
         self.assertBucketEmpty(dst)

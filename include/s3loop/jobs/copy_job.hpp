@@ -147,6 +147,10 @@ class CopyJob final : public exec::Job {
   // Of those, the ones the journal had: skipped without a request, whether
   // or not the destination still holds them.
   std::uint64_t skipped_by_journal() const { return skipped_by_journal_.load(); }
+  // The source listing found no object at all, nor an object of the name
+  // given (what filters or the journal left out does not count): most likely
+  // a mistyped source.
+  bool source_empty() const { return source_empty_.load(); }
   // Uploads a retried CreateMultipartUpload left behind that were aborted
   // (or found gone already when the abort was retried).
   std::uint64_t orphans_aborted() const { return orphans_aborted_.load(); }
@@ -185,6 +189,7 @@ class CopyJob final : public exec::Job {
   std::mutex notify_mutex_;
   std::atomic<std::uint64_t> skipped_{0};
   std::atomic<std::uint64_t> skipped_by_journal_{0};
+  std::atomic<bool> source_empty_{false};
   std::atomic<std::uint64_t> orphans_aborted_{0};
   std::atomic<std::uint64_t> orphan_cleanup_failures_{0};
   mutable std::mutex fatal_mutex_;
