@@ -120,11 +120,6 @@ Runner add_cp_command(CLI::App& app) {
     if (!run_settings) return usage_error(run_settings.error());
     exec::Settings settings = *run_settings;
     settings.adaptive = args->adaptive;
-    if (!args->in_compare) {
-      for (const auto& unused : unused_strategy_flags(args->run, settings.kind, args->adaptive)) {
-        std::fprintf(stderr, "s3loop: warning: %s\n", unused.c_str());
-      }
-    }
     auto strategy = exec::make_strategy(settings);
     const std::atomic<bool>* interrupted = &strategy->cancel_flag();
 
@@ -204,6 +199,13 @@ Runner add_cp_command(CLI::App& app) {
       normalised->journal = journal.get();
     }
 
+    // Said once the command is known to run: a refused one gets its one
+    // error line alone.
+    if (!args->in_compare) {
+      for (const auto& unused : unused_strategy_flags(args->run, settings.kind, args->adaptive)) {
+        progress->message("s3loop: warning: " + unused);
+      }
+    }
     const jobs::CopyOptions locations = *normalised;
     jobs::CopyJob job(std::move(*normalised));
     progress->start([&job] { return job.skipped(); });
@@ -239,7 +241,7 @@ Runner add_cp_command(CLI::App& app) {
     summary.verb = dry_run ? "would copy" : "copied";
     summary.dry_run = dry_run;
     summary.strategy = args->run.strategy;
-    summary.concurrency = args->run.concurrency;
+    summary.concurrency = settings.concurrency;
     summary.workers = exec::describe_workers(settings);
     summary.run = &run;
     summary.skipped = job.skipped();

@@ -203,9 +203,6 @@ Runner add_select_command(CLI::App& app) {
     auto run_settings = strategy_settings(args->run);
     if (!run_settings) return usage_error(run_settings.error());
     const exec::Settings settings = *run_settings;
-    for (const auto& unused : unused_strategy_flags(args->run, settings.kind)) {
-      std::fprintf(stderr, "s3loop: warning: %s\n", unused.c_str());
-    }
     // Ranges that may wait, finished, for an earlier slow one: twice what runs
     // at once keeps every worker busy without holding the whole object.
     const int parallel = settings.kind == exec::StrategyKind::serial ? 1
@@ -222,8 +219,19 @@ Runner add_select_command(CLI::App& app) {
     if (!plan) return report_failure(plan.error());
     options.on_output = write_stdout;
     // (An empty object's SQL may have been planned to run here: see plan_select.)
-    if (options.server_dialect && plan->engine == jobs::SelectEngine::s3select)
+    if (options.server_dialect && plan->engine == jobs::SelectEngine::s3select) {
+      for (const auto* flag :
+           {args->run.concurrency ? "--concurrency" : nullptr,
+            args->run.threads ? "--threads" : nullptr, args->run.loops ? "--loops" : nullptr}) {
+        if (flag != nullptr) {
+          std::fprintf(stderr,
+                       "s3loop: warning: %s has no effect with --server-dialect (one request "
+                       "for the whole object)\n",
+                       flag);
+        }
+      }
       return run_server_dialect(**shared, options, *plan, args->common.json);
+    }
     const std::string key_column = options.key_column.value_or("");
     const std::uint64_t ranges = plan->ranges;
     if (options.key_column) {
@@ -234,6 +242,11 @@ Runner add_select_command(CLI::App& app) {
     const jobs::SelectPlan decided = *plan;
     auto job = jobs::SelectJob::create(std::move(options), std::move(*plan));
     if (!job) return usage_error(job.error());
+    // Said once the command is known to run: a refused one gets its one
+    // error line alone.
+    for (const auto& unused : unused_strategy_flags(args->run, settings.kind)) {
+      std::fprintf(stderr, "s3loop: warning: %s\n", unused.c_str());
+    }
     auto strategy = exec::make_strategy(settings);
     const JobRun run = run_job(*strategy, **job, **shared);
     // Cancelled, the aggregate covers only the ranges that finished: a wrong

@@ -6,23 +6,20 @@ namespace s3loop::cli {
 
 void add_strategy_flags(CLI::App& command, StrategyFlags& flags, int default_concurrency,
                         const std::string& in_flight, const std::string& concurrency_note) {
-  flags.concurrency = default_concurrency;
+  flags.default_concurrency = default_concurrency;
   command.add_option("--strategy", flags.strategy,
                      "serial, threads, async or async-pool (default async)");
-  flags.concurrency_option =
-      command.add_option("-c,--concurrency", flags.concurrency,
-                         fmt::format("{} in flight for async and async-pool (default {}{})",
-                                     in_flight, default_concurrency, concurrency_note));
-  flags.threads_option =
-      command
-          .add_option("--threads", flags.threads,
-                      "threads: blocking workers (default min(32, cores+4)); async-pool: CPU "
-                      "workers (default cores)")
-          ->check(CLI::Range(1, 1024));
-  flags.loops_option = command
-                           .add_option("--loops", flags.loops,
-                                       "async-pool: event loops, one thread each (default 1)")
-                           ->check(CLI::Range(1, 64));
+  command.add_option("-c,--concurrency", flags.concurrency,
+                     fmt::format("{} in flight for async and async-pool (default {}{})", in_flight,
+                                 default_concurrency, concurrency_note));
+  command
+      .add_option("--threads", flags.threads,
+                  "threads: blocking workers (default min(32, cores+4)); async-pool: CPU "
+                  "workers (default cores)")
+      ->check(CLI::Range(1, 1024));
+  command
+      .add_option("--loops", flags.loops, "async-pool: event loops, one thread each (default 1)")
+      ->check(CLI::Range(1, 64));
 }
 
 Result<exec::Settings> strategy_settings(const StrategyFlags& flags) {
@@ -30,9 +27,9 @@ Result<exec::Settings> strategy_settings(const StrategyFlags& flags) {
   if (!kind) return kind.error();
   exec::Settings settings;
   settings.kind = *kind;
-  settings.concurrency = flags.concurrency;
-  settings.threads = flags.threads;
-  settings.loops = flags.loops;
+  settings.concurrency = flags.concurrency.value_or(flags.default_concurrency);
+  settings.threads = flags.threads.value_or(0);  // 0: the strategy's default
+  settings.loops = flags.loops.value_or(1);
   if (auto valid = exec::validate(settings); !valid) return valid.error();
   return settings;
 }
@@ -41,24 +38,21 @@ std::vector<std::string> unused_strategy_flags(const StrategyFlags& flags, exec:
                                                bool adaptive) {
   using exec::StrategyKind;
   const bool async_kind = kind == StrategyKind::async || kind == StrategyKind::async_pool;
-  const auto given = [](const CLI::Option* option) {
-    return option != nullptr && option->count() > 0;
-  };
   const auto line = [&](std::string_view flag, std::string_view used_by) {
     return fmt::format("{} has no effect under --strategy {} (it is for {})", flag,
                        exec::strategy_name(kind), used_by);
   };
   std::vector<std::string> unused;
-  if (given(flags.concurrency_option) && !async_kind) {
+  if (flags.concurrency.has_value() && !async_kind) {
     unused.push_back(line("--concurrency", kind == StrategyKind::threads
                                                ? "async and async-pool; threads: set --threads"
                                                : "async and async-pool"));
   }
-  if (given(flags.threads_option) && kind != StrategyKind::threads &&
+  if (flags.threads.has_value() && kind != StrategyKind::threads &&
       kind != StrategyKind::async_pool) {
     unused.push_back(line("--threads", "threads and async-pool"));
   }
-  if (given(flags.loops_option) && kind != StrategyKind::async_pool) {
+  if (flags.loops.has_value() && kind != StrategyKind::async_pool) {
     unused.push_back(line("--loops", "async-pool"));
   }
   if (adaptive && !async_kind) unused.push_back(line("--adaptive", "async and async-pool"));

@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,13 +15,12 @@ namespace s3loop::cli {
 
 struct StrategyFlags {
   std::string strategy = "async";
-  int concurrency = 0;  // the command's default, given to add_strategy_flags
-  int threads = 0;      // 0: the strategy's default
-  int loops = 1;
-  // Set by add_strategy_flags: whether each flag was given.
-  const CLI::Option* concurrency_option = nullptr;
-  const CLI::Option* threads_option = nullptr;
-  const CLI::Option* loops_option = nullptr;
+  int default_concurrency = 0;  // the command's, given to add_strategy_flags
+  // Unset when not given: the strategy's default then, and no word about a
+  // flag it does not use.
+  std::optional<int> concurrency;
+  std::optional<int> threads;
+  std::optional<int> loops;
 };
 
 // `in_flight` names what --concurrency counts ("Requests", "Ranges") and

@@ -656,6 +656,11 @@ class CopyNamedObject(s3env.E2ETestCase):
         summary = s3env.parse_json_summary(self, p)
         self.assertEqual((summary["objects"], summary["dry_run"]), (0, False))
         self.assertBucketEmpty(dst)
+        # The object named is there, only filtered out: not "no objects".
+        p = s3env.run(["cp", f"s3://{self.src}/top-level.bin", f"s3://{dst}/x/", "--exclude",
+                       "*.bin"])
+        self.assertEqual((p.returncode, p.stderr), (0, ""), s3env.describe(p))
+        self.assertBucketEmpty(dst)
 
     def test_one_object_up_into_a_parent_prefix_of_its_bucket(self):
         # As aws s3 cp does: the one copy (d/x.csv) cannot overwrite the source. A directory

@@ -73,6 +73,18 @@ class SelectServerDialect(s3env.SelectCase):
         self.assertEqual(self.parse_csv(server.stdout), [expected])
         self.assertEqual(server.stdout, local.stdout)
 
+    def test_strategy_flags_are_named_as_unused(self):
+        # One request for the whole object: no ranges to run at once.
+        p = s3env.run(["select", self.url, "--server-dialect", "-c", "8", "--loops", "2", "-e",
+                       "select count(*) from stdin;"])
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(p.stdout.strip(), str(len(self.rows)))
+        warnings = [line for line in p.stderr.splitlines() if "has no effect" in line]
+        self.assertEqual(warnings, [
+            f"s3loop: warning: {flag} has no effect with --server-dialect (one request for the "
+            "whole object)" for flag in ("--concurrency", "--loops")], p.stderr)
+
     def test_a_statement_the_server_rejects_is_an_error_not_data(self):
         p = s3env.run(["select", self.url, "--server-dialect", "-e", "SELECT * FROM S3Object"])
         s3env.assert_clean_error(self, p, 1, "rejected the statement", "S3Object")

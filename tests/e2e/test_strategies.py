@@ -80,12 +80,18 @@ class Strategies(unittest.TestCase):
             "(it is for async-pool)",
             "s3loop: warning: --adaptive has no effect under --strategy threads "
             "(it is for async and async-pool)"], p.stderr)
-        p = s3env.run(["select", f"s3://{self.bucket}/no-such-object.csv",
+        self.s3.put_object(Bucket=self.bucket, Key="unused/t.csv", Body=b"id,v\n1,a\n2,b\n")
+        p = s3env.run(["select", f"s3://{self.bucket}/unused/t.csv",
                        "--expression", "SELECT * FROM s3object", "--strategy", "serial",
                        "--threads", "4"])
-        self.assertNotEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(p.stdout, "1,a\n2,b\n")
         self.assertIn("s3loop: warning: --threads has no effect under --strategy serial",
                       p.stderr)
+        # A command refused for another reason says that alone.
+        p = s3env.run(["cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/src/in/",
+                       "--strategy", "serial", "-c", "8"])
+        s3env.assert_clean_error(self, p, 2, "inside the source")
 
 
 class Interrupt(unittest.TestCase):

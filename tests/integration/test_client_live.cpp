@@ -346,13 +346,16 @@ TEST_F(ClientLive, AStoppingRunStillAbortsItsUploadsAndSendsNothingElse) {
   ASSERT_TRUE(created) << created.error().message;
   StoppingGate gate;
   shared_->attempt_gate = &gate;
+  // Not left pointing at the gate when an assertion below returns early.
+  const std::unique_ptr<s3::ClientShared, void (*)(s3::ClientShared*)> ungate(
+      shared_.get(), [](s3::ClientShared* shared) { shared->attempt_gate = nullptr; });
   auto head = run<s3::ObjectHead>([&](s3::Client& c) { return c.head_object(bucket_, "mp/x"); });
   ASSERT_FALSE(head);
   EXPECT_EQ(head.error().kind, ErrorKind::cancelled) << head.error().message;
   auto abort = run<void>([&](s3::Client& c) {
     return c.abort_multipart_upload(bucket_, "mp/stop", created->upload_id);
   });
-  shared_->attempt_gate = nullptr;
+  shared_->attempt_gate = nullptr;  // the check below is no request of the stopping run
   EXPECT_TRUE(abort) << abort.error().message;
   EXPECT_EQ(gate.refused, 2);
   EXPECT_EQ(gate.left, 0);  // no room was taken, none is given back
