@@ -11,6 +11,7 @@
 #include "filter_flags.hpp"
 #include "job_words.hpp"
 #include "plural.hpp"
+#include "strategy_flags.hpp"
 
 #include "s3loop/exec/run_once.hpp"
 #include "s3loop/exec/strategy.hpp"
@@ -75,7 +76,10 @@ std::string format_cell(const Spread& s, int repeat, const char* fmt_one) {
 // The job's flags as cp will read them, checked once before any run: a typo
 // would otherwise fail every run, each in its own child, and the table would
 // read as a failed comparison rather than a wrong command.
-std::optional<Error> check_job_flags(const std::vector<std::string>& cp_argv) {
+// `strategy_flags_given`, when asked for: which of cp's strategy flags the
+// words hold (--concurrency, --threads, --loops, --adaptive).
+std::optional<Error> check_job_flags(const std::vector<std::string>& cp_argv,
+                                     std::vector<std::string>* strategy_flags_given = nullptr) {
   CLI::App dry{"s3loop"};
   dry.require_subcommand(1);
   // The runner owns the variables cp's options write into: it must outlive
@@ -90,7 +94,44 @@ std::optional<Error> check_job_flags(const std::vector<std::string>& cp_argv) {
     return make_error(ErrorKind::usage, "the cp flags given to compare: " +
                                             (what.empty() ? std::string("help asked for") : what));
   }
+  if (strategy_flags_given != nullptr) {
+    const CLI::App* cp = dry.get_subcommand("cp");
+    for (const char* name : {"--concurrency", "--threads", "--loops", "--adaptive"}) {
+      if (cp->get_option(name)->count() > 0) strategy_flags_given->emplace_back(name);
+    }
+  }
   return std::nullopt;
+}
+
+// A strategy flag that no compared strategy uses (`--loops` with
+// serial,threads) would change none of the runs: say so, once.
+void warn_of_flags_no_run_uses(const std::vector<std::string>& given,
+                               const std::vector<exec::StrategyKind>& kinds,
+                               const std::string& strategies) {
+  StrategyFlags flags;
+  bool adaptive = false;
+  for (const auto& name : given) {
+    if (name == "--concurrency") flags.concurrency = 1;
+    if (name == "--threads") flags.threads = 1;
+    if (name == "--loops") flags.loops = 1;
+    if (name == "--adaptive") adaptive = true;
+  }
+  for (const auto& name : given) {
+    std::string purpose;  // "(it is for ...)", as each run would have said it
+    const bool unused_by_all = std::all_of(kinds.begin(), kinds.end(), [&](auto kind) {
+      for (const auto& line : unused_strategy_flags(flags, kind, adaptive)) {
+        if (line.starts_with(name + " ")) {
+          purpose = line.substr(line.find(" (it is for"));
+          return true;
+        }
+      }
+      return false;
+    });
+    if (unused_by_all) {
+      std::fprintf(stderr, "s3loop: warning: %s has no effect on any run of --strategies %s%s\n",
+                   name.c_str(), strategies.c_str(), purpose.c_str());
+    }
+  }
 }
 
 // A name no other compare uses: the runs' copies are deleted afterwards, so
@@ -135,6 +176,7 @@ Runner add_compare_command(CLI::App& app) {
 
   return [args, cmd]() -> int {
     std::vector<std::string> strategies;
+    std::vector<exec::StrategyKind> kinds;
     for (std::size_t start = 0; start <= args->strategies.size();) {
       const std::size_t comma =
           std::min(args->strategies.find(',', start), args->strategies.size());
@@ -154,6 +196,7 @@ Runner add_compare_command(CLI::App& app) {
                                                             "(--repeat runs one several times)"));
       }
       strategies.push_back(name);
+      kinds.push_back(*kind);
       start = comma + 1;
     }
     // cp's parser first: a mistyped flag is named as such, not as a word
@@ -223,7 +266,9 @@ Runner add_compare_command(CLI::App& app) {
       argv.insert(argv.end(), job_flags.begin(), job_flags.end());
       return argv;
     };
-    if (auto bad = check_job_flags(run_argv(*normalised, strategies.front()))) {
+    std::vector<std::string> strategy_flags_given;
+    if (auto bad =
+            check_job_flags(run_argv(*normalised, strategies.front()), &strategy_flags_given)) {
       return usage_error(*bad);
     }
     const std::string runs_prefix = normalised->destination.key + "compare-" + token + "-";
@@ -292,6 +337,7 @@ Runner add_compare_command(CLI::App& app) {
       return deleted.error();
     };
 
+    warn_of_flags_no_run_uses(strategy_flags_given, kinds, args->strategies);
     supervise_interrupts();
     std::vector<RunResult> runs;
     bool all_ok = true;

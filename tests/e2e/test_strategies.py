@@ -379,6 +379,19 @@ class Compare(unittest.TestCase):
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertIsNone(json.loads(p.stdout)["strategies"][0]["speedup_vs_serial"])
 
+    def test_compare_names_a_flag_no_run_uses(self):
+        p = s3env.run(["compare", "cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/nouse/",
+                       "--strategies", "serial,threads", "--loops", "2", "--threads", "2",
+                       "--json"])
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        warnings = [line for line in p.stderr.splitlines() if "has no effect" in line]
+        # --threads sets the threads runs' workers: no word about it.
+        self.assertEqual(warnings, ["s3loop: warning: --loops has no effect on any run of "
+                                    "--strategies serial,threads (it is for async-pool)"],
+                         p.stderr)
+        self.assertTrue(all(row["verified"] for row in json.loads(p.stdout)["strategies"]))
+
     def test_compare_takes_cp_flags_before_the_urls_too(self):
         # `compare cp -c 16 SRC DST` once took "16" for the source.
         p = s3env.run(["compare", "cp", "-c", "16", "--exclude", "part-01/*",
