@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <system_error>
 #include <utility>
@@ -287,6 +288,25 @@ Result<AddressingStyle> parse_addressing_style(const std::string& v, const std::
                                 v, profile));
 }
 
+// configparser's [DEFAULT] (botocore reads the files with it) is no profile
+// of its own: each of its keys is inherited by every section that does not set
+// that key itself -- a nested one ("s3 =" with its indented lines) as a whole,
+// since configparser sees one value there.
+void inherit_default_section(IniSections& ini) {
+  const auto defaults = ini.find("DEFAULT");
+  if (defaults == ini.end()) return;
+  const Section inherited = std::move(defaults->second);
+  ini.erase(defaults);
+  const auto top_key = [](const std::string& key) { return key.substr(0, key.find('.')); };
+  for (auto& [name, values] : ini) {
+    std::set<std::string> own;
+    for (const auto& entry : values) own.insert(top_key(entry.first));
+    for (const auto& [key, value] : inherited) {
+      if (!own.contains(top_key(key))) values.emplace(key, value);
+    }
+  }
+}
+
 }  // namespace
 
 Result<IniSections> parse_ini(std::string_view text) {
@@ -374,6 +394,7 @@ Result<IniSections> parse_ini(std::string_view text) {
     option.lines.push_back({line_no, std::string(trim(line.substr(sep + 1)))});
   }
   if (auto r = store(option, section); !r) return r.error();
+  inherit_default_section(out);
   return out;
 }
 

@@ -100,6 +100,16 @@ class ConfigTests(s3env.E2ETestCase):
         p = s3env.run(["ls", f"s3://{self.src}/"], env=env)
         s3env.assert_clean_error(self, p, 1, "rejected the credentials")
 
+    def test_default_section_settings_reach_every_profile(self):
+        # configparser's [DEFAULT], which the AWS CLI honours: its keys are in every profile.
+        self.write("credentials", "[DEFAULT]\n" + self.good_keys() + "[e2e]\n")
+        self.write("config", f"[DEFAULT]\nendpoint_url = {self.srv.endpoint}\n"
+                   f"ca_bundle = {self.srv.ca_bundle}\n[profile e2e]\nregion = {self.srv.region}\n")
+        self.assertCopies(["--profile", "e2e"], env=self.env())
+        # No profile of its own.
+        p = s3env.run(["ls", f"s3://{self.src}/", "--profile", "DEFAULT"], env=self.env())
+        s3env.assert_clean_error(self, p, 2, "DEFAULT")
+
     def test_credentials_in_config_file(self):
         self.write("config", "[profile e2e]\n" + self.good_keys())
         env = self.env(AWS_ENDPOINT_URL=self.srv.endpoint, AWS_CA_BUNDLE=self.srv.ca_bundle)

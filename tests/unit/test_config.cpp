@@ -121,6 +121,41 @@ TEST(S3ConfigIni, NestedS3Block) {
             "there, not ':')");
 }
 
+// configparser's [DEFAULT], as botocore's raw_config_parse sees it: no section of its own,
+// its keys in every section that lacks them, a nested block inherited whole or not at all.
+TEST(S3ConfigIni, TheDefaultSectionIsInheritedByEverySection) {
+  auto ini = parse_ini(
+      "[profile dev]\n"
+      "region = eu-west-1\n"
+      "s3 =\n"
+      "  addressing_style = virtual\n"
+      "[DEFAULT]\n"
+      "region = us-east-2\n"
+      "output = json\n"
+      "s3 =\n"
+      "  addressing_style = path\n"
+      "  endpoint_url = https://minio.local:9000\n"
+      "[default]\n"
+      "aws_access_key_id = AKID\n");
+  ASSERT_TRUE(ini.has_value()) << ini.error().message;
+  EXPECT_FALSE(ini->contains("DEFAULT"));
+  EXPECT_EQ(ini->size(), 2u);
+  const auto& dev = ini->at("profile dev");
+  EXPECT_EQ(dev.at("region"), "eu-west-1");
+  EXPECT_EQ(dev.at("output"), "json");
+  EXPECT_EQ(dev.at("s3.addressing_style"), "virtual");
+  EXPECT_FALSE(dev.contains("s3.endpoint_url"));  // its own s3 block wins whole
+  const auto& def = ini->at("default");
+  EXPECT_EQ(def.at("aws_access_key_id"), "AKID");
+  EXPECT_EQ(def.at("region"), "us-east-2");
+  EXPECT_EQ(def.at("s3.addressing_style"), "path");
+  EXPECT_EQ(def.at("s3.endpoint_url"), "https://minio.local:9000");
+  // Lower case is a section like any other.
+  auto lower = parse_ini("[default]\nregion = x\n");
+  ASSERT_TRUE(lower.has_value());
+  EXPECT_EQ(lower->at("default").at("region"), "x");
+}
+
 // configparser's continuation lines, each case checked against botocore 1.43's
 // raw_config_parse: a line indented deeper than its key's line belongs to that
 // key's value, whatever it holds; one as deep as the key is a key of its own.
