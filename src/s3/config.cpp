@@ -309,15 +309,27 @@ void inherit_default_section(IniSections& ini) {
 
 }  // namespace
 
-Result<IniSections> parse_ini(std::string_view text) {
+Result<IniSections> parse_ini(std::string_view file_text) {
   // botocore reads the files as plain UTF-8, so a byte order mark is part of
   // the first line to it, which is then no "[section]": the AWS CLI refuses
   // such a file, and s3loop says why.
-  if (text.starts_with("\xEF\xBB\xBF")) {
+  if (file_text.starts_with("\xEF\xBB\xBF")) {
     return ini_error(1,
                      "the file starts with a UTF-8 byte order mark (BOM), which the AWS CLI "
                      "cannot read either: save it as UTF-8 without a BOM");
   }
+  // Python reads text with universal newlines: "\r\n" and a lone "\r" (an
+  // old Mac editor's) end a line as "\n" does.
+  std::string lines;
+  lines.reserve(file_text.size());
+  for (std::size_t i = 0; i < file_text.size(); ++i) {
+    if (file_text[i] != '\r') {
+      lines.push_back(file_text[i]);
+    } else if (i + 1 == file_text.size() || file_text[i + 1] != '\n') {
+      lines.push_back('\n');
+    }
+  }
+  std::string_view text = lines;
   IniSections out;
   std::map<std::string, int> section_lines;  // where each section began
   Section* section = nullptr;

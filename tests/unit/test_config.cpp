@@ -121,6 +121,16 @@ TEST(S3ConfigIni, NestedS3Block) {
             "there, not ':')");
 }
 
+TEST(S3ConfigIni, ALoneCarriageReturnEndsALineAsInPython) {
+  auto ini = parse_ini("[default]\rregion = eu-west-1\r\naws_access_key_id = AKID\r[b]\rx = 1");
+  ASSERT_TRUE(ini.has_value()) << ini.error().message;
+  EXPECT_EQ(ini->at("default").at("region"), "eu-west-1");
+  EXPECT_EQ(ini->at("default").at("aws_access_key_id"), "AKID");
+  EXPECT_EQ(ini->at("b").at("x"), "1");
+  // Lines are counted as Python counts them.
+  EXPECT_EQ(parse_ini("[a]\rx = 1\r\rbad line\r").error().message.substr(0, 7), "line 4:");
+}
+
 // configparser's [DEFAULT], as botocore's raw_config_parse sees it: no section of its own,
 // its keys in every section that lacks them, a nested block inherited whole or not at all.
 TEST(S3ConfigIni, TheDefaultSectionIsInheritedByEverySection) {
