@@ -1,4 +1,5 @@
 #include "common.hpp"
+#include "heap_pages.hpp"
 
 #include "s3loop/net/tls.hpp"
 #include "s3loop/s3/addressing.hpp"
@@ -189,6 +190,7 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
     };
     shared->debug_log(s3::format_config_log(*config, opts.endpoint));
     shared->debug_log("TLS trust: " + shared->tls->trust_source());
+    if (!heap_pages_note().empty()) shared->debug_log("heap: " + heap_pages_note());
   }
   return shared;
 }

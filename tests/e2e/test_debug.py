@@ -48,6 +48,30 @@ class Debug(s3env.E2ETestCase):
         self.assertTrue(all(re.search(r" 200 in [0-9.]+ ms", l) for l in replies), replies)
         self.assert_no_secret(p.stderr + p.stdout)
 
+    def test_cp_reexecutes_itself_for_a_heap_of_huge_pages(self):
+        try:
+            with open("/sys/kernel/mm/transparent_hugepage/enabled") as f:
+                thp = f.read()
+        except OSError:
+            thp = ""
+        expected = ("2 MiB transparent huge pages (glibc.malloc.hugetlb=1, set by s3loop)"
+                    if "[madvise]" in thp else None)
+        env = s3env.base_env(GLIBC_TUNABLES=None)
+        p = s3env.run(["cp", f"s3://{self.bkt}/src/", f"s3://{self.bkt}/thp/", "--debug"],
+                      env=env)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        heap = [l for l in p.stderr.splitlines() if l.startswith("s3loop: debug: heap: ")]
+        self.assertEqual(len(heap), 1, p.stderr[:2000])
+        if expected:
+            self.assertEqual(heap[0], "s3loop: debug: heap: " + expected)
+        # The user's own setting stands; ls does not re-execute.
+        p = s3env.run(["cp", f"s3://{self.bkt}/src/", f"s3://{self.bkt}/thp/", "--debug"],
+                      env=s3env.base_env(GLIBC_TUNABLES="glibc.malloc.hugetlb=0"))
+        self.assertIn("s3loop: debug: heap: as GLIBC_TUNABLES sets glibc.malloc.hugetlb "
+                      "(glibc.malloc.hugetlb=0)", p.stderr)
+        p = s3env.run(["ls", f"s3://{self.bkt}/src/", "--debug"], env=env)
+        self.assertIn("s3loop: debug: heap: 4 KiB pages", p.stderr)
+
     def test_errors_never_carry_secrets(self):
         env = s3env.base_env(AWS_SESSION_TOKEN=TOKEN, AWS_SECRET_ACCESS_KEY="wrong" + "x" * 35)
         p = s3env.run(["ls", f"s3://{self.bkt}/", "--debug"], env=env)

@@ -1,0 +1,80 @@
+#include "heap_pages.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+namespace s3loop::cli {
+namespace {
+
+constexpr std::string_view kTunable = "glibc.malloc.hugetlb";
+// Set for the re-executed process only, so that it never executes again.
+constexpr const char* kReexecMarker = "S3LOOP_HEAP_PAGES_REEXEC";
+
+std::string& note_storage() {
+  static std::string note;
+  return note;
+}
+
+}  // namespace
+
+HeapPagesPlan plan_heap_pages(std::string_view command, std::string_view thp_enabled,
+                              const char* tunables, bool reexecuted) {
+  HeapPagesPlan plan;
+  const std::string_view set_tunables = tunables != nullptr ? tunables : "";
+  if (reexecuted) {
+    plan.note = "2 MiB transparent huge pages (glibc.malloc.hugetlb=1, set by s3loop)";
+  } else if (command != "cp" && command != "select") {
+    plan.note = "4 KiB pages (only cp and select hold enough connections to gain)";
+  } else if (set_tunables.find(kTunable) != std::string_view::npos) {
+    plan.note =
+        "as GLIBC_TUNABLES sets " + std::string(kTunable) + " (" + std::string(set_tunables) + ")";
+  } else if (thp_enabled.find("[madvise]") != std::string_view::npos) {
+    std::string value = std::string(kTunable) + "=1";
+    plan.reexec_tunables = set_tunables.empty() ? value : std::string(set_tunables) + ":" + value;
+  } else if (thp_enabled.find("[always]") != std::string_view::npos) {
+    plan.note = "transparent huge pages wherever the kernel can (its mode is always)";
+  } else {
+    plan.note = "4 KiB pages (the kernel offers no transparent huge pages to ask for)";
+  }
+  return plan;
+}
+
+void use_huge_pages_for_the_heap(int argc, char** argv) {
+  const bool reexecuted = std::getenv(kReexecMarker) != nullptr;
+  if (reexecuted) ::unsetenv(kReexecMarker);  // not for anything this process runs
+  std::string thp_enabled;
+  if (std::ifstream file("/sys/kernel/mm/transparent_hugepage/enabled"); file) {
+    thp_enabled.assign(std::istreambuf_iterator<char>(file), {});
+  }
+  HeapPagesPlan plan = plan_heap_pages(argc > 1 ? argv[1] : "", thp_enabled,
+                                       std::getenv("GLIBC_TUNABLES"), reexecuted);
+  if (plan.reexec_tunables) {
+    const char* before = std::getenv("GLIBC_TUNABLES");
+    const std::string restore = before != nullptr ? before : "";
+    ::setenv("GLIBC_TUNABLES", plan.reexec_tunables->c_str(), 1);
+    ::setenv(kReexecMarker, "1", 1);
+    ::execv("/proc/self/exe", argv);
+    // Still here: run as we are, the environment as it was.
+    const int error = errno;
+    if (before != nullptr) {
+      ::setenv("GLIBC_TUNABLES", restore.c_str(), 1);
+    } else {
+      ::unsetenv("GLIBC_TUNABLES");
+    }
+    ::unsetenv(kReexecMarker);
+    plan.note = std::string("4 KiB pages (re-executing with huge pages failed: ") +
+                std::strerror(error) + ")";
+  }
+  note_storage() = std::move(plan.note);
+}
+
+const std::string& heap_pages_note() {
+  return note_storage();
+}
+
+}  // namespace s3loop::cli
