@@ -117,19 +117,21 @@ void warn_of_flags_no_run_uses(const std::vector<std::string>& given,
     if (name == "--adaptive") adaptive = true;
   }
   for (const auto& name : given) {
-    std::string purpose;  // "(it is for ...)", as each run would have said it
+    std::string used_by;  // as the last compared strategy says it
     const bool unused_by_all = std::all_of(kinds.begin(), kinds.end(), [&](auto kind) {
-      for (const auto& line : unused_strategy_flags(flags, kind, adaptive)) {
-        if (line.starts_with(name + " ")) {
-          purpose = line.substr(line.find(" (it is for"));
+      for (const auto& unused : unused_strategy_flags(flags, kind, adaptive)) {
+        if (unused.flag == name) {
+          used_by = unused.used_by;
           return true;
         }
       }
       return false;
     });
     if (unused_by_all) {
-      std::fprintf(stderr, "s3loop: warning: %s has no effect on any run of --strategies %s%s\n",
-                   name.c_str(), strategies.c_str(), purpose.c_str());
+      std::fprintf(stderr,
+                   "s3loop: warning: %s has no effect on any run of --strategies %s (it is for "
+                   "%s)\n",
+                   name.c_str(), strategies.c_str(), used_by.c_str());
     }
   }
 }

@@ -203,7 +203,7 @@ Runner add_cp_command(CLI::App& app) {
     // error line alone.
     if (!args->in_compare) {
       for (const auto& unused : unused_strategy_flags(args->run, settings.kind, args->adaptive)) {
-        progress->message("s3loop: warning: " + unused);
+        progress->message("s3loop: warning: " + unused_flag_warning(unused, settings.kind));
       }
     }
     const jobs::CopyOptions locations = *normalised;

@@ -245,7 +245,8 @@ Runner add_select_command(CLI::App& app) {
     // Said once the command is known to run: a refused one gets its one
     // error line alone.
     for (const auto& unused : unused_strategy_flags(args->run, settings.kind)) {
-      std::fprintf(stderr, "s3loop: warning: %s\n", unused.c_str());
+      std::fprintf(stderr, "s3loop: warning: %s\n",
+                   unused_flag_warning(unused, settings.kind).c_str());
     }
     auto strategy = exec::make_strategy(settings);
     const JobRun run = run_job(*strategy, **job, **shared);

@@ -34,29 +34,30 @@ Result<exec::Settings> strategy_settings(const StrategyFlags& flags) {
   return settings;
 }
 
-std::vector<std::string> unused_strategy_flags(const StrategyFlags& flags, exec::StrategyKind kind,
-                                               bool adaptive) {
+std::vector<UnusedFlag> unused_strategy_flags(const StrategyFlags& flags, exec::StrategyKind kind,
+                                              bool adaptive) {
   using exec::StrategyKind;
   const bool async_kind = kind == StrategyKind::async || kind == StrategyKind::async_pool;
-  const auto line = [&](std::string_view flag, std::string_view used_by) {
-    return fmt::format("{} has no effect under --strategy {} (it is for {})", flag,
-                       exec::strategy_name(kind), used_by);
-  };
-  std::vector<std::string> unused;
+  std::vector<UnusedFlag> unused;
   if (flags.concurrency.has_value() && !async_kind) {
-    unused.push_back(line("--concurrency", kind == StrategyKind::threads
-                                               ? "async and async-pool; threads: set --threads"
-                                               : "async and async-pool"));
+    unused.push_back({"--concurrency", kind == StrategyKind::threads
+                                           ? "async and async-pool; threads: set --threads"
+                                           : "async and async-pool"});
   }
   if (flags.threads.has_value() && kind != StrategyKind::threads &&
       kind != StrategyKind::async_pool) {
-    unused.push_back(line("--threads", "threads and async-pool"));
+    unused.push_back({"--threads", "threads and async-pool"});
   }
   if (flags.loops.has_value() && kind != StrategyKind::async_pool) {
-    unused.push_back(line("--loops", "async-pool"));
+    unused.push_back({"--loops", "async-pool"});
   }
-  if (adaptive && !async_kind) unused.push_back(line("--adaptive", "async and async-pool"));
+  if (adaptive && !async_kind) unused.push_back({"--adaptive", "async and async-pool"});
   return unused;
+}
+
+std::string unused_flag_warning(const UnusedFlag& unused, exec::StrategyKind kind) {
+  return fmt::format("{} has no effect under --strategy {} (it is for {})", unused.flag,
+                     exec::strategy_name(kind), unused.used_by);
 }
 
 }  // namespace s3loop::cli

@@ -31,11 +31,19 @@ void add_strategy_flags(CLI::App& command, StrategyFlags& flags, int default_con
 // Parsed and validated; a usage error names the bad flag.
 Result<exec::Settings> strategy_settings(const StrategyFlags& flags);
 
-// One line for each flag given that `kind` does not use (`--loops 4` under
-// async), saying which strategies it is for: a warning, since the command
-// still runs as asked, only not as the flag suggests. `adaptive`: cp's
-// --adaptive was given.
-std::vector<std::string> unused_strategy_flags(const StrategyFlags& flags, exec::StrategyKind kind,
-                                               bool adaptive = false);
+// A flag given that a strategy does not use (`--loops 4` under async), and
+// the strategies it is for: a warning, since the command still runs as asked,
+// only not as the flag suggests.
+struct UnusedFlag {
+  std::string flag;     // "--loops"
+  std::string used_by;  // "async-pool"
+};
+
+// `adaptive`: cp's --adaptive was given.
+std::vector<UnusedFlag> unused_strategy_flags(const StrategyFlags& flags, exec::StrategyKind kind,
+                                              bool adaptive = false);
+
+// "--loops has no effect under --strategy async (it is for async-pool)".
+std::string unused_flag_warning(const UnusedFlag& unused, exec::StrategyKind kind);
 
 }  // namespace s3loop::cli

@@ -24,47 +24,56 @@ StrategyFlags parsed(std::vector<std::string> words) {
   return flags;
 }
 
+// The warnings cp prints for `kind`.
+Lines warnings(const StrategyFlags& flags, StrategyKind kind, bool adaptive = false) {
+  Lines lines;
+  for (const auto& unused : unused_strategy_flags(flags, kind, adaptive)) {
+    lines.push_back(unused_flag_warning(unused, kind));
+  }
+  return lines;
+}
+
 TEST(StrategyFlags, NothingGivenNothingUnused) {
   const auto flags = parsed({});
   for (auto kind : {StrategyKind::serial, StrategyKind::threads, StrategyKind::async,
                     StrategyKind::async_pool}) {
-    EXPECT_EQ(unused_strategy_flags(flags, kind), Lines{}) << exec::strategy_name(kind);
+    EXPECT_EQ(warnings(flags, kind), Lines{}) << exec::strategy_name(kind);
   }
 }
 
 TEST(StrategyFlags, EachStrategyNamesTheFlagsItDoesNotUse) {
   const auto flags = parsed({"-c", "8", "--threads=3", "--loops", "2"});
-  EXPECT_EQ(unused_strategy_flags(flags, StrategyKind::serial),
+  EXPECT_EQ(warnings(flags, StrategyKind::serial),
             (Lines{"--concurrency has no effect under --strategy serial (it is for async and "
                    "async-pool)",
                    "--threads has no effect under --strategy serial (it is for threads and "
                    "async-pool)",
                    "--loops has no effect under --strategy serial (it is for async-pool)"}));
-  EXPECT_EQ(unused_strategy_flags(flags, StrategyKind::threads),
+  EXPECT_EQ(warnings(flags, StrategyKind::threads),
             (Lines{"--concurrency has no effect under --strategy threads (it is for async and "
                    "async-pool; threads: set --threads)",
                    "--loops has no effect under --strategy threads (it is for async-pool)"}));
-  EXPECT_EQ(unused_strategy_flags(flags, StrategyKind::async),
+  EXPECT_EQ(warnings(flags, StrategyKind::async),
             (Lines{"--threads has no effect under --strategy async (it is for threads and "
                    "async-pool)",
                    "--loops has no effect under --strategy async (it is for async-pool)"}));
-  EXPECT_EQ(unused_strategy_flags(flags, StrategyKind::async_pool), Lines{});
+  EXPECT_EQ(warnings(flags, StrategyKind::async_pool), Lines{});
 }
 
 TEST(StrategyFlags, AFlagGivenWithItsDefaultValueStillCounts) {
   // `-c 256` under serial is as unused as `-c 8`: the user asked for it.
   const auto flags = parsed({"--concurrency", "256"});
-  EXPECT_EQ(unused_strategy_flags(flags, StrategyKind::serial).size(), 1U);
-  EXPECT_EQ(unused_strategy_flags(flags, StrategyKind::async), Lines{});
+  EXPECT_EQ(warnings(flags, StrategyKind::serial).size(), 1U);
+  EXPECT_EQ(warnings(flags, StrategyKind::async), Lines{});
 }
 
 TEST(StrategyFlags, AdaptiveIsForTheAsyncStrategies) {
   const auto flags = parsed({});
-  EXPECT_EQ(unused_strategy_flags(flags, StrategyKind::threads, true),
+  EXPECT_EQ(warnings(flags, StrategyKind::threads, true),
             (Lines{"--adaptive has no effect under --strategy threads (it is for async and "
                    "async-pool)"}));
-  EXPECT_EQ(unused_strategy_flags(flags, StrategyKind::async, true), Lines{});
-  EXPECT_EQ(unused_strategy_flags(flags, StrategyKind::async_pool, true), Lines{});
+  EXPECT_EQ(warnings(flags, StrategyKind::async, true), Lines{});
+  EXPECT_EQ(warnings(flags, StrategyKind::async_pool, true), Lines{});
 }
 
 }  // namespace
