@@ -54,7 +54,9 @@ class Debug(s3env.E2ETestCase):
                 thp = f.read()
         except OSError:
             thp = ""
-        expected = ("2 MiB transparent huge pages (glibc.malloc.hugetlb=1, set by s3loop)"
+        # The note quotes the environment the re-executed process started with.
+        expected = ("2 MiB transparent huge pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1:"
+                    "glibc.malloc.tcache_count=1000, set by s3loop)"
                     if "[madvise]" in thp else None)
         env = s3env.base_env(GLIBC_TUNABLES=None)
         p = s3env.run(["cp", f"s3://{self.bkt}/src/", f"s3://{self.bkt}/thp/", "--debug"],
