@@ -105,7 +105,14 @@ class Interrupt(unittest.TestCase):
                    "--strategy", "serial"]
             proc = subprocess.Popen(cmd, env=s3env.base_env(), stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE, encoding="utf-8")
-            time.sleep(1.0)
+            # Ctrl-C once the copy is under way: a fixed sleep raced the start-up (two
+            # process starts, slow under the sanitizers), and a signal before the
+            # handlers are in place ends the process as SIGINT does any program.
+            deadline = time.monotonic() + 60
+            while (not s3env.list_objects(s3, bucket, "dst/") and proc.poll() is None
+                   and time.monotonic() < deadline):
+                time.sleep(0.05)
+            self.assertIsNone(proc.poll(), "the copy ended before it could be interrupted")
             proc.send_signal(signal.SIGINT)
             out, err = proc.communicate(timeout=60)
             self.assertEqual(proc.returncode, 130, f"stdout={out!r} stderr={err!r}")
