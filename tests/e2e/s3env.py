@@ -321,6 +321,25 @@ def run(args, env=None, timeout=300, binary=None):
                           encoding="utf-8", errors="replace")
 
 
+def wait_until_catching(proc, sig, timeout=120):
+    """Waits until `proc` has a handler of its own for `sig` (SigCgt in /proc/PID/status);
+    False if it ended or `timeout` passed first. A signal sent before that ends the process
+    as it ends any program: s3loop installs its handlers once the command is parsed, after
+    a start that may run twice (the huge-page heap) and is slow under the sanitizers."""
+    bit = 1 << (int(sig) - 1)
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{proc.pid}/status") as f:
+                caught = next((l for l in f if l.startswith("SigCgt:")), "SigCgt: 0")
+        except OSError:
+            return False
+        if int(caught.split()[1], 16) & bit:
+            return True
+        time.sleep(0.01)
+    return False
+
+
 def datagen(url, count, min_size=0, max_size=4 * KiB, seed=1, special_keys=False,
             concurrency=64, flat=False):
     """flat: keys k000000, k000001... directly under the prefix (default: part-NN/obj-...)."""

@@ -465,7 +465,9 @@ class SelectCancel(s3env.E2ETestCase):
                          "--endpoint-url", proxy.endpoint],
                         env=s3env.base_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                         encoding="utf-8", errors="replace")
-                    time.sleep(1.5)
+                    self.assertTrue(s3env.wait_until_catching(proc, signal.SIGINT),
+                                    "select never caught SIGINT")
+                    time.sleep(1.0)  # ranges in flight
                     self.assertIsNone(proc.poll(), "finished before the SIGINT: too fast")
                     proc.send_signal(signal.SIGINT)
                     try:

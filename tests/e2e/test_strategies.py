@@ -150,6 +150,7 @@ class InterruptWhileTheServerMisbehaves(unittest.TestCase):
                                  f"s3://{self.bucket}/dst/", "--endpoint-url", endpoint, *flags],
                                 env=s3env.base_env(), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, encoding="utf-8")
+        self.assertTrue(s3env.wait_until_catching(proc, signal.SIGINT), "cp never caught SIGINT")
         for delay, sig in signals:
             time.sleep(delay)
             proc.send_signal(sig)
