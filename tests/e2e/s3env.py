@@ -321,6 +321,17 @@ def run(args, env=None, timeout=300, binary=None):
                           encoding="utf-8", errors="replace")
 
 
+def wait_for_first_object(s3, bucket, prefix="", proc=None, timeout=60):
+    """Waits until an object is listed under prefix (a copy under way); False if `proc`
+    ended or `timeout` passed first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and (proc is None or proc.poll() is None):
+        if s3.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1).get("KeyCount", 0):
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def wait_until_catching(proc, sig, timeout=120):
     """Waits until `proc` has a handler of its own for `sig` (SigCgt in /proc/PID/status);
     False if it ended or `timeout` passed first. A signal sent before that ends the process

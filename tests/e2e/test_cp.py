@@ -240,11 +240,7 @@ class CopyTree(s3env.E2ETestCase):
                     env=s3env.base_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                     encoding="utf-8", errors="replace")
                 # Wait until the copy is under way (the first object appears), then SIGINT.
-                deadline = time.monotonic() + 30
-                while time.monotonic() < deadline and proc.poll() is None:
-                    if self.s3.list_objects_v2(Bucket=dst, MaxKeys=1).get("KeyCount", 0):
-                        break
-                    time.sleep(0.05)
+                s3env.wait_for_first_object(self.s3, dst, proc=proc, timeout=30)
                 proc.send_signal(signal.SIGINT)
                 t0 = time.monotonic()
                 try:

@@ -108,10 +108,7 @@ class Interrupt(unittest.TestCase):
             # Ctrl-C once the copy is under way: a fixed sleep raced the start-up (two
             # process starts, slow under the sanitizers), and a signal before the
             # handlers are in place ends the process as SIGINT does any program.
-            deadline = time.monotonic() + 60
-            while (not s3env.list_objects(s3, bucket, "dst/") and proc.poll() is None
-                   and time.monotonic() < deadline):
-                time.sleep(0.05)
+            s3env.wait_for_first_object(s3, bucket, "dst/", proc)
             self.assertIsNone(proc.poll(), "the copy ended before it could be interrupted")
             proc.send_signal(signal.SIGINT)
             out, err = proc.communicate(timeout=60)
@@ -644,9 +641,8 @@ class CompareStops(s3env.E2ETestCase):
                                 stderr=subprocess.PIPE, encoding="utf-8", start_new_session=True)
         self.addCleanup(lambda: proc.poll() is None and proc.kill())
         self.assertIn("compare: serial, run 1 of 1", proc.stderr.readline())
-        deadline = time.monotonic() + 60
-        while not s3env.list_objects(self.s3, dst, "c/") and time.monotonic() < deadline:
-            time.sleep(0.05)  # until the first copy is there: the second is on its way
+        # Until the first copy is there: the second is on its way.
+        s3env.wait_for_first_object(self.s3, dst, "c/")
         os.killpg(proc.pid, signal.SIGINT)
         self.assert_stopped_clean(proc, dst, cut_off=True)
 
