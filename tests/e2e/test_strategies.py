@@ -641,8 +641,11 @@ class CompareStops(s3env.E2ETestCase):
                                 stderr=subprocess.PIPE, encoding="utf-8", start_new_session=True)
         self.addCleanup(lambda: proc.poll() is None and proc.kill())
         self.assertIn("compare: serial, run 1 of 1", proc.stderr.readline())
-        # Until the first copy is there: the second is on its way.
+        # Until the first copy is there, and a moment more: the server writes it before its
+        # reply reaches the client, and a signal that arrives with that reply can find no copy
+        # in flight. 0.4 s later the second copy has been sent and waits in the proxy (1 s).
         s3env.wait_for_first_object(self.s3, dst, "c/")
+        time.sleep(0.4)
         os.killpg(proc.pid, signal.SIGINT)
         self.assert_stopped_clean(proc, dst, cut_off=True)
 
