@@ -66,6 +66,13 @@ TlsStream::Step TlsStream::write_step(const void* data, std::size_t size) {
   return step_result(ret, sent);
 }
 
+void TlsStream::release_buffers() {
+  // Refused (and harmless) while a partial record is buffered. Nothing
+  // decrypted is left unread here: OpenSSL asks to wait only when it has no
+  // data to return.
+  SSL_free_buffers(ssl_);
+}
+
 void TlsStream::note_readable() {
   socket_bio_readable(SSL_get_rbio(ssl_));
 }

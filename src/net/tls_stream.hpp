@@ -105,6 +105,14 @@ class TlsStream {
   Step write_step(const void* data, std::size_t size);
   Step step_result(int ret, std::size_t bytes);
   void note_readable();
+  // Before every wait for the socket to become readable: hands OpenSSL's
+  // record buffers back. SSL_MODE_RELEASE_BUFFERS frees the 16.7 KiB read
+  // buffer only once application data has emptied it, so a connection that
+  // has read only handshake messages since -- the handshake itself, or the
+  // TLS 1.3 session tickets that arrive before its first reply -- kept it for
+  // the whole wait for that reply: at C=256, up to 180 connections at once
+  // (heaptrack: peak heap 12.6 -> 9.9 MiB; peak RSS at C=1024 -9%).
+  void release_buffers();
 
   // The first buffer alone when it is big; else the small pieces at the
   // front copied together into gather_ (up to a record's worth).
@@ -158,6 +166,7 @@ class TlsStream {
           if (result.want != Want::done) {
             waited = true;
             waiting_readable = result.want == Want::readable;
+            if (waiting_readable) stream.release_buffers();
             const auto wait = waiting_readable ? boost::asio::socket_base::wait_read
                                                : boost::asio::socket_base::wait_write;
             stream.tcp_.socket().async_wait(wait, std::move(self));
