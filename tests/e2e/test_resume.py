@@ -212,11 +212,7 @@ class Resume(s3env.E2ETestCase):
             proc = subprocess.Popen(cmd, env=s3env.base_env(), stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL)
             try:
-                deadline = time.monotonic() + 60
-                while time.monotonic() < deadline and proc.poll() is None:
-                    if s3env.list_objects(self.s3, self.bkt, "mpdst/a-small"):
-                        break
-                    time.sleep(0.05)
+                s3env.wait_for_first_object(self.s3, self.bkt, "mpdst/a-small", proc)
                 # The multipart copy has 6 requests of >= 400 ms ahead of it: kill it 1 s in,
                 # 800 ms after the batch age.
                 time.sleep(1.0)
