@@ -333,15 +333,18 @@ def wait_for_first_object(s3, bucket, prefix="", proc=None, timeout=60):
 
 
 def wait_until_catching(proc, sig, timeout=120):
-    """Waits until `proc` has a handler of its own for `sig` (SigCgt in /proc/PID/status);
-    False if it ended or `timeout` passed first. A signal sent before that ends the process
-    as it ends any program: s3loop installs its handlers once the command is parsed, after
-    a start that may run twice (the huge-page heap) and is slow under the sanitizers."""
+    """Waits until `proc` (a Popen, or the pid of a process we did not start) has a handler
+    of its own for `sig` (SigCgt in /proc/PID/status); False if it ended or `timeout` passed
+    first. A signal sent before that ends the process as it ends any program: s3loop
+    installs its handlers once the command is parsed, after a start that may run twice (the
+    huge-page heap) and is slow under the sanitizers."""
+    pid = proc if isinstance(proc, int) else proc.pid
+    running = (lambda: True) if isinstance(proc, int) else (lambda: proc.poll() is None)
     bit = 1 << (int(sig) - 1)
     deadline = time.monotonic() + timeout
-    while proc.poll() is None and time.monotonic() < deadline:
+    while running() and time.monotonic() < deadline:
         try:
-            with open(f"/proc/{proc.pid}/status") as f:
+            with open(f"/proc/{pid}/status") as f:
                 caught = next((l for l in f if l.startswith("SigCgt:")), "SigCgt: 0")
         except OSError:
             return False
@@ -349,6 +352,22 @@ def wait_until_catching(proc, sig, timeout=120):
             return True
         time.sleep(0.01)
     return False
+
+
+def first_child(proc, timeout=60):
+    """The pid of `proc`'s first child process once it has one (compare's run); None if
+    `proc` ended or `timeout` passed first."""
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{proc.pid}/task/{proc.pid}/children") as f:
+                children = f.read().split()
+        except OSError:
+            return None
+        if children:
+            return int(children[0])
+        time.sleep(0.01)
+    return None
 
 
 def datagen(url, count, min_size=0, max_size=4 * KiB, seed=1, special_keys=False,

@@ -598,6 +598,12 @@ class CompareStops(s3env.E2ETestCase):
         self.addCleanup(lambda: proc.poll() is None and proc.kill())
         line = proc.stderr.readline()
         self.assertIn("compare: serial, run 1 of 1", line)
+        # Signals reach the run once it has its handlers: before, it would end as any program
+        # does, with no summary (its start runs twice and is slow under the sanitizers).
+        run = s3env.first_child(proc)
+        self.assertIsNotNone(run, "compare started no run")
+        self.assertTrue(s3env.wait_until_catching(run, signal.SIGTERM), "the run never caught "
+                        "SIGTERM")
         time.sleep(1.0)
         return proc
 
