@@ -341,9 +341,12 @@ void append_csv_record(std::string& out, std::span<const std::string> fields, Cs
   const char q = format.quote;
   bool first = true;
   for (const std::string& f : fields) {
+    // A record's first field that starts with a byte-order mark is quoted:
+    // at the start of a file a reader takes those bytes for the BOM and
+    // drops them (ours does; found by fuzz_csv's round trip).
+    bool needs_quotes = first && f.starts_with(CsvReader::kBom);
     if (!first) out.push_back(format.field_delimiter);
     first = false;
-    bool needs_quotes = false;
     for (char c : f) {
       if (c == format.field_delimiter || c == q || c == '\n' || c == '\r') {
         needs_quotes = true;

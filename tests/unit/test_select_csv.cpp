@@ -263,6 +263,16 @@ TEST(SelectCsv, CsvOutputQuotesWhenNeeded) {
   EXPECT_EQ(all(out), (Rows{row}));
 }
 
+// A first field that starts with the bytes of a BOM is quoted: unquoted at the
+// start of a file, a reader drops them as the BOM (found by fuzz_csv).
+TEST(SelectCsv, CsvOutputQuotesAFirstFieldStartingWithAByteOrderMark) {
+  std::string out;
+  const std::vector<std::string> row = {"\xEF\xBB\xBFid", "\xEF\xBB\xBFx"};
+  append_csv_record(out, row);
+  EXPECT_EQ(out, "\"\xEF\xBB\xBFid\",\xEF\xBB\xBFx\n");
+  EXPECT_EQ(all(out), (Rows{row}));
+}
+
 TEST(SelectCsv, JsonOutput) {
   std::string out;
   const std::vector<std::string> names = {"a", "b\"q"};

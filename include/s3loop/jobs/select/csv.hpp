@@ -66,6 +66,9 @@ class CsvReader {
   // cannot be split into ranges (see RangeReader).
   bool saw_quoted_newline() const { return quoted_newline_; }
 
+  // The UTF-8 byte-order mark, dropped at the start of an object.
+  static constexpr std::string_view kBom = "\xEF\xBB\xBF";
+
  private:
   enum class State : std::uint8_t { field_start, unquoted, quoted, after_quote, after_cr };
   bool end_field_and_maybe_record(bool end_record, const RecordSink& sink);
@@ -86,7 +89,6 @@ class CsvReader {
   bool done_ = false;
   bool quoted_in_record_ = false;
   bool quoted_newline_ = false;
-  static constexpr std::string_view kBom = "\xEF\xBB\xBF";
   bool bom_open_;                    // at offset 0, a BOM may still be read
   std::size_t bom_matched_ = 0;      // bytes of it read (held back) so far
   std::string buf_;                  // current record's field bytes, concatenated
