@@ -86,6 +86,9 @@ int main(int argc, char** argv) {
   spec.min_size = *lo;
   spec.max_size = std::max(*lo, *hi);
   spec.prefix = location->key;
+  // A folder, as `s3loop cp` and `aws s3 cp --recursive` read s3://bucket/data:
+  // the keys go under data/, not data<name>.
+  if (!spec.prefix.empty() && spec.prefix.back() != '/') spec.prefix += '/';
   auto shared = make_client_shared(common);
   if (!shared) return fail(shared.error(), kExitUsage);
 

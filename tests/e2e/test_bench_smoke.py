@@ -4,7 +4,7 @@ tiny size against the test server, through a latency proxy of its own, and
 must write a report in which every one copied and verified every object.
 
 Needs the peers installed (scripts/setup.sh; the JS SDK comes with npm ci from
-bench/run itself)."""
+bench/run itself). Also: the data set generator's prefix is a folder, as cp's is."""
 import importlib
 import json
 import os
@@ -24,6 +24,17 @@ EXPECTED = (["s3loop-serial-c1", "s3loop-threads-c6", "s3loop-async-pool-c256"]
             + ["awscli-c10", "awscli-c64", "awscli-c256", "rclone-t16", "rclone-t256", "s3cmd",
                "boto3-serial"])
 TOOLS = ["s3loop async", "AWS JS SDK v3", "aws cli", "rclone", "s3cmd", "boto3"]
+
+
+class DatagenPrefix(s3env.E2ETestCase):
+    def test_a_prefix_without_a_slash_is_a_folder(self):
+        # As `s3loop cp` reads s3://bucket/data: the data set goes under data/.
+        bucket = self.bucket("datagen-prefix")
+        s3env.datagen(f"s3://{bucket}/data", count=3, max_size=16, seed=4)
+        keys = [k for k, *_ in s3env.list_objects(self.s3, bucket)]
+        self.assertEqual(len(keys), 3, keys)
+        for key in keys:
+            self.assertRegex(key, r"^data/part-\d\d/obj-\d{8}\.dat$")
 
 
 class BenchSmoke(unittest.TestCase):
