@@ -332,6 +332,19 @@ def wait_for_first_object(s3, bucket, prefix="", proc=None, timeout=60):
     return False
 
 
+def wait_for_journal_lines(path, lines, proc, timeout):
+    """Waits until the journal at `path` holds more than `lines` lines (a copy that has
+    recorded that much); False if `proc` ended or `timeout` passed first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                if f.read().count(b"\n") > lines:
+                    return True
+        time.sleep(0.02)
+    return False
+
+
 def wait_until_catching(proc, sig, timeout=120):
     """Waits until `proc` (a Popen, or the pid of a process we did not start) has a handler
     of its own for `sig` (SigCgt in /proc/PID/status); False if it ended or `timeout` passed

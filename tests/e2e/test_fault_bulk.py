@@ -16,7 +16,6 @@ import re
 import signal
 import subprocess
 import tempfile
-import time
 import unittest
 
 import s3env
@@ -123,13 +122,8 @@ class FaultBulk(s3env.E2ETestCase):
                "--max-attempts", "10", "--concurrency", "64", "--journal", journal]
         proc = subprocess.Popen(cmd, env=s3env.base_env(), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and proc.poll() is None:
-            if os.path.exists(journal):
-                with open(journal, "rb") as f:
-                    if f.read().count(b"\n") > OBJECTS // 4:
-                        break
-            time.sleep(0.05)
+        # (Killed after the deadline too: the resume is what is tested.)
+        s3env.wait_for_journal_lines(journal, OBJECTS // 4, proc, timeout=300)
         self.assertIsNone(proc.poll(), "the copy ended before it could be killed")
         proc.send_signal(signal.SIGKILL)
         proc.wait()

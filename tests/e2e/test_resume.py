@@ -47,14 +47,8 @@ class Resume(s3env.E2ETestCase):
         proc = subprocess.Popen(cmd, env=s3env.base_env(), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         # Kill it once a few batches are on disk, well before the end.
-        deadline = time.monotonic() + 120
-        lines = 0
-        while time.monotonic() < deadline and proc.poll() is None:
-            with open(journal, "rb") if os.path.exists(journal) else open(os.devnull, "rb") as f:
-                lines = f.read().count(b"\n")
-            if lines > 300:
-                break
-            time.sleep(0.02)
+        # (Killed after the deadline too: the resume is what is tested.)
+        s3env.wait_for_journal_lines(journal, 300, proc, timeout=120)
         self.assertIsNone(proc.poll(), "the copy finished before it could be killed; make it slower")
         proc.send_signal(signal.SIGKILL)
         proc.wait()
