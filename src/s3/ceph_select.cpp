@@ -18,13 +18,21 @@ std::optional<std::string_view> unwrap_ceph_records(std::string_view payload) {
   return payload;
 }
 
-std::string ceph_rows_as_aws(std::string_view rows, char delimiter, char quote) {
+Result<std::string> ceph_rows_as_aws(std::string_view rows, char delimiter, char quote) {
   std::string out;
   out.reserve(rows.size());
   std::size_t row_start = 0;
   CsvRowScanner scanner(delimiter, quote);
   for (const char c : rows) {
-    if (scanner.ends_row(c)) {
+    const bool row_ends = scanner.ends_row(c);
+    if (c == '\n' && scanner.in_quotes()) {
+      return make_error(ErrorKind::data,
+                        "the server's S3 Select ends a record at every line break, also inside "
+                        "a quoted field (radosgw 16.2 does), so its rows of this object would be "
+                        "wrong: run the query without --server-dialect (s3loop's own engine reads "
+                        "such fields)");
+    }
+    if (row_ends) {
       if (out.size() == row_start) continue;  // the blank line before the wrapper's end
       if (out.back() == delimiter) {
         out.pop_back();

@@ -41,9 +41,16 @@ awaitable<Result<void>> Client::select_object_content(std::string bucket, std::s
                                             "InvalidExpression", *failure, "");
             break;
           }
-          event.payload = request.output_json
-                              ? std::string(*rows)
-                              : ceph_rows_as_aws(*rows, request.field_delimiter, request.quote);
+          if (request.output_json) {
+            event.payload = std::string(*rows);
+          } else {
+            auto as_aws = ceph_rows_as_aws(*rows, request.field_delimiter, request.quote);
+            if (!as_aws) {
+              event_error = as_aws.error();
+              break;
+            }
+            event.payload = std::move(*as_aws);
+          }
         }
       }
       if (auto r = on_event(event); !r) return r.error();

@@ -13,6 +13,12 @@
 namespace s3loop::s3 {
 namespace {
 
+// The rows, or the error's message after "error: ".
+std::string as_aws(std::string_view rows, char delimiter, char quote) {
+  auto r = ceph_rows_as_aws(rows, delimiter, quote);
+  return r ? *r : "error: " + r.error().message;
+}
+
 // select _1,_2 from stdin where int(_3) > 30;
 constexpr std::string_view kCephRows{
     "\000\000\000\275\000\000\000U\226t\266\267\013:event-type\007\000\007Records\015"
@@ -69,12 +75,12 @@ TEST(CephSelect, RowsAreUnwrappedAndWrittenAsAwsWritesThem) {
   EXPECT_FALSE(ceph_select_failure(*rows));
   // The delimiter radosgw adds after the last field goes; the one inside
   // quotes stays.
-  EXPECT_EQ(ceph_rows_as_aws(*rows, ',', '"'), "1,\"a, b\"\n3,\"say \"\"hi\"\"\"\n");
+  EXPECT_EQ(as_aws(*rows, ',', '"'), "1,\"a, b\"\n3,\"say \"\"hi\"\"\"\n");
 
   const auto count_events = decode(kCephCount, 5);  // the views below point into it
   const auto count = unwrap_ceph_records(count_events.at(0).payload);
   ASSERT_TRUE(count);
-  EXPECT_EQ(ceph_rows_as_aws(*count, ',', '"'), "3\n");
+  EXPECT_EQ(as_aws(*count, ',', '"'), "3\n");
 }
 
 TEST(CephSelect, AFailureIsReportedNotReadAsData) {
@@ -93,17 +99,31 @@ TEST(CephSelect, AwsPayloadsAreLeftAlone) {
 }
 
 TEST(CephSelect, RowEndsAreFixedOnlyOutsideQuotes) {
-  // A quoted field holding ",\n" keeps it; an empty single column stays a record;
-  // CRLF rows keep their CR; a delimiter other than the comma.
-  EXPECT_EQ(ceph_rows_as_aws("\"x,\ny\",\n,\n", ',', '"'), "\"x,\ny\"\n\"\"\n");
-  EXPECT_EQ(ceph_rows_as_aws("1,2\r,\n", ',', '"'), "1,2\r\n");
-  EXPECT_EQ(ceph_rows_as_aws("a;b;\n\n", ';', '"'), "a;b\n");
+  // An empty single column stays a record; CRLF rows keep their CR; a
+  // delimiter other than the comma; a quoted delimiter is data.
+  EXPECT_EQ(as_aws(",\n", ',', '"'), "\"\"\n");
+  EXPECT_EQ(as_aws("1,\"a,b\",\n", ',', '"'), "1,\"a,b\"\n");
+  EXPECT_EQ(as_aws("1,2\r,\n", ',', '"'), "1,2\r\n");
+  EXPECT_EQ(as_aws("a;b;\n\n", ';', '"'), "a;b\n");
   // A quote in the middle of a bare field is data: it opens nothing, so the
   // rows after it still lose their extra delimiter (radosgw merged the first
   // two here itself).
-  EXPECT_EQ(ceph_rows_as_aws("5\",x,6,y,\n7,z,\n", ',', '"'), "5\",x,6,y\n7,z\n");
-  EXPECT_EQ(ceph_rows_as_aws("\"a\"\"b\",c\"d,\n", ',', '"'), "\"a\"\"b\",c\"d\n");
-  EXPECT_EQ(ceph_rows_as_aws("", ',', '"'), "");
+  EXPECT_EQ(as_aws("5\",x,6,y,\n7,z,\n", ',', '"'), "5\",x,6,y\n7,z\n");
+  EXPECT_EQ(as_aws("\"a\"\"b\",c\"d,\n", ',', '"'), "\"a\"\"b\",c\"d\n");
+  EXPECT_EQ(as_aws("", ',', '"'), "");
+}
+
+TEST(CephSelect, ALineBreakInsideQuotesIsAnErrorNotARecord) {
+  // radosgw 16.2's answer to `select * from stdin;` over 1,"x<LF>y"<LF>2,w<LF>:
+  // the record cut in two, each piece a row. Read across the cut it would be
+  // one record holding "x,<LF>y" -- a comma the object does not have.
+  const auto split = ceph_rows_as_aws("1,\"x,\ny\",\n2,w,\n", ',', '"');
+  ASSERT_FALSE(split);
+  EXPECT_EQ(split.error().kind, ErrorKind::data);
+  EXPECT_NE(split.error().message.find("without --server-dialect"), std::string::npos);
+  EXPECT_EQ(split.error().message.find('\n'), std::string::npos);
+  // So is a quoted field still open at the end of the rows.
+  EXPECT_FALSE(ceph_rows_as_aws("1,\"x,\n", ',', '"'));
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 // each rule is tested on bytes captured from the server.
 #pragma once
 
+#include "s3loop/error.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,8 +21,12 @@ std::optional<std::string_view> unwrap_ceph_records(std::string_view payload);
 
 // Unwrapped radosgw CSV rows as AWS writes them: the extra delimiter at the end
 // of each row (outside quotes) and the blank line before the wrapper's end
-// removed. radosgw sends whole rows in each payload.
-std::string ceph_rows_as_aws(std::string_view rows, char delimiter, char quote);
+// removed. radosgw sends whole rows in each payload. A data error when a line
+// break falls inside a quoted field: radosgw 16.2 ends a record at every line
+// break, quoted or not, and echoes each piece as a row of its own ("1,\"x\ny\""
+// comes back as "1,\"x,\ny\",\n"), which would read as one record holding the
+// wrong value.
+Result<std::string> ceph_rows_as_aws(std::string_view rows, char delimiter, char quote);
 
 // radosgw's report of a statement it could not run, from unwrapped rows
 // ("failure -->FROM s3object;<---" names where its parser stopped); nullopt
