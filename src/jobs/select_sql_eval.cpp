@@ -117,15 +117,19 @@ std::string format_double(double d) {
   return std::string(buf, p);
 }
 
-void add_int(AggPartial& a, std::int64_t v) {
-  std::int64_t out = 0;
-  if (__builtin_add_overflow(a.int_sum, v, &out)) {
-    a.float_sum += static_cast<double>(a.int_sum) + static_cast<double>(v);
-    a.int_sum = 0;
-    a.any_float = true;
-  } else {
-    a.int_sum = out;
-  }
+// Decimal digits of a SumInt (std::to_string and std::to_chars take no
+// 128-bit integers).
+std::string sum_to_string(SumInt v) {
+  char buf[48];
+  char* p = buf + sizeof buf;
+  const bool negative = v < 0;
+  do {
+    const int digit = static_cast<int>(v % 10);  // negative for a negative v
+    *--p = static_cast<char>('0' + (negative ? -digit : digit));
+    v /= 10;
+  } while (v != 0);
+  if (negative) *--p = '-';
+  return std::string(p, buf + sizeof buf);
 }
 
 void fold_minmax(AggPartial& a, bool is_float, std::int64_t i, double f) {
@@ -239,7 +243,7 @@ AggregateState merge(const AggregateState& a, const AggregateState& b) {
     o.count += x.count;
     o.any_float = o.any_float || x.any_float;
     o.float_sum += x.float_sum;
-    add_int(o, x.int_sum);
+    o.int_sum += x.int_sum;
     if (x.has_minmax) fold_minmax(o, x.minmax_is_float, x.int_minmax, x.float_minmax);
   }
   return out;
@@ -259,7 +263,7 @@ std::vector<std::string> finish(const AggregateState& state) {
         } else if (a.any_float) {
           row.push_back(format_double(a.float_sum + static_cast<double>(a.int_sum)));
         } else {
-          row.push_back(std::to_string(a.int_sum));
+          row.push_back(sum_to_string(a.int_sum));
         }
         break;
       case AggKind::min:
@@ -546,7 +550,7 @@ Result<void> Evaluator::accumulate(std::span<const std::string_view> record,
     ++a.count;
     if (it.agg == AggKind::sum || it.agg == AggKind::avg) {
       if (num.type == Type::int_) {
-        add_int(a, num.i);
+        a.int_sum += num.i;
       } else {
         a.any_float = true;
         a.float_sum += num.f;

@@ -181,6 +181,25 @@ TEST(SelectSql, Aggregates) {
   EXPECT_EQ(bad.error().kind, ErrorKind::data);
 }
 
+TEST(SelectSql, IntegerSumsAreExactPast64Bits) {
+  // 2^63 - 1, then 1, then -5: the running sum passes INT64_MAX; a double
+  // would print 9223372036854775808.
+  EXPECT_EQ(ok("SELECT SUM(CAST(_1 AS INT)) FROM S3Object", "9223372036854775807\n1\n-5\n"),
+            (Rows{{"9223372036854775803"}}));
+  EXPECT_EQ(ok("SELECT SUM(_1) FROM S3Object",
+               "-9223372036854775808\n-9223372036854775808\n-9223372036854775808\n"),
+            (Rows{{"-27670116110564327424"}}));
+  EXPECT_EQ(ok("SELECT SUM(_1), AVG(_1) FROM S3Object", "-7\n0\n"), (Rows{{"-7", "-3.5"}}));
+  // Merged across ranges too.
+  auto ev =
+      Evaluator::create(parse_sql("SELECT SUM(_1) FROM S3Object").value(), std::nullopt).value();
+  AggregateState a = ev.new_state(), b = ev.new_state();
+  const std::vector<std::string_view> big = {"9223372036854775807"};
+  ASSERT_TRUE(ev.accumulate(big, a).has_value());
+  ASSERT_TRUE(ev.accumulate(big, b).has_value());
+  EXPECT_EQ(finish(merge(a, b)), std::vector<std::string>{"18446744073709551614"});
+}
+
 TEST(SelectSql, OutputNames) {
   auto names = [](std::string_view sql, Header h, std::size_t width) {
     auto ev = Evaluator::create(parse_sql(sql).value(), h).value();

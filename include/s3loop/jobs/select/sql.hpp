@@ -113,12 +113,17 @@ struct Value {
   bool b = false;
 };
 
+// An integer SUM, exact: 64-bit inputs overflow 64 bits after two rows of
+// large values, but 128 bits only after 2^64 rows. (__extension__: GCC's and
+// Clang's 128-bit integer, not ISO C++.)
+__extension__ using SumInt = __int128;
+
 // Partial aggregate state of one select item; mergeable across ranges.
 struct AggPartial {
   AggKind kind = AggKind::none;
   std::uint64_t count = 0;  // rows (COUNT(*)) or non-null inputs
   bool any_float = false;
-  std::int64_t int_sum = 0;
+  SumInt int_sum = 0;
   double float_sum = 0;
   bool has_minmax = false;
   bool minmax_is_float = false;
