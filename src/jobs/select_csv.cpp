@@ -447,14 +447,50 @@ std::string valid_utf8(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// JSON's number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+bool is_json_number(std::string_view s) {
+  std::size_t i = 0;
+  auto digits = [&] {
+    const std::size_t from = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    return i > from;
+  };
+  if (i < s.size() && s[i] == '-') ++i;
+  if (i < s.size() && s[i] == '0') {
+    ++i;
+  } else if (!digits()) {
+    return false;
+  }
+  if (i < s.size() && s[i] == '.' && (++i, !digits())) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return i == s.size();
+}
+
+}  // namespace
+
 void append_json_record(std::string& out, std::span<const std::string> names,
-                        std::span<const std::string> values) {
+                        std::span<const std::string> values, std::span<const JsonType> types) {
   out.push_back('{');
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (i != 0) out.push_back(',');
     append_json_string(out, i < names.size() ? names[i] : "_" + std::to_string(i + 1));
     out.push_back(':');
-    append_json_string(out, values[i]);
+    const JsonType type = i < types.size() ? types[i] : JsonType::string;
+    const std::string& value = values[i];
+    if (type == JsonType::null) {
+      out += "null";
+    } else if ((type == JsonType::number && is_json_number(value)) ||
+               (type == JsonType::boolean && (value == "true" || value == "false"))) {
+      out += value;
+    } else {
+      append_json_string(out, value);
+    }
   }
   out += "}\n";
 }

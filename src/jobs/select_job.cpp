@@ -349,7 +349,8 @@ Result<void> SelectJob::finish() {
     const auto row = select::finish(s.total);
     std::string out;
     if (s.options.output == SelectOutput::json) {
-      select::append_json_record(out, s.query.query.output_names(row.size()), row);
+      select::append_json_record(out, s.query.query.output_names(row.size()), row,
+                                 select::finish_json_types(row));
     } else {
       select::append_csv_record(out, row, s.options.format);
     }

@@ -122,7 +122,7 @@ bool RangeEvaluator::on_record(const select::CsvRecord& record) {
       names_ = query_.output_names(record.fields.size());
       names_width_ = record.fields.size();
     }
-    select::append_json_record(outcome_.output, names_, row_);
+    select::append_json_record(outcome_.output, names_, row_, query_.row_json_types());
   } else {
     select::append_csv_record(outcome_.output, row_, format_);
   }

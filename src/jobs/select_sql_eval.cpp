@@ -184,6 +184,21 @@ std::string format_value(const Value& v) {
   return {};
 }
 
+JsonType json_type(Type type) {
+  switch (type) {
+    case Type::null:
+      return JsonType::null;
+    case Type::int_:
+    case Type::float_:
+      return JsonType::number;
+    case Type::boolean:
+      return JsonType::boolean;
+    case Type::string:
+      break;
+  }
+  return JsonType::string;
+}
+
 // Bytes of the UTF-8 character at text[t] (1 for a byte that starts none):
 // LIKE's '_' is one character, as S3 Select's is, not one byte.
 std::size_t character_length(std::string_view text, std::size_t t) {
@@ -247,6 +262,14 @@ AggregateState merge(const AggregateState& a, const AggregateState& b) {
     if (x.has_minmax) fold_minmax(o, x.minmax_is_float, x.int_minmax, x.float_minmax);
   }
   return out;
+}
+
+std::vector<JsonType> finish_json_types(std::span<const std::string> row) {
+  std::vector<JsonType> types;
+  for (const std::string& value : row) {
+    types.push_back(value.empty() ? JsonType::null : JsonType::number);
+  }
+  return types;
 }
 
 std::vector<std::string> finish(const AggregateState& state) {
@@ -496,6 +519,7 @@ Result<bool> Evaluator::project(std::span<const std::string_view> record,
   auto m = matches(record);
   if (!m || !*m) return m;
   row.clear();
+  row_json_types_.clear();
   if (query_.select_star) {
     row.assign(record.begin(), record.end());
     return true;
@@ -504,6 +528,7 @@ Result<bool> Evaluator::project(std::span<const std::string_view> record,
     auto v = eval(it.expr, record);
     if (!v) return v.error();
     row.push_back(format_value(*v));
+    row_json_types_.push_back(json_type(v->type));
   }
   if (!scratch_.empty()) scratch_.clear();
   return true;

@@ -79,6 +79,21 @@ class Select(s3env.SelectCase):
         expected = [dict(zip(self.header, r)) for r in self.rows if '"hi"' in r[1]]
         self.assertEqual(got, expected)
 
+    def test_json_output_types_numbers_as_s3_select_does(self):
+        # CSV fields are strings; CAST, the aggregates and conditions are not.
+        p = self.select("-e", "SELECT id, CAST(amount AS INT) amount, city = 'Paris' paris "
+                        "FROM S3Object LIMIT 3", "--output", "json", "--chunk-size", "16KiB")
+        got = [json.loads(line) for line in p.stdout.splitlines()]
+        self.assertEqual(got, [{"id": r[0], "amount": int(r[2]), "paris": r[3] == "Paris"}
+                               for r in self.rows[:3]])
+        p = self.select("-e", "SELECT COUNT(*), SUM(CAST(amount AS INT)), MAX(CAST(amount AS INT)) "
+                        "FROM S3Object WHERE city = 'nowhere'", "--output", "json")
+        self.assertEqual(json.loads(p.stdout), {"_1": 0, "_2": None, "_3": None})
+        p = self.select("-e", "SELECT COUNT(*), SUM(CAST(amount AS INT)) FROM S3Object",
+                        "--output", "json", "--chunk-size", "16KiB")
+        amounts = [int(r[2]) for r in self.rows]
+        self.assertEqual(json.loads(p.stdout), {"_1": len(amounts), "_2": sum(amounts)})
+
     def test_limit_takes_the_first_rows_in_object_order(self):
         p = self.select("-e", "SELECT id FROM S3Object WHERE city = 'Rome' LIMIT 7",
                         "--chunk-size", "2KiB", "--concurrency", "64")

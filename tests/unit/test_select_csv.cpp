@@ -284,6 +284,19 @@ TEST(SelectCsv, JsonOutput) {
   EXPECT_EQ(out, "{\"_1\":\"1\",\"_2\":\"x\\n\\\\\\u0001\"}\n");
 }
 
+TEST(SelectCsv, JsonOutputTypesValues) {
+  std::string out;
+  const std::vector<std::string> values = {"4", "-2.5e+20", "true", "", "inf", "007", "x", "5"};
+  const std::vector<JsonType> types = {JsonType::number, JsonType::number, JsonType::boolean,
+                                       JsonType::null,   JsonType::number, JsonType::number,
+                                       JsonType::boolean};
+  append_json_record(out, {}, values, types);
+  // What is not JSON's number or boolean stays a string; past `types`, strings.
+  EXPECT_EQ(out,
+            "{\"_1\":4,\"_2\":-2.5e+20,\"_3\":true,\"_4\":null,\"_5\":\"inf\",\"_6\":\"007\","
+            "\"_7\":\"x\",\"_8\":\"5\"}\n");
+}
+
 // JSON must be UTF-8: bytes that are not (a latin-1 CSV) become U+FFFD, one
 // per refused byte, and the ASCII after them is kept; valid UTF-8 passes.
 TEST(SelectCsv, JsonOutputIsAlwaysUtf8) {

@@ -200,6 +200,27 @@ TEST(SelectSql, IntegerSumsAreExactPast64Bits) {
   EXPECT_EQ(finish(merge(a, b)), std::vector<std::string>{"18446744073709551614"});
 }
 
+TEST(SelectSql, JsonTypesOfAProjectedRowAndOfAnAggregateRow) {
+  auto ev = Evaluator::create(parse_sql("SELECT CAST(_1 AS INT), _1, _2 IS NULL, _3, "
+                                        "CAST(_1 AS FLOAT) FROM S3Object")
+                                  .value(),
+                              std::nullopt)
+                .value();
+  std::vector<std::string> row;
+  const std::vector<std::string_view> record = {"5", "a"};
+  ASSERT_TRUE(ev.project(record, row).value());
+  EXPECT_EQ(row, (std::vector<std::string>{"5", "5", "false", "", "5"}));
+  EXPECT_EQ(ev.row_json_types(),
+            (std::vector<JsonType>{JsonType::number, JsonType::string, JsonType::boolean,
+                                   JsonType::null, JsonType::number}));
+  auto star = Evaluator::create(parse_sql("SELECT * FROM S3Object").value(), std::nullopt).value();
+  ASSERT_TRUE(star.project(record, row).value());
+  EXPECT_TRUE(star.row_json_types().empty());  // CSV fields: strings
+  const std::vector<std::string> aggregates = {"3", "", "2.5"};
+  EXPECT_EQ(finish_json_types(aggregates),
+            (std::vector<JsonType>{JsonType::number, JsonType::null, JsonType::number}));
+}
+
 TEST(SelectSql, OutputNames) {
   auto names = [](std::string_view sql, Header h, std::size_t width) {
     auto ev = Evaluator::create(parse_sql(sql).value(), h).value();

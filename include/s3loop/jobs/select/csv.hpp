@@ -186,9 +186,16 @@ std::optional<std::vector<std::string>> read_header(std::string_view prefix, Csv
 // QuoteFields ASNEEDED; quotes inside are doubled.
 void append_csv_record(std::string& out, std::span<const std::string> fields,
                        CsvFormat format = {});
-// Output: one JSON line {"name":"value",...}\n (all values as JSON strings).
+// What a value of a JSON output record is, as S3 Select types it: a CSV
+// field is a string; COUNT, SUM, AVG, MIN, MAX and CAST AS INT/FLOAT/DECIMAL
+// give numbers, a condition a boolean, a missing field null.
+enum class JsonType : std::uint8_t { string, number, boolean, null };
+
+// Output: one JSON line {"name":value,...}\n. values[i] is written as
+// types[i] says (a string where types has no entry); a "number" that is not
+// JSON's (inf, nan) is written as a string, so the line is always JSON.
 void append_json_record(std::string& out, std::span<const std::string> names,
-                        std::span<const std::string> values);
+                        std::span<const std::string> values, std::span<const JsonType> types = {});
 // `text` with every byte sequence that is not UTF-8 replaced by U+FFFD, as
 // append_json_record replaces them: for JSON that comes from elsewhere (S3
 // Select's JSON records), where such bytes can only lie inside strings, and

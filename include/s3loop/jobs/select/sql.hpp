@@ -135,6 +135,8 @@ using AggregateState = std::vector<AggPartial>;
 AggregateState merge(const AggregateState& a, const AggregateState& b);
 // The single output row of an aggregate query.
 std::vector<std::string> finish(const AggregateState& state);
+// Its values' JSON types: numbers, and null where no row gave one ("").
+std::vector<JsonType> finish_json_types(std::span<const std::string> row);
 
 // A query bound to the column names of the input, ready to evaluate records.
 class Evaluator {
@@ -157,6 +159,9 @@ class Evaluator {
 
   // Projection: true and `row` filled when the record matches WHERE.
   Result<bool> project(std::span<const std::string_view> record, std::vector<std::string>& row);
+  // The JSON types of the row project() filled last, one per value (none
+  // after SELECT *: CSV fields, all strings).
+  const std::vector<JsonType>& row_json_types() const { return row_json_types_; }
   // WHERE only.
   Result<bool> matches(std::span<const std::string_view> record);
 
@@ -171,6 +176,7 @@ class Evaluator {
   Query query_;
   std::optional<std::vector<std::string>> header_;
   std::deque<std::string> scratch_;  // strings made by CAST(... AS STRING), per record
+  std::vector<JsonType> row_json_types_;
   // Per select item: an earlier item with the same argument (MIN(x), MAX(x)),
   // whose value this record is reused, or -1; and those values.
   std::vector<int> same_argument_as_;
