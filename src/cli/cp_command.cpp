@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "filter_flags.hpp"
+#include "open_files.hpp"
 #include "plural.hpp"
 #include "progress.hpp"
 #include "run_job.hpp"
@@ -134,6 +135,13 @@ Runner add_cp_command(CLI::App& app) {
     // serial means one request at a time, the listing's included.
     options.list_concurrency =
         args->list_concurrency.value_or(settings.kind == exec::StrategyKind::serial ? 1 : 16);
+    if (auto fits = check_open_files(
+            connections_in_flight(settings) + static_cast<std::uint64_t>(options.list_concurrency),
+            fmt::format("{} with --list-concurrency {}", connections_flag(settings),
+                        options.list_concurrency));
+        !fits) {
+      return usage_error(fits.error());
+    }
     auto normalised = jobs::normalise_copy_locations(std::move(options));
     if (!normalised) return usage_error(normalised.error());
 

@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "ls_format.hpp"
+#include "open_files.hpp"
 #include "run_job.hpp"
 
 #include "s3loop/exec/run_once.hpp"
@@ -102,6 +103,11 @@ Runner add_ls_command(CLI::App& app) {
     if (url->count() == 0 || args->url == "s3://") return list_buckets(args->common);
     auto location = s3::parse_s3_url(args->url);
     if (!location) return usage_error(location.error());
+    if (auto fits = check_open_files(static_cast<std::uint64_t>(args->list_concurrency),
+                                     fmt::format("--list-concurrency {}", args->list_concurrency));
+        !fits) {
+      return usage_error(fits.error());
+    }
     auto shared = make_client_shared(args->common);
     if (!shared) return usage_error(shared.error());
     // The listing is the producer and emits nothing: one consumer is plenty.

@@ -2,6 +2,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "heap_pages.hpp"
+#include "open_files.hpp"
 
 #include <fmt/format.h>
 
@@ -39,6 +40,7 @@ int check_output_written(int code) {
 int main(int argc, char** argv) {
   using namespace s3loop::cli;
   use_huge_pages_for_the_heap(argc, argv);
+  raise_open_file_limit();
   CLI::App app{"s3loop: list, copy and query S3 data with hundreds of requests in flight"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "s3loop 0.1.0");

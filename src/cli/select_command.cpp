@@ -1,6 +1,7 @@
 // s3loop select s3://bucket/key.csv --expression "SQL" [--chunk-size 8MiB] ...
 #include "commands.hpp"
 #include "common.hpp"
+#include "open_files.hpp"
 #include "run_job.hpp"
 #include "size_parse.hpp"
 #include "strategy_flags.hpp"
@@ -205,11 +206,11 @@ Runner add_select_command(CLI::App& app) {
     const exec::Settings settings = *run_settings;
     // Ranges that may wait, finished, for an earlier slow one: twice what runs
     // at once keeps every worker busy without holding the whole object.
-    const int parallel = settings.kind == exec::StrategyKind::serial ? 1
-                         : settings.kind == exec::StrategyKind::threads
-                             ? (settings.threads > 0 ? settings.threads : 32)
-                             : settings.concurrency;
+    const std::uint64_t parallel = connections_in_flight(settings);
     options.reorder_window = static_cast<std::size_t>(2 * parallel);
+    if (auto fits = check_open_files(parallel, connections_flag(settings)); !fits) {
+      return usage_error(fits.error());
+    }
 
     auto shared = make_client_shared(args->common);
     if (!shared) return usage_error(shared.error());

@@ -34,6 +34,34 @@ Result<exec::Settings> strategy_settings(const StrategyFlags& flags) {
   return settings;
 }
 
+std::uint64_t connections_in_flight(const exec::Settings& settings) {
+  switch (settings.kind) {
+    case exec::StrategyKind::serial:
+      return 1;
+    case exec::StrategyKind::threads:
+      // One connection per worker; the default is at most 32 workers.
+      return static_cast<std::uint64_t>(settings.threads > 0 ? settings.threads : 32);
+    case exec::StrategyKind::async:
+    case exec::StrategyKind::async_pool:
+      break;
+  }
+  return static_cast<std::uint64_t>(settings.concurrency);
+}
+
+std::string connections_flag(const exec::Settings& settings) {
+  switch (settings.kind) {
+    case exec::StrategyKind::serial:
+      return "--strategy serial";
+    case exec::StrategyKind::threads:
+      return settings.threads > 0 ? fmt::format("--threads {}", settings.threads)
+                                  : std::string("--strategy threads");
+    case exec::StrategyKind::async:
+    case exec::StrategyKind::async_pool:
+      break;
+  }
+  return fmt::format("--concurrency {}", settings.concurrency);
+}
+
 std::vector<UnusedFlag> unused_strategy_flags(const StrategyFlags& flags, exec::StrategyKind kind,
                                               bool adaptive) {
   using exec::StrategyKind;

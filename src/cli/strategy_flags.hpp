@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +31,11 @@ void add_strategy_flags(CLI::App& command, StrategyFlags& flags, int default_con
 
 // Parsed and validated; a usage error names the bad flag.
 Result<exec::Settings> strategy_settings(const StrategyFlags& flags);
+
+// The connections a run under `settings` may hold at once (one per request
+// in flight), and the flag that sets them, as "--concurrency 256".
+std::uint64_t connections_in_flight(const exec::Settings& settings);
+std::string connections_flag(const exec::Settings& settings);
 
 // A flag given that a strategy does not use (`--loops 4` under async), and
 // the strategies it is for: a warning, since the command still runs as asked,

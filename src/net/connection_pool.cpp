@@ -316,8 +316,21 @@ awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect(bool stop
   // Watched from the start, so that a stop cuts off the connect too. (Its
   // own deadline stays the stream's: the watch's is for the handshake.)
   Watched watched(*watch_, *conn);
-  conn->tcp().expires_after(timeouts_.connect);
-  auto [connect_ec, connected] = co_await conn->tcp().async_connect(endpoints, nothrow);
+  conn->tcp().expires_after(timeouts_.connect);  // one deadline for every address
+  boost::system::error_code connect_ec = asio::error::host_not_found;
+  for (const auto& entry : endpoints) {
+    // The socket is opened here, not by the connect: Asio's connect over a
+    // list of addresses reports a socket it could not open (EMFILE: out of
+    // descriptors) as operation_aborted, which reads as a Ctrl-C.
+    auto& socket = conn->tcp().socket();
+    boost::system::error_code ignored;
+    socket.close(ignored);
+    socket.open(entry.endpoint().protocol(), connect_ec);
+    if (connect_ec) break;  // no other address would get a descriptor either
+    auto [ec] = co_await conn->tcp().async_connect(entry.endpoint(), nothrow);
+    connect_ec = ec;
+    if (!ec || conn->interrupted || ec == beast::error::timeout) break;
+  }
   if (connect_ec && conn->interrupted) co_return interrupted_error(Phase::connect, failure);
   if (connect_ec) co_return network_error(connect_ec, Phase::connect, failure);
   conn->tcp().expires_never();  // exchanges are watched by the pool's DeadlineWatch

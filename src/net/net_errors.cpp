@@ -185,6 +185,13 @@ Error network_error(const boost::system::error_code& ec, Phase phase,
   } else if (phase == Phase::resolve) {
     e.kind = ErrorKind::network;
     e.message = "cannot resolve " + where + ": " + ec.message() + " (check --endpoint-url)";
+  } else if (phase == Phase::connect &&
+             (ec == boost::asio::error::no_descriptors ||
+              ec == boost::system::errc::too_many_files_open_in_system)) {
+    // Local, not the endpoint's fault; retried, as connections may close meanwhile.
+    e.kind = ErrorKind::network;
+    e.message = "cannot open a socket to " + where + ": " + ec.message() +
+                " (lower --concurrency, or raise the open-file limit: ulimit -n)";
   } else if (phase == Phase::connect) {
     e.kind = ErrorKind::network;
     e.message = "cannot connect to " + where + ": " + ec.message() +

@@ -313,12 +313,13 @@ def _empty_home():
     return _empty_home_dir
 
 
-def run(args, env=None, timeout=300, binary=None):
-    """Runs s3loop (or `binary`) with args; returns CompletedProcess (text)."""
+def run(args, env=None, timeout=300, binary=None, preexec_fn=None):
+    """Runs s3loop (or `binary`) with args; returns CompletedProcess (text). preexec_fn runs
+    in the child before exec (to set a resource limit, say)."""
     cmd = [binary or s3loop_bin()] + [str(a) for a in args]
     return subprocess.run(cmd, env=env if env is not None else base_env(),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
-                          encoding="utf-8", errors="replace")
+                          encoding="utf-8", errors="replace", preexec_fn=preexec_fn)
 
 
 def wait_for_first_object(s3, bucket, prefix="", proc=None, timeout=60):

@@ -7,6 +7,7 @@ Run: /usr/bin/python3 -m unittest -v test_bad_input   (from tests/e2e; see s3env
 import http.server
 import json
 import os
+import resource
 import shutil
 import socket
 import subprocess
@@ -125,6 +126,41 @@ class BadInput(s3env.E2ETestCase):
         return ls, cp
 
     # --- usage errors: exit 2 ---------------------------------------------------------------
+
+    def test_more_connections_than_open_files_is_refused_before_any_request(self):
+        # Each connection is a descriptor: past the limit, requests would fail halfway (EMFILE).
+        def limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (200, 200))
+
+        key = next(iter(self.source))
+        for args, words in (
+                (["cp", self.src_url, self.dst_url, "--concurrency", "200"],
+                 ["--concurrency 200 with --list-concurrency 16", "280 open files",
+                  "limit of 200", "ulimit -n"]),
+                (["cp", self.src_url, self.dst_url, "--strategy", "threads", "--threads", "150"],
+                 ["--threads 150", "limit of 200"]),
+                (["ls", "-r", self.src_url + "/", "--list-concurrency", "150"],
+                 ["--list-concurrency 150", "214 open files", "limit of 200"]),
+                (["select", f"s3://{self.src}/{key}", "-c", "150", "-e",
+                  "SELECT * FROM S3Object"], ["--concurrency 150", "limit of 200"])):
+            p = s3env.run(args, preexec_fn=limit)
+            s3env.assert_clean_error(self, p, 2, *words)
+            self.assertEqual(p.stdout, "", args)
+
+    def test_a_low_soft_open_file_limit_is_raised_to_the_hard_one(self):
+        # Soft 64, hard as it is: 200 connections fit once s3loop raises the soft limit (as Go
+        # programs such as rclone do), so the check above lets the (dry) run go.
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard != resource.RLIM_INFINITY and hard < 300:
+            self.skipTest(f"the hard open-file limit ({hard}) is too low to show it")
+
+        def low_soft_limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))
+
+        p = s3env.run(["cp", self.src_url, self.dst_url, "--concurrency", "200", "--dry-run"],
+                      preexec_fn=low_soft_limit)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(p.stdout.count("(dryrun) copy:"), len(self.source), s3env.describe(p))
 
     def test_malformed_urls(self):
         for url, words in (("bucket/x", ["invalid S3 URL", "bucket/x"]),

@@ -220,6 +220,21 @@ TEST(NetErrors, FailuresOnTheWireNameTheRequestOnce) {
   EXPECT_EQ(refused.find("ListObjectsV2"), std::string::npos) << refused;
 }
 
+// Out of descriptors is this process's limit, not the endpoint's, and not a
+// cancellation (Asio's range connect said operation_aborted, read as Ctrl-C).
+TEST(NetErrors, NoSocketIsAnOpenFileLimitNotACancel) {
+  for (const boost::system::error_code ec :
+       {boost::system::error_code(asio::error::no_descriptors),
+        make_error_code(boost::system::errc::too_many_files_open_in_system)}) {
+    const Error e = network_error(ec, Phase::connect, at("127.0.0.1:9955"));
+    EXPECT_EQ(e.kind, ErrorKind::network);
+    EXPECT_TRUE(e.retryable);
+    EXPECT_EQ(e.message.rfind("cannot open a socket to 127.0.0.1:9955: ", 0), 0u) << e.message;
+    EXPECT_NE(e.message.find("ulimit -n"), std::string::npos) << e.message;
+    EXPECT_NE(e.message.find("--concurrency"), std::string::npos) << e.message;
+  }
+}
+
 // Only a request that went out whole and whose reply was lost may have been
 // carried out unseen: one that failed while connecting or sending was not
 // read whole, and one whose error reply was cut off was refused.
