@@ -35,6 +35,17 @@ int check_output_written(int code) {
   return code == kExitOk ? kExitFailed : code;
 }
 
+// CLI11 says "Could not convert: --concurrency = abc" for a value that is no
+// number of the option's type (or out of its range): said plainly.
+std::string parse_error_message(const std::string& what) {
+  constexpr std::string_view kPrefix = "Could not convert: ";
+  const auto equals = what.find(" = ");
+  if (!what.starts_with(kPrefix) || equals == std::string::npos) return what;
+  const std::string option = what.substr(kPrefix.size(), equals - kPrefix.size());
+  const std::string value = what.substr(equals + 3);
+  return fmt::format("invalid value '{}' for {}: not a number it takes", value, option);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -73,8 +84,12 @@ int main(int argc, char** argv) {
                       argv[1]));
       return kExitUsage;
     }
-    // One line, and the usage exit code aws cli users expect (2).
-    print_error(std::string(e.what()) + " (see s3loop --help)");
+    // One line, and the usage exit code aws cli users expect (2), pointing at
+    // the help of the command that was being read.
+    const auto commands = app.get_subcommands();
+    const std::string help =
+        commands.empty() ? "s3loop --help" : "s3loop " + commands.front()->get_name() + " --help";
+    print_error(parse_error_message(e.what()) + " (see " + help + ")");
     return kExitUsage;
   }
   for (auto* sub : app.get_subcommands()) return check_output_written(runners.at(sub)());

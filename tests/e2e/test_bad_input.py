@@ -181,7 +181,9 @@ class BadInput(s3env.E2ETestCase):
     def test_bad_flag_values(self):
         for args, words in ((["--concurrency", "0"], ["--concurrency"]),
                             (["--concurrency", "-5"], ["--concurrency"]),
-                            (["--concurrency", "abc"], ["--concurrency"]),
+                            (["--concurrency", "abc"],
+                             ["invalid value 'abc' for --concurrency", "s3loop cp --help"]),
+                            (["-c", "99999999999"], ["'99999999999'", "--concurrency"]),
                             (["-c", "0"], ["concurrency"]),
                             (["--strategy", "bogus"], ["strategy", "bogus"]),
                             (["--strategy", ""], ["strategy"]),
@@ -199,7 +201,7 @@ class BadInput(s3env.E2ETestCase):
                             (["--read-timeout", "0"], ["--read-timeout"]),
                             (["--read-timeout", "5s"], ["--read-timeout", "seconds"]),
                             (["--addressing-style", "sideways"], ["addressing-style"]),
-                            (["--no-such-flag"], ["--no-such-flag"]),
+                            (["--no-such-flag"], ["--no-such-flag", "see s3loop cp --help"]),
                             (["--concurrency"], ["--concurrency"])):
             with self.subTest(args=args):
                 p = s3env.run(["cp", self.src_url, self.dst_url, *args])
