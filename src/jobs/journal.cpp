@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cerrno>
@@ -11,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <utility>
 
 namespace s3loop::jobs {
 
@@ -133,11 +135,54 @@ Result<void> check_path(const std::string& path) {
   return {};
 }
 
+// A descriptor closed on every early return.
+struct OwnedFd {
+  int fd = -1;
+  OwnedFd() = default;
+  OwnedFd(const OwnedFd&) = delete;
+  OwnedFd& operator=(const OwnedFd&) = delete;
+  ~OwnedFd() {
+    if (fd >= 0) ::close(fd);
+  }
+  int release() { return std::exchange(fd, -1); }
+};
+
+// The descriptor a run appends with, locked for the run: two runs sharing a
+// journal would each copy what the other has not recorded yet, and write
+// every key twice. Opened before the journal is read, so that what is read
+// is all there is. O_NONBLOCK: a FIFO put here since the checks fails (ENXIO)
+// instead of blocking; it changes nothing for a regular file.
+Result<void> open_for_appending(const std::string& path, OwnedFd& out) {
+  out.fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC, 0644);
+  if (out.fd < 0) {
+    // Permissions, a read-only file system...: the user's to fix, before any copy.
+    return make_error(ErrorKind::usage,
+                      fmt::format("journal {}: cannot open for writing: {}; pass another "
+                                  "--journal file",
+                                  path, std::strerror(errno)));
+  }
+  struct stat st {};
+  if (::fstat(out.fd, &st) != 0) return io_error(path, "cannot open for writing");
+  if (auto regular = check_regular(path, st); !regular) return regular.error();
+  // (A file system without locks -- ENOLCK, some network mounts -- runs unlocked.)
+  if (::flock(out.fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+    return make_error(ErrorKind::usage,
+                      fmt::format("journal {} is in use by another s3loop cp: wait for that "
+                                  "run to end, or pass another --journal file",
+                                  path));
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<std::unique_ptr<CopyJournal>> CopyJournal::open(const std::string& path,
                                                        const JournalScope& scope, bool read_only) {
   if (auto usable = check_path(path); !usable) return usable.error();
+  OwnedFd writer;
+  if (!read_only) {
+    if (auto opened = open_for_appending(path, writer); !opened) return opened.error();
+  }
   std::unordered_map<std::string, Finished> finished;
   bool has_header = false;
   bool torn_tail = false;
@@ -209,20 +254,8 @@ Result<std::unique_ptr<CopyJournal>> CopyJournal::open(const std::string& path,
   if (read_only) {
     return std::unique_ptr<CopyJournal>(new CopyJournal(path, -1, std::move(finished)));
   }
-  // O_NONBLOCK: a FIFO put here since the checks fails (ENXIO) instead of
-  // blocking; it changes nothing for a regular file.
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    // Permissions, a read-only file system...: the user's to fix, before any copy.
-    return make_error(ErrorKind::usage,
-                      fmt::format("journal {}: cannot open for writing: {}; pass another "
-                                  "--journal file",
-                                  path, std::strerror(errno)));
-  }
+  const int fd = writer.release();
   auto journal = std::unique_ptr<CopyJournal>(new CopyJournal(path, fd, std::move(finished)));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) return io_error(path, "cannot open for writing");
-  if (auto regular = check_regular(path, st); !regular) return regular.error();
   if (torn_tail) {
     // Drop the torn line: the next record must start a line of its own.
     if (::ftruncate(fd, static_cast<off_t>(complete_bytes)) != 0) {

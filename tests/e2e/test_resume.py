@@ -8,6 +8,7 @@ objects the destination already has with the same size and ETag.
 Run: /usr/bin/python3 -m unittest -v test_resume   (from tests/e2e; see s3env.py).
 """
 
+import fcntl
 import json
 import os
 import resource
@@ -91,6 +92,21 @@ class Resume(s3env.E2ETestCase):
         self.assertEqual(s3env.object_map(self.s3, self.bkt, "sync/"), self.source)
         text = self.cp("sync", "--skip-existing")
         self.assertEqual(json.loads(text.stdout)["copied"], 0)
+
+    def test_a_journal_another_run_is_writing_is_refused(self):
+        # Two runs on one journal would each copy what the other has not recorded yet and
+        # record every key twice: the second is refused before any request (the lock is
+        # flock's, held here as a running cp holds it).
+        journal = self.journal("busy.journal")
+        with open(journal, "a") as held:
+            fcntl.flock(held, fcntl.LOCK_EX)
+            p = self.cp("busy", "--journal", journal)
+            s3env.assert_clean_error(self, p, 2, journal, "in use by another s3loop cp")
+            self.assertBucketEmpty(self.bkt, "busy/", "after a refused journal")
+        self.assertEqual(self.cp("busy", "--journal", journal, "--dry-run").returncode, 0)
+        p = self.cp("busy", "--journal", journal)  # the lock is gone with the other run
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(json.loads(p.stdout)["copied"], len(self.source))
 
     def test_text_summary_says_skipped(self):
         journal = self.journal("text.journal")

@@ -120,7 +120,7 @@ TEST_F(JournalTest, AKeyIsFinishedOnlyWithTheRecordedEtagAndSize) {
   // Copied again, recorded again: the newer line counts.
   ASSERT_TRUE(journal->record("k", "etag-two", 4).has_value());
   ASSERT_TRUE(journal->flush().has_value());
-  auto again = CopyJournal::open(path_, kScope).value();
+  auto again = CopyJournal::open(path_, kScope, /*read_only=*/true).value();  // (locked)
   EXPECT_TRUE(again->finished("k", "etag-two", 4));
   EXPECT_FALSE(again->finished("k", "etag-one", 4));
 }
@@ -233,6 +233,26 @@ TEST_F(JournalTest, APathInAMissingDirectoryOrADirectoryIsAUsageError) {
     EXPECT_NE(directory.error().message.find("/tmp is a directory"), std::string::npos)
         << directory.error().message;
   }
+}
+
+TEST_F(JournalTest, OneRunAtATimeWritesAJournal) {
+  // Two runs on one journal would each copy what the other has not recorded
+  // yet, and record every key twice. (flock: per open file, so a second open
+  // in this process is refused as another process would be.)
+  auto first = CopyJournal::open(path_, kScope).value();
+  ASSERT_TRUE(first->record("a", kEtag, 1).has_value());
+  auto second = CopyJournal::open(path_, kScope);
+  ASSERT_FALSE(second.has_value());
+  EXPECT_EQ(second.error().kind, ErrorKind::usage);
+  EXPECT_EQ(second.error().message, "journal " + path_ +
+                                        " is in use by another s3loop cp: wait for that run to "
+                                        "end, or pass another --journal file");
+  // A dry run only reads it.
+  EXPECT_TRUE(CopyJournal::open(path_, kScope, /*read_only=*/true).has_value());
+  first.reset();  // the run ends: the lock goes with its descriptor
+  auto next = CopyJournal::open(path_, kScope);
+  ASSERT_TRUE(next.has_value()) << next.error().message;
+  EXPECT_TRUE((*next)->finished("a", kEtag, 1));
 }
 
 TEST_F(JournalTest, ReadOnlyNeitherCreatesNorWritesTheFile) {
