@@ -5,6 +5,8 @@
 #include "s3loop/exec/run_once.hpp"
 #include "s3loop/s3/s3_url.hpp"
 
+#include <boost/json.hpp>
+
 #include <cstdio>
 
 namespace s3loop::cli {
@@ -28,7 +30,12 @@ Runner add_mb_command(CLI::App& app) {
     auto result = exec::run_once<void>(
         **shared, [&](s3::Client& client) { return client.create_bucket(bucket); });
     if (!result) return report_failure(result.error());
-    std::printf("make_bucket: %s\n", location->bucket.c_str());
+    if (args->common.json) {
+      // As `ls --json` names a bucket.
+      std::printf("%s\n", boost::json::serialize(boost::json::object{{"bucket", bucket}}).c_str());
+    } else {
+      std::printf("make_bucket: %s\n", bucket.c_str());
+    }
     return kExitOk;
   };
 }

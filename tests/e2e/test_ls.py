@@ -226,6 +226,17 @@ class ListTests(s3env.E2ETestCase):
                              + "\n".join(sent))
 
 
+class MakeBucketTests(s3env.E2ETestCase):
+    def test_text_and_json(self):
+        for args, expected in (([], "make_bucket: {}\n"), (["--json"], '{{"bucket":"{}"}}\n')):
+            with self.subTest(args=args):
+                name = self.bucket("mb", create=False)
+                p = s3env.run(["mb", f"s3://{name}", *args])
+                self.assertEqual(p.returncode, 0, s3env.describe(p))
+                self.assertEqual(p.stdout, expected.format(name))
+                self.s3.head_bucket(Bucket=name)  # raises unless it was made
+
+
 class BucketListTests(s3env.E2ETestCase):
     """`s3loop ls` without a bucket lists the buckets, as `aws s3 ls` does. Other test modules
     create and delete buckets meanwhile, so only buckets that boto3 lists both before and after
