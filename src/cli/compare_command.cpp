@@ -45,6 +45,7 @@ struct RunResult {
   bool verified = false;
   std::string verify_note;
   std::string left_behind;  // the run's destination, when deleting it failed
+  std::string destination;  // s3://bucket/prefix/ the run copied into
 };
 
 double number(const boost::json::object& o, const char* key) {
@@ -358,7 +359,10 @@ Runner add_compare_command(CLI::App& app) {
             "s3://" + options.destination.bucket + "/" + options.destination.key;
         set_interrupt_note("s3loop: error: compare cancelled; " + run_url +
                            " may be left behind: delete it by hand\n");
-        std::fprintf(stderr, "compare: %s, run %d of %d...\n", strategy.c_str(), r, args->repeat);
+        run.destination = run_url;
+        // With --keep, where to find the copies afterwards.
+        std::fprintf(stderr, "compare: %s, run %d of %d%s...\n", strategy.c_str(), r, args->repeat,
+                     args->keep ? (" into " + run_url + " (kept)").c_str() : "");
         auto child = run_child(run_argv(options, strategy));
         if (!child) return usage_error(child.error());
         run.exit_code = child->exit_code;
@@ -528,6 +532,7 @@ Runner add_compare_command(CLI::App& app) {
                                 {"repetition", run.repetition},
                                 {"exit_code", run.exit_code},
                                 {"verified", run.verified},
+                                {"destination", run.destination},
                                 {"cleaned_up", !args->keep && run.left_behind.empty()},
                                 {"summary", run.summary}});
       }

@@ -372,6 +372,14 @@ class Compare(unittest.TestCase):
         self.assertTrue(all(line.rstrip().endswith("yes") for line in lines[1:]), p.stdout)
         kept = s3env.object_map(self.s3, self.bucket, "kept/")
         self.assertEqual(len(kept), 2 * 150)
+        # Each run's line says where its copies are, and they are there.
+        places = re.findall(r"^compare: (serial|async), run 1 of 1 into (s3://\S+/) \(kept\)",
+                            p.stderr, re.M)
+        self.assertEqual([strategy for strategy, _ in places], ["serial", "async"], p.stderr)
+        for _, url in places:
+            prefix = url[len(f"s3://{self.bucket}/"):]
+            self.assertTrue(prefix.startswith("kept/compare-"), url)
+            self.assertEqual(len(s3env.object_map(self.s3, self.bucket, prefix)), 150, url)
 
     def test_compare_without_serial_claims_no_speed_up(self):
         # Nothing was run to be faster than: no number, not 0.0x.
@@ -494,6 +502,7 @@ class CompareCleanup(s3env.E2ETestCase):
             self.assertEqual(row["objects"], count)
         for run in doc["runs"]:
             self.assertTrue(run["cleaned_up"], run)
+            self.assertTrue(run["destination"].startswith(f"s3://{bucket}/cmp/compare-"), run)
         return doc
 
     def test_in_a_versioned_bucket_every_version_the_runs_wrote_is_deleted(self):
