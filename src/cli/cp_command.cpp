@@ -77,7 +77,9 @@ Runner add_cp_command(CLI::App& app) {
                   "kill -9")
       ->check(kNotAFlag);
   cmd->add_flag("--skip-existing", args->skip_existing,
-                "Skip objects whose destination has the same size and ETag (one HEAD each)");
+                "Skip objects whose destination has the same size and ETag (one HEAD each; a "
+                "copy made part by part has an ETag of its own and is copied again: --journal "
+                "skips it)");
   cmd->add_option("--multipart-threshold", args->multipart_threshold,
                   "Copy larger objects part by part (default 5GiB, the CopyObject limit)");
   cmd->add_option("--multipart-chunksize", args->multipart_chunksize,
