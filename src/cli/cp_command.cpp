@@ -48,8 +48,14 @@ Runner add_cp_command(CLI::App& app) {
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand(
       "cp", "Copy every object under a source prefix to a destination prefix, server-side");
-  cmd->add_option("source", args->source, "s3://bucket[/prefix]")->required();
-  cmd->add_option("destination", args->destination, "s3://bucket[/prefix]")->required();
+  cmd->add_option("source", args->source,
+                  "s3://bucket[/prefix]: a folder; or one object, when nothing lies under "
+                  "prefix/")
+      ->required();
+  cmd->add_option("destination", args->destination,
+                  "s3://bucket[/prefix]: a folder, also for one object, which keeps its name "
+                  "(as rclone copy; aws s3 cp would name the copy prefix)")
+      ->required();
   add_strategy_flags(*cmd, args->run, 256, "Requests");
   cmd->add_flag("--adaptive", args->adaptive,
                 "async strategies: start with few requests in flight and grow towards "
