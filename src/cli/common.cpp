@@ -1,5 +1,6 @@
 #include "common.hpp"
 #include "heap_pages.hpp"
+#include "one_line.hpp"
 
 #include "s3loop/net/tls.hpp"
 #include "s3loop/s3/addressing.hpp"
@@ -196,7 +197,7 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
 }
 
 void print_error(const std::string& message) {
-  std::fprintf(stderr, "s3loop: error: %s\n", message.c_str());
+  std::fprintf(stderr, "s3loop: error: %s\n", one_line(message).c_str());
 }
 
 int usage_error(const Error& error) {

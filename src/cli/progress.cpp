@@ -1,5 +1,6 @@
 #include "progress.hpp"
 
+#include "one_line.hpp"
 #include "plural.hpp"
 
 #include <fmt/format.h>
@@ -84,7 +85,7 @@ void Progress::message(const std::string& line) {
   std::lock_guard lock(mutex_);
   if (drawn_) std::fputs(kClearLine, out_);
   drawn_ = false;
-  std::fputs(line.c_str(), out_);
+  std::fputs(one_line(line).c_str(), out_);
   std::fputc('\n', out_);
   std::fflush(out_);
 }

@@ -189,6 +189,9 @@ class Select(s3env.SelectCase):
                 self.assertEqual(len(errors), 1, s3env.describe(p))
                 for word in words:
                     self.assertIn(word.lower(), errors[0].lower(), s3env.describe(p))
+        # A value holding a line break is quoted escaped: the error stays one line.
+        p = s3env.run(["select", self.url, "-e", "SELECT * FROM S3Object", "--delimiter", "\n"])
+        s3env.assert_clean_error(self, p, 2, "--delimiter '\\n'")
         p = s3env.run(["select", f"s3://{self.bkt}/data/missing.csv", "-e", "SELECT * FROM S3Object"])
         s3env.assert_clean_error(self, p, 1, "missing.csv", "object", "NoSuchKey")
         p = s3env.run(["select", f"s3://{self.bkt}/data/", "-e", "SELECT * FROM S3Object"])
