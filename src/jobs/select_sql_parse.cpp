@@ -157,8 +157,16 @@ class Parser {
     if (auto r = parse_from(); !r) return r.error();
     if (auto r = check_clause(); !r) return r.error();
     if (keyword("WHERE")) {
+      const std::size_t where_position = cur().pos;
       auto w = parse_expr();
       if (!w) return w.error();
+      if (!is_condition(*w)) {
+        // Known now, not at the first record: before any request, and over an
+        // empty object too.
+        return usage("WHERE at position " + std::to_string(where_position + 1) +
+                     " must be a condition (a comparison, LIKE, IS [NOT] NULL, or AND, OR, "
+                     "NOT of them), not a value");
+      }
       q_.where = *w;
       if (auto r = check_clause(); !r) return r.error();
     }
@@ -212,6 +220,31 @@ class Parser {
   int add(Node n) {
     q_.nodes.push_back(std::move(n));
     return static_cast<int>(q_.nodes.size() - 1);
+  }
+
+  // Whether node `n` is true, false or unknown rather than a value. (AND
+  // and OR chains are balanced trees, NOT is bounded by the nesting limit:
+  // the recursion stays shallow.)
+  bool is_condition(int n) const {
+    const Node& node = q_.nodes[static_cast<std::size_t>(n)];
+    switch (node.kind) {
+      case NodeKind::compare:
+      case NodeKind::like:
+      case NodeKind::is_null:
+      case NodeKind::null_lit:  // unknown: matches nothing
+        return true;
+      case NodeKind::logic_and:
+      case NodeKind::logic_or:
+        return is_condition(node.a) && is_condition(node.b);
+      case NodeKind::logic_not:
+        return is_condition(node.a);
+      case NodeKind::column:
+      case NodeKind::string_lit:
+      case NodeKind::number_lit:
+      case NodeKind::cast:
+        break;
+    }
+    return false;
   }
 
   // Clauses S3 Select does not have, where a clause could start.

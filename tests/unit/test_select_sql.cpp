@@ -252,6 +252,23 @@ TEST(SelectSql, BindErrors) {
           .has_value());
 }
 
+TEST(SelectSql, WhereMustBeAConditionWhenParsed) {
+  // Refused when parsed -- before any request, and over an empty object too.
+  const std::string message =
+      " must be a condition (a comparison, LIKE, IS [NOT] NULL, or AND, OR, NOT of them), not a "
+      "value";
+  EXPECT_EQ(parse_error("SELECT * FROM S3Object WHERE id"), "WHERE at position 30" + message);
+  EXPECT_EQ(parse_error("SELECT * FROM S3Object s WHERE s.id = '1' AND CAST(s.n AS INT)"),
+            "WHERE at position 32" + message);
+  EXPECT_EQ(parse_error("SELECT * FROM S3Object WHERE NOT 'x'"), "WHERE at position 30" + message);
+  EXPECT_EQ(parse_error("SELECT COUNT(*) FROM S3Object WHERE 1"), "WHERE at position 37" + message);
+  for (const char* sql : {"SELECT * FROM S3Object WHERE NOT (_1 = '1' OR _2 LIKE 'a%')",
+                          "SELECT * FROM S3Object WHERE _1 IS NOT NULL AND NULL",
+                          "SELECT * FROM S3Object WHERE (((_1 < _2)))"}) {
+    EXPECT_TRUE(parse_sql(sql).has_value()) << sql;
+  }
+}
+
 TEST(SelectSql, UnsupportedConstructs) {
   EXPECT_EQ(parse_error("SELECT _1 FROM S3Object GROUP BY _1"),
             "unsupported SQL: GROUP BY (S3 Select has no GROUP BY)");
