@@ -31,10 +31,12 @@ Result<jobs::select::FileHeaderInfo> parse_header_info(const std::string& name) 
 
 Result<char> parse_delimiter(const std::string& text) {
   if (text == "\\t" || text == "tab") return '\t';
-  if (text.size() == 1 && text[0] != '"' && text[0] != '\n' && text[0] != '\r') return text[0];
+  // ASCII only (see CsvFormat); control characters such as Hive's \x01 too.
+  const auto c = text.size() == 1 ? static_cast<unsigned char>(text[0]) : 0;
+  if (c != 0 && c < 0x80 && c != '"' && c != '\n' && c != '\r') return text[0];
   return make_error(ErrorKind::usage, "--delimiter '" + text +
-                                          "' must be one character other than a quote or a "
-                                          "newline (or \\t)");
+                                          "' must be one ASCII character other than a quote or "
+                                          "a newline (or \\t)");
 }
 
 // False once a write failed: stdio keeps the error, and main.cpp reports it.

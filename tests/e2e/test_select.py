@@ -172,6 +172,9 @@ class Select(s3env.SelectCase):
             (["-e", "SELECT * FROM S3Object", "--engine", "fast"], 2, "--engine"),
             (["-e", "SELECT * FROM S3Object", "--chunk-size", "12"], 2, "--chunk-size"),
             (["-e", "SELECT * FROM S3Object", "--delimiter", ";;"], 2, "--delimiter"),
+            # Bytes are read one by one: a byte of UTF-8 (here 0xEF) is no delimiter.
+            (["-e", "SELECT * FROM S3Object", "--delimiter", "\udcef"], 2, "--delimiter",
+             "one ASCII character"),
             (["-e", "SELECT * FROM S3Object", "--output", "xml"], 2, "--output"),
             # A value the query cannot take: the data said no, not the command.
             (["-e", "SELECT CAST(name AS INT) FROM S3Object"], 1, "CAST"),

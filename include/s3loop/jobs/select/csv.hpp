@@ -17,6 +17,11 @@
 
 namespace s3loop::jobs::select {
 
+// Delimiter and quote are ASCII characters (the command refuses others):
+// records are read byte by byte, and a byte of a UTF-8 sequence as either
+// would cut characters apart -- 0xEF would even make a quoted first field
+// start with the bytes of a byte order mark, which a reader drops. Other
+// bytes do not crash anything, but records need not read back as written.
 struct CsvFormat {
   char field_delimiter = ',';
   char quote = '"';
