@@ -12,7 +12,7 @@ export S3LOOP_BUILD_DIR=${S3LOOP_ASAN_BUILD_DIR:-build-asan}
 # The benchmarks are measured, not tested: not built here.
 export S3LOOP_CMAKE_ARGS="-DS3LOOP_SANITIZE=ON -DS3LOOP_BUILD_BENCH=OFF"
 # The fuzz targets already run under ASan in the normal suite.
-export S3LOOP_FUZZ_RUNS=0
+export S3LOOP_FUZZ=0
 # This is the sanitizer pass: scripts/test.sh must not start another.
 export S3LOOP_SANITIZERS=0
 # Tests that measure memory skip that part: ASan's shadow and quarantine
