@@ -16,16 +16,12 @@ std::uint64_t as_count(rlim_t value) {
 
 }  // namespace
 
-std::uint64_t raise_open_file_limit() {
+void raise_open_file_limit() {
   rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return std::numeric_limits<std::uint64_t>::max();
-  if (limit.rlim_cur != limit.rlim_max) {
-    rlimit raised = limit;
-    raised.rlim_cur = limit.rlim_max;
-    // Refused (say, a hard limit above the kernel's nr_open): keep the old one.
-    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
-  }
-  return as_count(limit.rlim_cur);
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  // Refused (say, a hard limit above the kernel's nr_open): the old one stays.
+  (void)::setrlimit(RLIMIT_NOFILE, &limit);
 }
 
 Result<void> check_open_files(std::uint64_t connections, std::uint64_t limit,

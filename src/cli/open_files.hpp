@@ -18,9 +18,9 @@ namespace s3loop::cli {
 // CA files, the resolver.
 inline constexpr std::uint64_t kOtherOpenFiles = 64;
 
-// Raises the soft RLIMIT_NOFILE to the hard limit; returns the soft limit in
-// force afterwards (UINT64_MAX when unlimited).
-std::uint64_t raise_open_file_limit();
+// Raises the soft RLIMIT_NOFILE to the hard limit (check_open_files reads
+// the limit in force).
+void raise_open_file_limit();
 
 // Pure: a usage error when `connections` (plus kOtherOpenFiles) exceed
 // `limit`; `settings` names what asked for them ("--concurrency 3000 with
