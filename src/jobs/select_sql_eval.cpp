@@ -397,6 +397,8 @@ Result<Value> Evaluator::eval(int idx, std::span<const std::string_view> record)
       return v;
     case NodeKind::null_lit:
       return v;
+    case NodeKind::bool_lit:
+      return boolean(n.bool_value);
     case NodeKind::cast: {
       auto a = eval(n.a, record);
       if (!a) return a;

@@ -32,10 +32,11 @@ std::string upper(std::string_view s) {
   return out;
 }
 
-constexpr std::array<std::string_view, 30> kReserved = {
-    "SELECT", "FROM",  "WHERE",  "LIMIT", "AND",  "OR",      "NOT",  "AS",       "JOIN",   "GROUP",
-    "ORDER",  "BY",    "HAVING", "UNION", "LIKE", "IS",      "NULL", "ESCAPE",   "CAST",   "INNER",
-    "LEFT",   "RIGHT", "FULL",   "CROSS", "ON",   "BETWEEN", "IN",   "DISTINCT", "OFFSET", "OUTER"};
+constexpr std::array<std::string_view, 32> kReserved = {
+    "SELECT", "FROM",    "WHERE", "LIMIT",    "AND",    "OR",    "NOT",  "AS",
+    "JOIN",   "GROUP",   "ORDER", "BY",       "HAVING", "UNION", "LIKE", "IS",
+    "NULL",   "ESCAPE",  "CAST",  "INNER",    "LEFT",   "RIGHT", "FULL", "CROSS",
+    "ON",     "BETWEEN", "IN",    "DISTINCT", "OFFSET", "OUTER", "TRUE", "FALSE"};
 
 bool is_reserved(std::string_view word) {
   for (std::string_view k : kReserved)
@@ -163,9 +164,10 @@ class Parser {
       if (!is_condition(*w)) {
         // Known now, not at the first record: before any request, and over an
         // empty object too.
-        return usage("WHERE at position " + std::to_string(where_position + 1) +
-                     " must be a condition (a comparison, LIKE, IS [NOT] NULL, or AND, OR, "
-                     "NOT of them), not a value");
+        return usage(
+            "WHERE at position " + std::to_string(where_position + 1) +
+            " must be a condition (a comparison, LIKE, IS [NOT] NULL, TRUE, FALSE, or AND, "
+            "OR, NOT of them), not a value");
       }
       q_.where = *w;
       if (auto r = check_clause(); !r) return r.error();
@@ -232,6 +234,7 @@ class Parser {
       case NodeKind::like:
       case NodeKind::is_null:
       case NodeKind::null_lit:  // unknown: matches nothing
+      case NodeKind::bool_lit:  // WHERE TRUE: every record; WHERE FALSE: none
         return true;
       case NodeKind::logic_and:
       case NodeKind::logic_or:
@@ -521,6 +524,13 @@ class Parser {
     if (keyword("NULL")) {
       Node n;
       n.kind = NodeKind::null_lit;
+      return add(std::move(n));
+    }
+    if (peek_keyword("TRUE") || peek_keyword("FALSE")) {
+      Node n;
+      n.kind = NodeKind::bool_lit;
+      n.bool_value = peek_keyword("TRUE");
+      ++i_;
       return add(std::move(n));
     }
     if (peek_keyword("CAST") && next().kind == Tok::symbol && next().text == "(") {

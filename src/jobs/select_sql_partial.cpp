@@ -68,6 +68,8 @@ std::string to_sql(const Query& q, int index) {
       return n.is_float ? float_literal_sql(n.float_value) : std::to_string(n.int_value);
     case NodeKind::null_lit:
       return "NULL";
+    case NodeKind::bool_lit:
+      return n.bool_value ? "TRUE" : "FALSE";
     case NodeKind::cast:
       return fmt::format("CAST({} AS {})", sub(n.a), cast_type_name(n.cast_to));
     case NodeKind::compare:

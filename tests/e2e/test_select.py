@@ -94,6 +94,24 @@ class Select(s3env.SelectCase):
         amounts = [int(r[2]) for r in self.rows]
         self.assertEqual(json.loads(p.stdout), {"_1": len(amounts), "_2": sum(amounts)})
 
+    def test_true_and_false_are_boolean_literals(self):
+        # They were read as column names: "unknown column 'TRUE'".
+        for where, keep in [("TRUE", True), ("false", False), ("NOT FALSE", True),
+                            ("city = 'Rome' AND TRUE", None), ("(city = 'Rome') = TRUE", None)]:
+            with self.subTest(where=where):
+                p = self.select("-e", f"SELECT COUNT(*) FROM S3Object WHERE {where}",
+                                "--chunk-size", "64KiB")
+                expected = (len(self.rows) if keep
+                            else 0 if keep is False
+                            else sum(1 for r in self.rows if r[3] == "Rome"))
+                self.assertEqual(p.stdout, f"{expected}\n")
+        p = self.select("-e", "SELECT id, TRUE, False AS f FROM S3Object LIMIT 2")
+        self.assertEqual(p.stdout, "".join(f"{r[0]},true,false\n" for r in self.rows[:2]))
+        p = self.select("-e", "SELECT id, TRUE, False AS f FROM S3Object LIMIT 2",
+                        "--output", "json")
+        self.assertEqual([json.loads(line) for line in p.stdout.splitlines()],
+                         [{"id": r[0], "_2": True, "f": False} for r in self.rows[:2]])
+
     def test_limit_takes_the_first_rows_in_object_order(self):
         p = self.select("-e", "SELECT id FROM S3Object WHERE city = 'Rome' LIMIT 7",
                         "--chunk-size", "2KiB", "--concurrency", "64")

@@ -255,8 +255,8 @@ TEST(SelectSql, BindErrors) {
 TEST(SelectSql, WhereMustBeAConditionWhenParsed) {
   // Refused when parsed -- before any request, and over an empty object too.
   const std::string message =
-      " must be a condition (a comparison, LIKE, IS [NOT] NULL, or AND, OR, NOT of them), not a "
-      "value";
+      " must be a condition (a comparison, LIKE, IS [NOT] NULL, TRUE, FALSE, or AND, OR, NOT of "
+      "them), not a value";
   EXPECT_EQ(parse_error("SELECT * FROM S3Object WHERE id"), "WHERE at position 30" + message);
   EXPECT_EQ(parse_error("SELECT * FROM S3Object s WHERE s.id = '1' AND CAST(s.n AS INT)"),
             "WHERE at position 32" + message);
@@ -264,9 +264,76 @@ TEST(SelectSql, WhereMustBeAConditionWhenParsed) {
   EXPECT_EQ(parse_error("SELECT COUNT(*) FROM S3Object WHERE 1"), "WHERE at position 37" + message);
   for (const char* sql : {"SELECT * FROM S3Object WHERE NOT (_1 = '1' OR _2 LIKE 'a%')",
                           "SELECT * FROM S3Object WHERE _1 IS NOT NULL AND NULL",
-                          "SELECT * FROM S3Object WHERE (((_1 < _2)))"}) {
+                          "SELECT * FROM S3Object WHERE (((_1 < _2)))",
+                          "SELECT * FROM S3Object WHERE TRUE", "SELECT * FROM S3Object WHERE false",
+                          "SELECT * FROM S3Object WHERE NOT FALSE AND (TRUE OR _1 = '1')"}) {
     EXPECT_TRUE(parse_sql(sql).has_value()) << sql;
   }
+  // CAST of a boolean is still a value.
+  EXPECT_EQ(parse_error("SELECT * FROM S3Object WHERE CAST(TRUE AS STRING)"),
+            "WHERE at position 30" + message);
+}
+
+TEST(SelectSql, TrueAndFalseAreBooleanLiterals) {
+  const char* text = "id,ok\n1,a\n2,b\n";
+  // In WHERE, any case, alone or with others.
+  EXPECT_EQ(ok("SELECT id FROM S3Object WHERE TRUE", text, true), (Rows{{"1"}, {"2"}}));
+  EXPECT_EQ(ok("SELECT id FROM S3Object WHERE tRuE", text, true), (Rows{{"1"}, {"2"}}));
+  EXPECT_EQ(ok("SELECT id FROM S3Object WHERE FALSE", text, true), Rows{});
+  EXPECT_EQ(ok("SELECT id FROM S3Object WHERE NOT FALSE", text, true), (Rows{{"1"}, {"2"}}));
+  EXPECT_EQ(ok("SELECT id FROM S3Object WHERE NOT TRUE", text, true), Rows{});
+  EXPECT_EQ(ok("SELECT id FROM S3Object WHERE id = '2' AND TRUE", text, true), (Rows{{"2"}}));
+  EXPECT_EQ(ok("SELECT id FROM S3Object WHERE id = '2' AND false", text, true), Rows{});
+  EXPECT_EQ(ok("SELECT id FROM S3Object WHERE id = '2' OR TRUE", text, true), (Rows{{"1"}, {"2"}}));
+  // A condition compared with a boolean; NULL AND TRUE is unknown, NULL OR TRUE true.
+  EXPECT_EQ(ok("SELECT id FROM S3Object WHERE (id = '1') = TRUE", text, true), (Rows{{"1"}}));
+  EXPECT_EQ(ok("SELECT id FROM S3Object WHERE (id = '1') <> TRUE", text, true), (Rows{{"2"}}));
+  EXPECT_EQ(ok("SELECT id FROM S3Object WHERE FALSE = (id = '1')", text, true), (Rows{{"2"}}));
+  EXPECT_EQ(ok("SELECT id FROM S3Object WHERE NULL AND TRUE", text, true), Rows{});
+  EXPECT_EQ(ok("SELECT id FROM S3Object WHERE NULL OR TRUE", text, true), (Rows{{"1"}, {"2"}}));
+  // In the SELECT list: printed true and false, typed boolean for JSON; named _N.
+  EXPECT_EQ(ok("SELECT TRUE, id, FALSE FROM S3Object LIMIT 1", text, true),
+            (Rows{{"true", "1", "false"}}));
+  EXPECT_EQ(ok("SELECT TRUE FROM S3Object", text, true), (Rows{{"true"}, {"true"}}));
+  EXPECT_EQ(ok("SELECT CAST(FALSE AS STRING) FROM S3Object LIMIT 1", text, true),
+            (Rows{{"false"}}));
+  EXPECT_EQ(ok("SELECT COUNT(*), COUNT(TRUE) FROM S3Object WHERE TRUE", text, true),
+            (Rows{{"2", "2"}}));
+  auto ev =
+      Evaluator::create(parse_sql("SELECT TRUE, false AS f FROM S3Object").value(), std::nullopt)
+          .value();
+  EXPECT_EQ(ev.output_names(1), (std::vector<std::string>{"_1", "f"}));
+  std::vector<std::string> row;
+  const std::vector<std::string_view> record = {"x"};
+  ASSERT_TRUE(ev.project(record, row).value());
+  EXPECT_EQ(row, (std::vector<std::string>{"true", "false"}));
+  EXPECT_EQ(ev.row_json_types(), (std::vector<JsonType>{JsonType::boolean, JsonType::boolean}));
+  // A boolean is no number: CAST and SUM refuse it as they refuse a word.
+  EXPECT_FALSE(run("SELECT CAST(TRUE AS INT) FROM S3Object", text, true).has_value());
+  EXPECT_FALSE(run("SELECT SUM(TRUE) FROM S3Object", text, true).has_value());
+}
+
+TEST(SelectSql, AColumnNamedTrueIsReachedQuotedOrQualified) {
+  const char* text = "true,false\nx,y\n";
+  EXPECT_EQ(ok("SELECT \"true\", s.false FROM S3Object s", text, true), (Rows{{"x", "y"}}));
+  EXPECT_EQ(ok("SELECT \"true\" FROM S3Object WHERE \"false\" = 'y'", text, true), (Rows{{"x"}}));
+  // Unquoted, it is the literal (not the column), and no alias either.
+  EXPECT_EQ(ok("SELECT true FROM S3Object", text, true), (Rows{{"true"}}));
+  EXPECT_EQ(parse_error("SELECT * FROM S3Object true"),
+            "SQL syntax error at position 24: unexpected token, found 'true'");
+}
+
+TEST(SelectSql, BooleanLiteralsPrintBackForTheServer) {
+  auto q =
+      parse_sql("SELECT COUNT(*) FROM S3Object s WHERE (s.a = 'x') = true OR NOT FALSE").value();
+  EXPECT_EQ(to_sql(q, q.where), "(((s.a = 'x') = TRUE) OR (NOT FALSE))");
+  EXPECT_EQ(partial_aggregate_sql(q),
+            "SELECT COUNT(*) FROM S3Object s WHERE (((s.a = 'x') = TRUE) OR (NOT FALSE))");
+  auto again = parse_sql("SELECT * FROM S3Object s WHERE " + to_sql(q, q.where)).value();
+  EXPECT_EQ(to_sql(again, again.where), to_sql(q, q.where));
+  auto column = parse_sql("SELECT \"true\", s.true FROM S3Object s").value();
+  EXPECT_EQ(to_sql(column, column.items.at(0).expr), "\"true\"");
+  EXPECT_EQ(to_sql(column, column.items.at(1).expr), "s.true");
 }
 
 TEST(SelectSql, UnsupportedConstructs) {

@@ -10,7 +10,9 @@
 // Expressions: = != <> < <= > >=, AND, OR, NOT, parentheses, IS [NOT] NULL,
 //   [NOT] LIKE 'pat' [ESCAPE 'c'] (% any run, _ one byte),
 //   CAST(x AS INT|INTEGER|FLOAT|DECIMAL|STRING), 'string' literals ('' is a
-//   quote), integer and decimal literals (optionally negative), NULL.
+//   quote), integer and decimal literals (optionally negative), NULL, TRUE,
+//   FALSE (booleans: TRUE and FALSE are keywords, so a column of that name
+//   is "true" quoted or alias.true).
 // Aggregates: COUNT(*), COUNT(x), SUM, MIN, MAX, AVG (no mixing with
 //   plain columns: there is no GROUP BY).
 // Keywords are case-insensitive.
@@ -49,8 +51,9 @@ enum class NodeKind : std::uint8_t {
   string_lit,  // text
   number_lit,  // int_value or float_value
   null_lit,
-  cast,     // a = operand, cast_to
-  compare,  // a op b
+  bool_lit,  // bool_value
+  cast,      // a = operand, cast_to
+  compare,   // a op b
   logic_and,
   logic_or,
   logic_not,  // a
@@ -70,7 +73,8 @@ struct Node {
   CompareOp op = CompareOp::eq;
   CastType cast_to = CastType::string;
   bool negated = false;
-  bool is_float = false;  // number_lit
+  bool is_float = false;    // number_lit
+  bool bool_value = false;  // bool_lit
   std::int64_t int_value = 0;
   double float_value = 0;
   std::string text;       // string_lit; column name as written
