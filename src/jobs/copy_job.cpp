@@ -185,6 +185,7 @@ awaitable<Result<void>> CopyJob::produce(s3::Client& client, const exec::Emit& e
                                      co_return true;
                                    });
   if (result && listed > 0 && options_.refuse_if_directory) co_return *options_.refuse_if_directory;
+  if (result && listed > 0) co_await warn_if_object_beside_directory(client);
   if (!result || listed > 0) co_return result;
   if (options_.named_object.empty()) {
     source_empty_ = true;
@@ -203,6 +204,29 @@ awaitable<Result<void>> CopyJob::produce(s3::Client& client, const exec::Emit& e
   item.object = std::move(**named);
   co_await emit(std::move(item));
   co_return Result<void>();
+}
+
+awaitable<void> CopyJob::warn_if_object_beside_directory(s3::Client& client) {
+  // "name" named a directory, which wins; an object of that very name beside
+  // it is not copied. Say so, rather than leave it out without a word. Only a
+  // hint: a HEAD that fails says nothing.
+  if (options_.named_object.empty()) co_return;
+  auto named = co_await find_named_object(client, options_);
+  if (!named || !*named) co_return;
+  const std::string& key = options_.named_object;
+  const std::size_t slash = key.rfind('/');
+  const std::string parent = key.substr(0, slash + 1);  // npos + 1 is 0: the bucket root
+  const std::string name = key.substr(slash + 1);
+  std::string message = "s3://" + options_.source.bucket + "/" + key +
+                        " is an object and a folder (" + key +
+                        "/) alike: the folder is copied, the object is not";
+  // The way to copy it alone is a filter on its parent; a name with glob
+  // characters would need escaping, so the hint is given only without them.
+  if (name.find_first_of("*?[\\'") == std::string::npos) {
+    message += " (to copy the object, copy s3://" + options_.source.bucket + "/" + parent +
+               " with --exclude '*' --include '" + name + "')";
+  }
+  warn(message);
 }
 
 void CopyJob::warn(const std::string& message) {

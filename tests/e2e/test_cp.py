@@ -635,6 +635,28 @@ class CopyNamedObject(s3env.E2ETestCase):
     def test_directory_wins_over_object_of_the_same_name(self):
         self.assertCopies("both", "/x", {"x/inner.txt": "both/inner.txt"})
 
+    def test_object_left_beside_its_directory_is_named_with_the_way_to_copy_it(self):
+        dst = self.bucket("cp-named-both")
+        p = s3env.run(["cp", f"s3://{self.src}/both", f"s3://{dst}/x", "--json"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertIn(f"s3loop: warning: s3://{self.src}/both is an object and a folder (both/) "
+                      "alike: the folder is copied, the object is not (to copy the object, copy "
+                      f"s3://{self.src}/ with --exclude '*' --include 'both')\n", p.stderr)
+        self.assertEqual(s3env.parse_json_summary(self, p)["objects"], 1)
+        # The hint works: exactly that object, nothing else of the bucket.
+        p = s3env.run(["cp", f"s3://{self.src}/", f"s3://{dst}/y/", "--exclude", "*",
+                       "--include", "both"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(s3env.object_map(self.s3, dst),
+                         {"x/inner.txt": self.initial["both/inner.txt"],
+                          "y/both": self.initial["both"]})
+        # A directory alone, or a name given with its trailing '/', draws no warning.
+        for source in ("one", "both/"):
+            with self.subTest(source=source):
+                p = s3env.run(["cp", f"s3://{self.src}/{source}", f"s3://{dst}/z/", "--dry-run"])
+                self.assertEqual(p.returncode, 0, s3env.describe(p))
+                self.assertNotIn("warning", p.stderr)
+
     def test_recursive_flag_is_accepted_and_changes_nothing(self):
         # aws s3 cp users type --recursive / -r; cp copies a directory whole anyway, and a name
         # with no directory behind it is still the one object.

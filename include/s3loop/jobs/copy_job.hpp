@@ -178,6 +178,9 @@ class CopyJob final : public exec::Job {
                                                       const std::string& dst_key,
                                                       const std::string& own_upload_id,
                                                       std::chrono::milliseconds window);
+  // A source named without a trailing '/' that listed as a directory: warns
+  // when an object of exactly that name lies beside it, left uncopied.
+  boost::asio::awaitable<void> warn_if_object_beside_directory(s3::Client& client);
   void warn(const std::string& message);
   void notify(const std::string& src, const std::string& dst, std::uint64_t size,
               const Error* error);
