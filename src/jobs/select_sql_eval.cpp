@@ -20,6 +20,18 @@ Error refused_value(std::string message) {
   return make_error(ErrorKind::data, std::move(message));
 }
 
+// A value from the object, quoted in an error line: a field can be
+// megabytes long, and the line must stay one a terminal shows. Cut at a UTF-8
+// character boundary, with the full length said.
+std::string quoted_value(std::string_view value) {
+  constexpr std::size_t kShown = 60;
+  if (value.size() <= kShown) return "'" + std::string(value) + "'";
+  std::size_t cut = kShown;
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
+  return "'" + std::string(value.substr(0, cut)) + "...' (" + std::to_string(value.size()) +
+         " bytes)";
+}
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -413,7 +425,7 @@ Result<Value> Evaluator::eval(int idx, std::span<const std::string_view> record)
       if (a->type == Type::string) {
         num = to_number(a->str);
         if (num.type == Type::null) {
-          return refused_value("CAST failed: '" + std::string(a->str) + "' is not a valid " +
+          return refused_value("CAST failed: " + quoted_value(a->str) + " is not a valid " +
                                std::string(cast_type_name(n.cast_to)));
         }
       } else if (a->type == Type::boolean) {
@@ -571,8 +583,8 @@ Result<void> Evaluator::accumulate(std::span<const std::string_view> record,
     Value num = *v;
     if (num.type == Type::string) num = to_number(v->str);
     if (!is_number(num)) {
-      return refused_value(agg_name(it.agg) + ": '" + format_value(*v) +
-                           "' is not a number (use CAST)");
+      return refused_value(agg_name(it.agg) + ": " + quoted_value(format_value(*v)) +
+                           " is not a number (use CAST)");
     }
     ++a.count;
     if (it.agg == AggKind::sum || it.agg == AggKind::avg) {

@@ -1,5 +1,6 @@
 #include "s3loop/jobs/select/sql.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
@@ -13,7 +14,7 @@ enum class Tok : std::uint8_t { ident, quoted_ident, string, number, symbol, end
 struct Token {
   Tok kind = Tok::end;
   std::string text;     // ident/symbol as written; string/quoted contents unescaped
-  std::size_t pos = 0;  // 0-based byte offset in the query
+  std::size_t pos = 0;  // 0-based character (not byte) offset in the query
 };
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -52,8 +53,39 @@ Error unsupported(std::string_view construct, std::string_view why) {
   return usage("unsupported SQL: " + std::string(construct) + " (" + std::string(why) + ")");
 }
 
+// Positions in errors count characters, not bytes: what a user counts in
+// a query with 'é' or '日本' before the mistake. Bytes are only ever
+// asked about going forwards, so the count advances from the last one.
+class CharacterCount {
+ public:
+  explicit CharacterCount(std::string_view text) : text_(text) {}
+  std::size_t before(std::size_t byte) {
+    for (; byte_ < byte && byte_ < text_.size(); ++byte_) {
+      if ((static_cast<unsigned char>(text_[byte_]) & 0xC0) != 0x80) ++characters_;
+    }
+    return characters_;
+  }
+
+ private:
+  std::string_view text_;
+  std::size_t byte_ = 0;
+  std::size_t characters_ = 0;
+};
+
+// The whole UTF-8 character starting at s[i] (one byte for anything else).
+std::string_view character_at(std::string_view s, std::size_t i) {
+  const auto lead = static_cast<unsigned char>(s[i]);
+  std::size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+  length = std::min(length, s.size() - i);
+  for (std::size_t k = 1; k < length; ++k) {
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return s.substr(i, k);
+  }
+  return s.substr(i, length);
+}
+
 Result<std::vector<Token>> tokenize(std::string_view s) {
   std::vector<Token> out;
+  CharacterCount characters(s);
   std::size_t i = 0;
   while (i < s.size()) {
     const char c = s[i];
@@ -62,7 +94,7 @@ Result<std::vector<Token>> tokenize(std::string_view s) {
       continue;
     }
     Token t;
-    t.pos = i;
+    t.pos = characters.before(i);
     if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
       std::size_t j = i;
       while (j < s.size() && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '_')) ++j;
@@ -107,8 +139,8 @@ Result<std::vector<Token>> tokenize(std::string_view s) {
         text.push_back(s[j++]);
       }
       if (!closed) {
-        return usage("SQL syntax error at position " + std::to_string(i + 1) + ": unterminated " +
-                     (c == '\'' ? "string literal" : "quoted identifier"));
+        return usage("SQL syntax error at position " + std::to_string(t.pos + 1) +
+                     ": unterminated " + (c == '\'' ? "string literal" : "quoted identifier"));
       }
       t.kind = c == '\'' ? Tok::string : Tok::quoted_ident;
       t.text = std::move(text);
@@ -119,8 +151,8 @@ Result<std::vector<Token>> tokenize(std::string_view s) {
       for (std::string_view tw : two)
         if (s.substr(i, 2) == tw) sym = tw;
       if (std::string_view("(),.*[]=<>!+-/%;|").find(c) == std::string_view::npos) {
-        return usage("SQL syntax error at position " + std::to_string(i + 1) +
-                     ": unexpected character '" + std::string(1, c) + "'");
+        return usage("SQL syntax error at position " + std::to_string(t.pos + 1) +
+                     ": unexpected character '" + std::string(character_at(s, i)) + "'");
       }
       t.kind = Tok::symbol;
       t.text = std::string(sym);
@@ -130,7 +162,7 @@ Result<std::vector<Token>> tokenize(std::string_view s) {
   }
   Token end;
   end.kind = Tok::end;
-  end.pos = s.size();
+  end.pos = characters.before(s.size());
   out.push_back(end);
   return out;
 }

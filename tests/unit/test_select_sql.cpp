@@ -155,6 +155,16 @@ TEST(SelectSql, CastFailureIsAClearError) {
   auto lit = run("SELECT _1 FROM S3Object WHERE CAST('abc' AS INT) = 1", "1\n");
   ASSERT_FALSE(lit.has_value());
   EXPECT_EQ(lit.error().message, "CAST failed: 'abc' is not a valid INT");
+  // A long field is cut in the line, at a character boundary, its length said.
+  const std::string long_field = std::string(59, 'a') + "\xC3\xA9" + std::string(10000, 'b');
+  auto long_cast = run("SELECT CAST(_1 AS INT) FROM S3Object", long_field + "\n");
+  ASSERT_FALSE(long_cast.has_value());
+  EXPECT_EQ(long_cast.error().message,
+            "CAST failed: '" + std::string(59, 'a') + "...' (10061 bytes) is not a valid INT");
+  auto long_sum = run("SELECT SUM(_1) FROM S3Object", std::string(61, 'x') + "\n");
+  ASSERT_FALSE(long_sum.has_value());
+  EXPECT_EQ(long_sum.error().message,
+            "SUM: '" + std::string(60, 'x') + "...' (61 bytes) is not a number (use CAST)");
   EXPECT_EQ(ok("SELECT CAST(_1 AS INT), CAST(_1 AS FLOAT), CAST(CAST(_1 AS INT) AS STRING) "
                "FROM S3Object",
                "1.9\n"),
@@ -470,6 +480,16 @@ TEST(SelectSql, SyntaxErrorsNamePositionAndToken) {
             "SQL syntax error at position 37: unexpected token, found 'extra'");
   EXPECT_EQ(parse_error("SELECT * FROM S3Object WHERE _1 = $"),
             "SQL syntax error at position 35: unexpected character '$'");
+  // Positions count characters, and a character outside ASCII is named whole.
+  EXPECT_EQ(parse_error("SELECT * FROM S3Object WHERE _1 = '\xC3\xA9' AND _2 = \xE2\x82\xAC"),
+            "SQL syntax error at position 48: unexpected character '\xE2\x82\xAC'");
+  EXPECT_EQ(parse_error("SELECT * FROM S3Object WHERE _1 = '\xE6\x97\xA5' x"),
+            "SQL syntax error at position 39: unexpected token, found 'x'");
+  EXPECT_EQ(parse_error("SELECT * FROM S3Object WHERE _1 = '\xE6\x97\xA5"),
+            "SQL syntax error at position 35: unterminated string literal");
+  // A lone lead byte or a broken sequence is one byte, not the bytes after it.
+  EXPECT_EQ(parse_error("SELECT * FROM S3Object WHERE _1 = \xE2z"),
+            "SQL syntax error at position 35: unexpected character '\xE2'");
 }
 
 TEST(SelectSql, LiteralsAndKeywordsCaseInsensitive) {
