@@ -15,6 +15,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
+#include <string_view>
 
 namespace s3loop::cli {
 
@@ -29,12 +31,13 @@ Result<jobs::select::FileHeaderInfo> parse_header_info(const std::string& name) 
   return make_error(ErrorKind::usage, "--header '" + name + "' is not one of use, ignore, none");
 }
 
-Result<char> parse_delimiter(const std::string& text) {
+// --delimiter and --output-delimiter.
+Result<char> parse_delimiter(const std::string& text, std::string_view flag) {
   if (text == "\\t" || text == "tab") return '\t';
   // ASCII only (see CsvFormat); control characters such as Hive's \x01 too.
   const auto c = text.size() == 1 ? static_cast<unsigned char>(text[0]) : 0;
   if (c != 0 && c < 0x80 && c != '"' && c != '\n' && c != '\r') return text[0];
-  return make_error(ErrorKind::usage, "--delimiter '" + text +
+  return make_error(ErrorKind::usage, std::string(flag) + " '" + text +
                                           "' must be one ASCII character other than a quote or "
                                           "a newline (or \\t)");
 }
@@ -110,6 +113,7 @@ Runner add_select_command(CLI::App& app) {
     std::string engine = "auto";
     std::string header = "use";
     std::string delimiter = ",";
+    std::optional<std::string> output_delimiter;
     std::string output = "csv";
     std::string require_columns;
     bool per_range = false;
@@ -130,8 +134,13 @@ Runner add_select_command(CLI::App& app) {
                   "s3select or local (ranged GET + local CSV/SQL)");
   cmd->add_option("--header", args->header,
                   "use (first line names the columns, default), ignore, or none");
-  cmd->add_option("--delimiter", args->delimiter, "Field delimiter (default ,; \\t for tab)");
+  cmd->add_option("--delimiter", args->delimiter,
+                  "The object's field delimiter (default ,; \\t for tab); the output's is "
+                  "--output-delimiter");
   cmd->add_option("--output", args->output, "Record output: csv (default) or json (one per line)");
+  cmd->add_option("--output-delimiter", args->output_delimiter,
+                  "Field delimiter of CSV output (default , whatever --delimiter is, as S3 "
+                  "Select's OutputSerialization; \\t for tab)");
   cmd->add_option("--require-columns", args->require_columns,
                   "Comma-separated columns the header must have; checked before any range runs");
   cmd->add_flag("--per-range", args->per_range,
@@ -169,7 +178,7 @@ Runner add_select_command(CLI::App& app) {
     auto header = parse_header_info(args->header);
     if (!header) return usage_error(header.error());
     options.header = *header;
-    auto delimiter = parse_delimiter(args->delimiter);
+    auto delimiter = parse_delimiter(args->delimiter, "--delimiter");
     if (!delimiter) return usage_error(delimiter.error());
     options.format.field_delimiter = *delimiter;
     if (args->output == "json") {
@@ -177,6 +186,16 @@ Runner add_select_command(CLI::App& app) {
     } else if (args->output != "csv") {
       return usage_error(
           make_error(ErrorKind::usage, "--output '" + args->output + "' is not one of csv, json"));
+    }
+    if (args->output_delimiter) {
+      auto output_delimiter = parse_delimiter(*args->output_delimiter, "--output-delimiter");
+      if (!output_delimiter) return usage_error(output_delimiter.error());
+      if (options.output == jobs::SelectOutput::json) {
+        return usage_error(make_error(ErrorKind::usage,
+                                      "--output-delimiter is for CSV output: JSON lines have no "
+                                      "delimiter (drop --output-delimiter or --output json)"));
+      }
+      options.output_format.field_delimiter = *output_delimiter;
     }
     options.require_columns = jobs::split_column_list(args->require_columns);
     if (args->per_range) {

@@ -352,7 +352,7 @@ Result<void> SelectJob::finish() {
       select::append_json_record(out, s.query.query.output_names(row.size()), row,
                                  select::finish_json_types(row));
     } else {
-      select::append_csv_record(out, row, s.options.format);
+      select::append_csv_record(out, row, s.options.output_format);
     }
     if (s.options.on_output) s.options.on_output(out);
     s.rows_out = 1;

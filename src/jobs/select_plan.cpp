@@ -104,7 +104,7 @@ awaitable<Result<std::optional<std::string>>> probe_range(s3::Client& client,
   const std::string expected = std::to_string(expected_records->records.size()) + "\n";
 
   s3::SelectRequest request =
-      csv_select_request("SELECT COUNT(*) FROM S3Object", options.header, options.format);
+      csv_select_request("SELECT COUNT(*) FROM S3Object", options.header, options.format, ',');
   request.scan_start = range.first;
   request.scan_end = range.last;
   std::string answer;

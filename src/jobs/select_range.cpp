@@ -30,8 +30,8 @@ Result<SelectQuery> make_select_query(const SelectOptions& options,
   if (!parsed) return parsed.error();
   auto query = select::Evaluator::create(std::move(*parsed), header);
   if (!query) return query.error();
-  SelectQuery shared{std::move(*query), std::nullopt,   options.format,
-                     options.header,    options.output, std::nullopt};
+  SelectQuery shared{std::move(*query), std::nullopt,          options.format, options.header,
+                     options.output,    options.output_format, std::nullopt};
   if (options.key_column) {
     auto column = key_column_sql(*options.key_column);
     if (!column) return column.error();
@@ -89,7 +89,7 @@ RangeEvaluator::RangeEvaluator(const SelectQuery& query, s3::ByteRange range)
     : reader_(range.first, range.last, query.format, query.header, query.header_offset),
       query_(query.query),
       key_summary_(query.key_summary),
-      format_(query.format),
+      output_format_(query.output_format),
       output_(query.output) {
   if (query_.is_aggregate()) outcome_.partial = query_.new_state();
   if (key_summary_) outcome_.key_partial = key_summary_->new_state();
@@ -124,7 +124,7 @@ bool RangeEvaluator::on_record(const select::CsvRecord& record) {
     }
     select::append_json_record(outcome_.output, names_, row_, query_.row_json_types());
   } else {
-    select::append_csv_record(outcome_.output, row_, format_);
+    select::append_csv_record(outcome_.output, row_, output_format_);
   }
   outcome_.row_ends.push_back(outcome_.output.size());
   ++outcome_.matched;
@@ -161,19 +161,20 @@ std::string_view file_header_info_name(select::FileHeaderInfo info) {
 }  // namespace
 
 s3::SelectRequest csv_select_request(std::string expression, select::FileHeaderInfo header,
-                                     const select::CsvFormat& format) {
+                                     const select::CsvFormat& format, char output_delimiter) {
   s3::SelectRequest request;
   request.expression = std::move(expression);
   request.file_header_info = std::string(file_header_info_name(header));
   request.field_delimiter = format.field_delimiter;
   request.quote = format.quote;
+  request.output_field_delimiter = output_delimiter;
   return request;
 }
 
 s3::SelectRequest s3select_request(const SelectQuery& query, const std::string& expression) {
   s3::SelectRequest request = csv_select_request(
       query.query.is_aggregate() ? select::partial_aggregate_sql(query.query.query()) : expression,
-      query.header, query.format);
+      query.header, query.format, query.output_format.field_delimiter);
   // Partials are always read back as CSV.
   request.output_json = !query.query.is_aggregate() && query.output == SelectOutput::json;
   return request;
@@ -182,7 +183,8 @@ s3::SelectRequest s3select_request(const SelectQuery& query, const std::string& 
 Result<RangeOutcome> s3select_outcome(const SelectQuery& query, std::string records,
                                       bool cut_short) {
   RangeOutcome out;
-  const select::CsvFormat format = query.format;
+  // The server wrote its rows as asked (s3select_request): CSV in the output format.
+  const select::CsvFormat format = query.output_format;
   if (query.query.is_aggregate()) {
     auto rows = select::read_all(records, format);
     if (!rows) return rows.error();

@@ -20,6 +20,7 @@ struct SelectQuery {
   select::CsvFormat format;
   select::FileHeaderInfo header = select::FileHeaderInfo::use;
   SelectOutput output = SelectOutput::csv;
+  select::CsvFormat output_format;             // SelectOptions::output_format
   std::optional<std::uint64_t> header_offset;  // SelectPlan::header_offset
 };
 
@@ -50,9 +51,10 @@ struct RangeOutcome {
 // SQL for record queries; for aggregates the SQL of their partials.
 s3::SelectRequest s3select_request(const SelectQuery& query, const std::string& expression);
 // A SelectObjectContent request over CSV read with `header` and `format`,
-// CSV out: what the probe, the ranges and --server-dialect share.
+// CSV out with `output_delimiter`: what the probe, the ranges and
+// --server-dialect share.
 s3::SelectRequest csv_select_request(std::string expression, select::FileHeaderInfo header,
-                                     const select::CsvFormat& format);
+                                     const select::CsvFormat& format, char output_delimiter);
 
 // A range's S3 Select output (the Records payloads, concatenated) as the
 // same outcome a local evaluation gives. `cut_short`: the stream ended in an
@@ -86,7 +88,7 @@ class RangeEvaluator {
   select::RangeReader reader_;
   select::Evaluator query_;
   std::optional<select::Evaluator> key_summary_;
-  select::CsvFormat format_;
+  select::CsvFormat output_format_;
   SelectOutput output_;
   RangeOutcome outcome_;
   std::vector<std::string> row_;

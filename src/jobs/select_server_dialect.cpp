@@ -14,21 +14,25 @@ using boost::asio::awaitable;
 awaitable<Result<ServerSelectResult>> select_in_server_dialect(s3::Client& client,
                                                                const SelectOptions& options) {
   // CSV out, always: radosgw 16.2 ignores a JSON OutputSerialization (the
-  // command refuses --output json here).
-  s3::SelectRequest request =
-      csv_select_request(options.expression, options.header, options.format);
+  // command refuses --output json here). With ',' between fields: radosgw
+  // 16.2 writes ',' whatever OutputSerialization asks for, AWS writes what it
+  // is asked; asked for ',', both write what is read back here, and the rows
+  // are written again below with the output delimiter.
+  const select::CsvFormat server_rows{',', options.format.quote};
+  s3::SelectRequest request = csv_select_request(options.expression, options.header, options.format,
+                                                 server_rows.field_delimiter);
 
   ServerSelectResult result;
   // CSV rows are read again and written the way s3loop writes them (quoted only
   // where needed), so the same records read the same whichever engine made them.
   // Rows may be split across Records events: the reader carries the rest over.
-  select::CsvReader reader(options.format);
+  select::CsvReader reader(server_rows);
   std::vector<std::string> row;
   std::string out;
   std::uint64_t pending = 0;  // records in `out`
   const select::RecordSink rewrite = [&](const select::CsvRecord& record) {
     row.assign(record.fields.begin(), record.fields.end());
-    select::append_csv_record(out, row, options.format);
+    select::append_csv_record(out, row, options.output_format);
     ++pending;
     return true;
   };

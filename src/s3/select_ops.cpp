@@ -44,7 +44,9 @@ awaitable<Result<void>> Client::select_object_content(std::string bucket, std::s
           if (request.output_json) {
             event.payload = std::string(*rows);
           } else {
-            auto as_aws = ceph_rows_as_aws(*rows, request.field_delimiter, request.quote);
+            // The extra delimiter radosgw adds is its output's (radosgw 16.2
+            // writes ',' whatever it is asked; s3loop asks it for ',').
+            auto as_aws = ceph_rows_as_aws(*rows, request.output_field_delimiter, request.quote);
             if (!as_aws) {
               event_error = as_aws.error();
               break;

@@ -590,7 +590,7 @@ std::string build_select_request(const SelectRequest& request) {
     out += "<JSON></JSON>";
   } else {
     out += "<CSV>";
-    character("FieldDelimiter", request.field_delimiter);
+    character("FieldDelimiter", request.output_field_delimiter);
     out += "</CSV>";
   }
   out += "</OutputSerialization>";

@@ -193,6 +193,15 @@ class Select(s3env.SelectCase):
             # Bytes are read one by one: a byte of UTF-8 (here 0xEF) is no delimiter.
             (["-e", "SELECT * FROM S3Object", "--delimiter", "\udcef"], 2, "--delimiter",
              "one ASCII character"),
+            (["-e", "SELECT * FROM S3Object", "--output-delimiter", ";;"], 2,
+             "--output-delimiter", "one ASCII character"),
+            (["-e", "SELECT * FROM S3Object", "--output-delimiter", "\udcef"], 2,
+             "--output-delimiter", "one ASCII character"),
+            (["-e", "SELECT * FROM S3Object", "--output-delimiter", "\""], 2,
+             "--output-delimiter", "other than a quote"),
+            # JSON lines have no delimiter: said, not ignored.
+            (["-e", "SELECT * FROM S3Object", "--output", "json", "--output-delimiter", ";"], 2,
+             "--output-delimiter", "json"),
             (["-e", "SELECT * FROM S3Object", "--output", "xml"], 2, "--output"),
             # A value the query cannot take: the data said no, not the command.
             (["-e", "SELECT CAST(name AS INT) FROM S3Object"], 1, "CAST"),
@@ -220,10 +229,21 @@ class Select(s3env.SelectCase):
 
     def test_tab_delimited_and_empty_object(self):
         self.s3.put_object(Bucket=self.bkt, Key="data/t.tsv", Body=b"a\tb\n1\tx,y\n2\t\"q\"\n")
+        # The output is CSV with commas, as S3 Select's (its OutputSerialization does not take
+        # the input's delimiter): x,y is quoted. It used to come out tab-separated, x,y bare.
         p = s3env.run(["select", f"s3://{self.bkt}/data/t.tsv", "-e", "SELECT b FROM S3Object",
                        "--delimiter", "\\t"])
         self.assertEqual(p.returncode, 0, s3env.describe(p))
-        self.assertEqual(p.stdout, "x,y\nq\n")
+        self.assertEqual(p.stdout, "\"x,y\"\nq\n")
+        p = s3env.run(["select", f"s3://{self.bkt}/data/t.tsv", "-e", "SELECT * FROM S3Object",
+                       "--delimiter", "\\t"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(p.stdout, "1,\"x,y\"\n2,q\n")
+        # Tab-separated output is asked for.
+        p = s3env.run(["select", f"s3://{self.bkt}/data/t.tsv", "-e", "SELECT * FROM S3Object",
+                       "--delimiter", "tab", "--output-delimiter", "\\t"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(p.stdout, "1\tx,y\n2\tq\n")
         self.s3.put_object(Bucket=self.bkt, Key="data/empty.csv", Body=b"")
         p = s3env.run(["select", f"s3://{self.bkt}/data/empty.csv", "-e",
                        "SELECT COUNT(*) FROM S3Object", "--header", "none"])
@@ -239,6 +259,35 @@ class Select(s3env.SelectCase):
                        "SELECT COUNT(name) FROM S3Object"])
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertEqual(p.stdout, "0\n")
+
+    def test_output_delimiter_is_its_own(self):
+        # ';' in, ',' out by default, over ranges and for an aggregate row; a field holding the
+        # output delimiter is quoted, one holding only the input's is not.
+        rows = [[str(i), name, str(i * 3)] for i, name in
+                enumerate(["plain", "a,b", "c;d", "tab\there", 'q"uote'] * 400, 1)]
+
+        def field(text, delimiter):
+            quoted = any(c in text for c in (delimiter, '"', "\n", "\r"))
+            return '"' + text.replace('"', '""') + '"' if quoted else text
+
+        body = "id;name;n\n" + "".join(";".join(field(f, ";") for f in r) + "\n" for r in rows)
+        self.s3.put_object(Bucket=self.bkt, Key="data/semi.csv", Body=body.encode())
+        url = f"s3://{self.bkt}/data/semi.csv"
+        for out_args, delimiter in (([], ","), (["--output-delimiter", ";"], ";"),
+                                    (["--output-delimiter", "|"], "|"),
+                                    (["--output-delimiter", "\\t"], "\t")):
+            with self.subTest(output_delimiter=delimiter):
+                p = s3env.run(["select", url, "-e", "SELECT * FROM S3Object", "--delimiter", ";",
+                               "--chunk-size", "4KiB", *out_args])
+                self.assertEqual(p.returncode, 0, s3env.describe(p))
+                self.assertEqual(p.stdout, "".join(
+                    delimiter.join(field(f, delimiter) for f in r) + "\n" for r in rows))
+                p = s3env.run(["select", url, "-e", "SELECT COUNT(*), SUM(CAST(n AS INT)) "
+                               "FROM S3Object", "--delimiter", ";", "--chunk-size", "4KiB",
+                               *out_args])
+                self.assertEqual(p.returncode, 0, s3env.describe(p))
+                self.assertEqual(p.stdout, f"{len(rows)}{delimiter}"
+                                 f"{sum(int(r[2]) for r in rows)}\n")
 
     def test_json_output_is_utf8_whatever_the_csv_holds(self):
         # A latin-1 CSV: its bytes are not UTF-8, JSON must be; each bad byte reads U+FFFD.

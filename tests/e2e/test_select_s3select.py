@@ -81,9 +81,9 @@ def message(event_type, payload=b"", error=None):
     return body + struct.pack(">I", zlib.crc32(body))
 
 
-def to_csv(row):
+def to_csv(row, delimiter=","):
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow(row)
+    csv.writer(out, delimiter=delimiter, lineterminator="\n").writerow(row)
     return out.getvalue()
 
 
@@ -91,8 +91,12 @@ def num(text):
     return int(text)
 
 
-# The statements the test expects, by their exact text: (records in range) -> output text.
-def answer(sql, recs):
+# The statements the test expects, by their exact text: (records in range) -> output text,
+# CSV with OutputSerialization's FieldDelimiter (AWS: ',' unless the request says otherwise).
+def answer(sql, recs, delimiter=","):
+    def to_csv(row):
+        return globals()["to_csv"](row, delimiter)
+
     if sql == "SELECT COUNT(*) FROM S3Object":
         return f"{len(recs)}\n"
     if sql == "SELECT s.id, s.name FROM S3Object s WHERE CAST(s.amount AS INT) > 40":
@@ -113,6 +117,7 @@ def answer(sql, recs):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     selects = []
+    output_delimiters = []  # (statement, OutputSerialization's FieldDelimiter) of each select
     exact_scan_range = False  # parse just the range's bytes (not AWS's semantics)
     # The records query fails on the record with this id, as S3 Select fails on a value it
     # cannot CAST: the rows before it in its range are streamed, then an error event.
@@ -150,10 +155,14 @@ class Handler(BaseHTTPRequestHandler):
         start = int(doc.find("s3:ScanRange/s3:Start", ns).text)
         end = int(doc.find("s3:ScanRange/s3:End", ns).text)
         Handler.selects.append((sql, start, end))
+        output = doc.find("s3:OutputSerialization/s3:CSV/s3:FieldDelimiter", ns)
+        delimiter = output.text if output is not None and output.text else ","
+        Handler.output_delimiters.append((sql, delimiter))
         recs = (exact_records_in if Handler.exact_scan_range else records_in)(start, end)
         failing = [i for i, r in enumerate(recs) if r[0] == str(Handler.fail_at_id)]
-        rows_before = answer(sql, recs[:failing[0]]) if failing and "COUNT" not in sql else None
-        out = answer(sql, recs)
+        rows_before = (answer(sql, recs[:failing[0]], delimiter)
+                       if failing and "COUNT" not in sql else None)
+        out = answer(sql, recs, delimiter)
         if rows_before is not None:
             stream = message("Cont") + message("Records", rows_before.encode()) + message(
                 None, error=("CastFailed", "Attempt to convert from one data type to another "
@@ -200,6 +209,7 @@ class S3SelectEngine(unittest.TestCase):
 
     def select(self, *args):
         Handler.selects.clear()
+        Handler.output_delimiters.clear()
         env = s3env.base_env(AWS_ENDPOINT_URL=self.endpoint, AWS_ACCESS_KEY_ID="k",
                              AWS_SECRET_ACCESS_KEY="s", AWS_REGION="us-east-1")
         p = s3env.run(["select", "s3://bkt/t.csv", *args, "--json"], env=env, timeout=120)
@@ -235,6 +245,32 @@ class S3SelectEngine(unittest.TestCase):
         self.assertAlmostEqual(float(avg), sum(amounts) / len(amounts), places=9)
         self.assertEqual((int(count), int(low), int(high)),
                          (len(kept), min(int(r[0]) for r in kept), max(amounts)))
+
+    def test_the_output_delimiter_goes_to_the_server(self):
+        # S3 Select writes ',' unless OutputSerialization says otherwise: asked for ';', its
+        # rows (quoted where a field holds ';') and partials are read and printed with ';'.
+        p = self.select("-e", "SELECT s.id, s.name FROM S3Object s WHERE CAST(s.amount AS INT) "
+                        "> 40", "--chunk-size", "2KiB", "--output-delimiter", ";")
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(self.summary(p)["engine"], "s3select")
+        probe = "SELECT COUNT(*) FROM S3Object"  # one number: asked for with ','
+        self.assertEqual({d for sql, d in Handler.output_delimiters if sql != probe}, {";"})
+        expected = [[r[0], r[1]] for r in self.rows if int(r[2]) > 40]
+        self.assertEqual(p.stdout, "".join(to_csv(r, ";") for r in expected))
+        p = self.select("-e", "SELECT AVG(CAST(amount AS INT)), COUNT(*), MIN(CAST(id AS INT)), "
+                        "MAX(CAST(amount AS INT)) FROM S3Object WHERE name <> 'a'",
+                        "--chunk-size", "4KiB", "--output-delimiter", "\\t")
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(self.summary(p)["engine"], "s3select")
+        kept = [r for r in self.rows if r[1] != "a"]
+        avg, count, low, high = p.stdout.rstrip("\n").split("\t")
+        self.assertEqual((int(count), int(low)), (len(kept), min(int(r[0]) for r in kept)))
+        self.assertEqual({d for sql, d in Handler.output_delimiters if sql != probe}, {"\t"})
+        # Without the flag: ','.
+        p = self.select("-e", "SELECT id FROM S3Object WHERE name = 'b c' LIMIT 5",
+                        "--chunk-size", "4KiB")
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual({d for _, d in Handler.output_delimiters}, {","})
 
     def test_limit_keeps_the_first_rows(self):
         p = self.select("-e", "SELECT id FROM S3Object WHERE name = 'b c' LIMIT 5",

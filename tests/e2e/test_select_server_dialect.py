@@ -85,6 +85,26 @@ class SelectServerDialect(s3env.SelectCase):
             f"s3loop: warning: {flag} has no effect with --server-dialect (one request for the "
             "whole object)" for flag in ("--concurrency", "--loops")], p.stderr)
 
+    def test_a_tab_separated_object_and_the_output_delimiter(self):
+        # radosgw 16.2 writes its rows with ',' whatever OutputSerialization asks for (and a
+        # field as it stood in the object, quoted or not): s3loop asks it for ',' and writes
+        # the rows again with --output-delimiter. They were read with the object's tab and came
+        # out as one field, "1,x,y," (radosgw's extra delimiter kept).
+        key = "people.tsv"
+        self.s3.put_object(Bucket=self.bkt, Key=key,
+                           Body=b"id\tname\n1\tAnn\n2\t\"a;b\"\n3\tBo Li\n")
+        url = f"s3://{self.bkt}/{key}"
+        for out_args, expected in (([], "1,Ann\n2,a;b\n3,Bo Li\n"),
+                                   (["--output-delimiter", ";"], '1;Ann\n2;"a;b"\n3;Bo Li\n')):
+            with self.subTest(out_args=out_args):
+                server = s3env.run(["select", url, "--delimiter", "\\t", "--server-dialect",
+                                    "-e", "select * from stdin;", *out_args])
+                self.assertEqual(server.returncode, 0, s3env.describe(server))
+                self.assertEqual(server.stdout, expected)
+                local = s3env.run(["select", url, "--delimiter", "\\t", "--engine", "local",
+                                   "-e", "SELECT * FROM S3Object", *out_args])
+                self.assertEqual(local.stdout, expected)
+
     def test_a_statement_the_server_rejects_is_an_error_not_data(self):
         p = s3env.run(["select", self.url, "--server-dialect", "-e", "SELECT * FROM S3Object"])
         s3env.assert_clean_error(self, p, 1, "rejected the statement", "S3Object")

@@ -195,6 +195,49 @@ TEST(SelectRange, ServerRowsBeforeAnErrorEventLeaveOutARowItCutOff) {
   EXPECT_EQ(s3select_outcome(query, "a\nlast").value().matched, 2u);
 }
 
+// S3 Select's OutputSerialization writes ',' whatever the input's delimiter:
+// the local engine too, unless --output-delimiter says otherwise; a field
+// holding the output delimiter is quoted, one holding only the input's is not.
+TEST(SelectRange, OutputHasItsOwnDelimiter) {
+  const std::string object = "id;name\n1;a,b\n2;\"c;d\"\n3;e\tf\n";
+  auto options = options_for("SELECT * FROM S3Object");
+  options.format.field_delimiter = ';';
+  auto run = [&](const SelectOptions& o) {
+    const auto query = make_select_query(o, std::vector<std::string>{"id", "name"}).value();
+    return run_ranges(query, object, object.size(), object.size()).output;
+  };
+  EXPECT_EQ(run(options), "1,\"a,b\"\n2,c;d\n3,e\tf\n");
+  options.output_format.field_delimiter = ';';
+  EXPECT_EQ(run(options), "1;a,b\n2;\"c;d\"\n3;e\tf\n");
+  options.output_format.field_delimiter = '\t';
+  EXPECT_EQ(run(options), "1\ta,b\n2\tc;d\n3\t\"e\tf\"\n");
+  // Split into ranges, the same.
+  const auto query = make_select_query(options, std::vector<std::string>{"id", "name"}).value();
+  EXPECT_EQ(run_ranges(query, object, 5, 3).output, "1\ta,b\n2\tc;d\n3\t\"e\tf\"\n");
+}
+
+// The ranges' S3 Select requests ask for the output delimiter, and what the
+// server writes (aggregate partials, rows found for LIMIT) is read with it.
+TEST(SelectRange, ServerOutputIsReadInTheOutputDelimiter) {
+  auto options = options_for("SELECT COUNT(*), SUM(CAST(amount AS INT)) FROM S3Object");
+  options.format.field_delimiter = '\t';
+  options.output_format.field_delimiter = ';';
+  const auto aggregate = make_select_query(options, header()).value();
+  const s3::SelectRequest request = s3select_request(aggregate, options.expression);
+  EXPECT_EQ(request.field_delimiter, '\t');
+  EXPECT_EQ(request.output_field_delimiter, ';');
+  const auto partial = s3select_outcome(aggregate, "3;12;3\n").value().partial;
+  EXPECT_EQ(select::finish(partial), (std::vector<std::string>{"3", "12"}));
+  EXPECT_FALSE(s3select_outcome(aggregate, "3,12,3\n").has_value());
+  options.expression = "SELECT name FROM S3Object";
+  const auto records = make_select_query(options, header()).value();
+  EXPECT_EQ(s3select_request(records, options.expression).output_field_delimiter, ';');
+  // A quote opens a field after the output delimiter (not after ','): the
+  // line break inside is data.
+  EXPECT_EQ(s3select_outcome(records, "x;\"a\nb\"\ny\n").value().row_ends,
+            (std::vector<std::size_t>{8, 10}));
+}
+
 TEST(SelectRange, PerRangeKeySummary) {
   auto options = options_for("SELECT * FROM S3Object WHERE CAST(amount AS INT) >= 0");
   options.key_column = "id";
@@ -367,16 +410,24 @@ TEST(SelectRequestXml, CarriesQueryFormatAndScanRange) {
   r.expression = "SELECT * FROM S3Object s WHERE s.a < 'x&y'";
   r.file_header_info = "IGNORE";
   r.field_delimiter = '\t';
+  r.output_field_delimiter = ';';
   r.scan_start = 100;
   r.scan_end = 199;
   const std::string xml = s3::build_select_request(r);
   EXPECT_NE(xml.find("<Expression>SELECT * FROM S3Object s WHERE s.a &lt; 'x&amp;y'</Expression>"),
             std::string::npos);
   EXPECT_NE(xml.find("<FileHeaderInfo>IGNORE</FileHeaderInfo>"), std::string::npos);
-  EXPECT_NE(xml.find("<FieldDelimiter>\t</FieldDelimiter>"), std::string::npos);
+  EXPECT_NE(xml.find("<CSV><FileHeaderInfo>IGNORE</FileHeaderInfo><FieldDelimiter>\t</"
+                     "FieldDelimiter>"),
+            std::string::npos);
+  // The output's delimiter is its own (S3 writes ',' unless told otherwise).
+  EXPECT_NE(xml.find("<OutputSerialization><CSV><FieldDelimiter>;</FieldDelimiter></CSV>"),
+            std::string::npos);
+  EXPECT_NE(s3::build_select_request(s3::SelectRequest{})
+                .find("<OutputSerialization><CSV><FieldDelimiter>,</FieldDelimiter></CSV>"),
+            std::string::npos);
   EXPECT_NE(xml.find("<QuoteCharacter>\"</QuoteCharacter>"), std::string::npos);
   EXPECT_NE(xml.find("<ScanRange><Start>100</Start><End>199</End></ScanRange>"), std::string::npos);
-  EXPECT_NE(xml.find("<OutputSerialization><CSV>"), std::string::npos);
   // "\n" is the default; radosgw 16.2 aborts on <RecordDelimiter>&#10;</RecordDelimiter>.
   EXPECT_EQ(xml.find("RecordDelimiter"), std::string::npos);
   r.output_json = true;
@@ -397,7 +448,7 @@ TEST(SelectPartialSql, WhereClausePrintsBackToTheSameQuery) {
   for (const char* where :
        {"a = 'it''s'", "NOT (a < 3 OR b >= -2.5) AND c IS NOT NULL",
         "s.\"Odd Name\" LIKE 'x!%%' ESCAPE '!'", "CAST(a AS INT) <> 4 AND b NOT LIKE '_z'",
-        "a IS NULL OR s._2 <= NULL"}) {
+        "a IS NULL OR s._2 <= NULL", "TRUE AND NOT false OR (a = 'x') = TRUE"}) {
     const std::string sql = std::string("SELECT * FROM S3Object s WHERE ") + where;
     const auto q = select::parse_sql(sql).value();
     const std::string printed = select::to_sql(q, q.where);

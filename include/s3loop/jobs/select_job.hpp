@@ -39,8 +39,11 @@ struct SelectOptions {
   std::uint64_t chunk_size = 8 * 1024 * 1024;
   SelectEngine engine = SelectEngine::automatic;
   select::FileHeaderInfo header = select::FileHeaderInfo::use;
-  select::CsvFormat format;
+  select::CsvFormat format;  // the object's CSV
   SelectOutput output = SelectOutput::csv;
+  // CSV output (--output-delimiter): as S3 Select's OutputSerialization, ','
+  // whatever the object's delimiter is; quoted where a field needs it.
+  select::CsvFormat output_format;
   std::vector<std::string> require_columns;
   // --per-range: summarise each range by this column.
   std::optional<std::string> key_column;

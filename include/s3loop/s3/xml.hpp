@@ -192,6 +192,8 @@ struct SelectRequest {
   char field_delimiter = ',';
   char quote = '"';
   bool output_json = false;  // else CSV
+  // CSV output's FieldDelimiter: S3 writes ',' whatever the input's is.
+  char output_field_delimiter = ',';
   std::optional<std::uint64_t> scan_start;
   std::optional<std::uint64_t> scan_end;
 };
