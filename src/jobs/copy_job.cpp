@@ -45,13 +45,6 @@ Result<CopyOptions> normalise_copy_locations(CopyOptions options) {
   // pass. rclone refuses overlapping copies too.
   if (options.source.bucket == options.destination.bucket &&
       options.source.key.starts_with(options.destination.key)) {
-    // "dir/k" into "dir/" names k itself: say so, it is the likelier slip.
-    if (!options.named_object.empty() &&
-        destination_key(options, options.named_object) == options.named_object) {
-      return make_error(ErrorKind::usage, "source and destination are the same object s3://" +
-                                              options.source.bucket + "/" + options.named_object +
-                                              ": choose another destination");
-    }
     Error overlap = make_error(ErrorKind::usage,
                                "source s3://" + options.source.bucket + "/" + options.source.key +
                                    " lies inside the destination prefix s3://" +
@@ -62,6 +55,13 @@ Result<CopyOptions> normalise_copy_locations(CopyOptions options) {
     // A name may be one object, whose copy up cannot overwrite it: decided
     // once the listing shows whether it is a directory.
     options.refuse_if_directory = std::move(overlap);
+    // "dir/k" into "dir/" names k itself -- if k is an object, not a folder.
+    if (destination_key(options, options.named_object) == options.named_object) {
+      options.refuse_if_object =
+          make_error(ErrorKind::usage, "source and destination are the same object s3://" +
+                                           options.source.bucket + "/" + options.named_object +
+                                           ": choose another destination");
+    }
   }
   for (const auto& filter : options.filters) {
     if (auto checked = check_filter(filter); !checked) return checked.error();
@@ -196,10 +196,8 @@ awaitable<Result<void>> CopyJob::produce(s3::Client& client, const exec::Emit& e
   auto named = co_await find_named_object(client, options_);
   if (!named) co_return named.error();
   if (!*named) source_empty_ = true;
+  if (*named && options_.refuse_if_object) co_return *options_.refuse_if_object;
   if (!*named || !copy_selects(options_, (*named)->key)) co_return Result<void>();
-  // (A named object that would land on itself was refused by
-  // normalise_copy_locations: in one bucket its source lies inside the
-  // destination.)
   exec::WorkItem item;
   item.object = std::move(**named);
   co_await emit(std::move(item));

@@ -86,10 +86,19 @@ TEST(CopyPlanning, RefusesASourceInsideTheDestination) {
   EXPECT_TRUE(jobs::normalise_copy_locations(options("a", "v/sub/", "b", "v/")));
   EXPECT_TRUE(jobs::normalise_copy_locations(options("a", "v/sub/", "a", "v/su")));
   EXPECT_FALSE(jobs::normalise_copy_locations(options("a", "v/sub", "b", ""))->refuse_if_directory);
-  // Onto itself, it is refused at once.
+  // Onto itself: refused as the same object if the name is one, as a folder
+  // above its objects if it is a folder -- known once listed.
   auto itself = jobs::normalise_copy_locations(options("a", "v/file", "a", "v"));
-  ASSERT_FALSE(itself);
-  EXPECT_NE(itself.error().message.find("same object"), std::string::npos);
+  ASSERT_TRUE(itself);
+  ASSERT_TRUE(itself->refuse_if_object);
+  EXPECT_EQ(itself->refuse_if_object->kind, ErrorKind::usage);
+  EXPECT_NE(itself->refuse_if_object->message.find("same object s3://a/v/file"), std::string::npos);
+  ASSERT_TRUE(itself->refuse_if_directory);
+  EXPECT_NE(itself->refuse_if_directory->message.find("lies inside the destination prefix"),
+            std::string::npos);
+  // Copied up one level, it is not the same object.
+  EXPECT_FALSE(
+      jobs::normalise_copy_locations(options("a", "v/sub/x.csv", "a", "v/"))->refuse_if_object);
 }
 
 TEST(CopyPlanning, PartLimits) {

@@ -40,6 +40,11 @@ struct CopyOptions {
   // directory its copies could land on its own objects -- the run refuses
   // with this error once the listing shows a directory, before any copy.
   std::optional<Error> refuse_if_directory;
+  // Set with it when the named object's one copy would be the object itself
+  // (s3://b/d/k to s3://b/d/): refused once the listing shows no directory
+  // of that name and the object is there -- whichever the name turns out to
+  // be, the refusal names the right reason.
+  std::optional<Error> refuse_if_object;
   // --exclude / --include, in the order given (key_filter.hpp), matched
   // against relative_key(): the keys they leave out are neither copied nor
   // expected by verify_copy.
