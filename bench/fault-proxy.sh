@@ -36,6 +36,11 @@
 #   --close-after N         close each client connection silently (a FIN, no
 #                           Connection: close, no close_notify) after N replies,
 #                           as servers drop idle keep-alive connections (default 0: never)
+#   --bucket-region BUCKET=REGION   (repeatable) BUCKET lives in REGION: requests
+#                           for it signed for another region are answered as S3
+#                           does, 301 PermanentRedirect + x-amz-bucket-region
+#   --wrong-region-reply redirect|malformed   or 400 AuthorizationHeaderMalformed
+#                           naming the region in the body only (default redirect)
 #   --seed N                reproducible draws (default: random)
 #   --bandwidth RATE        cap on each client connection's reply bytes per
 #                           second (token bucket, bursts of 64 KiB or 10 ms of the rate; requests
@@ -103,7 +108,7 @@ start() {
     case $1 in
       --upstream | --upstream-ca | --cert | --key | --listen | --reset-rate | --stall-rate | \
         --stall-at | --stall-seconds | --fault-only | --seed | --bandwidth | --close-after | \
-        --timeout | --dir)
+        --bucket-region | --wrong-region-reply | --timeout | --dir)
         (($# >= 2)) || die "$1 needs a value"
         case $1 in
           --upstream) upstream=$2 ;;

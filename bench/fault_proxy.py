@@ -32,6 +32,16 @@ it, silently (no `Connection: close`, no TLS close_notify: a TCP FIN), as a
 server drops idle keep-alive connections; the client finds out when it sends
 its next request there. 0 = never.
 
+--bucket-region BUCKET=REGION (repeatable) puts BUCKET in another region, as
+AWS's endpoints see a bucket of another region: a request for it (path-style,
+/BUCKET/...) whose SigV4 credential scope names another region is not
+forwarded but answered 301 PermanentRedirect with x-amz-bucket-region (S3's
+answer on another region's endpoint; --wrong-region-reply malformed: 400
+AuthorizationHeaderMalformed naming the region in <Region> only, its answer
+to a signature for the wrong region). HEAD replies carry no body, as S3's.
+Requests signed for the bucket's region pass (radosgw checks the signature
+for whichever region its scope names).
+
 --bandwidth B caps every client connection's replies (upstream -> client) at B
 bytes per second, as an object store limits each request's throughput: a
 token bucket per connection (bursts of at most 64 KiB or 10 ms of the rate), waited on with
@@ -62,7 +72,7 @@ class Stats:
     def __init__(self, path):
         self.path = path
         self.counts = {"connections": 0, "requests": 0, "resets": 0, "stalls": 0,
-                       "upstream_errors": 0, "closes": 0}
+                       "upstream_errors": 0, "closes": 0, "wrong_region": 0}
         self.dirty = True
 
     def add(self, key, n=1):
@@ -102,7 +112,30 @@ class Pacer:
 
 
 class Fault:
-    RESET, STALL = "reset", "stall"
+    RESET, STALL, WRONG_REGION = "reset", "stall", "wrong-region"
+
+
+CREDENTIAL_REGION = re.compile(r"Credential=[^/,]+/[0-9]{8}/([^/,]+)/")
+
+
+def wrong_region_reply(method, bucket, region, kind):
+    """S3's answer to a request for `bucket` (in `region`) sent to or signed for another."""
+    if kind == "redirect":
+        status, headers = "301 Moved Permanently", f"x-amz-bucket-region: {region}\r\n"
+        body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>PermanentRedirect</Code>"
+                "<Message>The bucket you are attempting to access must be addressed using the "
+                f"specified endpoint.</Message><Endpoint>{bucket}.s3.{region}.amazonaws.com"
+                "</Endpoint><Bucket>{bucket}</Bucket><RequestId>fault-proxy</RequestId></Error>")
+    else:
+        status, headers = "400 Bad Request", ""
+        body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AuthorizationHeaderMalformed"
+                "</Code><Message>The authorization header is malformed; the region is wrong; "
+                f"expecting '{region}'</Message><Region>{region}</Region>"
+                "<RequestId>fault-proxy</RequestId></Error>")
+    body = body.encode()
+    head = (f"HTTP/1.1 {status}\r\n{headers}Content-Type: application/xml\r\n"
+            f"Content-Length: {len(body)}\r\nx-amz-request-id: fault-proxy\r\n\r\n").encode()
+    return head if method == "HEAD" else head + body
 
 
 def parse_head(head):
@@ -174,6 +207,18 @@ class Proxy:
         if up.scheme == "https":
             self.up_ssl = ssl.create_default_context(cafile=a.upstream_ca)
 
+    def misdirected(self, line, headers):
+        """The region of the bucket this request names, if it is signed for another."""
+        if not self.a.bucket_region:
+            return None
+        path = line.split(" ")[1] if line.count(" ") >= 2 else "/"
+        bucket = path.lstrip("/").split("/", 1)[0].split("?", 1)[0]
+        region = self.a.bucket_region.get(bucket)
+        signed = CREDENTIAL_REGION.search(headers.get("authorization", ""))
+        if region is None or (signed and signed.group(1) == region):
+            return None
+        return bucket, region
+
     def draw(self, line):
         if self.a.fault_only and not self.a.fault_only.search(line):
             return None
@@ -219,6 +264,13 @@ class Proxy:
                     break
                 line, headers = parse_head(head)
                 self.stats.add("requests")
+                misdirected = self.misdirected(line, headers)
+                if misdirected:
+                    # Answered here: the body is read and dropped, not forwarded.
+                    async for _ in body_chunks(client_r, headers, until_eof=False):
+                        pass
+                    await pending.put((line, (Fault.WRONG_REGION, *misdirected)))
+                    continue
                 await pending.put((line, self.draw(line)))
                 up_w.write(head)
                 async for data in body_chunks(client_r, headers, until_eof=False):
@@ -242,6 +294,14 @@ class Proxy:
                 return
             line, fault = item
             method = line.split(" ", 1)[0]
+            if isinstance(fault, tuple):  # answered here, nothing asked upstream
+                _, bucket, region = fault
+                self.stats.add("wrong_region")
+                log(f"wrong region for bucket {bucket} (in {region}): {line}")
+                client_w.write(wrong_region_reply(method, bucket, region,
+                                                  self.a.wrong_region_reply))
+                await client_w.drain()
+                continue
             if fault == Fault.STALL and self.a.stall_at == "first-byte":
                 return await self.stall(client_gone, line)
             while True:
@@ -371,9 +431,19 @@ def main():
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--bandwidth", type=int, default=0, metavar="BYTES_PER_SECOND",
                    help="cap on each connection's replies (default 0 = none)")
+    p.add_argument("--bucket-region", action="append", default=[], metavar="BUCKET=REGION",
+                   help="answer requests for BUCKET signed for another region as S3 does")
+    p.add_argument("--wrong-region-reply", choices=("redirect", "malformed"), default="redirect")
     p.add_argument("--stats", help="JSON counts, rewritten once a second")
     p.add_argument("--ready", help="file written once listening")
     a = p.parse_args()
+    regions = {}
+    for item in a.bucket_region:
+        bucket, sep, region = item.partition("=")
+        if not sep or not bucket or not region:
+            p.error(f"--bucket-region {item}: expected BUCKET=REGION")
+        regions[bucket] = region
+    a.bucket_region = regions
     if a.bandwidth < 0:
         p.error("--bandwidth must not be negative")
     if a.reset_rate + a.stall_rate > 1:

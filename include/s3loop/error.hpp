@@ -36,6 +36,9 @@ struct Error {
   // timeout, a reset while waiting; or a successful one was cut off): the
   // server may have carried it out all the same.
   bool sent_unanswered = false;
+  // S3 said the bucket lives in this region (a redirect, or a signature for
+  // another region refused): the request can be sent again there.
+  std::string bucket_region;
 };
 
 // Thrown by Result<T>::value() on error (found through ADL by boost::system::result).

@@ -151,6 +151,7 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
   auto& opts = shared->options;
   if (config->endpoint_url.empty()) {
     opts.endpoint = s3::aws_endpoint_for_region(config->region);
+    opts.regional_endpoint = true;
   } else {
     auto endpoint = net::parse_endpoint_url(config->endpoint_url);
     if (!endpoint) return set_by(endpoint.error(), config->endpoint_source, "--endpoint-url");

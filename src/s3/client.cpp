@@ -91,16 +91,21 @@ net::ConnectionPool& Client::pool_for(const net::Endpoint& endpoint) {
 }
 
 awaitable<Result<net::Response>> Client::send_once(const S3Request& request,
+                                                   const std::string& region,
                                                    const net::BodySink* sink) {
   const auto& options = shared_.options;
+  // A configured endpoint serves every region it serves (signing says
+  // which); AWS's own are one per region.
+  const bool elsewhere = options.regional_endpoint && region != options.region;
   const RequestTarget target =
-      address(options.endpoint, options.addressing_style, request.bucket, request.key);
+      address(elsewhere ? aws_endpoint_for_region(region) : options.endpoint,
+              options.addressing_style, request.bucket, request.key);
 
   SigningInput signing;
   signing.method = request.method;
   signing.canonical_uri = target.canonical_uri;
   signing.query = request.query;
-  signing.region = options.region;
+  signing.region = region;
   signing.amz_date = format_amz_date(std::chrono::system_clock::now());
   signing.payload_hash = request.body.empty() ? kEmptySha256 : sha256_hex(request.body);
   signing.headers = request.headers;
@@ -153,6 +158,7 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   if (attempts != nullptr) *attempts = 0;
   bool went_unanswered = false;  // by any attempt: the final error says so
+  bool redirected = false;       // followed S3 to the bucket's region, once
   const auto give_up = [&](Error error) {
     note_unanswered_attempt(error, request.op, went_unanswered);
     return error;
@@ -169,8 +175,10 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
     }
     op_stats.attempts++;
     if (attempts != nullptr) *attempts = attempt;
+    const std::string region =
+        shared_.bucket_regions.find(request.bucket).value_or(shared_.options.region);
     const auto started = std::chrono::steady_clock::now();
-    auto reply = co_await send_once(request, sink != nullptr ? &counting_sink : nullptr);
+    auto reply = co_await send_once(request, region, sink != nullptr ? &counting_sink : nullptr);
     op_stats.latency.record(std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - started));
     // One verdict per attempt, for the gate and for the counters alike.
@@ -203,6 +211,31 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
     }
     Error error = std::move(*failure);
     went_unanswered = went_unanswered || error.sent_unanswered;
+    // The bucket lives in another region, and S3 said which: go there, as
+    // botocore does, and send every later request for the bucket there too
+    // (a copy lists its source in one region and writes in another). Once:
+    // a second redirect would be a loop. Not a retry, nor an attempt of the
+    // --max-attempts.
+    if (!redirected && !error.bucket_region.empty() && error.bucket_region != region &&
+        delivered == 0) {
+      redirected = true;
+      shared_.bucket_regions.learn(request.bucket, error.bucket_region);
+      if (shared_.debug_log) {
+        shared_.debug_log("bucket " + request.bucket + " is in region " + error.bucket_region +
+                          ": sending its requests there");
+      }
+      --attempt;
+      continue;
+    }
+    if (!error.bucket_region.empty() && error.bucket_region == region) {
+      // Sent there already and told to go there again: this endpoint does not
+      // serve the region (a configured one, say AWS's of another region).
+      error.message = "bucket '" + request.bucket + "' is in region " + region + " (" +
+                      error.s3_code + "), and " + shared_.options.endpoint.host_port() +
+                      " redirects requests signed for it too: set --endpoint-url to an "
+                      "endpoint of that region";
+      if (!error.request_id.empty()) error.message += " [request id " + error.request_id + "]";
+    }
     if (throttled) shared_.stats.throttled++;
     const auto interrupted = [this] {
       return shared_.interrupted != nullptr && shared_.interrupted->load();

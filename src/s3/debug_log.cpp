@@ -7,14 +7,24 @@ namespace s3loop::s3 {
 
 namespace {
 
-// The Authorization header keeps its algorithm and what it covers (useful when
-// a signature does not match) but never the key id or the signature.
+// The Authorization header keeps its algorithm, its scope (date, region,
+// service: a region mistake shows) and what it covers (useful when a
+// signature does not match), but never the key id or the signature.
 std::string redact_authorization(std::string_view value) {
   const auto space = value.find(' ');
   const std::string_view algorithm = value.substr(0, space);
   std::string out(algorithm);
   out += " Credential=";
   out += kRedacted;
+  const auto credential = value.find("Credential=");
+  if (credential != std::string_view::npos) {
+    const std::string_view rest = value.substr(credential);
+    const auto scope = rest.find('/');
+    const auto end = rest.find(',');
+    if (scope != std::string_view::npos && scope < end) {
+      out += rest.substr(scope, end == std::string_view::npos ? end : end - scope);
+    }
+  }
   const auto signed_headers = value.find("SignedHeaders=");
   if (signed_headers != std::string_view::npos) {
     const auto end = value.find(',', signed_headers);

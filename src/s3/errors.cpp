@@ -112,6 +112,7 @@ Error describe_s3_error(Op op, const std::string& bucket, const std::string& key
                 "profile's keys";
   } else if (!bucket.empty() && sent_to_wrong_region(http_status, c, location)) {
     e.message = wrong_region_message(bucket, c, location);
+    e.bucket_region = location.region;
   } else if (c == "NoSuchBucket") {
     e.message = "bucket '" + bucket + "' does not exist (NoSuchBucket)";
   } else if (c == "NoSuchKey" || (c == "NotFound" && op == Op::head_object)) {

@@ -27,7 +27,8 @@ TEST(DebugLog, RequestLineRedactsEverySecret) {
   }
   EXPECT_NE(line.find("-> PUT bucket.s3.localhost:9443/key%20x?partNumber=1"), std::string::npos);
   EXPECT_NE(line.find("x-amz-date: 20261125T120000Z"), std::string::npos);
-  EXPECT_NE(line.find("Authorization: AWS4-HMAC-SHA256 Credential=<redacted>, "
+  EXPECT_NE(line.find("Authorization: AWS4-HMAC-SHA256 "
+                      "Credential=<redacted>/20261125/us-east-1/s3/aws4_request, "
                       "SignedHeaders=host;x-amz-date, Signature=<redacted>"),
             std::string::npos)
       << line;

@@ -1,3 +1,4 @@
+#include "s3loop/s3/bucket_regions.hpp"
 #include "s3loop/s3/errors.hpp"
 #include "s3loop/s3/retry.hpp"
 #include "s3loop/s3/xml.hpp"
@@ -242,6 +243,7 @@ TEST(S3Errors, BucketInAnotherRegionNamesTheRegionToPass) {
   EXPECT_EQ(redirect.message,
             "bucket 'b' is in region eu-west-1 (PermanentRedirect): pass --region eu-west-1 (or "
             "set AWS_REGION) [request id tx3]");
+  EXPECT_EQ(redirect.bucket_region, "eu-west-1");  // what the client follows
 
   // Only the body knows.
   auto malformed = error_from_reply(
@@ -254,6 +256,7 @@ TEST(S3Errors, BucketInAnotherRegionNamesTheRegionToPass) {
   EXPECT_EQ(malformed.message,
             "bucket 'b' is in region eu-west-1 (AuthorizationHeaderMalformed): pass --region "
             "eu-west-1 (or set AWS_REGION)");
+  EXPECT_EQ(malformed.bucket_region, "eu-west-1");
 
   // The header wins over the body; a HEAD reply has the header only.
   auto head = error_from_reply(Op::head_object, "b", "k", 301, "", "", "ap-south-1");
@@ -261,6 +264,7 @@ TEST(S3Errors, BucketInAnotherRegionNamesTheRegionToPass) {
   EXPECT_EQ(head.message,
             "bucket 'b' is in region ap-south-1 (PermanentRedirect): pass --region ap-south-1 "
             "(or set AWS_REGION)");
+  EXPECT_EQ(head.bucket_region, "ap-south-1");
 
   // No region anywhere: the endpoint S3 points to says which.
   auto unknown = error_from_reply(Op::list_objects, "b", "", 301, redirect_body, "");
@@ -269,6 +273,24 @@ TEST(S3Errors, BucketInAnotherRegionNamesTheRegionToPass) {
             "bucket 'b' is in another region (PermanentRedirect; S3 points to "
             "b.s3.eu-west-1.amazonaws.com): pass its region with --region (or set AWS_REGION) "
             "[request id tx3]");
+  EXPECT_EQ(unknown.bucket_region, "");  // nothing to follow
+  // Other errors name no region to follow.
+  EXPECT_EQ(error_from_reply(Op::list_objects, "b", "", 404,
+                             "<Error><Code>NoSuchBucket</Code></Error>", "", "eu-west-1")
+                .bucket_region,
+            "");
+}
+
+TEST(BucketRegions, RemembersWhatS3SaidPerBucket) {
+  BucketRegions regions;
+  EXPECT_EQ(regions.find("b"), std::nullopt);
+  regions.learn("b", "eu-west-1");
+  regions.learn("c", "ap-south-1");
+  EXPECT_EQ(regions.find("b"), "eu-west-1");
+  EXPECT_EQ(regions.find("c"), "ap-south-1");
+  EXPECT_EQ(regions.find("bb"), std::nullopt);
+  regions.learn("b", "us-west-2");  // S3 said otherwise later: the later word stands
+  EXPECT_EQ(regions.find("b"), "us-west-2");
 }
 
 TEST(S3Errors, OnlyARegionS3NamesMakesARegionHint) {

@@ -9,6 +9,7 @@
 #include "s3loop/net/http.hpp"
 #include "s3loop/net/options.hpp"
 #include "s3loop/s3/attempt_gate.hpp"
+#include "s3loop/s3/bucket_regions.hpp"
 #include "s3loop/s3/config.hpp"
 #include "s3loop/s3/event_stream.hpp"
 #include "s3loop/s3/retry.hpp"
@@ -39,6 +40,10 @@ namespace s3loop::s3 {
 struct ClientOptions {
   net::Endpoint endpoint;
   std::string region = "us-east-1";
+  // The endpoint is AWS's own for `region` (none was configured): a bucket
+  // S3 says is in another region is then sent to that region's endpoint, not
+  // only signed for it.
+  bool regional_endpoint = false;
   Credentials credentials;
   AddressingStyle addressing_style = AddressingStyle::automatic;
   net::Timeouts timeouts;
@@ -51,7 +56,8 @@ struct ClientShared {
   std::shared_ptr<net::TlsContext> tls;
   net::Counters net_counters;
   Stats stats;
-  RetryBudget retry_budget;  // capacity from --retry-budget
+  RetryBudget retry_budget;      // capacity from --retry-budget
+  BucketRegions bucket_regions;  // buckets S3 said live in another region
   // --debug: receives one line per request and per reply, secrets redacted;
   // called from every loop and thread (the receiver serialises).
   std::function<void(const std::string&)> debug_log;
@@ -242,7 +248,10 @@ class Client {
 
  private:
   net::ConnectionPool& pool_for(const net::Endpoint& endpoint);
+  // One attempt, signed for `region` (the client's, or the bucket's once S3
+  // named it in a redirect).
   boost::asio::awaitable<Result<net::Response>> send_once(const S3Request& request,
+                                                          const std::string& region,
                                                           const net::BodySink* sink);
 
   boost::asio::any_io_executor executor_;
