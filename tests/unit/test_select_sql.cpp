@@ -318,6 +318,13 @@ TEST(SelectSql, TrueAndFalseAreBooleanLiterals) {
   ASSERT_TRUE(ev.project(record, row).value());
   EXPECT_EQ(row, (std::vector<std::string>{"true", "false"}));
   EXPECT_EQ(ev.row_json_types(), (std::vector<JsonType>{JsonType::boolean, JsonType::boolean}));
+  // A column of flags compared with TRUE/FALSE: the words true and false, any case and
+  // blanks around; anything else ('1', 'yes') is no boolean, so the comparison is UNKNOWN.
+  const char* flags = "id,flag\n1,true\n2,FALSE\n3, True \n4,1\n5,yes\n6,\n";
+  EXPECT_EQ(ok("SELECT id FROM S3Object WHERE flag = TRUE", flags, true), (Rows{{"1"}, {"3"}}));
+  EXPECT_EQ(ok("SELECT id FROM S3Object WHERE FALSE = flag", flags, true), (Rows{{"2"}}));
+  EXPECT_EQ(ok("SELECT id FROM S3Object WHERE flag <> TRUE", flags, true), (Rows{{"2"}}));
+  EXPECT_EQ(ok("SELECT id FROM S3Object WHERE NOT (flag = TRUE)", flags, true), (Rows{{"2"}}));
   // A boolean is no number: CAST and SUM refuse it as they refuse a word.
   EXPECT_FALSE(run("SELECT CAST(TRUE AS INT) FROM S3Object", text, true).has_value());
   EXPECT_FALSE(run("SELECT SUM(TRUE) FROM S3Object", text, true).has_value());
