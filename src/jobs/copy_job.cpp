@@ -207,8 +207,11 @@ awaitable<Result<void>> CopyJob::produce(s3::Client& client, const exec::Emit& e
 awaitable<void> CopyJob::warn_if_object_beside_directory(s3::Client& client) {
   // "name" named a directory, which wins; an object of that very name beside
   // it is not copied. Say so, rather than leave it out without a word. Only a
-  // hint: a HEAD that fails says nothing.
+  // hint: a HEAD that fails says nothing, and a run stopped by Ctrl-C asks
+  // nothing more.
   if (options_.named_object.empty()) co_return;
+  const std::atomic<bool>* interrupted = client.shared().interrupted;
+  if (interrupted != nullptr && interrupted->load()) co_return;
   auto named = co_await find_named_object(client, options_);
   if (!named || !*named) co_return;
   const std::string& key = options_.named_object;
@@ -218,11 +221,20 @@ awaitable<void> CopyJob::warn_if_object_beside_directory(s3::Client& client) {
   std::string message = "s3://" + options_.source.bucket + "/" + key +
                         " is an object and a folder (" + key +
                         "/) alike: the folder is copied, the object is not";
-  // The way to copy it alone is a filter on its parent; a name with glob
-  // characters would need escaping, so the hint is given only without them.
-  if (name.find_first_of("*?[\\'") == std::string::npos) {
-    message += " (to copy the object, copy s3://" + options_.source.bucket + "/" + parent +
-               " with --exclude '*' --include '" + name + "')";
+  // The way to copy it alone is a filter on its parent, to the same
+  // destination -- where that copy is allowed at all (within one bucket a
+  // parent above the destination is refused), and where the name needs no
+  // quoting: patterns have no escape for * ? [, and ' would end the shell's.
+  CopyOptions parent_copy = options_;
+  parent_copy.source.key = parent;
+  parent_copy.named_object.clear();
+  parent_copy.refuse_if_directory.reset();
+  parent_copy.refuse_if_object.reset();
+  parent_copy.filters.clear();
+  if (name.find_first_of("*?['") == std::string::npos &&
+      normalise_copy_locations(std::move(parent_copy))) {
+    message += " (to copy the object, copy 's3://" + options_.source.bucket + "/" + parent +
+               "' with --exclude '*' --include '" + name + "')";
   }
   warn(message);
 }

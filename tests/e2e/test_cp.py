@@ -642,7 +642,7 @@ class CopyNamedObject(s3env.E2ETestCase):
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertIn(f"s3loop: warning: s3://{self.src}/both is an object and a folder (both/) "
                       "alike: the folder is copied, the object is not (to copy the object, copy "
-                      f"s3://{self.src}/ with --exclude '*' --include 'both')\n", p.stderr)
+                      f"'s3://{self.src}/' with --exclude '*' --include 'both')\n", p.stderr)
         self.assertEqual(s3env.parse_json_summary(self, p)["objects"], 1)
         # The hint works: exactly that object, nothing else of the bucket.
         p = s3env.run(["cp", f"s3://{self.src}/", f"s3://{dst}/y/", "--exclude", "*",
@@ -651,6 +651,12 @@ class CopyNamedObject(s3env.E2ETestCase):
         self.assertEqual(s3env.object_map(self.s3, dst),
                          {"x/inner.txt": self.initial["both/inner.txt"],
                           "y/both": self.initial["both"]})
+        # Within the source's bucket that copy would be refused (its parent, the bucket root,
+        # lies above the destination): the warning names no way that does not work.
+        p = s3env.run(["cp", f"s3://{self.src}/both", f"s3://{self.src}/out/", "--dry-run"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertIn(f"s3loop: warning: s3://{self.src}/both is an object and a folder (both/) "
+                      "alike: the folder is copied, the object is not\n", p.stderr)
         # A directory alone, or a name given with its trailing '/', draws no warning.
         for source in ("one", "both/"):
             with self.subTest(source=source):
