@@ -44,8 +44,11 @@ awaitable<Result<void>> Client::select_object_content(std::string bucket, std::s
           if (request.output_json) {
             event.payload = std::string(*rows);
           } else {
-            // The extra delimiter radosgw adds is its output's (radosgw 16.2
-            // writes ',' whatever it is asked; s3loop asks it for ',').
+            // radosgw ends each record with one more field delimiter: the
+            // output's, taken here as the one asked for. radosgw 16.2 writes
+            // ',' whatever it is asked -- --server-dialect asks for ',' and
+            // rewrites the rows; the s3select engine (which asks for
+            // --output-delimiter) never runs on it: 16.2 fails its probe.
             auto as_aws = ceph_rows_as_aws(*rows, request.output_field_delimiter, request.quote);
             if (!as_aws) {
               event_error = as_aws.error();

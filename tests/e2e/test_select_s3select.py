@@ -265,6 +265,8 @@ class S3SelectEngine(unittest.TestCase):
         kept = [r for r in self.rows if r[1] != "a"]
         avg, count, low, high = p.stdout.rstrip("\n").split("\t")
         self.assertEqual((int(count), int(low)), (len(kept), min(int(r[0]) for r in kept)))
+        self.assertEqual(int(high), max(int(r[2]) for r in kept))
+        self.assertAlmostEqual(float(avg), sum(int(r[2]) for r in kept) / len(kept), places=9)
         self.assertEqual({d for sql, d in Handler.output_delimiters if sql != probe}, {"\t"})
         # Without the flag: ','.
         p = self.select("-e", "SELECT id FROM S3Object WHERE name = 'b c' LIMIT 5",
