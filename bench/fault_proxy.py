@@ -38,7 +38,9 @@ AWS's endpoints see a bucket of another region: a request for it (path-style,
 forwarded but answered 301 PermanentRedirect with x-amz-bucket-region (S3's
 answer on another region's endpoint; --wrong-region-reply malformed: 400
 AuthorizationHeaderMalformed naming the region in <Region> only, its answer
-to a signature for the wrong region). HEAD replies carry no body, as S3's.
+to a signature for the wrong region; to a HEAD, which gets no body, a bare 400
+with x-amz-bucket-region). The bucket is the Host's first label when that is
+a configured bucket (virtual-hosted), else the path's first segment.
 Requests signed for the bucket's region pass (radosgw checks the signature
 for whichever region its scope names).
 
@@ -127,7 +129,9 @@ def wrong_region_reply(method, bucket, region, kind):
                 f"specified endpoint.</Message><Endpoint>{bucket}.s3.{region}.amazonaws.com"
                 "</Endpoint><Bucket>{bucket}</Bucket><RequestId>fault-proxy</RequestId></Error>")
     else:
-        status, headers = "400 Bad Request", ""
+        # A HEAD has no body to name the region: S3 puts it in the header then.
+        status = "400 Bad Request"
+        headers = f"x-amz-bucket-region: {region}\r\n" if method == "HEAD" else ""
         body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AuthorizationHeaderMalformed"
                 "</Code><Message>The authorization header is malformed; the region is wrong; "
                 f"expecting '{region}'</Message><Region>{region}</Region>"
@@ -208,11 +212,17 @@ class Proxy:
             self.up_ssl = ssl.create_default_context(cafile=a.upstream_ca)
 
     def misdirected(self, line, headers):
-        """The region of the bucket this request names, if it is signed for another."""
+        """(bucket, its region) when this request names a bucket of --bucket-region and is
+        signed for another region."""
         if not self.a.bucket_region:
             return None
         path = line.split(" ")[1] if line.count(" ") >= 2 else "/"
-        bucket = path.lstrip("/").split("/", 1)[0].split("?", 1)[0]
+        host = headers.get("host", "").rsplit(":", 1)[0]
+        label = host.split(".", 1)[0]
+        if "." in host and label in self.a.bucket_region:  # virtual-hosted: bucket.host
+            bucket = label
+        else:
+            bucket = path.lstrip("/").split("/", 1)[0].split("?", 1)[0]
         region = self.a.bucket_region.get(bucket)
         signed = CREDENTIAL_REGION.search(headers.get("authorization", ""))
         if region is None or (signed and signed.group(1) == region):

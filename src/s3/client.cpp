@@ -90,16 +90,20 @@ net::ConnectionPool& Client::pool_for(const net::Endpoint& endpoint) {
   return *slot;
 }
 
+net::Endpoint Client::endpoint_for(const std::string& region) const {
+  // A configured endpoint serves every region it serves (signing says
+  // which); AWS's own are one per region.
+  const auto& options = shared_.options;
+  if (options.regional_endpoint && region != options.region) return aws_endpoint_for_region(region);
+  return options.endpoint;
+}
+
 awaitable<Result<net::Response>> Client::send_once(const S3Request& request,
                                                    const std::string& region,
                                                    const net::BodySink* sink) {
   const auto& options = shared_.options;
-  // A configured endpoint serves every region it serves (signing says
-  // which); AWS's own are one per region.
-  const bool elsewhere = options.regional_endpoint && region != options.region;
   const RequestTarget target =
-      address(elsewhere ? aws_endpoint_for_region(region) : options.endpoint,
-              options.addressing_style, request.bucket, request.key);
+      address(endpoint_for(region), options.addressing_style, request.bucket, request.key);
 
   SigningInput signing;
   signing.method = request.method;
@@ -211,13 +215,16 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
     }
     Error error = std::move(*failure);
     went_unanswered = went_unanswered || error.sent_unanswered;
+    const auto interrupted = [this] {
+      return shared_.interrupted != nullptr && shared_.interrupted->load();
+    };
     // The bucket lives in another region, and S3 said which: go there, as
     // botocore does, and send every later request for the bucket there too
     // (a copy lists its source in one region and writes in another). Once:
     // a second redirect would be a loop. Not a retry, nor an attempt of the
-    // --max-attempts.
+    // --max-attempts; after Ctrl-C only for a request that cleans up.
     if (!redirected && !error.bucket_region.empty() && error.bucket_region != region &&
-        delivered == 0) {
+        delivered == 0 && (!interrupted() || on_stop(request.op) == net::OnStop::cleanup)) {
       redirected = true;
       shared_.bucket_regions.learn(request.bucket, error.bucket_region);
       if (shared_.debug_log) {
@@ -227,19 +234,20 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
       --attempt;
       continue;
     }
-    if (!error.bucket_region.empty() && error.bucket_region == region) {
-      // Sent there already and told to go there again: this endpoint does not
-      // serve the region (a configured one, say AWS's of another region).
-      error.message = "bucket '" + request.bucket + "' is in region " + region + " (" +
-                      error.s3_code + "), and " + shared_.options.endpoint.host_port() +
-                      " redirects requests signed for it too: set --endpoint-url to an "
-                      "endpoint of that region";
+    if (!error.bucket_region.empty() && (redirected || error.bucket_region == region)) {
+      // Sent there already and told to go elsewhere again: this endpoint
+      // does not serve the region (a configured one, say AWS's of another
+      // region), and --region could not help.
+      const std::string host = endpoint_for(region).host_port();
+      error.message = "bucket '" + request.bucket + "' is in region " + error.bucket_region + " (" +
+                      error.s3_code + "), and " + host +
+                      (error.bucket_region == region
+                           ? " redirects requests signed for it too"
+                           : " redirected a request signed for " + region + " there too") +
+                      ": set --endpoint-url to an endpoint of that region";
       if (!error.request_id.empty()) error.message += " [request id " + error.request_id + "]";
     }
     if (throttled) shared_.stats.throttled++;
-    const auto interrupted = [this] {
-      return shared_.interrupted != nullptr && shared_.interrupted->load();
-    };
     if (interrupted() && is_retryable(error) && attempt < policy.max_attempts) {
       op_stats.failures++;
       error.message += " (not retried: interrupted)";

@@ -2,10 +2,30 @@
 
 #include <fmt/format.h>
 #include <boost/algorithm/string/predicate.hpp>
+#include <cstring>
 
 namespace s3loop::s3 {
 
 namespace {
+
+// "/DATE/REGION/SERVICE/aws4_request" of a SigV4 Credential, or nothing. Taken
+// from the end of the credential: a key id may hold '/' itself, and none of
+// it may show. Anything not shaped so is left out whole.
+std::string credential_scope(std::string_view authorization) {
+  const auto start = authorization.find("Credential=");
+  if (start == std::string_view::npos) return {};
+  std::string_view credential = authorization.substr(start + std::strlen("Credential="));
+  credential = credential.substr(0, credential.find_first_of(", "));
+  std::size_t cut = credential.size();
+  for (int part = 0; part < 4; ++part) {
+    if (cut == 0) return {};
+    cut = credential.rfind('/', cut - 1);
+    if (cut == std::string_view::npos || cut == 0) return {};  // no key id before the scope
+  }
+  const std::string_view scope = credential.substr(cut);
+  if (!scope.ends_with("/aws4_request")) return {};
+  return std::string(scope);
+}
 
 // The Authorization header keeps its algorithm, its scope (date, region,
 // service: a region mistake shows) and what it covers (useful when a
@@ -16,18 +36,10 @@ std::string redact_authorization(std::string_view value) {
   std::string out(algorithm);
   out += " Credential=";
   out += kRedacted;
-  const auto credential = value.find("Credential=");
-  if (credential != std::string_view::npos) {
-    const std::string_view rest = value.substr(credential);
-    const auto scope = rest.find('/');
-    const auto end = rest.find(',');
-    if (scope != std::string_view::npos && scope < end) {
-      out += rest.substr(scope, end == std::string_view::npos ? end : end - scope);
-    }
-  }
+  out += credential_scope(value);
   const auto signed_headers = value.find("SignedHeaders=");
   if (signed_headers != std::string_view::npos) {
-    const auto end = value.find(',', signed_headers);
+    const auto end = value.find_first_of(", ", signed_headers);
     out += ", ";
     out += value.substr(signed_headers, end == std::string_view::npos ? std::string_view::npos
                                                                       : end - signed_headers);

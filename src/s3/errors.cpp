@@ -65,12 +65,18 @@ Error plain_http_to_tls_port(Op op, const std::string& bucket, const std::string
 // S3 answers a request sent to another region than the bucket's with a
 // redirect that names the bucket's region (it does not follow one across
 // regions for us), or, when the signature names the wrong region,
-// AuthorizationHeaderMalformed with the right one in <Region>. A redirect
-// without an S3 code or region is some other server's (http -> https, say).
-bool sent_to_wrong_region(unsigned http_status, const std::string& code,
+// AuthorizationHeaderMalformed with the right one in <Region>; a HEAD, which
+// has no body to say so, a bare 400 with x-amz-bucket-region; a bucket in an
+// opt-in region IllegalLocationConstraintException with the header (except
+// to CreateBucket, where it means what it says). botocore's region
+// redirector follows the same answers. A redirect without an S3 code or
+// region is some other server's (http -> https, say).
+bool sent_to_wrong_region(Op op, unsigned http_status, const std::string& code,
                           const BucketLocation& location) {
   if (code == "PermanentRedirect" || code == "TemporaryRedirect") return true;
   if (location.region.empty()) return false;
+  if (op == Op::head_object && http_status == 400) return true;
+  if (code == "IllegalLocationConstraintException" && op != Op::create_bucket) return true;
   return http_status == 301 || http_status == 302 || http_status == 307 ||
          code == "AuthorizationHeaderMalformed";
 }
@@ -110,7 +116,7 @@ Error describe_s3_error(Op op, const std::string& bucket, const std::string& key
     e.message = "the server rejected the credentials (" + c +
                 "): check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN or the "
                 "profile's keys";
-  } else if (!bucket.empty() && sent_to_wrong_region(http_status, c, location)) {
+  } else if (!bucket.empty() && sent_to_wrong_region(op, http_status, c, location)) {
     e.message = wrong_region_message(bucket, c, location);
     e.bucket_region = location.region;
   } else if (c == "NoSuchBucket") {

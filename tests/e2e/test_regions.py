@@ -61,12 +61,25 @@ class OtherRegionBuckets(s3env.E2ETestCase):
                     self.assertEqual(s3env.object_map(self.s3, dst, "copy/"), self.initial)
 
     def test_select_heads_and_reads_an_object_in_another_region(self):
-        # A HEAD's 301 carries the region in its header only.
+        # A HEAD's answer carries the region in its header only: a 301, or a bare 400 to a
+        # signature for the wrong region.
+        for reply in ("redirect", "malformed"):
+            with self.subTest(reply=reply), self.proxy(self.src, reply=reply) as proxy:
+                p = s3env.run(["select", f"s3://{self.src}/t.csv", "-e",
+                               "SELECT v FROM S3Object WHERE id <> '2'", "--engine", "local",
+                               "--endpoint-url", proxy.endpoint])
+                self.assertEqual((p.returncode, p.stdout), (0, "a\nc\n"), s3env.describe(p))
+                self.assertEqual(proxy.fault_stats()["wrong_region"], 1)
+
+    def test_virtual_hosted_requests_are_followed_too(self):
+        # The bucket in the Host name (*.localhost resolves to 127.0.0.1 here, as in
+        # test_addressing).
         with self.proxy(self.src) as proxy:
-            p = s3env.run(["select", f"s3://{self.src}/t.csv", "-e",
-                           "SELECT v FROM S3Object WHERE id <> '2'", "--engine", "local",
-                           "--endpoint-url", proxy.endpoint])
-            self.assertEqual((p.returncode, p.stdout), (0, "a\nc\n"), s3env.describe(p))
+            port = proxy.endpoint.rsplit(":", 1)[1]
+            p = s3env.run(["ls", "-r", f"s3://{self.src}/data/", "--endpoint-url",
+                           f"https://s3.localhost:{port}", "--addressing-style", "virtual"])
+            self.assertEqual(p.returncode, 0, s3env.describe(p))
+            self.assertEqual(len(p.stdout.splitlines()), len(self.initial), s3env.describe(p))
             self.assertEqual(proxy.fault_stats()["wrong_region"], 1)
 
     def test_debug_names_the_region_followed(self):

@@ -36,6 +36,41 @@ TEST(DebugLog, RequestLineRedactsEverySecret) {
   EXPECT_NE(line.find("body: 5 bytes"), std::string::npos);
 }
 
+TEST(DebugLog, ScopeIsShownOnlyWhenNoPartOfTheKeyIdCanShow) {
+  auto line_for = [](const std::string& authorization) {
+    net::Request r;
+    r.method = "GET";
+    r.host = "h";
+    r.target = "/";
+    r.headers = {{"Authorization", authorization}};
+    return format_request_log(r);
+  };
+  // A key id holding '/' itself: the scope is the last four parts, the key id stays hidden.
+  const std::string slashed = line_for(
+      "AWS4-HMAC-SHA256 Credential=MYKEY/PART2/20261125/eu-west-1/s3/aws4_request, "
+      "SignedHeaders=host, Signature=abcdef0123");
+  EXPECT_EQ(slashed.find("MYKEY"), std::string::npos) << slashed;
+  EXPECT_EQ(slashed.find("PART2"), std::string::npos) << slashed;
+  EXPECT_NE(slashed.find("Credential=<redacted>/20261125/eu-west-1/s3/aws4_request, "),
+            std::string::npos)
+      << slashed;
+  // Not shaped as a SigV4 credential (no commas, too few parts, no key id): no scope at all.
+  for (const char* odd : {"AWS4-HMAC-SHA256 Credential=KEY/20261125/x/s3/aws4_request "
+                          "SignedHeaders=host Signature=abcdef0123",
+                          "AWS4-HMAC-SHA256 Credential=KEY/s3/aws4_request, Signature=abcdef0123",
+                          "AWS4-HMAC-SHA256 Credential=/20261125/x/s3/aws4_request, Signature=ab",
+                          "AWS4-HMAC-SHA256 Credential=KEY/1/2/3/other, Signature=abcdef0123"}) {
+    const std::string line = line_for(odd);
+    EXPECT_EQ(line.find("abcdef0123"), std::string::npos) << line;
+    EXPECT_EQ(line.find("KEY"), std::string::npos) << line;
+  }
+  const std::string no_commas = line_for(
+      "AWS4-HMAC-SHA256 Credential=KEY/20261125/x/s3/aws4_request SignedHeaders=host "
+      "Signature=abcdef0123");
+  EXPECT_NE(no_commas.find("Credential=<redacted>/20261125/x/s3/aws4_request"), std::string::npos)
+      << no_commas;
+}
+
 TEST(DebugLog, ReplyLineHasStatusTimeAndRequestId) {
   net::Request r;
   r.method = "GET";

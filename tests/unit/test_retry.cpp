@@ -281,6 +281,26 @@ TEST(S3Errors, BucketInAnotherRegionNamesTheRegionToPass) {
             "");
 }
 
+TEST(S3Errors, BareHeadAndOptInRegionAnswersNameTheRegionToFollow) {
+  // A HEAD signed for the wrong region: 400 without a body, the region in the header.
+  auto head = error_from_reply(Op::head_object, "b", "k", 400, "", "", "eu-west-1");
+  EXPECT_EQ(head.bucket_region, "eu-west-1");
+  EXPECT_FALSE(is_retryable(head));
+  // Without the header it is just a 400; another request's bare 400 too.
+  EXPECT_EQ(error_from_reply(Op::head_object, "b", "k", 400, "", "", "").bucket_region, "");
+  EXPECT_EQ(error_from_reply(Op::list_objects, "b", "", 400, "", "", "eu-west-1").bucket_region,
+            "");
+  // A bucket in an opt-in region; to CreateBucket the same code means what it says.
+  const std::string opt_in =
+      "<Error><Code>IllegalLocationConstraintException</Code><Message>The ap-east-1 location "
+      "constraint is incompatible for the region specific endpoint this request was "
+      "sent to.</Message></Error>";
+  EXPECT_EQ(error_from_reply(Op::list_objects, "b", "", 400, opt_in, "", "ap-east-1").bucket_region,
+            "ap-east-1");
+  EXPECT_EQ(
+      error_from_reply(Op::create_bucket, "b", "", 400, opt_in, "", "ap-east-1").bucket_region, "");
+}
+
 TEST(BucketRegions, RemembersWhatS3SaidPerBucket) {
   BucketRegions regions;
   EXPECT_EQ(regions.find("b"), std::nullopt);

@@ -248,6 +248,8 @@ class Client {
 
  private:
   net::ConnectionPool& pool_for(const net::Endpoint& endpoint);
+  // Where a request signed for `region` goes.
+  net::Endpoint endpoint_for(const std::string& region) const;
   // One attempt, signed for `region` (the client's, or the bucket's once S3
   // named it in a redirect).
   boost::asio::awaitable<Result<net::Response>> send_once(const S3Request& request,
