@@ -1,6 +1,6 @@
 #include "s3loop/jobs/select/sql.hpp"
 
-#include <algorithm>
+#include <boost/algorithm/string/predicate.hpp>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -58,7 +58,7 @@ std::optional<double> parse_float(std::string_view s) {
   return v;
 }
 
-Value boolean_value(bool b) {
+Value boolean(bool b) {
   Value v;
   v.type = Type::boolean;
   v.b = b;
@@ -97,14 +97,8 @@ int three_way(const T& x, const T& y) {
 // TRUE`). Anything else, '1' included, is no boolean: nullopt.
 std::optional<bool> string_as_boolean(std::string_view s) {
   s = trim(s);
-  auto is = [&](std::string_view word) {
-    return s.size() == word.size() &&
-           std::equal(s.begin(), s.end(), word.begin(), [](char a, char b) {
-             return std::tolower(static_cast<unsigned char>(a)) == b;
-           });
-  };
-  if (is("true")) return true;
-  if (is("false")) return false;
+  if (boost::algorithm::iequals(s, "true")) return true;
+  if (boost::algorithm::iequals(s, "false")) return false;
   return std::nullopt;
 }
 
@@ -118,7 +112,7 @@ std::optional<int> compare_values(Value l, Value r) {
     if (side->type != Type::string || other.type != Type::boolean) continue;
     const auto b = string_as_boolean(side->str);
     if (!b) return std::nullopt;
-    *side = boolean_value(*b);
+    *side = boolean(*b);
   }
   if (l.type == Type::boolean) l = Value{Type::int_, {}, l.b ? 1 : 0, 0, false};
   if (r.type == Type::boolean) r = Value{Type::int_, {}, r.b ? 1 : 0, 0, false};
@@ -436,7 +430,7 @@ Result<Value> Evaluator::eval(int idx, std::span<const std::string_view> record)
     case NodeKind::null_lit:
       return v;
     case NodeKind::bool_lit:
-      return boolean_value(n.bool_value);
+      return boolean(n.bool_value);
     case NodeKind::cast: {
       auto a = eval(n.a, record);
       if (!a) return a;
@@ -484,17 +478,17 @@ Result<Value> Evaluator::eval(int idx, std::span<const std::string_view> record)
       if (!c) return v;
       switch (n.op) {
         case CompareOp::eq:
-          return boolean_value(*c == 0);
+          return boolean(*c == 0);
         case CompareOp::ne:
-          return boolean_value(*c != 0);
+          return boolean(*c != 0);
         case CompareOp::lt:
-          return boolean_value(*c < 0);
+          return boolean(*c < 0);
         case CompareOp::le:
-          return boolean_value(*c <= 0);
+          return boolean(*c <= 0);
         case CompareOp::gt:
-          return boolean_value(*c > 0);
+          return boolean(*c > 0);
         case CompareOp::ge:
-          return boolean_value(*c >= 0);
+          return boolean(*c >= 0);
       }
       return v;
     }
@@ -503,24 +497,23 @@ Result<Value> Evaluator::eval(int idx, std::span<const std::string_view> record)
       const bool is_and = n.kind == NodeKind::logic_and;
       auto l = eval(n.a, record);
       if (!l) return l;
-      if (l->type == Type::boolean && l->b != is_and)
-        return boolean_value(!is_and);  // short-circuit
+      if (l->type == Type::boolean && l->b != is_and) return boolean(!is_and);  // short-circuit
       auto r = eval(n.b, record);
       if (!r) return r;
-      if (r->type == Type::boolean && r->b != is_and) return boolean_value(!is_and);
-      if (l->type == Type::boolean && r->type == Type::boolean) return boolean_value(is_and);
+      if (r->type == Type::boolean && r->b != is_and) return boolean(!is_and);
+      if (l->type == Type::boolean && r->type == Type::boolean) return boolean(is_and);
       return v;  // UNKNOWN
     }
     case NodeKind::logic_not: {
       auto a = eval(n.a, record);
       if (!a) return a;
       if (a->type != Type::boolean) return v;
-      return boolean_value(!a->b);
+      return boolean(!a->b);
     }
     case NodeKind::is_null: {
       auto a = eval(n.a, record);
       if (!a) return a;
-      return boolean_value((a->type == Type::null) != n.negated);
+      return boolean((a->type == Type::null) != n.negated);
     }
     case NodeKind::like: {
       auto a = eval(n.a, record);
@@ -539,7 +532,7 @@ Result<Value> Evaluator::eval(int idx, std::span<const std::string_view> record)
       std::string_view text = a->str, pat = p->str;
       if (a->type != Type::string) text = scratch_.emplace_back(format_value(*a));
       if (p->type != Type::string) pat = scratch_.emplace_back(format_value(*p));
-      return boolean_value(like_match(text, pat, esc) != n.negated);
+      return boolean(like_match(text, pat, esc) != n.negated);
     }
   }
   return v;

@@ -1,6 +1,5 @@
 #include "s3loop/jobs/select/sql.hpp"
 
-#include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
@@ -72,17 +71,6 @@ class CharacterCount {
   std::size_t characters_ = 0;
 };
 
-// The whole UTF-8 character starting at s[i] (one byte for anything else).
-std::string_view character_at(std::string_view s, std::size_t i) {
-  const auto lead = static_cast<unsigned char>(s[i]);
-  std::size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-  length = std::min(length, s.size() - i);
-  for (std::size_t k = 1; k < length; ++k) {
-    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return s.substr(i, k);
-  }
-  return s.substr(i, length);
-}
-
 Result<std::vector<Token>> tokenize(std::string_view s) {
   std::vector<Token> out;
   CharacterCount characters(s);
@@ -152,7 +140,8 @@ Result<std::vector<Token>> tokenize(std::string_view s) {
         if (s.substr(i, 2) == tw) sym = tw;
       if (std::string_view("(),.*[]=<>!+-/%;|").find(c) == std::string_view::npos) {
         return usage("SQL syntax error at position " + std::to_string(t.pos + 1) +
-                     ": unexpected character '" + std::string(character_at(s, i)) + "'");
+                     ": unexpected character '" + std::string(s.substr(i, character_length(s, i))) +
+                     "'");
       }
       t.kind = Tok::symbol;
       t.text = std::string(sym);

@@ -90,20 +90,22 @@ net::ConnectionPool& Client::pool_for(const net::Endpoint& endpoint) {
   return *slot;
 }
 
-net::Endpoint Client::endpoint_for(const std::string& region) const {
+std::optional<net::Endpoint> Client::other_region_endpoint(const std::string& region) const {
   // A configured endpoint serves every region it serves (signing says
   // which); AWS's own are one per region.
   const auto& options = shared_.options;
   if (options.regional_endpoint && region != options.region) return aws_endpoint_for_region(region);
-  return options.endpoint;
+  return std::nullopt;
 }
 
 awaitable<Result<net::Response>> Client::send_once(const S3Request& request,
                                                    const std::string& region,
                                                    const net::BodySink* sink) {
   const auto& options = shared_.options;
-  const RequestTarget target =
-      address(endpoint_for(region), options.addressing_style, request.bucket, request.key);
+  // No copy of the endpoint per request unless it is another region's.
+  const std::optional<net::Endpoint> elsewhere = other_region_endpoint(region);
+  const RequestTarget target = address(elsewhere ? *elsewhere : options.endpoint,
+                                       options.addressing_style, request.bucket, request.key);
 
   SigningInput signing;
   signing.method = request.method;
@@ -238,7 +240,8 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
       // Sent there already and told to go elsewhere again: this endpoint
       // does not serve the region (a configured one, say AWS's of another
       // region), and --region could not help.
-      const std::string host = endpoint_for(region).host_port();
+      const std::string host =
+          other_region_endpoint(region).value_or(shared_.options.endpoint).host_port();
       error.message = "bucket '" + request.bucket + "' is in region " + error.bucket_region + " (" +
                       error.s3_code + "), and " + host +
                       (error.bucket_region == region

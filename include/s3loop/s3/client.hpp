@@ -248,8 +248,9 @@ class Client {
 
  private:
   net::ConnectionPool& pool_for(const net::Endpoint& endpoint);
-  // Where a request signed for `region` goes.
-  net::Endpoint endpoint_for(const std::string& region) const;
+  // Where a request signed for `region` goes when that is not the
+  // configured endpoint: AWS's endpoint of that region.
+  std::optional<net::Endpoint> other_region_endpoint(const std::string& region) const;
   // One attempt, signed for `region` (the client's, or the bucket's once S3
   // named it in a redirect).
   boost::asio::awaitable<Result<net::Response>> send_once(const S3Request& request,

@@ -203,6 +203,10 @@ Result<AggregateState> parse_partial_row(const Query& q, std::span<const std::st
 // makes the next pattern byte literal.
 bool like_match(std::string_view text, std::string_view pattern, std::optional<char> escape = {});
 
+// Bytes of the UTF-8 character at text[t] (1 for a byte that starts none):
+// LIKE's '_' and the character an SQL syntax error names.
+std::size_t character_length(std::string_view text, std::size_t t);
+
 // Formats a number the way the output shows it (integers plainly, floats in
 // the shortest form that reads back exactly).
 std::string format_value(const Value& v);
