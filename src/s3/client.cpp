@@ -240,15 +240,9 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
       // Sent there already and told to go elsewhere again: this endpoint
       // does not serve the region (a configured one, say AWS's of another
       // region), and --region could not help.
-      const std::string host =
-          other_region_endpoint(region).value_or(shared_.options.endpoint).host_port();
-      error.message = "bucket '" + request.bucket + "' is in region " + error.bucket_region + " (" +
-                      error.s3_code + "), and " + host +
-                      (error.bucket_region == region
-                           ? " redirects requests signed for it too"
-                           : " redirected a request signed for " + region + " there too") +
-                      ": set --endpoint-url to an endpoint of that region";
-      if (!error.request_id.empty()) error.message += " [request id " + error.request_id + "]";
+      explain_redirect_again(
+          error, request.bucket, region,
+          other_region_endpoint(region).value_or(shared_.options.endpoint).host_port());
     }
     if (throttled) shared_.stats.throttled++;
     if (interrupted() && is_retryable(error) && attempt < policy.max_attempts) {

@@ -139,6 +139,17 @@ bool is_upload_gone(const Error& error) {
   return error.http_status == 404 && error.s3_code == "NoSuchUpload";
 }
 
+void explain_redirect_again(Error& error, const std::string& bucket, const std::string& signed_for,
+                            const std::string& host) {
+  error.message = "bucket '" + bucket + "' is in region " + error.bucket_region + " (" +
+                  error.s3_code + "), and " + host +
+                  (error.bucket_region == signed_for
+                       ? " redirects requests signed for it too"
+                       : " redirected a request signed for " + signed_for + " there too") +
+                  ": set --endpoint-url to an endpoint of that region";
+  if (!error.request_id.empty()) error.message += " [request id " + error.request_id + "]";
+}
+
 Error error_in_ok_reply(Error parsed, std::string_view body, Op op, const std::string& bucket,
                         const std::string& key) {
   auto document = parse_error_body(body);

@@ -281,6 +281,31 @@ TEST(S3Errors, BucketInAnotherRegionNamesTheRegionToPass) {
             "");
 }
 
+// Followed once and redirected again: the endpoint that was asked does not
+// serve the bucket's region, and only another endpoint can help.
+TEST(S3Errors, ARedirectAfterFollowingNamesTheEndpointThatWasAsked) {
+  const std::string body =
+      "<Error><Code>PermanentRedirect</Code><RequestId>tx9</RequestId></Error>";
+  // Signed for the region S3 named, and told to go there again.
+  auto again = error_from_reply(Op::list_objects, "b", "", 301, body, "", "eu-west-1");
+  explain_redirect_again(again, "b", "eu-west-1", "s3.example.com:443");
+  EXPECT_EQ(again.message,
+            "bucket 'b' is in region eu-west-1 (PermanentRedirect), and s3.example.com:443 "
+            "redirects requests signed for it too: set --endpoint-url to an endpoint of that "
+            "region [request id tx9]");
+  EXPECT_FALSE(is_retryable(again));
+  // Sent to the first region named, then told of a third.
+  auto third = error_from_reply(Op::copy_object, "b", "k", 400,
+                                "<Error><Code>AuthorizationHeaderMalformed</Code>"
+                                "<Region>ap-south-1</Region></Error>",
+                                "");
+  explain_redirect_again(third, "b", "eu-west-1", "s3.eu-west-1.amazonaws.com:443");
+  EXPECT_EQ(third.message,
+            "bucket 'b' is in region ap-south-1 (AuthorizationHeaderMalformed), and "
+            "s3.eu-west-1.amazonaws.com:443 redirected a request signed for eu-west-1 there "
+            "too: set --endpoint-url to an endpoint of that region");
+}
+
 TEST(S3Errors, BareHeadAndOptInRegionAnswersNameTheRegionToFollow) {
   // A HEAD signed for the wrong region: 400 without a body, the region in the header.
   auto head = error_from_reply(Op::head_object, "b", "k", 400, "", "", "eu-west-1");

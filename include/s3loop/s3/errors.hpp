@@ -44,6 +44,13 @@ Error describe_s3_error(Op op, const std::string& bucket, const std::string& key
                         unsigned http_status, std::string code, std::string server_message,
                         std::string request_id, const BucketLocation& location = {});
 
+// The bucket's region, followed once, redirected again (`error` is that
+// second answer; `signed_for` the region the request was signed for, `host`
+// the endpoint it went to): that endpoint does not serve the region, and
+// --region could not help. Rewrites the message to say so.
+void explain_redirect_again(Error& error, const std::string& bucket, const std::string& signed_for,
+                            const std::string& host);
+
 // An error found while reading a 2xx reply's body. An <Error> document there
 // (CopyObject, UploadPartCopy and CompleteMultipartUpload may send one after
 // working for a while) is described and retried like one that came with a
