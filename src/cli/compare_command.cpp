@@ -341,6 +341,23 @@ Runner add_compare_command(CLI::App& app) {
     };
 
     warn_of_flags_no_run_uses(strategy_flags_given, kinds, args->strategies);
+    // Every run would leave out an object beside a same-named folder alike:
+    // said once, here, as cp says it (the runs skip the check).
+    if (!normalised->named_object.empty()) {
+      auto warning = exec::run_once<std::optional<std::string>>(
+          **shared,
+          [&](s3::Client& client) -> boost::asio::awaitable<Result<std::optional<std::string>>> {
+            s3::ListParams params;
+            params.bucket = normalised->source.bucket;
+            params.prefix = normalised->source.key;
+            params.max_keys = 1;
+            auto page = co_await client.list_objects_v2(params);
+            // A failed listing is the runs' to report.
+            if (!page || page->objects.empty()) co_return std::optional<std::string>();
+            co_return co_await jobs::object_beside_directory_warning(client, *normalised);
+          });
+      if (warning && *warning) std::fprintf(stderr, "s3loop: warning: %s\n", (*warning)->c_str());
+    }
     supervise_interrupts();
     std::vector<RunResult> runs;
     bool all_ok = true;

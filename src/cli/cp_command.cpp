@@ -184,6 +184,8 @@ Runner add_cp_command(CLI::App& app) {
     normalised->on_warning = [=](const std::string& message) {
       progress->message("s3loop: warning: " + message);
     };
+    // compare warns of an object beside a same-named folder once, not once per run.
+    if (args->in_compare) normalised->warn_object_beside_directory = false;
 
     auto shared = make_client_shared(args->common);
     if (!shared) return usage_error(shared.error());

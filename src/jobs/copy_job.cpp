@@ -204,28 +204,23 @@ awaitable<Result<void>> CopyJob::produce(s3::Client& client, const exec::Emit& e
   co_return Result<void>();
 }
 
-awaitable<void> CopyJob::warn_if_object_beside_directory(s3::Client& client) {
-  // "name" named a directory, which wins; an object of that very name beside
-  // it is not copied. Say so, rather than leave it out without a word. Only a
-  // hint: a HEAD that fails says nothing, and a run stopped by Ctrl-C asks
-  // nothing more.
-  if (options_.named_object.empty()) co_return;
-  const std::atomic<bool>* interrupted = client.shared().interrupted;
-  if (interrupted != nullptr && interrupted->load()) co_return;
-  auto named = co_await find_named_object(client, options_);
-  if (!named || !*named) co_return;
-  const std::string& key = options_.named_object;
+awaitable<std::optional<std::string>> object_beside_directory_warning(s3::Client& client,
+                                                                      const CopyOptions& options) {
+  if (options.named_object.empty()) co_return std::nullopt;
+  auto named = co_await find_named_object(client, options);
+  if (!named || !*named) co_return std::nullopt;
+  const std::string& key = options.named_object;
   const std::size_t slash = key.rfind('/');
   const std::string parent = key.substr(0, slash + 1);  // npos + 1 is 0: the bucket root
   const std::string name = key.substr(slash + 1);
-  std::string message = "s3://" + options_.source.bucket + "/" + key +
+  std::string message = "s3://" + options.source.bucket + "/" + key +
                         " is an object and a folder (" + key +
                         "/) alike: the folder is copied, the object is not";
   // The way to copy it alone is a filter on its parent, to the same
   // destination -- where that copy is allowed at all (within one bucket a
   // parent above the destination is refused), and where the name needs no
   // quoting: patterns have no escape for * ? [, and ' would end the shell's.
-  CopyOptions parent_copy = options_;
+  CopyOptions parent_copy = options;
   parent_copy.source.key = parent;
   parent_copy.named_object.clear();
   parent_copy.refuse_if_directory.reset();
@@ -233,10 +228,20 @@ awaitable<void> CopyJob::warn_if_object_beside_directory(s3::Client& client) {
   parent_copy.filters.clear();
   if (name.find_first_of("*?['") == std::string::npos &&
       normalise_copy_locations(std::move(parent_copy))) {
-    message += " (to copy the object, copy 's3://" + options_.source.bucket + "/" + parent +
+    message += " (to copy the object, copy 's3://" + options.source.bucket + "/" + parent +
                "' with --exclude '*' --include '" + name + "')";
   }
-  warn(message);
+  co_return message;
+}
+
+awaitable<void> CopyJob::warn_if_object_beside_directory(s3::Client& client) {
+  // "name" named a directory, which wins; an object of that very name beside
+  // it is not copied. Say so, rather than leave it out without a word. A run
+  // stopped by Ctrl-C asks nothing more.
+  if (!options_.warn_object_beside_directory) co_return;
+  const std::atomic<bool>* interrupted = client.shared().interrupted;
+  if (interrupted != nullptr && interrupted->load()) co_return;
+  if (auto message = co_await object_beside_directory_warning(client, options_)) warn(*message);
 }
 
 void CopyJob::warn(const std::string& message) {

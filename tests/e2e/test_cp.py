@@ -664,6 +664,23 @@ class CopyNamedObject(s3env.E2ETestCase):
                 self.assertEqual(p.returncode, 0, s3env.describe(p))
                 self.assertNotIn("warning", p.stderr)
 
+    def test_compare_names_the_object_beside_its_folder_once_for_all_its_runs(self):
+        dst = self.bucket("cp-named-compare")
+        p = s3env.run(["compare", "cp", f"s3://{self.src}/both", f"s3://{dst}/x",
+                       "--strategies", "serial,async", "--repeat", "2"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        warning = (f"s3loop: warning: s3://{self.src}/both is an object and a folder (both/) "
+                   "alike: the folder is copied, the object is not (to copy the object, copy "
+                   f"'s3://{self.src}/' with --exclude '*' --include 'both')\n")
+        self.assertEqual(p.stderr.count(warning), 1, p.stderr)
+        # Before the first run, as the other warnings about every run are.
+        self.assertLess(p.stderr.index(warning), p.stderr.index("compare: serial, run 1"))
+        # The folder named with its '/' draws none.
+        p = s3env.run(["compare", "cp", f"s3://{self.src}/both/", f"s3://{dst}/y",
+                       "--strategies", "async"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertNotIn("warning", p.stderr)
+
     def test_recursive_flag_is_accepted_and_changes_nothing(self):
         # aws s3 cp users type --recursive / -r; cp copies a directory whole anyway, and a name
         # with no directory behind it is still the one object.

@@ -76,6 +76,10 @@ struct CopyOptions {
   // Called with something worth telling that fails no object (serialised
   // like on_object): an orphaned multipart upload that could not be aborted.
   std::function<void(const std::string& message)> on_warning;
+  // Whether a source named without '/' that lists as a directory checks for
+  // an object of the same name beside it, to warn that it is not copied
+  // (compare says that once for all its runs, which then skip it).
+  bool warn_object_beside_directory = true;
 };
 
 // The directory mapping of `aws s3 cp --recursive` and rclone: a non-empty
@@ -102,6 +106,15 @@ bool copy_selects(const CopyOptions& options, const std::string& source_key);
 // none (or no name was given). Callers ask only after the directory listing
 // under the name came back empty.
 boost::asio::awaitable<Result<std::optional<s3::ObjectInfo>>> find_named_object(
+    s3::Client& client, const CopyOptions& options);
+
+// The warning for a source named without '/' that listed as a directory
+// while an object of that very name exists too (the directory wins, and the
+// object is not copied), with the filtered copy of its parent that copies it
+// where that copy is allowed. One HEAD; nullopt when there is no such object
+// or the HEAD fails (it is only a hint). Call only after the listing under
+// the name found keys.
+boost::asio::awaitable<std::optional<std::string>> object_beside_directory_warning(
     s3::Client& client, const CopyOptions& options);
 
 // The largest x-amz-tagging header a multipart copy sends. S3 caps a
