@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "filter_flags.hpp"
+#include "flag_as_value.hpp"
 #include "job_words.hpp"
 #include "plural.hpp"
 #include "strategy_flags.hpp"
@@ -86,6 +87,9 @@ std::optional<Error> check_job_flags(const std::vector<std::string>& cp_argv,
   // The runner owns the variables cp's options write into: it must outlive
   // the parse.
   const Runner cp_runner = add_cp_command(dry);
+  if (auto refused = flag_given_as_value(dry, {cp_argv.begin() + 1, cp_argv.end()})) {
+    return make_error(ErrorKind::usage, "the cp flags given to compare: " + refused->message);
+  }
   std::vector<const char*> argv;
   for (const auto& word : cp_argv) argv.push_back(word.c_str());
   try {
@@ -213,8 +217,15 @@ Runner add_compare_command(CLI::App& app) {
     for (const auto& word : job_flags) {
       // "--strategy=async" is "--strategy async" to cp: judge the name alone.
       const std::string flag = word.substr(0, word.find('='));
-      if (flag == "--strategy" || flag == "--json" || flag == "--dry-run" || flag == "--dryrun" ||
-          flag == "--progress" || flag == "--no-progress") {
+      // Its runs are measured copies (deleted afterwards unless --keep).
+      if (flag == "--dry-run" || flag == "--dryrun") {
+        return usage_error(make_error(ErrorKind::usage,
+                                      "compare measures real copies (deleted after each run "
+                                      "unless --keep), not dry runs: leave " +
+                                          flag + " out"));
+      }
+      if (flag == "--strategy" || flag == "--json" || flag == "--progress" ||
+          flag == "--no-progress") {
         return usage_error(
             make_error(ErrorKind::usage, "compare sets " + flag + " itself: leave it out"));
       }

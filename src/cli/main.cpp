@@ -1,6 +1,7 @@
 // s3loop: bulk S3 work from one event loop.
 #include "commands.hpp"
 #include "common.hpp"
+#include "flag_as_value.hpp"
 #include "heap_pages.hpp"
 #include "open_files.hpp"
 
@@ -66,6 +67,10 @@ int main(int argc, char** argv) {
   add(add_mb_command);
   add(add_compare_command);
   add(add_select_command);
+  // Before CLI11 reads them: it would take the flag as the value.
+  if (auto refused = flag_given_as_value(app, std::vector<std::string>(argv + 1, argv + argc))) {
+    return usage_error(*refused);
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -250,12 +250,26 @@ class BadInput(s3env.E2ETestCase):
     def test_option_without_value_does_not_swallow_next_flag(self):
         # `--region --dry-run` is a missing value, not the region "--dry-run": taking it as a
         # value silently turns a dry run into a real copy.
-        for option in ("--region", "--endpoint-url", "--ca-bundle", "--profile"):
+        # Every option that takes a value, strings (a pattern, a path) as much as numbers.
+        dst = self.bucket("bad-swallow")
+        for option in ("--region", "--endpoint-url", "--ca-bundle", "--profile", "--exclude",
+                       "--include", "--journal", "--multipart-chunksize", "--concurrency"):
             with self.subTest(option=option):
-                dst = self.bucket("bad-swallow")
                 p = s3env.run(["cp", self.src_url, f"s3://{dst}/out", option, "--dry-run"])
                 s3env.assert_clean_error(self, p, 2, option)
+                self.assertIn("is a flag", p.stderr)
                 self.assertBucketEmpty(dst, why=f"after `{option} --dry-run`")
+        # compare passes cp's flags on: the same refusal, before any run.
+        p = s3env.run(["compare", "cp", self.src_url, f"s3://{dst}/out", "--exclude", "--quiet",
+                       "--strategies", "async"])
+        s3env.assert_clean_error(self, p, 2, "--exclude")
+        self.assertBucketEmpty(dst, why="after compare's `--exclude --quiet`")
+        # A pattern that starts with '--' is given as --exclude=PATTERN.
+        p = s3env.run(["cp", self.src_url, f"s3://{dst}/out", "--exclude=--dry-run", "--dry-run",
+                       "--json"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(s3env.parse_json_summary(self, p)["objects"], len(self.source))
+        self.assertBucketEmpty(dst, why="after a dry run")
 
     def test_bad_endpoint_and_ca_values(self):
         for args, words in ((["--endpoint-url", "not-a-url"], ["endpoint"]),

@@ -441,6 +441,8 @@ class Compare(unittest.TestCase):
             s3env.assert_no_crash(self, p)
             self.assertEqual(p.returncode, 2, s3env.describe(p))
             self.assertEqual(len(p.stderr.strip().splitlines()), 1, s3env.describe(p))
+            if args[0].startswith("--dry"):
+                self.assertIn("compare measures real copies", p.stderr)
 
     def test_compare_refuses_a_strategy_named_twice_or_an_empty_one(self):
         # async,async printed two identical rows of the same merged runs.

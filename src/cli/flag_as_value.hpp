@@ -1,0 +1,25 @@
+// A flag read as the value of the option before it.
+#pragma once
+
+#include "s3loop/error.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace s3loop::cli {
+
+// CLI11 takes the word after an option that needs a value as that value,
+// whatever it is: `cp SRC DST --exclude --dry-run` excludes the pattern
+// "--dry-run" and copies for real. aws cli (argparse) refuses a separate
+// value that starts with "--", and so does this: the error for the first
+// long option of `app`, or of the command named among `words` (argv
+// without the program's name), that is followed by a word starting with
+// "--". A value that starts with "--" is given as --option=--value. Words
+// after a lone "--" are not options.
+std::optional<Error> flag_given_as_value(const CLI::App& app,
+                                         const std::vector<std::string>& words);
+
+}  // namespace s3loop::cli

@@ -1,0 +1,69 @@
+// A flag right after an option that needs a value is refused, not read as
+// that value (`--exclude --dry-run` would copy for real).
+#include "flag_as_value.hpp"
+
+#include <gtest/gtest.h>
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+namespace s3loop::cli {
+namespace {
+
+struct Commands {
+  CLI::App app{"s3loop"};
+  std::vector<std::string> patterns;
+  std::string region;
+  int concurrency = 0;
+  bool dry_run = false;
+  bool json = false;
+
+  Commands() {
+    auto* cp = app.add_subcommand("cp");
+    cp->add_option("--exclude", patterns);
+    cp->add_option("--concurrency,-c", concurrency);
+    cp->add_flag("--dry-run", dry_run);
+    cp->add_option("--region", region);
+    auto* ls = app.add_subcommand("ls");
+    ls->add_flag("--json", json);
+  }
+  std::optional<Error> check(const std::vector<std::string>& words) const {
+    return flag_given_as_value(app, words);
+  }
+};
+
+TEST(FlagGivenAsValue, AFlagAfterAnOptionThatNeedsAValueIsRefused) {
+  const Commands commands;
+  auto refused = commands.check({"cp", "s3://a/x/", "s3://b/y/", "--exclude", "--dry-run"});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->kind, ErrorKind::usage);
+  EXPECT_EQ(refused->message,
+            "--exclude needs a value, and the next word, --dry-run, is a flag (a value that "
+            "starts with '--' is written --exclude=--dry-run)");
+  // Any word that looks like a long flag, known or not; any option with a value.
+  EXPECT_TRUE(commands.check({"cp", "--region", "--no-such-flag"}));
+  EXPECT_TRUE(commands.check({"cp", "--concurrency", "--dry-run"}));
+}
+
+TEST(FlagGivenAsValue, ValuesAndFlagsInTheirPlacesPass) {
+  const Commands commands;
+  EXPECT_FALSE(commands.check({"cp", "--exclude", "*.tmp", "--dry-run"}));
+  // The explicit form carries any value; a short or negative one is a value.
+  EXPECT_FALSE(commands.check({"cp", "--exclude=--dry-run", "--dry-run"}));
+  EXPECT_FALSE(commands.check({"cp", "--exclude", "-x*"}));
+  EXPECT_FALSE(commands.check({"cp", "--concurrency", "-1"}));
+  // A flag followed by a flag; a flag's name in another command's place.
+  EXPECT_FALSE(commands.check({"cp", "--dry-run", "--exclude", "a"}));
+  EXPECT_FALSE(commands.check({"ls", "--json", "--json"}));
+  EXPECT_FALSE(commands.check({"ls", "--exclude", "--json"}));  // ls has no --exclude
+  // After a lone "--" nothing is an option; an option last is CLI11's to refuse.
+  EXPECT_FALSE(commands.check({"cp", "--", "--exclude", "--dry-run"}));
+  EXPECT_FALSE(commands.check({"cp", "--exclude", "--"}));
+  EXPECT_FALSE(commands.check({"cp", "--exclude"}));
+  // Options of no command yet are the program's (here none take a value).
+  EXPECT_FALSE(commands.check({"--exclude", "--dry-run", "cp"}));
+}
+
+}  // namespace
+}  // namespace s3loop::cli
