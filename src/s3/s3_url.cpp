@@ -78,6 +78,21 @@ std::string new_bucket_name_problem(std::string_view b) {
   if (looks_like_ipv4(b)) {
     return fmt::format("bucket name '{}' must not be formatted as an IP address", b);
   }
+  // Reserved by S3 for punycode host names, its own buckets, examples,
+  // access point and Multi-Region Access Point aliases, directory and table
+  // buckets: AWS refuses them (InvalidBucketName); other servers may not.
+  for (std::string_view prefix : {"xn--", "sthree-", "amzn-s3-demo-"}) {
+    if (b.starts_with(prefix)) {
+      return fmt::format("bucket name '{}' must not start with '{}', a prefix S3 reserves", b,
+                         prefix);
+    }
+  }
+  for (std::string_view suffix : {"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"}) {
+    if (b.ends_with(suffix)) {
+      return fmt::format("bucket name '{}' must not end with '{}', a suffix S3 reserves", b,
+                         suffix);
+    }
+  }
   return {};
 }
 

@@ -146,6 +146,25 @@ TEST(S3Url, AnExistingBucketMayHaveALegacyName) {
   EXPECT_FALSE(parse_s3_url("s3://MyBucket", BucketRules::new_bucket).has_value());
 }
 
+TEST(S3Url, ANewBucketNameMustNotUseAPrefixOrSuffixS3Reserves) {
+  EXPECT_EQ(parse_err("s3://xn--probe").message,
+            "invalid S3 URL 's3://xn--probe': bucket name 'xn--probe' must not start with "
+            "'xn--', a prefix S3 reserves");
+  EXPECT_EQ(parse_err("s3://logs-s3alias").message,
+            "invalid S3 URL 's3://logs-s3alias': bucket name 'logs-s3alias' must not end with "
+            "'-s3alias', a suffix S3 reserves");
+  for (const char* name : {"sthree-logs", "sthree-configurator", "amzn-s3-demo-bucket",
+                           "logs--ol-s3", "logs.mrap", "logs--use1-az4--x-s3", "logs--table-s3"}) {
+    EXPECT_FALSE(parse_s3_url(std::string("s3://") + name, BucketRules::new_bucket)) << name;
+    // A bucket that has such a name already (on a server that allowed it) is still reached.
+    EXPECT_TRUE(parse_s3_url(std::string("s3://") + name + "/k")) << name;
+  }
+  // Near misses are names like any other.
+  for (const char* name : {"axn--b", "sthree", "logs-s3alias2", "mrap", "x-s3", "xn-a"}) {
+    EXPECT_TRUE(parse_s3_url(std::string("s3://") + name, BucketRules::new_bucket)) << name;
+  }
+}
+
 TEST(S3Url, AnExistingBucketNameStillHasItsLimits) {
   EXPECT_EQ(parse_err("s3://my bucket/k", BucketRules::existing).message,
             "invalid S3 URL 's3://my bucket/k': bucket name 'my bucket' contains ' ': only "
