@@ -9,11 +9,13 @@
 #include <fmt/format.h>
 
 #include <unistd.h>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <limits>
 
 namespace s3loop::cli {
 
@@ -23,6 +25,30 @@ const CLI::Validator kNotAFlag(
       return {};
     },
     "", "not-a-flag");
+
+CLI::Validator whole_number_between(std::int64_t low, std::int64_t high) {
+  return CLI::Validator(
+      [low, high](std::string& value) -> std::string {
+        const char* first = value.data();
+        const char* last = value.data() + value.size();
+        std::int64_t number = 0;
+        const auto [end, error] = std::from_chars(first, last, number);
+        if (error == std::errc::result_out_of_range) {
+          return fmt::format("must be between {} and {}, got {}", low, high, value);
+        }
+        if (error != std::errc() || end != last) {
+          return "expects a whole number, got '" + value + "'";
+        }
+        if (number < low || number > high) {
+          return fmt::format("must be between {} and {}, got {}", low, high, value);
+        }
+        return {};
+      },
+      fmt::format("INT in [{} - {}]", low, high), "whole-number");
+}
+
+const CLI::Validator kWholeNumber = whole_number_between(std::numeric_limits<std::int64_t>::min(),
+                                                         std::numeric_limits<std::int64_t>::max());
 
 namespace {
 
@@ -73,13 +99,13 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
   command
       .add_option("--max-attempts", options.max_attempts,
                   "Tries per request, first included (default 5)")
-      ->check(CLI::Range(1, 100));
+      ->check(whole_number_between(1, 100));
   command
       .add_option("--retry-budget", options.retry_budget,
                   "Retry tokens for the whole job: a retry takes 5 (10 after a timeout), a "
                   "success gives 1 back; when spent, errors are not retried (default 500, "
                   "0: unlimited)")
-      ->check(CLI::Range(0, 100'000'000));
+      ->check(whole_number_between(0, 100'000'000));
   // As aws cli's --cli-connect-timeout / --cli-read-timeout: a stalled server
   // costs this long before the request is retried on a new connection.
   command

@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,12 @@ void add_common_options(CLI::App& command, CommonOptions& options);
 // the parent prints): what `compare` passes to each run. Beside
 // add_common_options so that a new option is forwarded where it is added.
 std::vector<std::string> common_option_arguments(const CommonOptions& options);
+
+// A whole number written in decimal digits (CLI11 alone also takes 0x10,
+// 0b11 and 1e3), within [low, high]: "must be between 1 and 1024, got 0".
+CLI::Validator whole_number_between(std::int64_t low, std::int64_t high);
+// The same without a range: the option checks its own (--concurrency).
+extern const CLI::Validator kWholeNumber;
 
 // CLI11 takes the next word as an option's value even when it is another
 // flag ("--region --dry-run"); string options refuse that with this check.

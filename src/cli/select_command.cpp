@@ -2,6 +2,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "open_files.hpp"
+#include "plural.hpp"
 #include "run_job.hpp"
 #include "size_parse.hpp"
 #include "strategy_flags.hpp"
@@ -89,9 +90,10 @@ int run_server_dialect(s3::ClientShared& shared, const jobs::SelectOptions& opti
     std::fprintf(stderr, "%s\n", boost::json::serialize(out).c_str());
   } else if (result && !output_failed) {  // a failure is told in one line, below
     std::fprintf(stderr,
-                 "s3loop: the server selected %llu records from %llu bytes in %.2f s, %llu "
+                 "s3loop: the server selected %llu %s from %llu bytes in %.2f s, %llu "
                  "requests, %.2f CPU s; engine s3select: %s\n",
                  static_cast<unsigned long long>(records),
+                 std::string(plural(records, "record", "records")).c_str(),
                  static_cast<unsigned long long>(plan.object_size), wall,
                  static_cast<unsigned long long>(shared.stats.total_attempts()),
                  usage.cpu_seconds(), plan.engine_reason.c_str());
@@ -309,10 +311,11 @@ Runner add_select_command(CLI::App& app) {
       // A failed run has no answer to sum up: its error is the one line said
       // (nor is "selected N records" said for output that was lost).
       std::fprintf(stderr,
-                   "s3loop: selected %llu records from %llu of %llu ranges (%.1f MiB fetched) in "
+                   "s3loop: selected %llu %s from %llu of %llu ranges (%.1f MiB fetched) in "
                    "%.2f s, %.1f MiB/s, %llu requests, %llu retries, %.2f CPU s, peak RSS %.0f "
                    "MiB [%s %s]; engine %s: %s%s\n",
                    static_cast<unsigned long long>((*job)->records_out()),
+                   std::string(plural((*job)->records_out(), "record", "records")).c_str(),
                    static_cast<unsigned long long>((*job)->ranges_used()),
                    static_cast<unsigned long long>(decided.ranges), mib, run.wall_seconds, rate,
                    static_cast<unsigned long long>((*shared)->stats.total_attempts()),

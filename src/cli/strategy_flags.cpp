@@ -1,4 +1,5 @@
 #include "strategy_flags.hpp"
+#include "common.hpp"
 
 #include <fmt/format.h>
 
@@ -9,17 +10,19 @@ void add_strategy_flags(CLI::App& command, StrategyFlags& flags, int default_con
   flags.default_concurrency = default_concurrency;
   command.add_option("--strategy", flags.strategy,
                      "serial, threads, async or async-pool (default async)");
-  command.add_option("-c,--concurrency", flags.concurrency,
-                     fmt::format("{} in flight for async and async-pool (default {}{})", in_flight,
-                                 default_concurrency, concurrency_note));
+  command
+      .add_option("-c,--concurrency", flags.concurrency,
+                  fmt::format("{} in flight for async and async-pool (default {}{})", in_flight,
+                              default_concurrency, concurrency_note))
+      ->check(kWholeNumber);
   command
       .add_option("--threads", flags.threads,
                   "threads: blocking workers (default min(32, cores+4)); async-pool: CPU "
                   "workers (default cores)")
-      ->check(CLI::Range(1, 1024));
+      ->check(whole_number_between(1, 1024));
   command
       .add_option("--loops", flags.loops, "async-pool: event loops, one thread each (default 1)")
-      ->check(CLI::Range(1, 64));
+      ->check(whole_number_between(1, 64));
 }
 
 Result<exec::Settings> strategy_settings(const StrategyFlags& flags) {

@@ -68,3 +68,26 @@ TEST(CommonOptions, ATimeoutKeepsItsExactValue) {
 
 }  // namespace
 }  // namespace s3loop::cli
+
+namespace s3loop::cli {
+namespace {
+
+// Counts are decimal digits in a range; CLI11's own Range says "Value 0 not
+// in range 1 to 1024" and its conversion takes 0x10 and 1e3.
+TEST(WholeNumberBetween, NamesTheRangeOrTheFormItExpects) {
+  const CLI::Validator check = whole_number_between(1, 1024);
+  auto says = [&](std::string value) { return check(value); };
+  EXPECT_EQ(says("1"), "");
+  EXPECT_EQ(says("1024"), "");
+  EXPECT_EQ(says("0"), "must be between 1 and 1024, got 0");
+  EXPECT_EQ(says("-3"), "must be between 1 and 1024, got -3");
+  EXPECT_EQ(says("99999999999999999999"), "must be between 1 and 1024, got 99999999999999999999");
+  for (const char* bad : {"abc", "0x10", "1e3", " 5", "5 ", "+5", "", "5.0"}) {
+    EXPECT_EQ(says(bad), std::string("expects a whole number, got '") + bad + "'") << bad;
+  }
+  std::string any = "-12";
+  EXPECT_EQ(kWholeNumber(any), "");
+}
+
+}  // namespace
+}  // namespace s3loop::cli
