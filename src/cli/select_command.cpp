@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -35,12 +36,19 @@ Result<jobs::select::FileHeaderInfo> parse_header_info(const std::string& name) 
 // --delimiter and --output-delimiter.
 Result<char> parse_delimiter(const std::string& text, std::string_view flag) {
   if (text == "\\t" || text == "tab") return '\t';
-  // ASCII only (see CsvFormat); control characters such as Hive's \x01 too.
-  const auto c = text.size() == 1 ? static_cast<unsigned char>(text[0]) : 0;
-  if (c != 0 && c < 0x80 && c != '"' && c != '\n' && c != '\r') return text[0];
+  // ASCII only (see CsvFormat); control characters such as Hive's \x01 too,
+  // given as the byte itself or written \x01 (as Hive's DDL writes it).
+  unsigned c = text.size() == 1 ? static_cast<unsigned char>(text[0]) : 0;
+  if (text.size() == 4 && text.starts_with("\\x") &&
+      std::isxdigit(static_cast<unsigned char>(text[2])) != 0 &&
+      std::isxdigit(static_cast<unsigned char>(text[3])) != 0) {
+    c = static_cast<unsigned>(std::stoul(text.substr(2), nullptr, 16));
+  }
+  if (c != 0 && c < 0x80 && c != '"' && c != '\n' && c != '\r') return static_cast<char>(c);
   return make_error(ErrorKind::usage, std::string(flag) + " '" + text +
                                           "' must be one ASCII character other than a quote or "
-                                          "a newline (or \\t)");
+                                          "a newline (or \\t, or \\xNN for a control "
+                                          "character)");
 }
 
 // False once a write failed: stdio keeps the error, and main.cpp reports it.

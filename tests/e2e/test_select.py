@@ -244,6 +244,24 @@ class Select(s3env.SelectCase):
                        "--delimiter", "tab", "--output-delimiter", "\\t"])
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertEqual(p.stdout, "1\tx,y\n2\tq\n")
+        # Hive's \x01, as the byte itself or written as Hive's DDL writes it.
+        self.s3.put_object(Bucket=self.bkt, Key="data/t.hive", Body=b"a\x01b\n1\x01x,y\n2\x01q\n")
+        for delimiter in ("\x01", "\\x01"):
+            with self.subTest(delimiter=delimiter):
+                p = s3env.run(["select", f"s3://{self.bkt}/data/t.hive", "-e",
+                               "SELECT b FROM S3Object WHERE a = '2'", "--delimiter", delimiter,
+                               "--output-delimiter", "\\x01"])
+                self.assertEqual(p.returncode, 0, s3env.describe(p))
+                self.assertEqual(p.stdout, "q\n")
+        p = s3env.run(["select", f"s3://{self.bkt}/data/t.hive", "-e", "SELECT * FROM S3Object",
+                       "--delimiter", "\\x01", "--output-delimiter", "\\x09"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(p.stdout, "1\tx,y\n2\tq\n")
+        for bad in ("\\x80", "\\x00", "\\x22", "\\x0a", "\\x1", "\\xzz"):
+            with self.subTest(bad=bad):
+                p = s3env.run(["select", f"s3://{self.bkt}/data/t.hive", "-e",
+                               "SELECT * FROM S3Object", "--delimiter", bad])
+                s3env.assert_clean_error(self, p, 2, "--delimiter", "one ASCII character")
         self.s3.put_object(Bucket=self.bkt, Key="data/empty.csv", Body=b"")
         p = s3env.run(["select", f"s3://{self.bkt}/data/empty.csv", "-e",
                        "SELECT COUNT(*) FROM S3Object", "--header", "none"])
