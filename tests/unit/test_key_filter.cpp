@@ -47,6 +47,13 @@ TEST(KeyFilter, GlobsReadAsPythonFnmatchReadsThem) {
   // Not special: an unclosed '[' and a backslash stand for themselves.
   EXPECT_FALSE(takes({{Kind::exclude, "a[b"}}, "a[b"));
   EXPECT_FALSE(takes({{Kind::exclude, "a\\*"}}, "a\\bc"));
+  // So a special character is matched by itself in brackets (as the README says).
+  EXPECT_FALSE(takes({{Kind::exclude, "a[*]b"}}, "a*b"));
+  EXPECT_TRUE(takes({{Kind::exclude, "a[*]b"}}, "axb"));
+  EXPECT_FALSE(takes({{Kind::exclude, "a[?]b"}}, "a?b"));
+  EXPECT_TRUE(takes({{Kind::exclude, "a[?]b"}}, "axb"));
+  EXPECT_FALSE(takes({{Kind::exclude, "a[[]b"}}, "a[b"));
+  EXPECT_TRUE(takes({{Kind::exclude, "a[[]b"}}, "axb"));
   // Case matters.
   EXPECT_TRUE(takes({{Kind::exclude, "*.CSV"}}, "x.csv"));
   // Keys with spaces, '+', '%', '~' are just characters.
