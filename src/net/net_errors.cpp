@@ -170,6 +170,14 @@ Error network_error(const boost::system::error_code& ec, Phase phase,
     e.message = context + " failed: TLS error: " + ec.message() +
                 ": the reply was not TLS, the endpoint is no TLS server (if it speaks plain "
                 "HTTP, use http:// in --endpoint-url; otherwise check the port)";
+  } else if (phase == Phase::read_header && failure.fresh_connection &&
+             ec == boost::beast::http::error::bad_version) {
+    // The first bytes on a new connection are not "HTTP/1.x": an SSH or SMTP
+    // greeting, say. Every attempt gets the same.
+    e.kind = ErrorKind::protocol;
+    e.retryable = false;
+    e.message = context + failed + "the reply was not HTTP (" + ec.message() + "): " + where +
+                " does not speak HTTP (check the port in --endpoint-url)";
   } else if (ec.category() == boost::asio::error::get_ssl_category() ||
              ec == boost::asio::ssl::error::stream_truncated) {
     e.kind = phase == Phase::handshake ? ErrorKind::tls : ErrorKind::network;

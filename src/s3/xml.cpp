@@ -88,6 +88,14 @@ Error protocol_error(std::string message) {
 // reply in error messages ("ListObjectsV2 reply").
 Result<pugi::xml_node> load(pugi::xml_document& doc, std::string_view xml, std::string_view what) {
   if (trim(xml).empty()) return protocol_error(fmt::format("empty {}", what));
+  // Not even the start of a document: a web page or some other service
+  // answered 200, not S3.
+  std::string_view start = trim(xml);
+  if (start.starts_with("\xEF\xBB\xBF")) start.remove_prefix(3);  // a byte order mark may lead
+  if (!start.starts_with('<')) {
+    return protocol_error(fmt::format(
+        "the {} is not XML: is the endpoint an S3 server? (check --endpoint-url)", what));
+  }
   // parse_ws_pcdata_single keeps <Key>   </Key>: a key of only spaces is a
   // valid key, and pugixml would otherwise drop whitespace-only text.
   const pugi::xml_parse_result r =

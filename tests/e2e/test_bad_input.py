@@ -482,6 +482,19 @@ class BadInput(s3env.E2ETestCase):
                     self.assertNotIn("gave up after", line)
                 self.assertEqual(server.connections, 2, "one connection each for ls and cp")
 
+    def test_http_to_a_server_that_speaks_no_http(self):
+        # The same greeting to plain HTTP: the reply's first line is no HTTP version, on every
+        # attempt alike: one connection each, one line naming the port to check.
+        server = BannerServer(b"SSH-2.0-OpenSSH_9.2\r\n")
+        self.addCleanup(server.close)
+        ls, cp = self.run_both(["--endpoint-url", f"http://127.0.0.1:{server.port}"], timeout=30)
+        for p in (ls, cp):
+            line = s3env.assert_clean_error(
+                self, p, 1, f"the reply was not HTTP (bad version): 127.0.0.1:{server.port} does "
+                "not speak HTTP (check the port in --endpoint-url)")
+            self.assertNotIn("gave up after", line)
+        self.assertEqual(server.connections, 2, "one connection each for ls and cp")
+
     def test_http_to_an_nginx_tls_port_says_use_https(self):
         # nginx answers a plain-HTTP request on its TLS port with a 400 page that says so.
         with s3env.latency_proxy() as proxy:

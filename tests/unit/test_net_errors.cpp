@@ -11,6 +11,7 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
 
 #include <string>
 #include <vector>
@@ -73,6 +74,26 @@ TEST(NetErrors, EveryHandshakeReplyThatIsNoTlsIsNotRetried) {
   EXPECT_NE(network_error(ssl_reason(SSL_R_PACKET_LENGTH_TOO_LONG), Phase::handshake, at("h:1"))
                 .message.find("packet length too long"),
             std::string::npos);
+}
+
+// Plain HTTP to a port where something else answers (an SSH banner): the
+// status line is no HTTP version, on every attempt alike.
+TEST(NetErrors, AReplyThatIsNoHttpOnANewConnectionIsNotRetried) {
+  FailureContext context = at("127.0.0.1:22");
+  context.request = "ListObjectsV2 s3://b/";
+  context.fresh_connection = true;
+  const Error e =
+      network_error(boost::beast::http::error::bad_version, Phase::read_header, context);
+  EXPECT_FALSE(e.retryable);
+  EXPECT_FALSE(s3::is_retryable(e));
+  EXPECT_EQ(e.message,
+            "ListObjectsV2 s3://b/ failed: waiting for reply from 127.0.0.1:22: the reply was "
+            "not HTTP (bad version): 127.0.0.1:22 does not speak HTTP (check the port in "
+            "--endpoint-url)");
+  // On a connection that served replies before, a garbled one may pass: retried.
+  context.fresh_connection = false;
+  EXPECT_TRUE(
+      network_error(boost::beast::http::error::bad_version, Phase::read_header, context).retryable);
 }
 
 TEST(NetErrors, NoTlsReasonsAfterTheHandshakeStayRetryable) {

@@ -264,6 +264,21 @@ TEST(S3Xml, MalformedXmlNamesWhatWasParsed) {
   EXPECT_TRUE(html.error().message.starts_with("malformed XML in CopyObject reply: "))
       << html.error().message;
 
+  // Not XML at all: some other server answered.
+  for (std::string_view other : {"Hello, world", " {\"json\": true}", "\xEF\xBB\xBF{}"}) {
+    auto r = parse_list_objects_v2(other);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().kind, ErrorKind::protocol);
+    EXPECT_EQ(r.error().message,
+              "the ListObjectsV2 reply is not XML: is the endpoint an S3 server? (check "
+              "--endpoint-url)")
+        << other;
+  }
+
+  // A byte order mark before the document is XML's own.
+  auto marked = parse_list_objects_v2("\xEF\xBB\xBF<ListBucketResult></ListBucketResult>");
+  EXPECT_TRUE(marked.has_value()) << marked.error().message;
+
   for (std::string_view empty : {"", "  \r\n "}) {
     auto r = parse_initiate_multipart(empty);
     ASSERT_FALSE(r.has_value());
@@ -272,7 +287,7 @@ TEST(S3Xml, MalformedXmlNamesWhatWasParsed) {
   }
   auto not_xml = parse_complete_multipart("not xml at all");
   ASSERT_FALSE(not_xml.has_value());
-  EXPECT_TRUE(not_xml.error().message.starts_with("malformed XML in CompleteMultipartUpload reply"))
+  EXPECT_TRUE(not_xml.error().message.starts_with("the CompleteMultipartUpload reply is not XML"))
       << not_xml.error().message;
   auto bad_delete = parse_delete_result("<DeleteResult><Error>");
   ASSERT_FALSE(bad_delete.has_value());
