@@ -84,6 +84,8 @@ std::optional<Error> check_job_flags(const std::vector<std::string>& cp_argv,
                                      std::vector<std::string>* strategy_flags_given = nullptr) {
   CLI::App dry{"s3loop"};
   dry.require_subcommand(1);
+  // As main.cpp reads them: a flag given twice counts as given last.
+  dry.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   // The runner owns the variables cp's options write into: it must outlive
   // the parse.
   const Runner cp_runner = add_cp_command(dry);

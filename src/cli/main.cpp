@@ -55,6 +55,10 @@ int main(int argc, char** argv) {
   raise_open_file_limit();
   CLI::App app{"s3loop: list, copy and query S3 data with hundreds of requests in flight"};
   app.require_subcommand(1);
+  // A flag given twice counts as given last, as aws cli's argparse and most
+  // tools take it (CLI11 alone refuses: "At Most 1 required but received 2").
+  // Repeatable flags (--exclude, --include) keep every value.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.set_version_flag("--version", "s3loop 0.1.0");
   std::map<CLI::App*, Runner> runners;
   auto add = [&](Runner (*adder)(CLI::App&)) {
@@ -67,6 +71,23 @@ int main(int argc, char** argv) {
   add(add_mb_command);
   add(add_compare_command);
   add(add_select_command);
+  // Flags before the command: CLI11 would say "not expected: 5 -c".
+  if (argc > 2 && argv[1][0] == '-') {
+    const std::string_view first = argv[1];
+    for (int i = 2; i < argc; ++i) {
+      for (const CLI::App* sub : app.get_subcommands({})) {
+        if (sub->get_name() != argv[i] || first == "--help" || first == "-h" ||
+            first == "--version") {
+          continue;
+        }
+        print_error(
+            fmt::format("{} stands before the command {}: flags go after it (s3loop {} "
+                        "... {})",
+                        first, argv[i], argv[i], first));
+        return kExitUsage;
+      }
+    }
+  }
   // Before CLI11 reads them: it would take the flag as the value.
   if (auto refused = flag_given_as_value(app, std::vector<std::string>(argv + 1, argv + argc))) {
     return usage_error(*refused);

@@ -225,6 +225,19 @@ class BadInput(s3env.E2ETestCase):
                 self.assertEqual(p.returncode, 2, s3env.describe(p))
                 self.assertIn("s3loop: error: ", p.stderr)
 
+    def test_a_flag_given_twice_counts_as_given_last(self):
+        # As aws cli's argparse takes it; CLI11 alone said "At Most 1 required but received 2".
+        p = s3env.run(["cp", self.src_url, self.dst_url, "-c", "5", "--concurrency", "0"])
+        s3env.assert_clean_error(self, p, 2, "--concurrency must be between 1 and 10000 (got 0)")
+        p = s3env.run(["cp", self.src_url, self.dst_url, "-c", "0", "-c", "5", "--dry-run",
+                       "--json"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(s3env.parse_json_summary(self, p)["objects"], len(self.source))
+
+    def test_flags_before_the_command_are_named(self):
+        p = s3env.run(["-c", "5", "ls", self.src_url])
+        s3env.assert_clean_error(self, p, 2, "-c stands before the command ls")
+
     def test_unknown_command_is_named(self):
         p = s3env.run(["frobnicate", self.src_url])
         s3env.assert_clean_error(self, p, 2, "unknown command 'frobnicate'", "ls, cp")
