@@ -28,6 +28,24 @@ std::string printable(std::string_view s, bool ascii_only) {
   return out;
 }
 
+// The character starting at `at`, shown as typed when it is a whole UTF-8
+// sequence ("ü" rather than its first byte), else that byte as \xNN.
+std::string character_at(std::string_view s, std::size_t at) {
+  const auto lead = static_cast<unsigned char>(s[at]);
+  const std::size_t length = lead >= 0xF5   ? 1
+                             : lead >= 0xF0 ? 4
+                             : lead >= 0xE0 ? 3
+                             : lead >= 0xC2 ? 2
+                                            : 1;
+  if (length == 1 || at + length > s.size()) return printable(s.substr(at, 1), true);
+  for (std::size_t i = 1; i < length; ++i) {
+    if ((static_cast<unsigned char>(s[at + i]) & 0xC0) != 0x80) {
+      return printable(s.substr(at, 1), true);
+    }
+  }
+  return std::string(s.substr(at, length));
+}
+
 Error usage_error(std::string_view text, std::string_view why) {
   return make_error(ErrorKind::usage,
                     fmt::format("invalid S3 URL '{}': {}", printable(text, false), why));
@@ -60,12 +78,13 @@ std::string new_bucket_name_problem(std::string_view b) {
     return fmt::format("bucket name '{}' is {} characters long, must be 3-63", printable(b, false),
                        b.size());
   }
-  for (char c : b) {
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    const char c = b[i];
     if (!is_lower_alnum(c) && c != '.' && c != '-') {
       return fmt::format(
           "bucket name '{}' contains '{}': only lower-case letters, digits, '.' and '-' are "
           "allowed",
-          printable(b, false), printable(std::string_view(&c, 1), true));
+          printable(b, false), character_at(b, i));
     }
   }
   if (!is_lower_alnum(b.front()) || !is_lower_alnum(b.back())) {
@@ -107,14 +126,15 @@ std::string existing_bucket_name_problem(std::string_view b) {
         "legacy us-east-1 bucket)",
         printable(b, false), b.size());
   }
-  for (char c : b) {
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    const char c = b[i];
     const bool legacy_char =
         is_lower_alnum(c) || (c >= 'A' && c <= 'Z') || c == '.' || c == '-' || c == '_';
     if (!legacy_char) {
       return fmt::format(
           "bucket name '{}' contains '{}': only letters, digits, '.', '-' and '_' are allowed "
           "(upper-case letters and '_' in legacy us-east-1 buckets only)",
-          printable(b, false), printable(std::string_view(&c, 1), true));
+          printable(b, false), character_at(b, i));
     }
   }
   // Most likely an endpoint typed where the bucket goes.

@@ -103,7 +103,7 @@ TEST(S3Url, BucketCharacters) {
             "invalid S3 URL 's3://b\xC3\xBC"
             "cket': bucket name 'b\xC3\xBC"
             "cket' contains "
-            "'\\xC3': only lower-case letters, digits, '.' and '-' are allowed");
+            "'\xC3\xBC': only lower-case letters, digits, '.' and '-' are allowed");
   EXPECT_EQ(parse_err("s3://bu\ncket").message,
             "invalid S3 URL 's3://bu\\x0Acket': bucket name 'bu\\x0Acket' contains '\\x0A': only "
             "lower-case letters, digits, '.' and '-' are allowed");
@@ -144,6 +144,19 @@ TEST(S3Url, AnExistingBucketMayHaveALegacyName) {
   EXPECT_TRUE(parse_s3_url("s3://" + longest).has_value());
   // Only a new bucket must follow today's rules.
   EXPECT_FALSE(parse_s3_url("s3://MyBucket", BucketRules::new_bucket).has_value());
+}
+
+TEST(S3Url, ANonAsciiCharacterInABucketNameIsShownWhole) {
+  EXPECT_EQ(parse_err("s3://probe-\xC3\xBC").message,
+            "invalid S3 URL 's3://probe-\xC3\xBC': bucket name 'probe-\xC3\xBC' contains "
+            "'\xC3\xBC': only lower-case letters, digits, '.' and '-' are allowed");
+  EXPECT_NE(parse_err("s3://b\xE2\x82\xAC/k", BucketRules::existing)
+                .message.find("contains '\xE2\x82\xAC'"),
+            std::string::npos);
+  // A byte that starts no character (or a cut one) is shown as a byte.
+  EXPECT_NE(parse_err("s3://abc\xFF").message.find("contains '\\xFF'"), std::string::npos);
+  EXPECT_NE(parse_err("s3://abc\xC3").message.find("contains '\\xC3'"), std::string::npos);
+  EXPECT_NE(parse_err("s3://abc\xC3x").message.find("contains '\\xC3'"), std::string::npos);
 }
 
 TEST(S3Url, ANewBucketNameMustNotUseAPrefixOrSuffixS3Reserves) {
