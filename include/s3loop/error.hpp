@@ -39,6 +39,9 @@ struct Error {
   // S3 said the bucket lives in this region (a redirect, or a signature for
   // another region refused): the request can be sent again there.
   std::string bucket_region;
+  // The reply shows the endpoint is no S3 server at all (it is not HTTP, or
+  // a 200 that is not XML): every request to it fails alike.
+  bool not_s3_endpoint = false;
 };
 
 // Thrown by Result<T>::value() on error (found through ADL by boost::system::result).

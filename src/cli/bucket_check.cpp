@@ -11,13 +11,13 @@ namespace s3loop::cli {
 namespace {
 
 // Errors no other request to the same endpoint with the same keys gets past
-// (a reply that is no HTTP, or no S3 listing, among them: the copy lists the
-// same way), and transient ones that outlasted every attempt (the copy's
-// listing would make as many again).
+// (a reply that shows the endpoint is no S3 server among them), and transient
+// ones that outlasted every attempt (the copy's listing would make as many
+// again).
 bool stops_every_request(const Error& error) {
   return error.kind == ErrorKind::credentials || error.kind == ErrorKind::tls ||
          error.kind == ErrorKind::network || error.kind == ErrorKind::timeout ||
-         error.kind == ErrorKind::protocol || error.retryable;
+         error.not_s3_endpoint || error.retryable;
 }
 
 }  // namespace

@@ -47,8 +47,18 @@ CLI::Validator whole_number_between(std::int64_t low, std::int64_t high) {
       fmt::format("INT in [{} - {}]", low, high), "whole-number");
 }
 
-const CLI::Validator kWholeNumber = whole_number_between(std::numeric_limits<std::int64_t>::min(),
-                                                         std::numeric_limits<std::int64_t>::max());
+const CLI::Validator kWholeNumber(
+    [](std::string& value) -> std::string {
+      // Its form only: the option's own check names its range, and a number
+      // too large for its type is CLI11's "not a number it takes".
+      const std::string_view digits =
+          std::string_view(value).substr(value.starts_with('-') ? 1 : 0);
+      if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos) {
+        return "expects a whole number, got '" + value + "'";
+      }
+      return {};
+    },
+    "", "whole-number");
 
 namespace {
 

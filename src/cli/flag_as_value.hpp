@@ -15,10 +15,10 @@ namespace s3loop::cli {
 // whatever it is: `cp SRC DST --exclude --dry-run` excludes the pattern
 // "--dry-run" and copies for real. aws cli (argparse) refuses a separate
 // value that starts with "--", and so does this: the error for the first
-// long option of `app`, or of the command named among `words` (argv
-// without the program's name), that is followed by a word starting with
-// "--". A value that starts with "--" is given as --option=--value. Words
-// after a lone "--" are not options.
+// option (long or short) of `app`, or of the command named among `words`
+// (argv without the program's name), that is followed by a word starting with
+// "--" (a lone "--" too). A value that starts with "--" is given as
+// --option=--value. Words after a lone "--" are not options.
 std::optional<Error> flag_given_as_value(const CLI::App& app,
                                          const std::vector<std::string>& words);
 

@@ -80,10 +80,13 @@ int main(int argc, char** argv) {
             first == "--version") {
           continue;
         }
+        // The words before the command, values and all, moved after it.
+        std::string moved;
+        for (int j = 1; j < i; ++j) moved += std::string(" ") + argv[j];
         print_error(
             fmt::format("{} stands before the command {}: flags go after it (s3loop {} "
-                        "... {})",
-                        first, argv[i], argv[i], first));
+                        "...{})",
+                        first, argv[i], argv[i], moved));
         return kExitUsage;
       }
     }

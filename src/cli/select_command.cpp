@@ -51,6 +51,13 @@ Result<char> parse_delimiter(const std::string& text, std::string_view flag) {
                                           "character)");
 }
 
+// False when what was written could not reach stdout: a small output sits in
+// stdio's buffer until this flush, and fails only here (a full disk). The
+// summary is not said for output that was lost; main.cpp reports it.
+bool stdout_flushed() {
+  return std::fflush(stdout) == 0 && !std::ferror(stdout);
+}
+
 // False once a write failed: stdio keeps the error, and main.cpp reports it.
 bool write_stdout(std::string_view bytes) {
   return std::fwrite(bytes.data(), 1, bytes.size(), stdout) == bytes.size() && !std::ferror(stdout);
@@ -59,9 +66,9 @@ bool write_stdout(std::string_view bytes) {
 std::string range_line(const jobs::RangeSummary& r, std::uint64_t ranges, const std::string& key) {
   const std::string what =
       r.index == ranges ? std::string("all ranges") : fmt::format("range {}", r.index);
-  return fmt::format("{} (bytes {}-{}): {} records, min {} {}, max {} {}", what, r.bytes.first,
-                     r.bytes.last, r.records, key, r.min.empty() ? "-" : r.min, key,
-                     r.max.empty() ? "-" : r.max);
+  return fmt::format("{} (bytes {}-{}): {} {}, min {} {}, max {} {}", what, r.bytes.first,
+                     r.bytes.last, r.records, plural(r.records, "record", "records"), key,
+                     r.min.empty() ? "-" : r.min, key, r.max.empty() ? "-" : r.max);
 }
 
 // --server-dialect: one request, no strategy; the same summary line.
@@ -76,12 +83,12 @@ int run_server_dialect(s3::ClientShared& shared, const jobs::SelectOptions& opti
       return jobs::select_in_server_dialect(client, options);
     });
   }
-  std::fflush(stdout);
+  const bool flushed = stdout_flushed();
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const auto usage = exec::process_usage();
   const std::uint64_t records = result ? result->records : 0;
-  const bool output_failed = result && result->output_failed;
+  const bool output_failed = result && (result->output_failed || !flushed);
   if (json) {
     boost::json::object out{{"engine", "s3select"},
                             {"engine_reason", plan.engine_reason},
@@ -152,7 +159,10 @@ Runner add_select_command(CLI::App& app) {
                   "Field delimiter of CSV output (default , whatever --delimiter is, as S3 "
                   "Select's OutputSerialization; \\t for tab)");
   cmd->add_option("--require-columns", args->require_columns,
-                  "Comma-separated columns the header must have; checked before any range runs");
+                  "Comma-separated columns the header must have; checked before any range runs")
+      // Given twice, both lists are required (a flag given twice otherwise
+      // counts as given last).
+      ->join(',');
   cmd->add_flag("--per-range", args->per_range,
                 "Print each range's record count and min/max of --key-column to stderr, in order, "
                 "then the combined line");
@@ -286,7 +296,7 @@ Runner add_select_command(CLI::App& app) {
     // number for whoever reads stdout, so it is not printed (rows already
     // out are right).
     const auto finished = run.report.cancelled ? Result<void>() : (*job)->finish();
-    std::fflush(stdout);
+    const bool output_failed = !stdout_flushed() || (*job)->output_failed();
 
     const double mib = static_cast<double>(run.report.bytes) / kMiB;
     const double rate = run.wall_seconds > 0 ? mib / run.wall_seconds : 0;
@@ -313,9 +323,9 @@ Runner add_select_command(CLI::App& app) {
                               {"cancelled", run.report.cancelled}};
       if (!finished) out["error"] = finished.error().message;
       if (run.report.job_error) out["error"] = run.report.job_error->message;
-      if ((*job)->output_failed()) out["error"] = "writing the output to stdout failed";
+      if (output_failed) out["error"] = "writing the output to stdout failed";
       std::fprintf(stderr, "%s\n", boost::json::serialize(out).c_str());
-    } else if (!(*job)->output_failed() && !run.report.job_error && finished) {
+    } else if (!output_failed && !run.report.job_error && finished) {
       // A failed run has no answer to sum up: its error is the one line said
       // (nor is "selected N records" said for output that was lost).
       std::fprintf(stderr,
@@ -336,7 +346,7 @@ Runner add_select_command(CLI::App& app) {
     if (run.report.cancelled) return kExitCancelled;
     if (run.report.job_error) return report_failure(*run.report.job_error);
     // main.cpp finds stdout's error flag and says so, in the one error line.
-    if ((*job)->output_failed()) return kExitFailed;
+    if (output_failed) return kExitFailed;
     if (!finished) {
       print_error(finished.error().message);
       return finished.error().kind == ErrorKind::usage ? kExitUsage : kExitFailed;

@@ -2,6 +2,7 @@
 #include "select_range.hpp"
 
 #include "s3loop/jobs/select_job.hpp"
+#include "s3loop/s3/xml.hpp"
 
 #include <fmt/format.h>
 #include <boost/algorithm/string/join.hpp>
@@ -171,9 +172,33 @@ awaitable<Result<ProbeVerdict>> probe_s3select(s3::Client& client, const SelectO
 // A HEAD has no body, so a 404 cannot say whether the object or its whole
 // bucket is missing; one listing of the bucket (only on this error path) can,
 // so that the user is told which of the two to fix.
-awaitable<Error> explain_missing(s3::Client& client, const std::string& bucket, Error head_error) {
-  if (head_error.http_status != 404) co_return head_error;
-  if (auto missing = co_await client.missing_bucket(bucket)) co_return std::move(*missing);
+// The HEAD is select's first request, and a HEAD's error reply has no body
+// to say why: a 404 may be the bucket's (NoSuchBucket, asked with a listing),
+// a bare 403 a wrong secret key as much as keys that may not read the object
+// -- which the user fixes in different places. A GET of the first byte
+// needs the same permission and says why in its <Error>; its reason is kept
+// when it is more specific than the HEAD's "Forbidden". (Only its start is
+// read, should a server send the whole object.)
+awaitable<Error> explain_head_failure(s3::Client& client, const s3::S3Url& location,
+                                      Error head_error) {
+  if (head_error.http_status == 404) {
+    if (auto missing = co_await client.missing_bucket(location.bucket)) {
+      co_return std::move(*missing);
+    }
+  } else if (head_error.http_status == 403 && head_error.s3_code == "Forbidden") {
+    std::size_t read = 0;
+    auto probe = co_await client.get_object_stream(
+        location.bucket, location.key, s3::ByteRange{0, 0},
+        [&read](std::string_view chunk) -> Result<void> {
+          read += chunk.size();
+          if (read > 64 * 1024) return make_error(ErrorKind::protocol, "more than one byte");
+          return {};
+        });
+    if (!probe && probe.error().http_status == 403 && !probe.error().s3_code.empty() &&
+        probe.error().s3_code != "Forbidden") {
+      co_return std::move(probe.error());
+    }
+  }
   co_return head_error;
 }
 
@@ -206,12 +231,46 @@ s3::ByteRange range_bytes(std::uint64_t index, std::uint64_t size, std::uint64_t
   return s3::ByteRange{first, first + std::min(size - first, chunk) - 1};
 }
 
+namespace {
+
+// XML 1.0 carries no control character but tab, not even as a reference: a
+// delimiter such as Hive's \x01 cannot be put in a SelectObjectContent
+// request (radosgw took "&#1;" and selected nothing). Names the flag and the
+// character of one that cannot; only the local engine reads those.
+std::optional<std::string> delimiter_no_request_carries(const SelectOptions& options) {
+  const auto cannot_carry = [](char c) { return !s3::xml_can_carry(std::string_view(&c, 1)); };
+  const auto named = [](std::string_view flag, char c) {
+    return fmt::format("{} '\\x{:02X}'", flag, static_cast<unsigned char>(c));
+  };
+  if (cannot_carry(options.format.field_delimiter)) {
+    return named("--delimiter", options.format.field_delimiter);
+  }
+  // Under --server-dialect the server is asked for ',' and the rows rewritten.
+  if (!options.server_dialect && options.output == SelectOutput::csv &&
+      cannot_carry(options.output_format.field_delimiter)) {
+    return named("--output-delimiter", options.output_format.field_delimiter);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 awaitable<Result<SelectPlan>> plan_select(s3::Client& client, SelectOptions options) {
   if (options.chunk_size == 0) {
     co_return make_error(ErrorKind::usage, "--chunk-size must be at least 1 byte");
   }
+  const std::optional<std::string> unsendable = delimiter_no_request_carries(options);
+  if (unsendable && (options.server_dialect || options.engine == SelectEngine::s3select)) {
+    co_return make_error(
+        ErrorKind::usage,
+        *unsendable +
+            " cannot be sent to the server's S3 Select (XML 1.0 carries no control "
+            "character but tab): " +
+            (options.server_dialect ? "leave out --server-dialect, and select reads it here"
+                                    : "use --engine local (or auto)"));
+  }
   auto head = co_await client.head_object(options.location.bucket, options.location.key);
-  if (!head) co_return co_await explain_missing(client, options.location.bucket, head.error());
+  if (!head) co_return co_await explain_head_failure(client, options.location, head.error());
   SelectPlan plan;
   plan.object_size = head->size;
   plan.etag = head->etag;
@@ -276,6 +335,12 @@ awaitable<Result<SelectPlan>> plan_select(s3::Client& client, SelectOptions opti
     }
     plan.engine = SelectEngine::local;
     plan.engine_reason = "--per-range summarises records locally";
+    co_return plan;
+  }
+  if (unsendable) {
+    plan.engine = SelectEngine::local;
+    plan.engine_reason =
+        *unsendable + " cannot be sent to S3 Select (XML 1.0 carries no control character but tab)";
     co_return plan;
   }
   auto verdict = co_await probe_s3select(client, options, prefix, head->size);

@@ -176,6 +176,7 @@ Error network_error(const boost::system::error_code& ec, Phase phase,
     // greeting, say. Every attempt gets the same.
     e.kind = ErrorKind::protocol;
     e.retryable = false;
+    e.not_s3_endpoint = true;
     e.message = context + failed + "the reply was not HTTP (" + ec.message() + "): " + where +
                 " does not speak HTTP (check the port in --endpoint-url)";
   } else if (ec.category() == boost::asio::error::get_ssl_category() ||

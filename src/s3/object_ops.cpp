@@ -58,17 +58,7 @@ awaitable<Result<ObjectHead>> Client::head_object(std::string bucket, std::strin
   req.bucket = bucket;
   req.key = key;
   auto reply = co_await send(req);
-  if (!reply) {
-    // A HEAD's 403 has no body to say why: keys that may not read the object,
-    // or a wrong secret key -- which the user fixes in different places.
-    // A GET of its first byte, which needs the same permission, gets the
-    // reason in its <Error>; a wrong signature is told as such.
-    if (reply.error().http_status == 403 && reply.error().s3_code == "Forbidden") {
-      auto probe = co_await get_object(bucket, key, ByteRange{0, 0});
-      if (!probe && probe.error().kind == ErrorKind::credentials) co_return probe.error();
-    }
-    co_return reply.error();
-  }
+  if (!reply) co_return reply.error();
   ObjectHead head;
   if (auto length = reply->header("Content-Length")) {
     std::from_chars(length->data(), length->data() + length->size(), head.size);

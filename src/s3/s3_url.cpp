@@ -28,21 +28,33 @@ std::string printable(std::string_view s, bool ascii_only) {
   return out;
 }
 
-// The character starting at `at`, shown as typed when it is a whole UTF-8
-// sequence ("ü" rather than its first byte), else that byte as \xNN.
+// The character starting at `at`, shown as typed when it is a whole, valid
+// UTF-8 sequence ("ü" rather than its first byte), else that byte as \xNN
+// (nor are overlong forms, surrogates or code points past U+10FFFF shown raw).
 std::string character_at(std::string_view s, std::size_t at) {
-  const auto lead = static_cast<unsigned char>(s[at]);
-  const std::size_t length = lead >= 0xF5   ? 1
-                             : lead >= 0xF0 ? 4
-                             : lead >= 0xE0 ? 3
-                             : lead >= 0xC2 ? 2
-                                            : 1;
-  if (length == 1 || at + length > s.size()) return printable(s.substr(at, 1), true);
-  for (std::size_t i = 1; i < length; ++i) {
-    if ((static_cast<unsigned char>(s[at + i]) & 0xC0) != 0x80) {
-      return printable(s.substr(at, 1), true);
-    }
+  const auto byte = [&](std::size_t i) {
+    return at + i < s.size() ? static_cast<unsigned char>(s[at + i]) : 0u;
+  };
+  const unsigned lead = byte(0);
+  // The second byte's range depends on the lead (RFC 3629's table); later
+  // ones are any continuation byte.
+  std::size_t length = 1;
+  unsigned low = 0x80;
+  unsigned high = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;
+    if (lead == 0xED) high = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;
+    if (lead == 0xF4) high = 0x8F;
   }
+  bool valid = length > 1 && byte(1) >= low && byte(1) <= high;
+  for (std::size_t i = 2; valid && i < length; ++i) valid = byte(i) >= 0x80 && byte(i) <= 0xBF;
+  if (!valid) return printable(s.substr(at, 1), true);
   return std::string(s.substr(at, length));
 }
 

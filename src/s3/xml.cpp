@@ -93,8 +93,10 @@ Result<pugi::xml_node> load(pugi::xml_document& doc, std::string_view xml, std::
   std::string_view start = trim(xml);
   if (start.starts_with("\xEF\xBB\xBF")) start.remove_prefix(3);  // a byte order mark may lead
   if (!start.starts_with('<')) {
-    return protocol_error(fmt::format(
+    Error e = protocol_error(fmt::format(
         "the {} is not XML: is the endpoint an S3 server? (check --endpoint-url)", what));
+    e.not_s3_endpoint = true;
+    return e;
   }
   // parse_ws_pcdata_single keeps <Key>   </Key>: a key of only spaces is a
   // valid key, and pugixml would otherwise drop whitespace-only text.

@@ -85,8 +85,12 @@ TEST(WholeNumberBetween, NamesTheRangeOrTheFormItExpects) {
   for (const char* bad : {"abc", "0x10", "1e3", " 5", "5 ", "+5", "", "5.0"}) {
     EXPECT_EQ(says(bad), std::string("expects a whole number, got '") + bad + "'") << bad;
   }
-  std::string any = "-12";
-  EXPECT_EQ(kWholeNumber(any), "");
+  // Without a range: the form only.
+  for (std::string value : {"-12", "0", "99999999999999999999"}) EXPECT_EQ(kWholeNumber(value), "");
+  for (std::string value : {"0x10", "1e3", "-", "", "abc"}) {
+    EXPECT_EQ(kWholeNumber(value), "expects a whole number, got '" + value + "'");
+  }
+  EXPECT_EQ(kWholeNumber.get_description(), "");  // no made-up range in --help
 }
 
 }  // namespace

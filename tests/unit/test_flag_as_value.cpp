@@ -44,6 +44,19 @@ TEST(FlagGivenAsValue, AFlagAfterAnOptionThatNeedsAValueIsRefused) {
   // Any word that looks like a long flag, known or not; any option with a value.
   EXPECT_TRUE(commands.check({"cp", "--region", "--no-such-flag"}));
   EXPECT_TRUE(commands.check({"cp", "--concurrency", "--dry-run"}));
+  // A short option too.
+  auto short_one = commands.check({"cp", "-c", "--dry-run"});
+  ASSERT_TRUE(short_one);
+  EXPECT_EQ(short_one->message,
+            "-c needs a value, and the next word, --dry-run, is a flag (a value that starts "
+            "with '--' is written --concurrency=--dry-run)");
+  // A lone "--" after an option is no value either: CLI11 would take it as one, and read
+  // the flags after it as options (`--exclude -- --include --dry-run` copied for real).
+  auto dashes = commands.check({"cp", "--exclude", "--", "--dry-run"});
+  ASSERT_TRUE(dashes);
+  EXPECT_EQ(dashes->message,
+            "--exclude needs a value, and the next word, --, is a flag (a value that starts "
+            "with '--' is written --exclude=--)");
 }
 
 TEST(FlagGivenAsValue, ValuesAndFlagsInTheirPlacesPass) {
@@ -59,8 +72,11 @@ TEST(FlagGivenAsValue, ValuesAndFlagsInTheirPlacesPass) {
   EXPECT_FALSE(commands.check({"ls", "--exclude", "--json"}));  // ls has no --exclude
   // After a lone "--" nothing is an option; an option last is CLI11's to refuse.
   EXPECT_FALSE(commands.check({"cp", "--", "--exclude", "--dry-run"}));
-  EXPECT_FALSE(commands.check({"cp", "--exclude", "--"}));
   EXPECT_FALSE(commands.check({"cp", "--exclude"}));
+  // A value is skipped whatever it is: a command's name, a word like a short flag.
+  EXPECT_FALSE(commands.check({"--dry-run", "cp", "--region", "ls", "--exclude", "-c"}));
+  // A value that looks like a flag with its own value is still a flag where a value belongs.
+  EXPECT_TRUE(commands.check({"cp", "--exclude", "--dry-run=x"}));
   // Options of no command yet are the program's (here none take a value).
   EXPECT_FALSE(commands.check({"--exclude", "--dry-run", "cp"}));
 }

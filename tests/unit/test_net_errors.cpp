@@ -86,6 +86,7 @@ TEST(NetErrors, AReplyThatIsNoHttpOnANewConnectionIsNotRetried) {
       network_error(boost::beast::http::error::bad_version, Phase::read_header, context);
   EXPECT_FALSE(e.retryable);
   EXPECT_FALSE(s3::is_retryable(e));
+  EXPECT_TRUE(e.not_s3_endpoint);
   EXPECT_EQ(e.message,
             "ListObjectsV2 s3://b/ failed: waiting for reply from 127.0.0.1:22: the reply was "
             "not HTTP (bad version): 127.0.0.1:22 does not speak HTTP (check the port in "

@@ -157,6 +157,13 @@ TEST(S3Url, ANonAsciiCharacterInABucketNameIsShownWhole) {
   EXPECT_NE(parse_err("s3://abc\xFF").message.find("contains '\\xFF'"), std::string::npos);
   EXPECT_NE(parse_err("s3://abc\xC3").message.find("contains '\\xC3'"), std::string::npos);
   EXPECT_NE(parse_err("s3://abc\xC3x").message.find("contains '\\xC3'"), std::string::npos);
+  // Not UTF-8 though shaped like it: an overlong form, a surrogate, past U+10FFFF.
+  EXPECT_NE(parse_err("s3://abc\xE0\x80\x80").message.find("contains '\\xE0'"), std::string::npos);
+  EXPECT_NE(parse_err("s3://abc\xED\xA0\x80").message.find("contains '\\xED'"), std::string::npos);
+  EXPECT_NE(parse_err("s3://abc\xF4\x90\x80\x80").message.find("contains '\\xF4'"),
+            std::string::npos);
+  EXPECT_NE(parse_err("s3://abc\xF0\x9F\x98\x80").message.find("contains '\xF0\x9F\x98\x80'"),
+            std::string::npos);  // an emoji, whole
 }
 
 TEST(S3Url, ANewBucketNameMustNotUseAPrefixOrSuffixS3Reserves) {

@@ -273,6 +273,11 @@ TEST(S3Xml, MalformedXmlNamesWhatWasParsed) {
               "the ListObjectsV2 reply is not XML: is the endpoint an S3 server? (check "
               "--endpoint-url)")
         << other;
+    EXPECT_TRUE(r.error().not_s3_endpoint);  // cp's bucket check stops on it
+  }
+  {
+    auto broken = parse_list_objects_v2("<ListBucketResult><Contents><Key>k</Key>");
+    EXPECT_FALSE(broken.error().not_s3_endpoint);  // an S3 reply gone wrong, not another server
   }
 
   // A byte order mark before the document is XML's own.
