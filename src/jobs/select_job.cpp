@@ -100,7 +100,8 @@ struct SelectJob::State {
       key_total = select::merge(key_total, out.key_partial);
       key_records += out.matched;
       if (options.on_range) {
-        auto line = select::finish(out.key_partial);
+        // COUNT, MIN and MAX: no sum that could pass FLOAT's range.
+        auto line = select::finish(out.key_partial).value();
         options.on_range(RangeSummary{index,
                                       range_bytes(index, plan.object_size, options.chunk_size),
                                       out.matched, line.at(1), line.at(2)});
@@ -346,7 +347,9 @@ Result<void> SelectJob::finish() {
   if (s.failure) return *s.failure;  // the run is over: no lock needed
   if (s.output_failed) return {};
   if (s.query.query.is_aggregate() && !(s.query.query.limit() && *s.query.query.limit() == 0)) {
-    const auto row = select::finish(s.total);
+    const auto finished = select::finish(s.total);
+    if (!finished) return finished.error();
+    const std::vector<std::string>& row = *finished;
     std::string out;
     if (s.options.output == SelectOutput::json) {
       select::append_json_record(out, s.query.query.output_names(row.size()), row,
@@ -358,7 +361,7 @@ Result<void> SelectJob::finish() {
     s.rows_out = 1;
   }
   if (s.query.key_summary && s.options.on_range) {
-    const auto line = select::finish(s.key_total);
+    const auto line = select::finish(s.key_total).value();  // no sum here either
     const s3::ByteRange whole{0, s.plan.object_size == 0 ? 0 : s.plan.object_size - 1};
     s.options.on_range(RangeSummary{s.plan.ranges, whole, s.key_records, line.at(1), line.at(2)});
   }

@@ -289,7 +289,7 @@ AggregateState merge(const AggregateState& a, const AggregateState& b) {
     const AggPartial& x = b[i];
     o.count += x.count;
     o.any_float = o.any_float || x.any_float;
-    o.float_sum += x.float_sum;
+    o.float_sum.add(x.float_sum);
     o.int_sum += x.int_sum;
     if (x.has_minmax) fold_minmax(o, x.minmax_is_float, x.int_minmax, x.float_minmax);
   }
@@ -304,8 +304,17 @@ std::vector<JsonType> finish_json_types(std::span<const std::string> row) {
   return types;
 }
 
-std::vector<std::string> finish(const AggregateState& state) {
+Result<std::vector<std::string>> finish(const AggregateState& state) {
   std::vector<std::string> row;
+  // The float and the integer parts, rounded once.
+  const auto total = [](const AggPartial& a) -> Result<double> {
+    ExactSum sum = a.float_sum;
+    sum.add(a.int_sum);
+    if (auto value = sum.to_double()) return *value;
+    return make_error(ErrorKind::data,
+                      std::string(a.kind == AggKind::avg ? "AVG" : "SUM") +
+                          ": the sum lies beyond the range of FLOAT (about 1.8e308)");
+  };
   for (const AggPartial& a : state) {
     switch (a.kind) {
       case AggKind::count_star:
@@ -316,7 +325,9 @@ std::vector<std::string> finish(const AggregateState& state) {
         if (a.count == 0) {
           row.emplace_back();
         } else if (a.any_float) {
-          row.push_back(format_double(a.float_sum + static_cast<double>(a.int_sum)));
+          auto sum = total(a);
+          if (!sum) return sum.error();
+          row.push_back(format_double(*sum));
         } else {
           row.push_back(sum_to_string(a.int_sum));
         }
@@ -334,8 +345,9 @@ std::vector<std::string> finish(const AggregateState& state) {
         if (a.count == 0) {
           row.emplace_back();
         } else {
-          const double total = a.float_sum + static_cast<double>(a.int_sum);
-          row.push_back(format_double(total / static_cast<double>(a.count)));
+          auto sum = total(a);
+          if (!sum) return sum.error();
+          row.push_back(format_double(*sum / static_cast<double>(a.count)));
         }
         break;
       case AggKind::none:
@@ -612,7 +624,7 @@ Result<void> Evaluator::accumulate(std::span<const std::string_view> record,
         a.int_sum += num.i;
       } else {
         a.any_float = true;
-        a.float_sum += num.f;
+        a.float_sum.add(num.f);
       }
     } else {
       fold_minmax(a, num.type == Type::float_, num.i, num.f);

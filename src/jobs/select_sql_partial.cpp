@@ -190,7 +190,7 @@ Result<AggregateState> parse_partial_row(const Query& q, std::span<const std::st
         if (!value) return value.error();
         if (value->is_float) {
           p.any_float = true;
-          p.float_sum = value->f;
+          p.float_sum.add(value->f);
         } else {
           p.int_sum = value->i;
         }

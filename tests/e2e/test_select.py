@@ -172,6 +172,32 @@ class Select(s3env.SelectCase):
         s3env.assert_clean_error(self, p, 2, "--engine s3select", "--engine local")
         self.assertEqual(p.stdout, "")
 
+    def test_float_sums_are_exact_whatever_the_ranges(self):
+        # Padded rows put the values in different ranges for each chunk size: the sum is the
+        # true one rounded once, the same for all (plain doubles said 0 at 1 KiB and "inf" at
+        # 1 MiB for the first object, 0.9999999999999999 or 1 for the second).
+        pad = b"p" * 1100
+        huge = (b"x,p\n1e308," + pad + b"\n1e308,\n-1e308," + pad + b"\n-1e308,\n")
+        tenths = b"x,p\n" + b"".join(b"0.1," + (pad if i % 3 else b"") + b"\n" for i in range(10))
+        for name, body, expected in (("huge.csv", huge, "0,0\n"), ("tenths.csv", tenths, "1,0.1\n")):
+            self.s3.put_object(Bucket=self.bkt, Key=f"data/{name}", Body=body)
+            for chunk in ("1KiB", "7KiB", "1MiB"):
+                for strategy in ("serial", "async-pool"):
+                    with self.subTest(name=name, chunk=chunk, strategy=strategy):
+                        p = s3env.run(["select", f"s3://{self.bkt}/data/{name}", "-e",
+                                       "SELECT SUM(CAST(x AS FLOAT)), AVG(CAST(x AS FLOAT)) "
+                                       "FROM S3Object", "--chunk-size", chunk, "--strategy",
+                                       strategy])
+                        self.assertEqual((p.returncode, p.stdout), (0, expected),
+                                         s3env.describe(p))
+        # A true sum beyond FLOAT's range is an error, not "inf".
+        self.s3.put_object(Bucket=self.bkt, Key="data/over.csv",
+                           Body=b"x\n1e308\n" + b"1e308\n")
+        p = s3env.run(["select", f"s3://{self.bkt}/data/over.csv", "-e",
+                       "SELECT SUM(CAST(x AS FLOAT)) FROM S3Object"])
+        s3env.assert_clean_error(self, p, 1, "SUM: the sum lies beyond the range of FLOAT")
+        self.assertEqual(p.stdout, "")
+
     def test_require_columns(self):
         p = self.select("-e", "SELECT COUNT(*) FROM S3Object", "--require-columns", "id,city")
         self.assertEqual(p.stdout.strip(), str(len(self.rows)))

@@ -140,10 +140,10 @@ TEST(SelectRange, AggregatesMergeAcrossRanges) {
                       "MAX(CAST(amount AS INT)), AVG(CAST(amount AS FLOAT)) FROM S3Object"),
           header())
           .value();
-  const auto one = select::finish(run_ranges(query, object, object.size(), 4096).partial);
+  const auto one = select::finish(run_ranges(query, object, object.size(), 4096).partial).value();
   EXPECT_EQ(one.at(0), "300");
   for (std::uint64_t chunk : {5ull, 333ull, 2048ull}) {
-    EXPECT_EQ(select::finish(run_ranges(query, object, chunk, 17).partial), one) << chunk;
+    EXPECT_EQ(select::finish(run_ranges(query, object, chunk, 17).partial).value(), one) << chunk;
   }
 }
 
@@ -227,7 +227,7 @@ TEST(SelectRange, ServerOutputIsReadInTheOutputDelimiter) {
   EXPECT_EQ(request.field_delimiter, '\t');
   EXPECT_EQ(request.output_field_delimiter, ';');
   const auto partial = s3select_outcome(aggregate, "3;12;3\n").value().partial;
-  EXPECT_EQ(select::finish(partial), (std::vector<std::string>{"3", "12"}));
+  EXPECT_EQ(select::finish(partial).value(), (std::vector<std::string>{"3", "12"}));
   EXPECT_FALSE(s3select_outcome(aggregate, "3,12,3\n").has_value());
   options.expression = "SELECT name FROM S3Object";
   const auto records = make_select_query(options, header()).value();
@@ -247,7 +247,7 @@ TEST(SelectRange, PerRangeKeySummary) {
   EXPECT_TRUE(range.feed(object).value());
   const auto out = range.take();
   EXPECT_EQ(out.matched, 2u);
-  EXPECT_EQ(select::finish(out.key_partial), (std::vector<std::string>{"2", "5", "7"}));
+  EXPECT_EQ(select::finish(out.key_partial).value(), (std::vector<std::string>{"2", "5", "7"}));
 }
 
 TEST(SelectRange, BadKeyColumnAndBadSqlAreUsageErrors) {
@@ -483,13 +483,13 @@ TEST(SelectPartialSql, PartialsEvaluatedPerRangeMergeToTheLocalAnswer) {
       ASSERT_TRUE(range.finish().has_value());
     }
     std::string row_csv;
-    select::append_csv_record(row_csv, select::finish(range.take().partial));
+    select::append_csv_record(row_csv, select::finish(range.take().partial).value());
     auto outcome = s3select_outcome(query, row_csv);
     ASSERT_TRUE(outcome.has_value()) << outcome.error().message;
     merged = select::merge(merged, outcome->partial);
   }
   const auto direct = run_ranges(query, object, object.size(), object.size());
-  EXPECT_EQ(select::finish(merged), select::finish(direct.partial));
+  EXPECT_EQ(select::finish(merged).value(), select::finish(direct.partial).value());
 }
 
 TEST(SelectPartialSql, MalformedPartialRowsAreProtocolErrors) {

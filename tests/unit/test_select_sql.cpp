@@ -49,7 +49,7 @@ Result<Rows> run(std::string_view sql, std::string_view text, bool use_header = 
     if (*m) out.push_back(row);
     if (ev->limit() && out.size() >= *ev->limit()) break;
   }
-  if (ev->is_aggregate()) out.push_back(finish(st));
+  if (ev->is_aggregate()) out.push_back(finish(st).value());
   return out;
 }
 
@@ -207,7 +207,7 @@ TEST(SelectSql, IntegerSumsAreExactPast64Bits) {
   const std::vector<std::string_view> big = {"9223372036854775807"};
   ASSERT_TRUE(ev.accumulate(big, a).has_value());
   ASSERT_TRUE(ev.accumulate(big, b).has_value());
-  EXPECT_EQ(finish(merge(a, b)), std::vector<std::string>{"18446744073709551614"});
+  EXPECT_EQ(finish(merge(a, b)).value(), std::vector<std::string>{"18446744073709551614"});
 }
 
 TEST(SelectSql, JsonTypesOfAProjectedRowAndOfAnAggregateRow) {
@@ -555,7 +555,7 @@ TEST(SelectSql, PropertyRangedAggregatesMergeToSinglePass) {
         ASSERT_FALSE(failed);
         total = merge(total, part);
       }
-      ASSERT_EQ(finish(total), single[0]) << "size " << size << " text:\n" << text;
+      ASSERT_EQ(finish(total).value(), single[0]) << "size " << size << " text:\n" << text;
     }
   }
 }
@@ -570,8 +570,8 @@ TEST(SelectSql, MergeIsOrderIndependentForMinMax) {
   ASSERT_TRUE(ev.accumulate(r2, b).has_value());
   ASSERT_TRUE(ev.accumulate(r3, b).has_value());
   const std::vector<std::string> expect = {"-2.5", "7", "3.1666666666666665"};
-  EXPECT_EQ(finish(merge(a, b)), expect);
-  EXPECT_EQ(finish(merge(merge(empty, b), a)), expect);
+  EXPECT_EQ(finish(merge(a, b)).value(), expect);
+  EXPECT_EQ(finish(merge(merge(empty, b), a)).value(), expect);
 }
 
 }  // namespace

@@ -8,7 +8,7 @@
 //   Unquoted names match header names case-insensitively. Names need
 //   FileHeaderInfo USE; _N always works.
 // Expressions: = != <> < <= > >=, AND, OR, NOT, parentheses, IS [NOT] NULL,
-//   [NOT] LIKE 'pat' [ESCAPE 'c'] (% any run, _ one byte),
+//   [NOT] LIKE 'pat' [ESCAPE 'c'] (% any run, _ one character),
 //   CAST(x AS INT|INTEGER|FLOAT|DECIMAL|STRING), 'string' literals ('' is a
 //   quote), integer and decimal literals (optionally negative), NULL, TRUE,
 //   FALSE (booleans: TRUE and FALSE are keywords, so a column of that name
@@ -35,6 +35,7 @@
 
 #include "s3loop/error.hpp"
 #include "s3loop/jobs/select/csv.hpp"
+#include "s3loop/jobs/select/exact_sum.hpp"
 
 #include <cstdint>
 #include <deque>
@@ -128,7 +129,7 @@ struct AggPartial {
   std::uint64_t count = 0;  // rows (COUNT(*)) or non-null inputs
   bool any_float = false;
   SumInt int_sum = 0;
-  double float_sum = 0;
+  ExactSum float_sum;  // exact: the same whatever the ranges and their order
   bool has_minmax = false;
   bool minmax_is_float = false;
   std::int64_t int_minmax = 0;
@@ -137,8 +138,9 @@ struct AggPartial {
 using AggregateState = std::vector<AggPartial>;
 
 AggregateState merge(const AggregateState& a, const AggregateState& b);
-// The single output row of an aggregate query.
-std::vector<std::string> finish(const AggregateState& state);
+// The single output row of an aggregate query. A SUM or AVG whose true sum
+// lies beyond FLOAT's range (about 1.8e308) fails it (ErrorKind::data).
+Result<std::vector<std::string>> finish(const AggregateState& state);
 // Its values' JSON types: numbers, and null where no row gave one ("").
 std::vector<JsonType> finish_json_types(std::span<const std::string> row);
 
