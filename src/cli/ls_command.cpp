@@ -1,4 +1,4 @@
-// s3loop ls s3://bucket[/prefix] [--recursive] [--json]
+// s3loop ls s3://bucket[/prefix] [--recursive] [--human-readable] [--summarize] [--json]
 // s3loop ls [s3://] [--json]: the buckets (ListBuckets), as `aws s3 ls`.
 #include "commands.hpp"
 #include "common.hpp"
@@ -23,7 +23,21 @@ namespace {
 // Text lines name what lies below the requested prefix's last '/' unless
 // every key is printed whole (--recursive), as aws s3 ls does; JSON lines
 // always carry whole keys.
-bool print_page(const s3::ListPage& page, bool json, std::string_view relative_to) {
+struct PageFormat {
+  bool json = false;
+  bool human_readable = false;  // text sizes as 1.5 KiB
+  std::string_view relative_to;
+};
+
+// What --summarize adds up: objects, not common prefixes.
+struct ListTotals {
+  std::uint64_t objects = 0;
+  std::uint64_t bytes = 0;
+};
+
+bool print_page(const s3::ListPage& page, const PageFormat& format, ListTotals& totals) {
+  const bool json = format.json;
+  const std::string_view relative_to = format.relative_to;
   std::string out;
   for (const auto& prefix : page.common_prefixes) {
     if (json) {
@@ -34,6 +48,8 @@ bool print_page(const s3::ListPage& page, bool json, std::string_view relative_t
     }
   }
   for (const auto& object : page.objects) {
+    ++totals.objects;
+    totals.bytes += object.size;
     if (json) {
       out += boost::json::serialize(boost::json::object{{"key", object.key},
                                                         {"size", object.size},
@@ -41,8 +57,10 @@ bool print_page(const s3::ListPage& page, bool json, std::string_view relative_t
                                                         {"last_modified", object.last_modified}});
       out += '\n';
     } else {
-      out += fmt::format("{} {:>10} {}\n", ls_time(object.last_modified), object.size,
-                         name_below(object.key, relative_to));
+      out += fmt::format(
+          "{} {:>10} {}\n", ls_time(object.last_modified),
+          format.human_readable ? human_readable_size(object.size) : std::to_string(object.size),
+          name_below(object.key, relative_to));
     }
   }
   return std::fwrite(out.data(), 1, out.size(), stdout) == out.size() && !std::ferror(stdout);
@@ -66,13 +84,25 @@ void print_buckets(const std::vector<s3::BucketInfo>& buckets, bool json) {
 // Without a bucket there is nothing to recurse into or split into key ranges:
 // --recursive and --list-concurrency are ignored, as aws s3 ls ignores
 // --recursive when it lists buckets.
-int list_buckets(const CommonOptions& common) {
+// --summarize's closing lines (with --json, one object), as aws s3 ls
+// prints them after any listing, an empty one or the buckets' too.
+void print_summary(const ListTotals& totals, bool json, bool human_readable) {
+  const std::string out =
+      json ? boost::json::serialize(boost::json::object{{"total_objects", totals.objects},
+                                                        {"total_size", totals.bytes}}) +
+                 "\n"
+           : ls_summary(totals.objects, totals.bytes, human_readable);
+  std::fwrite(out.data(), 1, out.size(), stdout);
+}
+
+int list_buckets(const CommonOptions& common, bool summarize, bool human_readable) {
   auto shared = make_client_shared(common);
   if (!shared) return usage_error(shared.error());
   auto buckets = exec::run_once<std::vector<s3::BucketInfo>>(
       **shared, [](s3::Client& client) { return client.list_buckets(); });
   if (!buckets) return report_failure(buckets.error());
   print_buckets(*buckets, common.json);
+  if (summarize) print_summary({}, common.json, human_readable);
   std::fflush(stdout);
   return kExitOk;
 }
@@ -84,6 +114,8 @@ Runner add_ls_command(CLI::App& app) {
     CommonOptions common;
     std::string url;
     bool recursive = false;
+    bool human_readable = false;
+    bool summarize = false;
     int list_concurrency = 16;
   };
   auto args = std::make_shared<Args>();
@@ -92,6 +124,10 @@ Runner add_ls_command(CLI::App& app) {
   auto* url = cmd->add_option("url", args->url, "s3://bucket[/prefix]; none or s3://: the buckets");
   cmd->add_flag("-r,--recursive", args->recursive,
                 "List every key under the prefix (ignored when listing buckets)");
+  cmd->add_flag("--human-readable", args->human_readable,
+                "Sizes in binary units (1.5 KiB), as aws s3 ls (text output only)");
+  cmd->add_flag("--summarize", args->summarize,
+                "End with the number of objects and their total size, as aws s3 ls");
   cmd->add_option("--list-concurrency", args->list_concurrency,
                   "With --recursive: key ranges listed at once, output still in key order "
                   "(default 16; 1: one page after another; ignored when listing buckets)")
@@ -100,7 +136,9 @@ Runner add_ls_command(CLI::App& app) {
 
   return [args, url]() -> int {
     // As aws s3 ls: no URL, or the bare scheme, lists the buckets.
-    if (url->count() == 0 || args->url == "s3://") return list_buckets(args->common);
+    if (url->count() == 0 || args->url == "s3://") {
+      return list_buckets(args->common, args->summarize, args->human_readable);
+    }
     auto location = s3::parse_s3_url(args->url);
     if (!location) return usage_error(location.error());
     if (auto fits = check_open_files(static_cast<std::uint64_t>(args->list_concurrency),
@@ -124,18 +162,24 @@ Runner add_ls_command(CLI::App& app) {
     // With --recursive aws s3 ls prints whole keys; without, what follows the
     // prefix's last '/' (relative_to "" keeps names whole).
     const std::string relative_to = args->recursive ? std::string() : location->key;
+    const PageFormat format{json, args->human_readable, relative_to};
+    ListTotals totals;
     bool listed_anything = false;
     bool output_failed = false;
     options.on_page = [&](const s3::ListPage& page) {
       if (output_failed) return;
       listed_anything = listed_anything || !page.objects.empty() || !page.common_prefixes.empty();
-      if (!print_page(page, json, relative_to)) {
+      if (!print_page(page, format, totals)) {
         output_failed = true;
         strategy->cancel_flag() = true;
       }
     };
     jobs::ListJob job(std::move(options));
     auto run = run_job(*strategy, job, **shared);
+    // After a whole listing only: a failed or stopped one has no total.
+    if (args->summarize && !output_failed && !run.report.job_error && !run.report.cancelled) {
+      print_summary(totals, json, args->human_readable);
+    }
     std::fflush(stdout);
     // main reports the failed write, once.
     if (output_failed) return kExitFailed;

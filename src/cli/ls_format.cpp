@@ -1,6 +1,10 @@
 #include "ls_format.hpp"
 
+#include <fmt/format.h>
+
+#include <array>
 #include <charconv>
+#include <cmath>
 #include <ctime>
 
 namespace s3loop::cli {
@@ -57,6 +61,28 @@ std::string_view name_below(std::string_view name, std::string_view requested_pr
   const std::string_view directory = requested_prefix.substr(0, slash + 1);
   if (!name.starts_with(directory)) return name;
   return name.substr(directory.size());
+}
+
+std::string human_readable_size(std::uint64_t bytes) {
+  if (bytes == 1) return "1 Byte";
+  if (bytes < 1024) return fmt::format("{} Bytes", bytes);
+  // awscli's human_readable_size: the first unit in which the value, rounded
+  // (half to even, as Python's round), is below 1024.
+  static constexpr std::array<std::string_view, 6> kUnits = {"KiB", "MiB", "GiB",
+                                                             "TiB", "PiB", "EiB"};
+  const auto value = static_cast<double>(bytes);
+  for (std::size_t i = 0; i < kUnits.size(); ++i) {
+    const double in_unit = value / std::pow(1024.0, static_cast<double>(i + 1));
+    if (std::nearbyint(in_unit) < 1024.0 || i + 1 == kUnits.size()) {
+      return fmt::format("{:.1f} {}", in_unit, kUnits[i]);
+    }
+  }
+  return {};  // not reached: the last unit always answers
+}
+
+std::string ls_summary(std::uint64_t objects, std::uint64_t bytes, bool human_readable) {
+  return fmt::format("\nTotal Objects: {}\n   Total Size: {}\n", objects,
+                     human_readable ? human_readable_size(bytes) : std::to_string(bytes));
 }
 
 }  // namespace s3loop::cli

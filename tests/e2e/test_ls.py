@@ -99,6 +99,40 @@ class ListTests(s3env.E2ETestCase):
         self.assertEqual([o[2] for o in objects], [utc_text(t[3]) for t in truth],
                          "times differ (expected UTC)")
 
+    def test_summarize_and_human_readable_as_aws_cli(self):
+        def human(n):  # awscli's human_readable_size
+            if n == 1:
+                return "1 Byte"
+            if n < 1024:
+                return f"{n} Bytes"
+            for i, suffix in enumerate(("KiB", "MiB", "GiB", "TiB", "PiB", "EiB")):
+                if round(n / 1024 ** (i + 1)) < 1024:
+                    return "%.1f %s" % (n / 1024 ** (i + 1), suffix)
+
+        truth = s3env.list_objects(self.s3, self.b, "many/")
+        total = sum(t[1] for t in truth)
+        p = self.ls("-r", "--summarize", "--human-readable", f"s3://{self.b}/many/")
+        lines = p.stdout.split("\n")
+        self.assertEqual(lines[-4:], ["", f"Total Objects: {len(truth)}",
+                                      f"   Total Size: {human(total)}", ""])
+        # Every size as aws cli shows it, right-aligned in 10 columns.
+        sizes = [line[20:30] for line in lines[:-4]]
+        self.assertEqual(sizes, [human(t[1]).rjust(10) for t in truth])
+        p = self.ls("-r", "--summarize", f"s3://{self.b}/many/")
+        self.assertTrue(p.stdout.endswith(f"\nTotal Objects: {len(truth)}\n   Total Size: "
+                                          f"{total}\n"), p.stdout[-200:])
+        # Without -r only the objects at that level count (PRE lines do not).
+        p = self.ls("--summarize", f"s3://{self.b}/wide/")
+        self.assertTrue(p.stdout.endswith("\nTotal Objects: 1\n   Total Size: 1\n"),
+                        p.stdout[-200:])
+        # With --json, one closing object; sizes stay numbers.
+        p = self.ls("-r", "--summarize", "--human-readable", "--json", f"s3://{self.b}/many/")
+        last = json.loads(p.stdout.splitlines()[-1])
+        self.assertEqual(last, {"total_objects": len(truth), "total_size": total})
+        # A prefix with nothing under it: the summary, and exit 1, as aws s3 ls.
+        p = self.ls("--summarize", f"s3://{self.b}/no-such-prefix/", ok=False)
+        self.assertEqual((p.returncode, p.stdout), (1, "\nTotal Objects: 0\n   Total Size: 0\n"))
+
     def test_recursive_whole_bucket(self):
         truth = [t[0] for t in s3env.list_objects(self.s3, self.b)]
         for url in (f"s3://{self.b}", f"s3://{self.b}/"):

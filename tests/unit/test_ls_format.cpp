@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 #include <cstdlib>
 #include <ctime>
 #include <optional>
@@ -71,6 +73,31 @@ TEST(LsFormat, NamesBelowTheRequestedPrefixesLastSlash) {
   EXPECT_EQ(name_below("d/", "d/"), "");
   // Not below the prefix (the server never sends one): kept whole.
   EXPECT_EQ(name_below("other/x", "a/"), "other/x");
+}
+
+// awscli's human_readable_size, its doctests and edges included.
+TEST(LsFormat, HumanReadableSizesReadAsAwsCliPrintsThem) {
+  EXPECT_EQ(human_readable_size(0), "0 Bytes");
+  EXPECT_EQ(human_readable_size(1), "1 Byte");
+  EXPECT_EQ(human_readable_size(10), "10 Bytes");
+  EXPECT_EQ(human_readable_size(1023), "1023 Bytes");
+  EXPECT_EQ(human_readable_size(1024), "1.0 KiB");
+  EXPECT_EQ(human_readable_size(1536), "1.5 KiB");
+  EXPECT_EQ(human_readable_size(1024 * 1024), "1.0 MiB");
+  // 1048575 bytes is 1023.999 KiB, which rounds to 1024: the next unit.
+  EXPECT_EQ(human_readable_size(1048575), "1.0 MiB");
+  // 1023.5 KiB rounds half to even, to 1024: MiB too.
+  EXPECT_EQ(human_readable_size(1023 * 1024 + 512), "1.0 MiB");
+  EXPECT_EQ(human_readable_size(1023 * 1024 + 511), "1023.5 KiB");
+  EXPECT_EQ(human_readable_size(5 * 1048576 + 300000), "5.3 MiB");
+  EXPECT_EQ(human_readable_size(std::uint64_t{1} << 40), "1.0 TiB");
+  EXPECT_EQ(human_readable_size(UINT64_MAX), "16.0 EiB");
+}
+
+TEST(LsFormat, SummaryLinesAsAwsCliEndsWithThem) {
+  EXPECT_EQ(ls_summary(7, 3584, false), "\nTotal Objects: 7\n   Total Size: 3584\n");
+  EXPECT_EQ(ls_summary(7, 3584, true), "\nTotal Objects: 7\n   Total Size: 3.5 KiB\n");
+  EXPECT_EQ(ls_summary(0, 0, true), "\nTotal Objects: 0\n   Total Size: 0 Bytes\n");
 }
 
 }  // namespace
