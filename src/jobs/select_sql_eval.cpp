@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 
 namespace s3loop::jobs::select {
@@ -39,9 +40,15 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// A leading '+' is allowed, as in "+5" -- but not before another sign
+// ("+-1" is no number).
+std::string_view without_plus(std::string_view s) {
+  if (s.size() > 1 && s.front() == '+' && s[1] != '-') s.remove_prefix(1);
+  return s;
+}
+
 std::optional<std::int64_t> parse_int(std::string_view s) {
-  s = trim(s);
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  s = without_plus(trim(s));
   std::int64_t v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (s.empty() || ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
@@ -49,12 +56,18 @@ std::optional<std::int64_t> parse_int(std::string_view s) {
 }
 
 std::optional<double> parse_float(std::string_view s) {
-  s = trim(s);
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  s = without_plus(trim(s));
   double v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v))
-    return std::nullopt;
+  if (s.empty() || p != s.data() + s.size()) return std::nullopt;
+  if (ec == std::errc::result_out_of_range) {
+    // Too small for a double is 0 (or the nearest subnormal), as strtod and
+    // Python read "1e-400"; too large stays no number.
+    const std::string text(s);
+    v = std::strtod(text.c_str(), nullptr);
+    return std::isfinite(v) ? std::optional<double>(v) : std::nullopt;
+  }
+  if (ec != std::errc() || !std::isfinite(v)) return std::nullopt;
   return v;
 }
 
