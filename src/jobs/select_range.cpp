@@ -3,6 +3,9 @@
 #include "s3loop/s3/csv_row_scanner.hpp"
 
 #include <fmt/format.h>
+#include <boost/algorithm/string/predicate.hpp>
+
+#include <algorithm>
 
 namespace s3loop::jobs {
 
@@ -33,7 +36,17 @@ Result<SelectQuery> make_select_query(const SelectOptions& options,
   SelectQuery shared{std::move(*query), std::nullopt,          options.format, options.header,
                      options.output,    options.output_format, std::nullopt};
   if (options.key_column) {
-    auto column = key_column_sql(*options.key_column);
+    // A name matches the header as an unquoted SQL name does: exactly, or
+    // else the one header name equal to it but for case ("ID" for "id").
+    std::string name = *options.key_column;
+    if (header && std::find(header->begin(), header->end(), name) == header->end()) {
+      std::vector<std::string> alike;
+      for (const auto& field : *header) {
+        if (boost::algorithm::iequals(field, name)) alike.push_back(field);
+      }
+      if (alike.size() == 1) name = alike.front();
+    }
+    auto column = key_column_sql(name);
     if (!column) return column.error();
     auto summary_sql = select::parse_sql("SELECT COUNT(*), MIN(" + *column + "), MAX(" + *column +
                                          ") FROM S3Object");

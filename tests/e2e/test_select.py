@@ -140,6 +140,11 @@ class Select(s3env.SelectCase):
         self.assertEqual(lines[-1], f"all ranges (bytes 0-{len(self.body) - 1}): {len(negative)} "
                          f"records, min id {min(negative)}, max id {max(negative)}")
         self.assertEqual(p.stdout.strip(), str(len(negative)))
+        # The column is named as an unquoted SQL name is: "ID" is the header's "id".
+        q = self.select("-e", "SELECT COUNT(*) FROM S3Object WHERE CAST(amount AS INT) < 0",
+                        "--per-range", "--key-column", "ID", "--chunk-size", "64KiB")
+        self.assertEqual([line.replace(" ID ", " id ") for line in q.stderr.splitlines()
+                          if not line.startswith("s3loop:")], lines)
 
     def test_per_range_over_a_text_key_column_is_refused_before_any_range(self):
         # It fetched every range, then failed on MIN: the key column's min and max compare
