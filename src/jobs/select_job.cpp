@@ -156,6 +156,10 @@ SelectJob::~SelectJob() = default;
 
 awaitable<Result<void>> SelectJob::produce(s3::Client&, const exec::Emit& emit) {
   const auto& options = state_->options;
+  // LIMIT 0 selects nothing, not even an aggregate's row: no range is worth
+  // a request.
+  const auto limit = state_->query.query.limit();
+  if (limit && *limit == 0) co_return Result<void>();
   for (std::uint64_t i = 0; i < state_->plan.ranges; ++i) {
     if (state_->order.unwanted(i)) break;  // LIMIT reached, or a range before failed
     exec::WorkItem item;

@@ -117,6 +117,14 @@ class Select(s3env.SelectCase):
                         "--chunk-size", "2KiB", "--concurrency", "64")
         expected = [[r[0]] for r in self.rows if r[3] == "Rome"][:7]
         self.assertEqual(self.parse_csv(p.stdout), expected)
+        # LIMIT 0 selects nothing, an aggregate's row neither: no range is fetched.
+        for sql in ("SELECT id FROM S3Object LIMIT 0", "SELECT COUNT(*) FROM S3Object LIMIT 0"):
+            with self.subTest(sql=sql):
+                p = self.select("-e", sql, "--chunk-size", "2KiB", "--json")
+                self.assertEqual(p.stdout, "")
+                summary = json.loads(p.stderr.strip().splitlines()[-1])
+                self.assertEqual((summary["ranges_used"], summary["bytes_fetched"]), (0, 0))
+                self.assertLessEqual(summary["requests"], 3, summary)  # HEAD, header, probe
 
     def test_header_none_and_ignore_use_positions(self):
         p = self.select("-e", "SELECT COUNT(*) FROM S3Object s WHERE s._1 = 'id'",
