@@ -10,6 +10,14 @@ bool names_an_option(const std::string& word) {
   return word.size() == 2 && word[0] == '-' && word[1] != '-';
 }
 
+// The subcommand of `app` called `word`, if any.
+const CLI::App* command_named(const CLI::App& app, const std::string& word) {
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    if (sub->get_name() == word) return sub;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 std::optional<Error> flag_given_as_value(const CLI::App& app,
@@ -21,9 +29,7 @@ std::optional<Error> flag_given_as_value(const CLI::App& app,
     if (!names_an_option(word)) {
       // The command's name: its options from here on.
       if (command == &app) {
-        for (const CLI::App* sub : app.get_subcommands({})) {
-          if (sub->get_name() == word) command = sub;
-        }
+        if (const CLI::App* named = command_named(app, word)) command = named;
       }
       continue;
     }
@@ -40,6 +46,23 @@ std::optional<Error> flag_given_as_value(const CLI::App& app,
                                             ", is a flag (a value that starts with '--' is "
                                             "written " +
                                             option->get_name() + "=" + next + ")");
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> flags_before_command(const CLI::App& app,
+                                          const std::vector<std::string>& words) {
+  if (words.size() < 2 || !words[0].starts_with('-')) return std::nullopt;
+  const std::string& first = words[0];
+  if (first == "--help" || first == "-h" || first == "--version") return std::nullopt;
+  for (std::size_t i = 1; i < words.size(); ++i) {
+    if (command_named(app, words[i]) == nullptr) continue;
+    // The words before the command, values and all, moved after it.
+    std::string moved;
+    for (std::size_t j = 0; j < i; ++j) moved += " " + words[j];
+    return make_error(ErrorKind::usage, first + " stands before the command " + words[i] +
+                                            ": flags go after it (s3loop " + words[i] + " ..." +
+                                            moved + ")");
   }
   return std::nullopt;
 }

@@ -1,4 +1,5 @@
-// A flag read as the value of the option before it.
+// Command lines CLI11 would misread: a flag read as the value of the option
+// before it, and flags written before the command.
 #pragma once
 
 #include "s3loop/error.hpp"
@@ -21,5 +22,11 @@ namespace s3loop::cli {
 // --option=--value. Words after a lone "--" are not options.
 std::optional<Error> flag_given_as_value(const CLI::App& app,
                                          const std::vector<std::string>& words);
+
+// `s3loop -c 5 ls ...`: CLI11 would say "not expected: 5 -c". The error that
+// names the first word and the command, with the words moved after it; none
+// when the first word is no flag, or is --help, -h or --version.
+std::optional<Error> flags_before_command(const CLI::App& app,
+                                          const std::vector<std::string>& words);
 
 }  // namespace s3loop::cli

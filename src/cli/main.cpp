@@ -71,30 +71,11 @@ int main(int argc, char** argv) {
   add(add_mb_command);
   add(add_compare_command);
   add(add_select_command);
-  // Flags before the command: CLI11 would say "not expected: 5 -c".
-  if (argc > 2 && argv[1][0] == '-') {
-    const std::string_view first = argv[1];
-    for (int i = 2; i < argc; ++i) {
-      for (const CLI::App* sub : app.get_subcommands({})) {
-        if (sub->get_name() != argv[i] || first == "--help" || first == "-h" ||
-            first == "--version") {
-          continue;
-        }
-        // The words before the command, values and all, moved after it.
-        std::string moved;
-        for (int j = 1; j < i; ++j) moved += std::string(" ") + argv[j];
-        print_error(
-            fmt::format("{} stands before the command {}: flags go after it (s3loop {} "
-                        "...{})",
-                        first, argv[i], argv[i], moved));
-        return kExitUsage;
-      }
-    }
-  }
-  // Before CLI11 reads them: it would take the flag as the value.
-  if (auto refused = flag_given_as_value(app, std::vector<std::string>(argv + 1, argv + argc))) {
-    return usage_error(*refused);
-  }
+  // Before CLI11 reads them: it would take a flag as the value of the option
+  // before it, and flags before the command as stray words.
+  const std::vector<std::string> words(argv + 1, argv + argc);
+  if (auto refused = flags_before_command(app, words)) return usage_error(*refused);
+  if (auto refused = flag_given_as_value(app, words)) return usage_error(*refused);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

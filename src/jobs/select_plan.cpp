@@ -169,13 +169,11 @@ awaitable<Result<ProbeVerdict>> probe_s3select(s3::Client& client, const SelectO
   co_return ProbeVerdict{true, "the server's S3 Select answered ScanRange probes like AWS does"};
 }
 
-// A HEAD has no body, so a 404 cannot say whether the object or its whole
-// bucket is missing; one listing of the bucket (only on this error path) can,
-// so that the user is told which of the two to fix.
 // The HEAD is select's first request, and a HEAD's error reply has no body
-// to say why: a 404 may be the bucket's (NoSuchBucket, asked with a listing),
-// a bare 403 a wrong secret key as much as keys that may not read the object
-// -- which the user fixes in different places. A GET of the first byte
+// to say why, though the user fixes each cause in a different place: a 404
+// may be the object's or its whole bucket's (one listing of the bucket, only
+// on this error path, tells which), a bare 403 a wrong secret key as much as
+// keys that may not read the object. A GET of the first byte
 // needs the same permission and says why in its <Error>; its reason is kept
 // when it is more specific than the HEAD's "Forbidden". (Only its start is
 // read, should a server send the whole object.)

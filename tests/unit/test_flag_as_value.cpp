@@ -1,5 +1,6 @@
 // A flag right after an option that needs a value is refused, not read as
-// that value (`--exclude --dry-run` would copy for real).
+// that value (`--exclude --dry-run` would copy for real); flags before the
+// command are named with where they go.
 #include "flag_as_value.hpp"
 
 #include <gtest/gtest.h>
@@ -79,6 +80,31 @@ TEST(FlagGivenAsValue, ValuesAndFlagsInTheirPlacesPass) {
   EXPECT_TRUE(commands.check({"cp", "--exclude", "--dry-run=x"}));
   // Options of no command yet are the program's (here none take a value).
   EXPECT_FALSE(commands.check({"--exclude", "--dry-run", "cp"}));
+}
+
+TEST(FlagsBeforeCommand, NamesTheFirstFlagAndMovesTheWordsAfterTheCommand) {
+  const Commands commands;
+  auto refused = flags_before_command(commands.app, {"-c", "5", "ls", "s3://a/"});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->kind, ErrorKind::usage);
+  EXPECT_EQ(refused->message,
+            "-c stands before the command ls: flags go after it (s3loop ls ... -c 5)");
+  auto two = flags_before_command(commands.app, {"--dry-run", "--region", "x", "cp"});
+  ASSERT_TRUE(two);
+  EXPECT_EQ(two->message,
+            "--dry-run stands before the command cp: flags go after it (s3loop cp ... "
+            "--dry-run --region x)");
+}
+
+TEST(FlagsBeforeCommand, HelpVersionAndCommandsFirstPass) {
+  const Commands commands;
+  EXPECT_FALSE(flags_before_command(commands.app, {"--help", "ls"}));
+  EXPECT_FALSE(flags_before_command(commands.app, {"-h", "cp"}));
+  EXPECT_FALSE(flags_before_command(commands.app, {"--version", "ls"}));
+  EXPECT_FALSE(flags_before_command(commands.app, {"ls", "-c", "5"}));
+  EXPECT_FALSE(flags_before_command(commands.app, {"-c", "5"}));  // no command: CLI11's
+  EXPECT_FALSE(flags_before_command(commands.app, {"-c"}));
+  EXPECT_FALSE(flags_before_command(commands.app, {}));
 }
 
 }  // namespace
