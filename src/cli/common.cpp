@@ -26,20 +26,30 @@ const CLI::Validator kNotAFlag(
     },
     "", "not-a-flag");
 
+namespace {
+
+// A decimal whole number, an optional '-' and digits (CLI11 alone would also
+// take 0x10 and 1e3): the error naming the value, or "" when it is one.
+std::string whole_number_form_error(const std::string& value) {
+  const std::string_view digits = std::string_view(value).substr(value.starts_with('-') ? 1 : 0);
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos) {
+    return "expects a whole number, got '" + value + "'";
+  }
+  return {};
+}
+
+}  // namespace
+
 CLI::Validator whole_number_between(std::int64_t low, std::int64_t high) {
   return CLI::Validator(
       [low, high](std::string& value) -> std::string {
-        const char* first = value.data();
-        const char* last = value.data() + value.size();
+        if (std::string form = whole_number_form_error(value); !form.empty()) return form;
+        // Of the right form, so the parse fails only on a number beyond the
+        // type's range -- which is beyond this range too.
         std::int64_t number = 0;
-        const auto [end, error] = std::from_chars(first, last, number);
-        if (error == std::errc::result_out_of_range) {
-          return fmt::format("must be between {} and {}, got {}", low, high, value);
-        }
-        if (error != std::errc() || end != last) {
-          return "expects a whole number, got '" + value + "'";
-        }
-        if (number < low || number > high) {
+        const auto [end, error] =
+            std::from_chars(value.data(), value.data() + value.size(), number);
+        if (error != std::errc() || number < low || number > high) {
           return fmt::format("must be between {} and {}, got {}", low, high, value);
         }
         return {};
@@ -47,18 +57,9 @@ CLI::Validator whole_number_between(std::int64_t low, std::int64_t high) {
       fmt::format("INT in [{} - {}]", low, high), "whole-number");
 }
 
-const CLI::Validator kWholeNumber(
-    [](std::string& value) -> std::string {
-      // Its form only: the option's own check names its range, and a number
-      // too large for its type is CLI11's "not a number it takes".
-      const std::string_view digits =
-          std::string_view(value).substr(value.starts_with('-') ? 1 : 0);
-      if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos) {
-        return "expects a whole number, got '" + value + "'";
-      }
-      return {};
-    },
-    "", "whole-number");
+// Its form only: the option's own check names its range, and a number too
+// large for its type is CLI11's "not a number it takes".
+const CLI::Validator kWholeNumber(whole_number_form_error, "", "whole-number");
 
 namespace {
 
