@@ -312,23 +312,8 @@ Runner add_compare_command(CLI::App& app) {
       // Whatever lies under the runs' prefix is deleted with the copies (in
       // a versioned bucket, every version of it): it must hold nothing
       // before the first run.
-      auto holds_anything = [&](s3::Client& client) -> boost::asio::awaitable<Result<bool>> {
-        if (versioned) {
-          s3::ListVersionsParams params;
-          params.bucket = dst_bucket;
-          params.prefix = runs_prefix;
-          params.max_keys = 1;
-          auto page = co_await client.list_object_versions(params);
-          if (!page) co_return page.error();
-          co_return !page->versions.empty();
-        }
-        s3::ListParams params;
-        params.bucket = dst_bucket;
-        params.prefix = runs_prefix;
-        params.max_keys = 1;
-        auto page = co_await client.list_objects_v2(params);
-        if (!page) co_return page.error();
-        co_return !page->objects.empty();
+      auto holds_anything = [&](s3::Client& client) {
+        return client.holds_any_object(dst_bucket, runs_prefix, versioned);
       };
       auto held = exec::run_once<bool>(**shared, holds_anything);
       if (!held) return report_failure(held.error());
@@ -360,13 +345,10 @@ Runner add_compare_command(CLI::App& app) {
       auto warning = exec::run_once<std::optional<std::string>>(
           **shared,
           [&](s3::Client& client) -> boost::asio::awaitable<Result<std::optional<std::string>>> {
-            s3::ListParams params;
-            params.bucket = normalised->source.bucket;
-            params.prefix = normalised->source.key;
-            params.max_keys = 1;
-            auto page = co_await client.list_objects_v2(params);
+            auto folder =
+                co_await client.holds_any_object(normalised->source.bucket, normalised->source.key);
             // A failed listing is the runs' to report.
-            if (!page || page->objects.empty()) co_return std::optional<std::string>();
+            if (!folder || !*folder) co_return std::optional<std::string>();
             co_return co_await jobs::object_beside_directory_warning(client, *normalised);
           });
       if (warning && *warning) std::fprintf(stderr, "s3loop: warning: %s\n", (*warning)->c_str());

@@ -86,11 +86,28 @@ awaitable<Result<void>> Client::put_bucket_versioning(std::string bucket, std::s
   co_return Result<void>();
 }
 
+awaitable<Result<bool>> Client::holds_any_object(std::string bucket, std::string prefix,
+                                                 bool versions) {
+  if (versions) {
+    ListVersionsParams params;
+    params.bucket = std::move(bucket);
+    params.prefix = std::move(prefix);
+    params.max_keys = 1;
+    auto page = co_await list_object_versions(std::move(params));
+    if (!page) co_return page.error();
+    co_return !page->versions.empty();
+  }
+  ListParams params;
+  params.bucket = std::move(bucket);
+  params.prefix = std::move(prefix);
+  params.max_keys = 1;
+  auto page = co_await list_objects_v2(std::move(params));
+  if (!page) co_return page.error();
+  co_return !page->objects.empty();
+}
+
 awaitable<Result<void>> Client::probe_bucket(std::string bucket) {
-  ListParams probe;
-  probe.bucket = std::move(bucket);
-  probe.max_keys = 1;
-  auto listed = co_await list_objects_v2(std::move(probe));
+  auto listed = co_await holds_any_object(std::move(bucket), "");
   if (!listed) co_return listed.error();
   co_return Result<void>();
 }

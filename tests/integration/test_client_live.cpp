@@ -149,6 +149,34 @@ TEST_F(ClientLive, MissingBucketIsSaidOnlyForABucketThatIsMissing) {
   EXPECT_EQ(shared_->stats[s3::Op::list_objects].attempts.load(), 2u);
 }
 
+TEST_F(ClientLive, HoldsAnyObjectSeesKeysAndWithVersionsTheirMarkersToo) {
+  auto holds = [&](const std::string& prefix, bool versions) {
+    auto held =
+        run<bool>([&](s3::Client& c) { return c.holds_any_object(bucket_, prefix, versions); });
+    EXPECT_TRUE(held) << held.error().message;
+    return held && *held;
+  };
+  EXPECT_FALSE(holds("", false));
+  auto put = run<std::string>([&](s3::Client& c) { return c.put_object(bucket_, "p/a", "x"); });
+  ASSERT_TRUE(put) << put.error().message;
+  EXPECT_TRUE(holds("p/", false));
+  EXPECT_TRUE(holds("p", false));
+  EXPECT_FALSE(holds("q/", false));
+  // Deleted in a versioned bucket: no object, but a version and a marker.
+  auto versioning =
+      run<void>([&](s3::Client& c) { return c.put_bucket_versioning(bucket_, "Enabled"); });
+  ASSERT_TRUE(versioning) << versioning.error().message;
+  auto marked = run<void>([&](s3::Client& c) { return c.delete_object(bucket_, "p/a"); });
+  ASSERT_TRUE(marked) << marked.error().message;
+  EXPECT_FALSE(holds("p/", false));
+  EXPECT_TRUE(holds("p/", true));
+  EXPECT_FALSE(holds("q/", true));
+  auto missing = run<bool>(
+      [&](s3::Client& c) { return c.holds_any_object(unique_bucket("never-made"), "", false); });
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().s3_code, "NoSuchBucket");
+}
+
 TEST_F(ClientLive, ListBucketsHasTheNewBucketWithItsCreationDate) {
   auto buckets = run<std::vector<s3::BucketInfo>>([](s3::Client& c) { return c.list_buckets(); });
   ASSERT_TRUE(buckets) << buckets.error().message;

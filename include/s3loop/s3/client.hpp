@@ -215,6 +215,11 @@ class Client {
   // ListBuckets (GET / on the service): every bucket the credentials own, in
   // one reply (see parse_list_buckets).
   boost::asio::awaitable<Result<std::vector<BucketInfo>>> list_buckets();
+  // One listing of at most one key: whether anything lies under `prefix` --
+  // any version or delete marker too, with `versions` (ListObjectVersions,
+  // else ListObjectsV2).
+  boost::asio::awaitable<Result<bool>> holds_any_object(std::string bucket, std::string prefix,
+                                                        bool versions = false);
   // One ListObjectsV2 of at most one key: whether `bucket` can be listed,
   // or the error that says why not.
   boost::asio::awaitable<Result<void>> probe_bucket(std::string bucket);
