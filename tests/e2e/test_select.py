@@ -270,42 +270,38 @@ class Select(s3env.SelectCase):
         p = s3env.run(["select", f"s3://{self.bkt}/data/", "-e", "SELECT * FROM S3Object"])
         s3env.assert_clean_error(self, p, 2, "one object")
 
+    def select_ok(self, key, sql, *flags):
+        """Selects from s3://bkt/data/<key>, asserts success and returns what it printed."""
+        p = s3env.run(["select", f"s3://{self.bkt}/data/{key}", "-e", sql, *flags])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        return p
+
     def test_tab_delimited_and_empty_object(self):
         self.s3.put_object(Bucket=self.bkt, Key="data/t.tsv", Body=b"a\tb\n1\tx,y\n2\t\"q\"\n")
         # The output is CSV with commas, as S3 Select's (its OutputSerialization does not take
         # the input's delimiter): x,y is quoted. It used to come out tab-separated, x,y bare.
-        p = s3env.run(["select", f"s3://{self.bkt}/data/t.tsv", "-e", "SELECT b FROM S3Object",
-                       "--delimiter", "\\t"])
-        self.assertEqual(p.returncode, 0, s3env.describe(p))
-        self.assertEqual(p.stdout, "\"x,y\"\nq\n")
-        p = s3env.run(["select", f"s3://{self.bkt}/data/t.tsv", "-e", "SELECT * FROM S3Object",
-                       "--delimiter", "\\t"])
-        self.assertEqual(p.returncode, 0, s3env.describe(p))
-        self.assertEqual(p.stdout, "1,\"x,y\"\n2,q\n")
+        self.assertEqual(self.select_ok("t.tsv", "SELECT b FROM S3Object", "--delimiter",
+                                        "\\t").stdout, "\"x,y\"\nq\n")
+        self.assertEqual(self.select_ok("t.tsv", "SELECT * FROM S3Object", "--delimiter",
+                                        "\\t").stdout, "1,\"x,y\"\n2,q\n")
         # Tab-separated output is asked for.
-        p = s3env.run(["select", f"s3://{self.bkt}/data/t.tsv", "-e", "SELECT * FROM S3Object",
-                       "--delimiter", "tab", "--output-delimiter", "\\t"])
-        self.assertEqual(p.returncode, 0, s3env.describe(p))
-        self.assertEqual(p.stdout, "1\tx,y\n2\tq\n")
+        self.assertEqual(self.select_ok("t.tsv", "SELECT * FROM S3Object", "--delimiter", "tab",
+                                        "--output-delimiter", "\\t").stdout, "1\tx,y\n2\tq\n")
         # Hive's \x01, as the byte itself or written as Hive's DDL writes it.
         self.s3.put_object(Bucket=self.bkt, Key="data/t.hive", Body=b"a\x01b\n1\x01x,y\n2\x01q\n")
         for delimiter in ("\x01", "\\x01"):
             with self.subTest(delimiter=delimiter):
-                p = s3env.run(["select", f"s3://{self.bkt}/data/t.hive", "-e",
-                               "SELECT b FROM S3Object WHERE a = '2'", "--delimiter", delimiter,
-                               "--output-delimiter", "\\x01"])
-                self.assertEqual(p.returncode, 0, s3env.describe(p))
+                p = self.select_ok("t.hive", "SELECT b FROM S3Object WHERE a = '2'",
+                                   "--delimiter", delimiter, "--output-delimiter", "\\x01")
                 self.assertEqual(p.stdout, "q\n")
-        p = s3env.run(["select", f"s3://{self.bkt}/data/t.hive", "-e", "SELECT * FROM S3Object",
-                       "--delimiter", "\\x01", "--output-delimiter", "\\x09"])
-        self.assertEqual(p.returncode, 0, s3env.describe(p))
-        self.assertEqual(p.stdout, "1\tx,y\n2\tq\n")
+        self.assertEqual(self.select_ok("t.hive", "SELECT * FROM S3Object", "--delimiter",
+                                        "\\x01", "--output-delimiter", "\\x09").stdout,
+                         "1\tx,y\n2\tq\n")
         # No SelectObjectContent request can carry it (XML 1.0 has no \x01, not even as
         # "&#1;", which radosgw took and selected nothing from): auto reads it here, and the
         # server's engine is refused rather than asked.
-        p = s3env.run(["select", f"s3://{self.bkt}/data/t.hive", "-e", "SELECT COUNT(*) FROM "
-                       "S3Object", "--delimiter", "\\x01"])
-        self.assertEqual((p.returncode, p.stdout), (0, "2\n"), s3env.describe(p))
+        p = self.select_ok("t.hive", "SELECT COUNT(*) FROM S3Object", "--delimiter", "\\x01")
+        self.assertEqual(p.stdout, "2\n")
         self.assertIn("engine local: --delimiter '\\x01' cannot be sent to S3 Select", p.stderr)
         for args in (["--engine", "s3select", "-e", "SELECT * FROM S3Object"],
                      ["--server-dialect", "-e", "select _2 from stdin;"]):
@@ -320,20 +316,15 @@ class Select(s3env.SelectCase):
                                "SELECT * FROM S3Object", "--delimiter", bad])
                 s3env.assert_clean_error(self, p, 2, "--delimiter", "one ASCII character")
         self.s3.put_object(Bucket=self.bkt, Key="data/empty.csv", Body=b"")
-        p = s3env.run(["select", f"s3://{self.bkt}/data/empty.csv", "-e",
-                       "SELECT COUNT(*) FROM S3Object", "--header", "none"])
-        self.assertEqual(p.returncode, 0, s3env.describe(p))
-        self.assertEqual(p.stdout, "0\n")
+        self.assertEqual(self.select_ok("empty.csv", "SELECT COUNT(*) FROM S3Object", "--header",
+                                        "none").stdout, "0\n")
         # With the default --header use, names have no header line to bind to and no records
         # to be read from: nothing is selected (an error said FileHeaderInfo USE was needed).
-        p = s3env.run(["select", f"s3://{self.bkt}/data/empty.csv", "-e",
-                       "SELECT s.name FROM S3Object s WHERE s.age > '3'"])
-        self.assertEqual(p.returncode, 0, s3env.describe(p))
-        self.assertEqual(p.stdout, "")
-        p = s3env.run(["select", f"s3://{self.bkt}/data/empty.csv", "-e",
-                       "SELECT COUNT(name) FROM S3Object"])
-        self.assertEqual(p.returncode, 0, s3env.describe(p))
-        self.assertEqual(p.stdout, "0\n")
+        self.assertEqual(self.select_ok("empty.csv",
+                                        "SELECT s.name FROM S3Object s WHERE s.age > '3'").stdout,
+                         "")
+        self.assertEqual(self.select_ok("empty.csv", "SELECT COUNT(name) FROM S3Object").stdout,
+                         "0\n")
 
     def test_output_delimiter_is_its_own(self):
         # ';' in, ',' out by default, over ranges and for an aggregate row; a field holding the
