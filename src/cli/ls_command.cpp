@@ -183,8 +183,13 @@ Runner add_ls_command(CLI::App& app) {
     std::fflush(stdout);
     // main reports the failed write, once.
     if (output_failed) return kExitFailed;
+    // Ctrl-C is the exit code's to say, whatever failed on the way (a retry
+    // it cut short ends the listing with that request's error).
+    if (run.report.cancelled) {
+      if (run.report.job_error) print_error(run.report.job_error->message);
+      return kExitCancelled;
+    }
     if (run.report.job_error) return report_failure(*run.report.job_error);
-    if (run.report.cancelled) return kExitCancelled;
     // As aws s3 ls: a prefix under which nothing is listed exits 1 (with no
     // output, so scripts can test for it); an empty bucket is a listing.
     if (!listed_anything && !location->key.empty()) return kExitFailed;

@@ -6,7 +6,9 @@ Run: /usr/bin/python3 -m unittest -v test_ls   (from tests/e2e; see s3env.py).
 import datetime
 import json
 import re
+import signal
 import subprocess
+import time
 import unittest
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -365,6 +367,31 @@ class BucketListTests(s3env.E2ETestCase):
         p = s3env.run(["ls", "--endpoint-url", "https://127.0.0.1:1"], timeout=30)
         s3env.assert_clean_error(self, p, 1, "cannot connect", "127.0.0.1:1")
         self.assertEqual(p.stdout, "")
+
+    def test_interrupt_while_retrying_exits_130(self):
+        # Ctrl-C cuts the retries short; the exit code says it was Ctrl-C (it said 1: the
+        # request's error was taken for the listing's own failure), as cp and select do.
+        for args in (["ls", "s3://some-bucket/"], ["ls", "-r", "s3://some-bucket/x/"]):
+            with self.subTest(args=args):
+                proc = subprocess.Popen(
+                    [s3env.s3loop_bin(), *args, "--endpoint-url", "https://127.0.0.1:1",
+                     "--max-attempts", "100"], env=s3env.base_env(), stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE, text=True)
+                try:
+                    self.assertTrue(s3env.wait_until_catching(proc, signal.SIGINT),
+                                    "ls never caught SIGINT")
+                    time.sleep(0.5)  # into the retries' back-off
+                    proc.send_signal(signal.SIGINT)
+                    out, err = proc.communicate(timeout=30)
+                finally:
+                    if proc.poll() is None:
+                        proc.kill()
+                        proc.wait()
+                self.assertEqual(proc.returncode, 130, err)
+                self.assertEqual(out, "")
+                self.assertIn("interrupted", err)
+                for marker in s3env.CRASH_MARKERS:
+                    self.assertNotIn(marker, err)
 
 
 if __name__ == "__main__":
