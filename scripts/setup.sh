@@ -18,8 +18,9 @@ packages=(
   # test tooling: openssl makes the self-signed CA, curl probes the endpoint,
   # python3 drives the end-to-end tests
   openssl curl python3 procps
-  # independent verification in the end-to-end tests: boto3 is not s3loop
-  python3-boto3
+  # independent verification in the end-to-end tests: boto3 is not s3loop;
+  # cryptography makes certificates with chosen dates
+  python3-boto3 python3-cryptography
   # bench/latency-proxy.sh: per-request latency and faults in front of radosgw
   nginx libnginx-mod-http-lua
   # bench/run: the peers s3loop is measured against (boto3 is above; the AWS

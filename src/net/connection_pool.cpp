@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <array>
+#include <ctime>
 
 namespace s3loop::net {
 
@@ -32,6 +33,17 @@ constexpr std::size_t kBodyStep = 64 * 1024;  // a body kept whole grows by this
 // the body grows as it arrives).
 constexpr std::uint64_t kMaxReserve = 256u << 20;
 constexpr const char* kUserAgent = "s3loop/0.1";
+
+// "2026-12-03 21:34:09 UTC": what the clock says, beside a certificate it
+// finds out of date.
+std::string utc_now_text() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  std::array<char, 32> text{};
+  const std::size_t size = std::strftime(text.data(), text.size(), "%Y-%m-%d %H:%M:%S UTC", &utc);
+  return std::string(text.data(), size);
+}
 
 // RFC 6761: "localhost" and every name under it are loopback. Resolving them
 // ourselves lets virtual-hosted buckets (bucket.localhost) work against a
@@ -370,6 +382,10 @@ awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect(bool stop
         // fine, the name is not.
         failure.tls_detail = X509_verify_cert_error_string(verify);
         failure.tls_wrong_name = endpoint_.host;
+      } else if (verify == X509_V_ERR_CERT_NOT_YET_VALID || verify == X509_V_ERR_CERT_HAS_EXPIRED) {
+        failure.tls_detail = std::string(X509_verify_cert_error_string(verify)) +
+                             "; this machine's clock says " + utc_now_text();
+        failure.tls_out_of_date = true;
       } else if (verify != X509_V_OK) {
         failure.tls_detail = std::string(X509_verify_cert_error_string(verify)) + "; trusting " +
                              tls_->trust_source();

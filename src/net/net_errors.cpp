@@ -155,15 +155,20 @@ Error network_error(const boost::system::error_code& ec, Phase phase,
   } else if (phase == Phase::handshake && !failure.tls_detail.empty()) {
     e.kind = ErrorKind::tls;
     e.retryable = false;
-    e.message = failure.tls_wrong_name.empty()
-                    ? "TLS certificate of " + where + " not trusted (" + failure.tls_detail +
-                          "): pass --ca-bundle FILE (or set AWS_CA_BUNDLE) with the CA that "
-                          "signed it"
-                    // Another CA would not help: the name is what is wrong.
-                    : "TLS certificate of " + where + " is not valid for " +
-                          failure.tls_wrong_name + " (" + failure.tls_detail +
-                          "): check the host in --endpoint-url (or use --addressing-style path "
-                          "if the bucket is in the host name)";
+    if (failure.tls_out_of_date) {
+      // Another CA would not help either: a date is what is wrong.
+      e.message = "TLS certificate of " + where + " not accepted (" + failure.tls_detail +
+                  "): check the server certificate's dates and this machine's clock";
+    } else if (failure.tls_wrong_name.empty()) {
+      e.message = "TLS certificate of " + where + " not trusted (" + failure.tls_detail +
+                  "): pass --ca-bundle FILE (or set AWS_CA_BUNDLE) with the CA that signed it";
+    } else {
+      // Another CA would not help: the name is what is wrong.
+      e.message = "TLS certificate of " + where + " is not valid for " + failure.tls_wrong_name +
+                  " (" + failure.tls_detail +
+                  "): check the host in --endpoint-url (or use --addressing-style path if the "
+                  "bucket is in the host name)";
+    }
   } else if (phase == Phase::handshake && is_not_tls_reply(ec)) {
     e.kind = ErrorKind::tls;
     e.retryable = false;

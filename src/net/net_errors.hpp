@@ -19,6 +19,9 @@ struct FailureContext {
   std::string tls_detail;  // OpenSSL's verify-result text when a certificate was rejected
   // The host, when the certificate is trusted but not valid for it.
   std::string tls_wrong_name;
+  // A certificate of the chain is not valid yet or any more: its dates or
+  // this machine's clock are wrong, not the CA bundle.
+  bool tls_out_of_date = false;
   // What the request does ("ListObjectsV2 s3://b/"): a failure while the
   // request or its reply was on the wire starts with "<request> failed: ".
   std::string request;

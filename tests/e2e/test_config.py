@@ -8,10 +8,15 @@ when STS is off), the requests are looked at on the wire through a plain-HTTP pr
 Run: /usr/bin/python3 -m unittest -v test_config   (from tests/e2e; see s3env.py).
 """
 
+import datetime
+import ipaddress
 import os
 import re
 import shutil
+import socket
+import ssl
 import tempfile
+import threading
 import unittest
 
 import s3env
@@ -331,6 +336,76 @@ class ConfigTests(s3env.E2ETestCase):
             with self.subTest(args=args):
                 p = self.assertLists([*args, "--debug"], env=env)
                 self.assertIn(f"-> GET {host}?", p.stderr)
+
+
+def write_self_signed_certificate(directory, not_before, not_after):
+    """A certificate for 127.0.0.1 valid from not_before to not_after, signed by itself (so a
+    bundle holding it trusts it): (certificate file, key file)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(not_before).not_valid_after(not_after)
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(
+            ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256()))
+    cert_file, key_file = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    with open(cert_file, "wb") as f:
+        f.write(certificate.public_bytes(serialization.Encoding.PEM))
+    with open(key_file, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+class CertificateDates(unittest.TestCase):
+    """A trusted certificate out of its dates is no CA problem: the advice is to look at the
+    certificate's dates and the clock (it was to pass --ca-bundle, which was already right)."""
+
+    def serve_tls(self, cert_file, key_file):
+        """Accepts TLS handshakes on 127.0.0.1 until the test ends; returns the port."""
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert_file, key_file)
+        listener = socket.create_server(("127.0.0.1", 0))
+        self.addCleanup(listener.close)
+
+        def serve():
+            while True:
+                try:
+                    conn, _ = listener.accept()
+                except OSError:
+                    return  # closed: the test is over
+                try:
+                    with context.wrap_socket(conn, server_side=True):
+                        pass
+                except (OSError, ssl.SSLError):
+                    pass  # the client refused the certificate, as it should
+
+        threading.Thread(target=serve, daemon=True).start()
+        return listener.getsockname()[1]
+
+    def test_expired_or_not_yet_valid_certificate_asks_for_dates_and_clock(self):
+        now = datetime.datetime.now(datetime.timezone.utc)
+        day = datetime.timedelta(days=1)
+        for what, since, until in (("certificate has expired", now - 3 * day, now - day),
+                                   ("certificate is not yet valid", now + day, now + 3 * day)):
+            with self.subTest(what=what), tempfile.TemporaryDirectory() as directory:
+                cert_file, key_file = write_self_signed_certificate(directory, since, until)
+                port = self.serve_tls(cert_file, key_file)
+                p = s3env.run(["ls", "s3://some-bucket/", "--endpoint-url",
+                               f"https://127.0.0.1:{port}", "--ca-bundle", cert_file],
+                              env=s3env.base_env(AWS_CA_BUNDLE=None), timeout=60)
+                line = s3env.assert_clean_error(
+                    self, p, 1, f"TLS certificate of 127.0.0.1:{port} not accepted ({what}; "
+                    "this machine's clock says ", "check the server certificate's dates and this "
+                    "machine's clock")
+                self.assertNotIn("--ca-bundle", line)
 
 
 if __name__ == "__main__":

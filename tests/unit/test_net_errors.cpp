@@ -320,6 +320,21 @@ TEST(NetErrors, CertificateForAnotherNameAsksForTheHostNotTheCa) {
   EXPECT_EQ(e.message.find("--ca-bundle"), std::string::npos);
 }
 
+TEST(NetErrors, CertificateOutOfDateAsksForDatesAndClockNotTheCa) {
+  FailureContext context = at("127.0.0.1:9443");
+  context.tls_detail =
+      "certificate is not yet valid; this machine's clock says 2026-12-02 21:00:00 UTC";
+  context.tls_out_of_date = true;
+  const Error e = network_error(certificate_verify_failed(), Phase::handshake, context);
+  EXPECT_EQ(e.kind, ErrorKind::tls);
+  EXPECT_FALSE(s3::is_retryable(e));
+  EXPECT_EQ(e.message,
+            "TLS certificate of 127.0.0.1:9443 not accepted (certificate is not yet valid; this "
+            "machine's clock says 2026-12-02 21:00:00 UTC): check the server certificate's "
+            "dates and this machine's clock");
+  EXPECT_EQ(e.message.find("--ca-bundle"), std::string::npos);
+}
+
 TEST(NetErrors, SecondsAreWrittenAsTheFlagsTakeThem) {
   EXPECT_EQ(format_seconds(milliseconds(10'000)), "10 s");
   EXPECT_EQ(format_seconds(milliseconds(300)), "0.3 s");
