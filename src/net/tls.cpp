@@ -5,10 +5,12 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string_view>
+#include <system_error>
 
 namespace s3loop::net {
 
@@ -108,8 +110,16 @@ Result<std::shared_ptr<TlsContext>> TlsContext::create(const TlsOptions& options
   SSL_CTX* native = ctx->native_handle();
   std::string trust_source;
   if (!options.ca_bundle.empty()) {
-    if (!std::ifstream(options.ca_bundle).good()) {
-      return make_error(ErrorKind::usage, "cannot read CA bundle '" + options.ca_bundle + "'");
+    if (std::ifstream bundle(options.ca_bundle); !bundle.good()) {
+      return make_error(ErrorKind::usage, "cannot read CA bundle '" + options.ca_bundle +
+                                              "': " + std::generic_category().message(errno));
+    }
+    // A directory opens as a stream, and would be said to hold no certificate.
+    if (std::error_code is_dir_ec; std::filesystem::is_directory(options.ca_bundle, is_dir_ec)) {
+      return make_error(ErrorKind::usage,
+                        "CA bundle '" + options.ca_bundle +
+                            "' is a directory: pass a PEM file (a directory of hash-named "
+                            "certificates is SSL_CERT_DIR's)");
     }
     ctx->load_verify_file(options.ca_bundle, ec);
     if (ec) {

@@ -5,6 +5,9 @@
 #include "s3loop/s3/host_label.hpp"
 
 #include <fmt/format.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <array>
 #include <cerrno>
@@ -124,8 +127,12 @@ Result<SharedFile> load_shared_file(const EnvLookup& env, const FileReader& read
   if (f.path.empty()) return f;
   auto content = read_file(f.path);
   if (!content) {
-    return make_error(ErrorKind::config,
-                      fmt::format("cannot read {}: {}", f.shown, content.error().message));
+    // The variable that named it is where the user fixes it.
+    const std::string named_by = env(override_var).value_or("").empty()
+                                     ? std::string()
+                                     : fmt::format(" (named by {})", override_var);
+    return make_error(ErrorKind::config, fmt::format("cannot read {}{}: {}", f.shown, named_by,
+                                                     content.error().message));
   }
   if (!*content) return f;
   auto ini = parse_ini(**content);
@@ -693,9 +700,37 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
   return cfg;
 }
 
+namespace {
+
+// Where ~ is without HOME (a service started with no environment): the
+// user's entry in the password database, as Python's expanduser and so the
+// AWS CLI find it.
+std::optional<std::string> home_of_this_user() {
+  std::array<char, 4096> buffer{};
+  passwd entry{};
+  passwd* found = nullptr;
+  if (getpwuid_r(getuid(), &entry, buffer.data(), buffer.size(), &found) != 0 || found == nullptr ||
+      found->pw_dir == nullptr || found->pw_dir[0] == '\0') {
+    return std::nullopt;
+  }
+  return std::string(found->pw_dir);
+}
+
+// /dev/null, the usual way to say "no such file" (AWS_CONFIG_FILE=/dev/null),
+// under any name that leads to it.
+bool is_dev_null(const std::string& path) {
+  struct stat file {};
+  struct stat null {};
+  return ::stat(path.c_str(), &file) == 0 && S_ISCHR(file.st_mode) &&
+         ::stat("/dev/null", &null) == 0 && file.st_rdev == null.st_rdev;
+}
+
+}  // namespace
+
 EnvLookup process_env() {
   return [](std::string_view name) -> std::optional<std::string> {
     const char* v = std::getenv(std::string(name).c_str());
+    if (v == nullptr && name == "HOME") return home_of_this_user();
     if (v == nullptr) return std::nullopt;
     return std::string(v);
   };
@@ -712,6 +747,12 @@ FileReader filesystem_reader() {
     const auto status = std::filesystem::status(path, ec);
     if (status.type() == std::filesystem::file_type::not_found) return std::nullopt;
     if (ec) return make_error(ErrorKind::config, ec.message());
+    if (status.type() == std::filesystem::file_type::character && is_dev_null(path)) {
+      return std::optional<std::string>("");
+    }
+    if (status.type() == std::filesystem::file_type::directory) {
+      return make_error(ErrorKind::config, "it is a directory");
+    }
     if (status.type() != std::filesystem::file_type::regular) {
       return make_error(ErrorKind::config, "not a regular file");
     }

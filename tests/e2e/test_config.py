@@ -133,6 +133,13 @@ class ConfigTests(s3env.E2ETestCase):
         env = self.env(AWS_PROFILE="e2e", AWS_SHARED_CREDENTIALS_FILE=creds,
                        AWS_CONFIG_FILE=conf)
         self.assertCopies(env=env)
+        # /dev/null says "no such file" (it was refused as not a regular file): the keys
+        # then come from the file named, the endpoint from the environment.
+        with open(creds, "w") as f:
+            f.write("[default]\n" + self.good_keys())
+        env = self.env(AWS_SHARED_CREDENTIALS_FILE=creds, AWS_CONFIG_FILE="/dev/null",
+                       AWS_ENDPOINT_URL=self.srv.endpoint, AWS_CA_BUNDLE=self.srv.ca_bundle)
+        self.assertCopies(env=env)
 
     # --- endpoint, region, CA bundle from ~/.aws/config -------------------------------------
 
@@ -162,8 +169,9 @@ class ConfigTests(s3env.E2ETestCase):
         self.write("config", f"[profile e2e]\nendpoint_url = {self.srv.endpoint}\n"
                    "ca_bundle = /nonexistent/ca.pem\n")
         p = s3env.run(["ls", f"s3://{self.src}/"], env=self.env(AWS_PROFILE="e2e"))
-        s3env.assert_clean_error(self, p, 2, "cannot read CA bundle '/nonexistent/ca.pem'; set "
-                                 "by profile e2e ca_bundle in ~/.aws/config")
+        s3env.assert_clean_error(self, p, 2, "cannot read CA bundle '/nonexistent/ca.pem': No "
+                                 "such file or directory; set by profile e2e ca_bundle in "
+                                 "~/.aws/config")
         # The flag the user typed is not named back.
         p = s3env.run(["ls", f"s3://{self.src}/", "--ca-bundle", "/nonexistent/ca.pem"],
                       env=self.env(AWS_PROFILE="e2e"))
@@ -303,7 +311,11 @@ class ConfigTests(s3env.E2ETestCase):
              {**base, "AWS_ENDPOINT_URL": self.srv.endpoint}, ["--endpoint-url", "empty"]),
             ("empty --region", ["--region", ""], base, ["--region", "empty"]),
             ("config not a regular file", [], {**base, "AWS_CONFIG_FILE": "/dev/zero"},
-             ["/dev/zero", "not a regular file"]),
+             ["/dev/zero (named by AWS_CONFIG_FILE)", "not a regular file"]),
+            ("config a directory", [], {**base, "AWS_CONFIG_FILE": "/tmp"},
+             ["/tmp (named by AWS_CONFIG_FILE)", "it is a directory"]),
+            ("CA bundle a directory", ["--ca-bundle", "/tmp"], base,
+             ["CA bundle '/tmp' is a directory"]),
             ("role_arn beside static keys", ["--profile", "role"], base, ["role_arn"]),
             ("token with CR LF", [],
              {**base, "AWS_ACCESS_KEY_ID": self.srv.access_key,

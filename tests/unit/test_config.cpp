@@ -3,6 +3,8 @@
 #include "s3loop/s3/config.hpp"
 
 #include <gtest/gtest.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -893,6 +895,13 @@ TEST(S3ConfigResolve, UnreadableFileIsAnErrorNotAbsence) {
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().kind, ErrorKind::config);
   EXPECT_EQ(r.error().message, "cannot read ~/.aws/config: Permission denied");
+  // Named by a variable: the variable is named too, as where to fix it.
+  f.env["AWS_SHARED_CREDENTIALS_FILE"] = "/etc/creds";
+  f.unreadable = {"/etc/creds"};
+  auto named = f.resolve();
+  ASSERT_FALSE(named.has_value());
+  EXPECT_EQ(named.error().message,
+            "cannot read /etc/creds (named by AWS_SHARED_CREDENTIALS_FILE): Permission denied");
 }
 
 TEST(S3ConfigResolve, ProfileFlagSaysWhyEnvironmentKeysAreUnused) {
@@ -916,6 +925,19 @@ TEST(S3ConfigReal, ProcessEnv) {
   EXPECT_EQ(env("S3LOOP_TEST_VAR"), std::optional<std::string>("value with spaces"));
   EXPECT_EQ(env("S3LOOP_TEST_UNSET"), std::nullopt);
   ::unsetenv("S3LOOP_TEST_VAR");
+  // No HOME (a service started without an environment): the user's home from the
+  // password database, where the AWS CLI looks too.
+  const char* home = std::getenv("HOME");
+  const std::optional<std::string> saved = home ? std::optional<std::string>(home) : std::nullopt;
+  ::unsetenv("HOME");
+  const passwd* user = ::getpwuid(::getuid());
+  ASSERT_NE(user, nullptr);
+  EXPECT_EQ(env("HOME"), std::optional<std::string>(user->pw_dir));
+  if (saved) ::setenv("HOME", saved->c_str(), 1);
+  // Set, even empty, it is what it says.
+  ::setenv("HOME", "", 1);
+  EXPECT_EQ(env("HOME"), std::optional<std::string>(""));
+  if (saved) ::setenv("HOME", saved->c_str(), 1);
 }
 
 TEST(S3ConfigReal, FilesystemReader) {
@@ -934,11 +956,16 @@ TEST(S3ConfigReal, FilesystemReader) {
   EXPECT_EQ(*read(path), std::nullopt);
   EXPECT_EQ(*read(testing::TempDir() + "definitely/not/here"), std::nullopt);
   // There but not a regular file: refused, not read (a FIFO would block, /dev/zero never end).
-  for (const char* odd : {"/dev/zero", "/"}) {
-    auto r = read(odd);
-    ASSERT_FALSE(r.has_value()) << odd;
-    EXPECT_EQ(r.error().message, "not a regular file");
-  }
+  auto zero = read("/dev/zero");
+  ASSERT_FALSE(zero.has_value());
+  EXPECT_EQ(zero.error().message, "not a regular file");
+  auto directory = read("/");
+  ASSERT_FALSE(directory.has_value());
+  EXPECT_EQ(directory.error().message, "it is a directory");
+  // /dev/null, the usual way to say "no file here" (AWS_CONFIG_FILE=/dev/null), is empty.
+  auto null = read("/dev/null");
+  ASSERT_TRUE(null.has_value()) << null.error().message;
+  EXPECT_EQ(*null, std::optional<std::string>(""));
 }
 
 }  // namespace
