@@ -96,8 +96,9 @@ std::string wrong_region_message(const std::string& bucket, const std::string& c
 }  // namespace
 
 std::string describe_request(Op op, const std::string& bucket, const std::string& key) {
-  return std::string(op_name(op)) + " " +
-         (bucket.empty() ? std::string("the service") : s3_uri(bucket, key));
+  // No bucket: a request of the service itself (ListBuckets), named alone.
+  if (bucket.empty()) return std::string(op_name(op));
+  return std::string(op_name(op)) + " " + s3_uri(bucket, key);
 }
 
 Error describe_s3_error(Op op, const std::string& bucket, const std::string& key,
@@ -119,6 +120,17 @@ Error describe_s3_error(Op op, const std::string& bucket, const std::string& key
   } else if (!bucket.empty() && sent_to_wrong_region(op, http_status, c, location)) {
     e.message = wrong_region_message(bucket, c, location);
     e.bucket_region = location.region;
+  } else if (c == "RequestTimeTooSkewed") {
+    // Every retry would be signed by the same clock.
+    e.message = describe_request(op, bucket, key) +
+                " failed: the server says this machine's clock is wrong (RequestTimeTooSkewed: "
+                "more than 15 minutes off the server's): set the clock (timedatectl, NTP)";
+  } else if (c == "NoSuchBucket" && bucket.empty()) {
+    // Asked of no bucket: the server took the endpoint's host name for one.
+    e.message = describe_request(op, bucket, key) +
+                " failed: the server took the endpoint's host name for a bucket name "
+                "(NoSuchBucket): check the host in --endpoint-url (the server may know itself "
+                "by another name)";
   } else if (c == "NoSuchBucket") {
     e.message = "bucket '" + bucket + "' does not exist (NoSuchBucket)";
   } else if (c == "NoSuchKey" || (c == "NotFound" && op == Op::head_object)) {

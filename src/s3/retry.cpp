@@ -17,7 +17,7 @@ bool is_retryable(const Error& error) {
       if (error.http_status >= 500 || error.http_status == 429) return true;
       return error.s3_code == "SlowDown" || error.s3_code == "RequestTimeout" ||
              error.s3_code == "Throttling" || error.s3_code == "ThrottlingException" ||
-             error.s3_code == "RequestTimeTooSkewed" || error.s3_code == "InternalError";
+             error.s3_code == "InternalError";
     default:
       return false;
   }

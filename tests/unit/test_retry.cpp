@@ -32,6 +32,8 @@ TEST(Retry, ClientErrorsAreNot) {
   EXPECT_FALSE(is_retryable(s3_error(403, "AccessDenied")));
   EXPECT_FALSE(is_retryable(s3_error(403, "SignatureDoesNotMatch")));
   EXPECT_FALSE(is_retryable(s3_error(400, "InvalidObjectName")));
+  // Every retry is signed by the same wrong clock.
+  EXPECT_FALSE(is_retryable(s3_error(403, "RequestTimeTooSkewed")));
   EXPECT_FALSE(is_retryable(make_error(ErrorKind::tls, "untrusted")));
   EXPECT_FALSE(is_retryable(make_error(ErrorKind::usage, "bad flag")));
 }
@@ -165,6 +167,32 @@ TEST(S3Errors, MessagesNameTheProblemAndTheFix) {
                                   "</Message></Error>",
                                   "");
   EXPECT_EQ(generic.message, "CopyObject s3://b/k failed: HTTP 400 InvalidObjectName: too long");
+}
+
+TEST(S3Errors, AClockOffTheServersSaysToSetTheClockAndIsNotRetried) {
+  auto skewed = error_from_reply(Op::list_objects, "b", "", 403,
+                                 "<Error><Code>RequestTimeTooSkewed</Code><Message>The difference "
+                                 "is too large.</Message></Error>",
+                                 "tx3");
+  EXPECT_FALSE(skewed.retryable);
+  EXPECT_EQ(skewed.message,
+            "ListObjectsV2 s3://b/ failed: the server says this machine's clock is wrong "
+            "(RequestTimeTooSkewed: more than 15 minutes off the server's): set the clock "
+            "(timedatectl, NTP) [request id tx3]");
+}
+
+TEST(S3Errors, ARequestOfNoBucketIsNamedAlone) {
+  // ListBuckets has no bucket: "ListBuckets failed", not "ListBuckets the service failed".
+  auto refused = error_from_reply(Op::list_buckets, "", "", 400,
+                                  "<Error><Code>InvalidArgument</Code></Error>", "");
+  EXPECT_EQ(refused.message, "ListBuckets failed: HTTP 400 InvalidArgument");
+  // NoSuchBucket for it: the server took the host name for a bucket (no "bucket ''").
+  auto host_as_bucket = error_from_reply(Op::list_buckets, "", "", 404,
+                                         "<Error><Code>NoSuchBucket</Code></Error>", "");
+  EXPECT_EQ(host_as_bucket.message,
+            "ListBuckets failed: the server took the endpoint's host name for a bucket name "
+            "(NoSuchBucket): check the host in --endpoint-url (the server may know itself by "
+            "another name)");
 }
 
 // An abort answered NoSuchUpload finds the upload gone, which is what it was
