@@ -41,6 +41,13 @@ Result<Endpoint> parse_endpoint_url(std::string_view url) {
                                             std::string(why) + " (expected https://host[:port])");
   };
   auto parsed = boost::urls::parse_absolute_uri(url);
+  // "127.0.0.1:9443" is no URL at all ("localhost:9443" parses, with scheme
+  // "localhost"): one that is with https:// in front lacks only that.
+  const bool lacks_scheme = url.find("://") == std::string_view::npos &&
+                            boost::urls::parse_absolute_uri("https://" + std::string(url));
+  if (!parsed && lacks_scheme) {
+    return bad("no scheme: write https://" + std::string(url) + " (or http://)");
+  }
   if (!parsed) return bad("not an absolute URL");
   if (parsed->has_userinfo()) {
     boost::urls::url without(*parsed);
@@ -58,8 +65,7 @@ Result<Endpoint> parse_endpoint_url(std::string_view url) {
     ep.tls = true;
   } else if (scheme == "http") {
     ep.tls = false;
-  } else if (url.find("://") == std::string_view::npos) {
-    // "localhost:9443" parses as scheme "localhost".
+  } else if (lacks_scheme) {
     return bad("no scheme: write https://" + std::string(url) + " (or http://)");
   } else {
     return bad("scheme must be https or http");

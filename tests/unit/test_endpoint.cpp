@@ -67,11 +67,18 @@ TEST(Endpoint, MessagesSayWhatToWriteAndShowNoPassword) {
             std::string::npos)
       << password.error().message;
 
-  auto no_scheme = parse_endpoint_url("localhost:9443");
-  ASSERT_FALSE(no_scheme);
-  EXPECT_NE(no_scheme.error().message.find("no scheme: write https://localhost:9443"),
-            std::string::npos)
-      << no_scheme.error().message;
+  // A name parses as a scheme, an address as no URL at all: both lack only the scheme.
+  for (const std::string url : {"localhost:9443", "127.0.0.1:9443", "s3.local", "[::1]:9443"}) {
+    auto no_scheme = parse_endpoint_url(url);
+    ASSERT_FALSE(no_scheme) << url;
+    EXPECT_NE(no_scheme.error().message.find("no scheme: write https://" + url + " (or http://)"),
+              std::string::npos)
+        << no_scheme.error().message;
+  }
+  auto nonsense = parse_endpoint_url("htp://bad host");
+  ASSERT_FALSE(nonsense);
+  EXPECT_NE(nonsense.error().message.find("not an absolute URL"), std::string::npos)
+      << nonsense.error().message;
 
   auto letters = parse_endpoint_url("https://127.0.0.1:abc");
   ASSERT_FALSE(letters);
