@@ -98,6 +98,19 @@ bool copy_selects(const CopyOptions& options, const std::string& source_key) {
   return options.filters.empty() || key_selected(options.filters, relative);
 }
 
+namespace {
+
+// An object whose key is the source folder's own ("dir/", with bytes in it)
+// has no name at a bucket root: an empty folder marker is left out (nothing
+// is lost), one that holds data is a failure to report, not a silent skip.
+bool has_no_name_at_destination(const CopyOptions& options, const s3::ObjectInfo& object) {
+  return object.size > 0 && options.destination.key.empty() &&
+         relative_key(options, object.key).empty() &&
+         (options.filters.empty() || key_selected(options.filters, ""));
+}
+
+}  // namespace
+
 std::optional<std::string> create_tagging_header(const std::vector<s3::Tag>& tags) {
   if (tags.empty()) return std::nullopt;
   std::string header = s3::tagging_header(tags);
@@ -177,7 +190,10 @@ awaitable<Result<void>> CopyJob::produce(s3::Client& client, const exec::Emit& e
                                        co_return false;
                                      }
                                      for (auto& object : objects) {
-                                       if (!copy_selects(options_, object.key)) continue;
+                                       if (!copy_selects(options_, object.key) &&
+                                           !has_no_name_at_destination(options_, object)) {
+                                         continue;
+                                       }
                                        exec::WorkItem item;
                                        item.object = std::move(object);
                                        if (!co_await emit(std::move(item))) co_return false;
@@ -261,6 +277,21 @@ awaitable<Result<std::uint64_t>> CopyJob::process(exec::WorkerContext& context,
                                                   const exec::WorkItem& item) {
   const s3::ObjectInfo& object = item.object;
   const std::string dst_key = destination_key(options_, object.key);
+  if (dst_key.empty()) {
+    // The folder's own last segment, "trail/" of "mpk/trail/", as a prefix
+    // to copy it to.
+    const std::string folder = object.key.substr(0, object.key.size() - 1);
+    const std::string suggested = folder.substr(folder.rfind('/') + 1) + "/";
+    const Error error =
+        make_error(ErrorKind::usage,
+                   "its key is the source folder's own, which leaves it no name at the "
+                   "bucket root, and it holds data: copy the folder to a prefix (s3loop "
+                   "cp s3://" +
+                       options_.source.bucket + "/" + object.key + " s3://" +
+                       options_.destination.bucket + "/" + suggested + ")");
+    notify(object.key, dst_key, object.size, &error);
+    co_return error;
+  }
   // Skipped only when the journal saw this very object (same ETag and size)
   // copied: one overwritten since is copied again.
   if (options_.journal != nullptr &&

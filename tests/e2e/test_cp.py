@@ -576,6 +576,22 @@ class CopyEdgeCases(s3env.E2ETestCase):
                 self.assertEqual(s3env.object_map(self.s3, dst, "copy/"),  # keys below copy/
                                  {k[len("photos/"):]: v for k, v in source.items()})
 
+                # A marker that holds data has no name there either, and is not dropped in
+                # silence (it was: "copied 2 objects", exit 0): it fails, named, with the way to
+                # copy it; the rest is copied.
+                self.s3.put_object(Bucket=src, Key="photos/", Body=b"data in a marker")
+                dst = self.bucket("cp-marker-dst")
+                p = s3env.run(["cp", url, f"s3://{dst}", "--json"])
+                self.assertEqual(p.returncode, 1, s3env.describe(p))
+                summary = s3env.parse_json_summary(self, p)
+                self.assertEqual((summary["objects"], summary["failed"]), (2, 1))
+                self.assertIn(f"s3://{src}/photos/ -> s3://{dst}/: its key is the source "
+                              "folder's own, which leaves it no name at the bucket root, and it "
+                              f"holds data: copy the folder to a prefix (s3loop cp s3://{src}/"
+                              f"photos/ s3://{dst}/photos/)", p.stderr)
+                self.assertEqual(sorted(s3env.object_map(self.s3, dst)), ["a.jpg", "sub/"])
+                self.s3.put_object(Bucket=src, Key="photos/", Body=b"")
+
 
 class CopyNamedObject(s3env.E2ETestCase):
     """A source without a trailing '/' under which nothing lies names one object, copied alone to
