@@ -1,5 +1,6 @@
 #include "s3loop/jobs/verify.hpp"
 
+#include "s3loop/jobs/key_filter.hpp"
 #include "s3loop/jobs/list_job.hpp"
 
 #include <deque>
@@ -100,7 +101,15 @@ awaitable<Result<VerifyReport>> verify_copy(s3::Client& client, CopyOptions opti
   // What the filters left out is not expected at the destination.
   ListingCursor source(client, options.source.bucket, options.source.key,
                        [&options](const std::string& key) { return copy_selects(options, key); });
-  ListingCursor destination(client, options.destination.bucket, options.destination.key);
+  // Nor is a destination key they leave out the copy's: one already there,
+  // which the copy would have left alone, is not "unexpected".
+  ListingCursor destination(
+      client, options.destination.bucket, options.destination.key,
+      [&options](const std::string& key) {
+        return options.filters.empty() ||
+               key_selected(options.filters,
+                            std::string_view(key).substr(options.destination.key.size()));
+      });
   VerifyReport report;
   auto src = co_await source.next();
   if (!src) co_return src.error();

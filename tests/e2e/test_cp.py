@@ -965,6 +965,21 @@ class CopyFilters(s3env.E2ETestCase):
         self.copy("--exclude", "unicode/?t?.csv",
                   expect_copied=[k for k in self.KEYS if not k.startswith("unicode/")])
 
+    def test_verify_leaves_destination_keys_the_filters_leave_out_alone(self):
+        # A key already at the destination that the filters leave out is not the copy's: no
+        # "unexpected" (it was reported so). One they take, not from the source, still is (a
+        # note, not a failure: the copy is whole).
+        dst = self.bucket("cp-filter-verify")
+        self.s3.put_object(Bucket=dst, Key="out/logs/old.log", Body=b"kept")
+        self.s3.put_object(Bucket=dst, Key="out/stray.csv", Body=b"stray")
+        p = s3env.run(["cp", f"s3://{self.src}/src", f"s3://{dst}/out", "--verify", "--json",
+                       "--exclude", "logs/*"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        verify = s3env.parse_json_summary(self, p)["verify"]
+        self.assertEqual((verify["matched"], verify["unexpected"]), (len(self.KEYS) - 2, 1))
+        self.assertIn("unexpected: out/stray.csv", p.stderr)
+        self.assertNotIn("old.log", p.stderr)
+
     def test_dry_run_lists_only_the_taken_keys(self):
         dst = self.bucket("cp-filter-dry")
         p = s3env.run(["cp", f"s3://{self.src}/src/", f"s3://{dst}/", "--dry-run",
