@@ -57,9 +57,20 @@ CLI::Validator whole_number_between(std::int64_t low, std::int64_t high) {
       fmt::format("INT in [{} - {}]", low, high), "whole-number");
 }
 
-// Its form only: the option's own check names its range, and a number too
-// large for its type is CLI11's "not a number it takes".
-const CLI::Validator kWholeNumber(whole_number_form_error, "", "whole-number");
+CLI::Validator whole_number_ranged_later(std::int64_t low, std::int64_t high) {
+  return CLI::Validator(
+      [low, high](std::string& value) -> std::string {
+        if (std::string form = whole_number_form_error(value); !form.empty()) return form;
+        int number = 0;
+        const auto [end, error] =
+            std::from_chars(value.data(), value.data() + value.size(), number);
+        if (error != std::errc()) {
+          return fmt::format("must be between {} and {}, got {}", low, high, value);
+        }
+        return {};
+      },
+      "", "whole-number");
+}
 
 namespace {
 

@@ -48,8 +48,10 @@ std::vector<std::string> common_option_arguments(const CommonOptions& options);
 // A whole number written in decimal digits (CLI11 alone also takes 0x10,
 // 0b11 and 1e3), within [low, high]: "must be between 1 and 1024, got 0".
 CLI::Validator whole_number_between(std::int64_t low, std::int64_t high);
-// The same without a range: the option checks its own (--concurrency).
-extern const CLI::Validator kWholeNumber;
+// The same for an option whose range is checked once all flags are read
+// (--concurrency: `-c 0 -c 5` takes 5): its form here, and only a number
+// too large for an int is refused, with the range [low, high] it is outside.
+CLI::Validator whole_number_ranged_later(std::int64_t low, std::int64_t high);
 
 // CLI11 takes the next word as an option's value even when it is another
 // flag ("--region --dry-run"); string options refuse that with this check.

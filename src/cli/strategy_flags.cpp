@@ -14,7 +14,7 @@ void add_strategy_flags(CLI::App& command, StrategyFlags& flags, int default_con
       .add_option("-c,--concurrency", flags.concurrency,
                   fmt::format("{} in flight for async and async-pool (default {}{})", in_flight,
                               default_concurrency, concurrency_note))
-      ->check(kWholeNumber);
+      ->check(whole_number_ranged_later(1, exec::kMaxConcurrency));
   command
       .add_option("--threads", flags.threads,
                   "threads: blocking workers (default min(32, cores+4)); async-pool: CPU "

@@ -57,9 +57,8 @@ std::string describe_workers(const Settings& settings) {
 }
 
 Result<void> validate(const Settings& settings) {
-  // Beyond these, a single process would run out of sockets or threads
-  // before it ran any faster.
-  constexpr int kMaxConcurrency = 10'000;
+  // Beyond these, a single process would run out of threads before it ran
+  // any faster.
   constexpr int kMaxThreads = 1'024;
   constexpr int kMaxLoops = 64;
   if (settings.concurrency < 1 || settings.concurrency > kMaxConcurrency) {

@@ -85,12 +85,19 @@ TEST(WholeNumberBetween, NamesTheRangeOrTheFormItExpects) {
   for (const char* bad : {"abc", "0x10", "1e3", " 5", "5 ", "+5", "", "5.0"}) {
     EXPECT_EQ(says(bad), std::string("expects a whole number, got '") + bad + "'") << bad;
   }
-  // Without a range: the form only.
-  for (std::string value : {"-12", "0", "99999999999999999999"}) EXPECT_EQ(kWholeNumber(value), "");
-  for (std::string value : {"0x10", "1e3", "-", "", "abc"}) {
-    EXPECT_EQ(kWholeNumber(value), "expects a whole number, got '" + value + "'");
+  for (const char* bad : {"-", "--", "1-"}) {
+    EXPECT_EQ(says(bad), std::string("expects a whole number, got '") + bad + "'") << bad;
   }
-  EXPECT_EQ(kWholeNumber.get_description(), "");  // no made-up range in --help
+  // Ranged later (after every flag is read): the form, and a number no int holds.
+  const CLI::Validator later = whole_number_ranged_later(1, 10'000);
+  for (std::string value : {"-12", "0", "10001", "2147483647"}) EXPECT_EQ(later(value), "");
+  for (std::string value : {"2147483648", "99999999999", "-99999999999"}) {
+    EXPECT_EQ(later(value), "must be between 1 and 10000, got " + value);
+  }
+  for (std::string value : {"0x10", "1e3", "-", "", "abc"}) {
+    EXPECT_EQ(later(value), "expects a whole number, got '" + value + "'");
+  }
+  EXPECT_EQ(later.get_description(), "");  // its range is said by its own check
 }
 
 }  // namespace

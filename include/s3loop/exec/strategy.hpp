@@ -33,6 +33,10 @@ struct Settings {
 // "1", "T=6", "C=256", "C=256 L=2 T=2": the parallelism a run really used.
 std::string describe_workers(const Settings& settings);
 
+// Beyond this many requests in flight, a single process would run out of
+// sockets before it ran any faster.
+inline constexpr int kMaxConcurrency = 10'000;
+
 // Validates ranges; the message names the flag.
 Result<void> validate(const Settings& settings);
 
