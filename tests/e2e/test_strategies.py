@@ -178,6 +178,20 @@ class InterruptWhileTheServerMisbehaves(unittest.TestCase):
                         "--strategy", "serial", "--multipart-threshold", "1")
                 self.assertEqual(proc.returncode, 130, f"stdout={out!r} stderr={err!r}")
                 self.assertLess(took, 1.0, f"stdout={out!r} stderr={err!r}")
+                self.assertIn("s3loop: error: interrupted again: exiting at once", err)
+
+    def test_one_ctrl_c_delivered_twice_is_one(self):
+        # `timeout -s INT` signals the process and then its group: one Ctrl-C arrives twice,
+        # microseconds apart. It used to count as the second, insisting one: exit at once,
+        # no summary, multipart uploads left open.
+        with s3env.latency_proxy("--delay-ms", "100") as proxy:
+            proc, out, err, took = self.interrupt(
+                proxy.endpoint, [(1.5, signal.SIGINT), (0, signal.SIGINT)],
+                "--strategy", "serial", "--multipart-threshold", "1")
+        self.assertEqual(proc.returncode, 130, f"stdout={out!r} stderr={err!r}")
+        self.assertIn("(cancelled)", out, f"stdout={out!r} stderr={err!r}")
+        self.assertNotIn("interrupted again", err)
+        self.assertEqual(s3env.multipart_uploads(self.s3, self.bucket), [])
 
 
 def wait_for_stalls(tc, proxy, count, proc, within=60):
