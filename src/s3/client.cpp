@@ -21,6 +21,16 @@ namespace asio = boost::asio;
 using asio::awaitable;
 
 namespace {
+
+// A retryable error that Ctrl-C kept from its retry: the run was stopped,
+// and the item is counted interrupted, not failed, as one cut off in flight.
+Error cut_short_by_interrupt(Error error) {
+  error.kind = ErrorKind::cancelled;
+  error.retryable = false;
+  error.message += " (not retried: interrupted)";
+  return error;
+}
+
 // SHA-256 of the empty string: most S3 requests have no body.
 constexpr const char* kEmptySha256 =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -165,6 +175,7 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
   if (attempts != nullptr) *attempts = 0;
   bool went_unanswered = false;  // by any attempt: the final error says so
   bool redirected = false;       // followed S3 to the bucket's region, once
+  int last_retry_cost = 0;       // taken from the retry budget by the latest retry
   const auto give_up = [&](Error error) {
     note_unanswered_attempt(error, request.op, went_unanswered);
     return error;
@@ -212,7 +223,7 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
                : is_retryable(*failure) ? AttemptReply::failed
                                         : AttemptReply::answered);  // a 4xx: the server is fine
     if (!failure) {
-      shared_.retry_budget.on_success();
+      shared_.retry_budget.on_success(last_retry_cost);
       co_return std::move(*reply);
     }
     Error error = std::move(*failure);
@@ -247,8 +258,7 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
     if (throttled) shared_.stats.throttled++;
     if (interrupted() && is_retryable(error) && attempt < policy.max_attempts) {
       op_stats.failures++;
-      error.message += " (not retried: interrupted)";
-      co_return give_up(std::move(error));
+      co_return give_up(cut_short_by_interrupt(std::move(error)));
     }
     const bool worth_retrying = is_retryable(error) && attempt < policy.max_attempts &&
                                 delivered == 0 && error.kind != ErrorKind::cancelled;
@@ -257,6 +267,9 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
     const bool budget_left =
         worth_retrying && (request.op == Op::list_objects ||
                            shared_.retry_budget.try_spend(error.kind == ErrorKind::timeout));
+    if (budget_left && request.op != Op::list_objects) {
+      last_retry_cost = RetryBudget::cost(error.kind == ErrorKind::timeout);
+    }
     if (!budget_left) {
       op_stats.failures++;
       if (worth_retrying) {
@@ -279,10 +292,7 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
       auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
       if (ec)
         co_return give_up(make_error(ErrorKind::cancelled, "cancelled while waiting to retry"));
-      if (interrupted()) {
-        error.message += " (not retried: interrupted)";
-        co_return give_up(std::move(error));
-      }
+      if (interrupted()) co_return give_up(cut_short_by_interrupt(std::move(error)));
     }
   }
 }

@@ -73,7 +73,7 @@ void RetryBudget::set_capacity(int capacity) {
 
 bool RetryBudget::try_spend(bool after_timeout) {
   if (capacity_ == 0) return true;
-  const int cost = after_timeout ? kTimeoutCost : kRetryCost;
+  const int cost = RetryBudget::cost(after_timeout);
   int have = tokens_.load();
   while (have >= cost) {
     if (tokens_.compare_exchange_weak(have, have - cost)) return true;
@@ -81,10 +81,12 @@ bool RetryBudget::try_spend(bool after_timeout) {
   return false;
 }
 
-void RetryBudget::on_success() {
+void RetryBudget::on_success(int last_retry_cost) {
   if (capacity_ == 0) return;
+  const int back = last_retry_cost > 0 ? last_retry_cost : 1;
   int have = tokens_.load();
-  while (have < capacity_ && !tokens_.compare_exchange_weak(have, have + 1)) {
+  while (have < capacity_ &&
+         !tokens_.compare_exchange_weak(have, std::min(capacity_, have + back))) {
   }
 }
 

@@ -370,7 +370,8 @@ class BucketListTests(s3env.E2ETestCase):
 
     def test_interrupt_while_retrying_exits_130(self):
         # Ctrl-C cuts the retries short; the exit code says it was Ctrl-C (it said 1: the
-        # request's error was taken for the listing's own failure), as cp and select do.
+        # request's error was taken for the listing's own failure), as cp and select do, and
+        # nothing is said of the request it kept from its retry, as of one cut off in flight.
         for args in (["ls", "s3://some-bucket/"], ["ls", "-r", "s3://some-bucket/x/"]):
             with self.subTest(args=args):
                 proc = subprocess.Popen(
@@ -388,8 +389,7 @@ class BucketListTests(s3env.E2ETestCase):
                         proc.kill()
                         proc.wait()
                 self.assertEqual(proc.returncode, 130, err)
-                self.assertEqual(out, "")
-                self.assertIn("interrupted", err)
+                self.assertEqual((out, err), ("", ""))
                 for marker in s3env.CRASH_MARKERS:
                     self.assertNotIn(marker, err)
 

@@ -20,6 +20,7 @@
 #include <openssl/x509.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -698,6 +699,37 @@ TEST(Deadlines, AnUnansweredCopySaysItMayHaveBeenMade) {
   ASSERT_FALSE(head);
   EXPECT_EQ(head.error().message.find("may have been carried out"), std::string::npos)
       << head.error().message;
+}
+
+// Ctrl-C while a request waits to be retried ends it as cut off (counted
+// interrupted, not failed), keeping what went wrong in its message.
+TEST(Deadlines, CtrlCDuringARetryBackOffEndsTheRequestAsCutOff) {
+  std::uint16_t port = 0;
+  {
+    SilentServer closed;  // a free port, closed: every attempt is refused at once
+    port = closed.port();
+  }
+  s3::ClientShared shared;
+  loopback_client(shared, port);
+  shared.options.retry.max_attempts = 50;
+  shared.options.retry.base = std::chrono::milliseconds(500);
+  std::atomic<bool> interrupted{false};
+  shared.interrupted = &interrupted;
+  std::thread ctrl_c([&interrupted] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    interrupted = true;
+  });
+  auto r =
+      exec::run_once<std::string>(shared, [](s3::Client& c) { return c.get_object("b", "k"); });
+  ctrl_c.join();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::cancelled) << r.error().message;
+  EXPECT_FALSE(r.error().retryable);
+  EXPECT_NE(r.error().message.find("cannot connect to 127.0.0.1:" + std::to_string(port)),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_NE(r.error().message.find("(not retried: interrupted)"), std::string::npos)
+      << r.error().message;
 }
 
 TEST(Deadlines, RefusedConnectionIsANetworkErrorNamingTheEndpoint) {

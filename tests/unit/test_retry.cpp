@@ -134,6 +134,37 @@ TEST(RetryBudget, OneFailureInSixRequestsIsSustainable) {
   }
 }
 
+TEST(RetryBudget, ASuccessAfterARetryGivesItsCostBack) {
+  // botocore's standard mode: the retry's own cost comes back when it works, so transient
+  // errors that retries get past do not drain the budget (25% of requests failing once
+  // emptied the default budget after ~1,000 objects, failing the rest at their first error).
+  RetryBudget budget(20);
+  ASSERT_TRUE(budget.try_spend(false));
+  ASSERT_TRUE(budget.try_spend(true));
+  EXPECT_EQ(budget.tokens(), 5);
+  budget.on_success(RetryBudget::cost(true));
+  EXPECT_EQ(budget.tokens(), 15);
+  budget.on_success(RetryBudget::cost(false));
+  EXPECT_EQ(budget.tokens(), 20);
+  budget.on_success(RetryBudget::cost(true));  // never above the capacity
+  EXPECT_EQ(budget.tokens(), 20);
+  // Every fourth request failing once, then succeeding: sustainable for ever.
+  RetryBudget steady;
+  for (int request = 0; request < 60'000; ++request) {
+    if (request % 4 == 0) {
+      ASSERT_TRUE(steady.try_spend(false)) << request;
+      steady.on_success(RetryBudget::kRetryCost);
+    } else {
+      steady.on_success();
+    }
+  }
+  // Errors that no retry gets past still spend it.
+  RetryBudget storm(50);
+  int retries = 0;
+  while (storm.try_spend(false)) ++retries;
+  EXPECT_EQ(retries, 10);
+}
+
 TEST(RetryBudget, ZeroMeansUnlimited) {
   RetryBudget budget(0);
   for (int i = 0; i < 10'000; ++i) ASSERT_TRUE(budget.try_spend(true));

@@ -36,9 +36,16 @@ class RetryBudget {
   // 0: unlimited. Not while requests are running.
   void set_capacity(int capacity);
 
+  static constexpr int cost(bool after_timeout) {
+    return after_timeout ? kTimeoutCost : kRetryCost;
+  }
   // Takes the cost of one retry; false (and takes nothing) when too little is left.
   bool try_spend(bool after_timeout);
-  void on_success();
+  // A request succeeded: as botocore's standard retry quota, it gives back
+  // the cost of its latest retry when it needed one (`last_retry_cost`),
+  // else 1 -- so transient errors that retries get past do not drain the
+  // budget, while a run of them that never succeeds does.
+  void on_success(int last_retry_cost = 0);
   int tokens() const { return tokens_.load(); }
 
  private:
