@@ -1,4 +1,5 @@
 #include "child_process.hpp"
+#include "interrupt_echo.hpp"
 
 #include <signal.h>
 #include <sys/prctl.h>
@@ -23,13 +24,19 @@ std::atomic<int> g_interrupts{0};
 char g_note[1024] = {};
 std::atomic<std::size_t> g_note_size{0};
 
+InterruptEcho g_interrupt_echo;
+
 extern "C" void on_supervised_interrupt(int signal_number) {
+  g_interrupt_echo.note();
   const int seen = g_interrupts.fetch_add(1) + 1;
   if (const pid_t child = g_child.load(); child > 0) {
+    // The child tells an echo from a second interrupt itself.
     ::kill(child, signal_number);
     return;
   }
-  if (seen > 1) {
+  // A second interrupt while compare itself works (verifying, cleaning up)
+  // exits now, leaving what the note names; the first delivered twice does not.
+  if (seen > 1 && !g_interrupt_echo.is_echo()) {
     const std::size_t size = g_note_size.load();
     const ssize_t written = size > 0 ? ::write(STDERR_FILENO, g_note, size) : 0;
     static_cast<void>(written);

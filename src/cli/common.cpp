@@ -1,5 +1,6 @@
 #include "common.hpp"
 #include "heap_pages.hpp"
+#include "interrupt_echo.hpp"
 #include "one_line.hpp"
 
 #include "s3loop/net/tls.hpp"
@@ -15,7 +16,6 @@
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
-#include <ctime>
 #include <limits>
 
 namespace s3loop::cli {
@@ -274,36 +274,22 @@ int report_failure(const Error& error) {
 
 namespace {
 std::atomic<bool>* g_interrupt_flag = nullptr;
-// When the first signal came, in nanoseconds of CLOCK_MONOTONIC.
-std::atomic<std::int64_t> g_first_interrupt_ns{0};
-
-std::int64_t monotonic_ns() {
-  timespec now{};
-  clock_gettime(CLOCK_MONOTONIC, &now);  // async-signal-safe
-  return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
-}
+InterruptEcho g_interrupt_echo;
 
 extern "C" void on_interrupt(int) {
   // The first signal asks the run to stop cleanly: no new request, a
   // summary. A second one is the user insisting (requests in flight may
-  // wait out a stalled server's timeout): exit now, as 130 all the same.
-  // But one Ctrl-C can arrive twice -- `timeout -s INT` signals the process
-  // and then its group, a shell may pass on the terminal's -- microseconds
-  // apart: a second within kSameInterrupt of the first is that same one,
-  // which must not cost the summary and the aborts of unfinished uploads.
-  constexpr std::int64_t kSameInterrupt = 100'000'000;  // 100 ms: no human presses twice faster
-  if (!g_interrupt_flag->exchange(true)) {
-    g_first_interrupt_ns.store(monotonic_ns());
-    return;
-  }
-  if (monotonic_ns() - g_first_interrupt_ns.load() < kSameInterrupt) return;
+  // wait out a stalled server's timeout): exit now, as 130 all the same --
+  // unless it is the first one delivered twice (InterruptEcho).
+  g_interrupt_echo.note();
+  if (!g_interrupt_flag->exchange(true)) return;
+  if (g_interrupt_echo.is_echo()) return;
   constexpr char kNote[] =
       "s3loop: error: interrupted again: exiting at once, without a summary (unfinished "
       "multipart uploads of a copy are left: aws s3api list-multipart-uploads finds them)\n";
   [[maybe_unused]] const ssize_t written = write(STDERR_FILENO, kNote, sizeof kNote - 1);
   _exit(kExitCancelled);
 }
-static_assert(std::atomic<std::int64_t>::is_always_lock_free, "used in a signal handler");
 }  // namespace
 
 void install_interrupt_handler(std::atomic<bool>* flag_to_set) {

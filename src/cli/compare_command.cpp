@@ -252,7 +252,6 @@ Runner add_compare_command(CLI::App& app) {
     if (!normalised) return usage_error(normalised.error());
     auto shared = make_client_shared(args->common);
     if (!shared) return usage_error(shared.error());
-
     // Every run would fail on a missing source or destination bucket (or an
     // endpoint that cannot be reached, or keys it refuses), each saying so,
     // and there would be nothing to clean up: say it once, run nothing.
@@ -260,6 +259,11 @@ Runner add_compare_command(CLI::App& app) {
                                                 {"destination", normalised->destination.bucket}})) {
       return report_failure(*refused);
     }
+    // From here on (check_buckets handles Ctrl-C during its own requests):
+    // Ctrl-C during the checks below ends compare with one line once they
+    // are done (a second one at once), and later reaches the run in progress.
+    supervise_interrupts();
+    set_interrupt_note("s3loop: error: compare cancelled\n");
 
     const std::string self = self_executable();
     const auto common_flags = common_option_arguments(args->common);
@@ -353,7 +357,6 @@ Runner add_compare_command(CLI::App& app) {
           });
       if (warning && *warning) std::fprintf(stderr, "s3loop: warning: %s\n", (*warning)->c_str());
     }
-    supervise_interrupts();
     std::vector<RunResult> runs;
     bool all_ok = true;
     for (int r = 1; r <= args->repeat; ++r) {

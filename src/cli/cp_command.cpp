@@ -193,6 +193,11 @@ Runner add_cp_command(CLI::App& app) {
     // promise copies that cannot happen: say it once, copy nothing.
     if (auto refused = check_buckets(**shared, {{"source", normalised->source.bucket},
                                                 {"destination", normalised->destination.bucket}})) {
+      // compare reads a run's last line: stopped before any copy, nothing is
+      // in flight to wait for (no summary would leave it unsure).
+      if (args->in_compare && refused->kind == ErrorKind::cancelled) {
+        std::printf("{\"objects\":0,\"interrupted\":0,\"cancelled\":true}\n");
+      }
       return report_failure(*refused);
     }
 

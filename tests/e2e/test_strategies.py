@@ -680,6 +680,61 @@ class CompareStops(s3env.E2ETestCase):
         os.killpg(proc.pid, signal.SIGINT)
         self.assert_stopped_clean(proc, dst, cut_off=True)
 
+    def test_one_interrupt_delivered_twice_while_compare_verifies_still_cleans_up(self):
+        # Between runs (verifying, cleaning up) compare has no run to pass a signal to, and a
+        # second one exits at once. One Ctrl-C delivered twice (`timeout -s INT`, a kill to
+        # the pid and its group) is not a second: it left the run's copies behind.
+        dst = self.bucket("compare-echo")
+        slow = s3env.latency_proxy("--delay-ms", "300")
+        self.addCleanup(slow.close)
+        proc = subprocess.Popen([s3env.s3loop_bin(), "compare", "cp", f"s3://{self.src}/src/",
+                                 f"s3://{dst}/c/", "--strategies", "async", "--endpoint-url",
+                                 slow.endpoint],
+                                env=s3env.base_env(), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, encoding="utf-8", start_new_session=True)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        self.assertIsNotNone(s3env.first_child(proc), "compare started no run")
+        # The run has ended once compare has no child: it lists both sides to verify (at
+        # 0.3 s a request), then deletes the copies.
+        children = f"/proc/{proc.pid}/task/{proc.pid}/children"
+        while proc.poll() is None:
+            with open(children) as f:
+                if not f.read().split():
+                    break
+            time.sleep(0.01)
+        self.assertIsNone(proc.poll(), "compare ended before it could be interrupted")
+        # 20 ms apart: sent together, the two would merge into one pending signal.
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertEqual([line for line in err.splitlines() if line.startswith("s3loop:")],
+                         ["s3loop: error: compare cancelled"], err)
+        self.assertBucketEmpty(dst, why="after an interrupted compare")
+
+    def test_a_run_stopped_before_any_copy_tells_compare_nothing_is_in_flight(self):
+        # A run interrupted during its bucket check printed no summary, and compare, unable
+        # to tell it from a run killed mid-copy, waited 2 s and said copies "cut off in
+        # flight may still be carried out" after the run's "interrupted before anything was
+        # copied". The run now ends its output with a summary of nothing.
+        dst = self.bucket("compare-early")
+        slow = s3env.latency_proxy("--delay-ms", "1000")
+        self.addCleanup(slow.close)
+        proc = subprocess.Popen([s3env.s3loop_bin(), "cp", f"s3://{self.src}/src/",
+                                 f"s3://{dst}/c/", "--endpoint-url", slow.endpoint, "--json",
+                                 "--compare-run"],
+                                env=s3env.base_env(), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, encoding="utf-8")
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        self.assertTrue(s3env.wait_until_catching(proc, signal.SIGINT), "cp never caught SIGINT")
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertIn("interrupted before anything was copied", err)
+        self.assertEqual(json.loads(out.splitlines()[-1]),
+                         {"objects": 0, "interrupted": 0, "cancelled": True})
+
     def test_sigterm_to_compare_alone_stops_its_run_too(self):
         # A supervisor's `kill PID` reaches compare only: the run it started once copied on.
         dst = self.bucket("compare-sigterm")
