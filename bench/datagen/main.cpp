@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
 
   const std::string bucket = location->bucket;
   auto created = exec::run_once<void>(
-      **shared, [&](s3::Client& client) { return client.create_bucket(bucket); });
+      **shared, [&](s3::Client& client) { return client.ensure_bucket(bucket); });
   if (!created) return fail(created.error(), exit_code_for(created.error()));
 
   exec::Settings settings;

@@ -22,12 +22,14 @@ awaitable<Result<void>> Client::create_bucket(std::string bucket) {
         region + "</LocationConstraint></CreateBucketConfiguration>";
   }
   auto reply = co_await send(req);
-  if (!reply) {
-    // Creating a bucket we already own is success for our purposes (as `aws s3 mb` reruns).
-    if (reply.error().s3_code == "BucketAlreadyOwnedByYou") co_return Result<void>();
-    co_return reply.error();
-  }
+  if (!reply) co_return reply.error();
   co_return Result<void>();
+}
+
+awaitable<Result<void>> Client::ensure_bucket(std::string bucket) {
+  auto created = co_await create_bucket(std::move(bucket));
+  if (!created && created.error().s3_code == "BucketAlreadyOwnedByYou") co_return Result<void>();
+  co_return created;
 }
 
 awaitable<Result<void>> Client::delete_bucket(std::string bucket) {

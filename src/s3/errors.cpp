@@ -125,6 +125,11 @@ Error describe_s3_error(Op op, const std::string& bucket, const std::string& key
     e.message = describe_request(op, bucket, key) +
                 " failed: the server says this machine's clock is wrong (RequestTimeTooSkewed: "
                 "more than 15 minutes off the server's): set the clock (timedatectl, NTP)";
+  } else if (c == "BucketAlreadyOwnedByYou") {
+    e.message = "bucket '" + bucket + "' already exists, and is yours (" + c + ")";
+  } else if (c == "BucketAlreadyExists") {
+    e.message = "bucket name '" + bucket + "' is taken by another account (" + c +
+                "): bucket names are global, choose another";
   } else if (c == "NoSuchBucket" && bucket.empty()) {
     // Asked of no bucket: the server took the endpoint's host name for one.
     e.message = describe_request(op, bucket, key) +

@@ -69,7 +69,7 @@ class SeedJob final : public exec::Job {
 void seed_objects(s3::ClientShared& shared, const std::string& bucket, const std::string& prefix,
                   int count) {
   auto created = exec::run_once<void>(
-      shared, [&](s3::Client& client) { return client.create_bucket(bucket); });
+      shared, [&](s3::Client& client) { return client.ensure_bucket(bucket); });
   ASSERT_TRUE(created) << created.error().message;
   exec::Settings settings;
   settings.concurrency = 32;

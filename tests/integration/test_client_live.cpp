@@ -616,6 +616,31 @@ TEST(ChunkedReplies, WholeSplitAndLongBodiesArriveIntact) {
   EXPECT_EQ(shared.net_counters.connections.load(), 1u);  // kept alive throughout
 }
 
+// A bucket already ours is an error to create (`s3loop mb`, as `aws s3 mb`),
+// and what was wanted to ensure (radosgw answers 200 here; AWS outside
+// us-east-1 answers 409 BucketAlreadyOwnedByYou, scripted).
+TEST(BucketCreation, ABucketAlreadyOursFailsCreateButPassesEnsure) {
+  const std::string owned =
+      "HTTP/1.1 409 Conflict\r\nContent-Type: application/xml\r\nContent-Length: 64\r\n\r\n"
+      "<Error><Code>BucketAlreadyOwnedByYou</Code><Message/></Error>\n\n\n";
+  // One server each: a connection that carried an error reply is not reused.
+  ScriptedServer first({{owned}});
+  s3::ClientShared shared;
+  loopback_client(shared, first.port());
+  shared.options.timeouts.first_byte = std::chrono::seconds(10);
+  auto created =
+      exec::run_once<void>(shared, [](s3::Client& c) { return c.create_bucket("mine"); });
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().message,
+            "bucket 'mine' already exists, and is yours (BucketAlreadyOwnedByYou)");
+  ScriptedServer second({{owned}});
+  s3::ClientShared again;
+  loopback_client(again, second.port());
+  again.options.timeouts.first_byte = std::chrono::seconds(10);
+  auto ensured = exec::run_once<void>(again, [](s3::Client& c) { return c.ensure_bucket("mine"); });
+  EXPECT_TRUE(ensured) << ensured.error().message;
+}
+
 TEST(ChunkedReplies, SplitErrorReplyIsReadWhole) {
   const std::string xml =
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>NoSuchKey</Code>"

@@ -212,6 +212,18 @@ TEST(S3Errors, AClockOffTheServersSaysToSetTheClockAndIsNotRetried) {
             "(timedatectl, NTP) [request id tx3]");
 }
 
+TEST(S3Errors, ABucketThatExistsSaysWhoseItIs) {
+  auto ours = error_from_reply(Op::create_bucket, "b", "", 409,
+                               "<Error><Code>BucketAlreadyOwnedByYou</Code></Error>", "");
+  EXPECT_EQ(ours.message, "bucket 'b' already exists, and is yours (BucketAlreadyOwnedByYou)");
+  EXPECT_FALSE(ours.retryable);
+  auto theirs = error_from_reply(Op::create_bucket, "b", "", 409,
+                                 "<Error><Code>BucketAlreadyExists</Code></Error>", "");
+  EXPECT_EQ(theirs.message,
+            "bucket name 'b' is taken by another account (BucketAlreadyExists): bucket names "
+            "are global, choose another");
+}
+
 TEST(S3Errors, ARequestOfNoBucketIsNamedAlone) {
   // ListBuckets has no bucket: "ListBuckets failed", not "ListBuckets the service failed".
   auto refused = error_from_reply(Op::list_buckets, "", "", 400,

@@ -210,7 +210,12 @@ class Client {
                                                              SelectRequest request,
                                                              SelectEventSink on_event);
 
+  // CreateBucket; a bucket of that name that is already ours is an error
+  // (BucketAlreadyOwnedByYou, as `aws s3 mb` fails on it).
   boost::asio::awaitable<Result<void>> create_bucket(std::string bucket);
+  // The same, except that a bucket already ours is what was wanted (data
+  // generators, test fixtures rerun).
+  boost::asio::awaitable<Result<void>> ensure_bucket(std::string bucket);
   boost::asio::awaitable<Result<void>> delete_bucket(std::string bucket);
   // ListBuckets (GET / on the service): every bucket the credentials own, in
   // one reply (see parse_list_buckets).
