@@ -6,6 +6,7 @@
 #include "open_files.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -84,6 +85,21 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const CLI::ExtrasError& e) {
+    // CLI11 names stray words last first ("not expected: extra2 extra1"):
+    // named here in the order they were typed.
+    const auto commands = app.get_subcommands();
+    const CLI::App& reader = commands.empty() ? app : *commands.front();
+    const std::vector<std::string> stray = reader.remaining();
+    if (stray.empty()) {
+      print_error(e.what());
+      return kExitUsage;
+    }
+    print_error(fmt::format(
+        "{}: {} (see s3loop {}--help)",
+        stray.size() > 1 ? "these arguments were not expected" : "this argument was not expected",
+        fmt::join(stray, " "), commands.empty() ? "" : commands.front()->get_name() + " "));
+    return kExitUsage;
   } catch (const CLI::ParseError& e) {
     // An unknown first word is a command the user misspelled, which CLI11
     // reports only as "a subcommand is required".

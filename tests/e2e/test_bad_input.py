@@ -226,6 +226,15 @@ class BadInput(s3env.E2ETestCase):
                 self.assertEqual(p.returncode, 2, s3env.describe(p))
                 self.assertIn("s3loop: error: ", p.stderr)
 
+    def test_stray_words_are_named_in_the_order_typed(self):
+        # CLI11 named them last first ("not expected: bar --foo 2 --page-size").
+        p = s3env.run(["ls", self.src_url, "--page-size", "2", "--foo", "bar"])
+        s3env.assert_clean_error(self, p, 2, "these arguments were not expected: --page-size 2 "
+                                 "--foo bar (see s3loop ls --help)")
+        p = s3env.run(["cp", self.src_url, self.dst_url, "extra"])
+        s3env.assert_clean_error(self, p, 2, "this argument was not expected: extra (see s3loop "
+                                 "cp --help)")
+
     def test_a_flag_given_twice_counts_as_given_last(self):
         # As aws cli's argparse takes it; CLI11 alone said "At Most 1 required but received 2".
         p = s3env.run(["cp", self.src_url, self.dst_url, "-c", "5", "--concurrency", "0"])
