@@ -267,6 +267,12 @@ awaitable<Result<SelectPlan>> plan_select(s3::Client& client, SelectOptions opti
             (options.server_dialect ? "leave out --server-dialect, and select reads it here"
                                     : "use --engine local (or auto)"));
   }
+  // SQL that cannot parse is the command's fault whatever the object holds:
+  // said before any request (its columns are checked once the header is read).
+  // The server's own dialect is the server's to judge.
+  if (!options.server_dialect) {
+    if (auto parsed = select::parse_sql(options.expression); !parsed) co_return parsed.error();
+  }
   auto head = co_await client.head_object(options.location.bucket, options.location.key);
   if (!head) co_return co_await explain_head_failure(client, options.location, head.error());
   SelectPlan plan;

@@ -269,6 +269,14 @@ class Select(s3env.SelectCase):
         s3env.assert_clean_error(self, p, 1, "missing.csv", "object", "NoSuchKey")
         p = s3env.run(["select", f"s3://{self.bkt}/data/", "-e", "SELECT * FROM S3Object"])
         s3env.assert_clean_error(self, p, 2, "one object")
+        # SQL that cannot parse is refused before any request: the missing object is not
+        # what the user must fix first, and a dead endpoint never gets a connection attempt.
+        p = s3env.run(["select", f"s3://{self.bkt}/data/missing.csv", "-e",
+                       "SELECT id FROM S3Object ORDER BY id"])
+        s3env.assert_clean_error(self, p, 2, "unsupported", "ORDER")
+        p = s3env.run(["select", self.url, "-e", "SELECT id FROM S3Object ORDER BY id",
+                       "--endpoint-url", "https://127.0.0.1:1", "--max-attempts", "1"])
+        s3env.assert_clean_error(self, p, 2, "unsupported", "ORDER")
 
     def select_ok(self, key, sql, *flags):
         """Selects from s3://bkt/data/<key>, asserts success and returns what it printed."""
