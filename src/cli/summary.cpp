@@ -43,6 +43,12 @@ std::string summary_line(const SummaryInput& in) {
         fmt::format(", orphaned multipart uploads possibly left on {} {} (see warnings)",
                     in.orphan_cleanup_failures, plural(in.orphan_cleanup_failures, "key", "keys"));
   }
+  // A job stopped by an error (the listing failed part way, a journal write
+  // failed) copied what it got to: the counts alone would read as a whole copy.
+  const std::string stopped =
+      r.job_error
+          ? std::string(" (stopped by the error above: the rest of the source was not copied)")
+          : std::string();
   const std::uint64_t copied = r.succeeded - in.skipped;
   const std::uint64_t requests = in.shared->stats.total_attempts();
   const std::uint64_t retries = in.shared->stats.total_retries();
@@ -50,7 +56,7 @@ std::string summary_line(const SummaryInput& in) {
   return fmt::format(
       "{} {} {} ({:.1f} MiB){}, {} failed{} in {:.2f} s: {:.0f} objects/s, {:.1f} MiB/s, "
       "{} {}, {} {}, {} TLS {}, {:.2f} CPU s, peak RSS {:.0f} MiB "
-      "[{}]{}{}{}{}",
+      "[{}]{}{}{}{}{}",
       in.verb, copied, plural(copied, "object", "objects"), static_cast<double>(r.bytes) / kMiB,
       skipped, r.failed, interrupted, in.run->wall_seconds,
       per_second(objects, in.run->wall_seconds),
@@ -58,7 +64,7 @@ std::string summary_line(const SummaryInput& in) {
       plural(requests, "request", "requests"), retries, plural(retries, "retry", "retries"),
       handshakes, plural(handshakes, "handshake", "handshakes"), in.run->usage.cpu_seconds(),
       static_cast<double>(in.run->usage.peak_rss_bytes) / kMiB, in.strategy, throttled, budget,
-      orphans, r.cancelled ? " (cancelled)" : "");
+      orphans, r.cancelled ? " (cancelled)" : "", stopped);
 }
 
 std::string verify_line(const jobs::VerifyReport& v) {

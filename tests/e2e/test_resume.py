@@ -303,6 +303,18 @@ class Resume(s3env.E2ETestCase):
             recorded = [json.loads(r)[0] for r in f.read().split("\n")[1:-1]]
         self.assertTrue({"full/" + k[len("src/"):] for k in recorded} <= copied)
 
+        # In text, the summary of what got copied says the copy stopped short: its counts
+        # alone ("copied N objects, 0 failed") would read as a whole copy.
+        os.unlink(journal)
+        cmd = [s3env.s3loop_bin(), "cp", f"s3://{self.bkt}/src/", f"s3://{self.bkt}/full-text/",
+               "--journal", journal, "--concurrency", "4"]
+        p = subprocess.run(cmd, env=s3env.base_env(), stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, encoding="utf-8", timeout=300,
+                           preexec_fn=limit_file_size)
+        s3env.assert_clean_error(self, p, 1, journal, "write failed", "stopped")
+        self.assertRegex(p.stdout, r"^copied \d+ objects? .*, 0 failed in .* \(stopped by the "
+                         r"error above: the rest of the source was not copied\)\n$")
+
     def test_dry_run_reads_the_journal_but_never_writes_it(self):
         # A new journal is not created.
         new = self.journal("dry-new.journal")

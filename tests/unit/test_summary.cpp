@@ -59,6 +59,17 @@ TEST(Summary, TwoOfAnythingIsPlural) {
   EXPECT_EQ(summary_line(none.in).rfind("copied 0 objects ", 0), 0U);
 }
 
+TEST(Summary, AJobStoppedByAnErrorSaysTheRestWasNotCopied) {
+  Fixture f(2);
+  EXPECT_EQ(summary_line(f.in).find("stopped"), std::string::npos);
+  f.run.report.job_error = make_error(ErrorKind::network, "listing s3://src/: connection reset");
+  const std::string line = summary_line(f.in);
+  EXPECT_EQ(line.rfind("copied 2 objects (0.0 MiB), 0 failed", 0), 0U) << line;
+  EXPECT_TRUE(
+      line.ends_with(" (stopped by the error above: the rest of the source was not copied)"))
+      << line;
+}
+
 TEST(Summary, VerifyLineAgrees) {
   jobs::VerifyReport v;
   v.matched = 3;
