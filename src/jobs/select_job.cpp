@@ -18,9 +18,6 @@ namespace {
 // farther than its own size: small ranges would otherwise each fetch many
 // times their bytes), and twice as far each time that is not enough.
 constexpr std::uint64_t kOvershoot = 64 * 1024;
-// A range whose connection fails part way resumes where it stopped
-// (Client::send cannot retry a body that reached the sink), this many times.
-constexpr int kStreamResumes = 5;
 
 Error changed_object(std::uint64_t from, std::uint64_t until, std::uint64_t got) {
   return make_error(ErrorKind::protocol,
@@ -284,8 +281,16 @@ awaitable<Result<bool>> SelectJob::stream_range(exec::WorkerContext& context, st
       if (next != until + 1) failure = changed_object(from, until, next - from);
       break;
     }
-    if (got == 0 || resumes == kStreamResumes || !context.client().begin_resumed_read()) {
+    // A read that broke part way resumes where it stopped (send() cannot
+    // retry a body that reached the sink), as often as --max-attempts and the
+    // retry budget allow a retry. One that broke before its first byte was
+    // retried by send() already.
+    if (got == 0) {
       failure = reply.error();
+      break;
+    }
+    if (auto stop = co_await context.client().before_resumed_read(reply.error(), resumes + 1)) {
+      failure = std::move(*stop);
       break;
     }
   }

@@ -281,20 +281,48 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
       co_return give_up(std::move(error));
     }
     op_stats.retries++;
-    // Waited in slices, so that Ctrl-C ends a long backoff (Retry-After may
-    // ask for seconds) within a tenth of a second.
-    const auto resume_at = std::chrono::steady_clock::now() +
-                           backoff_delay(policy, attempt - 1, unit(rng_), retry_after);
-    asio::steady_timer timer(executor_);
-    for (auto now = std::chrono::steady_clock::now(); now < resume_at;
-         now = std::chrono::steady_clock::now()) {
-      timer.expires_at(std::min(resume_at, now + std::chrono::milliseconds(100)));
-      auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-      if (ec)
-        co_return give_up(make_error(ErrorKind::cancelled, "cancelled while waiting to retry"));
-      if (interrupted()) co_return give_up(cut_short_by_interrupt(std::move(error)));
+    if (auto cut = co_await back_off(error, attempt, retry_after)) co_return give_up(*cut);
+  }
+}
+
+awaitable<std::optional<Error>> Client::back_off(
+    Error& error, int attempt, std::optional<std::chrono::milliseconds> retry_after) {
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const auto resume_at = std::chrono::steady_clock::now() +
+                         backoff_delay(shared_.options.retry, attempt - 1, unit(rng_), retry_after);
+  asio::steady_timer timer(executor_);
+  for (auto now = std::chrono::steady_clock::now(); now < resume_at;
+       now = std::chrono::steady_clock::now()) {
+    timer.expires_at(std::min(resume_at, now + std::chrono::milliseconds(100)));
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return make_error(ErrorKind::cancelled, "cancelled while waiting to retry");
+    if (shared_.interrupted != nullptr && shared_.interrupted->load()) {
+      co_return cut_short_by_interrupt(std::move(error));
     }
   }
+  co_return std::nullopt;
+}
+
+awaitable<std::optional<Error>> Client::before_resumed_read(Error broke, int reads) {
+  OpStats& op_stats = shared_.stats[Op::get_object];
+  if (!is_retryable(broke) || broke.kind == ErrorKind::cancelled) co_return broke;
+  if (shared_.interrupted != nullptr && shared_.interrupted->load()) {
+    co_return cut_short_by_interrupt(std::move(broke));
+  }
+  // send() counted the failed read among GetObject's failures when it gave
+  // up on it; a resume takes that back, as a retry is no failure.
+  if (reads >= shared_.options.retry.max_attempts) {
+    if (reads > 1) broke.message += " (gave up after " + std::to_string(reads) + " attempts)";
+    co_return broke;
+  }
+  if (!shared_.retry_budget.try_spend(broke.kind == ErrorKind::timeout)) {
+    shared_.stats.budget_refusals++;
+    broke.message += " (not retried: the job's retry budget is spent; see --retry-budget)";
+    co_return broke;
+  }
+  op_stats.failures--;
+  op_stats.retries++;
+  co_return co_await back_off(broke, reads, std::nullopt);
 }
 
 }  // namespace s3loop::s3

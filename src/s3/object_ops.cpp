@@ -103,12 +103,6 @@ awaitable<Result<void>> Client::get_object_stream(std::string bucket, std::strin
   co_return Result<void>();
 }
 
-bool Client::begin_resumed_read() {
-  if (shared_.interrupted != nullptr && shared_.interrupted->load()) return false;
-  shared_.stats[Op::get_object].retries++;
-  return true;
-}
-
 Client::Awaitable Client::put_object(std::string bucket, std::string key, std::string body,
                                      Headers extra_headers) {
   S3Request req;

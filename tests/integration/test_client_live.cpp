@@ -757,6 +757,76 @@ TEST(Deadlines, CtrlCDuringARetryBackOffEndsTheRequestAsCutOff) {
       << r.error().message;
 }
 
+// A streamed read that broke part way is resumed by its caller: as a retry,
+// bounded by --max-attempts and the retry budget, after a back-off, and not
+// after Ctrl-C (it resumed 5 times whatever those said, at once).
+struct ResumeOutcome {
+  int resumes = 0;
+  Error stopped_by;
+};
+ResumeOutcome resume_until_refused(s3::ClientShared& shared, Error broke) {
+  ResumeOutcome out;
+  auto r = exec::run_once<int>(shared, [&](s3::Client& c) -> boost::asio::awaitable<Result<int>> {
+    for (int reads = 1; reads < 100; ++reads) {
+      // send() counted the broken read as a failure; a resume takes that back.
+      shared.stats[s3::Op::get_object].failures++;
+      if (auto stop = co_await c.before_resumed_read(broke, reads)) co_return *stop;
+      ++out.resumes;
+    }
+    co_return 0;
+  });
+  EXPECT_FALSE(r) << "resumed 99 times";
+  if (!r) out.stopped_by = r.error();
+  return out;
+}
+
+TEST(Deadlines, AReadBrokenPartWayResumesAsARetry) {
+  s3::ClientShared shared;
+  loopback_client(shared, 1);
+  shared.options.retry.base = std::chrono::milliseconds(20);
+  const Error reset = make_error(ErrorKind::network, "connection reset by peer");
+  {
+    shared.options.retry.max_attempts = 3;
+    const ResumeOutcome out = resume_until_refused(shared, reset);
+    EXPECT_EQ(out.resumes, 2);
+    EXPECT_EQ(out.stopped_by.message, "connection reset by peer (gave up after 3 attempts)");
+    EXPECT_EQ(shared.stats[s3::Op::get_object].retries.load(), 2u);
+    EXPECT_EQ(shared.stats[s3::Op::get_object].failures.load(), 1u);  // the last one only
+  }
+  {
+    shared.options.retry.max_attempts = 1;  // no retries: no resume either
+    const ResumeOutcome out = resume_until_refused(shared, reset);
+    EXPECT_EQ(out.resumes, 0);
+    EXPECT_EQ(out.stopped_by.message, "connection reset by peer");
+  }
+  {
+    shared.options.retry.max_attempts = 50;
+    shared.retry_budget.set_capacity(2 * s3::RetryBudget::kRetryCost);
+    const auto refusals = shared.stats.budget_refusals.load();
+    const ResumeOutcome out = resume_until_refused(shared, reset);
+    EXPECT_EQ(out.resumes, 2);
+    EXPECT_NE(out.stopped_by.message.find("retry budget is spent"), std::string::npos)
+        << out.stopped_by.message;
+    EXPECT_EQ(shared.stats.budget_refusals.load(), refusals + 1);
+    shared.retry_budget.set_capacity(0);
+  }
+  {
+    // Not transient: not resumed.
+    const ResumeOutcome out =
+        resume_until_refused(shared, make_error(ErrorKind::protocol, "bad chunk size"));
+    EXPECT_EQ(out.resumes, 0);
+    EXPECT_EQ(out.stopped_by.message, "bad chunk size");
+  }
+  {
+    std::atomic<bool> interrupted{true};
+    shared.interrupted = &interrupted;
+    const ResumeOutcome out = resume_until_refused(shared, reset);
+    EXPECT_EQ(out.resumes, 0);
+    EXPECT_EQ(out.stopped_by.kind, ErrorKind::cancelled);
+    shared.interrupted = nullptr;
+  }
+}
+
 TEST(Deadlines, RefusedConnectionIsANetworkErrorNamingTheEndpoint) {
   std::uint16_t port = 0;
   {

@@ -143,10 +143,13 @@ class Client {
                                                          std::optional<ByteRange> range,
                                                          net::BodySink sink);
   // A streamed read whose body broke after bytes reached the sink is not
-  // retried here; its caller resumes it with a new ranged read from where it
-  // stopped. Called before that read: counts it as a retry of GetObject, or
-  // returns false once the job was interrupted (Ctrl-C): nothing more is sent.
-  bool begin_resumed_read();
+  // retried by send(); its caller resumes it with a new ranged read from
+  // where it stopped. Called before that read, with the break and the number
+  // of reads made so far: a resume is a retry of GetObject, with the same
+  // rules -- a transient error, an attempt left of --max-attempts, the retry
+  // budget's cost, the back-off, none after Ctrl-C. Returns nothing when the
+  // caller may resume, else the error to report (marked as send() marks it).
+  boost::asio::awaitable<std::optional<Error>> before_resumed_read(Error broke, int reads);
   // Returns the ETag without quotes.
   Awaitable put_object(std::string bucket, std::string key, std::string body,
                        Headers extra_headers = {});
@@ -266,6 +269,12 @@ class Client {
   boost::asio::awaitable<Result<net::Response>> send_once(const S3Request& request,
                                                           const std::string& region,
                                                           const net::BodySink* sink);
+
+  // Waits out the back-off before retry `attempt` + 1 (Retry-After, when
+  // the server sent one, instead), in slices so that Ctrl-C ends it within a
+  // tenth of a second. Returns the error to give up with when it was cut.
+  boost::asio::awaitable<std::optional<Error>> back_off(
+      Error& error, int attempt, std::optional<std::chrono::milliseconds> retry_after);
 
   boost::asio::any_io_executor executor_;
   ClientShared& shared_;
