@@ -40,7 +40,7 @@ std::string summary_line(const SummaryInput& in) {
   }
   if (in.orphan_cleanup_failures > 0) {
     orphans +=
-        fmt::format(", orphaned multipart uploads possibly left on {} {} (see warnings)",
+        fmt::format(", orphaned multipart uploads possibly left on {} {} (see above)",
                     in.orphan_cleanup_failures, plural(in.orphan_cleanup_failures, "key", "keys"));
   }
   // A job stopped by an error (the listing failed part way, a journal write

@@ -469,11 +469,16 @@ awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
   auto aborted = co_await client.abort_multipart_upload(dst_bucket, dst_key, upload_id);
   Error error = outcome.error();
   if (aborted) co_return error;
-  error.message += "; aborting the multipart upload also failed: " + aborted.error().message;
+  // Named, so that it can be aborted by hand; counted, so that the summary
+  // says an upload may be left open.
+  ++orphan_cleanup_failures_;
+  error.message += "; aborting its multipart upload " + upload_id +
+                   " also failed (if it is still open, it costs storage until aborted; "
+                   "ListMultipartUploads shows it): " +
+                   aborted.error().message;
   // A copy the interrupt cut off is not reported as failed (it is counted
   // as interrupted), but an upload left open must be heard of.
   if (error.kind == ErrorKind::cancelled) {
-    ++orphan_cleanup_failures_;
     warn(s3::s3_uri(dst_bucket, dst_key) + ": the copy was interrupted and its multipart upload " +
          upload_id +
          " could not be aborted (it costs storage until aborted; ListMultipartUploads shows it): " +

@@ -40,7 +40,7 @@ TEST(Summary, OneOfAnythingIsSingular) {
   for (const char* part :
        {" 1 request,", " 1 retry,", " 1 TLS handshake,", "request limit cut 1 time,",
         "retry budget spent: 1 error not retried", "1 orphaned multipart upload aborted",
-        "possibly left on 1 key (see warnings)"}) {
+        "possibly left on 1 key (see above)"}) {
     EXPECT_NE(line.find(part), std::string::npos) << part << " not in: " << line;
   }
 }
@@ -52,7 +52,7 @@ TEST(Summary, TwoOfAnythingIsPlural) {
   for (const char* part :
        {" 2 requests,", " 2 retries,", " 2 TLS handshakes,", "request limit cut 2 times,",
         "retry budget spent: 2 errors not retried", "2 orphaned multipart uploads aborted",
-        "possibly left on 2 keys (see warnings)"}) {
+        "possibly left on 2 keys (see above)"}) {
     EXPECT_NE(line.find(part), std::string::npos) << part << " not in: " << line;
   }
   Fixture none(0);
