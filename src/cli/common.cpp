@@ -41,36 +41,38 @@ std::string whole_number_form_error(const std::string& value) {
 
 }  // namespace
 
-CLI::Validator whole_number_between(std::int64_t low, std::int64_t high) {
+namespace {
+
+// `range_now`: refuses a number outside [low, high] here; else only one too
+// large for an int (the option's type), naming the range all the same.
+CLI::Validator whole_number(std::int64_t low, std::int64_t high, bool range_now) {
   return CLI::Validator(
-      [low, high](std::string& value) -> std::string {
+      [low, high, range_now](std::string& value) -> std::string {
         if (std::string form = whole_number_form_error(value); !form.empty()) return form;
         // Of the right form, so the parse fails only on a number beyond the
         // type's range -- which is beyond this range too.
         std::int64_t number = 0;
         const auto [end, error] =
             std::from_chars(value.data(), value.data() + value.size(), number);
-        if (error != std::errc() || number < low || number > high) {
+        const bool outside = range_now ? number < low || number > high
+                                       : number < std::numeric_limits<int>::min() ||
+                                             number > std::numeric_limits<int>::max();
+        if (error != std::errc() || outside) {
           return fmt::format("must be between {} and {}, got {}", low, high, value);
         }
         return {};
       },
-      fmt::format("INT in [{} - {}]", low, high), "whole-number");
+      range_now ? fmt::format("INT in [{} - {}]", low, high) : std::string(), "whole-number");
+}
+
+}  // namespace
+
+CLI::Validator whole_number_between(std::int64_t low, std::int64_t high) {
+  return whole_number(low, high, /*range_now=*/true);
 }
 
 CLI::Validator whole_number_ranged_later(std::int64_t low, std::int64_t high) {
-  return CLI::Validator(
-      [low, high](std::string& value) -> std::string {
-        if (std::string form = whole_number_form_error(value); !form.empty()) return form;
-        int number = 0;
-        const auto [end, error] =
-            std::from_chars(value.data(), value.data() + value.size(), number);
-        if (error != std::errc()) {
-          return fmt::format("must be between {} and {}, got {}", low, high, value);
-        }
-        return {};
-      },
-      "", "whole-number");
+  return whole_number(low, high, /*range_now=*/false);
 }
 
 namespace {

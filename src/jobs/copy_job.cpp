@@ -95,7 +95,7 @@ std::string destination_key(const CopyOptions& options, const std::string& sourc
 bool copy_selects(const CopyOptions& options, const std::string& source_key) {
   const std::string_view relative = relative_key(options, source_key);
   if (options.destination.key.empty() && relative.empty()) return false;
-  return options.filters.empty() || key_selected(options.filters, relative);
+  return key_selected(options.filters, relative);
 }
 
 namespace {
@@ -105,8 +105,7 @@ namespace {
 // is lost), one that holds data is a failure to report, not a silent skip.
 bool has_no_name_at_destination(const CopyOptions& options, const s3::ObjectInfo& object) {
   return object.size > 0 && options.destination.key.empty() &&
-         relative_key(options, object.key).empty() &&
-         (options.filters.empty() || key_selected(options.filters, ""));
+         relative_key(options, object.key).empty() && key_selected(options.filters, "");
 }
 
 }  // namespace

@@ -103,13 +103,12 @@ awaitable<Result<VerifyReport>> verify_copy(s3::Client& client, CopyOptions opti
                        [&options](const std::string& key) { return copy_selects(options, key); });
   // Nor is a destination key they leave out the copy's: one already there,
   // which the copy would have left alone, is not "unexpected".
-  ListingCursor destination(
-      client, options.destination.bucket, options.destination.key,
-      [&options](const std::string& key) {
-        return options.filters.empty() ||
-               key_selected(options.filters,
-                            std::string_view(key).substr(options.destination.key.size()));
-      });
+  ListingCursor destination(client, options.destination.bucket, options.destination.key,
+                            [&options](const std::string& key) {
+                              return key_selected(
+                                  options.filters,
+                                  std::string_view(key).substr(options.destination.key.size()));
+                            });
   VerifyReport report;
   auto src = co_await source.next();
   if (!src) co_return src.error();

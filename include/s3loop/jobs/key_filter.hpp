@@ -20,7 +20,7 @@ struct KeyFilter {
   std::string pattern;
 };
 
-// Every key is taken unless a filter says otherwise; the filters apply in
+// Every key is taken unless a filter says otherwise (no filters: every key); the filters apply in
 // the order given and the last one that matches decides, so
 // `--exclude '*' --include '*.csv'` takes only the CSV files.
 // `relative_key` is the key below the source directory ("dir/x" of
