@@ -80,11 +80,12 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
+    // Help and version that could not be written fail too, as other output.
+    return check_output_written(app.exit(e));
   } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
+    return check_output_written(app.exit(e));
   } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
+    return check_output_written(app.exit(e));
   } catch (const CLI::ExtrasError& e) {
     // CLI11 names stray words last first ("not expected: extra2 extra1"):
     // named here in the order they were typed.

@@ -256,7 +256,9 @@ class BadInput(s3env.E2ETestCase):
         # A full disk must not pass for a complete listing or summary: exit 1, one line.
         dst = self.bucket("bad-devfull")
         for args in (["ls", "-r", self.src_url + "/"], ["ls", self.src_url + "/"], ["ls"],
-                     ["cp", self.src_url, f"s3://{dst}/out", "--json"]):
+                     ["cp", self.src_url, f"s3://{dst}/out", "--json"],
+                     # Help and version too: a script reading them must not get nothing.
+                     ["--help"], ["cp", "--help"], ["--version"]):
             with self.subTest(args=args), open("/dev/full", "w") as full:
                 p = subprocess.run([s3env.s3loop_bin(), *args], env=s3env.base_env(),
                                    stdout=full, stderr=subprocess.PIPE, encoding="utf-8",
