@@ -271,7 +271,9 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
       last_retry_cost = RetryBudget::cost(error.kind == ErrorKind::timeout);
     }
     if (!budget_left) {
-      op_stats.failures++;
+      // A HEAD answered 404 says the object is not there (what --skip-existing
+      // and --verify ask): an answer, not a failed request.
+      if (request.op != Op::head_object || error.http_status != 404) op_stats.failures++;
       if (worth_retrying) {
         shared_.stats.budget_refusals++;
         error.message += " (not retried: the job's retry budget is spent; see --retry-budget)";

@@ -89,6 +89,9 @@ class Resume(s3env.E2ETestCase):
         summary = json.loads(p.stdout)
         self.assertEqual(summary["copied"], 15)
         self.assertEqual(summary["skipped"], len(self.source) - 15)
+        # The HEADs answered 404 for the removed keys found them missing: answers, no failures.
+        head = summary["requests_by_kind"]["HeadObject"]
+        self.assertEqual((head["requests"], head["failures"]), (len(self.source), 0), head)
         self.assertEqual(s3env.object_map(self.s3, self.bkt, "sync/"), self.source)
         text = self.cp("sync", "--skip-existing")
         self.assertEqual(json.loads(text.stdout)["copied"], 0)
