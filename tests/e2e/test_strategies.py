@@ -632,6 +632,18 @@ class CompareStops(s3env.E2ETestCase):
         time.sleep(1.0)
         return proc
 
+    def start_through_proxy(self, delay_ms, args, new_session=True):
+        """Starts `s3loop *args` (as the leader of a process group, as a shell runs it, unless
+        new_session=False) against a latency proxy that holds every request delay_ms."""
+        slow = s3env.latency_proxy("--delay-ms", str(delay_ms))
+        self.addCleanup(slow.close)
+        proc = subprocess.Popen([s3env.s3loop_bin(), *args, "--endpoint-url", slow.endpoint],
+                                env=s3env.base_env(), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, encoding="utf-8",
+                                start_new_session=new_session)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        return proc
+
     def assert_stopped_clean(self, proc, bucket, cut_off=None):
         """Exit 130, one error line, nothing left behind. The line names copies cut off in
         flight when there were some (cut_off=True: there must have been)."""
@@ -663,14 +675,8 @@ class CompareStops(s3env.E2ETestCase):
         # after the run gave up on it. Nothing is left behind, and the error line says where
         # such a copy would land.
         dst = self.bucket("compare-late")
-        slow = s3env.latency_proxy("--delay-ms", "1000")
-        self.addCleanup(slow.close)
-        proc = subprocess.Popen([s3env.s3loop_bin(), "compare", "cp", f"s3://{self.src}/src/",
-                                 f"s3://{dst}/c/", "--strategies", "serial", "--endpoint-url",
-                                 slow.endpoint],
-                                env=s3env.base_env(), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, encoding="utf-8", start_new_session=True)
-        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        proc = self.start_through_proxy(1000, ["compare", "cp", f"s3://{self.src}/src/",
+                                               f"s3://{dst}/c/", "--strategies", "serial"])
         self.assertIn("compare: serial, run 1 of 1", proc.stderr.readline())
         # Until the first copy is there, and a moment more: the server writes it before its
         # reply reaches the client, and a signal that arrives with that reply can find no copy
@@ -685,14 +691,8 @@ class CompareStops(s3env.E2ETestCase):
         # second one exits at once. One Ctrl-C delivered twice (`timeout -s INT`, a kill to
         # the pid and its group) is not a second: it left the run's copies behind.
         dst = self.bucket("compare-echo")
-        slow = s3env.latency_proxy("--delay-ms", "300")
-        self.addCleanup(slow.close)
-        proc = subprocess.Popen([s3env.s3loop_bin(), "compare", "cp", f"s3://{self.src}/src/",
-                                 f"s3://{dst}/c/", "--strategies", "async", "--endpoint-url",
-                                 slow.endpoint],
-                                env=s3env.base_env(), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, encoding="utf-8", start_new_session=True)
-        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        proc = self.start_through_proxy(300, ["compare", "cp", f"s3://{self.src}/src/",
+                                              f"s3://{dst}/c/", "--strategies", "async"])
         self.assertIsNotNone(s3env.first_child(proc), "compare started no run")
         # The run has ended once compare has no child: it lists both sides to verify (at
         # 0.3 s a request), then deletes the copies.
@@ -719,14 +719,8 @@ class CompareStops(s3env.E2ETestCase):
         # flight may still be carried out" after the run's "interrupted before anything was
         # copied". The run now ends its output with a summary of nothing.
         dst = self.bucket("compare-early")
-        slow = s3env.latency_proxy("--delay-ms", "1000")
-        self.addCleanup(slow.close)
-        proc = subprocess.Popen([s3env.s3loop_bin(), "cp", f"s3://{self.src}/src/",
-                                 f"s3://{dst}/c/", "--endpoint-url", slow.endpoint, "--json",
-                                 "--compare-run"],
-                                env=s3env.base_env(), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, encoding="utf-8")
-        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        proc = self.start_through_proxy(1000, ["cp", f"s3://{self.src}/src/", f"s3://{dst}/c/",
+                                               "--json", "--compare-run"], new_session=False)
         self.assertTrue(s3env.wait_until_catching(proc, signal.SIGINT), "cp never caught SIGINT")
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
