@@ -39,10 +39,6 @@ std::string whole_number_form_error(const std::string& value) {
   return {};
 }
 
-}  // namespace
-
-namespace {
-
 // `range_now`: refuses a number outside [low, high] here; else only one too
 // large for an int (the option's type), naming the range all the same.
 CLI::Validator whole_number(std::int64_t low, std::int64_t high, bool range_now) {

@@ -76,6 +76,15 @@ net::OnStop on_stop(Op op) {
       return net::OnStop::cut;
   }
 }
+// The two endings of a retryable error that was not retried (send() and a
+// resumed read alike).
+void note_budget_refusal(Error& error) {
+  error.message += " (not retried: the job's retry budget is spent; see --retry-budget)";
+}
+void note_gave_up(Error& error, int attempts) {
+  error.message += " (gave up after " + std::to_string(attempts) + " attempts)";
+}
+
 }  // namespace
 
 std::string s3_uri(const std::string& bucket, const std::string& key) {
@@ -276,9 +285,9 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
       if (request.op != Op::head_object || error.http_status != 404) op_stats.failures++;
       if (worth_retrying) {
         shared_.stats.budget_refusals++;
-        error.message += " (not retried: the job's retry budget is spent; see --retry-budget)";
+        note_budget_refusal(error);
       } else if (attempt > 1 && is_retryable(error)) {
-        error.message += " (gave up after " + std::to_string(attempt) + " attempts)";
+        note_gave_up(error, attempt);
       }
       co_return give_up(std::move(error));
     }
@@ -314,12 +323,12 @@ awaitable<std::optional<Error>> Client::before_resumed_read(Error broke, int rea
   // send() counted the failed read among GetObject's failures when it gave
   // up on it; a resume takes that back, as a retry is no failure.
   if (reads >= shared_.options.retry.max_attempts) {
-    if (reads > 1) broke.message += " (gave up after " + std::to_string(reads) + " attempts)";
+    if (reads > 1) note_gave_up(broke, reads);
     co_return broke;
   }
   if (!shared_.retry_budget.try_spend(broke.kind == ErrorKind::timeout)) {
     shared_.stats.budget_refusals++;
-    broke.message += " (not retried: the job's retry budget is spent; see --retry-budget)";
+    note_budget_refusal(broke);
     co_return broke;
   }
   op_stats.failures--;
