@@ -1,0 +1,170 @@
+#include "glob_match.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace s3loop::jobs {
+
+namespace {
+
+// glibc's fnmatch was used here first; under C.UTF-8 it matched both "?.txt"
+// and "??.txt" against "é.txt", so a filter took or dropped keys with
+// accented letters by their byte count. Code points are decoded here instead.
+std::u32string code_points(std::string_view text) {
+  std::u32string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    std::size_t length = 0;
+    char32_t value = 0;
+    char32_t smallest = 0;
+    if (lead < 0x80) {
+      length = 1, value = lead;
+    } else if ((lead & 0xE0) == 0xC0) {
+      length = 2, value = lead & 0x1F, smallest = 0x80;
+    } else if ((lead & 0xF0) == 0xE0) {
+      length = 3, value = lead & 0x0F, smallest = 0x800;
+    } else if ((lead & 0xF8) == 0xF0) {
+      length = 4, value = lead & 0x07, smallest = 0x10000;
+    }
+    bool valid = length != 0 && i + length <= text.size();
+    for (std::size_t k = 1; valid && k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      valid = (next & 0xC0) == 0x80;
+      value = (value << 6) | (next & 0x3F);
+    }
+    valid =
+        valid && value >= smallest && value <= 0x10FFFF && !(value >= 0xD800 && value <= 0xDFFF);
+    if (valid) {
+      out.push_back(value);
+      i += length;
+    } else {
+      // As Python's surrogateescape: a lone surrogate no valid text decodes to.
+      out.push_back(0xDC00 + lead);
+      ++i;
+    }
+  }
+  return out;
+}
+
+struct CharSet {
+  bool negated = false;
+  std::vector<std::pair<char32_t, char32_t>> ranges;
+
+  bool contains(char32_t c) const {
+    bool found = false;
+    for (const auto& [low, high] : ranges) found = found || (low <= c && c <= high);
+    return found != negated;
+  }
+};
+
+struct Token {
+  enum class Kind { literal, any_one, any_run, set };
+  Kind kind = Kind::literal;
+  char32_t literal = 0;
+  CharSet set;
+
+  static Token of(Kind kind, char32_t literal = 0) {
+    Token token;
+    token.kind = kind;
+    token.literal = literal;
+    return token;
+  }
+};
+
+// Python's fnmatch.translate: after '[' an optional '!', then a ']' that is
+// the set's first member, then up to the next ']'. A '-' between two members
+// makes a range; at either end it is itself; a range running backwards is
+// empty (and a set left with nothing matches nothing).
+std::vector<Token> compile(const std::u32string& pattern) {
+  std::vector<Token> tokens;
+  const std::size_t n = pattern.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const char32_t c = pattern[i++];
+    if (c == U'*') {
+      if (tokens.empty() || tokens.back().kind != Token::Kind::any_run)
+        tokens.push_back(Token::of(Token::Kind::any_run));
+      continue;
+    }
+    if (c == U'?') {
+      tokens.push_back(Token::of(Token::Kind::any_one));
+      continue;
+    }
+    if (c != U'[') {
+      tokens.push_back(Token::of(Token::Kind::literal, c));
+      continue;
+    }
+    std::size_t end = i;
+    if (end < n && pattern[end] == U'!') ++end;
+    if (end < n && pattern[end] == U']') ++end;
+    while (end < n && pattern[end] != U']') ++end;
+    if (end >= n) {
+      tokens.push_back(Token::of(Token::Kind::literal, U'['));
+      continue;
+    }
+    Token set = Token::of(Token::Kind::set);
+    std::size_t k = i;
+    if (pattern[k] == U'!') {
+      set.set.negated = true;
+      ++k;
+    }
+    while (k < end) {
+      if (k + 2 < end && pattern[k + 1] == U'-') {
+        if (pattern[k] <= pattern[k + 2]) set.set.ranges.emplace_back(pattern[k], pattern[k + 2]);
+        k += 3;
+      } else {
+        set.set.ranges.emplace_back(pattern[k], pattern[k]);
+        ++k;
+      }
+    }
+    tokens.push_back(std::move(set));
+    i = end + 1;
+  }
+  return tokens;
+}
+
+bool token_matches(const Token& token, char32_t c) {
+  switch (token.kind) {
+    case Token::Kind::literal:
+      return token.literal == c;
+    case Token::Kind::any_one:
+      return true;
+    case Token::Kind::set:
+      return token.set.contains(c);
+    case Token::Kind::any_run:
+      break;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool glob_matches(std::string_view pattern, std::string_view subject) {
+  const std::vector<Token> tokens = compile(code_points(pattern));
+  const std::u32string text = code_points(subject);
+  // The classic one-star backtrack: on a mismatch, let the last '*' take one
+  // more character. Linear in practice, at worst tokens x characters.
+  std::size_t t = 0, s = 0;
+  std::size_t star = tokens.size(), star_text = 0;
+  while (s < text.size()) {
+    if (t < tokens.size() && tokens[t].kind == Token::Kind::any_run) {
+      star = t++;
+      star_text = s;
+    } else if (t < tokens.size() && token_matches(tokens[t], text[s])) {
+      ++t, ++s;
+    } else if (star != tokens.size()) {
+      t = star + 1;
+      s = ++star_text;
+    } else {
+      return false;
+    }
+  }
+  while (t < tokens.size() && tokens[t].kind == Token::Kind::any_run) ++t;
+  return t == tokens.size();
+}
+
+}  // namespace s3loop::jobs
