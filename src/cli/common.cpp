@@ -303,4 +303,9 @@ void install_interrupt_handler(std::atomic<bool>* flag_to_set) {
   sigaction(SIGTERM, &action, nullptr);
 }
 
+void keep_running_when_output_closes() {
+  // (Inherited across exec: compare's cp runs keep it too.)
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
 }  // namespace s3loop::cli

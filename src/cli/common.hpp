@@ -72,4 +72,10 @@ int report_failure(const Error& error);
 // Set by the SIGINT handler; strategies poll it.
 void install_interrupt_handler(std::atomic<bool>* flag_to_set);
 
+// For commands that change data (cp, compare): a reader that goes away
+// (`s3loop cp ... | head -1`) must not kill the copy half way, with
+// multipart uploads left open. Writes to the closed pipe then fail, the copy
+// goes on to its end, and main reports the output that did not arrive.
+void keep_running_when_output_closes();
+
 }  // namespace s3loop::cli

@@ -184,6 +184,8 @@ Runner add_compare_command(CLI::App& app) {
       "[--repeat R] [--keep] [--json]");
 
   return [args, cmd]() -> int {
+    // Its runs copy, and it deletes their copies at the end.
+    keep_running_when_output_closes();
     std::vector<std::string> strategies;
     std::vector<exec::StrategyKind> kinds;
     for (std::size_t start = 0; start <= args->strategies.size();) {

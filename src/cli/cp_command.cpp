@@ -187,6 +187,8 @@ Runner add_cp_command(CLI::App& app) {
     // compare warns of an object beside a same-named folder once, not once per run.
     if (args->in_compare) normalised->warn_object_beside_directory = false;
 
+    // A dry run changes nothing: like ls, it may end with its reader.
+    if (!dry_run) keep_running_when_output_closes();
     auto shared = make_client_shared(args->common);
     if (!shared) return usage_error(shared.error());
     // Every copy into a missing bucket would fail alike, and a dry run would

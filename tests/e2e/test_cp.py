@@ -1013,3 +1013,51 @@ class CopyFilters(s3env.E2ETestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ClosedOutput(s3env.E2ETestCase):
+    """`s3loop cp ... | head -1`: the reader goes away, and the copy must not die of
+    SIGPIPE half way (multipart uploads left open, no summary): it goes on to its end and
+    exits 1 for the output that did not arrive."""
+
+    def test_a_closed_pipe_does_not_stop_the_copy(self):
+        bucket = self.bucket("cp-epipe")
+        s3env.datagen(f"s3://{bucket}/src/", 30, max_size=2 * KiB, seed=7)
+        self.s3.put_object(Bucket=bucket, Key="src/big.bin",
+                           Body=s3env.seeded_bytes("big", 6 * MiB))
+        source = s3env.object_map(self.s3, bucket, "src/")
+        read_end, write_end = os.pipe()
+        os.close(read_end)  # gone before the first line: every write fails
+        try:
+            # --threads under async: a warning line before the copy starts.
+            proc = subprocess.Popen(
+                [s3env.s3loop_bin(), "cp", f"s3://{bucket}/src/", f"s3://{bucket}/dst/",
+                 "--strategy", "async", "--threads", "2", "--no-progress",
+                 "--multipart-threshold", "5MiB", "--multipart-chunksize", "5MiB"],
+                env=s3env.base_env(), stdout=write_end, stderr=write_end)
+        finally:
+            os.close(write_end)
+        self.assertEqual(proc.wait(timeout=120), 1)  # was -SIGPIPE, at the warning
+        copied = s3env.object_map(self.s3, bucket, "dst/")
+        # The big one was copied in two parts: its ETag is a multipart one.
+        self.assertEqual({k: size for k, (size, _) in copied.items()},
+                         {k: size for k, (size, _) in source.items()})
+        self.assertTrue(copied.pop("big.bin")[1].endswith("-2"))
+        source.pop("big.bin")
+        self.assertEqual(copied, source)
+        self.assertEqual(s3env.multipart_uploads(self.s3, bucket), [])
+
+    def test_a_dry_run_ends_with_its_reader_as_ls_does(self):
+        bucket = self.bucket("cp-epipe-dry")
+        s3env.datagen(f"s3://{bucket}/src/", 5, max_size=1 * KiB, seed=8)
+        read_end, write_end = os.pipe()
+        os.close(read_end)
+        try:
+            proc = subprocess.Popen(
+                [s3env.s3loop_bin(), "cp", "--dryrun", f"s3://{bucket}/src/",
+                 f"s3://{bucket}/dst/"], env=s3env.base_env(), stdout=write_end,
+                stderr=write_end)
+        finally:
+            os.close(write_end)
+        self.assertEqual(proc.wait(timeout=60), -signal.SIGPIPE)
+        self.assertBucketEmpty(bucket, "dst/")
