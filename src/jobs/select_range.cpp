@@ -25,6 +25,24 @@ Result<std::string> key_column_sql(const std::string& column) {
   return "\"" + column + "\"";
 }
 
+// A key column value MIN and MAX cannot take: found in the first bytes, a
+// usage error (exit 2); later in a range, the data's (exit 1). Either way it
+// speaks of --key-column, not of a MIN the user never wrote.
+Error key_value_refused(select::Evaluator& key, std::string_view column,
+                        const select::CsvRecord& record, ErrorKind kind) {
+  // items: COUNT(*), MIN(key), MAX(key)
+  auto value = key.eval(key.query().items.at(1).expr, record.fields);
+  const std::string text = !value ? "?"
+                           : value->type == select::Value::Type::string
+                               ? std::string(value->str)
+                               : select::format_value(*value);
+  const std::string what = text.empty() ? "is blank, not a number" : "is not a number";
+  return make_error(kind, fmt::format("--key-column {}: '{}' (the record at byte {}) {}, and "
+                                      "--per-range's min and max compare numbers, as SQL's MIN "
+                                      "and MAX do: name a numeric column (the default is id)",
+                                      column, text, record.offset, what));
+}
+
 }  // namespace
 
 Result<SelectQuery> make_select_query(const SelectOptions& options,
@@ -33,9 +51,10 @@ Result<SelectQuery> make_select_query(const SelectOptions& options,
   if (!parsed) return parsed.error();
   auto query = select::Evaluator::create(std::move(*parsed), header);
   if (!query) return query.error();
-  SelectQuery shared{std::move(*query), std::nullopt,          options.format, options.header,
-                     options.output,    options.output_format, std::nullopt};
+  SelectQuery shared{std::move(*query), std::nullopt,   std::string(),         options.format,
+                     options.header,    options.output, options.output_format, std::nullopt};
   if (options.key_column) {
+    shared.key_column = *options.key_column;
     // A name matches the header as an unquoted SQL name does: exactly, or
     // else the one header name equal to it but for case ("ID" for "id").
     std::string name = *options.key_column;
@@ -77,18 +96,7 @@ Result<void> check_key_column(SelectQuery& query, const std::string& column,
     if (!*where) return true;
     ++matched;
     if (key.accumulate(record.fields, state)) return !(limit && matched >= *limit);
-    // items: COUNT(*), MIN(key), MAX(key)
-    auto value = key.eval(key.query().items.at(1).expr, record.fields);
-    const std::string text = !value ? "?"
-                             : value->type == select::Value::Type::string
-                                 ? std::string(value->str)
-                                 : select::format_value(*value);
-    refused = make_error(
-        ErrorKind::usage,
-        fmt::format("--key-column {}: '{}' (the record at byte {}) is not a number, and "
-                    "--per-range's min and max compare numbers, as SQL's MIN and MAX do: "
-                    "name a numeric column (the default is id)",
-                    column, text, record.offset));
+    refused = key_value_refused(key, column, record, ErrorKind::usage);
     return false;
   };
   if (!reader.feed(first_bytes, sink) && !refused && whole_object) {
@@ -102,6 +110,7 @@ RangeEvaluator::RangeEvaluator(const SelectQuery& query, s3::ByteRange range)
     : reader_(range.first, range.last, query.format, query.header, query.header_offset),
       query_(query.query),
       key_summary_(query.key_summary),
+      key_column_(query.key_column),
       output_format_(query.output_format),
       output_(query.output) {
   if (query_.is_aggregate()) outcome_.partial = query_.new_state();
@@ -119,7 +128,7 @@ bool RangeEvaluator::on_record(const select::CsvRecord& record) {
     if (*matched) {
       if (query_.is_aggregate()) ++outcome_.matched;
       if (auto r = key_summary_->accumulate(record.fields, outcome_.key_partial); !r) {
-        return fail(r.error());
+        return fail(key_value_refused(*key_summary_, key_column_, record, r.error().kind));
       }
     }
   }

@@ -17,6 +17,7 @@ namespace s3loop::jobs {
 struct SelectQuery {
   select::Evaluator query;
   std::optional<select::Evaluator> key_summary;  // COUNT(*), MIN(key), MAX(key)
+  std::string key_column;                        // as the user named it
   select::CsvFormat format;
   select::FileHeaderInfo header = select::FileHeaderInfo::use;
   SelectOutput output = SelectOutput::csv;
@@ -88,6 +89,7 @@ class RangeEvaluator {
   select::RangeReader reader_;
   select::Evaluator query_;
   std::optional<select::Evaluator> key_summary_;
+  std::string key_column_;
   select::CsvFormat output_format_;
   SelectOutput output_;
   RangeOutcome outcome_;

@@ -160,7 +160,7 @@ class Select(s3env.SelectCase):
         args = ["select", self.url, "-e", "SELECT COUNT(*) FROM S3Object", "--per-range",
                 "--key-column", "name", "--chunk-size", "64KiB"]
         p = s3env.run(args + ["--json"])
-        s3env.assert_clean_error(self, p, 2, "--key-column name", "is not a number",
+        s3env.assert_clean_error(self, p, 2, "--key-column name", "not a number",
                                  "numeric column")
         self.assertEqual(p.stdout, "")
         p = s3env.run(args + ["--debug"])
@@ -168,6 +168,21 @@ class Select(s3env.SelectCase):
         requests = [line for line in p.stderr.splitlines()
                     if line.startswith("s3loop: debug: -> ")]
         self.assertEqual(len(requests), 2, requests)  # the HEAD and the header's bytes
+
+    def test_a_blank_key_value_past_the_first_bytes_is_named_as_the_key_columns(self):
+        # Past the bytes read for the header it said "MIN: '' is not a number (use CAST)",
+        # of a MIN the user never wrote.
+        body = "id,name\n" + "".join(f"{i},n{i}\n" for i in range(1, 12000)) + ",blank\n"
+        self.s3.put_object(Bucket=self.bkt, Key="data/blank-id.csv", Body=body.encode())
+        p = s3env.run(["select", f"s3://{self.bkt}/data/blank-id.csv", "-e",
+                       "SELECT COUNT(*) FROM S3Object", "--per-range", "--chunk-size", "64KiB"])
+        offset = len(body) - len(",blank\n")
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        # After the ranges done before it, one error line.
+        self.assertTrue(p.stderr.splitlines()[-1].startswith(
+            f"s3loop: error: --key-column id: '' (the record at byte {offset}) is blank, not a "
+            "number"), s3env.describe(p))
+        self.assertEqual(p.stderr.count("s3loop:"), 1, s3env.describe(p))
 
     def test_auto_engine_probes_and_explains_why_local(self):
         p = self.select("-e", "SELECT COUNT(*) FROM S3Object", "--json")
