@@ -482,6 +482,11 @@ class Parser {
       n.a = *l;
       n.b = *pat;
       if (keyword("ESCAPE")) {
+        // A literal is checked here, not at the first record, so that a
+        // query refused is refused before any request (and on no records).
+        if (cur().kind == Tok::string && cur().text.size() != 1) {
+          return syntax("LIKE ... ESCAPE needs a single-character string");
+        }
         auto esc = parse_operand();
         if (!esc) return esc;
         n.c = *esc;

@@ -160,6 +160,12 @@ TEST(SelectSql, Like) {
             (Rows{{"Alice"}, {"bob"}}));
   EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _1 LIKE '10#%' ESCAPE '#'", "10%\n100\n"),
             (Rows{{"10%"}}));
+  // An ESCAPE literal of other than one character is refused as the query is
+  // read (it was at the first record: not at all over no records).
+  EXPECT_EQ(parse_error("SELECT _1 FROM S3Object WHERE _1 LIKE 'a' ESCAPE 'ab'"),
+            "SQL syntax error at position 50: LIKE ... ESCAPE needs a single-character string, "
+            "found 'ab'");
+  EXPECT_NE(parse_error("SELECT _1 FROM S3Object WHERE _1 LIKE 'a' ESCAPE ''"), "");
   // '_' is one character, however many bytes it takes in UTF-8.
   const std::string names = "Jos\xC3\xA9\nJose\n\xE6\x97\xA5\xE6\x9C\xAC\nab\n\xF0\x9F\x98\x80x\n";
   EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _1 LIKE 'Jos_'", names),
