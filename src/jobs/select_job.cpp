@@ -86,14 +86,27 @@ struct SelectJob::State {
   // streams them before its error -- and when they complete the LIMIT, the
   // answer is whole and the error comes too late to matter.
   bool deliver(std::uint64_t index, Finished& finished) {
-    const bool plain_rows = !query.query.is_aggregate() && !query.key_summary;
-    if (finished.error && !(finished.rows_before_error && plain_rows)) {
+    const bool aggregate = query.query.is_aggregate();
+    if (finished.error && !(finished.rows_before_error && !aggregate)) {
       failure = std::move(finished.error);
       return false;
     }
     ++ranges_used;
     RangeOutcome& out = finished.outcome;
+    std::size_t rows = out.row_ends.size();
+    const auto limit = query.query.limit();
+    if (!aggregate && limit) {
+      rows = static_cast<std::size_t>(std::min<std::uint64_t>(rows, *limit - rows_out));
+    }
     if (query.key_summary) {
+      // A record query's range counts the rows it prints: those LIMIT cuts
+      // off are not the answer's (how many a range read varied with
+      // --chunk-size).
+      if (!aggregate && rows < out.row_ends.size()) {
+        out.key_partial =
+            rows == 0 ? query.key_summary->new_state() : out.key_after_row.at(rows - 1);
+        out.matched = rows;
+      }
       key_total = select::merge(key_total, out.key_partial);
       key_records += out.matched;
       if (options.on_range) {
@@ -104,13 +117,10 @@ struct SelectJob::State {
                                       out.matched, line.at(1), line.at(2)});
       }
     }
-    if (query.query.is_aggregate()) {
+    if (aggregate) {
       total = select::merge(total, out.partial);
       return true;
     }
-    std::size_t rows = out.row_ends.size();
-    const auto limit = query.query.limit();
-    if (limit) rows = static_cast<std::size_t>(std::min<std::uint64_t>(rows, *limit - rows_out));
     const std::size_t bytes = rows == 0 ? 0 : out.row_ends[rows - 1];
     if (bytes > 0 && options.on_output &&
         !options.on_output(std::string_view(out.output).substr(0, bytes))) {

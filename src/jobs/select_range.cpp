@@ -122,23 +122,34 @@ bool RangeEvaluator::on_record(const select::CsvRecord& record) {
     error_ = std::move(e);
     return false;
   };
-  if (key_summary_) {
-    auto matched = query_.matches(record.fields);
-    if (!matched) return fail(matched.error());
-    if (*matched) {
-      if (query_.is_aggregate()) ++outcome_.matched;
-      if (auto r = key_summary_->accumulate(record.fields, outcome_.key_partial); !r) {
-        return fail(key_value_refused(*key_summary_, key_column_, record, r.error().kind));
+  auto fold_key = [&] {
+    auto r = key_summary_->accumulate(record.fields, outcome_.key_partial);
+    if (!r) error_ = key_value_refused(*key_summary_, key_column_, record, r.error().kind);
+    return r.has_value();
+  };
+  if (query_.is_aggregate()) {
+    if (key_summary_) {
+      auto matched = query_.matches(record.fields);
+      if (!matched) return fail(matched.error());
+      if (*matched) {
+        ++outcome_.matched;
+        if (!fold_key()) return false;
       }
     }
-  }
-  if (query_.is_aggregate()) {
     if (auto r = query_.accumulate(record.fields, outcome_.partial); !r) return fail(r.error());
     return true;
   }
   auto matched = query_.project(record.fields, row_);
   if (!matched) return fail(matched.error());
   if (!*matched) return true;
+  // A record query's key summary covers the rows it prints, and only those:
+  // a record whose row fails (a CAST of text) is not one of them.
+  if (key_summary_) {
+    if (!fold_key()) return false;
+    // LIMIT may print only the first rows of this range: the summary of
+    // each prefix is kept for it (no more than LIMIT of them).
+    if (query_.limit()) outcome_.key_after_row.push_back(outcome_.key_partial);
+  }
   if (output_ == SelectOutput::json) {
     if (names_.empty() || names_width_ != record.fields.size()) {
       names_ = query_.output_names(record.fields.size());

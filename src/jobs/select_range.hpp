@@ -45,7 +45,9 @@ struct RangeOutcome {
   std::vector<std::size_t> row_ends;   // end of each row in `output`
   select::AggregateState partial;      // aggregate queries
   select::AggregateState key_partial;  // --per-range
-  std::uint64_t matched = 0;           // records that passed WHERE
+  // --per-range over a record query with LIMIT: key_partial after each row.
+  std::vector<select::AggregateState> key_after_row;
+  std::uint64_t matched = 0;  // records that passed WHERE
 };
 
 // The S3 Select request every range sends (plus its ScanRange): the user's

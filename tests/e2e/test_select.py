@@ -184,6 +184,39 @@ class Select(s3env.SelectCase):
             "number"), s3env.describe(p))
         self.assertEqual(p.stderr.count("s3loop:"), 1, s3env.describe(p))
 
+    def test_per_range_counts_the_rows_printed_whatever_the_ranges(self):
+        # With LIMIT each range counted the rows it read (up to LIMIT each, so the lines
+        # summed to more than was printed, differently for each --chunk-size); and a range
+        # that met a CAST of text dropped its earlier rows, which a run without --per-range
+        # prints before the error.
+        rows = [f"{i},n{i},{i % 7}" for i in range(1, 4000)]
+        rows.insert(3000, "9999,bad,x")
+        body = ("id,name,v\n" + "\n".join(rows) + "\n").encode()
+        self.s3.put_object(Bucket=self.bkt, Key="data/per-range.csv", Body=body)
+        url = f"s3://{self.bkt}/data/per-range.csv"
+        expected_ids = [r.split(",")[0] for r in rows[:3000] if int(r.split(",")[2]) > 2]
+        limited = "SELECT id FROM S3Object WHERE CAST(v AS INT) > 2 LIMIT 1500"
+        for chunk in ("16KiB", "40KiB", "1MiB"):
+            with self.subTest(chunk=chunk):
+                p = s3env.run(["select", url, "-e", limited, "--per-range", "--chunk-size", chunk])
+                self.assertEqual(p.returncode, 0, s3env.describe(p))
+                self.assertEqual(p.stdout.split(), expected_ids[:1500])
+                lines = [line for line in p.stderr.splitlines() if line.startswith("range ")]
+                counts = [int(line.split(": ")[1].split(" record")[0]) for line in lines]
+                self.assertEqual(sum(counts), 1500, s3env.describe(p))
+                self.assertIn(f": 1500 records, min id 3, max id {expected_ids[1499]}", p.stderr)
+        failing = "SELECT id FROM S3Object WHERE CAST(v AS INT) > 2"
+        plain = s3env.run(["select", url, "-e", failing, "--chunk-size", "16KiB"])
+        self.assertEqual(plain.returncode, 1, s3env.describe(plain))
+        self.assertEqual(plain.stdout.split(), expected_ids)
+        p = s3env.run(["select", url, "-e", failing, "--per-range", "--chunk-size", "16KiB"])
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        self.assertEqual(p.stdout, plain.stdout)
+        self.assertIn("CAST failed: 'x' is not a valid INT", p.stderr.splitlines()[-1])
+        counts = [int(line.split(": ")[1].split(" record")[0])
+                  for line in p.stderr.splitlines() if line.startswith("range ")]
+        self.assertEqual(sum(counts), len(expected_ids), s3env.describe(p))
+
     def test_auto_engine_probes_and_explains_why_local(self):
         p = self.select("-e", "SELECT COUNT(*) FROM S3Object", "--json")
         summary = json.loads(p.stderr.strip().splitlines()[-1])
