@@ -51,6 +51,18 @@ Result<char> parse_delimiter(const std::string& text, std::string_view flag) {
                                           "character)");
 }
 
+// --comments: S3 Select's Comments, one character. Not the delimiter (a
+// record with an empty first field would vanish) nor the quote.
+Result<char> parse_comment_character(const std::string& text, char delimiter) {
+  const unsigned c = text.size() == 1 ? static_cast<unsigned char>(text[0]) : 0;
+  if (c >= 0x20 && c < 0x7F && c != '"' && static_cast<char>(c) != delimiter) {
+    return static_cast<char>(c);
+  }
+  return make_error(ErrorKind::usage, "--comments '" + text +
+                                          "' must be one printable ASCII character other than "
+                                          "the delimiter and the quote (default #)");
+}
+
 // False when what was written could not reach stdout: a small output sits in
 // stdio's buffer until this flush, and fails only here (a full disk). The
 // summary is not said for output that was lost; main.cpp reports it.
@@ -130,6 +142,7 @@ Runner add_select_command(CLI::App& app) {
     std::string engine = "auto";
     std::string header = "use";
     std::string delimiter = ",";
+    std::string comments = "#";
     std::optional<std::string> output_delimiter;
     std::string output = "csv";
     std::string require_columns;
@@ -154,6 +167,9 @@ Runner add_select_command(CLI::App& app) {
   cmd->add_option("--delimiter", args->delimiter,
                   "The object's field delimiter (default ,; \\t for tab); the output's is "
                   "--output-delimiter");
+  cmd->add_option("--comments", args->comments,
+                  "A line starting with this character is no record, as S3 Select's Comments "
+                  "(default #; give another when a first field may start with #)");
   cmd->add_option("--output", args->output, "Record output: csv (default) or json (one per line)");
   cmd->add_option("--output-delimiter", args->output_delimiter,
                   "Field delimiter of CSV output (default , whatever --delimiter is, as S3 "
@@ -201,6 +217,9 @@ Runner add_select_command(CLI::App& app) {
     auto delimiter = parse_delimiter(args->delimiter, "--delimiter");
     if (!delimiter) return usage_error(delimiter.error());
     options.format.field_delimiter = *delimiter;
+    auto comment = parse_comment_character(args->comments, *delimiter);
+    if (!comment) return usage_error(comment.error());
+    options.format.comment = *comment;
     if (args->output == "json") {
       options.output = jobs::SelectOutput::json;
     } else if (args->output != "csv") {

@@ -59,6 +59,11 @@ CsvReader::Fast CsvReader::fast_record(std::string_view rest, std::uint64_t offs
   if (lf == nullptr) return Fast::no;
   std::size_t len = static_cast<std::size_t>(static_cast<const char*>(lf) - rest.data());
   std::string_view line = rest.substr(0, len);
+  if (format_.comment != '\0' && !line.empty() && line[0] == format_.comment) {
+    used = len + 1;
+    pos_ = offset + used;
+    return next_record(true) ? Fast::done : Fast::emitted;
+  }
   if (line.find(format_.quote) != std::string_view::npos) return Fast::no;
   const std::size_t cr = line.find('\r');
   if (cr != std::string_view::npos) {
@@ -123,6 +128,12 @@ bool CsvReader::feed_data(std::string_view bytes, const RecordSink& sink) {
     }
     switch (state_) {
       case State::field_start:
+        if (p[i] == format_.comment && format_.comment != '\0' && ends_.empty() && buf_.empty() &&
+            !quoted_in_record_) {
+          state_ = State::comment;
+          ++i;
+          break;
+        }
         if (p[i] == q) {
           state_ = State::quoted;
           quoted_in_record_ = true;
@@ -187,6 +198,18 @@ bool CsvReader::feed_data(std::string_view bytes, const RecordSink& sink) {
         }
         break;
       }
+      case State::comment: {
+        const void* lf = std::memchr(p + i, '\n', n - i);
+        if (lf == nullptr) {
+          i = n;
+          break;
+        }
+        i = static_cast<std::size_t>(static_cast<const char*>(lf) - p) + 1;
+        pos_ = base + i;
+        state_ = State::field_start;
+        if (next_record(true)) return true;
+        break;
+      }
       case State::after_cr:
         if (p[i] == '\n') {
           ++i;
@@ -214,7 +237,12 @@ Result<void> CsvReader::finish(const RecordSink& sink) {
         ErrorKind::protocol,
         "CSV: unterminated quoted field in the record at offset " + std::to_string(record_start_));
   }
-  // A trailing lone CR at the end of the input ends the record like CRLF.
+  // A trailing lone CR at the end of the input ends the record like CRLF;
+  // a last comment line without its newline is no record either.
+  if (state_ == State::comment) {
+    done_ = true;
+    return {};
+  }
   if (state_ == State::field_start && ends_.empty() && buf_.empty() && !quoted_in_record_) {
     done_ = true;
     return {};
@@ -345,6 +373,13 @@ void append_csv_record(std::string& out, std::span<const std::string> fields, Cs
     // at the start of a file a reader takes those bytes for the BOM and
     // drops them (ours does; found by fuzz_csv's round trip).
     bool needs_quotes = first && f.starts_with(CsvReader::kBom);
+    // So is one a reader would take for a comment line (not in the output
+    // formats, which have no comment character).
+    const bool line_start = first && (!f.empty() || fields.size() > 1);
+    if (line_start && format.comment != '\0' &&
+        (f.empty() ? format.field_delimiter : f.front()) == format.comment) {
+      needs_quotes = true;
+    }
     if (!first) out.push_back(format.field_delimiter);
     first = false;
     for (char c : f) {

@@ -200,6 +200,7 @@ s3::SelectRequest csv_select_request(std::string expression, select::FileHeaderI
   request.file_header_info = std::string(file_header_info_name(header));
   request.field_delimiter = format.field_delimiter;
   request.quote = format.quote;
+  request.comments = format.comment;
   request.output_field_delimiter = output_delimiter;
   return request;
 }

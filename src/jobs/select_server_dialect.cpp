@@ -18,7 +18,7 @@ awaitable<Result<ServerSelectResult>> select_in_server_dialect(s3::Client& clien
   // 16.2 writes ',' whatever OutputSerialization asks for, AWS writes what it
   // is asked; asked for ',', both write what is read back here, and the rows
   // are written again below with the output delimiter.
-  const select::CsvFormat server_rows{',', options.format.quote};
+  const select::CsvFormat server_rows{',', options.format.quote, '\0'};  // data, no comments
   s3::SelectRequest request = csv_select_request(options.expression, options.header, options.format,
                                                  server_rows.field_delimiter);
 

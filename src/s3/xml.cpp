@@ -593,6 +593,7 @@ std::string build_select_request(const SelectRequest& request) {
   };
   character("FieldDelimiter", request.field_delimiter);
   character("QuoteCharacter", request.quote);
+  if (request.comments != '#' && request.comments != '\0') character("Comments", request.comments);
   // No RecordDelimiter anywhere: "\n" is S3's default, and radosgw 16.2 dies
   // (the whole server aborts) on a request that spells it out as "&#10;".
   out += "</CSV></InputSerialization><OutputSerialization>";

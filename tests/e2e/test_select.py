@@ -217,6 +217,22 @@ class Select(s3env.SelectCase):
                   for line in p.stderr.splitlines() if line.startswith("range ")]
         self.assertEqual(sum(counts), len(expected_ids), s3env.describe(p))
 
+    def test_comment_lines_are_skipped_as_s3_select_skips_them(self):
+        # S3 Select's CSV Comments default to '#': such lines were read as records here.
+        body = b"# exported by hand\nid,name\n1,a\n#2,b\n3,#c\n"
+        self.s3.put_object(Bucket=self.bkt, Key="data/comments.csv", Body=body)
+        url = f"s3://{self.bkt}/data/comments.csv"
+        p = s3env.run(["select", url, "-e", "SELECT id, name FROM S3Object"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(p.stdout, "1,a\n3,#c\n")
+        p = s3env.run(["select", url, "-e", "SELECT * FROM S3Object", "--comments", ";",
+                       "--header", "none"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(p.stdout, "# exported by hand\nid,name\n1,a\n#2,b\n3,#c\n")
+        p = s3env.run(["select", url, "-e", "SELECT * FROM S3Object", "--comments", ","])
+        s3env.assert_clean_error(self, p, 2, "--comments ','", "other than the delimiter")
+        self.assertEqual(p.stdout, "")
+
     def test_auto_engine_probes_and_explains_why_local(self):
         p = self.select("-e", "SELECT COUNT(*) FROM S3Object", "--json")
         summary = json.loads(p.stderr.strip().splitlines()[-1])

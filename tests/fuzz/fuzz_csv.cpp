@@ -33,20 +33,24 @@ CsvFormat read_format(FuzzedDataProvider& in) {
     case 2:
       f.field_delimiter = '|';
       f.quote = '\'';
+      f.comment = '\0';
       break;
     default:
       f.field_delimiter = in.ConsumeIntegral<char>();
       f.quote = in.ConsumeIntegral<char>();
+      f.comment = in.ConsumeIntegral<char>();
   }
   return f;
 }
 
-// The formats CsvFormat promises round trips for: ASCII, no line breaks.
+// The formats CsvFormat promises round trips for: ASCII, no line breaks, a
+// comment character other than the quote.
 bool sane(const CsvFormat& f) {
   const auto plain = [](char c) {
     return c != '\n' && c != '\r' && static_cast<unsigned char>(c) < 0x80;
   };
-  return f.field_delimiter != f.quote && plain(f.field_delimiter) && plain(f.quote);
+  return f.field_delimiter != f.quote && plain(f.field_delimiter) && plain(f.quote) &&
+         f.comment != f.quote && plain(f.comment);
 }
 
 Records read_in_pieces(std::string_view text, const CsvFormat& format,

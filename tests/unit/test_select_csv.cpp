@@ -51,6 +51,52 @@ TEST(SelectCsv, EmptyLinesAreSkipped) {
   EXPECT_TRUE(all("").empty());
 }
 
+// S3 Select's Comments, '#' unless said otherwise: a line that starts with it
+// is no record, whatever follows (an odd quote included); elsewhere it is data.
+TEST(SelectCsv, CommentLinesAreSkipped) {
+  const std::string text =
+      "#a comment, with \"an odd quote\nid,name\n1,#not one\n#2,x\r\n\"#3\",y\n  #4,z\n#last";
+  const Rows expected = {{"id", "name"}, {"1", "#not one"}, {"#3", "y"}, {"  #4", "z"}};
+  EXPECT_EQ(all(text), expected);
+  for (std::size_t chunk : {1u, 2u, 3u, 7u}) EXPECT_EQ(chunked(text, chunk), expected) << chunk;
+  // Another character, or none.
+  CsvFormat semicolon;
+  semicolon.comment = ';';
+  EXPECT_EQ(all("#1,a\n;2,b\n3,c\n", semicolon), (Rows{{"#1", "a"}, {"3", "c"}}));
+  CsvFormat none;
+  none.comment = '\0';
+  EXPECT_EQ(all("#1,a\n", none), (Rows{{"#1", "a"}}));
+  // Not inside a quoted field that runs on over a line break.
+  EXPECT_EQ(all("\"a\n#b\",c\n"), (Rows{{"a\n#b", "c"}}));
+  // After a byte order mark, a comment still.
+  EXPECT_EQ(all("\xEF\xBB\xBF#x\nid\n"), (Rows{{"id"}}));
+  // Before the header: the header is the first record.
+  const std::string commented = "# exported 2026-12-04\nid,n\n1,2\n";
+  EXPECT_EQ(read_first_record(commented).value().fields, (std::vector<std::string>{"id", "n"}));
+  auto r = read_range(commented, 0, 100, true, {}, FileHeaderInfo::use).value();
+  EXPECT_EQ(r.records, (Rows{{"1", "2"}}));
+}
+
+// A record read back must not turn into a comment: a first field that starts
+// with the comment character is quoted (the output formats have none).
+TEST(SelectCsv, CsvOutputQuotesWhatWouldReadAsAComment) {
+  std::string out;
+  const std::vector<std::string> row = {"#x", "#y"};
+  append_csv_record(out, row);
+  EXPECT_EQ(out, "\"#x\",#y\n");
+  EXPECT_EQ(all(out), (Rows{row}));
+  CsvFormat hash_delimited;
+  hash_delimited.field_delimiter = '#';
+  out.clear();
+  append_csv_record(out, std::vector<std::string>{"", "b"}, hash_delimited);
+  EXPECT_EQ(out, "\"\"#b\n");
+  EXPECT_EQ(all(out, hash_delimited), (Rows{{"", "b"}}));
+  CsvFormat output{',', '"', '\0'};
+  out.clear();
+  append_csv_record(out, row, output);
+  EXPECT_EQ(out, "#x,#y\n");
+}
+
 TEST(SelectCsv, QuotedFields) {
   EXPECT_EQ(all("\"a,b\",c\n"), (Rows{{"a,b", "c"}}));
   EXPECT_EQ(all("\"say \"\"hi\"\"\",x\n"), (Rows{{"say \"hi\"", "x"}}));

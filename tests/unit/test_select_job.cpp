@@ -437,6 +437,12 @@ TEST(SelectRequestXml, CarriesQueryFormatAndScanRange) {
   EXPECT_NE(xml.find("<ScanRange><Start>100</Start><End>199</End></ScanRange>"), std::string::npos);
   // "\n" is the default; radosgw 16.2 aborts on <RecordDelimiter>&#10;</RecordDelimiter>.
   EXPECT_EQ(xml.find("RecordDelimiter"), std::string::npos);
+  // Comments: '#' is S3's default, not spelled out; another is.
+  EXPECT_EQ(xml.find("Comments"), std::string::npos);
+  r.comments = ';';
+  EXPECT_NE(s3::build_select_request(r).find("<QuoteCharacter>\"</QuoteCharacter><Comments>;</"
+                                             "Comments></CSV>"),
+            std::string::npos);
   r.output_json = true;
   r.scan_start.reset();
   r.scan_end.reset();

@@ -42,8 +42,9 @@ struct SelectOptions {
   select::CsvFormat format;  // the object's CSV
   SelectOutput output = SelectOutput::csv;
   // CSV output (--output-delimiter): as S3 Select's OutputSerialization, ','
-  // whatever the object's delimiter is; quoted where a field needs it.
-  select::CsvFormat output_format;
+  // whatever the object's delimiter is; quoted where a field needs it. (Rows
+  // read back from a server are data: no comment character there.)
+  select::CsvFormat output_format{',', '"', '\0'};
   std::vector<std::string> require_columns;
   // --per-range: summarise each range by this column.
   std::optional<std::string> key_column;

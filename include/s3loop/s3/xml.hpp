@@ -191,6 +191,9 @@ struct SelectRequest {
   std::string file_header_info = "USE";  // USE, IGNORE or NONE
   char field_delimiter = ',';
   char quote = '"';
+  // Comments: a line starting with it is skipped. '#' is S3's default and is
+  // not spelled out (radosgw 16.2 ignores the element either way).
+  char comments = '#';
   bool output_json = false;  // else CSV
   // CSV output's FieldDelimiter: S3 writes ',' whatever the input's is.
   char output_field_delimiter = ',';

@@ -25,6 +25,9 @@ namespace s3loop::jobs::select {
 struct CsvFormat {
   char field_delimiter = ',';
   char quote = '"';
+  // A line that starts with it is no record, quotes in it included: S3
+  // Select's Comments, whose default is '#' ('\0': none, for output).
+  char comment = '#';
 };
 
 // FileHeaderInfo: USE (first record names the columns), IGNORE (first record
@@ -45,7 +48,8 @@ using RecordSink = std::function<bool(const CsvRecord&)>;
 // data). Inside quotes, delimiters, CR and LF are data and "" is a quote.
 // Lenient like most readers: a quote inside an unquoted field is data, and
 // bytes after a closing quote are appended to the field. Empty lines
-// (zero bytes before the delimiter) produce no record. A UTF-8 byte order
+// (zero bytes before the delimiter) produce no record, nor do comment lines
+// (CsvFormat::comment first). A UTF-8 byte order
 // mark (EF BB BF) at stream offset 0, where an object starts, is not data
 // (editors and Excel write one, and it would otherwise stick to the first
 // column's name); the first record still starts at offset 0.
@@ -75,7 +79,7 @@ class CsvReader {
   static constexpr std::string_view kBom = "\xEF\xBB\xBF";
 
  private:
-  enum class State : std::uint8_t { field_start, unquoted, quoted, after_quote, after_cr };
+  enum class State : std::uint8_t { field_start, unquoted, quoted, after_quote, after_cr, comment };
   bool end_field_and_maybe_record(bool end_record, const RecordSink& sink);
   bool next_record(bool keep_going);
   bool emit(const RecordSink& sink);
