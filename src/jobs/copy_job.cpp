@@ -372,7 +372,9 @@ awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
   auto head = co_await client.head_object(src_bucket, object.key);
   if (!head) co_return head.error();
   s3::Headers headers;
-  if (!head->content_type.empty()) headers.emplace_back("content-type", head->content_type);
+  // (An empty one too: left out, the server would make it binary/octet-stream,
+  // where CopyObject keeps it empty.)
+  if (head->content_type) headers.emplace_back("content-type", *head->content_type);
   for (const auto& meta : head->user_metadata) headers.push_back(meta);
   for (const auto& content : head->content_headers) headers.push_back(content);
   // Nor tags, which CopyObject copies too (tagging directive COPY). A source

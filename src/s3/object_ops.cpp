@@ -64,7 +64,7 @@ awaitable<Result<ObjectHead>> Client::head_object(std::string bucket, std::strin
     std::from_chars(length->data(), length->data() + length->size(), head.size);
   }
   head.etag = strip_quotes(reply->header("ETag").value_or(""));
-  head.content_type = reply->header("Content-Type").value_or("");
+  if (auto type = reply->header("Content-Type")) head.content_type = std::string(*type);
   head.last_modified = reply->header("Last-Modified").value_or("");
   for (const auto& [name, value] : reply->headers) {
     if (boost::algorithm::istarts_with(name, "x-amz-meta-")) {

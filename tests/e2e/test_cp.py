@@ -313,6 +313,21 @@ class CopyHeaders(s3env.E2ETestCase):
             self.assertIn(f"x-amz-copy-source-if-match: {source_etag}", line)
 
 
+    def test_an_empty_content_type_stays_empty_whatever_the_size(self):
+        # Left out of CreateMultipartUpload, it became binary/octet-stream on a multipart
+        # copy only (CopyObject keeps it empty).
+        src = self.bucket("cp-hdr-empty")
+        for key, size in (("src/big.bin", 6 * MiB), ("src/small.bin", 10)):
+            self.s3.put_object(Bucket=src, Key=key, Body=s3env.seeded_bytes(key, size),
+                               ContentType="")
+        self.assertEqual(self.s3.head_object(Bucket=src, Key="src/big.bin")["ContentType"], "")
+        p = s3env.run(["cp", f"s3://{src}/src/", f"s3://{src}/dst/", "--multipart-threshold",
+                       "5MiB", "--multipart-chunksize", "5MiB"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        for key in ("dst/big.bin", "dst/small.bin"):
+            self.assertEqual(self.s3.head_object(Bucket=src, Key=key)["ContentType"], "", key)
+
+
 class CopyTags(s3env.E2ETestCase):
     """A multipart copy carries the source's tags over, as CopyObject does (tagging directive
     COPY) and `aws s3 cp --copy-props default` does; a source whose tags cannot be read fails

@@ -90,7 +90,9 @@ struct ListVersionsParams {
 struct ObjectHead {
   std::uint64_t size = 0;
   std::string etag;  // without quotes
-  std::string content_type;
+  // Absent when the reply had none; an empty one is the source's own (put
+  // with an empty Content-Type) and is carried over as it is.
+  std::optional<std::string> content_type;
   std::string last_modified;
   net::HeaderList user_metadata;  // x-amz-meta-* as sent
   net::HeaderList
