@@ -148,6 +148,13 @@ awaitable<Result<ProbeVerdict>> probe_s3select(s3::Client& client, const SelectO
   const auto first_lf = prefix.bytes.find('\n');
   const auto second_lf =
       first_lf == std::string::npos ? std::string::npos : prefix.bytes.find('\n', first_lf + 1);
+  if (second_lf == std::string::npos && prefix.bytes.size() < size) {
+    // (The header alone may be longer than the bytes read for it.)
+    co_return ProbeVerdict{
+        false, fmt::format("the object's first two lines are longer than the {} bytes read for "
+                           "the header, too long to check the server's ScanRange with",
+                           prefix.bytes.size())};
+  }
   if (second_lf == std::string::npos || second_lf + 1 >= size) {
     co_return ProbeVerdict{false, "the object is too small to check the server's ScanRange"};
   }

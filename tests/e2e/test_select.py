@@ -244,6 +244,20 @@ class Select(s3env.SelectCase):
         self.assertEqual(summary["ranges"], 1)
         self.assertEqual(p.stdout.strip(), str(len(self.rows)))
 
+    def test_first_lines_too_long_to_probe_are_not_called_a_small_object(self):
+        # A 112 KB header in a 448 KB object: "the object is too small to check the
+        # server's ScanRange", it said.
+        header = ",".join(f"c{i:06d}" for i in range(16000))
+        body = "\n".join([header] + [",".join(["1"] * 16000)] * 10) + "\n"
+        self.s3.put_object(Bucket=self.bkt, Key="data/wide.csv", Body=body.encode())
+        p = s3env.run(["select", f"s3://{self.bkt}/data/wide.csv", "-e",
+                       "SELECT COUNT(*) FROM S3Object", "--json"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(p.stdout, "10\n")
+        reason = json.loads(p.stderr.strip().splitlines()[-1])["engine_reason"]
+        self.assertIn("first two lines are longer than the", reason)
+        self.assertNotIn("too small", reason)
+
     def test_forced_s3select_is_refused_when_the_server_lacks_aws_semantics(self):
         p = s3env.run(["select", self.url, "-e", "SELECT * FROM S3Object", "--engine", "s3select"])
         s3env.assert_clean_error(self, p, 2, "--engine s3select", "--engine local")
