@@ -589,6 +589,10 @@ class Parser {
                            "aggregates must be select items");
       return unsupported("function " + name, "not implemented here");
     }
+    // Else "CASE WHEN x ..." read as a column named CASE: "expected FROM".
+    if (t.kind == Tok::ident && iequals(t.text, "CASE") && next().kind == Tok::ident) {
+      return unsupported("CASE", "not implemented here");
+    }
     if ((t.kind == Tok::ident && !is_reserved(t.text)) || t.kind == Tok::quoted_ident) {
       Node n;
       n.kind = NodeKind::column;

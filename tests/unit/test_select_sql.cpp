@@ -385,6 +385,9 @@ TEST(SelectSql, BooleanLiteralsPrintBackForTheServer) {
 }
 
 TEST(SelectSql, UnsupportedConstructs) {
+  EXPECT_EQ(parse_error("SELECT CASE WHEN _1 = '1' THEN 'a' END FROM S3Object"),
+            "unsupported SQL: CASE (not implemented here)");
+  EXPECT_EQ(parse_error("SELECT \"case\" FROM S3Object"), "<parsed>");
   EXPECT_EQ(parse_error("SELECT _1 FROM S3Object GROUP BY _1"),
             "unsupported SQL: GROUP BY (S3 Select has no GROUP BY)");
   EXPECT_EQ(parse_error("SELECT _1 FROM S3Object WHERE _1 = '1' ORDER BY _1"),
