@@ -511,8 +511,14 @@ Runner add_compare_command(CLI::App& app) {
     for (const auto& row : rows) {
       if (row.strategy == "serial") serial_wall = row.wall.median;
     }
+    // A comparison of nothing (a mistyped source prefix, filters that leave
+    // nothing) is no result, however fast: no speed-up, nothing verified.
+    const bool copied_nothing = std::all_of(runs.begin(), runs.end(), [](const RunResult& run) {
+      return number(run.summary, "objects") == 0 && number(run.summary, "failed") == 0;
+    });
     // Without a serial run there is nothing to be faster than: no number.
     auto speedup = [&](const Row& row) -> std::optional<double> {
+      if (copied_nothing) return std::nullopt;
       if (serial_wall > 0 && row.wall.median > 0) return serial_wall / row.wall.median;
       return std::nullopt;
     };
@@ -539,7 +545,7 @@ Runner add_compare_command(CLI::App& app) {
             {"retries", count(row.retries)},
             {"tls_handshakes", count(row.handshakes)},
             {"speedup_vs_serial", up ? boost::json::value(*up) : boost::json::value(nullptr)},
-            {"verified", row.verified},
+            {"verified", row.verified && !copied_nothing},
             {"verification", row.note}});
       }
       boost::json::array out_runs;
@@ -572,16 +578,13 @@ Runner add_compare_command(CLI::App& app) {
             row.objects_per_s.median, row.mib_per_s.median, row.cpu.median, row.rss_mib.median,
             count(row.requests), count(row.retries), count(row.handshakes),
             up ? fmt::format("{:.1f}x", *up) : std::string("-"),
-            row.verified ? "yes" : "NO (" + row.note + ")");
+            copied_nothing ? "-"
+            : row.verified ? "yes"
+                           : "NO (" + row.note + ")");
       }
       std::fputs(table.c_str(), stdout);
     }
     std::fflush(stdout);
-    // A comparison of nothing (a mistyped source prefix, filters that leave
-    // nothing) is no result, however fast.
-    const bool copied_nothing = std::all_of(runs.begin(), runs.end(), [](const RunResult& run) {
-      return number(run.summary, "objects") == 0 && number(run.summary, "failed") == 0;
-    });
     if (copied_nothing) {
       print_error("the runs found nothing to copy under " + job_words->source +
                   " (check the prefix and filters): nothing was compared");

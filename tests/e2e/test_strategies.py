@@ -785,6 +785,16 @@ class CompareStops(s3env.E2ETestCase):
         errors = [line for line in p.stderr.splitlines() if line.startswith("s3loop:")]
         self.assertEqual(len(errors), 1, s3env.describe(p))
         self.assertIn("nothing to copy", errors[0])
+        # Its table claims no speed-up and no verification (it said "1.0x / yes").
+        rows = [line for line in p.stdout.splitlines() if line.startswith(("serial", "async"))]
+        self.assertTrue(rows, s3env.describe(p))
+        for row in rows:
+            self.assertTrue(row.endswith("- / -"), row)
+        p = s3env.run(["compare", "cp", f"s3://{self.src}/no-such-prefix/", f"s3://{dst}/c/",
+                       "--strategies", "serial,async", "--json"])
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        for row in json.loads(p.stdout)["strategies"]:
+            self.assertEqual((row["verified"], row["speedup_vs_serial"]), (False, None), row)
 
     def test_copies_kept_by_another_compare_are_not_deleted(self):
         # In a container every compare may have the same pid (1): a run prefix named by the
