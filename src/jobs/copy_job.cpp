@@ -4,6 +4,8 @@
 #include "s3loop/s3/client.hpp"
 #include "s3loop/s3/encoding.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace s3loop::jobs {
@@ -11,6 +13,22 @@ namespace s3loop::jobs {
 using boost::asio::awaitable;
 
 namespace {
+
+// A copy request's failure that is the source's: 412 (x-amz-copy-source-if-match:
+// it changed) and NoSuchKey (gone), which is said of the request's key, the
+// destination's, though it is the source that is missing.
+Error source_side_of(Error error, const std::string& bucket, const std::string& key,
+                     std::string_view since) {
+  if (error.http_status == 412) {
+    error.message += fmt::format(" (the source object changed after {}: copy it again)", since);
+  } else if (error.s3_code == "NoSuchKey") {
+    error.message =
+        fmt::format("the source object {} no longer exists (NoSuchKey): deleted after {}",
+                    s3::s3_uri(bucket, key), since);
+    if (!error.request_id.empty()) error.message += " [request id " + error.request_id + "]";
+  }
+  return error;
+}
 
 // The copies set the pace, not the listing: a page lists in about one round
 // trip while its 1,000 keys take many, so a few pages ahead keep any number
@@ -308,33 +326,43 @@ awaitable<Result<std::uint64_t>> CopyJob::process(exec::WorkerContext& context,
     }
     if (*present) {
       ++skipped_;
-      if (options_.journal != nullptr && !options_.dry_run) record_finished(object);
+      if (options_.journal != nullptr && !options_.dry_run) record_finished(object, object.etag);
       co_return std::uint64_t{0};
     }
   }
   Result<void> outcome;
+  std::string copied_etag = object.etag;
   if (options_.dry_run) {
     outcome = {};
   } else if (object.size > options_.multipart_threshold) {
-    outcome = co_await copy_multipart(context, object, dst_key);
+    outcome = co_await copy_multipart(context, object, dst_key, copied_etag);
   } else {
-    auto copied = co_await context.client().copy_object(options_.source.bucket, object.key,
-                                                        options_.destination.bucket, dst_key);
-    if (!copied) outcome = copied.error();
+    auto copied = co_await context.client().copy_object(
+        options_.source.bucket, object.key, options_.destination.bucket, dst_key, object.etag);
+    if (copied) {
+      copied_etag = journal_etag(object.etag, *copied);
+    } else {
+      outcome = source_side_of(copied.error(), options_.source.bucket, object.key, "it was listed");
+    }
   }
   if (!outcome) {
     const Error error = outcome.error();
     notify(object.key, dst_key, object.size, &error);
     co_return error;
   }
-  if (options_.journal != nullptr && !options_.dry_run) record_finished(object);
+  if (options_.journal != nullptr && !options_.dry_run) record_finished(object, copied_etag);
   notify(object.key, dst_key, object.size, nullptr);
   co_return object.size;
 }
 
-void CopyJob::record_finished(const s3::ObjectInfo& object) {
-  // The listing's ETag: what the next run's listing is compared with.
-  auto recorded = options_.journal->record(object.key, object.etag, object.size);
+std::string journal_etag(const std::string& listed, const std::string& copy_result) {
+  const bool plain = !listed.empty() && listed.find('-') == std::string::npos;
+  return plain && !copy_result.empty() && copy_result != listed ? copy_result : listed;
+}
+
+void CopyJob::record_finished(const s3::ObjectInfo& object, const std::string& etag) {
+  // What the next run's listing is compared with.
+  auto recorded = options_.journal->record(object.key, etag, object.size);
   if (recorded) return;
   // The object is copied, so it is no failure. But a journal that cannot be
   // written (disk full) fails every later record too: going on would copy
@@ -363,7 +391,8 @@ awaitable<Result<bool>> CopyJob::destination_has(s3::Client& client, const s3::O
 
 awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
                                                 const s3::ObjectInfo& object,
-                                                const std::string& dst_key) {
+                                                const std::string& dst_key,
+                                                std::string& copied_etag) {
   s3::Client& client = context.client();
   const auto& src_bucket = options_.source.bucket;
   const auto& dst_bucket = options_.destination.bucket;
@@ -371,6 +400,9 @@ awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
   // give it to the new upload, as CopyObject would have.
   auto head = co_await client.head_object(src_bucket, object.key);
   if (!head) co_return head.error();
+  // Its parts are all copied from this version (x-amz-copy-source-if-match),
+  // which may be newer than the listing's.
+  copied_etag = head->etag;
   s3::Headers headers;
   // (An empty one too: left out, the server would make it binary/octet-stream,
   // where CopyObject keeps it empty.)
@@ -419,11 +451,7 @@ awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
     if (!etag) {
       // The first part to fail tells why; the parts in flight with it just end.
       if (!outcome) co_return false;
-      Error error = etag.error();
-      if (error.http_status == 412) {
-        error.message += " (the source object changed during the copy: copy it again)";
-      }
-      outcome = std::move(error);
+      outcome = source_side_of(etag.error(), src_bucket, object.key, "its copy started");
       co_return false;
     }
     completed[i] = {part_number, std::move(*etag)};

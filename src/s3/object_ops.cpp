@@ -118,7 +118,8 @@ Client::Awaitable Client::put_object(std::string bucket, std::string key, std::s
 }
 
 Client::Awaitable Client::copy_object(std::string src_bucket, std::string src_key,
-                                      std::string dst_bucket, std::string dst_key) {
+                                      std::string dst_bucket, std::string dst_key,
+                                      std::string source_etag) {
   S3Request req;
   req.op = Op::copy_object;
   req.method = "PUT";
@@ -126,6 +127,9 @@ Client::Awaitable Client::copy_object(std::string src_bucket, std::string src_ke
   req.key = dst_key;
   req.headers.emplace_back("x-amz-copy-source",
                            "/" + src_bucket + "/" + uri_encode(src_key, /*keep_slash=*/true));
+  if (!source_etag.empty()) {
+    req.headers.emplace_back("x-amz-copy-source-if-match", "\"" + source_etag + "\"");
+  }
   std::string etag;
   auto reply = co_await send(req, [&](const net::Response& r) -> Result<void> {
     auto parsed = parse_copy_result(r.body);

@@ -512,7 +512,9 @@ def fault_proxy(*flags, upstream=None):
 class SniffingProxy:
     """A TCP proxy in front of the server's plain-HTTP port that records each request's
     method, target and headers, so a test can see what s3loop put on the wire (Host header of
-    virtual-hosted addressing, the SigV4 scope's region and key id...)."""
+    virtual-hosted addressing, the SigV4 scope's region and key id...). `on_request(method,
+    target, headers)`, when set, runs before a request's head goes on to the server (to change
+    the server's state between two requests of a run)."""
 
     _HEAD_RE = re.compile(rb"^([A-Z]+) (\S+) HTTP/1\.[01]\r\n")
 
@@ -520,6 +522,7 @@ class SniffingProxy:
         parts = urlsplit(upstream)
         self.upstream = (parts.hostname, parts.port or 80)
         self.requests = []  # [(method, target, {lower-case header: value})]
+        self.on_request = None
         self._lock = threading.Lock()
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -572,8 +575,8 @@ class SniffingProxy:
                 data = src.recv(65536)
                 if not data:
                     break
-                dst.sendall(data)
                 if not parse:
+                    dst.sendall(data)
                     continue
                 buf += data
                 while True:
@@ -598,7 +601,10 @@ class SniffingProxy:
                     with self._lock:
                         self.requests.append((m.group(1).decode(), m.group(2).decode("latin-1"),
                                               headers))
+                    if self.on_request is not None:
+                        self.on_request(m.group(1).decode(), m.group(2).decode("latin-1"), headers)
                     body_left = int(headers.get("content-length", "0") or 0)
+                dst.sendall(data)  # (after the hook: a head is parsed before it is sent on)
         except OSError:
             pass
         finally:

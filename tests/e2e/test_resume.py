@@ -157,6 +157,58 @@ class Resume(s3env.E2ETestCase):
         p = s3env.run(cp)
         self.assertEqual((json.loads(p.stdout)["copied"], json.loads(p.stdout)["skipped"]), (0, 3))
 
+    def test_a_source_overwritten_between_listing_and_copy_is_journaled_as_copied(self):
+        # A probe's finding: the journal recorded the listing's ETag while the server copied
+        # the version written after the listing; once the source was put back, reruns
+        # skipped the key over the other content (exit 0). The copy asks for the listed
+        # version (x-amz-copy-source-if-match: AWS fails it with 412); radosgw 16.2 ignores
+        # that and copies the new one, which the journal now records.
+        self.put_objects("race/", {"a.txt": b"old!"})
+        old_etag = self.s3.head_object(Bucket=self.bkt, Key="race/a.txt")["ETag"]
+        journal = self.journal("race.journal")
+        overwritten = []
+
+        def overwrite_before_the_copy(method, target, headers):
+            if method == "PUT" and "x-amz-copy-source" in headers and not overwritten:
+                overwritten.append(headers.get("x-amz-copy-source-if-match"))
+                self.s3.put_object(Bucket=self.bkt, Key="race/a.txt", Body=b"new!")
+
+        with s3env.SniffingProxy(self.srv.http_endpoint) as proxy:
+            # (Both runs through it: a journal belongs to one endpoint.)
+            cp = ["cp", f"s3://{self.bkt}/race/", f"s3://{self.bkt}/racedst/", "--journal",
+                  journal, "--endpoint-url", f"http://127.0.0.1:{proxy.port}"]
+            proxy.on_request = overwrite_before_the_copy
+            p = s3env.run(cp)
+            proxy.on_request = None
+            self.assertEqual(overwritten, [old_etag])  # the listed version, asked for
+            if p.returncode == 1:  # a server that keeps to the header: nothing copied
+                self.assertIn("changed after it was listed", p.stderr)
+                return
+            self.assertEqual(p.returncode, 0, s3env.describe(p))
+            self.assertEqual(self.body("racedst/a.txt"), b"new!")
+            # Put back as it was listed: the rerun must copy it, not skip it.
+            self.put_objects("race/", {"a.txt": b"old!"})
+            p = s3env.run([*cp, "--verify"])
+            self.assertEqual(p.returncode, 0, s3env.describe(p))
+            self.assertEqual(self.body("racedst/a.txt"), b"old!")
+
+    def test_a_source_deleted_between_listing_and_copy_is_named_as_the_source(self):
+        # CopyObject's NoSuchKey is the source's, and was reported as the destination
+        # object not existing.
+        self.put_objects("gone2/", {"b.txt": b"bbbb"})
+
+        def delete_before_the_copy(method, target, headers):
+            if method == "PUT" and "x-amz-copy-source" in headers:
+                self.s3.delete_object(Bucket=self.bkt, Key="gone2/b.txt")
+
+        with s3env.SniffingProxy(self.srv.http_endpoint) as proxy:
+            proxy.on_request = delete_before_the_copy
+            p = s3env.run(["cp", f"s3://{self.bkt}/gone2/", f"s3://{self.bkt}/gone2dst/",
+                           "--endpoint-url", f"http://127.0.0.1:{proxy.port}"])
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        self.assertIn(f"the source object s3://{self.bkt}/gone2/b.txt no longer exists "
+                      "(NoSuchKey): deleted after it was listed", p.stderr)
+
     def test_verify_says_when_the_journal_skipped_a_key_missing_from_the_destination(self):
         # The journal skips without a look at the destination: a copy deleted there since
         # stays missing on every rerun with it, and verify says why and what to do.

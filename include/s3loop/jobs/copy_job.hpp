@@ -102,6 +102,16 @@ std::string destination_key(const CopyOptions& options, const std::string& sourc
 // no object (a PUT there is a CreateBucket): the root needs no marker.
 bool copy_selects(const CopyOptions& options, const std::string& source_key);
 
+// The ETag a journal records for a CopyObject: that of the source version
+// copied, which the next run's listing is compared with. The listing's,
+// unless the copy's differs from a plain (single-part MD5) listed ETag: then
+// the source changed between listing and copy on a server that ignored
+// x-amz-copy-source-if-match (radosgw 16.2), and the copy holds the new
+// version (recorded as the listing's, a revert of the source would be
+// skipped over the new content). A copy of a multipart source may get an
+// ETag of its own (AWS): the listing's stays.
+std::string journal_etag(const std::string& listed, const std::string& copy_result);
+
 // The object `options.named_object` names, from a HEAD; nullopt when there is
 // none (or no name was given). Callers ask only after the directory listing
 // under the name came back empty.
@@ -186,9 +196,11 @@ class CopyJob final : public exec::Job {
                                                        const std::string& dst_key);
   // Parts run through context.run_parallel: several at once where the
   // strategy has slots to spare.
+  // `copied_etag`: the ETag of the source version its parts were copied from.
   boost::asio::awaitable<Result<void>> copy_multipart(exec::WorkerContext& context,
                                                       const s3::ObjectInfo& object,
-                                                      const std::string& dst_key);
+                                                      const std::string& dst_key,
+                                                      std::string& copied_etag);
   // After a CreateMultipartUpload that took more than one attempt: aborts
   // the uploads the lost attempts created (orphaned_uploads). Never fails
   // the copy: a failure is counted and reported through on_warning.
@@ -204,7 +216,8 @@ class CopyJob final : public exec::Job {
               const Error* error);
   // Records a source object as finished; a journal error stops the job
   // (fatal_error).
-  void record_finished(const s3::ObjectInfo& object);
+  // `etag`: that of the source version copied (journal_etag).
+  void record_finished(const s3::ObjectInfo& object, const std::string& etag);
 
   CopyOptions options_;
   std::mutex notify_mutex_;

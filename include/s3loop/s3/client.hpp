@@ -155,8 +155,11 @@ class Client {
   // Returns the ETag without quotes.
   Awaitable put_object(std::string bucket, std::string key, std::string body,
                        Headers extra_headers = {});
+  // With `source_etag`, only that version of the source is copied
+  // (x-amz-copy-source-if-match: a source changed since fails with 412; radosgw
+  // 16.2 ignores the header). Returns the copy's ETag without quotes.
   Awaitable copy_object(std::string src_bucket, std::string src_key, std::string dst_bucket,
-                        std::string dst_key);
+                        std::string dst_key, std::string source_etag = {});
   // GetObjectTagging: the object's tags (none: empty).
   boost::asio::awaitable<Result<std::vector<Tag>>> get_object_tagging(std::string bucket,
                                                                       std::string key);
