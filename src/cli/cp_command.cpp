@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "filter_flags.hpp"
+#include "one_line.hpp"
 #include "open_files.hpp"
 #include "plural.hpp"
 #include "progress.hpp"
@@ -297,18 +298,21 @@ Runner add_cp_command(CLI::App& app) {
         const auto& v = **verified;
         if (!json && show) std::puts(verify_line(v).c_str());
         for (const auto& problem : v.problems) {
-          std::fprintf(stderr, "s3loop: verify: %s\n", problem.c_str());
+          // (A key's line break or CR written as an escape: one line each.)
+          std::fprintf(stderr, "s3loop: verify: %s\n", one_line(problem).c_str());
         }
         // A key the journal had is skipped without a look at the
-        // destination: one deleted there since stays missing on every rerun.
-        // (Missing keys no more than the copies that failed are those.)
-        if (v.missing > run.report.failed && job.skipped_by_journal() > 0) {
+        // destination: one deleted or changed there since stays missing or
+        // different on every rerun. (Missing keys no more than the copies
+        // that failed are those.)
+        if ((v.missing > run.report.failed || v.mismatched > 0) &&
+            job.skipped_by_journal() > 0) {
           const std::string_view were = plural(job.skipped_by_journal(), "key was", "keys were");
           std::fprintf(stderr,
                        "s3loop: verify: %llu %.*s skipped as already copied by the journal %s, "
-                       "without a look at the destination: to copy again what is missing "
-                       "there, rerun with --skip-existing and without --journal (or with a "
-                       "new one)\n",
+                       "without a look at the destination: to copy again what is missing or "
+                       "different there, rerun with --skip-existing and without --journal (or "
+                       "with a new one)\n",
                        static_cast<unsigned long long>(job.skipped_by_journal()),
                        static_cast<int>(were.size()), were.data(), args->journal->c_str());
         }

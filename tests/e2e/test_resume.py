@@ -235,6 +235,35 @@ class Resume(s3env.E2ETestCase):
         self.assertEqual((summary["copied"], summary["skipped"]), (1, 2), s3env.describe(p))
         self.assertEqual(self.body("gonedst/b b+%~"), b"bb")
 
+    def test_verify_says_so_for_a_key_the_journal_skipped_that_differs_too(self):
+        # The hint came only for a missing key; a destination changed since got a bare
+        # "differs" line, and the same rerun never mended it. A key's line break made
+        # two lines of one.
+        self.put_objects("diff/", {"a": b"aaaa", "new\nline": b"nn", "c": b"cc"})
+        journal = self.journal("diff.journal")
+        cp = ["cp", f"s3://{self.bkt}/diff/", f"s3://{self.bkt}/diffdst/", "--verify"]
+        p = s3env.run([*cp, "--journal", journal])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.s3.put_object(Bucket=self.bkt, Key="diffdst/a", Body=b"junk!")
+        self.s3.delete_object(Bucket=self.bkt, Key="diffdst/new\nline")
+        p = s3env.run([*cp, "--journal", journal])
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        lines = p.stderr.splitlines()
+        self.assertIn("s3loop: verify: differs: diffdst/a", lines)
+        self.assertIn("s3loop: verify: missing: diffdst/new\\nline", lines)
+        hints = [line for line in lines if journal in line]
+        self.assertEqual(len(hints), 1, s3env.describe(p))
+        self.assertIn("missing or different", hints[0])
+        self.assertEqual(len(lines), 3, s3env.describe(p))
+        # Only a difference: still the hint.
+        self.s3.put_object(Bucket=self.bkt, Key="diffdst/new\nline", Body=b"nn")
+        p = s3env.run([*cp, "--journal", journal])
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        self.assertIn("--skip-existing", p.stderr)
+        p = s3env.run([*cp, "--skip-existing"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(self.body("diffdst/a"), b"aaaa")
+
     def test_a_journal_of_another_endpoint_is_refused(self):
         # Staging then production, same bucket names: here the same server under another
         # name (s3.localhost), which is all the journal can tell apart.
