@@ -208,6 +208,9 @@ Result<std::unique_ptr<CopyJournal>> CopyJournal::open(const std::string& path,
         const bool complete = n > 0 && buffer[n - 1] == '\n';
         std::string_view line(buffer, static_cast<std::size_t>(complete ? n - 1 : n));
         if (complete) complete_bytes += static_cast<std::uint64_t>(n);
+        // A blank line (an editor's last newline, say) records nothing and
+        // harms nothing: not a reason to refuse the journal and its keys.
+        if (number > 1 && line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
         boost::system::error_code ec;
         auto value = boost::json::parse(line, ec);
         if (ec || !complete) {

@@ -172,6 +172,27 @@ TEST_F(JournalTest, AKeyLineWithoutEtagAndSizeIsRefused) {
       << journal.error().message;
 }
 
+// An editor's last newline, or a blank line in the middle, refused the whole
+// journal ("line N is not s3loop journal JSON; pass another --journal file").
+TEST_F(JournalTest, BlankLinesAreNoReasonToRefuseAJournal) {
+  {
+    auto journal = CopyJournal::open(path_, kScope).value();
+    ASSERT_TRUE(journal->record("a", kEtag, 1).has_value());
+  }
+  {
+    std::ofstream out(path_, std::ios::binary | std::ios::app);
+    out << "\n  \t\r\n";
+  }
+  {
+    auto journal = CopyJournal::open(path_, kScope).value();
+    EXPECT_TRUE(journal->finished("a", kEtag, 1));
+    ASSERT_TRUE(journal->record("b", kEtag, 2).has_value());
+  }
+  auto journal = CopyJournal::open(path_, kScope).value();
+  EXPECT_TRUE(journal->finished("a", kEtag, 1));
+  EXPECT_TRUE(journal->finished("b", kEtag, 2));
+}
+
 TEST_F(JournalTest, ATornLastLineIsIgnoredAndNotGluedToTheNextKey) {
   {
     auto journal = CopyJournal::open(path_, kScope).value();
