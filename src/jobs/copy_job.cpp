@@ -309,6 +309,19 @@ awaitable<Result<std::uint64_t>> CopyJob::process(exec::WorkerContext& context,
     notify(object.key, dst_key, object.size, &error);
     co_return error;
   }
+  // S3 keys are at most 1024 bytes of UTF-8: a destination prefix longer
+  // than the source's may push one over, and S3's 400 InvalidObjectName (or
+  // KeyTooLongError) says neither why nor what to do. (Not a dry run's
+  // promise either.)
+  constexpr std::size_t kMaxKeyBytes = 1024;
+  if (dst_key.size() > kMaxKeyBytes) {
+    const Error error = make_error(
+        ErrorKind::usage, fmt::format("its destination key would be {} bytes, over S3's limit of "
+                                      "{}: copy it under a shorter destination prefix",
+                                      dst_key.size(), kMaxKeyBytes));
+    notify(object.key, dst_key, object.size, &error);
+    co_return error;
+  }
   // Skipped only when the journal saw this very object (same ETag and size)
   // copied: one overwritten since is copied again.
   if (options_.journal != nullptr &&

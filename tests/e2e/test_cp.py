@@ -1076,3 +1076,17 @@ class ClosedOutput(s3env.E2ETestCase):
             os.close(write_end)
         self.assertEqual(proc.wait(timeout=60), -signal.SIGPIPE)
         self.assertBucketEmpty(bucket, "dst/")
+
+
+class LongKeys(s3env.E2ETestCase):
+    def test_a_destination_key_over_1024_bytes_fails_saying_why(self):
+        # S3's answer was a 400 InvalidObjectName naming neither the cause nor the cure.
+        bucket = self.bucket("cp-longkey")
+        key = "s/" + "k" * 1000  # 1002 bytes: fits, but not below a longer prefix
+        self.s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+        self.s3.put_object(Bucket=bucket, Key="s/short", Body=b"y")
+        p = s3env.run(["cp", f"s3://{bucket}/s/", f"s3://{bucket}/" + "d" * 30 + "/"])
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        self.assertIn("its destination key would be 1031 bytes, over S3's limit of 1024: copy it "
+                      "under a shorter destination prefix", p.stderr)
+        self.assertEqual(sorted(s3env.object_map(self.s3, bucket, "d" * 30 + "/")), ["short"])
