@@ -386,17 +386,19 @@ Result<Evaluator> Evaluator::create(Query query,
       n.index = std::numeric_limits<int>::max();
       continue;
     }
-    for (std::size_t i = 0; i < header->size(); ++i) {
-      const std::string& h = (*header)[i];
-      bool eq = h.size() == n.text.size();
-      for (std::size_t k = 0; eq && k < h.size(); ++k) {
-        eq = n.quoted ? h[k] == n.text[k]
-                      : std::tolower(static_cast<unsigned char>(h[k])) ==
-                            std::tolower(static_cast<unsigned char>(n.text[k]));
-      }
-      if (eq) {
-        n.index = static_cast<int>(i);
-        break;
+    // An unquoted name matches whatever its case, but a header that has it
+    // spelled exactly ("Id,id") means that one: the exact spelling first.
+    for (const bool exact : {true, false}) {
+      if (!exact && n.quoted) break;
+      for (std::size_t i = 0; n.index < 0 && i < header->size(); ++i) {
+        const std::string& h = (*header)[i];
+        bool eq = h.size() == n.text.size();
+        for (std::size_t k = 0; eq && k < h.size(); ++k) {
+          eq = exact ? h[k] == n.text[k]
+                     : std::tolower(static_cast<unsigned char>(h[k])) ==
+                           std::tolower(static_cast<unsigned char>(n.text[k]));
+        }
+        if (eq) n.index = static_cast<int>(i);
       }
     }
     if (n.index < 0) return usage("unknown column '" + n.text + "' (not in the CSV header)");

@@ -95,6 +95,11 @@ TEST(SelectSql, SelectStarAndColumns) {
             (Rows{{"Dan"}}));
   // Missing column is NULL: empty output.
   EXPECT_EQ(ok("SELECT _3 FROM S3Object", "1,2\n"), (Rows{{""}}));
+  // A header with the name spelled exactly means that column; otherwise the
+  // first one alike but for case (a probe's finding: "Id,id" took "Id" for id).
+  EXPECT_EQ(ok("SELECT id, ID, iD FROM S3Object", "Id,id\n1,x\n", true),
+            (Rows{{"x", "1", "1"}}));
+  EXPECT_EQ(ok("SELECT \"Id\" FROM S3Object", "Id,id\n1,x\n", true), (Rows{{"1"}}));
 }
 
 TEST(SelectSql, NamesOverAnEmptyObjectSelectNothing) {
