@@ -264,9 +264,17 @@ awaitable<Result<bool>> SelectJob::stream_range(exec::WorkerContext& context, st
     std::uint64_t got = 0;
     bool refused = false;  // by the evaluation: no resume
     bool cut = false;      // the rest is not needed: no resume
+    const std::atomic<bool>* interrupted = context.client().shared().interrupted;
     net::BodySink sink = [&](std::string_view bytes) -> Result<void> {
       got += bytes.size();
       received += bytes.size();
+      // (A read whose bytes are always there never waits where Ctrl-C
+      // would cut it off.)
+      if (interrupted != nullptr && interrupted->load()) {
+        failure = StreamedEvaluation::cut_off_by_interrupt();
+        cut = true;
+        return *failure;
+      }
       auto pushed = evaluation.push(bytes);
       refused = !pushed;
       if (!pushed) return pushed;

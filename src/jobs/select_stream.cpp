@@ -19,6 +19,15 @@ StreamedEvaluation::StreamedEvaluation(exec::WorkerContext& context, RangeEvalua
                                        const boost::asio::any_io_executor& executor)
     : context_(context), evaluator_(evaluator), executor_(executor), progress_(executor) {}
 
+Error StreamedEvaluation::cut_off_by_interrupt() {
+  return make_error(ErrorKind::cancelled, "the range was cut off: interrupted");
+}
+
+bool StreamedEvaluation::interrupted() const {
+  const std::atomic<bool>* flag = context_.client().shared().interrupted;
+  return flag != nullptr && flag->load();
+}
+
 Result<void> StreamedEvaluation::push(std::string_view bytes) {
   if (error_) return *error_;
   if (done_) return {};
@@ -46,6 +55,13 @@ boost::asio::awaitable<void> StreamedEvaluation::drain() {
       const std::string block = std::move(ready_.front());
       ready_.pop_front();
       if (done_ || error_) continue;
+      // Over loopback a body never makes the read wait, and a costly WHERE
+      // may take seconds a range: Ctrl-C is seen between blocks, not only
+      // by a read that waits (a whole-object range ran to its end).
+      if (interrupted()) {
+        error_ = cut_off_by_interrupt();
+        continue;
+      }
       Result<bool> fed = false;
       co_await context_.run_cpu([&] { fed = evaluator_.feed(block); });
       if (!fed) {

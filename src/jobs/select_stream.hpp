@@ -49,9 +49,13 @@ class StreamedEvaluation {
   // The range's last record is in (or LIMIT rows were made), as far as the
   // blocks evaluated so far tell: later bytes would only be dropped.
   bool done() const { return done_; }
+  // Ctrl-C: what the read and the evaluation end with, of kind cancelled
+  // (an interrupted range, never a whole one).
+  static Error cut_off_by_interrupt();
 
  private:
   void hand_over();  // the filling block joins the queue; a drain starts if none runs
+  bool interrupted() const;
   boost::asio::awaitable<void> drain();
   boost::asio::awaitable<void> wait_for_progress();  // until a block is through or a drain ends
 

@@ -736,6 +736,38 @@ class SelectCancel(s3env.E2ETestCase):
                     self.assertIn("(cancelled)", p.stderr, s3env.describe(p))
 
 
+    def test_sigint_cuts_off_a_range_whose_bytes_never_make_the_read_wait(self):
+        # A probe's finding: one whole-object range under a costly WHERE ran to its end after
+        # Ctrl-C (13 s for 59 MB): over loopback the read never waited where the interrupt
+        # was looked at. Now the read and the evaluation see it between blocks.
+        bkt = self.class_bucket("selint-cpu")
+        pad = "p" * 40
+        body = "id,v,pad\n" + "".join(f"{i},{i % 7},{pad}\n" for i in range(400000))
+        self.s3.put_object(Bucket=bkt, Key="big.csv", Body=body.encode())
+        where = " OR ".join(f"pad = 'q{i}'" for i in range(600))
+        for strategy in ("async", "async-pool"):
+            with self.subTest(strategy=strategy):
+                proc = subprocess.Popen(
+                    [s3env.s3loop_bin(), "select", f"s3://{bkt}/big.csv", "-e",
+                     f"SELECT COUNT(*) FROM S3Object WHERE {where}", "--chunk-size", "1GiB",
+                     "--strategy", strategy, "--json"],
+                    env=s3env.base_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                    encoding="utf-8", errors="replace")
+                self.assertTrue(s3env.wait_until_catching(proc, signal.SIGINT),
+                                "select never caught SIGINT")
+                time.sleep(1.0)  # the one range under way
+                self.assertIsNone(proc.poll(), "finished before the SIGINT: too fast")
+                proc.send_signal(signal.SIGINT)
+                out, err = proc.communicate(timeout=120)
+                p = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+                self.assertEqual(p.returncode, 130, s3env.describe(p))
+                summary = json.loads(p.stderr.strip().splitlines()[-1])
+                self.assertEqual((summary["ranges_done"], summary["ranges_interrupted"]), (0, 1),
+                                 s3env.describe(p))
+                # Not read to its end: the read is held a few blocks ahead of the evaluation.
+                self.assertLess(summary["bytes_fetched"], len(body) // 2, s3env.describe(p))
+
+
 class SelectLargeRanges(s3env.E2ETestCase):
     """Ranges stream through the evaluator as they arrive instead of being held whole: a 46 MiB
     object as one range, as three and as six keeps peak RSS well below the object's size (under
