@@ -75,12 +75,17 @@ bool write_stdout(std::string_view bytes) {
   return std::fwrite(bytes.data(), 1, bytes.size(), stdout) == bytes.size() && !std::ferror(stdout);
 }
 
-std::string range_line(const jobs::RangeSummary& r, std::uint64_t ranges, const std::string& key) {
+std::string range_line(const jobs::RangeSummary& r, std::uint64_t ranges, const std::string& key,
+                       std::uint64_t object_size) {
   const std::string what =
       r.index == ranges ? std::string("all ranges") : fmt::format("range {}", r.index);
-  return fmt::format("{} (bytes {}-{}): {} {}, min {} {}, max {} {}", what, r.bytes.first,
-                     r.bytes.last, r.records, plural(r.records, "record", "records"), key,
-                     r.min.empty() ? "-" : r.min, key, r.max.empty() ? "-" : r.max);
+  // ("bytes 0-0" would read as one byte.)
+  const std::string bytes = object_size == 0
+                                ? std::string("no bytes")
+                                : fmt::format("bytes {}-{}", r.bytes.first, r.bytes.last);
+  return fmt::format("{} ({}): {} {}, min {} {}, max {} {}", what, bytes, r.records,
+                     plural(r.records, "record", "records"), key, r.min.empty() ? "-" : r.min, key,
+                     r.max.empty() ? "-" : r.max);
 }
 
 // --server-dialect: one request, no strategy; the same summary line.
@@ -295,9 +300,10 @@ Runner add_select_command(CLI::App& app) {
     }
     const std::string key_column = options.key_column.value_or("");
     const std::uint64_t ranges = plan->ranges;
+    const std::uint64_t object_size = plan->object_size;
     if (options.key_column) {
-      options.on_range = [key_column, ranges](const jobs::RangeSummary& r) {
-        std::fprintf(stderr, "%s\n", range_line(r, ranges, key_column).c_str());
+      options.on_range = [key_column, ranges, object_size](const jobs::RangeSummary& r) {
+        std::fprintf(stderr, "%s\n", range_line(r, ranges, key_column, object_size).c_str());
       };
     }
     const jobs::SelectPlan decided = *plan;

@@ -485,8 +485,10 @@ Result<Value> Evaluator::eval(int idx, std::span<const std::string_view> record)
           v.i = num.i;
         } else {
           if (!(std::fabs(num.f) < 9.2e18)) {
-            return refused_value("CAST failed: " + format_double(num.f) +
-                                 " is out of range for INT");
+            // The text as written, not as the double it was read into.
+            const std::string shown =
+                a->type == Type::string ? quoted_value(a->str) : format_double(num.f);
+            return refused_value("CAST failed: " + shown + " is out of range for INT");
           }
           v.i = static_cast<std::int64_t>(num.f);
         }

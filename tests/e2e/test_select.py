@@ -411,6 +411,9 @@ class Select(s3env.SelectCase):
                          "")
         self.assertEqual(self.select_ok("empty.csv", "SELECT COUNT(name) FROM S3Object").stdout,
                          "0\n")
+        # --per-range over no bytes says so ("bytes 0-0" read as one byte).
+        p = self.select_ok("empty.csv", "SELECT COUNT(*) FROM S3Object", "--per-range")
+        self.assertIn("all ranges (no bytes): 0 records", p.stderr)
 
     def test_output_delimiter_is_its_own(self):
         # ';' in, ',' out by default, over ranges and for an aggregate row; a field holding the

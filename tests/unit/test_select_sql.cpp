@@ -97,8 +97,7 @@ TEST(SelectSql, SelectStarAndColumns) {
   EXPECT_EQ(ok("SELECT _3 FROM S3Object", "1,2\n"), (Rows{{""}}));
   // A header with the name spelled exactly means that column; otherwise the
   // first one alike but for case (a probe's finding: "Id,id" took "Id" for id).
-  EXPECT_EQ(ok("SELECT id, ID, iD FROM S3Object", "Id,id\n1,x\n", true),
-            (Rows{{"x", "1", "1"}}));
+  EXPECT_EQ(ok("SELECT id, ID, iD FROM S3Object", "Id,id\n1,x\n", true), (Rows{{"x", "1", "1"}}));
   EXPECT_EQ(ok("SELECT \"Id\" FROM S3Object", "Id,id\n1,x\n", true), (Rows{{"1"}}));
 }
 
@@ -191,6 +190,10 @@ TEST(SelectSql, CastFailureIsAClearError) {
   auto lit = run("SELECT _1 FROM S3Object WHERE CAST('abc' AS INT) = 1", "1\n");
   ASSERT_FALSE(lit.has_value());
   EXPECT_EQ(lit.error().message, "CAST failed: 'abc' is not a valid INT");
+  // Out of range: the text as written (it said 1e+20, the double it was read into).
+  auto big = run("SELECT CAST(_1 AS INT) FROM S3Object", "99999999999999999999\n");
+  ASSERT_FALSE(big.has_value());
+  EXPECT_EQ(big.error().message, "CAST failed: '99999999999999999999' is out of range for INT");
   // A long field is cut in the line, at a character boundary, its length said.
   const std::string long_field = std::string(59, 'a') + "\xC3\xA9" + std::string(10000, 'b');
   auto long_cast = run("SELECT CAST(_1 AS INT) FROM S3Object", long_field + "\n");
