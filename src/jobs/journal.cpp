@@ -119,6 +119,14 @@ Result<void> check_regular(const std::string& path, const struct stat& st) {
 // A path the journal can live at, checked before reading or creating it:
 // a regular file if it exists, and in a directory that exists.
 Result<void> check_path(const std::string& path) {
+  // "j1/" is a directory's name (open() says "Is a directory", even when j1
+  // is a file): the journal is a file.
+  if (path.ends_with('/')) {
+    return make_error(ErrorKind::usage,
+                      fmt::format("journal {}: ends with '/', so it names a directory; pass a "
+                                  "file path, e.g. {}copy.journal",
+                                  path, path));
+  }
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0) return check_regular(path, st);
   if (errno != ENOENT) return {};  // open() below says what is wrong

@@ -337,8 +337,13 @@ class Resume(s3env.E2ETestCase):
     def test_journal_paths_the_user_must_fix_are_usage_errors(self):
         somedir = self.journal("somedir")
         os.mkdir(somedir)
+        afile = self.journal("afile")
+        with open(afile, "w"):
+            pass
         for path, words in ((self.journal("nonexistent/dir/j"), ["nonexistent/dir", "not exist"]),
                             (somedir, [somedir, "directory"]),
+                            # (It said "Is a directory" of a file.)
+                            (afile + "/", ["ends with '/'", "a file path"]),
                             ("", ["--journal needs a file path"])):
             for extra in ([], ["--dry-run"]):
                 with self.subTest(path=path, extra=extra):
