@@ -353,7 +353,14 @@ awaitable<Result<std::uint64_t>> CopyJob::process(exec::WorkerContext& context,
     auto copied = co_await context.client().copy_object(
         options_.source.bucket, object.key, options_.destination.bucket, dst_key, object.etag);
     if (copied) {
-      copied_etag = journal_etag(object.etag, *copied);
+      if (options_.journal != nullptr && copy_may_be_of_another_version(object.etag, *copied)) {
+        // Still the listed version now: that is what was copied (the copy's
+        // ETag is the server's own). Else not recorded (a rerun copies it
+        // again): recorded as listed, a source put back as it was would be
+        // skipped over other content.
+        auto now = co_await context.client().head_object(options_.source.bucket, object.key);
+        if (!now || now->etag != object.etag) copied_etag.clear();
+      }
     } else {
       outcome = source_side_of(copied.error(), options_.source.bucket, object.key, "it was listed");
     }
@@ -363,14 +370,16 @@ awaitable<Result<std::uint64_t>> CopyJob::process(exec::WorkerContext& context,
     notify(object.key, dst_key, object.size, &error);
     co_return error;
   }
-  if (options_.journal != nullptr && !options_.dry_run) record_finished(object, copied_etag);
+  if (options_.journal != nullptr && !options_.dry_run && !copied_etag.empty()) {
+    record_finished(object, copied_etag);
+  }
   notify(object.key, dst_key, object.size, nullptr);
   co_return object.size;
 }
 
-std::string journal_etag(const std::string& listed, const std::string& copy_result) {
+bool copy_may_be_of_another_version(const std::string& listed, const std::string& copy_result) {
   const bool plain = !listed.empty() && listed.find('-') == std::string::npos;
-  return plain && !copy_result.empty() && copy_result != listed ? copy_result : listed;
+  return plain && copy_result != listed;
 }
 
 void CopyJob::record_finished(const s3::ObjectInfo& object, const std::string& etag) {

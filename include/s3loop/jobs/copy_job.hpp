@@ -102,15 +102,16 @@ std::string destination_key(const CopyOptions& options, const std::string& sourc
 // no object (a PUT there is a CreateBucket): the root needs no marker.
 bool copy_selects(const CopyOptions& options, const std::string& source_key);
 
-// The ETag a journal records for a CopyObject: that of the source version
-// copied, which the next run's listing is compared with. The listing's,
-// unless the copy's differs from a plain (single-part MD5) listed ETag: then
-// the source changed between listing and copy on a server that ignored
-// x-amz-copy-source-if-match (radosgw 16.2), and the copy holds the new
-// version (recorded as the listing's, a revert of the source would be
-// skipped over the new content). A copy of a multipart source may get an
-// ETag of its own (AWS): the listing's stays.
-std::string journal_etag(const std::string& listed, const std::string& copy_result);
+// Whether a CopyObject whose reply has ETag `copy_result` may have copied
+// another version than the one listed with `listed`, so that the journal
+// must not record the listed ETag without a look at the source. A plain
+// (single-part MD5) listed ETag that the copy does not repeat: the source may
+// have changed between listing and copy on a server that ignores
+// x-amz-copy-source-if-match (radosgw 16.2) -- or the server gives copies
+// ETags of their own (SSE-KMS on AWS), which a HEAD of the source tells
+// apart. A multipart source's copy may get an ETag of its own (AWS): no doubt
+// there.
+bool copy_may_be_of_another_version(const std::string& listed, const std::string& copy_result);
 
 // The object `options.named_object` names, from a HEAD; nullopt when there is
 // none (or no name was given). Callers ask only after the directory listing
@@ -216,7 +217,7 @@ class CopyJob final : public exec::Job {
               const Error* error);
   // Records a source object as finished; a journal error stops the job
   // (fatal_error).
-  // `etag`: that of the source version copied (journal_etag).
+  // `etag`: that of the source version copied.
   void record_finished(const s3::ObjectInfo& object, const std::string& etag);
 
   CopyOptions options_;
