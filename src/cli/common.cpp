@@ -124,8 +124,8 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
   command
       .add_option("--retry-budget", options.retry_budget,
                   "Retry tokens for the whole job: a retry takes 5 (10 after a timeout), a "
-                  "success gives 1 back; when spent, errors are not retried (default 500, "
-                  "0: unlimited)")
+                  "success gives back what its latest retry took (1 when it needed none); when "
+                  "spent, errors are not retried (default 500, 0: unlimited)")
       ->check(whole_number_between(0, 100'000'000));
   // As aws cli's --cli-connect-timeout / --cli-read-timeout: a stalled server
   // costs this long before the request is retried on a new connection.
