@@ -1,5 +1,7 @@
 #include "glob_match.hpp"
 
+#include <boost/locale/utf.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -15,38 +17,18 @@ namespace {
 // and "??.txt" against "é.txt", so a filter took or dropped keys with
 // accented letters by their byte count. Code points are decoded here instead.
 void code_points(std::string_view text, std::u32string& out) {
+  namespace utf = boost::locale::utf;
   out.clear();
   out.reserve(text.size());
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    std::size_t length = 0;
-    char32_t value = 0;
-    char32_t smallest = 0;
-    if (lead < 0x80) {
-      length = 1, value = lead;
-    } else if ((lead & 0xE0) == 0xC0) {
-      length = 2, value = lead & 0x1F, smallest = 0x80;
-    } else if ((lead & 0xF0) == 0xE0) {
-      length = 3, value = lead & 0x0F, smallest = 0x800;
-    } else if ((lead & 0xF8) == 0xF0) {
-      length = 4, value = lead & 0x07, smallest = 0x10000;
-    }
-    bool valid = length != 0 && i + length <= text.size();
-    for (std::size_t k = 1; valid && k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      valid = (next & 0xC0) == 0x80;
-      value = (value << 6) | (next & 0x3F);
-    }
-    valid =
-        valid && value >= smallest && value <= 0x10FFFF && !(value >= 0xD800 && value <= 0xDFFF);
-    if (valid) {
-      out.push_back(value);
-      i += length;
-    } else {
+  for (auto it = text.begin(); it != text.end();) {
+    const auto start = it;
+    const utf::code_point cp = utf::utf_traits<char>::decode(it, text.end());
+    if (cp == utf::illegal || cp == utf::incomplete) {
       // As Python's surrogateescape: a lone surrogate no valid text decodes to.
-      out.push_back(0xDC00 + lead);
-      ++i;
+      out.push_back(0xDC00 + static_cast<unsigned char>(*start));
+      it = start + 1;
+    } else {
+      out.push_back(static_cast<char32_t>(cp));
     }
   }
 }
