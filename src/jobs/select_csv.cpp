@@ -373,6 +373,10 @@ void append_csv_record(std::string& out, std::span<const std::string> fields, Cs
     // at the start of a file a reader takes those bytes for the BOM and
     // drops them (ours does; found by fuzz_csv's round trip).
     bool needs_quotes = first && f.starts_with(CsvReader::kBom);
+    // A record of one empty field would be an empty line, which readers
+    // (ours, S3 Select, Python's csv) skip: it is written as "" instead,
+    // as Python's csv writer does.
+    if (fields.size() == 1 && f.empty()) needs_quotes = true;
     // So is one a reader would take for a comment line (not in the output
     // formats, which have no comment character).
     const bool line_start = first && (!f.empty() || fields.size() > 1);

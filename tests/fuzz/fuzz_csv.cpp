@@ -73,15 +73,9 @@ Records read_in_pieces(std::string_view text, const CsvFormat& format,
 
 void check_round_trip(const Records& records, const CsvFormat& format) {
   std::string text;
-  Records expected;
-  for (const auto& r : records) {
-    // One empty field is written as an empty line, which reads as no record.
-    if (r.size() == 1 && r[0].empty()) continue;
-    append_csv_record(text, r, format);
-    expected.push_back(r);
-  }
+  for (const auto& r : records) append_csv_record(text, r, format);
   auto again = read_all(text, format);
-  if (!again || *again != expected) std::abort();
+  if (!again || *again != records) std::abort();
 }
 
 void check_ranges(std::string_view text, const CsvFormat& format, FileHeaderInfo header,

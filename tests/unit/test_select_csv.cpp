@@ -97,6 +97,16 @@ TEST(SelectCsv, CsvOutputQuotesWhatWouldReadAsAComment) {
   EXPECT_EQ(out, "#x,#y\n");
 }
 
+// One empty field alone would make an empty line, which reads as no record.
+TEST(SelectCsv, CsvOutputQuotesARecordOfOneEmptyField) {
+  std::string out;
+  const std::vector<std::string> lone = {""};
+  append_csv_record(out, lone);
+  append_csv_record(out, std::vector<std::string>{"", ""});
+  EXPECT_EQ(out, "\"\"\n,\n");
+  EXPECT_EQ(all(out), (Rows{{""}, {"", ""}}));
+}
+
 TEST(SelectCsv, QuotedFields) {
   EXPECT_EQ(all("\"a,b\",c\n"), (Rows{{"a,b", "c"}}));
   EXPECT_EQ(all("\"say \"\"hi\"\"\",x\n"), (Rows{{"say \"hi\"", "x"}}));
