@@ -3,6 +3,7 @@
 #include "s3loop/jobs/parallel_list.hpp"
 #include "s3loop/s3/client.hpp"
 #include "s3loop/s3/encoding.hpp"
+#include "s3loop/s3/errors.hpp"
 
 #include <fmt/format.h>
 
@@ -25,7 +26,7 @@ Error source_side_of(Error error, const std::string& bucket, const std::string& 
     error.message =
         fmt::format("the source object {} no longer exists (NoSuchKey): deleted after {}",
                     s3::s3_uri(bucket, key), since);
-    if (!error.request_id.empty()) error.message += " [request id " + error.request_id + "]";
+    s3::append_request_id(error);
   }
   return error;
 }

@@ -147,9 +147,13 @@ Error describe_s3_error(Op op, const std::string& bucket, const std::string& key
                 " " + c;
     if (!server_message.empty()) e.message += ": " + server_message;
   }
-  if (!e.request_id.empty()) e.message += " [request id " + e.request_id + "]";
+  append_request_id(e);
   e.retryable = is_retryable(e);
   return e;
+}
+
+void append_request_id(Error& error) {
+  if (!error.request_id.empty()) error.message += " [request id " + error.request_id + "]";
 }
 
 bool is_upload_gone(const Error& error) {
@@ -164,7 +168,7 @@ void explain_redirect_again(Error& error, const std::string& bucket, const std::
                        ? " redirects requests signed for it too"
                        : " redirected a request signed for " + signed_for + " there too") +
                   ": set --endpoint-url to an endpoint of that region";
-  if (!error.request_id.empty()) error.message += " [request id " + error.request_id + "]";
+  append_request_id(error);
 }
 
 Error error_in_ok_reply(Error parsed, std::string_view body, Op op, const std::string& bucket,

@@ -29,6 +29,10 @@ struct BucketLocation {
   std::string endpoint;  // the error body's <Endpoint>, named when no region is known
 };
 
+// Ends a message written anew for an S3 error with the server's request id
+// (" [request id ...]"), as every described S3 error ends, for support cases.
+void append_request_id(Error& error);
+
 // NoSuchUpload: the multipart upload does not exist (any more). S3 says so
 // for an upload that was aborted or completed, so to an abort it means the
 // work is done: by an earlier attempt whose reply was lost, by another
