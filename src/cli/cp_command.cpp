@@ -285,6 +285,16 @@ Runner add_cp_command(CLI::App& app) {
                    "source URL)\n",
                    s3::s3_uri(locations.source.bucket, locations.source.key).c_str());
     }
+    // Nothing but the source folder's own marker: "copied 0 objects" needs
+    // the reason, or it reads as a copy that lost something.
+    if (exit_code == kExitOk && job.only_folder_marker() && !args->in_compare) {
+      std::fprintf(stderr,
+                   "s3loop: warning: %s holds nothing but its own empty folder marker, which "
+                   "has no name at the root of s3://%s/: nothing to copy (name a destination "
+                   "folder to keep it)\n",
+                   s3::s3_uri(locations.source.bucket, locations.source.key).c_str(),
+                   locations.destination.bucket.c_str());
+    }
     // A job that failed before copying anything has nothing to summarise in
     // text; --json users still get the object (with its "error"), --quiet or
     // not: they asked for it.
@@ -305,8 +315,7 @@ Runner add_cp_command(CLI::App& app) {
         // destination: one deleted or changed there since stays missing or
         // different on every rerun. (Missing keys no more than the copies
         // that failed are those.)
-        if ((v.missing > run.report.failed || v.mismatched > 0) &&
-            job.skipped_by_journal() > 0) {
+        if ((v.missing > run.report.failed || v.mismatched > 0) && job.skipped_by_journal() > 0) {
           const std::string_view were = plural(job.skipped_by_journal(), "key was", "keys were");
           std::fprintf(stderr,
                        "s3loop: verify: %llu %.*s skipped as already copied by the journal %s, "

@@ -119,12 +119,20 @@ bool copy_selects(const CopyOptions& options, const std::string& source_key) {
 
 namespace {
 
-// An object whose key is the source folder's own ("dir/", with bytes in it)
-// has no name at a bucket root: an empty folder marker is left out (nothing
-// is lost), one that holds data is a failure to report, not a silent skip.
+// An object whose key is the source folder's own ("dir/") has no name at a
+// bucket root: an empty folder marker is left out (nothing is lost), one
+// that holds data is a failure to report, not a silent skip.
+bool keyed_as_source_folder_at_root(const CopyOptions& options, const s3::ObjectInfo& object) {
+  return options.destination.key.empty() && relative_key(options, object.key).empty() &&
+         key_selected(options.filters, "");
+}
+
 bool has_no_name_at_destination(const CopyOptions& options, const s3::ObjectInfo& object) {
-  return object.size > 0 && options.destination.key.empty() &&
-         relative_key(options, object.key).empty() && key_selected(options.filters, "");
+  return object.size > 0 && keyed_as_source_folder_at_root(options, object);
+}
+
+bool is_source_folder_marker(const CopyOptions& options, const s3::ObjectInfo& object) {
+  return object.size == 0 && keyed_as_source_folder_at_root(options, object);
 }
 
 }  // namespace
@@ -200,6 +208,7 @@ awaitable<Result<void>> CopyJob::produce(s3::Client& client, const exec::Emit& e
   keys.ordered = false;  // a copy does not care in which order keys arrive
   if (!options_.dry_run) keys.max_buffered_pages = kListPagesAhead;
   std::uint64_t listed = 0;
+  bool marker_listed = false;
   auto result = co_await list_keys(client, std::move(keys),
                                    [&](std::vector<s3::ObjectInfo>& objects) -> awaitable<bool> {
                                      listed += objects.size();
@@ -210,6 +219,9 @@ awaitable<Result<void>> CopyJob::produce(s3::Client& client, const exec::Emit& e
                                      for (auto& object : objects) {
                                        if (!copy_selects(options_, object.key) &&
                                            !has_no_name_at_destination(options_, object)) {
+                                         if (is_source_folder_marker(options_, object)) {
+                                           marker_listed = true;
+                                         }
                                          continue;
                                        }
                                        exec::WorkItem item;
@@ -220,6 +232,7 @@ awaitable<Result<void>> CopyJob::produce(s3::Client& client, const exec::Emit& e
                                    });
   if (result && listed > 0 && options_.refuse_if_directory) co_return *options_.refuse_if_directory;
   if (result && listed > 0) co_await warn_if_object_beside_directory(client);
+  if (result && listed == 1 && marker_listed) only_folder_marker_ = true;
   if (!result || listed > 0) co_return result;
   if (options_.named_object.empty()) {
     source_empty_ = true;

@@ -607,6 +607,23 @@ class CopyEdgeCases(s3env.E2ETestCase):
                 self.assertEqual(sorted(s3env.object_map(self.s3, dst)), ["a.jpg", "sub/"])
                 self.s3.put_object(Bucket=src, Key="photos/", Body=b"")
 
+        # A folder that holds nothing but its marker: "copied 0 objects" alone would read as a
+        # copy that lost something; the warning says why (exit 0: nothing is lost).
+        self.s3.put_object(Bucket=src, Key="empty/", Body=b"")
+        dst = self.bucket("cp-marker-dst")
+        p = s3env.run(["cp", f"s3://{src}/empty/", f"s3://{dst}"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertIn(f"s3loop: warning: s3://{src}/empty/ holds nothing but its own empty folder "
+                      f"marker, which has no name at the root of s3://{dst}/: nothing to copy "
+                      "(name a destination folder to keep it)", p.stderr)
+        self.assertEqual(s3env.object_map(self.s3, dst), {})
+        # Not said where the folder holds more, nor where the marker has a name.
+        for args in ([f"s3://{src}/photos/", f"s3://{dst}", "--exclude", "*"],
+                     [f"s3://{src}/empty/", f"s3://{dst}/kept/"]):
+            p = s3env.run(["cp", *args])
+            self.assertEqual(p.returncode, 0, s3env.describe(p))
+            self.assertNotIn("folder marker", p.stderr)
+
 
 class CopyNamedObject(s3env.E2ETestCase):
     """A source without a trailing '/' under which nothing lies names one object, copied alone to

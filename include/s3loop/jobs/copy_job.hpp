@@ -180,6 +180,9 @@ class CopyJob final : public exec::Job {
   // given (what filters or the journal left out does not count): most likely
   // a mistyped source.
   bool source_empty() const { return source_empty_.load(); }
+  // The source listed nothing but the folder's own empty marker ("dir/"),
+  // left out: a copy to a bucket root has no name for it.
+  bool only_folder_marker() const { return only_folder_marker_.load(); }
   // Uploads a retried CreateMultipartUpload left behind that were aborted
   // (or found gone already when the abort was retried).
   std::uint64_t orphans_aborted() const { return orphans_aborted_.load(); }
@@ -225,6 +228,7 @@ class CopyJob final : public exec::Job {
   std::atomic<std::uint64_t> skipped_{0};
   std::atomic<std::uint64_t> skipped_by_journal_{0};
   std::atomic<bool> source_empty_{false};
+  std::atomic<bool> only_folder_marker_{false};
   std::atomic<std::uint64_t> orphans_aborted_{0};
   std::atomic<std::uint64_t> orphan_cleanup_failures_{0};
   mutable std::mutex fatal_mutex_;
