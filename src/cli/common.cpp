@@ -4,7 +4,7 @@
 #include "one_line.hpp"
 
 #include "s3loop/net/tls.hpp"
-#include "s3loop/s3/addressing.hpp"
+#include "s3loop/s3/client_setup.hpp"
 #include "s3loop/s3/debug_log.hpp"
 
 #include <fmt/format.h>
@@ -168,19 +168,9 @@ std::vector<std::string> common_option_arguments(const CommonOptions& options) {
   return out;
 }
 
-namespace {
-
-// A bad value names the setting it came from, unless that is the flag the
-// user just typed: "...; set by profile dev endpoint_url in ~/.aws/config".
-Error set_by(Error error, const std::string& source, std::string_view flag) {
-  if (!source.empty() && !source.starts_with(flag)) error.message += "; set by " + source;
-  return error;
-}
-
-}  // namespace
-
 Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions& options) {
-  s3::ConfigOverrides flags;
+  s3::ClientSettings settings;
+  auto& flags = settings.overrides;
   flags.profile = options.profile;
   flags.region = options.region;
   flags.endpoint_url = options.endpoint_url;
@@ -191,57 +181,32 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
   if (options.addressing_style == "virtual") {
     flags.addressing_style = s3::AddressingStyle::virtual_hosted;
   }
-  auto config = s3::resolve_config(flags, s3::process_env(), s3::filesystem_reader());
-  if (!config) return config.error();
-
-  auto shared = std::make_unique<s3::ClientShared>();
-  auto& opts = shared->options;
-  if (config->endpoint_url.empty()) {
-    opts.endpoint = s3::aws_endpoint_for_region(config->region);
-    opts.regional_endpoint = true;
-  } else {
-    auto endpoint = net::parse_endpoint_url(config->endpoint_url);
-    if (!endpoint) return set_by(endpoint.error(), config->endpoint_source, "--endpoint-url");
-    opts.endpoint = *endpoint;
-  }
-  opts.region = config->region;
-  opts.credentials = config->credentials;
-  opts.addressing_style = config->addressing_style;
-  opts.retry.max_attempts = options.max_attempts;
-  shared->retry_budget.set_capacity(options.retry_budget);
+  settings.verify_tls = !options.no_verify_ssl;
+  settings.retry.max_attempts = options.max_attempts;
+  settings.retry_budget = options.retry_budget;
   auto millis = [](double seconds) {
     return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000.0 + 0.5));
   };
   if (options.connect_timeout) {
-    opts.timeouts.connect = opts.timeouts.handshake = millis(*options.connect_timeout);
+    settings.timeouts.connect = settings.timeouts.handshake = millis(*options.connect_timeout);
   }
   if (options.read_timeout) {
-    opts.timeouts.first_byte = opts.timeouts.idle_read = millis(*options.read_timeout);
+    settings.timeouts.first_byte = settings.timeouts.idle_read = millis(*options.read_timeout);
   }
-
-  net::TlsOptions tls;
-  tls.verify_peer = !options.no_verify_ssl;
-  // Nothing is verified against it then: a bundle that cannot be read (a
-  // stale ca_bundle in the profile) is no reason to refuse, as aws does not.
-  if (tls.verify_peer) tls.ca_bundle = config->ca_bundle;
-  auto context = net::TlsContext::create(tls);
-  if (!context) {
-    // (Only a bundle that was read can be what failed.)
-    if (tls.ca_bundle.empty()) return context.error();
-    return set_by(context.error(), config->ca_bundle_source, "--ca-bundle");
-  }
-  shared->tls = *context;
+  auto setup = s3::setup_client(settings);
+  if (!setup) return setup.error();
+  auto& shared = setup->shared;
   if (options.debug) {
     // One whole line per call, from any thread: a single fwrite of the line.
     shared->debug_log = [](const std::string& line) {
       const std::string out = "s3loop: debug: " + line + "\n";
       std::fwrite(out.data(), 1, out.size(), stderr);
     };
-    shared->debug_log(s3::format_config_log(*config, opts.endpoint));
+    shared->debug_log(s3::format_config_log(setup->config, shared->options.endpoint));
     shared->debug_log("TLS trust: " + shared->tls->trust_source());
     if (!heap_pages_note().empty()) shared->debug_log("heap: " + heap_pages_note());
   }
-  return shared;
+  return std::move(shared);
 }
 
 void print_error(const std::string& message) {

@@ -150,6 +150,10 @@ def datagen_bin():
     return _binary("S3LOOP_DATAGEN", "build/bench/s3loop-datagen")
 
 
+def example_copy_bin():
+    return _binary("S3LOOP_EXAMPLE_COPY", "build/examples/s3loop-example-copy")
+
+
 # --- boto3 -----------------------------------------------------------------------------
 
 

@@ -1,0 +1,39 @@
+// From settings, environment and ~/.aws to the state every Client of a run
+// shares: what the command does for its flags, for programs that use
+// s3loop as a library.
+#pragma once
+
+#include "s3loop/error.hpp"
+#include "s3loop/net/options.hpp"
+#include "s3loop/s3/client.hpp"
+#include "s3loop/s3/config.hpp"
+#include "s3loop/s3/retry.hpp"
+
+#include <memory>
+
+namespace s3loop::s3 {
+
+// What aws cli's global options set, beyond the settings resolve_config
+// reads (in `overrides`, which win over environment and profile).
+struct ClientSettings {
+  ConfigOverrides overrides;
+  bool verify_tls = true;  // false: --no-verify-ssl (no CA bundle is read then)
+  net::Timeouts timeouts;
+  RetryPolicy retry;
+  int retry_budget = RetryBudget::kDefaultCapacity;
+};
+
+struct ClientSetup {
+  std::unique_ptr<ClientShared> shared;
+  ResolvedConfig config;  // what was chosen and from where (format_config_log)
+};
+
+// Resolves credentials, region, endpoint and TLS trust as aws cli does
+// (resolve_config's order) and loads the CA bundle. Errors are the caller's
+// to fix (kinds config and credentials); a bad endpoint or CA bundle that
+// came from the environment or a profile names where it was set.
+Result<ClientSetup> setup_client(const ClientSettings& settings,
+                                 const EnvLookup& env = process_env(),
+                                 const FileReader& read_file = filesystem_reader());
+
+}  // namespace s3loop::s3

@@ -1,0 +1,105 @@
+// s3::setup_client: settings, environment and files to the state a run's
+// clients share (fake environment and files; the CA bundle from disk).
+#include "s3loop/net/tls.hpp"
+#include "s3loop/s3/client_setup.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace s3loop::s3 {
+namespace {
+
+struct FakeEnvironment {
+  std::map<std::string, std::string> env{{"HOME", "/home/u"},
+                                         {"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
+                                         {"AWS_SECRET_ACCESS_KEY", "secret"}};
+  std::map<std::string, std::string> files;
+
+  Result<ClientSetup> setup(const ClientSettings& settings = {}) const {
+    auto lookup = [this](std::string_view name) -> std::optional<std::string> {
+      auto it = env.find(std::string(name));
+      if (it == env.end()) return std::nullopt;
+      return it->second;
+    };
+    auto read = [this](const std::string& path) -> Result<std::optional<std::string>> {
+      auto it = files.find(path);
+      if (it == files.end()) return std::optional<std::string>();
+      return std::optional<std::string>(it->second);
+    };
+    return setup_client(settings, lookup, read);
+  }
+};
+
+TEST(ClientSetup, CarriesTheResolvedConfigAndTheSettings) {
+  FakeEnvironment fake;
+  fake.env["AWS_ENDPOINT_URL"] = "https://127.0.0.1:9443";
+  fake.env["AWS_REGION"] = "eu-west-1";
+  ClientSettings settings;
+  settings.retry.max_attempts = 2;
+  settings.retry_budget = 7;
+  settings.timeouts.connect = std::chrono::milliseconds(1234);
+  settings.overrides.addressing_style = AddressingStyle::path;
+  auto setup = fake.setup(settings);
+  ASSERT_TRUE(setup) << setup.error().message;
+  const ClientOptions& options = setup->shared->options;
+  EXPECT_EQ(options.endpoint.host, "127.0.0.1");
+  EXPECT_EQ(options.endpoint.port, 9443);
+  EXPECT_FALSE(options.regional_endpoint);
+  EXPECT_EQ(options.region, "eu-west-1");
+  EXPECT_EQ(options.credentials.access_key_id, "AKIDEXAMPLE");
+  EXPECT_EQ(options.addressing_style, AddressingStyle::path);
+  EXPECT_EQ(options.retry.max_attempts, 2);
+  EXPECT_EQ(options.timeouts.connect, std::chrono::milliseconds(1234));
+  EXPECT_EQ(setup->shared->retry_budget.tokens(), 7);
+  ASSERT_NE(setup->shared->tls, nullptr);
+  EXPECT_EQ(setup->config.endpoint_source, "AWS_ENDPOINT_URL");
+}
+
+TEST(ClientSetup, WithoutAnEndpointTheRegionsAwsEndpoint) {
+  FakeEnvironment fake;
+  fake.env["AWS_REGION"] = "eu-west-1";
+  auto setup = fake.setup();
+  ASSERT_TRUE(setup) << setup.error().message;
+  EXPECT_TRUE(setup->shared->options.regional_endpoint);
+  EXPECT_EQ(setup->shared->options.endpoint.host, "s3.eu-west-1.amazonaws.com");
+}
+
+TEST(ClientSetup, ABadSettingNamesWhereItWasSet) {
+  FakeEnvironment fake;
+  fake.env["AWS_ENDPOINT_URL"] = "htp://bad host";
+  auto setup = fake.setup();
+  ASSERT_FALSE(setup);
+  EXPECT_NE(setup.error().message.find("; set by AWS_ENDPOINT_URL"), std::string::npos)
+      << setup.error().message;
+  // Not the flag the caller passed: that one it knows.
+  ClientSettings flag;
+  flag.overrides.endpoint_url = "htp://bad host";
+  setup = fake.setup(flag);
+  ASSERT_FALSE(setup);
+  EXPECT_EQ(setup.error().message.find("set by"), std::string::npos) << setup.error().message;
+
+  FakeEnvironment missing_bundle;
+  missing_bundle.env["AWS_CA_BUNDLE"] = "/nonexistent/ca.pem";
+  setup = missing_bundle.setup();
+  ASSERT_FALSE(setup);
+  EXPECT_NE(setup.error().message.find("/nonexistent/ca.pem"), std::string::npos);
+  EXPECT_NE(setup.error().message.find("; set by AWS_CA_BUNDLE"), std::string::npos)
+      << setup.error().message;
+  // Without verification no bundle is read, so none can fail.
+  ClientSettings unverified;
+  unverified.verify_tls = false;
+  EXPECT_TRUE(missing_bundle.setup(unverified));
+}
+
+TEST(ClientSetup, NoCredentialsIsAnError) {
+  FakeEnvironment fake;
+  fake.env.erase("AWS_ACCESS_KEY_ID");
+  fake.env.erase("AWS_SECRET_ACCESS_KEY");
+  auto setup = fake.setup();
+  ASSERT_FALSE(setup);
+  EXPECT_EQ(setup.error().kind, ErrorKind::credentials);
+}
+
+}  // namespace
+}  // namespace s3loop::s3
