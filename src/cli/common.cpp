@@ -168,6 +168,13 @@ std::vector<std::string> common_option_arguments(const CommonOptions& options) {
   return out;
 }
 
+namespace {
+// Where the endpoint was set when not by --endpoint-url ("AWS_ENDPOINT_URL",
+// "profile dev endpoint_url in ~/.aws/config"): an error that says to check
+// --endpoint-url then also says where the endpoint in use came from.
+std::string g_endpoint_source;
+}  // namespace
+
 Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions& options) {
   s3::ClientSettings settings;
   auto& flags = settings.overrides;
@@ -196,6 +203,8 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
   auto setup = s3::setup_client(settings);
   if (!setup) return setup.error();
   auto& shared = setup->shared;
+  const std::string& source = setup->config.endpoint_source;
+  g_endpoint_source = source.starts_with("--endpoint-url") ? std::string() : source;
   if (options.debug) {
     // One whole line per call, from any thread: a single fwrite of the line.
     shared->debug_log = [](const std::string& line) {
@@ -210,7 +219,13 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
 }
 
 void print_error(const std::string& message) {
-  std::fprintf(stderr, "s3loop: error: %s\n", one_line(message).c_str());
+  std::string line = one_line(message);
+  // (A bad endpoint URL already says "; set by" where it came from.)
+  if (!g_endpoint_source.empty() && line.find("--endpoint-url") != std::string::npos &&
+      line.find("; set by ") == std::string::npos) {
+    line += "; the endpoint in use is set by " + one_line(g_endpoint_source);
+  }
+  std::fprintf(stderr, "s3loop: error: %s\n", line.c_str());
 }
 
 int usage_error(const Error& error) {

@@ -178,6 +178,25 @@ class ConfigTests(s3env.E2ETestCase):
         line = s3env.assert_clean_error(self, p, 2, "cannot read CA bundle")
         self.assertNotIn("set by", line)
 
+    def test_an_unreachable_endpoint_says_where_it_was_set(self):
+        # "check --endpoint-url" sent the user to a flag they never typed when the endpoint came
+        # from the environment or a profile.
+        self.write("credentials", "[e2e]\n" + self.good_keys())
+        dead = f"https://127.0.0.1:{s3env.free_port()}"
+        self.write("config", f"[profile e2e]\nendpoint_url = {dead}\n")
+        for env, source in ((self.env(AWS_ENDPOINT_URL=dead, AWS_PROFILE="e2e"),
+                             "AWS_ENDPOINT_URL"),
+                            (self.env(AWS_PROFILE="e2e"),
+                             "profile e2e endpoint_url in ~/.aws/config")):
+            with self.subTest(source=source):
+                p = s3env.run(["ls", f"s3://{self.src}/", "--connect-timeout", "5"], env=env)
+                s3env.assert_clean_error(self, p, 1, "check --endpoint-url",
+                                         f"; the endpoint in use is set by {source}")
+        p = s3env.run(["ls", f"s3://{self.src}/", "--endpoint-url", dead],
+                      env=self.env(AWS_PROFILE="e2e"))
+        line = s3env.assert_clean_error(self, p, 1, "check --endpoint-url")
+        self.assertNotIn("set by", line)
+
     def test_region_from_config_signs_requests(self):
         http = self.srv.http_endpoint
         with s3env.SniffingProxy(http) as proxy:
