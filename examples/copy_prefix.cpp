@@ -60,8 +60,9 @@ int main(int argc, char** argv) {
   };
 
   jobs::CopyJob job(std::move(*copy));
-  const auto strategy = exec::make_strategy(settings);
-  const exec::RunReport report = strategy->run(job, *setup->shared);
+  auto strategy = exec::make_strategy(settings);
+  if (!strategy) return fail(strategy.error().message, 2);
+  const exec::RunReport report = (*strategy)->run(job, *setup->shared);
   if (report.job_error) return fail(report.job_error->message, 1);
   std::printf("%s: copied %llu objects (%llu bytes), %llu failed, %s\n",
               std::string(exec::strategy_name(settings.kind)).c_str(),

@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
 
   exec::Settings settings;
   settings.concurrency = concurrency;
-  auto strategy = exec::make_strategy(settings);
+  auto strategy = exec::make_strategy(settings).value();  // settings from checked flags
   UploadJob job(bucket, spec);
   auto run = run_job(*strategy, job, **shared);
   for (const auto& f : run.report.failures)

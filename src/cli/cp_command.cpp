@@ -130,7 +130,9 @@ Runner add_cp_command(CLI::App& app) {
     if (!run_settings) return usage_error(run_settings.error());
     exec::Settings settings = *run_settings;
     settings.adaptive = args->adaptive;
-    auto strategy = exec::make_strategy(settings);
+    auto made = exec::make_strategy(settings);
+    if (!made) return usage_error(made.error());
+    auto strategy = std::move(*made);
     const std::atomic<bool>* interrupted = &strategy->cancel_flag();
 
     jobs::CopyOptions options;

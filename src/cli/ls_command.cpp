@@ -152,7 +152,9 @@ Runner add_ls_command(CLI::App& app) {
     exec::Settings settings;
     settings.kind = exec::StrategyKind::async;
     settings.concurrency = 1;
-    auto strategy = exec::make_strategy(settings);
+    auto made = exec::make_strategy(settings);
+    if (!made) return usage_error(made.error());
+    auto strategy = std::move(*made);
     jobs::ListOptions options;
     options.location = *location;
     options.recursive = args->recursive;

@@ -316,7 +316,8 @@ Runner add_select_command(CLI::App& app) {
                    unused_flag_warning(unused, settings.kind).c_str());
     }
     auto strategy = exec::make_strategy(settings);
-    const JobRun run = run_job(*strategy, **job, **shared);
+    if (!strategy) return usage_error(strategy.error());
+    const JobRun run = run_job(**strategy, **job, **shared);
     // Cancelled, the aggregate covers only the ranges that finished: a wrong
     // number for whoever reads stdout, so it is not printed (rows already
     // out are right).

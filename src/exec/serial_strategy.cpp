@@ -14,7 +14,7 @@ namespace {
 
 class SerialStrategy final : public Strategy {
  public:
-  RunReport run(Job& job, s3::ClientShared& shared) override {
+  RunReport execute(Job& job, s3::ClientShared& shared) override {
     asio::io_context loop(1);
     s3::Client client(loop.get_executor(), shared);
     LoopWorkerContext context(client, /*cpu_pool=*/nullptr);

@@ -74,7 +74,7 @@ void seed_objects(s3::ClientShared& shared, const std::string& bucket, const std
   exec::Settings settings;
   settings.concurrency = 32;
   SeedJob job(bucket, prefix, count);
-  auto report = exec::make_strategy(settings)->run(job, shared);
+  auto report = exec::make_strategy(settings).value()->run(job, shared);
   ASSERT_EQ(report.failed, 0u);
   ASSERT_EQ(report.succeeded, static_cast<std::uint64_t>(count));
 }

@@ -104,7 +104,7 @@ TEST_F(StrategiesLive, AsyncRunsEverythingOnTheCallingThreadWithinTheBound) {
   exec::Settings settings;
   settings.kind = exec::StrategyKind::async;
   settings.concurrency = 16;
-  auto report = exec::make_strategy(settings)->run(job, *shared);
+  auto report = exec::make_strategy(settings).value()->run(job, *shared);
   EXPECT_EQ(report.succeeded, static_cast<std::uint64_t>(kObjects));
   EXPECT_EQ(report.failed, 0u);
   EXPECT_EQ(job.threads(), std::set<std::thread::id>{std::this_thread::get_id()});
@@ -124,7 +124,7 @@ TEST_F(StrategiesLive, SerialDoesOneRequestAtATimeOnOneConnection) {
   ProbeJob job(copy_to("serial/"));
   exec::Settings settings;
   settings.kind = exec::StrategyKind::serial;
-  auto report = exec::make_strategy(settings)->run(job, *shared);
+  auto report = exec::make_strategy(settings).value()->run(job, *shared);
   EXPECT_EQ(report.succeeded, static_cast<std::uint64_t>(kObjects));
   EXPECT_EQ(job.max_in_flight(), 1);
   EXPECT_EQ(job.threads(), std::set<std::thread::id>{std::this_thread::get_id()});
@@ -138,7 +138,7 @@ TEST_F(StrategiesLive, ThreadsUsesItsWorkersEachOneAtATime) {
   exec::Settings settings;
   settings.kind = exec::StrategyKind::threads;
   settings.threads = 4;
-  auto report = exec::make_strategy(settings)->run(job, *shared);
+  auto report = exec::make_strategy(settings).value()->run(job, *shared);
   EXPECT_EQ(report.succeeded, static_cast<std::uint64_t>(kObjects));
   EXPECT_LE(job.max_in_flight(), 4);
   // Four workers (the caller's thread is one of them) and the listing's.
@@ -156,7 +156,7 @@ TEST_F(StrategiesLive, AsyncPoolShardsRequestsOverItsLoops) {
   settings.concurrency = 16;
   settings.loops = 2;
   settings.threads = 2;
-  auto report = exec::make_strategy(settings)->run(job, *shared);
+  auto report = exec::make_strategy(settings).value()->run(job, *shared);
   EXPECT_EQ(report.succeeded, static_cast<std::uint64_t>(kObjects));
   EXPECT_LE(job.max_in_flight(), 16);
   // Items resume only on the two loops (loop 0 is the caller's thread),
@@ -172,7 +172,7 @@ TEST_F(StrategiesLive, CancelStopsEarlyAndLeavesOnlyWholeObjects) {
   ProbeJob job(copy_to("cancel/"));
   exec::Settings settings;
   settings.kind = exec::StrategyKind::serial;
-  auto strategy = exec::make_strategy(settings);
+  auto strategy = exec::make_strategy(settings).value();
   std::thread canceller([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(150));
     strategy->cancel();

@@ -106,7 +106,7 @@ RunReport run(SubTaskJob& job, StrategyKind kind, int concurrency, int threads =
   settings.threads = threads;
   settings.loops = loops;
   s3::ClientShared shared;
-  return make_strategy(settings)->run(job, shared);
+  return make_strategy(settings).value()->run(job, shared);
 }
 
 TEST(LentSlots, OneItemUsesEveryIdleSlotUpToItsLimit) {

@@ -73,21 +73,26 @@ class Strategy {
  public:
   virtual ~Strategy() = default;
   // Runs the job to completion (or cancellation) on threads of its own
-  // choosing and returns when all work has finished.
-  virtual RunReport run(Job& job, s3::ClientShared& shared) = 0;
+  // choosing and returns when all work has finished. For the run, and unless
+  // the caller set it to a flag of its own, shared.interrupted points at this
+  // strategy's cancel flag, so that cancel() reaches the requests in flight.
+  RunReport run(Job& job, s3::ClientShared& shared);
   // Thread-safe and async-signal-safe to call through a flag: stops producing,
   // and (through s3::ClientShared::interrupted) cuts off the requests in
-  // flight; the items they belonged to end as interrupted.
+  // flight; the items they belonged to end as interrupted. A cancelled
+  // strategy stays cancelled: a later run() does no work (make a new one).
   void cancel() { cancelled_.store(true); }
   bool cancelled() const { return cancelled_.load(); }
   // For a signal handler: storing true into it is all cancel() does.
   std::atomic<bool>& cancel_flag() { return cancelled_; }
 
  protected:
+  virtual RunReport execute(Job& job, s3::ClientShared& shared) = 0;
   std::atomic<bool> cancelled_{false};
 };
 
-std::unique_ptr<Strategy> make_strategy(const Settings& settings);
+// Settings out of range (validate()) are an error of kind usage.
+Result<std::unique_ptr<Strategy>> make_strategy(const Settings& settings);
 
 // Errors that every further item would hit too (missing bucket, rejected
 // credentials, untrusted certificate): the run stops at the first.

@@ -1,0 +1,108 @@
+// The Strategy interface as a library caller meets it: settings out of range
+// are an error, not a hang or a crash, and cancel() cuts off the requests in
+// flight without the caller wiring ClientShared::interrupted (the command
+// does; a program of its own need not know of it). Over loopback TCP to a
+// peer, on a thread of its own, that reads every request and never answers.
+#include "loopback_peer.hpp"
+#include "s3loop/exec/strategy.hpp"
+#include "s3loop/s3/client.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+namespace s3loop::exec {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using net::test_support::LoopbackPeer;
+
+// Four objects, each a HEAD that the stalled peer never answers.
+class StalledHeadsJob final : public Job {
+ public:
+  asio::awaitable<Result<void>> produce(s3::Client&, const Emit& emit) override {
+    for (int i = 0; i < 4; ++i) {
+      WorkItem item;
+      item.object.key = "k" + std::to_string(i);
+      if (!co_await emit(std::move(item))) break;
+    }
+    co_return Result<void>();
+  }
+  asio::awaitable<Result<std::uint64_t>> process(WorkerContext& context,
+                                                 const WorkItem& item) override {
+    auto head = co_await context.client().head_object("bucket", item.object.key);
+    if (!head) co_return head.error();
+    co_return 0;
+  }
+};
+
+TEST(StrategySettings, OutOfRangeIsAnErrorNotAHangOrACrash) {
+  for (const StrategyKind kind : {StrategyKind::serial, StrategyKind::threads, StrategyKind::async,
+                                  StrategyKind::async_pool}) {
+    Settings zero_concurrency;
+    zero_concurrency.kind = kind;
+    zero_concurrency.concurrency = 0;
+    auto made = make_strategy(zero_concurrency);
+    ASSERT_FALSE(made) << strategy_name(kind);
+    EXPECT_EQ(made.error().kind, ErrorKind::usage);
+    Settings no_loops;
+    no_loops.kind = kind;
+    no_loops.loops = 0;
+    EXPECT_FALSE(make_strategy(no_loops)) << strategy_name(kind);
+    Settings negative_threads;
+    negative_threads.kind = kind;
+    negative_threads.threads = -1;
+    EXPECT_FALSE(make_strategy(negative_threads)) << strategy_name(kind);
+    Settings defaults;
+    defaults.kind = kind;
+    EXPECT_TRUE(make_strategy(defaults)) << strategy_name(kind);
+  }
+}
+
+TEST(StrategyCancel, CutsOffRequestsInFlightWithoutTheCallersWiring) {
+  asio::io_context peer_loop;
+  auto keep_running = asio::make_work_guard(peer_loop);
+  LoopbackPeer peer(peer_loop, LoopbackPeer::Mode::stall);
+  std::thread peer_thread([&] { peer_loop.run(); });
+
+  for (const StrategyKind kind : {StrategyKind::serial, StrategyKind::threads, StrategyKind::async,
+                                  StrategyKind::async_pool}) {
+    s3::ClientShared shared;
+    shared.options.endpoint = peer.endpoint();
+    shared.options.credentials = {"AKIDEXAMPLE", "secret", ""};
+    shared.options.timeouts.first_byte = 60s;  // the cancel, not a deadline, must end it
+    Settings settings;
+    settings.kind = kind;
+    settings.concurrency = 4;
+    settings.threads = 2;
+    auto strategy = make_strategy(settings).value();
+    StalledHeadsJob job;
+    std::thread canceller([&] {
+      std::this_thread::sleep_for(300ms);
+      strategy->cancel();
+    });
+    const auto started = std::chrono::steady_clock::now();
+    const RunReport report = strategy->run(job, shared);
+    const auto took = std::chrono::steady_clock::now() - started;
+    canceller.join();
+    EXPECT_LT(took, 10s) << strategy_name(kind);  // not the 60 s deadline, nor retries
+    EXPECT_TRUE(report.cancelled) << strategy_name(kind);
+    EXPECT_FALSE(report.job_error) << strategy_name(kind) << ": " << report.job_error->message;
+    EXPECT_EQ(report.succeeded, 0u);
+    EXPECT_EQ(report.failed, 0u) << strategy_name(kind);  // cut off: interrupted, not failed
+    EXPECT_GE(report.interrupted, 1u) << strategy_name(kind);
+    // Lent for the run only: the flag dies with the strategy.
+    EXPECT_EQ(shared.interrupted, nullptr);
+  }
+  keep_running.reset();
+  peer_loop.stop();
+  peer_thread.join();
+}
+
+}  // namespace
+}  // namespace s3loop::exec
