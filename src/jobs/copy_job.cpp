@@ -94,6 +94,7 @@ Result<CopyOptions> normalise_copy_locations(CopyOptions options) {
         ErrorKind::usage,
         "--multipart-threshold must be between 1 byte and 5 GiB (CopyObject's limit)");
   }
+  options.normalised = true;
   return options;
 }
 
@@ -201,6 +202,11 @@ awaitable<Result<std::optional<s3::ObjectInfo>>> find_named_object(s3::Client& c
 }
 
 awaitable<Result<void>> CopyJob::produce(s3::Client& client, const exec::Emit& emit) {
+  if (!options_.normalised) {
+    co_return make_error(ErrorKind::usage,
+                         "the copy's options did not pass through "
+                         "jobs::normalise_copy_locations: nothing copied");
+  }
   KeyListing keys;
   keys.bucket = options_.source.bucket;
   keys.prefix = options_.source.key;

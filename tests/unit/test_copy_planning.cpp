@@ -1,4 +1,6 @@
+#include "s3loop/exec/strategy.hpp"
 #include "s3loop/jobs/copy_job.hpp"
+#include "s3loop/s3/client.hpp"
 
 #include "size_parse.hpp"
 
@@ -38,6 +40,21 @@ TEST(CopyPlanning, PrefixesAreDirectoriesLikeAwsCli) {
   EXPECT_EQ(jobs::destination_key(*o, "dir/x/y z"), "out/x/y z");
   EXPECT_EQ(jobs::destination_key(*o, "dir//double"), "out//double");
   EXPECT_EQ(jobs::destination_key(*o, "dir/trailing/"), "out/trailing/");
+}
+
+// A library caller that builds CopyOptions by hand and skips the mapping
+// would glue keys to the prefixes as given ("raw" + "x"): refused, nothing
+// listed or copied (the run sends no request at all).
+TEST(CopyPlanning, OptionsThatWereNotNormalisedAreRefused) {
+  EXPECT_TRUE(jobs::normalise_copy_locations(options("a", "dir", "b", "out"))->normalised);
+  jobs::CopyJob job(options("a", "dir/", "b", "raw"));
+  s3::ClientShared shared;
+  const exec::RunReport report = exec::make_strategy(exec::Settings{}).value()->run(job, shared);
+  ASSERT_TRUE(report.job_error);
+  EXPECT_NE(report.job_error->message.find("normalise_copy_locations"), std::string::npos)
+      << report.job_error->message;
+  EXPECT_EQ(report.produced, 0u);
+  EXPECT_EQ(shared.net_counters.requests.load(), 0u);
 }
 
 TEST(CopyPlanning, ANameWithoutSlashMayBeOneObject) {

@@ -80,6 +80,10 @@ struct CopyOptions {
   // an object of the same name beside it, to warn that it is not copied
   // (compare says that once for all its runs, which then skip it).
   bool warn_object_beside_directory = true;
+  // Set by normalise_copy_locations, which every CopyOptions must pass
+  // through: without its directory mapping keys would be glued to the
+  // prefixes as given ("raw" + "x" = "rawx") and its refusals skipped.
+  bool normalised = false;
 };
 
 // The directory mapping of `aws s3 cp --recursive` and rclone: a non-empty
