@@ -25,6 +25,19 @@ awaitable<Result<void>> for_each_page(
 }
 
 awaitable<Result<void>> ListJob::produce(s3::Client& client, const exec::Emit&) {
+  // max-keys=0 would list nothing, page after page, and say nothing of it.
+  if (options_.page_size < 1 || options_.page_size > 1000) {
+    co_return make_error(ErrorKind::usage,
+                         "ListOptions::page_size must be between 1 and 1000 "
+                         "(ListObjectsV2's max-keys), got " +
+                             std::to_string(options_.page_size));
+  }
+  if (options_.list_concurrency < 1) {
+    co_return make_error(ErrorKind::usage, "ListOptions::list_concurrency must be 1 or more, got " +
+                                               std::to_string(options_.list_concurrency));
+  }
+  // A job run again counts again from zero.
+  objects_ = bytes_ = prefixes_ = 0;
   if (options_.recursive) {
     KeyListing keys;
     keys.bucket = options_.location.bucket;
