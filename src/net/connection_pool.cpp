@@ -291,6 +291,13 @@ void ConnectionPool::close_idle() {
 }
 
 awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect(bool stop_grace) {
+  // Never plain HTTP to an https:// endpoint: signed requests (a session
+  // token too) would go out in clear text. Only a ClientShared built by hand,
+  // without s3::setup_client, can lack the context.
+  if (endpoint_.tls && tls_ == nullptr) {
+    co_return make_error(ErrorKind::tls, "no TLS context for the https:// endpoint " + server_key_ +
+                                             ": set ClientShared::tls (s3::setup_client does)");
+  }
   FailureContext failure;
   failure.where = server_key_;
   failure.deadline = timeouts_.connect;

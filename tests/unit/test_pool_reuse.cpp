@@ -56,6 +56,33 @@ void send_twice(
   loop.run_for(10s);
 }
 
+// An https:// endpoint with no TLS context (a ClientShared built by hand):
+// an error, and nothing sent -- not signed requests in clear text.
+TEST(ConnectionPoolTls, AnHttpsEndpointWithoutATlsContextSendsNothing) {
+  asio::io_context loop;
+  LoopbackPeer peer(loop, LoopbackPeer::Mode::answer_and_close);
+  Counters counters;
+  Endpoint https = peer.endpoint();
+  https.tls = true;
+  ConnectionPool pool(loop.get_executor(), https, nullptr, Timeouts{}, counters);
+  std::optional<Result<Response>> reply;
+  asio::co_spawn(
+      loop,
+      [&]() -> asio::awaitable<void> {
+        reply = co_await pool.send(head_request());
+        loop.stop();
+      },
+      asio::detached);
+  loop.run_for(10s);
+  ASSERT_TRUE(reply);
+  ASSERT_FALSE(*reply);
+  EXPECT_EQ(reply->error().kind, ErrorKind::tls);
+  EXPECT_NE(reply->error().message.find("no TLS context"), std::string::npos)
+      << reply->error().message;
+  EXPECT_EQ(peer.answered(), 0);
+  EXPECT_EQ(counters.connections.load(), 0u);
+}
+
 TEST(ConnectionPoolReuse, ABrieflyIdleConnectionIsUsedAndAFailedSendGoesOutAgainOnAFreshOne) {
   asio::io_context loop;
   LoopbackPeer peer(loop, LoopbackPeer::Mode::answer_and_close);
