@@ -4,7 +4,7 @@
 # what it built and the installed command.
 # Usage: check_install.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
-build=$1 source=$2
+build=$(cd "$1" && pwd) source=$(cd "$2" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
@@ -29,3 +29,23 @@ if [[ $rc != 2 || $out != *"usage: s3loop-example-copy"* ]]; then
   exit 1
 fi
 echo "installed package: find_package(s3loop) builds and links examples/"
+
+# Included with add_subdirectory() instead, only the library comes along: the
+# configure step must not need GoogleTest or Google Benchmark (the tests and
+# benchmarks are off), and the command is not built by default.
+mkdir -p "$work/sub"
+cat >"$work/sub/CMakeLists.txt" <<EOT
+cmake_minimum_required(VERSION 3.25)
+project(uses-s3loop LANGUAGES CXX)
+add_subdirectory("$source" s3loop)
+add_executable(app "$source/examples/copy_prefix.cpp")
+target_link_libraries(app PRIVATE s3loop::s3loop)
+EOT
+cmake -S "$work/sub" -B "$work/sub-build" --no-warn-unused-cli -DCMAKE_DISABLE_FIND_PACKAGE_GTest=ON \
+  -DCMAKE_DISABLE_FIND_PACKAGE_benchmark=ON >/dev/null
+if grep -q "s3loop_unit_tests\|s3loop_micro" "$work/sub-build/CMakeCache.txt" ||
+  [[ -d $work/sub-build/s3loop/tests ]]; then
+  echo "add_subdirectory(s3loop) configured s3loop's tests or benchmarks" >&2
+  exit 1
+fi
+echo "add_subdirectory: the library alone, no tests or benchmarks"
