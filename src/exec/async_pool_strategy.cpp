@@ -11,7 +11,7 @@ class AsyncPoolStrategy final : public Strategy {
  public:
   explicit AsyncPoolStrategy(const Settings& settings) : settings_(settings) {}
 
-  RunReport execute(Job& job, s3::ClientShared& shared) override {
+  RunReport run(Job& job, s3::ClientShared& shared) override {
     const int workers = settings_.threads > 0 ? settings_.threads : default_cpu_workers();
     boost::asio::thread_pool cpu_pool(static_cast<std::size_t>(workers));
     LoopPlan plan;

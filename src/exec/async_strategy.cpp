@@ -11,7 +11,7 @@ class AsyncStrategy final : public Strategy {
  public:
   explicit AsyncStrategy(const Settings& settings) : settings_(settings) {}
 
-  RunReport execute(Job& job, s3::ClientShared& shared) override {
+  RunReport run(Job& job, s3::ClientShared& shared) override {
     LoopPlan plan;
     plan.consumers_per_loop = {settings_.concurrency};
     if (settings_.adaptive) plan.adaptive_max = settings_.concurrency;

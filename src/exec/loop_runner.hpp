@@ -34,6 +34,16 @@ class LoopWorkerContext final : public WorkerContext {
   SlotGate* gate_;
 };
 
+// What cuts a run's requests off, handed to each of its clients: the
+// caller's flag (ClientShared::interrupted: the command's SIGINT flag, which
+// is the strategy's own), else the strategy's cancel flag -- so that cancel()
+// reaches the requests in flight for a library caller too. Not written into
+// the ClientShared, which other runs and clients may share at the same time.
+inline const std::atomic<bool>* run_interrupt_flag(const s3::ClientShared& shared,
+                                                   const std::atomic<bool>& cancelled) {
+  return shared.interrupted != nullptr ? shared.interrupted : &cancelled;
+}
+
 struct LoopPlan {
   // Consumers on each loop; loops.size() event loops, each on a thread.
   std::vector<int> consumers_per_loop;

@@ -71,7 +71,7 @@ RunReport RunState::report() {
   r.failed = failed.load();
   r.interrupted = interrupted.load();
   r.bytes = bytes.load();
-  r.cancelled = cancelled.load();
+  r.cancelled = cancel_requested();
   r.max_in_flight = max_in_flight.load();
   std::lock_guard lock(mutex);
   r.job_error = job_error;

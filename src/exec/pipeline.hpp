@@ -20,9 +20,17 @@ using ItemChannel = boost::asio::experimental::concurrent_channel<void(boost::sy
                                                                        std::optional<WorkItem>)>;
 
 struct RunState {
-  explicit RunState(const std::atomic<bool>& cancel_flag) : cancelled(cancel_flag) {}
+  // `interrupt`: the flag the run's clients watch (run_interrupt_flag), when
+  // it is not the strategy's own: it cancels the run too.
+  explicit RunState(const std::atomic<bool>& cancel_flag,
+                    const std::atomic<bool>* interrupt = nullptr)
+      : cancelled(cancel_flag), interrupt_flag(interrupt) {}
 
   const std::atomic<bool>& cancelled;
+  const std::atomic<bool>* interrupt_flag;
+  bool cancel_requested() const {
+    return cancelled.load() || (interrupt_flag != nullptr && interrupt_flag->load());
+  }
   std::atomic<std::uint64_t> produced{0};
   std::atomic<std::uint64_t> succeeded{0};
   std::atomic<std::uint64_t> failed{0};
@@ -35,12 +43,12 @@ struct RunState {
   // Set when an error makes every further item pointless (the destination
   // bucket is missing, the credentials were rejected): stop like a cancel.
   std::atomic<bool> aborted{false};
-  bool stopping() const { return cancelled.load() || aborted.load(); }
+  bool stopping() const { return cancel_requested() || aborted.load(); }
   // The error of work the cancel cut off in flight (its requests were
   // stopped, "... failed: interrupted"): neither done nor failed, as the
   // work never started is not.
   bool cut_off(const Error& error) const {
-    return error.kind == ErrorKind::cancelled && cancelled.load();
+    return error.kind == ErrorKind::cancelled && cancel_requested();
   }
 
   std::mutex mutex;                // guards the two below

@@ -14,11 +14,11 @@ namespace {
 
 class SerialStrategy final : public Strategy {
  public:
-  RunReport execute(Job& job, s3::ClientShared& shared) override {
+  RunReport run(Job& job, s3::ClientShared& shared) override {
     asio::io_context loop(1);
-    s3::Client client(loop.get_executor(), shared);
+    s3::Client client(loop.get_executor(), shared, run_interrupt_flag(shared, cancelled_));
     LoopWorkerContext context(client, /*cpu_pool=*/nullptr);
-    RunState state(cancelled_);
+    RunState state(cancelled_, run_interrupt_flag(shared, cancelled_));
     auto body = [&]() -> asio::awaitable<void> {
       Emit emit = [&](WorkItem item) -> asio::awaitable<bool> {
         if (state.stopping()) co_return false;

@@ -82,22 +82,6 @@ bool fails_whole_job(const Error& error) {
          error.s3_code == "NoSuchBucket";
 }
 
-RunReport Strategy::run(Job& job, s3::ClientShared& shared) {
-  // A library caller that never heard of shared.interrupted still gets a
-  // cancel() that cuts off the requests in flight (the command sets it to
-  // this same flag); the pointer must not outlive the run.
-  const bool lent = shared.interrupted == nullptr;
-  if (lent) shared.interrupted = &cancelled_;
-  struct Restore {
-    s3::ClientShared& shared;
-    bool lent;
-    ~Restore() {
-      if (lent) shared.interrupted = nullptr;
-    }
-  } restore{shared, lent};
-  return execute(job, shared);
-}
-
 Result<std::unique_ptr<Strategy>> make_strategy(const Settings& settings) {
   // Out of range, they hang (no request slot) or crash (no event loop).
   if (auto valid = validate(settings); !valid) return valid.error();

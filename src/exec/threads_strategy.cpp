@@ -12,7 +12,7 @@ class ThreadsStrategy final : public Strategy {
  public:
   explicit ThreadsStrategy(const Settings& settings) : settings_(settings) {}
 
-  RunReport execute(Job& job, s3::ClientShared& shared) override {
+  RunReport run(Job& job, s3::ClientShared& shared) override {
     LoopPlan plan;
     const int threads = settings_.threads > 0 ? settings_.threads : default_thread_count();
     // One consumer per thread: its private loop only ever waits on one

@@ -292,7 +292,7 @@ awaitable<void> CopyJob::warn_if_object_beside_directory(s3::Client& client) {
   // it is not copied. Say so, rather than leave it out without a word. A run
   // stopped by Ctrl-C asks nothing more.
   if (!options_.warn_object_beside_directory) co_return;
-  const std::atomic<bool>* interrupted = client.shared().interrupted;
+  const std::atomic<bool>* interrupted = client.interrupt_flag();
   if (interrupted != nullptr && interrupted->load()) co_return;
   if (auto message = co_await object_beside_directory_warning(client, options_)) warn(*message);
 }

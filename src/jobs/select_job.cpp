@@ -264,7 +264,7 @@ awaitable<Result<bool>> SelectJob::stream_range(exec::WorkerContext& context, st
     std::uint64_t got = 0;
     bool refused = false;  // by the evaluation: no resume
     bool cut = false;      // the rest is not needed: no resume
-    const std::atomic<bool>* interrupted = context.client().shared().interrupted;
+    const std::atomic<bool>* interrupted = context.client().interrupt_flag();
     net::BodySink sink = [&](std::string_view bytes) -> Result<void> {
       got += bytes.size();
       received += bytes.size();

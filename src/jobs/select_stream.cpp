@@ -24,7 +24,7 @@ Error StreamedEvaluation::cut_off_by_interrupt() {
 }
 
 bool StreamedEvaluation::interrupted() const {
-  const std::atomic<bool>* flag = context_.client().shared().interrupted;
+  const std::atomic<bool>* flag = context_.client().interrupt_flag();
   return flag != nullptr && flag->load();
 }
 

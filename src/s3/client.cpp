@@ -91,8 +91,12 @@ std::string s3_uri(const std::string& bucket, const std::string& key) {
   return "s3://" + bucket + "/" + key;
 }
 
-Client::Client(asio::any_io_executor executor, ClientShared& shared)
-    : executor_(std::move(executor)), shared_(shared), rng_(std::random_device{}()) {}
+Client::Client(asio::any_io_executor executor, ClientShared& shared,
+               const std::atomic<bool>* interrupted)
+    : executor_(std::move(executor)),
+      shared_(shared),
+      interrupted_(interrupted),
+      rng_(std::random_device{}()) {}
 
 Client::~Client() = default;
 
@@ -104,7 +108,7 @@ net::ConnectionPool& Client::pool_for(const net::Endpoint& endpoint) {
     // stalled reply would otherwise hold Ctrl-C up for --read-timeout.
     slot = std::make_unique<net::ConnectionPool>(executor_, endpoint, shared_.tls,
                                                  shared_.options.timeouts, shared_.net_counters,
-                                                 shared_.interrupted);
+                                                 interrupted_);
   }
   return *slot;
 }
@@ -237,9 +241,7 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
     }
     Error error = std::move(*failure);
     went_unanswered = went_unanswered || error.sent_unanswered;
-    const auto interrupted = [this] {
-      return shared_.interrupted != nullptr && shared_.interrupted->load();
-    };
+    const auto interrupted = [this] { return interrupted_ != nullptr && interrupted_->load(); };
     // The bucket lives in another region, and S3 said which: go there, as
     // botocore does, and send every later request for the bucket there too
     // (a copy lists its source in one region and writes in another). Once:
@@ -307,7 +309,7 @@ awaitable<std::optional<Error>> Client::back_off(
     timer.expires_at(std::min(resume_at, now + std::chrono::milliseconds(100)));
     auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     if (ec) co_return make_error(ErrorKind::cancelled, "cancelled while waiting to retry");
-    if (shared_.interrupted != nullptr && shared_.interrupted->load()) {
+    if (interrupted_ != nullptr && interrupted_->load()) {
       co_return cut_short_by_interrupt(std::move(error));
     }
   }
@@ -317,7 +319,7 @@ awaitable<std::optional<Error>> Client::back_off(
 awaitable<std::optional<Error>> Client::before_resumed_read(Error broke, int reads) {
   OpStats& op_stats = shared_.stats[Op::get_object];
   if (!is_retryable(broke) || broke.kind == ErrorKind::cancelled) co_return broke;
-  if (shared_.interrupted != nullptr && shared_.interrupted->load()) {
+  if (interrupted_ != nullptr && interrupted_->load()) {
     co_return cut_short_by_interrupt(std::move(broke));
   }
   // send() counted the failed read among GetObject's failures when it gave

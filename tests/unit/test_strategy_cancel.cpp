@@ -96,9 +96,73 @@ TEST(StrategyCancel, CutsOffRequestsInFlightWithoutTheCallersWiring) {
     EXPECT_EQ(report.succeeded, 0u);
     EXPECT_EQ(report.failed, 0u) << strategy_name(kind);  // cut off: interrupted, not failed
     EXPECT_GE(report.interrupted, 1u) << strategy_name(kind);
-    // Lent for the run only: the flag dies with the strategy.
+    // The flag went to the run's clients; the shared state was not written.
     EXPECT_EQ(shared.interrupted, nullptr);
   }
+  keep_running.reset();
+  peer_loop.stop();
+  peer_thread.join();
+}
+
+// Two runs on one ClientShared at once: each cancel() cuts off its own run's
+// requests, not the other's (a flag written into the shared state would be
+// one flag for both, and outlive the strategy it belonged to).
+TEST(StrategyCancel, RunsSharingAClientSharedAreCancelledApart) {
+  asio::io_context peer_loop;
+  auto keep_running = asio::make_work_guard(peer_loop);
+  LoopbackPeer peer(peer_loop, LoopbackPeer::Mode::stall);
+  std::thread peer_thread([&] { peer_loop.run(); });
+
+  s3::ClientShared shared;
+  shared.options.endpoint = peer.endpoint();
+  shared.options.credentials = {"AKIDEXAMPLE", "secret", ""};
+  shared.options.timeouts.first_byte = 60s;
+  Settings settings;
+  settings.concurrency = 4;
+  auto first = make_strategy(settings).value();
+  auto second = make_strategy(settings).value();
+  StalledHeadsJob first_job, second_job;
+  RunReport first_report, second_report;
+  std::chrono::steady_clock::duration first_took{}, second_took{};
+  const auto started = std::chrono::steady_clock::now();
+  std::thread first_run([&] {
+    first_report = first->run(first_job, shared);
+    first_took = std::chrono::steady_clock::now() - started;
+  });
+  std::thread second_run([&] {
+    second_report = second->run(second_job, shared);
+    second_took = std::chrono::steady_clock::now() - started;
+  });
+  std::this_thread::sleep_for(300ms);
+  first->cancel();
+  std::this_thread::sleep_for(1500ms);
+  second->cancel();
+  first_run.join();
+  second_run.join();
+  EXPECT_LT(first_took, 1500ms);   // its own cancel ended it
+  EXPECT_GE(second_took, 1500ms);  // the first one's did not
+  EXPECT_LT(second_took, 10s);     // its own did
+  EXPECT_TRUE(first_report.cancelled);
+  EXPECT_TRUE(second_report.cancelled);
+  EXPECT_EQ(first_report.failed + second_report.failed, 0u);
+
+  // A caller's own flag, set in the shared state, is the one that counts.
+  std::atomic<bool> mine{false};
+  shared.interrupted = &mine;
+  auto third = make_strategy(settings).value();
+  StalledHeadsJob third_job;
+  std::thread setter([&] {
+    std::this_thread::sleep_for(300ms);
+    mine = true;
+  });
+  const auto third_started = std::chrono::steady_clock::now();
+  const RunReport third_report = third->run(third_job, shared);
+  setter.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - third_started, 10s);
+  EXPECT_GE(third_report.interrupted, 1u);
+  EXPECT_EQ(third_report.failed, 0u);
+  EXPECT_EQ(shared.interrupted, &mine);
+
   keep_running.reset();
   peer_loop.stop();
   peer_thread.join();

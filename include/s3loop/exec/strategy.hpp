@@ -73,13 +73,14 @@ class Strategy {
  public:
   virtual ~Strategy() = default;
   // Runs the job to completion (or cancellation) on threads of its own
-  // choosing and returns when all work has finished. For the run, and unless
-  // the caller set it to a flag of its own, shared.interrupted points at this
-  // strategy's cancel flag, so that cancel() reaches the requests in flight.
-  RunReport run(Job& job, s3::ClientShared& shared);
+  // choosing and returns when all work has finished. The run's clients are
+  // interrupted by shared.interrupted when the caller set it (the command
+  // points it at this same flag, for SIGINT), else by this strategy's cancel
+  // flag; `shared` itself is not written, so several runs may share it.
+  virtual RunReport run(Job& job, s3::ClientShared& shared) = 0;
   // Thread-safe and async-signal-safe to call through a flag: stops producing,
-  // and (through s3::ClientShared::interrupted) cuts off the requests in
-  // flight; the items they belonged to end as interrupted. A cancelled
+  // and (unless shared.interrupted names another flag) cuts off the requests
+  // in flight; the items they belonged to end as interrupted. A cancelled
   // strategy stays cancelled: a later run() does no work (make a new one).
   void cancel() { cancelled_.store(true); }
   bool cancelled() const { return cancelled_.load(); }
@@ -87,7 +88,6 @@ class Strategy {
   std::atomic<bool>& cancel_flag() { return cancelled_; }
 
  protected:
-  virtual RunReport execute(Job& job, s3::ClientShared& shared) = 0;
   std::atomic<bool> cancelled_{false};
 };
 

@@ -66,7 +66,8 @@ struct ClientShared {
   // Set while a job runs: once it is true (Ctrl-C), a failed request is not
   // tried again, a retry's backoff ends early, and the requests in flight
   // are cut off ("... failed: interrupted", of kind cancelled). Read when a
-  // client opens its connection pool: set it before the job's clients send.
+  // client is made (a strategy's clients take the strategy's cancel flag
+  // instead when this is null): set it before the job's clients exist.
   const std::atomic<bool>* interrupted = nullptr;
 };
 
@@ -129,7 +130,14 @@ struct S3Request {
 // and must not hold references to the caller's temporaries.
 class Client {
  public:
-  Client(boost::asio::any_io_executor executor, ClientShared& shared);
+  Client(boost::asio::any_io_executor executor, ClientShared& shared)
+      : Client(std::move(executor), shared, shared.interrupted) {}
+  // `interrupted`: the flag that cuts this client's requests off (what
+  // ClientShared::interrupted says of it), when it is not the shared one: a
+  // strategy hands its clients its own cancel flag, without writing it into
+  // a ClientShared that other runs or clients may use at the same time.
+  Client(boost::asio::any_io_executor executor, ClientShared& shared,
+         const std::atomic<bool>* interrupted);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -253,6 +261,8 @@ class Client {
                                                      int* attempts = nullptr);
 
   ClientShared& shared() { return shared_; }
+  // The flag that interrupts this client's requests (may be null).
+  const std::atomic<bool>* interrupt_flag() const { return interrupted_; }
 
   // Where reply parsing runs: inline by default; the async-pool strategy
   // hands it to its worker pool and resumes here -- a reply of at least
@@ -283,6 +293,7 @@ class Client {
 
   boost::asio::any_io_executor executor_;
   ClientShared& shared_;
+  const std::atomic<bool>* interrupted_;
   std::map<std::string, std::unique_ptr<net::ConnectionPool>> pools_;  // by host:port
   std::minstd_rand rng_;
   CpuRunner cpu_runner_;
