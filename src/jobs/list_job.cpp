@@ -36,8 +36,6 @@ awaitable<Result<void>> ListJob::produce(s3::Client& client, const exec::Emit&) 
     co_return make_error(ErrorKind::usage, "ListOptions::list_concurrency must be 1 or more, got " +
                                                std::to_string(options_.list_concurrency));
   }
-  // A job run again counts again from zero.
-  objects_ = bytes_ = prefixes_ = 0;
   if (options_.recursive) {
     KeyListing keys;
     keys.bucket = options_.location.bucket;
