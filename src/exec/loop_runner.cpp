@@ -74,12 +74,12 @@ RunReport run_loops(Job& job, s3::ClientShared& shared, const std::atomic<bool>&
                     const LoopPlan& plan) {
   const std::size_t consumer_loops = plan.consumers_per_loop.size();
   const std::size_t total_loops = consumer_loops + (plan.producer_on_own_loop ? 1 : 0);
-  RunState state(cancelled, run_interrupt_flag(shared, cancelled));
+  const std::atomic<bool>& interrupt = run_interrupt_flag(shared, cancelled);
+  RunState state(cancelled, interrupt);
   std::vector<std::unique_ptr<Loop>> loops;
   for (std::size_t i = 0; i < total_loops; ++i) {
     auto loop = std::make_unique<Loop>();
-    loop->client.emplace(loop->context.get_executor(), shared,
-                         run_interrupt_flag(shared, cancelled));
+    loop->client.emplace(loop->context.get_executor(), shared, &interrupt);
     // A loop of one consumer (threads) never has a slot to lend.
     const int on_loop = i < consumer_loops ? plan.consumers_per_loop[i] : 0;
     if (on_loop > 1) loop->gate.emplace(loop->context.get_executor(), on_loop, state);

@@ -39,9 +39,9 @@ class LoopWorkerContext final : public WorkerContext {
 // is the strategy's own), else the strategy's cancel flag -- so that cancel()
 // reaches the requests in flight for a library caller too. Not written into
 // the ClientShared, which other runs and clients may share at the same time.
-inline const std::atomic<bool>* run_interrupt_flag(const s3::ClientShared& shared,
+inline const std::atomic<bool>& run_interrupt_flag(const s3::ClientShared& shared,
                                                    const std::atomic<bool>& cancelled) {
-  return shared.interrupted != nullptr ? shared.interrupted : &cancelled;
+  return shared.interrupted != nullptr ? *shared.interrupted : cancelled;
 }
 
 struct LoopPlan {

@@ -20,17 +20,15 @@ using ItemChannel = boost::asio::experimental::concurrent_channel<void(boost::sy
                                                                        std::optional<WorkItem>)>;
 
 struct RunState {
-  // `interrupt`: the flag the run's clients watch (run_interrupt_flag), when
-  // it is not the strategy's own: it cancels the run too.
-  explicit RunState(const std::atomic<bool>& cancel_flag,
-                    const std::atomic<bool>* interrupt = nullptr)
+  // `interrupt`: the flag the run's clients watch (run_interrupt_flag); when
+  // it is not the strategy's own, it cancels the run too.
+  RunState(const std::atomic<bool>& cancel_flag, const std::atomic<bool>& interrupt)
       : cancelled(cancel_flag), interrupt_flag(interrupt) {}
+  explicit RunState(const std::atomic<bool>& cancel_flag) : RunState(cancel_flag, cancel_flag) {}
 
   const std::atomic<bool>& cancelled;
-  const std::atomic<bool>* interrupt_flag;
-  bool cancel_requested() const {
-    return cancelled.load() || (interrupt_flag != nullptr && interrupt_flag->load());
-  }
+  const std::atomic<bool>& interrupt_flag;
+  bool cancel_requested() const { return cancelled.load() || interrupt_flag.load(); }
   std::atomic<std::uint64_t> produced{0};
   std::atomic<std::uint64_t> succeeded{0};
   std::atomic<std::uint64_t> failed{0};

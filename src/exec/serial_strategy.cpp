@@ -16,9 +16,10 @@ class SerialStrategy final : public Strategy {
  public:
   RunReport run(Job& job, s3::ClientShared& shared) override {
     asio::io_context loop(1);
-    s3::Client client(loop.get_executor(), shared, run_interrupt_flag(shared, cancelled_));
+    const std::atomic<bool>& interrupt = run_interrupt_flag(shared, cancelled_);
+    s3::Client client(loop.get_executor(), shared, &interrupt);
     LoopWorkerContext context(client, /*cpu_pool=*/nullptr);
-    RunState state(cancelled_, run_interrupt_flag(shared, cancelled_));
+    RunState state(cancelled_, interrupt);
     auto body = [&]() -> asio::awaitable<void> {
       Emit emit = [&](WorkItem item) -> asio::awaitable<bool> {
         if (state.stopping()) co_return false;

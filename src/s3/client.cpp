@@ -241,14 +241,13 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
     }
     Error error = std::move(*failure);
     went_unanswered = went_unanswered || error.sent_unanswered;
-    const auto interrupted = [this] { return interrupted_ != nullptr && interrupted_->load(); };
     // The bucket lives in another region, and S3 said which: go there, as
     // botocore does, and send every later request for the bucket there too
     // (a copy lists its source in one region and writes in another). Once:
     // a second redirect would be a loop. Not a retry, nor an attempt of the
     // --max-attempts; after Ctrl-C only for a request that cleans up.
     if (!redirected && !error.bucket_region.empty() && error.bucket_region != region &&
-        delivered == 0 && (!interrupted() || on_stop(request.op) == net::OnStop::cleanup)) {
+        delivered == 0 && (!interrupt_requested() || on_stop(request.op) == net::OnStop::cleanup)) {
       redirected = true;
       shared_.bucket_regions.learn(request.bucket, error.bucket_region);
       if (shared_.debug_log) {
@@ -267,7 +266,7 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
           other_region_endpoint(region).value_or(shared_.options.endpoint).host_port());
     }
     if (throttled) shared_.stats.throttled++;
-    if (interrupted() && is_retryable(error) && attempt < policy.max_attempts) {
+    if (interrupt_requested() && is_retryable(error) && attempt < policy.max_attempts) {
       op_stats.failures++;
       co_return give_up(cut_short_by_interrupt(std::move(error)));
     }
@@ -309,7 +308,7 @@ awaitable<std::optional<Error>> Client::back_off(
     timer.expires_at(std::min(resume_at, now + std::chrono::milliseconds(100)));
     auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     if (ec) co_return make_error(ErrorKind::cancelled, "cancelled while waiting to retry");
-    if (interrupted_ != nullptr && interrupted_->load()) {
+    if (interrupt_requested()) {
       co_return cut_short_by_interrupt(std::move(error));
     }
   }
@@ -319,7 +318,7 @@ awaitable<std::optional<Error>> Client::back_off(
 awaitable<std::optional<Error>> Client::before_resumed_read(Error broke, int reads) {
   OpStats& op_stats = shared_.stats[Op::get_object];
   if (!is_retryable(broke) || broke.kind == ErrorKind::cancelled) co_return broke;
-  if (interrupted_ != nullptr && interrupted_->load()) {
+  if (interrupt_requested()) {
     co_return cut_short_by_interrupt(std::move(broke));
   }
   // send() counted the failed read among GetObject's failures when it gave

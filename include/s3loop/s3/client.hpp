@@ -291,6 +291,8 @@ class Client {
   boost::asio::awaitable<std::optional<Error>> back_off(
       Error& error, int attempt, std::optional<std::chrono::milliseconds> retry_after);
 
+  bool interrupt_requested() const { return interrupted_ != nullptr && interrupted_->load(); }
+
   boost::asio::any_io_executor executor_;
   ClientShared& shared_;
   const std::atomic<bool>* interrupted_;
