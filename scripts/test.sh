@@ -19,6 +19,8 @@ export S3LOOP_S3_MON_PORT=${S3LOOP_TEST_S3_MON_PORT:-9670}
 trap './scripts/local-s3.sh stop >/dev/null 2>&1 || true' EXIT
 env=$(./scripts/local-s3.sh start)
 eval "$env"
+# Removed with its data when this script ends: the tests need not empty their buckets.
+export S3LOOP_TEST_SERVER_DISCARDED=1
 # The tests must not pick up a developer's own AWS configuration. The builds
 # below keep the real HOME: ccache's cache lives there.
 real_home=$HOME

@@ -13,6 +13,9 @@ Environment:
                           need it
   S3LOOP_BIN, S3LOOP_DATAGEN  the binaries under test (CTest sets them;
                           default: <repo>/build/s3loop, build/bench/s3loop-datagen)
+  S3LOOP_SANITIZED=1      the binaries are the sanitizer build (smaller data sets)
+  S3LOOP_TEST_SERVER_DISCARDED=1  the server is removed after the suite (scripts/test.sh
+                          sets it): test buckets are left as they are
 
 A missing server is a test FAILURE with a message saying how to start one,
 never a skip.
@@ -235,6 +238,19 @@ def object_versions(s3, bucket, prefix=""):
         for entry in page.get("Versions", []) + page.get("DeleteMarkers", []):
             out.append((entry["Key"], entry["VersionId"]))
     return out
+
+
+# scripts/test.sh starts a server of its own and removes it, data and all, when the suite
+# ends: there, emptying each test's buckets afterwards is work thrown away (some 60,000
+# deletes a pass, on a machine the suite keeps busy). Against a server that stays (a
+# developer's, scripts/local-s3.sh), every test bucket is deleted after its test.
+SERVER_DISCARDED = os.environ.get("S3LOOP_TEST_SERVER_DISCARDED") == "1"
+
+
+def discard_bucket(s3, bucket):
+    """A test's cleanup of its bucket: delete_bucket, unless the server is to be removed."""
+    if not SERVER_DISCARDED:
+        delete_bucket(s3, bucket)
 
 
 def delete_bucket(s3, bucket):
@@ -640,7 +656,7 @@ class E2ETestCase(unittest.TestCase):
     def class_bucket(cls, tag, create=True):
         """A fresh bucket deleted after the class (even when setUpClass fails later)."""
         name = unique_bucket(tag)
-        cls.addClassCleanup(delete_bucket, cls.s3, name)
+        cls.addClassCleanup(discard_bucket, cls.s3, name)
         if create:
             make_bucket(cls.s3, name)
         return name
@@ -648,7 +664,7 @@ class E2ETestCase(unittest.TestCase):
     def bucket(self, tag, create=True):
         """A fresh bucket deleted after the test (created unless create=False)."""
         name = unique_bucket(tag)
-        self.addCleanup(delete_bucket, self.s3, name)
+        self.addCleanup(discard_bucket, self.s3, name)
         if create:
             make_bucket(self.s3, name)
         return name

@@ -29,7 +29,7 @@ class FaultProxyTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        s3env.delete_bucket(cls.s3, cls.bucket)
+        s3env.discard_bucket(cls.s3, cls.bucket)
 
     def proxy(self, *flags):
         p = s3env.fault_proxy("--seed", "7", *flags)

@@ -17,7 +17,7 @@ class Retries(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        s3env.delete_bucket(cls.s3, cls.bucket)
+        s3env.discard_bucket(cls.s3, cls.bucket)
 
     def test_transient_errors_are_retried_until_everything_is_copied(self):
         proxy = s3env.latency_proxy("--error-rate-503", "0.15", "--error-rate-500", "0.05")

@@ -26,7 +26,7 @@ class Strategies(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        s3env.delete_bucket(cls.s3, cls.bucket)
+        s3env.discard_bucket(cls.s3, cls.bucket)
 
     def copy_with(self, strategy, *extra):
         dst = f"{strategy}/"
@@ -122,7 +122,7 @@ class Interrupt(unittest.TestCase):
                 self.assertEqual(source[key], (size, etag), key)
             self.assertEqual(s3env.multipart_uploads(s3, bucket), [])
         finally:
-            s3env.delete_bucket(s3, bucket)
+            s3env.discard_bucket(s3, bucket)
 
 
 class InterruptWhileTheServerMisbehaves(unittest.TestCase):
@@ -138,7 +138,7 @@ class InterruptWhileTheServerMisbehaves(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        s3env.delete_bucket(cls.s3, cls.bucket)
+        s3env.discard_bucket(cls.s3, cls.bucket)
 
     def interrupt(self, endpoint, signals, *flags):
         """Starts a copy through `endpoint`, sends each (delay, signal) in turn; returns the
@@ -245,7 +245,7 @@ class InterruptCutsOffRequestsInFlight(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        s3env.delete_bucket(cls.s3, cls.bucket)
+        s3env.discard_bucket(cls.s3, cls.bucket)
 
     def assert_prompt_cancel(self, proc, out, err, took):
         detail = f"took {took:.1f} s, stdout={out!r} stderr={err!r}"
@@ -347,7 +347,7 @@ class Compare(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        s3env.delete_bucket(cls.s3, cls.bucket)
+        s3env.discard_bucket(cls.s3, cls.bucket)
 
     def test_compare_json_with_repeats_verifies_and_cleans_up(self):
         p = s3env.run(["compare", "cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/cmp/",
