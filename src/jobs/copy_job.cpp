@@ -207,6 +207,10 @@ awaitable<Result<void>> CopyJob::produce(s3::Client& client, const exec::Emit& e
                          "the copy's options did not pass through "
                          "jobs::normalise_copy_locations: nothing copied");
   }
+  // Uploads an earlier run of this copy created and, killed mid-copy, left
+  // open: they cost storage until aborted. (Not in a dry run: it changes
+  // nothing.)
+  if (options_.journal != nullptr && !options_.dry_run) co_await abort_uploads_left_open(client);
   KeyListing keys;
   keys.bucket = options_.source.bucket;
   keys.prefix = options_.source.key;
@@ -405,15 +409,45 @@ bool copy_may_be_of_another_version(const std::string& listed, const std::string
 void CopyJob::record_finished(const s3::ObjectInfo& object, const std::string& etag) {
   // What the next run's listing is compared with.
   auto recorded = options_.journal->record(object.key, etag, object.size);
-  if (recorded) return;
-  // The object is copied, so it is no failure. But a journal that cannot be
-  // written (disk full) fails every later record too: going on would copy
-  // everything unrecorded and report each key. One error stops the job; a
-  // rerun copies the unrecorded objects again, which is harmless.
+  // The object is copied, so it is no failure; but the job stops.
+  if (!recorded) stop_for_journal(recorded.error());
+}
+
+void CopyJob::stop_for_journal(Error error) {
+  // A journal that cannot be written (disk full) fails every later record
+  // too: going on would copy everything unrecorded and report each key. One
+  // error stops the job; a rerun copies the unrecorded objects again, which
+  // is harmless.
   std::lock_guard lock(fatal_mutex_);
   if (fatal_) return;
-  fatal_ = recorded.error();
+  fatal_ = std::move(error);
   fatal_->message += "; copy stopped (a rerun copies the objects it could not record again)";
+}
+
+void CopyJob::upload_ended(const std::string& upload_id) {
+  // (Should the journal fail to write it -- a failure that stops the copy at
+  // its next record anyway -- the next run's abort finds the upload gone,
+  // which changes nothing.)
+  if (options_.journal != nullptr) (void)options_.journal->record_upload_ended(upload_id);
+}
+
+awaitable<void> CopyJob::abort_uploads_left_open(s3::Client& client) {
+  const auto& bucket = options_.destination.bucket;
+  for (const auto& upload : options_.journal->open_uploads()) {
+    // (One completed before the kill lost its "ended" line is gone already,
+    // which abort_multipart_upload counts as aborted: the object stays.)
+    auto aborted = co_await client.abort_multipart_upload(bucket, upload.key, upload.upload_id);
+    if (aborted) {
+      ++orphans_aborted_;
+      upload_ended(upload.upload_id);
+      continue;
+    }
+    ++orphan_cleanup_failures_;
+    warn(s3::s3_uri(bucket, upload.key) + ": an earlier run of this copy left its multipart " +
+         "upload " + upload.upload_id +
+         " open, and aborting it failed (it costs storage until aborted; the next run with " +
+         "this journal tries again): " + aborted.error().message);
+  }
 }
 
 std::optional<Error> CopyJob::fatal_error() const {
@@ -482,6 +516,14 @@ awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
   const auto parts = plan_parts(head->size, options_.part_size);
   std::vector<s3::CompletedPart> completed(parts.size());
   Result<void> outcome;
+  if (options_.journal != nullptr) {
+    // On disk before the first part: a run killed from here on leaves the
+    // upload open, and the next run with this journal aborts it.
+    if (auto recorded = options_.journal->record_upload(dst_key, upload_id); !recorded) {
+      stop_for_journal(recorded.error());
+      outcome = recorded.error();
+    }
+  }
   // (The parts' tasks run on this loop only, one step at a time: no lock.)
   exec::WorkerContext::SubTask copy_part = [&](std::size_t i) -> awaitable<bool> {
     const int part_number = static_cast<int>(i) + 1;
@@ -500,7 +542,7 @@ awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
     co_return true;
   };
   try {
-    co_await context.run_parallel(parts.size(), options_.parts_in_flight, copy_part);
+    if (outcome) co_await context.run_parallel(parts.size(), options_.parts_in_flight, copy_part);
   } catch (const std::exception& e) {
     // Still this copy's failure: its upload is aborted below, not left open.
     // A part's own error, when one failed first, says more.
@@ -512,6 +554,7 @@ awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
   if (outcome) {
     auto done =
         co_await client.complete_multipart_upload(dst_bucket, dst_key, upload_id, completed);
+    if (done) upload_ended(upload_id);
     if (!done) {
       outcome = done.error();
     } else if (tags->empty()) {
@@ -539,7 +582,10 @@ awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
   // failure: abort_multipart_upload counts NoSuchUpload as done.)
   auto aborted = co_await client.abort_multipart_upload(dst_bucket, dst_key, upload_id);
   Error error = outcome.error();
-  if (aborted) co_return error;
+  if (aborted) {
+    upload_ended(upload_id);
+    co_return error;
+  }
   // Named, so that it can be aborted by hand; counted, so that the summary
   // says an upload may be left open.
   ++orphan_cleanup_failures_;

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <utility>
 
@@ -23,7 +24,9 @@ Error io_error(const std::string& path, std::string_view what) {
                     fmt::format("journal {}: {}: {}", path, what, std::strerror(errno)));
 }
 
-constexpr std::int64_t kFormat = 2;
+constexpr std::int64_t kFormat = 3;
+// Version 2 is version 3 without upload lines: read as it is.
+constexpr std::int64_t kOldestReadable = 2;
 
 std::string header_line(const JournalScope& scope) {
   return boost::json::serialize(boost::json::object{{"s3loop_journal", kFormat},
@@ -47,18 +50,18 @@ Result<void> check_header(const std::string& path, const boost::json::value& val
     return make_error(ErrorKind::usage,
                       "journal " + path + " is not an s3loop journal; pass another --journal file");
   }
-  if (!format->is_int64() || format->as_int64() != kFormat) {
+  if (!format->is_int64() || format->as_int64() < kOldestReadable || format->as_int64() > kFormat) {
     // Format 1 recorded keys alone: it cannot tell an object overwritten
     // since, nor which server it was written against. Skipping by it could
     // leave stale copies behind; copying again is always safe.
-    const bool older = format->is_int64() && format->as_int64() < kFormat;
+    const bool older = format->is_int64() && format->as_int64() < kOldestReadable;
     return make_error(
         ErrorKind::usage,
-        fmt::format("journal {} was written by {} s3loop (journal format {}, this one reads {}); "
-                    "pass a new --journal file (the copy then starts over; --skip-existing "
-                    "skips what the destination already has)",
+        fmt::format("journal {} was written by {} s3loop (journal format {}, this one reads {} "
+                    "to {}); pass a new --journal file (the copy then starts over; "
+                    "--skip-existing skips what the destination already has)",
                     path, older ? "an older" : "a newer", boost::json::serialize(*format),
-                    kFormat));
+                    kOldestReadable, kFormat));
   }
   const std::string source = header_field(*header, "source");
   const std::string destination = header_field(*header, "destination");
@@ -87,6 +90,36 @@ std::string key_line(std::string_view key, std::string_view etag, std::uint64_t 
   line.emplace_back(boost::json::string_view(etag.data(), etag.size()));
   line.emplace_back(size);
   return boost::json::serialize(line) + "\n";
+}
+
+// An upload's lines: {"upload": "id", "key": "key"} and {"ended": "id"}.
+std::string upload_line(std::string_view key, std::string_view upload_id) {
+  return boost::json::serialize(boost::json::object{
+             {"upload", boost::json::string_view(upload_id.data(), upload_id.size())},
+             {"key", boost::json::string_view(key.data(), key.size())}}) +
+         "\n";
+}
+
+std::string upload_ended_line(std::string_view upload_id) {
+  return boost::json::serialize(boost::json::object{
+             {"ended", boost::json::string_view(upload_id.data(), upload_id.size())}}) +
+         "\n";
+}
+
+// Reads an upload line into `open` (upload id -> key). False: not one.
+bool read_upload_line(const boost::json::object& line, std::map<std::string, std::string>& open) {
+  const auto* id = line.if_contains("upload");
+  const auto* key = line.if_contains("key");
+  if (line.size() == 2 && id != nullptr && key != nullptr && id->is_string() && key->is_string()) {
+    open.insert_or_assign(std::string(id->as_string()), std::string(key->as_string()));
+    return true;
+  }
+  const auto* ended = line.if_contains("ended");
+  if (line.size() == 1 && ended != nullptr && ended->is_string()) {
+    open.erase(std::string(ended->as_string()));
+    return true;
+  }
+  return false;
 }
 
 Result<void> write_all(int fd, std::string_view bytes, const std::string& path) {
@@ -192,6 +225,7 @@ Result<std::unique_ptr<CopyJournal>> CopyJournal::open(const std::string& path,
     if (auto opened = open_for_appending(path, writer); !opened) return opened.error();
   }
   std::unordered_map<std::string, Finished> finished;
+  std::map<std::string, std::string> open_uploads;  // upload id -> destination key
   bool has_header = false;
   bool torn_tail = false;
   std::uint64_t complete_bytes = 0;  // through the last complete line
@@ -239,13 +273,18 @@ Result<std::unique_ptr<CopyJournal>> CopyJournal::open(const std::string& path,
           has_header = true;
           continue;
         }
+        if (const auto* upload = value.if_object();
+            upload != nullptr && read_upload_line(*upload, open_uploads)) {
+          continue;
+        }
         const auto* fields = value.if_array();
         if (fields == nullptr || fields->size() != 3 || !(*fields)[0].is_string() ||
             !(*fields)[1].is_string() || !(*fields)[2].is_number()) {
-          return make_error(ErrorKind::usage,
-                            fmt::format("journal {} line {} is not a finished key; pass another "
-                                        "--journal file",
-                                        path, number));
+          return make_error(
+              ErrorKind::usage,
+              fmt::format("journal {} line {} is neither a finished key nor a multipart "
+                          "upload; pass another --journal file",
+                          path, number));
         }
         boost::system::error_code size_ec;
         const auto size = (*fields)[2].to_number<std::uint64_t>(size_ec);
@@ -262,11 +301,15 @@ Result<std::unique_ptr<CopyJournal>> CopyJournal::open(const std::string& path,
       }
     }
   }
+  std::vector<OpenUpload> uploads;
+  for (auto& [upload_id, key] : open_uploads) uploads.push_back({std::move(key), upload_id});
   if (read_only) {
-    return std::unique_ptr<CopyJournal>(new CopyJournal(path, -1, std::move(finished)));
+    return std::unique_ptr<CopyJournal>(
+        new CopyJournal(path, -1, std::move(finished), std::move(uploads)));
   }
   const int fd = writer.release();
-  auto journal = std::unique_ptr<CopyJournal>(new CopyJournal(path, fd, std::move(finished)));
+  auto journal = std::unique_ptr<CopyJournal>(
+      new CopyJournal(path, fd, std::move(finished), std::move(uploads)));
   if (torn_tail) {
     // Drop the torn line: the next record must start a line of its own.
     if (::ftruncate(fd, static_cast<off_t>(complete_bytes)) != 0) {
@@ -281,8 +324,12 @@ Result<std::unique_ptr<CopyJournal>> CopyJournal::open(const std::string& path,
 }
 
 CopyJournal::CopyJournal(std::string path, int fd,
-                         std::unordered_map<std::string, Finished> finished)
-    : path_(std::move(path)), fd_(fd), finished_(std::move(finished)) {
+                         std::unordered_map<std::string, Finished> finished,
+                         std::vector<OpenUpload> open_uploads)
+    : path_(std::move(path)),
+      fd_(fd),
+      finished_(std::move(finished)),
+      open_uploads_(std::move(open_uploads)) {
   if (fd_ >= 0) flusher_ = std::thread([this] { flush_loop(); });
 }
 
@@ -310,7 +357,20 @@ bool CopyJournal::finished(const std::string& source_key, std::string_view etag,
 
 Result<void> CopyJournal::record(std::string_view source_key, std::string_view etag,
                                  std::uint64_t size) {
-  std::string line = key_line(source_key, etag, size);  // outside the lock
+  return queue(key_line(source_key, etag, size));  // built outside the lock
+}
+
+Result<void> CopyJournal::record_upload(std::string_view destination_key,
+                                        std::string_view upload_id) {
+  if (auto queued = queue(upload_line(destination_key, upload_id)); !queued) return queued;
+  return flush();
+}
+
+Result<void> CopyJournal::record_upload_ended(std::string_view upload_id) {
+  return queue(upload_ended_line(upload_id));
+}
+
+Result<void> CopyJournal::queue(std::string line) {
   bool wake = false;
   {
     std::lock_guard lock(mutex_);

@@ -1,7 +1,8 @@
 // cp --journal's file: what one run records, the next run reads back, even
 // after a kill tore the last line; a changed source object is not finished;
 // the batch age holds without another key; and a journal of another copy or
-// endpoint, or of format 1, is refused.
+// endpoint, or of format 1, is refused. Multipart uploads recorded and not
+// ended are open in the next run; format 2 (no upload lines) is read.
 #include "s3loop/jobs/journal.hpp"
 
 #include <gtest/gtest.h>
@@ -168,7 +169,7 @@ TEST_F(JournalTest, AKeyLineWithoutEtagAndSizeIsRefused) {
   auto journal = CopyJournal::open(path_, kScope);
   ASSERT_FALSE(journal.has_value());
   EXPECT_EQ(journal.error().kind, ErrorKind::usage);
-  EXPECT_NE(journal.error().message.find("line 2 is not a finished key"), std::string::npos)
+  EXPECT_NE(journal.error().message.find("line 2 is neither a finished key"), std::string::npos)
       << journal.error().message;
 }
 
@@ -317,6 +318,84 @@ TEST_F(JournalTest, AnotherFileWithoutATrailingNewlineIsLeftAlone) {
   ASSERT_FALSE(journal.has_value());
   EXPECT_EQ(journal.error().kind, ErrorKind::usage);
   EXPECT_EQ(contents(), "precious");
+}
+
+// An upload is on disk when record_upload returns (a kill right after must
+// not lose it); the next run sees the ones never ended, whatever their keys.
+TEST_F(JournalTest, UploadsNotEndedAreOpenInTheNextRun) {
+  const std::string odd_key = "new\nline \xc3\xa9 quote\"";
+  {
+    auto journal = CopyJournal::open(path_, kScope).value();
+    EXPECT_TRUE(journal->open_uploads().empty());
+    ASSERT_TRUE(journal->record_upload("big/one", "upload-1").has_value());
+    EXPECT_NE(contents().find("{\"upload\":\"upload-1\",\"key\":\"big/one\"}\n"), std::string::npos)
+        << contents();
+    ASSERT_TRUE(journal->record_upload(odd_key, "upload-2").has_value());
+    ASSERT_TRUE(journal->record_upload("big/three", "upload-3").has_value());
+    ASSERT_TRUE(journal->record_upload_ended("upload-1").has_value());
+    ASSERT_TRUE(journal->record_upload_ended("upload-3").has_value());
+    ASSERT_TRUE(journal->record("k", kEtag, 5).has_value());
+  }
+  auto journal = CopyJournal::open(path_, kScope).value();
+  ASSERT_EQ(journal->open_uploads().size(), 1u);
+  EXPECT_EQ(journal->open_uploads()[0].key, odd_key);
+  EXPECT_EQ(journal->open_uploads()[0].upload_id, "upload-2");
+  EXPECT_TRUE(journal->finished("k", kEtag, 5));
+  // Ended in this run: gone from the next.
+  ASSERT_TRUE(journal->record_upload_ended("upload-2").has_value());
+  journal.reset();
+  EXPECT_TRUE(CopyJournal::open(path_, kScope).value()->open_uploads().empty());
+}
+
+// A dry run reads the open uploads and writes nothing.
+TEST_F(JournalTest, AReadOnlyJournalListsOpenUploadsAndRecordsNone) {
+  { ASSERT_TRUE(CopyJournal::open(path_, kScope).value()->record_upload("a", "u").has_value()); }
+  const std::string before = contents();
+  {
+    auto journal = CopyJournal::open(path_, kScope, /*read_only=*/true).value();
+    ASSERT_EQ(journal->open_uploads().size(), 1u);
+    EXPECT_TRUE(journal->record_upload("b", "v").has_value());
+    EXPECT_TRUE(journal->record_upload_ended("u").has_value());
+  }
+  EXPECT_EQ(contents(), before);
+}
+
+// Format 2 is format 3 without upload lines: its keys still count, and the
+// file is appended to as it is. A new journal is format 3.
+TEST_F(JournalTest, AFormatTwoJournalIsReadAndANewOneIsFormatThree) {
+  {
+    std::ofstream out(path_, std::ios::binary);
+    out << "{\"s3loop_journal\":2,\"endpoint\":\"" << kEndpoint
+        << "\",\"source\":\"s3://s/\",\"destination\":\"s3://d/\"}\n"
+        << "[\"k\",\"" << kEtag << "\",7]\n";
+  }
+  {
+    auto journal = CopyJournal::open(path_, kScope).value();
+    EXPECT_TRUE(journal->finished("k", kEtag, 7));
+    ASSERT_TRUE(journal->record_upload("big", "u").has_value());
+  }
+  EXPECT_EQ(CopyJournal::open(path_, kScope).value()->open_uploads().size(), 1u);
+  std::filesystem::remove(path_);
+  { auto journal = CopyJournal::open(path_, kScope).value(); }
+  EXPECT_TRUE(contents().starts_with("{\"s3loop_journal\":3,")) << contents();
+}
+
+// An object line that is neither an upload nor its end is no journal of ours.
+TEST_F(JournalTest, AMalformedUploadLineIsRefused) {
+  for (const std::string line : {"{\"upload\":5,\"key\":\"k\"}", "{\"upload\":\"u\"}",
+                                 "{\"ended\":\"u\",\"key\":\"k\"}", "{\"other\":\"u\"}"}) {
+    SCOPED_TRACE(line);
+    std::filesystem::remove(path_);
+    { auto journal = CopyJournal::open(path_, kScope).value(); }
+    {
+      std::ofstream out(path_, std::ios::binary | std::ios::app);
+      out << line << "\n";
+    }
+    auto journal = CopyJournal::open(path_, kScope);
+    ASSERT_FALSE(journal.has_value());
+    EXPECT_EQ(journal.error().kind, ErrorKind::usage);
+    EXPECT_NE(journal.error().message.find("line 2"), std::string::npos) << journal.error().message;
+  }
 }
 
 }  // namespace

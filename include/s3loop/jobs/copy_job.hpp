@@ -187,12 +187,14 @@ class CopyJob final : public exec::Job {
   // The source listed nothing but the folder's own empty marker ("dir/"),
   // left out: a copy to a bucket root has no name for it.
   bool only_folder_marker() const { return only_folder_marker_.load(); }
-  // Uploads a retried CreateMultipartUpload left behind that were aborted
-  // (or found gone already when the abort was retried).
+  // Uploads a retried CreateMultipartUpload left behind, and uploads an
+  // earlier run with the same journal left open (killed mid-copy), that
+  // were aborted (or found gone already when the abort was retried).
   std::uint64_t orphans_aborted() const { return orphans_aborted_.load(); }
   // Retried CreateMultipartUploads whose leftovers could not be looked for
-  // or aborted (the copies succeeded), and interrupted multipart copies whose
-  // own upload could not be aborted; each also reported through on_warning.
+  // or aborted (the copies succeeded), interrupted multipart copies whose
+  // own upload could not be aborted, and a journal's open uploads that could
+  // not be; each also reported through on_warning.
   std::uint64_t orphan_cleanup_failures() const { return orphan_cleanup_failures_.load(); }
   // The journal could not record a copied key: the copy stops.
   std::optional<Error> fatal_error() const override;
@@ -226,6 +228,13 @@ class CopyJob final : public exec::Job {
   // (fatal_error).
   // `etag`: that of the source version copied.
   void record_finished(const s3::ObjectInfo& object, const std::string& etag);
+  // A journal write failed: the first such error stops the job.
+  void stop_for_journal(Error error);
+  // A multipart upload completed or aborted: so the journal says.
+  void upload_ended(const std::string& upload_id);
+  // Aborts the uploads the journal holds open (counted in orphans_aborted;
+  // a failure is warned of and counted in orphan_cleanup_failures).
+  boost::asio::awaitable<void> abort_uploads_left_open(s3::Client& client);
 
   CopyOptions options_;
   std::mutex notify_mutex_;

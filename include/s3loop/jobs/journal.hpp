@@ -1,12 +1,20 @@
 // `cp --journal FILE`: a record of finished keys that survives any kind of
 // interruption (SIGKILL included), so a rerun skips what is done.
 //
-// Format (version 2): a JSON header line naming the copy -- endpoint, source
+// Format (version 3): a JSON header line naming the copy -- endpoint, source
 // and destination -- then one line per finished source key, a JSON array
 // ["key", "etag", size] (JSON, because keys may hold newlines; the ETag and
 // size are the source listing's). A rerun skips a key only when the listing
 // shows the same ETag and size, so a source object overwritten since is
 // copied again. A key recorded twice: the last line counts.
+//
+// Multipart uploads too: {"upload": "id", "key": "destination key"} when one
+// is created, written and synced before its first part, and {"ended": "id"}
+// once it is completed or aborted. A run killed mid-copy cannot abort its
+// uploads, which then cost storage until somebody does; the rerun finds them
+// open here and aborts them (a completed one, whose "ended" the kill lost, is
+// already gone: its abort changes nothing). Version 2 journals, which are
+// version 3 without upload lines, are read as they are.
 //
 // Lines are appended and fsync'ed in batches, by a thread of the journal's
 // own: at once when kBatchKeys are pending, else at most kBatchAge after the
@@ -31,6 +39,7 @@
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 namespace s3loop::jobs {
 
@@ -69,6 +78,19 @@ class CopyJournal {
   // Thread-safe. Once a write failed, returns that error (every later call
   // too).
   Result<void> record(std::string_view source_key, std::string_view etag, std::uint64_t size);
+
+  // A multipart upload this copy created and earlier runs neither completed
+  // nor aborted (as the journal was when opened).
+  struct OpenUpload {
+    std::string key;  // the destination key
+    std::string upload_id;
+  };
+  const std::vector<OpenUpload>& open_uploads() const { return open_uploads_; }
+  // A multipart upload just created: written and synced before returning (a
+  // kill right after must find it), on the caller's thread. Thread-safe.
+  Result<void> record_upload(std::string_view destination_key, std::string_view upload_id);
+  // Completed or aborted: queued like a finished key. Thread-safe.
+  Result<void> record_upload_ended(std::string_view upload_id);
   // Writes and syncs whatever is pending; returns once it is on disk.
   Result<void> flush();
 
@@ -80,7 +102,10 @@ class CopyJournal {
     std::string etag;
     std::uint64_t size = 0;
   };
-  CopyJournal(std::string path, int fd, std::unordered_map<std::string, Finished> finished);
+  CopyJournal(std::string path, int fd, std::unordered_map<std::string, Finished> finished,
+              std::vector<OpenUpload> open_uploads);
+  // Queues a line for the flush thread (record's way).
+  Result<void> queue(std::string line);
   // The flush thread: waits for a full batch or an old enough one.
   void flush_loop();
   // Takes what is pending and writes and syncs it, outside mutex_.
@@ -89,6 +114,7 @@ class CopyJournal {
   std::string path_;
   int fd_ = -1;
   std::unordered_map<std::string, Finished> finished_;
+  std::vector<OpenUpload> open_uploads_;
 
   std::mutex mutex_;  // guards what follows
   std::condition_variable wake_;
