@@ -433,7 +433,10 @@ void CopyJob::upload_ended(const std::string& upload_id) {
 
 awaitable<void> CopyJob::abort_uploads_left_open(s3::Client& client) {
   const auto& bucket = options_.destination.bucket;
+  const std::atomic<bool>* interrupted = client.interrupt_flag();
   for (const auto& upload : options_.journal->open_uploads()) {
+    // Stopped: the rest stay open in the journal, for the next run.
+    if (interrupted != nullptr && interrupted->load()) co_return;
     // (One completed before the kill lost its "ended" line is gone already,
     // which abort_multipart_upload counts as aborted: the object stays.)
     auto aborted = co_await client.abort_multipart_upload(bucket, upload.key, upload.upload_id);
@@ -502,6 +505,13 @@ awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
   auto created = co_await client.create_multipart_upload(dst_bucket, dst_key, headers);
   if (!created) co_return created.error();
   const std::string& upload_id = created->upload_id;
+  // In the journal at once: a run killed from here on leaves the upload
+  // open, and the next run with this journal aborts it.
+  Result<void> recorded;
+  if (options_.journal != nullptr) {
+    recorded = options_.journal->record_upload(dst_key, upload_id);
+    if (!recorded) stop_for_journal(recorded.error());
+  }
   // An earlier attempt may have created an upload too, whose reply was lost.
   // Looked for now, not after the copy: our own upload is still open, so the
   // listing holds it and its Initiated time, the server-clock reference that
@@ -515,15 +525,7 @@ awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
 
   const auto parts = plan_parts(head->size, options_.part_size);
   std::vector<s3::CompletedPart> completed(parts.size());
-  Result<void> outcome;
-  if (options_.journal != nullptr) {
-    // On disk before the first part: a run killed from here on leaves the
-    // upload open, and the next run with this journal aborts it.
-    if (auto recorded = options_.journal->record_upload(dst_key, upload_id); !recorded) {
-      stop_for_journal(recorded.error());
-      outcome = recorded.error();
-    }
-  }
+  Result<void> outcome = recorded;  // a journal that failed: no part, the upload aborted
   // (The parts' tasks run on this loop only, one step at a time: no lock.)
   exec::WorkerContext::SubTask copy_part = [&](std::size_t i) -> awaitable<bool> {
     const int part_number = static_cast<int>(i) + 1;

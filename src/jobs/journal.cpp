@@ -362,15 +362,14 @@ Result<void> CopyJournal::record(std::string_view source_key, std::string_view e
 
 Result<void> CopyJournal::record_upload(std::string_view destination_key,
                                         std::string_view upload_id) {
-  if (auto queued = queue(upload_line(destination_key, upload_id)); !queued) return queued;
-  return flush();
+  return queue(upload_line(destination_key, upload_id), /*urgent=*/true);
 }
 
 Result<void> CopyJournal::record_upload_ended(std::string_view upload_id) {
   return queue(upload_ended_line(upload_id));
 }
 
-Result<void> CopyJournal::queue(std::string line) {
+Result<void> CopyJournal::queue(std::string line, bool urgent) {
   bool wake = false;
   {
     std::lock_guard lock(mutex_);
@@ -379,9 +378,10 @@ Result<void> CopyJournal::queue(std::string line) {
     if (pending_keys_ == 0) oldest_pending_ = std::chrono::steady_clock::now();
     pending_ += line;
     ++pending_keys_;
+    urgent_ = urgent_ || urgent;
     // The flush thread sleeps while nothing is pending, and until the batch
-    // is old enough: wake it for a new batch and for a full one.
-    wake = pending_keys_ == 1 || pending_keys_ == kBatchKeys;
+    // is old enough: wake it for a new batch, a full one and an urgent line.
+    wake = pending_keys_ == 1 || pending_keys_ == kBatchKeys || urgent;
   }
   if (wake) wake_.notify_one();
   return {};
@@ -398,7 +398,7 @@ void CopyJournal::flush_loop() {
     wake_.wait(lock, [&] { return stopping_ || pending_keys_ > 0; });
     if (stopping_) return;  // the destructor writes what is left
     wake_.wait_until(lock, oldest_pending_ + kBatchAge,
-                     [&] { return stopping_ || pending_keys_ >= kBatchKeys; });
+                     [&] { return stopping_ || urgent_ || pending_keys_ >= kBatchKeys; });
     if (stopping_) return;
     lock.unlock();
     // A failure is kept in failed_: record() and flush() report it.
@@ -416,6 +416,7 @@ Result<void> CopyJournal::write_pending() {
     std::lock_guard lock(mutex_);
     batch.swap(pending_);
     pending_keys_ = 0;
+    urgent_ = false;
     // After a failure, what is pending is dropped: it could never be
     // written, and the flush thread would wake for it again and again.
     if (failed_) return *failed_;

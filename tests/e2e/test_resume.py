@@ -307,9 +307,10 @@ class Resume(s3env.E2ETestCase):
                                     stderr=subprocess.DEVNULL)
             try:
                 s3env.wait_for_first_object(self.s3, self.bkt, "mpdst/a-small", proc)
-                # The multipart copy has 6 requests of >= 400 ms ahead of it: kill it 1 s in,
-                # 800 ms after the batch age.
-                time.sleep(1.0)
+                # The multipart copy has 6 requests of >= 400 ms ahead of it: kill it 0.6 s
+                # in, 400 ms after the batch age and before its CreateMultipartUpload (1.2 s
+                # in) is answered, whose upload line would write the key too.
+                time.sleep(0.6)
                 self.assertIsNone(proc.poll(), "the copy ended before it could be killed")
                 self.assertEqual(s3env.list_objects(self.s3, self.bkt, "mpdst/b-big"), [],
                                  "the multipart copy finished before the kill")
@@ -331,8 +332,8 @@ class Resume(s3env.E2ETestCase):
 
     def test_a_multipart_upload_a_kill_left_open_is_aborted_by_the_rerun(self):
         # Killed between CreateMultipartUpload and CompleteMultipartUpload, a copy leaves its
-        # upload open on the server, costing storage; the journal, synced before the first
-        # part, holds it. The rerun with that journal aborts it and copies the object anew.
+        # upload open on the server, costing storage; the journal, written at once, not at the
+        # batch age, holds it. The rerun with that journal aborts it and copies the object anew.
         data = s3env.seeded_bytes("mpk", 11 * s3env.MiB)
         self.put_objects("mpk/", {"big": data})
         journal = self.journal("upload.journal")

@@ -9,7 +9,7 @@
 // copied again. A key recorded twice: the last line counts.
 //
 // Multipart uploads too: {"upload": "id", "key": "destination key"} when one
-// is created, written and synced before its first part, and {"ended": "id"}
+// is created, written at once (not held for a batch), and {"ended": "id"}
 // once it is completed or aborted. A run killed mid-copy cannot abort its
 // uploads, which then cost storage until somebody does; the rerun finds them
 // open here and aborts them (a completed one, whose "ended" the kill lost, is
@@ -86,8 +86,9 @@ class CopyJournal {
     std::string upload_id;
   };
   const std::vector<OpenUpload>& open_uploads() const { return open_uploads_; }
-  // A multipart upload just created: written and synced before returning (a
-  // kill right after must find it), on the caller's thread. Thread-safe.
+  // A multipart upload just created: the flush thread writes and syncs it at
+  // once instead of after kBatchAge (a kill during the copy must find it),
+  // while the caller -- an event loop, often -- goes on. Thread-safe.
   Result<void> record_upload(std::string_view destination_key, std::string_view upload_id);
   // Completed or aborted: queued like a finished key. Thread-safe.
   Result<void> record_upload_ended(std::string_view upload_id);
@@ -104,8 +105,8 @@ class CopyJournal {
   };
   CopyJournal(std::string path, int fd, std::unordered_map<std::string, Finished> finished,
               std::vector<OpenUpload> open_uploads);
-  // Queues a line for the flush thread (record's way).
-  Result<void> queue(std::string line);
+  // Queues a line for the flush thread; an urgent one is written at once.
+  Result<void> queue(std::string line, bool urgent = false);
   // The flush thread: waits for a full batch or an old enough one.
   void flush_loop();
   // Takes what is pending and writes and syncs it, outside mutex_.
@@ -120,6 +121,7 @@ class CopyJournal {
   std::condition_variable wake_;
   std::string pending_;
   std::size_t pending_keys_ = 0;
+  bool urgent_ = false;  // pending_ holds a line not to be held for a batch
   std::chrono::steady_clock::time_point oldest_pending_;
   std::optional<Error> failed_;
   bool stopping_ = false;
