@@ -772,7 +772,7 @@ class SelectCancel(s3env.E2ETestCase):
 
 
 class SelectLargeRanges(s3env.E2ETestCase):
-    """Ranges stream through the evaluator as they arrive instead of being held whole: a 46 MiB
+    """Ranges stream through the evaluator as they arrive instead of being held whole: a 48 MiB
     object as one range, as three and as six keeps peak RSS well below the object's size (under
     async-pool too, whose worker pool must hold the reads back when it falls behind), and a
     connection reset part way through resumes where it stopped. Under the sanitizers (which
