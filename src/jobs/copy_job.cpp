@@ -296,8 +296,7 @@ awaitable<void> CopyJob::warn_if_object_beside_directory(s3::Client& client) {
   // it is not copied. Say so, rather than leave it out without a word. A run
   // stopped by Ctrl-C asks nothing more.
   if (!options_.warn_object_beside_directory) co_return;
-  const std::atomic<bool>* interrupted = client.interrupt_flag();
-  if (interrupted != nullptr && interrupted->load()) co_return;
+  if (client.interrupt_requested()) co_return;
   if (auto message = co_await object_beside_directory_warning(client, options_)) warn(*message);
 }
 
@@ -433,10 +432,9 @@ void CopyJob::upload_ended(const std::string& upload_id) {
 
 awaitable<void> CopyJob::abort_uploads_left_open(s3::Client& client) {
   const auto& bucket = options_.destination.bucket;
-  const std::atomic<bool>* interrupted = client.interrupt_flag();
   for (const auto& upload : options_.journal->open_uploads()) {
     // Stopped: the rest stay open in the journal, for the next run.
-    if (interrupted != nullptr && interrupted->load()) co_return;
+    if (client.interrupt_requested()) co_return;
     // (One completed before the kill lost its "ended" line is gone already,
     // which abort_multipart_upload counts as aborted: the object stays.)
     auto aborted = co_await client.abort_multipart_upload(bucket, upload.key, upload.upload_id);

@@ -259,18 +259,18 @@ awaitable<Result<bool>> SelectJob::stream_range(exec::WorkerContext& context, st
   const auto& where = state_->options.location;
   StreamedEvaluation evaluation(context, evaluator, co_await boost::asio::this_coro::executor);
   std::optional<Error> failure;
+  const s3::Client& client = context.client();
   std::uint64_t next = from;
   for (int resumes = 0; next <= until; ++resumes) {
     std::uint64_t got = 0;
     bool refused = false;  // by the evaluation: no resume
     bool cut = false;      // the rest is not needed: no resume
-    const std::atomic<bool>* interrupted = context.client().interrupt_flag();
     net::BodySink sink = [&](std::string_view bytes) -> Result<void> {
       got += bytes.size();
       received += bytes.size();
       // (A read whose bytes are always there never waits where Ctrl-C
       // would cut it off.)
-      if (interrupted != nullptr && interrupted->load()) {
+      if (client.interrupt_requested()) {
         failure = StreamedEvaluation::cut_off_by_interrupt();
         cut = true;
         return *failure;

@@ -24,8 +24,7 @@ Error StreamedEvaluation::cut_off_by_interrupt() {
 }
 
 bool StreamedEvaluation::interrupted() const {
-  const std::atomic<bool>* flag = context_.client().interrupt_flag();
-  return flag != nullptr && flag->load();
+  return context_.client().interrupt_requested();
 }
 
 Result<void> StreamedEvaluation::push(std::string_view bytes) {

@@ -263,6 +263,8 @@ class Client {
   ClientShared& shared() { return shared_; }
   // The flag that interrupts this client's requests (may be null).
   const std::atomic<bool>* interrupt_flag() const { return interrupted_; }
+  // That flag is there and set: a stop was asked for.
+  bool interrupt_requested() const { return interrupted_ != nullptr && interrupted_->load(); }
 
   // Where reply parsing runs: inline by default; the async-pool strategy
   // hands it to its worker pool and resumes here -- a reply of at least
@@ -290,8 +292,6 @@ class Client {
   // tenth of a second. Returns the error to give up with when it was cut.
   boost::asio::awaitable<std::optional<Error>> back_off(
       Error& error, int attempt, std::optional<std::chrono::milliseconds> retry_after);
-
-  bool interrupt_requested() const { return interrupted_ != nullptr && interrupted_->load(); }
 
   boost::asio::any_io_executor executor_;
   ClientShared& shared_;
