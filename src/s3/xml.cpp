@@ -84,6 +84,17 @@ Error protocol_error(std::string message) {
   return make_error(ErrorKind::protocol, std::move(message));
 }
 
+bool is_html_page(std::string_view document) {
+  const auto starts_with = [&](std::string_view prefix) {
+    return document.size() >= prefix.size() && iequals(document.substr(0, prefix.size()), prefix);
+  };
+  // "<html>" or "<html lang=...>", not "<htmlish>"; a doctype naming html.
+  const bool html_element =
+      starts_with("<html") && (document.size() == 5 || document[5] == '>' || document[5] == ' ' ||
+                               document[5] == '\t' || document[5] == '\r' || document[5] == '\n');
+  return html_element || starts_with("<!doctype html");
+}
+
 // Parses `xml` into `doc` and returns its root element. `what` names the
 // reply in error messages ("ListObjectsV2 reply").
 Result<pugi::xml_node> load(pugi::xml_document& doc, std::string_view xml, std::string_view what) {
@@ -95,6 +106,15 @@ Result<pugi::xml_node> load(pugi::xml_document& doc, std::string_view xml, std::
   if (!start.starts_with('<')) {
     Error e = protocol_error(fmt::format(
         "the {} is not XML: is the endpoint an S3 server? (check --endpoint-url)", what));
+    e.not_s3_endpoint = true;
+    return e;
+  }
+  // A web page (a web server's index, a login or captive portal) starts like
+  // XML; parsed as XML it would only give "malformed" or "unexpected <html>".
+  if (is_html_page(start)) {
+    Error e = protocol_error(fmt::format(
+        "the {} is an HTML page, not XML: is the endpoint an S3 server? (check --endpoint-url)",
+        what));
     e.not_s3_endpoint = true;
     return e;
   }

@@ -522,20 +522,24 @@ class BadInput(s3env.E2ETestCase):
 
     def test_an_endpoint_that_answers_200_with_no_xml_is_no_s3_server(self):
         # A web server (or any other service) at the endpoint: every reply fails alike, so
-        # cp's bucket check ends the command there, before any listing.
-        with OtherRegion(200, {}, "Hello, world\n") as server:
-            for args, most in ((["ls", self.src_url + "/"], 1),
-                               (["cp", self.src_url, self.dst_url], 2)):
-                with self.subTest(command=args[0]):
-                    server.requests.clear()
-                    p = s3env.run([*args, "--endpoint-url", server.endpoint], timeout=30)
-                    s3env.assert_clean_error(self, p, 1, "the ListObjectsV2 reply is not XML: "
-                                             "is the endpoint an S3 server? (check "
-                                             "--endpoint-url)")
-                    self.assertLessEqual(len(server.requests), most, server.requests)
-                    self.assertTrue(all("max-keys=1&" in r or r.endswith("max-keys=1")
-                                        for r in server.requests) or args[0] == "ls",
-                                    server.requests)
+        # cp's bucket check ends the command there, before any listing. A web page starts
+        # like XML, and is named as what it is.
+        for body, what in (("Hello, world\n", "is not XML"),
+                           ("<!DOCTYPE html>\n<html><body><h1>It works!</h1>\n",
+                            "is an HTML page, not XML")):
+            with OtherRegion(200, {}, body) as server:
+                for args, most in ((["ls", self.src_url + "/"], 1),
+                                   (["cp", self.src_url, self.dst_url], 2)):
+                    with self.subTest(command=args[0], body=body):
+                        server.requests.clear()
+                        p = s3env.run([*args, "--endpoint-url", server.endpoint], timeout=30)
+                        s3env.assert_clean_error(self, p, 1, f"the ListObjectsV2 reply {what}: "
+                                                 "is the endpoint an S3 server? (check "
+                                                 "--endpoint-url)")
+                        self.assertLessEqual(len(server.requests), most, server.requests)
+                        self.assertTrue(all("max-keys=1&" in r or r.endswith("max-keys=1")
+                                            for r in server.requests) or args[0] == "ls",
+                                        server.requests)
 
     def test_http_to_an_nginx_tls_port_says_use_https(self):
         # nginx answers a plain-HTTP request on its TLS port with a 400 page that says so.

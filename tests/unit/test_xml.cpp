@@ -259,10 +259,28 @@ TEST(S3Xml, MalformedXmlNamesWhatWasParsed) {
   EXPECT_TRUE(cut.error().message.starts_with("malformed XML in ListObjectsV2 reply: "))
       << cut.error().message;
 
-  auto html = parse_copy_result("<html><body>502 Bad Gateway</body>");
-  ASSERT_FALSE(html.has_value());
-  EXPECT_TRUE(html.error().message.starts_with("malformed XML in CopyObject reply: "))
-      << html.error().message;
+  // A tag of another name that merely starts like one is XML all the same.
+  auto htmlish = parse_copy_result("<htmlish><body>502 Bad Gateway</body>");
+  ASSERT_FALSE(htmlish.has_value());
+  EXPECT_TRUE(htmlish.error().message.starts_with("malformed XML in CopyObject reply: "))
+      << htmlish.error().message;
+  EXPECT_FALSE(htmlish.error().not_s3_endpoint);
+
+  // A web page answered 200: a web server's index, a portal. Parsed as XML it
+  // would say "malformed" or "unexpected <html>", which points nowhere.
+  for (std::string_view page :
+       {"<html><body>502 Bad Gateway</body>", "<!DOCTYPE html>\n<html><head><meta charset=utf-8>",
+        "\r\n<HTML lang=\"en\"><BODY>Welcome</BODY></HTML>", "<html>",
+        "<!doctype HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\">"}) {
+    auto r = parse_list_buckets(page);
+    ASSERT_FALSE(r.has_value()) << page;
+    EXPECT_EQ(r.error().kind, ErrorKind::protocol);
+    EXPECT_EQ(r.error().message,
+              "the ListBuckets reply is an HTML page, not XML: is the endpoint an S3 server? "
+              "(check --endpoint-url)")
+        << page;
+    EXPECT_TRUE(r.error().not_s3_endpoint) << page;
+  }
 
   // Not XML at all: some other server answered.
   for (std::string_view other : {"Hello, world", " {\"json\": true}", "\xEF\xBB\xBF{}"}) {
