@@ -225,6 +225,14 @@ Runner add_cp_command(CLI::App& app) {
       }
       journal = std::move(*opened);
       normalised->journal = journal.get();
+      // What the run itself would do first (CopyJob::produce): abort the
+      // multipart uploads an earlier, killed run left open.
+      if (dry_run && !json && !quiet) {
+        for (const auto& upload : journal->open_uploads()) {
+          std::printf("(dryrun) abort: %s (multipart upload %s, left open by an earlier run)\n",
+                      s3::s3_uri(dst_bucket, upload.key).c_str(), upload.upload_id.c_str());
+        }
+      }
     }
 
     // Said once the command is known to run: a refused one gets its one

@@ -358,6 +358,20 @@ class Resume(s3env.E2ETestCase):
                           s3env.multipart_uploads(self.s3, self.bkt))
             self.assertEqual(s3env.list_objects(self.s3, self.bkt, "mpkdst/"), [])
 
+            # A dry run says it would abort the upload, and leaves it (and the journal) be.
+            with open(journal, "rb") as f:
+                before = f.read()
+            p = s3env.run([c for c in cmd if c != "--json"] + ["--dry-run"])
+            self.assertEqual(p.returncode, 0, s3env.describe(p))
+            self.assertEqual(p.stdout.splitlines()[:2], [  # then the summary
+                f"(dryrun) abort: s3://{self.bkt}/mpkdst/big (multipart upload "
+                f"{upload['upload']}, left open by an earlier run)",
+                f"(dryrun) copy: s3://{self.bkt}/mpk/big to s3://{self.bkt}/mpkdst/big"])
+            self.assertIn(("mpkdst/big", upload["upload"]),
+                          s3env.multipart_uploads(self.s3, self.bkt))
+            with open(journal, "rb") as f:
+                self.assertEqual(f.read(), before)
+
             p = s3env.run(cmd)
             self.assertEqual(p.returncode, 0, s3env.describe(p))
             summary = json.loads(p.stdout)
