@@ -292,7 +292,7 @@ awaitable<Result<bool>> SelectJob::stream_range(exec::WorkerContext& context, st
     };
     sink.pace = [&evaluation] { return evaluation.room(); };
     auto reply = co_await context.client().get_object_stream(
-        where.bucket, where.key, s3::ByteRange{next, until}, std::move(sink));
+        where.bucket, where.key, s3::ByteRange{next, until}, std::move(sink), state_->plan.etag);
     next += got;
     if (refused || cut) break;  // settle() reports the evaluation's error
     if (reply) {
@@ -304,7 +304,7 @@ awaitable<Result<bool>> SelectJob::stream_range(exec::WorkerContext& context, st
     // retry budget allow a retry. One that broke before its first byte was
     // retried by send() already.
     if (got == 0) {
-      failure = reply.error();
+      failure = changed_during_select(reply.error(), where, state_->plan.etag);
       break;
     }
     if (auto stop = co_await context.client().before_resumed_read(reply.error(), resumes + 1)) {

@@ -31,13 +31,16 @@ struct Prefix {
   }
 };
 
+// `etag`: the HEAD's, so that the header read is of the version the ranges
+// will read.
 awaitable<Result<Prefix>> read_prefix(s3::Client& client, s3::S3Url location, std::uint64_t size,
-                                      select::CsvFormat format) {
+                                      std::string etag, select::CsvFormat format) {
   Prefix prefix;
   for (std::uint64_t want = kFirstRead;; want *= 2) {
     const std::uint64_t last = std::min(want, size) - 1;
-    auto bytes = co_await client.get_object(location.bucket, location.key, s3::ByteRange{0, last});
-    if (!bytes) co_return bytes.error();
+    auto bytes =
+        co_await client.get_object(location.bucket, location.key, s3::ByteRange{0, last}, etag);
+    if (!bytes) co_return changed_during_select(bytes.error(), location, etag);
     prefix.bytes = std::move(*bytes);
     prefix.whole_object = last + 1 >= size;
     // A last line without its newline is complete when the object ends there.
@@ -289,7 +292,8 @@ awaitable<Result<SelectPlan>> plan_select(s3::Client& client, SelectOptions opti
 
   Prefix prefix;
   if (head->size > 0) {
-    auto read = co_await read_prefix(client, options.location, head->size, options.format);
+    auto read =
+        co_await read_prefix(client, options.location, head->size, head->etag, options.format);
     if (!read) co_return read.error();
     prefix = std::move(*read);
   }

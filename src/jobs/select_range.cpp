@@ -1,6 +1,7 @@
 #include "select_range.hpp"
 
 #include "s3loop/s3/csv_row_scanner.hpp"
+#include "s3loop/s3/errors.hpp"
 
 #include <fmt/format.h>
 #include <boost/algorithm/string/predicate.hpp>
@@ -255,6 +256,17 @@ Result<RangeOutcome> s3select_outcome(const SelectQuery& query, std::string reco
   out.matched = out.row_ends.size();
   out.output = std::move(records);
   return out;
+}
+
+Error changed_during_select(Error error, const s3::S3Url& where, const std::string& etag) {
+  if (error.http_status != 412) return error;
+  error.message = fmt::format(
+      "object {} changed during the select: it is no longer the version (ETag \"{}\") the "
+      "select started reading (PreconditionFailed); run the select again",
+      s3::s3_uri(where.bucket, where.key), etag);
+  s3::append_request_id(error);
+  error.retryable = false;
+  return error;
 }
 
 }  // namespace s3loop::jobs

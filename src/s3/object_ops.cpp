@@ -79,12 +79,13 @@ awaitable<Result<ObjectHead>> Client::head_object(std::string bucket, std::strin
 }
 
 Client::Awaitable Client::get_object(std::string bucket, std::string key,
-                                     std::optional<ByteRange> range) {
+                                     std::optional<ByteRange> range, std::string etag) {
   S3Request req;
   req.op = Op::get_object;
   req.bucket = bucket;
   req.key = key;
   if (range) req.headers.emplace_back("range", range_header(*range));
+  if (!etag.empty()) req.headers.emplace_back("if-match", "\"" + etag + "\"");
   auto reply = co_await send(req);
   if (!reply) co_return reply.error();
   co_return std::move(reply->body);
@@ -92,12 +93,13 @@ Client::Awaitable Client::get_object(std::string bucket, std::string key,
 
 awaitable<Result<void>> Client::get_object_stream(std::string bucket, std::string key,
                                                   std::optional<ByteRange> range,
-                                                  net::BodySink sink) {
+                                                  net::BodySink sink, std::string etag) {
   S3Request req;
   req.op = Op::get_object;
   req.bucket = bucket;
   req.key = key;
   if (range) req.headers.emplace_back("range", range_header(*range));
+  if (!etag.empty()) req.headers.emplace_back("if-match", "\"" + etag + "\"");
   auto reply = co_await send(req, {}, &sink);
   if (!reply) co_return reply.error();
   co_return Result<void>();

@@ -147,11 +147,15 @@ class Client {
   boost::asio::awaitable<Result<ListPage>> list_objects_v2(ListParams params);
   boost::asio::awaitable<Result<ObjectHead>> head_object(std::string bucket, std::string key);
   // Whole body in memory: for small objects and tests. Large reads stream.
+  // With `etag` (unquoted, as head_object gives it), only that version is
+  // read (If-Match): an object overwritten since fails with 412
+  // PreconditionFailed instead of giving bytes of another version -- what a
+  // job reading one object in many ranged GETs needs.
   Awaitable get_object(std::string bucket, std::string key,
-                       std::optional<ByteRange> range = std::nullopt);
+                       std::optional<ByteRange> range = std::nullopt, std::string etag = {});
   boost::asio::awaitable<Result<void>> get_object_stream(std::string bucket, std::string key,
                                                          std::optional<ByteRange> range,
-                                                         net::BodySink sink);
+                                                         net::BodySink sink, std::string etag = {});
   // A streamed read whose body broke after bytes reached the sink is not
   // retried by send(); its caller resumes it with a new ranged read from
   // where it stopped. Called before that read, with the break and the number
