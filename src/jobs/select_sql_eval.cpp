@@ -1,5 +1,6 @@
 #include "s3loop/jobs/select/sql.hpp"
 
+#include <fmt/format.h>
 #include <boost/algorithm/string/predicate.hpp>
 #include <cctype>
 #include <charconv>
@@ -257,6 +258,22 @@ std::size_t character_length(std::string_view text, std::size_t t) {
     if ((static_cast<unsigned char>(text[t + i]) & 0xC0) != 0x80) return 1;
   }
   return length;
+}
+
+std::optional<Error> like_pattern_error(std::string_view pattern, std::optional<char> escape) {
+  if (!escape) return std::nullopt;
+  for (std::size_t p = 0; p < pattern.size(); ++p) {
+    if (pattern[p] != *escape) continue;
+    if (p + 1 == pattern.size()) {
+      return usage(
+          fmt::format("LIKE pattern '{}' ends with its ESCAPE character '{}', which "
+                      "escapes nothing there: double it ('{}{}') to match the "
+                      "character itself",
+                      pattern, *escape, *escape, *escape));
+    }
+    ++p;  // the escaped character, whatever it is
+  }
+  return std::nullopt;
 }
 
 bool like_match(std::string_view text, std::string_view pat, std::optional<char> escape) {
@@ -561,6 +578,7 @@ Result<Value> Evaluator::eval(int idx, std::span<const std::string_view> record)
       std::string_view text = a->str, pat = p->str;
       if (a->type != Type::string) text = scratch_.emplace_back(format_value(*a));
       if (p->type != Type::string) pat = scratch_.emplace_back(format_value(*p));
+      if (auto bad = like_pattern_error(pat, esc)) return *bad;
       return boolean(like_match(text, pat, esc) != n.negated);
     }
   }

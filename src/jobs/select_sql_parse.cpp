@@ -490,6 +490,13 @@ class Parser {
         auto esc = parse_operand();
         if (!esc) return esc;
         n.c = *esc;
+        // Both literals: a bad pattern is refused before any request too.
+        const Node& pattern = q_.nodes[static_cast<std::size_t>(n.b)];
+        const Node& escape = q_.nodes[static_cast<std::size_t>(n.c)];
+        if (pattern.kind == NodeKind::string_lit && escape.kind == NodeKind::string_lit &&
+            escape.text.size() == 1) {
+          if (auto bad = like_pattern_error(pattern.text, escape.text[0])) return *bad;
+        }
       }
       return add(std::move(n));
     }

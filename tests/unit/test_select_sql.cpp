@@ -170,6 +170,33 @@ TEST(SelectSql, Like) {
             "SQL syntax error at position 50: LIKE ... ESCAPE needs a single-character string, "
             "found 'ab'");
   EXPECT_NE(parse_error("SELECT _1 FROM S3Object WHERE _1 LIKE 'a' ESCAPE ''"), "");
+  // A pattern that ends with its escape character escapes nothing: refused as
+  // SQL refuses it. (A trailing '%' escape matched one or more characters, a
+  // trailing '!' itself.) Doubled, it is the character.
+  for (const char* pattern : {"a%", "%", "a!", "a!!!"}) {
+    const char escape = std::string_view(pattern).find('!') != std::string_view::npos ? '!' : '%';
+    const std::string sql = std::string("SELECT _1 FROM S3Object WHERE _1 LIKE '") + pattern +
+                            "' ESCAPE '" + escape + "'";
+    EXPECT_EQ(parse_error(sql), std::string("LIKE pattern '") + pattern +
+                                    "' ends with its ESCAPE character '" + escape +
+                                    "', which escapes nothing there: double it ('" + escape +
+                                    escape + "') to match the character itself")
+        << sql;
+  }
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _1 LIKE 'a%%' ESCAPE '%'", "a%\nab\na\na!\n"),
+            (Rows{{"a%"}}));
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _1 LIKE 'a!!' ESCAPE '!'", "a!\nab\na\n"),
+            (Rows{{"a!"}}));
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _1 LIKE '__' ESCAPE '_'", "_\n__\nab\n"),
+            (Rows{{"_"}}));
+  // A pattern from the data is checked at the record it comes from.
+  auto from_data = run("SELECT _1 FROM S3Object WHERE _1 LIKE _2 ESCAPE '!'", "a,a\nb,b!\n");
+  ASSERT_FALSE(from_data.has_value());
+  EXPECT_EQ(from_data.error().message,
+            "LIKE pattern 'b!' ends with its ESCAPE character '!', which escapes nothing there: "
+            "double it ('!!') to match the character itself");
+  EXPECT_FALSE(like_pattern_error("a!%", '!'));
+  EXPECT_FALSE(like_pattern_error("a%", std::nullopt));
   // '_' is one character, however many bytes it takes in UTF-8.
   const std::string names = "Jos\xC3\xA9\nJose\n\xE6\x97\xA5\xE6\x9C\xAC\nab\n\xF0\x9F\x98\x80x\n";
   EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _1 LIKE 'Jos_'", names),

@@ -204,6 +204,11 @@ Result<AggregateState> parse_partial_row(const Query& q, std::span<const std::st
 // `text` LIKE `pattern`: % matches any run, _ one byte, `escape` (if set)
 // makes the next pattern byte literal.
 bool like_match(std::string_view text, std::string_view pattern, std::optional<char> escape = {});
+// The error for a pattern that ends with its escape character, which escapes
+// nothing there (SQL refuses it; matched, a trailing '%' or '_' escape acted
+// as a wildcard of its own and a trailing '!' as a literal); nullopt for a
+// pattern without that fault.
+std::optional<Error> like_pattern_error(std::string_view pattern, std::optional<char> escape);
 
 // Bytes of the UTF-8 character at text[t] (1 for a byte that starts none):
 // LIKE's '_' and the character an SQL syntax error names.
