@@ -50,6 +50,27 @@ std::optional<Error> flag_given_as_value(const CLI::App& app,
   return std::nullopt;
 }
 
+std::optional<Error> switch_given_a_value(const CLI::App& app,
+                                          const std::vector<std::string>& words) {
+  const CLI::App* command = &app;
+  for (const std::string& word : words) {
+    if (word == "--") break;  // the rest are not options
+    const auto equals = word.find('=');
+    if (!word.starts_with("--") || equals == std::string::npos) {
+      if (command == &app) {
+        if (const CLI::App* named = command_named(app, word)) command = named;
+      }
+      continue;
+    }
+    const std::string name = word.substr(0, equals);
+    const CLI::Option* option = command->get_option_no_throw(name);
+    if (option == nullptr || option->get_items_expected_max() != 0) continue;
+    return make_error(ErrorKind::usage, name + " takes no value (given " + word + "): write " +
+                                            name + " alone to turn it on, or leave it out");
+  }
+  return std::nullopt;
+}
+
 std::optional<Error> flags_before_command(const CLI::App& app,
                                           const std::vector<std::string>& words) {
   if (words.size() < 2 || !words[0].starts_with('-')) return std::nullopt;

@@ -23,6 +23,14 @@ namespace s3loop::cli {
 std::optional<Error> flag_given_as_value(const CLI::App& app,
                                          const std::vector<std::string>& words);
 
+// CLI11 reads `--dry-run=off` (or =false, =0, =no) as the switch turned off:
+// a user who typed --dry-run=... copied for real. aws cli (argparse) refuses
+// any value given to a switch, and so does this: the error for the first
+// `--switch=value` among `words` (argv without the program's name) naming a
+// switch -- an option that takes no value -- of `app` or of the command named.
+std::optional<Error> switch_given_a_value(const CLI::App& app,
+                                          const std::vector<std::string>& words);
+
 // `s3loop -c 5 ls ...`: CLI11 would say "not expected: 5 -c". The error that
 // names the first word and the command, with the words moved after it; none
 // when the first word is no flag, or is --help, -h or --version.

@@ -302,6 +302,24 @@ class BadInput(s3env.E2ETestCase):
         self.assertEqual(s3env.parse_json_summary(self, p)["objects"], len(self.source))
         self.assertBucketEmpty(dst, why="after a dry run")
 
+    def test_a_switch_given_a_value_is_refused(self):
+        # CLI11 reads `--dry-run=off` as the switch turned off: a user who typed it copied
+        # for real. As aws cli refuses `--dryrun=false`, any value given to a switch is refused.
+        dst = self.bucket("bad-switch")
+        for value in ("off", "false", "0", "maybe"):
+            with self.subTest(value=value):
+                p = s3env.run(["cp", self.src_url, f"s3://{dst}/out", f"--dry-run={value}"])
+                s3env.assert_clean_error(self, p, 2, f"--dry-run takes no value (given "
+                                         f"--dry-run={value}): write --dry-run alone")
+                self.assertBucketEmpty(dst, why=f"after `--dry-run={value}`")
+        p = s3env.run(["compare", "cp", self.src_url, f"s3://{dst}/out", "--verify=false",
+                       "--strategies", "async"])
+        s3env.assert_clean_error(self, p, 2, "the cp flags given to compare: --verify takes no "
+                                 "value")
+        self.assertBucketEmpty(dst, why="after compare's `--verify=false`")
+        p = s3env.run(["ls", self.src_url + "/", "--recursive=false"])
+        s3env.assert_clean_error(self, p, 2, "--recursive takes no value")
+
     def test_bad_endpoint_and_ca_values(self):
         for args, words in ((["--endpoint-url", "not-a-url"], ["endpoint"]),
                             (["--endpoint-url", "ftp://127.0.0.1:21"], ["endpoint"]),

@@ -107,5 +107,26 @@ TEST(FlagsBeforeCommand, HelpVersionAndCommandsFirstPass) {
   EXPECT_FALSE(flags_before_command(commands.app, {}));
 }
 
+// `--dry-run=off` turned the switch off in CLI11, and the copy ran for real.
+TEST(SwitchGivenAValue, AnyValueGivenToASwitchIsRefused) {
+  const Commands commands;
+  for (const char* value : {"off", "false", "0", "no", "maybe", "true", ""}) {
+    const std::string word = std::string("--dry-run=") + value;
+    auto refused = switch_given_a_value(commands.app, {"cp", "s3://a/x/", "s3://b/y/", word});
+    ASSERT_TRUE(refused) << word;
+    EXPECT_EQ(refused->kind, ErrorKind::usage);
+    EXPECT_EQ(refused->message, "--dry-run takes no value (given " + word +
+                                    "): write --dry-run alone to turn it on, or leave it out");
+  }
+  // The switches of the command named, not another's.
+  EXPECT_TRUE(switch_given_a_value(commands.app, {"ls", "--json=false"}));
+  EXPECT_FALSE(switch_given_a_value(commands.app, {"cp", "--json=false"}));
+  // Options with values take them after '='; the switch alone is fine; after a lone "--"
+  // nothing is an option.
+  EXPECT_FALSE(switch_given_a_value(commands.app, {"cp", "--exclude=*.tmp", "--concurrency=5",
+                                                   "--region=eu-west-1", "--dry-run"}));
+  EXPECT_FALSE(switch_given_a_value(commands.app, {"cp", "--", "--dry-run=off"}));
+}
+
 }  // namespace
 }  // namespace s3loop::cli
