@@ -156,7 +156,7 @@ awaitable<Result<net::Response>> Client::send_once(const S3Request& request,
   }
   http.headers.emplace_back("Authorization", signature.authorization);
   http.body = request.body;
-  http.action = describe_request(request.op, request.bucket, request.key);
+  http.action = describe_request(request.op, request.bucket, request.named_key());
   http.on_stop = on_stop(request.op);
 
   auto& pool = pool_for(target.connect_to);
@@ -218,7 +218,7 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
       failure = reply.error();
     } else if (reply->status >= 300) {
       if (auto ra = reply->header("Retry-After")) retry_after = parse_retry_after(*ra);
-      failure = error_from_reply(request.op, request.bucket, request.key, reply->status,
+      failure = error_from_reply(request.op, request.bucket, request.named_key(), reply->status,
                                  reply->body, reply->header("x-amz-request-id").value_or(""),
                                  reply->header("x-amz-bucket-region").value_or(""));
     } else if (check) {

@@ -105,6 +105,7 @@ awaitable<Result<std::vector<MultipartUpload>>> Client::list_multipart_uploads(s
     req.op = Op::list_multipart;
     req.bucket = bucket;
     req.query = {{"uploads", ""}, {"prefix", prefix}};
+    req.prefix = prefix;
     if (!key_marker.empty()) req.query.emplace_back("key-marker", key_marker);
     if (!upload_id_marker.empty()) req.query.emplace_back("upload-id-marker", upload_id_marker);
     Result<MultipartUploadsPage> page = make_error(ErrorKind::protocol, "no reply");

@@ -33,6 +33,7 @@ awaitable<Result<ListPage>> Client::list_objects_v2(ListParams params) {
   req.query = {
       {"list-type", "2"}, {"encoding-type", "url"}, {"max-keys", std::to_string(params.max_keys)}};
   if (!params.prefix.empty()) req.query.emplace_back("prefix", params.prefix);
+  req.prefix = params.prefix;
   if (!params.delimiter.empty()) req.query.emplace_back("delimiter", params.delimiter);
   if (!params.continuation_token.empty()) {
     req.query.emplace_back("continuation-token", params.continuation_token);
@@ -226,6 +227,7 @@ awaitable<Result<VersionsPage>> Client::list_object_versions(ListVersionsParams 
   req.query = {
       {"versions", ""}, {"encoding-type", "url"}, {"max-keys", std::to_string(params.max_keys)}};
   if (!params.prefix.empty()) req.query.emplace_back("prefix", params.prefix);
+  req.prefix = params.prefix;
   if (!params.key_marker.empty()) req.query.emplace_back("key-marker", params.key_marker);
   if (!params.version_id_marker.empty()) {
     req.query.emplace_back("version-id-marker", params.version_id_marker);

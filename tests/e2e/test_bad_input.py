@@ -564,9 +564,10 @@ class BadInput(s3env.E2ETestCase):
         with s3env.latency_proxy() as proxy:
             port = urlsplit(proxy.endpoint).port
             ls, cp = self.run_both(["--endpoint-url", f"http://127.0.0.1:{port}"], timeout=30)
+        # (The line names the prefix listed, as the request did.)
         for p in (ls, cp):
             line = s3env.assert_clean_error(
-                self, p, 1, f"ListObjectsV2 s3://{self.src}/ failed: HTTP 400: the endpoint "
+                self, p, 1, f"ListObjectsV2 s3://{self.src}/src/ failed: HTTP 400: the endpoint "
                 "speaks HTTPS, not plain HTTP (the server says \"The plain HTTP request was sent "
                 "to HTTPS port\"): use https:// in --endpoint-url")
             self.assertNotIn("gave up after", line)
@@ -628,7 +629,7 @@ class BadInput(s3env.E2ETestCase):
             p = s3env.run(["ls", "-r", self.src_url + "/", "--endpoint-url", proxy.endpoint,
                            "--max-attempts", "2"], timeout=60)
             s3env.assert_clean_error(
-                self, p, 1, f"ListObjectsV2 s3://{self.src}/ failed: connection closed by "
+                self, p, 1, f"ListObjectsV2 s3://{self.src}/src/ failed: connection closed by "
                 f"{where} while reading the reply body (gave up after 2 attempts)")
 
     def test_untrusted_certificate(self):

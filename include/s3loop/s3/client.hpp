@@ -123,6 +123,10 @@ struct S3Request {
   QueryParams query;
   Headers headers;
   std::string body;
+  // What the request's messages name after the bucket, when not `key`: a
+  // listing's prefix ("ListObjectsV2 s3://b/logs/ failed", not s3://b/).
+  std::string prefix;
+  const std::string& named_key() const { return prefix.empty() ? key : prefix; }
 };
 
 // Operations take their arguments by value: a coroutine may run after the
