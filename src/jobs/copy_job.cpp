@@ -451,6 +451,24 @@ awaitable<void> CopyJob::abort_uploads_left_open(s3::Client& client) {
   }
 }
 
+awaitable<void> CopyJob::explain_missing_part_source(s3::Client& client,
+                                                     const std::string& source_key,
+                                                     const std::string& etag, Error& error) {
+  // Deleted after the HEAD, as the message says -- unless a HEAD still finds
+  // that very version: then the server misread the key in
+  // x-amz-copy-source. radosgw 16.2 decodes it twice for UploadPartCopy
+  // (not for CopyObject), so a key holding '%' and two hex digits fails.
+  auto now = co_await client.head_object(options_.source.bucket, source_key);
+  if (!now || now->etag != etag) co_return;
+  error.message = fmt::format(
+      "UploadPartCopy of {} failed: the server says the source does not exist (NoSuchKey), "
+      "but a HEAD finds it unchanged: the server misreads its key in x-amz-copy-source "
+      "(radosgw decodes it twice, so keys holding '%' fail); objects up to 5 GiB copy with "
+      "CopyObject instead: pass a --multipart-threshold above its size",
+      s3::s3_uri(options_.source.bucket, source_key));
+  s3::append_request_id(error);
+}
+
 std::optional<Error> CopyJob::fatal_error() const {
   std::lock_guard lock(fatal_mutex_);
   return fatal_;
@@ -582,6 +600,9 @@ awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
   // failure: abort_multipart_upload counts NoSuchUpload as done.)
   auto aborted = co_await client.abort_multipart_upload(dst_bucket, dst_key, upload_id);
   Error error = outcome.error();
+  if (error.s3_code == "NoSuchKey") {
+    co_await explain_missing_part_source(client, object.key, head->etag, error);
+  }
   if (aborted) {
     upload_ended(upload_id);
     co_return error;

@@ -228,6 +228,11 @@ class CopyJob final : public exec::Job {
   // (fatal_error).
   // `etag`: that of the source version copied.
   void record_finished(const s3::ObjectInfo& object, const std::string& etag);
+  // A part copy answered NoSuchKey for the source: when a HEAD still finds
+  // the version `etag`, `error` says the server misread the key instead.
+  boost::asio::awaitable<void> explain_missing_part_source(s3::Client& client,
+                                                           const std::string& source_key,
+                                                           const std::string& etag, Error& error);
   // A journal write failed: the first such error stops the job.
   void stop_for_journal(Error error);
   // A multipart upload completed or aborted: so the journal says.
