@@ -100,9 +100,11 @@ std::optional<Error> check_job_flags(const std::vector<std::string>& cp_argv,
   try {
     dry.parse(static_cast<int>(argv.size()), argv.data());
   } catch (const CLI::ParseError& e) {
-    const std::string what = e.what();
+    const std::string what = describe_parse_error(e, dry);
     return make_error(ErrorKind::usage, "the cp flags given to compare: " +
-                                            (what.empty() ? std::string("help asked for") : what));
+                                            (what.empty() ? std::string("help asked for")
+                                                          : what + " (see s3loop "
+                                                                   "cp --help)"));
   }
   if (strategy_flags_given != nullptr) {
     const CLI::App* cp = dry.get_subcommand("cp");

@@ -71,6 +71,36 @@ std::optional<Error> switch_given_a_value(const CLI::App& app,
   return std::nullopt;
 }
 
+std::string describe_parse_error(const CLI::ParseError& error, const CLI::App& app) {
+  const std::string what = error.what();
+  if (dynamic_cast<const CLI::ExtrasError*>(&error) != nullptr) {
+    // CLI11 names stray words last first ("not expected: extra2 extra1").
+    const auto commands = app.get_subcommands();
+    const CLI::App& reader = commands.empty() ? app : *commands.front();
+    const std::vector<std::string> stray = reader.remaining();
+    if (stray.empty()) return what;
+    std::string words;
+    for (const auto& word : stray) words += (words.empty() ? "" : " ") + word;
+    return (stray.size() > 1 ? "these arguments were not expected: "
+                             : "this argument was not expected: ") +
+           words;
+  }
+  // "Could not convert: --concurrency = abc": no number of its type (or out
+  // of its range).
+  constexpr std::string_view kConvert = "Could not convert: ";
+  if (const auto equals = what.find(" = "); what.starts_with(kConvert) && equals != what.npos) {
+    return "invalid value '" + what.substr(equals + 3) + "' for " +
+           what.substr(kConvert.size(), equals - kConvert.size()) + ": not a number it takes";
+  }
+  // "--exclude: 1 required PATTERN missing": the option came last, alone.
+  const auto colon = what.find(": ");
+  if (colon != what.npos && what.starts_with('-') && what.ends_with(" missing") &&
+      what.find(" required ", colon) != what.npos) {
+    return what.substr(0, colon) + " needs a value";
+  }
+  return what;
+}
+
 std::optional<Error> flags_before_command(const CLI::App& app,
                                           const std::vector<std::string>& words) {
   if (words.size() < 2 || !words[0].starts_with('-')) return std::nullopt;

@@ -31,6 +31,13 @@ std::optional<Error> flag_given_as_value(const CLI::App& app,
 std::optional<Error> switch_given_a_value(const CLI::App& app,
                                           const std::vector<std::string>& words);
 
+// What CLI11 refused a command line for, said plainly on one line, without
+// the "(see ... --help)" pointer: stray words in the order typed ("this
+// argument was not expected: --frob"), a value that is no number of the
+// option's type, an option without its value ("--exclude needs a value").
+// Other errors keep CLI11's words. `app` is the one that parsed.
+std::string describe_parse_error(const CLI::ParseError& error, const CLI::App& app);
+
 // `s3loop -c 5 ls ...`: CLI11 would say "not expected: 5 -c". The error that
 // names the first word and the command, with the words moved after it; none
 // when the first word is no flag, or is --help, -h or --version.

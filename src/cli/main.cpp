@@ -6,7 +6,6 @@
 #include "open_files.hpp"
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -35,17 +34,6 @@ int check_output_written(int code) {
   print_error(
       fmt::format("writing the output to stdout failed ({}): what it holds is incomplete", why));
   return code == kExitOk ? kExitFailed : code;
-}
-
-// CLI11 says "Could not convert: --concurrency = abc" for a value that is no
-// number of the option's type (or out of its range): said plainly.
-std::string parse_error_message(const std::string& what) {
-  constexpr std::string_view kPrefix = "Could not convert: ";
-  const auto equals = what.find(" = ");
-  if (!what.starts_with(kPrefix) || equals == std::string::npos) return what;
-  const std::string option = what.substr(kPrefix.size(), equals - kPrefix.size());
-  const std::string value = what.substr(equals + 3);
-  return fmt::format("invalid value '{}' for {}: not a number it takes", value, option);
 }
 
 }  // namespace
@@ -87,21 +75,6 @@ int main(int argc, char** argv) {
     return check_output_written(app.exit(e));
   } catch (const CLI::CallForVersion& e) {
     return check_output_written(app.exit(e));
-  } catch (const CLI::ExtrasError& e) {
-    // CLI11 names stray words last first ("not expected: extra2 extra1"):
-    // named here in the order they were typed.
-    const auto commands = app.get_subcommands();
-    const CLI::App& reader = commands.empty() ? app : *commands.front();
-    const std::vector<std::string> stray = reader.remaining();
-    if (stray.empty()) {
-      print_error(e.what());
-      return kExitUsage;
-    }
-    print_error(fmt::format(
-        "{}: {} (see s3loop {}--help)",
-        stray.size() > 1 ? "these arguments were not expected" : "this argument was not expected",
-        fmt::join(stray, " "), commands.empty() ? "" : commands.front()->get_name() + " "));
-    return kExitUsage;
   } catch (const CLI::ParseError& e) {
     // An unknown first word is a command the user misspelled, which CLI11
     // reports only as "a subcommand is required".
@@ -117,7 +90,7 @@ int main(int argc, char** argv) {
     const auto commands = app.get_subcommands();
     const std::string help =
         commands.empty() ? "s3loop --help" : "s3loop " + commands.front()->get_name() + " --help";
-    print_error(parse_error_message(e.what()) + " (see " + help + ")");
+    print_error(describe_parse_error(e, app) + " (see " + help + ")");
     return kExitUsage;
   }
   for (auto* sub : app.get_subcommands()) return check_output_written(runners.at(sub)());

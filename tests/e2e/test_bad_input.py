@@ -234,6 +234,17 @@ class BadInput(s3env.E2ETestCase):
         p = s3env.run(["cp", self.src_url, self.dst_url, "extra"])
         s3env.assert_clean_error(self, p, 2, "this argument was not expected: extra (see s3loop "
                                  "cp --help)")
+        # compare reads cp's flags with cp's words (it said CLI11's: "The following argument
+        # was not expected", "--exclude: 1 required PATTERN missing").
+        p = s3env.run(["compare", "cp", self.src_url, self.dst_url, "--frob"])
+        s3env.assert_clean_error(self, p, 2, "the cp flags given to compare: this argument was "
+                                 "not expected: --frob (see s3loop cp --help)")
+        for args in (["cp", self.src_url, self.dst_url, "--exclude"],
+                     ["compare", "cp", self.src_url, self.dst_url, "--exclude"]):
+            with self.subTest(args=args):
+                p = s3env.run(args)
+                s3env.assert_clean_error(self, p, 2, "--exclude needs a value (see s3loop cp "
+                                         "--help)")
 
     def test_a_flag_given_twice_counts_as_given_last(self):
         # As aws cli's argparse takes it; CLI11 alone said "At Most 1 required but received 2".

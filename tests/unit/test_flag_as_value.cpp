@@ -128,5 +128,44 @@ TEST(SwitchGivenAValue, AnyValueGivenToASwitchIsRefused) {
   EXPECT_FALSE(switch_given_a_value(commands.app, {"cp", "--", "--dry-run=off"}));
 }
 
+// CLI11's words for a refused command line, said plainly (compare passes cp's flags through
+// the same words as cp).
+std::string parse_error_of(Commands& commands, std::vector<std::string> words) {
+  words.insert(words.begin(), "s3loop");
+  std::vector<const char*> argv;
+  for (const auto& word : words) argv.push_back(word.c_str());
+  try {
+    commands.app.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::ParseError& e) {
+    return describe_parse_error(e, commands.app);
+  }
+  return "<parsed>";
+}
+
+TEST(DescribeParseError, SaysWhatWasWrongInPlainWords) {
+  {
+    Commands commands;  // (a parse leaves its results in the app)
+    EXPECT_EQ(parse_error_of(commands, {"cp", "--exclude"}), "--exclude needs a value");
+  }
+  {
+    Commands commands;
+    EXPECT_EQ(parse_error_of(commands, {"cp", "-c"}), "--concurrency needs a value");
+  }
+  {
+    Commands commands;
+    EXPECT_EQ(parse_error_of(commands, {"cp", "-c", "abc"}),
+              "invalid value 'abc' for --concurrency: not a number it takes");
+  }
+  {
+    Commands commands;  // in the order typed (CLI11 names them last first)
+    EXPECT_EQ(parse_error_of(commands, {"ls", "extra1", "extra2"}),
+              "these arguments were not expected: extra1 extra2");
+  }
+  {
+    Commands commands;
+    EXPECT_EQ(parse_error_of(commands, {"cp", "--frob"}), "this argument was not expected: --frob");
+  }
+}
+
 }  // namespace
 }  // namespace s3loop::cli
