@@ -242,6 +242,13 @@ Runner add_select_command(CLI::App& app) {
       options.output_format.field_delimiter = *output_delimiter;
     }
     options.require_columns = jobs::split_column_list(args->require_columns);
+    // (--header ignore still has a header line, whose names can be checked.)
+    if (!options.require_columns.empty() && options.header == jobs::select::FileHeaderInfo::none) {
+      return usage_error(make_error(ErrorKind::usage,
+                                    "--require-columns names the header's columns, and --header "
+                                    "none says the object has no header line (its first line "
+                                    "is a record): drop one of them"));
+    }
     if (args->per_range) {
       options.key_column = args->key_column.empty() ? std::string("id") : args->key_column;
     } else if (!args->key_column.empty()) {

@@ -303,6 +303,15 @@ class Select(s3env.SelectCase):
         p = s3env.run(["select", self.url, "-e", "SELECT * FROM S3Object",
                        "--require-columns", "id", "--require-columns", "zip"])
         s3env.assert_clean_error(self, p, 2, "zip", "id, name, amount, city")
+        # Without a header line there are no names to require (the first record was read as
+        # one); --header ignore keeps the line, and its names are checked.
+        p = s3env.run(["select", self.url, "-e", "SELECT * FROM S3Object",
+                       "--require-columns", "zip", "--header", "none"])
+        s3env.assert_clean_error(self, p, 2, "--require-columns names the header's columns, and "
+                                 "--header none says the object has no header line")
+        p = self.select("-e", "SELECT COUNT(*) FROM S3Object", "--require-columns", "id,city",
+                        "--header", "ignore")
+        self.assertEqual(p.stdout.strip(), str(len(self.rows)))
 
     def test_bad_input(self):
         cases = [
