@@ -200,6 +200,11 @@ void fold_minmax(AggPartial& a, bool is_float, std::int64_t i, double f) {
   }
 }
 
+// The type a CAST names, as the query wrote it.
+std::string cast_name(const Node& cast) {
+  return cast.text.empty() ? std::string(cast_type_name(cast.cast_to)) : cast.text;
+}
+
 }  // namespace
 
 std::string_view cast_type_name(CastType t) {
@@ -490,11 +495,10 @@ Result<Value> Evaluator::eval(int idx, std::span<const std::string_view> record)
         num = to_number(a->str);
         if (num.type == Type::null) {
           return refused_value("CAST failed: " + quoted_value(a->str) + " is not a valid " +
-                               std::string(cast_type_name(n.cast_to)));
+                               cast_name(n));
         }
       } else if (a->type == Type::boolean) {
-        return refused_value("CAST failed: a boolean is not a valid " +
-                             std::string(cast_type_name(n.cast_to)));
+        return refused_value("CAST failed: a boolean is not a valid " + cast_name(n));
       }
       if (n.cast_to == CastType::int_) {
         v.type = Type::int_;

@@ -576,6 +576,7 @@ class Parser {
       n.kind = NodeKind::cast;
       n.a = *e;
       const std::string ty = upper(cur().text);
+      n.text = ty;  // as written, for its error messages (DECIMAL is read as FLOAT)
       if (ty == "INT" || ty == "INTEGER") {
         n.cast_to = CastType::int_;
       } else if (ty == "FLOAT" || ty == "DECIMAL") {

@@ -217,6 +217,15 @@ TEST(SelectSql, CastFailureIsAClearError) {
   auto lit = run("SELECT _1 FROM S3Object WHERE CAST('abc' AS INT) = 1", "1\n");
   ASSERT_FALSE(lit.has_value());
   EXPECT_EQ(lit.error().message, "CAST failed: 'abc' is not a valid INT");
+  // The type as the query names it (DECIMAL, read as FLOAT, was called FLOAT).
+  for (const char* type : {"DECIMAL", "INTEGER", "FLOAT"}) {
+    auto named = run(std::string("SELECT CAST(_1 AS ") + type + ") FROM S3Object", "abc\n");
+    ASSERT_FALSE(named.has_value()) << type;
+    EXPECT_EQ(named.error().message, std::string("CAST failed: 'abc' is not a valid ") + type);
+  }
+  auto lower = run("SELECT CAST(_1 AS decimal) FROM S3Object", "true\n");
+  ASSERT_FALSE(lower.has_value());
+  EXPECT_EQ(lower.error().message, "CAST failed: 'true' is not a valid DECIMAL");
   // Out of range: the text as written (it said 1e+20, the double it was read into).
   auto big = run("SELECT CAST(_1 AS INT) FROM S3Object", "99999999999999999999\n");
   ASSERT_FALSE(big.has_value());
