@@ -434,7 +434,8 @@ class Compare(unittest.TestCase):
         p = s3env.run(["compare", "cp", "-c", "16", f"s3://{self.bucket}/src/"])
         self.assertEqual(p.returncode, 2, s3env.describe(p))
         self.assertEqual(p.stderr.strip(),
-                         "s3loop: error: the cp flags given to compare: destination is required")
+                         "s3loop: error: the cp flags given to compare: destination is required "
+                         "(see s3loop cp --help)")
 
     def test_compare_passes_its_connection_flags_to_every_run(self):
         # --debug, --read-timeout, --connect-timeout and --retry-budget once reached only
