@@ -225,6 +225,10 @@ Runner add_cp_command(CLI::App& app) {
       }
       journal = std::move(*opened);
       normalised->journal = journal.get();
+      if (!journal->unlocked_reason().empty()) {
+        progress->message("s3loop: warning: journal " + *args->journal + " cannot be locked (" +
+                          journal->unlocked_reason() + "): do not run two copies with it at once");
+      }
       // What the run itself would do first (CopyJob::produce): abort the
       // multipart uploads an earlier, killed run left open.
       if (dry_run && !json && !quiet) {

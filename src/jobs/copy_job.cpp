@@ -432,7 +432,23 @@ void CopyJob::upload_ended(const std::string& upload_id) {
 
 awaitable<void> CopyJob::abort_uploads_left_open(s3::Client& client) {
   const auto& bucket = options_.destination.bucket;
-  for (const auto& upload : options_.journal->open_uploads()) {
+  const auto& open = options_.journal->open_uploads();
+  // Unlocked, the journal may be another run's at this moment, and its open
+  // uploads that run's live ones: aborted, its copies would fail. Left for a
+  // run that can lock the journal (or for the user).
+  if (!open.empty() && !options_.journal->unlocked_reason().empty()) {
+    orphan_cleanup_failures_ += open.size();
+    warn(
+        fmt::format("the journal could not be locked ({}), so another run may be using it: "
+                    "the {} multipart upload{} it holds open {} not aborted (each may be "
+                    "another run's, in progress); once no other run of this copy is going, "
+                    "abort {}: aws s3api list-multipart-uploads --bucket {} lists {}",
+                    options_.journal->unlocked_reason(), open.size(), open.size() == 1 ? "" : "s",
+                    open.size() == 1 ? "is" : "are", open.size() == 1 ? "it" : "them", bucket,
+                    open.size() == 1 ? "it" : "them"));
+    co_return;
+  }
+  for (const auto& upload : open) {
     // Stopped: the rest stay open in the journal, for the next run.
     if (client.interrupt_requested()) co_return;
     // (One completed before the kill lost its "ended" line is gone already,

@@ -193,7 +193,9 @@ struct OwnedFd {
 // every key twice. Opened before the journal is read, so that what is read
 // is all there is. O_NONBLOCK: a FIFO put here since the checks fails (ENXIO)
 // instead of blocking; it changes nothing for a regular file.
-Result<void> open_for_appending(const std::string& path, OwnedFd& out) {
+// `unlocked`: why the lock could not be taken on a file system without
+// locks (ENOLCK, some network mounts), which runs unlocked; empty when locked.
+Result<void> open_for_appending(const std::string& path, OwnedFd& out, std::string& unlocked) {
   out.fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC, 0644);
   if (out.fd < 0) {
     // Permissions, a read-only file system...: the user's to fix, before any copy.
@@ -205,12 +207,14 @@ Result<void> open_for_appending(const std::string& path, OwnedFd& out) {
   struct stat st {};
   if (::fstat(out.fd, &st) != 0) return io_error(path, "cannot open for writing");
   if (auto regular = check_regular(path, st); !regular) return regular.error();
-  // (A file system without locks -- ENOLCK, some network mounts -- runs unlocked.)
-  if (::flock(out.fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
-    return make_error(ErrorKind::usage,
-                      fmt::format("journal {} is in use by another s3loop cp: wait for that "
-                                  "run to end, or pass another --journal file",
-                                  path));
+  if (::flock(out.fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
+      return make_error(ErrorKind::usage,
+                        fmt::format("journal {} is in use by another s3loop cp: wait for that "
+                                    "run to end, or pass another --journal file",
+                                    path));
+    }
+    unlocked = std::strerror(errno);
   }
   return {};
 }
@@ -221,8 +225,9 @@ Result<std::unique_ptr<CopyJournal>> CopyJournal::open(const std::string& path,
                                                        const JournalScope& scope, bool read_only) {
   if (auto usable = check_path(path); !usable) return usable.error();
   OwnedFd writer;
+  std::string unlocked;
   if (!read_only) {
-    if (auto opened = open_for_appending(path, writer); !opened) return opened.error();
+    if (auto opened = open_for_appending(path, writer, unlocked); !opened) return opened.error();
   }
   std::unordered_map<std::string, Finished> finished;
   std::map<std::string, std::string> open_uploads;  // upload id -> destination key
@@ -310,6 +315,7 @@ Result<std::unique_ptr<CopyJournal>> CopyJournal::open(const std::string& path,
   const int fd = writer.release();
   auto journal = std::unique_ptr<CopyJournal>(
       new CopyJournal(path, fd, std::move(finished), std::move(uploads)));
+  journal->unlocked_ = std::move(unlocked);
   if (torn_tail) {
     // Drop the torn line: the next record must start a line of its own.
     if (::ftruncate(fd, static_cast<off_t>(complete_bytes)) != 0) {

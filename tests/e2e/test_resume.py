@@ -12,6 +12,7 @@ import fcntl
 import json
 import os
 import resource
+import shutil
 import signal
 import stat
 import subprocess
@@ -382,6 +383,54 @@ class Resume(s3env.E2ETestCase):
             # Its abort is in the journal too: a third run has nothing to abort (or copy).
             summary = json.loads(s3env.run(cmd).stdout)
             self.assertEqual((summary["skipped"], summary["orphaned_uploads_aborted"]), (1, 0))
+
+    def test_an_unlocked_journal_aborts_no_upload_it_holds_open(self):
+        # On a file system without locks (ENOLCK: some network mounts) the journal runs
+        # unlocked, and another run may be using it: the uploads it holds open may be that
+        # run's live ones. They are left open, with a warning, for a run that can lock it.
+        # flock() is made to fail as such a file system fails it, with a preloaded library.
+        libdir = tempfile.mkdtemp(prefix="s3loop-noflock-")
+        self.addCleanup(shutil.rmtree, libdir, ignore_errors=True)
+        source = os.path.join(libdir, "noflock.c")
+        with open(source, "w") as f:
+            f.write("#include <errno.h>\n"
+                    "int flock(int fd, int op) { (void)fd; (void)op; errno = ENOLCK; "
+                    "return -1; }\n")
+        library = os.path.join(libdir, "libnoflock.so")
+        subprocess.run(["cc", "-shared", "-fPIC", "-o", library, source], check=True)
+        # (The sanitizers' runtime wants to come first; this library does not touch memory.)
+        asan = os.environ.get("ASAN_OPTIONS", "")
+        unlocked_env = s3env.base_env(
+            LD_PRELOAD=library,
+            ASAN_OPTIONS=(asan + ":" if asan else "") + "verify_asan_link_order=0")
+
+        self.put_objects("nfl/", {"x": b"x" * 100})
+        upload = self.s3.create_multipart_upload(Bucket=self.bkt, Key="nfldst/x")["UploadId"]
+        journal = self.journal("unlocked.journal")
+        with open(journal, "w") as f:
+            f.write(json.dumps({"s3loop_journal": 3, "endpoint": self.endpoint(),
+                                "source": f"s3://{self.bkt}/nfl/",
+                                "destination": f"s3://{self.bkt}/nfldst/"}) + "\n")
+            f.write(json.dumps({"upload": upload, "key": "nfldst/x"}) + "\n")
+        cmd = ["cp", f"s3://{self.bkt}/nfl/", f"s3://{self.bkt}/nfldst/", "--journal", journal,
+               "--json"]
+
+        p = s3env.run(cmd, env=unlocked_env)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertIn(f"s3loop: warning: journal {journal} cannot be locked (No locks "
+                      "available): do not run two copies with it at once", p.stderr)
+        self.assertIn("s3loop: warning: the journal could not be locked (No locks available), "
+                      "so another run may be using it: the 1 multipart upload it holds open is "
+                      "not aborted", p.stderr)
+        summary = json.loads(p.stdout)
+        self.assertEqual((summary["copied"], summary["orphaned_uploads_aborted"],
+                          summary["orphan_cleanup_failures"]), (1, 0, 1))
+        self.assertIn(("nfldst/x", upload), s3env.multipart_uploads(self.s3, self.bkt))
+
+        # A run that can lock it aborts it.
+        summary = json.loads(s3env.run(cmd).stdout)
+        self.assertEqual((summary["skipped"], summary["orphaned_uploads_aborted"]), (1, 1))
+        self.assertNotIn(("nfldst/x", upload), s3env.multipart_uploads(self.s3, self.bkt))
 
     def test_a_journal_of_another_copy_is_refused(self):
         journal = self.journal("other.journal")

@@ -86,6 +86,11 @@ class CopyJournal {
     std::string upload_id;
   };
   const std::vector<OpenUpload>& open_uploads() const { return open_uploads_; }
+  // Why the journal could not be locked for the run (a file system without
+  // locks: "No locks available"), empty when it is locked or read-only.
+  // Unlocked, another run may be using it right now: its open uploads may be
+  // that run's live ones, not to be aborted.
+  const std::string& unlocked_reason() const { return unlocked_; }
   // A multipart upload just created: the flush thread writes and syncs it at
   // once instead of after kBatchAge (a kill during the copy must find it),
   // while the caller -- an event loop, often -- goes on. Thread-safe.
@@ -116,6 +121,7 @@ class CopyJournal {
   int fd_ = -1;
   std::unordered_map<std::string, Finished> finished_;
   std::vector<OpenUpload> open_uploads_;
+  std::string unlocked_;
 
   std::mutex mutex_;  // guards what follows
   std::condition_variable wake_;
