@@ -535,7 +535,21 @@ awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
 
   const auto create_started = std::chrono::steady_clock::now();
   auto created = co_await client.create_multipart_upload(dst_bucket, dst_key, headers);
-  if (!created) co_return created.error();
+  if (!created) {
+    // Its reply lost on every attempt, or cut off by Ctrl-C: the server may
+    // have opened an upload whose id nobody knows (the search for a lost
+    // attempt's upload needs our own, open, as its reference).
+    if (created.error().sent_unanswered) {
+      ++orphan_cleanup_failures_;
+      warn(
+          fmt::format("{}: CreateMultipartUpload got no reply, so the server may have "
+                      "opened an upload that is left open (it costs storage until aborted): "
+                      "aws s3api list-multipart-uploads --bucket {} --prefix <the key> "
+                      "lists it",
+                      s3::s3_uri(dst_bucket, dst_key), dst_bucket));
+    }
+    co_return created.error();
+  }
   const std::string& upload_id = created->upload_id;
   // In the journal at once: a run killed from here on leaves the upload
   // open, and the next run with this journal aborts it.

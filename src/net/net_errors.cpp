@@ -119,10 +119,21 @@ bool is_stale_connection_error(const boost::system::error_code& ec) {
          ec == asio::ssl::error::stream_truncated;
 }
 
+// A request the server read whole, whose reply is not (all) in: it may
+// have been carried out. Not one cut off while being written: a request the
+// server has not read whole is not acted on. Nor the body of an error reply
+// cut off: the server refused it.
+bool outcome_unknown(Phase phase, const FailureContext& failure) {
+  return phase == Phase::read_header || (phase == Phase::read_body && failure.reply_status < 300);
+}
+
 Error interrupted_error(Phase phase, const FailureContext& failure) {
   Error e;
   e.kind = ErrorKind::cancelled;
   e.retryable = false;
+  // Ctrl-C while waiting for the reply does not undo the request (a
+  // CreateMultipartUpload may have opened an upload): the caller is told.
+  e.sent_unanswered = outcome_unknown(phase, failure);
   if (!failure.request.empty() && request_on_the_wire(phase)) {
     e.message = failure.request + " failed: interrupted";
   } else {
@@ -136,10 +147,7 @@ Error network_error(const boost::system::error_code& ec, Phase phase,
   const std::string& where = failure.where;
   Error e;
   e.retryable = true;
-  // Not a write failure: a request the server has not read whole is not acted
-  // on. Nor the body of an error reply cut off: the server refused it.
-  e.sent_unanswered =
-      phase == Phase::read_header || (phase == Phase::read_body && failure.reply_status < 300);
+  e.sent_unanswered = outcome_unknown(phase, failure);
   const std::string context = std::string(phase_name(phase)) + " " + where;
   const bool prefixed = !failure.request.empty() && request_on_the_wire(phase);
   // "failed" is said once: by the prefix when there is one.

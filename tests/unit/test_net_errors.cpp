@@ -280,6 +280,23 @@ TEST(NetErrors, OnlyFailuresWhileWaitingForTheReplyLeaveTheOutcomeUnknown) {
   }
 }
 
+// Ctrl-C cuts a request off where it is: one the server read whole may have
+// been carried out all the same (a CreateMultipartUpload's upload left open).
+TEST(NetErrors, AnInterruptWhileWaitingForTheReplyLeavesTheOutcomeUnknown) {
+  FailureContext context = at("h:1");
+  context.request = "CreateMultipartUpload s3://b/k";
+  EXPECT_TRUE(interrupted_error(Phase::read_header, context).sent_unanswered);
+  EXPECT_TRUE(interrupted_error(Phase::read_body, context).sent_unanswered);
+  for (const auto phase : {Phase::resolve, Phase::connect, Phase::handshake, Phase::write}) {
+    EXPECT_FALSE(interrupted_error(phase, context).sent_unanswered);
+  }
+  context.reply_status = 503;
+  EXPECT_FALSE(interrupted_error(Phase::read_body, context).sent_unanswered);
+  const Error e = interrupted_error(Phase::read_header, context);
+  EXPECT_EQ(e.kind, ErrorKind::cancelled);
+  EXPECT_EQ(e.message, "CreateMultipartUpload s3://b/k failed: interrupted");
+}
+
 TEST(NetErrors, CancelledIsNotRetriedNorDescribedAsTheRequestFailing) {
   FailureContext context = at("h:1");
   context.request = "GetObject s3://b/k";
