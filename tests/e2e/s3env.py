@@ -30,6 +30,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -386,6 +387,27 @@ def wait_until_catching(proc, sig, timeout=120):
             return True
         time.sleep(0.01)
     return False
+
+
+def run_while(tc, args, meanwhile, timeout=120):
+    """Runs s3loop with `args` and, once it has started (its SIGINT handler is in), calls
+    `meanwhile(proc)` -- to change the server's state, or signal it -- then waits for it to
+    end; returns the CompletedProcess (text). A failed assertion in `meanwhile`, or a run that
+    outlasts `timeout`, kills it."""
+    proc = subprocess.Popen([s3loop_bin(), *[str(a) for a in args]], env=base_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8",
+                            errors="replace")
+    try:
+        tc.assertTrue(wait_until_catching(proc, signal.SIGINT), "s3loop never started")
+        meanwhile(proc)
+        out, err = proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    p = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    assert_no_crash(tc, p)
+    return p
 
 
 def first_child(proc, timeout=60):

@@ -728,27 +728,18 @@ class SelectChangedObject(s3env.E2ETestCase):
                               ("serial", "SELECT id FROM S3Object")):
             with self.subTest(strategy=strategy):
                 self.s3.put_object(Bucket=bkt, Key="t.csv", Body=old.encode())
+                def overwrite(proc):
+                    time.sleep(1.0)  # the HEAD and the first ranges done
+                    self.assertIsNone(proc.poll(), "finished before the overwrite: too fast")
+                    self.s3.put_object(Bucket=bkt, Key="t.csv", Body=new.encode())
+
                 with s3env.latency_proxy("--delay-ms", "50") as proxy:
-                    proc = subprocess.Popen(
-                        [s3env.s3loop_bin(), "select", f"s3://{bkt}/t.csv", "-e", sql,
-                         "--chunk-size", "1KiB", "--strategy", strategy, "--engine", "local",
-                         "--endpoint-url", proxy.endpoint,
-                         *(["--concurrency", "2"] if strategy == "async" else [])],
-                        env=s3env.base_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                        encoding="utf-8", errors="replace")
-                    try:
-                        self.assertTrue(s3env.wait_until_catching(proc, signal.SIGINT),
-                                        "select never started")
-                        time.sleep(1.0)  # the HEAD and the first ranges done
-                        self.assertIsNone(proc.poll(), "finished before the overwrite: too fast")
-                        self.s3.put_object(Bucket=bkt, Key="t.csv", Body=new.encode())
-                        out, err = proc.communicate(timeout=120)
-                    finally:
-                        if proc.poll() is None:
-                            proc.kill()
-                            proc.communicate()
-                p = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
-                s3env.assert_no_crash(self, p)
+                    p = s3env.run_while(
+                        self, ["select", f"s3://{bkt}/t.csv", "-e", sql, "--chunk-size", "1KiB",
+                               "--strategy", strategy, "--engine", "local", "--endpoint-url",
+                               proxy.endpoint,
+                               *(["--concurrency", "2"] if strategy == "async" else [])],
+                        overwrite)
                 self.assertEqual(p.returncode, 1, s3env.describe(p))
                 self.assertEqual(len(p.stderr.splitlines()), 1, s3env.describe(p))
                 self.assertTrue(p.stderr.startswith(
