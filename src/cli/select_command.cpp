@@ -89,9 +89,10 @@ std::string range_line(const jobs::RangeSummary& r, std::uint64_t ranges, const 
 }
 
 // --server-dialect: one request, no strategy; the same summary line.
+// `started`: when the command's first request (the plan's) was sent.
 int run_server_dialect(s3::ClientShared& shared, const jobs::SelectOptions& options,
-                       const jobs::SelectPlan& plan, bool json) {
-  const auto started = std::chrono::steady_clock::now();
+                       const jobs::SelectPlan& plan, bool json,
+                       std::chrono::steady_clock::time_point started) {
   // An empty object holds no records: nothing to ask (radosgw answers a
   // malformed reply to a select over zero bytes, retried in vain).
   Result<jobs::ServerSelectResult> result = jobs::ServerSelectResult{};
@@ -287,6 +288,9 @@ Runner add_select_command(CLI::App& app) {
     auto shared = make_client_shared(args->common);
     if (!shared) return usage_error(shared.error());
 
+    // The summary's time is the command's: the plan's HEAD and header read
+    // (retries and all) count, as their requests do.
+    const auto planning_started = std::chrono::steady_clock::now();
     auto plan = exec::run_once<jobs::SelectPlan>(
         **shared, [options](s3::Client& client) { return jobs::plan_select(client, options); });
     if (!plan) return report_failure(plan.error());
@@ -303,7 +307,7 @@ Runner add_select_command(CLI::App& app) {
                        flag);
         }
       }
-      return run_server_dialect(**shared, options, *plan, args->common.json);
+      return run_server_dialect(**shared, options, *plan, args->common.json, planning_started);
     }
     const std::string key_column = options.key_column.value_or("");
     const std::uint64_t ranges = plan->ranges;
@@ -324,7 +328,9 @@ Runner add_select_command(CLI::App& app) {
     }
     auto strategy = exec::make_strategy(settings);
     if (!strategy) return usage_error(strategy.error());
-    const JobRun run = run_job(**strategy, **job, **shared);
+    JobRun run = run_job(**strategy, **job, **shared);
+    run.wall_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - planning_started).count();
     // Cancelled, the aggregate covers only the ranges that finished: a wrong
     // number for whoever reads stdout, so it is not printed (rows already
     // out are right).
