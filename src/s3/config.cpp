@@ -105,14 +105,52 @@ struct SharedFile {
   std::optional<IniSections> ini;
 };
 
+// $NAME and ${NAME} replaced by the variable's value, as Python's
+// os.path.expandvars does (NAME of letters, digits and '_'; one that is not
+// set stays as written).
+std::string expand_variables(const std::string& path, const EnvLookup& env) {
+  const auto is_name_char = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  };
+  std::string out;
+  std::size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] != '$' || i + 1 == path.size()) {
+      out += path[i++];
+      continue;
+    }
+    std::size_t end = i + 1;
+    std::string name;
+    if (path[end] == '{') {
+      const std::size_t close = path.find('}', end + 1);
+      if (close == std::string::npos) {
+        out += path[i++];
+        continue;
+      }
+      name = path.substr(end + 1, close - end - 1);
+      end = close + 1;
+    } else {
+      while (end < path.size() && is_name_char(path[end])) ++end;
+      name = path.substr(i + 1, end - i - 1);
+    }
+    const auto value = name.empty() ? std::nullopt : env(name);
+    out += value ? *value : path.substr(i, end - i);
+    i = end;
+  }
+  return out;
+}
+
 Result<SharedFile> load_shared_file(const EnvLookup& env, const FileReader& read_file,
                                     std::string_view override_var, std::string_view default_rel) {
   const std::string home = env("HOME").value_or("");
   SharedFile f;
   if (auto p = env(override_var); p && !p->empty()) {
-    f.path = *p;
-    // The AWS CLI expands '~' in these variables; shells do not inside quotes.
-    if (f.path.starts_with("~/") && !home.empty()) f.path = home + f.path.substr(1);
+    // The AWS CLI expands variables, then '~', in these variables (shells do
+    // neither inside quotes): AWS_CONFIG_FILE='$HOME/conf' names a file.
+    f.path = expand_variables(*p, env);
+    if ((f.path == "~" || f.path.starts_with("~/")) && !home.empty()) {
+      f.path = home + f.path.substr(1);
+    }
   } else if (!home.empty()) {
     f.path = fmt::format("{}/{}", home, default_rel);
   }

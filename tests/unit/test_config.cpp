@@ -479,6 +479,29 @@ TEST(S3ConfigResolve, HalfAKeyPairIsReported) {
             "aws_access_key_id");
 }
 
+// As the AWS CLI reads them (os.path.expandvars, then expanduser): a quoted
+// '$HOME/conf' was taken literally, and a missing config file is no error, so
+// the copy went to AWS's endpoint with the local keys.
+TEST(S3ConfigResolve, FileLocationOverridesExpandVariables) {
+  Fake f;
+  f.env["CONF_DIR"] = "/srv/conf";
+  f.env["AWS_SHARED_CREDENTIALS_FILE"] = "$HOME/creds";
+  f.env["AWS_CONFIG_FILE"] = "${CONF_DIR}/s3-$UNSET_VAR-x";
+  f.files["/home/u/creds"] = "[default]\naws_access_key_id = HOMEVAR\naws_secret_access_key = S\n";
+  f.files["/srv/conf/s3-$UNSET_VAR-x"] = "[default]\nregion = eu-north-1\n";
+  auto c = f.resolve();
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->credentials.access_key_id, "HOMEVAR");
+  EXPECT_EQ(c->credentials_source, "profile default (~/creds)");
+  EXPECT_EQ(c->region, "eu-north-1");  // an unset variable stays as written
+  // A '$' that starts no name, and an unclosed '${', stay too.
+  f.env["AWS_CONFIG_FILE"] = "/srv/a$/b${x";
+  f.files["/srv/a$/b${x"] = "[default]\nregion = eu-south-1\n";
+  auto odd = f.resolve();
+  ASSERT_TRUE(odd.has_value()) << odd.error().message;
+  EXPECT_EQ(odd->region, "eu-south-1");
+}
+
 TEST(S3ConfigResolve, FileLocationOverrides) {
   Fake f;
   f.env["AWS_SHARED_CREDENTIALS_FILE"] = "/etc/s3/creds";
