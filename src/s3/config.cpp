@@ -714,6 +714,24 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
       }
     }
   }
+  // S3 Transfer Acceleration is another host too; with an endpoint of the
+  // user's own the AWS CLI refuses the pair ("A custom endpoint cannot be
+  // combined with S3 Accelerate").
+  if (const Setting accelerate = first_of({{in_profile + " s3.use_accelerate_endpoint",
+                                            get(&settings, "s3.use_accelerate_endpoint")}});
+      accelerate.second && lower(trim(*accelerate.second)) == "true") {
+    if (!endpoint.second) {
+      return make_error(ErrorKind::config,
+                        fmt::format("{} asks for AWS's S3 Transfer Acceleration endpoint, which "
+                                    "s3loop does not build: pass --endpoint-url with the "
+                                    "endpoint to use",
+                                    accelerate.first));
+    }
+    return make_error(ErrorKind::config,
+                      fmt::format("{} asks for S3 Transfer Acceleration, which cannot be combined "
+                                  "with the endpoint given ({}): drop one of them",
+                                  accelerate.first, cfg.endpoint_source));
+  }
   if (ignore_configured) {
     cfg.endpoint_source += fmt::format("; configured endpoints ignored ({})", ignore_setting.first);
   }

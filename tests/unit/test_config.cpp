@@ -629,6 +629,28 @@ TEST(S3ConfigResolve, FipsAndDualStackEndpointsAreRefusedNotIgnored) {
   EXPECT_TRUE(f.resolve().has_value());
 }
 
+// Ignored, the copy went to the plain endpoint (or, with an endpoint given,
+// used it where the AWS CLI refuses the pair).
+TEST(S3ConfigResolve, TransferAccelerationIsRefusedNotIgnored) {
+  Fake f;
+  f.env["AWS_ACCESS_KEY_ID"] = "K";
+  f.env["AWS_SECRET_ACCESS_KEY"] = "S";
+  f.files[kConfig] = "[default]\ns3 =\n  use_accelerate_endpoint = True\n";
+  auto plain = f.resolve();
+  ASSERT_FALSE(plain.has_value());
+  EXPECT_EQ(plain.error().kind, ErrorKind::config);
+  EXPECT_EQ(plain.error().message,
+            "profile default s3.use_accelerate_endpoint asks for AWS's S3 Transfer Acceleration "
+            "endpoint, which s3loop does not build: pass --endpoint-url with the endpoint to use");
+  auto given = f.resolve(endpoint_flag("https://127.0.0.1:9443"));
+  ASSERT_FALSE(given.has_value());
+  EXPECT_EQ(given.error().message,
+            "profile default s3.use_accelerate_endpoint asks for S3 Transfer Acceleration, which "
+            "cannot be combined with the endpoint given (--endpoint-url): drop one of them");
+  f.files[kConfig] = "[default]\ns3 =\n  use_accelerate_endpoint = false\n";
+  EXPECT_TRUE(f.resolve().has_value());
+}
+
 // botocore's rule: AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, else the profile's
 // ignore_configured_endpoint_urls; "true" in any case ignores every
 // configured endpoint (variables, profile, services section) but the flag.
