@@ -136,6 +136,15 @@ Error describe_s3_error(Op op, const std::string& bucket, const std::string& key
                 " failed: the server took the endpoint's host name for a bucket name "
                 "(NoSuchBucket): check the host in --endpoint-url (the server may know itself "
                 "by another name)";
+  } else if (c == "NoSuchBucket" && !location.bucket_named.empty() &&
+             location.bucket_named != bucket) {
+    // A server that reads virtual-hosted names out of the Host header and
+    // does not know the endpoint's host as its own takes part of it for the
+    // bucket (radosgw with another rgw_dns_name: "localhost").
+    e.message = "bucket '" + bucket + "' not found: the server looked for bucket '" +
+                location.bucket_named +
+                "' instead (NoSuchBucket), a name it took from the endpoint's host name: check "
+                "the host in --endpoint-url (the server may know itself by another name)";
   } else if (c == "NoSuchBucket") {
     e.message = "bucket '" + bucket + "' does not exist (NoSuchBucket)";
   } else if (c == "NoSuchKey" || (c == "NotFound" && op == Op::head_object)) {
@@ -199,6 +208,7 @@ Error error_from_reply(Op op, const std::string& bucket, const std::string& key,
       location.region = parsed->region;
     }
     location.endpoint = parsed->endpoint;
+    location.bucket_named = parsed->bucket_name;
   }
   if (code.empty() && http_status == 400) {
     if (auto complaint = plain_http_complaint(body)) {

@@ -138,6 +138,7 @@ S3ErrorBody read_error(pugi::xml_node root) {
   b.resource = child_text(root, "Resource");
   b.region = child_text(root, "Region");
   b.endpoint = child_text(root, "Endpoint");
+  b.bucket_name = child_text(root, "BucketName");
   return b;
 }
 

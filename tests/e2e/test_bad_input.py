@@ -570,6 +570,21 @@ class BadInput(s3env.E2ETestCase):
                                             for r in server.requests) or args[0] == "ls",
                                         server.requests)
 
+    def test_a_bucket_read_out_of_the_endpoints_host_name_is_named(self):
+        # radosgw here knows itself as s3.localhost: asked at https://localhost:PORT, it takes
+        # "localhost" for the bucket of every request and answers NoSuchBucket naming it. That
+        # read "bucket 'x' does not exist" (of mb's new bucket too).
+        port = urlsplit(os.environ["AWS_ENDPOINT_URL"]).port
+        endpoint = ["--endpoint-url", f"https://localhost:{port}"]
+        said = ("not found: the server looked for bucket 'localhost' instead (NoSuchBucket), a "
+                "name it took from the endpoint's host name: check the host in --endpoint-url")
+        for args, who in ((["ls", self.src_url + "/"], "bucket"),
+                          (["cp", self.src_url, self.dst_url], "source bucket"),
+                          (["mb", "s3://" + s3env.unique_bucket("hostname")], "bucket")):
+            with self.subTest(command=args[0]):
+                p = s3env.run([*args, *endpoint])
+                s3env.assert_clean_error(self, p, 1, f"{who} '", said)
+
     def test_http_to_an_nginx_tls_port_says_use_https(self):
         # nginx answers a plain-HTTP request on its TLS port with a 400 page that says so.
         with s3env.latency_proxy() as proxy:

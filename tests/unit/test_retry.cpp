@@ -185,6 +185,26 @@ TEST(S3Errors, MessagesNameTheProblemAndTheFix) {
   EXPECT_NE(missing.message.find("bucket 'nope' does not exist"), std::string::npos);
   EXPECT_EQ(missing.request_id, "tx2");
 
+  // Another bucket named in the reply: the server read one out of the endpoint's host
+  // name (radosgw, with "localhost" not its own name). It said "does not exist", and mb
+  // said so of the bucket it was creating.
+  for (const Op op : {Op::list_objects, Op::create_bucket}) {
+    auto other = error_from_reply(op, "mine", "", 404,
+                                  "<Error><Code>NoSuchBucket</Code><BucketName>localhost"
+                                  "</BucketName></Error>",
+                                  "tx4");
+    EXPECT_EQ(other.s3_code, "NoSuchBucket");
+    EXPECT_EQ(other.message,
+              "bucket 'mine' not found: the server looked for bucket 'localhost' instead "
+              "(NoSuchBucket), a name it took from the endpoint's host name: check the host in "
+              "--endpoint-url (the server may know itself by another name) [request id tx4]");
+  }
+  auto same = error_from_reply(Op::list_objects, "nope", "", 404,
+                               "<Error><Code>NoSuchBucket</Code><BucketName>nope</BucketName>"
+                               "</Error>",
+                               "");
+  EXPECT_EQ(same.message, "bucket 'nope' does not exist (NoSuchBucket)");
+
   auto head = error_from_reply(Op::head_object, "b", "k", 404, "", "");
   EXPECT_EQ(head.s3_code, "NoSuchKey");
   EXPECT_NE(head.message.find("s3://b/k does not exist"), std::string::npos);

@@ -27,6 +27,10 @@ Error error_from_reply(Op op, const std::string& bucket, const std::string& key,
 struct BucketLocation {
   std::string region;    // x-amz-bucket-region, else the error body's <Region>
   std::string endpoint;  // the error body's <Endpoint>, named when no region is known
+  // The error body's <BucketName>: the bucket the server took the request
+  // for, which is not the one asked when it read a bucket name out of the
+  // endpoint's host name.
+  std::string bucket_named;
 };
 
 // Ends a message written anew for an S3 error with the server's request id

@@ -37,6 +37,7 @@ struct S3ErrorBody {
   // region (PermanentRedirect, AuthorizationHeaderMalformed).
   std::string region;
   std::string endpoint;
+  std::string bucket_name;  // <BucketName>: the bucket the server took the request for
 };
 
 // Returns the error body if `xml` is an <Error> document, else nullopt.
