@@ -24,6 +24,18 @@ std::string range_header(ByteRange range) {
   return "bytes=" + std::to_string(range.first) + "-" + std::to_string(range.last);
 }
 
+// A GetObject, whole or of `range`, of the version `etag` when one is given.
+S3Request get_request(std::string bucket, std::string key, std::optional<ByteRange> range,
+                      const std::string& etag) {
+  S3Request req;
+  req.op = Op::get_object;
+  req.bucket = std::move(bucket);
+  req.key = std::move(key);
+  if (range) req.headers.emplace_back("range", range_header(*range));
+  if (!etag.empty()) req.headers.emplace_back("if-match", "\"" + etag + "\"");
+  return req;
+}
+
 }  // namespace
 
 awaitable<Result<ListPage>> Client::list_objects_v2(ListParams params) {
@@ -81,12 +93,7 @@ awaitable<Result<ObjectHead>> Client::head_object(std::string bucket, std::strin
 
 Client::Awaitable Client::get_object(std::string bucket, std::string key,
                                      std::optional<ByteRange> range, std::string etag) {
-  S3Request req;
-  req.op = Op::get_object;
-  req.bucket = bucket;
-  req.key = key;
-  if (range) req.headers.emplace_back("range", range_header(*range));
-  if (!etag.empty()) req.headers.emplace_back("if-match", "\"" + etag + "\"");
+  const S3Request req = get_request(std::move(bucket), std::move(key), range, etag);
   auto reply = co_await send(req);
   if (!reply) co_return reply.error();
   co_return std::move(reply->body);
@@ -95,12 +102,7 @@ Client::Awaitable Client::get_object(std::string bucket, std::string key,
 awaitable<Result<void>> Client::get_object_stream(std::string bucket, std::string key,
                                                   std::optional<ByteRange> range,
                                                   net::BodySink sink, std::string etag) {
-  S3Request req;
-  req.op = Op::get_object;
-  req.bucket = bucket;
-  req.key = key;
-  if (range) req.headers.emplace_back("range", range_header(*range));
-  if (!etag.empty()) req.headers.emplace_back("if-match", "\"" + etag + "\"");
+  const S3Request req = get_request(std::move(bucket), std::move(key), range, etag);
   auto reply = co_await send(req, {}, &sink);
   if (!reply) co_return reply.error();
   co_return Result<void>();
