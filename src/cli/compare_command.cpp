@@ -90,10 +90,8 @@ std::optional<Error> check_job_flags(const std::vector<std::string>& cp_argv,
   // the parse.
   const Runner cp_runner = add_cp_command(dry);
   const std::vector<std::string> words(cp_argv.begin() + 1, cp_argv.end());
-  for (auto check : {&flag_given_as_value, &switch_given_a_value}) {
-    if (auto refused = check(dry, words)) {
-      return make_error(ErrorKind::usage, "the cp flags given to compare: " + refused->message);
-    }
+  if (auto refused = misread_flag(dry, words)) {
+    return make_error(ErrorKind::usage, "the cp flags given to compare: " + refused->message);
   }
   std::vector<const char*> argv;
   for (const auto& word : cp_argv) argv.push_back(word.c_str());

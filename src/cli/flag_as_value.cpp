@@ -20,12 +20,18 @@ const CLI::App* command_named(const CLI::App& app, const std::string& word) {
 
 }  // namespace
 
-std::optional<Error> flag_given_as_value(const CLI::App& app,
-                                         const std::vector<std::string>& words) {
+std::optional<Error> misread_flag(const CLI::App& app, const std::vector<std::string>& words) {
   const CLI::App* command = &app;
   for (std::size_t i = 0; i < words.size(); ++i) {
     const std::string& word = words[i];
     if (word == "--") break;  // the rest are not options
+    if (const auto equals = word.find('='); word.starts_with("--") && equals != word.npos) {
+      const std::string name = word.substr(0, equals);
+      const CLI::Option* option = command->get_option_no_throw(name);
+      if (option == nullptr || option->get_items_expected_max() != 0) continue;
+      return make_error(ErrorKind::usage, name + " takes no value (given " + word + "): write " +
+                                              name + " alone to turn it on, or leave it out");
+    }
     if (!names_an_option(word)) {
       // The command's name: its options from here on.
       if (command == &app) {
@@ -46,27 +52,6 @@ std::optional<Error> flag_given_as_value(const CLI::App& app,
                                             ", is a flag (a value that starts with '--' is "
                                             "written " +
                                             option->get_name() + "=" + next + ")");
-  }
-  return std::nullopt;
-}
-
-std::optional<Error> switch_given_a_value(const CLI::App& app,
-                                          const std::vector<std::string>& words) {
-  const CLI::App* command = &app;
-  for (const std::string& word : words) {
-    if (word == "--") break;  // the rest are not options
-    const auto equals = word.find('=');
-    if (!word.starts_with("--") || equals == std::string::npos) {
-      if (command == &app) {
-        if (const CLI::App* named = command_named(app, word)) command = named;
-      }
-      continue;
-    }
-    const std::string name = word.substr(0, equals);
-    const CLI::Option* option = command->get_option_no_throw(name);
-    if (option == nullptr || option->get_items_expected_max() != 0) continue;
-    return make_error(ErrorKind::usage, name + " takes no value (given " + word + "): write " +
-                                            name + " alone to turn it on, or leave it out");
   }
   return std::nullopt;
 }

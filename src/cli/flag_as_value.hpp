@@ -12,24 +12,19 @@
 
 namespace s3loop::cli {
 
-// CLI11 takes the word after an option that needs a value as that value,
-// whatever it is: `cp SRC DST --exclude --dry-run` excludes the pattern
-// "--dry-run" and copies for real. aws cli (argparse) refuses a separate
-// value that starts with "--", and so does this: the error for the first
-// option (long or short) of `app`, or of the command named among `words`
-// (argv without the program's name), that is followed by a word starting with
-// "--" (a lone "--" too). A value that starts with "--" is given as
-// --option=--value. Words after a lone "--" are not options.
-std::optional<Error> flag_given_as_value(const CLI::App& app,
-                                         const std::vector<std::string>& words);
-
-// CLI11 reads `--dry-run=off` (or =false, =0, =no) as the switch turned off:
-// a user who typed --dry-run=... copied for real. aws cli (argparse) refuses
-// any value given to a switch, and so does this: the error for the first
-// `--switch=value` among `words` (argv without the program's name) naming a
-// switch -- an option that takes no value -- of `app` or of the command named.
-std::optional<Error> switch_given_a_value(const CLI::App& app,
-                                          const std::vector<std::string>& words);
+// Flags CLI11 would read otherwise than a user of aws cli (argparse) means
+// them; the error for the first such word among `words` (argv without the
+// program's name), for options of `app` or of the command named (words after
+// a lone "--" are not options):
+// - a word starting with "--" (a lone "--" too) after an option, long or
+//   short, that needs a value: CLI11 takes it as the value, whatever it is
+//   (`cp SRC DST --exclude --dry-run` excluded the pattern "--dry-run" and
+//   copied for real). A value that starts with "--" is given as
+//   --option=--value.
+// - `--switch=value` naming a switch, an option that takes no value: CLI11
+//   reads `--dry-run=off` (=false, =0, =no) as the switch turned off, and a
+//   user who typed --dry-run=... copied for real.
+std::optional<Error> misread_flag(const CLI::App& app, const std::vector<std::string>& words);
 
 // What CLI11 refused a command line for, said plainly on one line, without
 // the "(see ... --help)" pointer: stray words in the order typed ("this

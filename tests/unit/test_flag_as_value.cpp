@@ -1,6 +1,7 @@
 // A flag right after an option that needs a value is refused, not read as
-// that value (`--exclude --dry-run` would copy for real); flags before the
-// command are named with where they go.
+// that value (`--exclude --dry-run` would copy for real), and so is a value
+// given to a switch (`--dry-run=off` would too); flags before the command are
+// named with where they go.
 #include "flag_as_value.hpp"
 
 #include <gtest/gtest.h>
@@ -30,7 +31,7 @@ struct Commands {
     ls->add_flag("--json", json);
   }
   std::optional<Error> check(const std::vector<std::string>& words) const {
-    return flag_given_as_value(app, words);
+    return misread_flag(app, words);
   }
 };
 
@@ -112,20 +113,32 @@ TEST(SwitchGivenAValue, AnyValueGivenToASwitchIsRefused) {
   const Commands commands;
   for (const char* value : {"off", "false", "0", "no", "maybe", "true", ""}) {
     const std::string word = std::string("--dry-run=") + value;
-    auto refused = switch_given_a_value(commands.app, {"cp", "s3://a/x/", "s3://b/y/", word});
+    auto refused = commands.check({"cp", "s3://a/x/", "s3://b/y/", word});
     ASSERT_TRUE(refused) << word;
     EXPECT_EQ(refused->kind, ErrorKind::usage);
     EXPECT_EQ(refused->message, "--dry-run takes no value (given " + word +
                                     "): write --dry-run alone to turn it on, or leave it out");
   }
   // The switches of the command named, not another's.
-  EXPECT_TRUE(switch_given_a_value(commands.app, {"ls", "--json=false"}));
-  EXPECT_FALSE(switch_given_a_value(commands.app, {"cp", "--json=false"}));
+  EXPECT_TRUE(commands.check({"ls", "--json=false"}));
+  EXPECT_FALSE(commands.check({"cp", "--json=false"}));
   // Options with values take them after '='; the switch alone is fine; after a lone "--"
   // nothing is an option.
-  EXPECT_FALSE(switch_given_a_value(commands.app, {"cp", "--exclude=*.tmp", "--concurrency=5",
-                                                   "--region=eu-west-1", "--dry-run"}));
-  EXPECT_FALSE(switch_given_a_value(commands.app, {"cp", "--", "--dry-run=off"}));
+  EXPECT_FALSE(commands.check(
+      {"cp", "--exclude=*.tmp", "--concurrency=5", "--region=eu-west-1", "--dry-run"}));
+  EXPECT_FALSE(commands.check({"cp", "--", "--dry-run=off"}));
+}
+
+// One walk over the words: the first misread word is the one named, whichever its kind.
+TEST(MisreadFlag, TheFirstMisreadWordIsNamed) {
+  const Commands commands;
+  auto switch_first = commands.check({"cp", "--dry-run=0", "--exclude", "--json"});
+  ASSERT_TRUE(switch_first);
+  EXPECT_TRUE(switch_first->message.starts_with("--dry-run takes no value"))
+      << switch_first->message;
+  auto value_first = commands.check({"cp", "--exclude", "--json", "--dry-run=0"});
+  ASSERT_TRUE(value_first);
+  EXPECT_TRUE(value_first->message.starts_with("--exclude needs a value")) << value_first->message;
 }
 
 // CLI11's words for a refused command line, said plainly (compare passes cp's flags through
