@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 
 namespace s3loop::cli {
@@ -194,6 +195,9 @@ Runner add_cp_command(CLI::App& app) {
     if (!dry_run) keep_running_when_output_closes();
     auto shared = make_client_shared(args->common);
     if (!shared) return usage_error(shared.error());
+    // The summary's time is the command's: the bucket check's requests count,
+    // as they do among its requests.
+    const auto started = std::chrono::steady_clock::now();
     // Every copy into a missing bucket would fail alike, and a dry run would
     // promise copies that cannot happen: say it once, copy nothing.
     if (auto refused = check_buckets(**shared, {{"source", normalised->source.bucket},
@@ -249,7 +253,7 @@ Runner add_cp_command(CLI::App& app) {
     const jobs::CopyOptions locations = *normalised;
     jobs::CopyJob job(std::move(*normalised));
     progress->start([&job] { return job.skipped(); });
-    const JobRun run = run_job(*strategy, job, **shared);
+    const JobRun run = run_job(*strategy, job, **shared, started);
     progress->finish();
     std::optional<Error> journal_error;
     if (journal) {

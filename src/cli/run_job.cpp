@@ -6,10 +6,10 @@
 
 namespace s3loop::cli {
 
-JobRun run_job(exec::Strategy& strategy, exec::Job& job, s3::ClientShared& shared) {
+JobRun run_job(exec::Strategy& strategy, exec::Job& job, s3::ClientShared& shared,
+               std::chrono::steady_clock::time_point started) {
   install_interrupt_handler(&strategy.cancel_flag());
   shared.interrupted = &strategy.cancel_flag();
-  const auto started = std::chrono::steady_clock::now();
   JobRun run;
   run.report = strategy.run(job, shared);
   run.wall_seconds =

@@ -5,6 +5,8 @@
 #include "s3loop/exec/resources.hpp"
 #include "s3loop/exec/strategy.hpp"
 
+#include <chrono>
+
 namespace s3loop::cli {
 
 struct JobRun {
@@ -13,6 +15,10 @@ struct JobRun {
   exec::ResourceUsage usage;
 };
 
-JobRun run_job(exec::Strategy& strategy, exec::Job& job, s3::ClientShared& shared);
+// The wall time counts from `started`: a command whose own requests come
+// before the job (cp's bucket check, select's plan) passes when it began them,
+// so that the summary's time covers every request it counts.
+JobRun run_job(exec::Strategy& strategy, exec::Job& job, s3::ClientShared& shared,
+               std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now());
 
 }  // namespace s3loop::cli

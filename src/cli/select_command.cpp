@@ -328,9 +328,7 @@ Runner add_select_command(CLI::App& app) {
     }
     auto strategy = exec::make_strategy(settings);
     if (!strategy) return usage_error(strategy.error());
-    JobRun run = run_job(**strategy, **job, **shared);
-    run.wall_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - planning_started).count();
+    const JobRun run = run_job(**strategy, **job, **shared, planning_started);
     // Cancelled, the aggregate covers only the ranges that finished: a wrong
     // number for whoever reads stdout, so it is not printed (rows already
     // out are right).
