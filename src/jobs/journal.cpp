@@ -310,12 +310,11 @@ Result<std::unique_ptr<CopyJournal>> CopyJournal::open(const std::string& path,
   for (auto& [upload_id, key] : open_uploads) uploads.push_back({std::move(key), upload_id});
   if (read_only) {
     return std::unique_ptr<CopyJournal>(
-        new CopyJournal(path, -1, std::move(finished), std::move(uploads)));
+        new CopyJournal(path, -1, std::move(finished), std::move(uploads), {}));
   }
   const int fd = writer.release();
   auto journal = std::unique_ptr<CopyJournal>(
-      new CopyJournal(path, fd, std::move(finished), std::move(uploads)));
-  journal->unlocked_ = std::move(unlocked);
+      new CopyJournal(path, fd, std::move(finished), std::move(uploads), std::move(unlocked)));
   if (torn_tail) {
     // Drop the torn line: the next record must start a line of its own.
     if (::ftruncate(fd, static_cast<off_t>(complete_bytes)) != 0) {
@@ -331,11 +330,12 @@ Result<std::unique_ptr<CopyJournal>> CopyJournal::open(const std::string& path,
 
 CopyJournal::CopyJournal(std::string path, int fd,
                          std::unordered_map<std::string, Finished> finished,
-                         std::vector<OpenUpload> open_uploads)
+                         std::vector<OpenUpload> open_uploads, std::string unlocked)
     : path_(std::move(path)),
       fd_(fd),
       finished_(std::move(finished)),
-      open_uploads_(std::move(open_uploads)) {
+      open_uploads_(std::move(open_uploads)),
+      unlocked_(std::move(unlocked)) {
   if (fd_ >= 0) flusher_ = std::thread([this] { flush_loop(); });
 }
 

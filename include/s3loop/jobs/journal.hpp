@@ -109,7 +109,7 @@ class CopyJournal {
     std::uint64_t size = 0;
   };
   CopyJournal(std::string path, int fd, std::unordered_map<std::string, Finished> finished,
-              std::vector<OpenUpload> open_uploads);
+              std::vector<OpenUpload> open_uploads, std::string unlocked);
   // Queues a line for the flush thread; an urgent one is written at once.
   Result<void> queue(std::string line, bool urgent = false);
   // The flush thread: waits for a full batch or an old enough one.
