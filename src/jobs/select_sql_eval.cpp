@@ -106,6 +106,30 @@ int three_way(const T& x, const T& y) {
   return x < y ? -1 : (y < x ? 1 : 0);
 }
 
+// An INT and a FLOAT by their exact values: converting the INT to double
+// rounds it beyond 2^53 (9007199254740993 would equal 9007199254740992.0, and
+// 2^63 - 1 would equal 2^63), so rows matched or missed by rounding.
+int compare_int_float(std::int64_t i, double d) {
+  constexpr double kTwoTo63 = 9223372036854775808.0;
+  if (std::isnan(d)) return 0;  // (no number here is NaN; as a double comparison would say)
+  if (d >= kTwoTo63) return -1;
+  if (d < -kTwoTo63) return 1;
+  // d in [-2^63, 2^63): its integer part fits, and d minus it is exact.
+  const double whole = std::trunc(d);
+  const auto whole_int = static_cast<std::int64_t>(whole);
+  if (i != whole_int) return i < whole_int ? -1 : 1;
+  const double fraction = d - whole;
+  return fraction > 0 ? -1 : (fraction < 0 ? 1 : 0);
+}
+
+// Two numbers, each an INT (i) or a FLOAT (f), by their exact values.
+int compare_numbers(bool l_float, std::int64_t li, double lf, bool r_float, std::int64_t ri,
+                    double rf) {
+  if (!l_float && !r_float) return three_way(li, ri);
+  if (l_float && r_float) return three_way(lf, rf);
+  return l_float ? -compare_int_float(ri, lf) : compare_int_float(li, rf);
+}
+
 // A string met by a boolean reads as one when it is the word true or false
 // (any case): a CSV column of flags compared with TRUE (`WHERE active =
 // TRUE`). Anything else, '1' included, is no boolean: nullopt.
@@ -134,8 +158,7 @@ std::optional<int> compare_values(Value l, Value r) {
   if (l.type == Type::string) l = to_number(l.str);
   if (r.type == Type::string) r = to_number(r.str);
   if (l.type == Type::null || r.type == Type::null) return std::nullopt;
-  if (l.type == Type::int_ && r.type == Type::int_) return three_way(l.i, r.i);
-  return three_way(as_double(l), as_double(r));
+  return compare_numbers(l.type == Type::float_, l.i, l.f, r.type == Type::float_, r.i, r.f);
 }
 
 std::string agg_name(AggKind k) {
@@ -186,13 +209,8 @@ void fold_minmax(AggPartial& a, bool is_float, std::int64_t i, double f) {
     a.float_minmax = f;
     return;
   }
-  // Per matching record, so no Value round trip: ints compare as ints, a
-  // mix as doubles (as compare_values does).
-  const int c =
-      !is_float && !a.minmax_is_float
-          ? three_way(i, a.int_minmax)
-          : three_way(is_float ? f : static_cast<double>(i),
-                      a.minmax_is_float ? a.float_minmax : static_cast<double>(a.int_minmax));
+  // Per matching record, so no Value round trip; exact, as compare_values.
+  const int c = compare_numbers(is_float, i, f, a.minmax_is_float, a.int_minmax, a.float_minmax);
   if ((a.kind == AggKind::min && c < 0) || (a.kind == AggKind::max && c > 0)) {
     a.minmax_is_float = is_float;
     a.int_minmax = i;

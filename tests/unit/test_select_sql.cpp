@@ -137,6 +137,36 @@ TEST(SelectSql, StringVersusNumberWithoutCastIsImplicit) {
   EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE NOT (_1 > 10)", "9\n11\nx\n"), (Rows{{"9"}}));
 }
 
+// An INT meets a FLOAT by value: as doubles, 2^53 + 1 equals 2^53 and 2^63 - 1 equals 2^63
+// (a number past INT's range is a FLOAT), and rows matched or were missed by the rounding.
+TEST(SelectSql, IntsAndFloatsCompareExactly) {
+  const char* near_53 = "9007199254740992.0\n9007199254740993\n";
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _1 > 9007199254740992.0", near_53),
+            (Rows{{"9007199254740993"}}));
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _1 = 9007199254740992.0", near_53),
+            (Rows{{"9007199254740992.0"}}));
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE CAST(_1 AS INT) > 9007199254740992.0", near_53),
+            (Rows{{"9007199254740993"}}));
+  const char* near_63 = "9223372036854775808\n9223372036854775807\n9223372036854775806\n";
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _1 = 9223372036854775807", near_63),
+            (Rows{{"9223372036854775807"}}));
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _1 < 9223372036854775808", near_63),
+            (Rows{{"9223372036854775807"}, {"9223372036854775806"}}));
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _1 = 9223372036854775808", near_63),
+            (Rows{{"9223372036854775808"}}));
+  // Fractions and negatives on either side of an INT; the most negative INT.
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _1 > -5.5 AND _1 < 5.5", "-6\n-5\n5\n6\n"),
+            (Rows{{"-5"}, {"5"}}));
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _1 < -9223372036854775808.0",
+               "-9223372036854775808\n-1e19\n"),
+            (Rows{{"-1e19"}}));
+  // MIN and MAX alike, whichever comes first.
+  EXPECT_EQ(ok("SELECT MAX(_1), MIN(_1) FROM S3Object", near_53),
+            (Rows{{"9007199254740993", "9007199254740992"}}));
+  EXPECT_EQ(ok("SELECT MIN(_1), MAX(_1) FROM S3Object", near_63),
+            (Rows{{"9223372036854775806", "9223372036854775808"}}));
+}
+
 TEST(SelectSql, NullHandling) {
   EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _2 IS NULL", "a\nb,1\n"), (Rows{{"a"}}));
   EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _2 IS NOT NULL", "a\nb,1\n"), (Rows{{"b"}}));

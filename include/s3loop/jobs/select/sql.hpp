@@ -19,8 +19,9 @@
 //
 // Semantics (choices where S3's behaviour is not fully documented):
 // - CSV values are strings. A missing column (record too short) is NULL.
-// - Comparing two numbers is numeric (INT vs INT exact, else as double);
-//   two strings compare bytewise. A string compared with a number (no CAST)
+// - Comparing two numbers is numeric and exact (an INT and a FLOAT by their
+//   values, not the INT rounded to a double; a number beyond the 64-bit INT
+//   range is a FLOAT); two strings compare bytewise. A string compared with a number (no CAST)
 //   is converted implicitly when it parses as a number; when it does not, the
 //   comparison is UNKNOWN (the row does not match) rather than an error.
 // - Comparisons with NULL are UNKNOWN; WHERE keeps only TRUE rows.
