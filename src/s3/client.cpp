@@ -6,6 +6,7 @@
 #include "s3loop/s3/addressing.hpp"
 #include "s3loop/s3/encoding.hpp"
 #include "s3loop/s3/errors.hpp"
+#include "s3loop/s3/request_target.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -172,6 +173,12 @@ awaitable<Result<net::Response>> Client::send_once(const S3Request& request,
 
 awaitable<Result<net::Response>> Client::send(const S3Request& request, const ReplyCheck& check,
                                               const net::BodySink* sink, int* attempts) {
+  if (attempts != nullptr) *attempts = 0;
+  // Never sent where it would act on something else (the bucket itself, for
+  // an object operation without a key).
+  if (auto problem = request_target_problem(request.op, request.bucket, request.key)) {
+    co_return std::move(*problem);
+  }
   OpStats& op_stats = shared_.stats[request.op];
   const RetryPolicy& policy = shared_.options.retry;
   // A streamed body cannot be retried once part of it reached the sink.

@@ -2,6 +2,7 @@
 #include "s3loop/s3/client.hpp"
 #include "s3loop/s3/encoding.hpp"
 #include "s3loop/s3/errors.hpp"
+#include "s3loop/s3/request_target.hpp"
 
 namespace s3loop::s3 {
 
@@ -34,6 +35,9 @@ Client::Awaitable Client::upload_part_copy(std::string src_bucket, std::string s
                                            std::string dst_bucket, std::string dst_key,
                                            std::string upload_id, int part_number, ByteRange range,
                                            std::string source_etag) {
+  if (auto problem = copy_source_problem(Op::upload_part_copy, src_bucket, src_key)) {
+    co_return std::move(*problem);
+  }
   S3Request req;
   req.op = Op::upload_part_copy;
   req.method = "PUT";

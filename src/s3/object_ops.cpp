@@ -2,6 +2,7 @@
 #include "s3loop/s3/client.hpp"
 #include "s3loop/s3/encoding.hpp"
 #include "s3loop/s3/errors.hpp"
+#include "s3loop/s3/request_target.hpp"
 
 #include <boost/algorithm/string/predicate.hpp>
 
@@ -125,6 +126,9 @@ Client::Awaitable Client::put_object(std::string bucket, std::string key, std::s
 Client::Awaitable Client::copy_object(std::string src_bucket, std::string src_key,
                                       std::string dst_bucket, std::string dst_key,
                                       std::string source_etag) {
+  if (auto problem = copy_source_problem(Op::copy_object, src_bucket, src_key)) {
+    co_return std::move(*problem);
+  }
   S3Request req;
   req.op = Op::copy_object;
   req.method = "PUT";

@@ -130,6 +130,32 @@ TEST_F(ClientLive, MissingThingsAreNamed) {
   EXPECT_FALSE(get.error().retryable);
 }
 
+// DELETE /bucket/ with an empty key is DeleteBucket: the empty bucket was deleted and the call
+// said it deleted an object. Refused before anything is sent, as are its siblings.
+TEST_F(ClientLive, AnEmptyKeyOrBucketIsRefusedBeforeAnythingIsSent) {
+  const std::uint64_t sent_before = shared_->stats.total_attempts();
+  auto deleted = run<void>([&](s3::Client& c) { return c.delete_object(bucket_, ""); });
+  ASSERT_FALSE(deleted);
+  EXPECT_EQ(deleted.error().kind, ErrorKind::usage);
+  EXPECT_NE(deleted.error().message.find("no key given"), std::string::npos)
+      << deleted.error().message;
+  auto got = run<std::string>([&](s3::Client& c) { return c.get_object(bucket_, ""); });
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().kind, ErrorKind::usage);
+  auto head = run<s3::ObjectHead>([&](s3::Client& c) { return c.head_object("", "x"); });
+  ASSERT_FALSE(head);
+  EXPECT_EQ(head.error().kind, ErrorKind::usage);
+  auto copied =
+      run<std::string>([&](s3::Client& c) { return c.copy_object(bucket_, "", bucket_, "y"); });
+  ASSERT_FALSE(copied);
+  EXPECT_EQ(copied.error().kind, ErrorKind::usage);
+  EXPECT_EQ(shared_->stats.total_attempts(), sent_before);
+  // The bucket is still there.
+  auto listed = run<bool>([&](s3::Client& c) { return c.holds_any_object(bucket_, ""); });
+  ASSERT_TRUE(listed) << listed.error().message;
+  EXPECT_FALSE(*listed);
+}
+
 TEST_F(ClientLive, MissingBucketIsSaidOnlyForABucketThatIsMissing) {
   using Missing = std::optional<Error>;
   auto probe = [&](std::string bucket) {

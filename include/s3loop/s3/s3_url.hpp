@@ -26,6 +26,10 @@ enum class BucketRules : unsigned char {
   new_bucket,
 };
 
+// Why `bucket` cannot be a name of a bucket under `rules` (one line, naming
+// the rule), or "" when it can.
+std::string bucket_name_problem(std::string_view bucket, BucketRules rules = BucketRules::existing);
+
 // Accepts "s3://bucket", "s3://bucket/", "s3://bucket/prefix/key". The key is
 // taken literally (no percent-decoding: aws cli does not decode either).
 // Errors (kind usage) name the problem: missing scheme, empty bucket, a bucket

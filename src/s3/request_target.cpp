@@ -1,0 +1,59 @@
+#include "s3loop/s3/request_target.hpp"
+
+#include "s3loop/s3/s3_url.hpp"
+
+#include <fmt/format.h>
+
+namespace s3loop::s3 {
+namespace {
+
+bool addresses_an_object(Op op) {
+  switch (op) {
+    case Op::head_object:
+    case Op::get_object:
+    case Op::put_object:
+    case Op::copy_object:
+    case Op::delete_object:
+    case Op::create_multipart:
+    case Op::upload_part_copy:
+    case Op::complete_multipart:
+    case Op::abort_multipart:
+    case Op::select_object:
+    case Op::get_object_tagging:
+    case Op::put_object_tagging:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::optional<Error> target_problem(Op op, std::string_view bucket, std::string_view key,
+                                    std::string_view what) {
+  if (bucket.empty()) {
+    return make_error(ErrorKind::usage,
+                      fmt::format("{}: no bucket given for its {}", op_name(op), what));
+  }
+  if (const std::string problem = bucket_name_problem(bucket); !problem.empty()) {
+    return make_error(ErrorKind::usage, fmt::format("{}: {}", op_name(op), problem));
+  }
+  if (key.empty() && addresses_an_object(op)) {
+    return make_error(ErrorKind::usage,
+                      fmt::format("{} s3://{}/: no key given for its {} (an empty key would "
+                                  "address the bucket itself)",
+                                  op_name(op), bucket, what));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Error> request_target_problem(Op op, std::string_view bucket, std::string_view key) {
+  if (op == Op::list_buckets) return std::nullopt;
+  return target_problem(op, bucket, key, "object");
+}
+
+std::optional<Error> copy_source_problem(Op op, std::string_view bucket, std::string_view key) {
+  return target_problem(op, bucket, key, "source");
+}
+
+}  // namespace s3loop::s3

@@ -1,0 +1,61 @@
+// Requests that would act on something other than what their operation is
+// about are refused before they are sent.
+#include "s3loop/s3/request_target.hpp"
+
+#include <gtest/gtest.h>
+
+namespace s3loop::s3 {
+namespace {
+
+TEST(RequestTarget, AnObjectOperationWithoutAKeyIsRefused) {
+  // DeleteObject of "" is DELETE /bucket: DeleteBucket. GetObject of "" lists the bucket.
+  for (Op op : {Op::delete_object, Op::get_object, Op::head_object, Op::put_object,
+                Op::copy_object, Op::create_multipart, Op::upload_part_copy,
+                Op::complete_multipart, Op::abort_multipart, Op::select_object,
+                Op::get_object_tagging, Op::put_object_tagging}) {
+    auto problem = request_target_problem(op, "bucket", "");
+    ASSERT_TRUE(problem) << op_name(op);
+    EXPECT_EQ(problem->kind, ErrorKind::usage);
+    EXPECT_EQ(problem->message,
+              std::string(op_name(op)) +
+                  " s3://bucket/: no key given for its object (an empty key would address the "
+                  "bucket itself)");
+    EXPECT_FALSE(request_target_problem(op, "bucket", "k"));
+  }
+  // Bucket operations take no key.
+  for (Op op : {Op::list_objects, Op::delete_objects, Op::list_multipart, Op::create_bucket,
+                Op::delete_bucket, Op::list_object_versions, Op::get_bucket_versioning,
+                Op::put_bucket_versioning}) {
+    EXPECT_FALSE(request_target_problem(op, "bucket", "")) << op_name(op);
+  }
+}
+
+TEST(RequestTarget, NoBucketOrOneNoBucketCanHaveIsRefused) {
+  auto empty = request_target_problem(Op::head_object, "", "x");
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->kind, ErrorKind::usage);
+  EXPECT_EQ(empty->message, "HeadObject: no bucket given for its object");
+  auto spaced = request_target_problem(Op::copy_object, "Bad Bucket", "x");
+  ASSERT_TRUE(spaced);
+  EXPECT_EQ(spaced->message,
+            "CopyObject: bucket name 'Bad Bucket' contains ' ': only letters, digits, '.', '-' "
+            "and '_' are allowed (upper-case letters and '_' in legacy us-east-1 buckets only)");
+  // ListBuckets addresses the service; a legacy name is the server's to judge.
+  EXPECT_FALSE(request_target_problem(Op::list_buckets, "", ""));
+  EXPECT_FALSE(request_target_problem(Op::list_objects, "My_Legacy_Bucket", ""));
+}
+
+TEST(RequestTarget, ACopySourceNeedsABucketAndAKey) {
+  auto no_key = copy_source_problem(Op::upload_part_copy, "src", "");
+  ASSERT_TRUE(no_key);
+  EXPECT_EQ(no_key->message,
+            "UploadPartCopy s3://src/: no key given for its source (an empty key would address "
+            "the bucket itself)");
+  auto no_bucket = copy_source_problem(Op::copy_object, "", "k");
+  ASSERT_TRUE(no_bucket);
+  EXPECT_EQ(no_bucket->message, "CopyObject: no bucket given for its source");
+  EXPECT_FALSE(copy_source_problem(Op::copy_object, "src", "k"));
+}
+
+}  // namespace
+}  // namespace s3loop::s3
