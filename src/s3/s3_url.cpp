@@ -87,8 +87,8 @@ bool looks_like_ipv4(std::string_view b) {
 // a precise message rather than a DNS failure or a 400 from the server.
 std::string new_bucket_name_problem(std::string_view b) {
   if (b.size() < 3 || b.size() > 63) {
-    return fmt::format("bucket name '{}' is {} characters long, must be 3-63", printable(b, false),
-                       b.size());
+    return fmt::format("bucket name '{}' is {} character{} long, must be 3-63", printable(b, false),
+                       b.size(), b.size() == 1 ? "" : "s");
   }
   for (std::size_t i = 0; i < b.size(); ++i) {
     const char c = b[i];
@@ -134,9 +134,9 @@ std::string new_bucket_name_problem(std::string_view b) {
 std::string existing_bucket_name_problem(std::string_view b) {
   if (b.size() < 3 || b.size() > 255) {
     return fmt::format(
-        "bucket name '{}' is {} characters long, must be 3-63 (3-255 for a "
+        "bucket name '{}' is {} character{} long, must be 3-63 (3-255 for a "
         "legacy us-east-1 bucket)",
-        printable(b, false), b.size());
+        printable(b, false), b.size(), b.size() == 1 ? "" : "s");
   }
   for (std::size_t i = 0; i < b.size(); ++i) {
     const char c = b[i];
@@ -161,6 +161,11 @@ std::string existing_bucket_name_problem(std::string_view b) {
 
 }  // namespace
 
+std::string bucket_name_problem(std::string_view bucket, BucketRules rules) {
+  return rules == BucketRules::new_bucket ? new_bucket_name_problem(bucket)
+                                          : existing_bucket_name_problem(bucket);
+}
+
 Result<S3Url> parse_s3_url(std::string_view text, BucketRules rules) {
   if (!text.starts_with(kScheme)) return usage_error(text, kExpected);
   const std::string_view rest = text.substr(kScheme.size());
@@ -169,9 +174,7 @@ Result<S3Url> parse_s3_url(std::string_view text, BucketRules rules) {
   if (bucket.empty()) {
     return usage_error(text, fmt::format("empty bucket name, {}", kExpected));
   }
-  if (std::string why = rules == BucketRules::new_bucket ? new_bucket_name_problem(bucket)
-                                                         : existing_bucket_name_problem(bucket);
-      !why.empty()) {
+  if (std::string why = bucket_name_problem(bucket, rules); !why.empty()) {
     return usage_error(text, why);
   }
   S3Url url;

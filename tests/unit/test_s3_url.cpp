@@ -80,6 +80,8 @@ TEST(S3Url, EmptyBucket) {
 TEST(S3Url, BucketLength) {
   EXPECT_EQ(parse_err("s3://ab/k").message,
             "invalid S3 URL 's3://ab/k': bucket name 'ab' is 2 characters long, must be 3-63");
+  EXPECT_EQ(parse_s3_url("s3://a/k", BucketRules::new_bucket).error().message,
+            "invalid S3 URL 's3://a/k': bucket name 'a' is 1 character long, must be 3-63");
   const std::string long_name(64, 'a');
   EXPECT_EQ(parse_err("s3://" + long_name).message, "invalid S3 URL 's3://" + long_name +
                                                         "': bucket name '" + long_name +
