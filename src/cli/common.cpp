@@ -39,12 +39,23 @@ std::string whole_number_form_error(const std::string& value) {
   return {};
 }
 
+// "010" as "10": CLI11 would read a leading 0 as octal (010 is 8, 09 no
+// number at all), where aws cli and rclone read decimal digits as decimal.
+void drop_leading_zeros(std::string& value) {
+  const std::size_t sign = value.starts_with('-') ? 1 : 0;
+  const std::size_t first = value.find_first_not_of('0', sign);
+  const std::size_t keep_from = first == std::string::npos ? value.size() - 1 : first;
+  if (keep_from > sign) value.erase(sign, keep_from - sign);
+  if (value == "-0") value = "0";
+}
+
 // `range_now`: refuses a number outside [low, high] here; else only one too
 // large for an int (the option's type), naming the range all the same.
 CLI::Validator whole_number(std::int64_t low, std::int64_t high, bool range_now) {
   return CLI::Validator(
       [low, high, range_now](std::string& value) -> std::string {
         if (std::string form = whole_number_form_error(value); !form.empty()) return form;
+        drop_leading_zeros(value);
         // Of the right form, so the parse fails only on a number beyond the
         // type's range -- which is beyond this range too.
         std::int64_t number = 0;
@@ -120,13 +131,13 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
   command
       .add_option("--max-attempts", options.max_attempts,
                   "Tries per request, first included (default 5)")
-      ->check(whole_number_between(1, 100));
+      ->transform(whole_number_between(1, 100));
   command
       .add_option("--retry-budget", options.retry_budget,
                   "Retry tokens for the whole job: a retry takes 5 (10 after a timeout), a "
                   "success gives back what its latest retry took (1 when it needed none); when "
                   "spent, errors are not retried (default 500, 0: unlimited)")
-      ->check(whole_number_between(0, 100'000'000));
+      ->transform(whole_number_between(0, 100'000'000));
   // As aws cli's --cli-connect-timeout / --cli-read-timeout: a stalled server
   // costs this long before the request is retried on a new connection.
   command

@@ -46,7 +46,10 @@ void add_common_options(CLI::App& command, CommonOptions& options);
 std::vector<std::string> common_option_arguments(const CommonOptions& options);
 
 // A whole number written in decimal digits (CLI11 alone also takes 0x10,
-// 0b11 and 1e3), within [low, high]: "must be between 1 and 1024, got 0".
+// 0b11 and 1e3, and reads 010 as octal), within [low, high]: "must be
+// between 1 and 1024, got 0". It rewrites the value without leading zeros
+// ("010" is 10), so add it with ->transform(), not ->check() (whose
+// validators work on a copy).
 CLI::Validator whole_number_between(std::int64_t low, std::int64_t high);
 // The same for an option whose range is checked once all flags are read
 // (--concurrency: `-c 0 -c 5` takes 5): its form here, and only a number

@@ -65,7 +65,7 @@ Runner add_cp_command(CLI::App& app) {
   cmd->add_option("--list-concurrency", args->list_concurrency,
                   "ListObjectsV2 requests in flight listing the source, over disjoint key ranges "
                   "(default 16; 1 with --strategy serial: one page after another)")
-      ->check(whole_number_between(1, 1024));
+      ->transform(whole_number_between(1, 1024));
   // aws s3 cp spells it --dryrun.
   cmd->add_flag("--dry-run,--dryrun", args->dry_run, "Show what would be copied, copy nothing");
   // aws s3 cp copies a prefix only with --recursive; here a prefix is always

@@ -131,7 +131,7 @@ Runner add_ls_command(CLI::App& app) {
   cmd->add_option("--list-concurrency", args->list_concurrency,
                   "With --recursive: key ranges listed at once, output still in key order "
                   "(default 16; 1: one page after another; ignored when listing buckets)")
-      ->check(whole_number_between(1, 1024));
+      ->transform(whole_number_between(1, 1024));
   add_common_options(*cmd, args->common);
 
   return [args, url]() -> int {

@@ -98,6 +98,26 @@ TEST(WholeNumberBetween, NamesTheRangeOrTheFormItExpects) {
     EXPECT_EQ(later(value), "expects a whole number, got '" + value + "'");
   }
   EXPECT_EQ(later.get_description(), "");  // its range is said by its own check
+  // Leading zeros are decimal, as aws cli and rclone read them (CLI11 reads 010 as octal 8):
+  // the value is rewritten without them before CLI11 converts it.
+  for (const auto& [given, meant] :
+       std::vector<std::pair<std::string, std::string>>{{"010", "10"},
+                                                        {"09", "9"},
+                                                        {"0007", "7"},
+                                                        {"000", "0"},
+                                                        {"-010", "-10"},
+                                                        {"-0", "0"},
+                                                        {"0", "0"},
+                                                        {"100", "100"}}) {
+    std::string value = given;
+    EXPECT_EQ(later(value), "") << given;
+    EXPECT_EQ(value, meant) << given;
+  }
+  std::string zero_padded = "01024";
+  EXPECT_EQ(check(zero_padded), "");
+  EXPECT_EQ(zero_padded, "1024");
+  std::string too_big = "01025";
+  EXPECT_EQ(check(too_big), "must be between 1 and 1024, got 1025");
 }
 
 }  // namespace
