@@ -3,6 +3,7 @@
 #include "dataset.hpp"
 
 #include "common.hpp"
+#include "flag_as_value.hpp"
 #include "run_job.hpp"
 #include "size_parse.hpp"
 
@@ -12,6 +13,9 @@
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <limits>
 
 namespace {
 
@@ -60,18 +64,28 @@ int main(int argc, char** argv) {
   std::string max_size = "4KiB";
   int concurrency = 64;
   app.add_option("url", url, "s3://bucket[/prefix]")->required();
-  app.add_option("--count", spec.count, "Generated objects (default 2000)");
+  app.add_option("--count", spec.count, "Generated objects (default 2000)")
+      ->transform(whole_number_between(0, 100'000'000));
   app.add_option("--min-size", min_size, "Smallest object (default 0)");
   app.add_option("--max-size", max_size, "Largest object (default 4KiB)");
-  app.add_option("--seed", spec.seed, "Seed (default 1)");
+  app.add_option("--seed", spec.seed, "Seed (default 1)")
+      ->transform(whole_number_between(0, std::numeric_limits<std::int64_t>::max()));
   app.add_flag("--special-keys", spec.special_keys, "Add keys with spaces, unicode, '+', '//'...");
   app.add_flag("--flat", spec.flat,
                "Keys k000000, k000001... directly under the prefix (default: 16 sub-prefixes "
                "part-NN/)");
   app.add_option("-c,--concurrency", concurrency, "PUTs in flight (default 64)")
-      ->check(CLI::Range(1, 4096));
+      ->transform(whole_number_between(1, 4096));
   add_common_options(app, common);
-  CLI11_PARSE(app, argc, argv);
+  // As s3loop's own commands: one plain line and exit 2 for a bad command line.
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    print_error(describe_parse_error(e, app));
+    return kExitUsage;
+  }
 
   auto fail = [](const Error& e, int code) {
     print_error(e.message);
@@ -83,8 +97,14 @@ int main(int argc, char** argv) {
   if (!lo) return fail(lo.error(), kExitUsage);
   auto hi = parse_size(max_size, "--max-size");
   if (!hi) return fail(hi.error(), kExitUsage);
+  if (*lo > *hi) {
+    return fail(
+        make_error(ErrorKind::usage,
+                   fmt::format("--min-size {} is larger than --max-size {}", min_size, max_size)),
+        kExitUsage);
+  }
   spec.min_size = *lo;
-  spec.max_size = std::max(*lo, *hi);
+  spec.max_size = *hi;
   spec.prefix = location->key;
   // A folder, as `s3loop cp` and `aws s3 cp --recursive` read s3://bucket/data:
   // the keys go under data/, not data<name>.
@@ -107,5 +127,9 @@ int main(int argc, char** argv) {
   fmt::print("uploaded {} objects ({:.1f} MiB) to s3://{}/{} in {:.2f} s, {} failed\n",
              run.report.succeeded, static_cast<double>(run.report.bytes) / (1024.0 * 1024.0),
              bucket, spec.prefix, run.wall_seconds, run.report.failed);
+  if (run.report.cancelled) {
+    print_error("interrupted: the data set is incomplete");
+    return kExitCancelled;
+  }
   return run.report.failed == 0 ? kExitOk : kExitFailed;
 }

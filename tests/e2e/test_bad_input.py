@@ -214,6 +214,34 @@ class BadInput(s3env.E2ETestCase):
                 p = s3env.run(["cp", self.src_url, self.dst_url, *args])
                 s3env.assert_clean_error(self, p, 2, *words)
 
+    def test_leading_zeros_are_decimal(self):
+        # CLI11 read 010 as octal 8 (and 09 as no number), where aws cli and rclone read 10.
+        for given, attempts in (("010", 10), ("09", 9)):
+            with self.subTest(given=given):
+                p = s3env.run(["ls", self.src_url, "--max-attempts", given,
+                               "--endpoint-url", "https://127.0.0.1:1"], timeout=120)
+                s3env.assert_clean_error(self, p, 1, f"gave up after {attempts} attempts")
+        p = s3env.run(["cp", self.src_url, self.dst_url, "-c", "010001", "--dry-run"])
+        s3env.assert_clean_error(self, p, 2,
+                                 "--concurrency must be between 1 and 10000 (got 10001)")
+
+    def test_datagen_refuses_bad_flags_in_one_line(self):
+        # The data-set tool the README's demo and the benchmarks use: a negative count uploaded
+        # without end, and CLI11's own words came with exit codes 104 and 106.
+        url = f"s3://{self.src}/datagen-refused/"
+        for args, words in ((["--count", "-1"], ["--count: must be between 0 and 100000000"]),
+                            (["--count", "abc"], ["--count: expects a whole number, got 'abc'"]),
+                            (["--min-size", "10", "--max-size", "5"],
+                             ["--min-size 10 is larger than --max-size 5"]),
+                            (["-c", "0"], ["--concurrency: must be between 1 and 4096, got 0"]),
+                            (["--frob"], ["--frob"])):
+            with self.subTest(args=args):
+                p = s3env.run([url, *args], binary=s3env.datagen_bin())
+                s3env.assert_clean_error(self, p, 2, *words)
+        p = s3env.run(["--count", "3"], binary=s3env.datagen_bin())
+        s3env.assert_clean_error(self, p, 2, "url is required")
+        self.assertEqual(s3env.list_objects(self.s3, self.src, "datagen-refused/"), [])
+
     def test_bad_arguments(self):
         # (`ls` alone lists the buckets: test_ls.BucketListTests.)
         for args in (["cp"], ["cp", self.src_url], ["cp", self.src_url, self.dst_url, "extra"],
