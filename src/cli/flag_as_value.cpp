@@ -25,7 +25,11 @@ std::optional<Error> misread_flag(const CLI::App& app, const std::vector<std::st
   for (std::size_t i = 0; i < words.size(); ++i) {
     const std::string& word = words[i];
     if (word == "--") break;  // the rest are not options
-    if (const auto equals = word.find('='); word.starts_with("--") && equals != word.npos) {
+    // --switch=value, or -s=value (which CLI11 reads as the flags -s, -=, ...).
+    const auto equals = word.find('=');
+    const bool short_with_value =
+        word.size() > 2 && word[0] == '-' && word[1] != '-' && equals == 2;
+    if ((word.starts_with("--") && equals != word.npos) || short_with_value) {
       const std::string name = word.substr(0, equals);
       const CLI::Option* option = command->get_option_no_throw(name);
       if (option == nullptr || option->get_items_expected_max() != 0) continue;
@@ -92,7 +96,15 @@ std::optional<Error> flags_before_command(const CLI::App& app,
   const std::string& first = words[0];
   if (first == "--help" || first == "-h" || first == "--version") return std::nullopt;
   for (std::size_t i = 1; i < words.size(); ++i) {
-    if (command_named(app, words[i]) == nullptr) continue;
+    const CLI::App* command = command_named(app, words[i]);
+    if (command == nullptr) continue;
+    // A flag the command does not know either: moving it would only meet
+    // another error.
+    if (const std::string name = first.substr(0, first.find('='));
+        command->get_option_no_throw(name) == nullptr) {
+      return make_error(ErrorKind::usage, first + " is no flag of s3loop " + words[i] +
+                                              " (see s3loop " + words[i] + " --help)");
+    }
     // The words before the command, values and all, moved after it.
     std::string moved;
     for (std::size_t j = 0; j < i; ++j) moved += " " + words[j];

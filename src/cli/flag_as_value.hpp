@@ -21,7 +21,7 @@ namespace s3loop::cli {
 //   (`cp SRC DST --exclude --dry-run` excluded the pattern "--dry-run" and
 //   copied for real). A value that starts with "--" is given as
 //   --option=--value.
-// - `--switch=value` naming a switch, an option that takes no value: CLI11
+// - `--switch=value` (or `-s=value`) naming a switch, an option that takes no value: CLI11
 //   reads `--dry-run=off` (=false, =0, =no) as the switch turned off, and a
 //   user who typed --dry-run=... copied for real.
 std::optional<Error> misread_flag(const CLI::App& app, const std::vector<std::string>& words);

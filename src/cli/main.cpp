@@ -75,13 +75,21 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return check_output_written(app.exit(e));
   } catch (const CLI::ParseError& e) {
-    // An unknown first word is a command the user misspelled, which CLI11
-    // reports only as "a subcommand is required".
-    if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty()) {
-      print_error(
-          fmt::format("unknown command '{}': expected ls, cp, compare, select or mb "
-                      "(see s3loop --help)",
-                      argv[1]));
+    // No command read: CLI11 says only "A subcommand is required". An
+    // unknown first word is a command the user misspelled; a flag first is
+    // none of s3loop's own (those are read, or stood before a command).
+    if (app.get_subcommands().empty()) {
+      if (argc > 1 && argv[1][0] != '-') {
+        print_error(
+            fmt::format("unknown command '{}': expected ls, cp, compare, select or mb "
+                        "(see s3loop --help)",
+                        argv[1]));
+      } else {
+        print_error(
+            fmt::format("expected a command (ls, cp, compare, select or mb){} "
+                        "(see s3loop --help)",
+                        argc > 1 ? fmt::format(" before {}", argv[1]) : ""));
+      }
       return kExitUsage;
     }
     // One line, and the usage exit code aws cli users expect (2), pointing at

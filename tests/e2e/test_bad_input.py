@@ -284,8 +284,21 @@ class BadInput(s3env.E2ETestCase):
         self.assertEqual(s3env.parse_json_summary(self, p)["objects"], len(self.source))
 
     def test_flags_before_the_command_are_named(self):
+        p = s3env.run(["-c", "5", "cp", self.src_url, self.dst_url])
+        s3env.assert_clean_error(self, p, 2, "-c stands before the command cp",
+                                 "s3loop cp ... -c 5")
+        # A flag the command has not either: moving it would only meet another error.
         p = s3env.run(["-c", "5", "ls", self.src_url])
-        s3env.assert_clean_error(self, p, 2, "-c stands before the command ls")
+        s3env.assert_clean_error(self, p, 2, "-c is no flag of s3loop ls", "s3loop ls --help")
+        # No command at all: CLI11 said only "A subcommand is required".
+        for args in (["--frob"], []):
+            with self.subTest(args=args):
+                p = s3env.run(args)
+                s3env.assert_clean_error(self, p, 2, "expected a command (ls, cp, compare, "
+                                         "select or mb)", *args)
+        # A short switch given a value: CLI11 read -r=false as the flags -r, -=, -f, ...
+        p = s3env.run(["ls", "-r=false", self.src_url])
+        s3env.assert_clean_error(self, p, 2, "-r takes no value (given -r=false)")
 
     def test_unknown_command_is_named(self):
         p = s3env.run(["frobnicate", self.src_url])

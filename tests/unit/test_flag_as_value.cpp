@@ -28,7 +28,7 @@ struct Commands {
     cp->add_flag("--dry-run", dry_run);
     cp->add_option("--region", region);
     auto* ls = app.add_subcommand("ls");
-    ls->add_flag("--json", json);
+    ls->add_flag("--json,-j", json);
   }
   std::optional<Error> check(const std::vector<std::string>& words) const {
     return misread_flag(app, words);
@@ -85,16 +85,27 @@ TEST(FlagGivenAsValue, ValuesAndFlagsInTheirPlacesPass) {
 
 TEST(FlagsBeforeCommand, NamesTheFirstFlagAndMovesTheWordsAfterTheCommand) {
   const Commands commands;
-  auto refused = flags_before_command(commands.app, {"-c", "5", "ls", "s3://a/"});
+  auto refused = flags_before_command(commands.app, {"-c", "5", "cp", "s3://a/"});
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->kind, ErrorKind::usage);
   EXPECT_EQ(refused->message,
-            "-c stands before the command ls: flags go after it (s3loop ls ... -c 5)");
+            "-c stands before the command cp: flags go after it (s3loop cp ... -c 5)");
   auto two = flags_before_command(commands.app, {"--dry-run", "--region", "x", "cp"});
   ASSERT_TRUE(two);
   EXPECT_EQ(two->message,
             "--dry-run stands before the command cp: flags go after it (s3loop cp ... "
             "--dry-run --region x)");
+}
+
+TEST(FlagsBeforeCommand, AFlagTheCommandDoesNotKnowIsNamedAsSuch) {
+  const Commands commands;
+  auto unknown = flags_before_command(commands.app, {"--frob", "ls"});
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->message, "--frob is no flag of s3loop ls (see s3loop ls --help)");
+  // Another command's flag is no flag of this one.
+  auto elsewhere = flags_before_command(commands.app, {"--dry-run=x", "ls"});
+  ASSERT_TRUE(elsewhere);
+  EXPECT_EQ(elsewhere->message, "--dry-run=x is no flag of s3loop ls (see s3loop ls --help)");
 }
 
 TEST(FlagsBeforeCommand, HelpVersionAndCommandsFirstPass) {
@@ -119,6 +130,12 @@ TEST(SwitchGivenAValue, AnyValueGivenToASwitchIsRefused) {
     EXPECT_EQ(refused->message, "--dry-run takes no value (given " + word +
                                     "): write --dry-run alone to turn it on, or leave it out");
   }
+  // A short switch too (CLI11 read -r=false as the flags -r, -=, -f...).
+  auto short_one = commands.check({"ls", "-j=false"});
+  ASSERT_TRUE(short_one);
+  EXPECT_EQ(short_one->message,
+            "-j takes no value (given -j=false): write -j alone to turn it on, or leave it out");
+  EXPECT_FALSE(commands.check({"cp", "-c=5"}));  // not a switch: CLI11's to read
   // The switches of the command named, not another's.
   EXPECT_TRUE(commands.check({"ls", "--json=false"}));
   EXPECT_FALSE(commands.check({"cp", "--json=false"}));
