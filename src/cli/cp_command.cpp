@@ -14,6 +14,7 @@
 
 #include "s3loop/exec/run_once.hpp"
 #include "s3loop/jobs/copy_job.hpp"
+#include "s3loop/jobs/parallel_list.hpp"
 #include "s3loop/jobs/verify.hpp"
 
 #include <fmt/format.h>
@@ -65,7 +66,7 @@ Runner add_cp_command(CLI::App& app) {
   cmd->add_option("--list-concurrency", args->list_concurrency,
                   "ListObjectsV2 requests in flight listing the source, over disjoint key ranges "
                   "(default 16; 1 with --strategy serial: one page after another)")
-      ->transform(whole_number_between(1, 1024));
+      ->transform(whole_number_between(1, jobs::kMaxListConcurrency));
   // aws s3 cp spells it --dryrun.
   cmd->add_flag("--dry-run,--dryrun", args->dry_run, "Show what would be copied, copy nothing");
   // aws s3 cp copies a prefix only with --recursive; here a prefix is always

@@ -8,6 +8,7 @@
 
 #include "s3loop/exec/run_once.hpp"
 #include "s3loop/jobs/list_job.hpp"
+#include "s3loop/jobs/parallel_list.hpp"
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
@@ -131,7 +132,7 @@ Runner add_ls_command(CLI::App& app) {
   cmd->add_option("--list-concurrency", args->list_concurrency,
                   "With --recursive: key ranges listed at once, output still in key order "
                   "(default 16; 1: one page after another; ignored when listing buckets)")
-      ->transform(whole_number_between(1, 1024));
+      ->transform(whole_number_between(1, jobs::kMaxListConcurrency));
   add_common_options(*cmd, args->common);
 
   return [args, url]() -> int {

@@ -4,6 +4,7 @@
 #include "s3loop/s3/client.hpp"
 #include "s3loop/s3/encoding.hpp"
 #include "s3loop/s3/errors.hpp"
+#include "s3loop/s3/s3_url.hpp"
 
 #include <fmt/format.h>
 
@@ -42,6 +43,18 @@ constexpr std::size_t kListPagesAhead = 4;
 }  // namespace
 
 Result<CopyOptions> normalise_copy_locations(CopyOptions options) {
+  // (An S3Url built by hand skips parse_s3_url's checks.)
+  for (const auto& [side, location] :
+       {std::pair{"source", &options.source}, std::pair{"destination", &options.destination}}) {
+    if (const std::string problem = s3::bucket_name_problem(location->bucket); !problem.empty()) {
+      return make_error(ErrorKind::usage, fmt::format("{}: {}", side, problem));
+    }
+  }
+  if (options.list_concurrency < 1 || options.list_concurrency > kMaxListConcurrency) {
+    return make_error(ErrorKind::usage,
+                      fmt::format("--list-concurrency must be between 1 and {}, got {}",
+                                  kMaxListConcurrency, options.list_concurrency));
+  }
   auto as_directory = [](std::string& prefix) {
     if (!prefix.empty() && prefix.back() != '/') prefix += '/';
   };

@@ -2,6 +2,9 @@
 
 #include "s3loop/jobs/parallel_list.hpp"
 #include "s3loop/s3/client.hpp"
+#include "s3loop/s3/s3_url.hpp"
+
+#include <fmt/format.h>
 
 namespace s3loop::jobs {
 
@@ -32,9 +35,15 @@ awaitable<Result<void>> ListJob::produce(s3::Client& client, const exec::Emit&) 
                          "(ListObjectsV2's max-keys), got " +
                              std::to_string(options_.page_size));
   }
-  if (options_.list_concurrency < 1) {
-    co_return make_error(ErrorKind::usage, "ListOptions::list_concurrency must be 1 or more, got " +
-                                               std::to_string(options_.list_concurrency));
+  if (options_.list_concurrency < 1 || options_.list_concurrency > kMaxListConcurrency) {
+    co_return make_error(
+        ErrorKind::usage,
+        fmt::format("ListOptions::list_concurrency must be between 1 and {}, got {}",
+                    kMaxListConcurrency, options_.list_concurrency));
+  }
+  if (const std::string problem = s3::bucket_name_problem(options_.location.bucket);
+      !problem.empty()) {
+    co_return make_error(ErrorKind::usage, "ListOptions::location: " + problem);
   }
   if (options_.recursive) {
     KeyListing keys;

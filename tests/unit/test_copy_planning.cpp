@@ -1,5 +1,6 @@
 #include "s3loop/exec/strategy.hpp"
 #include "s3loop/jobs/copy_job.hpp"
+#include "s3loop/jobs/parallel_list.hpp"
 #include "s3loop/s3/client.hpp"
 
 #include "size_parse.hpp"
@@ -9,11 +10,13 @@
 namespace s3loop {
 namespace {
 
-jobs::CopyOptions options(std::string src_bucket, std::string src_key, std::string dst_bucket,
-                          std::string dst_key) {
+// Buckets "a" and "b" are called bkt-a and bkt-b: a bucket name has 3 characters at least,
+// and normalise_copy_locations checks the names.
+jobs::CopyOptions options(const std::string& src_bucket, std::string src_key,
+                          const std::string& dst_bucket, std::string dst_key) {
   jobs::CopyOptions o;
-  o.source = {std::move(src_bucket), std::move(src_key)};
-  o.destination = {std::move(dst_bucket), std::move(dst_key)};
+  o.source = {"bkt-" + src_bucket, std::move(src_key)};
+  o.destination = {"bkt-" + dst_bucket, std::move(dst_key)};
   return o;
 }
 
@@ -30,6 +33,33 @@ TEST(CopyPlanning, ACopyWithAnotherEtagMayBeOfAnotherVersion) {
   // A multipart source's copy may get an ETag of its own (AWS).
   EXPECT_FALSE(jobs::copy_may_be_of_another_version("9b2cf535f27731c974343645a3985328-2", newer));
   EXPECT_FALSE(jobs::copy_may_be_of_another_version("", newer));
+}
+
+// CopyOptions built by hand skip parse_s3_url: its bucket checks and the CLI's range for
+// --list-concurrency are made here (a list concurrency of 100,000 ran for minutes on one page).
+TEST(CopyPlanning, BucketNamesAndListConcurrencyAreChecked) {
+  auto spaced = options("a", "dir", "b", "out");
+  spaced.destination.bucket = "Bad Bucket";
+  auto refused = jobs::normalise_copy_locations(spaced);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, ErrorKind::usage);
+  EXPECT_TRUE(
+      refused.error().message.starts_with("destination: bucket name 'Bad Bucket' contains ' '"))
+      << refused.error().message;
+  auto empty = options("a", "dir", "b", "out");
+  empty.source.bucket.clear();
+  ASSERT_FALSE(jobs::normalise_copy_locations(empty));
+  for (int bad : {0, -3, jobs::kMaxListConcurrency + 1, 100'000}) {
+    auto o = options("a", "dir", "b", "out");
+    o.list_concurrency = bad;
+    auto r = jobs::normalise_copy_locations(o);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().message,
+              "--list-concurrency must be between 1 and 1024, got " + std::to_string(bad));
+  }
+  auto most = options("a", "dir", "b", "out");
+  most.list_concurrency = jobs::kMaxListConcurrency;
+  EXPECT_TRUE(jobs::normalise_copy_locations(most));
 }
 
 TEST(CopyPlanning, PrefixesAreDirectoriesLikeAwsCli) {
@@ -99,7 +129,7 @@ TEST(CopyPlanning, RefusesASourceInsideTheDestination) {
   auto up = jobs::normalise_copy_locations(options("a", "v/sub/", "a", "v/"));
   ASSERT_FALSE(up);
   EXPECT_EQ(up.error().kind, ErrorKind::usage);
-  EXPECT_NE(up.error().message.find("lies inside the destination prefix s3://a/v/"),
+  EXPECT_NE(up.error().message.find("lies inside the destination prefix s3://bkt-a/v/"),
             std::string::npos)
       << up.error().message;
   // A name without '/' may be one object, whose copy up cannot overwrite it:
@@ -124,7 +154,8 @@ TEST(CopyPlanning, RefusesASourceInsideTheDestination) {
   ASSERT_TRUE(itself);
   ASSERT_TRUE(itself->refuse_if_object);
   EXPECT_EQ(itself->refuse_if_object->kind, ErrorKind::usage);
-  EXPECT_NE(itself->refuse_if_object->message.find("same object s3://a/v/file"), std::string::npos);
+  EXPECT_NE(itself->refuse_if_object->message.find("same object s3://bkt-a/v/file"),
+            std::string::npos);
   ASSERT_TRUE(itself->refuse_if_directory);
   EXPECT_NE(itself->refuse_if_directory->message.find("lies inside the destination prefix"),
             std::string::npos);

@@ -66,16 +66,16 @@ TEST(KeyFilter, EmptyPatternIsAUsageErrorNamingTheFlag) {
   EXPECT_EQ(checked.error().kind, ErrorKind::usage);
   EXPECT_NE(checked.error().message.find("--include"), std::string::npos);
   CopyOptions options;
-  options.source = {"a", "src"};
-  options.destination = {"b", "dst"};
+  options.source = {"bkt-a", "src"};
+  options.destination = {"bkt-b", "dst"};
   options.filters = {{Kind::exclude, ""}};
   EXPECT_FALSE(normalise_copy_locations(options));
 }
 
 TEST(KeyFilter, CopiesMatchKeysBelowTheSourceDirectory) {
   CopyOptions options;
-  options.source = {"a", "src/dir"};
-  options.destination = {"b", "out"};
+  options.source = {"bkt-a", "src/dir"};
+  options.destination = {"bkt-b", "out"};
   options.filters = {{Kind::exclude, "*"}, {Kind::include, "dir/*.csv"}};
   auto o = normalise_copy_locations(options);
   ASSERT_TRUE(o);
@@ -90,8 +90,8 @@ TEST(KeyFilter, CopiesMatchKeysBelowTheSourceDirectory) {
 
 TEST(KeyFilter, TheSourcePrefixsOwnMarkerIsNotCopiedToABucketRoot) {
   CopyOptions options;
-  options.source = {"a", "photos"};
-  options.destination = {"b", ""};
+  options.source = {"bkt-a", "photos"};
+  options.destination = {"bkt-b", ""};
   auto o = normalise_copy_locations(options);
   ASSERT_TRUE(o);
   // Its destination would be the empty key: a PUT there is a CreateBucket.

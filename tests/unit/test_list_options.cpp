@@ -9,13 +9,17 @@
 namespace s3loop::jobs {
 namespace {
 
-exec::RunReport run(ListOptions options) {
-  options.location = {"bucket", "prefix/"};
+exec::RunReport run_at(ListOptions options) {
   ListJob job(std::move(options));
   s3::ClientShared shared;  // no endpoint: any request would fail differently
   auto report = exec::make_strategy(exec::Settings{}).value()->run(job, shared);
   EXPECT_EQ(shared.net_counters.requests.load(), 0u);
   return report;
+}
+
+exec::RunReport run(ListOptions options) {
+  options.location = {"bucket", "prefix/"};
+  return run_at(std::move(options));
 }
 
 TEST(ListOptions, APageSizeOutsideMaxKeysIsAnError) {
@@ -32,12 +36,34 @@ TEST(ListOptions, APageSizeOutsideMaxKeysIsAnError) {
           << report.job_error->message;
     }
   }
-  ListOptions no_concurrency;
-  no_concurrency.recursive = true;
-  no_concurrency.list_concurrency = 0;
-  const auto report = run(no_concurrency);
-  ASSERT_TRUE(report.job_error);
-  EXPECT_NE(report.job_error->message.find("list_concurrency"), std::string::npos);
+}
+
+// 40,000 ListObjectsV2 requests "in flight" for a 314-key prefix cost 40 s of planning.
+TEST(ListOptions, AListConcurrencyOutsideTheCommandsRangeIsAnError) {
+  for (const int concurrency : {0, -3, 1025, 100'000}) {
+    ListOptions options;
+    options.recursive = true;
+    options.list_concurrency = concurrency;
+    const auto report = run(options);
+    ASSERT_TRUE(report.job_error) << concurrency;
+    EXPECT_EQ(report.job_error->message,
+              "ListOptions::list_concurrency must be between 1 and 1024, got " +
+                  std::to_string(concurrency));
+  }
+}
+
+// A location built by hand skips parse_s3_url: no bucket listed ListBuckets and said its reply
+// was no ListObjectsV2 reply.
+TEST(ListOptions, ABucketNameNoBucketCanHaveIsAnError) {
+  for (const char* bucket : {"", "Bad Bucket", "a"}) {
+    ListOptions options;
+    options.location = {bucket, "x/"};
+    const auto report = run_at(options);
+    ASSERT_TRUE(report.job_error) << bucket;
+    EXPECT_EQ(report.job_error->kind, ErrorKind::usage);
+    EXPECT_TRUE(report.job_error->message.starts_with("ListOptions::location: bucket name"))
+        << report.job_error->message;
+  }
 }
 
 }  // namespace

@@ -16,6 +16,11 @@
 
 namespace s3loop::jobs {
 
+// The most ListObjectsV2 requests a listing keeps in flight: the planner's
+// work grows with it (40,000 cost 40 s of CPU for a 314-key prefix), while
+// past a few dozen the server is the limit.
+inline constexpr int kMaxListConcurrency = 1024;
+
 struct KeyListing {
   std::string bucket;
   std::string prefix;
