@@ -131,13 +131,13 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
   command
       .add_option("--max-attempts", options.max_attempts,
                   "Tries per request, first included (default 5)")
-      ->transform(whole_number_between(1, 100));
+      ->transform(whole_number_between(1, s3::RetryPolicy::kMostAttempts));
   command
       .add_option("--retry-budget", options.retry_budget,
                   "Retry tokens for the whole job: a retry takes 5 (10 after a timeout), a "
                   "success gives back what its latest retry took (1 when it needed none); when "
                   "spent, errors are not retried (default 500, 0: unlimited)")
-      ->transform(whole_number_between(0, 100'000'000));
+      ->transform(whole_number_between(0, s3::RetryBudget::kMostCapacity));
   // As aws cli's --cli-connect-timeout / --cli-read-timeout: a stalled server
   // costs this long before the request is retried on a new connection.
   command

@@ -4,7 +4,11 @@
 #include "s3loop/net/tls.hpp"
 #include "s3loop/s3/addressing.hpp"
 
+#include <fmt/format.h>
+
+#include <optional>
 #include <string_view>
+#include <utility>
 
 namespace s3loop::s3 {
 
@@ -17,10 +21,46 @@ Error set_by(Error error, const std::string& source, std::string_view flag) {
   return error;
 }
 
+// Settings a program built by hand outside the command's ranges: a million
+// attempts retried a refused connection for as long as the job ran, a zero
+// timeout failed every handshake, a negative one said "resolving timed out".
+std::optional<Error> settings_problem(const ClientSettings& settings) {
+  const auto& retry = settings.retry;
+  if (retry.max_attempts < 1 || retry.max_attempts > RetryPolicy::kMostAttempts) {
+    return make_error(ErrorKind::usage,
+                      fmt::format("--max-attempts must be between 1 and {}, got {}",
+                                  RetryPolicy::kMostAttempts, retry.max_attempts));
+  }
+  if (settings.retry_budget < 0 || settings.retry_budget > RetryBudget::kMostCapacity) {
+    return make_error(ErrorKind::usage,
+                      fmt::format("--retry-budget must be between 0 and {}, got {}",
+                                  RetryBudget::kMostCapacity, settings.retry_budget));
+  }
+  if (retry.base.count() < 0 || retry.cap < retry.base) {
+    return make_error(ErrorKind::usage,
+                      fmt::format("RetryPolicy: base {} ms and cap {} ms must be 0 <= base <= cap",
+                                  retry.base.count(), retry.cap.count()));
+  }
+  const auto& t = settings.timeouts;
+  for (const auto& [value, name] :
+       {std::pair{t.connect, "--connect-timeout (Timeouts::connect)"},
+        std::pair{t.handshake, "--connect-timeout (Timeouts::handshake)"},
+        std::pair{t.first_byte, "--read-timeout (Timeouts::first_byte)"},
+        std::pair{t.idle_read, "--read-timeout (Timeouts::idle_read)"},
+        std::pair{t.write, "Timeouts::write"}}) {
+    if (value.count() <= 0) {
+      return make_error(ErrorKind::usage,
+                        fmt::format("{} must be above 0, got {} ms", name, value.count()));
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<ClientSetup> setup_client(const ClientSettings& settings, const EnvLookup& env,
                                  const FileReader& read_file) {
+  if (auto problem = settings_problem(settings)) return *problem;
   auto config = resolve_config(settings.overrides, env, read_file);
   if (!config) return config.error();
 

@@ -92,6 +92,48 @@ TEST(ClientSetup, ABadSettingNamesWhereItWasSet) {
   EXPECT_TRUE(missing_bundle.setup(unverified));
 }
 
+// A program's settings outside the command's ranges: a million attempts retried a refused
+// connection for as long as the job ran, a zero timeout failed every handshake.
+TEST(ClientSetup, SettingsOutsideTheCommandsRangesAreRefused) {
+  const FakeEnvironment fake;
+  auto refused = [&](const ClientSettings& settings) {
+    auto setup = fake.setup(settings);
+    EXPECT_FALSE(setup);
+    if (setup) return std::string();
+    EXPECT_EQ(setup.error().kind, ErrorKind::usage);
+    return setup.error().message;
+  };
+  for (int attempts : {0, -1, 101, 1'000'000}) {
+    ClientSettings s;
+    s.retry.max_attempts = attempts;
+    EXPECT_EQ(refused(s),
+              "--max-attempts must be between 1 and 100, got " + std::to_string(attempts));
+  }
+  for (int budget : {-1, 100'000'001}) {
+    ClientSettings s;
+    s.retry_budget = budget;
+    EXPECT_EQ(refused(s),
+              "--retry-budget must be between 0 and 100000000, got " + std::to_string(budget));
+  }
+  ClientSettings zero_connect;
+  zero_connect.timeouts.connect = std::chrono::milliseconds(0);
+  EXPECT_EQ(refused(zero_connect),
+            "--connect-timeout (Timeouts::connect) must be above 0, got 0 ms");
+  ClientSettings negative_read;
+  negative_read.timeouts.idle_read = std::chrono::milliseconds(-5);
+  EXPECT_EQ(refused(negative_read),
+            "--read-timeout (Timeouts::idle_read) must be above 0, got -5 ms");
+  ClientSettings backwards;
+  backwards.retry.cap = std::chrono::milliseconds(1);
+  EXPECT_EQ(refused(backwards), "RetryPolicy: base 100 ms and cap 1 ms must be 0 <= base <= cap");
+  // The edges of the ranges are fine.
+  ClientSettings edges;
+  edges.retry.max_attempts = 100;
+  edges.retry_budget = 0;
+  edges.timeouts.write = std::chrono::milliseconds(1);
+  EXPECT_TRUE(fake.setup(edges));
+}
+
 TEST(ClientSetup, NoCredentialsIsAnError) {
   FakeEnvironment fake;
   fake.env.erase("AWS_ACCESS_KEY_ID");

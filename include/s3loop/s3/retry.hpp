@@ -13,6 +13,9 @@
 namespace s3loop::s3 {
 
 struct RetryPolicy {
+  // The command's --max-attempts range: past a hundred tries a request that
+  // keeps failing holds its slot for hours.
+  static constexpr int kMostAttempts = 100;
   int max_attempts = 5;  // total tries, first included
   std::chrono::milliseconds base{100};
   std::chrono::milliseconds cap{20'000};
@@ -29,6 +32,7 @@ struct RetryPolicy {
 class RetryBudget {
  public:
   static constexpr int kDefaultCapacity = 500;
+  static constexpr int kMostCapacity = 100'000'000;  // --retry-budget's range: 0 to this
   static constexpr int kRetryCost = 5;
   static constexpr int kTimeoutCost = 10;
 
