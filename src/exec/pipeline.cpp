@@ -91,7 +91,15 @@ awaitable<void> produce_into(Job& job, s3::Client& client, ItemChannel& channel,
   };
   Result<void> listed = make_error(ErrorKind::protocol, "producer did not run");
   try {
-    listed = co_await job.produce(client, emit);
+    // Cancelled before it began (a strategy cancelled earlier): no request,
+    // and the job stays unused.
+    if (state.cancel_requested()) {
+      listed = Result<void>();
+    } else if (auto begun = job.begin_run(); !begun) {
+      listed = begun.error();
+    } else {
+      listed = co_await job.produce(client, emit);
+    }
   } catch (const std::exception& e) {
     listed = make_error(ErrorKind::protocol, std::string("internal error: ") + e.what());
   }

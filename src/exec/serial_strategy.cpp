@@ -27,6 +27,12 @@ class SerialStrategy final : public Strategy {
         co_await state.process_one(job, context, item);
         co_return !state.stopping();
       };
+      // Cancelled before it began: no request, and the job stays unused.
+      if (state.cancel_requested()) co_return;
+      if (auto begun = job.begin_run(); !begun) {
+        state.record_job_error(begun.error());
+        co_return;
+      }
       auto listed = co_await job.produce(client, emit);
       if (!listed && !state.cut_off(listed.error())) state.record_job_error(listed.error());
     };

@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -40,6 +41,58 @@ class StalledHeadsJob final : public Job {
     co_return 0;
   }
 };
+
+// Items without requests: counts how often the job was produced and processed.
+class CountingJob final : public Job {
+ public:
+  asio::awaitable<Result<void>> produce(s3::Client&, const Emit& emit) override {
+    ++produced;
+    for (int i = 0; i < 3; ++i) {
+      WorkItem item;
+      item.object.key = "k" + std::to_string(i);
+      if (!co_await emit(std::move(item))) break;
+    }
+    co_return Result<void>();
+  }
+  asio::awaitable<Result<std::uint64_t>> process(WorkerContext&, const WorkItem&) override {
+    ++processed;
+    co_return 1;
+  }
+  std::atomic<int> produced{0};
+  std::atomic<int> processed{0};
+};
+
+// A job holds one run's results: run again, a ListJob counted its keys twice and a SelectJob
+// wrote nothing and reported success. The second run is refused; a strategy cancelled before
+// its run leaves the job unused (and sends nothing).
+TEST(JobRuns, AJobRunsOnceAndACancelledStrategyLeavesItUnused) {
+  for (const StrategyKind kind : {StrategyKind::serial, StrategyKind::threads, StrategyKind::async,
+                                  StrategyKind::async_pool}) {
+    SCOPED_TRACE(strategy_name(kind));
+    Settings settings;
+    settings.kind = kind;
+    s3::ClientShared shared;
+    CountingJob job;
+    auto cancelled = make_strategy(settings).value();
+    cancelled->cancel();
+    const RunReport none = cancelled->run(job, shared);
+    EXPECT_TRUE(none.cancelled);
+    EXPECT_FALSE(none.job_error);
+    EXPECT_EQ(job.produced.load(), 0);
+
+    const RunReport first = make_strategy(settings).value()->run(job, shared);
+    EXPECT_FALSE(first.job_error);
+    EXPECT_EQ(first.succeeded, 3u);
+    const RunReport second = make_strategy(settings).value()->run(job, shared);
+    ASSERT_TRUE(second.job_error);
+    EXPECT_EQ(second.job_error->kind, ErrorKind::usage);
+    EXPECT_NE(second.job_error->message.find("this job has run already"), std::string::npos);
+    EXPECT_EQ(second.produced, 0u);
+    EXPECT_EQ(job.produced.load(), 1);
+    EXPECT_EQ(job.processed.load(), 3);
+    EXPECT_EQ(shared.net_counters.requests.load(), 0u);
+  }
+}
 
 TEST(StrategySettings, OutOfRangeIsAnErrorNotAHangOrACrash) {
   for (const StrategyKind kind : {StrategyKind::serial, StrategyKind::threads, StrategyKind::async,

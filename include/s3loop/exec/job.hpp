@@ -8,6 +8,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -71,6 +72,16 @@ class Job {
   // Checked after every item: once set, it becomes the run's job_error and
   // no further item is started. Thread-safe.
   virtual std::optional<Error> fatal_error() const { return std::nullopt; }
+
+  // A job keeps what its run produced (counters, the order its output is
+  // written in, aggregates): a second run would add to the first's numbers,
+  // or -- a select -- write nothing and report success. Every strategy calls
+  // this once before produce(); a second call is refused (kind usage). A
+  // strategy cancelled before it starts leaves the job unused.
+  Result<void> begin_run();
+
+ private:
+  std::atomic<bool> ran_{false};
 };
 
 }  // namespace s3loop::exec

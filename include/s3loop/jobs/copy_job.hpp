@@ -68,8 +68,10 @@ struct CopyOptions {
   // ListObjectsV2 requests in flight for the source listing; keys reach the
   // copies in whatever order their ranges are listed. 1: sequential.
   int list_concurrency = 16;
-  // Called after each object (from whichever thread processed it; the job
-  // serialises the calls). `error` is null on success.
+  // Called after each object copied (or, in a dry run, that would be), failed
+  // or cut off, from whichever thread processed it; the job serialises the
+  // calls. `error` is null on success. Not for an object skipped (by
+  // skip_existing or the journal): skipped() counts those.
   std::function<void(const std::string& source_key, const std::string& destination_key,
                      std::uint64_t size, const Error* error)>
       on_object;
