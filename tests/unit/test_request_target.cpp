@@ -9,10 +9,10 @@ namespace {
 
 TEST(RequestTarget, AnObjectOperationWithoutAKeyIsRefused) {
   // DeleteObject of "" is DELETE /bucket: DeleteBucket. GetObject of "" lists the bucket.
-  for (Op op : {Op::delete_object, Op::get_object, Op::head_object, Op::put_object,
-                Op::copy_object, Op::create_multipart, Op::upload_part_copy,
-                Op::complete_multipart, Op::abort_multipart, Op::select_object,
-                Op::get_object_tagging, Op::put_object_tagging}) {
+  for (Op op :
+       {Op::delete_object, Op::get_object, Op::head_object, Op::put_object, Op::copy_object,
+        Op::create_multipart, Op::upload_part_copy, Op::complete_multipart, Op::abort_multipart,
+        Op::select_object, Op::get_object_tagging, Op::put_object_tagging}) {
     auto problem = request_target_problem(op, "bucket", "");
     ASSERT_TRUE(problem) << op_name(op);
     EXPECT_EQ(problem->kind, ErrorKind::usage);
@@ -35,14 +35,17 @@ TEST(RequestTarget, NoBucketOrOneNoBucketCanHaveIsRefused) {
   ASSERT_TRUE(empty);
   EXPECT_EQ(empty->kind, ErrorKind::usage);
   EXPECT_EQ(empty->message, "HeadObject: no bucket given for its object");
-  auto spaced = request_target_problem(Op::copy_object, "Bad Bucket", "x");
-  ASSERT_TRUE(spaced);
-  EXPECT_EQ(spaced->message,
-            "CopyObject: bucket name 'Bad Bucket' contains ' ': only letters, digits, '.', '-' "
-            "and '_' are allowed (upper-case letters and '_' in legacy us-east-1 buckets only)");
-  // ListBuckets addresses the service; a legacy name is the server's to judge.
+  for (const char* broken : {"Bad Bucket", "a/b", "a?b", "a#b", "tab\there"}) {
+    auto problem = request_target_problem(Op::copy_object, broken, "x");
+    ASSERT_TRUE(problem) << broken;
+    EXPECT_EQ(problem->message, std::string("CopyObject: bucket name '") + broken +
+                                    "' holds a character no bucket name has (only letters, "
+                                    "digits, '.', '-' and '_')");
+  }
+  // ListBuckets addresses the service; naming rules (length, case) are the server's.
   EXPECT_FALSE(request_target_problem(Op::list_buckets, "", ""));
   EXPECT_FALSE(request_target_problem(Op::list_objects, "My_Legacy_Bucket", ""));
+  EXPECT_FALSE(request_target_problem(Op::get_object, "b", "k"));
 }
 
 TEST(RequestTarget, ACopySourceNeedsABucketAndAKey) {

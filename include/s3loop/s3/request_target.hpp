@@ -14,9 +14,9 @@ namespace s3loop::s3 {
 // with an empty key would address the bucket itself (DeleteObject of ""
 // deletes an empty bucket, GetObject of "" returns its listing as the
 // "object"), and any operation but ListBuckets without a bucket would address
-// the service: boto3 refuses both, and so does this. So is a bucket name no
-// bucket can have (see BucketRules::existing): its requests would all fail
-// alike, each with the server's 400.
+// the service: boto3 refuses both, and so does this. So is a bucket name
+// holding a character that would change the request's path ('/', '?', '#',
+// a space or a control character); other naming rules are the server's.
 std::optional<Error> request_target_problem(Op op, std::string_view bucket, std::string_view key);
 
 // The same for the source that CopyObject and UploadPartCopy name in
