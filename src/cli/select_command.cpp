@@ -51,13 +51,21 @@ Result<char> parse_delimiter(const std::string& text, std::string_view flag) {
                                           "character)");
 }
 
-// --comments: S3 Select's Comments, one character. Not the delimiter (a
-// record with an empty first field would vanish) nor the quote.
-Result<char> parse_comment_character(const std::string& text, char delimiter) {
+// --comments: S3 Select's Comments, one character (default #). Not the
+// delimiter (a record with an empty first field would vanish) nor the quote.
+Result<char> parse_comment_character(const std::optional<std::string>& given, char delimiter) {
+  // --delimiter '#' alone meets the default: name what was typed.
+  if (!given && delimiter == '#') {
+    return make_error(ErrorKind::usage,
+                      "--delimiter '#' is also the default comment character: pass --comments "
+                      "with another one");
+  }
+  const std::string text = given.value_or("#");
   const unsigned c = text.size() == 1 ? static_cast<unsigned char>(text[0]) : 0;
   if (c >= 0x20 && c < 0x7F && c != '"' && static_cast<char>(c) != delimiter) {
     return static_cast<char>(c);
   }
+
   return make_error(ErrorKind::usage, "--comments '" + text +
                                           "' must be one printable ASCII character other than "
                                           "the delimiter and the quote (default #)");
@@ -148,7 +156,7 @@ Runner add_select_command(CLI::App& app) {
     std::string engine = "auto";
     std::string header = "use";
     std::string delimiter = ",";
-    std::string comments = "#";
+    std::optional<std::string> comments;  // default #
     std::optional<std::string> output_delimiter;
     std::string output = "csv";
     std::string require_columns;

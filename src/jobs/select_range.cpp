@@ -57,14 +57,14 @@ Result<SelectQuery> make_select_query(const SelectOptions& options,
   if (options.key_column) {
     shared.key_column = *options.key_column;
     // A name matches the header as an unquoted SQL name does: exactly, or
-    // else the one header name equal to it but for case ("ID" for "id").
+    // else the first header name equal to it but for case ("ID" for "id";
+    // "Age" for "AGE" in "Age,age", as SELECT AGE reads it).
     std::string name = *options.key_column;
     if (header && std::find(header->begin(), header->end(), name) == header->end()) {
-      std::vector<std::string> alike;
-      for (const auto& field : *header) {
-        if (boost::algorithm::iequals(field, name)) alike.push_back(field);
-      }
-      if (alike.size() == 1) name = alike.front();
+      const auto alike = std::find_if(header->begin(), header->end(), [&](const std::string& f) {
+        return boost::algorithm::iequals(f, name);
+      });
+      if (alike != header->end()) name = *alike;
     }
     auto column = key_column_sql(name);
     if (!column) return column.error();

@@ -72,6 +72,16 @@ std::optional<double> parse_float(std::string_view s) {
   return v;
 }
 
+// A number too large for a double ("1e400"): out of range, rather than no
+// number at all.
+bool beyond_double_range(std::string_view s) {
+  s = without_plus(trim(s));
+  double v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return !s.empty() && p == s.data() + s.size() && ec == std::errc::result_out_of_range &&
+         !parse_float(s);
+}
+
 Value boolean(bool b) {
   Value v;
   v.type = Type::boolean;
@@ -512,8 +522,9 @@ Result<Value> Evaluator::eval(int idx, std::span<const std::string_view> record)
       if (a->type == Type::string) {
         num = to_number(a->str);
         if (num.type == Type::null) {
-          return refused_value("CAST failed: " + quoted_value(a->str) + " is not a valid " +
-                               cast_name(n));
+          const char* what =
+              beyond_double_range(a->str) ? " is out of range for " : " is not a valid ";
+          return refused_value("CAST failed: " + quoted_value(a->str) + what + cast_name(n));
         }
       } else if (a->type == Type::boolean) {
         return refused_value("CAST failed: a boolean is not a valid " + cast_name(n));

@@ -81,6 +81,22 @@ Result<std::vector<Token>> tokenize(std::string_view s) {
       ++i;
       continue;
     }
+    // Comments, as PartiQL (S3 Select's SQL) has them: -- to the end of the
+    // line, /* to */.
+    if (s.substr(i, 2) == "--") {
+      const std::size_t newline = s.find('\n', i);
+      i = newline == std::string_view::npos ? s.size() : newline + 1;
+      continue;
+    }
+    if (s.substr(i, 2) == "/*") {
+      const std::size_t close = s.find("*/", i + 2);
+      if (close == std::string_view::npos) {
+        return usage("SQL syntax error at position " + std::to_string(characters.before(i) + 1) +
+                     ": unterminated comment (/* without */)");
+      }
+      i = close + 2;
+      continue;
+    }
     Token t;
     t.pos = characters.before(i);
     if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {

@@ -245,6 +245,10 @@ class Select(s3env.SelectCase):
         p = s3env.run(["select", url, "-e", "SELECT * FROM S3Object", "--comments", ","])
         s3env.assert_clean_error(self, p, 2, "--comments ','", "other than the delimiter")
         self.assertEqual(p.stdout, "")
+        # --delimiter '#' alone meets the default comment character: named as typed.
+        p = s3env.run(["select", url, "-e", "SELECT * FROM S3Object", "--delimiter", "#"])
+        s3env.assert_clean_error(self, p, 2, "--delimiter '#' is also the default comment "
+                                 "character: pass --comments with another one")
 
     def test_auto_engine_probes_and_explains_why_local(self):
         p = self.select("-e", "SELECT COUNT(*) FROM S3Object", "--json")

@@ -250,6 +250,23 @@ TEST(SelectRange, PerRangeKeySummary) {
   EXPECT_EQ(select::finish(out.key_partial).value(), (std::vector<std::string>{"2", "5", "7"}));
 }
 
+// --key-column reads a name as an unquoted SQL name does: in "Id,Age,age", AGE is Age (the first
+// alike but for case), as SELECT AGE reads it -- it was "unknown column 'AGE'".
+TEST(SelectRange, AKeyColumnMatchesTheHeaderAsSqlDoes) {
+  const std::string object = "Id,Age,age\n1,30,31\n2,40,41\n";
+  for (const auto& [given, min_max] : {std::pair{"AGE", std::vector<std::string>{"2", "30", "40"}},
+                                       std::pair{"age", std::vector<std::string>{"2", "31", "41"}},
+                                       std::pair{"id", std::vector<std::string>{"2", "1", "2"}}}) {
+    auto options = options_for("SELECT * FROM S3Object");
+    options.key_column = given;
+    const auto query = make_select_query(options, {{"Id", "Age", "age"}});
+    ASSERT_TRUE(query) << given << ": " << query.error().message;
+    RangeEvaluator range(*query, s3::ByteRange{0, object.size() - 1});
+    EXPECT_TRUE(range.feed(object).value());
+    EXPECT_EQ(select::finish(range.take().key_partial).value(), min_max) << given;
+  }
+}
+
 TEST(SelectRange, BadKeyColumnAndBadSqlAreUsageErrors) {
   auto options = options_for("SELECT * FROM S3Object");
   options.key_column = "nope";

@@ -260,6 +260,16 @@ TEST(SelectSql, CastFailureIsAClearError) {
   auto big = run("SELECT CAST(_1 AS INT) FROM S3Object", "99999999999999999999\n");
   ASSERT_FALSE(big.has_value());
   EXPECT_EQ(big.error().message, "CAST failed: '99999999999999999999' is out of range for INT");
+  // Past any double too: out of range for INT and FLOAT alike, not "not a valid" number.
+  for (const char* type : {"INT", "FLOAT", "DECIMAL"}) {
+    auto huge = run(std::string("SELECT CAST(_1 AS ") + type + ") FROM S3Object", "1e400\n");
+    ASSERT_FALSE(huge.has_value()) << type;
+    EXPECT_EQ(huge.error().message,
+              std::string("CAST failed: '1e400' is out of range for ") + type);
+  }
+  auto inf = run("SELECT CAST(_1 AS FLOAT) FROM S3Object", "inf\n");
+  ASSERT_FALSE(inf.has_value());
+  EXPECT_EQ(inf.error().message, "CAST failed: 'inf' is not a valid FLOAT");
   // A long field is cut in the line, at a character boundary, its length said.
   const std::string long_field = std::string(59, 'a') + "\xC3\xA9" + std::string(10000, 'b');
   auto long_cast = run("SELECT CAST(_1 AS INT) FROM S3Object", long_field + "\n");
@@ -574,6 +584,17 @@ TEST(SelectSql, LongAndOrChainsAreBalanced) {
   EXPECT_EQ(
       ok("SELECT _1 FROM S3Object WHERE NOT (_3 = '1' AND _1 = 'q' AND _1 <> 'r')", "p\nq\nz\n"),
       (Rows{{"p"}, {"z"}}));
+}
+
+// PartiQL's comments: a pasted query with them was "unsupported SQL: operator -".
+TEST(SelectSql, CommentsAreSkipped) {
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object -- the first column\nWHERE _1 = 'b' -- only b", "a\nb\n"),
+            (Rows{{"b"}}));
+  EXPECT_EQ(ok("SELECT /* all */ * FROM /* the object */ S3Object", "x,y\n"), (Rows{{"x", "y"}}));
+  // Inside a string a comment is text.
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _1 = '--x'", "--x\ny\n"), (Rows{{"--x"}}));
+  EXPECT_EQ(parse_error("SELECT * FROM S3Object /* open"),
+            "SQL syntax error at position 24: unterminated comment (/* without */)");
 }
 
 TEST(SelectSql, SyntaxErrorsNamePositionAndToken) {
