@@ -100,7 +100,9 @@ std::optional<Error> flags_before_command(const CLI::App& app,
     if (command == nullptr) continue;
     // A flag the command does not know either: moving it would only meet
     // another error.
-    if (const std::string name = first.substr(0, first.find('='));
+    // (--name=value, or -c5: a short flag with its value attached.)
+    if (const std::string name =
+            first.starts_with("--") ? first.substr(0, first.find('=')) : first.substr(0, 2);
         command->get_option_no_throw(name) == nullptr) {
       return make_error(ErrorKind::usage, first + " is no flag of s3loop " + words[i] +
                                               " (see s3loop " + words[i] + " --help)");

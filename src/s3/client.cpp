@@ -192,7 +192,6 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
     counting_sink.pace = sink->pace;
   }
   std::uniform_real_distribution<double> unit(0.0, 1.0);
-  if (attempts != nullptr) *attempts = 0;
   bool went_unanswered = false;  // by any attempt: the final error says so
   bool redirected = false;       // followed S3 to the bucket's region, once
   int last_retry_cost = 0;       // taken from the retry budget by the latest retry

@@ -106,6 +106,11 @@ TEST(FlagsBeforeCommand, AFlagTheCommandDoesNotKnowIsNamedAsSuch) {
   auto elsewhere = flags_before_command(commands.app, {"--dry-run=x", "ls"});
   ASSERT_TRUE(elsewhere);
   EXPECT_EQ(elsewhere->message, "--dry-run=x is no flag of s3loop ls (see s3loop ls --help)");
+  // A short flag with its value attached is the flag's.
+  auto attached = flags_before_command(commands.app, {"-c5", "cp"});
+  ASSERT_TRUE(attached);
+  EXPECT_EQ(attached->message,
+            "-c5 stands before the command cp: flags go after it (s3loop cp ... -c5)");
 }
 
 TEST(FlagsBeforeCommand, HelpVersionAndCommandsFirstPass) {
