@@ -50,10 +50,8 @@ Result<CopyOptions> normalise_copy_locations(CopyOptions options) {
       return make_error(ErrorKind::usage, fmt::format("{}: {}", side, problem));
     }
   }
-  if (options.list_concurrency < 1 || options.list_concurrency > kMaxListConcurrency) {
-    return make_error(ErrorKind::usage,
-                      fmt::format("--list-concurrency must be between 1 and {}, got {}",
-                                  kMaxListConcurrency, options.list_concurrency));
+  if (auto problem = list_concurrency_problem(options.list_concurrency, "--list-concurrency")) {
+    return std::move(*problem);
   }
   auto as_directory = [](std::string& prefix) {
     if (!prefix.empty() && prefix.back() != '/') prefix += '/';

@@ -4,8 +4,6 @@
 #include "s3loop/s3/client.hpp"
 #include "s3loop/s3/s3_url.hpp"
 
-#include <fmt/format.h>
-
 namespace s3loop::jobs {
 
 using boost::asio::awaitable;
@@ -35,11 +33,9 @@ awaitable<Result<void>> ListJob::produce(s3::Client& client, const exec::Emit&) 
                          "(ListObjectsV2's max-keys), got " +
                              std::to_string(options_.page_size));
   }
-  if (options_.list_concurrency < 1 || options_.list_concurrency > kMaxListConcurrency) {
-    co_return make_error(
-        ErrorKind::usage,
-        fmt::format("ListOptions::list_concurrency must be between 1 and {}, got {}",
-                    kMaxListConcurrency, options_.list_concurrency));
+  if (auto problem =
+          list_concurrency_problem(options_.list_concurrency, "ListOptions::list_concurrency")) {
+    co_return std::move(*problem);
   }
   if (const std::string problem = s3::bucket_name_problem(options_.location.bucket);
       !problem.empty()) {

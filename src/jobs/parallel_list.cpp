@@ -10,6 +10,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <optional>
@@ -18,6 +20,12 @@ namespace s3loop::jobs {
 
 namespace asio = boost::asio;
 using asio::awaitable;
+
+std::optional<Error> list_concurrency_problem(int concurrency, std::string_view named) {
+  if (concurrency >= 1 && concurrency <= kMaxListConcurrency) return std::nullopt;
+  return make_error(ErrorKind::usage, fmt::format("{} must be between 1 and {}, got {}", named,
+                                                  kMaxListConcurrency, concurrency));
+}
 
 namespace {
 

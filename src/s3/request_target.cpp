@@ -35,11 +35,11 @@ std::optional<Error> target_problem(Op op, std::string_view bucket, std::string_
   }
   // Naming rules are the server's (the jobs check a name as the command
   // does); a character that would change the request's path is not.
-  const auto breaks_the_path = [](unsigned char c) {
+  const auto breaks_the_path = [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
     return c <= 0x20 || c >= 0x7f || c == '/' || c == '?' || c == '#';
   };
-  if (std::any_of(bucket.begin(), bucket.end(),
-                  [&](char c) { return breaks_the_path(static_cast<unsigned char>(c)); })) {
+  if (std::any_of(bucket.begin(), bucket.end(), breaks_the_path)) {
     return make_error(ErrorKind::usage,
                       fmt::format("{}: bucket name '{}' holds a character no bucket name has "
                                   "(only letters, digits, '.', '-' and '_')",

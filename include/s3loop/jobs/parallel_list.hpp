@@ -11,7 +11,9 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace s3loop::jobs {
@@ -20,6 +22,10 @@ namespace s3loop::jobs {
 // work grows with it (40,000 cost 40 s of CPU for a 314-key prefix), while
 // past a few dozen the server is the limit.
 inline constexpr int kMaxListConcurrency = 1024;
+
+// The error (kind usage) for a list concurrency outside 1..kMaxListConcurrency,
+// named as the caller calls it (`named`: "--list-concurrency", say).
+std::optional<Error> list_concurrency_problem(int concurrency, std::string_view named);
 
 struct KeyListing {
   std::string bucket;
