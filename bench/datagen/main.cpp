@@ -129,7 +129,7 @@ int main(int argc, char** argv) {
              bucket, spec.prefix, run.wall_seconds, run.report.failed);
   if (run.report.cancelled) {
     print_error("interrupted: the data set is incomplete");
-    return kExitCancelled;
+    return cancelled_exit_code();
   }
   return run.report.failed == 0 ? kExitOk : kExitFailed;
 }

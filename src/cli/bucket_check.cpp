@@ -26,7 +26,7 @@ std::optional<Error> check_buckets(s3::ClientShared& shared,
                                    const std::vector<BucketToCheck>& buckets) {
   // Ctrl-C while checking (retries against a server that keeps failing can
   // take a while) ends the command as during the copy: no further attempt,
-  // exit 130, rather than the process dying of the signal.
+  // exit 130 (143 for SIGTERM), rather than the process dying of the signal.
   std::atomic<bool> interrupted{false};
   install_interrupt_handler(&interrupted);
   shared.interrupted = &interrupted;

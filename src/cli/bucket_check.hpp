@@ -22,7 +22,7 @@ struct BucketToCheck {
 // check could not reach the server, was refused its credentials or TLS, or
 // met a transient error on every attempt (the copy would meet the same error,
 // after as many retries again), or when Ctrl-C interrupted it (of kind
-// cancelled: exit 130); nullopt
+// cancelled: exit 130 or 143); nullopt
 // otherwise: any other error (say AccessDenied, when the keys may copy into
 // a bucket but not list it) is left for the copy to meet, or not.
 // Its requests count in `shared`'s statistics with the job's: the summary

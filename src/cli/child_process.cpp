@@ -1,4 +1,5 @@
 #include "child_process.hpp"
+#include "cancel_signal.hpp"
 #include "interrupt_echo.hpp"
 
 #include <signal.h>
@@ -28,6 +29,7 @@ InterruptEcho g_interrupt_echo;
 
 extern "C" void on_supervised_interrupt(int signal_number) {
   g_interrupt_echo.note();
+  note_cancel_signal(signal_number);
   const int seen = g_interrupts.fetch_add(1) + 1;
   if (const pid_t child = g_child.load(); child > 0) {
     // The child tells an echo from a second interrupt itself.
@@ -40,7 +42,7 @@ extern "C" void on_supervised_interrupt(int signal_number) {
     const std::size_t size = g_note_size.load();
     const ssize_t written = size > 0 ? ::write(STDERR_FILENO, g_note, size) : 0;
     static_cast<void>(written);
-    ::_exit(130);
+    ::_exit(cancelled_exit_code());
   }
 }
 

@@ -24,7 +24,8 @@ Result<ChildResult> run_child(const std::vector<std::string>& argv);
 // group does not get the terminal's Ctrl-C, so it gets the signal once) and
 // remembered, so that the caller can clean up and stop. A later one is passed
 // on too (a child stopping too slowly exits at once on its second); with no
-// child running it prints the last set_interrupt_note() and exits 130.
+// child running it prints the last set_interrupt_note() and exits 130 (143
+// when the first signal was SIGTERM).
 void supervise_interrupts();
 bool interrupt_requested();
 // What a second interrupt says before exiting while no child runs (say what

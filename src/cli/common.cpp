@@ -250,7 +250,7 @@ int exit_code_for(const Error& error) {
     case ErrorKind::config:
       return kExitUsage;
     case ErrorKind::cancelled:
-      return kExitCancelled;
+      return cancelled_exit_code();
     default:
       return kExitFailed;
   }
@@ -265,10 +265,11 @@ namespace {
 std::atomic<bool>* g_interrupt_flag = nullptr;
 InterruptEcho g_interrupt_echo;
 
-extern "C" void on_interrupt(int) {
+extern "C" void on_interrupt(int signal_number) {
+  note_cancel_signal(signal_number);
   // The first signal asks the run to stop cleanly: no new request, a
   // summary. A second one is the user insisting (requests in flight may
-  // wait out a stalled server's timeout): exit now, as 130 all the same --
+  // wait out a stalled server's timeout): exit now, with the first signal's code --
   // unless it is the first one delivered twice (InterruptEcho).
   g_interrupt_echo.note();
   if (!g_interrupt_flag->exchange(true)) return;
@@ -277,7 +278,7 @@ extern "C" void on_interrupt(int) {
       "s3loop: error: interrupted again: exiting at once, without a summary (unfinished "
       "multipart uploads of a copy are left: aws s3api list-multipart-uploads finds them)\n";
   [[maybe_unused]] const ssize_t written = write(STDERR_FILENO, kNote, sizeof kNote - 1);
-  _exit(kExitCancelled);
+  _exit(cancelled_exit_code());
 }
 }  // namespace
 

@@ -2,6 +2,7 @@
 // configuration, exit codes and one-line error output.
 #pragma once
 
+#include "cancel_signal.hpp"
 #include "s3loop/error.hpp"
 #include "s3loop/s3/client.hpp"
 
@@ -19,7 +20,7 @@ enum ExitCode : int {
   kExitOk = 0,
   kExitFailed = 1,       // the command ran but some work failed
   kExitUsage = 2,        // bad flags, URLs or configuration: change the command
-  kExitCancelled = 130,  // SIGINT, as shells report it
+  // A signal stopped it: cancelled_exit_code() (cancel_signal.hpp), 130 or 143.
 };
 
 struct CommonOptions {

@@ -368,7 +368,7 @@ Runner add_compare_command(CLI::App& app) {
       for (const auto& strategy : strategies) {
         if (interrupt_requested()) {
           print_error("compare cancelled");
-          return kExitCancelled;
+          return cancelled_exit_code();
         }
         RunResult run;
         run.strategy = strategy;
@@ -392,7 +392,7 @@ Runner add_compare_command(CLI::App& app) {
         boost::system::error_code ec;
         auto parsed = boost::json::parse(last_line, ec);
         if (!ec && parsed.is_object()) run.summary = parsed.as_object();
-        if (run.exit_code == kExitCancelled || interrupt_requested()) {
+        if (is_cancelled_exit(run.exit_code) || interrupt_requested()) {
           // The interrupted run's copies are cleaned up like any other's.
           // Copies it cut off in flight may still be carried out by the
           // server: a second pass a moment later finds what landed since,
@@ -422,7 +422,7 @@ Runner add_compare_command(CLI::App& app) {
             }
           }
           print_error("compare cancelled" + left);
-          return kExitCancelled;
+          return cancelled_exit_code();
         }
         if (run.exit_code == kExitUsage) {
           // cp refused its flags (a value out of range, say): every run
@@ -461,7 +461,7 @@ Runner add_compare_command(CLI::App& app) {
     // A Ctrl-C or SIGTERM while the last run was verified or cleaned up.
     if (interrupt_requested()) {
       print_error("compare cancelled");
-      return kExitCancelled;
+      return cancelled_exit_code();
     }
 
     // Per strategy: medians over repetitions.

@@ -272,7 +272,7 @@ Runner add_cp_command(CLI::App& app) {
         verified && (!*verified || (*verified)->missing > 0 || (*verified)->mismatched > 0);
     int exit_code = kExitFailed;
     if (run.report.cancelled) {
-      exit_code = kExitCancelled;
+      exit_code = cancelled_exit_code();
     } else if (run.report.job_error) {
       exit_code = exit_code_for(*run.report.job_error);
     } else if (run.report.failed == 0 && !verify_failed && !journal_error) {

@@ -190,7 +190,7 @@ Runner add_ls_command(CLI::App& app) {
     // it cut short ends the listing with that request's error).
     if (run.report.cancelled) {
       if (run.report.job_error) print_error(run.report.job_error->message);
-      return kExitCancelled;
+      return cancelled_exit_code();
     }
     if (run.report.job_error) return report_failure(*run.report.job_error);
     // As aws s3 ls: a prefix under which nothing is listed exits 1 (with no

@@ -388,7 +388,7 @@ Runner add_select_command(CLI::App& app) {
                    engine_used.c_str(), decided.engine_reason.c_str(),
                    run.report.cancelled ? " (cancelled)" : "");
     }
-    if (run.report.cancelled) return kExitCancelled;
+    if (run.report.cancelled) return cancelled_exit_code();
     if (run.report.job_error) return report_failure(*run.report.job_error);
     // main.cpp finds stdout's error flag and says so, in the one error line.
     if (output_failed) return kExitFailed;

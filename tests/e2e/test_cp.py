@@ -229,9 +229,11 @@ class CopyTree(s3env.E2ETestCase):
 
     # --- cancellation -------------------------------------------------------------------------
 
-    def test_sigint_cancels_with_130(self):
-        for strategy in ("serial", "async", "threads", "async-pool"):
-            with self.subTest(strategy=strategy):
+    def test_sigint_cancels_with_130_and_sigterm_with_143(self):
+        # 128 + the signal, as a shell reports a process that signal ended (aws cli, rclone).
+        for strategy, signum in (("serial", signal.SIGINT), ("async", signal.SIGTERM),
+                                 ("threads", signal.SIGINT), ("async-pool", signal.SIGTERM)):
+            with self.subTest(strategy=strategy, signal=signum.name):
                 dst = self.bucket(f"cp-int-{strategy}")
                 proc = subprocess.Popen(
                     [s3env.s3loop_bin(), "cp", f"s3://{self.src}/src", f"s3://{dst}/copy",
@@ -241,7 +243,7 @@ class CopyTree(s3env.E2ETestCase):
                     encoding="utf-8", errors="replace")
                 # Wait until the copy is under way (the first object appears), then SIGINT.
                 s3env.wait_for_first_object(self.s3, dst, proc=proc, timeout=30)
-                proc.send_signal(signal.SIGINT)
+                proc.send_signal(signum)
                 t0 = time.monotonic()
                 try:
                     out, err = proc.communicate(timeout=12)
@@ -249,11 +251,12 @@ class CopyTree(s3env.E2ETestCase):
                     proc.kill()
                     proc.communicate()
                     self.fail(f"s3loop cp --strategy {strategy} did not stop within 12 s of "
-                              "SIGINT (hung)")
+                              f"{signum.name} (hung)")
                 p = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
                 s3env.assert_no_crash(self, p)
                 self.assertLess(time.monotonic() - t0, 10, "cancellation took too long")
-                self.assertEqual(p.returncode, 130, "SIGINT must end with exit 130" +
+                self.assertEqual(p.returncode, 128 + signum,
+                                 f"{signum.name} must end with exit {128 + signum}" +
                                  s3env.describe(p))
                 copied = s3env.object_map(self.s3, dst, "copy/")
                 self.assertLess(len(copied), len(self.source), "cancelled, yet everything copied")

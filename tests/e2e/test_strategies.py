@@ -645,11 +645,11 @@ class CompareStops(s3env.E2ETestCase):
         self.addCleanup(lambda: proc.poll() is None and proc.kill())
         return proc
 
-    def assert_stopped_clean(self, proc, bucket, cut_off=None):
-        """Exit 130, one error line, nothing left behind. The line names copies cut off in
-        flight when there were some (cut_off=True: there must have been)."""
+    def assert_stopped_clean(self, proc, bucket, cut_off=None, exit_code=130):
+        """Exit 130 (143 after SIGTERM), one error line, nothing left behind. The line names
+        copies cut off in flight when there were some (cut_off=True: there must have been)."""
         out, err = proc.communicate(timeout=60)
-        self.assertEqual(proc.returncode, 130, err)
+        self.assertEqual(proc.returncode, exit_code, err)
         errors = [line for line in err.splitlines() if line.startswith("s3loop:")]
         self.assertEqual(len(errors), 1, err)
         said_cut_off = re.fullmatch(
@@ -735,7 +735,7 @@ class CompareStops(s3env.E2ETestCase):
         dst = self.bucket("compare-sigterm")
         proc = self.start(f"s3://{dst}/c/")
         os.kill(proc.pid, signal.SIGTERM)
-        self.assert_stopped_clean(proc, dst)
+        self.assert_stopped_clean(proc, dst, exit_code=143)
 
     def test_a_mistyped_job_flag_is_refused_before_any_run(self):
         dst = self.bucket("compare-typo")

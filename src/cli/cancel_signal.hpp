@@ -1,0 +1,19 @@
+// Which signal stopped a run, for its exit code.
+#pragma once
+
+namespace s3loop::cli {
+
+// The first SIGINT or SIGTERM that came (async-signal-safe; later ones do not
+// change it).
+void note_cancel_signal(int signal_number);
+
+// The exit code of a command a signal stopped: 128 + that signal, as a shell
+// reports a process the signal ended and as aws cli and rclone exit -- 130 for
+// Ctrl-C, 143 for SIGTERM (`kill`, `timeout`, a supervisor). 130 when none was
+// noted.
+int cancelled_exit_code();
+
+// Whether a child's exit code says a signal stopped it (130 or 143).
+bool is_cancelled_exit(int code);
+
+}  // namespace s3loop::cli
