@@ -28,10 +28,10 @@ std::string printable(std::string_view s, bool ascii_only) {
   return out;
 }
 
-// The character starting at `at`, shown as typed when it is a whole, valid
-// UTF-8 sequence ("ü" rather than its first byte), else that byte as \xNN
-// (nor are overlong forms, surrogates or code points past U+10FFFF shown raw).
-std::string character_at(std::string_view s, std::size_t at) {
+// The length of the valid UTF-8 sequence starting at `at`: 1 for ASCII, 0
+// when the bytes there are no whole, valid sequence (nor are overlong forms,
+// surrogates or code points past U+10FFFF valid).
+std::size_t utf8_length_at(std::string_view s, std::size_t at) {
   const auto byte = [&](std::size_t i) {
     return at + i < s.size() ? static_cast<unsigned char>(s[at + i]) : 0u;
   };
@@ -52,10 +52,28 @@ std::string character_at(std::string_view s, std::size_t at) {
     if (lead == 0xF0) low = 0x90;
     if (lead == 0xF4) high = 0x8F;
   }
+  if (lead < 0x80) return 1;
   bool valid = length > 1 && byte(1) >= low && byte(1) <= high;
   for (std::size_t i = 2; valid && i < length; ++i) valid = byte(i) >= 0x80 && byte(i) <= 0xBF;
-  if (!valid) return printable(s.substr(at, 1), true);
+  return valid ? length : 0;
+}
+
+// The character starting at `at`, shown as typed when it is a whole, valid
+// UTF-8 sequence ("ü" rather than its first byte), else that byte as \xNN.
+std::string character_at(std::string_view s, std::size_t at) {
+  const std::size_t length = utf8_length_at(s, at);
+  if (length <= 1) return printable(s.substr(at, 1), true);
   return std::string(s.substr(at, length));
+}
+
+// Where the first byte that starts no valid UTF-8 sequence is, or npos.
+std::size_t first_invalid_utf8(std::string_view s) {
+  for (std::size_t at = 0; at < s.size();) {
+    const std::size_t length = utf8_length_at(s, at);
+    if (length == 0) return at;
+    at += length;
+  }
+  return std::string_view::npos;
 }
 
 Error usage_error(std::string_view text, std::string_view why) {
@@ -180,6 +198,16 @@ Result<S3Url> parse_s3_url(std::string_view text, BucketRules rules) {
   S3Url url;
   url.bucket = std::string(bucket);
   if (slash != std::string_view::npos) url.key = std::string(rest.substr(slash + 1));
+  // S3 keys are UTF-8: no object can be named by other bytes (the server
+  // answers 400, or a listing finds nothing). Most likely a shell or script
+  // in another encoding (Latin-1's "\xE9" for "é").
+  if (const std::size_t bad = first_invalid_utf8(url.key); bad != std::string_view::npos) {
+    return make_error(
+        ErrorKind::usage,
+        fmt::format("invalid S3 URL '{}': the key is not UTF-8 (byte {}), and S3 keys are UTF-8 "
+                    "text: check the encoding of the shell or script that wrote it",
+                    printable(text, true), printable(url.key.substr(bad, 1), true)));
+  }
   return url;
 }
 

@@ -178,6 +178,18 @@ class BadInput(s3env.E2ETestCase):
                 s3env.assert_clean_error(self, s3env.run(["cp", url, self.dst_url]), 2, *words)
                 s3env.assert_clean_error(self, s3env.run(["cp", self.src_url, url]), 2, *words)
 
+    def test_a_key_that_is_not_utf8_is_refused_by_every_command(self):
+        # S3 keys are UTF-8: a Latin-1 "café" names no object. ls said nothing and exited 1,
+        # cp and select met a 400 from the server's HEAD. ("\udce9" is the byte 0xE9 as
+        # Python passes it through to argv.)
+        bucket = self.src_url[len("s3://"):].split("/")[0]
+        bad = f"s3://{bucket}/caf\udce9"
+        words = ["invalid S3 URL", "the key is not UTF-8 (byte \\xE9)", "check the encoding"]
+        for args in (["ls", bad], ["cp", bad, self.dst_url], ["cp", self.src_url, bad + "/"],
+                     ["select", bad, "-e", "SELECT COUNT(*) FROM s3object"]):
+            with self.subTest(args=args[0]):
+                s3env.assert_clean_error(self, s3env.run(args), 2, *words)
+
     def test_bad_flag_values(self):
         for args, words in ((["--concurrency", "0"], ["--concurrency"]),
                             (["--concurrency", "-5"], ["--concurrency"]),

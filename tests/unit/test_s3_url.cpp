@@ -49,6 +49,39 @@ TEST(S3Url, KeysAreTakenLiterally) {
   }
 }
 
+TEST(S3Url, AKeyThatIsNotUtf8IsRefusedNamingItsFirstBadByte) {
+  // S3 keys are UTF-8: such a key names no object (radosgw answered 400 to a
+  // HEAD, a listing found nothing and ls exited 1 without a word).
+  const struct {
+    const char* url;
+    const char* byte;
+  } cases[] = {
+      {"s3://b-1/caf\xE9", "\\xE9"},           // Latin-1 "é"
+      {"s3://b-1/\xFF", "\\xFF"},              // never in UTF-8
+      {"s3://b-1/ok-\xC3\xBC/\xC3", "\\xC3"},  // cut short after a good one
+      {"s3://b-1/\xC0\xAF", "\\xC0"},          // overlong '/'
+      {"s3://b-1/\xED\xA0\x80", "\\xED"},      // a UTF-16 surrogate
+      {"s3://b-1/\xF4\x90\x80\x80", "\\xF4"},  // past U+10FFFF
+      {"s3://b-1/a\x80"
+       "b",
+       "\\x80"},  // a lone continuation byte
+  };
+  for (const auto& c : cases) {
+    const Error e = parse_err(c.url, BucketRules::existing);
+    EXPECT_NE(e.message.find("the key is not UTF-8 (byte " + std::string(c.byte) + ")"),
+              std::string::npos)
+        << e.message;
+    EXPECT_NE(e.message.find("check the encoding"), std::string::npos) << e.message;
+    // The message itself stays printable ASCII (the bad bytes as \xNN).
+    for (const char ch : e.message) {
+      EXPECT_TRUE(ch >= 0x20 && ch < 0x7F) << e.message;
+    }
+  }
+  // Every valid form, up to four bytes, is taken.
+  EXPECT_EQ(parse_ok("s3://b-1/\x7F\xC2\x80\xE0\xA0\x80\xF0\x90\x80\x80\xF4\x8F\xBF\xBF").key,
+            "\x7F\xC2\x80\xE0\xA0\x80\xF0\x90\x80\x80\xF4\x8F\xBF\xBF");
+}
+
 TEST(S3Url, ValidBucketNames) {
   for (std::string_view text :
        {"s3://abc", "s3://a.b", "s3://1-2", "s3://logs.example.com", "s3://9bucket9",
