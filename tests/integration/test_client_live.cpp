@@ -544,9 +544,16 @@ class ScriptedServer {
       : acceptor_(context_, {boost::asio::ip::address_v4::loopback(), 0}),
         thread_([this, replies = std::move(replies)] { serve(replies); }) {}
   ~ScriptedServer() {
+    // A client that never connected (a test failing early, a request refused
+    // before it was sent) leaves serve() blocked in accept, which closing the
+    // acceptor does not wake on Linux: one connection of our own, closed at
+    // once, ends it (serve() reads its end and returns).
     boost::system::error_code ignored;
-    acceptor_.close(ignored);
+    boost::asio::ip::tcp::socket wake(context_);
+    wake.connect(acceptor_.local_endpoint(ignored), ignored);
+    wake.close(ignored);
     thread_.join();
+    acceptor_.close(ignored);
   }
   std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
 
@@ -604,6 +611,14 @@ std::string chunked(std::string_view body, std::size_t chunk_size) {
 
 constexpr std::string_view kChunkedOk =
     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n";
+
+// The helper itself: a test whose client never connects must still end (it
+// waited in accept until ctest's timeout killed the whole binary).
+TEST(ScriptedServerHelper, EndsWhenItsClientNeverConnects) {
+  const auto started = std::chrono::steady_clock::now();
+  { ScriptedServer server({{std::string("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")}}); }
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+}
 
 // Chunked bodies are parsed in place when they came with their header and
 // read on when they did not; both must yield the same bytes, on one
