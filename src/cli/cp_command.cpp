@@ -214,6 +214,8 @@ Runner add_cp_command(CLI::App& app) {
     // Opened only now: a command refused above leaves no journal behind. (Its
     // header names the endpoint, known once the client's settings are.)
     std::unique_ptr<jobs::CopyJournal> journal;
+    // A dry run with a journal: what the run would abort first (SummaryInput).
+    std::optional<std::vector<std::pair<std::string, std::string>>> uploads_to_abort;
     if (args->journal) {
       // A dry run reads an existing journal (its keys show as skipped) but
       // neither creates nor writes it.
@@ -236,10 +238,13 @@ Runner add_cp_command(CLI::App& app) {
       }
       // What the run itself would do first (CopyJob::produce): abort the
       // multipart uploads an earlier, killed run left open.
-      if (dry_run && !json && !quiet) {
+      if (dry_run) {
+        uploads_to_abort.emplace();
         for (const auto& upload : journal->open_uploads()) {
+          uploads_to_abort->emplace_back(s3::s3_uri(dst_bucket, upload.key), upload.upload_id);
+          if (json || quiet) continue;  // (--json: in the summary)
           std::printf("(dryrun) abort: %s (multipart upload %s, left open by an earlier run)\n",
-                      s3::s3_uri(dst_bucket, upload.key).c_str(), upload.upload_id.c_str());
+                      uploads_to_abort->back().first.c_str(), upload.upload_id.c_str());
         }
       }
     }
@@ -292,6 +297,7 @@ Runner add_cp_command(CLI::App& app) {
     summary.skipped = job.skipped();
     summary.orphans_aborted = job.orphans_aborted();
     summary.orphan_cleanup_failures = job.orphan_cleanup_failures();
+    summary.uploads_to_abort = std::move(uploads_to_abort);
     summary.shared = shared->get();
     if (verified && *verified) summary.verify = &**verified;
     if (run.report.job_error) print_error(run.report.job_error->message);

@@ -126,6 +126,13 @@ std::string summary_json(const SummaryInput& in) {
   out["retry_budget_refusals"] = in.shared->stats.budget_refusals.load();
   out["orphaned_uploads_aborted"] = in.orphans_aborted;
   out["orphan_cleanup_failures"] = in.orphan_cleanup_failures;
+  if (in.uploads_to_abort) {
+    boost::json::array uploads;
+    for (const auto& [url, upload_id] : *in.uploads_to_abort) {
+      uploads.push_back(boost::json::object{{"destination", url}, {"upload_id", upload_id}});
+    }
+    out["uploads_to_abort"] = std::move(uploads);
+  }
   if (r.adaptive) {
     boost::json::array history;
     for (const auto& sample : r.limit_history) {

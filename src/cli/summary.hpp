@@ -5,7 +5,10 @@
 
 #include "s3loop/jobs/verify.hpp"
 
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace s3loop::cli {
 
@@ -22,6 +25,10 @@ struct SummaryInput {
   // and creates whose leftovers could not be looked for or aborted (warned).
   std::uint64_t orphans_aborted = 0;
   std::uint64_t orphan_cleanup_failures = 0;
+  // A dry run with a journal: the uploads an earlier run left open, which the
+  // run would abort first (s3:// URL and upload id each; the text output
+  // prints them as "(dryrun) abort:" lines).
+  std::optional<std::vector<std::pair<std::string, std::string>>> uploads_to_abort;
   const s3::ClientShared* shared = nullptr;
 };
 

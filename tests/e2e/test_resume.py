@@ -368,6 +368,13 @@ class Resume(s3env.E2ETestCase):
                 f"(dryrun) abort: s3://{self.bkt}/mpkdst/big (multipart upload "
                 f"{upload['upload']}, left open by an earlier run)",
                 f"(dryrun) copy: s3://{self.bkt}/mpk/big to s3://{self.bkt}/mpkdst/big"])
+            # With --json the summary lists them instead (and scripts can count them).
+            p = s3env.run(cmd + ["--dry-run"])
+            self.assertEqual(p.returncode, 0, s3env.describe(p))
+            self.assertNotIn("(dryrun) abort", p.stdout)
+            self.assertEqual(json.loads(p.stdout.splitlines()[-1])["uploads_to_abort"],
+                             [{"destination": f"s3://{self.bkt}/mpkdst/big",
+                               "upload_id": upload["upload"]}])
             self.assertIn(("mpkdst/big", upload["upload"]),
                           s3env.multipart_uploads(self.s3, self.bkt))
             with open(journal, "rb") as f:
