@@ -9,12 +9,35 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 
 namespace s3loop::jobs {
 
 using boost::asio::awaitable;
 
 namespace {
+
+// `text` as one shell word, for a command a message suggests: single-quoted
+// unless plain ('\'' for a quote inside). One holding a control character,
+// which the message's line shows escaped, cannot be pasted: a placeholder.
+std::string shell_word(std::string_view text) {
+  const auto plain = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '/' || c == '.' || c == '-' ||
+           c == '_';
+  };
+  if (!text.empty() && std::all_of(text.begin(), text.end(), plain)) return std::string(text);
+  std::string word = "'";
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7F) return "<the key>";
+    if (c == '\'') {
+      word += "'\\''";
+    } else {
+      word += c;
+    }
+  }
+  return word + "'";
+}
 
 // A copy request's failure that is the source's: 412 (x-amz-copy-source-if-match:
 // it changed) and NoSuchKey (gone), which is said of the request's key, the
@@ -544,6 +567,9 @@ awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
   }
   if (auto tagging = create_tagging_header(*tags)) headers.emplace_back("x-amz-tagging", *tagging);
 
+  // A journal that failed meanwhile (another object's record) stops the job:
+  // an upload created now could not be recorded, and would only be aborted.
+  if (auto fatal = fatal_error()) co_return *fatal;
   const auto create_started = std::chrono::steady_clock::now();
   auto created = co_await client.create_multipart_upload(dst_bucket, dst_key, headers);
   if (!created) {
@@ -555,9 +581,8 @@ awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
       warn(
           fmt::format("{}: CreateMultipartUpload got no reply, so the server may have "
                       "opened an upload that is left open (it costs storage until aborted): "
-                      "aws s3api list-multipart-uploads --bucket {} --prefix <the key> "
-                      "lists it",
-                      s3::s3_uri(dst_bucket, dst_key), dst_bucket));
+                      "aws s3api list-multipart-uploads --bucket {} --prefix {} lists it",
+                      s3::s3_uri(dst_bucket, dst_key), dst_bucket, shell_word(dst_key)));
     }
     co_return created.error();
   }

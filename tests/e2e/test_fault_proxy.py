@@ -220,7 +220,8 @@ class CreateWithoutReplyTest(s3env.E2ETestCase):
     def setUp(self):
         super().setUp()
         self.bkt = self.bucket("create-noreply")
-        self.s3.put_object(Bucket=self.bkt, Key="big/obj",
+        # (A quote in the key: the warning's command quotes it for the shell.)
+        self.s3.put_object(Bucket=self.bkt, Key="big/it's obj",
                            Body=s3env.seeded_bytes("noreply", 6 * s3env.MiB))
 
     def cp(self, proxy, dst):
@@ -229,11 +230,15 @@ class CreateWithoutReplyTest(s3env.E2ETestCase):
                 "--multipart-chunksize", "5MiB", "--json"]
 
     def assert_warned_and_counted(self, p, dst):
-        self.assertIn(f"s3loop: warning: s3://{self.bkt}/{dst}/obj: {self.WARNING}", p.stderr,
-                      s3env.describe(p))
+        self.assertIn(f"s3loop: warning: s3://{self.bkt}/{dst}/it's obj: {self.WARNING}",
+                      p.stderr, s3env.describe(p))
+        # Its command lists exactly that key's uploads, pasted into a shell as it stands.
+        self.assertIn(f"aws s3api list-multipart-uploads --bucket {self.bkt} "
+                      f"--prefix '{dst}/it'\\''s obj' lists it", p.stderr, s3env.describe(p))
         self.assertEqual(s3env.parse_json_summary(self, p)["orphan_cleanup_failures"], 1)
         # The warning is no false alarm: the server did open it.
-        left = [u for u in s3env.multipart_uploads(self.s3, self.bkt) if u[0] == f"{dst}/obj"]
+        left = [u for u in s3env.multipart_uploads(self.s3, self.bkt)
+                if u[0] == f"{dst}/it's obj"]
         self.assertGreaterEqual(len(left), 1)
 
     def test_every_reply_lost(self):
