@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -31,6 +32,13 @@ int check_output_written(int code) {
   // followed it); the final flush's own is exact.
   std::string why = flush_failed && error != 0 ? std::strerror(error) : "is the disk full?";
   if (::fcntl(STDOUT_FILENO, F_GETFD) == -1 && errno == EBADF) why = "stdout is closed";
+  // A pipe whose reader went away (`| head` with SIGPIPE ignored, as some
+  // supervisors and CI runners leave it) says so itself: POLLERR.
+  pollfd out{STDOUT_FILENO, POLLOUT, 0};
+  if (::poll(&out, 1, 0) == 1 && (out.revents & POLLERR) != 0) {
+    why = std::strerror(EPIPE);
+    why += ": the reader of the output went away";
+  }
   print_error(
       fmt::format("writing the output to stdout failed ({}): what it holds is incomplete", why));
   return code == kExitOk ? kExitFailed : code;

@@ -5,6 +5,7 @@ Run: /usr/bin/python3 -m unittest -v test_ls   (from tests/e2e; see s3env.py).
 
 import datetime
 import json
+import os
 import re
 import signal
 import subprocess
@@ -262,6 +263,24 @@ class ListTests(s3env.E2ETestCase):
         sent = [line for line in p.stderr.splitlines() if line.startswith("s3loop: debug: -> GET")]
         self.assertLessEqual(len(sent), 2, "pages listed after the output failed:\n"
                              + "\n".join(sent))
+        self.assertIn("(is the disk full?)", p.stderr.splitlines()[-1])
+
+    def test_a_reader_gone_with_sigpipe_ignored_is_a_broken_pipe_not_a_full_disk(self):
+        # `ls | head -1` under a parent that ignores SIGPIPE (some supervisors and CI runners
+        # do; the ignore is inherited): the write fails with EPIPE, and the error said "is the
+        # disk full?". (Python ignores SIGPIPE itself: restore_signals=False passes it on.)
+        read_end, write_end = os.pipe()
+        proc = subprocess.Popen([s3env.s3loop_bin(), "ls", "-r", f"s3://{self.b}/many/"],
+                                env=s3env.base_env(), stdout=write_end, stderr=subprocess.PIPE,
+                                encoding="utf-8", restore_signals=False)
+        os.close(write_end)
+        os.read(read_end, 1)  # the first byte, then the reader is gone
+        os.close(read_end)
+        _, err = proc.communicate(timeout=120)
+        self.assertEqual(proc.returncode, 1, err)
+        self.assertEqual(err.splitlines()[-1],
+                         "s3loop: error: writing the output to stdout failed (Broken pipe: the "
+                         "reader of the output went away): what it holds is incomplete", err)
 
 
 class MakeBucketTests(s3env.E2ETestCase):
