@@ -53,14 +53,19 @@ std::string summary_line(const SummaryInput& in) {
   const std::uint64_t requests = in.shared->stats.total_attempts();
   const std::uint64_t retries = in.shared->stats.total_retries();
   const std::uint64_t handshakes = in.shared->net_counters.tls_handshakes.load();
+  // A dry run copies nothing: a rate of its objects would read as a measurement.
+  const std::string rates =
+      in.dry_run
+          ? std::string()
+          : fmt::format(" {:.0f} objects/s, {:.1f} MiB/s,",
+                        per_second(objects, in.run->wall_seconds),
+                        per_second(static_cast<double>(r.bytes) / kMiB, in.run->wall_seconds));
   return fmt::format(
-      "{} {} {} ({:.1f} MiB){}, {} failed{} in {:.2f} s: {:.0f} objects/s, {:.1f} MiB/s, "
+      "{} {} {} ({:.1f} MiB){}, {} failed{} in {:.2f} s:{} "
       "{} {}, {} {}, {} TLS {}, {:.2f} CPU s, peak RSS {:.0f} MiB "
       "[{}]{}{}{}{}{}",
       in.verb, copied, plural(copied, "object", "objects"), static_cast<double>(r.bytes) / kMiB,
-      skipped, r.failed, interrupted, in.run->wall_seconds,
-      per_second(objects, in.run->wall_seconds),
-      per_second(static_cast<double>(r.bytes) / kMiB, in.run->wall_seconds), requests,
+      skipped, r.failed, interrupted, in.run->wall_seconds, rates, requests,
       plural(requests, "request", "requests"), retries, plural(retries, "retry", "retries"),
       handshakes, plural(handshakes, "handshake", "handshakes"), in.run->usage.cpu_seconds(),
       static_cast<double>(in.run->usage.peak_rss_bytes) / kMiB, in.strategy, throttled, budget,

@@ -59,6 +59,19 @@ TEST(Summary, TwoOfAnythingIsPlural) {
   EXPECT_EQ(summary_line(none.in).rfind("copied 0 objects ", 0), 0U);
 }
 
+TEST(Summary, ADryRunShowsNoRates) {
+  Fixture f(4);
+  EXPECT_NE(summary_line(f.in).find(" in 2.00 s: 2 objects/s, 0.0 MiB/s, 4 requests,"),
+            std::string::npos)
+      << summary_line(f.in);
+  f.in.verb = "would copy";
+  f.in.dry_run = true;
+  const std::string line = summary_line(f.in);
+  EXPECT_EQ(line.rfind("would copy 4 objects (0.0 MiB), 0 failed in 2.00 s: 4 requests,", 0), 0U)
+      << line;
+  EXPECT_EQ(line.find("/s"), std::string::npos) << line;
+}
+
 TEST(Summary, AJobStoppedByAnErrorSaysTheRestWasNotCopied) {
   Fixture f(2);
   EXPECT_EQ(summary_line(f.in).find("stopped"), std::string::npos);
