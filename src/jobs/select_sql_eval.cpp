@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <boost/algorithm/string/predicate.hpp>
+#include <boost/locale/utf.hpp>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -278,19 +279,18 @@ JsonType json_type(Type type) {
   return JsonType::string;
 }
 
-// Bytes of the UTF-8 character at text[t] (1 for a byte that starts none):
-// LIKE's '_' is one character, as S3 Select's is, not one byte.
+// Bytes of the UTF-8 character at text[t]: LIKE's '_' is one character, as
+// S3 Select's is, not one byte. A byte that starts no valid sequence (stray
+// or missing continuation bytes, overlong forms, surrogates, past U+10FFFF)
+// is one character on its own -- as the output shows it, one U+FFFD each,
+// with the same decoder (select_csv.cpp).
 std::size_t character_length(std::string_view text, std::size_t t) {
-  const auto lead = static_cast<unsigned char>(text[t]);
-  const std::size_t length = lead >= 0xF0 && lead <= 0xF4   ? 4
-                             : lead >= 0xE0 && lead <= 0xEF ? 3
-                             : lead >= 0xC2 && lead <= 0xDF ? 2
-                                                            : 1;
-  if (t + length > text.size()) return 1;
-  for (std::size_t i = 1; i < length; ++i) {
-    if ((static_cast<unsigned char>(text[t + i]) & 0xC0) != 0x80) return 1;
-  }
-  return length;
+  namespace utf = boost::locale::utf;
+  if (static_cast<unsigned char>(text[t]) < 0x80) return 1;
+  auto it = text.begin() + static_cast<std::ptrdiff_t>(t);
+  const utf::code_point cp = utf::utf_traits<char>::decode(it, text.end());
+  if (cp == utf::illegal || cp == utf::incomplete) return 1;
+  return static_cast<std::size_t>(it - text.begin()) - t;
 }
 
 std::optional<Error> like_pattern_error(std::string_view pattern, std::optional<char> escape) {

@@ -237,6 +237,17 @@ TEST(SelectSql, Like) {
             (Rows{{"\xF0\x9F\x98\x80x"}}));
   EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _1 LIKE '%\xE6\x9C\xAC'", names),
             (Rows{{"\xE6\x97\xA5\xE6\x9C\xAC"}}));
+  // Bytes that are no valid UTF-8 are a character each, as the output shows
+  // them (one U+FFFD each): an encoded surrogate (3 bytes) and a code point
+  // past U+10FFFF (4) were one character, an overlong '/' and a cut-off
+  // sequence two.
+  const std::string invalid = "\xED\xA0\x80\n\xF4\x90\x80\x80\n\xC0\xAF\n\xE6\x97\n";
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _1 LIKE '_'", invalid), (Rows{}));
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _1 LIKE '__'", invalid),
+            (Rows{{"\xC0\xAF"}, {"\xE6\x97"}}));
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _1 LIKE '___'", invalid), (Rows{{"\xED\xA0\x80"}}));
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _1 LIKE '____'", invalid),
+            (Rows{{"\xF4\x90\x80\x80"}}));
 }
 
 TEST(SelectSql, CastFailureIsAClearError) {
