@@ -259,11 +259,20 @@ Result<RangeOutcome> s3select_outcome(const SelectQuery& query, std::string reco
 }
 
 Error changed_during_select(Error error, const s3::S3Url& where, const std::string& etag) {
-  if (error.http_status != 412) return error;
-  error.message = fmt::format(
-      "object {} changed during the select: it is no longer the version (ETag \"{}\") the "
-      "select started reading (PreconditionFailed); run the select again",
-      s3::s3_uri(where.bucket, where.key), etag);
+  if (error.http_status == 404 && error.s3_code == "NoSuchKey") {
+    // The HEAD found it: "does not exist" would read as a mistyped key.
+    error.message = fmt::format(
+        "object {} was deleted during the select: the version (ETag \"{}\") the select started "
+        "reading is gone (NoSuchKey)",
+        s3::s3_uri(where.bucket, where.key), etag);
+  } else if (error.http_status == 412) {
+    error.message = fmt::format(
+        "object {} changed during the select: it is no longer the version (ETag \"{}\") the "
+        "select started reading (PreconditionFailed); run the select again",
+        s3::s3_uri(where.bucket, where.key), etag);
+  } else {
+    return error;
+  }
   s3::append_request_id(error);
   error.retryable = false;
   return error;

@@ -104,7 +104,8 @@ class RangeEvaluator {
 // Every GET of a select asks for the version the plan's HEAD saw (If-Match):
 // an object overwritten since answers 412, rather than the run mixing two
 // versions' records into one answer. This turns that 412 into the error
-// that says so; other errors pass unchanged.
+// that says so, and a NoSuchKey (deleted since the HEAD) into one saying
+// that; other errors pass unchanged.
 Error changed_during_select(Error error, const s3::S3Url& where, const std::string& etag);
 
 }  // namespace s3loop::jobs

@@ -767,6 +767,30 @@ class SelectChangedObject(s3env.E2ETestCase):
                 self.assertLess(len(printed), rows, "every row came out: nothing was refused")
                 self.assertEqual(printed, [f"{i:07d}" for i in range(1, len(printed) + 1)])
 
+    def test_a_delete_part_way_says_so(self):
+        # It said "object ... does not exist (NoSuchKey)" after rows of it had come out.
+        bkt = self.class_bucket("selchg")
+        body = "id\n" + "".join(f"{i:07d}\n" for i in range(1, 8001))
+        self.s3.put_object(Bucket=bkt, Key="gone.csv", Body=body.encode())
+
+        def delete(proc):
+            time.sleep(1.0)  # the HEAD and the first ranges done
+            self.assertIsNone(proc.poll(), "finished before the delete: too fast")
+            self.s3.delete_object(Bucket=bkt, Key="gone.csv")
+
+        with s3env.latency_proxy("--delay-ms", "50") as proxy:
+            p = s3env.run_while(
+                self, ["select", f"s3://{bkt}/gone.csv", "-e", "SELECT id FROM S3Object",
+                       "--chunk-size", "1KiB", "--strategy", "serial", "--engine", "local",
+                       "--endpoint-url", proxy.endpoint], delete)
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        self.assertEqual(len(p.stderr.splitlines()), 1, s3env.describe(p))
+        self.assertTrue(p.stderr.startswith(
+            f"s3loop: error: object s3://{bkt}/gone.csv was deleted during the select: the "
+            "version (ETag \""), s3env.describe(p))
+        self.assertIn("the select started reading is gone (NoSuchKey)", p.stderr)
+        self.assertGreater(len(p.stdout.split()), 0, "no row came out before the delete")
+
 
 class SelectCancel(s3env.E2ETestCase):
     """SIGINT part way: exit 130 and no aggregate on stdout (over the ranges done so far it
