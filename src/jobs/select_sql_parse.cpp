@@ -3,6 +3,7 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <limits>
 #include <vector>
 
 namespace s3loop::jobs::select {
@@ -214,6 +215,10 @@ class Parser {
       std::uint64_t n = 0;
       const std::string& s = cur().text;
       auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+      if (ec == std::errc::result_out_of_range) {
+        return syntax("LIMIT is too large (at most " +
+                      std::to_string(std::numeric_limits<std::uint64_t>::max()) + ")");
+      }
       if (ec != std::errc() || p != s.data() + s.size()) return syntax("expected an integer LIMIT");
       q_.limit = n;
       ++i_;

@@ -619,6 +619,12 @@ TEST(SelectSql, SyntaxErrorsNamePositionAndToken) {
             "SQL syntax error at position 35: unterminated string literal");
   EXPECT_EQ(parse_error("SELECT * FROM S3Object LIMIT x"),
             "SQL syntax error at position 30: expected a number after LIMIT, found 'x'");
+  // A whole number, only too large (it said "expected an integer LIMIT").
+  EXPECT_EQ(parse_error("SELECT * FROM S3Object LIMIT 99999999999999999999"),
+            "SQL syntax error at position 30: LIMIT is too large (at most "
+            "18446744073709551615), found '99999999999999999999'");
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object LIMIT 18446744073709551615", "a\nb\n"),
+            (Rows{{"a"}, {"b"}}));
   EXPECT_EQ(parse_error("SELECT * FROM S3Object s WHERE t._1 = '1'"),
             "unknown table alias 't' in t._1");
   EXPECT_EQ(parse_error("SELECT (_1 FROM S3Object"),
