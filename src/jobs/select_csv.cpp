@@ -473,6 +473,28 @@ void append_json_string(std::string& out, std::string_view s) {
 }
 }  // namespace
 
+std::string_view compression_of(std::string_view first_bytes) {
+  using namespace std::string_view_literals;
+  // bzip2's "BZh" is text: with its block size digit and the first block's
+  // magic (the digits of pi, 0x314159265359) it is not.
+  const bool bzip2 = first_bytes.size() >= 10 && first_bytes.starts_with("BZh"sv) &&
+                     first_bytes[3] >= '1' && first_bytes[3] <= '9' &&
+                     first_bytes.substr(4, 6) == "1AY&SY"sv;
+  if (bzip2) return "bzip2";
+  static constexpr std::pair<std::string_view, std::string_view> kMagic[] = {
+      {"\x1F\x8B"sv, "gzip"sv},
+      {"\xFD"
+       "7zXZ\x00"sv,
+       "xz"sv},
+      {"\x28\xB5\x2F\xFD"sv, "zstd"sv},
+      {"PK\x03\x04"sv, "zip"sv},
+  };
+  for (const auto& [magic, name] : kMagic) {
+    if (first_bytes.starts_with(magic)) return name;
+  }
+  return {};
+}
+
 std::string valid_utf8(std::string_view text) {
   std::string out;
   out.reserve(text.size());

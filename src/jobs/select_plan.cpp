@@ -296,6 +296,16 @@ awaitable<Result<SelectPlan>> plan_select(s3::Client& client, SelectOptions opti
         co_await read_prefix(client, options.location, head->size, head->etag, options.format);
     if (!read) co_return read.error();
     prefix = std::move(*read);
+    // Read as CSV, compressed bytes give a count or rows that mean nothing
+    // (S3 Select decompresses GZIP and BZIP2 only when told; this tool sends
+    // CompressionType NONE and reads plain text).
+    if (const auto format = select::compression_of(prefix.bytes); !format.empty()) {
+      co_return make_error(
+          ErrorKind::data,
+          fmt::format("object {} is {}-compressed (its first bytes are {}'s signature): select "
+                      "reads plain CSV text; decompress it and upload that",
+                      s3::s3_uri(options.location.bucket, options.location.key), format, format));
+    }
   }
   if (auto r = check_required_columns(options.require_columns, prefix.first_fields()); !r) {
     co_return r.error();

@@ -6,7 +6,9 @@ aggregates merged from per-range partials), plus the engine choice, --per-range,
 Run: /usr/bin/python3 -m unittest -v test_select   (from tests/e2e; see s3env.py).
 """
 
+import bz2
 import csv
+import gzip
 import io
 import json
 import random
@@ -537,6 +539,26 @@ class SelectLongLines(s3env.SelectCase):
                 self.assertEqual(p.stdout, "4002\n")
                 summary = json.loads(p.stderr.strip().splitlines()[-1])
                 self.assertLess(summary["bytes_fetched"], 5 * len(self.body), summary)
+
+
+class SelectCompressed(s3env.E2ETestCase):
+    """A gzip-compressed CSV read as text gave a COUNT(*) of its stray newline bytes, exit 0
+    (or, in small ranges, advice to read it as one range: the same meaningless count)."""
+
+    def test_a_compressed_object_is_refused_naming_its_format(self):
+        bkt = self.class_bucket("selgz")
+        text = b"id,name\n" + b"".join(b"%d,n%d\n" % (i, i) for i in range(20000))
+        self.s3.put_object(Bucket=bkt, Key="t.csv.gz", Body=gzip.compress(text))
+        self.s3.put_object(Bucket=bkt, Key="t.csv.bz2", Body=bz2.compress(text))
+        for key, fmt in (("t.csv.gz", "gzip"), ("t.csv.bz2", "bzip2")):
+            for engine in ("local", "auto"):
+                with self.subTest(key=key, engine=engine):
+                    p = s3env.run(["select", f"s3://{bkt}/{key}", "-e",
+                                   "SELECT COUNT(*) FROM S3Object", "--engine", engine])
+                    s3env.assert_clean_error(
+                        self, p, 1, f"object s3://{bkt}/{key} is {fmt}-compressed (its first "
+                        f"bytes are {fmt}'s signature): select reads plain CSV text")
+                    self.assertEqual(p.stdout, "")
 
 
 class SelectToAFullDisk(s3env.SelectToAFullDiskCase):

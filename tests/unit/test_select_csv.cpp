@@ -386,6 +386,21 @@ TEST(SelectCsv, ValidUtf8ReplacesWhatJsonOutputReplaces) {
   }
 }
 
+// The first bytes each tool wrote for "id\n1\n" (gzip -c, bzip2 -c, xz -c,
+// zstd -c, zip), and text that only looks like a start of one.
+TEST(SelectCsv, CompressedObjectsAreToldByTheirSignature) {
+  using namespace std::string_literals;
+  EXPECT_EQ(compression_of("\x1f\x8b\x08\x08\xf5\x88\x13\x6b\x00\x03"s), "gzip");
+  EXPECT_EQ(compression_of("BZh91AY&SY"), "bzip2");
+  EXPECT_EQ(compression_of("\xfd\x37\x7a\x58\x5a\x00\x00\x04\xe6\xd6"s), "xz");
+  EXPECT_EQ(compression_of("\x28\xb5\x2f\xfd\x24\x05\x29\x00\x00\x69"s), "zstd");
+  EXPECT_EQ(compression_of("PK\x03\x04\x0a\x00"s), "zip");
+  for (const std::string& text : {""s, "id,name\n"s, "\x1f"s, "BZh9,x\n1,2\n"s, "BZh"s, "PK,ok\n"s,
+                                  "\xef\xbb\xbfid\n"s, "\xfd"s}) {
+    EXPECT_EQ(compression_of(text), "") << text;
+  }
+}
+
 // Random CSV text without newlines inside quoted fields (ScanRange cannot
 // handle those), with quoted fields holding commas and quotes, CRLF and LF.
 std::string random_csv(std::mt19937& rng) {

@@ -211,4 +211,10 @@ void append_json_record(std::string& out, std::span<const std::string> names,
 // U+FFFD (bytes >= 0x80 too) changes nothing else.
 std::string valid_utf8(std::string_view text);
 
+// The compression format whose magic bytes `first_bytes` (an object's start)
+// begin with -- "gzip", "bzip2", "xz", "zstd", "zip" -- or "" for none. Only
+// signatures no CSV text starts with: a compressed object read as CSV gives
+// counts and rows that mean nothing.
+std::string_view compression_of(std::string_view first_bytes);
+
 }  // namespace s3loop::jobs::select
