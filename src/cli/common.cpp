@@ -180,11 +180,23 @@ std::vector<std::string> common_option_arguments(const CommonOptions& options) {
 }
 
 namespace {
-// Where the endpoint was set when not by --endpoint-url ("AWS_ENDPOINT_URL",
-// "profile dev endpoint_url in ~/.aws/config"): an error that says to check
-// --endpoint-url then also says where the endpoint in use came from.
-std::string g_endpoint_source;
+// Where the endpoint was set when not by --endpoint-url: an error that says to
+// check --endpoint-url then also says where the endpoint in use came from
+// ("; the endpoint in use is set by AWS_ENDPOINT_URL").
+std::string g_endpoint_note;
 }  // namespace
+
+std::string endpoint_note(const s3::ResolvedConfig& config) {
+  const std::string& source = config.endpoint_source;
+  if (source.starts_with("--endpoint-url")) return {};
+  if (!config.endpoint_url.empty()) return "the endpoint in use is set by " + source;
+  // None named one ("AWS's for the region[; configured endpoints ignored (...)]").
+  const std::size_t more = source.find(';');
+  return "the endpoint in use is AWS's for the region, as no endpoint setting names another" +
+         (more == std::string::npos ? std::string() : source.substr(more));
+}
+
+namespace {}  // namespace
 
 Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions& options) {
   s3::ClientSettings settings;
@@ -214,8 +226,7 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
   auto setup = s3::setup_client(settings);
   if (!setup) return setup.error();
   auto& shared = setup->shared;
-  const std::string& source = setup->config.endpoint_source;
-  g_endpoint_source = source.starts_with("--endpoint-url") ? std::string() : source;
+  g_endpoint_note = endpoint_note(setup->config);
   if (options.debug) {
     // One whole line per call, from any thread: a single fwrite of the line.
     shared->debug_log = [](const std::string& line) {
@@ -232,9 +243,9 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
 void print_error(const std::string& message) {
   std::string line = one_line(message);
   // (A bad endpoint URL already says "; set by" where it came from.)
-  if (!g_endpoint_source.empty() && line.find("--endpoint-url") != std::string::npos &&
+  if (!g_endpoint_note.empty() && line.find("--endpoint-url") != std::string::npos &&
       line.find("; set by ") == std::string::npos) {
-    line += "; the endpoint in use is set by " + one_line(g_endpoint_source);
+    line += "; " + one_line(g_endpoint_note);
   }
   std::fprintf(stderr, "s3loop: error: %s\n", line.c_str());
 }

@@ -18,8 +18,8 @@ namespace s3loop::cli {
 
 enum ExitCode : int {
   kExitOk = 0,
-  kExitFailed = 1,       // the command ran but some work failed
-  kExitUsage = 2,        // bad flags, URLs or configuration: change the command
+  kExitFailed = 1,  // the command ran but some work failed
+  kExitUsage = 2,   // bad flags, URLs or configuration: change the command
   // A signal stopped it: cancelled_exit_code() (cancel_signal.hpp), 130 or 143.
 };
 
@@ -67,6 +67,12 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
 
 // "s3loop: error: <message>" on stderr.
 void print_error(const std::string& message);
+
+// What an error that says to check --endpoint-url adds about the endpoint in
+// use: where it was set ("the endpoint in use is set by AWS_ENDPOINT_URL"),
+// that none was ("... is AWS's for the region, as no endpoint setting names
+// another"), or nothing when --endpoint-url set it.
+std::string endpoint_note(const s3::ResolvedConfig& config);
 // Prints the error of input the user has to fix; returns exit code 2.
 int usage_error(const Error& error);
 int exit_code_for(const Error& error);

@@ -120,5 +120,25 @@ TEST(WholeNumberBetween, NamesTheRangeOrTheFormItExpects) {
   EXPECT_EQ(check(too_big), "must be between 1 and 1024, got 1025");
 }
 
+// Where the endpoint in use came from, as an error that says to check
+// --endpoint-url tells it. With none set it read "is set by AWS's for the
+// region", no sentence.
+TEST(EndpointNote, NamesTheSettingOrThatNoneNamedOne) {
+  s3::ResolvedConfig config;
+  config.endpoint_url = "https://127.0.0.1:9443";
+  config.endpoint_source = "--endpoint-url";
+  EXPECT_EQ(endpoint_note(config), "");
+  config.endpoint_source = "AWS_ENDPOINT_URL";
+  EXPECT_EQ(endpoint_note(config), "the endpoint in use is set by AWS_ENDPOINT_URL");
+  config.endpoint_url.clear();
+  config.endpoint_source = "AWS's for the region";
+  EXPECT_EQ(endpoint_note(config),
+            "the endpoint in use is AWS's for the region, as no endpoint setting names another");
+  config.endpoint_source += "; configured endpoints ignored (AWS_IGNORE_CONFIGURED_ENDPOINT_URLS)";
+  EXPECT_EQ(endpoint_note(config),
+            "the endpoint in use is AWS's for the region, as no endpoint setting names another; "
+            "configured endpoints ignored (AWS_IGNORE_CONFIGURED_ENDPOINT_URLS)");
+}
+
 }  // namespace
 }  // namespace s3loop::cli
