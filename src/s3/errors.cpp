@@ -11,24 +11,41 @@ namespace s3loop::s3 {
 
 namespace {
 
+// A reply without an S3 <Error> body (a HEAD's, a proxy's, a server that is
+// no S3): named as S3 names the status where it has a code for it, else by
+// its HTTP reason phrase.
 std::string code_for_bare_status(unsigned status) {
   switch (status) {
     case 400:
       return "BadRequest";
+    case 401:
+      return "Unauthorized";
     case 403:
       return "Forbidden";
     case 404:
       return "NotFound";
+    case 405:
+      return "MethodNotAllowed";
     case 409:
       return "Conflict";
+    case 411:
+      return "MissingContentLength";
     case 412:
       return "PreconditionFailed";
+    case 416:
+      return "InvalidRange";
     case 429:
       return "TooManyRequests";
     case 500:
       return "InternalError";
+    case 501:
+      return "NotImplemented";
+    case 502:
+      return "BadGateway";
     case 503:
       return "ServiceUnavailable";
+    case 504:
+      return "GatewayTimeout";
     default:
       return "HTTP" + std::to_string(status);
   }

@@ -14,7 +14,12 @@ bool is_retryable(const Error& error) {
       return true;
     case ErrorKind::s3:
     case ErrorKind::http:
-      if (error.http_status >= 500 || error.http_status == 429) return true;
+      // The AWS SDKs' transient statuses (botocore's standard mode): a 501 Not
+      // Implemented, say, is the same answer every time.
+      if (error.http_status == 500 || error.http_status == 502 || error.http_status == 503 ||
+          error.http_status == 504 || error.http_status == 429) {
+        return true;
+      }
       return error.s3_code == "SlowDown" || error.s3_code == "RequestTimeout" ||
              error.s3_code == "Throttling" || error.s3_code == "ThrottlingException" ||
              error.s3_code == "InternalError";

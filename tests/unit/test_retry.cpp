@@ -22,6 +22,8 @@ TEST(Retry, TransientErrorsAreRetryable) {
   EXPECT_TRUE(is_retryable(s3_error(500, "InternalError")));
   EXPECT_TRUE(is_retryable(s3_error(400, "RequestTimeout")));
   EXPECT_TRUE(is_retryable(s3_error(429, "TooManyRequests")));
+  EXPECT_TRUE(is_retryable(s3_error(502, "BadGateway")));
+  EXPECT_TRUE(is_retryable(s3_error(504, "GatewayTimeout")));
   EXPECT_TRUE(is_retryable(s3_error(200, "InternalError")));  // error inside a 200
   EXPECT_TRUE(is_retryable(make_error(ErrorKind::network, "reset")));
   EXPECT_TRUE(is_retryable(make_error(ErrorKind::timeout, "stalled")));
@@ -32,6 +34,13 @@ TEST(Retry, ClientErrorsAreNot) {
   EXPECT_FALSE(is_retryable(s3_error(403, "AccessDenied")));
   EXPECT_FALSE(is_retryable(s3_error(403, "SignatureDoesNotMatch")));
   EXPECT_FALSE(is_retryable(s3_error(400, "InvalidObjectName")));
+  // Not among the AWS SDKs' transient statuses: the same answer every time
+  // (a plain web server's 501 to a PUT was retried five times).
+  EXPECT_FALSE(is_retryable(s3_error(501, "NotImplemented")));
+  EXPECT_FALSE(is_retryable(s3_error(505, "")));
+  const Error bare = error_from_reply(Op::create_bucket, "b", "", 501, "", "");
+  EXPECT_EQ(bare.s3_code, "NotImplemented");
+  EXPECT_FALSE(is_retryable(bare));
   // Every retry is signed by the same wrong clock.
   EXPECT_FALSE(is_retryable(s3_error(403, "RequestTimeTooSkewed")));
   EXPECT_FALSE(is_retryable(make_error(ErrorKind::tls, "untrusted")));
