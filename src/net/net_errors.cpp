@@ -7,6 +7,7 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 namespace s3loop::net {
 
@@ -112,6 +113,23 @@ std::string format_seconds(std::chrono::milliseconds duration) {
   return out + " s";
 }
 
+bool is_untrusted_issuer(long verify_result) {
+  switch (verify_result) {
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_CERT_UNTRUSTED:
+    case X509_V_ERR_CERT_REJECTED:
+    case X509_V_ERR_CERT_SIGNATURE_FAILURE:  // signed by another key of the same name
+    case X509_V_ERR_CERT_CHAIN_TOO_LONG:
+      return true;
+    default:
+      return false;
+  }
+}
+
 bool is_stale_connection_error(const boost::system::error_code& ec) {
   namespace asio = boost::asio;
   return ec == asio::error::eof || ec == asio::error::connection_reset ||
@@ -167,6 +185,11 @@ Error network_error(const boost::system::error_code& ec, Phase phase,
       // Another CA would not help either: a date is what is wrong.
       e.message = "TLS certificate of " + where + " not accepted (" + failure.tls_detail +
                   "): check the server certificate's dates and this machine's clock";
+    } else if (failure.tls_cert_unfit) {
+      // Trust is not what failed: another CA would not help.
+      e.message = "TLS certificate of " + where + " not accepted (" + failure.tls_detail +
+                  "): the certificate itself is refused, not its CA: the server needs one made "
+                  "for TLS server authentication, with a key and signature OpenSSL accepts";
     } else if (failure.tls_wrong_name.empty()) {
       e.message = "TLS certificate of " + where + " not trusted (" + failure.tls_detail +
                   "): pass --ca-bundle FILE (or set AWS_CA_BUNDLE) with the CA that signed it";

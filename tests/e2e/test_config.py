@@ -369,13 +369,14 @@ class ConfigTests(s3env.E2ETestCase):
                 self.assertIn(f"-> GET {host}?", p.stderr)
 
 
-def write_self_signed_certificate(directory, not_before, not_after):
+def write_self_signed_certificate(directory, not_before, not_after, client_auth_only=False):
     """A certificate for 127.0.0.1 valid from not_before to not_after, signed by itself (so a
-    bundle holding it trusts it): (certificate file, key file)."""
+    bundle holding it trusts it), made for TLS client authentication alone if
+    client_auth_only: (certificate file, key file)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     certificate = (
@@ -384,8 +385,11 @@ def write_self_signed_certificate(directory, not_before, not_after):
         .not_valid_before(not_before).not_valid_after(not_after)
         .add_extension(x509.SubjectAlternativeName([x509.IPAddress(
             ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256()))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True))
+    if client_auth_only:
+        certificate = certificate.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+    certificate = certificate.sign(key, hashes.SHA256())
     cert_file, key_file = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
     with open(cert_file, "wb") as f:
         f.write(certificate.public_bytes(serialization.Encoding.PEM))
@@ -437,6 +441,24 @@ class CertificateDates(unittest.TestCase):
                     "this machine's clock says ", "check the server certificate's dates and this "
                     "machine's clock")
                 self.assertNotIn("--ca-bundle", line)
+
+    def test_a_certificate_unfit_for_a_server_does_not_ask_for_the_ca(self):
+        # Trusted, in its dates, for the right address, but made for client authentication:
+        # the advice was to pass --ca-bundle with the CA that signed it, already given.
+        now = datetime.datetime.now(datetime.timezone.utc)
+        day = datetime.timedelta(days=1)
+        with tempfile.TemporaryDirectory() as directory:
+            cert_file, key_file = write_self_signed_certificate(directory, now - day, now + day,
+                                                                client_auth_only=True)
+            port = self.serve_tls(cert_file, key_file)
+            p = s3env.run(["ls", "s3://some-bucket/", "--endpoint-url",
+                           f"https://127.0.0.1:{port}", "--ca-bundle", cert_file],
+                          env=s3env.base_env(AWS_CA_BUNDLE=None), timeout=60)
+            line = s3env.assert_clean_error(
+                self, p, 1, f"TLS certificate of 127.0.0.1:{port} not accepted (unsuitable "
+                "certificate purpose; ", "the certificate itself is refused, not its CA: the "
+                "server needs one made for TLS server authentication")
+            self.assertNotIn("--ca-bundle", line)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/error.hpp>
@@ -349,6 +350,30 @@ TEST(NetErrors, CertificateOutOfDateAsksForDatesAndClockNotTheCa) {
             "TLS certificate of 127.0.0.1:9443 not accepted (certificate is not yet valid; this "
             "machine's clock says 2026-12-02 21:00:00 UTC): check the server certificate's "
             "dates and this machine's clock");
+  EXPECT_EQ(e.message.find("--ca-bundle"), std::string::npos);
+}
+
+TEST(NetErrors, ACertificateUnfitWhoeverSignedItDoesNotAskForTheCa) {
+  // A clientAuth-only certificate, an RSA-1024 key, a SHA-1 signature: the CA
+  // was trusted, and the advice to pass --ca-bundle could not help.
+  EXPECT_FALSE(is_untrusted_issuer(X509_V_ERR_INVALID_PURPOSE));
+  EXPECT_FALSE(is_untrusted_issuer(X509_V_ERR_EE_KEY_TOO_SMALL));
+  EXPECT_FALSE(is_untrusted_issuer(X509_V_ERR_CA_MD_TOO_WEAK));
+  EXPECT_FALSE(is_untrusted_issuer(X509_V_ERR_INVALID_CA));
+  EXPECT_TRUE(is_untrusted_issuer(X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY));
+  EXPECT_TRUE(is_untrusted_issuer(X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT));
+  EXPECT_TRUE(is_untrusted_issuer(X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN));
+  FailureContext context = at("127.0.0.1:9443");
+  context.tls_detail = "unsuitable certificate purpose; trusting the CA file /x.pem";
+  context.tls_cert_unfit = true;
+  const Error e = network_error(certificate_verify_failed(), Phase::handshake, context);
+  EXPECT_EQ(e.kind, ErrorKind::tls);
+  EXPECT_FALSE(s3::is_retryable(e));
+  EXPECT_EQ(e.message,
+            "TLS certificate of 127.0.0.1:9443 not accepted (unsuitable certificate purpose; "
+            "trusting the CA file /x.pem): the certificate itself is refused, not its CA: the "
+            "server needs one made for TLS server authentication, with a key and signature "
+            "OpenSSL accepts");
   EXPECT_EQ(e.message.find("--ca-bundle"), std::string::npos);
 }
 
