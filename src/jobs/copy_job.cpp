@@ -580,8 +580,9 @@ awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
       ++orphan_cleanup_failures_;
       warn(
           fmt::format("{}: CreateMultipartUpload got no reply, so the server may have "
-                      "opened an upload that is left open (it costs storage until aborted): "
-                      "aws s3api list-multipart-uploads --bucket {} --prefix {} lists it",
+                      "opened an upload that is left open, one per attempt (each costs storage "
+                      "until aborted): aws s3api list-multipart-uploads --bucket {} --prefix {} "
+                      "lists them",
                       s3::s3_uri(dst_bucket, dst_key), dst_bucket, shell_word(dst_key)));
     }
     co_return created.error();

@@ -234,7 +234,8 @@ class CreateWithoutReplyTest(s3env.E2ETestCase):
                       p.stderr, s3env.describe(p))
         # Its command lists exactly that key's uploads, pasted into a shell as it stands.
         self.assertIn(f"aws s3api list-multipart-uploads --bucket {self.bkt} "
-                      f"--prefix '{dst}/it'\\''s obj' lists it", p.stderr, s3env.describe(p))
+                      f"--prefix '{dst}/it'\\''s obj' lists them", p.stderr, s3env.describe(p))
+        self.assertIn("left open, one per attempt (each costs storage until aborted)", p.stderr)
         self.assertEqual(s3env.parse_json_summary(self, p)["orphan_cleanup_failures"], 1)
         # The warning is no false alarm: the server did open it.
         left = [u for u in s3env.multipart_uploads(self.s3, self.bkt)
