@@ -190,8 +190,17 @@ awaitable<Result<ProbeVerdict>> probe_s3select(s3::Client& client, const SelectO
 awaitable<Error> explain_head_failure(s3::Client& client, const s3::S3Url& location,
                                       Error head_error) {
   if (head_error.http_status == 404) {
-    if (auto missing = co_await client.missing_bucket(location.bucket)) {
-      co_return std::move(*missing);
+    auto probed = co_await client.probe_bucket(location.bucket);
+    if (!probed && probed.error().s3_code == "NoSuchBucket") co_return std::move(probed.error());
+    // A 404 to a listing with no S3 <Error> in it (S3 always names the
+    // missing thing): a web server, not S3, answered -- the object was never
+    // looked for, and "does not exist (NoSuchKey)" would say it was.
+    if (!probed && probed.error().http_status == 404 && probed.error().s3_code == "NotFound") {
+      co_return make_error(
+          ErrorKind::protocol,
+          fmt::format("HeadObject {} and a ListObjectsV2 of its bucket were both answered 404 "
+                      "without an S3 error: is the endpoint an S3 server? (check --endpoint-url)",
+                      s3::s3_uri(location.bucket, location.key)));
     }
   } else if (head_error.http_status == 403 && head_error.s3_code == "Forbidden") {
     std::size_t read = 0;

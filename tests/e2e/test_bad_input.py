@@ -623,6 +623,20 @@ class BadInput(s3env.E2ETestCase):
                                             for r in server.requests) or args[0] == "ls",
                                         server.requests)
 
+    def test_a_select_whose_endpoint_answers_404_pages_is_not_told_nosuchkey(self):
+        # A web server 404s every path: the HEAD (no body) read as NoSuchKey, and select said
+        # the object "does not exist", a fact no S3 server had stated.
+        with OtherRegion(404, {"Content-Type": "text/html"},
+                         "<html><body>Error response: 404</body></html>") as server:
+            p = s3env.run(["select", f"s3://{self.src}/src/x.csv", "-e",
+                           "SELECT COUNT(*) FROM S3Object", "--endpoint-url", server.endpoint],
+                          timeout=30)
+            line = s3env.assert_clean_error(
+                self, p, 1, f"HeadObject s3://{self.src}/src/x.csv and a ListObjectsV2 of its "
+                "bucket were both answered 404 without an S3 error: is the endpoint an S3 "
+                "server? (check --endpoint-url)")
+            self.assertNotIn("NoSuchKey", line)
+
     def test_a_bucket_read_out_of_the_endpoints_host_name_is_named(self):
         # radosgw here knows itself as s3.localhost: asked at https://localhost:PORT, it takes
         # "localhost" for the bucket of every request and answers NoSuchBucket naming it. That
