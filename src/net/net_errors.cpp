@@ -100,6 +100,27 @@ bool is_not_tls_reply(const boost::system::error_code& ec) {
   }
 }
 
+// What a TLS refusal that every attempt meets alike means for the user, or
+// nullptr: the server's alert that no protocol version is shared, or that it
+// wants a client certificate (TLS 1.3 sends that one after the handshake,
+// with the first reply).
+const char* tls_refusal_advice(const boost::system::error_code& ec) {
+  if (ec.category() != boost::asio::error::get_ssl_category()) return nullptr;
+  const auto code = static_cast<unsigned long>(static_cast<unsigned int>(ec.value()));
+  if (ERR_GET_LIB(code) != ERR_LIB_SSL) return nullptr;
+  switch (ERR_GET_REASON(code)) {
+    case SSL_R_TLSV1_ALERT_PROTOCOL_VERSION:
+    case SSL_R_UNSUPPORTED_PROTOCOL:
+    case SSL_R_NO_PROTOCOLS_AVAILABLE:
+      return "the server and s3loop share no TLS version (s3loop speaks TLS 1.2 and 1.3): the "
+             "server needs updating";
+    case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED:
+      return "the server asks for a client certificate, which s3loop cannot present";
+    default:
+      return nullptr;
+  }
+}
+
 }  // namespace
 
 std::string format_seconds(std::chrono::milliseconds duration) {
@@ -215,6 +236,10 @@ Error network_error(const boost::system::error_code& ec, Phase phase,
     e.not_s3_endpoint = true;
     e.message = context + failed + "the reply was not HTTP (" + ec.message() + "): " + where +
                 " does not speak HTTP (check the port in --endpoint-url)";
+  } else if (const char* advice = tls_refusal_advice(ec)) {
+    e.kind = ErrorKind::tls;
+    e.retryable = false;  // the same answer every time
+    e.message = context + failed + "TLS error: " + ec.message() + ": " + advice;
   } else if (ec.category() == boost::asio::error::get_ssl_category() ||
              ec == boost::asio::ssl::error::stream_truncated) {
     e.kind = phase == Phase::handshake ? ErrorKind::tls : ErrorKind::network;

@@ -403,10 +403,14 @@ class CertificateDates(unittest.TestCase):
     """A trusted certificate out of its dates is no CA problem: the advice is to look at the
     certificate's dates and the clock (it was to pass --ca-bundle, which was already right)."""
 
-    def serve_tls(self, cert_file, key_file):
-        """Accepts TLS handshakes on 127.0.0.1 until the test ends; returns the port."""
+    def serve_tls(self, cert_file, key_file, client_certificate=False):
+        """Accepts TLS handshakes on 127.0.0.1 until the test ends (asking for a client
+        certificate, signed by cert_file, if client_certificate); returns the port."""
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert_file, key_file)
+        if client_certificate:
+            context.verify_mode = ssl.CERT_REQUIRED
+            context.load_verify_locations(cert_file)
         listener = socket.create_server(("127.0.0.1", 0))
         self.addCleanup(listener.close)
 
@@ -459,6 +463,26 @@ class CertificateDates(unittest.TestCase):
                 "certificate purpose; ", "the certificate itself is refused, not its CA: the "
                 "server needs one made for TLS server authentication")
             self.assertNotIn("--ca-bundle", line)
+
+    def test_a_server_that_wants_a_client_certificate_says_so_at_once(self):
+        # TLS 1.3 asks after the handshake: the refusal came with the first reply, read as
+        # "waiting for reply ... certificate required" and retried five times.
+        now = datetime.datetime.now(datetime.timezone.utc)
+        day = datetime.timedelta(days=1)
+        with tempfile.TemporaryDirectory() as directory:
+            cert_file, key_file = write_self_signed_certificate(directory, now - day, now + day)
+            port = self.serve_tls(cert_file, key_file, client_certificate=True)
+            p = s3env.run(["ls", "s3://some-bucket/", "--endpoint-url",
+                           f"https://127.0.0.1:{port}", "--ca-bundle", cert_file, "--debug"],
+                          env=s3env.base_env(AWS_CA_BUNDLE=None), timeout=60)
+            errors = [line for line in p.stderr.splitlines()
+                      if line.startswith("s3loop: error:")]
+            self.assertEqual(len(errors), 1, s3env.describe(p))
+            self.assertTrue(errors[0].endswith(
+                "the server asks for a client certificate, which s3loop cannot present"),
+                s3env.describe(p))
+            self.assertEqual(p.returncode, 1, s3env.describe(p))
+            self.assertNotIn("attempts)", errors[0], "retried")
 
 
 if __name__ == "__main__":

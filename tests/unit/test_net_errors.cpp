@@ -122,6 +122,30 @@ TEST(NetErrors, OtherTlsHandshakeErrorsStayRetryable) {
   }
 }
 
+TEST(NetErrors, AServerRefusingEveryAttemptAlikeIsNotRetriedAndSaysWhy) {
+  // A server that speaks only TLS 1.0 (five attempts, OpenSSL's words alone),
+  // one that wants a client certificate (TLS 1.3 says so with the first
+  // reply, which read "waiting for reply" and was retried).
+  const Error old = network_error(ssl_reason(SSL_R_TLSV1_ALERT_PROTOCOL_VERSION), Phase::handshake,
+                                  at("127.0.0.1:9979"));
+  EXPECT_EQ(old.kind, ErrorKind::tls);
+  EXPECT_FALSE(s3::is_retryable(old));
+  EXPECT_NE(old.message.find(": the server and s3loop share no TLS version (s3loop speaks TLS 1.2 "
+                             "and 1.3): the server needs updating"),
+            std::string::npos)
+      << old.message;
+  FailureContext context = at("127.0.0.1:9973");
+  context.request = "ListObjectsV2 s3://b/";
+  const Error cert = network_error(ssl_reason(SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED),
+                                   Phase::read_header, context);
+  EXPECT_EQ(cert.kind, ErrorKind::tls);
+  EXPECT_FALSE(s3::is_retryable(cert));
+  EXPECT_EQ(cert.message.rfind("ListObjectsV2 s3://b/ failed: ", 0), 0U) << cert.message;
+  EXPECT_TRUE(cert.message.ends_with(
+      ": the server asks for a client certificate, which s3loop cannot present"))
+      << cert.message;
+}
+
 TEST(NetErrors, UntrustedCertificateIsNotRetriedAndNamesTheFix) {
   FailureContext context = at("127.0.0.1:9443");
   context.tls_detail = "unable to get local issuer certificate; trusting the CA directory X";
