@@ -77,6 +77,13 @@ std::string timeout_message(Phase phase, const std::string& context,
   return context + " timed out";
 }
 
+// The SSL_R_* reason of an error from OpenSSL's SSL library, 0 for any other.
+int ssl_library_reason(const boost::system::error_code& ec) {
+  if (ec.category() != boost::asio::error::get_ssl_category()) return 0;
+  const auto code = static_cast<unsigned long>(static_cast<unsigned int>(ec.value()));
+  return ERR_GET_LIB(code) == ERR_LIB_SSL ? ERR_GET_REASON(code) : 0;
+}
+
 // OpenSSL read a first record whose header no TLS server sends: the peer
 // speaks something else (plain HTTP, an SSH or SMTP banner), and another
 // attempt gets the same. A version byte that is not 3 is "wrong version
@@ -87,10 +94,7 @@ std::string timeout_message(Phase phase, const std::string& context,
 // corrupted record from a real TLS server, and TlsStream reports the first
 // (specific) reason of the queue.
 bool is_not_tls_reply(const boost::system::error_code& ec) {
-  if (ec.category() != boost::asio::error::get_ssl_category()) return false;
-  const auto code = static_cast<unsigned long>(static_cast<unsigned int>(ec.value()));
-  if (ERR_GET_LIB(code) != ERR_LIB_SSL) return false;
-  switch (ERR_GET_REASON(code)) {
+  switch (ssl_library_reason(ec)) {
     case SSL_R_WRONG_VERSION_NUMBER:
     case SSL_R_PACKET_LENGTH_TOO_LONG:
     case SSL_R_ENCRYPTED_LENGTH_TOO_LONG:
@@ -105,10 +109,7 @@ bool is_not_tls_reply(const boost::system::error_code& ec) {
 // wants a client certificate (TLS 1.3 sends that one after the handshake,
 // with the first reply).
 const char* tls_refusal_advice(const boost::system::error_code& ec) {
-  if (ec.category() != boost::asio::error::get_ssl_category()) return nullptr;
-  const auto code = static_cast<unsigned long>(static_cast<unsigned int>(ec.value()));
-  if (ERR_GET_LIB(code) != ERR_LIB_SSL) return nullptr;
-  switch (ERR_GET_REASON(code)) {
+  switch (ssl_library_reason(ec)) {
     case SSL_R_TLSV1_ALERT_PROTOCOL_VERSION:
     case SSL_R_UNSUPPORTED_PROTOCOL:
     case SSL_R_NO_PROTOCOLS_AVAILABLE:
