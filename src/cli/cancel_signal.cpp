@@ -3,6 +3,8 @@
 #include <atomic>
 #include <csignal>
 
+#include <signal.h>
+
 namespace s3loop::cli {
 
 namespace {
@@ -19,6 +21,18 @@ void note_cancel_signal(int signal_number) {
 int cancelled_exit_code() {
   const int signal_number = g_first_signal.load();
   return kSignalExitBase + (signal_number != 0 ? signal_number : SIGINT);
+}
+
+bool ignored_at_start(int signal_number) {
+  static const auto ignored = [](int which) {
+    struct sigaction current {};
+    return sigaction(which, nullptr, &current) == 0 && current.sa_handler == SIG_IGN;
+  };
+  static const bool interrupt = ignored(SIGINT);
+  static const bool terminate = ignored(SIGTERM);
+  if (signal_number == SIGINT) return interrupt;
+  if (signal_number == SIGTERM) return terminate;
+  return false;
 }
 
 bool is_cancelled_exit(int code) {

@@ -16,4 +16,12 @@ int cancelled_exit_code();
 // Whether a child's exit code says a signal stopped it (130 or 143).
 bool is_cancelled_exit(int code);
 
+// Whether `signal_number` (SIGINT or SIGTERM) was ignored when the process
+// started -- a script's background job (`s3loop cp ... &`) has SIGINT
+// ignored, so that the terminal's Ctrl-C does not reach it. Such a signal is
+// left ignored, in every phase, as POSIX shells expect and as aws cli
+// (Python) does. The first call reads the dispositions: main() calls it
+// before any handler is installed.
+bool ignored_at_start(int signal_number);
+
 }  // namespace s3loop::cli

@@ -53,8 +53,10 @@ void supervise_interrupts() {
   struct sigaction action {};
   action.sa_handler = on_supervised_interrupt;
   sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
+  // (One ignored at start stays ignored, by the runs too: they inherit it.)
+  for (const int signal_number : {SIGINT, SIGTERM}) {
+    if (!ignored_at_start(signal_number)) sigaction(signal_number, &action, nullptr);
+  }
 }
 
 bool interrupt_requested() {

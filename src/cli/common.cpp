@@ -302,8 +302,9 @@ void install_interrupt_handler(std::atomic<bool>* flag_to_set) {
   // cleanly: the signal ends the process as it ends any other.
   action.sa_handler = flag_to_set != nullptr ? on_interrupt : SIG_DFL;
   sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
+  for (const int signal_number : {SIGINT, SIGTERM}) {
+    if (!ignored_at_start(signal_number)) sigaction(signal_number, &action, nullptr);
+  }
 }
 
 void keep_running_when_output_closes() {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -49,6 +50,7 @@ int check_output_written(int code) {
 int main(int argc, char** argv) {
   using namespace s3loop::cli;
   use_huge_pages_for_the_heap(argc, argv);
+  static_cast<void>(ignored_at_start(SIGINT));  // read before any handler is installed
   raise_open_file_limit();
   CLI::App app{"s3loop: list, copy and query S3 data with hundreds of requests in flight"};
   app.require_subcommand(1);

@@ -155,6 +155,30 @@ class InterruptWhileTheServerMisbehaves(unittest.TestCase):
         out, err = proc.communicate(timeout=100)
         return proc, out, err, time.monotonic() - sent
 
+    def test_a_sigint_ignored_at_start_stays_ignored(self):
+        # A script's background job (`s3loop cp ... &`) starts with SIGINT ignored, so that the
+        # terminal's Ctrl-C passes it by, as POSIX shells expect and aws cli (Python) honours.
+        # The run's handler took it over: the copy stopped. SIGTERM still stops it, 143.
+        with s3env.latency_proxy("--delay-ms", "300") as proxy:
+            proc = subprocess.Popen(
+                [s3env.s3loop_bin(), "cp", f"s3://{self.bucket}/src/",
+                 f"s3://{self.bucket}/ign/", "--endpoint-url", proxy.endpoint,
+                 "--concurrency", "2"],
+                env=s3env.base_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                encoding="utf-8", preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+            self.addCleanup(lambda: proc.poll() is None and proc.kill())
+            self.assertTrue(s3env.wait_until_catching(proc, signal.SIGTERM),
+                            "cp never caught SIGTERM")
+            self.assertFalse(s3env.wait_until_catching(proc, signal.SIGINT, timeout=0.2),
+                             "SIGINT, ignored at start, was caught")
+            proc.send_signal(signal.SIGINT)
+            time.sleep(1.0)
+            self.assertIsNone(proc.poll(), "an ignored SIGINT stopped the copy")
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 143, f"stdout={out!r} stderr={err!r}")
+        self.assertIn("(cancelled)", out)
+
     def test_no_retry_after_ctrl_c(self):
         with s3env.latency_proxy("--error-rate-503", "1") as proxy:
             # Every request is answered 503 and retried up to 50 times, a second or more
