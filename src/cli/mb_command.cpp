@@ -29,7 +29,17 @@ Runner add_mb_command(CLI::App& app) {
     const std::string bucket = location->bucket;
     auto result = exec::run_once<void>(
         **shared, [&](s3::Client& client) { return client.create_bucket(bucket); });
-    if (!result) return report_failure(result.error());
+    if (!result) {
+      Error error = result.error();
+      // The location constraint is the region the request is signed for.
+      if (error.s3_code == "InvalidLocationConstraint" ||
+          error.s3_code == "IllegalLocationConstraintException") {
+        error.message += "; the bucket was to be made in " + (*shared)->options.region +
+                         ", the region in use (--region, AWS_REGION or the profile's region): "
+                         "choose one the endpoint serves";
+      }
+      return report_failure(error);
+    }
     if (args->common.json) {
       // As `ls --json` names a bucket.
       std::printf("%s\n", boost::json::serialize(boost::json::object{{"bucket", bucket}}).c_str());

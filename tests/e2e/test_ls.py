@@ -284,6 +284,16 @@ class ListTests(s3env.E2ETestCase):
 
 
 class MakeBucketTests(s3env.E2ETestCase):
+    def test_a_region_the_endpoint_does_not_serve_is_named(self):
+        # radosgw serves its zonegroup's region alone: InvalidLocationConstraint, with
+        # nothing saying which region was asked for or where it was set.
+        name = self.bucket("mb-region", create=False)
+        p = s3env.run(["mb", f"s3://{name}", "--region", "eu-west-1"])
+        s3env.assert_clean_error(self, p, 1, "InvalidLocationConstraint",
+                                 "the bucket was to be made in eu-west-1, the region in use "
+                                 "(--region, AWS_REGION or the profile's region): choose one "
+                                 "the endpoint serves")
+
     def test_text_and_json(self):
         for args, expected in (([], "make_bucket: {}\n"), (["--json"], '{{"bucket":"{}"}}\n')):
             with self.subTest(args=args):
