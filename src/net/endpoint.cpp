@@ -48,7 +48,21 @@ Result<Endpoint> parse_endpoint_url(std::string_view url) {
   if (!parsed && lacks_scheme) {
     return bad("no scheme: write https://" + std::string(url) + " (or http://)");
   }
-  if (!parsed) return bad("not an absolute URL");
+  if (!parsed) {
+    // The common reasons, named: a URL reference parses where an absolute
+    // URL does not (a fragment), a blank copied along, an IPv6 zone.
+    if (!url.empty() &&
+        (url.front() == ' ' || url.back() == ' ' || url.front() == '\t' || url.back() == '\t')) {
+      return bad("a blank at its start or end (quote it without)");
+    }
+    if (url.find('#') != std::string_view::npos) {
+      return bad("a fragment ('#...') has no place in an endpoint URL");
+    }
+    if (url.find('[') != std::string_view::npos && url.find('%') != std::string_view::npos) {
+      return bad("an IPv6 zone ('%...') is not taken: use the address alone");
+    }
+    return bad("not an absolute URL");
+  }
   if (parsed->has_userinfo()) {
     boost::urls::url without(*parsed);
     without.set_encoded_userinfo("***");
@@ -70,7 +84,14 @@ Result<Endpoint> parse_endpoint_url(std::string_view url) {
   } else {
     return bad("scheme must be https or http");
   }
-  if (!parsed->has_authority() || parsed->encoded_host().empty()) return bad("no host");
+  if (!parsed->has_authority() || parsed->encoded_host().empty()) {
+    // "https://::1:9443": an IPv6 address without its brackets.
+    const std::string_view after = url.substr(url.find("://") + 3);
+    if (after.starts_with(':') && after.find(':', 1) != std::string_view::npos) {
+      return bad("no host (an IPv6 address goes in brackets: https://[::1]:9443)");
+    }
+    return bad("no host");
+  }
   if (parsed->host_type() == boost::urls::host_type::ipv6) {
     ep.host = parsed->host_ipv6_address().to_string();
   } else {

@@ -45,6 +45,28 @@ TEST(Endpoint, RejectsWhatIsNotAnEndpoint) {
   }
 }
 
+TEST(Endpoint, TheCommonMistakesAreNamed) {
+  // Each said "not an absolute URL" (or "no host"), which names none of them.
+  const struct {
+    const char* url;
+    const char* why;
+  } cases[] = {
+      {"https://127.0.0.1:9443#frag", "a fragment ('#...') has no place in an endpoint URL"},
+      {" https://127.0.0.1:9443", "a blank at its start or end (quote it without)"},
+      {"https://127.0.0.1:9443 ", "a blank at its start or end (quote it without)"},
+      {"https://[::1%lo]:9443", "an IPv6 zone ('%...') is not taken: use the address alone"},
+      {"https://::1:9443", "no host (an IPv6 address goes in brackets: https://[::1]:9443)"},
+  };
+  for (const auto& c : cases) {
+    auto ep = parse_endpoint_url(c.url);
+    ASSERT_FALSE(ep) << c.url;
+    EXPECT_EQ(ep.error().message, std::string("invalid endpoint URL '") + c.url + "': " + c.why +
+                                      " (expected https://host[:port])");
+  }
+  EXPECT_EQ(parse_endpoint_url("https://:9443").error().message,
+            "invalid endpoint URL 'https://:9443': no host (expected https://host[:port])");
+}
+
 TEST(Endpoint, PortBoundsAreExact) {
   auto highest = parse_endpoint_url("https://127.0.0.1:65535");
   ASSERT_TRUE(highest);
