@@ -250,6 +250,10 @@ void print_error(const std::string& message) {
   std::fprintf(stderr, "s3loop: error: %s\n", line.c_str());
 }
 
+void print_warning(const std::string& message) {
+  std::fprintf(stderr, "s3loop: warning: %s\n", one_line(message).c_str());
+}
+
 int usage_error(const Error& error) {
   print_error(error.message);
   return kExitUsage;

@@ -67,6 +67,9 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
 
 // "s3loop: error: <message>" on stderr.
 void print_error(const std::string& message);
+// "s3loop: warning: <message>" on stderr, one line as print_error's (a key
+// holding a line break or a carriage return is written \n, \r).
+void print_warning(const std::string& message);
 
 // What an error that says to check --endpoint-url adds about the endpoint in
 // use: where it was set ("the endpoint in use is set by AWS_ENDPOINT_URL"),

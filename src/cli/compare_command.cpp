@@ -311,10 +311,9 @@ Runner add_compare_command(CLI::App& app) {
         // Only the cleanup needs the answer: a server that has no versioning
         // (NotImplemented), keys that may not ask (AccessDenied) or any other
         // failure leaves the copies to be deleted as in an unversioned bucket.
-        std::fprintf(stderr,
-                     "s3loop: warning: cannot tell whether s3://%s has versioning on (%s); if "
-                     "it has, the runs' copies stay there as noncurrent versions\n",
-                     dst_bucket.c_str(), status.error().message.c_str());
+        print_warning("cannot tell whether s3://" + dst_bucket + " has versioning on (" +
+                      status.error().message +
+                      "); if it has, the runs' copies stay there as noncurrent versions");
       }
     }
     {
@@ -360,7 +359,7 @@ Runner add_compare_command(CLI::App& app) {
             if (!folder || !*folder) co_return std::optional<std::string>();
             co_return co_await jobs::object_beside_directory_warning(client, *normalised);
           });
-      if (warning && *warning) std::fprintf(stderr, "s3loop: warning: %s\n", (*warning)->c_str());
+      if (warning && *warning) print_warning(**warning);
     }
     std::vector<RunResult> runs;
     bool all_ok = true;

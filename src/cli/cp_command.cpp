@@ -305,20 +305,18 @@ Runner add_cp_command(CLI::App& app) {
     // may be empty), but a mistyped one should not pass for a copy that went
     // through. (compare says it once, for all its runs.)
     if (exit_code == kExitOk && job.source_empty() && !args->in_compare) {
-      std::fprintf(stderr,
-                   "s3loop: warning: no objects under %s: nothing to copy (check the "
-                   "source URL)\n",
-                   s3::s3_uri(locations.source.bucket, locations.source.key).c_str());
+      print_warning("no objects under " +
+                    s3::s3_uri(locations.source.bucket, locations.source.key) +
+                    ": nothing to copy (check the source URL)");
     }
     // Nothing but the source folder's own marker: "copied 0 objects" needs
     // the reason, or it reads as a copy that lost something.
     if (exit_code == kExitOk && job.only_folder_marker() && !args->in_compare) {
-      std::fprintf(stderr,
-                   "s3loop: warning: %s holds nothing but its own empty folder marker, which "
-                   "has no name at the root of s3://%s/: nothing to copy (name a destination "
-                   "folder to keep it)\n",
-                   s3::s3_uri(locations.source.bucket, locations.source.key).c_str(),
-                   locations.destination.bucket.c_str());
+      print_warning(s3::s3_uri(locations.source.bucket, locations.source.key) +
+                    " holds nothing but its own empty folder marker, which has no name at the "
+                    "root of s3://" +
+                    locations.destination.bucket +
+                    "/: nothing to copy (name a destination folder to keep it)");
     }
     // A job that failed before copying anything has nothing to summarise in
     // text; --json users still get the object (with its "error"), --quiet or

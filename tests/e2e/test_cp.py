@@ -513,6 +513,12 @@ class CopyEdgeCases(s3env.E2ETestCase):
         self.assertEqual(len(p.stdout.strip().splitlines()), 1, "one summary line" +
                          s3env.describe(p))
         self.assertBucketEmpty(dst)
+        # A carriage return in the URL (a script saved with CRLF line ends) is written \r:
+        # raw, it sent the cursor back and the line overwrote itself.
+        p = s3env.run(["cp", f"s3://{self.src}/no\rthing", f"s3://{dst}/out"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(p.stderr, f"s3loop: warning: no objects under s3://{self.src}/no\\rthing/: "
+                         "nothing to copy (check the source URL)\n")
         # Objects the filters leave out were there: no warning.
         p = s3env.run(["cp", f"s3://{self.src}/", f"s3://{dst}/out", "--exclude", "*"])
         self.assertEqual((p.returncode, p.stderr), (0, ""), s3env.describe(p))
