@@ -1,14 +1,34 @@
 #include "one_line.hpp"
 
 #include <fmt/format.h>
+#include <boost/locale/utf.hpp>
 
 namespace s3loop::cli {
 
 std::string one_line(std::string_view text) {
+  namespace utf = boost::locale::utf;
   std::string out;
   out.reserve(text.size());
-  for (const char c : text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const char c = text[i];
     const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x80) {
+      // A whole, valid UTF-8 character as it is; a byte that starts none
+      // (a Latin-1 key typed in another encoding) as \xNN, so that the line
+      // stays valid UTF-8 for the terminal or log that shows it.
+      auto it = text.begin() + static_cast<std::ptrdiff_t>(i);
+      const utf::code_point cp = utf::utf_traits<char>::decode(it, text.end());
+      if (cp == utf::illegal || cp == utf::incomplete) {
+        out += fmt::format("\\x{:02x}", byte);
+        ++i;
+      } else {
+        const auto length = static_cast<std::size_t>(it - text.begin()) - i;
+        out.append(text.substr(i, length));
+        i += length;
+      }
+      continue;
+    }
+    ++i;
     if (c == '\n') {
       out += "\\n";
     } else if (c == '\r') {

@@ -9,7 +9,8 @@
 namespace s3loop::cli {
 
 // `text` with LF, CR and every other control character (tab aside) and DEL
-// written as \n, \r, \xNN; everything else, UTF-8 included, as it is.
+// written as \n, \r, \xNN, and so is each byte that is no part of a valid
+// UTF-8 character; everything else, UTF-8 included, as it is.
 std::string one_line(std::string_view text);
 
 }  // namespace s3loop::cli

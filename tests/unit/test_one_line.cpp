@@ -20,5 +20,16 @@ TEST(OneLine, ControlCharactersAreEscapedAndTheRestKept) {
   EXPECT_EQ(one_line(""), "");
 }
 
+TEST(OneLine, BytesThatAreNoUtf8AreEscapedSoTheLineIsUtf8) {
+  // A Latin-1 "café" in a bucket name or a flag was printed raw: not UTF-8.
+  EXPECT_EQ(one_line("caf\xe9"), "caf\\xe9");
+  EXPECT_EQ(one_line("--fr\xe9"
+                     "b"),
+            "--fr\\xe9b");
+  EXPECT_EQ(one_line("\xed\xa0\x80"), "\\xed\\xa0\\x80");  // a surrogate
+  EXPECT_EQ(one_line("\xe6\x97"), "\\xe6\\x97");           // cut short
+  EXPECT_EQ(one_line("ok \xf0\x9f\x98\x80 \xc0\xaf"), "ok \xf0\x9f\x98\x80 \\xc0\\xaf");
+}
+
 }  // namespace
 }  // namespace s3loop::cli
