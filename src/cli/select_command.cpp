@@ -172,7 +172,7 @@ Runner add_select_command(CLI::App& app) {
   cmd->add_option("-e,--expression", args->expression,
                   "S3 Select SQL, e.g. \"SELECT COUNT(*) FROM S3Object s WHERE s.id > 10\"")
       ->required();
-  cmd->add_option("--chunk-size", args->chunk_size, "Bytes per range (default 8MiB)");
+  cmd->add_option("--chunk-size", args->chunk_size, "Bytes per range, at least 1KiB (default 8MiB)");
   cmd->add_option("--engine", args->engine,
                   "auto (S3 Select where the server has it with AWS semantics, else local), "
                   "s3select or local (ranged GET + local CSV/SQL)");
