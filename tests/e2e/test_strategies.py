@@ -510,6 +510,32 @@ class Compare(unittest.TestCase):
         self.assertEqual(s3env.object_map(self.s3, self.bucket, "jrn/"), {})
 
 
+class CompareVerification(s3env.E2ETestCase):
+    def test_multipart_copies_matched_by_size_alone_are_said_so(self):
+        # A multipart copy's ETag is not its source's: verification can match it by key and
+        # size only. cp --verify says so; compare said a bare "yes".
+        bucket = self.bucket("compare-sizeonly")
+        self.s3.put_object(Bucket=bucket, Key="mp/big.bin",
+                           Body=s3env.seeded_bytes("sizeonly", 6 * s3env.MiB))
+        self.s3.put_object(Bucket=bucket, Key="mp/small.txt", Body=b"hi\n")
+        args = ["compare", "cp", f"s3://{bucket}/mp/", f"s3://{bucket}/out/",
+                "--multipart-threshold", "5MiB", "--multipart-chunksize", "5MiB",
+                "--strategies", "async"]
+        p = s3env.run(args)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        row = [line for line in p.stdout.splitlines() if line.startswith("async")]
+        self.assertEqual(len(row), 1, p.stdout)
+        self.assertTrue(row[0].endswith(
+            "/ yes (1 by key and size only: multipart ETags, content not compared)"), row[0])
+        p = s3env.run(args + ["--json"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        doc = json.loads(p.stdout)
+        self.assertEqual([(s["verified"], s["matched_by_size_only"]) for s in doc["strategies"]],
+                         [(True, 1)])
+        self.assertEqual([r["matched_by_size_only"] for r in doc["runs"]], [1])
+        self.assertBucketEmpty(bucket, "out/", "after compare")
+
+
 class CompareCleanup(s3env.E2ETestCase):
     """compare deletes every run's copies, whatever their keys, and exits 1 naming the prefix
     when it cannot."""
