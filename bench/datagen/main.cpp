@@ -4,6 +4,7 @@
 
 #include "common.hpp"
 #include "flag_as_value.hpp"
+#include "plural.hpp"
 #include "run_job.hpp"
 #include "size_parse.hpp"
 
@@ -13,6 +14,7 @@
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
+#include <boost/json.hpp>
 
 #include <cstdint>
 #include <limits>
@@ -91,7 +93,9 @@ int main(int argc, char** argv) {
     print_error(e.message);
     return code;
   };
-  auto location = s3::parse_s3_url(url);
+  // The bucket is made when missing: by the rules for a new bucket, as
+  // `s3loop mb` takes its name (a legacy name such as XC_bad was created).
+  auto location = s3::parse_s3_url(url, s3::BucketRules::new_bucket);
   if (!location) return fail(location.error(), kExitUsage);
   auto lo = parse_size(min_size, "--min-size");
   if (!lo) return fail(lo.error(), kExitUsage);
@@ -124,9 +128,20 @@ int main(int argc, char** argv) {
   auto run = run_job(*strategy, job, **shared);
   for (const auto& f : run.report.failures)
     fmt::print(stderr, "failed: {}: {}\n", f.item, f.error.message);
-  fmt::print("uploaded {} objects ({:.1f} MiB) to s3://{}/{} in {:.2f} s, {} failed\n",
-             run.report.succeeded, static_cast<double>(run.report.bytes) / (1024.0 * 1024.0),
-             bucket, spec.prefix, run.wall_seconds, run.report.failed);
+  if (common.json) {
+    fmt::print("{}\n", boost::json::serialize(
+                           boost::json::object{{"destination", s3::s3_uri(bucket, spec.prefix)},
+                                               {"objects", run.report.succeeded},
+                                               {"bytes", run.report.bytes},
+                                               {"failed", run.report.failed},
+                                               {"wall_seconds", run.wall_seconds},
+                                               {"cancelled", run.report.cancelled}}));
+  } else {
+    fmt::print("uploaded {} {} ({:.1f} MiB) to s3://{}/{} in {:.2f} s, {} failed\n",
+               run.report.succeeded, plural(run.report.succeeded, "object", "objects"),
+               static_cast<double>(run.report.bytes) / (1024.0 * 1024.0), bucket, spec.prefix,
+               run.wall_seconds, run.report.failed);
+  }
   if (run.report.cancelled) {
     print_error("interrupted: the data set is incomplete");
     return cancelled_exit_code();

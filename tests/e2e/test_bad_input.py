@@ -253,6 +253,23 @@ class BadInput(s3env.E2ETestCase):
         p = s3env.run(["--count", "3"], binary=s3env.datagen_bin())
         s3env.assert_clean_error(self, p, 2, "url is required")
         self.assertEqual(s3env.list_objects(self.s3, self.src, "datagen-refused/"), [])
+        # It makes a missing bucket: by the rules `s3loop mb` applies (XC_bad was made).
+        p = s3env.run(["s3://XC_bad-datagen/x", "--count", "1"], binary=s3env.datagen_bin())
+        s3env.assert_clean_error(self, p, 2, "invalid S3 URL", "XC_bad-datagen")
+        self.assertNotIn("XC_bad-datagen", [b["Name"] for b in self.s3.list_buckets()["Buckets"]])
+
+    def test_datagen_json_is_json(self):
+        # --json (a common flag) printed the text line.
+        url = f"s3://{self.src}/datagen-json/"
+        self.addCleanup(lambda: [self.s3.delete_object(Bucket=self.src, Key=o[0]) for o in
+                                 s3env.list_objects(self.s3, self.src, "datagen-json/")])
+        p = s3env.run([url, "--count", "1", "--json"], binary=s3env.datagen_bin())
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        doc = json.loads(p.stdout)
+        self.assertEqual((doc["destination"], doc["objects"], doc["failed"], doc["cancelled"]),
+                         (url, 1, 0, False))
+        p = s3env.run([url, "--count", "1"], binary=s3env.datagen_bin())
+        self.assertTrue(p.stdout.startswith("uploaded 1 object ("), p.stdout)
 
     def test_bad_arguments(self):
         # (`ls` alone lists the buckets: test_ls.BucketListTests.)
