@@ -159,7 +159,11 @@ RunReport run_loops(Job& job, s3::ClientShared& shared, const std::atomic<bool>&
   if (limit) {
     report.adaptive = true;
     report.limit_cuts = limit->cuts();
-    report.limit_min = limit->min_after_cut();
+    // The lowest limit in force: the first one when nothing cut it (a "min"
+    // of 0 read as a run that once allowed nothing in flight).
+    const auto history = limit->history();
+    report.limit_min =
+        limit->cuts() > 0 || history.empty() ? limit->min_after_cut() : history.front().limit;
     report.limit_final = limit->limit();
     report.limit_history = limit->history();
   }

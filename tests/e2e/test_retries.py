@@ -78,6 +78,12 @@ class Retries(unittest.TestCase):
         self.assertNotIn("concurrency_limit", s3env.parse_json_summary(
             self, s3env.run(["cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/plain/",
                              "--concurrency", "8", "--json"])))
+        # Never cut, its lowest limit is the one it started at (it said 0: nothing in flight).
+        p = s3env.run(["cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/uncut/",
+                       "--concurrency", "8", "--json", "--adaptive"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        limit = s3env.parse_json_summary(self, p)["concurrency_limit"]
+        self.assertEqual((limit["cuts"], limit["min"]), (0, 8))
 
 if __name__ == "__main__":
     unittest.main()

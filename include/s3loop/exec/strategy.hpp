@@ -60,7 +60,8 @@ struct RunReport {
   std::vector<Failure> failures;    // the first kMaxFailureDetails
   std::uint64_t max_in_flight = 0;  // highest number of items processed at once
   // Adaptive concurrency (async strategies): the limit on requests in flight
-  // over time, how often throttling cut it, and the lowest a cut set (0: none).
+  // over time, how often throttling cut it, and the lowest it was (the first
+  // limit when nothing cut it).
   bool adaptive = false;
   int limit_cuts = 0;
   int limit_min = 0;
