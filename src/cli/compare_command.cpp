@@ -174,7 +174,13 @@ Runner add_compare_command(CLI::App& app) {
                   "(s3://bucket[/prefix]; each run copies into a fresh sub-prefix) and any cp "
                   "flags, in any order")
       ->required()
-      ->check(CLI::IsMember({"cp"}));
+      ->check(CLI::Validator(
+          [](const std::string& job) {
+            if (job == "cp") return std::string();
+            return "'" + job +
+                   "' is no job compare runs: write s3loop compare cp SRC DST [cp flags]";
+          },
+          "cp"));
   cmd->add_option("--strategies", args->strategies,
                   "Comma-separated (default serial,threads,async,async-pool)");
   cmd->add_option("--repeat", args->repeat, "Runs per strategy; the table shows medians")

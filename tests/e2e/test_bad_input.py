@@ -283,6 +283,14 @@ class BadInput(s3env.E2ETestCase):
                 self.assertEqual(p.returncode, 2, s3env.describe(p))
                 self.assertIn("s3loop: error: ", p.stderr)
 
+    def test_compare_without_its_job_says_how_to_write_one(self):
+        # CLI11's words were "job: s3://a/ not in {cp}".
+        for job in (self.src_url, "ls"):
+            with self.subTest(job=job):
+                p = s3env.run(["compare", job, self.dst_url])
+                s3env.assert_clean_error(self, p, 2, f"'{job}' is no job compare runs: write "
+                                         "s3loop compare cp SRC DST [cp flags]")
+
     def test_stray_words_are_named_in_the_order_typed(self):
         # CLI11 named them last first ("not expected: bar --foo 2 --page-size").
         p = s3env.run(["ls", self.src_url, "--page-size", "2", "--foo", "bar"])
