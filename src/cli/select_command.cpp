@@ -172,7 +172,8 @@ Runner add_select_command(CLI::App& app) {
   cmd->add_option("-e,--expression", args->expression,
                   "S3 Select SQL, e.g. \"SELECT COUNT(*) FROM S3Object s WHERE s.id > 10\"")
       ->required();
-  cmd->add_option("--chunk-size", args->chunk_size, "Bytes per range, at least 1KiB (default 8MiB)");
+  cmd->add_option("--chunk-size", args->chunk_size,
+                  "Bytes per range, at least 1KiB (default 8MiB)");
   cmd->add_option("--engine", args->engine,
                   "auto (S3 Select where the server has it with AWS semantics, else local), "
                   "s3select or local (ranged GET + local CSV/SQL)");
@@ -343,7 +344,9 @@ Runner add_select_command(CLI::App& app) {
     const auto finished = run.report.cancelled ? Result<void>() : (*job)->finish();
     const bool output_failed = !stdout_flushed() || (*job)->output_failed();
 
-    const double mib = static_cast<double>(run.report.bytes) / kMiB;
+    // Of every range, cut off or failed too (run.report.bytes counts finished ones).
+    const std::uint64_t fetched = (*job)->bytes_fetched();
+    const double mib = static_cast<double>(fetched) / kMiB;
     const double rate = run.wall_seconds > 0 ? mib / run.wall_seconds : 0;
     const std::string engine_used(jobs::engine_name(decided.engine));
     if (args->common.json) {
@@ -358,7 +361,7 @@ Runner add_select_command(CLI::App& app) {
                               {"ranges_failed", run.report.failed},
                               {"ranges_interrupted", run.report.interrupted},
                               {"records_out", (*job)->records_out()},
-                              {"bytes_fetched", run.report.bytes},
+                              {"bytes_fetched", fetched},
                               {"wall_seconds", run.wall_seconds},
                               {"cpu_seconds", run.usage.cpu_seconds()},
                               {"peak_rss_bytes", run.usage.peak_rss_bytes},

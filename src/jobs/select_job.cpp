@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 
 namespace s3loop::jobs {
 
@@ -148,6 +149,10 @@ struct SelectJob::State {
   std::uint64_t key_records = 0;
   bool output_failed = false;
   std::optional<Error> failure;
+  // Every byte a range read (local) or the server scanned (s3select), also of
+  // ranges that failed or were cut off: what the run cost. (Their process()
+  // results count only ranges that finished.) From any loop's thread.
+  std::atomic<std::uint64_t> bytes_fetched{0};
 };
 
 Result<std::unique_ptr<SelectJob>> SelectJob::create(SelectOptions options, SelectPlan plan) {
@@ -205,6 +210,7 @@ awaitable<Result<std::uint64_t>> SelectJob::process(exec::WorkerContext& context
     auto fetched = co_await run_s3select(context, range, report.finished.outcome,
                                          report.finished.rows_before_error);
     if (!fetched) co_return fail(fetched.error());
+    s.bytes_fetched.fetch_add(*fetched, std::memory_order_relaxed);
     co_return fetched;
   }
   const std::uint64_t object_end = s.plan.object_size - 1;
@@ -268,6 +274,7 @@ awaitable<Result<bool>> SelectJob::stream_range(exec::WorkerContext& context, st
     net::BodySink sink = [&](std::string_view bytes) -> Result<void> {
       got += bytes.size();
       received += bytes.size();
+      state_->bytes_fetched.fetch_add(bytes.size(), std::memory_order_relaxed);
       // (A read whose bytes are always there never waits where Ctrl-C
       // would cut it off.)
       if (client.interrupt_requested()) {
@@ -401,6 +408,10 @@ std::uint64_t SelectJob::records_out() const {
 
 std::uint64_t SelectJob::ranges_used() const {
   return state_->ranges_used;
+}
+
+std::uint64_t SelectJob::bytes_fetched() const {
+  return state_->bytes_fetched.load();
 }
 
 bool SelectJob::output_failed() const {
