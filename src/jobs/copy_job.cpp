@@ -86,6 +86,18 @@ Result<CopyOptions> normalise_copy_locations(CopyOptions options) {
   as_directory(options.destination.key);
   if (options.source.bucket == options.destination.bucket &&
       options.destination.key.starts_with(options.source.key)) {
+    // Named without its '/' ("x.csv" to "x.csv/"), the source may be an
+    // object: "inside the source prefix" would not say why its own folder is
+    // refused (its copy would make one, which the next run copies into itself).
+    if (!options.named_object.empty()) {
+      return make_error(
+          ErrorKind::usage,
+          fmt::format("destination s3://{}/{} lies inside s3://{}/{}, which the source s3://{}/{} "
+                      "names too (a folder, or an object whose copy there makes one): choose a "
+                      "destination outside it",
+                      options.destination.bucket, options.destination.key, options.source.bucket,
+                      options.source.key, options.source.bucket, options.named_object));
+    }
     return make_error(ErrorKind::usage, "destination s3://" + options.destination.bucket + "/" +
                                             options.destination.key +
                                             " lies inside the source prefix s3://" +

@@ -114,10 +114,23 @@ TEST(CopyPlanning, WholeBucketToPrefix) {
 }
 
 TEST(CopyPlanning, RefusesADestinationInsideTheSource) {
-  auto o = jobs::normalise_copy_locations(options("a", "dir", "a", "dir/sub"));
+  auto o = jobs::normalise_copy_locations(options("a", "dir/", "a", "dir/sub"));
   ASSERT_FALSE(o);
   EXPECT_EQ(o.error().kind, ErrorKind::usage);
-  EXPECT_NE(o.error().message.find("inside the source prefix"), std::string::npos);
+  EXPECT_EQ(
+      o.error().message,
+      "destination s3://bkt-a/dir/sub/ lies inside the source prefix s3://bkt-a/dir/: choose a "
+      "destination outside it");
+  // Named without its '/', the source may be an object, whose own folder is
+  // refused too: the message says why ("inside the source prefix
+  // s3://bkt-a/x.csv/" read as a prefix the user never typed).
+  auto named = jobs::normalise_copy_locations(options("a", "x.csv", "a", "x.csv/"));
+  ASSERT_FALSE(named);
+  EXPECT_EQ(named.error().message,
+            "destination s3://bkt-a/x.csv/ lies inside s3://bkt-a/x.csv/, which the source "
+            "s3://bkt-a/x.csv "
+            "names too (a folder, or an object whose copy there makes one): choose a destination "
+            "outside it");
   EXPECT_FALSE(jobs::normalise_copy_locations(options("a", "", "a", "x")));
   // A sibling prefix that merely starts with the same letters is fine.
   EXPECT_TRUE(jobs::normalise_copy_locations(options("a", "dir", "a", "dir2")));
