@@ -34,8 +34,22 @@ std::string Endpoint::host_port() const {
   return bracketed(host) + ":" + std::to_string(port);
 }
 
+namespace {
+// `url` with any "user:password@" before its host written "***@": found by
+// hand, since a URL that does not parse (a blank, a fragment) is quoted too.
+std::string without_userinfo(std::string_view url) {
+  const std::size_t scheme_end = url.find("://");
+  const std::size_t start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+  const std::size_t authority_end = std::min(url.find_first_of("/?#", start), url.size());
+  const std::size_t at = url.substr(0, authority_end).rfind('@');
+  if (at == std::string_view::npos || at < start) return std::string(url);
+  return std::string(url.substr(0, start)) + "***" + std::string(url.substr(at));
+}
+}  // namespace
+
 Result<Endpoint> parse_endpoint_url(std::string_view url) {
-  std::string shown(url);  // what the messages quote: never a password
+  // What the messages quote: never a password, whichever check fails.
+  const std::string shown = without_userinfo(url);
   auto bad = [&](std::string_view why) {
     return make_error(ErrorKind::usage, "invalid endpoint URL '" + shown + "': " +
                                             std::string(why) + " (expected https://host[:port])");
@@ -45,14 +59,13 @@ Result<Endpoint> parse_endpoint_url(std::string_view url) {
   // "localhost"): one that is with https:// in front lacks only that.
   const bool lacks_scheme = url.find("://") == std::string_view::npos &&
                             boost::urls::parse_absolute_uri("https://" + std::string(url));
-  if (!parsed && lacks_scheme) {
-    return bad("no scheme: write https://" + std::string(url) + " (or http://)");
-  }
+  if (!parsed && lacks_scheme) return bad("no scheme: write https://" + shown + " (or http://)");
   if (!parsed) {
     // The common reasons, named: a URL reference parses where an absolute
     // URL does not (a fragment), a blank copied along, an IPv6 zone.
-    if (!url.empty() &&
-        (url.front() == ' ' || url.back() == ' ' || url.front() == '\t' || url.back() == '\t')) {
+    constexpr std::string_view kBlanks = " \t\r\n";
+    if (!url.empty() && (kBlanks.find(url.front()) != std::string_view::npos ||
+                         kBlanks.find(url.back()) != std::string_view::npos)) {
       return bad("a blank at its start or end (quote it without)");
     }
     if (url.find('#') != std::string_view::npos) {
@@ -64,9 +77,6 @@ Result<Endpoint> parse_endpoint_url(std::string_view url) {
     return bad("not an absolute URL");
   }
   if (parsed->has_userinfo()) {
-    boost::urls::url without(*parsed);
-    without.set_encoded_userinfo("***");
-    shown = without.buffer();
     return bad(
         "credentials do not belong in the endpoint URL (keys go in AWS_ACCESS_KEY_ID and "
         "AWS_SECRET_ACCESS_KEY, or a profile)");
@@ -80,13 +90,15 @@ Result<Endpoint> parse_endpoint_url(std::string_view url) {
   } else if (scheme == "http") {
     ep.tls = false;
   } else if (lacks_scheme) {
-    return bad("no scheme: write https://" + std::string(url) + " (or http://)");
+    return bad("no scheme: write https://" + shown + " (or http://)");
   } else {
     return bad("scheme must be https or http");
   }
   if (!parsed->has_authority() || parsed->encoded_host().empty()) {
     // "https://::1:9443": an IPv6 address without its brackets.
-    const std::string_view after = url.substr(url.find("://") + 3);
+    const std::size_t scheme_end = url.find("://");
+    const std::string_view after =
+        scheme_end == std::string_view::npos ? std::string_view() : url.substr(scheme_end + 3);
     if (after.starts_with(':') && after.find(':', 1) != std::string_view::npos) {
       return bad("no host (an IPv6 address goes in brackets: https://[::1]:9443)");
     }

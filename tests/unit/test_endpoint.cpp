@@ -88,6 +88,16 @@ TEST(Endpoint, MessagesSayWhatToWriteAndShowNoPassword) {
   EXPECT_NE(password.error().message.find("'https://***@127.0.0.1:9443': credentials do not"),
             std::string::npos)
       << password.error().message;
+  // Whichever check refuses the URL first: these failed to parse, and were
+  // quoted whole.
+  for (const std::string url :
+       {"https://AKIA:s3cr3t@host:9443 ", "https://AKIA:s3cr3t@host:9443#x",
+        "AKIA:s3cr3t@host:9443", "https://AKIA:s3cr3t@[::1%lo]:9443", "https://AKIA:s3cr3t@/x"}) {
+    auto refused = parse_endpoint_url(url);
+    ASSERT_FALSE(refused) << url;
+    EXPECT_EQ(refused.error().message.find("s3cr3t"), std::string::npos) << refused.error().message;
+    EXPECT_NE(refused.error().message.find("***@"), std::string::npos) << refused.error().message;
+  }
 
   // A name parses as a scheme, an address as no URL at all: both lack only the scheme.
   for (const std::string url : {"localhost:9443", "127.0.0.1:9443", "s3.local", "[::1]:9443"}) {
