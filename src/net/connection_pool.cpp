@@ -396,7 +396,7 @@ awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect(bool stop
       } else if (verify != X509_V_OK) {
         failure.tls_detail = std::string(X509_verify_cert_error_string(verify)) + "; trusting " +
                              tls_->trust_source();
-        failure.tls_cert_unfit = !is_untrusted_issuer(verify);
+        failure.tls_cert_unfit = is_unfit_certificate(verify);
       }
       co_return network_error(hs_ec, Phase::handshake, failure);
     }

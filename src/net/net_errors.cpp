@@ -135,17 +135,11 @@ std::string format_seconds(std::chrono::milliseconds duration) {
   return out + " s";
 }
 
-bool is_untrusted_issuer(long verify_result) {
+bool is_unfit_certificate(long verify_result) {
   switch (verify_result) {
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-    case X509_V_ERR_CERT_UNTRUSTED:
-    case X509_V_ERR_CERT_REJECTED:
-    case X509_V_ERR_CERT_SIGNATURE_FAILURE:  // signed by another key of the same name
-    case X509_V_ERR_CERT_CHAIN_TOO_LONG:
+    case X509_V_ERR_INVALID_PURPOSE:  // e.g. made for client authentication only
+    case X509_V_ERR_EE_KEY_TOO_SMALL:
+    case X509_V_ERR_CA_MD_TOO_WEAK:  // the signature on it (SHA-1, say)
       return true;
     default:
       return false;
@@ -210,8 +204,9 @@ Error network_error(const boost::system::error_code& ec, Phase phase,
     } else if (failure.tls_cert_unfit) {
       // Trust is not what failed: another CA would not help.
       e.message = "TLS certificate of " + where + " not accepted (" + failure.tls_detail +
-                  "): the certificate itself is refused, not its CA: the server needs one made "
-                  "for TLS server authentication, with a key and signature OpenSSL accepts";
+                  "): the certificate is refused for itself, whoever signed it: the server needs "
+                  "one made for TLS server authentication, with a key and signature OpenSSL "
+                  "accepts";
     } else if (failure.tls_wrong_name.empty()) {
       e.message = "TLS certificate of " + where + " not trusted (" + failure.tls_detail +
                   "): pass --ca-bundle FILE (or set AWS_CA_BUNDLE) with the CA that signed it";

@@ -22,9 +22,7 @@ struct FailureContext {
   // A certificate of the chain is not valid yet or any more: its dates or
   // this machine's clock are wrong, not the CA bundle.
   bool tls_out_of_date = false;
-  // The chain is trusted (or trust is not what failed) but the certificate
-  // itself is refused: made for another purpose (client authentication), a
-  // key or signature too weak, a CA certificate unfit to sign. Another CA
+  // The certificate itself is refused (is_unfit_certificate): another CA
   // bundle would not help.
   bool tls_cert_unfit = false;
   // What the request does ("ListObjectsV2 s3://b/"): a failure while the
@@ -49,10 +47,11 @@ Error interrupted_error(Phase phase, const FailureContext& context);
 // while it sat idle: safe to resend on a fresh connection.
 bool is_stale_connection_error(const boost::system::error_code& ec);
 
-// Whether an X509_V_ERR_* verify result says the chain leads to no trusted
-// CA (the CA bundle is what to change), rather than that a certificate of it
-// is unfit whoever signed it (purpose, key or signature strength).
-bool is_untrusted_issuer(long verify_result);
+// Whether an X509_V_ERR_* verify result says the server's certificate is
+// unfit whoever signed it: made for another purpose, or a key or signature
+// too weak for OpenSSL's security level -- another CA bundle cannot help.
+// (Other failures, CA-side ones included, keep the advice about the bundle.)
+bool is_unfit_certificate(long verify_result);
 
 // "10 s", "0.3 s": a deadline as the timeout flags take it.
 std::string format_seconds(std::chrono::milliseconds duration);

@@ -460,8 +460,8 @@ class CertificateDates(unittest.TestCase):
                           env=s3env.base_env(AWS_CA_BUNDLE=None), timeout=60)
             line = s3env.assert_clean_error(
                 self, p, 1, f"TLS certificate of 127.0.0.1:{port} not accepted (unsuitable "
-                "certificate purpose; ", "the certificate itself is refused, not its CA: the "
-                "server needs one made for TLS server authentication")
+                "certificate purpose; ", "the certificate is refused for itself, whoever signed "
+                "it: the server needs one made for TLS server authentication")
             self.assertNotIn("--ca-bundle", line)
 
     def test_a_server_that_wants_a_client_certificate_says_so_at_once(self):

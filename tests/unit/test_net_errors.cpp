@@ -380,13 +380,14 @@ TEST(NetErrors, CertificateOutOfDateAsksForDatesAndClockNotTheCa) {
 TEST(NetErrors, ACertificateUnfitWhoeverSignedItDoesNotAskForTheCa) {
   // A clientAuth-only certificate, an RSA-1024 key, a SHA-1 signature: the CA
   // was trusted, and the advice to pass --ca-bundle could not help.
-  EXPECT_FALSE(is_untrusted_issuer(X509_V_ERR_INVALID_PURPOSE));
-  EXPECT_FALSE(is_untrusted_issuer(X509_V_ERR_EE_KEY_TOO_SMALL));
-  EXPECT_FALSE(is_untrusted_issuer(X509_V_ERR_CA_MD_TOO_WEAK));
-  EXPECT_FALSE(is_untrusted_issuer(X509_V_ERR_INVALID_CA));
-  EXPECT_TRUE(is_untrusted_issuer(X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY));
-  EXPECT_TRUE(is_untrusted_issuer(X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT));
-  EXPECT_TRUE(is_untrusted_issuer(X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN));
+  EXPECT_TRUE(is_unfit_certificate(X509_V_ERR_INVALID_PURPOSE));
+  EXPECT_TRUE(is_unfit_certificate(X509_V_ERR_EE_KEY_TOO_SMALL));
+  EXPECT_TRUE(is_unfit_certificate(X509_V_ERR_CA_MD_TOO_WEAK));
+  // A "CA" without CA:TRUE, an untrusted issuer: the bundle is what to change.
+  EXPECT_FALSE(is_unfit_certificate(X509_V_ERR_INVALID_CA));
+  EXPECT_FALSE(is_unfit_certificate(X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY));
+  EXPECT_FALSE(is_unfit_certificate(X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT));
+  EXPECT_FALSE(is_unfit_certificate(X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN));
   FailureContext context = at("127.0.0.1:9443");
   context.tls_detail = "unsuitable certificate purpose; trusting the CA file /x.pem";
   context.tls_cert_unfit = true;
@@ -395,9 +396,9 @@ TEST(NetErrors, ACertificateUnfitWhoeverSignedItDoesNotAskForTheCa) {
   EXPECT_FALSE(s3::is_retryable(e));
   EXPECT_EQ(e.message,
             "TLS certificate of 127.0.0.1:9443 not accepted (unsuitable certificate purpose; "
-            "trusting the CA file /x.pem): the certificate itself is refused, not its CA: the "
-            "server needs one made for TLS server authentication, with a key and signature "
-            "OpenSSL accepts");
+            "trusting the CA file /x.pem): the certificate is refused for itself, whoever signed "
+            "it: the server needs one made for TLS server authentication, with a key and "
+            "signature OpenSSL accepts");
   EXPECT_EQ(e.message.find("--ca-bundle"), std::string::npos);
 }
 
