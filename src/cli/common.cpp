@@ -190,13 +190,15 @@ std::string endpoint_note(const s3::ResolvedConfig& config) {
   const std::string& source = config.endpoint_source;
   if (source.starts_with("--endpoint-url")) return {};
   if (!config.endpoint_url.empty()) return "the endpoint in use is set by " + source;
-  // None named one ("AWS's for the region[; configured endpoints ignored (...)]").
-  const std::size_t more = source.find(';');
-  return "the endpoint in use is AWS's for the region, as no endpoint setting names another" +
-         (more == std::string::npos ? std::string() : source.substr(more));
+  // None is in use: "AWS's for the region[; configured endpoints ignored (X)]".
+  constexpr std::string_view kIgnored = "; configured endpoints ignored (";
+  const std::size_t ignored = source.find(kIgnored);
+  if (ignored != std::string::npos) {
+    return "the endpoint in use is AWS's for the region: configured endpoints are ignored (" +
+           source.substr(ignored + kIgnored.size());
+  }
+  return "the endpoint in use is AWS's for the region, as no endpoint setting names another";
 }
-
-namespace {}  // namespace
 
 Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions& options) {
   s3::ClientSettings settings;
@@ -281,12 +283,12 @@ std::atomic<bool>* g_interrupt_flag = nullptr;
 InterruptEcho g_interrupt_echo;
 
 extern "C" void on_interrupt(int signal_number) {
-  note_cancel_signal(signal_number);
   // The first signal asks the run to stop cleanly: no new request, a
   // summary. A second one is the user insisting (requests in flight may
   // wait out a stalled server's timeout): exit now, with the first signal's code --
   // unless it is the first one delivered twice (InterruptEcho).
-  g_interrupt_echo.note();
+  g_interrupt_echo.note();  // first thing (InterruptEcho)
+  note_cancel_signal(signal_number);
   if (!g_interrupt_flag->exchange(true)) return;
   if (g_interrupt_echo.is_echo()) return;
   constexpr char kNote[] =

@@ -140,10 +140,8 @@ void warn_of_flags_no_run_uses(const std::vector<std::string>& given,
       return false;
     });
     if (unused_by_all) {
-      std::fprintf(stderr,
-                   "s3loop: warning: %s has no effect on any run of --strategies %s (it is for "
-                   "%s)\n",
-                   name.c_str(), strategies.c_str(), used_by.c_str());
+      print_warning(name + " has no effect on any run of --strategies " + strategies +
+                    " (it is for " + used_by + ")");
     }
   }
 }
@@ -429,7 +427,9 @@ Runner add_compare_command(CLI::App& app) {
             }
           }
           print_error("compare cancelled" + left);
-          return cancelled_exit_code();
+          // A run a signal stopped that compare did not get (sent to the run
+          // alone) ends compare with the run's own code.
+          return interrupt_requested() ? cancelled_exit_code() : run.exit_code;
         }
         if (run.exit_code == kExitUsage) {
           // cp refused its flags (a value out of range, say): every run

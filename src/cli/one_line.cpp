@@ -21,11 +21,19 @@ std::string one_line(std::string_view text) {
       if (cp == utf::illegal || cp == utf::incomplete) {
         out += fmt::format("\\x{:02x}", byte);
         ++i;
-      } else {
-        const auto length = static_cast<std::size_t>(it - text.begin()) - i;
-        out.append(text.substr(i, length));
-        i += length;
+        continue;
       }
+      const auto length = static_cast<std::size_t>(it - text.begin()) - i;
+      // C1 controls (U+0080-U+009F: CSI starts terminal escape sequences)
+      // and the Unicode line and paragraph separators break a line too.
+      if ((cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029) {
+        for (std::size_t k = 0; k < length; ++k) {
+          out += fmt::format("\\x{:02x}", static_cast<unsigned char>(text[i + k]));
+        }
+      } else {
+        out.append(text.substr(i, length));
+      }
+      i += length;
       continue;
     }
     ++i;

@@ -310,10 +310,8 @@ Runner add_select_command(CLI::App& app) {
            {args->run.concurrency ? "--concurrency" : nullptr,
             args->run.threads ? "--threads" : nullptr, args->run.loops ? "--loops" : nullptr}) {
         if (flag != nullptr) {
-          std::fprintf(stderr,
-                       "s3loop: warning: %s has no effect with --server-dialect (one request "
-                       "for the whole object)\n",
-                       flag);
+          print_warning(std::string(flag) +
+                        " has no effect with --server-dialect (one request for the whole object)");
         }
       }
       return run_server_dialect(**shared, options, *plan, args->common.json, planning_started);
@@ -332,8 +330,7 @@ Runner add_select_command(CLI::App& app) {
     // Said once the command is known to run: a refused one gets its one
     // error line alone.
     for (const auto& unused : unused_strategy_flags(args->run, settings.kind)) {
-      std::fprintf(stderr, "s3loop: warning: %s\n",
-                   unused_flag_warning(unused, settings.kind).c_str());
+      print_warning(unused_flag_warning(unused, settings.kind));
     }
     auto strategy = exec::make_strategy(settings);
     if (!strategy) return usage_error(strategy.error());

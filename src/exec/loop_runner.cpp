@@ -159,13 +159,14 @@ RunReport run_loops(Job& job, s3::ClientShared& shared, const std::atomic<bool>&
   if (limit) {
     report.adaptive = true;
     report.limit_cuts = limit->cuts();
-    // The lowest limit in force: the first one when nothing cut it (a "min"
-    // of 0 read as a run that once allowed nothing in flight).
-    const auto history = limit->history();
-    report.limit_min =
-        limit->cuts() > 0 || history.empty() ? limit->min_after_cut() : history.front().limit;
     report.limit_final = limit->limit();
     report.limit_history = limit->history();
+    // The lowest limit in force: the first (never thinned from the history)
+    // or the lowest a cut set, which may lie above it once the limit grew.
+    // (A "min" of 0 for a run never cut read as nothing allowed in flight.)
+    report.limit_min =
+        report.limit_history.empty() ? limit->min_after_cut() : report.limit_history.front().limit;
+    if (limit->cuts() > 0) report.limit_min = std::min(report.limit_min, limit->min_after_cut());
   }
   return report;
 }

@@ -149,9 +149,9 @@ struct SelectJob::State {
   std::uint64_t key_records = 0;
   bool output_failed = false;
   std::optional<Error> failure;
-  // Every byte a range read (local) or the server scanned (s3select), also of
-  // ranges that failed or were cut off: what the run cost. (Their process()
-  // results count only ranges that finished.) From any loop's thread.
+  // Every byte a local range read, also of ranges that failed or were cut
+  // off (process() results count finished ranges only), and what the server
+  // scanned for each s3select range it finished. From any loop's thread.
   std::atomic<std::uint64_t> bytes_fetched{0};
 };
 

@@ -235,6 +235,9 @@ Error network_error(const boost::system::error_code& ec, Phase phase,
   } else if (const char* advice = tls_refusal_advice(ec)) {
     e.kind = ErrorKind::tls;
     e.retryable = false;  // the same answer every time
+    // The server refused the session, not the request: nothing was carried
+    // out (TLS 1.3's certificate_required comes with the first reply).
+    e.sent_unanswered = false;
     e.message = context + failed + "TLS error: " + ec.message() + ": " + advice;
   } else if (ec.category() == boost::asio::error::get_ssl_category() ||
              ec == boost::asio::ssl::error::stream_truncated) {

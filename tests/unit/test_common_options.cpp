@@ -136,8 +136,8 @@ TEST(EndpointNote, NamesTheSettingOrThatNoneNamedOne) {
             "the endpoint in use is AWS's for the region, as no endpoint setting names another");
   config.endpoint_source += "; configured endpoints ignored (AWS_IGNORE_CONFIGURED_ENDPOINT_URLS)";
   EXPECT_EQ(endpoint_note(config),
-            "the endpoint in use is AWS's for the region, as no endpoint setting names another; "
-            "configured endpoints ignored (AWS_IGNORE_CONFIGURED_ENDPOINT_URLS)");
+            "the endpoint in use is AWS's for the region: configured endpoints are ignored "
+            "(AWS_IGNORE_CONFIGURED_ENDPOINT_URLS)");
 }
 
 }  // namespace

@@ -144,6 +144,8 @@ TEST(NetErrors, AServerRefusingEveryAttemptAlikeIsNotRetriedAndSaysWhy) {
   EXPECT_TRUE(cert.message.ends_with(
       ": the server asks for a client certificate, which s3loop cannot present"))
       << cert.message;
+  // Refused with the session, the request was not carried out.
+  EXPECT_FALSE(cert.sent_unanswered);
 }
 
 TEST(NetErrors, UntrustedCertificateIsNotRetriedAndNamesTheFix) {

@@ -31,5 +31,20 @@ TEST(OneLine, BytesThatAreNoUtf8AreEscapedSoTheLineIsUtf8) {
   EXPECT_EQ(one_line("ok \xf0\x9f\x98\x80 \xc0\xaf"), "ok \xf0\x9f\x98\x80 \\xc0\\xaf");
 }
 
+TEST(OneLine, C1ControlsAndLineSeparatorsAreEscapedToo) {
+  // U+009B (CSI) starts a terminal escape sequence; U+0085 (NEL), U+2028 and
+  // U+2029 break lines. A key holding them was printed as it is.
+  EXPECT_EQ(one_line("a\xc2\x9b"
+                     "31mb"),
+            "a\\xc2\\x9b31mb");
+  EXPECT_EQ(one_line("a\xc2\x85"
+                     "b"),
+            "a\\xc2\\x85b");
+  EXPECT_EQ(one_line("a\xe2\x80\xa8"
+                     "b\xe2\x80\xa9"),
+            "a\\xe2\\x80\\xa8b\\xe2\\x80\\xa9");
+  EXPECT_EQ(one_line("\xc2\xa0\xc2\xa9"), "\xc2\xa0\xc2\xa9");  // NBSP and (c) are text
+}
+
 }  // namespace
 }  // namespace s3loop::cli

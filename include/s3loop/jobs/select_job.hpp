@@ -129,9 +129,9 @@ class SelectJob final : public exec::Job {
   // Ranges whose records or partials are in the answer: fewer than the run
   // processed once LIMIT was reached (the ranges after it were cut short).
   std::uint64_t ranges_used() const;
-  // Bytes read by ranged GETs (local engine) or scanned by the server
-  // (s3select), ranges that failed or were cut off by Ctrl-C included -- the
-  // run's report counts those of finished ranges only.
+  // Bytes read by ranged GETs (local engine: ranges that failed or were cut
+  // off by Ctrl-C included -- the run's report counts finished ranges only),
+  // or scanned by the server in the ranges it finished (s3select).
   std::uint64_t bytes_fetched() const;
   // on_output refused bytes: the run stopped there (the caller tells why).
   bool output_failed() const;
