@@ -41,6 +41,19 @@ awaitable<Result<Prefix>> read_prefix(s3::Client& client, s3::S3Url location, st
     auto bytes =
         co_await client.get_object(location.bucket, location.key, s3::ByteRange{0, last}, etag);
     if (!bytes) co_return changed_during_select(bytes.error(), location, etag);
+    // Read as CSV, compressed bytes give a count or rows that mean nothing
+    // (S3 Select decompresses GZIP and BZIP2 only when told; this tool sends
+    // CompressionType NONE and reads plain text). Told from the first read,
+    // before any search for a first line in what is no text.
+    if (want == kFirstRead) {
+      if (const auto compressed = select::compression_of(*bytes); !compressed.empty()) {
+        co_return make_error(
+            ErrorKind::data,
+            fmt::format("object {} is {}-compressed (its first bytes are {}'s signature): select "
+                        "reads plain CSV text; decompress it and upload that",
+                        s3::s3_uri(location.bucket, location.key), compressed, compressed));
+      }
+    }
     prefix.bytes = std::move(*bytes);
     prefix.whole_object = last + 1 >= size;
     // A last line without its newline is complete when the object ends there.
@@ -305,16 +318,6 @@ awaitable<Result<SelectPlan>> plan_select(s3::Client& client, SelectOptions opti
         co_await read_prefix(client, options.location, head->size, head->etag, options.format);
     if (!read) co_return read.error();
     prefix = std::move(*read);
-    // Read as CSV, compressed bytes give a count or rows that mean nothing
-    // (S3 Select decompresses GZIP and BZIP2 only when told; this tool sends
-    // CompressionType NONE and reads plain text).
-    if (const auto format = select::compression_of(prefix.bytes); !format.empty()) {
-      co_return make_error(
-          ErrorKind::data,
-          fmt::format("object {} is {}-compressed (its first bytes are {}'s signature): select "
-                      "reads plain CSV text; decompress it and upload that",
-                      s3::s3_uri(options.location.bucket, options.location.key), format, format));
-    }
   }
   if (auto r = check_required_columns(options.require_columns, prefix.first_fields()); !r) {
     co_return r.error();

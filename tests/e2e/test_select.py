@@ -560,6 +560,17 @@ class SelectCompressed(s3env.E2ETestCase):
                         f"bytes are {fmt}'s signature): select reads plain CSV text")
                     self.assertEqual(p.stdout, "")
 
+    def test_a_compressed_object_without_a_line_break_is_named_too(self):
+        # Told from the first read: the search for a first line read on to 16 MiB and said
+        # "no complete first line ... is it CSV", exit 2.
+        bkt = self.class_bucket("selgz")
+        noise = random.Random(3).randbytes(17 * s3env.MiB).replace(b"\n", b"x")
+        self.s3.put_object(Bucket=bkt, Key="long.gz", Body=b"\x1f\x8b" + noise)
+        p = s3env.run(["select", f"s3://{bkt}/long.gz", "-e", "SELECT COUNT(*) FROM S3Object",
+                       "--engine", "local", "--json"])
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        self.assertIn(f"object s3://{bkt}/long.gz is gzip-compressed", p.stderr)
+
 
 class SelectToAFullDisk(s3env.SelectToAFullDiskCase):
     """Output that cannot be written stops the select: no more ranges are fetched for rows that
