@@ -550,6 +550,10 @@ awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
                                                 const s3::ObjectInfo& object,
                                                 const std::string& dst_key,
                                                 std::string& copied_etag) {
+  // A journal that failed meanwhile (another object's record) stops the job:
+  // an upload created now could not be recorded, and would only be aborted
+  // (nor are the HEAD and GetObjectTagging before it worth sending).
+  if (auto fatal = fatal_error()) co_return *fatal;
   s3::Client& client = context.client();
   const auto& src_bucket = options_.source.bucket;
   const auto& dst_bucket = options_.destination.bucket;
@@ -579,9 +583,6 @@ awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
   }
   if (auto tagging = create_tagging_header(*tags)) headers.emplace_back("x-amz-tagging", *tagging);
 
-  // A journal that failed meanwhile (another object's record) stops the job:
-  // an upload created now could not be recorded, and would only be aborted.
-  if (auto fatal = fatal_error()) co_return *fatal;
   const auto create_started = std::chrono::steady_clock::now();
   auto created = co_await client.create_multipart_upload(dst_bucket, dst_key, headers);
   if (!created) {
