@@ -184,7 +184,12 @@ namespace {
 // check --endpoint-url then also says where the endpoint in use came from
 // ("; the endpoint in use is set by AWS_ENDPOINT_URL").
 std::string g_endpoint_note;
+std::string g_region_source;  // "--region", "AWS_REGION", "profile dev", "default"
 }  // namespace
+
+const std::string& region_source() {
+  return g_region_source;
+}
 
 std::string endpoint_note(const s3::ResolvedConfig& config) {
   const std::string& source = config.endpoint_source;
@@ -229,6 +234,7 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
   if (!setup) return setup.error();
   auto& shared = setup->shared;
   g_endpoint_note = endpoint_note(setup->config);
+  g_region_source = setup->config.region_source;
   if (options.debug) {
     // One whole line per call, from any thread: a single fwrite of the line.
     shared->debug_log = [](const std::string& line) {

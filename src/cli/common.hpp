@@ -76,6 +76,9 @@ void print_warning(const std::string& message);
 // that none was ("... is AWS's for the region, as no endpoint setting names
 // another"), or nothing when --endpoint-url set it.
 std::string endpoint_note(const s3::ResolvedConfig& config);
+// Where the region of the last make_client_shared() came from: "--region",
+// "AWS_REGION", "AWS_DEFAULT_REGION", "profile dev" or "default" (us-east-1).
+const std::string& region_source();
 // Prints the error of input the user has to fix; returns exit code 2.
 int usage_error(const Error& error);
 int exit_code_for(const Error& error);

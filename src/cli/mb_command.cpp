@@ -34,9 +34,13 @@ Runner add_mb_command(CLI::App& app) {
       // The location constraint is the region the request is signed for.
       if (error.s3_code == "InvalidLocationConstraint" ||
           error.s3_code == "IllegalLocationConstraintException") {
+        const std::string& source = region_source();
         error.message += "; the bucket was to be made in " + (*shared)->options.region +
-                         ", the region in use (--region, AWS_REGION or the profile's region): "
-                         "choose one the endpoint serves";
+                         ", the region " +
+                         (source == "default" ? std::string("s3loop defaults to, as none is set")
+                                              : "set by " + source) +
+                         ": choose one the endpoint serves (--region, AWS_REGION or the "
+                         "profile's region)";
       }
       return report_failure(error);
     }

@@ -290,9 +290,9 @@ class MakeBucketTests(s3env.E2ETestCase):
         name = self.bucket("mb-region", create=False)
         p = s3env.run(["mb", f"s3://{name}", "--region", "eu-west-1"])
         s3env.assert_clean_error(self, p, 1, "InvalidLocationConstraint",
-                                 "the bucket was to be made in eu-west-1, the region in use "
-                                 "(--region, AWS_REGION or the profile's region): choose one "
-                                 "the endpoint serves")
+                                 "the bucket was to be made in eu-west-1, the region set by "
+                                 "--region: choose one the endpoint serves (--region, "
+                                 "AWS_REGION or the profile's region)")
 
     def test_text_and_json(self):
         for args, expected in (([], "make_bucket: {}\n"), (["--json"], '{{"bucket":"{}"}}\n')):
