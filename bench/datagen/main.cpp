@@ -93,9 +93,7 @@ int main(int argc, char** argv) {
     print_error(e.message);
     return code;
   };
-  // The bucket is made when missing: by the rules for a new bucket, as
-  // `s3loop mb` takes its name (a legacy name such as XC_bad was created).
-  auto location = s3::parse_s3_url(url, s3::BucketRules::new_bucket);
+  auto location = s3::parse_s3_url(url);
   if (!location) return fail(location.error(), kExitUsage);
   auto lo = parse_size(min_size, "--min-size");
   if (!lo) return fail(lo.error(), kExitUsage);
@@ -117,6 +115,21 @@ int main(int argc, char** argv) {
   if (!shared) return fail(shared.error(), kExitUsage);
 
   const std::string bucket = location->bucket;
+  // A missing bucket is made: under the names `s3loop mb` takes (a legacy
+  // name such as XC_bad was created); an existing legacy bucket is written to.
+  if (const std::string problem = s3::bucket_name_problem(bucket, s3::BucketRules::new_bucket);
+      !problem.empty()) {
+    auto missing = exec::run_once<std::optional<Error>>(
+        **shared, [&](s3::Client& client) -> boost::asio::awaitable<Result<std::optional<Error>>> {
+          co_return co_await client.missing_bucket(bucket);
+        });
+    if (!missing) return fail(missing.error(), exit_code_for(missing.error()));
+    if (*missing) {
+      return fail(make_error(ErrorKind::usage, "bucket " + bucket + " does not exist, and " +
+                                                   problem + " for a new bucket"),
+                  kExitUsage);
+    }
+  }
   auto created = exec::run_once<void>(
       **shared, [&](s3::Client& client) { return client.ensure_bucket(bucket); });
   if (!created) return fail(created.error(), exit_code_for(created.error()));

@@ -255,7 +255,8 @@ class BadInput(s3env.E2ETestCase):
         self.assertEqual(s3env.list_objects(self.s3, self.src, "datagen-refused/"), [])
         # It makes a missing bucket: by the rules `s3loop mb` applies (XC_bad was made).
         p = s3env.run(["s3://XC_bad-datagen/x", "--count", "1"], binary=s3env.datagen_bin())
-        s3env.assert_clean_error(self, p, 2, "invalid S3 URL", "XC_bad-datagen")
+        s3env.assert_clean_error(self, p, 2, "bucket XC_bad-datagen does not exist, and ",
+                                 " for a new bucket")
         self.assertNotIn("XC_bad-datagen", [b["Name"] for b in self.s3.list_buckets()["Buckets"]])
 
     def test_datagen_json_is_json(self):
