@@ -18,18 +18,34 @@ using boost::asio::awaitable;
 namespace {
 
 // `text` as one shell word, for a command a message suggests: single-quoted
-// unless plain ('\'' for a quote inside). One holding a control character,
-// which the message's line shows escaped, cannot be pasted: a placeholder.
+// unless plain ('\'' for a quote inside); one holding a control character,
+// which a message line could not show raw, in bash's $'...' with \xNN.
 std::string shell_word(std::string_view text) {
   const auto plain = [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '/' || c == '.' || c == '-' ||
            c == '_';
   };
+  const auto control = [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte < 0x20 || byte == 0x7F;
+  };
   if (!text.empty() && std::all_of(text.begin(), text.end(), plain)) return std::string(text);
+  if (std::any_of(text.begin(), text.end(), control)) {
+    std::string word = "$'";
+    for (const char c : text) {
+      if (control(c)) {
+        word += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+      } else if (c == '\'' || c == '\\') {
+        word += '\\';
+        word += c;
+      } else {
+        word += c;
+      }
+    }
+    return word + "'";
+  }
   std::string word = "'";
   for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7F) return "<the key>";
     if (c == '\'') {
       word += "'\\''";
     } else {

@@ -220,8 +220,8 @@ class CreateWithoutReplyTest(s3env.E2ETestCase):
     def setUp(self):
         super().setUp()
         self.bkt = self.bucket("create-noreply")
-        # (A quote in the key: the warning's command quotes it for the shell.)
-        self.s3.put_object(Bucket=self.bkt, Key="big/it's obj",
+        # (A quote and a tab in the key: the warning's command quotes it for the shell.)
+        self.s3.put_object(Bucket=self.bkt, Key="big/it's\tobj",
                            Body=s3env.seeded_bytes("noreply", 6 * s3env.MiB))
 
     def cp(self, proxy, dst):
@@ -230,16 +230,16 @@ class CreateWithoutReplyTest(s3env.E2ETestCase):
                 "--multipart-chunksize", "5MiB", "--json"]
 
     def assert_warned_and_counted(self, p, dst):
-        self.assertIn(f"s3loop: warning: s3://{self.bkt}/{dst}/it's obj: {self.WARNING}",
+        self.assertIn(f"s3loop: warning: s3://{self.bkt}/{dst}/it's\tobj: {self.WARNING}",
                       p.stderr, s3env.describe(p))
         # Its command lists exactly that key's uploads, pasted into a shell as it stands.
         self.assertIn(f"aws s3api list-multipart-uploads --bucket {self.bkt} "
-                      f"--prefix '{dst}/it'\\''s obj' lists them", p.stderr, s3env.describe(p))
+                      f"--prefix $'{dst}/it\\'s\\x09obj' lists them", p.stderr, s3env.describe(p))
         self.assertIn("left open, one per attempt (each costs storage until aborted)", p.stderr)
         self.assertEqual(s3env.parse_json_summary(self, p)["orphan_cleanup_failures"], 1)
         # The warning is no false alarm: the server did open it.
         left = [u for u in s3env.multipart_uploads(self.s3, self.bkt)
-                if u[0] == f"{dst}/it's obj"]
+                if u[0] == f"{dst}/it's\tobj"]
         self.assertGreaterEqual(len(left), 1)
 
     def test_every_reply_lost(self):
