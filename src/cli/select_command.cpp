@@ -120,7 +120,10 @@ int run_server_dialect(s3::ClientShared& shared, const jobs::SelectOptions& opti
                             {"engine_reason", plan.engine_reason},
                             {"object_bytes", plan.object_size},
                             {"records_out", records},
-                            {"bytes_scanned", result ? result->bytes_scanned : 0},
+                            // null: the server said nothing (0 would read as measured)
+                            {"bytes_scanned", result && result->bytes_scanned
+                                                  ? boost::json::value(*result->bytes_scanned)
+                                                  : boost::json::value(nullptr)},
                             {"wall_seconds", wall},
                             {"cpu_seconds", usage.cpu_seconds()},
                             {"peak_rss_bytes", usage.peak_rss_bytes},
@@ -172,8 +175,8 @@ Runner add_select_command(CLI::App& app) {
   cmd->add_option("-e,--expression", args->expression,
                   "S3 Select SQL, e.g. \"SELECT COUNT(*) FROM S3Object s WHERE s.id > 10\"")
       ->required();
-  cmd->add_option("--chunk-size", args->chunk_size,
-                  "Bytes per range, at least 1KiB (default 8MiB)");
+  const CLI::Option* chunk_size_flag = cmd->add_option(
+      "--chunk-size", args->chunk_size, "Bytes per range, at least 1KiB (default 8MiB)");
   cmd->add_option("--engine", args->engine,
                   "auto (S3 Select where the server has it with AWS semantics, else local), "
                   "s3select or local (ranged GET + local CSV/SQL)");
@@ -206,7 +209,7 @@ Runner add_select_command(CLI::App& app) {
                      "; ranges stream, memory is at most 2 x concurrency x a range's output");
   add_common_options(*cmd, args->common);
 
-  return [args]() -> int {
+  return [args, chunk_size_flag]() -> int {
     auto location = s3::parse_s3_url(args->url);
     if (!location) return usage_error(location.error());
     if (location->key.empty() || location->key.back() == '/') {
@@ -308,7 +311,8 @@ Runner add_select_command(CLI::App& app) {
     if (options.server_dialect && plan->engine == jobs::SelectEngine::s3select) {
       for (const auto* flag :
            {args->run.concurrency ? "--concurrency" : nullptr,
-            args->run.threads ? "--threads" : nullptr, args->run.loops ? "--loops" : nullptr}) {
+            args->run.threads ? "--threads" : nullptr, args->run.loops ? "--loops" : nullptr,
+            chunk_size_flag->count() > 0 ? "--chunk-size" : nullptr}) {
         if (flag != nullptr) {
           print_warning(std::string(flag) +
                         " has no effect with --server-dialect (one request for the whole object)");

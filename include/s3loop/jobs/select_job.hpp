@@ -102,7 +102,8 @@ boost::asio::awaitable<Result<SelectPlan>> plan_select(s3::Client& client, Selec
 // counts those written).
 struct ServerSelectResult {
   std::uint64_t records = 0;
-  std::uint64_t bytes_scanned = 0;  // from the Stats event, when the server sends one
+  // From the Stats event; none when the server sent none (radosgw 16.2).
+  std::optional<std::uint64_t> bytes_scanned;
   bool output_failed = false;
 };
 boost::asio::awaitable<Result<ServerSelectResult>> select_in_server_dialect(
