@@ -397,7 +397,15 @@ Runner add_select_command(CLI::App& app) {
     // main.cpp finds stdout's error flag and says so, in the one error line.
     if (output_failed) return kExitFailed;
     if (!finished) {
-      print_error(finished.error().message);
+      std::string message = finished.error().message;
+      // auto chose the server's S3 Select by its probe; a query it then
+      // refuses outright (400: an operation it does not support) is one the
+      // local engine may still evaluate.
+      if (decided.engine == jobs::SelectEngine::s3select && args->engine == "auto" &&
+          finished.error().http_status == 400) {
+        message += " (the server's S3 Select refused the query: --engine local evaluates it here)";
+      }
+      print_error(message);
       return finished.error().kind == ErrorKind::usage ? kExitUsage : kExitFailed;
     }
     return kExitOk;

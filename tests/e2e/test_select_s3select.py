@@ -158,6 +158,11 @@ class Handler(BaseHTTPRequestHandler):
         output = doc.find("s3:OutputSerialization/s3:CSV/s3:FieldDelimiter", ns)
         delimiter = output.text if output is not None and output.text else ","
         Handler.output_delimiters.append((sql, delimiter))
+        if "ESCAPE" in sql:  # as S3 Select refuses an operation it does not support
+            self._send(400, b"<Error><Code>UnsupportedSqlOperation</Code><Message>Encountered an "
+                       b"unsupported SQL operation.</Message></Error>",
+                       [("Content-Type", "application/xml")])
+            return
         recs = (exact_records_in if Handler.exact_scan_range else records_in)(start, end)
         failing = [i for i, r in enumerate(recs) if r[0] == str(Handler.fail_at_id)]
         rows_before = (answer(sql, recs[:failing[0]], delimiter)
@@ -315,6 +320,22 @@ class S3SelectEngine(unittest.TestCase):
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertEqual(p.stdout.split(), [r[0] for r in self.rows if r[1] == "b c"][:5])
         self.assertEqual(self.summary(p)["ranges_used"], 1)
+
+    def test_a_query_the_server_refuses_under_auto_points_to_the_local_engine(self):
+        # auto chose S3 Select by its probe; the query itself is refused (400): the one line
+        # says the local engine evaluates it (it said the server's words alone).
+        sql = "SELECT id FROM S3Object WHERE name LIKE 'b!%' ESCAPE '!'"
+        p = self.select("-e", sql, "--chunk-size", "8KiB")
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        errors = [line for line in p.stderr.splitlines() if line.startswith("s3loop: error:")]
+        self.assertEqual(len(errors), 1, s3env.describe(p))
+        self.assertIn("UnsupportedSqlOperation", errors[0])
+        self.assertTrue(errors[0].endswith("(the server's S3 Select refused the query: --engine "
+                                           "local evaluates it here)"), errors[0])
+        # Asked for by name, the engine is the user's choice: no advice.
+        p = self.select("-e", sql, "--chunk-size", "8KiB", "--engine", "s3select")
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        self.assertNotIn("--engine local", p.stderr)
 
     def test_error_event_fails_clearly(self):
         p = self.select("-e", "SELECT name FROM S3Object", "--chunk-size", "8KiB")
