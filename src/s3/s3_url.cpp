@@ -3,6 +3,7 @@
 #include "s3loop/s3/s3_url.hpp"
 
 #include <fmt/format.h>
+#include <boost/locale/utf.hpp>
 
 namespace s3loop::s3 {
 namespace {
@@ -29,33 +30,15 @@ std::string printable(std::string_view s, bool ascii_only) {
 }
 
 // The length of the valid UTF-8 sequence starting at `at`: 1 for ASCII, 0
-// when the bytes there are no whole, valid sequence (nor are overlong forms,
-// surrogates or code points past U+10FFFF valid).
+// when the bytes there are no whole, valid sequence -- Boost.Locale's decoder
+// refuses overlong forms, surrogates and code points past U+10FFFF too, as
+// xml_can_carry relies on.
 std::size_t utf8_length_at(std::string_view s, std::size_t at) {
-  const auto byte = [&](std::size_t i) {
-    return at + i < s.size() ? static_cast<unsigned char>(s[at + i]) : 0u;
-  };
-  const unsigned lead = byte(0);
-  // The second byte's range depends on the lead (RFC 3629's table); later
-  // ones are any continuation byte.
-  std::size_t length = 1;
-  unsigned low = 0x80;
-  unsigned high = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) low = 0xA0;
-    if (lead == 0xED) high = 0x9F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) low = 0x90;
-    if (lead == 0xF4) high = 0x8F;
-  }
-  if (lead < 0x80) return 1;
-  bool valid = length > 1 && byte(1) >= low && byte(1) <= high;
-  for (std::size_t i = 2; valid && i < length; ++i) valid = byte(i) >= 0x80 && byte(i) <= 0xBF;
-  return valid ? length : 0;
+  namespace utf = boost::locale::utf;
+  auto it = s.begin() + static_cast<std::ptrdiff_t>(at);
+  const utf::code_point cp = utf::utf_traits<char>::decode(it, s.end());
+  if (cp == utf::illegal || cp == utf::incomplete) return 0;
+  return static_cast<std::size_t>(it - s.begin()) - at;
 }
 
 // The character starting at `at`, shown as typed when it is a whole, valid
