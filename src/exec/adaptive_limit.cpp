@@ -9,7 +9,8 @@ AdaptiveLimit::AdaptiveLimit(int max_limit, Clock::time_point start, int min_lim
     : max_limit_(std::max(1, max_limit)),
       min_limit_(std::clamp(min_limit, 1, std::max(1, max_limit))),
       start_(start),
-      limit_(std::clamp(kInitialLimit, min_limit_, max_limit_)) {
+      limit_(std::clamp(kInitialLimit, min_limit_, max_limit_)),
+      lowest_limit_(limit_) {
   history_.push_back(LimitSample{0.0, limit_});
 }
 
@@ -67,6 +68,11 @@ int AdaptiveLimit::min_after_cut() const {
   return min_after_cut_;
 }
 
+int AdaptiveLimit::lowest_limit() const {
+  std::lock_guard lock(mutex_);
+  return lowest_limit_;
+}
+
 std::vector<LimitSample> AdaptiveLimit::history() const {
   std::lock_guard lock(mutex_);
   return history_;
@@ -75,6 +81,7 @@ std::vector<LimitSample> AdaptiveLimit::history() const {
 void AdaptiveLimit::set_limit_locked(int limit, Clock::time_point now) {
   if (limit == limit_) return;
   limit_ = limit;
+  lowest_limit_ = std::min(lowest_limit_, limit_);
   if (history_.size() >= kMaxSamples) {
     // Keep the shape: drop every other sample, never the first.
     std::vector<LimitSample> thinned;

@@ -161,12 +161,9 @@ RunReport run_loops(Job& job, s3::ClientShared& shared, const std::atomic<bool>&
     report.limit_cuts = limit->cuts();
     report.limit_final = limit->limit();
     report.limit_history = limit->history();
-    // The lowest limit in force: the first (never thinned from the history)
-    // or the lowest a cut set, which may lie above it once the limit grew.
-    // (A "min" of 0 for a run never cut read as nothing allowed in flight.)
-    report.limit_min =
-        report.limit_history.empty() ? limit->min_after_cut() : report.limit_history.front().limit;
-    if (limit->cuts() > 0) report.limit_min = std::min(report.limit_min, limit->min_after_cut());
+    // (Not the lowest a cut set: 0 for a run never cut read as nothing
+    // allowed in flight, and a cut may leave the limit above the first.)
+    report.limit_min = limit->lowest_limit();
   }
   return report;
 }

@@ -51,6 +51,11 @@ TEST(AdaptiveLimit, SlowStartDoublesPerRoundTripUpToTheMaximum) {
   }
   EXPECT_EQ(limit.cuts(), 0);
   EXPECT_EQ(limit.min_after_cut(), 0);
+  EXPECT_EQ(limit.lowest_limit(), 32);  // the first, never cut
+  // A cut from 100 leaves 70: the lowest in force is still the first.
+  limit.release(fill(limit).at(0), AttemptReply::throttled, t0);
+  EXPECT_EQ(limit.min_after_cut(), 70);
+  EXPECT_EQ(limit.lowest_limit(), 32);
   // Never above the configured concurrency, nor below it when small.
   AdaptiveLimit small(8, t0);
   EXPECT_EQ(small.limit(), 8);
@@ -77,6 +82,7 @@ TEST(AdaptiveLimit, CutsOncePerWindowOnThrottling) {
   EXPECT_EQ(limit.limit(), 15);
   EXPECT_EQ(limit.cuts(), 2);
   EXPECT_EQ(limit.min_after_cut(), 15);
+  EXPECT_EQ(limit.lowest_limit(), 15);
 }
 
 TEST(AdaptiveLimit, NeverBelowTheMinimum) {

@@ -46,6 +46,8 @@ class AdaptiveLimit {
   int in_flight() const;
   int cuts() const;           // how often throttling cut the limit
   int min_after_cut() const;  // the lowest limit a cut set (0: never cut)
+  int lowest_limit() const;   // the lowest limit in force: the first, or a cut's
+
   // (time, limit) at the start and at every change; thinned to kMaxSamples.
   std::vector<LimitSample> history() const;
 
@@ -64,6 +66,7 @@ class AdaptiveLimit {
   std::uint64_t successes_ = 0;
   int cuts_ = 0;
   int min_after_cut_ = 0;
+  int lowest_limit_;  // of every limit set, the first included
   std::vector<LimitSample> history_;
 };
 
