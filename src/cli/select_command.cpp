@@ -401,8 +401,8 @@ Runner add_select_command(CLI::App& app) {
       // auto chose the server's S3 Select by its probe; a query it then
       // refuses outright (400: an operation it does not support) is one the
       // local engine may still evaluate.
-      if (decided.engine == jobs::SelectEngine::s3select && args->engine == "auto" &&
-          finished.error().http_status == 400) {
+      if (decided.engine == jobs::SelectEngine::s3select &&
+          *engine == jobs::SelectEngine::automatic && finished.error().http_status == 400) {
         message += " (the server's S3 Select refused the query: --engine local evaluates it here)";
       }
       print_error(message);

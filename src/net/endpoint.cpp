@@ -37,8 +37,8 @@ std::string Endpoint::host_port() const {
 namespace {
 // `url` with any "user:password@" before its host written "***@": found by
 // hand, since a URL that does not parse (a blank, a fragment) is quoted too.
-std::string without_userinfo(std::string_view url) {
-  const std::size_t scheme_end = url.find("://");
+// `scheme_end` is where "://" is in it (npos: none).
+std::string without_userinfo(std::string_view url, std::size_t scheme_end) {
   const std::size_t start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
   const std::size_t authority_end = std::min(url.find_first_of("/?#", start), url.size());
   const std::size_t at = url.substr(0, authority_end).rfind('@');
@@ -48,8 +48,9 @@ std::string without_userinfo(std::string_view url) {
 }  // namespace
 
 Result<Endpoint> parse_endpoint_url(std::string_view url) {
+  const std::size_t scheme_end = url.find("://");
   // What the messages quote: never a password, whichever check fails.
-  const std::string shown = without_userinfo(url);
+  const std::string shown = without_userinfo(url, scheme_end);
   auto bad = [&](std::string_view why) {
     return make_error(ErrorKind::usage, "invalid endpoint URL '" + shown + "': " +
                                             std::string(why) + " (expected https://host[:port])");
@@ -57,7 +58,7 @@ Result<Endpoint> parse_endpoint_url(std::string_view url) {
   auto parsed = boost::urls::parse_absolute_uri(url);
   // "127.0.0.1:9443" is no URL at all ("localhost:9443" parses, with scheme
   // "localhost"): one that is with https:// in front lacks only that.
-  const bool lacks_scheme = url.find("://") == std::string_view::npos &&
+  const bool lacks_scheme = scheme_end == std::string_view::npos &&
                             boost::urls::parse_absolute_uri("https://" + std::string(url));
   if (!parsed && lacks_scheme) return bad("no scheme: write https://" + shown + " (or http://)");
   if (!parsed) {
@@ -96,7 +97,6 @@ Result<Endpoint> parse_endpoint_url(std::string_view url) {
   }
   if (!parsed->has_authority() || parsed->encoded_host().empty()) {
     // "https://::1:9443": an IPv6 address without its brackets.
-    const std::size_t scheme_end = url.find("://");
     const std::string_view after =
         scheme_end == std::string_view::npos ? std::string_view() : url.substr(scheme_end + 3);
     if (after.starts_with(':') && after.find(':', 1) != std::string_view::npos) {
