@@ -429,17 +429,29 @@ class CertificateDates(unittest.TestCase):
         threading.Thread(target=serve, daemon=True).start()
         return listener.getsockname()[1]
 
+    def ls_against(self, since, until, *flags, client_auth_only=False,
+                   client_certificate=False):
+        """`s3loop ls` against a TLS server with a self-signed certificate valid from since to
+        until (made for client authentication alone if client_auth_only; the server asking for
+        a client certificate if client_certificate), the certificate as --ca-bundle:
+        (CompletedProcess, port)."""
+        directory = tempfile.mkdtemp(prefix="s3loop-cert-")
+        self.addCleanup(shutil.rmtree, directory, ignore_errors=True)
+        cert_file, key_file = write_self_signed_certificate(directory, since, until,
+                                                            client_auth_only=client_auth_only)
+        port = self.serve_tls(cert_file, key_file, client_certificate=client_certificate)
+        p = s3env.run(["ls", "s3://some-bucket/", "--endpoint-url", f"https://127.0.0.1:{port}",
+                       "--ca-bundle", cert_file, *flags],
+                      env=s3env.base_env(AWS_CA_BUNDLE=None), timeout=60)
+        return p, port
+
     def test_expired_or_not_yet_valid_certificate_asks_for_dates_and_clock(self):
         now = datetime.datetime.now(datetime.timezone.utc)
         day = datetime.timedelta(days=1)
         for what, since, until in (("certificate has expired", now - 3 * day, now - day),
                                    ("certificate is not yet valid", now + day, now + 3 * day)):
-            with self.subTest(what=what), tempfile.TemporaryDirectory() as directory:
-                cert_file, key_file = write_self_signed_certificate(directory, since, until)
-                port = self.serve_tls(cert_file, key_file)
-                p = s3env.run(["ls", "s3://some-bucket/", "--endpoint-url",
-                               f"https://127.0.0.1:{port}", "--ca-bundle", cert_file],
-                              env=s3env.base_env(AWS_CA_BUNDLE=None), timeout=60)
+            with self.subTest(what=what):
+                p, port = self.ls_against(since, until)
                 line = s3env.assert_clean_error(
                     self, p, 1, f"TLS certificate of 127.0.0.1:{port} not accepted ({what}; "
                     "this machine's clock says ", "check the server certificate's dates and this "
@@ -451,39 +463,26 @@ class CertificateDates(unittest.TestCase):
         # the advice was to pass --ca-bundle with the CA that signed it, already given.
         now = datetime.datetime.now(datetime.timezone.utc)
         day = datetime.timedelta(days=1)
-        with tempfile.TemporaryDirectory() as directory:
-            cert_file, key_file = write_self_signed_certificate(directory, now - day, now + day,
-                                                                client_auth_only=True)
-            port = self.serve_tls(cert_file, key_file)
-            p = s3env.run(["ls", "s3://some-bucket/", "--endpoint-url",
-                           f"https://127.0.0.1:{port}", "--ca-bundle", cert_file],
-                          env=s3env.base_env(AWS_CA_BUNDLE=None), timeout=60)
-            line = s3env.assert_clean_error(
-                self, p, 1, f"TLS certificate of 127.0.0.1:{port} not accepted (unsuitable "
-                "certificate purpose; ", "the certificate is refused for itself, whoever signed "
-                "it: the server needs one made for TLS server authentication")
-            self.assertNotIn("--ca-bundle", line)
+        p, port = self.ls_against(now - day, now + day, client_auth_only=True)
+        line = s3env.assert_clean_error(
+            self, p, 1, f"TLS certificate of 127.0.0.1:{port} not accepted (unsuitable "
+            "certificate purpose; ", "the certificate is refused for itself, whoever signed "
+            "it: the server needs one made for TLS server authentication")
+        self.assertNotIn("--ca-bundle", line)
 
     def test_a_server_that_wants_a_client_certificate_says_so_at_once(self):
         # TLS 1.3 asks after the handshake: the refusal came with the first reply, read as
         # "waiting for reply ... certificate required" and retried five times.
         now = datetime.datetime.now(datetime.timezone.utc)
         day = datetime.timedelta(days=1)
-        with tempfile.TemporaryDirectory() as directory:
-            cert_file, key_file = write_self_signed_certificate(directory, now - day, now + day)
-            port = self.serve_tls(cert_file, key_file, client_certificate=True)
-            p = s3env.run(["ls", "s3://some-bucket/", "--endpoint-url",
-                           f"https://127.0.0.1:{port}", "--ca-bundle", cert_file, "--debug"],
-                          env=s3env.base_env(AWS_CA_BUNDLE=None), timeout=60)
-            errors = [line for line in p.stderr.splitlines()
-                      if line.startswith("s3loop: error:")]
-            self.assertEqual(len(errors), 1, s3env.describe(p))
-            self.assertTrue(errors[0].endswith(
-                "the server asks for a client certificate, which s3loop cannot present"),
-                s3env.describe(p))
-            self.assertEqual(p.returncode, 1, s3env.describe(p))
-            self.assertNotIn("attempts)", errors[0], "retried")
-
+        p, _ = self.ls_against(now - day, now + day, "--debug", client_certificate=True)
+        errors = [line for line in p.stderr.splitlines() if line.startswith("s3loop: error:")]
+        self.assertEqual(len(errors), 1, s3env.describe(p))
+        self.assertTrue(errors[0].endswith(
+            "the server asks for a client certificate, which s3loop cannot present"),
+            s3env.describe(p))
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        self.assertNotIn("attempts)", errors[0], "retried")
 
 if __name__ == "__main__":
     unittest.main()
