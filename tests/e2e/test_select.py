@@ -768,6 +768,21 @@ class SelectChangedObject(s3env.E2ETestCase):
     two versions' records (it printed COUNT 300000, MIN from the old ids and MAX from the new,
     exit 0). The rows printed before it are all the old version's."""
 
+    def select_while_changing(self, url, sql, strategy, change, what):
+        """`s3loop select url -e sql` in 1 KiB ranges, +50 ms each, under `strategy`; a second
+        in (the HEAD and the first ranges done), `change()` alters the object."""
+        def part_way(proc):
+            time.sleep(1.0)
+            self.assertIsNone(proc.poll(), f"finished before the {what}: too fast")
+            change()
+
+        with s3env.latency_proxy("--delay-ms", "50") as proxy:
+            return s3env.run_while(
+                self, ["select", url, "-e", sql, "--chunk-size", "1KiB", "--strategy", strategy,
+                       "--engine", "local", "--endpoint-url", proxy.endpoint,
+                       *(["--concurrency", "2"] if strategy == "async" else [])],
+                part_way)
+
     def test_an_overwrite_part_way_fails_the_run_instead_of_mixing_versions(self):
         bkt = self.class_bucket("selchg")
         rows = 8000  # ~100 KiB: ~100 ranges of 1 KiB, +50 ms each
@@ -778,18 +793,10 @@ class SelectChangedObject(s3env.E2ETestCase):
                               ("serial", "SELECT id FROM S3Object")):
             with self.subTest(strategy=strategy):
                 self.s3.put_object(Bucket=bkt, Key="t.csv", Body=old.encode())
-                def overwrite(proc):
-                    time.sleep(1.0)  # the HEAD and the first ranges done
-                    self.assertIsNone(proc.poll(), "finished before the overwrite: too fast")
-                    self.s3.put_object(Bucket=bkt, Key="t.csv", Body=new.encode())
-
-                with s3env.latency_proxy("--delay-ms", "50") as proxy:
-                    p = s3env.run_while(
-                        self, ["select", f"s3://{bkt}/t.csv", "-e", sql, "--chunk-size", "1KiB",
-                               "--strategy", strategy, "--engine", "local", "--endpoint-url",
-                               proxy.endpoint,
-                               *(["--concurrency", "2"] if strategy == "async" else [])],
-                        overwrite)
+                p = self.select_while_changing(
+                    f"s3://{bkt}/t.csv", sql, strategy,
+                    lambda: self.s3.put_object(Bucket=bkt, Key="t.csv", Body=new.encode()),
+                    "overwrite")
                 self.assertEqual(p.returncode, 1, s3env.describe(p))
                 self.assertEqual(len(p.stderr.splitlines()), 1, s3env.describe(p))
                 self.assertTrue(p.stderr.startswith(
@@ -805,17 +812,9 @@ class SelectChangedObject(s3env.E2ETestCase):
         bkt = self.class_bucket("selchg")
         body = "id\n" + "".join(f"{i:07d}\n" for i in range(1, 8001))
         self.s3.put_object(Bucket=bkt, Key="gone.csv", Body=body.encode())
-
-        def delete(proc):
-            time.sleep(1.0)  # the HEAD and the first ranges done
-            self.assertIsNone(proc.poll(), "finished before the delete: too fast")
-            self.s3.delete_object(Bucket=bkt, Key="gone.csv")
-
-        with s3env.latency_proxy("--delay-ms", "50") as proxy:
-            p = s3env.run_while(
-                self, ["select", f"s3://{bkt}/gone.csv", "-e", "SELECT id FROM S3Object",
-                       "--chunk-size", "1KiB", "--strategy", "serial", "--engine", "local",
-                       "--endpoint-url", proxy.endpoint], delete)
+        p = self.select_while_changing(
+            f"s3://{bkt}/gone.csv", "SELECT id FROM S3Object", "serial",
+            lambda: self.s3.delete_object(Bucket=bkt, Key="gone.csv"), "delete")
         self.assertEqual(p.returncode, 1, s3env.describe(p))
         self.assertEqual(len(p.stderr.splitlines()), 1, s3env.describe(p))
         self.assertTrue(p.stderr.startswith(
