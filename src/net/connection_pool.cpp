@@ -142,22 +142,30 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
     co_return std::nullopt;
   }
 
-  http::response_parser<http::buffer_body> parser;
-  parser.body_limit(boost::none);  // bodies stream through a fixed buffer
-  parser.header_limit(64 * 1024);
-  if (req.method == "HEAD") parser.skip(true);
-
+  // A 1xx reply (100 Continue, 103 Early Hints) is interim: the final one
+  // follows, and a client reads past any number of them, asked for or not
+  // (RFC 9110 15.2) -- taken for the reply, a 100 would pass for success and
+  // the real one, a 500 say, would be lost. One deadline for them all.
+  std::optional<http::response_parser<http::buffer_body>> final_parser;
   conn.expires_after(timeouts.first_byte);
-  auto [header_ec, header_bytes] =
-      co_await http::async_read_header(stream, conn.buffer, parser, nothrow);
-  header_ec = timed_out_as_timeout(conn, header_ec);
-  counters.bytes_received += header_bytes;
-  state.response_started = header_bytes > 0 || conn.buffer.size() > 0;
-  if (header_ec) {
-    state.ec = header_ec;
-    state.failed_phase = Phase::read_header;
-    co_return std::nullopt;
+  for (;;) {
+    auto& next = final_parser.emplace();
+    next.body_limit(boost::none);  // bodies stream through a fixed buffer
+    next.header_limit(64 * 1024);
+    if (req.method == "HEAD") next.skip(true);
+    auto [header_ec, header_bytes] =
+        co_await http::async_read_header(stream, conn.buffer, next, nothrow);
+    header_ec = timed_out_as_timeout(conn, header_ec);
+    counters.bytes_received += header_bytes;
+    state.response_started = state.response_started || header_bytes > 0 || conn.buffer.size() > 0;
+    if (header_ec) {
+      state.ec = header_ec;
+      state.failed_phase = Phase::read_header;
+      co_return std::nullopt;
+    }
+    if (next.get().result_int() / 100 != 1) break;
   }
+  auto& parser = *final_parser;
 
   Response response;
   response.status = parser.get().result_int();

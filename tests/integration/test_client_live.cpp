@@ -682,6 +682,37 @@ TEST(BucketCreation, ABucketAlreadyOursFailsCreateButPassesEnsure) {
   EXPECT_TRUE(ensured) << ensured.error().message;
 }
 
+// Interim 1xx replies come before the final one, asked for or not: read past,
+// never taken for the answer (a 100 passed for success, and mb said it made a
+// bucket the 500 after it refused). Split from the final reply or in one write
+// with it; the connection is kept for the next request.
+TEST(InterimReplies, AreReadPastToTheFinalReply) {
+  const std::string error_xml = "<Error><Code>InternalError</Code><Message>m</Message></Error>";
+  ScriptedServer server(
+      {{"HTTP/1.1 100 Continue\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"},
+       {"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+        "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/xml\r\n"
+        "Content-Length: " +
+        std::to_string(error_xml.size()) + "\r\n\r\n" + error_xml}});
+  s3::ClientShared shared;
+  loopback_client(shared, server.port());
+  auto replies = exec::run_once<std::vector<std::string>>(
+      shared, [](s3::Client& c) -> awaitable<Result<std::vector<std::string>>> {
+        std::vector<std::string> got;
+        auto body = co_await c.get_object("b", "k1");
+        got.push_back(body ? *body : "error: " + body.error().message);
+        body = co_await c.get_object("b", "k2");
+        got.push_back(body ? *body : "error: " + body.error().message);
+        co_return got;
+      });
+  ASSERT_TRUE(replies) << replies.error().message;
+  ASSERT_EQ(replies->size(), 2u);
+  EXPECT_EQ((*replies)[0], "hello");
+  EXPECT_TRUE((*replies)[1].starts_with("error: ")) << (*replies)[1];
+  EXPECT_NE((*replies)[1].find("InternalError"), std::string::npos) << (*replies)[1];
+  EXPECT_EQ(shared.net_counters.connections.load(), 1u);
+}
+
 TEST(ChunkedReplies, SplitErrorReplyIsReadWhole) {
   const std::string xml =
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>NoSuchKey</Code>"
