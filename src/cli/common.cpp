@@ -6,6 +6,7 @@
 #include "s3loop/net/tls.hpp"
 #include "s3loop/s3/client_setup.hpp"
 #include "s3loop/s3/debug_log.hpp"
+#include "s3loop/s3/errors.hpp"
 
 #include <fmt/format.h>
 
@@ -185,6 +186,8 @@ namespace {
 // ("; the endpoint in use is set by AWS_ENDPOINT_URL").
 std::string g_endpoint_note;
 std::string g_region_source;  // "--region", "AWS_REGION", "profile dev", "default"
+// "the environment", "profile dev (~/.aws/credentials)"
+std::string g_credentials_source;
 }  // namespace
 
 const std::string& region_source() {
@@ -205,7 +208,8 @@ std::string endpoint_note(const s3::ResolvedConfig& config) {
   return "the endpoint in use is AWS's for the region, as no endpoint setting names another";
 }
 
-Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions& options) {
+Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions& options,
+                                                             bool warn_unverified) {
   s3::ClientSettings settings;
   auto& flags = settings.overrides;
   flags.profile = options.profile;
@@ -235,6 +239,14 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
   auto& shared = setup->shared;
   g_endpoint_note = endpoint_note(setup->config);
   g_region_source = setup->config.region_source;
+  g_credentials_source = setup->config.credentials_source == "environment"
+                             ? "the environment"
+                             : setup->config.credentials_source;
+  if (options.no_verify_ssl && warn_unverified && shared->options.endpoint.tls) {
+    print_warning("--no-verify-ssl: the certificate of " + shared->options.endpoint.host_port() +
+                  " is not verified, so anyone on the network path can read and change what is "
+                  "sent and received: pass --ca-bundle FILE with its CA instead");
+  }
   if (options.debug) {
     // One whole line per call, from any thread: a single fwrite of the line.
     shared->debug_log = [](const std::string& line) {
@@ -248,12 +260,28 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
   return std::move(shared);
 }
 
+namespace {
+// Adds "; note" to an error line, before the request id that ends a
+// server's answer ("... [request id tx0]"), which stays last.
+void add_note(std::string& line, const std::string& note) {
+  constexpr std::string_view kRequestId = " [request id ";
+  const std::size_t id = line.rfind(kRequestId);
+  const std::size_t at = id != std::string::npos && line.ends_with(']') ? id : line.size();
+  line.insert(at, "; " + one_line(note));
+}
+}  // namespace
+
 void print_error(const std::string& message) {
   std::string line = one_line(message);
   // (A bad endpoint URL already says "; set by" where it came from.)
   if (!g_endpoint_note.empty() && line.find("--endpoint-url") != std::string::npos &&
       line.find("; set by ") == std::string::npos) {
-    line += "; " + one_line(g_endpoint_note);
+    add_note(line, g_endpoint_note);
+  }
+  // Keys the server refused may come from a place the user forgot (a
+  // profile, an exported variable): say which.
+  if (!g_credentials_source.empty() && line.find(s3::kCredentialsRejected) != std::string::npos) {
+    add_note(line, "the credentials in use come from " + g_credentials_source);
   }
   std::fprintf(stderr, "s3loop: error: %s\n", line.c_str());
 }

@@ -62,8 +62,11 @@ CLI::Validator whole_number_ranged_later(std::int64_t low, std::int64_t high);
 extern const CLI::Validator kNotAFlag;
 
 // Resolves credentials, region, endpoint and TLS trust. Errors here are the
-// user's to fix: exit code 2.
-Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions& options);
+// user's to fix: exit code 2. With --no-verify-ssl on an https endpoint it
+// warns once, as aws cli does, unless told not to (compare's runs: compare
+// itself has warned).
+Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions& options,
+                                                             bool warn_unverified = true);
 
 // "s3loop: error: <message>" on stderr.
 void print_error(const std::string& message);

@@ -194,7 +194,7 @@ Runner add_cp_command(CLI::App& app) {
 
     // A dry run changes nothing: like ls, it may end with its reader.
     if (!dry_run) keep_running_when_output_closes();
-    auto shared = make_client_shared(args->common);
+    auto shared = make_client_shared(args->common, /*warn_unverified=*/!args->in_compare);
     if (!shared) return usage_error(shared.error());
     // The summary's time is the command's: the bucket check's requests count,
     // as they do among its requests.

@@ -85,7 +85,10 @@ Result<ClientSetup> setup_client(const ClientSettings& settings, const EnvLookup
   tls.verify_peer = settings.verify_tls;
   // Nothing is verified against it then: a bundle that cannot be read (a
   // stale ca_bundle in the profile) is no reason to refuse, as aws does not.
-  if (tls.verify_peer) tls.ca_bundle = config->ca_bundle;
+  if (tls.verify_peer) {
+    tls.ca_bundle = config->ca_bundle;
+    tls.ca_bundle_source = config->ca_bundle_source;
+  }
   auto context = net::TlsContext::create(tls);
   if (!context) {
     // (Only a bundle that was read can be what failed.)

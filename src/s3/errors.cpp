@@ -131,7 +131,7 @@ Error describe_s3_error(Op op, const std::string& bucket, const std::string& key
   if (c == "SignatureDoesNotMatch" || c == "InvalidAccessKeyId" || c == "InvalidToken" ||
       c == "ExpiredToken" || c == "TokenRefreshRequired") {
     e.kind = ErrorKind::credentials;
-    e.message = "the server rejected the credentials (" + c +
+    e.message = std::string(kCredentialsRejected) + " (" + c +
                 "): check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN or the "
                 "profile's keys";
   } else if (!bucket.empty() && sent_to_wrong_region(op, http_status, c, location)) {

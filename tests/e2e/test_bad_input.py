@@ -752,14 +752,18 @@ class BadInput(s3env.E2ETestCase):
                 f"{where} while reading the reply body (gave up after 2 attempts)")
 
     def test_untrusted_certificate(self):
-        for ca in (None, "/etc/ssl/certs/ca-certificates.crt"):
+        system = "/etc/ssl/certs/ca-certificates.crt"
+        for ca in (None, system):
             with self.subTest(AWS_CA_BUNDLE=ca):
                 ls, cp = self.run_both(env=s3env.base_env(AWS_CA_BUNDLE=ca))
                 s3env.assert_clean_error(self, ls, 1, "--ca-bundle")
                 s3env.assert_clean_error(self, cp, 1, "--ca-bundle")
+        # A bundle from the environment is named with where it was set: easily forgotten.
+        ls, _ = self.run_both(env=s3env.base_env(AWS_CA_BUNDLE=system))
+        s3env.assert_clean_error(self, ls, 1, f"trusting the CA bundle {system} from AWS_CA_BUNDLE")
         # A --ca-bundle flag outranks AWS_CA_BUNDLE.
-        ls, cp = self.run_both(["--ca-bundle", "/etc/ssl/certs/ca-certificates.crt"])
-        s3env.assert_clean_error(self, ls, 1, "--ca-bundle")
+        ls, cp = self.run_both(["--ca-bundle", system])
+        s3env.assert_clean_error(self, ls, 1, "--ca-bundle", f"trusting the CA bundle {system})")
         s3env.assert_clean_error(self, cp, 1, "--ca-bundle")
 
     def test_certificate_for_another_name(self):
@@ -784,6 +788,12 @@ class BadInput(s3env.E2ETestCase):
         env = s3env.base_env(AWS_CA_BUNDLE=None)
         p = s3env.run(["ls", "-r", self.src_url + "/", "--no-verify-ssl"], env=env)
         self.assertEqual(p.returncode, 0, s3env.describe(p))
+        # It says once what it gives up, as aws cli does (per request there).
+        where = urlsplit(self.srv.endpoint).netloc
+        self.assertEqual(p.stderr.splitlines(), [
+            f"s3loop: warning: --no-verify-ssl: the certificate of {where} is not verified, so "
+            "anyone on the network path can read and change what is sent and received: pass "
+            "--ca-bundle FILE with its CA instead"])
         self.assertEqual(len(p.stdout.splitlines()), len(self.source))
         dst = self.bucket("bad-noverify")
         p = s3env.run(["cp", self.src_url, f"s3://{dst}/out", "--no-verify-ssl"], env=env)

@@ -103,7 +103,22 @@ class ConfigTests(s3env.E2ETestCase):
                        AWS_CA_BUNDLE=self.srv.ca_bundle, AWS_ACCESS_KEY_ID=self.srv.access_key,
                        AWS_SECRET_ACCESS_KEY="wrong-secret")
         p = s3env.run(["ls", f"s3://{self.src}/"], env=env)
-        s3env.assert_clean_error(self, p, 1, "rejected the credentials")
+        s3env.assert_clean_error(self, p, 1, "rejected the credentials",
+                                 "; the credentials in use come from the environment [request id")
+
+    def test_rejected_credentials_say_where_they_came_from(self):
+        # Keys in a profile are easily forgotten: the line names the profile and its file.
+        self.write("credentials", "[e2e]\naws_access_key_id = "
+                   f"{self.srv.access_key}\naws_secret_access_key = wrong-secret\n")
+        env = self.env(AWS_PROFILE="e2e", AWS_ENDPOINT_URL=self.srv.endpoint,
+                       AWS_CA_BUNDLE=self.srv.ca_bundle)
+        for command in (["ls", f"s3://{self.src}/"],
+                        ["cp", f"s3://{self.src}/a/", f"s3://{self.src}/never/"]):
+            with self.subTest(command=command[0]):
+                p = s3env.run(command, env=env)
+                s3env.assert_clean_error(
+                    self, p, 1, "rejected the credentials (SignatureDoesNotMatch)",
+                    "; the credentials in use come from profile e2e (~/.aws/credentials)")
 
     def test_default_section_settings_reach_every_profile(self):
         # configparser's [DEFAULT], which the AWS CLI honours: its keys are in every profile.

@@ -78,6 +78,23 @@ TEST(TlsTrust, ABundleWinsOverADirectory) {
   EXPECT_EQ((*context)->trust_source(), "the CA bundle " + options.ca_bundle);
 }
 
+// A bundle the environment or a profile set is named with where it was set
+// (an untrusted certificate's error quotes trust_source); --ca-bundle is the
+// user's own words, not repeated.
+TEST(TlsTrust, TrustSourceSaysWhereTheBundleWasSet) {
+  TlsOptions options;
+  options.ca_bundle = X509_get_default_cert_file();
+  options.ca_bundle_source = "AWS_CA_BUNDLE";
+  auto context = TlsContext::create(options);
+  ASSERT_TRUE(context) << context.error().message;
+  EXPECT_EQ((*context)->trust_source(),
+            "the CA bundle " + options.ca_bundle + " from AWS_CA_BUNDLE");
+  options.ca_bundle_source = "--ca-bundle";
+  context = TlsContext::create(options);
+  ASSERT_TRUE(context) << context.error().message;
+  EXPECT_EQ((*context)->trust_source(), "the CA bundle " + options.ca_bundle);
+}
+
 // With no bundle, the system's hashed directory is used on its own -- unless
 // SSL_CERT_FILE / SSL_CERT_DIR name something other than OpenSSL's defaults.
 TEST(TlsTrust, SystemStoreIsReadLazilyUnlessTheEnvironmentChoseAnother) {

@@ -9,6 +9,10 @@ namespace s3loop::net {
 struct TlsOptions {
   bool verify_peer = true;  // certificate chain and host name; off only with --no-verify-ssl
   std::string ca_bundle;    // PEM file; empty = the system's default trust store
+  // Where ca_bundle was set ("AWS_CA_BUNDLE", "profile dev (~/.aws/config)"):
+  // a certificate it does not trust names it, as a bundle set by the
+  // environment is easily forgotten. Empty or "--ca-bundle": nothing added.
+  std::string ca_bundle_source;
   // A directory of PEM certificates under their subject-hash names (as
   // `openssl rehash` makes them), read one by one as chains need them.
   // Empty = the system's; a CA bundle, when given, wins.

@@ -44,6 +44,11 @@ void append_request_id(Error& error);
 // storage, which is all an abort is for.
 bool is_upload_gone(const Error& error);
 
+// How the message of credentials the server refused (kind credentials)
+// begins: a program may add where they came from (ResolvedConfig's
+// credentials_source), as the command does.
+inline constexpr std::string_view kCredentialsRejected = "the server rejected the credentials";
+
 // Fills in message/kind/retryable for an S3 error code (used for errors that
 // arrive inside a 200 too). A redirect, or a signature for the wrong region,
 // is told as "bucket B is in region R: pass --region R", and not retried: S3
