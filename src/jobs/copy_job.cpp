@@ -562,6 +562,22 @@ awaitable<Result<bool>> CopyJob::destination_has(s3::Client& client, const s3::O
   co_return head->size == object.size && head->etag == object.etag;
 }
 
+awaitable<Result<void>> CopyJob::source_unchanged(s3::Client& client, const std::string& key,
+                                                  const std::string& etag) {
+  const auto& bucket = options_.source.bucket;
+  auto now = co_await client.head_object(bucket, key);
+  if (!now) co_return source_side_of(now.error(), bucket, key, "its copy started");
+  if (now->etag == etag) co_return Result<void>();
+  Error changed = make_error(
+      ErrorKind::s3,
+      fmt::format("the source object {} changed while its parts were copied (ETag {} when the "
+                  "copy started, {} now): nothing was written, the upload is aborted; copy it "
+                  "again",
+                  s3::s3_uri(bucket, key), etag, now->etag));
+  changed.http_status = 412;  // what S3 answers a part of another version
+  co_return changed;
+}
+
 awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
                                                 const s3::ObjectInfo& object,
                                                 const std::string& dst_key,
@@ -665,6 +681,12 @@ awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
   } catch (...) {
     if (outcome) outcome = make_error(ErrorKind::protocol, "internal error");
   }
+  // x-amz-copy-source-if-match makes S3 refuse a part of any other version,
+  // but radosgw 16.2 ignores it: a source overwritten while its parts were
+  // copied would complete as a mix of both versions, bytes that were never
+  // one object (and of the old size, so --verify would not see it). Asked
+  // again once every part is in, before anything is completed.
+  if (outcome) outcome = co_await source_unchanged(client, object.key, head->etag);
   if (outcome) {
     auto done =
         co_await client.complete_multipart_upload(dst_bucket, dst_key, upload_id, completed);

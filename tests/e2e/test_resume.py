@@ -193,6 +193,40 @@ class Resume(s3env.E2ETestCase):
             self.assertEqual(p.returncode, 0, s3env.describe(p))
             self.assertEqual(self.body("racedst/a.txt"), b"old!")
 
+    def test_a_source_overwritten_while_its_parts_are_copied_is_not_completed(self):
+        # A review's finding: radosgw 16.2 ignores x-amz-copy-source-if-match on UploadPartCopy
+        # too, so a source overwritten (same size) during a multipart copy completed as parts
+        # of both versions, exit 0, and --verify matched it by size. The source is asked again
+        # before CompleteMultipartUpload: nothing is completed from a changed source.
+        size = 10 * 1024 * 1024
+        self.s3.put_object(Bucket=self.bkt, Key="mix/big.bin", Body=b"A" * size)
+        overwritten = []
+
+        def overwrite_during_the_parts(method, target, headers):
+            if method == "PUT" and "partNumber=" in target and not overwritten:
+                overwritten.append(target)
+                self.s3.put_object(Bucket=self.bkt, Key="mix/big.bin", Body=b"B" * size)
+
+        with s3env.SniffingProxy(self.srv.http_endpoint) as proxy:
+            proxy.on_request = overwrite_during_the_parts
+            p = s3env.run(["cp", f"s3://{self.bkt}/mix/", f"s3://{self.bkt}/mixdst/",
+                           "--multipart-threshold", "5MiB", "--multipart-chunksize", "5MiB",
+                           "--endpoint-url", f"http://127.0.0.1:{proxy.port}"])
+        self.assertEqual(len(overwritten), 1)
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        self.assertIn(f"s3loop: failed: s3://{self.bkt}/mix/big.bin -> s3://{self.bkt}/mixdst/"
+                      f"big.bin: the source object s3://{self.bkt}/mix/big.bin changed while its "
+                      "parts were copied", p.stderr)
+        listed = self.s3.list_objects_v2(Bucket=self.bkt, Prefix="mixdst/")
+        self.assertEqual(listed.get("KeyCount"), 0, listed.get("Contents"))
+        uploads = self.s3.list_multipart_uploads(Bucket=self.bkt, Prefix="mixdst/")
+        self.assertEqual(uploads.get("Uploads", []), [])
+        # Unchanged since, it copies whole.
+        p = s3env.run(["cp", f"s3://{self.bkt}/mix/", f"s3://{self.bkt}/mixdst/",
+                       "--multipart-threshold", "5MiB", "--multipart-chunksize", "5MiB"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(self.body("mixdst/big.bin"), b"B" * size)
+
     def test_a_source_deleted_between_listing_and_copy_is_named_as_the_source(self):
         # CopyObject's NoSuchKey is the source's, and was reported as the destination
         # object not existing.

@@ -213,6 +213,11 @@ class CopyJob final : public exec::Job {
                                                       const s3::ObjectInfo& object,
                                                       const std::string& dst_key,
                                                       std::string& copied_etag);
+  // Whether the source object still has `etag` (a HEAD): its parts were all
+  // copied from that version only if so. A changed or deleted source is the
+  // copy's error (no upload completed from it).
+  boost::asio::awaitable<Result<void>> source_unchanged(s3::Client& client, const std::string& key,
+                                                        const std::string& etag);
   // After a CreateMultipartUpload that took more than one attempt: aborts
   // the uploads the lost attempts created (orphaned_uploads). Never fails
   // the copy: a failure is counted and reported through on_warning.
