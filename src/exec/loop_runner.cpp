@@ -3,6 +3,7 @@
 #include "adaptive_gate.hpp"
 #include "batching_run.hpp"
 
+#include <boost/asio/append.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -47,15 +48,22 @@ asio::awaitable<void> LoopWorkerContext::run_cpu(std::function<void()> work) {
   if (cpu_pool_ == nullptr) return run_inline(std::move(work));
   // Run the work on the pool, then post the coroutine's continuation back to
   // its own loop (the handler's associated executor); the work guard keeps
-  // that loop running meanwhile.
-  return asio::async_initiate<decltype(asio::use_awaitable), void()>(
+  // that loop running meanwhile. What the work throws goes back with it and
+  // is rethrown in the coroutine, as inline work would throw there: escaping
+  // a pool thread, it ended the process (std::terminate).
+  return asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr)>(
       [pool = cpu_pool_](auto handler, std::function<void()> w) {
         auto loop = asio::get_associated_executor(handler);
         asio::post(*pool, [w = std::move(w), handler = std::move(handler),
                            guard = asio::make_work_guard(loop)]() mutable {
-          w();
+          std::exception_ptr thrown;
+          try {
+            w();
+          } catch (...) {
+            thrown = std::current_exception();
+          }
           auto resume_on = guard.get_executor();
-          asio::post(resume_on, std::move(handler));
+          asio::post(resume_on, asio::append(std::move(handler), thrown));
         });
       },
       asio::use_awaitable, std::move(work));

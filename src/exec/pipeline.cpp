@@ -24,6 +24,16 @@ void RunState::record_failure(std::string item, Error error) {
   }
 }
 
+Error internal_error(std::exception_ptr thrown) {
+  try {
+    std::rethrow_exception(thrown);
+  } catch (const std::exception& e) {
+    return make_error(ErrorKind::protocol, std::string("internal error: ") + e.what());
+  } catch (...) {
+    return make_error(ErrorKind::protocol, "internal error: an exception of unknown type");
+  }
+}
+
 void RunState::enter() {
   const auto now = ++in_flight;
   auto seen = max_in_flight.load();
@@ -36,9 +46,9 @@ awaitable<void> RunState::process_one(Job& job, WorkerContext& context, const Wo
   Result<std::uint64_t> outcome = make_error(ErrorKind::protocol, "not run");
   try {
     outcome = co_await job.process(context, item);
-  } catch (const std::exception& e) {
+  } catch (...) {
     // A job's coroutine chain may throw; the failure belongs to this item only.
-    outcome = make_error(ErrorKind::protocol, std::string("internal error: ") + e.what());
+    outcome = internal_error(std::current_exception());
   }
   leave();
   if (outcome) {
@@ -100,8 +110,10 @@ awaitable<void> produce_into(Job& job, s3::Client& client, ItemChannel& channel,
     } else {
       listed = co_await job.produce(client, emit);
     }
-  } catch (const std::exception& e) {
-    listed = make_error(ErrorKind::protocol, std::string("internal error: ") + e.what());
+  } catch (...) {
+    // (Anything: one that got past would leave the consumers waiting for
+    // their end markers, and the run would never end.)
+    listed = internal_error(std::current_exception());
   }
   // A listing the cancel cut off ends the run as a cancel, not as a failure.
   if (!listed && !state.cut_off(listed.error())) state.record_job_error(listed.error());

@@ -8,6 +8,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
 
+#include <exception>
 #include <mutex>
 #include <optional>
 
@@ -18,6 +19,10 @@ namespace s3loop::exec {
 // closing is reserved for cancellation).
 using ItemChannel = boost::asio::experimental::concurrent_channel<void(boost::system::error_code,
                                                                        std::optional<WorkItem>)>;
+
+// What a job's coroutine threw, as the failure of what it was doing
+// ("internal error: what()"), whatever type it was.
+Error internal_error(std::exception_ptr thrown);
 
 struct RunState {
   // `interrupt`: the flag the run's clients watch (run_interrupt_flag); when

@@ -33,7 +33,15 @@ class SerialStrategy final : public Strategy {
         state.record_job_error(begun.error());
         co_return;
       }
-      auto listed = co_await job.produce(client, emit);
+      // What the listing throws is the run's error, as under the other
+      // strategies (produce_into): lost in the detached coroutine, a cut-off
+      // listing passed for a complete one.
+      Result<void> listed = make_error(ErrorKind::protocol, "producer did not run");
+      try {
+        listed = co_await job.produce(client, emit);
+      } catch (...) {
+        listed = internal_error(std::current_exception());
+      }
       if (!listed && !state.cut_off(listed.error())) state.record_job_error(listed.error());
     };
     asio::co_spawn(loop, body(), asio::detached);

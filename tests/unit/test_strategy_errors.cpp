@@ -1,0 +1,101 @@
+// What a job throws ends as an error of what it was doing, the same under
+// every strategy: an item's failure, or the run's job_error. A review found
+// work thrown from the async-pool's CPU pool ending the process
+// (std::terminate), the serial strategy dropping a listing's exception (a
+// cut-off listing reported as a whole, exit 0), and an exception of no
+// std::exception type leaving the consumers waiting forever.
+#include "s3loop/exec/strategy.hpp"
+#include "s3loop/s3/client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace s3loop::exec {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr StrategyKind kEveryStrategy[] = {StrategyKind::serial, StrategyKind::threads,
+                                           StrategyKind::async, StrategyKind::async_pool};
+
+// Three items whose CPU step throws (parsing a reply, evaluating a range).
+class ThrowingCpuJob final : public Job {
+ public:
+  asio::awaitable<Result<void>> produce(s3::Client&, const Emit& emit) override {
+    for (int i = 0; i < 3; ++i) {
+      WorkItem item;
+      item.object.key = "k" + std::to_string(i);
+      if (!co_await emit(std::move(item))) break;
+    }
+    co_return Result<void>();
+  }
+  asio::awaitable<Result<std::uint64_t>> process(WorkerContext& context, const WorkItem&) override {
+    co_await context.run_cpu([] { throw std::runtime_error("cpu work threw"); });
+    co_return 1;
+  }
+};
+
+// A listing that throws after two items: with a std::exception, or not.
+class ThrowingProducerJob final : public Job {
+ public:
+  explicit ThrowingProducerJob(bool standard) : standard_(standard) {}
+  asio::awaitable<Result<void>> produce(s3::Client&, const Emit& emit) override {
+    for (int i = 0; i < 2; ++i) {
+      WorkItem item;
+      item.object.key = "k" + std::to_string(i);
+      if (!co_await emit(std::move(item))) co_return Result<void>();
+    }
+    if (standard_) throw std::runtime_error("listing parser blew up");
+    throw 42;
+  }
+  asio::awaitable<Result<std::uint64_t>> process(WorkerContext&, const WorkItem&) override {
+    co_return 1;
+  }
+
+ private:
+  bool standard_;
+};
+
+TEST(StrategyErrors, WorkThrownOnTheCpuPoolFailsItsItemOnly) {
+  for (const StrategyKind kind : kEveryStrategy) {
+    SCOPED_TRACE(strategy_name(kind));
+    Settings settings;
+    settings.kind = kind;
+    settings.threads = 2;
+    s3::ClientShared shared;
+    ThrowingCpuJob job;
+    const RunReport report = make_strategy(settings).value()->run(job, shared);
+    EXPECT_FALSE(report.job_error) << report.job_error->message;
+    EXPECT_EQ(report.produced, 3u);
+    EXPECT_EQ(report.succeeded, 0u);
+    EXPECT_EQ(report.failed, 3u);
+    ASSERT_EQ(report.failures.size(), 3u);
+    for (const Failure& failure : report.failures) {
+      EXPECT_EQ(failure.error.message, "internal error: cpu work threw");
+    }
+  }
+}
+
+TEST(StrategyErrors, AListingThatThrowsIsTheRunsError) {
+  for (const bool standard : {true, false}) {
+    for (const StrategyKind kind : kEveryStrategy) {
+      SCOPED_TRACE(std::string(strategy_name(kind)) + (standard ? " std" : " int"));
+      Settings settings;
+      settings.kind = kind;
+      s3::ClientShared shared;
+      ThrowingProducerJob job(standard);
+      const RunReport report = make_strategy(settings).value()->run(job, shared);
+      ASSERT_TRUE(report.job_error);
+      EXPECT_EQ(report.job_error->message, standard
+                                               ? "internal error: listing parser blew up"
+                                               : "internal error: an exception of unknown type");
+      EXPECT_EQ(report.produced, 2u);
+      EXPECT_EQ(report.succeeded, 2u);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace s3loop::exec
