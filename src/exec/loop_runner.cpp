@@ -84,10 +84,19 @@ RunReport run_loops(Job& job, s3::ClientShared& shared, const std::atomic<bool>&
   const std::size_t total_loops = consumer_loops + (plan.producer_on_own_loop ? 1 : 0);
   const std::atomic<bool>& interrupt = run_interrupt_flag(shared, cancelled);
   RunState state(cancelled, interrupt);
+  // Adaptive: every attempt of the run's clients waits at the run's gate
+  // (its own: `shared` may serve other runs at the same time).
+  std::optional<AdaptiveLimit> limit;
+  std::optional<AdaptiveGate> gate;
+  if (plan.adaptive_max > 0) {
+    limit.emplace(plan.adaptive_max, AdaptiveLimit::Clock::now());
+    gate.emplace(*limit, state);
+  }
   std::vector<std::unique_ptr<Loop>> loops;
   for (std::size_t i = 0; i < total_loops; ++i) {
     auto loop = std::make_unique<Loop>();
     loop->client.emplace(loop->context.get_executor(), shared, &interrupt);
+    if (gate) loop->client->set_attempt_gate(&*gate);
     // A loop of one consumer (threads) never has a slot to lend.
     const int on_loop = i < consumer_loops ? plan.consumers_per_loop[i] : 0;
     if (on_loop > 1) loop->gate.emplace(loop->context.get_executor(), on_loop, state);
@@ -106,14 +115,6 @@ RunReport run_loops(Job& job, s3::ClientShared& shared, const std::atomic<bool>&
 
   const int consumers =
       std::accumulate(plan.consumers_per_loop.begin(), plan.consumers_per_loop.end(), 0);
-  // Adaptive: every attempt of every client waits at the gate for the run.
-  std::optional<AdaptiveLimit> limit;
-  std::optional<AdaptiveGate> gate;
-  if (plan.adaptive_max > 0) {
-    limit.emplace(plan.adaptive_max, AdaptiveLimit::Clock::now());
-    gate.emplace(*limit, state);
-    shared.attempt_gate = &*gate;
-  }
   // Room for one item per consumer: the producer runs ahead by at most this
   // much, whatever the number of objects.
   ItemChannel channel(producer_loop.context, static_cast<std::size_t>(consumers));
@@ -162,7 +163,6 @@ RunReport run_loops(Job& job, s3::ClientShared& shared, const std::atomic<bool>&
   }
   run_batching(loops.front()->context, batching_for(0));
   for (auto& t : threads) t.join();
-  shared.attempt_gate = nullptr;
   RunReport report = state.report();
   if (limit) {
     report.adaptive = true;

@@ -97,7 +97,8 @@ Client::Client(asio::any_io_executor executor, ClientShared& shared,
     : executor_(std::move(executor)),
       shared_(shared),
       interrupted_(interrupted),
-      rng_(std::random_device{}()) {}
+      rng_(std::random_device{}()),
+      attempt_gate_(shared.attempt_gate) {}
 
 Client::~Client() = default;
 
@@ -201,7 +202,7 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
   };
 
   for (int attempt = 1;; ++attempt) {
-    GatePass pass(shared_.attempt_gate);
+    GatePass pass(attempt_gate_);
     // A stopping run sends no new work, but an abort is what cleans up after
     // the work it stopped: refused room, it goes without, or the upload
     // would be left open (and paid for) after Ctrl-C.

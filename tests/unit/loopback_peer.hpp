@@ -17,6 +17,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <atomic>
 #include <list>
 #include <string_view>
 
@@ -41,6 +42,9 @@ class LoopbackPeer {
   }
 
   int answered() const { return answered_; }
+  // Request heads read, answered or not (from the peer's loop: read it there
+  // or once that loop is idle).
+  int received() const { return received_.load(); }
   // New connections are refused from now on; open ones stay as they are.
   void stop_accepting() {
     boost::system::error_code ignored;
@@ -68,7 +72,9 @@ class LoopbackPeer {
     boost::asio::streambuf request;
     auto [read_ec, n] =
         co_await boost::asio::async_read_until(socket, request, "\r\n\r\n", nothrow);
-    if (read_ec || mode_ == Mode::stall) co_return;
+    if (read_ec) co_return;
+    ++received_;
+    if (mode_ == Mode::stall) co_return;
     static constexpr std::string_view kReply = "HTTP/1.1 204 No Content\r\n\r\n";
     auto [write_ec, written] =
         co_await boost::asio::async_write(socket, boost::asio::buffer(kReply), nothrow);
@@ -84,6 +90,7 @@ class LoopbackPeer {
   Mode mode_;
   std::list<tcp::socket> sockets_;  // stable addresses for the serving coroutines
   int answered_ = 0;
+  std::atomic<int> received_{0};
 };
 
 }  // namespace s3loop::net::test_support

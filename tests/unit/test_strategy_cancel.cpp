@@ -221,5 +221,50 @@ TEST(StrategyCancel, RunsSharingAClientSharedAreCancelledApart) {
   peer_thread.join();
 }
 
+// An adaptive run's limit is its own: a run beside it on the same
+// ClientShared sends its requests whatever room the adaptive one has. (The
+// adaptive run's gate was written into the shared struct, so every client of
+// it waited there -- and the pointer was cleared, the gate destroyed, under
+// the other run when the first ended.) Both against a peer that never
+// answers: the adaptive run at one request in flight holds its only room.
+TEST(StrategyAdaptive, ARunBesideAnAdaptiveOneIsNotHeldToItsLimit) {
+  asio::io_context peer_loop;
+  auto keep_running = asio::make_work_guard(peer_loop);
+  LoopbackPeer peer(peer_loop, LoopbackPeer::Mode::stall);
+  std::thread peer_thread([&] { peer_loop.run(); });
+
+  s3::ClientShared shared;
+  shared.options.endpoint = peer.endpoint();
+  shared.options.credentials = {"AKIDEXAMPLE", "secret", ""};
+  shared.options.timeouts.first_byte = 60s;
+  Settings adaptive_settings;
+  adaptive_settings.concurrency = 1;
+  adaptive_settings.adaptive = true;
+  Settings plain_settings;
+  plain_settings.concurrency = 4;
+  auto adaptive = make_strategy(adaptive_settings).value();
+  auto plain = make_strategy(plain_settings).value();
+  StalledHeadsJob adaptive_job, plain_job;
+  std::thread adaptive_run([&] { adaptive->run(adaptive_job, shared); });
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (peer.received() < 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_EQ(peer.received(), 1);
+  std::thread plain_run([&] { plain->run(plain_job, shared); });
+  while (peer.received() < 5 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(peer.received(), 5);  // the adaptive run's one and all four of the other's
+  plain->cancel();
+  adaptive->cancel();
+  plain_run.join();
+  adaptive_run.join();
+  EXPECT_EQ(shared.attempt_gate, nullptr);
+  keep_running.reset();
+  peer_loop.stop();
+  peer_thread.join();
+}
+
 }  // namespace
 }  // namespace s3loop::exec

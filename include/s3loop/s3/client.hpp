@@ -61,7 +61,10 @@ struct ClientShared {
   // --debug: receives one line per request and per reply, secrets redacted;
   // called from every loop and thread (the receiver serialises).
   std::function<void(const std::string&)> debug_log;
-  // Set by exec for an adaptive run: every attempt waits here for room.
+  // Every attempt of a client made while this is set waits here for room.
+  // (exec gives each client of an adaptive run its own run's gate instead,
+  // Client::set_attempt_gate: runs that share this struct are not held to
+  // one another's limits.)
   AttemptGate* attempt_gate = nullptr;
   // Set while a job runs: once it is true (Ctrl-C), a failed request is not
   // tried again, a retry's backoff ends early, and the requests in flight
@@ -283,6 +286,9 @@ class Client {
   static constexpr std::size_t kPoolParseMinBytes = 16 * 1024;
   using CpuRunner = std::function<boost::asio::awaitable<void>(std::function<void()>)>;
   void set_cpu_runner(CpuRunner runner) { cpu_runner_ = std::move(runner); }
+  // The gate every attempt of this client waits at (ClientShared's when it
+  // was made; null: none). It must outlive the client's requests.
+  void set_attempt_gate(AttemptGate* gate) { attempt_gate_ = gate; }
 
  private:
   net::ConnectionPool& pool_for(const net::Endpoint& endpoint);
@@ -307,6 +313,7 @@ class Client {
   std::map<std::string, std::unique_ptr<net::ConnectionPool>> pools_;  // by host:port
   std::minstd_rand rng_;
   CpuRunner cpu_runner_;
+  AttemptGate* attempt_gate_;
 };
 
 // "s3://bucket/key" for messages.
