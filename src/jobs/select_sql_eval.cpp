@@ -534,7 +534,8 @@ Result<Value> Evaluator::eval(int idx, std::span<const std::string_view> record)
         if (num.type == Type::int_) {
           v.i = num.i;
         } else {
-          if (!(std::fabs(num.f) < 9.2e18)) {
+          // INT's range exactly: [-2^63, 2^63), both bounds doubles exactly.
+          if (!(num.f >= -0x1p63 && num.f < 0x1p63)) {
             // The text as written, not as the double it was read into.
             const std::string shown =
                 a->type == Type::string ? quoted_value(a->str) : format_double(num.f);

@@ -534,6 +534,25 @@ TEST(SelectPartialSql, MalformedPartialRowsAreProtocolErrors) {
   EXPECT_TRUE(s3select_outcome(query, ",0\n").has_value());  // no rows: SUM is NULL
 }
 
+// A partial of one field (a lone MIN or MAX) over a range where no row
+// matches is NULL: the line "\n", which is one row, not none.
+TEST(SelectPartialSql, ALoneMinOrMaxOverNoRowIsNullNotAnError) {
+  const auto query =
+      make_select_query(options_for("SELECT MAX(CAST(amount AS INT)) FROM S3Object"), header())
+          .value();
+  for (const char* empty : {"\n", "\r\n"}) {
+    auto none = s3select_outcome(query, empty);
+    ASSERT_TRUE(none.has_value()) << none.error().message;
+    auto some = s3select_outcome(query, "7\n");
+    ASSERT_TRUE(some.has_value()) << some.error().message;
+    EXPECT_EQ(select::finish(none->partial).value(), (std::vector<std::string>{""}));
+    const auto merged = select::merge(none->partial, some->partial);
+    EXPECT_EQ(select::finish(merged).value(), (std::vector<std::string>{"7"}));
+  }
+  EXPECT_FALSE(s3select_outcome(query, "").has_value());      // no row at all
+  EXPECT_FALSE(s3select_outcome(query, "\n\n").has_value());  // two
+}
+
 TEST(SelectPartialSql, RecordOutputRowsAreFoundForLimit) {
   const auto query =
       make_select_query(options_for("SELECT name FROM S3Object LIMIT 2"), header()).value();

@@ -271,6 +271,14 @@ TEST(SelectSql, CastFailureIsAClearError) {
   auto big = run("SELECT CAST(_1 AS INT) FROM S3Object", "99999999999999999999\n");
   ASSERT_FALSE(big.has_value());
   EXPECT_EQ(big.error().message, "CAST failed: '99999999999999999999' is out of range for INT");
+  // INT's range is [-2^63, 2^63) exactly: doubles up to just below 2^63 fit (a bound of
+  // 9.2e18 refused 9.21e18 as out of range), 2^63 itself does not.
+  EXPECT_EQ(ok("SELECT CAST(_1 AS INT) FROM S3Object", "9.22e18\n-9.223372036854775808e18\n"),
+            (Rows{{"9220000000000000000"}, {"-9223372036854775808"}}));
+  auto two_to_63 = run("SELECT CAST(_1 AS INT) FROM S3Object", "9.223372036854775808e18\n");
+  ASSERT_FALSE(two_to_63.has_value());
+  EXPECT_EQ(two_to_63.error().message,
+            "CAST failed: '9.223372036854775808e18' is out of range for INT");
   // Past any double too: out of range for INT and FLOAT alike, not "not a valid" number.
   for (const char* type : {"INT", "FLOAT", "DECIMAL"}) {
     auto huge = run(std::string("SELECT CAST(_1 AS ") + type + ") FROM S3Object", "1e400\n");
