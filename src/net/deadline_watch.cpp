@@ -11,6 +11,10 @@ DeadlineWatch::DeadlineWatch(const boost::asio::any_io_executor& executor,
                              std::chrono::milliseconds stop_grace)
     : timer_(executor), tick_(tick), stop_(stop), stop_grace_(stop_grace) {}
 
+DeadlineWatch::~DeadlineWatch() {
+  *alive_ = false;
+}
+
 std::chrono::milliseconds DeadlineWatch::tick_for(std::chrono::milliseconds shortest_timeout) {
   using std::chrono::milliseconds;
   return std::clamp(shortest_timeout / 10, milliseconds(5), milliseconds(100));
@@ -42,9 +46,10 @@ void DeadlineWatch::arm() {
   armed_ = true;
   timer_.expires_after(tick_);
   // A cancelled wait (no exchange left, or the pool is going away) touches
-  // nothing: `this` may be gone by the time it runs.
-  timer_.async_wait([this](boost::system::error_code ec) {
-    if (!ec) on_tick();
+  // nothing, nor does one due before the watch was destroyed: `this` may be
+  // gone by the time it runs.
+  timer_.async_wait([this, alive = alive_](boost::system::error_code ec) {
+    if (!ec && *alive) on_tick();
   });
 }
 

@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -34,6 +35,7 @@ class DeadlineWatch {
   DeadlineWatch(const boost::asio::any_io_executor& executor, std::chrono::milliseconds tick,
                 const std::atomic<bool>* stop = nullptr,
                 std::chrono::milliseconds stop_grace = kStopGrace);
+  ~DeadlineWatch();
   DeadlineWatch(const DeadlineWatch&) = delete;
   DeadlineWatch& operator=(const DeadlineWatch&) = delete;
 
@@ -61,6 +63,11 @@ class DeadlineWatch {
   std::optional<std::chrono::steady_clock::time_point> stopped_at_;
   std::vector<Connection*> watched_;
   bool armed_ = false;
+  // False once this is destroyed. A tick already due is queued to run, and
+  // cancelling the timer no longer changes its error code: the wait checks
+  // this instead of touching a watch that is gone (a pool destroyed while
+  // its loop runs on, as a program using the library may do).
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace s3loop::net
