@@ -132,10 +132,22 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
                                             Counters& counters, ExchangeState& state,
                                             Error& sink_error) {
   auto beast_request = to_beast(req);
-  conn.expires_after(timeouts.write);
-  auto [write_ec, written] = co_await http::async_write(stream, beast_request, nothrow);
-  write_ec = timed_out_as_timeout(conn, write_ec);
-  counters.bytes_sent += written;
+  http::request_serializer<http::string_body> serializer(beast_request);
+  boost::system::error_code write_ec;
+  // The write deadline is on progress, not on the whole request: a large
+  // body takes as long as the link needs, and only a server that takes no
+  // data for that long times out (one deadline for it all failed every
+  // attempt of a body the link could not carry in 30 s). A small request
+  // goes in one write.
+  while (!serializer.is_done()) {
+    conn.expires_after(timeouts.write);
+    auto [ec, written] = co_await http::async_write_some(stream, serializer, nothrow);
+    counters.bytes_sent += written;
+    if (ec) {
+      write_ec = timed_out_as_timeout(conn, ec);
+      break;
+    }
+  }
   if (write_ec) {
     state.ec = write_ec;
     state.failed_phase = Phase::write;

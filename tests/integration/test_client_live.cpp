@@ -682,6 +682,83 @@ TEST(BucketCreation, ABucketAlreadyOursFailsCreateButPassesEnsure) {
   EXPECT_TRUE(ensured) << ensured.error().message;
 }
 
+// A server that reads a request's body slowly, 256 KiB every 20 ms, through
+// a small receive buffer, then answers 200 with an ETag.
+class SlowReadingServer {
+ public:
+  SlowReadingServer() : acceptor_(context_, {boost::asio::ip::address_v4::loopback(), 0}) {
+    acceptor_.set_option(boost::asio::socket_base::receive_buffer_size(64 * 1024));
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~SlowReadingServer() {
+    boost::system::error_code ignored;
+    boost::asio::ip::tcp::socket wake(context_);  // as ScriptedServer's
+    wake.connect(acceptor_.local_endpoint(ignored), ignored);
+    wake.close(ignored);
+    thread_.join();
+  }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  std::size_t body_read() const { return body_read_.load(); }
+
+ private:
+  void serve() {
+    boost::system::error_code ec;
+    boost::asio::ip::tcp::socket socket(context_);
+    acceptor_.accept(socket, ec);
+    if (ec) return;
+    std::string head;
+    std::vector<char> buf(256 * 1024);
+    while (head.find("\r\n\r\n") == std::string::npos) {
+      const std::size_t n = socket.read_some(boost::asio::buffer(buf.data(), 1), ec);
+      if (ec) return;
+      head.append(buf.data(), n);
+    }
+    const std::size_t at = head.find("Content-Length: ");
+    if (at == std::string::npos) return;
+    std::size_t left = std::stoul(head.substr(at + 16));
+    while (left > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      const std::size_t n =
+          socket.read_some(boost::asio::buffer(buf.data(), std::min(left, buf.size())), ec);
+      if (ec) return;
+      left -= n;
+      body_read_ += n;
+    }
+    const std::string reply = "HTTP/1.1 200 OK\r\nETag: \"e\"\r\nContent-Length: 0\r\n\r\n";
+    boost::asio::write(socket, boost::asio::buffer(reply), ec);
+    socket.read_some(boost::asio::buffer(buf), ec);  // until the client closes
+  }
+
+  boost::asio::io_context context_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::thread thread_;
+  std::atomic<std::size_t> body_read_{0};
+};
+
+// The write deadline is on progress: a body the server takes slowly, but
+// steadily, goes however long it takes. One deadline for the whole request
+// failed every attempt of a body the link could not carry within it, and the
+// message said the server "took no data".
+TEST(Deadlines, ABodyTakenSlowlyButSteadilyIsNotTimedOut) {
+  SlowReadingServer server;
+  s3::ClientShared shared;
+  loopback_client(shared, server.port());
+  // (The kernel says a socket has room once a third of its send buffer is
+  // free: up to 4 MiB here, well under a second at this pace; the whole body
+  // takes ~4 s.)
+  shared.options.timeouts.write = std::chrono::milliseconds(1000);
+  const std::string body(16 * 1024 * 1024, 'x');
+  const auto started = std::chrono::steady_clock::now();
+  auto put = exec::run_once<std::string>(
+      shared, [&](s3::Client& c) { return c.put_object("b", "k", body); });
+  const auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_TRUE(put) << put.error().message;
+  EXPECT_EQ(*put, "e");
+  EXPECT_EQ(server.body_read(), body.size());
+  // Longer than the write deadline twice over, or the test proves nothing.
+  EXPECT_GE(took, std::chrono::milliseconds(2000));
+}
+
 // Interim 1xx replies come before the final one, asked for or not: read past,
 // never taken for the answer (a 100 passed for success, and mb said it made a
 // bucket the 500 after it refused). Split from the final reply or in one write
