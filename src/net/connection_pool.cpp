@@ -32,6 +32,10 @@ constexpr std::size_t kBodyStep = 64 * 1024;  // a body kept whole grows by this
 // Trust a Content-Length this far when sizing a body held whole (beyond it
 // the body grows as it arrives).
 constexpr std::uint64_t kMaxReserve = 256u << 20;
+// An error reply is held whole for its message (S3's are under 1 KiB); a
+// longer one (a proxy's page, a misbehaving server's stream) is cut here and
+// its connection closed, so that each request in flight holds no more.
+constexpr std::uint64_t kMaxErrorBody = 1u << 20;
 constexpr const char* kUserAgent = "s3loop/0.1";
 
 // "2026-12-03 21:34:09 UTC": what the clock says, beside a certificate it
@@ -206,8 +210,10 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
   // allocated only then, not in every exchange's coroutine frame.
   std::unique_ptr<char[]> chunk;
 
+  const bool error_reply = response.status >= 300;
   const auto length = parser.content_length();
-  if (!parser.is_done() && !parser.chunked() && length && (!keep_whole || *length <= kMaxReserve)) {
+  if (!parser.is_done() && !parser.chunked() && length &&
+      (!keep_whole || *length <= kMaxReserve || error_reply)) {
     // The common case, a Content-Length body: read it from the stream
     // straight to where it goes, not through Beast's buffer and parser (two
     // copies of every byte fewer). A body kept whole is reserved once:
@@ -215,7 +221,8 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
     // mmap threshold, maps fresh pages each time. It is sized (which
     // zero-fills, touching the pages) a step at a time as bytes arrive, so a
     // slow range holds only what came.
-    std::uint64_t remaining = *length;
+    const bool cut = error_reply && *length > kMaxErrorBody;
+    std::uint64_t remaining = cut ? kMaxErrorBody : *length;
     if (keep_whole) {
       response.body.reserve(static_cast<std::size_t>(remaining));
     } else {
@@ -256,7 +263,7 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
       if (!deliver(std::string_view(into, got))) co_return std::nullopt;
       if (paced && remaining > 0) co_await sink->pace();
     }
-    state.keep_alive = parser.get().keep_alive();
+    state.keep_alive = !cut && parser.get().keep_alive();  // the rest unread: closed
     co_return response;
   }
 
@@ -279,6 +286,11 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
     }
     const std::string_view piece(chunk.get(), kReadChunk - parser.get().body().size);
     if (keep_whole) response.body.append(piece);
+    if (error_reply && response.body.size() >= kMaxErrorBody && !parser.is_done()) {
+      response.body.resize(kMaxErrorBody);
+      state.keep_alive = false;  // the rest unread: closed
+      co_return response;
+    }
     if (!deliver(piece)) co_return std::nullopt;
     if (paced && !parser.is_done()) co_await sink->pace();
   }

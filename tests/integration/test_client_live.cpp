@@ -5,6 +5,7 @@
 
 #include "s3loop/jobs/delete_prefix.hpp"
 #include "s3loop/jobs/verify.hpp"
+#include "s3loop/net/connection_pool.hpp"
 #include "s3loop/net/tls.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -757,6 +758,43 @@ TEST(Deadlines, ABodyTakenSlowlyButSteadilyIsNotTimedOut) {
   EXPECT_EQ(server.body_read(), body.size());
   // Longer than the write deadline twice over, or the test proves nothing.
   EXPECT_GE(took, std::chrono::milliseconds(2000));
+}
+
+// An error reply is held whole for its message, up to 1 MiB: a longer one
+// (a proxy's page, a server streaming junk) is cut there and its connection
+// closed, so a request in flight holds no more, whatever the server sends.
+TEST(ErrorReplies, ALongErrorBodyIsCutAtOneMebibyte) {
+  const std::string junk(3 * 1024 * 1024, 'e');
+  const std::string status = "HTTP/1.1 500 Internal Server Error\r\n";
+  ScriptedServer with_length(
+      {{status + "Content-Length: " + std::to_string(junk.size()) + "\r\n\r\n", junk}});
+  ScriptedServer with_chunks(
+      {{status + "Transfer-Encoding: chunked\r\n\r\n", chunked(junk, 100'000)}});
+  for (const std::uint16_t port : {with_length.port(), with_chunks.port()}) {
+    SCOPED_TRACE(port == with_length.port() ? "Content-Length" : "chunked");
+    boost::asio::io_context loop;
+    net::Counters counters;
+    net::ConnectionPool pool(loop.get_executor(),
+                             *net::parse_endpoint_url(fmt::format("http://127.0.0.1:{}", port)),
+                             nullptr, net::Timeouts{}, counters);
+    std::optional<Result<net::Response>> got;
+    boost::asio::co_spawn(
+        loop,
+        [&]() -> awaitable<void> {
+          net::Request request;
+          request.method = "GET";
+          request.host = "127.0.0.1";
+          request.target = "/b/k";
+          request.action = "GetObject s3://b/k";
+          got = co_await pool.send(request);
+        },
+        boost::asio::detached);
+    loop.run_for(std::chrono::seconds(30));
+    ASSERT_TRUE(got.has_value());
+    ASSERT_TRUE(got->has_value()) << got->error().message;
+    EXPECT_EQ((*got)->status, 500u);
+    EXPECT_EQ((*got)->body.size(), std::size_t{1} << 20);
+  }
 }
 
 // Interim 1xx replies come before the final one, asked for or not: read past,
