@@ -112,6 +112,22 @@ std::string wrong_region_message(const std::string& bucket, const std::string& c
 
 }  // namespace
 
+void describe_copy_source_error(Error& error, const std::string& src_bucket,
+                                const std::string& src_key, const std::string& dst_bucket) {
+  if (error.s3_code == "NoSuchKey") {
+    error.message =
+        "the copy's source object " + s3_uri(src_bucket, src_key) + " does not exist (NoSuchKey)";
+  } else if (error.s3_code == "NoSuchBucket") {
+    error.message = src_bucket == dst_bucket
+                        ? "bucket '" + dst_bucket + "' does not exist (NoSuchBucket)"
+                        : "bucket '" + dst_bucket + "' or the copy's source bucket '" + src_bucket +
+                              "' does not exist (NoSuchBucket)";
+  } else {
+    return;
+  }
+  append_request_id(error);
+}
+
 std::string describe_request(Op op, const std::string& bucket, const std::string& key) {
   // No bucket: a request of the service itself (ListBuckets), named alone.
   if (bucket.empty()) return std::string(op_name(op));

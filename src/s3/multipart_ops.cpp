@@ -59,7 +59,11 @@ Client::Awaitable Client::upload_part_copy(std::string src_bucket, std::string s
     etag = std::move(*parsed);
     return {};
   });
-  if (!reply) co_return reply.error();
+  if (!reply) {
+    Error error = reply.error();
+    describe_copy_source_error(error, src_bucket, src_key, dst_bucket);
+    co_return error;
+  }
   co_return etag;
 }
 

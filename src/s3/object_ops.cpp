@@ -147,7 +147,11 @@ Client::Awaitable Client::copy_object(std::string src_bucket, std::string src_ke
     etag = std::move(*parsed);
     return {};
   });
-  if (!reply) co_return reply.error();
+  if (!reply) {
+    Error error = reply.error();
+    describe_copy_source_error(error, src_bucket, src_key, dst_bucket);
+    co_return error;
+  }
   co_return etag;
 }
 

@@ -131,6 +131,27 @@ TEST_F(ClientLive, MissingThingsAreNamed) {
   EXPECT_FALSE(get.error().retryable);
 }
 
+// A copy's missing source is named as the source: it was said of the
+// destination ("object s3://b/dst does not exist", "bucket 'b' does not
+// exist" of a bucket that does).
+TEST_F(ClientLive, ACopysMissingSourceIsNamedAsTheSource) {
+  auto no_key = run<std::string>(
+      [&](s3::Client& c) { return c.copy_object(bucket_, "no-such-src", bucket_, "dst"); });
+  ASSERT_FALSE(no_key);
+  EXPECT_EQ(no_key.error().s3_code, "NoSuchKey");
+  EXPECT_TRUE(no_key.error().message.starts_with("the copy's source object s3://" + bucket_ +
+                                                 "/no-such-src does not exist (NoSuchKey)"))
+      << no_key.error().message;
+  auto no_bucket = run<std::string>(
+      [&](s3::Client& c) { return c.copy_object("no-such-src-bucket-zz", "k", bucket_, "dst"); });
+  ASSERT_FALSE(no_bucket);
+  EXPECT_EQ(no_bucket.error().s3_code, "NoSuchBucket");
+  EXPECT_TRUE(no_bucket.error().message.starts_with(
+      "bucket '" + bucket_ +
+      "' or the copy's source bucket 'no-such-src-bucket-zz' does not exist (NoSuchBucket)"))
+      << no_bucket.error().message;
+}
+
 // DELETE /bucket/ with an empty key is DeleteBucket: the empty bucket was deleted and the call
 // said it deleted an object. Refused before anything is sent, as are its siblings.
 TEST_F(ClientLive, AnEmptyKeyOrBucketIsRefusedBeforeAnythingIsSent) {
