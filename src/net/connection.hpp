@@ -86,6 +86,9 @@ class Connection {
   // pool's stop flag). Never reset: it goes back to no pool.
   bool interrupted = false;
   std::size_t watch_slot = kNotWatched;  // index in DeadlineWatch's list
+  // When DeadlineWatch began watching it: a stop's grace counts from here
+  // for an exchange that began after the stop.
+  std::chrono::steady_clock::time_point watched_since;
 
  private:
   std::optional<TlsStream> tls_;

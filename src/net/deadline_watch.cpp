@@ -22,6 +22,7 @@ std::chrono::milliseconds DeadlineWatch::tick_for(std::chrono::milliseconds shor
 
 void DeadlineWatch::watch(Connection& conn) {
   conn.watch_slot = watched_.size();
+  conn.watched_since = std::chrono::steady_clock::now();
   watched_.push_back(&conn);
   if (!armed_) arm();
 }
@@ -57,7 +58,9 @@ bool DeadlineWatch::stopped_for(const Connection& conn, std::chrono::steady_cloc
   // Read at every tick: a signal handler sets the flag and can tell nobody.
   if (stop_ == nullptr || !stop_->load(std::memory_order_relaxed)) return false;
   if (!stopped_at_) stopped_at_ = now;
-  return !conn.stop_grace || now >= *stopped_at_ + stop_grace_;
+  // Each graced exchange has the whole grace: an abort sent after the stop
+  // (its copy's last part came back late) had only what was left of it.
+  return !conn.stop_grace || now >= std::max(*stopped_at_, conn.watched_since) + stop_grace_;
 }
 
 void DeadlineWatch::on_tick() {
