@@ -494,6 +494,7 @@ awaitable<Result<Response>> ConnectionPool::send(const Request& request, const B
         conn->idle_since = std::chrono::steady_clock::now();
         idle_.push_back(std::move(conn));
       }
+      response->resent_unanswered = resent_unanswered;
       co_return std::move(*response);
     }
     if (!state.ec) co_return sink_error;  // the sink refused the body

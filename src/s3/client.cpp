@@ -237,6 +237,10 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
       }
       if (!verdict) failure = verdict.error();
     }
+    // A reply to the pool's resend: the first send got none, and may have
+    // been carried out all the same -- as an attempt whose reply was lost.
+    const bool resent = reply && reply->resent_unanswered;
+    if (failure && resent) failure->sent_unanswered = true;
     const bool throttled = failure && is_throttling(*failure);
     pass.leave(!failure                 ? AttemptReply::answered
                : throttled              ? AttemptReply::throttled
@@ -244,6 +248,7 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
                                         : AttemptReply::answered);  // a 4xx: the server is fine
     if (!failure) {
       shared_.retry_budget.on_success(last_retry_cost);
+      if (resent && attempts != nullptr) ++*attempts;
       co_return std::move(*reply);
     }
     Error error = std::move(*failure);

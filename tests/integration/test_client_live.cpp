@@ -818,6 +818,80 @@ TEST(ErrorReplies, ALongErrorBodyIsCutAtOneMebibyte) {
   }
 }
 
+// Connection after connection, each answering its requests with the next
+// replies of its script; an empty reply closes the connection once the
+// request is read, unanswered (a kept-alive connection the server closed
+// under a request it may have carried out).
+class ConnectionsServer {
+ public:
+  explicit ConnectionsServer(std::vector<std::vector<std::string>> scripts)
+      : acceptor_(context_, {boost::asio::ip::address_v4::loopback(), 0}),
+        thread_([this, scripts = std::move(scripts)] {
+          for (const auto& script : scripts) {
+            if (!serve(script)) return;
+          }
+        }) {}
+  ~ConnectionsServer() {
+    boost::system::error_code ignored;
+    boost::asio::ip::tcp::socket wake(context_);  // as ScriptedServer's
+    wake.connect(acceptor_.local_endpoint(ignored), ignored);
+    wake.close(ignored);
+    thread_.join();
+  }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+ private:
+  bool serve(const std::vector<std::string>& script) {
+    boost::system::error_code ec;
+    boost::asio::ip::tcp::socket socket(context_);
+    acceptor_.accept(socket, ec);
+    if (ec) return false;
+    std::string pending;
+    for (const std::string& reply : script) {
+      while (pending.find("\r\n\r\n") == std::string::npos) {
+        char buf[4096];
+        const std::size_t n = socket.read_some(boost::asio::buffer(buf), ec);
+        if (ec) return false;
+        pending.append(buf, n);
+      }
+      pending.erase(0, pending.find("\r\n\r\n") + 4);
+      if (reply.empty()) return true;  // closed, unanswered
+      boost::asio::write(socket, boost::asio::buffer(reply), ec);
+      if (ec) return false;
+    }
+    return true;
+  }
+
+  boost::asio::io_context context_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::thread thread_;
+};
+
+// A CreateMultipartUpload sent on a kept-alive connection the server closed
+// with no reply, then resent by the pool on a fresh one, may have opened an
+// upload the first time: it counts as two attempts, so that a copy looks for
+// the lost one's upload (as after a retry), where it said one.
+TEST(StaleConnections, AResentCreateCountsAsTwoAttempts) {
+  const std::string initiated =
+      "<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><UploadId>u2</UploadId>"
+      "</InitiateMultipartUploadResult>";
+  ConnectionsServer server({{"HTTP/1.1 200 OK\r\nETag: \"e\"\r\nContent-Length: 0\r\n\r\n", ""},
+                            {"HTTP/1.1 200 OK\r\nContent-Length: " +
+                             std::to_string(initiated.size()) + "\r\n\r\n" + initiated}});
+  s3::ClientShared shared;
+  loopback_client(shared, server.port());
+  auto created = exec::run_once<s3::CreatedUpload>(
+      shared, [](s3::Client& c) -> awaitable<Result<s3::CreatedUpload>> {
+        auto head = co_await c.head_object("b", "k");
+        if (!head) co_return head.error();
+        co_return co_await c.create_multipart_upload("b", "k", {});
+      });
+  ASSERT_TRUE(created) << created.error().message;
+  EXPECT_EQ(created->upload_id, "u2");
+  EXPECT_EQ(created->attempts, 2);
+  EXPECT_EQ(shared.net_counters.stale_reconnects.load(), 1u);
+}
+
 // Interim 1xx replies come before the final one, asked for or not: read past,
 // never taken for the answer (a 100 passed for success, and mb said it made a
 // bucket the 500 after it refused). Split from the final reply or in one write

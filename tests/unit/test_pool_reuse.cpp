@@ -100,6 +100,10 @@ TEST(ConnectionPoolReuse, ABrieflyIdleConnectionIsUsedAndAFailedSendGoesOutAgain
   EXPECT_EQ(counters.connections.load(), 2u);
   EXPECT_EQ(counters.stale_reconnects.load(), 1u);
   EXPECT_EQ(counters.requests.load(), 3u);  // the one on the closed connection, and its resend
+  // The first send went out whole and got no reply: the caller is told (a
+  // CreateMultipartUpload may have opened an upload then too).
+  EXPECT_FALSE((*first)->resent_unanswered);
+  EXPECT_TRUE((*second)->resent_unanswered);
 }
 
 // The request sent on the connection the server had closed went out whole:

@@ -44,6 +44,10 @@ struct Response {
   unsigned status = 0;
   HeaderList headers;
   std::string body;  // empty when the body went to a BodySink
+  // This reply is to a resend: the request went out whole once before, on a
+  // kept-alive connection the server closed with no reply, and may have been
+  // carried out then too (a CreateMultipartUpload: an upload nobody knows).
+  bool resent_unanswered = false;
 
   // Case-insensitive lookup of the first header with this name.
   std::optional<std::string_view> header(std::string_view name) const;

@@ -264,7 +264,8 @@ class Client {
   // Signs and sends with retries. `check` inspects a 2xx reply (for errors
   // hidden in a 200); a retryable error from it is retried like a 5xx.
   // `attempts`, when given, receives how many requests were sent (set on
-  // success and on failure alike; 0 when none was).
+  // success and on failure alike; 0 when none was; a resend after a kept-alive
+  // connection closed with no reply counts, on success, as one more).
   using ReplyCheck = std::function<Result<void>(const net::Response&)>;
   boost::asio::awaitable<Result<net::Response>> send(const S3Request& request,
                                                      const ReplyCheck& check = {},
