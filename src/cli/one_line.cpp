@@ -1,12 +1,11 @@
 #include "one_line.hpp"
 
 #include <fmt/format.h>
-#include <boost/locale/utf.hpp>
+#include "s3loop/utf8.hpp"
 
 namespace s3loop::cli {
 
 std::string one_line(std::string_view text) {
-  namespace utf = boost::locale::utf;
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
@@ -16,14 +15,14 @@ std::string one_line(std::string_view text) {
       // A whole, valid UTF-8 character as it is; a byte that starts none
       // (a Latin-1 key typed in another encoding) as \xNN, so that the line
       // stays valid UTF-8 for the terminal or log that shows it.
-      auto it = text.begin() + static_cast<std::ptrdiff_t>(i);
-      const utf::code_point cp = utf::utf_traits<char>::decode(it, text.end());
-      if (cp == utf::illegal || cp == utf::incomplete) {
+      const auto decoded = utf8::decode_at(text, i);
+      if (!decoded) {
         out += fmt::format("\\x{:02x}", byte);
         ++i;
         continue;
       }
-      const auto length = static_cast<std::size_t>(it - text.begin()) - i;
+      const char32_t cp = decoded->code_point;
+      const std::size_t length = decoded->length;
       // C1 controls (U+0080-U+009F: CSI starts terminal escape sequences)
       // and the Unicode line and paragraph separators break a line too.
       if ((cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029) {

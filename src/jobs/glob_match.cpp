@@ -1,6 +1,6 @@
 #include "glob_match.hpp"
 
-#include <boost/locale/utf.hpp>
+#include "s3loop/utf8.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -17,18 +17,16 @@ namespace {
 // and "??.txt" against "é.txt", so a filter took or dropped keys with
 // accented letters by their byte count. Code points are decoded here instead.
 void code_points(std::string_view text, std::u32string& out) {
-  namespace utf = boost::locale::utf;
   out.clear();
   out.reserve(text.size());
-  for (auto it = text.begin(); it != text.end();) {
-    const auto start = it;
-    const utf::code_point cp = utf::utf_traits<char>::decode(it, text.end());
-    if (cp == utf::illegal || cp == utf::incomplete) {
-      // As Python's surrogateescape: a lone surrogate no valid text decodes to.
-      out.push_back(0xDC00 + static_cast<unsigned char>(*start));
-      it = start + 1;
+  for (std::size_t at = 0; at < text.size();) {
+    if (const auto c = utf8::decode_at(text, at)) {
+      out.push_back(c->code_point);
+      at += c->length;
     } else {
-      out.push_back(static_cast<char32_t>(cp));
+      // As Python's surrogateescape: a lone surrogate no valid text decodes to.
+      out.push_back(0xDC00 + static_cast<unsigned char>(text[at]));
+      ++at;
     }
   }
 }

@@ -1,6 +1,6 @@
 #include "s3loop/jobs/select/csv.hpp"
 
-#include <boost/locale/utf.hpp>
+#include "s3loop/utf8.hpp"
 
 #include <cstring>
 
@@ -414,17 +414,14 @@ namespace {
 // byte that proved a sequence wrong, so decoding resumes right after the
 // lead byte: an ASCII byte there ('\xe9,' or '\xe9"') is kept.
 void append_utf8_or_replacement(std::string& out, std::string_view s, std::size_t& i) {
-  namespace utf = boost::locale::utf;
-  auto it = s.begin() + static_cast<std::ptrdiff_t>(i);
-  const auto start = it;
-  const utf::code_point cp = utf::utf_traits<char>::decode(it, s.end());
-  if (cp == utf::illegal || cp == utf::incomplete) {
+  const auto c = utf8::decode_at(s, i);
+  if (!c) {
     out += "\xEF\xBF\xBD";
     ++i;
     return;
   }
-  out.append(start, it);
-  i += static_cast<std::size_t>(it - start);
+  out.append(s.substr(i, c->length));
+  i += c->length;
 }
 
 void append_json_string(std::string& out, std::string_view s) {

@@ -2,12 +2,12 @@
 
 #include <fmt/format.h>
 #include <boost/algorithm/string/predicate.hpp>
-#include <boost/locale/utf.hpp>
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include "s3loop/utf8.hpp"
 
 namespace s3loop::jobs::select {
 namespace {
@@ -285,12 +285,9 @@ JsonType json_type(Type type) {
 // is one character on its own -- as the output shows it, one U+FFFD each,
 // with the same decoder (select_csv.cpp).
 std::size_t character_length(std::string_view text, std::size_t t) {
-  namespace utf = boost::locale::utf;
   if (static_cast<unsigned char>(text[t]) < 0x80) return 1;
-  auto it = text.begin() + static_cast<std::ptrdiff_t>(t);
-  const utf::code_point cp = utf::utf_traits<char>::decode(it, text.end());
-  if (cp == utf::illegal || cp == utf::incomplete) return 1;
-  return static_cast<std::size_t>(it - text.begin()) - t;
+  const auto c = utf8::decode_at(text, t);
+  return c ? c->length : 1;
 }
 
 std::optional<Error> like_pattern_error(std::string_view pattern, std::optional<char> escape) {

@@ -3,7 +3,7 @@
 #include "s3loop/s3/s3_url.hpp"
 
 #include <fmt/format.h>
-#include <boost/locale/utf.hpp>
+#include "s3loop/utf8.hpp"
 
 namespace s3loop::s3 {
 namespace {
@@ -21,7 +21,7 @@ std::string printable(std::string_view s, bool ascii_only) {
   for (char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
     if (c < 0x20 || c == 0x7F || (ascii_only && c >= 0x80)) {
-      out += fmt::format("\\x{:02X}", c);
+      out += fmt::format("\\x{:02x}", c);
     } else {
       out.push_back(ch);
     }
@@ -30,15 +30,10 @@ std::string printable(std::string_view s, bool ascii_only) {
 }
 
 // The length of the valid UTF-8 sequence starting at `at`: 1 for ASCII, 0
-// when the bytes there are no whole, valid sequence -- Boost.Locale's decoder
-// refuses overlong forms, surrogates and code points past U+10FFFF too, as
-// xml_can_carry relies on.
+// when the bytes there are no whole, valid sequence (utf8.hpp).
 std::size_t utf8_length_at(std::string_view s, std::size_t at) {
-  namespace utf = boost::locale::utf;
-  auto it = s.begin() + static_cast<std::ptrdiff_t>(at);
-  const utf::code_point cp = utf::utf_traits<char>::decode(it, s.end());
-  if (cp == utf::illegal || cp == utf::incomplete) return 0;
-  return static_cast<std::size_t>(it - s.begin()) - at;
+  const auto c = utf8::decode_at(s, at);
+  return c ? c->length : 0;
 }
 
 // The character starting at `at`, shown as typed when it is a whole, valid

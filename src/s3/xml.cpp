@@ -5,8 +5,8 @@
 #include "s3loop/s3/encoding.hpp"
 
 #include <fmt/format.h>
-#include <boost/locale/utf.hpp>
 #include <pugixml.hpp>
+#include "s3loop/utf8.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -236,12 +236,11 @@ class ListingKeyReader {
 }  // namespace
 
 bool xml_can_carry(std::string_view text) {
-  namespace utf = boost::locale::utf;
-  // Boost.Locale's decoder refuses what is not UTF-8: stray or missing
-  // continuation bytes, overlong forms, surrogates, anything past U+10FFFF.
-  for (auto it = text.begin(); it != text.end();) {
-    const utf::code_point cp = utf::utf_traits<char>::decode(it, text.end());
-    if (cp == utf::illegal || cp == utf::incomplete) return false;
+  for (std::size_t at = 0; at < text.size();) {
+    const auto c = utf8::decode_at(text, at);
+    if (!c) return false;  // not UTF-8 (utf8.hpp says what is refused)
+    at += c->length;
+    const char32_t cp = c->code_point;
     // What XML 1.0's Char production leaves out of the rest.
     if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xFFFE || cp == 0xFFFF) {
       return false;

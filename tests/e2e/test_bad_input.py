@@ -184,7 +184,7 @@ class BadInput(s3env.E2ETestCase):
         # Python passes it through to argv.)
         bucket = self.src_url[len("s3://"):].split("/")[0]
         bad = f"s3://{bucket}/caf\udce9"
-        words = ["invalid S3 URL", "the key is not UTF-8 (byte \\xE9)", "check the encoding"]
+        words = ["invalid S3 URL", "the key is not UTF-8 (byte \\xe9)", "check the encoding"]
         for args in (["ls", bad], ["cp", bad, self.dst_url], ["cp", self.src_url, bad + "/"],
                      ["select", bad, "-e", "SELECT COUNT(*) FROM s3object"]):
             with self.subTest(args=args[0]):
