@@ -286,8 +286,12 @@ void print_error(const std::string& message) {
   std::fprintf(stderr, "s3loop: error: %s\n", line.c_str());
 }
 
+std::string warning_line(const std::string& message) {
+  return "s3loop: warning: " + message;
+}
+
 void print_warning(const std::string& message) {
-  std::fprintf(stderr, "s3loop: warning: %s\n", one_line(message).c_str());
+  std::fprintf(stderr, "%s\n", one_line(warning_line(message)).c_str());
 }
 
 int usage_error(const Error& error) {

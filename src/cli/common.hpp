@@ -73,6 +73,9 @@ void print_error(const std::string& message);
 // "s3loop: warning: <message>" on stderr, one line as print_error's (a key
 // holding a line break or a carriage return is written \n, \r).
 void print_warning(const std::string& message);
+// The same line, not yet one_line()'d nor written: for a writer of its own
+// that does both (Progress::message, which keeps the status line whole).
+std::string warning_line(const std::string& message);
 
 // What an error that says to check --endpoint-url adds about the endpoint in
 // use: where it was set ("the endpoint in use is set by AWS_ENDPOINT_URL"),

@@ -187,7 +187,7 @@ Runner add_cp_command(CLI::App& app) {
     };
 
     normalised->on_warning = [=](const std::string& message) {
-      progress->message("s3loop: warning: " + message);
+      progress->message(warning_line(message));
     };
     // compare warns of an object beside a same-named folder once, not once per run.
     if (args->in_compare) normalised->warn_object_beside_directory = false;
@@ -233,8 +233,9 @@ Runner add_cp_command(CLI::App& app) {
       journal = std::move(*opened);
       normalised->journal = journal.get();
       if (!journal->unlocked_reason().empty()) {
-        progress->message("s3loop: warning: journal " + *args->journal + " cannot be locked (" +
-                          journal->unlocked_reason() + "): do not run two copies with it at once");
+        progress->message(warning_line("journal " + *args->journal + " cannot be locked (" +
+                                       journal->unlocked_reason() +
+                                       "): do not run two copies with it at once"));
       }
       // What the run itself would do first (CopyJob::produce): abort the
       // multipart uploads an earlier, killed run left open.
@@ -253,7 +254,7 @@ Runner add_cp_command(CLI::App& app) {
     // error line alone.
     if (!args->in_compare) {
       for (const auto& unused : unused_strategy_flags(args->run, settings.kind, args->adaptive)) {
-        progress->message("s3loop: warning: " + unused_flag_warning(unused, settings.kind));
+        progress->message(warning_line(unused_flag_warning(unused, settings.kind)));
       }
     }
     const jobs::CopyOptions locations = *normalised;
