@@ -69,9 +69,11 @@ class Debug(s3env.E2ETestCase):
         # The user's own setting stands; ls does not re-execute.
         p = s3env.run(["cp", f"s3://{self.bkt}/src/", f"s3://{self.bkt}/thp/", "--debug"],
                       env=s3env.base_env(GLIBC_TUNABLES="glibc.malloc.hugetlb=0"))
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertIn("s3loop: debug: heap: as GLIBC_TUNABLES sets glibc.malloc.hugetlb "
                       "(glibc.malloc.hugetlb=0)", p.stderr)
         p = s3env.run(["ls", f"s3://{self.bkt}/src/", "--debug"], env=env)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertIn("s3loop: debug: heap: 4 KiB pages", p.stderr)
 
     def test_errors_never_carry_secrets(self):

@@ -156,6 +156,7 @@ class Resume(s3env.E2ETestCase):
         self.assertEqual(self.body("chgdst/c\nnewline+%~//"), b"CCCC")
         # Recorded again with the new ETags: a third run skips everything.
         p = s3env.run(cp)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertEqual((json.loads(p.stdout)["copied"], json.loads(p.stdout)["skipped"]), (0, 3))
 
     def test_a_source_overwritten_between_listing_and_copy_is_journaled_as_copied(self):
@@ -422,7 +423,9 @@ class Resume(s3env.E2ETestCase):
                               if u[0].startswith("mpkdst/")], [])
             self.assertEqual(self.body("mpkdst/big"), data)
             # Its abort is in the journal too: a third run has nothing to abort (or copy).
-            summary = json.loads(s3env.run(cmd).stdout)
+            p = s3env.run(cmd)
+            self.assertEqual(p.returncode, 0, s3env.describe(p))
+            summary = json.loads(p.stdout)
             self.assertEqual((summary["skipped"], summary["orphaned_uploads_aborted"]), (1, 0))
 
     def test_an_unlocked_journal_aborts_no_upload_it_holds_open(self):
@@ -469,7 +472,9 @@ class Resume(s3env.E2ETestCase):
         self.assertIn(("nfldst/x", upload), s3env.multipart_uploads(self.s3, self.bkt))
 
         # A run that can lock it aborts it.
-        summary = json.loads(s3env.run(cmd).stdout)
+        p = s3env.run(cmd)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        summary = json.loads(p.stdout)
         self.assertEqual((summary["skipped"], summary["orphaned_uploads_aborted"]), (1, 1))
         self.assertNotIn(("nfldst/x", upload), s3env.multipart_uploads(self.s3, self.bkt))
 

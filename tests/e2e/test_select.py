@@ -497,6 +497,7 @@ class Select(s3env.SelectCase):
         self.assertEqual(p.stdout, "b\n")
         p = s3env.run(["select", f"s3://{self.bkt}/data/bom.csv", "-e",
                        "SELECT _1 FROM S3Object", "--header", "none"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertEqual(p.stdout, "id\n1\n2\n")
 
     def test_blank_lines_before_the_header_longer_than_a_range(self):

@@ -108,6 +108,7 @@ class SelectServerDialect(s3env.SelectCase):
                 self.assertEqual(server.stdout, expected)
                 local = s3env.run(["select", url, "--delimiter", "\\t", "--engine", "local",
                                    "-e", "SELECT * FROM S3Object", *out_args])
+                self.assertEqual(local.returncode, 0, s3env.describe(local))
                 self.assertEqual(local.stdout, expected)
 
     def test_a_statement_the_server_rejects_is_an_error_not_data(self):

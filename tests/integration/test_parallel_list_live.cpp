@@ -22,13 +22,22 @@ using boost::asio::awaitable;
 
 class ParallelListLive : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    shared_ = live_client_shared().release();
-    ASSERT_NE(shared_, nullptr);
-    bucket_ = new std::string(unique_bucket("plist"));
-    // Small pages make many ranges out of few keys.
-    seed_objects(*shared_, *bucket_, "p/", 1500);
-    seed_objects(*shared_, *bucket_, "q/", 3);
+  // The objects every test lists, seeded by the suite's first test. Not in
+  // SetUpTestSuite: a failure there makes googletest skip the whole suite,
+  // and ctest counts skipped tests as passed -- a broken setup silenced them.
+  void SetUp() override {
+    if (!seeded_) {
+      seeded_ = true;
+      setup_failed_ = true;  // until every step below has passed
+      shared_ = live_client_shared().release();
+      ASSERT_NE(shared_, nullptr);
+      bucket_ = new std::string(unique_bucket("plist"));
+      // Small pages make many ranges out of few keys.
+      seed_objects(*shared_, *bucket_, "p/", 1500);
+      seed_objects(*shared_, *bucket_, "q/", 3);
+      setup_failed_ = HasFailure();
+    }
+    ASSERT_FALSE(setup_failed_) << "the suite's objects could not be seeded (see its first test)";
   }
 
   struct Listed {
@@ -94,6 +103,8 @@ class ParallelListLive : public ::testing::Test {
 
   static s3::ClientShared* shared_;
   static std::string* bucket_;
+  static inline bool seeded_ = false;
+  static inline bool setup_failed_ = false;
 };
 
 s3::ClientShared* ParallelListLive::shared_ = nullptr;

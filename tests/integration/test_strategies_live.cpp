@@ -61,11 +61,20 @@ class ProbeJob final : public exec::Job {
 
 class StrategiesLive : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    shared_ = live_client_shared().release();
-    ASSERT_NE(shared_, nullptr);
-    bucket_ = new std::string(unique_bucket("strat"));
-    seed_objects(*shared_, *bucket_, "src/", kObjects);
+  // The objects every test copies, seeded by the suite's first test. Not in
+  // SetUpTestSuite: a failure there makes googletest skip the whole suite,
+  // and ctest counts skipped tests as passed -- a broken setup silenced them.
+  void SetUp() override {
+    if (!seeded_) {
+      seeded_ = true;
+      setup_failed_ = true;  // until every step below has passed
+      shared_ = live_client_shared().release();
+      ASSERT_NE(shared_, nullptr);
+      bucket_ = new std::string(unique_bucket("strat"));
+      seed_objects(*shared_, *bucket_, "src/", kObjects);
+      setup_failed_ = HasFailure();
+    }
+    ASSERT_FALSE(setup_failed_) << "the suite's objects could not be seeded (see its first test)";
   }
   static void TearDownTestSuite() {
     delete shared_;
@@ -96,6 +105,8 @@ class StrategiesLive : public ::testing::Test {
   static constexpr int kObjects = 300;
   static inline s3::ClientShared* shared_ = nullptr;
   static inline std::string* bucket_ = nullptr;
+  static inline bool seeded_ = false;
+  static inline bool setup_failed_ = false;
 };
 
 TEST_F(StrategiesLive, AsyncRunsEverythingOnTheCallingThreadWithinTheBound) {

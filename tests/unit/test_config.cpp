@@ -986,7 +986,10 @@ TEST(S3ConfigReal, ProcessEnv) {
 }
 
 TEST(S3ConfigReal, FilesystemReader) {
-  const std::string path = testing::TempDir() + "s3loop_config_reader_test.ini";
+  // The process id in the name: two test runs at once (a build and its
+  // sanitizer build) must not write and remove one file.
+  const std::string path =
+      testing::TempDir() + "s3loop_config_reader_test." + std::to_string(::getpid()) + ".ini";
   const char raw[] = "[default]\nregion = x\n\0binary\xFF";  // NUL and non-UTF-8 kept
   const std::string content(raw, sizeof raw - 1);
   {
