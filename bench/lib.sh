@@ -62,6 +62,11 @@ bench_js_install() {
   echo "$sum" >"$stamp"
 }
 
+# The build a result came from ("-dirty": with uncommitted changes), for the record.
+bench_version() {
+  printf 's3loop %s' "$(git -C "$bench_root" describe --always --dirty 2>/dev/null || echo '?')"
+}
+
 # Versions of everything bench/run races, for the record.
 bench_versions() {
   local sdk
