@@ -97,6 +97,12 @@ Result<ChildResult> run_child(const std::vector<std::string>& argv) {
   }
   if (pid == 0) {
     setpgid(0, 0);
+    // In a group of its own the run is in the terminal's background: with
+    // `stty tostop` its first line on stderr (a failed copy) stopped it with
+    // SIGTTOU, and compare waited for it for ever, deaf to Ctrl-C (a stopped
+    // process acts on no signal until continued). Ignored, the write goes
+    // through, as a foreground process's would. (Kept across exec.)
+    signal(SIGTTOU, SIG_IGN);
     // Dies with us: a supervisor's kill -9 of compare must not leave a copy
     // running on. (The parent may have died before this call.)
     prctl(PR_SET_PDEATHSIG, SIGTERM);

@@ -340,7 +340,9 @@ extern "C" void on_interrupt(int signal_number) {
 void install_interrupt_handler(std::atomic<bool>* flag_to_set) {
   static_assert(std::atomic<bool>::is_always_lock_free,
                 "the signal handler needs a lock-free flag");
-  g_interrupt_flag = flag_to_set;
+  // The handler reads the flag: set before the handler is, cleared after it
+  // is gone (a signal in between found a null flag).
+  if (flag_to_set != nullptr) g_interrupt_flag = flag_to_set;
   struct sigaction action {};
   // Outside a run (planning, verifying, printing) nothing needs stopping
   // cleanly: the signal ends the process as it ends any other.
@@ -349,6 +351,7 @@ void install_interrupt_handler(std::atomic<bool>* flag_to_set) {
   for (const int signal_number : {SIGINT, SIGTERM}) {
     if (!ignored_at_start(signal_number)) sigaction(signal_number, &action, nullptr);
   }
+  if (flag_to_set == nullptr) g_interrupt_flag = nullptr;
 }
 
 void keep_running_when_output_closes() {

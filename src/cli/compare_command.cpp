@@ -368,13 +368,39 @@ Runner add_compare_command(CLI::App& app) {
       if (warning && *warning) print_warning(**warning);
     }
     std::vector<RunResult> runs;
+    auto runs_json = [&] {
+      boost::json::array out_runs;
+      for (const auto& run : runs) {
+        out_runs.push_back(
+            boost::json::object{{"strategy", run.strategy},
+                                {"repetition", run.repetition},
+                                {"exit_code", run.exit_code},
+                                {"verified", run.verified},
+                                {"matched_by_size_only", run.matched_by_size_only},
+                                {"destination", run.destination},
+                                {"cleaned_up", !args->keep && run.left_behind.empty()},
+                                {"summary", run.summary}});
+      }
+      return out_runs;
+    };
+    // Stopped by a signal: the one line, and with --json still one document,
+    // with the runs measured so far (and the interrupted one's summary), as
+    // cp --json prints its own on Ctrl-C.
+    auto cancelled = [&](const std::string& line, int code) {
+      print_error(line);
+      if (args->common.json) {
+        std::puts(boost::json::serialize(boost::json::object{{"repeat", args->repeat},
+                                                             {"cancelled", true},
+                                                             {"runs", runs_json()}})
+                      .c_str());
+        std::fflush(stdout);
+      }
+      return code;
+    };
     bool all_ok = true;
     for (int r = 1; r <= args->repeat; ++r) {
       for (const auto& strategy : strategies) {
-        if (interrupt_requested()) {
-          print_error("compare cancelled");
-          return cancelled_exit_code();
-        }
+        if (interrupt_requested()) return cancelled("compare cancelled", cancelled_exit_code());
         RunResult run;
         run.strategy = strategy;
         run.repetition = r;
@@ -389,7 +415,9 @@ Runner add_compare_command(CLI::App& app) {
         std::fprintf(stderr, "compare: %s, run %d of %d%s...\n", strategy.c_str(), r, args->repeat,
                      args->keep ? (" into " + run_url + " (kept)").c_str() : "");
         auto child = run_child(run_argv(options, strategy));
-        if (!child) return usage_error(child.error());
+        // (Not the command's fault: the binary replaced mid-run, no process
+        // to spare. Exit 1, not 2.)
+        if (!child) return report_failure(child.error());
         run.exit_code = child->exit_code;
         const auto last_line_start = child->out.find_last_of('\n', child->out.size() - 2);
         const std::string last_line =
@@ -414,6 +442,7 @@ Runner add_compare_command(CLI::App& app) {
               failed = delete_copies(options);
             }
             if (failed) {
+              run.left_behind = run_url;
               left = "; cleaning up: " + failed->message + "; " + run_url +
                      " is left behind: delete it by hand";
             } else if (maybe_in_flight) {
@@ -426,10 +455,11 @@ Runner add_compare_command(CLI::App& app) {
                   copies, run_url);
             }
           }
-          print_error("compare cancelled" + left);
+          runs.push_back(run);
           // A run a signal stopped that compare did not get (sent to the run
           // alone) ends compare with the run's own code.
-          return interrupt_requested() ? cancelled_exit_code() : run.exit_code;
+          return cancelled("compare cancelled" + left,
+                           interrupt_requested() ? cancelled_exit_code() : run.exit_code);
         }
         if (run.exit_code == kExitUsage) {
           // cp refused its flags (a value out of range, say): every run
@@ -467,10 +497,7 @@ Runner add_compare_command(CLI::App& app) {
     }
 
     // A Ctrl-C or SIGTERM while the last run was verified or cleaned up.
-    if (interrupt_requested()) {
-      print_error("compare cancelled");
-      return cancelled_exit_code();
-    }
+    if (interrupt_requested()) return cancelled("compare cancelled", cancelled_exit_code());
 
     // Per strategy: medians over repetitions.
     struct Row {
@@ -526,8 +553,11 @@ Runner add_compare_command(CLI::App& app) {
     }
     // A comparison of nothing (a mistyped source prefix, filters that leave
     // nothing) is no result, however fast: no speed-up, nothing verified.
+    // (A run that failed -- refused at its bucket check, its listing broken --
+    // copied nothing too, for a reason of its own: its row says NO and why.)
     const bool copied_nothing = std::all_of(runs.begin(), runs.end(), [](const RunResult& run) {
-      return number(run.summary, "objects") == 0 && number(run.summary, "failed") == 0;
+      return run.exit_code == kExitOk && number(run.summary, "objects") == 0 &&
+             number(run.summary, "failed") == 0;
     });
     // Without a serial run there is nothing to be faster than: no number.
     auto speedup = [&](const Row& row) -> std::optional<double> {
@@ -562,21 +592,9 @@ Runner add_compare_command(CLI::App& app) {
             {"matched_by_size_only", row.matched_by_size_only},
             {"verification", row.note}});
       }
-      boost::json::array out_runs;
-      for (const auto& run : runs) {
-        out_runs.push_back(
-            boost::json::object{{"strategy", run.strategy},
-                                {"repetition", run.repetition},
-                                {"exit_code", run.exit_code},
-                                {"verified", run.verified},
-                                {"matched_by_size_only", run.matched_by_size_only},
-                                {"destination", run.destination},
-                                {"cleaned_up", !args->keep && run.left_behind.empty()},
-                                {"summary", run.summary}});
-      }
       std::puts(boost::json::serialize(boost::json::object{{"repeat", args->repeat},
                                                            {"strategies", std::move(out_rows)},
-                                                           {"runs", std::move(out_runs)}})
+                                                           {"runs", runs_json()}})
                     .c_str());
     } else {
       const int rep = args->repeat;

@@ -4,6 +4,8 @@ copy cleanly; `compare` runs, verifies and cleans up."""
 import json
 import os
 import re
+import shlex
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -664,11 +666,11 @@ class CompareStops(s3env.E2ETestCase):
         # Enough for a serial copy to take a few seconds.
         s3env.datagen(f"s3://{cls.src}/src/", 1500, max_size=512, seed=5, concurrency=64)
 
-    def start(self, dst_url):
+    def start(self, dst_url, *extra):
         """Starts a serial compare as the leader of a process group (as a shell runs it), and
         returns once its run has begun."""
         proc = subprocess.Popen([s3env.s3loop_bin(), "compare", "cp", f"s3://{self.src}/src/",
-                                 dst_url, "--strategies", "serial,async"],
+                                 dst_url, "--strategies", "serial,async", *extra],
                                 env=s3env.base_env(), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, encoding="utf-8", start_new_session=True)
         self.addCleanup(lambda: proc.poll() is None and proc.kill())
@@ -786,6 +788,89 @@ class CompareStops(s3env.E2ETestCase):
         proc = self.start(f"s3://{dst}/c/")
         os.kill(proc.pid, signal.SIGTERM)
         self.assert_stopped_clean(proc, dst, exit_code=143)
+
+    def test_a_cancelled_compare_still_prints_one_json_document(self):
+        # It printed nothing on stdout: a script lost the runs already measured, where cp
+        # --json prints its summary with "cancelled" on Ctrl-C.
+        dst = self.bucket("compare-json-stop")
+        proc = self.start(f"s3://{dst}/c/", "--json")
+        os.kill(proc.pid, signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 143, err)
+        doc = json.loads(out)
+        self.assertTrue(doc["cancelled"], doc)
+        self.assertEqual([(r["strategy"], r["exit_code"]) for r in doc["runs"]],
+                         [("serial", 143)], doc)
+        self.assertTrue(doc["runs"][0]["summary"]["cancelled"], doc)
+        time.sleep(1.0)
+        self.assertBucketEmpty(dst, why="after an interrupted compare")
+
+    def test_runs_that_fail_before_copying_are_no_empty_source(self):
+        # Every run's listing broke (a reset on every ListObjectsV2 of the source): compare
+        # said "the runs found nothing to copy (check the prefix and filters)" and showed
+        # "- / -", as for an empty source. Its rows say NO and why, exit 1.
+        dst = self.bucket("compare-broken")
+        with s3env.fault_proxy("--reset-rate", "1", "--fault-only", "prefix=src%2F") as proxy:
+            p = s3env.run(["compare", "cp", f"s3://{self.src}/src/", f"s3://{dst}/c/",
+                           "--strategies", "serial,async", "--max-attempts", "2",
+                           "--endpoint-url", proxy.endpoint], timeout=300)
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        self.assertNotIn("nothing to copy", p.stderr)
+        rows = [line for line in p.stdout.splitlines() if line.startswith(("serial", "async"))]
+        self.assertEqual(len(rows), 2, s3env.describe(p))
+        for row in rows:
+            self.assertIn(" / NO (", row)
+            self.assertIn("cp exited 1", row)
+
+    def test_a_run_writing_to_a_terminal_that_stops_background_writers_does_not_hang(self):
+        # Each run has a process group of its own, in the terminal's background: with `stty
+        # tostop` its first line on stderr stopped it (SIGTTOU) and compare waited for ever,
+        # deaf to Ctrl-C. Here every copy fails (its key would be longer than S3's 1,024
+        # bytes), so the run writes a line for each.
+        src = self.bucket("compare-tostop-src")
+        for key in ("a", "b"):
+            self.s3.put_object(Bucket=src, Key=f"s/{key}", Body=b"x")
+        dst = self.bucket("compare-tostop")
+        command = [s3env.s3loop_bin(), "compare", "cp", f"s3://{src}/s/",
+                   f"s3://{dst}/{'p' * 1030}/", "--strategies", "async"]
+        proc = subprocess.Popen(["script", "-qec", "stty tostop; " + shlex.join(command),
+                                 "/dev/null"], env=s3env.base_env(), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                encoding="utf-8", errors="replace", start_new_session=True)
+        self.addCleanup(lambda: proc.poll() is None and os.killpg(proc.pid, signal.SIGKILL))
+        try:
+            out, err = proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            self.fail("compare hung on a run stopped by SIGTTOU")
+        self.assertEqual(proc.returncode, 1, out + err)
+        self.assertIn("s3loop: failed: ", out)
+        self.assertBucketEmpty(dst, why="after a compare of failed copies")
+
+    def test_a_run_that_cannot_be_started_fails_compare_with_exit_1(self):
+        # The binary gone mid-compare (a package upgrade): no usage error (exit 2, "change the
+        # command"), a failure, exit 1.
+        src = self.bucket("compare-gone-src")
+        for key in ("a", "b", "c"):
+            self.s3.put_object(Bucket=src, Key=f"s/{key}", Body=b"x")
+        dst = self.bucket("compare-gone")
+        workdir = tempfile.mkdtemp(prefix="s3loop-gone-")
+        self.addCleanup(shutil.rmtree, workdir, True)
+        binary = os.path.join(workdir, "s3loop")
+        shutil.copy2(s3env.s3loop_bin(), binary)
+        slow = s3env.latency_proxy("--delay-ms", "300")
+        self.addCleanup(slow.close)
+        proc = subprocess.Popen([binary, "compare", "cp", f"s3://{src}/s/", f"s3://{dst}/c/",
+                                 "--strategies", "async,serial", "-c", "1", "--endpoint-url",
+                                 slow.endpoint], env=s3env.base_env(), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, encoding="utf-8")
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        self.assertIn("compare: async, run 1 of 1", proc.stderr.readline())
+        os.remove(binary)
+        out, err = proc.communicate(timeout=300)
+        self.assertEqual(proc.returncode, 1, err)
+        self.assertIn("s3loop: error: cannot start ", err)
+        self.assertBucketEmpty(dst, why="after the first run was cleaned up")
 
     def test_a_mistyped_job_flag_is_refused_before_any_run(self):
         dst = self.bucket("compare-typo")
