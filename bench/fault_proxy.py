@@ -127,7 +127,7 @@ def wrong_region_reply(method, bucket, region, kind):
         body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>PermanentRedirect</Code>"
                 "<Message>The bucket you are attempting to access must be addressed using the "
                 f"specified endpoint.</Message><Endpoint>{bucket}.s3.{region}.amazonaws.com"
-                "</Endpoint><Bucket>{bucket}</Bucket><RequestId>fault-proxy</RequestId></Error>")
+                f"</Endpoint><Bucket>{bucket}</Bucket><RequestId>fault-proxy</RequestId></Error>")
     else:
         # A HEAD has no body to name the region: S3 puts it in the header then.
         status = "400 Bad Request"

@@ -272,7 +272,11 @@ def main():
           f"Command: `{meta['command']}`", "",
           f"Machine: {meta['machine']}. Server (radosgw), latency proxy (nginx, 1 worker), "
           f"harness and client share the cores{meta.get('shared_note', '')}.", "",
-          f"Endpoint: {meta['proxy']}, HTTPS verified with the local CA, path-style addressing. "
+          # The proxy carries the seed-copy set only (the many-small set goes straight to
+          # radosgw, as its section says): a report of that set alone names no proxy.
+          (f"Endpoint: {meta['proxy']} (seed-copy)" if a.sweep else
+           "Endpoint: radosgw itself, no added latency") +
+          f", HTTPS verified with the local CA, path-style addressing. "
           f"Peers: {meta['versions']}.", ""]
     out = {"meta": meta}
     if a.sweep:

@@ -4,7 +4,9 @@ and s3loop sends that bucket's requests there from then on, signed for its regio
 botocore does -- so a copy can list its source in one region and write in another. bench's
 fault proxy, in front of the real server, plays S3's part (--bucket-region); radosgw checks
 each signature for whichever region it names, so what it answers is real."""
+import importlib.util
 import json
+import os
 import unittest
 
 import s3env
@@ -28,6 +30,16 @@ class OtherRegionBuckets(s3env.E2ETestCase):
         for bucket in buckets:
             flags += ["--bucket-region", f"{bucket}={REGION}"]
         return s3env.fault_proxy(*flags, "--wrong-region-reply", reply)
+
+    def test_the_proxys_redirect_names_the_bucket(self):
+        # Its <Bucket> said "{bucket}" (a piece of the reply without the f of its f-string).
+        spec = importlib.util.spec_from_file_location(
+            "fault_proxy", os.path.join(s3env.REPO, "bench", "fault_proxy.py"))
+        fault_proxy = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(fault_proxy)
+        reply = fault_proxy.wrong_region_reply("GET", "my-bucket", REGION, "redirect").decode()
+        self.assertIn("<Bucket>my-bucket</Bucket>", reply)
+        self.assertIn(f"<Endpoint>my-bucket.s3.{REGION}.amazonaws.com</Endpoint>", reply)
 
     def test_listing_follows_the_bucket_to_its_region(self):
         for reply in ("redirect", "malformed"):
