@@ -102,7 +102,9 @@ Result<ChildResult> run_child(const std::vector<std::string>& argv) {
     // SIGTTOU, and compare waited for it for ever, deaf to Ctrl-C (a stopped
     // process acts on no signal until continued). Ignored, the write goes
     // through, as a foreground process's would. (Kept across exec.)
-    signal(SIGTTOU, SIG_IGN);
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigaction(SIGTTOU, &ignore, nullptr);  // (async-signal-safe, as signal() is not)
     // Dies with us: a supervisor's kill -9 of compare must not leave a copy
     // running on. (The parent may have died before this call.)
     prctl(PR_SET_PDEATHSIG, SIGTERM);

@@ -571,8 +571,7 @@ awaitable<Result<void>> CopyJob::source_unchanged(s3::Client& client, const std:
   Error changed = make_error(
       ErrorKind::s3,
       fmt::format("the source object {} changed while its parts were copied (ETag {} when the "
-                  "copy started, {} now): nothing was written, the upload is aborted; copy it "
-                  "again",
+                  "copy started, {} now): nothing was completed from them; copy it again",
                   s3::s3_uri(bucket, key), etag, now->etag));
   changed.http_status = 412;  // what S3 answers a part of another version
   co_return changed;

@@ -270,7 +270,7 @@ namespace {
 std::optional<std::string> delimiter_no_request_carries(const SelectOptions& options) {
   const auto cannot_carry = [](char c) { return !s3::xml_can_carry(std::string_view(&c, 1)); };
   const auto named = [](std::string_view flag, char c) {
-    return fmt::format("{} '\\x{:02X}'", flag, static_cast<unsigned char>(c));
+    return fmt::format("{} '\\x{:02x}'", flag, static_cast<unsigned char>(c));
   };
   if (cannot_carry(options.format.field_delimiter)) {
     return named("--delimiter", options.format.field_delimiter);

@@ -86,9 +86,10 @@ class Connection {
   // pool's stop flag). Never reset: it goes back to no pool.
   bool interrupted = false;
   std::size_t watch_slot = kNotWatched;  // index in DeadlineWatch's list
-  // When DeadlineWatch began watching it: a stop's grace counts from here
-  // for an exchange that began after the stop.
-  std::chrono::steady_clock::time_point watched_since;
+  // When the send it carries began (its connect, handshake, exchange and a
+  // resend alike): a stop's grace counts from the later of the stop and
+  // this, so a cleanup sent after the stop has the whole grace, once.
+  std::chrono::steady_clock::time_point grace_from;
 
  private:
   std::optional<TlsStream> tls_;

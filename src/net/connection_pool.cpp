@@ -287,6 +287,7 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
     const std::string_view piece(chunk.get(), kReadChunk - parser.get().body().size);
     if (keep_whole) response.body.append(piece);
     if (error_reply && response.body.size() >= kMaxErrorBody && !parser.is_done()) {
+      counters.bytes_received += piece.size();
       response.body.resize(kMaxErrorBody);
       state.keep_alive = false;  // the rest unread: closed
       co_return response;
@@ -322,7 +323,8 @@ void ConnectionPool::close_idle() {
   idle_.clear();
 }
 
-awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect(bool stop_grace) {
+awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect(
+    bool stop_grace, std::chrono::steady_clock::time_point grace_from) {
   // Never plain HTTP to an https:// endpoint: signed requests (a session
   // token too) would go out in clear text. Only a ClientShared built by hand,
   // without s3::setup_client, can lack the context.
@@ -364,6 +366,7 @@ awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect(bool stop
 
   auto conn = std::make_unique<Connection>(executor_, endpoint_.tls ? tls_.get() : nullptr);
   conn->stop_grace = stop_grace;
+  conn->grace_from = grace_from;
   // Watched from the start, so that a stop cuts off the connect too. (Its
   // own deadline stays the stream's: the watch's is for the handshake.)
   Watched watched(*watch_, *conn);
@@ -448,6 +451,7 @@ awaitable<Result<Response>> ConnectionPool::send(const Request& request, const B
     co_return interrupted_error(Phase::write, failure);
   }
   const bool stop_grace = request.on_stop != OnStop::cut;
+  const auto grace_from = std::chrono::steady_clock::now();
   // At most one transparent resend: for a pooled connection that the server
   // closed while idle, before any byte of the reply arrived. Likely unread,
   // but a request written whole may have been read before the close: if the
@@ -466,12 +470,13 @@ awaitable<Result<Response>> ConnectionPool::send(const Request& request, const B
       }
     }
     if (!conn) {
-      auto fresh = co_await connect(stop_grace);
+      auto fresh = co_await connect(stop_grace, grace_from);
       if (!fresh) co_return unanswered_if(resent_unanswered, fresh.error());
       conn = std::move(*fresh);
     }
     counters_.requests++;
     conn->stop_grace = stop_grace;
+    conn->grace_from = grace_from;
 
     ExchangeState state;
     Error sink_error;

@@ -22,7 +22,6 @@ std::chrono::milliseconds DeadlineWatch::tick_for(std::chrono::milliseconds shor
 
 void DeadlineWatch::watch(Connection& conn) {
   conn.watch_slot = watched_.size();
-  conn.watched_since = std::chrono::steady_clock::now();
   watched_.push_back(&conn);
   if (!armed_) arm();
 }
@@ -58,9 +57,9 @@ bool DeadlineWatch::stopped_for(const Connection& conn, std::chrono::steady_cloc
   // Read at every tick: a signal handler sets the flag and can tell nobody.
   if (stop_ == nullptr || !stop_->load(std::memory_order_relaxed)) return false;
   if (!stopped_at_) stopped_at_ = now;
-  // Each graced exchange has the whole grace: an abort sent after the stop
+  // Each graced send has the whole grace, once: an abort sent after the stop
   // (its copy's last part came back late) had only what was left of it.
-  return !conn.stop_grace || now >= std::max(*stopped_at_, conn.watched_since) + stop_grace_;
+  return !conn.stop_grace || now >= std::max(*stopped_at_, conn.grace_from) + stop_grace_;
 }
 
 void DeadlineWatch::on_tick() {

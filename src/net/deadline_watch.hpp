@@ -42,8 +42,8 @@ class DeadlineWatch {
   // From now until unwatch(), `conn`'s socket operations are cancelled once
   // its deadline (Connection::expires_after) has passed, and it is marked
   // timed out; or once the stop flag is set (after the grace, for one that
-  // has it, counted from the stop or from this call, whichever is later),
-  // and it is marked interrupted.
+  // has it, counted from the stop or from Connection::grace_from, whichever
+  // is later), and it is marked interrupted.
   void watch(Connection& conn);
   void unwatch(Connection& conn);
 

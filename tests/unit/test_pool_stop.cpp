@@ -54,25 +54,27 @@ TEST(DeadlineWatchStop, InterruptsWatchedConnectionsAndGracesCleanupOnes) {
   watch.unwatch(graced);
 }
 
-// A graced exchange that begins after the stop (an abort sent once its
-// copy's last part came back) has the whole grace, not what was left of it.
+// A graced send that begins after the stop (an abort sent once its copy's
+// last part came back) has the whole grace, from when it began
+// (Connection::grace_from, set by the pool), not what was left of it.
 TEST(DeadlineWatchStop, AGracedExchangeBegunAfterTheStopHasTheWholeGrace) {
   asio::io_context loop;
   std::atomic<bool> stop{false};
-  DeadlineWatch watch(loop.get_executor(), 10ms, &stop, 300ms);
+  DeadlineWatch watch(loop.get_executor(), 10ms, &stop, 600ms);
   Connection cut(loop.get_executor(), nullptr);
   cut.expires_after(1h);
   watch.watch(cut);  // keeps the ticks going
   stop = true;
-  loop.run_for(250ms);  // most of the grace gone
+  loop.run_for(500ms);  // most of the grace gone
   EXPECT_TRUE(cut.interrupted);
   Connection late(loop.get_executor(), nullptr);
   late.stop_grace = true;
+  late.grace_from = std::chrono::steady_clock::now();
   late.expires_after(1h);
   watch.watch(late);
-  loop.run_for(150ms);  // past the first grace, within its own
+  loop.run_for(300ms);  // past the first grace, within its own
   EXPECT_FALSE(late.interrupted);
-  loop.run_for(300ms);
+  loop.run_for(600ms);
   EXPECT_TRUE(late.interrupted);
   watch.unwatch(cut);
   watch.unwatch(late);

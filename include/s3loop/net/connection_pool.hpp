@@ -13,6 +13,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -55,7 +56,8 @@ class ConnectionPool {
   const Endpoint& endpoint() const { return endpoint_; }
 
  private:
-  boost::asio::awaitable<Result<std::unique_ptr<Connection>>> connect(bool stop_grace);
+  boost::asio::awaitable<Result<std::unique_ptr<Connection>>> connect(
+      bool stop_grace, std::chrono::steady_clock::time_point grace_from);
   bool stopping() const { return stop_ != nullptr && stop_->load(std::memory_order_relaxed); }
 
   boost::asio::any_io_executor executor_;

@@ -9,7 +9,8 @@ namespace s3loop::net {
 struct TlsOptions {
   bool verify_peer = true;  // certificate chain and host name; off only with --no-verify-ssl
   std::string ca_bundle;    // PEM file; empty = the system's default trust store
-  // Where ca_bundle was set ("AWS_CA_BUNDLE", "profile dev (~/.aws/config)"):
+  // Where ca_bundle was set ("AWS_CA_BUNDLE", "profile dev ca_bundle in
+  // ~/.aws/config"):
   // a certificate it does not trust names it, as a bundle set by the
   // environment is easily forgotten. Empty or "--ca-bundle": nothing added.
   std::string ca_bundle_source;
