@@ -8,6 +8,7 @@
 #include <openssl/x509v3.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http.hpp>
@@ -150,6 +151,23 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
     if (ec) {
       write_ec = timed_out_as_timeout(conn, ec);
       break;
+    }
+  }
+  // A server that refuses the session once the handshake is done (TLS 1.3's
+  // certificate_required) sends its alert and closes: a client slow to send
+  // its first request (seen under the sanitizers) meets the close, and would
+  // report a closed connection and retry. The alert already received says
+  // why: read it, briefly, on a new TLS connection only.
+  if (write_ec && !conn.reused && conn.tls() != nullptr && !conn.interrupted &&
+      write_ec != beast::error::timeout) {
+    http::response_parser<http::empty_body> alert_probe;
+    conn.expires_after(std::chrono::milliseconds(500));
+    auto [read_ec, ignored] =
+        co_await http::async_read_header(stream, conn.buffer, alert_probe, nothrow);
+    if (read_ec.category() == asio::error::get_ssl_category()) {
+      state.ec = read_ec;
+      state.failed_phase = Phase::read_header;
+      co_return std::nullopt;
     }
   }
   if (write_ec) {
