@@ -83,27 +83,41 @@ CLI::Validator whole_number_ranged_later(std::int64_t low, std::int64_t high) {
   return whole_number(low, high, /*range_now=*/false);
 }
 
+// CLI11 validates every occurrence of an option before it takes the last
+// (TakeLast); under that policy it numbers the earlier ones below 0, so a
+// validator applied at index 0 sees only the value that counts.
+CLI::Option* whole_number_option(CLI::Option* option, std::int64_t low, std::int64_t high) {
+  return option->transform(whole_number_ranged_later(low, high))
+      ->transform(whole_number_between(low, high).application_index(0));
+}
+
 namespace {
 
 // CLI::Range lets NaN through (every comparison with it is false), and a NaN
-// timeout never fires: seconds must be a finite number in range.
-CLI::Validator seconds_between(double low, double high) {
-  return CLI::Validator(
-      [low, high](std::string& value) -> std::string {
-        double seconds = 0;
-        try {
-          std::size_t used = 0;
-          seconds = std::stod(value, &used);
-          if (used != value.size()) return "expects a number of seconds, got '" + value + "'";
-        } catch (const std::exception&) {
-          return "expects a number of seconds, got '" + value + "'";
-        }
-        if (!std::isfinite(seconds) || seconds < low || seconds > high) {
-          return fmt::format("must be between {} and {} seconds, got {}", low, high, value);
-        }
-        return {};
-      },
-      fmt::format("SECONDS in [{} - {}]", low, high), "seconds");
+// timeout never fires: seconds must be a finite number in range. Every
+// occurrence must be a number; the range is checked on the last, the one
+// that counts (see whole_number_option).
+CLI::Option* seconds_option(CLI::Option* option, double low, double high) {
+  auto seconds_check = [low, high](bool range) {
+    return [low, high, range](std::string& value) -> std::string {
+      double seconds = 0;
+      try {
+        std::size_t used = 0;
+        seconds = std::stod(value, &used);
+        if (used != value.size()) return "expects a number of seconds, got '" + value + "'";
+      } catch (const std::exception&) {
+        return "expects a number of seconds, got '" + value + "'";
+      }
+      if (!std::isfinite(seconds) || (range && (seconds < low || seconds > high))) {
+        return fmt::format("must be between {} and {} seconds, got {}", low, high, value);
+      }
+      return {};
+    };
+  };
+  return option->check(CLI::Validator(seconds_check(false), "", "seconds-form"))
+      ->check(CLI::Validator(seconds_check(true), fmt::format("SECONDS in [{} - {}]", low, high),
+                             "seconds")
+                  .application_index(0));
 }
 
 }  // namespace
@@ -129,27 +143,27 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
                   "auto, path or virtual (default: the profile's s3.addressing_style, else auto: "
                   "virtual only on AWS)")
       ->check(CLI::IsMember({"auto", "path", "virtual"}));
-  command
-      .add_option("--max-attempts", options.max_attempts,
-                  "Tries per request, first included (default 5)")
-      ->transform(whole_number_between(1, s3::RetryPolicy::kMostAttempts));
-  command
-      .add_option("--retry-budget", options.retry_budget,
-                  "Retry tokens for the whole job: a retry takes 5 (10 after a timeout), a "
-                  "success gives back what its latest retry took (1 when it needed none); when "
-                  "spent, errors are not retried (default 500, 0: unlimited)")
-      ->transform(whole_number_between(0, s3::RetryBudget::kMostCapacity));
+  whole_number_option(command.add_option("--max-attempts", options.max_attempts,
+                                         "Tries per request, first included (default 5)"),
+                      1, s3::RetryPolicy::kMostAttempts);
+  whole_number_option(
+      command.add_option(
+          "--retry-budget", options.retry_budget,
+          "Retry tokens for the whole job: a retry takes 5 (10 after a timeout), a success gives "
+          "back what its latest retry took (1 when it needed none); when spent, errors are not "
+          "retried (default 500, 0: unlimited)"),
+      0, s3::RetryBudget::kMostCapacity);
   // As aws cli's --cli-connect-timeout / --cli-read-timeout: a stalled server
   // costs this long before the request is retried on a new connection.
-  command
-      .add_option("--connect-timeout", options.connect_timeout,
-                  "Seconds to connect and finish the TLS handshake (default 10)")
-      ->check(seconds_between(0.01, 3600.0));
-  command
-      .add_option("--read-timeout", options.read_timeout,
-                  "Seconds to wait for a reply to start and between reads of its body "
-                  "(default 120 to start, server-side copies answer when done; 30 between reads)")
-      ->check(seconds_between(0.01, 3600.0));
+  seconds_option(command.add_option("--connect-timeout", options.connect_timeout,
+                                    "Seconds to connect and finish the TLS handshake (default 10)"),
+                 0.01, 3600.0);
+  seconds_option(
+      command.add_option("--read-timeout", options.read_timeout,
+                         "Seconds to wait for a reply to start and between reads of its body "
+                         "(default 120 to start, server-side copies answer when done; 30 "
+                         "between reads)"),
+      0.01, 3600.0);
   command.add_flag("--json", options.json, "Machine-readable output");
   command.add_flag("--debug", options.debug,
                    "Log every request and reply to stderr (signature, session token and keys "

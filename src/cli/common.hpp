@@ -57,6 +57,12 @@ CLI::Validator whole_number_between(std::int64_t low, std::int64_t high);
 // too large for an int is refused, with the range [low, high] it is outside.
 CLI::Validator whole_number_ranged_later(std::int64_t low, std::int64_t high);
 
+// Adds both to a whole-number option: every occurrence must be a whole
+// number, and the one that counts -- the last, as a flag given twice counts
+// as given last -- must be within [low, high] (`--threads 0 --threads 5`
+// runs 5 threads, as aws cli's argparse reads it).
+CLI::Option* whole_number_option(CLI::Option* option, std::int64_t low, std::int64_t high);
+
 // CLI11 takes the next word as an option's value even when it is another
 // flag ("--region --dry-run"); string options refuse that with this check.
 extern const CLI::Validator kNotAFlag;

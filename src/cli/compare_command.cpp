@@ -181,8 +181,9 @@ Runner add_compare_command(CLI::App& app) {
           "cp"));
   cmd->add_option("--strategies", args->strategies,
                   "Comma-separated (default serial,threads,async,async-pool)");
-  cmd->add_option("--repeat", args->repeat, "Runs per strategy; the table shows medians")
-      ->transform(whole_number_between(1, 50));
+  whole_number_option(
+      cmd->add_option("--repeat", args->repeat, "Runs per strategy; the table shows medians"), 1,
+      50);
   cmd->add_flag("--keep", args->keep, "Keep the copies instead of deleting them");
   add_common_options(*cmd, args->common);
   // The job's URLs and flags (--concurrency, --threads...), which go to

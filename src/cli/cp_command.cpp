@@ -63,10 +63,11 @@ Runner add_cp_command(CLI::App& app) {
   cmd->add_flag("--adaptive", args->adaptive,
                 "async strategies: start with few requests in flight and grow towards "
                 "--concurrency, cut to 70% on 503 SlowDown (default: always --concurrency)");
-  cmd->add_option("--list-concurrency", args->list_concurrency,
-                  "ListObjectsV2 requests in flight listing the source, over disjoint key ranges "
-                  "(default 16; 1 with --strategy serial: one page after another)")
-      ->transform(whole_number_between(1, jobs::kMaxListConcurrency));
+  whole_number_option(
+      cmd->add_option("--list-concurrency", args->list_concurrency,
+                      "ListObjectsV2 requests in flight listing the source, over disjoint key "
+                      "ranges (default 16; 1 with --strategy serial: one page after another)"),
+      1, jobs::kMaxListConcurrency);
   // aws s3 cp spells it --dryrun.
   cmd->add_flag("--dry-run,--dryrun", args->dry_run, "Show what would be copied, copy nothing");
   // aws s3 cp copies a prefix only with --recursive; here a prefix is always

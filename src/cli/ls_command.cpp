@@ -129,10 +129,11 @@ Runner add_ls_command(CLI::App& app) {
                 "Sizes in binary units (1.5 KiB), as aws s3 ls (text output only)");
   cmd->add_flag("--summarize", args->summarize,
                 "End with the number of objects and their total size, as aws s3 ls");
-  cmd->add_option("--list-concurrency", args->list_concurrency,
-                  "With --recursive: key ranges listed at once, output still in key order "
-                  "(default 16; 1: one page after another; ignored when listing buckets)")
-      ->transform(whole_number_between(1, jobs::kMaxListConcurrency));
+  whole_number_option(
+      cmd->add_option("--list-concurrency", args->list_concurrency,
+                      "With --recursive: key ranges listed at once, output still in key order "
+                      "(default 16; 1: one page after another; ignored when listing buckets)"),
+      1, jobs::kMaxListConcurrency);
   add_common_options(*cmd, args->common);
 
   return [args, url]() -> int {

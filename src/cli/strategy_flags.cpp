@@ -15,14 +15,13 @@ void add_strategy_flags(CLI::App& command, StrategyFlags& flags, int default_con
                   fmt::format("{} in flight for async and async-pool (default {}{})", in_flight,
                               default_concurrency, concurrency_note))
       ->transform(whole_number_ranged_later(1, exec::kMaxConcurrency));
-  command
-      .add_option("--threads", flags.threads,
-                  "threads: blocking workers (default min(32, cores+4)); async-pool: CPU "
-                  "workers (default cores)")
-      ->transform(whole_number_between(1, 1024));
-  command
-      .add_option("--loops", flags.loops, "async-pool: event loops, one thread each (default 1)")
-      ->transform(whole_number_between(1, 64));
+  whole_number_option(command.add_option("--threads", flags.threads,
+                                         "threads: blocking workers (default min(32, cores+4)); "
+                                         "async-pool: CPU workers (default cores)"),
+                      1, 1024);
+  whole_number_option(command.add_option("--loops", flags.loops,
+                                         "async-pool: event loops, one thread each (default 1)"),
+                      1, 64);
 }
 
 Result<exec::Settings> strategy_settings(const StrategyFlags& flags) {

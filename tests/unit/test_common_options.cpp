@@ -12,6 +12,8 @@ namespace {
 
 CommonOptions parse(std::vector<std::string> words) {
   CLI::App app;
+  // As main.cpp sets it: a flag given twice counts as given last.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   CommonOptions options;
   add_common_options(app, options);
   words.insert(words.begin(), "s3loop");
@@ -59,6 +61,38 @@ TEST(CommonOptions, DefaultsPassOnOnlyWhatHasADefaultValue) {
   EXPECT_EQ(common_option_arguments(parse({"--addressing-style", "auto"})),
             (std::vector<std::string>{"--addressing-style", "auto", "--max-attempts", "5",
                                       "--retry-budget", "500"}));
+}
+
+// A number flag given twice counts as given last, its range included: an
+// earlier value outside it was refused (`--max-attempts 0 --max-attempts 3`)
+// while `-c 0 -c 5` ran. Every occurrence must still be a number.
+TEST(CommonOptions, ANumberGivenTwiceIsRangeCheckedAsGivenLast) {
+  const CommonOptions last =
+      parse({"--max-attempts", "0", "--max-attempts", "3", "--retry-budget", "-1", "--retry-budget",
+             "07", "--read-timeout", "0", "--read-timeout", "2.5", "--connect-timeout", "9999",
+             "--connect-timeout", "1"});
+  EXPECT_EQ(last.max_attempts, 3);
+  EXPECT_EQ(last.retry_budget, 7);
+  EXPECT_EQ(last.read_timeout, 2.5);
+  EXPECT_EQ(last.connect_timeout, 1.0);
+  auto refusal = [](std::vector<std::string> words) -> std::string {
+    try {
+      parse(std::move(words));
+    } catch (const CLI::ValidationError& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  EXPECT_EQ(refusal({"--max-attempts", "3", "--max-attempts", "0"}),
+            "--max-attempts: must be between 1 and 100, got 0");
+  EXPECT_EQ(refusal({"--max-attempts", "x", "--max-attempts", "3"}),
+            "--max-attempts: expects a whole number, got 'x'");
+  EXPECT_EQ(refusal({"--read-timeout", "2", "--read-timeout", "0"}),
+            "--read-timeout: must be between 0.01 and 3600 seconds, got 0");
+  EXPECT_EQ(refusal({"--read-timeout", "nan", "--read-timeout", "2"}),
+            "--read-timeout: must be between 0.01 and 3600 seconds, got nan");
+  EXPECT_EQ(refusal({"--read-timeout", "soon", "--read-timeout", "2"}),
+            "--read-timeout: expects a number of seconds, got 'soon'");
 }
 
 TEST(CommonOptions, ATimeoutKeepsItsExactValue) {
