@@ -463,8 +463,7 @@ awaitable<Result<std::uint64_t>> CopyJob::process(exec::WorkerContext& context,
 }
 
 bool copy_may_be_of_another_version(const std::string& listed, const std::string& copy_result) {
-  const bool plain = !listed.empty() && listed.find('-') == std::string::npos;
-  return plain && copy_result != listed;
+  return !listed.empty() && copy_result != listed;
 }
 
 void CopyJob::record_finished(const s3::ObjectInfo& object, const std::string& etag) {

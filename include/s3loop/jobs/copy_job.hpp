@@ -110,13 +110,12 @@ bool copy_selects(const CopyOptions& options, const std::string& source_key);
 
 // Whether a CopyObject whose reply has ETag `copy_result` may have copied
 // another version than the one listed with `listed`, so that the journal
-// must not record the listed ETag without a look at the source. A plain
-// (single-part MD5) listed ETag that the copy does not repeat: the source may
-// have changed between listing and copy on a server that ignores
-// x-amz-copy-source-if-match (radosgw 16.2) -- or the server gives copies
-// ETags of their own (SSE-KMS on AWS), which a HEAD of the source tells
-// apart. A multipart source's copy may get an ETag of its own (AWS): no doubt
-// there.
+// must not record the listed ETag without a look at the source: any ETag the
+// copy does not repeat. The source may have changed between listing and copy
+// on a server that ignores x-amz-copy-source-if-match (radosgw 16.2, which
+// gives the copy of a multipart source that source's own multipart ETag) --
+// or the server gives copies ETags of their own (SSE-KMS on AWS, a multipart
+// source's copy there), which a HEAD of the source tells apart.
 bool copy_may_be_of_another_version(const std::string& listed, const std::string& copy_result);
 
 // The object `options.named_object` names, from a HEAD; nullopt when there is
