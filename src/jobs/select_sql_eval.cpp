@@ -296,10 +296,10 @@ std::optional<Error> like_pattern_error(std::string_view pattern, std::optional<
     if (pattern[p] != *escape) continue;
     if (p + 1 == pattern.size()) {
       return usage(
-          fmt::format("LIKE pattern '{}' ends with its ESCAPE character '{}', which "
+          fmt::format("LIKE pattern {} ends with its ESCAPE character '{}', which "
                       "escapes nothing there: double it ('{}{}') to match the "
                       "character itself",
-                      pattern, *escape, *escape, *escape));
+                      quoted_value(pattern), *escape, *escape, *escape));
     }
     ++p;  // the escaped character, whatever it is
   }
@@ -602,14 +602,24 @@ Result<Value> Evaluator::eval(int idx, std::span<const std::string_view> record)
       if (n.c >= 0) {
         auto e = eval(n.c, record);
         if (!e) return e;
-        if (e->type != Type::string || e->str.size() != 1)
-          return usage("LIKE ... ESCAPE needs a single-character string");
+        // Literals were checked as the query was read: what fails here came
+        // from the object, so the data said no (exit 1, as a failed CAST),
+        // not the command.
+        if (e->type != Type::string || e->str.size() != 1) {
+          return refused_value(
+              "LIKE ... ESCAPE needs a single-character string, got " +
+              (e->type == Type::string ? quoted_value(e->str) : quoted_value(format_value(*e))) +
+              " from the object");
+        }
         esc = e->str[0];
       }
       std::string_view text = a->str, pat = p->str;
       if (a->type != Type::string) text = scratch_.emplace_back(format_value(*a));
       if (p->type != Type::string) pat = scratch_.emplace_back(format_value(*p));
-      if (auto bad = like_pattern_error(pat, esc)) return *bad;
+      if (auto bad = like_pattern_error(pat, esc)) {
+        bad->kind = ErrorKind::data;
+        return *bad;
+      }
       return boolean(like_match(text, pat, esc) != n.negated);
     }
   }

@@ -225,6 +225,14 @@ TEST(SelectSql, Like) {
   EXPECT_EQ(from_data.error().message,
             "LIKE pattern 'b!' ends with its ESCAPE character '!', which escapes nothing there: "
             "double it ('!!') to match the character itself");
+  // The data said no, not the command: exit 1, as a failed CAST (it was 2, a usage error,
+  // after rows were printed). The same for an escape from the data.
+  EXPECT_EQ(from_data.error().kind, ErrorKind::data);
+  auto escape_from_data = run("SELECT _1 FROM S3Object WHERE _1 LIKE 'a' ESCAPE _2", "a,!\nb,ab\n");
+  ASSERT_FALSE(escape_from_data.has_value());
+  EXPECT_EQ(escape_from_data.error().kind, ErrorKind::data);
+  EXPECT_EQ(escape_from_data.error().message,
+            "LIKE ... ESCAPE needs a single-character string, got 'ab' from the object");
   EXPECT_FALSE(like_pattern_error("a!%", '!'));
   EXPECT_FALSE(like_pattern_error("a%", std::nullopt));
   // '_' is one character, however many bytes it takes in UTF-8.
