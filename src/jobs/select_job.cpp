@@ -94,18 +94,17 @@ struct SelectJob::State {
     }
     ++ranges_used;
     RangeOutcome& out = finished.outcome;
-    std::size_t rows = out.row_ends.size();
+    std::uint64_t rows = out.matched;
     const auto limit = query.query.limit();
-    if (!aggregate && limit) {
-      rows = static_cast<std::size_t>(std::min<std::uint64_t>(rows, *limit - rows_out));
-    }
+    if (!aggregate && limit) rows = std::min<std::uint64_t>(rows, *limit - rows_out);
+    // (Before `matched` is cut to the rows printed below.)
+    const std::size_t bytes = aggregate ? 0 : bytes_of_rows(query, out, rows);
     if (query.key_summary) {
       // A record query's range counts the rows it prints: those LIMIT cuts
       // off are not the answer's (how many a range read varied with
       // --chunk-size).
-      if (!aggregate && rows < out.row_ends.size()) {
-        out.key_partial =
-            rows == 0 ? query.key_summary->new_state() : out.key_after_row.at(rows - 1);
+      if (!aggregate && rows < out.matched) {
+        out.key_partial = key_partial_after(query, out, rows);
         out.matched = rows;
       }
       key_total = select::merge(key_total, out.key_partial);
@@ -122,7 +121,6 @@ struct SelectJob::State {
       total = select::merge(total, out.partial);
       return true;
     }
-    const std::size_t bytes = rows == 0 ? 0 : out.row_ends[rows - 1];
     if (bytes > 0 && options.on_output &&
         !options.on_output(std::string_view(out.output).substr(0, bytes))) {
       output_failed = true;  // no range after this one is fetched

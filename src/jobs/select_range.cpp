@@ -149,7 +149,14 @@ bool RangeEvaluator::on_record(const select::CsvRecord& record) {
     if (!fold_key()) return false;
     // LIMIT may print only the first rows of this range: the summary of
     // each prefix is kept for it (no more than LIMIT of them).
-    if (query_.limit()) outcome_.key_after_row.push_back(outcome_.key_partial);
+    if (query_.limit()) {
+      KeyStep step;
+      for (std::size_t i = 0; i < step.size(); ++i) {
+        const select::AggPartial& p = outcome_.key_partial.at(i);
+        step[i] = {p.count, p.int_minmax, p.float_minmax, p.has_minmax, p.minmax_is_float};
+      }
+      outcome_.key_after_row.push_back(step);
+    }
   }
   if (output_ == SelectOutput::json) {
     if (names_.empty() || names_width_ != record.fields.size()) {
@@ -160,7 +167,6 @@ bool RangeEvaluator::on_record(const select::CsvRecord& record) {
   } else {
     select::append_csv_record(outcome_.output, row_, output_format_);
   }
-  outcome_.row_ends.push_back(outcome_.output.size());
   ++outcome_.matched;
   // No range needs more rows than the whole query may print.
   return !(query_.limit() && outcome_.matched >= *query_.limit());
@@ -247,19 +253,53 @@ Result<RangeOutcome> s3select_outcome(const SelectQuery& query, std::string reco
   s3::CsvRowScanner scanner(format.field_delimiter, query.output == SelectOutput::json
                                                         ? std::nullopt
                                                         : std::optional(format.quote));
+  std::size_t last_row_end = 0;
   for (std::size_t i = 0; i < records.size(); ++i) {
-    if (scanner.ends_row(records[i])) out.row_ends.push_back(i + 1);
+    if (scanner.ends_row(records[i])) {
+      ++out.matched;
+      last_row_end = i + 1;
+    }
   }
   if (cut_short) {
-    records.resize(out.row_ends.empty() ? 0 : out.row_ends.back());
+    records.resize(last_row_end);
   } else if (scanner.in_quotes()) {
     return make_error(ErrorKind::protocol, "S3 Select's CSV output ends inside a quoted field");
   } else if (!records.empty() && records.back() != '\n') {
-    out.row_ends.push_back(records.size());
+    ++out.matched;  // a last row without its newline
   }
-  out.matched = out.row_ends.size();
   out.output = std::move(records);
   return out;
+}
+
+std::size_t bytes_of_rows(const SelectQuery& query, const RangeOutcome& out, std::uint64_t rows) {
+  if (rows >= out.matched) return out.output.size();
+  if (rows == 0) return 0;
+  // Rows end as they were written: the output format's line breaks outside
+  // its quotes (JSON lines have no raw line break inside a record).
+  s3::CsvRowScanner scanner(
+      query.output_format.field_delimiter,
+      query.output == SelectOutput::json ? std::nullopt : std::optional(query.output_format.quote));
+  std::uint64_t seen = 0;
+  for (std::size_t i = 0; i < out.output.size(); ++i) {
+    if (scanner.ends_row(out.output[i]) && ++seen == rows) return i + 1;
+  }
+  return out.output.size();
+}
+
+select::AggregateState key_partial_after(const SelectQuery& query, const RangeOutcome& out,
+                                         std::uint64_t rows) {
+  select::AggregateState state = query.key_summary->new_state();
+  if (rows == 0) return state;
+  const KeyStep& step = out.key_after_row.at(static_cast<std::size_t>(rows - 1));
+  for (std::size_t i = 0; i < step.size(); ++i) {
+    select::AggPartial& p = state.at(i);
+    p.count = step[i].count;
+    p.int_minmax = step[i].int_minmax;
+    p.float_minmax = step[i].float_minmax;
+    p.has_minmax = step[i].has_minmax;
+    p.minmax_is_float = step[i].minmax_is_float;
+  }
+  return state;
 }
 
 Error changed_during_select(Error error, const s3::S3Url& where, const std::string& etag) {

@@ -6,6 +6,8 @@
 #include "s3loop/jobs/select/sql.hpp"
 #include "s3loop/jobs/select_job.hpp"
 
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,15 +42,38 @@ Result<SelectQuery> make_select_query(const SelectOptions& options,
 Result<void> check_key_column(SelectQuery& query, const std::string& column,
                               std::string_view first_bytes, bool whole_object);
 
+// --per-range's summary (COUNT(*), MIN(key), MAX(key)) after one row: the
+// fields of its partials those aggregates use. A whole AggregateState is
+// ~2 KB, most of it the exact float sums SUM and AVG need -- kept for every
+// row, a range of 190,000 rows held 400 MB.
+struct KeyPartialStep {
+  std::uint64_t count = 0;
+  std::int64_t int_minmax = 0;
+  double float_minmax = 0;
+  bool has_minmax = false;
+  bool minmax_is_float = false;
+};
+using KeyStep = std::array<KeyPartialStep, 3>;
+
 struct RangeOutcome {
   std::string output;                  // formatted rows, in order
-  std::vector<std::size_t> row_ends;   // end of each row in `output`
   select::AggregateState partial;      // aggregate queries
   select::AggregateState key_partial;  // --per-range
-  // --per-range over a record query with LIMIT: key_partial after each row.
-  std::vector<select::AggregateState> key_after_row;
-  std::uint64_t matched = 0;  // records that passed WHERE
+  // --per-range over a record query with LIMIT: key_partial after each row
+  // (LIMIT may print only the first rows of a range).
+  std::vector<KeyStep> key_after_row;
+  // Records that passed WHERE; for a record query, the rows in `output`.
+  std::uint64_t matched = 0;
 };
+
+// How many bytes of a record query's `out.output` its first `rows` rows take
+// (LIMIT printing part of a range): found by reading the rows' ends again,
+// rather than keeping 8 bytes per row for the rare range LIMIT cuts.
+std::size_t bytes_of_rows(const SelectQuery& query, const RangeOutcome& out, std::uint64_t rows);
+
+// The summary after `rows` rows, from key_after_row.
+select::AggregateState key_partial_after(const SelectQuery& query, const RangeOutcome& out,
+                                         std::uint64_t rows);
 
 // The S3 Select request every range sends (plus its ScanRange): the user's
 // SQL for record queries; for aggregates the SQL of their partials.

@@ -56,6 +56,15 @@ TEST(SelectPlan, RequiredColumnsAreTrimmed) {
   EXPECT_EQ(split_column_list(""), Names{});
 }
 
+// Each row's end in a record query's output, as LIMIT finds them.
+std::vector<std::size_t> row_ends(const SelectQuery& query, const RangeOutcome& out) {
+  std::vector<std::size_t> ends;
+  for (std::uint64_t rows = 1; rows <= out.matched; ++rows) {
+    ends.push_back(bytes_of_rows(query, out, rows));
+  }
+  return ends;
+}
+
 SelectOptions options_for(std::string sql, SelectOutput output = SelectOutput::csv) {
   SelectOptions o;
   o.expression = std::move(sql);
@@ -159,7 +168,18 @@ TEST(SelectRange, StopsFetchingAtTheRangeEndAndAtLimit) {
   EXPECT_TRUE(all.feed(object).value());
   const auto out = all.take();
   EXPECT_EQ(out.output, "1\n2\n");
-  EXPECT_EQ(out.row_ends, (std::vector<std::size_t>{2, 4}));
+  EXPECT_EQ(row_ends(limited, out), (std::vector<std::size_t>{2, 4}));
+  // A row's end is found again in the output (no 8 bytes kept per row): a
+  // line break inside a quoted field ends none.
+  const std::string quoted = "name\n\"x\ny\"\nz\n";
+  const auto names =
+      make_select_query(options_for("SELECT name FROM S3Object LIMIT 5"), {{"name"}}).value();
+  RangeEvaluator whole(names, s3::ByteRange{0, quoted.size() - 1});
+  EXPECT_TRUE(whole.feed(quoted).value());
+  const auto rows = whole.take();
+  EXPECT_EQ(rows.output, "\"x\ny\"\nz\n");
+  EXPECT_EQ(row_ends(names, rows), (std::vector<std::size_t>{6, 8}));
+  EXPECT_EQ(bytes_of_rows(names, rows, 0), 0u);
 }
 
 TEST(SelectRange, ServerRowsAreCountedByTheirNewlinesEmptyOnesToo) {
@@ -168,16 +188,16 @@ TEST(SelectRange, ServerRowsAreCountedByTheirNewlinesEmptyOnesToo) {
   const auto query =
       make_select_query(options_for("SELECT name FROM S3Object LIMIT 3"), header()).value();
   const auto out = s3select_outcome(query, "\nval\n\"a\nb \"\"c\"\"\"\n\nlast").value();
-  EXPECT_EQ(out.row_ends, (std::vector<std::size_t>{1, 5, 17, 18, 22}));
+  EXPECT_EQ(row_ends(query, out), (std::vector<std::size_t>{1, 5, 17, 18, 22}));
   EXPECT_EQ(out.matched, 5u);
   EXPECT_FALSE(s3select_outcome(query, "ok\n\"cut off\n"));
   // A quote in the middle of a bare field is data: it opens nothing.
-  EXPECT_EQ(s3select_outcome(query, "5\",x\n7,y\n").value().row_ends,
+  EXPECT_EQ(row_ends(query, s3select_outcome(query, "5\",x\n7,y\n").value()),
             (std::vector<std::size_t>{5, 9}));
   const auto json =
       make_select_query(options_for("SELECT name FROM S3Object", SelectOutput::json), header())
           .value();
-  EXPECT_EQ(s3select_outcome(json, "{\"name\":\"\"}\n{\"name\":\"x\"}\n").value().row_ends,
+  EXPECT_EQ(row_ends(json, s3select_outcome(json, "{\"name\":\"\"}\n{\"name\":\"x\"}\n").value()),
             (std::vector<std::size_t>{12, 25}));
 }
 
@@ -185,7 +205,7 @@ TEST(SelectRange, ServerRowsBeforeAnErrorEventLeaveOutARowItCutOff) {
   const auto query = make_select_query(options_for("SELECT name FROM S3Object"), header()).value();
   auto out = s3select_outcome(query, "a\nb\npart", /*cut_short=*/true).value();
   EXPECT_EQ(out.output, "a\nb\n");
-  EXPECT_EQ(out.row_ends, (std::vector<std::size_t>{2, 4}));
+  EXPECT_EQ(row_ends(query, out), (std::vector<std::size_t>{2, 4}));
   EXPECT_EQ(out.matched, 2u);
   out = s3select_outcome(query, "a\n\"open\nstill", /*cut_short=*/true).value();
   EXPECT_EQ(out.output, "a\n");
@@ -234,7 +254,7 @@ TEST(SelectRange, ServerOutputIsReadInTheOutputDelimiter) {
   EXPECT_EQ(s3select_request(records, options.expression).output_field_delimiter, ';');
   // A quote opens a field after the output delimiter (not after ','): the
   // line break inside is data.
-  EXPECT_EQ(s3select_outcome(records, "x;\"a\nb\"\ny\n").value().row_ends,
+  EXPECT_EQ(row_ends(records, s3select_outcome(records, "x;\"a\nb\"\ny\n").value()),
             (std::vector<std::size_t>{8, 10}));
 }
 
@@ -557,7 +577,7 @@ TEST(SelectPartialSql, RecordOutputRowsAreFoundForLimit) {
   const auto query =
       make_select_query(options_for("SELECT name FROM S3Object LIMIT 2"), header()).value();
   auto out = s3select_outcome(query, "a\n\"multi\nline\"\nc\n").value();
-  EXPECT_EQ(out.row_ends, (std::vector<std::size_t>{2, 15, 17}));
+  EXPECT_EQ(row_ends(query, out), (std::vector<std::size_t>{2, 15, 17}));
   EXPECT_EQ(out.matched, 3u);
   const auto request = s3select_request(query, "SELECT name FROM S3Object LIMIT 2");
   EXPECT_EQ(request.expression, "SELECT name FROM S3Object LIMIT 2");
@@ -576,7 +596,8 @@ TEST(SelectPartialSql, JsonRecordsFromTheServerAreMadeUtf8) {
   auto out = s3select_outcome(query, "{\"name\":\"caf\xe9\"}\n" + good).value();
   const std::string cleaned = "{\"name\":\"caf" + fffd + "\"}\n";
   EXPECT_EQ(out.output, cleaned + good);
-  EXPECT_EQ(out.row_ends, (std::vector<std::size_t>{cleaned.size(), cleaned.size() + good.size()}));
+  EXPECT_EQ(row_ends(query, out),
+            (std::vector<std::size_t>{cleaned.size(), cleaned.size() + good.size()}));
   // What the local engine prints for the same row.
   const auto local = run_ranges(query, "id,name,amount\n1,caf\xe9,3\n", 1024, 7);
   EXPECT_EQ(local.output, cleaned);
