@@ -548,9 +548,11 @@ Runner add_compare_command(CLI::App& app) {
       row.handshakes = spread(handshakes);
       rows.push_back(std::move(row));
     }
+    // A failed copy's time is no result: neither the base of a speed-up nor
+    // faster than it (a run whose listing broke "ran" 40x faster than serial).
     double serial_wall = 0;
     for (const auto& row : rows) {
-      if (row.strategy == "serial") serial_wall = row.wall.median;
+      if (row.strategy == "serial" && row.verified) serial_wall = row.wall.median;
     }
     // A comparison of nothing (a mistyped source prefix, filters that leave
     // nothing) is no result, however fast: no speed-up, nothing verified.
@@ -562,7 +564,7 @@ Runner add_compare_command(CLI::App& app) {
     });
     // Without a serial run there is nothing to be faster than: no number.
     auto speedup = [&](const Row& row) -> std::optional<double> {
-      if (copied_nothing) return std::nullopt;
+      if (copied_nothing || !row.verified) return std::nullopt;
       if (serial_wall > 0 && row.wall.median > 0) return serial_wall / row.wall.median;
       return std::nullopt;
     };

@@ -822,6 +822,8 @@ class CompareStops(s3env.E2ETestCase):
         for row in rows:
             self.assertIn(" / NO (", row)
             self.assertIn("cp exited 1", row)
+            # A failed run's time is no result: no speed-up (it showed one, "1.0x", "3.2x").
+            self.assertIn("  - / NO (", row)
 
     def test_a_run_writing_to_a_terminal_that_stops_background_writers_does_not_hang(self):
         # Each run has a process group of its own, in the terminal's background: with `stty
