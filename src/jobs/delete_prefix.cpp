@@ -2,6 +2,7 @@
 
 #include "s3loop/jobs/list_job.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -83,6 +84,10 @@ awaitable<Result<std::uint64_t>> delete_prefix(s3::Client& client, std::string b
 
 awaitable<Result<std::uint64_t>> delete_prefix_versions(s3::Client& client, std::string bucket,
                                                         std::string prefix, int page_size) {
+  // The server's pages hold at most 1,000 versions whatever is asked for:
+  // the page count allowed below must be reckoned with what it sends (a
+  // page size of 100,000 gave up after 2 pages of 1,000; 0 divided by zero).
+  page_size = std::clamp(page_size, 1, 1000);
   s3::ListVersionsParams params;
   params.bucket = bucket;
   params.prefix = prefix;

@@ -134,6 +134,9 @@ awaitable<Result<void>> list_keys_in_parallel(s3::Client& client, KeyListing key
     }
   } catch (const std::exception& e) {
     walk.fail(make_error(ErrorKind::protocol, std::string("internal error: ") + e.what()));
+  } catch (...) {
+    // Any type at all: leaving here would free the frame the workers use.
+    walk.fail(make_error(ErrorKind::protocol, "internal error: an exception of unknown type"));
   }
   // The workers hold references into this frame: let them end (each after
   // at most its request in flight) before returning.
@@ -151,7 +154,9 @@ awaitable<Result<void>> list_keys(s3::Client& client, KeyListing keys, KeysSink 
   s3::ListParams params;
   params.bucket = keys.bucket;
   params.prefix = keys.prefix;
-  params.max_keys = keys.page_size;
+  // As the parallel path takes it: a page size below 1 (S3's max-keys=0
+  // lists nothing, and the listing passed for empty) is 1.
+  params.max_keys = std::max(1, keys.page_size);
   const std::atomic<bool>* cancelled = keys.cancelled;
   co_return co_await for_each_page(client, params, [&](s3::ListPage& page) -> awaitable<bool> {
     if (cancelled != nullptr && cancelled->load()) co_return false;

@@ -73,7 +73,17 @@ struct SelectJob::State {
         plan(std::move(p)),
         query(std::move(q)),
         order(options.reorder_window, [this](std::uint64_t index, Finished& finished) {
-          return deliver(index, finished);
+          // The caller's on_output and on_range run here, from the report
+          // process() makes in a destructor: an exception must not leave
+          // (std::terminate). One ends the answer with an error.
+          try {
+            return deliver(index, finished);
+          } catch (const std::exception& e) {
+            if (!failure) failure = callback_error(e.what());
+          } catch (...) {
+            if (!failure) failure = callback_error("an exception of unknown type");
+          }
+          return false;
         }) {
     if (query.query.is_aggregate()) total = query.query.new_state();
     if (query.key_summary) key_total = query.key_summary->new_state();
@@ -135,10 +145,16 @@ struct SelectJob::State {
     return true;
   }
 
+  static Error callback_error(const std::string& what) {
+    return make_error(ErrorKind::protocol,
+                      "internal error: the output callback (on_output or on_range) threw: " + what);
+  }
+
   SelectOptions options;
   SelectPlan plan;
   SelectQuery query;
   RangeOrder<Finished> order;
+  bool finish_ran = false;
   // Written by deliver() only (under the order's lock), read after the run.
   select::AggregateState total;
   select::AggregateState key_total;
@@ -154,6 +170,19 @@ struct SelectJob::State {
 };
 
 Result<std::unique_ptr<SelectJob>> SelectJob::create(SelectOptions options, SelectPlan plan) {
+  // A plan made with another chunk size splits the object otherwise than
+  // the ranges would be read: an answer over part of it (or a division by 0).
+  if (options.chunk_size == 0 || plan.ranges != range_count(plan.object_size, options.chunk_size)) {
+    return make_error(
+        ErrorKind::usage,
+        fmt::format("the select plan has {} ranges, where a chunk size of {} makes "
+                    "{} of the object's {} bytes: plan with the same options",
+                    plan.ranges, options.chunk_size,
+                    options.chunk_size == 0
+                        ? std::string("none")
+                        : std::to_string(range_count(plan.object_size, options.chunk_size)),
+                    plan.object_size));
+  }
   auto query = make_select_query(options, plan.header);
   if (!query) return query.error();
   query->header_offset = plan.header_offset;
@@ -376,8 +405,22 @@ std::string SelectJob::describe(const exec::WorkItem& item) const {
 
 Result<void> SelectJob::finish() {
   State& s = *state_;
+  if (s.finish_ran) {
+    return make_error(ErrorKind::usage, "SelectJob::finish() ran already: its output is written");
+  }
+  s.finish_ran = true;
   if (s.failure) return *s.failure;  // the run is over: no lock needed
   if (s.output_failed) return {};
+  // A run cut short (cancelled, stopped, never run) answered for part of
+  // the object: an aggregate's row over it would be a wrong number.
+  const auto limit = s.query.query.limit();
+  const bool limit_reached = limit && !s.query.query.is_aggregate() && s.rows_out >= *limit;
+  if (s.ranges_used < s.plan.ranges && !limit_reached && !(limit && *limit == 0)) {
+    return make_error(ErrorKind::cancelled,
+                      fmt::format("the select did not run to its end ({} of {} ranges "
+                                  "answered): nothing more is written",
+                                  s.ranges_used, s.plan.ranges));
+  }
   if (s.query.query.is_aggregate() && !(s.query.query.limit() && *s.query.query.limit() == 0)) {
     const auto finished = select::finish(s.total);
     if (!finished) return finished.error();
@@ -389,7 +432,10 @@ Result<void> SelectJob::finish() {
     } else {
       select::append_csv_record(out, row, s.options.output_format);
     }
-    if (s.options.on_output) s.options.on_output(out);
+    if (s.options.on_output && !s.options.on_output(out)) {
+      s.output_failed = true;  // (the caller tells why, as for a range's rows)
+      return {};
+    }
     s.rows_out = 1;
   }
   if (s.query.key_summary && s.options.on_range) {

@@ -3,7 +3,10 @@
 #include "live_server.hpp"
 #include "temp_dir.hpp"
 
+#include "s3loop/exec/strategy.hpp"
 #include "s3loop/jobs/delete_prefix.hpp"
+#include "s3loop/jobs/parallel_list.hpp"
+#include "s3loop/jobs/select_job.hpp"
 #include "s3loop/jobs/verify.hpp"
 #include "s3loop/net/connection_pool.hpp"
 #include "s3loop/net/tls.hpp"
@@ -338,10 +341,102 @@ TEST_F(ClientLive, DeletePrefixVersionsDeletesEveryVersionAndMarkerPageByPage) {
   auto suspended =
       run<void>([&](s3::Client& c) { return c.put_bucket_versioning(bucket_, "Suspended"); });
   ASSERT_TRUE(suspended) << suspended.error().message;
+  // A page size outside S3's [1, 1000] is the nearest of those (0 divided by zero: SIGFPE;
+  // 100,000 gave up after two of the server's 1,000-version pages).
   auto rest = run<std::uint64_t>(
-      [&](s3::Client& c) { return jobs::delete_prefix_versions(c, bucket_, "", 1000); });
+      [&](s3::Client& c) { return jobs::delete_prefix_versions(c, bucket_, "", 0); });
   ASSERT_TRUE(rest) << rest.error().message;
   EXPECT_EQ(*rest, 2u);
+}
+
+// A library user's mistakes with list_keys and SelectJob (a review's findings): a page size
+// of 0 listed nothing and said success; a select whose output callback threw ended the
+// process (std::terminate, from a destructor); finish() wrote an aggregate over a run that
+// never ran, wrote it twice, and ignored a refused write; a plan made with another chunk size
+// answered over part of the object.
+TEST_F(ClientLive, LibraryMisuseOfListingAndSelectIsAnErrorNotACrashOrAWrongAnswer) {
+  for (const char* key : {"s/a", "s/b", "s/c"}) {
+    ASSERT_TRUE(run<std::string>([&](s3::Client& c) { return c.put_object(bucket_, key, "x"); }));
+  }
+  std::vector<std::string> listed;
+  auto all = run<void>([&](s3::Client& c) -> awaitable<Result<void>> {
+    jobs::KeyListing keys;
+    keys.bucket = bucket_;
+    keys.prefix = "s/";
+    keys.concurrency = 1;
+    keys.page_size = 0;
+    co_return co_await jobs::list_keys(c, keys,
+                                       [&](std::vector<s3::ObjectInfo>& page) -> awaitable<bool> {
+                                         for (const auto& o : page) listed.push_back(o.key);
+                                         co_return true;
+                                       });
+  });
+  ASSERT_TRUE(all) << all.error().message;
+  EXPECT_EQ(listed, (std::vector<std::string>{"s/a", "s/b", "s/c"}));
+
+  std::string csv = "id,v\n";
+  for (int i = 1; i <= 200; ++i) csv += fmt::format("{},{}\n", i, i % 7);
+  ASSERT_TRUE(run<std::string>([&](s3::Client& c) { return c.put_object(bucket_, "t.csv", csv); }));
+  jobs::SelectOptions options;
+  options.location = {bucket_, "t.csv"};
+  options.engine = jobs::SelectEngine::local;
+  options.chunk_size = 256;
+  auto plan_for = [&](const jobs::SelectOptions& o) {
+    return run<jobs::SelectPlan>([&](s3::Client& c) { return jobs::plan_select(c, o); });
+  };
+  auto run_select = [&](jobs::SelectJob& job) {
+    return exec::make_strategy({}).value()->run(job, *shared_);
+  };
+
+  options.expression = "SELECT id FROM S3Object";
+  int calls = 0;
+  options.on_output = [&](std::string_view) -> bool {
+    if (++calls == 2) throw std::runtime_error("boom");
+    return true;
+  };
+  auto plan = plan_for(options);
+  ASSERT_TRUE(plan) << plan.error().message;
+  ASSERT_GT(plan->ranges, 3u);
+  auto job = jobs::SelectJob::create(options, *plan).value();
+  run_select(*job);
+  auto finished = job->finish();
+  ASSERT_FALSE(finished);
+  EXPECT_EQ(finished.error().message,
+            "internal error: the output callback (on_output or on_range) threw: boom");
+  EXPECT_EQ(calls, 2);
+
+  options.expression = "SELECT COUNT(*) FROM S3Object";
+  std::string out;
+  options.on_output = [&](std::string_view bytes) {
+    out += bytes;
+    return true;
+  };
+  plan = plan_for(options);
+  ASSERT_TRUE(plan) << plan.error().message;
+  auto never_run = jobs::SelectJob::create(options, *plan).value();
+  auto unanswered = never_run->finish();
+  ASSERT_FALSE(unanswered);
+  EXPECT_EQ(unanswered.error().kind, ErrorKind::cancelled);
+  EXPECT_EQ(out, "");
+  auto counted = jobs::SelectJob::create(options, *plan).value();
+  run_select(*counted);
+  ASSERT_TRUE(counted->finish());
+  EXPECT_EQ(out, "200\n");
+  auto again = counted->finish();
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().kind, ErrorKind::usage);
+  EXPECT_EQ(out, "200\n");
+
+  options.on_output = [](std::string_view) { return false; };
+  auto refused = jobs::SelectJob::create(options, *plan).value();
+  run_select(*refused);
+  EXPECT_TRUE(refused->finish());
+  EXPECT_TRUE(refused->output_failed());
+
+  options.chunk_size = 4096;  // the plan's ranges are 256 bytes
+  auto mismatched = jobs::SelectJob::create(options, *plan);
+  ASSERT_FALSE(mismatched);
+  EXPECT_EQ(mismatched.error().kind, ErrorKind::usage);
 }
 
 // With a CPU runner (the async-pool strategy's worker pool), a reply big

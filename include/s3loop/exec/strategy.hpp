@@ -22,8 +22,10 @@ Result<StrategyKind> parse_strategy(std::string_view name);
 struct Settings {
   StrategyKind kind = StrategyKind::async;
   int concurrency = 256;  // async: requests in flight
-  int threads = 0;        // threads / async-pool workers; 0 = hardware threads + 4
-  int loops = 1;          // async-pool: event loops
+  // threads: blocking workers, 0 = min(32, hardware threads + 4);
+  // async-pool: CPU workers, 0 = hardware threads.
+  int threads = 0;
+  int loops = 1;  // async-pool: event loops
   // async, async-pool: at most `concurrency` requests in flight, fewer while
   // the server throttles (AdaptiveLimit), instead of always `concurrency`.
   // Off by default.

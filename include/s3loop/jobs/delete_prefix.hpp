@@ -29,7 +29,8 @@ boost::asio::awaitable<Result<std::uint64_t>> delete_prefix(s3::Client& client, 
 // listed outside the prefix (a server that ignored it) is an error before
 // anything is deleted; so is one still listed after more pages than were
 // there to delete.
-// `page_size`: versions per listing page (S3's most: 1,000).
+// `page_size`: versions per listing page (S3's most: 1,000; one outside
+// [1, 1000] is taken as the nearest of those).
 boost::asio::awaitable<Result<std::uint64_t>> delete_prefix_versions(s3::Client& client,
                                                                      std::string bucket,
                                                                      std::string prefix,

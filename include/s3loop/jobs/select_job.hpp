@@ -114,7 +114,8 @@ class RangeEvaluator;
 
 class SelectJob final : public exec::Job {
  public:
-  // `plan` comes from plan_select with the same options.
+  // `plan` comes from plan_select with the same options (a plan whose ranges
+  // another chunk size made is refused, ErrorKind::usage).
   static Result<std::unique_ptr<SelectJob>> create(SelectOptions options, SelectPlan plan);
   ~SelectJob() override;
 
@@ -124,7 +125,11 @@ class SelectJob final : public exec::Job {
   std::string describe(const exec::WorkItem& item) const override;
 
   // After the run: writes what is left (an aggregate's row, the combined
-  // --per-range line). An Error when a range failed: the output stopped at it.
+  // --per-range line). An Error when a range failed (the output stopped at
+  // it) or an output callback threw; ErrorKind::cancelled when the run did
+  // not answer for the whole object (cancelled, stopped, never run: no row
+  // over part of it is written); a usage error when called a second time.
+  // A row on_output refuses sets output_failed().
   Result<void> finish();
   std::uint64_t records_out() const;
   // Ranges whose records or partials are in the answer: fewer than the run

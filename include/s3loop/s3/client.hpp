@@ -135,6 +135,15 @@ struct S3Request {
 // Operations take their arguments by value: a coroutine may run after the
 // expression that created it has ended (spawned, or returned from a lambda),
 // and must not hold references to the caller's temporaries.
+//
+// Lifetime: a Client must outlive every operation started on it, and its
+// io_context must outlive the Client. Destroying either while an operation
+// is suspended is a use-after-free (its coroutine frame, destroyed later with
+// the io_context, still refers to the Client's connections). To stop early,
+// set the flag the Client reads as `interrupted` (ClientShared::interrupted,
+// or the one given to the constructor; the strategies do this) and
+// run the io_context until the operations have ended, then destroy the
+// Client, then the io_context.
 class Client {
  public:
   Client(boost::asio::any_io_executor executor, ClientShared& shared)
@@ -237,8 +246,10 @@ class Client {
                                                              SelectRequest request,
                                                              SelectEventSink on_event);
 
-  // CreateBucket; a bucket of that name that is already ours is an error
-  // (BucketAlreadyOwnedByYou, as `aws s3 mb` fails on it).
+  // CreateBucket; the server's answer as it is: for a bucket of that name
+  // that is already ours, AWS outside us-east-1 answers
+  // BucketAlreadyOwnedByYou (an error, as `aws s3 mb` fails on it), while
+  // us-east-1 and radosgw 16.2 answer 200.
   boost::asio::awaitable<Result<void>> create_bucket(std::string bucket);
   // The same, except that a bucket already ours is what was wanted (data
   // generators, test fixtures rerun).
