@@ -21,6 +21,13 @@ awaitable<Result<void>> for_each_page(
       co_return make_error(ErrorKind::protocol,
                            "ListObjectsV2 reply is truncated but has no NextContinuationToken");
     }
+    // Given back the token it was sent, a server would be asked for the same
+    // page for ever (as botocore's paginator, refused).
+    if (page->next_continuation_token == request.continuation_token) {
+      co_return make_error(ErrorKind::protocol,
+                           "ListObjectsV2 reply gave back the NextContinuationToken it was asked "
+                           "with: the listing would repeat the same page for ever");
+    }
     request.continuation_token = std::move(page->next_continuation_token);
   }
 }

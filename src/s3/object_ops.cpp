@@ -74,8 +74,18 @@ awaitable<Result<ObjectHead>> Client::head_object(std::string bucket, std::strin
   auto reply = co_await send(req);
   if (!reply) co_return reply.error();
   ObjectHead head;
-  if (auto length = reply->header("Content-Length")) {
-    std::from_chars(length->data(), length->data() + length->size(), head.size);
+  // The object's size: without it, select would answer for an empty object
+  // and a multipart copy plan no parts.
+  const auto length = reply->header("Content-Length");
+  const auto parsed =
+      length ? std::from_chars(length->data(), length->data() + length->size(), head.size)
+             : std::from_chars_result{nullptr, std::errc::invalid_argument};
+  if (parsed.ec != std::errc() || parsed.ptr != length->data() + length->size()) {
+    co_return make_error(ErrorKind::protocol,
+                         "HEAD " + s3_uri(bucket, key) +
+                             ": the reply has no valid Content-Length (" +
+                             (length ? "'" + std::string(*length) + "'" : std::string("none")) +
+                             "), so the object's size is unknown");
   }
   head.etag = strip_quotes(reply->header("ETag").value_or(""));
   if (auto type = reply->header("Content-Type")) head.content_type = std::string(*type);
