@@ -13,6 +13,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <ctime>
@@ -230,6 +232,21 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
 
   const bool error_reply = response.status >= 300;
   const auto length = parser.content_length();
+  // A reply kept whole beyond the request's bound: refused (not retried into
+  // the same), its connection closed with the rest unread.
+  auto too_long = [&] {
+    sink_error = make_error(
+        ErrorKind::protocol,
+        fmt::format("{} failed: the server's {} reply is longer than {} MiB, more than any reply "
+                    "document of S3 (is {} an S3 server?)",
+                    req.action, response.status, req.max_whole_body >> 20, req.host));
+    state.keep_alive = false;
+    return std::nullopt;
+  };
+  // (A HEAD's Content-Length is the object's: no body follows it.)
+  if (keep_whole && !error_reply && !parser.is_done() && length && *length > req.max_whole_body) {
+    co_return too_long();
+  }
   if (!parser.is_done() && !parser.chunked() && length &&
       (!keep_whole || *length <= kMaxReserve || error_reply)) {
     // The common case, a Content-Length body: read it from the stream
@@ -304,6 +321,9 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
     }
     const std::string_view piece(chunk.get(), kReadChunk - parser.get().body().size);
     if (keep_whole) response.body.append(piece);
+    if (keep_whole && !error_reply && response.body.size() > req.max_whole_body) {
+      co_return too_long();
+    }
     if (error_reply && response.body.size() >= kMaxErrorBody && !parser.is_done()) {
       counters.bytes_received += piece.size();
       response.body.resize(kMaxErrorBody);

@@ -33,6 +33,9 @@ Error cut_short_by_interrupt(Error error) {
 }
 
 // SHA-256 of the empty string: most S3 requests have no body.
+// The most of a reply kept whole that is not an object's data (see send()).
+constexpr std::uint64_t kMaxReplyDocument = 64u << 20;
+
 constexpr const char* kEmptySha256 =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
@@ -160,6 +163,11 @@ awaitable<Result<net::Response>> Client::send_once(const S3Request& request,
   http.body = request.body;
   http.action = describe_request(request.op, request.bucket, request.named_key());
   http.on_stop = on_stop(request.op);
+  // Every reply s3loop keeps whole is an XML document (a listing page of
+  // 1,000 keys of 1 KiB is ~1.5 MB), except an object GET whole (the
+  // library's get_object): 64 MiB bounds what a broken server can make us
+  // hold (an endless chunked ListObjectsV2 reply grew to 8 GiB).
+  if (sink == nullptr && request.op != Op::get_object) http.max_whole_body = kMaxReplyDocument;
 
   auto& pool = pool_for(target.connect_to);
   if (!shared_.debug_log) co_return co_await pool.send(http, sink);

@@ -22,8 +22,26 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
-        # Every ListObjectsV2 page says "more, from token 'same'", whatever it was asked.
         self.server.requests += 1
+        if "prefix=flood" in self.path:
+            # A reply with no end: no length, its bytes until the connection closes.
+            self.send_response(200)
+            self.send_header("Content-Type", "application/xml")
+            self.end_headers()
+            self.wfile.write(PAGE[:PAGE.index(b"<Contents>")])
+            comment = b"<!--" + b"x" * (1 << 20) + b"-->"
+            try:
+                while not self.server.stopping:
+                    self.wfile.write(comment)
+            except OSError:
+                pass
+            return
+        if "prefix=huge" in self.path:
+            self.send_response(200)
+            self.send_header("Content-Length", str(100 << 20))
+            self.end_headers()
+            return
+        # Every ListObjectsV2 page says "more, from token 'same'", whatever it was asked.
         self.send_response(200)
         self.send_header("Content-Type", "application/xml")
         self.send_header("Content-Length", str(len(PAGE)))
@@ -42,6 +60,8 @@ class AdverseServer(unittest.TestCase):
     def setUp(self):
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.requests = 0
+        self.httpd.stopping = False
+        self.addCleanup(setattr, self.httpd, "stopping", True)
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
         self.addCleanup(self.httpd.server_close)
         self.addCleanup(self.httpd.shutdown)
@@ -64,6 +84,20 @@ class AdverseServer(unittest.TestCase):
                 self.assertIn("gave back the NextContinuationToken it was asked with",
                               p.stderr, s3env.describe(p))
                 self.assertLessEqual(self.httpd.requests, 3)
+
+    def test_a_reply_document_without_end_is_refused_not_held(self):
+        # An endless ListObjectsV2 reply was held whole: 8 GiB, deaf to Ctrl-C. A reply
+        # document is cut at 64 MiB; one that says it is longer is refused at its header.
+        for prefix in ("flood", "huge"):
+            with self.subTest(prefix=prefix):
+                p = s3env.run(["-f", "%M", s3env.s3loop_bin(), "ls", f"s3://bkt/{prefix}/",
+                               "--endpoint-url", self.endpoint, "--max-attempts", "1"],
+                              binary="/usr/bin/time", timeout=120)
+                self.assertEqual(p.returncode, 1, s3env.describe(p))
+                self.assertIn(f"ListObjectsV2 s3://bkt/{prefix}/ failed: the server's 200 reply "
+                              "is longer than 64 MiB", p.stderr, s3env.describe(p))
+                peak_kib = int(p.stderr.strip().splitlines()[-1])
+                self.assertLess(peak_kib, 400 * 1024, s3env.describe(p))
 
     def test_a_head_without_content_length_is_no_empty_object(self):
         # select answered COUNT(*) 0, exit 0, "the object is empty".

@@ -6,7 +6,9 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,6 +40,11 @@ struct Request {
   // failure while it or its reply is on the wire starts "<action> failed: ".
   std::string action;
   OnStop on_stop = OnStop::cut;
+  // A successful reply kept whole (sent with no BodySink) longer than this
+  // fails the request: a document a caller parses (S3's XML replies) has a
+  // size no server needs to pass, and memory must not grow with what a
+  // broken one sends. (Error replies are cut at 1 MiB whatever this says.)
+  std::uint64_t max_whole_body = std::numeric_limits<std::uint64_t>::max();
 };
 
 struct Response {
