@@ -277,6 +277,11 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
       if (!accepted) co_return std::nullopt;
     }
     while (remaining > 0) {
+      if (conn.interrupted) {  // (as in the loop below)
+        state.ec = asio::error::operation_aborted;
+        state.failed_phase = Phase::read_body;
+        co_return std::nullopt;
+      }
       if (keep_whole && filled == response.body.size()) {
         response.body.resize(
             filled + static_cast<std::size_t>(std::min<std::uint64_t>(remaining, kBodyStep)));
@@ -308,10 +313,21 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
   // always written before they are read.)
   if (!parser.is_done()) chunk = std::make_unique_for_overwrite<char[]>(kReadChunk);
   while (!parser.is_done()) {
+    // A socket that always has bytes never makes a read wait, which is where
+    // the stop cuts a connection off: it is looked at between reads.
+    if (conn.interrupted) {
+      state.ec = asio::error::operation_aborted;
+      state.failed_phase = Phase::read_body;
+      co_return std::nullopt;
+    }
     parser.get().body().data = chunk.get();
     parser.get().body().size = kReadChunk;
+    // One read at a time, each with the idle deadline: a body trickling in
+    // small chunks is progress (reading until the buffer was full under one
+    // deadline failed it as "no data" while chunks came every 0.2 s).
     conn.expires_after(timeouts.idle_read);
-    auto [body_ec, body_bytes] = co_await http::async_read(stream, conn.buffer, parser, nothrow);
+    auto [body_ec, body_bytes] =
+        co_await http::async_read_some(stream, conn.buffer, parser, nothrow);
     body_ec = timed_out_as_timeout(conn, body_ec);
     if (body_ec == http::error::need_buffer) body_ec = {};
     if (body_ec) {

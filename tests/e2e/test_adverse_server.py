@@ -2,6 +2,7 @@
 end with a clear error, not loop for ever or answer for data it never saw."""
 import http.server
 import threading
+import time
 import unittest
 
 import s3env
@@ -36,6 +37,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
+        if "prefix=one" in self.path:
+            page = PAGE.replace(b"<IsTruncated>true</IsTruncated>",
+                                b"<IsTruncated>false</IsTruncated>")
+            page = page.replace(b"src/a.csv", b"one/a.csv").replace(b"src/", b"one/")
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+            return
         if "prefix=huge" in self.path:
             self.send_response(200)
             self.send_header("Content-Length", str(100 << 20))
@@ -47,6 +57,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(PAGE)))
         self.end_headers()
         self.wfile.write(PAGE)
+
+    def do_PUT(self):
+        # CopyObject's reply in 1-byte chunks, one every 0.2 s: slow, but never idle.
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        body = (b'<?xml version="1.0" encoding="UTF-8"?><CopyObjectResult>'
+                b"<LastModified>2026-12-05T00:00:00.000Z</LastModified>"
+                b'<ETag>"0123456789abcdef0123456789abcdef"</ETag></CopyObjectResult>')
+        first = body[:-20]
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+                         b"Connection: close\r\n\r\n" + b"%x\r\n" % len(first) + first + b"\r\n")
+        self.wfile.flush()
+        for i in range(len(body) - 20, len(body)):
+            time.sleep(0.2)
+            self.wfile.write(b"1\r\n" + body[i:i + 1] + b"\r\n")
+            self.wfile.flush()
+        self.wfile.write(b"0\r\n\r\n")
 
     def do_HEAD(self):
         # An object's HEAD with no Content-Length: its size is unknown, not 0.
@@ -98,6 +124,14 @@ class AdverseServer(unittest.TestCase):
                               "is longer than 64 MiB", p.stderr, s3env.describe(p))
                 peak_kib = int(p.stderr.strip().splitlines()[-1])
                 self.assertLess(peak_kib, 400 * 1024, s3env.describe(p))
+
+    def test_a_reply_trickling_in_small_chunks_is_progress_not_idle(self):
+        # The idle deadline covered filling a 16 KiB buffer: 1-byte chunks every 0.2 s
+        # failed as "no data for 1 s".
+        p = self.run_s3loop("cp", "s3://bkt/one/", "s3://bkt/dst/", "--read-timeout", "1",
+                            "--json")
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(s3env.parse_json_summary(self, p)["copied"], 1, s3env.describe(p))
 
     def test_a_head_without_content_length_is_no_empty_object(self):
         # select answered COUNT(*) 0, exit 0, "the object is empty".
