@@ -243,6 +243,22 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
     state.keep_alive = false;
     return std::nullopt;
   };
+  // A ranged GET answered 200 carries the whole object (a server that
+  // ignores Range, or a proxy that strips it): read, it would be taken for
+  // the range -- select read the whole object for every range, then
+  // blamed a change of the object. (S3 answers 206 to every range it can
+  // serve; s3loop asks only for such ranges.)
+  if (response.status == 200 && req.method == "GET" &&
+      std::any_of(req.headers.begin(), req.headers.end(),
+                  [](const auto& h) { return beast::iequals(h.first, "range"); })) {
+    sink_error = make_error(ErrorKind::protocol,
+                            fmt::format("{} failed: the server answered a ranged GET with 200 and "
+                                        "the whole object, not 206 and the range (does {} "
+                                        "ignore the Range header?)",
+                                        req.action, req.host));
+    state.keep_alive = false;
+    co_return std::nullopt;
+  }
   // (A HEAD's Content-Length is the object's: no body follows it.)
   if (keep_whole && !error_reply && !parser.is_done() && length && *length > req.max_whole_body) {
     co_return too_long();

@@ -16,6 +16,9 @@ PAGE = (b'<?xml version="1.0" encoding="UTF-8"?>'
         b"<StorageClass>STANDARD</StorageClass></Contents></ListBucketResult>")
 
 
+OBJECT = b"id,v\n" + b"".join(b"%d,%d\n" % (i, i % 7) for i in range(1, 2000))
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.0"  # each reply ends with its connection
 
@@ -24,6 +27,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         self.server.requests += 1
+        if self.path.startswith("/bkt/rng/"):
+            # Range ignored: 200 and the whole object.
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(OBJECT)))
+            self.send_header("ETag", '"0123456789abcdef0123456789abcdef"')
+            self.end_headers()
+            self.wfile.write(OBJECT)
+            return
         if "prefix=flood" in self.path:
             # A reply with no end: no length, its bytes until the connection closes.
             self.send_response(200)
@@ -77,6 +88,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_HEAD(self):
         # An object's HEAD with no Content-Length: its size is unknown, not 0.
         self.send_response(200)
+        if self.path.startswith("/bkt/rng/"):
+            self.send_header("Content-Length", str(len(OBJECT)))
         self.send_header("ETag", '"0123456789abcdef0123456789abcdef"')
         self.send_header("Content-Type", "text/csv")
         self.end_headers()
@@ -127,11 +140,21 @@ class AdverseServer(unittest.TestCase):
 
     def test_a_reply_trickling_in_small_chunks_is_progress_not_idle(self):
         # The idle deadline covered filling a 16 KiB buffer: 1-byte chunks every 0.2 s
-        # failed as "no data for 1 s".
-        p = self.run_s3loop("cp", "s3://bkt/one/", "s3://bkt/dst/", "--read-timeout", "1",
+        # failed as "no data for 1 s"; the trickle takes 4 s.
+        p = self.run_s3loop("cp", "s3://bkt/one/", "s3://bkt/dst/", "--read-timeout", "2",
                             "--json")
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertEqual(s3env.parse_json_summary(self, p)["copied"], 1, s3env.describe(p))
+
+    def test_a_server_that_ignores_range_is_said_so(self):
+        # Each range read the whole object, then the select blamed a change of the object.
+        p = self.run_s3loop("select", "s3://bkt/rng/a.csv", "--engine", "local",
+                            "--chunk-size", "4KiB", "-e", "SELECT COUNT(*) FROM S3Object")
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        self.assertEqual(p.stdout, "")
+        self.assertIn("the server answered a ranged GET with 200 and the whole object",
+                      p.stderr, s3env.describe(p))
 
     def test_a_head_without_content_length_is_no_empty_object(self):
         # select answered COUNT(*) 0, exit 0, "the object is empty".
