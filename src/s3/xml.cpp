@@ -124,8 +124,13 @@ Result<pugi::xml_node> load(pugi::xml_document& doc, std::string_view xml, std::
       doc.load_buffer(xml.data(), xml.size(), pugi::parse_default | pugi::parse_ws_pcdata_single,
                       pugi::encoding_utf8);
   if (!r) {
-    return protocol_error(
+    // Retried, as botocore retries a 200 whose body does not parse (taken
+    // for a 500): a reply cut short where its end is the connection's close
+    // reads as whole, and one listing page would end the job.
+    Error e = protocol_error(
         fmt::format("malformed XML in {}: {} at byte {}", what, r.description(), r.offset));
+    e.retryable = true;
+    return e;
   }
   return doc.document_element();
 }
