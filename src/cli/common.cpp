@@ -2,6 +2,7 @@
 #include "heap_pages.hpp"
 #include "interrupt_echo.hpp"
 #include "one_line.hpp"
+#include "proxy_note.hpp"
 
 #include "s3loop/net/tls.hpp"
 #include "s3loop/s3/client_setup.hpp"
@@ -260,6 +261,13 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
     print_warning("--no-verify-ssl: the certificate of " + shared->options.endpoint.host_port() +
                   " is not verified, so anyone on the network path can read and change what is "
                   "sent and received: pass --ca-bundle FILE with its CA instead");
+  }
+  // (Once, as the warning above: compare's runs are not told again.)
+  if (warn_unverified) {
+    if (auto proxy = ignored_proxy_warning(shared->options.endpoint.tls,
+                                           shared->options.endpoint.host, &std::getenv)) {
+      print_warning(*proxy);
+    }
   }
   if (options.debug) {
     // One whole line per call, from any thread: a single fwrite of the line.

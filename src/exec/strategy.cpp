@@ -78,7 +78,12 @@ Result<void> validate(const Settings& settings) {
 }
 
 bool fails_whole_job(const Error& error) {
-  return error.kind == ErrorKind::credentials || error.kind == ErrorKind::tls ||
+  // A TLS error every connection would meet (an untrusted certificate, a
+  // refused session) stops the job; one a connection met by chance (the
+  // server closed it in the handshake) is retried and, when retries ran
+  // out, fails its item only -- it stopped a 308-object copy after 69.
+  const bool tls_for_every_connection = error.kind == ErrorKind::tls && !error.retryable;
+  return error.kind == ErrorKind::credentials || tls_for_every_connection ||
          error.s3_code == "NoSuchBucket";
 }
 

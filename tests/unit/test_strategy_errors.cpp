@@ -97,5 +97,17 @@ TEST(StrategyErrors, AListingThatThrowsIsTheRunsError) {
   }
 }
 
+// A review's finding: a TLS handshake the server closed by chance (retried, then given up)
+// stopped the whole job like an untrusted certificate: a 308-object copy ended after 69.
+TEST(StrategyErrors, OnlyATlsErrorEveryConnectionMeetsStopsTheJob) {
+  Error untrusted = make_error(ErrorKind::tls, "certificate verify failed");
+  untrusted.retryable = false;
+  EXPECT_TRUE(fails_whole_job(untrusted));
+  Error dropped = make_error(ErrorKind::tls, "TLS handshake failed: stream truncated");
+  dropped.retryable = true;
+  EXPECT_FALSE(fails_whole_job(dropped));
+  EXPECT_TRUE(fails_whole_job(make_error(ErrorKind::credentials, "rejected")));
+}
+
 }  // namespace
 }  // namespace s3loop::exec
