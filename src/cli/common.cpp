@@ -341,6 +341,9 @@ int report_failure(const Error& error) {
 namespace {
 std::atomic<bool>* g_interrupt_flag = nullptr;
 InterruptEcho g_interrupt_echo;
+// Whether stderr is a terminal, where --progress draws a status line with no
+// newline: the handler (which may not ask isatty) clears it before its note.
+bool g_stderr_is_terminal = false;
 
 extern "C" void on_interrupt(int signal_number) {
   // The first signal asks the run to stop cleanly: no new request, a
@@ -354,6 +357,11 @@ extern "C" void on_interrupt(int signal_number) {
   constexpr char kNote[] =
       "s3loop: error: interrupted again: exiting at once, without a summary (unfinished "
       "multipart uploads of a copy are left: aws s3api list-multipart-uploads finds them)\n";
+  constexpr char kClearLine[] = "\r\033[K";
+  if (g_stderr_is_terminal) {
+    [[maybe_unused]] const ssize_t cleared =
+        write(STDERR_FILENO, kClearLine, sizeof kClearLine - 1);
+  }
   [[maybe_unused]] const ssize_t written = write(STDERR_FILENO, kNote, sizeof kNote - 1);
   _exit(cancelled_exit_code());
 }
@@ -365,6 +373,7 @@ void install_interrupt_handler(std::atomic<bool>* flag_to_set) {
   // The handler reads the flag: set before the handler is, cleared after it
   // is gone (a signal in between found a null flag).
   if (flag_to_set != nullptr) g_interrupt_flag = flag_to_set;
+  g_stderr_is_terminal = isatty(STDERR_FILENO) == 1;
   struct sigaction action {};
   // Outside a run (planning, verifying, printing) nothing needs stopping
   // cleanly: the signal ends the process as it ends any other.

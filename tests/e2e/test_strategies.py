@@ -206,6 +206,46 @@ class InterruptWhileTheServerMisbehaves(unittest.TestCase):
                 self.assertLess(took, 1.0, f"stdout={out!r} stderr={err!r}")
                 self.assertIn("s3loop: error: interrupted again: exiting at once", err)
 
+    def test_a_second_signal_clears_the_progress_line_on_a_terminal(self):
+        # A review's finding: on a terminal, where --progress draws its status line without a
+        # newline, the note of the second Ctrl-C ran on after it ("0 objects/ss3loop: error").
+        import pty
+        master, slave = pty.openpty()
+        with s3env.fault_proxy("--stall-rate", "1", "--stall-at", "first-byte",
+                               "--stall-seconds", "300", "--fault-only",
+                               "^(PUT|DELETE) ") as proxy:
+            # (As above: the stalled abort's grace keeps the run alive for the second.)
+            proc = subprocess.Popen([s3env.s3loop_bin(), "cp", f"s3://{self.bucket}/src/",
+                                     f"s3://{self.bucket}/pty/", "--endpoint-url",
+                                     proxy.endpoint, "--progress", "--strategy", "serial",
+                                     "--multipart-threshold", "1"],
+                                    env=s3env.base_env(), stdout=subprocess.DEVNULL,
+                                    stderr=slave)
+            os.close(slave)
+            try:
+                self.assertTrue(s3env.wait_until_catching(proc, signal.SIGINT))
+                time.sleep(1.5)  # a status line or more drawn
+                proc.send_signal(signal.SIGINT)
+                time.sleep(0.5)
+                proc.send_signal(signal.SIGINT)
+                self.assertEqual(proc.wait(timeout=30), 130)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+        screen = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the terminal's other side is closed
+                break
+            if not chunk:
+                break
+            screen += chunk
+        os.close(master)
+        self.assertIn(b"\r\x1b[Ks3loop: error: interrupted again: exiting at once", screen,
+                      screen)
+
     def test_one_ctrl_c_delivered_twice_is_one(self):
         # `timeout -s INT` signals the process and then its group: one Ctrl-C arrives twice,
         # microseconds apart. It used to count as the second, insisting one: exit at once,
