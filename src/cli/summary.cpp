@@ -17,7 +17,6 @@ double per_second(double amount, double seconds) {
 
 std::string summary_line(const SummaryInput& in) {
   const auto& r = in.run->report;
-  const double objects = static_cast<double>(r.succeeded);
   const std::string skipped = in.skipped > 0 ? fmt::format(", {} skipped", in.skipped) : "";
   // Cut off by Ctrl-C in flight: not done, but not failed either.
   const std::string interrupted =
@@ -58,7 +57,11 @@ std::string summary_line(const SummaryInput& in) {
       in.dry_run
           ? std::string()
           : fmt::format(" {:.0f} objects/s, {:.1f} MiB/s,",
-                        per_second(objects, in.run->wall_seconds),
+                        // Of the objects the line says were copied: with
+                        // --skip-existing, "copied 0 objects ... 106
+                        // objects/s" counted the skipped (JSON's
+                        // objects_per_second counts every object handled).
+                        per_second(static_cast<double>(copied), in.run->wall_seconds),
                         per_second(static_cast<double>(r.bytes) / kMiB, in.run->wall_seconds));
   return fmt::format(
       "{} {} {} ({:.1f} MiB){}, {} failed{} in {:.2f} s:{} "

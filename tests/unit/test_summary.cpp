@@ -59,6 +59,19 @@ TEST(Summary, TwoOfAnythingIsPlural) {
   EXPECT_EQ(summary_line(none.in).rfind("copied 0 objects ", 0), 0U);
 }
 
+// A review's finding: with --skip-existing the line said "copied 0 objects, 308 skipped ...
+// 106 objects/s", the rate counting the skipped.
+TEST(Summary, TheRateIsOfTheObjectsCopied) {
+  Fixture f(4);
+  f.in.skipped = 4;
+  EXPECT_NE(summary_line(f.in).find("copied 0 objects (0.0 MiB), 4 skipped, 0 failed in 2.00 s: 0 "
+                                    "objects/s,"),
+            std::string::npos)
+      << summary_line(f.in);
+  f.in.skipped = 2;
+  EXPECT_NE(summary_line(f.in).find(": 1 objects/s,"), std::string::npos) << summary_line(f.in);
+}
+
 TEST(Summary, ADryRunShowsNoRates) {
   Fixture f(4);
   EXPECT_NE(summary_line(f.in).find(" in 2.00 s: 2 objects/s, 0.0 MiB/s, 4 requests,"),
