@@ -369,14 +369,16 @@ Runner add_compare_command(CLI::App& app) {
       if (warning && *warning) print_warning(**warning);
     }
     std::vector<RunResult> runs;
-    auto runs_json = [&] {
+    // `copied_nothing`: the comparison had nothing to copy, so no run verified
+    // anything (as the strategies' rows say).
+    auto runs_json = [&](bool copied_nothing) {
       boost::json::array out_runs;
       for (const auto& run : runs) {
         out_runs.push_back(
             boost::json::object{{"strategy", run.strategy},
                                 {"repetition", run.repetition},
                                 {"exit_code", run.exit_code},
-                                {"verified", run.verified},
+                                {"verified", run.verified && !copied_nothing},
                                 {"matched_by_size_only", run.matched_by_size_only},
                                 {"destination", run.destination},
                                 {"cleaned_up", !args->keep && run.left_behind.empty()},
@@ -392,7 +394,7 @@ Runner add_compare_command(CLI::App& app) {
       if (args->common.json) {
         std::puts(boost::json::serialize(boost::json::object{{"repeat", args->repeat},
                                                              {"cancelled", true},
-                                                             {"runs", runs_json()}})
+                                                             {"runs", runs_json(false)}})
                       .c_str());
         std::fflush(stdout);
       }
@@ -597,7 +599,7 @@ Runner add_compare_command(CLI::App& app) {
       }
       std::puts(boost::json::serialize(boost::json::object{{"repeat", args->repeat},
                                                            {"strategies", std::move(out_rows)},
-                                                           {"runs", runs_json()}})
+                                                           {"runs", runs_json(copied_nothing)}})
                     .c_str());
     } else {
       const int rep = args->repeat;

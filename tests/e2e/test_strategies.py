@@ -973,6 +973,9 @@ class CompareStops(s3env.E2ETestCase):
         self.assertEqual(p.returncode, 1, s3env.describe(p))
         for row in json.loads(p.stdout)["strategies"]:
             self.assertEqual((row["verified"], row["speedup_vs_serial"]), (False, None), row)
+        # Its runs neither (they said true while their rows said false).
+        for run in json.loads(p.stdout)["runs"]:
+            self.assertFalse(run["verified"], run)
 
     def test_copies_kept_by_another_compare_are_not_deleted(self):
         # In a container every compare may have the same pid (1): a run prefix named by the
