@@ -8,6 +8,19 @@ namespace s3loop::jobs {
 
 using boost::asio::awaitable;
 
+std::optional<Error> next_page_problem(const s3::ListPage& page, const std::string& asked_with) {
+  if (page.next_continuation_token.empty()) {
+    return make_error(ErrorKind::protocol,
+                      "ListObjectsV2 reply is truncated but has no NextContinuationToken");
+  }
+  if (page.next_continuation_token == asked_with) {
+    return make_error(ErrorKind::protocol,
+                      "ListObjectsV2 reply gave back the NextContinuationToken it was asked "
+                      "with: the listing would repeat the same page for ever");
+  }
+  return std::nullopt;
+}
+
 awaitable<Result<void>> for_each_page(
     s3::Client& client, const s3::ListParams& params,
     const std::function<awaitable<bool>(s3::ListPage&)>& on_page) {
@@ -17,16 +30,8 @@ awaitable<Result<void>> for_each_page(
     if (!page) co_return page.error();
     if (!co_await on_page(*page)) co_return Result<void>();
     if (!page->is_truncated) co_return Result<void>();
-    if (page->next_continuation_token.empty()) {
-      co_return make_error(ErrorKind::protocol,
-                           "ListObjectsV2 reply is truncated but has no NextContinuationToken");
-    }
-    // Given back the token it was sent, a server would be asked for the same
-    // page for ever (as botocore's paginator, refused).
-    if (page->next_continuation_token == request.continuation_token) {
-      co_return make_error(ErrorKind::protocol,
-                           "ListObjectsV2 reply gave back the NextContinuationToken it was asked "
-                           "with: the listing would repeat the same page for ever");
+    if (auto problem = next_page_problem(*page, request.continuation_token)) {
+      co_return std::move(*problem);
     }
     request.continuation_token = std::move(page->next_continuation_token);
   }

@@ -36,13 +36,12 @@ class ListingCursor {
         if (!take_ || take_(o.key)) buffer_.push_back(std::move(o));
       }
       done_ = !page->is_truncated;
-      // No token, or the one it was asked with: the next request would list
-      // the first page, or the same one, again and for ever.
-      if (!done_ && (page->next_continuation_token.empty() ||
-                     page->next_continuation_token == params_.continuation_token)) {
-        co_return make_error(ErrorKind::protocol,
-                             "ListObjectsV2 reply is truncated but gives no new "
-                             "NextContinuationToken: the listing cannot go on");
+      // (Unchecked, the next request would list the first page, or the same
+      // one, again and for ever.)
+      if (!done_) {
+        if (auto problem = next_page_problem(*page, params_.continuation_token)) {
+          co_return std::move(*problem);
+        }
       }
       params_.continuation_token = page->next_continuation_token;
     }

@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
+#include <string>
 
 namespace s3loop::jobs {
 
@@ -45,6 +47,12 @@ class ListJob final : public exec::Job {
   std::uint64_t bytes_ = 0;
   std::uint64_t prefixes_ = 0;
 };
+
+// Why a truncated ListObjectsV2 page asked for with `asked_with` cannot be
+// followed: it has no NextContinuationToken, or gives back the one it was
+// asked with (the same page for ever, as botocore's paginator refuses);
+// nullopt when its token leads on.
+std::optional<Error> next_page_problem(const s3::ListPage& page, const std::string& asked_with);
 
 // Pages through a whole listing, calling on_page for each; the building
 // block of every job that starts from a prefix.
