@@ -232,16 +232,27 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
 
   const bool error_reply = response.status >= 300;
   const auto length = parser.content_length();
-  // A reply kept whole beyond the request's bound: refused (not retried into
-  // the same), its connection closed with the rest unread.
-  auto too_long = [&] {
-    sink_error = make_error(
-        ErrorKind::protocol,
-        fmt::format("{} failed: the server's {} reply is longer than {} MiB, more than any reply "
-                    "document of S3 (is {} an S3 server?)",
-                    req.action, response.status, req.max_whole_body >> 20, req.host));
+  // A reply refused for what it is (not retried into the same): the
+  // request fails saying `why`, its connection closed with the rest unread.
+  auto refuse = [&](const std::string& why) {
+    sink_error = make_error(ErrorKind::protocol, req.action + " failed: " + why);
     state.keep_alive = false;
     return std::nullopt;
+  };
+  // A reply kept whole beyond the request's bound.
+  auto too_long = [&] {
+    return refuse(fmt::format(
+        "the server's {} reply is longer than {} MiB, more than any reply document of S3 (is {} "
+        "an S3 server?)",
+        response.status, req.max_whole_body >> 20, req.host));
+  };
+  // A socket that always has bytes never makes a read wait, which is where
+  // the stop cuts a connection off: a body's reads look at it in between.
+  auto cut_off_by_stop = [&] {
+    if (!conn.interrupted) return false;
+    state.ec = asio::error::operation_aborted;
+    state.failed_phase = Phase::read_body;
+    return true;
   };
   // A ranged GET answered 200 carries the whole object (a server that
   // ignores Range, or a proxy that strips it): read, it would be taken for
@@ -252,13 +263,10 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
   if (response.status == 200 && req.method == "GET" && !parser.is_done() &&
       std::any_of(req.headers.begin(), req.headers.end(),
                   [](const auto& h) { return beast::iequals(h.first, "range"); })) {
-    sink_error = make_error(ErrorKind::protocol,
-                            fmt::format("{} failed: the server answered a ranged GET with 200 and "
-                                        "the whole object, not 206 and the range (does {} "
-                                        "ignore the Range header?)",
-                                        req.action, req.host));
-    state.keep_alive = false;
-    co_return std::nullopt;
+    co_return refuse(fmt::format(
+        "the server answered a ranged GET with 200 and the whole object, not 206 and the range "
+        "(does {} ignore the Range header?)",
+        req.host));
   }
   // (A HEAD's Content-Length is the object's: no body follows it.)
   if (keep_whole && !error_reply && !parser.is_done() && length && *length > req.max_whole_body) {
@@ -294,11 +302,7 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
       if (!accepted) co_return std::nullopt;
     }
     while (remaining > 0) {
-      if (conn.interrupted) {  // (as in the loop below)
-        state.ec = asio::error::operation_aborted;
-        state.failed_phase = Phase::read_body;
-        co_return std::nullopt;
-      }
+      if (cut_off_by_stop()) co_return std::nullopt;
       if (keep_whole && filled == response.body.size()) {
         response.body.resize(
             filled + static_cast<std::size_t>(std::min<std::uint64_t>(remaining, kBodyStep)));
@@ -330,13 +334,7 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
   // always written before they are read.)
   if (!parser.is_done()) chunk = std::make_unique_for_overwrite<char[]>(kReadChunk);
   while (!parser.is_done()) {
-    // A socket that always has bytes never makes a read wait, which is where
-    // the stop cuts a connection off: it is looked at between reads.
-    if (conn.interrupted) {
-      state.ec = asio::error::operation_aborted;
-      state.failed_phase = Phase::read_body;
-      co_return std::nullopt;
-    }
+    if (cut_off_by_stop()) co_return std::nullopt;
     parser.get().body().data = chunk.get();
     parser.get().body().size = kReadChunk;
     // One read at a time, each with the idle deadline: a body trickling in
