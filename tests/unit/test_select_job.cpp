@@ -56,6 +56,14 @@ TEST(SelectPlan, RequiredColumnsAreTrimmed) {
   EXPECT_EQ(split_column_list(""), Names{});
 }
 
+// One range over the whole object, fed at once; the range must end there
+// (its last record in, or LIMIT rows made).
+RangeOutcome evaluate_whole(const SelectQuery& query, std::string_view object) {
+  RangeEvaluator whole(query, s3::ByteRange{0, object.size() - 1});
+  EXPECT_TRUE(whole.feed(object).value());
+  return whole.take();
+}
+
 // Each row's end in a record query's output, as LIMIT finds them.
 std::vector<std::size_t> row_ends(const SelectQuery& query, const RangeOutcome& out) {
   std::vector<std::size_t> ends;
@@ -164,9 +172,7 @@ TEST(SelectRange, StopsFetchingAtTheRangeEndAndAtLimit) {
   EXPECT_EQ(first.take().output, "1\n");
   const auto limited =
       make_select_query(options_for("SELECT id FROM S3Object LIMIT 2"), {{"id"}}).value();
-  RangeEvaluator all(limited, s3::ByteRange{0, object.size() - 1});
-  EXPECT_TRUE(all.feed(object).value());
-  const auto out = all.take();
+  const auto out = evaluate_whole(limited, object);
   EXPECT_EQ(out.output, "1\n2\n");
   EXPECT_EQ(row_ends(limited, out), (std::vector<std::size_t>{2, 4}));
   // A row's end is found again in the output (no 8 bytes kept per row): a
@@ -174,9 +180,7 @@ TEST(SelectRange, StopsFetchingAtTheRangeEndAndAtLimit) {
   const std::string quoted = "name\n\"x\ny\"\nz\n";
   const auto names =
       make_select_query(options_for("SELECT name FROM S3Object LIMIT 5"), {{"name"}}).value();
-  RangeEvaluator whole(names, s3::ByteRange{0, quoted.size() - 1});
-  EXPECT_TRUE(whole.feed(quoted).value());
-  const auto rows = whole.take();
+  const auto rows = evaluate_whole(names, quoted);
   EXPECT_EQ(rows.output, "\"x\ny\"\nz\n");
   EXPECT_EQ(row_ends(names, rows), (std::vector<std::size_t>{6, 8}));
   EXPECT_EQ(bytes_of_rows(names, rows, 0), 0u);
