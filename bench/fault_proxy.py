@@ -374,6 +374,7 @@ class Proxy:
 
     async def stall(self, client_gone, line):
         self.stats.add("stalls")
+        self.stats.write()  # at once: a test waits for a stall to begin before it acts
         log(f"stall ({self.a.stall_at}, up to {self.a.stall_seconds:g} s): {line}")
         t0 = time.monotonic()
         try:

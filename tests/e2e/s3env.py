@@ -528,6 +528,20 @@ class BenchProxy:
         with open(os.path.join(self.dir, "stats.json")) as f:
             return json.load(f)
 
+    def wait_for_stalls(self, n, proc, timeout=60):
+        """Waits until fault-proxy.sh has begun `n` stalls in all (it writes that count at
+        once); False if `proc` ended or `timeout` passed first."""
+        deadline = time.monotonic() + timeout
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                with open(os.path.join(self.dir, "stats.json")) as f:
+                    if json.load(f)["stalls"] >= n:
+                        return True
+            except (OSError, ValueError):
+                pass  # not written yet
+            time.sleep(0.02)
+        return False
+
     def close(self):
         subprocess.run([self.script, "stop", "--dir", self.dir], stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL, timeout=60)

@@ -143,15 +143,19 @@ class InterruptWhileTheServerMisbehaves(unittest.TestCase):
         s3env.discard_bucket(cls.s3, cls.bucket)
 
     def interrupt(self, endpoint, signals, *flags):
-        """Starts a copy through `endpoint`, sends each (delay, signal) in turn; returns the
-        process and the seconds from the last signal to its exit."""
+        """Starts a copy through `endpoint`, sends each (wait, signal) in turn, where wait is
+        seconds to sleep or a function of the process that returns once it is time; returns
+        the process and the seconds from the last signal to its exit."""
         proc = subprocess.Popen([s3env.s3loop_bin(), "cp", f"s3://{self.bucket}/src/",
                                  f"s3://{self.bucket}/dst/", "--endpoint-url", endpoint, *flags],
                                 env=s3env.base_env(), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, encoding="utf-8")
         self.assertTrue(s3env.wait_until_catching(proc, signal.SIGINT), "cp never caught SIGINT")
-        for delay, sig in signals:
-            time.sleep(delay)
+        for wait, sig in signals:
+            if callable(wait):
+                self.assertTrue(wait(proc), f"the run ended before {sig!r} was due")
+            else:
+                time.sleep(wait)
             proc.send_signal(sig)
         sent = time.monotonic()
         out, err = proc.communicate(timeout=100)
@@ -198,9 +202,14 @@ class InterruptWhileTheServerMisbehaves(unittest.TestCase):
                                        "--fault-only", "^(PUT|DELETE) ") as proxy:
                     # The first signal cuts off the stalled part copy at once, but the
                     # abort of its multipart upload (which stalls too) gets a grace of
-                    # 2 s: the second signal does not wait for it.
+                    # 2 s: the second signal does not wait for it. Each signal waits for
+                    # its stall to begin (a fixed delay lost the race on a loaded machine:
+                    # the first came before the part copy, nothing was left to abort, and
+                    # the run had ended by the second).
                     proc, out, err, took = self.interrupt(
-                        proxy.endpoint, [(1.5, signal.SIGINT), (0.5, second)],
+                        proxy.endpoint,
+                        [(lambda p: proxy.wait_for_stalls(1, p), signal.SIGINT),
+                         (lambda p: proxy.wait_for_stalls(2, p), second)],
                         "--strategy", "serial", "--multipart-threshold", "1")
                 self.assertEqual(proc.returncode, 130, f"stdout={out!r} stderr={err!r}")
                 self.assertLess(took, 1.0, f"stdout={out!r} stderr={err!r}")
@@ -224,9 +233,10 @@ class InterruptWhileTheServerMisbehaves(unittest.TestCase):
             os.close(slave)
             try:
                 self.assertTrue(s3env.wait_until_catching(proc, signal.SIGINT))
-                time.sleep(1.5)  # a status line or more drawn
+                self.assertTrue(proxy.wait_for_stalls(1, proc), "no part copy stalled")
+                time.sleep(1.0)  # a status line or more drawn
                 proc.send_signal(signal.SIGINT)
-                time.sleep(0.5)
+                self.assertTrue(proxy.wait_for_stalls(2, proc), "the abort did not stall")
                 proc.send_signal(signal.SIGINT)
                 self.assertEqual(proc.wait(timeout=30), 130)
             finally:
