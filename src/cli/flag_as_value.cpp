@@ -70,7 +70,21 @@ std::string describe_parse_error(const CLI::ParseError& error, const CLI::App& a
     if (stray.empty()) return what;
     std::string words;
     for (const auto& word : stray) words += (words.empty() ? "" : " ") + word;
-    return (stray.size() > 1 ? "these arguments were not expected: "
+    // Flags the command does not have come first: "-c 5 s3://b" to ls (no -c)
+    // left 5 read as the URL and said only "-c s3://b" were not expected.
+    std::vector<std::string> unknown;
+    for (const auto& word : stray) {
+      if (word == "--") break;
+      if (word.size() > 1 && word[0] == '-') unknown.push_back(word.substr(0, word.find('=')));
+    }
+    if (unknown.size() == 1 && stray.size() == 1) return "unknown flag " + unknown.front();
+    std::string flags;
+    for (const auto& flag : unknown) flags += (flags.empty() ? "" : ", ") + flag;
+    const std::string unknown_part =
+        unknown.empty() ? ""
+                        : (unknown.size() > 1 ? "unknown flags " : "unknown flag ") + flags + "; ";
+    return unknown_part +
+           (stray.size() > 1 ? "these arguments were not expected: "
                              : "this argument was not expected: ") +
            words;
   }

@@ -295,16 +295,21 @@ class BadInput(s3env.E2ETestCase):
     def test_stray_words_are_named_in_the_order_typed(self):
         # CLI11 named them last first ("not expected: bar --foo 2 --page-size").
         p = s3env.run(["ls", self.src_url, "--page-size", "2", "--foo", "bar"])
-        s3env.assert_clean_error(self, p, 2, "these arguments were not expected: --page-size 2 "
-                                 "--foo bar (see s3loop ls --help)")
+        s3env.assert_clean_error(self, p, 2, "unknown flags --page-size, --foo; these arguments "
+                                 "were not expected: --page-size 2 --foo bar (see s3loop ls "
+                                 "--help)")
+        # ls has no -c: 5 was taken for the URL, and the line named only "-c s3://b".
+        p = s3env.run(["ls", "-c", "5", self.src_url])
+        s3env.assert_clean_error(self, p, 2, f"unknown flag -c; these arguments were not "
+                                 f"expected: -c {self.src_url} (see s3loop ls --help)")
         p = s3env.run(["cp", self.src_url, self.dst_url, "extra"])
         s3env.assert_clean_error(self, p, 2, "this argument was not expected: extra (see s3loop "
                                  "cp --help)")
         # compare reads cp's flags with cp's words (it said CLI11's: "The following argument
         # was not expected", "--exclude: 1 required PATTERN missing").
         p = s3env.run(["compare", "cp", self.src_url, self.dst_url, "--frob"])
-        s3env.assert_clean_error(self, p, 2, "the cp flags given to compare: this argument was "
-                                 "not expected: --frob (see s3loop cp --help)")
+        s3env.assert_clean_error(self, p, 2, "the cp flags given to compare: unknown flag "
+                                 "--frob (see s3loop cp --help)")
         for args in (["cp", self.src_url, self.dst_url, "--exclude"],
                      ["compare", "cp", self.src_url, self.dst_url, "--exclude"]):
             with self.subTest(args=args):

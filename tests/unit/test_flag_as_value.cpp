@@ -198,7 +198,18 @@ TEST(DescribeParseError, SaysWhatWasWrongInPlainWords) {
   }
   {
     Commands commands;
-    EXPECT_EQ(parse_error_of(commands, {"cp", "--frob"}), "this argument was not expected: --frob");
+    EXPECT_EQ(parse_error_of(commands, {"cp", "--frob"}), "unknown flag --frob");
+  }
+  {
+    Commands commands;  // (these Commands take no URLs: every stray word is named)
+    EXPECT_EQ(parse_error_of(commands, {"ls", "-c", "5"}),
+              "unknown flag -c; these arguments were not expected: -c 5");
+  }
+  {
+    Commands commands;
+    EXPECT_EQ(parse_error_of(commands, {"cp", "--frob=1", "--nope", "x"}),
+              "unknown flags --frob, --nope; these arguments were not expected: --frob=1 "
+              "--nope x");
   }
 }
 
