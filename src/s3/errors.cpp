@@ -225,7 +225,7 @@ Error error_in_ok_reply(Error parsed, std::string_view body, Op op, const std::s
 
 Error error_from_reply(Op op, const std::string& bucket, const std::string& key,
                        unsigned http_status, std::string_view body, std::string_view request_id,
-                       std::string_view bucket_region) {
+                       std::string_view bucket_region, std::string_view redirect_to) {
   std::string code;
   std::string message;
   std::string rid(request_id);
@@ -251,11 +251,28 @@ Error error_from_reply(Op op, const std::string& bucket, const std::string& key,
   // A HEAD reply has no body to name it, but a 301 naming the bucket's region
   // is S3's PermanentRedirect.
   if (code.empty() && http_status == 301 && !location.region.empty()) code = "PermanentRedirect";
+  const bool bare = code.empty();
   if (code.empty()) code = code_for_bare_status(http_status);
   // HEAD replies carry no body: a 404 means the key (or bucket) is missing.
   if (op == Op::head_object && http_status == 404 && code == "NotFound") code = "NoSuchKey";
-  return describe_s3_error(op, bucket, key, http_status, std::move(code), std::move(message),
-                           std::move(rid), location);
+  Error e = describe_s3_error(op, bucket, key, http_status, std::move(code), std::move(message),
+                              std::move(rid), location);
+  // A redirect that is no S3 region redirect (no code, no region) is some
+  // other server's -- http:// to https://, a load balancer's, another host
+  // name -- and was said as "HTTP 301 HTTP301". Like aws cli, s3loop follows
+  // none: the endpoint is the thing to change.
+  if (bare && http_status >= 300 && http_status < 400 && e.bucket_region.empty()) {
+    constexpr std::size_t kMaxShown = 200;  // a Location is the server's to make long
+    const std::string to = redirect_to.size() > kMaxShown
+                               ? std::string(redirect_to.substr(0, kMaxShown)) + "..."
+                               : std::string(redirect_to);
+    e.message = describe_request(op, bucket, key) + " failed: HTTP " + std::to_string(http_status) +
+                ", a redirect" + (to.empty() ? "" : " to " + to) +
+                ", which s3loop does not follow: check the host, port and scheme in "
+                "--endpoint-url";
+    append_request_id(e);
+  }
+  return e;
 }
 
 }  // namespace s3loop::s3

@@ -110,7 +110,10 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
   std::int64_t seconds = 0;
   auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
   if (ec != std::errc{} || end != value.data() + value.size() || seconds < 0) return std::nullopt;
-  return std::chrono::milliseconds(seconds * 1000);
+  // A day is more than any backoff waits (the caller caps it); past that
+  // the product would overflow for the largest values a header can hold.
+  constexpr std::int64_t kLongest = 24 * 60 * 60;
+  return std::chrono::milliseconds(std::min(seconds, kLongest) * 1000);
 }
 
 }  // namespace s3loop::s3

@@ -80,6 +80,9 @@ TEST(Retry, ParsesRetryAfterSeconds) {
   EXPECT_FALSE(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"));
   EXPECT_FALSE(parse_retry_after("-1"));
   EXPECT_FALSE(parse_retry_after(""));
+  // Huge values are a day, not an overflow into a negative wait (UB before).
+  EXPECT_EQ(parse_retry_after("9223372036854775807"), milliseconds(86'400'000));
+  EXPECT_EQ(parse_retry_after("9223372036854775"), milliseconds(86'400'000));
 }
 
 TEST(Retry, AFailedChangeWithAnUnansweredAttemptSaysItMayHaveBeenMade) {
@@ -381,6 +384,33 @@ TEST(S3Errors, BucketInAnotherRegionNamesTheRegionToPass) {
             "");
 }
 
+// A redirect that is no S3 region redirect (no code, no region: http:// to
+// https://, a load balancer) said "HTTP 301 HTTP301"; now where it points and
+// what to change, and no retry.
+TEST(S3Errors, AnotherServersRedirectNamesWhereItPoints) {
+  auto moved = error_from_reply(Op::list_objects, "b", "", 301, "", "", "",
+                                "https://elsewhere.example:9443/b?list-type=2");
+  EXPECT_FALSE(is_retryable(moved));
+  EXPECT_EQ(moved.bucket_region, "");
+  EXPECT_EQ(moved.message,
+            "ListObjectsV2 s3://b/ failed: HTTP 301, a redirect to "
+            "https://elsewhere.example:9443/b?list-type=2, which s3loop does not follow: check "
+            "the host, port and scheme in --endpoint-url");
+  auto bare = error_from_reply(Op::head_object, "b", "k", 307, "", "rid1");
+  EXPECT_FALSE(is_retryable(bare));
+  EXPECT_EQ(bare.message,
+            "HeadObject s3://b/k failed: HTTP 307, a redirect, which s3loop does not follow: "
+            "check the host, port and scheme in --endpoint-url [request id rid1]");
+  auto long_location = error_from_reply(Op::list_objects, "b", "", 302, "", "", "",
+                                        "https://x/" + std::string(500, 'a'));
+  EXPECT_LT(long_location.message.size(), 400u);
+  // S3's own region redirect is said as before.
+  EXPECT_EQ(error_from_reply(Op::head_object, "b", "k", 301, "", "", "ap-south-1",
+                             "https://b.s3.ap-south-1.amazonaws.com/k")
+                .bucket_region,
+            "ap-south-1");
+}
+
 // Followed once and redirected again: the endpoint that was asked does not
 // serve the bucket's region, and only another endpoint can help.
 TEST(S3Errors, ARedirectAfterFollowingNamesTheEndpointThatWasAsked) {
@@ -449,15 +479,20 @@ TEST(S3Errors, OnlyARegionS3NamesMakesARegionHint) {
             "scope");
   // A bare redirect is some other server's (http -> https), not S3 naming a region.
   auto bare = error_from_reply(Op::list_objects, "b", "", 301, "", "");
-  EXPECT_EQ(bare.message, "ListObjectsV2 s3://b/ failed: HTTP 301 HTTP301");
+  EXPECT_EQ(bare.message,
+            "ListObjectsV2 s3://b/ failed: HTTP 301, a redirect, which s3loop does not follow: "
+            "check the host, port and scheme in --endpoint-url");
   // What is no region name is not suggested as one.
   auto odd = error_from_reply(Op::list_objects, "b", "", 301, "", "", "eu west\n1");
-  EXPECT_EQ(odd.message, "ListObjectsV2 s3://b/ failed: HTTP 301 HTTP301");
+  EXPECT_EQ(odd.message,
+            "ListObjectsV2 s3://b/ failed: HTTP 301, a redirect, which s3loop does not follow: "
+            "check the host, port and scheme in --endpoint-url");
   // The same test as --region's (is_region_name): a 64-character name or one
   // ending in '-' is not suggested either.
   for (const std::string& bad : std::vector<std::string>{std::string(64, 'r'), "eu-west-", "-1"}) {
     EXPECT_EQ(error_from_reply(Op::list_objects, "b", "", 301, "", "", bad).message,
-              "ListObjectsV2 s3://b/ failed: HTTP 301 HTTP301")
+              "ListObjectsV2 s3://b/ failed: HTTP 301, a redirect, which s3loop does not follow: "
+              "check the host, port and scheme in --endpoint-url")
         << bad;
   }
   // The service itself has no bucket to place.

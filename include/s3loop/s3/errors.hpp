@@ -16,12 +16,13 @@ std::string describe_request(Op op, const std::string& bucket, const std::string
 
 // `body` is the reply body (an <Error> document, or empty for HEAD);
 // `request_id` the x-amz-request-id header, `bucket_region` the
-// x-amz-bucket-region one. Never includes secrets. The 400 page a TLS server
-// (nginx, Apache, Go's net/http) answers a plain-HTTP request with says to
-// use https://.
+// x-amz-bucket-region one, `redirect_to` the Location header (named when a
+// redirect is no S3 region redirect). Never includes secrets. The 400 page a
+// TLS server (nginx, Apache, Go's net/http) answers a plain-HTTP request with
+// says to use https://.
 Error error_from_reply(Op op, const std::string& bucket, const std::string& key,
                        unsigned http_status, std::string_view body, std::string_view request_id,
-                       std::string_view bucket_region = {});
+                       std::string_view bucket_region = {}, std::string_view redirect_to = {});
 
 // Where S3 says the bucket lives when a request went to the wrong region.
 struct BucketLocation {
