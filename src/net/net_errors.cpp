@@ -240,7 +240,9 @@ Error network_error(const boost::system::error_code& ec, Phase phase,
     e.sent_unanswered = false;
     e.message = context + failed + "TLS error: " + ec.message() + ": " + advice;
   } else if (ec.category() == boost::asio::error::get_ssl_category() ||
-             ec == boost::asio::ssl::error::stream_truncated) {
+             (ec == boost::asio::ssl::error::stream_truncated && phase == Phase::handshake)) {
+    // (A TLS server that closes after the handshake without close_notify
+    // closed the connection: said so below, not "TLS error: stream truncated".)
     e.kind = phase == Phase::handshake ? ErrorKind::tls : ErrorKind::network;
     e.message = context + failed + "TLS error: " + ec.message();
   } else if (is_stale_connection_error(ec)) {

@@ -166,6 +166,17 @@ TEST(NetErrors, ClosedConnectionNamesTheHostOnce) {
   EXPECT_EQ(e.kind, ErrorKind::network);
   EXPECT_TRUE(s3::is_retryable(e));
   EXPECT_EQ(e.message, "connection closed by 127.0.0.1:9443 while waiting for the reply");
+  // A TLS peer that closes without close_notify: a close too, after the
+  // handshake (it said "TLS error: stream truncated").
+  const Error cut =
+      network_error(asio::ssl::error::stream_truncated, Phase::read_body, at("127.0.0.1:9443"));
+  EXPECT_EQ(cut.kind, ErrorKind::network);
+  EXPECT_TRUE(s3::is_retryable(cut));
+  EXPECT_EQ(cut.message, "connection closed by 127.0.0.1:9443 while reading the reply body");
+  const Error in_handshake =
+      network_error(asio::ssl::error::stream_truncated, Phase::handshake, at("127.0.0.1:9443"));
+  EXPECT_EQ(in_handshake.kind, ErrorKind::tls);
+  EXPECT_NE(in_handshake.message.find("TLS error: "), std::string::npos) << in_handshake.message;
 }
 
 TEST(NetErrors, HttpToATlsPortHintsAtHttps) {
