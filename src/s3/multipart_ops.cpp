@@ -4,6 +4,8 @@
 #include "s3loop/s3/errors.hpp"
 #include "s3loop/s3/request_target.hpp"
 
+#include "copy_send.hpp"
+
 namespace s3loop::s3 {
 
 using boost::asio::awaitable;
@@ -35,36 +37,15 @@ Client::Awaitable Client::upload_part_copy(std::string src_bucket, std::string s
                                            std::string dst_bucket, std::string dst_key,
                                            std::string upload_id, int part_number, ByteRange range,
                                            std::string source_etag) {
-  if (auto problem = copy_source_problem(Op::upload_part_copy, src_bucket, src_key)) {
-    co_return std::move(*problem);
-  }
   S3Request req;
   req.op = Op::upload_part_copy;
   req.method = "PUT";
   req.bucket = dst_bucket;
   req.key = dst_key;
   req.query = {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}};
-  req.headers.emplace_back("x-amz-copy-source",
-                           "/" + src_bucket + "/" + uri_encode(src_key, /*keep_slash=*/true));
   req.headers.emplace_back("x-amz-copy-source-range", "bytes=" + std::to_string(range.first) + "-" +
                                                           std::to_string(range.last));
-  if (!source_etag.empty()) {
-    req.headers.emplace_back("x-amz-copy-source-if-match", "\"" + source_etag + "\"");
-  }
-  std::string etag;
-  auto reply = co_await send(req, [&](const net::Response& r) -> Result<void> {
-    auto parsed = parse_copy_result(r.body);
-    if (!parsed)
-      return error_in_ok_reply(parsed.error(), r.body, Op::upload_part_copy, dst_bucket, dst_key);
-    etag = std::move(*parsed);
-    return {};
-  });
-  if (!reply) {
-    Error error = reply.error();
-    describe_copy_source_error(error, src_bucket, src_key, dst_bucket);
-    co_return error;
-  }
-  co_return etag;
+  co_return co_await send_copy(*this, std::move(req), src_bucket, src_key, source_etag);
 }
 
 Client::Awaitable Client::complete_multipart_upload(std::string bucket, std::string key,

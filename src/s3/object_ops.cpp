@@ -4,6 +4,8 @@
 #include "s3loop/s3/errors.hpp"
 #include "s3loop/s3/request_target.hpp"
 
+#include "copy_send.hpp"
+
 #include <boost/algorithm/string/predicate.hpp>
 
 #include <charconv>
@@ -136,33 +138,12 @@ Client::Awaitable Client::put_object(std::string bucket, std::string key, std::s
 Client::Awaitable Client::copy_object(std::string src_bucket, std::string src_key,
                                       std::string dst_bucket, std::string dst_key,
                                       std::string source_etag) {
-  if (auto problem = copy_source_problem(Op::copy_object, src_bucket, src_key)) {
-    co_return std::move(*problem);
-  }
   S3Request req;
   req.op = Op::copy_object;
   req.method = "PUT";
   req.bucket = dst_bucket;
   req.key = dst_key;
-  req.headers.emplace_back("x-amz-copy-source",
-                           "/" + src_bucket + "/" + uri_encode(src_key, /*keep_slash=*/true));
-  if (!source_etag.empty()) {
-    req.headers.emplace_back("x-amz-copy-source-if-match", "\"" + source_etag + "\"");
-  }
-  std::string etag;
-  auto reply = co_await send(req, [&](const net::Response& r) -> Result<void> {
-    auto parsed = parse_copy_result(r.body);
-    if (!parsed)
-      return error_in_ok_reply(parsed.error(), r.body, Op::copy_object, dst_bucket, dst_key);
-    etag = std::move(*parsed);
-    return {};
-  });
-  if (!reply) {
-    Error error = reply.error();
-    describe_copy_source_error(error, src_bucket, src_key, dst_bucket);
-    co_return error;
-  }
-  co_return etag;
+  co_return co_await send_copy(*this, std::move(req), src_bucket, src_key, source_etag);
 }
 
 awaitable<Result<std::vector<Tag>>> Client::get_object_tagging(std::string bucket,
