@@ -3,6 +3,8 @@
 
 #include <boost/system/result.hpp>
 
+#include <exception>
+#include <new>
 #include <stdexcept>
 #include <string>
 
@@ -62,6 +64,23 @@ inline Error make_error(ErrorKind kind, std::string message) {
   e.kind = kind;
   e.message = std::move(message);
   return e;
+}
+
+// The Error for an exception a coroutine chain let through to a job's
+// boundary (caught there with catch (...)). Running out of memory -- a
+// `ulimit -v`, a container's limit -- says so and what to lower.
+inline Error error_from_exception(std::exception_ptr thrown) {
+  try {
+    std::rethrow_exception(thrown);
+  } catch (const std::bad_alloc&) {
+    return make_error(ErrorKind::io,
+                      "out of memory: lower --concurrency (for select also --chunk-size), or "
+                      "give the process more memory (ulimit -v, the container's limit)");
+  } catch (const std::exception& e) {
+    return make_error(ErrorKind::protocol, std::string("internal error: ") + e.what());
+  } catch (...) {
+    return make_error(ErrorKind::protocol, "internal error: an exception of unknown type");
+  }
 }
 
 }  // namespace s3loop

@@ -7,6 +7,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <thread>
+
 namespace s3loop::exec {
 
 namespace asio = boost::asio;
@@ -24,16 +26,6 @@ void RunState::record_failure(std::string item, Error error) {
   }
 }
 
-Error internal_error(std::exception_ptr thrown) {
-  try {
-    std::rethrow_exception(thrown);
-  } catch (const std::exception& e) {
-    return make_error(ErrorKind::protocol, std::string("internal error: ") + e.what());
-  } catch (...) {
-    return make_error(ErrorKind::protocol, "internal error: an exception of unknown type");
-  }
-}
-
 void RunState::enter() {
   const auto now = ++in_flight;
   auto seen = max_in_flight.load();
@@ -48,7 +40,7 @@ awaitable<void> RunState::process_one(Job& job, WorkerContext& context, const Wo
     outcome = co_await job.process(context, item);
   } catch (...) {
     // A job's coroutine chain may throw; the failure belongs to this item only.
-    outcome = internal_error(std::current_exception());
+    outcome = error_from_exception(std::current_exception());
   }
   leave();
   if (outcome) {
@@ -113,32 +105,51 @@ awaitable<void> produce_into(Job& job, s3::Client& client, ItemChannel& channel,
   } catch (...) {
     // (Anything: one that got past would leave the consumers waiting for
     // their end markers, and the run would never end.)
-    listed = internal_error(std::current_exception());
+    listed = error_from_exception(std::current_exception());
   }
   // A listing the cancel cut off ends the run as a cancel, not as a failure.
   if (!listed && !state.cut_off(listed.error())) state.record_job_error(listed.error());
-  for (int i = 0; i < consumers; ++i) {
-    auto [ec] = co_await channel.async_send(boost::system::error_code{}, std::nullopt, nothrow);
-    if (ec) break;
+  try {
+    for (int i = 0; i < consumers; ++i) {
+      auto [ec] = co_await channel.async_send(boost::system::error_code{}, std::nullopt, nothrow);
+      if (ec) break;
+    }
+  } catch (...) {
+    // (Out of memory: the run stops, and watch_cancel's close of the channel
+    // ends the consumers the missing end markers would have ended.)
+    state.record_job_error(error_from_exception(std::current_exception()));
+    state.aborted = true;
   }
   state.producer_done = true;
 }
 
 awaitable<void> consume_from(Job& job, WorkerContext& context, ItemChannel& channel,
                              RunState& state, SlotGate* gate) {
-  for (;;) {
-    auto [ec, item] = co_await channel.async_receive(nothrow);
-    if (ec || !item) break;
-    if (gate != nullptr) co_await gate->take();
-    // Received before watch_cancel closed the channel, but the run is
-    // stopping: starting it would outlive a fatal error or a cancel.
-    if (state.stopping()) {
+  bool holds_slot = false;
+  try {
+    for (;;) {
+      auto [ec, item] = co_await channel.async_receive(nothrow);
+      if (ec || !item) break;
+      if (gate != nullptr) {
+        co_await gate->take();
+        holds_slot = true;
+      }
+      // Received before watch_cancel closed the channel, but the run is
+      // stopping: starting it would outlive a fatal error or a cancel.
+      if (state.stopping()) break;
+      co_await state.process_one(job, context, *item);
       if (gate != nullptr) gate->give_back();
-      break;
+      holds_slot = false;
     }
-    co_await state.process_one(job, context, *item);
-    if (gate != nullptr) gate->give_back();
+  } catch (...) {
+    // Outside process_one's own catch (out of memory while receiving, or
+    // while recording a failure): the run stops with that error. A consumer
+    // that ended without counting itself out left the run waiting for it
+    // for ever (co_spawn's detached drops the exception).
+    state.record_job_error(error_from_exception(std::current_exception()));
+    state.aborted = true;
   }
+  if (holds_slot) gate->give_back();
   state.consumers_running--;
 }
 
@@ -155,7 +166,16 @@ awaitable<void> watch_cancel(ItemChannel& channel, RunState& state) {
       closed = true;
     }
     timer.expires_after(std::chrono::milliseconds(20));
-    co_await timer.async_wait(nothrow);
+    try {
+      co_await timer.async_wait(nothrow);
+    } catch (...) {
+      // (Out of memory for the wait itself: the watch must go on, or the
+      // run's loops are never released. It waits blocking instead, this
+      // once, and the next round tries again.)
+      state.record_job_error(error_from_exception(std::current_exception()));
+      state.aborted = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
   }
 }
 

@@ -20,10 +20,6 @@ namespace s3loop::exec {
 using ItemChannel = boost::asio::experimental::concurrent_channel<void(boost::system::error_code,
                                                                        std::optional<WorkItem>)>;
 
-// What a job's coroutine threw, as the failure of what it was doing
-// ("internal error: what()"), whatever type it was.
-Error internal_error(std::exception_ptr thrown);
-
 struct RunState {
   // `interrupt`: the flag the run's clients watch (run_interrupt_flag); when
   // it is not the strategy's own, it cancels the run too.

@@ -40,7 +40,7 @@ class SerialStrategy final : public Strategy {
       try {
         listed = co_await job.produce(client, emit);
       } catch (...) {
-        listed = internal_error(std::current_exception());
+        listed = error_from_exception(std::current_exception());
       }
       if (!listed && !state.cut_off(listed.error())) state.record_job_error(listed.error());
     };

@@ -230,59 +230,72 @@ awaitable<Result<std::uint64_t>> SelectJob::process(exec::WorkerContext& context
     return e;
   };
 
-  if (!co_await s.order.admit(index)) co_return std::uint64_t{0};
+  // The range's work, in a coroutine of its own so that an exception from
+  // anywhere in it (out of memory, say) is this range's error: left to the
+  // Report, the range was merged as one without records, and the answer
+  // came out wrong with exit 0.
+  auto evaluate = [&]() -> awaitable<Result<std::uint64_t>> {
+    if (!co_await s.order.admit(index)) co_return std::uint64_t{0};
 
-  const s3::ByteRange range{item.first_byte, item.last_byte};
-  if (s.plan.engine == SelectEngine::s3select) {
-    auto fetched = co_await run_s3select(context, range, report.finished.outcome,
-                                         report.finished.rows_before_error);
-    if (!fetched) co_return fail(fetched.error());
-    s.bytes_fetched.fetch_add(*fetched, std::memory_order_relaxed);
+    const s3::ByteRange range{item.first_byte, item.last_byte};
+    if (s.plan.engine == SelectEngine::s3select) {
+      auto fetched = co_await run_s3select(context, range, report.finished.outcome,
+                                           report.finished.rows_before_error);
+      if (!fetched) co_return fail(fetched.error());
+      s.bytes_fetched.fetch_add(*fetched, std::memory_order_relaxed);
+      co_return fetched;
+    }
+    const std::uint64_t object_end = s.plan.object_size - 1;
+    RangeEvaluator evaluator(s.query, range);
+    // Split into ranges, a file with line breaks in quoted fields gives wrong
+    // records: whatever else happened in this range, that is the error.
+    const auto misread = [&] { return s.plan.ranges > 1 && evaluator.saw_quoted_newline(); };
+    const auto misread_error = [&] {
+      return quoted_newline_error(s3::s3_uri(s.options.location.bucket, s.options.location.key),
+                                  s.plan.object_size);
+    };
+    auto fail_range = [&](Error e) {
+      if (misread()) return fail(misread_error());
+      if (evaluator.refused_a_record()) {
+        report.finished.outcome = evaluator.take();  // (the evaluation is settled)
+        report.finished.rows_before_error = true;
+      }
+      return fail(std::move(e));
+    };
+    std::uint64_t from = range.first == 0 ? 0 : range.first - 1;
+    std::uint64_t grow = std::min(kOvershoot, range.last - range.first + 1);
+    std::uint64_t until = std::min(object_end, range.last + grow);
+    std::uint64_t fetched = 0;
+    for (;;) {
+      // Every range streams through the evaluator as it arrives (see
+      // select_stream.hpp for why not held whole).
+      auto done = co_await stream_range(context, index, from, until, evaluator, fetched);
+      if (!done) co_return fail_range(done.error());
+      if (*done) break;
+      // The answer is complete, or failed, without this range: it is not
+      // delivered, so neither its error nor the rest of it matters.
+      if (s.order.unwanted(index)) co_return fetched;
+      if (until >= object_end) {
+        Result<void> finished;
+        co_await context.run_cpu([&] { finished = evaluator.finish(); });
+        if (!finished) co_return fail_range(finished.error());
+        break;
+      }
+      from = until + 1;
+      grow *= 2;
+      until = std::min(object_end, until + grow);
+    }
+    if (misread()) co_return fail(misread_error());
+    report.finished.outcome = evaluator.take();
     co_return fetched;
-  }
-  const std::uint64_t object_end = s.plan.object_size - 1;
-  RangeEvaluator evaluator(s.query, range);
-  // Split into ranges, a file with line breaks in quoted fields gives wrong
-  // records: whatever else happened in this range, that is the error.
-  const auto misread = [&] { return s.plan.ranges > 1 && evaluator.saw_quoted_newline(); };
-  const auto misread_error = [&] {
-    return quoted_newline_error(s3::s3_uri(s.options.location.bucket, s.options.location.key),
-                                s.plan.object_size);
   };
-  auto fail_range = [&](Error e) {
-    if (misread()) return fail(misread_error());
-    if (evaluator.refused_a_record()) {
-      report.finished.outcome = evaluator.take();  // (the evaluation is settled)
-      report.finished.rows_before_error = true;
-    }
-    return fail(std::move(e));
-  };
-  std::uint64_t from = range.first == 0 ? 0 : range.first - 1;
-  std::uint64_t grow = std::min(kOvershoot, range.last - range.first + 1);
-  std::uint64_t until = std::min(object_end, range.last + grow);
-  std::uint64_t fetched = 0;
-  for (;;) {
-    // Every range streams through the evaluator as it arrives (see
-    // select_stream.hpp for why not held whole).
-    auto done = co_await stream_range(context, index, from, until, evaluator, fetched);
-    if (!done) co_return fail_range(done.error());
-    if (*done) break;
-    // The answer is complete, or failed, without this range: it is not
-    // delivered, so neither its error nor the rest of it matters.
-    if (s.order.unwanted(index)) co_return fetched;
-    if (until >= object_end) {
-      Result<void> finished;
-      co_await context.run_cpu([&] { finished = evaluator.finish(); });
-      if (!finished) co_return fail_range(finished.error());
-      break;
-    }
-    from = until + 1;
-    grow *= 2;
-    until = std::min(object_end, until + grow);
+  try {
+    co_return co_await evaluate();
+  } catch (...) {
+    report.finished.outcome = {};
+    report.finished.rows_before_error = false;
+    co_return fail(error_from_exception(std::current_exception()));
   }
-  if (misread()) co_return fail(misread_error());
-  report.finished.outcome = evaluator.take();
-  co_return fetched;
 }
 
 awaitable<Result<bool>> SelectJob::stream_range(exec::WorkerContext& context, std::uint64_t index,

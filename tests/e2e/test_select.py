@@ -11,9 +11,12 @@ import csv
 import gzip
 import io
 import json
+import os
 import random
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 import unittest
 
@@ -761,6 +764,56 @@ class SelectFailedRanges(s3env.SelectCase):
                             expect=1)
         self.assertEqual(p.stdout.split(), ["1", "2", "3", "4", "5"])
         self.assertIn("CAST failed: 'bad'", p.stderr)
+
+
+@unittest.skipIf(s3env.SANITIZED, "ASan's runtime must come first: no LD_PRELOAD before it")
+class SelectOutOfMemory(s3env.E2ETestCase):
+    """A range whose evaluation ran out of memory (std::bad_alloc: a `ulimit -v`, a container's
+    limit) was merged as a range without records: COUNT(*) printed 0, or a number short of the
+    rows, exit 0. Now the answer stops with one line saying so, exit 1. Made certain with a
+    malloc that fails every block of 100,000 bytes or more (LD_PRELOAD), built here."""
+
+    SHIM = r"""
+#include <stddef.h>
+#include <stdlib.h>
+extern void* __libc_malloc(size_t);
+extern void* __libc_realloc(void*, size_t);
+static int too_big(size_t n) { return n >= 100000; }
+void* malloc(size_t n) { return too_big(n) ? NULL : __libc_malloc(n); }
+void* realloc(void* p, size_t n) { return too_big(n) ? NULL : __libc_realloc(p, n); }
+"""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.bkt = cls.class_bucket("seloom")
+        body = "id,v\n" + "".join(f"{i},{i % 7}\n" for i in range(300000))
+        cls.s3.put_object(Bucket=cls.bkt, Key="t.csv", Body=body.encode())
+        cls.dir = tempfile.mkdtemp(prefix="s3loop-e2e-oom-")
+        with open(os.path.join(cls.dir, "shim.c"), "w") as f:
+            f.write(cls.SHIM)
+        subprocess.run(["cc", "-shared", "-fPIC", "-o", os.path.join(cls.dir, "shim.so"),
+                        os.path.join(cls.dir, "shim.c")], check=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+        super().tearDownClass()
+
+    def test_a_range_out_of_memory_fails_the_answer(self):
+        env = s3env.base_env()
+        env["LD_PRELOAD"] = os.path.join(self.dir, "shim.so")
+        for strategy in ("async", "async-pool", "threads"):
+            with self.subTest(strategy=strategy):
+                p = s3env.run(["select", f"s3://{self.bkt}/t.csv", "-e",
+                               "SELECT COUNT(*) FROM S3Object", "--engine", "local",
+                               "--chunk-size", "1MiB", "--strategy", strategy], env=env,
+                              timeout=120)
+                s3env.assert_no_crash(self, p)
+                self.assertEqual(p.returncode, 1, s3env.describe(p))
+                self.assertEqual(p.stdout, "", s3env.describe(p))
+                self.assertIn("s3loop: error: out of memory: lower --concurrency", p.stderr,
+                              s3env.describe(p))
 
 
 class SelectChangedObject(s3env.E2ETestCase):
