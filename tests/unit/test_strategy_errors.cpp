@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <new>
 #include <stdexcept>
 #include <string>
 
@@ -57,6 +58,43 @@ class ThrowingProducerJob final : public Job {
  private:
   bool standard_;
 };
+
+// Items that fail, and whose description throws std::bad_alloc (out of
+// memory while the failure is recorded: outside the try around process()).
+class ThrowingDescribeJob final : public Job {
+ public:
+  asio::awaitable<Result<void>> produce(s3::Client&, const Emit& emit) override {
+    for (int i = 0; i < 5; ++i) {
+      WorkItem item;
+      item.object.key = "k" + std::to_string(i);
+      if (!co_await emit(std::move(item))) break;
+    }
+    co_return Result<void>();
+  }
+  asio::awaitable<Result<std::uint64_t>> process(WorkerContext&, const WorkItem&) override {
+    co_return make_error(ErrorKind::network, "failed");
+  }
+  std::string describe(const WorkItem&) const override { throw std::bad_alloc(); }
+};
+
+// A review's finding: under `ulimit -v` a consumer coroutine died of an
+// exception outside process_one's catch, never counted itself out, and the
+// run waited for it for ever (co_spawn's detached drops the exception).
+TEST(StrategyErrors, AnExceptionOutsideAnItemStopsTheRunAndSaysOutOfMemory) {
+  for (const StrategyKind kind : kEveryStrategy) {
+    SCOPED_TRACE(strategy_name(kind));
+    Settings settings;
+    settings.kind = kind;
+    settings.threads = 2;
+    s3::ClientShared shared;
+    ThrowingDescribeJob job;
+    const RunReport report = make_strategy(settings).value()->run(job, shared);
+    ASSERT_TRUE(report.job_error);
+    EXPECT_EQ(report.job_error->message.rfind("out of memory: lower --concurrency", 0), 0u)
+        << report.job_error->message;
+    EXPECT_EQ(report.succeeded, 0u);
+  }
+}
 
 TEST(StrategyErrors, WorkThrownOnTheCpuPoolFailsItsItemOnly) {
   for (const StrategyKind kind : kEveryStrategy) {
