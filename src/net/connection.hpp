@@ -42,7 +42,14 @@ class Connection {
   TlsStream* tls() { return tls_ ? &*tls_ : nullptr; }
   boost::beast::tcp_stream* plain() { return plain_ ? &*plain_ : nullptr; }
 
-  boost::beast::flat_buffer buffer;
+  // Bytes read and not parsed yet: a header (64 KiB at most) or a chunk's
+  // size line and a read ahead. Bounded, so that a server sending a line
+  // without end (a chunk extension, say) fails the read with
+  // buffer_overflow rather than growing it until memory runs out: Beast
+  // limits a header, not a chunk's size line. (One read never returned, so
+  // no deadline or Ctrl-C could end it either.)
+  static constexpr std::size_t kMaxUnparsed = 256 * 1024;
+  boost::beast::flat_buffer buffer{kMaxUnparsed};
   bool reused = false;  // has completed at least one exchange
 
   // For an idle connection: whether the server has closed it. Servers close

@@ -39,6 +39,9 @@ constexpr std::uint64_t kMaxReserve = 256u << 20;
 // longer one (a proxy's page, a misbehaving server's stream) is cut here and
 // its connection closed, so that each request in flight holds no more.
 constexpr std::uint64_t kMaxErrorBody = 1u << 20;
+// Interim (1xx) replies read before the final one; S3 sends at most one
+// (100 Continue).
+constexpr int kMaxInterimReplies = 32;
 constexpr const char* kUserAgent = "s3loop/0.1";
 
 // "2026-12-03 21:34:09 UTC": what the clock says, beside a certificate it
@@ -184,7 +187,17 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
   // the real one, a 500 say, would be lost. One deadline for them all.
   std::optional<http::response_parser<http::buffer_body>> final_parser;
   conn.expires_after(timeouts.first_byte);
-  for (;;) {
+  for (int interim = 0;; ++interim) {
+    // A server that sends interim replies without end: each read completes
+    // at once, so the deadline (which cuts off a pending wait) and a stop
+    // are checked here, and a bound ends the rest. (It ran for ever.)
+    if (conn.timed_out || conn.interrupted || interim > kMaxInterimReplies) {
+      state.ec = conn.interrupted ? boost::system::error_code(asio::error::operation_aborted)
+                 : conn.timed_out ? boost::system::error_code(beast::error::timeout)
+                                  : boost::system::error_code(http::error::bad_status);
+      state.failed_phase = Phase::read_header;
+      co_return std::nullopt;
+    }
     auto& next = final_parser.emplace();
     next.body_limit(boost::none);  // bodies stream through a fixed buffer
     next.header_limit(64 * 1024);

@@ -223,6 +223,17 @@ Error network_error(const boost::system::error_code& ec, Phase phase,
     e.message = context + " failed: TLS error: " + ec.message() +
                 ": the reply was not TLS, the endpoint is no TLS server (if it speaks plain "
                 "HTTP, use http:// in --endpoint-url; otherwise check the port)";
+  } else if (ec == boost::beast::http::error::buffer_overflow) {
+    // A line without end: Connection::kMaxUnparsed.
+    e.kind = ErrorKind::protocol;
+    e.message = context + failed +
+                "the reply has a line longer than 256 KiB (a header or chunk size line that "
+                "does not end): no S3 server sends that";
+  } else if (phase == Phase::read_header && ec == boost::beast::http::error::bad_status) {
+    e.kind = ErrorKind::protocol;
+    e.message = context + failed +
+                "no final reply (a status line that is not HTTP's, or more than 32 interim 1xx "
+                "replies)";
   } else if (phase == Phase::read_header && failure.fresh_connection &&
              ec == boost::beast::http::error::bad_version) {
     // The first bytes on a new connection are not "HTTP/1.x": an SSH or SMTP

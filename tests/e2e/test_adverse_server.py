@@ -48,6 +48,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
+        if "prefix=endless-chunk" in self.path:
+            # A chunk size line whose extension never ends: Beast limits a header, not this.
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10;")
+            try:
+                while not self.server.stopping:
+                    self.wfile.write(b"e" * 65536)
+            except OSError:
+                pass
+            return
+        if "prefix=interim" in self.path:
+            # Interim replies without end, as fast as they go.
+            try:
+                while not self.server.stopping:
+                    self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n" * 1000)
+            except OSError:
+                pass
+            return
         if "prefix=one" in self.path:
             page = PAGE.replace(b"<IsTruncated>true</IsTruncated>",
                                 b"<IsTruncated>false</IsTruncated>")
@@ -109,6 +126,23 @@ class AdverseServer(unittest.TestCase):
     def run_s3loop(self, *args):
         return s3env.run([*args, "--endpoint-url", self.endpoint, "--max-attempts", "1"],
                          timeout=60)
+
+    def test_a_line_without_end_or_interim_replies_without_end_fail_at_once(self):
+        # A review's findings: an endless chunk extension grew the read buffer to 5.5 GiB,
+        # with no deadline or first Ctrl-C ending it (each read completed at once); endless
+        # 100 Continue replies ran for ever. Both fail at once with one line, memory small.
+        for prefix, said in (("endless-chunk", "the reply has a line longer than 256 KiB"),
+                             ("interim", "no final reply (a status line that is not HTTP's, "
+                                         "or more than 32 interim 1xx replies)")):
+            with self.subTest(prefix=prefix):
+                started = time.monotonic()
+                p = self.run_s3loop("ls", f"s3://bkt/{prefix}/", "--read-timeout", "30",
+                                    "--json")
+                took = time.monotonic() - started
+                s3env.assert_no_crash(self, p)
+                self.assertEqual(p.returncode, 1, s3env.describe(p))
+                self.assertIn(said, p.stderr, s3env.describe(p))
+                self.assertLess(took, 20, s3env.describe(p))
 
     def test_a_continuation_token_given_back_ends_the_listing(self):
         # ls, ls -r listing one page after another, and a serial copy looped for ever (one
