@@ -339,7 +339,11 @@ int report_failure(const Error& error) {
 }
 
 namespace {
-std::atomic<bool>* g_interrupt_flag = nullptr;
+// Atomic: the handler may run on any thread, while another installs or
+// removes it.
+std::atomic<std::atomic<bool>*> g_interrupt_flag{nullptr};
+// The second signal's note says what it leaves behind (cp's open uploads).
+std::atomic<bool> g_uploads_may_be_left{false};
 InterruptEcho g_interrupt_echo;
 // Whether stderr is a terminal, where --progress draws a status line with no
 // newline: the handler (which may not ask isatty) clears it before its note.
@@ -352,27 +356,36 @@ extern "C" void on_interrupt(int signal_number) {
   // unless it is the first one delivered twice (InterruptEcho).
   g_interrupt_echo.note();  // first thing (InterruptEcho)
   note_cancel_signal(signal_number);
-  if (!g_interrupt_flag->exchange(true)) return;
+  // (Null: the run is ending and its handler being removed; the signal
+  // came in between, on another thread.)
+  std::atomic<bool>* flag = g_interrupt_flag.load();
+  if (flag == nullptr || !flag->exchange(true)) return;
   if (g_interrupt_echo.is_echo()) return;
-  constexpr char kNote[] =
-      "s3loop: error: interrupted again: exiting at once, without a summary (unfinished "
-      "multipart uploads of a copy are left: aws s3api list-multipart-uploads finds them)\n";
+  constexpr char kNote[] = "s3loop: error: interrupted again: exiting at once, without a summary";
+  constexpr char kUploadsLeft[] =
+      " (unfinished multipart uploads of a copy are left: aws s3api list-multipart-uploads "
+      "finds them)";
   constexpr char kClearLine[] = "\r\033[K";
   if (g_stderr_is_terminal) {
     [[maybe_unused]] const ssize_t cleared =
         write(STDERR_FILENO, kClearLine, sizeof kClearLine - 1);
   }
-  [[maybe_unused]] const ssize_t written = write(STDERR_FILENO, kNote, sizeof kNote - 1);
+  [[maybe_unused]] ssize_t written = write(STDERR_FILENO, kNote, sizeof kNote - 1);
+  if (g_uploads_may_be_left.load()) {
+    written = write(STDERR_FILENO, kUploadsLeft, sizeof kUploadsLeft - 1);
+  }
+  written = write(STDERR_FILENO, "\n", 1);
   _exit(cancelled_exit_code());
 }
 }  // namespace
 
-void install_interrupt_handler(std::atomic<bool>* flag_to_set) {
+void install_interrupt_handler(std::atomic<bool>* flag_to_set, bool uploads_may_be_left) {
   static_assert(std::atomic<bool>::is_always_lock_free,
                 "the signal handler needs a lock-free flag");
   // The handler reads the flag: set before the handler is, cleared after it
   // is gone (a signal in between found a null flag).
   if (flag_to_set != nullptr) g_interrupt_flag = flag_to_set;
+  g_uploads_may_be_left = uploads_may_be_left;
   g_stderr_is_terminal = isatty(STDERR_FILENO) == 1;
   struct sigaction action {};
   // Outside a run (planning, verifying, printing) nothing needs stopping

@@ -97,8 +97,10 @@ int exit_code_for(const Error& error);
 // Prints the error; returns the exit code its kind calls for.
 int report_failure(const Error& error);
 
-// Set by the SIGINT handler; strategies poll it.
-void install_interrupt_handler(std::atomic<bool>* flag_to_set);
+// Set by the SIGINT handler; strategies poll it. uploads_may_be_left: a
+// second signal, which exits at once, says that multipart uploads of a copy
+// may be left open (cp).
+void install_interrupt_handler(std::atomic<bool>* flag_to_set, bool uploads_may_be_left = false);
 
 // For commands that change data (cp, compare): a reader that goes away
 // (`s3loop cp ... | head -1`) must not kill the copy half way, with

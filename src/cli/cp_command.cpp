@@ -261,7 +261,7 @@ Runner add_cp_command(CLI::App& app) {
     const jobs::CopyOptions locations = *normalised;
     jobs::CopyJob job(std::move(*normalised));
     progress->start([&job] { return job.skipped(); });
-    const JobRun run = run_job(*strategy, job, **shared, started);
+    const JobRun run = run_job(*strategy, job, **shared, started, /*uploads_may_be_left=*/true);
     progress->finish();
     std::optional<Error> journal_error;
     if (journal) {

@@ -7,8 +7,8 @@
 namespace s3loop::cli {
 
 JobRun run_job(exec::Strategy& strategy, exec::Job& job, s3::ClientShared& shared,
-               std::chrono::steady_clock::time_point started) {
-  install_interrupt_handler(&strategy.cancel_flag());
+               std::chrono::steady_clock::time_point started, bool uploads_may_be_left) {
+  install_interrupt_handler(&strategy.cancel_flag(), uploads_may_be_left);
   shared.interrupted = &strategy.cancel_flag();
   JobRun run;
   run.report = strategy.run(job, shared);

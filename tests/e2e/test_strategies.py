@@ -213,7 +213,9 @@ class InterruptWhileTheServerMisbehaves(unittest.TestCase):
                         "--strategy", "serial", "--multipart-threshold", "1")
                 self.assertEqual(proc.returncode, 130, f"stdout={out!r} stderr={err!r}")
                 self.assertLess(took, 1.0, f"stdout={out!r} stderr={err!r}")
-                self.assertIn("s3loop: error: interrupted again: exiting at once", err)
+                self.assertIn("s3loop: error: interrupted again: exiting at once, without a "
+                              "summary (unfinished multipart uploads of a copy are left: aws "
+                              "s3api list-multipart-uploads finds them)\n", err)
 
     def test_a_second_signal_clears_the_progress_line_on_a_terminal(self):
         # A review's finding: on a terminal, where --progress draws its status line without a
