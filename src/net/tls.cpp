@@ -81,14 +81,18 @@ std::string lazily_read_system_directory() {
 }
 
 // OpenSSL hands us each new session (for TLS 1.3: each ticket, after the
-// handshake); returning 1 keeps the reference.
+// handshake). The cache keeps a copy of its own, not OpenSSL's object:
+// that one stays the connection's, which OpenSSL may still write (marking
+// it not resumable on a fatal alert) on its loop's thread while another
+// loop copies it out of the cache (a TSan review). Returning 0: OpenSSL
+// keeps its reference.
 extern "C" int on_new_session(SSL* ssl, SSL_SESSION* session) {
   auto* context =
       static_cast<TlsContext*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), context_index()));
   auto* server = static_cast<const std::string*>(SSL_get_ex_data(ssl, server_name_index()));
   if (context == nullptr || server == nullptr || !SSL_SESSION_is_resumable(session)) return 0;
-  context->store_session(*server, session);
-  return 1;
+  if (SSL_SESSION* copy = SSL_SESSION_dup(session)) context->store_session(*server, copy);
+  return 0;
 }
 
 }  // namespace
