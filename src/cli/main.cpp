@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <string_view>
@@ -32,7 +33,12 @@ int check_output_written(int code) {
   // The errno of an earlier failed write is gone by now (network calls
   // followed it); the final flush's own is exact.
   std::string why = flush_failed && error != 0 ? std::strerror(error) : "is the disk full?";
-  if (::fcntl(STDOUT_FILENO, F_GETFD) == -1 && errno == EBADF) why = "stdout is closed";
+  // (A stdout closed at start holds guard_standard_descriptors' read-only
+  // placeholder.)
+  if (const int flags = ::fcntl(STDOUT_FILENO, F_GETFL);
+      (flags == -1 && errno == EBADF) || (flags != -1 && (flags & O_ACCMODE) == O_RDONLY)) {
+    why = "stdout is closed, or not open for writing";
+  }
   // A pipe whose reader went away (`| head` with SIGPIPE ignored, as some
   // supervisors and CI runners leave it) says so itself: POLLERR.
   pollfd out{STDOUT_FILENO, POLLOUT, 0};
@@ -45,10 +51,31 @@ int check_output_written(int code) {
   return code == kExitOk ? kExitFailed : code;
 }
 
+// Started with stdin, stdout or stderr closed (`>&-`), the next file opened
+// would take its number: the journal became stdout, and the summary and
+// error lines were written into it (a rerun then refused the journal as not
+// JSON); asio's eventfd became stdout for ls. Each closed one is held by
+// /dev/null opened read-only, so that writes to it fail (and are reported:
+// check_output_written) instead of landing in another file. What POSIX
+// utilities do, as glibc does for set-user-ID programs.
+void guard_standard_descriptors() {
+  for (const int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) {
+    if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    const int held = ::open("/dev/null", O_RDONLY);
+    if (held != fd) {
+      // (Not the lowest free number: nothing else is open yet, so this does
+      // not happen; no file may take the number later either way.)
+      if (held >= 0) ::close(held);
+      std::_Exit(s3loop::cli::kExitFailed);
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace s3loop::cli;
+  guard_standard_descriptors();  // before anything opens a file
   use_huge_pages_for_the_heap(argc, argv);
   static_cast<void>(ignored_at_start(SIGINT));  // read before any handler is installed
   raise_open_file_limit();

@@ -97,6 +97,34 @@ class Resume(s3env.E2ETestCase):
         text = self.cp("sync", "--skip-existing")
         self.assertEqual(json.loads(text.stdout)["copied"], 0)
 
+    def test_a_closed_stdout_or_stderr_never_writes_into_the_journal(self):
+        # A review's finding: started with stdout closed (`>&-`), the journal took fd 1 and
+        # the summary was written into it, exit 0; the rerun refused the journal ("line
+        # 1502 is not s3loop journal JSON"). With stderr closed, the warnings and failures
+        # went there. Now the closed one is held by a placeholder that fails every write.
+        for closed, name in ((">&-", "stdout"), ("2>&-", "stderr")):
+            with self.subTest(closed=closed):
+                journal = self.journal(f"closed-{name}.journal")
+                dst = f"closed-{name}"
+                p = subprocess.run(
+                    ["sh", "-c", f'exec "$0" "$@" {closed}', s3env.s3loop_bin(), "cp",
+                     f"s3://{self.bkt}/src/", f"s3://{self.bkt}/{dst}/", "--journal", journal,
+                     "--exclude", "*", "--include", "*.dat", "--include", "nothing-here/*"],
+                    env=s3env.base_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                    encoding="utf-8", errors="replace", timeout=300)
+                # (The summary could not be written: exit 1 for a closed stdout.)
+                self.assertEqual(p.returncode, 1 if name == "stdout" else 0, s3env.describe(p))
+                with open(journal) as f:
+                    lines = f.read().splitlines()
+                for line in lines:
+                    self.assertTrue(line.startswith(("{", "[")), line)
+                again = self.cp(dst, "--journal", journal, "--exclude", "*", "--include",
+                                "*.dat")
+                self.assertEqual(again.returncode, 0, s3env.describe(again))
+                summary = json.loads(again.stdout)
+                self.assertEqual(summary["copied"], 0, summary)
+                self.assertGreater(summary["skipped"], 0, summary)
+
     def test_a_journal_another_run_is_writing_is_refused(self):
         # Two runs on one journal would each copy what the other has not recorded yet and
         # record every key twice: the second is refused before any request (the lock is
