@@ -114,6 +114,12 @@ Result<std::shared_ptr<TlsContext>> TlsContext::create(const TlsOptions& options
   SSL_CTX* native = ctx->native_handle();
   std::string trust_source;
   if (!options.ca_bundle.empty()) {
+    // Opening a FIFO for reading waits for a writer, for ever.
+    if (std::error_code type_ec; std::filesystem::is_fifo(options.ca_bundle, type_ec)) {
+      return make_error(ErrorKind::usage, "CA bundle '" + options.ca_bundle +
+                                              "' is a named pipe (FIFO), which s3loop does not "
+                                              "read: pass a PEM file");
+    }
     if (std::ifstream bundle(options.ca_bundle); !bundle.good()) {
       return make_error(ErrorKind::usage, "cannot read CA bundle '" + options.ca_bundle +
                                               "': " + std::generic_category().message(errno));

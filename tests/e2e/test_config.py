@@ -48,6 +48,12 @@ class ConfigTests(s3env.E2ETestCase):
             f.write(text)
         return path
 
+    def fifo(self):
+        path = os.path.join(self.home, "bundle.fifo")
+        if not os.path.exists(path):
+            os.mkfifo(path)
+        return path
+
     def good_keys(self):
         return (f"aws_access_key_id = {self.srv.access_key}\n"
                 f"aws_secret_access_key = {self.srv.secret_key}\n")
@@ -350,6 +356,9 @@ class ConfigTests(s3env.E2ETestCase):
              ["/tmp (named by AWS_CONFIG_FILE)", "it is a directory"]),
             ("CA bundle a directory", ["--ca-bundle", "/tmp"], base,
              ["CA bundle '/tmp' is a directory"]),
+            # (Opened for reading, a FIFO waits for a writer for ever.)
+            ("CA bundle a FIFO", ["--ca-bundle", self.fifo()], base,
+             ["is a named pipe (FIFO)", "pass a PEM file"]),
             ("role_arn beside static keys", ["--profile", "role"], base, ["role_arn"]),
             ("token with CR LF", [],
              {**base, "AWS_ACCESS_KEY_ID": self.srv.access_key,
