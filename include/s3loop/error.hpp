@@ -2,11 +2,14 @@
 #pragma once
 
 #include <boost/system/result.hpp>
+#include <boost/system/system_error.hpp>
 
+#include <cerrno>
 #include <exception>
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 namespace s3loop {
 
@@ -66,6 +69,20 @@ inline Error make_error(ErrorKind kind, std::string message) {
   return e;
 }
 
+// An errno of a resource the system refused: a thread (EAGAIN under a
+// process limit), memory, descriptors.
+inline bool is_refused_resource(int errno_value) {
+  return errno_value == EAGAIN || errno_value == ENOMEM || errno_value == EMFILE ||
+         errno_value == ENFILE;
+}
+
+// A resource the system refused (a thread: EAGAIN under a process limit).
+inline Error refused_resource(const std::string& why) {
+  return make_error(ErrorKind::io, "the system refused a resource (" + why +
+                                       "): lower --concurrency, --threads or --loops, or raise "
+                                       "the process's limits (ulimit -u, ulimit -v)");
+}
+
 // The Error for an exception a coroutine chain let through to a job's
 // boundary (caught there with catch (...)). Running out of memory -- a
 // `ulimit -v`, a container's limit -- says so and what to lower.
@@ -76,6 +93,14 @@ inline Error error_from_exception(std::exception_ptr thrown) {
     return make_error(ErrorKind::io,
                       "out of memory: lower --concurrency (for select also --chunk-size), or "
                       "give the process more memory (ulimit -v, the container's limit)");
+  } catch (const boost::system::system_error& e) {
+    // (Asio's own threads: its resolver's.)
+    if (is_refused_resource(e.code().value())) return refused_resource(e.code().message());
+    return make_error(ErrorKind::protocol, std::string("internal error: ") + e.what());
+  } catch (const std::system_error& e) {
+    // A thread the system would not start (EAGAIN), say.
+    if (is_refused_resource(e.code().value())) return refused_resource(e.code().message());
+    return make_error(ErrorKind::protocol, std::string("internal error: ") + e.what());
   } catch (const std::exception& e) {
     return make_error(ErrorKind::protocol, std::string("internal error: ") + e.what());
   } catch (...) {

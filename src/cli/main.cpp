@@ -137,6 +137,16 @@ int main(int argc, char** argv) {
     print_error(describe_parse_error(e, app) + " (see " + help + ")");
     return kExitUsage;
   }
-  for (auto* sub : app.get_subcommands()) return check_output_written(runners.at(sub)());
+  for (auto* sub : app.get_subcommands()) {
+    try {
+      return check_output_written(runners.at(sub)());
+    } catch (...) {
+      // What escaped a command (the run's own failures are its results):
+      // out of memory, a thread the system would not start (a process
+      // limit). One line, not std::terminate's abort.
+      print_error(s3loop::error_from_exception(std::current_exception()).message);
+      return kExitFailed;
+    }
+  }
   return kExitUsage;
 }

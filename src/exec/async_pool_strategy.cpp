@@ -3,6 +3,10 @@
 // worker pool of N threads, resumed on the loop that asked.
 #include "loop_runner.hpp"
 
+#include <system_error>
+#include <thread>
+#include <vector>
+
 namespace s3loop::exec {
 
 namespace {
@@ -13,7 +17,22 @@ class AsyncPoolStrategy final : public Strategy {
 
   RunReport run(Job& job, s3::ClientShared& shared) override {
     const int workers = settings_.threads > 0 ? settings_.threads : default_cpu_workers();
-    boost::asio::thread_pool cpu_pool(static_cast<std::size_t>(workers));
+    // The workers are threads of our own attached to a pool of none: asio's
+    // pool, when the system refuses one of its threads (EAGAIN: a process
+    // limit), throws from its constructor and joins the threads it started,
+    // which wait for work for ever -- the run hung before it began.
+    boost::asio::thread_pool cpu_pool(0);
+    std::vector<std::thread> cpu_threads;
+    try {
+      for (int i = 0; i < workers; ++i)
+        cpu_threads.emplace_back([&cpu_pool] { cpu_pool.attach(); });
+    } catch (const std::system_error& e) {
+      cpu_pool.stop();
+      for (auto& t : cpu_threads) t.join();
+      RunReport refused;
+      refused.job_error = thread_refused(e);
+      return refused;
+    }
     LoopPlan plan;
     const int loops = std::min(settings_.loops, settings_.concurrency);
     // Shard the in-flight requests evenly over the loops.
@@ -24,7 +43,8 @@ class AsyncPoolStrategy final : public Strategy {
     plan.cpu_pool = &cpu_pool;
     if (settings_.adaptive) plan.adaptive_max = settings_.concurrency;
     RunReport report = run_loops(job, shared, cancelled_, plan);
-    cpu_pool.join();
+    cpu_pool.wait();  // the work it has, then its threads return
+    for (auto& t : cpu_threads) t.join();
     return report;
   }
 

@@ -13,6 +13,8 @@
 
 #include <algorithm>
 #include <numeric>
+#include <system_error>
+#include <thread>
 
 namespace s3loop::exec {
 
@@ -69,6 +71,13 @@ asio::awaitable<void> LoopWorkerContext::run_cpu(std::function<void()> work) {
       asio::use_awaitable, std::move(work));
 }
 
+Error thread_refused(const std::system_error& e) {
+  return make_error(ErrorKind::io,
+                    std::string("the system would not start another thread (") + e.what() +
+                        "): lower --threads or --loops, or raise the process's limits (ulimit "
+                        "-u, ulimit -v)");
+}
+
 int default_thread_count() {
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   return std::min(32, cores + 4);
@@ -115,6 +124,44 @@ RunReport run_loops(Job& job, s3::ClientShared& shared, const std::atomic<bool>&
 
   const int consumers =
       std::accumulate(plan.consumers_per_loop.begin(), plan.consumers_per_loop.end(), 0);
+  // A loop batches completions while its share of the items in flight is
+  // at least kBatchMinInFlight (the async strategy's default concurrency is
+  // 256; a threads-shaped plan, one consumer a loop, never batches, nor does
+  // a listing's own loop).
+  auto batching_for = [&](std::size_t i) {
+    CompletionBatching batching;
+    const int on_loop = i < consumer_loops ? plan.consumers_per_loop[i] : 0;
+    // (on_loop is part of consumers: the share below never divides by 0.)
+    if (on_loop < kBatchMinInFlight) return batching;
+    batching.window = kBatchWindow;
+    batching.busy = [&state, on_loop, consumers] {
+      const auto share = state.in_flight.load(std::memory_order_relaxed) *
+                         static_cast<std::uint64_t>(on_loop) /
+                         static_cast<std::uint64_t>(consumers);
+      return share >= static_cast<std::uint64_t>(kBatchMinInFlight);
+    };
+    return batching;
+  };
+  // Started before any work is spawned (each loop's guard keeps it
+  // waiting): a thread the system refuses (EAGAIN: a process limit, no
+  // memory for its stack) ends the run before it began, with one error --
+  // later, the consumers spawned on its loop would never run and the run
+  // would wait for them for ever, and the threads already started, still
+  // joinable, ended the process (std::terminate).
+  std::vector<std::thread> threads;
+  try {
+    for (std::size_t i = 1; i < total_loops; ++i) {
+      threads.emplace_back([&loop = *loops[i], batching = batching_for(i)] {
+        run_batching(loop.context, batching);
+      });
+    }
+  } catch (const std::system_error& e) {
+    for (auto& loop : loops) loop->guard.reset();
+    for (auto& t : threads) t.join();
+    RunReport refused;
+    refused.job_error = thread_refused(e);
+    return refused;
+  }
   // Room for one item per consumer: the producer runs ahead by at most this
   // much, whatever the number of objects.
   ItemChannel channel(producer_loop.context, static_cast<std::size_t>(consumers));
@@ -138,29 +185,6 @@ RunReport run_loops(Job& job, s3::ClientShared& shared, const std::atomic<bool>&
   };
   asio::co_spawn(producer_loop.context, release_all(), asio::detached);
 
-  // A loop batches completions while its share of the items in flight is
-  // at least kBatchMinInFlight (the async strategy's default concurrency is
-  // 256; a threads-shaped plan, one consumer a loop, never batches, nor does
-  // a listing's own loop).
-  auto batching_for = [&](std::size_t i) {
-    CompletionBatching batching;
-    const int on_loop = i < consumer_loops ? plan.consumers_per_loop[i] : 0;
-    // (on_loop is part of consumers: the share below never divides by 0.)
-    if (on_loop < kBatchMinInFlight) return batching;
-    batching.window = kBatchWindow;
-    batching.busy = [&state, on_loop, consumers] {
-      const auto share = state.in_flight.load(std::memory_order_relaxed) *
-                         static_cast<std::uint64_t>(on_loop) /
-                         static_cast<std::uint64_t>(consumers);
-      return share >= static_cast<std::uint64_t>(kBatchMinInFlight);
-    };
-    return batching;
-  };
-  std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < total_loops; ++i) {
-    threads.emplace_back(
-        [&loop = *loops[i], batching = batching_for(i)] { run_batching(loop.context, batching); });
-  }
   run_batching(loops.front()->context, batching_for(0));
   for (auto& t : threads) t.join();
   RunReport report = state.report();

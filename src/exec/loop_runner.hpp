@@ -4,6 +4,8 @@
 // shape of this. Private to exec.
 #pragma once
 
+#include <system_error>
+
 #include "pipeline.hpp"
 #include "slot_gate.hpp"
 
@@ -61,6 +63,8 @@ RunReport run_loops(Job& job, s3::ClientShared& shared, const std::atomic<bool>&
 
 // ThreadPoolExecutor's default, min(32, cores + 4): the reference users compare against.
 int default_thread_count();
+// The run's error when the system refused a thread it needed (EAGAIN).
+Error thread_refused(const std::system_error& e);
 // async-pool's CPU workers by default: one per core.
 int default_cpu_workers();
 

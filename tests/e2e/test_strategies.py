@@ -16,6 +16,68 @@ import s3env
 from s3env import SPECIAL_KEYS
 
 
+@unittest.skipIf(s3env.SANITIZED, "ASan's runtime must come first: no LD_PRELOAD before it")
+class ThreadsRefused(unittest.TestCase):
+    """A review's finding: a thread the system refused (EAGAIN: `ulimit -u`, `ulimit -v`)
+    ended the process in std::terminate (exit 134) -- the journal's, a loop's while others ran
+    joinable -- or hung it (asio's CPU pool joins the threads it started, which wait for ever).
+    Now every one of them is one line, exit 1, made certain with a pthread_create that fails
+    from its Nth call on (LD_PRELOAD), built here."""
+
+    SHIM = r"""
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+static int calls;
+int pthread_create(pthread_t* t, const pthread_attr_t* a, void* (*f)(void*), void* arg) {
+  static int (*real)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
+  if (!real) real = (int (*)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*))
+                        dlsym(RTLD_NEXT, "pthread_create");
+  if (++calls >= atoi(getenv("FAIL_PTHREAD_AT"))) return EAGAIN;
+  return real(t, a, f, arg);
+}
+"""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.s3 = s3env.client()
+        cls.bucket = s3env.make_bucket(cls.s3, s3env.unique_bucket("threads-refused"))
+        s3env.datagen(f"s3://{cls.bucket}/src/", 20, max_size=1024, seed=5)
+        cls.dir = tempfile.mkdtemp(prefix="s3loop-e2e-threads-")
+        with open(os.path.join(cls.dir, "shim.c"), "w") as f:
+            f.write(cls.SHIM)
+        subprocess.run(["cc", "-shared", "-fPIC", "-o", os.path.join(cls.dir, "shim.so"),
+                        os.path.join(cls.dir, "shim.c"), "-ldl"], check=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+        s3env.discard_bucket(cls.s3, cls.bucket)
+
+    def test_a_refused_thread_is_one_line_never_an_abort_or_a_hang(self):
+        for strategy in (["--strategy", "threads", "--threads", "4"],
+                         ["--strategy", "async-pool", "--loops", "3", "--threads", "2"]):
+            for nth in range(1, 7):
+                with self.subTest(strategy=strategy[1], nth=nth):
+                    env = s3env.base_env()
+                    env["LD_PRELOAD"] = os.path.join(self.dir, "shim.so")
+                    env["FAIL_PTHREAD_AT"] = str(nth)
+                    p = s3env.run(["cp", f"s3://{self.bucket}/src/",
+                                   f"s3://{self.bucket}/dst-{nth}/", *strategy, "--journal",
+                                   os.path.join(self.dir, f"{strategy[1]}-{nth}.journal")],
+                                  env=env, timeout=60)
+                    s3env.assert_no_crash(self, p)
+                    self.assertEqual(p.returncode, 1, s3env.describe(p))
+                    errors = [line for line in p.stderr.splitlines()
+                              if line.startswith("s3loop: error:")]
+                    self.assertEqual(len(errors), 1, s3env.describe(p))
+                    self.assertRegex(errors[0], r"the system (refused a resource|would not "
+                                     r"start another thread) \(Resource temporarily "
+                                     r"unavailable\)", s3env.describe(p))
+
+
 class Strategies(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
