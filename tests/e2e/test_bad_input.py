@@ -370,8 +370,8 @@ class BadInput(s3env.E2ETestCase):
                            preexec_fn=lambda: os.close(1))
         self.assertEqual(p.returncode, 1, p.stderr)
         self.assertEqual(p.stderr.splitlines(), ["s3loop: error: writing the output to stdout "
-                                                 "failed (stdout is closed): what it holds is "
-                                                 "incomplete"])
+                                                 "failed (stdout is closed, or not open for "
+                                                 "writing): what it holds is incomplete"])
 
     def test_option_without_value_does_not_swallow_next_flag(self):
         # `--region --dry-run` is a missing value, not the region "--dry-run": taking it as a
