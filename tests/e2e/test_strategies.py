@@ -16,6 +16,11 @@ import s3env
 from s3env import SPECIAL_KEYS
 
 
+def sleep_true(seconds):
+    time.sleep(seconds)
+    return True
+
+
 @unittest.skipIf(s3env.SANITIZED, "ASan's runtime must come first: no LD_PRELOAD before it")
 class ThreadsRefused(unittest.TestCase):
     """A review's finding: a thread the system refused (EAGAIN: `ulimit -u`, `ulimit -v`)
@@ -268,10 +273,12 @@ class InterruptWhileTheServerMisbehaves(unittest.TestCase):
                     # its stall to begin (a fixed delay lost the race on a loaded machine:
                     # the first came before the part copy, nothing was left to abort, and
                     # the run had ended by the second).
+                    # (The second waits 0.3 s more: one within 100 ms of the first is
+                    # taken for the same Ctrl-C delivered twice, InterruptEcho.)
                     proc, out, err, took = self.interrupt(
                         proxy.endpoint,
                         [(lambda p: proxy.wait_for_stalls(1, p), signal.SIGINT),
-                         (lambda p: proxy.wait_for_stalls(2, p), second)],
+                         (lambda p: proxy.wait_for_stalls(2, p) and sleep_true(0.3), second)],
                         "--strategy", "serial", "--multipart-threshold", "1")
                 self.assertEqual(proc.returncode, 130, f"stdout={out!r} stderr={err!r}")
                 self.assertLess(took, 1.0, f"stdout={out!r} stderr={err!r}")
@@ -301,6 +308,7 @@ class InterruptWhileTheServerMisbehaves(unittest.TestCase):
                 time.sleep(1.0)  # a status line or more drawn
                 proc.send_signal(signal.SIGINT)
                 self.assertTrue(proxy.wait_for_stalls(2, proc), "the abort did not stall")
+                time.sleep(0.3)  # past InterruptEcho's 100 ms: a second Ctrl-C, not an echo
                 proc.send_signal(signal.SIGINT)
                 self.assertEqual(proc.wait(timeout=30), 130)
             finally:
