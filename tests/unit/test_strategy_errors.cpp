@@ -21,17 +21,27 @@ namespace asio = boost::asio;
 constexpr StrategyKind kEveryStrategy[] = {StrategyKind::serial, StrategyKind::threads,
                                            StrategyKind::async, StrategyKind::async_pool};
 
-// Three items whose CPU step throws (parsing a reply, evaluating a range).
-class ThrowingCpuJob final : public Job {
+// A job whose listing emits `count` keys: k0, k1, ...
+class EmitsKeysJob : public Job {
  public:
+  explicit EmitsKeysJob(int count) : count_(count) {}
   asio::awaitable<Result<void>> produce(s3::Client&, const Emit& emit) override {
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < count_; ++i) {
       WorkItem item;
       item.object.key = "k" + std::to_string(i);
       if (!co_await emit(std::move(item))) break;
     }
     co_return Result<void>();
   }
+
+ private:
+  int count_;
+};
+
+// Three items whose CPU step throws (parsing a reply, evaluating a range).
+class ThrowingCpuJob final : public EmitsKeysJob {
+ public:
+  ThrowingCpuJob() : EmitsKeysJob(3) {}
   asio::awaitable<Result<std::uint64_t>> process(WorkerContext& context, const WorkItem&) override {
     co_await context.run_cpu([] { throw std::runtime_error("cpu work threw"); });
     co_return 1;
@@ -61,16 +71,9 @@ class ThrowingProducerJob final : public Job {
 
 // Items that fail, and whose description throws std::bad_alloc (out of
 // memory while the failure is recorded: outside the try around process()).
-class ThrowingDescribeJob final : public Job {
+class ThrowingDescribeJob final : public EmitsKeysJob {
  public:
-  asio::awaitable<Result<void>> produce(s3::Client&, const Emit& emit) override {
-    for (int i = 0; i < 5; ++i) {
-      WorkItem item;
-      item.object.key = "k" + std::to_string(i);
-      if (!co_await emit(std::move(item))) break;
-    }
-    co_return Result<void>();
-  }
+  ThrowingDescribeJob() : EmitsKeysJob(5) {}
   asio::awaitable<Result<std::uint64_t>> process(WorkerContext&, const WorkItem&) override {
     co_return make_error(ErrorKind::network, "failed");
   }
