@@ -151,6 +151,7 @@ Runner add_cp_command(CLI::App& app) {
         args->list_concurrency.value_or(settings.kind == exec::StrategyKind::serial ? 1 : 16);
     if (auto fits = check_open_files(
             connections_in_flight(settings) + static_cast<std::uint64_t>(options.list_concurrency),
+            event_loops(settings) + 1,  // and the listing's
             fmt::format("{} with --list-concurrency {}", connections_flag(settings),
                         options.list_concurrency));
         !fits) {

@@ -144,6 +144,7 @@ Runner add_ls_command(CLI::App& app) {
     auto location = s3::parse_s3_url(args->url);
     if (!location) return usage_error(location.error());
     if (auto fits = check_open_files(static_cast<std::uint64_t>(args->list_concurrency),
+                                     /*event_loops=*/2,  // the listing's and its consumer's
                                      fmt::format("--list-concurrency {}", args->list_concurrency));
         !fits) {
       return usage_error(fits.error());

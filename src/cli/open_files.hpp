@@ -13,22 +13,28 @@
 
 namespace s3loop::cli {
 
-// Descriptors a process needs besides its connections: stdio, the event
-// loop's epoll, timer and wake-up descriptors, the signal pipe, a journal,
-// CA files, the resolver.
-inline constexpr std::uint64_t kOtherOpenFiles = 64;
+// Descriptors a process needs besides its connections: each event loop
+// holds three (epoll, its timer and its wake-up descriptor; the threads
+// strategy runs a loop per worker, and a listing has a loop of its own), and
+// the process a few more (stdio, the signal pipe, a journal, a CA file, the
+// resolver's files) -- 8 counted in a copy, kept at twice that.
+inline constexpr std::uint64_t kOpenFilesPerLoop = 3;
+inline constexpr std::uint64_t kProcessOpenFiles = 16;
+std::uint64_t other_open_files(std::uint64_t event_loops);
 
 // Raises the soft RLIMIT_NOFILE to the hard limit (check_open_files reads
 // the limit in force).
 void raise_open_file_limit();
 
-// Pure: a usage error when `connections` (plus kOtherOpenFiles) exceed
-// `limit`; `settings` names what asked for them ("--concurrency 3000 with
-// --list-concurrency 16").
-Result<void> check_open_files(std::uint64_t connections, std::uint64_t limit,
-                              const std::string& settings);
+// Pure: a usage error when `connections` plus other_open_files(event_loops)
+// exceed `limit`; `settings` names what asked for them ("--concurrency 3000
+// with --list-concurrency 16"). It says how far to lower them, or, when the
+// limit leaves no room for a connection at all, how far to raise it.
+Result<void> check_open_files(std::uint64_t connections, std::uint64_t event_loops,
+                              std::uint64_t limit, const std::string& settings);
 
 // The same against this process's soft limit.
-Result<void> check_open_files(std::uint64_t connections, const std::string& settings);
+Result<void> check_open_files(std::uint64_t connections, std::uint64_t event_loops,
+                              const std::string& settings);
 
 }  // namespace s3loop::cli

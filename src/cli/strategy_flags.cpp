@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace s3loop::cli {
 
 void add_strategy_flags(CLI::App& command, StrategyFlags& flags, int default_concurrency,
@@ -48,6 +50,19 @@ std::uint64_t connections_in_flight(const exec::Settings& settings) {
       break;
   }
   return static_cast<std::uint64_t>(settings.concurrency);
+}
+
+std::uint64_t event_loops(const exec::Settings& settings) {
+  switch (settings.kind) {
+    case exec::StrategyKind::threads:
+      return connections_in_flight(settings);
+    case exec::StrategyKind::async_pool:
+      return static_cast<std::uint64_t>(std::max(settings.loops, 1));
+    case exec::StrategyKind::serial:
+    case exec::StrategyKind::async:
+      break;
+  }
+  return 1;
 }
 
 std::string connections_flag(const exec::Settings& settings) {

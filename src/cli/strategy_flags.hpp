@@ -36,6 +36,10 @@ Result<exec::Settings> strategy_settings(const StrategyFlags& flags);
 // in flight), and the flag that sets them, as "--concurrency 256".
 std::uint64_t connections_in_flight(const exec::Settings& settings);
 std::string connections_flag(const exec::Settings& settings);
+// The event loops it runs (each holds descriptors of its own): one per
+// worker under threads (at most 32 by default), --loops under async-pool, one
+// otherwise; a listing's own loop not included.
+std::uint64_t event_loops(const exec::Settings& settings);
 
 // A flag given that a strategy does not use (`--loops 4` under async), and
 // the strategies it is for: a warning, since the command still runs as asked,

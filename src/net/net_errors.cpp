@@ -272,8 +272,10 @@ Error network_error(const boost::system::error_code& ec, Phase phase,
               ec == boost::system::errc::too_many_files_open_in_system)) {
     // Local, not the endpoint's fault; retried, as connections may close meanwhile.
     e.kind = ErrorKind::network;
-    e.message = "cannot open a socket to " + where + ": " + ec.message() +
-                " (lower --concurrency, or raise the open-file limit: ulimit -n)";
+    e.message =
+        "cannot open a socket to " + where + ": " + ec.message() +
+        " (too many files open at once: lower the concurrency -- --concurrency, --threads or "
+        "--list-concurrency -- or raise the open-file limit: ulimit -n)";
   } else if (phase == Phase::connect) {
     e.kind = ErrorKind::network;
     e.message = "cannot connect to " + where + ": " + ec.message() +

@@ -135,17 +135,37 @@ class BadInput(s3env.E2ETestCase):
         key = next(iter(self.source))
         for args, words in (
                 (["cp", self.src_url, self.dst_url, "--concurrency", "200"],
-                 ["--concurrency 200 with --list-concurrency 16", "280 open files",
-                  "limit of 200", "ulimit -n"]),
+                 ["--concurrency 200 with --list-concurrency 16", "238 open files",
+                  "limit of 200", "lower the connections to 178 or fewer", "ulimit -n"]),
+                # A loop per worker, three descriptors each: 150 + 16 + 16 + 3 * 151.
                 (["cp", self.src_url, self.dst_url, "--strategy", "threads", "--threads", "150"],
-                 ["--threads 150", "limit of 200"]),
-                (["ls", "-r", self.src_url + "/", "--list-concurrency", "150"],
-                 ["--list-concurrency 150", "214 open files", "limit of 200"]),
-                (["select", f"s3://{self.src}/{key}", "-c", "150", "-e",
-                  "SELECT * FROM S3Object"], ["--concurrency 150", "limit of 200"])):
+                 ["--threads 150", "635 open files", "limit of 200"]),
+                (["ls", "-r", self.src_url + "/", "--list-concurrency", "190"],
+                 ["--list-concurrency 190", "212 open files", "limit of 200"]),
+                (["select", f"s3://{self.src}/{key}", "-c", "190", "-e",
+                  "SELECT * FROM S3Object"], ["--concurrency 190", "209 open files", "limit of 200"])):
             p = s3env.run(args, preexec_fn=limit)
             s3env.assert_clean_error(self, p, 2, *words)
             self.assertEqual(p.stdout, "", args)
+
+    def test_a_low_open_file_limit_still_runs_what_fits_in_it(self):
+        # A review's finding: with 64 descriptors in all (`ulimit -n 64`), every command was
+        # refused, even at one connection, while the message said to lower the connections.
+        def limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+
+        ls = s3env.run(["ls", "-r", self.src_url + "/"], preexec_fn=limit)
+        self.assertEqual(ls.returncode, 0, s3env.describe(ls))
+        self.assertEqual(len(ls.stdout.splitlines()), len(self.source), s3env.describe(ls))
+        cp = s3env.run(["cp", self.src_url, self.dst_url, "--concurrency", "8", "--dry-run"],
+                       preexec_fn=limit)
+        self.assertEqual(cp.returncode, 0, s3env.describe(cp))
+        self.assertEqual(cp.stdout.count("(dryrun) copy:"), len(self.source), s3env.describe(cp))
+        # And a limit that leaves no room for the default threads strategy says to raise it.
+        p = s3env.run(["cp", self.src_url, self.dst_url, "--strategy", "threads"],
+                      preexec_fn=limit)
+        s3env.assert_clean_error(self, p, 2, "limit of 64", "raise the limit (ulimit -n")
+        self.assertNotIn("lower", p.stderr)
 
     def test_a_low_soft_open_file_limit_is_raised_to_the_hard_one(self):
         # Soft 64, hard as it is: 200 connections fit once s3loop raises the soft limit (as Go
