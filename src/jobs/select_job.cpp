@@ -374,10 +374,25 @@ awaitable<Result<std::uint64_t>> SelectJob::run_s3select(exec::WorkerContext& co
   request.scan_end = range.last;
   std::string records;
   std::uint64_t scanned = 0;
+  // A range's rows are held until it is merged in order, so a server that
+  // never ends its Records (a review saw 441 MiB in 10 s) would take all
+  // memory. Rows wider than their CSV are possible (JSON output, computed
+  // columns), so the bound is generous: 8 times the range and 1 MiB more.
+  const std::uint64_t range_bytes = range.last - range.first + 1;
+  const std::uint64_t records_cap = 8 * range_bytes + (std::uint64_t{1} << 20);
   auto reply = co_await context.client().select_object_content(
       s.options.location.bucket, s.options.location.key, std::move(request),
       [&](const s3::SelectEvent& event) -> Result<void> {
         if (event.kind == s3::SelectEventKind::records) {
+          if (records.size() + event.payload.size() > records_cap) {
+            return make_error(
+                ErrorKind::protocol,
+                fmt::format("the server's rows for bytes {}-{} passed {} bytes (8 times the "
+                            "range and 1 MiB more) without an end: not believed (if the "
+                            "query's rows are that much wider than its CSV, lower --chunk-size, "
+                            "or use --engine local)",
+                            range.first, range.last, records_cap));
+          }
           records += event.payload;
         } else if (event.kind == s3::SelectEventKind::stats) {
           auto stats = s3::parse_select_stats(event.payload);

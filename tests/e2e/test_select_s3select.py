@@ -122,6 +122,8 @@ class Handler(BaseHTTPRequestHandler):
     # The records query fails on the record with this id, as S3 Select fails on a value it
     # cannot CAST: the rows before it in its range are streamed, then an error event.
     fail_at_id = None
+    # The records query never ends: Records events for ever (until the client goes away).
+    endless_records = False
 
     def log_message(self, *args):
         pass
@@ -163,6 +165,16 @@ class Handler(BaseHTTPRequestHandler):
                        b"unsupported SQL operation.</Message></Error>",
                        [("Content-Type", "application/xml")])
             return
+        if Handler.endless_records and "COUNT" not in sql:
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            frame = message("Records", b"1,a\n" * 16384)
+            try:
+                while True:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(frame), frame))
+            except OSError:  # the client hung up
+                return
         recs = (exact_records_in if Handler.exact_scan_range else records_in)(start, end)
         failing = [i for i, r in enumerate(recs) if r[0] == str(Handler.fail_at_id)]
         rows_before = (answer(sql, recs[:failing[0]], delimiter)
@@ -320,6 +332,26 @@ class S3SelectEngine(unittest.TestCase):
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertEqual(p.stdout.split(), [r[0] for r in self.rows if r[1] == "b c"][:5])
         self.assertEqual(self.summary(p)["ranges_used"], 1)
+
+    def test_a_range_whose_records_never_end_fails_without_taking_all_memory(self):
+        # A review's finding: a range's Records were collected without a bound, so a server
+        # that never ended them grew the client by ~44 MiB a second until it was stopped.
+        Handler.endless_records = True
+        self.addCleanup(setattr, Handler, "endless_records", False)
+        p = self.select("-e", "SELECT s.id, s.name FROM S3Object s WHERE CAST(s.amount AS INT) "
+                        "> 40", "--chunk-size", "64KiB", "--engine", "s3select")
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        errors = [line for line in p.stderr.splitlines() if line.startswith("s3loop: error:")]
+        self.assertEqual(len(errors), 1, s3env.describe(p))
+        size = len(OBJECT)  # one range: the object is under 64 KiB
+        self.assertIn(f"rows for bytes 0-{size - 1} passed {8 * size + (1 << 20)} bytes",
+                      errors[0])
+        self.assertIn("lower --chunk-size", errors[0])
+        self.assertEqual(p.stdout, "")
+        # Bounded by the cap (8 x the range + 1 MiB), not by the stream: well under
+        # what a second of the stream would have grown it to before.
+        summary = json.loads(next(line for line in p.stderr.splitlines() if line.startswith("{")))
+        self.assertLess(summary["peak_rss_bytes"], 40 << 20, s3env.describe(p))
 
     def test_a_query_the_server_refuses_under_auto_points_to_the_local_engine(self):
         # auto chose S3 Select by its probe; the query itself is refused (400): the one line
