@@ -22,6 +22,7 @@ namespace {
 // Shared with the signal handler: lock-free atomics and a fixed buffer only.
 std::atomic<pid_t> g_child{0};
 std::atomic<int> g_interrupts{0};
+std::atomic<bool> g_interrupted{false};  // what clients read to cut requests off
 char g_note[1024] = {};
 std::atomic<std::size_t> g_note_size{0};
 
@@ -30,6 +31,7 @@ InterruptEcho g_interrupt_echo;
 extern "C" void on_supervised_interrupt(int signal_number) {
   g_interrupt_echo.note();
   note_cancel_signal(signal_number);
+  g_interrupted.store(true);
   const int seen = g_interrupts.fetch_add(1) + 1;
   if (const pid_t child = g_child.load(); child > 0) {
     // The child tells an echo from a second interrupt itself.
@@ -61,6 +63,11 @@ void supervise_interrupts() {
 
 bool interrupt_requested() {
   return g_interrupts.load() > 0;
+}
+
+const std::atomic<bool>* interrupt_flag() {
+  static_assert(std::atomic<bool>::is_always_lock_free);
+  return &g_interrupted;
 }
 
 void set_interrupt_note(const std::string& note) {

@@ -4,6 +4,8 @@
 
 #include "s3loop/error.hpp"
 
+#include <atomic>
+
 #include <string>
 #include <vector>
 
@@ -28,6 +30,9 @@ Result<ChildResult> run_child(const std::vector<std::string>& argv);
 // when the first signal was SIGTERM).
 void supervise_interrupts();
 bool interrupt_requested();
+// True from the first of those signals on: for ClientShared::interrupted, so
+// that the caller's own requests are cut off by it (not retried on).
+const std::atomic<bool>* interrupt_flag();
 // What a second interrupt says before exiting while no child runs (say what
 // is left behind). Up to 1 KiB; copied, not referenced.
 void set_interrupt_note(const std::string& note);

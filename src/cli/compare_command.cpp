@@ -276,6 +276,16 @@ Runner add_compare_command(CLI::App& app) {
     // are done (a second one at once), and later reaches the run in progress.
     supervise_interrupts();
     set_interrupt_note("s3loop: error: compare cancelled\n");
+    // compare's own requests (the versioning and emptiness checks, each
+    // run's verification) stop at the first Ctrl-C rather than running every
+    // attempt out against a slow server; the cleanup of copies does not
+    // (delete_copies), since leaving them behind is what a first Ctrl-C must
+    // not do.
+    (*shared)->interrupted = interrupt_flag();
+    auto stopped_early = [&] {
+      print_error("compare cancelled");
+      return cancelled_exit_code();
+    };
 
     const std::string self = self_executable();
     const auto common_flags = common_option_arguments(args->common);
@@ -314,6 +324,8 @@ Runner add_compare_command(CLI::App& app) {
           **shared, [&](s3::Client& client) { return client.bucket_versioning(dst_bucket); });
       if (status) {
         versioned = *status == "Enabled" || *status == "Suspended";
+      } else if (interrupt_requested()) {
+        return stopped_early();
       } else {
         // Only the cleanup needs the answer: a server that has no versioning
         // (NotImplemented), keys that may not ask (AccessDenied) or any other
@@ -331,6 +343,7 @@ Runner add_compare_command(CLI::App& app) {
         return client.holds_any_object(dst_bucket, runs_prefix, versioned);
       };
       auto held = exec::run_once<bool>(**shared, holds_anything);
+      if (interrupt_requested()) return stopped_early();
       if (!held) return report_failure(held.error());
       if (*held) {
         return report_failure(make_error(
@@ -343,6 +356,12 @@ Runner add_compare_command(CLI::App& app) {
     // Deletes a run's copies; the error when they could not be (a bucket
     // that is gone holds none: nothing is left behind).
     auto delete_copies = [&](const jobs::CopyOptions& run_options) -> std::optional<Error> {
+      // Carried out after a Ctrl-C too (a second one exits at once).
+      (*shared)->interrupted = nullptr;
+      struct Restore {
+        s3::ClientShared& shared;
+        ~Restore() { shared.interrupted = interrupt_flag(); }
+      } restore{**shared};
       auto deleted = exec::run_once<std::uint64_t>(**shared, [&](s3::Client& client) {
         return versioned ? jobs::delete_prefix_versions(client, run_options.destination.bucket,
                                                         run_options.destination.key)

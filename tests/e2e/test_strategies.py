@@ -888,6 +888,32 @@ class CompareStops(s3env.E2ETestCase):
                          ["s3loop: error: compare cancelled"], err)
         self.assertBucketEmpty(dst, why="after an interrupted compare")
 
+    def test_ctrl_c_cuts_off_compares_own_requests(self):
+        # A review's finding: compare's own requests (here its GetBucketVersioning, as also
+        # its emptiness check and each run's verification listing) ran every attempt out after
+        # a Ctrl-C against a server that did not answer -- minutes with the defaults.
+        dst = self.bucket("compare-own")
+        with s3env.fault_proxy("--stall-rate", "1", "--stall-at", "first-byte",
+                               "--stall-seconds", "300", "--fault-only",
+                               r"^GET /[^ ]*\?versioning") as proxy:
+            proc = subprocess.Popen([s3env.s3loop_bin(), "compare", "cp", f"s3://{self.src}/src/",
+                                     f"s3://{dst}/c/", "--strategies", "async",
+                                     "--endpoint-url", proxy.endpoint],
+                                    env=s3env.base_env(), stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, encoding="utf-8")
+            self.addCleanup(lambda: proc.poll() is None and proc.kill())
+            self.assertTrue(proxy.wait_for_stalls(1, proc), "GetBucketVersioning did not stall")
+            started = time.monotonic()
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=60)
+            took = time.monotonic() - started
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertLess(took, 5, err)
+        self.assertEqual([line for line in err.splitlines() if line.startswith("s3loop:")],
+                         ["s3loop: error: compare cancelled"], err)
+        self.assertNotIn("compare: async", err, "no run after the interrupt")
+        self.assertBucketEmpty(dst, why="after an interrupted compare")
+
     def test_a_run_stopped_before_any_copy_tells_compare_nothing_is_in_flight(self):
         # A run interrupted during its bucket check printed no summary, and compare, unable
         # to tell it from a run killed mid-copy, waited 2 s and said copies "cut off in
