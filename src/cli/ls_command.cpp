@@ -143,9 +143,15 @@ Runner add_ls_command(CLI::App& app) {
     }
     auto location = s3::parse_s3_url(args->url);
     if (!location) return usage_error(location.error());
-    if (auto fits = check_open_files(static_cast<std::uint64_t>(args->list_concurrency),
-                                     /*event_loops=*/2,  // the listing's and its consumer's
-                                     fmt::format("--list-concurrency {}", args->list_concurrency));
+    // Without -r the listing is one page after another, on one connection
+    // (--list-concurrency is not used: its default must not refuse the run).
+    const std::uint64_t connections =
+        args->recursive ? static_cast<std::uint64_t>(args->list_concurrency) : 1;
+    if (auto fits = check_open_files(
+            connections,
+            /*event_loops=*/2,  // the listing's and its consumer's
+            args->recursive ? fmt::format("--list-concurrency {}", args->list_concurrency)
+                            : std::string("ls"));
         !fits) {
       return usage_error(fits.error());
     }

@@ -157,6 +157,15 @@ class BadInput(s3env.E2ETestCase):
         ls = s3env.run(["ls", "-r", self.src_url + "/"], preexec_fn=limit)
         self.assertEqual(ls.returncode, 0, s3env.describe(ls))
         self.assertEqual(len(ls.stdout.splitlines()), len(self.source), s3env.describe(ls))
+
+        # Without -r, ls lists on one connection: the default --list-concurrency (16), which
+        # it does not use, refused it under 30 descriptors (a review's finding).
+        def lower():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (30, 30))
+
+        ls = s3env.run(["ls", self.src_url + "/"], preexec_fn=lower)
+        self.assertEqual(ls.returncode, 0, s3env.describe(ls))
+        self.assertTrue(ls.stdout, s3env.describe(ls))
         cp = s3env.run(["cp", self.src_url, self.dst_url, "--concurrency", "8", "--dry-run"],
                        preexec_fn=limit)
         self.assertEqual(cp.returncode, 0, s3env.describe(cp))
