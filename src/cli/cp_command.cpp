@@ -91,7 +91,8 @@ Runner add_cp_command(CLI::App& app) {
                 "copy made part by part has an ETag of its own and is copied again: --journal "
                 "skips it)");
   cmd->add_option("--multipart-threshold", args->multipart_threshold,
-                  "Copy larger objects part by part (default 5GiB, the CopyObject limit)");
+                  "Copy objects of this size and larger part by part, as aws cli does (default "
+                  "5GiB, the CopyObject limit; keys holding '%' go whole up to 5GiB)");
   cmd->add_option("--multipart-chunksize", args->multipart_chunksize,
                   "Part size of multipart copies (default 512MiB; 5MiB..5GiB)");
   add_filter_options(*cmd, args->filters);

@@ -1,5 +1,7 @@
 #include "s3loop/jobs/copy_job.hpp"
 
+#include "copy_source_key.hpp"
+
 #include "s3loop/jobs/parallel_list.hpp"
 #include "s3loop/s3/client.hpp"
 #include "s3loop/s3/encoding.hpp"
@@ -432,7 +434,7 @@ awaitable<Result<std::uint64_t>> CopyJob::process(exec::WorkerContext& context,
   std::string copied_etag = object.etag;
   if (options_.dry_run) {
     outcome = {};
-  } else if (object.size > options_.multipart_threshold) {
+  } else if (copies_in_parts(object.key, object.size, options_.multipart_threshold)) {
     outcome = co_await copy_multipart(context, object, dst_key, copied_etag);
   } else {
     auto copied = co_await context.client().copy_object(
@@ -540,8 +542,9 @@ awaitable<void> CopyJob::explain_missing_part_source(s3::Client& client,
   error.message = fmt::format(
       "UploadPartCopy of {} failed: the server says the source does not exist (NoSuchKey), "
       "but a HEAD finds it unchanged: the server misreads its key in x-amz-copy-source "
-      "(radosgw decodes it twice, so keys holding '%' fail); objects up to 5 GiB copy with "
-      "CopyObject instead: pass a --multipart-threshold above its size",
+      "(radosgw decodes it twice, so keys holding '%' fail): this server cannot copy it "
+      "(keys holding '%' are copied with CopyObject, which reads them right, up to its limit "
+      "of 5 GiB; this object is larger)",
       s3::s3_uri(options_.source.bucket, source_key));
   s3::append_request_id(error);
 }
@@ -587,6 +590,29 @@ awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
   s3::Client& client = context.client();
   const auto& src_bucket = options_.source.bucket;
   const auto& dst_bucket = options_.destination.bucket;
+  // Over 5 GiB, a key holding '%' (copy_source_key.hpp): not copied when a
+  // server that decodes the copy source twice would find another object.
+  if (auto misread = misread_source_key(object.key)) {
+    auto other = co_await client.head_object(src_bucket, *misread);
+    if (other) {
+      co_return make_error(
+          ErrorKind::s3,
+          fmt::format("{} was not copied: over 5 GiB, only UploadPartCopy can copy it, and a "
+                      "server that decodes its x-amz-copy-source twice, as radosgw 16.2 does, "
+                      "would read the key as {}, which exists, and copy that object's bytes "
+                      "instead; copy it under another name, or with a tool you have checked "
+                      "against this server",
+                      s3::s3_uri(src_bucket, object.key), s3::s3_uri(src_bucket, *misread)));
+    }
+    if (other.error().http_status != 404) {
+      Error error = other.error();
+      error.message = fmt::format(
+          "{} was not copied: a HEAD of {}, which a server that decodes "
+          "x-amz-copy-source twice would copy instead, failed: {}",
+          s3::s3_uri(src_bucket, object.key), s3::s3_uri(src_bucket, *misread), error.message);
+      co_return error;
+    }
+  }
   // UploadPartCopy does not carry metadata over: read it from the source and
   // give it to the new upload, as CopyObject would have.
   auto head = co_await client.head_object(src_bucket, object.key);

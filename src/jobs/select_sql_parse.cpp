@@ -1,5 +1,8 @@
 #include "s3loop/jobs/select/sql.hpp"
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
@@ -390,10 +393,18 @@ class Parser {
     Nesting& operator=(const Nesting&) = delete;
   };
   Result<void> check_nesting() const {
-    if (depth_ - 1 <= kMaxSqlNesting) return {};  // the outermost expression is level 0
+    const int allowed = sql_nesting_allowed();
+    if (depth_ - 1 <= allowed) return {};  // the outermost expression is level 0
+    std::string why;
+    if (allowed < kMaxSqlNesting) {
+      rlimit stack{};
+      ::getrlimit(RLIMIT_STACK, &stack);
+      why = " (the stack limit, ulimit -s " + std::to_string(stack.rlim_cur / 1024) +
+            ", allows no more)";
+    }
     return usage("SQL nested too deeply at position " + std::to_string(cur().pos + 1) +
-                 ": at most " + std::to_string(kMaxSqlNesting) +
-                 " levels of parentheses, CAST and NOT");
+                 ": at most " + std::to_string(allowed) + " levels of parentheses, CAST and NOT" +
+                 why);
   }
 
   Result<int> parse_expr() {
@@ -665,6 +676,19 @@ class Parser {
 };
 
 }  // namespace
+
+int sql_nesting_allowed() {
+  // Read once: threads take their stack size from the same limit at start.
+  static const int allowed = [] {
+    rlimit stack{};
+    if (::getrlimit(RLIMIT_STACK, &stack) != 0 || stack.rlim_cur == RLIM_INFINITY) {
+      return kMaxSqlNesting;
+    }
+    const auto usable = static_cast<long long>(stack.rlim_cur) - kSqlStackReserve;
+    return static_cast<int>(std::clamp<long long>(usable / kSqlStackPerNesting, 1, kMaxSqlNesting));
+  }();
+  return allowed;
+}
 
 Result<Query> parse_sql(std::string_view sql) {
   auto tokens = tokenize(sql);

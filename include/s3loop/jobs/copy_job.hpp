@@ -49,8 +49,10 @@ struct CopyOptions {
   // against relative_key(): the keys they leave out are neither copied nor
   // expected by verify_copy.
   std::vector<KeyFilter> filters;
-  // Objects larger than this are copied with UploadPartCopy (CopyObject
-  // cannot copy more than 5 GiB in one request).
+  // Objects of this size and larger are copied with UploadPartCopy, as aws
+  // cli does (CopyObject cannot copy more than 5 GiB in one request) --
+  // except a key holding '%', which CopyObject copies up to 5 GiB
+  // (copy_source_key.hpp).
   std::uint64_t multipart_threshold = kMaxSingleCopy;
   std::uint64_t part_size = 512 * kMiB;  // raised when an object would need > 10,000 parts
   // A multipart copy's parts in flight at once, at most: aws cli's default

@@ -108,6 +108,13 @@ Result<Query> parse_sql(std::string_view sql);
 // Parsing and evaluation recurse once per level of parentheses, CAST( and
 // NOT: deeper nesting than this is a usage error.
 inline constexpr int kMaxSqlNesting = 200;
+// Each level takes ~2.5 KiB of stack (a query of 100 levels overflowed a
+// 256 KiB stack, `ulimit -s 256`, and crashed): under a small stack limit
+// fewer levels are allowed, 4 KiB each after 128 KiB kept for the rest.
+inline constexpr long long kSqlStackPerNesting = 4 * 1024;
+inline constexpr long long kSqlStackReserve = 128 * 1024;
+// The levels allowed here: kMaxSqlNesting, or fewer under a small stack limit.
+int sql_nesting_allowed();
 
 // The typed value of an expression.
 struct Value {
