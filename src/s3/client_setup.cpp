@@ -82,9 +82,11 @@ Result<ClientSetup> setup_client(const ClientSettings& settings, const EnvLookup
   shared->retry_budget.set_capacity(settings.retry_budget);
 
   net::TlsOptions tls;
-  tls.verify_peer = settings.verify_tls;
-  // Nothing is verified against it then: a bundle that cannot be read (a
-  // stale ca_bundle in the profile) is no reason to refuse, as aws does not.
+  // A plain-HTTP endpoint makes no TLS connection (a region redirect keeps
+  // a configured endpoint): nothing is verified, so, as without
+  // verification, a bundle that cannot be read (a stale AWS_CA_BUNDLE or
+  // ca_bundle in the profile) is no reason to refuse, as aws does not.
+  tls.verify_peer = settings.verify_tls && options.endpoint.tls;
   if (tls.verify_peer) {
     tls.ca_bundle = config->ca_bundle;
     tls.ca_bundle_source = config->ca_bundle_source;

@@ -90,6 +90,11 @@ TEST(ClientSetup, ABadSettingNamesWhereItWasSet) {
   ClientSettings unverified;
   unverified.verify_tls = false;
   EXPECT_TRUE(missing_bundle.setup(unverified));
+  // Nor with a plain-HTTP endpoint, which makes no TLS connection (a review:
+  // a stale AWS_CA_BUNDLE refused every run against http://, aws lists).
+  missing_bundle.env["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9480";
+  auto plain = missing_bundle.setup();
+  EXPECT_TRUE(plain) << plain.error().message;
 }
 
 // A program's settings outside the command's ranges: a million attempts retried a refused
