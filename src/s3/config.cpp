@@ -244,6 +244,26 @@ const Section* config_profile(const IniSections& ini, std::string_view name) {
   return fallback;
 }
 
+// Two sections of ~/.aws/config that name the same profile ("[default]" and
+// "[profile default]", "[profile x]" and "[profile  x]"): botocore takes the
+// one later in the file, which the sections' map here no longer knows, and
+// config_profile would take another -- so another endpoint and region than
+// aws cli's. Refused, as a section named twice is, naming both.
+std::optional<Error> profile_named_twice(const IniSections& ini, std::string_view name,
+                                         const std::string& shown) {
+  std::vector<std::string> naming;
+  for (const auto& [section, values] : ini) {
+    if ((section == "default" && name == "default") || names_section(section, "profile", name)) {
+      naming.push_back("[" + section + "]");
+    }
+  }
+  if (naming.size() < 2) return std::nullopt;
+  return make_error(ErrorKind::config,
+                    fmt::format("cannot parse {}: {} and {} both set profile {}: merge them into "
+                                "one section (the AWS CLI would use whichever comes later)",
+                                shown, naming[0], naming[1], name));
+}
+
 const Section* services_section(const IniSections& ini, std::string_view name) {
   for (const auto& [section, values] : ini) {
     if (names_section(section, "services", name)) return &values;
@@ -498,6 +518,11 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
   auto config_file = load_shared_file(env, read_file, "AWS_CONFIG_FILE", ".aws/config");
   if (!config_file) return config_file.error();
 
+  if (config_file->ini) {
+    if (auto twice = profile_named_twice(*config_file->ini, cfg.profile, config_file->shown)) {
+      return *twice;
+    }
+  }
   const Section* creds_section = find_section(creds_file->ini, cfg.profile);
   const Section* config_section =
       config_file->ini ? config_profile(*config_file->ini, cfg.profile) : nullptr;

@@ -346,6 +346,31 @@ TEST(S3ConfigResolve, ConfigFileSectionNaming) {
   EXPECT_EQ(def->credentials_source, "profile default (~/.aws/config)");
 }
 
+// A review's finding: botocore takes the later of two sections naming one
+// profile; s3loop took "[profile default]" wherever it stood, so another
+// endpoint and region than aws cli's. Refused, as a section named twice is.
+TEST(S3ConfigResolve, TwoSectionsNamingOneProfileAreRefused) {
+  Fake f;
+  f.env["AWS_ACCESS_KEY_ID"] = "K";
+  f.env["AWS_SECRET_ACCESS_KEY"] = "S";
+  f.files[kConfig] =
+      "[profile default]\nregion = ap-south-1\n[default]\nregion = eu-west-1\n"
+      "[profile x]\nregion = eu-west-2\n[profile  x]\nregion = eu-west-3\n[profile y]\n"
+      "aws_access_key_id = K\naws_secret_access_key = S\n";
+  auto def = f.resolve();
+  ASSERT_FALSE(def);
+  EXPECT_EQ(def.error().kind, ErrorKind::config);
+  EXPECT_EQ(def.error().message,
+            "cannot parse ~/.aws/config: [default] and [profile default] both set profile "
+            "default: merge them into one section (the AWS CLI would use whichever comes later)");
+  auto x = f.resolve(profile_flag("x"));
+  ASSERT_FALSE(x);
+  EXPECT_NE(x.error().message.find("both set profile x"), std::string::npos) << x.error().message;
+  // A profile named once is read as before.
+  auto y = f.resolve(profile_flag("y"));
+  EXPECT_TRUE(y) << y.error().message;
+}
+
 TEST(S3ConfigResolve, SectionNamesAreSplitAsBotocoreSplitsThem) {
   // aws configure writes a profile name with a space quoted; botocore reads
   // headers with shlex, so blanks between the words do not matter either.
