@@ -133,8 +133,21 @@ Result<std::shared_ptr<TlsContext>> TlsContext::create(const TlsOptions& options
     }
     ctx->load_verify_file(options.ca_bundle, ec);
     if (ec) {
-      return make_error(ErrorKind::usage, "CA bundle '" + options.ca_bundle +
-                                              "' holds no usable PEM certificate: " + ec.message());
+      // OpenSSL refuses the whole file for one bad block: a bundle with
+      // good certificates and one cut short is not "no certificate".
+      const bool has_pem = [&] {
+        std::ifstream text(options.ca_bundle);
+        std::string line;
+        while (std::getline(text, line)) {
+          if (line.find("-----BEGIN CERTIFICATE-----") != std::string::npos) return true;
+        }
+        return false;
+      }();
+      return make_error(ErrorKind::usage,
+                        "CA bundle '" + options.ca_bundle +
+                            (has_pem ? "' holds a certificate that cannot be parsed (" +
+                                           ec.message() + "): mend or remove it"
+                                     : "' holds no usable PEM certificate: " + ec.message()));
     }
     trust_source = "the CA bundle " + options.ca_bundle;
     if (!options.ca_bundle_source.empty() && options.ca_bundle_source != "--ca-bundle") {

@@ -67,6 +67,28 @@ TEST(TlsTrust, AGivenDirectoryWithoutHashNamesIsAUsageError) {
       << context.error().message;
 }
 
+// A review's finding: a good CA followed by a corrupt block was said to
+// hold "no usable PEM certificate" (OpenSSL refuses the whole file).
+TEST(TlsTrust, ABundleWithOneBadCertificateSaysSo) {
+  TempDir dir;
+  dir.touch("bad.pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+  dir.touch("none.pem", "not a certificate\n");
+  TlsOptions options;
+  options.ca_bundle = (dir.path() / "bad.pem").string();
+  auto context = TlsContext::create(options);
+  ASSERT_FALSE(context);
+  EXPECT_EQ(context.error().kind, ErrorKind::usage);
+  EXPECT_NE(context.error().message.find("holds a certificate that cannot be parsed ("),
+            std::string::npos)
+      << context.error().message;
+  EXPECT_NE(context.error().message.find("): mend or remove it"), std::string::npos);
+  options.ca_bundle = (dir.path() / "none.pem").string();
+  context = TlsContext::create(options);
+  ASSERT_FALSE(context);
+  EXPECT_NE(context.error().message.find("holds no usable PEM certificate"), std::string::npos)
+      << context.error().message;
+}
+
 TEST(TlsTrust, ABundleWinsOverADirectory) {
   TempDir dir;
   dir.touch("abcdef01.0");
