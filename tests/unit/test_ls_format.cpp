@@ -52,10 +52,22 @@ TEST(LsFormat, TimesAreShownInTheLocalZone) {
   }
 }
 
+// A review's finding: a server that sends its times with an offset had them
+// printed as if they were UTC (aws cli converts them).
+TEST(LsFormat, AnOffsetFromUtcIsApplied) {
+  TimeZone utc("UTC0");
+  EXPECT_EQ(ls_time("2026-12-05T16:37:08+05:30"), "2026-12-05 11:07:08");
+  EXPECT_EQ(ls_time("2026-12-05T16:37:08.250-0800"), "2026-12-06 00:37:08");
+  EXPECT_EQ(ls_time("2026-12-05T16:37:08"), "2026-12-05 16:37:08");
+  EXPECT_EQ(ls_time("2026-12-05T16:37:08.5"), "2026-12-05 16:37:08");
+}
+
 TEST(LsFormat, TimesThatDoNotParseAreShownAsGiven) {
   TimeZone utc("UTC0");
-  for (const char* odd : {"", "yesterday", "2024-11-25", "2024-13-25T13:00:00Z",
-                          "2024-11-25X13:00:00Z", "2024-11-25T1a:00:00Z", "2024-11-25T13:00"}) {
+  for (const char* odd :
+       {"", "yesterday", "2024-11-25", "2024-13-25T13:00:00Z", "2024-11-25X13:00:00Z",
+        "2024-11-25T1a:00:00Z", "2024-11-25T13:00", "2024-11-25T13:00:00 GMT",
+        "2024-11-25T13:00:00+5", "2024-11-25T13:00:00+25:00", "2024-11-25T13:00:00Zulu"}) {
     EXPECT_EQ(ls_time(odd), odd);
   }
 }
