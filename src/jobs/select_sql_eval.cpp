@@ -691,6 +691,13 @@ Result<void> Evaluator::accumulate(std::span<const std::string_view> record,
     Value num = *v;
     if (num.type == Type::string) num = to_number(v->str);
     if (!is_number(num)) {
+      // CAST does not make a number of a boolean either (a review's finding:
+      // the hint led to a second error).
+      if (v->type == Type::boolean) {
+        return refused_value(agg_name(it.agg) + ": " + quoted_value(format_value(*v)) +
+                             " is a boolean, not a number (to count the rows where it holds, "
+                             "put it in WHERE and select COUNT(*))");
+      }
       return refused_value(agg_name(it.agg) + ": " + quoted_value(format_value(*v)) +
                            " is not a number (use CAST)");
     }

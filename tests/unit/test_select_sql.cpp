@@ -331,6 +331,12 @@ TEST(SelectSql, Aggregates) {
   ASSERT_FALSE(bad.has_value());
   EXPECT_EQ(bad.error().message, "SUM: 'x' is not a number (use CAST)");
   EXPECT_EQ(bad.error().kind, ErrorKind::data);
+  // A boolean: CAST does not help there (it refuses a boolean too).
+  auto boolean = run("SELECT SUM(_1 LIKE 'a%') FROM S3Object", "alice\nbob\n");
+  ASSERT_FALSE(boolean.has_value());
+  EXPECT_EQ(boolean.error().message,
+            "SUM: 'true' is a boolean, not a number (to count the rows where it holds, put it "
+            "in WHERE and select COUNT(*))");
 }
 
 TEST(SelectSql, IntegerSumsAreExactPast64Bits) {
