@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 #include <boost/algorithm/string/join.hpp>
+#include <boost/algorithm/string/predicate.hpp>
 
 #include <algorithm>
 
@@ -74,8 +75,13 @@ Result<void> check_required_columns(const std::vector<std::string>& required,
                                     const std::optional<std::vector<std::string>>& found) {
   const std::vector<std::string> columns = found.value_or(std::vector<std::string>{});
   std::vector<std::string> missing;
+  // As an unquoted SQL name matches the header, whatever its case ("ID" for
+  // "id"), as --key-column does: the query that passes the check reads it.
   for (const auto& name : required) {
-    if (std::find(columns.begin(), columns.end(), name) == columns.end()) missing.push_back(name);
+    const bool present = std::any_of(columns.begin(), columns.end(), [&](const std::string& c) {
+      return boost::algorithm::iequals(c, name);
+    });
+    if (!present) missing.push_back(name);
   }
   if (missing.empty()) return {};
   return make_error(
