@@ -169,12 +169,15 @@ def contenders(t, src, dst_root, kind, sweep, concurrency):
     if kind == "sweep":
         add(s3loop, "serial", 1)
         add(s3loop, "threads", min(32, THREADPOOL_WORKERS))  # s3loop's own default
-        for c in sweep:
+        # The main concurrency is always measured (the targets are read at it), and a
+        # setting named twice runs once (--concurrency 64 named aws cli's 64 twice and
+        # stopped the run at its check below).
+        for c in sorted(set(sweep) | {concurrency}):
             add(s3loop, "async", c)
         add(s3loop, "async-pool", concurrency)
         for c in sweep:
             add(aws_js, c)
-        for c in (10, 64, concurrency):
+        for c in sorted({10, 64, concurrency}):
             add(aws_cli, c)
         for c in (16, 256):
             add(rclone, c)

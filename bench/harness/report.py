@@ -44,19 +44,32 @@ def sweep_section(s, meta):
     lean_cpu = min(ok_peers, key=lambda r: r["cpu_seconds"], default=None)
     lean_rss = min(ok_peers, key=lambda r: r["peak_rss_bytes"], default=None)
     cap = s.get("capacity")
-    capacity = cap["objects_per_second"] if cap and cap["ok"] else None
-    latency_bound = c_main / delay if delay else math.inf
-    ceiling = min(latency_bound, capacity) if capacity else latency_bound
+    measured = cap["objects_per_second"] if cap and cap["ok"] else None
+    # The server served at least what any contender got from it in this run: a capacity
+    # measured lower (run5: 469 obj/s, s3loop through the proxy 477) was a low measurement,
+    # and a ceiling taken from s3loop's own direct runs alone would rise and fall with the
+    # tool it judges.
+    fastest = max((r for r in rows if r["ok"]), key=lambda r: r["objects_per_second"],
+                  default=None)
+    capacity = max(filter(None, [measured, fastest and fastest["objects_per_second"]]),
+                   default=None)
+    capacity_from = ("the capacity runs" if fastest is None or measured and
+                     measured >= fastest["objects_per_second"] else
+                     f"{fastest['tool']} {fastest['setting']}, faster than the capacity runs")
+    # Issue 6's form: N objects C at a time, L each.
     ideal_wall = math.ceil(n / c_main) * delay
+    latency_bound = n / ideal_wall if ideal_wall else math.inf
+    ceiling = min(latency_bound, capacity) if capacity else latency_bound
 
     out = [f"## seed-copy: {n:,} objects, {s['bytes'] / MiB:,.0f} MiB, "
            f"+{meta['delay_ms']:g} ± {meta['jitter_ms']:g} ms per request", ""]
     out.append(
-        f"Ceiling of this run at C={c_main}: min(latency bound C/L = {c_main}/{delay:g} s = "
-        f"{latency_bound:,.0f} obj/s, server capacity = "
-        f"{fmt(capacity)} obj/s (s3loop async straight to radosgw, no proxy, same run: "
-        f"{cap['setting'] if cap else '-'})) "
-        f"= **{ceiling:,.0f} obj/s**.")
+        f"Ceiling of this run at C={c_main}: min(latency bound N/(ceil(N/C)·L) = "
+        f"{n}/(ceil({n}/{c_main})·{delay:g} s) = {latency_bound:,.0f} obj/s, server capacity = "
+        f"{fmt(capacity)} obj/s (the most the server served in this run: s3loop async "
+        f"straight to radosgw, no proxy, {cap['setting'] if cap else '-'}, "
+        f"{fmt(measured)} obj/s, or any contender faster than that; here from "
+        f"{capacity_from})) = **{ceiling:,.0f} obj/s**.")
     if best_peer:
         out.append(f"Best peer: {best_peer['tool']} {best_peer['setting']} "
                    f"({best_peer['objects_per_second']:,.0f} obj/s); leanest peer in CPU: "
@@ -69,13 +82,14 @@ def sweep_section(s, meta):
             "| RSS vs leanest peer |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
             f"| *latency-bound ideal* | ceil(N/C)·L = ceil({n}/{c_main})·{delay:g} s | {c_main} "
-            f"| {ideal_wall:.2f} | {n / ideal_wall:,.0f} | {s['bytes'] / MiB / ideal_wall:,.1f} "
+            f"| {ideal_wall:.2f} | {fmt(n / ideal_wall if ideal_wall else None)} "
+            f"| {fmt(s['bytes'] / MiB / ideal_wall if ideal_wall else None)} "
             f"| | | | | | | | |"]
     if cap:
         out.append(row(cap, n, ceiling, None, None, None, tool="*server capacity*"))
     for r in rows:
-        out.append(row(r, n, min(r["concurrency"] / delay if delay else math.inf, ceiling),
-                       best_peer, lean_cpu, lean_rss))
+        row_bound = n / (math.ceil(n / r["concurrency"]) * delay) if delay else math.inf
+        out.append(row(r, n, min(row_bound, ceiling), best_peer, lean_cpu, lean_rss))
     out += ["", "% of ceiling: of min(this row's in-flight/L, the run's ceiling). CPU: user+sys "
             "of the whole process tree; peak RSS: its largest process (GNU time). verified: "
             "objects whose key, size and ETag in the destination's listing match the source "
@@ -104,6 +118,7 @@ def sweep_section(s, meta):
     summary = {"objects": n, "bytes": s["bytes"], "concurrency": c_main,
                "latency_bound_objects_per_second": latency_bound,
                "server_capacity_objects_per_second": capacity,
+               "server_capacity_measured_objects_per_second": measured,
                "ceiling_objects_per_second": ceiling, "ideal_wall_seconds": ideal_wall,
                "best_peer": best_peer and best_peer["id"],
                "leanest_cpu_peer": lean_cpu and lean_cpu["id"],

@@ -81,6 +81,68 @@ class BenchSmoke(unittest.TestCase):
         self.assertNotIn("FAILED", text)
 
 
+class HarnessReport(unittest.TestCase):
+    """The report's arithmetic and the contender list, without a server (a review's findings:
+    a ceiling below what a contender got from the server -- run5 printed 102% of it --,
+    `--delay-ms 0` dividing by zero after the whole run, `--concurrency 64` naming aws cli's
+    64 twice and stopping the run, and no s3loop row at a --concurrency outside the sweep)."""
+
+    @classmethod
+    def setUpClass(cls):
+        sys.path.insert(0, HARNESS)
+        try:
+            cls.report = importlib.import_module("report")
+            cls.contenders = importlib.import_module("contenders")
+        finally:
+            sys.path.remove(HARNESS)
+
+    @staticmethod
+    def row(cid, tool, ops, concurrency=256, cpu=1.0, rss=50 << 20):
+        return {"id": cid, "tool": tool, "setting": cid, "concurrency": concurrency,
+                "ok": True, "objects_per_second": ops, "wall_seconds": 2000 / ops,
+                "cpu_seconds": cpu, "peak_rss_bytes": rss, "verified": 2000, "objects": 2000,
+                "bytes": 2000 << 10, "mib_per_second": 1.0, "exit": 0}
+
+    def section(self, delay_ms=50.0, capacity_ops=469.0):
+        rows = [self.row("s3loop-async-c256", "s3loop async", 477.0, cpu=0.35, rss=27 << 20),
+                self.row("rclone-t256", "rclone", 268.0, cpu=2.52, rss=93 << 20)]
+        s = {"objects": 2000, "bytes": 2000 << 10, "concurrency": 256, "contenders": rows,
+             "capacity": dict(self.row("server-capacity", "s3loop async", capacity_ops, 64),
+                              setting="async C=64, no proxy")}
+        meta = {"delay_ms": delay_ms, "jitter_ms": 10.0}
+        return self.report.sweep_section(s, meta)
+
+    @staticmethod
+    def text_and_targets(out):
+        lines, summary = out
+        return "\n".join(lines), summary["targets"]
+
+    def test_the_ceiling_is_no_lower_than_what_a_contender_got(self):
+        text, targets = self.text_and_targets(self.section())
+        self.assertIn("server capacity = 477 obj/s", text)
+        self.assertNotIn("102%", text)
+        self.assertAlmostEqual(targets["async_fraction_of_ceiling"], 1.0)
+        # A capacity run above every contender stays the ceiling.
+        text, _ = self.text_and_targets(self.section(capacity_ops=500.0))
+        self.assertIn("server capacity = 500 obj/s", text)
+        self.assertIn("here from the capacity runs", text)
+
+    def test_no_added_latency_is_no_division_by_zero(self):
+        text, _ = self.text_and_targets(self.section(delay_ms=0.0))
+        self.assertIn("Ceiling of this run", text)
+
+    def test_every_concurrency_gives_one_contender_each_with_its_own_s3loop_row(self):
+        t = self.contenders.Target(endpoint="https://127.0.0.1:1", ca_bundle="ca.pem",
+                                   access_key="a", secret_key="b", region="us-east-1",
+                                   s3loop="/bin/true", workdir=tempfile.gettempdir())
+        for concurrency in (10, 64, 128, 256):
+            with self.subTest(concurrency=concurrency):
+                ids = [c.id for c in self.contenders.contenders(
+                    t, "s3://a/p/", "s3://b/q/", "sweep", [1, 16, 64, 256, 1024], concurrency)]
+                self.assertEqual(len(ids), len(set(ids)), ids)
+                self.assertIn(f"s3loop-async-c{concurrency}", ids)
+
+
 class HarnessCleanup(s3env.E2ETestCase):
     """bench/harness deletes every object it made, keys XML cannot carry included: a
     DeleteObjects batch holding a control character is refused whole, and that must not leave
