@@ -893,26 +893,36 @@ class CompareStops(s3env.E2ETestCase):
         # its emptiness check and each run's verification listing) ran every attempt out after
         # a Ctrl-C against a server that did not answer -- minutes with the defaults.
         dst = self.bucket("compare-own")
-        with s3env.fault_proxy("--stall-rate", "1", "--stall-at", "first-byte",
-                               "--stall-seconds", "300", "--fault-only",
-                               r"^GET /[^ ]*\?versioning") as proxy:
-            proc = subprocess.Popen([s3env.s3loop_bin(), "compare", "cp", f"s3://{self.src}/src/",
-                                     f"s3://{dst}/c/", "--strategies", "async",
-                                     "--endpoint-url", proxy.endpoint],
-                                    env=s3env.base_env(), stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE, encoding="utf-8")
-            self.addCleanup(lambda: proc.poll() is None and proc.kill())
-            self.assertTrue(proxy.wait_for_stalls(1, proc), "GetBucketVersioning did not stall")
-            started = time.monotonic()
-            proc.send_signal(signal.SIGINT)
-            out, err = proc.communicate(timeout=60)
-            took = time.monotonic() - started
-        self.assertEqual(proc.returncode, 130, err)
-        self.assertLess(took, 5, err)
-        self.assertEqual([line for line in err.splitlines() if line.startswith("s3loop:")],
-                         ["s3loop: error: compare cancelled"], err)
-        self.assertNotIn("compare: async", err, "no run after the interrupt")
-        self.assertBucketEmpty(dst, why="after an interrupted compare")
+        for json_flag in ([], ["--json"]):
+            with self.subTest(json=json_flag), s3env.fault_proxy(
+                    "--stall-rate", "1", "--stall-at", "first-byte", "--stall-seconds", "300",
+                    "--fault-only", r"^GET /[^ ]*\?versioning") as proxy:
+                proc = subprocess.Popen([s3env.s3loop_bin(), "compare", "cp",
+                                         f"s3://{self.src}/src/", f"s3://{dst}/c/",
+                                         "--strategies", "async", "--endpoint-url",
+                                         proxy.endpoint, *json_flag],
+                                        env=s3env.base_env(), stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, encoding="utf-8")
+                self.addCleanup(lambda p=proc: p.poll() is None and p.kill())
+                self.assertTrue(proxy.wait_for_stalls(1, proc),
+                                "GetBucketVersioning did not stall")
+                started = time.monotonic()
+                proc.send_signal(signal.SIGINT)
+                out, err = proc.communicate(timeout=60)
+                took = time.monotonic() - started
+                self.assertEqual(proc.returncode, 130, err)
+                self.assertLess(took, 5, err)
+                self.assertEqual(
+                    [line for line in err.splitlines() if line.startswith("s3loop:")],
+                    ["s3loop: error: compare cancelled"], err)
+                self.assertNotIn("compare: async", err, "no run after the interrupt")
+                if json_flag:  # still one document, with no runs
+                    doc = json.loads(out)
+                    self.assertTrue(doc["cancelled"], doc)
+                    self.assertEqual(doc["runs"], [], doc)
+                else:
+                    self.assertEqual(out, "")
+                self.assertBucketEmpty(dst, why="after an interrupted compare")
 
     def test_a_run_stopped_before_any_copy_tells_compare_nothing_is_in_flight(self):
         # A run interrupted during its bucket check printed no summary, and compare, unable
