@@ -1,6 +1,7 @@
 #include "bucket_check.hpp"
 
 #include "common.hpp"
+#include "interruptible.hpp"
 
 #include "s3loop/exec/run_once.hpp"
 
@@ -27,11 +28,10 @@ std::optional<Error> check_buckets(s3::ClientShared& shared,
   // Ctrl-C while checking (retries against a server that keeps failing can
   // take a while) ends the command as during the copy: no further attempt,
   // exit 130 (143 for SIGTERM), rather than the process dying of the signal.
-  std::atomic<bool> interrupted{false};
-  install_interrupt_handler(&interrupted);
-  shared.interrupted = &interrupted;
-  auto found = exec::run_once<std::optional<Error>>(
-      shared, [&](s3::Client& client) -> boost::asio::awaitable<Result<std::optional<Error>>> {
+  bool interrupted = false;
+  auto found = run_once_interruptible<std::optional<Error>>(
+      shared, interrupted,
+      [&](s3::Client& client) -> boost::asio::awaitable<Result<std::optional<Error>>> {
         std::vector<std::string> checked;
         for (const auto& side : buckets) {
           // A copy within one bucket asks once.
@@ -48,9 +48,7 @@ std::optional<Error> check_buckets(s3::ClientShared& shared,
         }
         co_return std::optional<Error>();
       });
-  install_interrupt_handler(nullptr);
-  shared.interrupted = nullptr;
-  if (interrupted.load()) {
+  if (interrupted) {
     return make_error(ErrorKind::cancelled, "interrupted before anything was copied");
   }
   if (!found) return found.error();

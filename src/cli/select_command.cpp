@@ -1,6 +1,7 @@
 // s3loop select s3://bucket/key.csv --expression "SQL" [--chunk-size 8MiB] ...
 #include "commands.hpp"
 #include "common.hpp"
+#include "interruptible.hpp"
 #include "open_files.hpp"
 #include "plural.hpp"
 #include "run_job.hpp"
@@ -104,10 +105,12 @@ int run_server_dialect(s3::ClientShared& shared, const jobs::SelectOptions& opti
   // An empty object holds no records: nothing to ask (radosgw answers a
   // malformed reply to a select over zero bytes, retried in vain).
   Result<jobs::ServerSelectResult> result = jobs::ServerSelectResult{};
+  bool interrupted = false;
   if (plan.object_size > 0) {
-    result = exec::run_once<jobs::ServerSelectResult>(shared, [options](s3::Client& client) {
-      return jobs::select_in_server_dialect(client, options);
-    });
+    result = run_once_interruptible<jobs::ServerSelectResult>(
+        shared, interrupted,
+        [options](s3::Client& client) { return jobs::select_in_server_dialect(client, options); });
+    if (interrupted) result = make_error(ErrorKind::cancelled, "interrupted");
   }
   const bool flushed = stdout_flushed();
   const double wall =
@@ -304,8 +307,14 @@ Runner add_select_command(CLI::App& app) {
     // The summary's time is the command's: the plan's HEAD and header read
     // (retries and all) count, as their requests do.
     const auto planning_started = std::chrono::steady_clock::now();
-    auto plan = exec::run_once<jobs::SelectPlan>(
-        **shared, [options](s3::Client& client) { return jobs::plan_select(client, options); });
+    bool interrupted = false;
+    auto plan = run_once_interruptible<jobs::SelectPlan>(
+        **shared, interrupted,
+        [options](s3::Client& client) { return jobs::plan_select(client, options); });
+    // (A review's finding: until the ranges ran, Ctrl-C killed the process.)
+    if (interrupted) {
+      return report_failure(make_error(ErrorKind::cancelled, "interrupted before any range ran"));
+    }
     if (!plan) return report_failure(plan.error());
     options.on_output = write_stdout;
     // (An empty object's SQL may have been planned to run here: see plan_select.)

@@ -788,6 +788,30 @@ class SelectFailedRanges(s3env.SelectCase):
         self.assertIn("CAST failed: 'bad'", p.stderr)
 
 
+class SelectInterruptedWhilePlanning(s3env.E2ETestCase):
+    """A review's finding: until its ranges ran, select left Ctrl-C to kill the process (a
+    shell shows 130, but Python saw -2 and no line); cp ends its checks with one line and 130.
+    Its HEAD stalls in the fault proxy here, and the signal comes then."""
+
+    def test_ctrl_c_during_the_head_exits_130_with_one_line(self):
+        bkt = self.bucket("sel-int")
+        self.s3.put_object(Bucket=bkt, Key="t.csv", Body=b"id\n1\n2\n")
+        with s3env.fault_proxy("--stall-rate", "1", "--stall-at", "first-byte",
+                               "--stall-seconds", "300", "--fault-only", "^HEAD ") as proxy:
+            proc = subprocess.Popen([s3env.s3loop_bin(), "select", f"s3://{bkt}/t.csv", "-e",
+                                     "SELECT COUNT(*) FROM S3Object", "--endpoint-url",
+                                     proxy.endpoint], env=s3env.base_env(),
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    encoding="utf-8")
+            self.addCleanup(lambda: proc.poll() is None and proc.kill())
+            self.assertTrue(proxy.wait_for_stalls(1, proc), "the HEAD did not stall")
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertEqual(err, "s3loop: error: interrupted before any range ran\n")
+        self.assertEqual(out, "")
+
+
 @unittest.skipIf(s3env.SANITIZED, "ASan's runtime must come first: no LD_PRELOAD before it")
 class SelectOutOfMemory(s3env.E2ETestCase):
     """A range whose evaluation ran out of memory (std::bad_alloc: a `ulimit -v`, a container's
