@@ -600,8 +600,8 @@ awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
           fmt::format("{} was not copied: over 5 GiB, only UploadPartCopy can copy it, and a "
                       "server that decodes its x-amz-copy-source twice, as radosgw 16.2 does, "
                       "would read the key as {}, which exists, and copy that object's bytes "
-                      "instead; copy it under another name, or with a tool you have checked "
-                      "against this server",
+                      "instead (on AWS, which decodes it once, the copy would be right: "
+                      "copy it there with aws s3 cp)",
                       s3::s3_uri(src_bucket, object.key), s3::s3_uri(src_bucket, *misread)));
     }
     if (other.error().http_status != 404) {
