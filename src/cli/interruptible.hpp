@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 
 namespace s3loop::cli {
 
@@ -23,11 +24,24 @@ Result<T> run_once_interruptible(
   std::atomic<bool> flag{false};
   install_interrupt_handler(&flag);
   shared.interrupted = &flag;
-  auto result = exec::run_once<T>(shared, body);
-  install_interrupt_handler(nullptr);
-  shared.interrupted = nullptr;
+  // Removed on every way out: an exception from the body (out of memory,
+  // caught in main) left the handler and the clients pointing at this
+  // frame's flag, gone once it unwound.
+  struct Uninstall {
+    s3::ClientShared& shared;
+    ~Uninstall() {
+      install_interrupt_handler(nullptr);
+      shared.interrupted = nullptr;
+    }
+  };
+  std::optional<Result<T>> result;
+  {
+    const Uninstall uninstall{shared};
+    result.emplace(exec::run_once<T>(shared, body));
+  }
+  // Read once the handler is gone: a signal up to then counts.
   interrupted = flag.load();
-  return result;
+  return std::move(*result);
 }
 
 }  // namespace s3loop::cli
