@@ -93,7 +93,7 @@ def sweep_section(s, meta):
     out += ["", "% of ceiling: of min(this row's in-flight/L, the run's ceiling). CPU: user+sys "
             "of the whole process tree; peak RSS: its largest process (GNU time). verified: "
             "objects whose key, size and ETag in the destination's listing match the source "
-            "(boto3), out of all."]
+            "(boto3), out of all." + repeat_note(s)]
 
     targets = {}
     asy = next((r for r in rows if r["id"] == f"s3loop-async-c{c_main}" and r["ok"]), None)
@@ -126,13 +126,32 @@ def sweep_section(s, meta):
     return out, summary
 
 
+def repeat_note(s):
+    repeat = s.get("repeat", 1)
+    if repeat <= 1:
+        return (" Each contender ran once, in the order of the table: one sample each "
+                "(bench/run --repeat N for medians).")
+    return (f" Each contender ran {repeat} times, in {repeat} rounds over the list, each round "
+            f"starting a further 1/{repeat} of the way down it; every column is the median of "
+            "its runs, objects/s followed by the slowest and fastest run's (each run's numbers "
+            "are in the JSON, under runs). The server capacity row is the best single run.")
+
+
+def spread(r):
+    """' (min-max)' of a repeated contender's objects/s, else ''."""
+    runs = [x["objects_per_second"] for x in r.get("runs", []) if x.get("ok")]
+    if len(runs) < 2:
+        return ""
+    return f" ({min(runs):,.0f}-{max(runs):,.0f})"
+
+
 def row(r, n, ceiling, best_peer, lean_cpu, lean_rss, tool=None):
     ok = r["ok"]
     verified = f"{r.get('verified', 0):,}/{n:,}" + ("" if ok else f" **FAILED** ({failure(r)})")
     if r.get("cpu_seconds") is None:
         return f"| {tool or r['tool']} | {r['setting']} | {r['concurrency']} | | | | | | | | {verified} | | | |"
     return (f"| {tool or r['tool']} | {r['setting']} | {r['concurrency']} | {r['wall_seconds']:.2f} "
-            f"| {r['objects_per_second']:,.0f} | {r['mib_per_second']:,.1f} "
+            f"| {r['objects_per_second']:,.0f}{spread(r)} | {r['mib_per_second']:,.1f} "
             f"| {fmt(100 * ratio(r['objects_per_second'], ceiling))}% | {r['cpu_seconds']:.2f} "
             f"| {cpu_ms_per_object(r):.2f} | {r['peak_rss_bytes'] / MiB:.0f} | {verified} "
             f"| {times(ratio(r['objects_per_second'], best_peer and best_peer['objects_per_second']))} "
@@ -196,6 +215,9 @@ def rss_section(runs, meta):
                    " (The target is set for 100,000 objects; a smaller run may not yet have "
                    "opened all C connections in its base run, and s3loop's memory grows with "
                    "connections in flight, up to C.)")]
+    repeat = max(s.get("repeat", 1) for s in runs)
+    out += ["", f"Each contender ran {repeat} times per object count; every column is the median "
+            "of its runs." if repeat > 1 else "Each contender ran once per object count."]
     return out, {"counts": counts, "base": base, "rss_ratio_largest_vs_base": ratios}
 
 

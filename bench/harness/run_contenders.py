@@ -4,7 +4,7 @@ measured, verified by an independent listing, then deleted.
     run_contenders.py --src s3://bucket/prefix/ --dst s3://bucket/prefix/ --kind sweep|rss
                       --endpoint URL --direct-endpoint URL --s3loop BIN --out FILE.json
                       [--sweep 1,16,64,256,1024] [--concurrency 256] [--capacity]
-                      [--only REGEX] [--timeout S]
+                      [--only REGEX] [--timeout S] [--repeat N]
 
 Measured per contender, by this process and not by the contender:
   wall s    from fork to exit (start-up included: that is what a user waits for);
@@ -15,6 +15,11 @@ Measured per contender, by this process and not by the contender:
             the source's listing (boto3, not the contender), and nothing else there.
 A contender that is missing, fails or does not copy everything is recorded as
 such; the exit status is 1 if any did (the report is still written).
+
+With --repeat N every contender runs N times, in N rounds over the whole list, each
+round starting a further 1/N of the way down it (no contender always runs first, right
+after the capacity runs, or last, on a machine the others have loaded); its record holds
+the median of each measured column and every run under "runs".
 
 With --capacity the server's own capacity is measured before and after the
 contenders: the best of s3loop async at C=16, 64 and 256 straight to radosgw
@@ -29,6 +34,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -203,6 +209,42 @@ def run_one(c, t, s3, source, nbytes, timeout):
     return rec
 
 
+def rounds(contenders, repeat):
+    """The order of each of `repeat` rounds: round k starts k/repeat of the way down."""
+    n = len(contenders)
+    return [contenders[k * n // repeat:] + contenders[:k * n // repeat] for k in range(repeat)]
+
+
+# The columns a repeated contender's record gives as the median of its runs.
+MEDIAN_COLUMNS = ("wall_seconds", "objects_per_second", "mib_per_second", "cpu_seconds",
+                  "cpu_user_seconds", "cpu_sys_seconds", "peak_rss_bytes")
+
+
+def combine(runs):
+    """One record from one contender's runs (in the order they ran).
+
+    Every run ok: the median of each measured column (each column on its own, so with an
+    even count a row's objects/s need not be its objects over its wall), the run whose wall
+    is the median for the rest. Any run not ok: that run's record, so the failure shows.
+    Either way every run's numbers under "runs"."""
+    if len(runs) == 1:
+        return runs[0]
+    summary = [{k: r.get(k) for k in ("started_at", "load_average", "ok", "verified")
+                + MEDIAN_COLUMNS} for r in runs]
+    failed = next((r for r in runs if not r["ok"]), None)
+    if failed is not None:
+        return dict(failed, runs=summary)
+    middle = sorted(runs, key=lambda r: r["wall_seconds"])[(len(runs) - 1) // 2]
+    rec = dict(middle, runs=summary)
+    for k in MEDIAN_COLUMNS:
+        values = [r[k] for r in runs if r.get(k) is not None]
+        if values:
+            rec[k] = statistics.median(values)
+    if "peak_rss_bytes" in rec:
+        rec["peak_rss_bytes"] = int(rec["peak_rss_bytes"])
+    return rec
+
+
 def capacity_runs(a, direct, s3, source, nbytes, when):
     """The server's own capacity: s3loop async straight to radosgw at a few concurrencies
     (beyond ~64 in flight radosgw on 2 cores only slows down, and with a small set every
@@ -229,10 +271,13 @@ def main():
     p.add_argument("--capacity", action="store_true")
     p.add_argument("--only", help="run only contenders whose id matches this regex")
     p.add_argument("--timeout", type=float, default=3600)
+    p.add_argument("--repeat", type=int, default=1, help="runs of every contender (rounds)")
     a = p.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwinds through measure()
     if not a.dst.endswith("/") or not a.src.endswith("/"):
         p.error("--src and --dst must end with /")
+    if a.repeat < 1:
+        p.error("--repeat takes a count >= 1")
 
     workdir = tempfile.mkdtemp(prefix="s3loop-bench-run-")
     os.makedirs(os.path.join(workdir, "home"))
@@ -251,7 +296,7 @@ def main():
 
     result = {"src": a.src, "objects": len(source), "bytes": nbytes, "kind": a.kind,
               "endpoint": a.endpoint, "sweep": sweep, "concurrency": a.concurrency,
-              "contenders": []}
+              "repeat": a.repeat, "contenders": []}
     try:
         direct = C.Target(**{**t.__dict__, "endpoint": a.direct_endpoint})
         if a.capacity:
@@ -262,10 +307,15 @@ def main():
             log("warm-up (not measured)")
             run_one(warm, direct, s3, source, nbytes, a.timeout)
             result["capacity_runs"] = capacity_runs(a, direct, s3, source, nbytes, "before")
-        for c in C.contenders(t, a.src, a.dst, a.kind, sweep, a.concurrency):
-            if a.only and not re.search(a.only, c.id):
-                continue
-            result["contenders"].append(run_one(c, t, s3, source, nbytes, a.timeout))
+        chosen = [c for c in C.contenders(t, a.src, a.dst, a.kind, sweep, a.concurrency)
+                  if not a.only or re.search(a.only, c.id)]
+        runs = {c.id: [] for c in chosen}
+        for k, order in enumerate(rounds(chosen, a.repeat)):
+            if a.repeat > 1:
+                log(f"round {k + 1} of {a.repeat}, from {order[0].id}")
+            for c in order:
+                runs[c.id].append(run_one(c, t, s3, source, nbytes, a.timeout))
+        result["contenders"] = [combine(runs[c.id]) for c in chosen]
         if a.capacity:
             # Again after the contenders: other load on a shared machine comes and goes, and
             # one measurement at the start under-measured the capacity by a third once.

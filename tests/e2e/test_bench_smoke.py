@@ -26,6 +26,15 @@ EXPECTED = (["s3loop-serial-c1", "s3loop-threads-c6", "s3loop-async-pool-c256"]
 TOOLS = ["s3loop async", "AWS JS SDK v3", "aws cli", "rclone", "s3cmd", "boto3"]
 
 
+def harness_modules(*names):
+    """bench/harness's modules by name (the harness is scripts, not a package)."""
+    sys.path.insert(0, HARNESS)
+    try:
+        return [importlib.import_module(n) for n in names]
+    finally:
+        sys.path.remove(HARNESS)
+
+
 class DatagenPrefix(s3env.E2ETestCase):
     def test_a_prefix_without_a_slash_is_a_folder(self):
         # As `s3loop cp` reads s3://bucket/data: the data set goes under data/.
@@ -89,12 +98,7 @@ class HarnessReport(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        sys.path.insert(0, HARNESS)
-        try:
-            cls.report = importlib.import_module("report")
-            cls.contenders = importlib.import_module("contenders")
-        finally:
-            sys.path.remove(HARNESS)
+        cls.report, cls.contenders = harness_modules("report", "contenders")
 
     @staticmethod
     def row(cid, tool, ops, concurrency=256, cpu=1.0, rss=50 << 20):
@@ -141,6 +145,59 @@ class HarnessReport(unittest.TestCase):
                     t, "s3://a/p/", "s3://b/q/", "sweep", [1, 16, 64, 256, 1024], concurrency)]
                 self.assertEqual(len(ids), len(set(ids)), ids)
                 self.assertIn(f"s3loop-async-c{concurrency}", ids)
+
+
+class HarnessRepeat(unittest.TestCase):
+    """bench/run --repeat N: N rounds, each starting further down the list, and one record per
+    contender with the median of every column (a review's finding: each contender was one
+    sample, always in the same place of the order)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.run_contenders, cls.report = harness_modules("run_contenders", "report")
+
+    @staticmethod
+    def sample(wall, cpu, rss_mib, ok=True):
+        return {"id": "x", "tool": "s3loop async", "setting": "async C=256", "concurrency": 256,
+                "ok": ok, "wall_seconds": wall, "objects_per_second": 2000 / wall,
+                "mib_per_second": 1.0, "cpu_seconds": cpu, "peak_rss_bytes": rss_mib << 20,
+                "verified": 2000 if ok else 1990, "objects": 2000, "bytes": 2000 << 10,
+                "exit": 0 if ok else 1, "started_at": "10:00:00", "load_average": 1.0}
+
+    def test_every_round_starts_further_down_and_runs_everyone_once(self):
+        order = self.run_contenders.rounds(list("abcdef"), 3)
+        self.assertEqual(["".join(r) for r in order], ["abcdef", "cdefab", "efabcd"])
+        self.assertEqual(self.run_contenders.rounds(list("abc"), 1), [list("abc")])
+        firsts = [r[0] for r in self.run_contenders.rounds(list("abcd"), 4)]
+        self.assertEqual(firsts, list("abcd"))
+
+    def test_the_record_holds_each_columns_median_and_every_run(self):
+        rec = self.run_contenders.combine([self.sample(4.0, 0.50, 30), self.sample(5.0, 0.30, 26),
+                                           self.sample(4.5, 0.40, 20)])
+        self.assertEqual(rec["wall_seconds"], 4.5)
+        self.assertEqual(rec["cpu_seconds"], 0.40)
+        self.assertEqual(rec["peak_rss_bytes"], 26 << 20)
+        self.assertAlmostEqual(rec["objects_per_second"], 2000 / 4.5)
+        self.assertTrue(rec["ok"])
+        self.assertEqual([r["wall_seconds"] for r in rec["runs"]], [4.0, 5.0, 4.5])
+        lines, _ = self.report.sweep_section(
+            {"objects": 2000, "bytes": 2000 << 10, "concurrency": 256, "repeat": 3,
+             "contenders": [dict(rec, id="s3loop-async-c256")]},
+            {"delay_ms": 50.0, "jitter_ms": 10.0})
+        text = "\n".join(lines)
+        self.assertIn("| 444 (400-500) |", text)
+        self.assertIn("ran 3 times", text)
+
+    def test_a_failed_run_fails_the_contender(self):
+        rec = self.run_contenders.combine([self.sample(4.0, 0.5, 30), self.sample(9.0, 0.5, 30, ok=False),
+                                           self.sample(4.5, 0.4, 20)])
+        self.assertFalse(rec["ok"])
+        self.assertEqual(rec["verified"], 1990)
+        self.assertEqual(len(rec["runs"]), 3)
+
+    def test_one_run_is_recorded_as_it_was(self):
+        one = self.sample(4.0, 0.5, 30)
+        self.assertIs(self.run_contenders.combine([one]), one)
 
 
 class HarnessCleanup(s3env.E2ETestCase):
