@@ -32,9 +32,19 @@ std::optional<Error> misread_flag(const CLI::App& app, const std::vector<std::st
     if ((word.starts_with("--") && equals != word.npos) || short_with_value) {
       const std::string name = word.substr(0, equals);
       const CLI::Option* option = command->get_option_no_throw(name);
-      if (option == nullptr || option->get_items_expected_max() != 0) continue;
-      return make_error(ErrorKind::usage, name + " takes no value (given " + word + "): write " +
-                                              name + " alone to turn it on, or leave it out");
+      if (option == nullptr) continue;
+      if (option->get_items_expected_max() == 0) {
+        return make_error(ErrorKind::usage, name + " takes no value (given " + word + "): write " +
+                                                name + " alone to turn it on, or leave it out");
+      }
+      // "--exclude=" with nothing after the '=' (`--exclude="$UNSET"`): CLI11
+      // takes the next word as its value, so `--exclude= --dry-run` copied
+      // for real.
+      if (equals + 1 == word.size()) {
+        return make_error(ErrorKind::usage, word + " has no value after the '=': give " + name +
+                                                " a value, or leave it out");
+      }
+      continue;
     }
     if (!names_an_option(word)) {
       // The command's name: its options from here on.

@@ -151,6 +151,28 @@ TEST(SwitchGivenAValue, AnyValueGivenToASwitchIsRefused) {
   EXPECT_FALSE(commands.check({"cp", "--", "--dry-run=off"}));
 }
 
+// "--exclude=" with nothing after the '=' (`--exclude="$UNSET"`) is refused: CLI11 took the
+// next word as the pattern, so `--exclude= --dry-run` copied for real (a review's finding).
+TEST(EmptyValueAfterEquals, IsRefusedWhateverFollows) {
+  const Commands commands;
+  for (const std::vector<std::string>& words :
+       {std::vector<std::string>{"cp", "s3://a/x/", "s3://b/y/", "--exclude=", "--dry-run"},
+        {"cp", "--exclude=", "*.tmp"},
+        {"cp", "--exclude="}}) {
+    auto refused = commands.check(words);
+    ASSERT_TRUE(refused) << words.back();
+    EXPECT_EQ(refused->kind, ErrorKind::usage);
+    EXPECT_EQ(refused->message,
+              "--exclude= has no value after the '=': give --exclude a value, or leave it out");
+  }
+  auto short_one = commands.check({"cp", "-c=", "5"});
+  ASSERT_TRUE(short_one);
+  EXPECT_EQ(short_one->message, "-c= has no value after the '=': give -c a value, or leave it out");
+  // A value after the '=' passes, as does an option of another command.
+  EXPECT_FALSE(commands.check({"cp", "--exclude=x", "--region=eu-west-1"}));
+  EXPECT_FALSE(commands.check({"ls", "--exclude="}));
+}
+
 // One walk over the words: the first misread word is the one named, whichever its kind.
 TEST(MisreadFlag, TheFirstMisreadWordIsNamed) {
   const Commands commands;
