@@ -101,10 +101,13 @@ RunReport run_loops(Job& job, s3::ClientShared& shared, const std::atomic<bool>&
     limit.emplace(plan.adaptive_max, AdaptiveLimit::Clock::now());
     gate.emplace(*limit, state);
   }
+  // The run's own retry budget (ClientShared's comment says why).
+  s3::RetryBudget retry_budget(shared.retry_budget.capacity());
   std::vector<std::unique_ptr<Loop>> loops;
   for (std::size_t i = 0; i < total_loops; ++i) {
     auto loop = std::make_unique<Loop>();
     loop->client.emplace(loop->context.get_executor(), shared, &interrupt);
+    loop->client->set_retry_budget(&retry_budget);
     if (gate) loop->client->set_attempt_gate(&*gate);
     // A loop of one consumer (threads) never has a slot to lend.
     const int on_loop = i < consumer_loops ? plan.consumers_per_loop[i] : 0;

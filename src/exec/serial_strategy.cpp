@@ -18,6 +18,8 @@ class SerialStrategy final : public Strategy {
     asio::io_context loop(1);
     const std::atomic<bool>& interrupt = run_interrupt_flag(shared, cancelled_);
     s3::Client client(loop.get_executor(), shared, &interrupt);
+    s3::RetryBudget retry_budget(shared.retry_budget.capacity());  // the run's own
+    client.set_retry_budget(&retry_budget);
     LoopWorkerContext context(client, /*cpu_pool=*/nullptr);
     RunState state(cancelled_, interrupt);
     auto body = [&]() -> asio::awaitable<void> {

@@ -101,7 +101,8 @@ Client::Client(asio::any_io_executor executor, ClientShared& shared,
       shared_(shared),
       interrupted_(interrupted),
       rng_(std::random_device{}()),
-      attempt_gate_(shared.attempt_gate) {}
+      attempt_gate_(shared.attempt_gate),
+      retry_budget_(&shared.retry_budget) {}
 
 Client::~Client() = default;
 
@@ -256,7 +257,7 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
                : is_retryable(*failure) ? AttemptReply::failed
                                         : AttemptReply::answered);  // a 4xx: the server is fine
     if (!failure) {
-      shared_.retry_budget.on_success(last_retry_cost);
+      retry_budget_->on_success(last_retry_cost);
       if (resent && attempts != nullptr) ++*attempts;
       co_return std::move(*reply);
     }
@@ -297,7 +298,7 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
     // retries are few (one listing per key range) and bounded by max_attempts.
     const bool budget_left =
         worth_retrying && (request.op == Op::list_objects ||
-                           shared_.retry_budget.try_spend(error.kind == ErrorKind::timeout));
+                           retry_budget_->try_spend(error.kind == ErrorKind::timeout));
     if (budget_left && request.op != Op::list_objects) {
       last_retry_cost = RetryBudget::cost(error.kind == ErrorKind::timeout);
     }
@@ -348,7 +349,7 @@ awaitable<std::optional<Error>> Client::before_resumed_read(Error broke, int rea
     if (reads > 1) note_gave_up(broke, reads);
     co_return broke;
   }
-  if (!shared_.retry_budget.try_spend(broke.kind == ErrorKind::timeout)) {
+  if (!retry_budget_->try_spend(broke.kind == ErrorKind::timeout)) {
     shared_.stats.budget_refusals++;
     note_budget_refusal(broke);
     co_return broke;

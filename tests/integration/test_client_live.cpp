@@ -987,6 +987,56 @@ TEST(StaleConnections, AResentCreateCountsAsTwoAttempts) {
   EXPECT_EQ(shared.net_counters.stale_reconnects.load(), 1u);
 }
 
+// Every run starts with a whole retry budget of the shared struct's capacity
+// (a review found a second job on one ClientShared starting with what the first
+// had spent: none of its 503s retried, "the job's retry budget is spent").
+class HeadsOneKeyJob final : public exec::Job {
+ public:
+  awaitable<Result<void>> produce(s3::Client&, const exec::Emit& emit) override {
+    exec::WorkItem item;
+    item.object.key = "k";
+    co_await emit(std::move(item));
+    co_return Result<void>();
+  }
+  awaitable<Result<std::uint64_t>> process(exec::WorkerContext& context,
+                                           const exec::WorkItem& item) override {
+    auto head = co_await context.client().head_object("b", item.object.key);
+    if (!head) co_return head.error();
+    co_return 0;
+  }
+};
+
+TEST(RetryBudget, EveryRunStartsWithAWholeBudget) {
+  const std::string busy = "HTTP/1.1 503 Slow Down\r\nContent-Length: 0\r\n\r\n";
+  const std::string found = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nETag: \"e\"\r\n\r\n";
+  for (auto kind : {exec::StrategyKind::serial, exec::StrategyKind::async}) {
+    SCOPED_TRACE(static_cast<int>(kind));
+    // One connection per run: the first run's two attempts both meet a 503,
+    // the second run's first attempt too, then a 200.
+    ConnectionsServer server({{busy, busy}, {busy, found}});
+    s3::ClientShared shared;
+    loopback_client(shared, server.port());
+    shared.options.retry.max_attempts = 5;
+    shared.options.retry.base = std::chrono::milliseconds(1);
+    shared.retry_budget.set_capacity(s3::RetryBudget::kRetryCost);  // one retry
+    exec::Settings settings;
+    settings.kind = kind;
+    settings.concurrency = 1;
+    {
+      HeadsOneKeyJob job;
+      const exec::RunReport first = (*exec::make_strategy(settings))->run(job, shared);
+      ASSERT_EQ(first.failed, 1u);
+      EXPECT_NE(first.failures.at(0).error.message.find("retry budget is spent"), std::string::npos)
+          << first.failures.at(0).error.message;
+    }
+    HeadsOneKeyJob job;
+    const exec::RunReport second = (*exec::make_strategy(settings))->run(job, shared);
+    EXPECT_EQ(second.succeeded, 1u)
+        << (second.failures.empty() ? "" : second.failures[0].error.message);
+    EXPECT_EQ(shared.retry_budget.tokens(), s3::RetryBudget::kRetryCost);  // not drawn from
+  }
+}
+
 // Interim 1xx replies come before the final one, asked for or not: read past,
 // never taken for the answer (a 100 passed for success, and mb said it made a
 // bucket the 500 after it refused). Split from the final reply or in one write

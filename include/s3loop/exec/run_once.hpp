@@ -18,6 +18,8 @@ Result<T> run_once(s3::ClientShared& shared,
                    const std::function<boost::asio::awaitable<Result<T>>(s3::Client&)>& body) {
   boost::asio::io_context loop(1);
   s3::Client client(loop.get_executor(), shared);
+  s3::RetryBudget retry_budget(shared.retry_budget.capacity());  // its own, as a run's
+  client.set_retry_budget(&retry_budget);
   auto future = boost::asio::co_spawn(loop, body(client), boost::asio::use_future);
   loop.run();
   return future.get();

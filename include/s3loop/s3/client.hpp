@@ -56,7 +56,11 @@ struct ClientShared {
   std::shared_ptr<net::TlsContext> tls;
   net::Counters net_counters;
   Stats stats;
-  RetryBudget retry_budget;      // capacity from --retry-budget
+  // Capacity from --retry-budget. Every run of a strategy (and run_once)
+  // gives its clients a budget of its own of this capacity: a job must not
+  // start with what an earlier job on this struct spent, nor drain another
+  // running at the same time. A client made by hand draws from this one.
+  RetryBudget retry_budget;
   BucketRegions bucket_regions;  // buckets S3 said live in another region
   // --debug: receives one line per request and per reply, secrets redacted;
   // called from every loop and thread (the receiver serialises).
@@ -301,6 +305,9 @@ class Client {
   // The gate every attempt of this client waits at (ClientShared's when it
   // was made; null: none). It must outlive the client's requests.
   void set_attempt_gate(AttemptGate* gate) { attempt_gate_ = gate; }
+  // The budget this client's retries draw from (ClientShared's when it was
+  // made). It must outlive the client's requests.
+  void set_retry_budget(RetryBudget* budget) { retry_budget_ = budget; }
 
  private:
   net::ConnectionPool& pool_for(const net::Endpoint& endpoint);
@@ -326,6 +333,7 @@ class Client {
   std::minstd_rand rng_;
   CpuRunner cpu_runner_;
   AttemptGate* attempt_gate_;
+  RetryBudget* retry_budget_;
 };
 
 // "s3://bucket/key" for messages.

@@ -39,6 +39,7 @@ class RetryBudget {
   explicit RetryBudget(int capacity = kDefaultCapacity) { set_capacity(capacity); }
   // 0: unlimited. Not while requests are running.
   void set_capacity(int capacity);
+  int capacity() const { return capacity_; }
 
   static constexpr int cost(bool after_timeout) {
     return after_timeout ? kTimeoutCost : kRetryCost;
