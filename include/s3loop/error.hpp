@@ -32,7 +32,10 @@ enum class ErrorKind {
 
 struct Error {
   ErrorKind kind = ErrorKind::protocol;
-  std::string message;  // one human-readable line, never contains secrets
+  // One human-readable line, never containing secrets. The server's words in
+  // it are escaped (one_line.hpp); keys and flag values it names are quoted
+  // as they are, so pass it through s3loop::one_line() to show it.
+  std::string message;
   unsigned http_status = 0;
   std::string s3_code;     // e.g. "NoSuchBucket", "SlowDown"
   std::string request_id;  // x-amz-request-id or <RequestId>, for support tickets

@@ -1,8 +1,8 @@
 #include "common.hpp"
 #include "heap_pages.hpp"
 #include "interrupt_echo.hpp"
-#include "one_line.hpp"
 #include "proxy_note.hpp"
+#include "s3loop/one_line.hpp"
 
 #include "s3loop/net/tls.hpp"
 #include "s3loop/s3/client_setup.hpp"

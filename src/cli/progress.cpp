@@ -1,7 +1,7 @@
 #include "progress.hpp"
 
-#include "one_line.hpp"
 #include "plural.hpp"
+#include "s3loop/one_line.hpp"
 
 #include <fmt/format.h>
 

@@ -1,5 +1,6 @@
 #include "s3loop/s3/errors.hpp"
 
+#include "s3loop/one_line.hpp"
 #include "s3loop/s3/client.hpp"
 #include "s3loop/s3/host_label.hpp"
 #include "s3loop/s3/retry.hpp"
@@ -140,8 +141,11 @@ Error describe_s3_error(Op op, const std::string& bucket, const std::string& key
   Error e;
   e.kind = ErrorKind::s3;
   e.http_status = http_status;
-  e.s3_code = std::move(code);
-  e.request_id = std::move(request_id);
+  // The server's words, one line each, as the message is (a header's request
+  // id, an event stream's error: read_error has escaped an XML body's).
+  e.s3_code = one_line(code);
+  e.request_id = one_line(request_id);
+  server_message = one_line(server_message);
   const std::string where = bucket.empty() ? std::string("the service") : s3_uri(bucket, key);
   const std::string& c = e.s3_code;
   if (c == "SignatureDoesNotMatch" || c == "InvalidAccessKeyId" || c == "InvalidToken" ||

@@ -2,6 +2,7 @@
 // rest of the project never sees its types.
 #include "s3loop/s3/xml.hpp"
 
+#include "s3loop/one_line.hpp"
 #include "s3loop/s3/encoding.hpp"
 
 #include <fmt/format.h>
@@ -135,15 +136,18 @@ Result<pugi::xml_node> load(pugi::xml_document& doc, std::string_view xml, std::
   return doc.document_element();
 }
 
+// The server's words go into Error messages, which are one line each
+// (error.hpp): a line break in its <Message> (or any field) is escaped here,
+// where it enters.
 S3ErrorBody read_error(pugi::xml_node root) {
   S3ErrorBody b;
-  b.code = child_text(root, "Code");
-  b.message = child_text(root, "Message");
-  b.request_id = child_text(root, "RequestId");
-  b.resource = child_text(root, "Resource");
-  b.region = child_text(root, "Region");
-  b.endpoint = child_text(root, "Endpoint");
-  b.bucket_name = child_text(root, "BucketName");
+  b.code = one_line(child_text(root, "Code"));
+  b.message = one_line(child_text(root, "Message"));
+  b.request_id = one_line(child_text(root, "RequestId"));
+  b.resource = one_line(child_text(root, "Resource"));
+  b.region = one_line(child_text(root, "Region"));
+  b.endpoint = one_line(child_text(root, "Endpoint"));
+  b.bucket_name = one_line(child_text(root, "BucketName"));
   return b;
 }
 
@@ -588,7 +592,9 @@ Result<std::vector<DeleteFailure>> parse_delete_result(std::string_view xml) {
   if (!root) return root.error();
   std::vector<DeleteFailure> failures;
   for_each_child(*root, "Error", [&](pugi::xml_node e) {
-    failures.push_back({child_text(e, "Key"), child_text(e, "Code"), child_text(e, "Message")});
+    // The key as it is (data); the server's words one line (read_error).
+    failures.push_back({child_text(e, "Key"), one_line(child_text(e, "Code")),
+                        one_line(child_text(e, "Message"))});
   });
   return failures;
 }

@@ -1,12 +1,12 @@
 // Error and failure lines quote keys and flag values, which may hold line
 // breaks and other control characters: each stays one line.
-#include "one_line.hpp"
+#include "s3loop/one_line.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace s3loop::cli {
+namespace s3loop {
 namespace {
 
 TEST(OneLine, ControlCharactersAreEscapedAndTheRestKept) {
@@ -47,4 +47,4 @@ TEST(OneLine, C1ControlsAndLineSeparatorsAreEscapedToo) {
 }
 
 }  // namespace
-}  // namespace s3loop::cli
+}  // namespace s3loop

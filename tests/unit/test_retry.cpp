@@ -510,6 +510,35 @@ TEST(S3Errors, DescribeRequestIsTheGenericErrorsPrefix) {
       << generic.message;
 }
 
+// An Error's message is one line (error.hpp), whatever the server wrote: its words are
+// escaped where they enter (a review found a <Message> and a request id with line breaks
+// passed into library messages; only the command's own output escaped them).
+TEST(S3Errors, TheServersWordsAreOneLineInTheMessage) {
+  const std::string body =
+      "<Error><Code>Invalid\nArgument</Code><Message>first line\nsecond line\r\nthird</Message>"
+      "<RequestId>rid\n1</RequestId></Error>";
+  auto e = error_from_reply(Op::copy_object, "b", "k", 400, body, "");
+  EXPECT_EQ(e.message,
+            "CopyObject s3://b/k failed: HTTP 400 Invalid\\nArgument: first line\\nsecond "
+            "line\\nthird [request id rid\\n1]");  // (XML reads CR LF as LF)
+  EXPECT_EQ(e.request_id, "rid\\n1");
+  // A request id from the header alone, and an error inside a 200.
+  auto bare = error_from_reply(Op::head_object, "b", "k", 500, "", "h\x01" "d");
+  EXPECT_EQ(bare.request_id, "h\\x01d");
+  auto parsed = parse_copy_result(body);
+  ASSERT_FALSE(parsed);
+  EXPECT_EQ(parsed.error().message.find('\n'), std::string::npos) << parsed.error().message;
+  // DeleteObjects' per-key errors: the key as it is, the server's words one line.
+  auto failures = parse_delete_result(
+      "<DeleteResult><Error><Key>a\nb</Key><Code>C\n</Code><Message>m\n</Message></Error>"
+      "</DeleteResult>");
+  ASSERT_TRUE(failures);
+  ASSERT_EQ(failures->size(), 1u);
+  EXPECT_EQ((*failures)[0].key, "a\nb");
+  EXPECT_EQ((*failures)[0].code, "C\\n");
+  EXPECT_EQ((*failures)[0].message, "m\\n");
+}
+
 TEST(S3Errors, AnErrorInsideA200IsDescribedAndRetriedLikeA5xx) {
   const std::string body =
       "<Error><Code>InternalError</Code><Message>try again</Message>"

@@ -1,11 +1,25 @@
-#include "one_line.hpp"
+// Error, warning and failure lines are one line each, whatever the text they
+// quote: an S3 key may hold a line break or any other control character, and
+// so may a flag value or what a server wrote into its error reply. Such
+// characters are written as C escapes. Below every layer (as error.hpp is):
+// s3 escapes the server's words as they enter an Error, the command every
+// line it writes.
+#pragma once
 
 #include <fmt/format.h>
 #include "s3loop/utf8.hpp"
 
-namespace s3loop::cli {
+#include <string>
+#include <string_view>
 
-std::string one_line(std::string_view text) {
+namespace s3loop {
+
+// `text` with LF, CR and every other control character (tab aside) and DEL
+// written as \n, \r, \xNN, and so are the C1 controls (U+0080-U+009F), the
+// line and paragraph separators (U+2028, U+2029) and each byte that is no
+// part of a valid UTF-8 character; everything else, UTF-8 included, as it is.
+// Escaping twice changes nothing more: a backslash stays as it is.
+inline std::string one_line(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
@@ -49,4 +63,4 @@ std::string one_line(std::string_view text) {
   return out;
 }
 
-}  // namespace s3loop::cli
+}  // namespace s3loop
