@@ -3,6 +3,7 @@
 #include "connection.hpp"
 #include "deadline_watch.hpp"
 #include "net_errors.hpp"
+#include "resolve.hpp"
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -423,26 +424,16 @@ awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect(
         tcp::endpoint(asio::ip::address_v4::loopback(), endpoint_.port), endpoint_.host,
         std::to_string(endpoint_.port));
   } else {
-    // The resolver has no deadline of its own: a timer cancels it. The
-    // timer's handler may already be queued when the resolve completes (both
-    // done at once), and then runs after this frame has moved on: it reaches
-    // the resolver only through a weak pointer. (A cancel takes effect when
-    // getaddrinfo returns: it runs on asio's own thread and cannot be cut
-    // short, so resolv.conf's timeouts bound it too.)
-    auto resolver = std::make_shared<tcp::resolver>(executor_);
-    asio::steady_timer deadline(executor_, timeouts_.connect);
-    deadline.async_wait(
-        [weak = std::weak_ptr<tcp::resolver>(resolver)](boost::system::error_code ec) {
-          if (ec) return;
-          if (auto still_resolving = weak.lock()) still_resolving->cancel();
-        });
-    auto [ec, results] =
-        co_await resolver->async_resolve(endpoint_.host, std::to_string(endpoint_.port), nothrow);
-    deadline.cancel();
-    if (ec) {
-      co_return network_error(ec == asio::error::operation_aborted ? beast::error::timeout : ec,
-                              Phase::resolve, failure);
-    }
+    // Within the connect deadline, and cut short by a stop (resolve.hpp) --
+    // for a request with a grace (an abort after Ctrl-C), by its grace.
+    const bool graced_stop = stop_grace && stop_ != nullptr && stop_->load();
+    const auto within = graced_stop ? std::min<std::chrono::milliseconds>(timeouts_.connect,
+                                                                          DeadlineWatch::kStopGrace)
+                                    : timeouts_.connect;
+    auto [ec, results] = co_await resolve(executor_, endpoint_.host, endpoint_.port, within,
+                                          stop_grace ? nullptr : stop_);
+    if (ec == asio::error::operation_aborted) co_return interrupted_error(Phase::resolve, failure);
+    if (ec) co_return network_error(ec, Phase::resolve, failure);
     endpoints = std::move(results);
   }
 
