@@ -963,6 +963,29 @@ class CompareStops(s3env.E2ETestCase):
         time.sleep(1.0)
         self.assertBucketEmpty(dst, why="after an interrupted compare")
 
+    def test_copies_a_lost_delete_reply_removed_are_not_said_left_behind(self):
+        # A review's finding: every DeleteObjects of the cleanup carried out but its reply
+        # lost (timed out): compare said the run's copies were "left behind: delete it by
+        # hand" and exited 1, with nothing left. It now lists the run's prefix again first.
+        # (Few objects: one DeleteObjects; after a first batch failed, the rest would be
+        # left behind indeed.)
+        src = self.bucket("compare-lost-delete-src")
+        for key in ("a", "b", "c d"):
+            self.s3.put_object(Bucket=src, Key=f"s/{key}", Body=b"x")
+        dst = self.bucket("compare-lost-delete")
+        with s3env.fault_proxy("--stall-rate", "1", "--stall-at", "first-byte",
+                               "--stall-seconds", "60", "--fault-only",
+                               r"^POST /[^ ]*\?delete") as proxy:
+            p = s3env.run(["compare", "cp", f"s3://{src}/s/", f"s3://{dst}/c/",
+                           "--strategies", "async", "--read-timeout", "1", "--max-attempts", "2",
+                           "--endpoint-url", proxy.endpoint], timeout=300)
+            stalls = proxy.fault_stats()["stalls"]
+        s3env.assert_no_crash(self, p)
+        self.assertGreaterEqual(stalls, 1, "no DeleteObjects reply was held back")
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertNotIn("left behind", p.stderr)
+        self.assertBucketEmpty(dst, why="after the cleanup whose replies were lost")
+
     def test_runs_that_fail_before_copying_are_no_empty_source(self):
         # Every run's listing broke (a reset on every ListObjectsV2 of the source): compare
         # said "the runs found nothing to copy (check the prefix and filters)" and showed
