@@ -8,6 +8,7 @@
 #include "child_process.hpp"
 #include "commands.hpp"
 #include "common.hpp"
+#include "copy_url.hpp"
 #include "filter_flags.hpp"
 #include "flag_as_value.hpp"
 #include "job_words.hpp"
@@ -251,9 +252,9 @@ Runner add_compare_command(CLI::App& app) {
                                       "to a fresh prefix): leave it out"));
       }
     }
-    auto source = s3::parse_s3_url(job_words->source);
+    auto source = parse_copy_location(job_words->source);
     if (!source) return usage_error(source.error());
-    auto destination = s3::parse_s3_url(job_words->destination);
+    auto destination = parse_copy_location(job_words->destination);
     if (!destination) return usage_error(destination.error());
     jobs::CopyOptions base;
     base.source = *source;

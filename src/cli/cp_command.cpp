@@ -2,12 +2,12 @@
 #include "bucket_check.hpp"
 #include "commands.hpp"
 #include "common.hpp"
+#include "copy_url.hpp"
 #include "filter_flags.hpp"
 #include "open_files.hpp"
 #include "plural.hpp"
 #include "progress.hpp"
 #include "run_job.hpp"
-#include "s3loop/one_line.hpp"
 #include "size_parse.hpp"
 #include "strategy_flags.hpp"
 #include "summary.hpp"
@@ -16,6 +16,7 @@
 #include "s3loop/jobs/copy_job.hpp"
 #include "s3loop/jobs/parallel_list.hpp"
 #include "s3loop/jobs/verify.hpp"
+#include "s3loop/one_line.hpp"
 
 #include <fmt/format.h>
 
@@ -122,9 +123,9 @@ Runner add_cp_command(CLI::App& app) {
     if (args->journal && args->journal->empty()) {
       return usage_error(make_error(ErrorKind::usage, "--journal needs a file path"));
     }
-    auto source = s3::parse_s3_url(args->source);
+    auto source = parse_copy_location(args->source);
     if (!source) return usage_error(source.error());
-    auto destination = s3::parse_s3_url(args->destination);
+    auto destination = parse_copy_location(args->destination);
     if (!destination) return usage_error(destination.error());
     auto threshold = parse_size(args->multipart_threshold, "--multipart-threshold");
     if (!threshold) return usage_error(threshold.error());

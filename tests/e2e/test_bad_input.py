@@ -207,6 +207,20 @@ class BadInput(s3env.E2ETestCase):
                 s3env.assert_clean_error(self, s3env.run(["cp", url, self.dst_url]), 2, *words)
                 s3env.assert_clean_error(self, s3env.run(["cp", self.src_url, url]), 2, *words)
 
+    def test_a_local_path_to_cp_says_cp_is_s3_to_s3(self):
+        # aws s3 cp uploads a local file; s3loop said only "expected s3://bucket[/key]", as
+        # for a typo (a review's finding).
+        words = ["invalid S3 URL '/tmp/f.csv'", "s3loop cp copies from S3 to S3, server-side",
+                 "use aws s3 cp"]
+        for args in (["cp", "/tmp/f.csv", self.dst_url], ["cp", self.src_url, "/tmp/f.csv"],
+                     ["compare", "cp", "/tmp/f.csv", self.dst_url]):
+            with self.subTest(args=args):
+                s3env.assert_clean_error(self, s3env.run(args), 2, *words)
+        # A URL of another scheme is no local path: no such advice.
+        p = s3env.run(["cp", "https://bucket/key", self.dst_url])
+        s3env.assert_clean_error(self, p, 2, "invalid S3 URL")
+        self.assertNotIn("aws s3 cp", p.stderr)
+
     def test_a_key_that_is_not_utf8_is_refused_by_every_command(self):
         # S3 keys are UTF-8: a Latin-1 "café" names no object. ls said nothing and exited 1,
         # cp and select met a 400 from the server's HEAD. ("\udce9" is the byte 0xE9 as
