@@ -16,9 +16,18 @@ Result<std::uint64_t> parse_size(std::string_view text, std::string_view flag) {
         ErrorKind::usage,
         fmt::format("{} '{}' is not a size: use e.g. 8MiB, 5GiB or a byte count", flag, text));
   };
+  // A size, only too large for any flag (it said "not a size").
+  auto too_large = [&] {
+    return make_error(ErrorKind::usage,
+                      fmt::format("{} '{}' is too large (over 16 EiB): use e.g. 8MiB, 5GiB or a "
+                                  "byte count",
+                                  flag, text));
+  };
   std::uint64_t number = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
-  if (ec != std::errc{} || end == text.data()) return bad();
+  if (end == text.data()) return bad();
+  const bool overflowed = ec == std::errc::result_out_of_range;
+  if (ec != std::errc{} && !overflowed) return bad();
   std::string unit(end, text.data() + text.size());
   std::transform(unit.begin(), unit.end(), unit.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -45,7 +54,9 @@ Result<std::uint64_t> parse_size(std::string_view text, std::string_view flag) {
                                     {"tb", 1ull << 40}};
   for (const auto& u : kUnits) {
     if (unit == u.name) {
-      if (number > std::numeric_limits<std::uint64_t>::max() / u.factor) return bad();
+      if (overflowed || number > std::numeric_limits<std::uint64_t>::max() / u.factor) {
+        return too_large();
+      }
       return number * u.factor;
     }
   }
