@@ -189,6 +189,13 @@ awaitable<Result<std::vector<DeleteFailure>>> Client::delete_objects(
 
 awaitable<Result<std::vector<DeleteFailure>>> Client::delete_versions(
     std::string bucket, std::vector<ObjectToDelete> objects) {
+  // No object has the empty key: refused here, as delete_object refuses it
+  // (the server would fail the whole request with a 400).
+  if (std::any_of(objects.begin(), objects.end(),
+                  [](const ObjectToDelete& o) { return o.key.empty(); })) {
+    co_return make_error(ErrorKind::usage, describe_request(Op::delete_objects, bucket, "") +
+                                               ": an empty key in the list (no object has one)");
+  }
   S3Request req;
   req.op = Op::delete_objects;
   req.method = "POST";

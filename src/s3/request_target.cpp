@@ -30,8 +30,12 @@ bool addresses_an_object(Op op) {
 std::optional<Error> target_problem(Op op, std::string_view bucket, std::string_view key,
                                     std::string_view what) {
   if (bucket.empty()) {
+    // A request of the bucket itself (ListObjectsV2, CreateBucket) has no object to name.
+    const bool of_the_bucket = what == "object" && !addresses_an_object(op);
     return make_error(ErrorKind::usage,
-                      fmt::format("{}: no bucket given for its {}", op_name(op), what));
+                      of_the_bucket
+                          ? fmt::format("{}: no bucket given", op_name(op))
+                          : fmt::format("{}: no bucket given for its {}", op_name(op), what));
   }
   // Naming rules are the server's (the jobs check a name as the command
   // does); a character that would change the request's path is not.

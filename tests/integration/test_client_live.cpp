@@ -174,6 +174,14 @@ TEST_F(ClientLive, AnEmptyKeyOrBucketIsRefusedBeforeAnythingIsSent) {
       run<std::string>([&](s3::Client& c) { return c.copy_object(bucket_, "", bucket_, "y"); });
   ASSERT_FALSE(copied);
   EXPECT_EQ(copied.error().kind, ErrorKind::usage);
+  // A DeleteObjects listing the empty key (the server failed the whole request, 400).
+  auto batch = run<std::vector<s3::DeleteFailure>>([&](s3::Client& c) {
+    return c.delete_objects(bucket_, {"a", ""});
+  });
+  ASSERT_FALSE(batch);
+  EXPECT_EQ(batch.error().kind, ErrorKind::usage);
+  EXPECT_NE(batch.error().message.find("an empty key in the list"), std::string::npos)
+      << batch.error().message;
   EXPECT_EQ(shared_->stats.total_attempts(), sent_before);
   // The bucket is still there.
   auto listed = run<bool>([&](s3::Client& c) { return c.holds_any_object(bucket_, ""); });

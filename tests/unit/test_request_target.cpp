@@ -35,6 +35,10 @@ TEST(RequestTarget, NoBucketOrOneNoBucketCanHaveIsRefused) {
   ASSERT_TRUE(empty);
   EXPECT_EQ(empty->kind, ErrorKind::usage);
   EXPECT_EQ(empty->message, "HeadObject: no bucket given for its object");
+  // A request of the bucket itself has no object to speak of.
+  auto no_bucket = request_target_problem(Op::list_objects, "", "");
+  ASSERT_TRUE(no_bucket);
+  EXPECT_EQ(no_bucket->message, "ListObjectsV2: no bucket given");
   for (const char* broken : {"Bad Bucket", "a/b", "a?b", "a#b", "tab\there"}) {
     auto problem = request_target_problem(Op::copy_object, broken, "x");
     ASSERT_TRUE(problem) << broken;
