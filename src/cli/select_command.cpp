@@ -195,15 +195,17 @@ Runner add_select_command(CLI::App& app) {
   cmd->add_option("--output-delimiter", args->output_delimiter,
                   "Field delimiter of CSV output (default , whatever --delimiter is, as S3 "
                   "Select's OutputSerialization; \\t for tab)");
-  cmd->add_option("--require-columns", args->require_columns,
-                  "Comma-separated columns the header must have; checked before any range runs")
-      // Given twice, both lists are required (a flag given twice otherwise
-      // counts as given last).
-      ->join(',');
+  const CLI::Option* require_columns_flag =
+      cmd->add_option("--require-columns", args->require_columns,
+                      "Comma-separated columns the header must have; checked before any range runs")
+          // Given twice, both lists are required (a flag given twice otherwise
+          // counts as given last).
+          ->join(',');
   cmd->add_flag("--per-range", args->per_range,
                 "Print each range's record count and min/max of --key-column to stderr, in order, "
                 "then the combined line");
-  cmd->add_option("--key-column", args->key_column, "Column --per-range summarises (default id)");
+  const CLI::Option* key_column_flag = cmd->add_option(
+      "--key-column", args->key_column, "Column --per-range summarises (default id)");
   cmd->add_flag("--server-dialect", args->server_dialect,
                 "Send --expression to the server's S3 Select as written (in its own SQL, e.g. "
                 "Ceph's \"SELECT _1 FROM stdin\"), over the whole object in one request: no "
@@ -212,7 +214,7 @@ Runner add_select_command(CLI::App& app) {
                      "; ranges stream, memory is at most 2 x concurrency x a range's output");
   add_common_options(*cmd, args->common);
 
-  return [args, chunk_size_flag]() -> int {
+  return [args, chunk_size_flag, require_columns_flag, key_column_flag]() -> int {
     auto location = s3::parse_s3_url(args->url);
     if (!location) return usage_error(location.error());
     if (location->key.empty() || location->key.back() == '/') {
@@ -258,6 +260,18 @@ Runner add_select_command(CLI::App& app) {
       options.output_format.field_delimiter = *output_delimiter;
     }
     options.require_columns = jobs::split_column_list(args->require_columns);
+    // Given, but naming nothing (`--require-columns "$UNSET"`): it would check
+    // nothing, silently.
+    if (require_columns_flag->count() > 0 && options.require_columns.empty()) {
+      return usage_error(make_error(ErrorKind::usage,
+                                    "--require-columns names no column: give the columns the "
+                                    "header must have (e.g. id,name), or leave it out"));
+    }
+    if (key_column_flag->count() > 0 && args->key_column.empty()) {
+      return usage_error(make_error(ErrorKind::usage,
+                                    "--key-column needs a column name (without it --per-range "
+                                    "summarises id)"));
+    }
     // (--header ignore still has a header line, whose names can be checked.)
     if (!options.require_columns.empty() && options.header == jobs::select::FileHeaderInfo::none) {
       return usage_error(make_error(ErrorKind::usage,

@@ -338,6 +338,16 @@ class Select(s3env.SelectCase):
         p = self.select("-e", "SELECT COUNT(*) FROM S3Object", "--require-columns", "id,city",
                         "--header", "ignore")
         self.assertEqual(p.stdout.strip(), str(len(self.rows)))
+        # A list that names nothing (`--require-columns "$UNSET"`) checked nothing, silently;
+        # so did an empty --key-column, which fell back to id.
+        for given in ([" "], [" , "]):
+            with self.subTest(given=given):
+                p = s3env.run(["select", self.url, "-e", "SELECT COUNT(*) FROM S3Object",
+                               "--require-columns", *given])
+                s3env.assert_clean_error(self, p, 2, "--require-columns names no column")
+        p = s3env.run(["select", self.url, "-e", "SELECT COUNT(*) FROM S3Object", "--per-range",
+                       "--key-column", ""])
+        s3env.assert_clean_error(self, p, 2, "--key-column needs a column name")
 
     def test_bad_input(self):
         cases = [
