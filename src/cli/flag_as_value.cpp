@@ -77,7 +77,18 @@ std::string describe_parse_error(const CLI::ParseError& error, const CLI::App& a
     const auto commands = app.get_subcommands();
     const CLI::App& reader = commands.empty() ? app : *commands.front();
     const std::vector<std::string> stray = reader.remaining();
-    if (stray.empty()) return what;
+    if (stray.empty()) {
+      // Words after a "--", which remaining() leaves out: CLI11's sentence,
+      // in the words of the others.
+      constexpr std::string_view kOne = "The following argument was not expected: ";
+      constexpr std::string_view kMany = "The following arguments were not expected: ";
+      if (what.starts_with(kOne))
+        return "this argument was not expected: " + what.substr(kOne.size());
+      if (what.starts_with(kMany)) {
+        return "these arguments were not expected: " + what.substr(kMany.size());
+      }
+      return what;
+    }
     std::string words;
     for (const auto& word : stray) words += (words.empty() ? "" : " ") + word;
     // Flags the command does not have come first: "-c 5 s3://b" to ls (no -c)
@@ -122,6 +133,10 @@ std::optional<Error> flags_before_command(const CLI::App& app,
   for (std::size_t i = 1; i < words.size(); ++i) {
     const CLI::App* command = command_named(app, words[i]);
     if (command == nullptr) continue;
+    if (first == "--") {
+      return make_error(ErrorKind::usage, "'--' stands before the command " + words[i] +
+                                              ": leave it out (s3loop " + words[i] + " ...)");
+    }
     // A flag the command does not know either: moving it would only meet
     // another error.
     // (--name=value, or -c5: a short flag with its value attached.)

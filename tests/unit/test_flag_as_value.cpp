@@ -116,6 +116,10 @@ TEST(FlagsBeforeCommand, AFlagTheCommandDoesNotKnowIsNamedAsSuch) {
 TEST(FlagsBeforeCommand, HelpVersionAndCommandsFirstPass) {
   const Commands commands;
   EXPECT_FALSE(flags_before_command(commands.app, {"--help", "ls"}));
+  // "--" is no flag: said to be out of place (it said "-- is no flag of s3loop ls").
+  auto dashes = flags_before_command(commands.app, {"--", "ls", "s3://b"});
+  ASSERT_TRUE(dashes);
+  EXPECT_EQ(dashes->message, "'--' stands before the command ls: leave it out (s3loop ls ...)");
   EXPECT_FALSE(flags_before_command(commands.app, {"-h", "cp"}));
   EXPECT_FALSE(flags_before_command(commands.app, {"--version", "ls"}));
   EXPECT_FALSE(flags_before_command(commands.app, {"ls", "-c", "5"}));
@@ -226,6 +230,11 @@ TEST(DescribeParseError, SaysWhatWasWrongInPlainWords) {
     Commands commands;  // (these Commands take no URLs: every stray word is named)
     EXPECT_EQ(parse_error_of(commands, {"ls", "-c", "5"}),
               "unknown flag -c; these arguments were not expected: -c 5");
+  }
+  {
+    Commands commands;  // after a "--" (CLI11's own sentence leaked: "The following ...")
+    EXPECT_EQ(parse_error_of(commands, {"ls", "--", "extra"}),
+              "this argument was not expected: extra");
   }
   {
     Commands commands;
