@@ -101,15 +101,17 @@ namespace {
 CLI::Option* seconds_option(CLI::Option* option, double low, double high) {
   auto seconds_check = [low, high](bool range) {
     return [low, high, range](std::string& value) -> std::string {
+      // Decimal only, as the counts are read: std::stod also took " 5",
+      // "+5" and the hexadecimal "0x10" (16 s).
       double seconds = 0;
-      try {
-        std::size_t used = 0;
-        seconds = std::stod(value, &used);
-        if (used != value.size()) return "expects a number of seconds, got '" + value + "'";
-      } catch (const std::exception&) {
+      const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds,
+                                             std::chars_format::general);
+      if (end != value.data() + value.size() || end == value.data() ||
+          (ec != std::errc{} && ec != std::errc::result_out_of_range)) {
         return "expects a number of seconds, got '" + value + "'";
       }
-      if (!std::isfinite(seconds) || (range && (seconds < low || seconds > high))) {
+      if (ec == std::errc::result_out_of_range || !std::isfinite(seconds) ||
+          (range && (seconds < low || seconds > high))) {
         return fmt::format("must be between {} and {} seconds, got {}", low, high, value);
       }
       return {};

@@ -93,6 +93,17 @@ TEST(CommonOptions, ANumberGivenTwiceIsRangeCheckedAsGivenLast) {
             "--read-timeout: must be between 0.01 and 3600 seconds, got nan");
   EXPECT_EQ(refusal({"--read-timeout", "soon", "--read-timeout", "2"}),
             "--read-timeout: expects a number of seconds, got 'soon'");
+  // Decimal, as the counts (std::stod took hexadecimal "0x10" as 16 s, and blanks, and "+").
+  for (const char* bad : {"0x10", " 5", "5 ", "+5", ""}) {
+    EXPECT_EQ(refusal({"--read-timeout", bad}),
+              std::string("--read-timeout: expects a number of seconds, got '") + bad + "'")
+        << bad;
+  }
+  // A number too large for a double is out of range, not "no number".
+  EXPECT_EQ(refusal({"--connect-timeout", "1e400"}),
+            "--connect-timeout: must be between 0.01 and 3600 seconds, got 1e400");
+  EXPECT_EQ(parse({"--read-timeout", "1e1"}).read_timeout, 10.0);
+  EXPECT_EQ(parse({"--read-timeout", ".5"}).read_timeout, 0.5);
 }
 
 TEST(CommonOptions, ATimeoutKeepsItsExactValue) {
