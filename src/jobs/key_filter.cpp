@@ -1,6 +1,10 @@
 #include "s3loop/jobs/key_filter.hpp"
 
 #include "glob_match.hpp"
+#include "s3loop/one_line.hpp"
+#include "s3loop/utf8.hpp"
+
+#include <fmt/format.h>
 
 namespace s3loop::jobs {
 
@@ -17,6 +21,20 @@ Result<void> check_filter(const KeyFilter& filter) {
     return make_error(
         ErrorKind::usage,
         std::string(flag) + " needs a pattern, e.g. '*.csv' (quote it for the shell)");
+  }
+  // S3 keys are UTF-8: a pattern in another encoding (a Latin-1 shell's
+  // "caf\xe9*") matched nothing, silently.
+  for (std::size_t at = 0; at < filter.pattern.size();) {
+    const auto character = utf8::decode_at(filter.pattern, at);
+    if (!character) {
+      return make_error(ErrorKind::usage,
+                        fmt::format("{} '{}' is not UTF-8 (byte \\x{:02x}), and S3 keys are UTF-8 "
+                                    "text, so it can match none: check the encoding of the shell "
+                                    "or script that wrote it",
+                                    flag, one_line(filter.pattern),
+                                    static_cast<unsigned char>(filter.pattern[at])));
+    }
+    at += character->length;
   }
   return {};
 }

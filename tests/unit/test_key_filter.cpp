@@ -70,6 +70,13 @@ TEST(KeyFilter, EmptyPatternIsAUsageErrorNamingTheFlag) {
   options.destination = {"bkt-b", "dst"};
   options.filters = {{Kind::exclude, ""}};
   EXPECT_FALSE(normalise_copy_locations(options));
+  // A pattern that is not UTF-8 can match no key (a review's finding: accepted, never matched).
+  auto latin1 = check_filter({Kind::exclude, "caf\xe9*"});
+  ASSERT_FALSE(latin1);
+  EXPECT_EQ(latin1.error().message,
+            "--exclude 'caf\\xe9*' is not UTF-8 (byte \\xe9), and S3 keys are UTF-8 text, so it "
+            "can match none: check the encoding of the shell or script that wrote it");
+  EXPECT_TRUE(check_filter({Kind::include, "café/*"}));
 }
 
 TEST(KeyFilter, CopiesMatchKeysBelowTheSourceDirectory) {
