@@ -55,6 +55,24 @@ Result<Endpoint> parse_endpoint_url(std::string_view url) {
     return make_error(ErrorKind::usage, "invalid endpoint URL '" + shown + "': " +
                                             std::string(why) + " (expected https://host[:port])");
   };
+  // The host and port as typed: a '%' there (an encoded host, "%00" a NUL)
+  // read as a path or a host of other bytes than written; a blank inside
+  // read as "not an absolute URL".
+  {
+    const std::size_t start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+    const std::size_t end = std::min(url.find_first_of("/?#", start), url.size());
+    const std::string_view authority = url.substr(std::min(start, url.size()), end - start);
+    if (authority.find('%') != std::string_view::npos &&
+        authority.find('[') == std::string_view::npos) {
+      return bad("a '%' in the host: write the host name as it is, not percent-encoded");
+    }
+    constexpr std::string_view kBlanks = " \t\r\n";
+    const std::string_view trimmed = url.substr(0, url.find_last_not_of(kBlanks) + 1);
+    if (trimmed.find_first_of(kBlanks, trimmed.find_first_not_of(kBlanks)) !=
+        std::string_view::npos) {
+      return bad("a blank inside it (quote it without)");
+    }
+  }
   auto parsed = boost::urls::parse_absolute_uri(url);
   // "127.0.0.1:9443" is no URL at all ("localhost:9443" parses, with scheme
   // "localhost"): one that is with https:// in front lacks only that.

@@ -56,6 +56,15 @@ TEST(Endpoint, TheCommonMistakesAreNamed) {
       {"https://127.0.0.1:9443 ", "a blank at its start or end (quote it without)"},
       {"https://[::1%lo]:9443", "an IPv6 zone ('%...') is not taken: use the address alone"},
       {"https://::1:9443", "no host (an IPv6 address goes in brackets: https://[::1]:9443)"},
+      // (A review: "%00" read as "a path is not supported", "%41" as the host "a"; a blank
+      // inside as "not an absolute URL".)
+      {"https://127.0.0.1%00:9443",
+       "a '%' in the host: write the host name as it is, not percent-encoded"},
+      {"https://ex%41mple.com",
+       "a '%' in the host: write the host name as it is, not "
+       "percent-encoded"},
+      {"https://exa mple.com", "a blank inside it (quote it without)"},
+      {"https://example.com:94\t43", "a blank inside it (quote it without)"},
   };
   for (const auto& c : cases) {
     auto ep = parse_endpoint_url(c.url);
@@ -107,7 +116,7 @@ TEST(Endpoint, MessagesSayWhatToWriteAndShowNoPassword) {
               std::string::npos)
         << no_scheme.error().message;
   }
-  auto nonsense = parse_endpoint_url("htp://bad host");
+  auto nonsense = parse_endpoint_url("https://bad^host");
   ASSERT_FALSE(nonsense);
   EXPECT_NE(nonsense.error().message.find("not an absolute URL"), std::string::npos)
       << nonsense.error().message;
