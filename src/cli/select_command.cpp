@@ -222,6 +222,14 @@ Runner add_select_command(CLI::App& app) {
           ErrorKind::usage,
           "select needs one object: s3://bucket/key, not a prefix ('" + args->url + "')"));
     }
+    // (Else the HEAD's bare 400 BadRequest said nothing of why.)
+    constexpr std::size_t kMaxKeyBytes = 1024;
+    if (location->key.size() > kMaxKeyBytes) {
+      return usage_error(make_error(
+          ErrorKind::usage, fmt::format("the key is {} bytes, and S3 keys are at most {}: no "
+                                        "object has it (check the URL)",
+                                        location->key.size(), kMaxKeyBytes)));
+    }
     jobs::SelectOptions options;
     options.location = *location;
     options.expression = args->expression;

@@ -311,6 +311,13 @@ class Select(s3env.SelectCase):
         s3env.assert_clean_error(self, p, 1, "SUM: the sum lies beyond the range of FLOAT")
         self.assertEqual(p.stdout, "")
 
+    def test_a_key_longer_than_s3_allows_is_named_so(self):
+        # It ended in the HEAD's bare "HTTP 400 BadRequest" (a review's finding).
+        bucket = self.url[len("s3://"):].split("/")[0]
+        p = s3env.run(["select", f"s3://{bucket}/{'k' * 1030}", "-e",
+                       "SELECT COUNT(*) FROM S3Object"])
+        s3env.assert_clean_error(self, p, 2, "the key is 1030 bytes, and S3 keys are at most 1024")
+
     def test_require_columns(self):
         p = self.select("-e", "SELECT COUNT(*) FROM S3Object", "--require-columns", "id,city")
         self.assertEqual(p.stdout.strip(), str(len(self.rows)))
