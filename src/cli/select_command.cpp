@@ -223,12 +223,11 @@ Runner add_select_command(CLI::App& app) {
           "select needs one object: s3://bucket/key, not a prefix ('" + args->url + "')"));
     }
     // (Else the HEAD's bare 400 BadRequest said nothing of why.)
-    constexpr std::size_t kMaxKeyBytes = 1024;
-    if (location->key.size() > kMaxKeyBytes) {
+    if (location->key.size() > s3::kMaxKeyBytes) {
       return usage_error(make_error(
           ErrorKind::usage, fmt::format("the key is {} bytes, and S3 keys are at most {}: no "
                                         "object has it (check the URL)",
-                                        location->key.size(), kMaxKeyBytes)));
+                                        location->key.size(), s3::kMaxKeyBytes)));
     }
     jobs::SelectOptions options;
     options.location = *location;

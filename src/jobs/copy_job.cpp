@@ -400,12 +400,11 @@ awaitable<Result<std::uint64_t>> CopyJob::process(exec::WorkerContext& context,
   // than the source's may push one over, and S3's 400 InvalidObjectName (or
   // KeyTooLongError) says neither why nor what to do. (Not a dry run's
   // promise either.)
-  constexpr std::size_t kMaxKeyBytes = 1024;
-  if (dst_key.size() > kMaxKeyBytes) {
+  if (dst_key.size() > s3::kMaxKeyBytes) {
     const Error error = make_error(
         ErrorKind::usage, fmt::format("its destination key would be {} bytes, over S3's limit of "
                                       "{}: copy it under a shorter destination prefix",
-                                      dst_key.size(), kMaxKeyBytes));
+                                      dst_key.size(), s3::kMaxKeyBytes));
     notify(object.key, dst_key, object.size, &error);
     co_return error;
   }

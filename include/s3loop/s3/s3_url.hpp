@@ -3,10 +3,14 @@
 
 #include "s3loop/error.hpp"
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
 namespace s3loop::s3 {
+
+// S3 keys are at most this many bytes of UTF-8.
+inline constexpr std::size_t kMaxKeyBytes = 1024;
 
 struct S3Url {
   std::string bucket;
