@@ -30,4 +30,15 @@ inline std::optional<Character> decode_at(std::string_view text, std::size_t at)
   return Character{static_cast<char32_t>(cp), static_cast<std::size_t>(it - text.begin()) - at};
 }
 
+// Where the first byte that starts no valid UTF-8 sequence is, or npos: S3
+// keys are UTF-8, and text in another encoding names none.
+inline std::size_t first_invalid(std::string_view text) {
+  for (std::size_t at = 0; at < text.size();) {
+    const auto character = decode_at(text, at);
+    if (!character) return at;
+    at += character->length;
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace s3loop::utf8

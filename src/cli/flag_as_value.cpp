@@ -82,8 +82,9 @@ std::string describe_parse_error(const CLI::ParseError& error, const CLI::App& a
       // in the words of the others.
       constexpr std::string_view kOne = "The following argument was not expected: ";
       constexpr std::string_view kMany = "The following arguments were not expected: ";
-      if (what.starts_with(kOne))
+      if (what.starts_with(kOne)) {
         return "this argument was not expected: " + what.substr(kOne.size());
+      }
       if (what.starts_with(kMany)) {
         return "these arguments were not expected: " + what.substr(kMany.size());
       }

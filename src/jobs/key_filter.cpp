@@ -24,17 +24,13 @@ Result<void> check_filter(const KeyFilter& filter) {
   }
   // S3 keys are UTF-8: a pattern in another encoding (a Latin-1 shell's
   // "caf\xe9*") matched nothing, silently.
-  for (std::size_t at = 0; at < filter.pattern.size();) {
-    const auto character = utf8::decode_at(filter.pattern, at);
-    if (!character) {
-      return make_error(ErrorKind::usage,
-                        fmt::format("{} '{}' is not UTF-8 (byte \\x{:02x}), and S3 keys are UTF-8 "
-                                    "text, so it can match none: check the encoding of the shell "
-                                    "or script that wrote it",
-                                    flag, one_line(filter.pattern),
-                                    static_cast<unsigned char>(filter.pattern[at])));
-    }
-    at += character->length;
+  if (const std::size_t bad = utf8::first_invalid(filter.pattern); bad != std::string_view::npos) {
+    return make_error(ErrorKind::usage,
+                      fmt::format("{} '{}' is not UTF-8 (byte \\x{:02x}), and S3 keys are UTF-8 "
+                                  "text, so it can match none: check the encoding of the shell or "
+                                  "script that wrote it",
+                                  flag, one_line(filter.pattern),
+                                  static_cast<unsigned char>(filter.pattern[bad])));
   }
   return {};
 }

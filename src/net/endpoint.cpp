@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cstdint>
 #include <system_error>
+#include <utility>
 
 namespace s3loop::net {
 
@@ -38,9 +39,17 @@ namespace {
 // `url` with any "user:password@" before its host written "***@": found by
 // hand, since a URL that does not parse (a blank, a fragment) is quoted too.
 // `scheme_end` is where "://" is in it (npos: none).
-std::string without_userinfo(std::string_view url, std::size_t scheme_end) {
+// What a URL copied with its surroundings may carry along.
+constexpr std::string_view kBlanks = " \t\r\n";
+
+// Where `url`'s authority ([user@]host[:port]) starts and ends, as typed.
+std::pair<std::size_t, std::size_t> authority_span(std::string_view url, std::size_t scheme_end) {
   const std::size_t start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
-  const std::size_t authority_end = std::min(url.find_first_of("/?#", start), url.size());
+  return {start, std::min(url.find_first_of("/?#", start), url.size())};
+}
+
+std::string without_userinfo(std::string_view url, std::size_t scheme_end) {
+  const auto [start, authority_end] = authority_span(url, scheme_end);
   const std::size_t at = url.substr(0, authority_end).rfind('@');
   if (at == std::string_view::npos || at < start) return std::string(url);
   return std::string(url.substr(0, start)) + "***" + std::string(url.substr(at));
@@ -59,14 +68,13 @@ Result<Endpoint> parse_endpoint_url(std::string_view url) {
   // read as a path or a host of other bytes than written; a blank inside
   // read as "not an absolute URL".
   {
-    const std::size_t start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
-    const std::size_t end = std::min(url.find_first_of("/?#", start), url.size());
-    const std::string_view authority = url.substr(std::min(start, url.size()), end - start);
+    const auto [start, end] = authority_span(url, scheme_end);
+    const std::string_view authority =
+        start < end ? url.substr(start, end - start) : std::string_view();
     if (authority.find('%') != std::string_view::npos &&
         authority.find('[') == std::string_view::npos) {
       return bad("a '%' in the host: write the host name as it is, not percent-encoded");
     }
-    constexpr std::string_view kBlanks = " \t\r\n";
     const std::string_view trimmed = url.substr(0, url.find_last_not_of(kBlanks) + 1);
     if (trimmed.find_first_of(kBlanks, trimmed.find_first_not_of(kBlanks)) !=
         std::string_view::npos) {
@@ -82,7 +90,6 @@ Result<Endpoint> parse_endpoint_url(std::string_view url) {
   if (!parsed) {
     // The common reasons, named: a URL reference parses where an absolute
     // URL does not (a fragment), a blank copied along, an IPv6 zone.
-    constexpr std::string_view kBlanks = " \t\r\n";
     if (!url.empty() && (kBlanks.find(url.front()) != std::string_view::npos ||
                          kBlanks.find(url.back()) != std::string_view::npos)) {
       return bad("a blank at its start or end (quote it without)");

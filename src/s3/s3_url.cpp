@@ -44,16 +44,6 @@ std::string character_at(std::string_view s, std::size_t at) {
   return std::string(s.substr(at, length));
 }
 
-// Where the first byte that starts no valid UTF-8 sequence is, or npos.
-std::size_t first_invalid_utf8(std::string_view s) {
-  for (std::size_t at = 0; at < s.size();) {
-    const std::size_t length = utf8_length_at(s, at);
-    if (length == 0) return at;
-    at += length;
-  }
-  return std::string_view::npos;
-}
-
 Error usage_error(std::string_view text, std::string_view why) {
   return make_error(ErrorKind::usage,
                     fmt::format("invalid S3 URL '{}': {}", printable(text, false), why));
@@ -179,7 +169,7 @@ Result<S3Url> parse_s3_url(std::string_view text, BucketRules rules) {
   // S3 keys are UTF-8: no object can be named by other bytes (the server
   // answers 400, or a listing finds nothing). Most likely a shell or script
   // in another encoding (Latin-1's "\xE9" for "é").
-  if (const std::size_t bad = first_invalid_utf8(url.key); bad != std::string_view::npos) {
+  if (const std::size_t bad = utf8::first_invalid(url.key); bad != std::string_view::npos) {
     return make_error(
         ErrorKind::usage,
         fmt::format("invalid S3 URL '{}': the key is not UTF-8 (byte {}), and S3 keys are UTF-8 "
