@@ -65,6 +65,10 @@ bool interrupt_requested() {
   return g_interrupts.load() > 0;
 }
 
+int interrupts_received() {
+  return g_interrupts.load();
+}
+
 const std::atomic<bool>* interrupt_flag() {
   static_assert(std::atomic<bool>::is_always_lock_free);
   return &g_interrupted;
@@ -94,14 +98,37 @@ Result<ChildResult> run_child(const std::vector<std::string>& argv) {
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   const pid_t parent = getpid();
+  // Held back from fork until the child is known (g_child): an interrupt in
+  // between is then passed on, not lost. The child would otherwise run our
+  // handler until its exec -- which swallowed a signal passed on to it there
+  // (g_child is 0 in its copy), and the whole run went on.
+  sigset_t interrupts;
+  sigset_t before;
+  sigemptyset(&interrupts);
+  sigaddset(&interrupts, SIGINT);
+  sigaddset(&interrupts, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &interrupts, &before);
   const pid_t pid = fork();
   if (pid < 0) {
     const int error = errno;
+    pthread_sigmask(SIG_SETMASK, &before, nullptr);
     close(pipe_fds[0]);
     close(pipe_fds[1]);
     return make_error(ErrorKind::io, "cannot start " + argv[0] + ": " + std::strerror(error));
   }
   if (pid == 0) {
+    // Until the run has handlers of its own, a signal ends it as it ends any
+    // program (one ignored at start stays ignored).
+    for (const int signal_number : {SIGINT, SIGTERM}) {
+      struct sigaction current {};
+      if (sigaction(signal_number, nullptr, &current) == 0 &&
+          current.sa_handler == on_supervised_interrupt) {
+        struct sigaction by_default {};
+        by_default.sa_handler = SIG_DFL;
+        sigaction(signal_number, &by_default, nullptr);
+      }
+    }
+    pthread_sigmask(SIG_SETMASK, &before, nullptr);
     setpgid(0, 0);
     // In a group of its own the run is in the terminal's background: with
     // `stty tostop` its first line on stderr (a failed copy) stopped it with
@@ -125,6 +152,7 @@ Result<ChildResult> run_child(const std::vector<std::string>& argv) {
   // away must find it.
   setpgid(pid, pid);
   g_child.store(pid);
+  pthread_sigmask(SIG_SETMASK, &before, nullptr);
   // An interrupt that came before g_child was set reached nobody: any at all
   // (compare ends at its first, so no run may go on after one). Counting
   // only those since this call began missed one that came between the
@@ -147,6 +175,7 @@ Result<ChildResult> run_child(const std::vector<std::string>& argv) {
   }
   g_child.store(0);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.killed_by_signal = WIFSIGNALED(status);
   if (result.exit_code == 127 && result.out.empty()) {
     return make_error(ErrorKind::io, "cannot start " + argv[0]);
   }

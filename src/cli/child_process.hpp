@@ -13,6 +13,10 @@ namespace s3loop::cli {
 
 struct ChildResult {
   int exit_code = 0;  // 128 + signal when killed by one
+  // Ended by a signal's default action, not by exit(): an s3loop command
+  // outside its run (starting, checking, summing up), where it has no
+  // handler -- so with no request of its run in flight.
+  bool killed_by_signal = false;
   std::string out;
 };
 
@@ -30,6 +34,8 @@ Result<ChildResult> run_child(const std::vector<std::string>& argv);
 // when the first signal was SIGTERM).
 void supervise_interrupts();
 bool interrupt_requested();
+// How many of those signals came (one delivered twice counts twice).
+int interrupts_received();
 // True from the first of those signals on: for ClientShared::interrupted, so
 // that the caller's own requests are cut off by it (not retried on).
 const std::atomic<bool>* interrupt_flag();

@@ -462,9 +462,12 @@ Runner add_compare_command(CLI::App& app) {
           const auto cut_off = static_cast<std::uint64_t>(number(run.summary, "interrupted"));
           std::string left = args->keep ? "; its copies are kept under " + run_url : "";
           if (!args->keep) {
-            // (A run killed by a second signal may have printed no summary:
-            // then nothing says none was cut off.)
-            const bool maybe_in_flight = cut_off > 0 || run.summary.empty();
+            // (A run a second signal ended at once printed no summary: then
+            // nothing says none was cut off. One a single signal killed
+            // outside its run -- starting, or done and summing up -- had
+            // nothing in flight.)
+            const bool outside_its_run = child->killed_by_signal && interrupts_received() <= 1;
+            const bool maybe_in_flight = cut_off > 0 || (run.summary.empty() && !outside_its_run);
             auto failed = delete_copies(options);
             if (!failed && maybe_in_flight) {
               std::this_thread::sleep_for(std::chrono::seconds(2));
