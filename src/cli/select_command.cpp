@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace s3loop::cli {
 
@@ -165,7 +166,7 @@ Runner add_select_command(CLI::App& app) {
     std::optional<std::string> comments;  // default #
     std::optional<std::string> output_delimiter;
     std::string output = "csv";
-    std::string require_columns;
+    std::vector<std::string> require_columns;  // one list per --require-columns
     bool per_range = false;
     std::string key_column;
     bool server_dialect = false;
@@ -199,8 +200,9 @@ Runner add_select_command(CLI::App& app) {
       cmd->add_option("--require-columns", args->require_columns,
                       "Comma-separated columns the header must have; checked before any range runs")
           // Given twice, both lists are required (a flag given twice otherwise
-          // counts as given last).
-          ->join(',');
+          // counts as given last). Split by us, not by CLI11: its delimiter
+          // dropped the empty names of "," and then called the value missing.
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_flag("--per-range", args->per_range,
                 "Print each range's record count and min/max of --key-column to stderr, in order, "
                 "then the combined line");
@@ -266,7 +268,11 @@ Runner add_select_command(CLI::App& app) {
       }
       options.output_format.field_delimiter = *output_delimiter;
     }
-    options.require_columns = jobs::split_column_list(args->require_columns);
+    for (const auto& list : args->require_columns) {
+      for (auto& column : jobs::split_column_list(list)) {
+        options.require_columns.push_back(std::move(column));
+      }
+    }
     // Given, but naming nothing (`--require-columns "$UNSET"`): it would check
     // nothing, silently.
     if (require_columns_flag->count() > 0 && options.require_columns.empty()) {

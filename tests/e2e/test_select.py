@@ -347,7 +347,7 @@ class Select(s3env.SelectCase):
         self.assertEqual(p.stdout.strip(), str(len(self.rows)))
         # A list that names nothing (`--require-columns "$UNSET"`) checked nothing, silently;
         # so did an empty --key-column, which fell back to id.
-        for given in ([" "], [" , "]):
+        for given in ([" "], [" , "], [","], [",,"]):
             with self.subTest(given=given):
                 p = s3env.run(["select", self.url, "-e", "SELECT COUNT(*) FROM S3Object",
                                "--require-columns", *given])
