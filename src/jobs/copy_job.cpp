@@ -102,6 +102,13 @@ Result<CopyOptions> normalise_copy_locations(CopyOptions options) {
   }
   as_directory(options.source.key);
   as_directory(options.destination.key);
+  // Every copy would fail alike, one line per object: say it once.
+  if (options.destination.key.size() > s3::kMaxKeyBytes) {
+    return make_error(ErrorKind::usage,
+                      fmt::format("the destination prefix is {} bytes, and S3 keys are at "
+                                  "most {}: no copy fits under it (choose a shorter one)",
+                                  options.destination.key.size(), s3::kMaxKeyBytes));
+  }
   if (options.source.bucket == options.destination.bucket &&
       options.destination.key.starts_with(options.source.key)) {
     // Named without its '/' ("x.csv" to "x.csv/"), the source may be an

@@ -1156,3 +1156,7 @@ class LongKeys(s3env.E2ETestCase):
         self.assertIn("its destination key would be 1031 bytes, over S3's limit of 1024: copy it "
                       "under a shorter destination prefix", p.stderr)
         self.assertEqual(sorted(s3env.object_map(self.s3, bucket, "d" * 30 + "/")), ["short"])
+        # A prefix no key fits under is one error, before any request, not one per object.
+        p = s3env.run(["cp", f"s3://{bucket}/s/", f"s3://{bucket}/" + "d" * 1030 + "/"])
+        s3env.assert_clean_error(self, p, 2, "the destination prefix is 1031 bytes, and S3 keys "
+                                 "are at most 1024: no copy fits under it")

@@ -322,4 +322,19 @@ TEST(CopyPlanning, TaggingHeaderOnlyForTagsThatFitIt) {
 }
 
 }  // namespace
+// A destination prefix over S3's 1,024-byte key limit leaves no copy a key: one error
+// before any request, not one per object. One of 1,023 bytes ("/" added: 1,024) still fits
+// the source folder's own marker.
+TEST(CopyPlanning, ADestinationPrefixNoKeyFitsUnderIsRefused) {
+  auto fits = options("a", "dir", "b", std::string(1023, 'p'));
+  EXPECT_TRUE(jobs::normalise_copy_locations(fits));
+  auto over = options("a", "dir", "b", std::string(1024, 'p'));
+  auto refused = jobs::normalise_copy_locations(over);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, ErrorKind::usage);
+  EXPECT_EQ(refused.error().message,
+            "the destination prefix is 1025 bytes, and S3 keys are at most 1024: no copy fits "
+            "under it (choose a shorter one)");
+}
+
 }  // namespace s3loop
