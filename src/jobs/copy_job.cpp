@@ -540,17 +540,16 @@ awaitable<void> CopyJob::explain_missing_part_source(s3::Client& client,
                                                      const std::string& source_key,
                                                      const std::string& etag, Error& error) {
   // Deleted after the HEAD, as the message says -- unless a HEAD still finds
-  // that very version: then the server misread the key in
-  // x-amz-copy-source. radosgw 16.2 decodes it twice for UploadPartCopy
-  // (not for CopyObject), so a key holding '%' and two hex digits fails.
+  // that very version: then the server misread the key in x-amz-copy-source
+  // (copy_source_key.hpp).
   auto now = co_await client.head_object(options_.source.bucket, source_key);
   if (!now || now->etag != etag) co_return;
   error.message = fmt::format(
       "UploadPartCopy of {} failed: the server says the source does not exist (NoSuchKey), "
       "but a HEAD finds it unchanged: the server misreads its key in x-amz-copy-source "
-      "(radosgw decodes it twice, so keys holding '%' fail): this server cannot copy it "
-      "(keys holding '%' are copied with CopyObject, which reads them right, up to its limit "
-      "of 5 GiB; this object is larger)",
+      "(radosgw 16.2 decodes it twice and takes '?versionId=' in it for a version): this "
+      "server cannot copy it (such keys are copied with CopyObject, which reads them right, "
+      "up to its limit of 5 GiB; this object is larger)",
       s3::s3_uri(options_.source.bucket, source_key));
   s3::append_request_id(error);
 }
@@ -596,25 +595,26 @@ awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
   s3::Client& client = context.client();
   const auto& src_bucket = options_.source.bucket;
   const auto& dst_bucket = options_.destination.bucket;
-  // Over 5 GiB, a key holding '%' (copy_source_key.hpp): not copied when a
-  // server that decodes the copy source twice would find another object.
+  // Over 5 GiB, a key radosgw's UploadPartCopy misreads (copy_source_key.hpp):
+  // not copied when the key it would read is another object's.
   if (auto misread = misread_source_key(object.key)) {
     auto other = co_await client.head_object(src_bucket, *misread);
     if (other) {
       co_return make_error(
           ErrorKind::s3,
           fmt::format("{} was not copied: over 5 GiB, only UploadPartCopy can copy it, and a "
-                      "server that decodes its x-amz-copy-source twice, as radosgw 16.2 does, "
-                      "would read the key as {}, which exists, and copy that object's bytes "
-                      "instead (on AWS, which decodes it once, the copy would be right: "
-                      "copy it there with aws s3 cp)",
+                      "server that misreads its x-amz-copy-source, as radosgw 16.2 does "
+                      "(decoding it twice, taking '?versionId=' in it for a version), would "
+                      "read the key as {}, which exists, and copy that object's bytes instead "
+                      "(on AWS, which reads it as sent, the copy would be right: copy it there "
+                      "with aws s3 cp)",
                       s3::s3_uri(src_bucket, object.key), s3::s3_uri(src_bucket, *misread)));
     }
     if (other.error().http_status != 404) {
       Error error = other.error();
       error.message = fmt::format(
-          "{} was not copied: a HEAD of {}, which a server that decodes "
-          "x-amz-copy-source twice would copy instead, failed: {}",
+          "{} was not copied: a HEAD of {}, which a server that misreads "
+          "x-amz-copy-source as radosgw 16.2 does would copy instead, failed: {}",
           s3::s3_uri(src_bucket, object.key), s3::s3_uri(src_bucket, *misread), error.message);
       co_return error;
     }

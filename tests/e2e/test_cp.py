@@ -335,8 +335,9 @@ class CopyPercentKeyInParts(s3env.E2ETestCase):
     """radosgw 16.2 decodes UploadPartCopy's x-amz-copy-source twice: the part copies of a key
     holding '%' and two hex digits read another key. Where none exists that failed (NoSuchKey);
     where one did, a review found the copy made of the other object's bytes, reported copied,
-    and --verify passing it. A key holding '%' is copied with CopyObject (which reads it once)
-    whenever CopyObject can copy it, up to 5 GiB, whatever --multipart-threshold says."""
+    and --verify passing it. It also takes '?versionId=' in a key for a version (r?versionId=null
+    read r). Such a key is copied with CopyObject (which reads it right) whenever CopyObject can
+    copy it, up to 5 GiB, whatever --multipart-threshold says."""
 
     def test_a_key_holding_percent_above_the_threshold_is_copied_whole(self):
         bkt = self.bucket("cp-pct")
@@ -354,7 +355,10 @@ class CopyPercentKeyInParts(s3env.E2ETestCase):
         bkt = self.bucket("cp-pct-twin")
         objects = {"pc/pct%41": b"A" * 20, "pc/pctA": b"B" * 30,  # pct%41 read twice: pctA
                    "pc/q%2541": b"C" * 20, "pc/q%41": b"D" * 20,  # q%2541 twice: q%41, then qA
-                   "pc/plain": b"E" * 40}
+                   "pc/plain": b"E" * 40,
+                   # '?versionId=' taken for a version: r's first 20 bytes were copied.
+                   "pc/r?versionId=null": b"F" * 20, "pc/r": b"G" * 30,
+                   "pc/s?versionId=abc": b"H" * 20}  # (NoSuchKey)
         for key, body in objects.items():
             self.s3.put_object(Bucket=bkt, Key=key, Body=body)
         for strategy in ("serial", "async"):

@@ -27,6 +27,25 @@ TEST(CopySourceKey, AKeyHoldingPercentCopiesWithCopyObjectUpToItsLimit) {
   EXPECT_TRUE(copies_in_parts("pc/pct%41", kMaxSingleCopy + 1, kMaxSingleCopy));
 }
 
+TEST(CopySourceKey, AKeyHoldingAVersionQueryCopiesWithCopyObjectUpToItsLimit) {
+  // A review's finding: radosgw 16.2 read the part copies of `r?versionId=null` as `r`.
+  EXPECT_FALSE(copies_in_parts("vq/r?versionId=null", 6 * kMiB, 5 * kMiB));
+  EXPECT_FALSE(copies_in_parts("vq/r?versionId=", kMaxSingleCopy, 1));
+  EXPECT_TRUE(copies_in_parts("vq/r?versionId=null", kMaxSingleCopy + 1, kMaxSingleCopy));
+  // Read right: no '?' before it, another case, no '='.
+  EXPECT_TRUE(copies_in_parts("vq/r&versionId=null", 6 * kMiB, 5 * kMiB));
+  EXPECT_TRUE(copies_in_parts("vq/r?VersionId=null", 6 * kMiB, 5 * kMiB));
+  EXPECT_TRUE(copies_in_parts("vq/r?versionId", 6 * kMiB, 5 * kMiB));
+}
+
+TEST(CopySourceKey, TheKeyAsMisread) {
+  EXPECT_EQ(misread_source_key("vq/r?versionId=null"), "vq/r");
+  EXPECT_EQ(misread_source_key("vq/r?versionId=abc&x=1"), "vq/r");
+  EXPECT_EQ(misread_source_key("?versionId=null"), "");
+  EXPECT_EQ(misread_source_key("p%41?versionId=1"), "pA");
+  EXPECT_EQ(misread_source_key("vq/r?versionid=null"), std::nullopt);
+}
+
 TEST(CopySourceKey, TheKeyReadTwice) {
   EXPECT_EQ(misread_source_key("pc/pct%41"), "pc/pctA");
   EXPECT_EQ(misread_source_key("q%2541"), "q%41");
