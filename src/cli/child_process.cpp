@@ -55,6 +55,7 @@ void supervise_interrupts() {
   struct sigaction action {};
   action.sa_handler = on_supervised_interrupt;
   sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;  // (as the commands' own handler: a write goes on)
   // (One ignored at start stays ignored, by the runs too: they inherit it.)
   for (const int signal_number : {SIGINT, SIGTERM}) {
     if (!ignored_at_start(signal_number)) sigaction(signal_number, &action, nullptr);

@@ -394,6 +394,11 @@ void install_interrupt_handler(std::atomic<bool>* flag_to_set, bool uploads_may_
   // cleanly: the signal ends the process as it ends any other.
   action.sa_handler = flag_to_set != nullptr ? on_interrupt : SIG_DFL;
   sigemptyset(&action.sa_mask);
+  // A write to stdout blocked on a slow reader goes on after the handler:
+  // failing with EINTR, it cut a line in two and the command said the disk
+  // was full (a review). (epoll_wait, which the loops sleep in, returns
+  // EINTR whatever this says; asio waits again.)
+  action.sa_flags = SA_RESTART;
   for (const int signal_number : {SIGINT, SIGTERM}) {
     if (!ignored_at_start(signal_number)) sigaction(signal_number, &action, nullptr);
   }

@@ -4,6 +4,7 @@ Run: /usr/bin/python3 -m unittest -v test_ls   (from tests/e2e; see s3env.py).
 """
 
 import datetime
+import fcntl
 import json
 import os
 import re
@@ -424,6 +425,48 @@ class BucketListTests(s3env.E2ETestCase):
                 for marker in s3env.CRASH_MARKERS:
                     self.assertNotIn(marker, err)
 
+    def test_a_signal_while_the_output_waits_for_its_reader_is_the_signals_exit(self):
+        # A review's finding: a write blocked on a full pipe failed with EINTR when the
+        # signal came (the handler did not ask for restarts), and ls said "writing the output
+        # to stdout failed (is the disk full?)", exit 1, its last line cut in two.
+        bucket = self.bucket("ls-blocked")
+        s3env.datagen(f"s3://{bucket}/k/", 300, max_size=0, seed=4)  # ~18 KB of lines
+        # A pipe full before ls starts: its first write (the first 4 KiB of the first page,
+        # in its run) waits with nothing written, the write a signal failed.
+        read_end, write_end = os.pipe()
+        self.addCleanup(os.close, read_end)
+        capacity = fcntl.fcntl(write_end, 1031, 4096)  # F_SETPIPE_SZ
+        os.write(write_end, b"x" * capacity)
+        try:
+            proc = subprocess.Popen([s3env.s3loop_bin(), "ls", "-r", f"s3://{bucket}/"],
+                                    env=s3env.base_env(), stdout=write_end,
+                                    stderr=subprocess.PIPE, text=True)
+        finally:
+            os.close(write_end)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline:
+            waits = []
+            for task in os.listdir(f"/proc/{proc.pid}/task"):
+                with open(f"/proc/{proc.pid}/task/{task}/wchan") as f:
+                    waits.append(f.read())
+            if any("pipe_write" in wait for wait in waits):
+                break
+            time.sleep(0.01)
+        self.assertIsNone(proc.poll(), "ls ended before it wrote")
+        proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)  # (the write still waits)
+        out = b""
+        while chunk := os.read(read_end, 65536):
+            out += chunk
+        err = proc.stderr.read()
+        proc.wait(timeout=30)
+        self.assertEqual(proc.returncode, 143, err)
+        self.assertEqual(err, "")
+        lines = out[capacity:].decode().splitlines(keepends=True)
+        self.assertGreater(len(lines), 0)
+        for line in lines:
+            self.assertRegex(line, r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +0 k/\S+\n$")
 
 if __name__ == "__main__":
     unittest.main()
