@@ -27,6 +27,10 @@ Runner add_mb_command(CLI::App& app) {
     auto shared = make_client_shared(args->common);
     if (!shared) return usage_error(shared.error());
     const std::string bucket = location->bucket;
+    // The bucket is made whatever becomes of its one line: a reader gone
+    // (`| true`) is that line's error, exit 1, not a death by SIGPIPE after
+    // the change, as aws s3 mb says too.
+    keep_running_when_output_closes();
     auto result = exec::run_once<void>(
         **shared, [&](s3::Client& client) { return client.create_bucket(bucket); });
     if (!result) {

@@ -304,6 +304,24 @@ class MakeBucketTests(s3env.E2ETestCase):
                 self.assertEqual(p.stdout, expected.format(name))
                 self.s3.head_bucket(Bucket=name)  # raises unless it was made
 
+    def test_a_reader_gone_is_the_lines_error_not_a_death_by_sigpipe(self):
+        # A review's finding: `mb ... | true` made the bucket, then died of SIGPIPE (141).
+        name = self.bucket("mb-pipe", create=False)
+        read_end, write_end = os.pipe()
+        os.close(read_end)
+        try:
+            proc = subprocess.Popen([s3env.s3loop_bin(), "mb", f"s3://{name}"],
+                                    env=s3env.base_env(), stdout=write_end,
+                                    stderr=subprocess.PIPE, text=True)
+        finally:
+            os.close(write_end)
+        err = proc.communicate(timeout=60)[1]
+        self.assertEqual(proc.returncode, 1, err)
+        self.assertEqual(err, "s3loop: error: writing the output to stdout failed (Broken pipe: "
+                              "the reader of the output went away): what it holds is "
+                              "incomplete\n")
+        self.s3.head_bucket(Bucket=name)  # made all the same
+
 
 class BucketListTests(s3env.E2ETestCase):
     """`s3loop ls` without a bucket lists the buckets, as `aws s3 ls` does. Other test modules
