@@ -702,6 +702,24 @@ class SelectQuotedLineBreaks(s3env.SelectCase):
         expected = [[f.replace("\r\n", "\n") for f in r] for r in self.rows]
         self.assertEqual(self.parse_csv(p.stdout), expected)
 
+    def test_a_first_record_running_past_the_header_read_is_no_error_by_default(self):
+        # A review's finding: under the default engine (auto), a first record whose quoted
+        # line break comes before the end of the header read (64 KiB) and whose field runs on
+        # past it failed the command ("the data ends before the range's last record is
+        # complete"): the ScanRange probe could not work out its right answer. The probe is
+        # now inconclusive, and the local engine reads the object.
+        body = b'id,text\n1,"first line\nsecond line ' + b"z" * 70000 + b'"\n2,short\n'
+        self.s3.put_object(Bucket=self.bkt, Key="long-first.csv", Body=body)
+        url = f"s3://{self.bkt}/long-first.csv"
+        p = s3env.run(["select", url, "-e", "SELECT COUNT(*) FROM S3Object"])
+        self.assertEqual((p.returncode, p.stdout), (0, "2\n"), s3env.describe(p))
+        self.assertIn("engine local: a ScanRange probe's right answer cannot be worked out",
+                      p.stderr)
+        p = s3env.run(["select", url, "-e", "SELECT COUNT(*) FROM S3Object", "--engine",
+                       "s3select"])
+        s3env.assert_clean_error(self, p, 2, "--engine s3select: a ScanRange probe's right "
+                                 "answer cannot be worked out", "use --engine local (or auto)")
+
     def test_quoted_fields_without_line_breaks_still_split(self):
         body = make_csv(1500, seed=12)
         self.s3.put_object(Bucket=self.bkt, Key="oneline.csv", Body=body)
