@@ -20,6 +20,7 @@
 #include "s3loop/jobs/delete_prefix.hpp"
 #include "s3loop/jobs/verify.hpp"
 #include "s3loop/s3/client.hpp"
+#include "s3loop/s3/s3_url.hpp"
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
@@ -314,6 +315,24 @@ Runner add_compare_command(CLI::App& app) {
     }
     const std::string runs_prefix = normalised->destination.key + "compare-" + token + "-";
     const std::string& dst_bucket = normalised->destination.bucket;
+    // Each run's sub-prefix is longer than the destination given: one over
+    // S3's key limit would have its run refuse it, and compare blame "the
+    // flags given to compare".
+    std::size_t longest_run_prefix = 0;
+    for (const auto& strategy : strategies) {
+      longest_run_prefix = std::max(
+          longest_run_prefix, fmt::format("{}{}-{}/", runs_prefix, strategy, args->repeat).size());
+    }
+    if (longest_run_prefix > s3::kMaxKeyBytes) {
+      return usage_error(make_error(
+          ErrorKind::usage,
+          fmt::format("the destination prefix leaves no room for compare's run sub-prefixes "
+                      "(compare-<pid>-<random>-<strategy>-<n>/): with them it is up to {} bytes, "
+                      "and S3 keys are at most {}: choose a destination prefix at least {} bytes "
+                      "shorter",
+                      longest_run_prefix, s3::kMaxKeyBytes,
+                      longest_run_prefix - s3::kMaxKeyBytes)));
+    }
     // In a bucket that has (or had) versioning on, deleting a run's copies
     // would only hide them under delete markers, every version kept (and
     // paid for): there compare deletes each version its runs wrote.
@@ -353,27 +372,38 @@ Runner add_compare_command(CLI::App& app) {
 
     // Deletes a run's copies; the error when they could not be (a bucket
     // that is gone holds none: nothing is left behind).
-    auto delete_copies = [&](const jobs::CopyOptions& run_options) -> std::optional<Error> {
+    // `abort_uploads`: for a run that ended without its summary (a second
+    // signal ends it at once, before it aborts its multipart uploads; a
+    // review found them left, and the prefix said cleaned up). One that
+    // printed it aborted its own, or named those it could not.
+    auto delete_copies = [&](const jobs::CopyOptions& run_options,
+                             bool abort_uploads) -> std::optional<Error> {
       // Carried out after a Ctrl-C too (a second one exits at once).
       (*shared)->interrupted = nullptr;
       struct Restore {
         s3::ClientShared& shared;
         ~Restore() { shared.interrupted = interrupt_flag(); }
       } restore{**shared};
-      auto deleted = exec::run_once<std::uint64_t>(**shared, [&](s3::Client& client) {
-        return versioned ? jobs::delete_prefix_versions(client, run_options.destination.bucket,
-                                                        run_options.destination.key)
-                         : jobs::delete_prefix(client, run_options.destination.bucket,
-                                               run_options.destination.key);
-      });
+      const std::string& bucket = run_options.destination.bucket;
+      const std::string& prefix = run_options.destination.key;
+      auto deleted = exec::run_once<std::uint64_t>(
+          **shared, [&](s3::Client& client) -> boost::asio::awaitable<Result<std::uint64_t>> {
+            if (abort_uploads) {
+              auto aborted = co_await jobs::abort_prefix_uploads(client, bucket, prefix);
+              if (!aborted) co_return aborted.error();
+            }
+            // (Not one co_await of a ?: of the two: GCC 12 destroyed that
+            // temporary awaitable twice.)
+            if (versioned) co_return co_await jobs::delete_prefix_versions(client, bucket, prefix);
+            co_return co_await jobs::delete_prefix(client, bucket, prefix);
+          });
       if (deleted || deleted.error().s3_code == "NoSuchBucket") return std::nullopt;
       // A delete whose reply was lost (timed out, say) may have been carried
       // out: the copies are left behind only if a listing still finds them
       // (a review saw "left behind: delete it by hand", exit 1, with nothing
       // left).
       auto left = exec::run_once<bool>(**shared, [&](s3::Client& client) {
-        return client.holds_any_object(run_options.destination.bucket, run_options.destination.key,
-                                       versioned);
+        return client.holds_any_object(bucket, prefix, versioned);
       });
       if (left && !*left) return std::nullopt;
       return deleted.error();
@@ -468,10 +498,10 @@ Runner add_compare_command(CLI::App& app) {
             // nothing in flight.)
             const bool outside_its_run = child->killed_by_signal && interrupts_received() <= 1;
             const bool maybe_in_flight = cut_off > 0 || (run.summary.empty() && !outside_its_run);
-            auto failed = delete_copies(options);
+            auto failed = delete_copies(options, run.summary.empty());
             if (!failed && maybe_in_flight) {
               std::this_thread::sleep_for(std::chrono::seconds(2));
-              failed = delete_copies(options);
+              failed = delete_copies(options, run.summary.empty());
             }
             if (failed) {
               run.left_behind = run_url;
@@ -496,7 +526,7 @@ Runner add_compare_command(CLI::App& app) {
         if (run.exit_code == kExitUsage) {
           // cp refused its flags (a value out of range, say): every run
           // would. Its own error line is above.
-          if (!args->keep) (void)delete_copies(options);
+          if (!args->keep) (void)delete_copies(options, false);
           print_error("cp refused the flags given to compare (see above): nothing was compared");
           return kExitUsage;
         }
@@ -516,7 +546,7 @@ Runner add_compare_command(CLI::App& app) {
           run.verify_note += fmt::format("; cp exited {}", run.exit_code);
         all_ok = all_ok && run.verified;
         if (!args->keep) {
-          if (auto failed = delete_copies(options)) {
+          if (auto failed = delete_copies(options, run.summary.empty())) {
             // The copies stay; say where, and fail the command (below).
             run.left_behind = run_url;
             print_error("cleaning up: " + failed->message + "; " + run.left_behind +

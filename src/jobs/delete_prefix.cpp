@@ -148,4 +148,23 @@ awaitable<Result<std::uint64_t>> delete_prefix_versions(s3::Client& client, std:
   co_return deleted;
 }
 
+awaitable<Result<std::uint64_t>> abort_prefix_uploads(s3::Client& client, std::string bucket,
+                                                      std::string prefix) {
+  auto uploads = co_await client.list_multipart_uploads(bucket, prefix);
+  if (!uploads) co_return uploads.error();
+  for (const auto& upload : *uploads) {
+    if (!upload.key.starts_with(prefix)) {
+      co_return listed_outside("ListMultipartUploads", bucket, prefix, upload.key,
+                               "nothing aborted");
+    }
+  }
+  std::uint64_t aborted = 0;
+  for (const auto& upload : *uploads) {
+    auto done = co_await client.abort_multipart_upload(bucket, upload.key, upload.upload_id);
+    if (!done) co_return done.error();
+    ++aborted;
+  }
+  co_return aborted;
+}
+
 }  // namespace s3loop::jobs

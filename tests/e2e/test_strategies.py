@@ -945,6 +945,34 @@ class CompareStops(s3env.E2ETestCase):
         self.assertEqual(json.loads(out.splitlines()[-1]),
                          {"objects": 0, "interrupted": 0, "cancelled": True})
 
+    def test_a_second_signal_mid_multipart_leaves_no_upload_open(self):
+        # A review's finding: a second Ctrl-C ends the run at once, before it aborts its
+        # multipart uploads; compare deleted the copies, said the prefix cleaned up, and the
+        # uploads stayed (billed, and no listing of objects shows them).
+        src = self.bucket("compare-mp-src")
+        for i in range(3):
+            self.s3.put_object(Bucket=src, Key=f"big/{i}.bin",
+                               Body=s3env.seeded_bytes(f"mp{i}", 11 * s3env.MiB))
+        dst = self.bucket("compare-mp")
+        proc = self.start_through_proxy(300, [
+            "compare", "cp", f"s3://{src}/big/", f"s3://{dst}/c/", "--strategies", "async",
+            "--multipart-threshold", "5MiB", "--multipart-chunksize", "5MiB", "--json"])
+        deadline = time.monotonic() + 60
+        while (proc.poll() is None and time.monotonic() < deadline
+               and not s3env.multipart_uploads(self.s3, dst)):
+            time.sleep(0.05)
+        self.assertIsNone(proc.poll(), "compare ended before its run began an upload")
+        os.killpg(proc.pid, signal.SIGINT)
+        time.sleep(0.2)  # (a second signal, not the first delivered twice)
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertIn("interrupted again", err, "the run ended at once")
+        self.assertEqual(s3env.multipart_uploads(self.s3, dst), [])
+        run = json.loads(out)["runs"][0]
+        self.assertTrue(run["cleaned_up"], run)
+        self.assertBucketEmpty(dst, why="after an interrupted compare")
+
     def test_a_run_the_signal_ends_before_its_handlers_had_nothing_in_flight(self):
         # Signalled as it starts, the run dies of the signal (as any program) before it has a
         # handler or a request, and printed no summary: compare took that for a run a second
@@ -1036,13 +1064,13 @@ class CompareStops(s3env.E2ETestCase):
         # Each run has a process group of its own, in the terminal's background: with `stty
         # tostop` its first line on stderr stopped it (SIGTTOU) and compare waited for ever,
         # deaf to Ctrl-C. Here every copy fails (its key would be longer than S3's 1,024
-        # bytes), so the run writes a line for each.
+        # bytes: a 100-byte name under a 950-byte prefix), so the run writes a line for each.
         src = self.bucket("compare-tostop-src")
         for key in ("a", "b"):
-            self.s3.put_object(Bucket=src, Key=f"s/{key}", Body=b"x")
+            self.s3.put_object(Bucket=src, Key=f"s/{key * 100}", Body=b"x")
         dst = self.bucket("compare-tostop")
         command = [s3env.s3loop_bin(), "compare", "cp", f"s3://{src}/s/",
-                   f"s3://{dst}/{'p' * 1030}/", "--strategies", "async"]
+                   f"s3://{dst}/{'p' * 950}/", "--strategies", "async"]
         proc = subprocess.Popen(["script", "-qec", "stty tostop; " + shlex.join(command),
                                  "/dev/null"], env=s3env.base_env(), stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -1055,6 +1083,16 @@ class CompareStops(s3env.E2ETestCase):
         self.assertEqual(proc.returncode, 1, out + err)
         self.assertIn("s3loop: failed: ", out)
         self.assertBucketEmpty(dst, why="after a compare of failed copies")
+
+    def test_a_destination_its_run_prefixes_push_past_the_key_limit_is_refused(self):
+        # Each run copies under compare-<pid>-<random>-<strategy>-<n>/ below the destination:
+        # one that pushes it past S3's 1,024 bytes had its first run refuse it, and compare
+        # blamed "the flags given to compare".
+        dst = self.bucket("compare-longprefix")
+        p = s3env.run(["compare", "cp", f"s3://{self.src}/src/", f"s3://{dst}/{'p' * 1000}/"])
+        s3env.assert_clean_error(self, p, 2, "the destination prefix leaves no room for "
+                                 "compare's run sub-prefixes", "S3 keys are at most 1024")
+        self.assertNotIn("compare: ", p.stderr, "no run")
 
     def test_a_run_that_cannot_be_started_fails_compare_with_exit_1(self):
         # The binary gone mid-compare (a package upgrade): no usage error (exit 2, "change the

@@ -36,4 +36,13 @@ boost::asio::awaitable<Result<std::uint64_t>> delete_prefix_versions(s3::Client&
                                                                      std::string prefix,
                                                                      int page_size = 1000);
 
+// Aborts every multipart upload whose key lies under s3://bucket/prefix
+// (ListMultipartUploads): the parts a copy cut short left on the server,
+// billed and invisible to a listing of objects. Returns how many it
+// aborted; an upload already gone counts as aborted. A key listed outside
+// the prefix is an error before anything is aborted.
+boost::asio::awaitable<Result<std::uint64_t>> abort_prefix_uploads(s3::Client& client,
+                                                                   std::string bucket,
+                                                                   std::string prefix);
+
 }  // namespace s3loop::jobs
