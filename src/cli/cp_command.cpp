@@ -4,6 +4,7 @@
 #include "common.hpp"
 #include "copy_url.hpp"
 #include "filter_flags.hpp"
+#include "interruptible.hpp"
 #include "open_files.hpp"
 #include "plural.hpp"
 #include "progress.hpp"
@@ -273,15 +274,19 @@ Runner add_cp_command(CLI::App& app) {
 
     // Verification only makes sense for a run that went through.
     std::optional<Result<jobs::VerifyReport>> verified;
+    // Ctrl-C while verifying ends it as during the copy, with the summary
+    // (the process died of the signal, silent: a review).
+    bool verify_interrupted = false;
     if (args->verify && !run.report.cancelled && !run.report.job_error) {
-      verified = exec::run_once<jobs::VerifyReport>(
-          **shared, [&](s3::Client& client) { return jobs::verify_copy(client, locations); });
+      verified = run_once_interruptible<jobs::VerifyReport>(
+          **shared, verify_interrupted,
+          [&](s3::Client& client) { return jobs::verify_copy(client, locations); });
     }
 
     const bool verify_failed =
         verified && (!*verified || (*verified)->missing > 0 || (*verified)->mismatched > 0);
     int exit_code = kExitFailed;
-    if (run.report.cancelled) {
+    if (run.report.cancelled || verify_interrupted) {
       exit_code = cancelled_exit_code();
     } else if (run.report.job_error) {
       exit_code = exit_code_for(*run.report.job_error);
@@ -305,6 +310,7 @@ Runner add_cp_command(CLI::App& app) {
     summary.uploads_to_abort = std::move(uploads_to_abort);
     summary.shared = shared->get();
     if (verified && *verified) summary.verify = &**verified;
+    summary.verify_interrupted = verify_interrupted;
     if (run.report.job_error) print_error(run.report.job_error->message);
     // As aws s3 cp, an empty source is no error (scripts copy prefixes that
     // may be empty), but a mistyped one should not pass for a copy that went
@@ -330,7 +336,9 @@ Runner add_cp_command(CLI::App& app) {
       std::puts((json ? summary_json(summary) : summary_line(summary)).c_str());
     }
     if (verified) {
-      if (!*verified) {
+      if (verify_interrupted) {
+        print_error("verify: interrupted before it finished: the copy went through, unverified");
+      } else if (!*verified) {
         print_error("verify: " + verified->error().message);
       } else {
         const auto& v = **verified;

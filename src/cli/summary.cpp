@@ -151,6 +151,10 @@ std::string summary_json(const SummaryInput& in) {
                                                    {"final", r.limit_final},
                                                    {"history", std::move(history)}};
   }
+  if (in.verify_interrupted) {
+    out["cancelled"] = true;
+    out["verify"] = boost::json::object{{"interrupted", true}};
+  }
   if (in.verify != nullptr) {
     out["verify"] = boost::json::object{{"matched", in.verify->matched},
                                         {"matched_by_size_only", in.verify->matched_by_size_only},

@@ -19,6 +19,9 @@ struct SummaryInput {
   int concurrency = 0;
   std::string workers;  // how the strategy ran: "C=256", "T=6", "C=256 L=2 T=2"
   const jobs::VerifyReport* verify = nullptr;  // set when --verify ran
+  // Ctrl-C while --verify walked the listings: the copy went through, and is
+  // unverified ("cancelled", and "verify": {"interrupted": true}).
+  bool verify_interrupted = false;
   const JobRun* run = nullptr;
   std::uint64_t skipped = 0;  // objects the journal or --skip-existing skipped
   // Multipart uploads a lost CreateMultipartUpload reply left behind: aborted,

@@ -1164,3 +1164,32 @@ class LongKeys(s3env.E2ETestCase):
         p = s3env.run(["cp", f"s3://{bucket}/s/", f"s3://{bucket}/" + "d" * 1030 + "/"])
         s3env.assert_clean_error(self, p, 2, "the destination prefix is 1031 bytes, and S3 keys "
                                  "are at most 1024: no copy fits under it")
+
+
+class VerifyInterrupted(s3env.E2ETestCase):
+    def test_ctrl_c_while_verifying_ends_with_the_summary(self):
+        # A review's finding: once the copy was done, the handler was gone, and Ctrl-C while
+        # --verify walked the listings killed the process, silent (no summary, no --json
+        # document; a shell showed 130, Python -2). The destination's listing stalls here.
+        src = self.bucket("cp-verify-int-src")
+        dst = self.bucket("cp-verify-int")
+        for i in range(5):
+            self.s3.put_object(Bucket=src, Key=f"s/{i}", Body=b"x" * i)
+        with s3env.fault_proxy("--stall-rate", "1", "--stall-at", "first-byte",
+                               "--stall-seconds", "300",
+                               "--fault-only", rf"^GET /{dst}\?[^ ]*prefix=") as proxy:
+            proc = subprocess.Popen([s3env.s3loop_bin(), "cp", f"s3://{src}/s/",
+                                     f"s3://{dst}/d/", "--verify", "--json", "--endpoint-url",
+                                     proxy.endpoint], env=s3env.base_env(),
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            self.addCleanup(lambda: proc.poll() is None and proc.kill())
+            self.assertTrue(proxy.wait_for_stalls(1, proc), "the verification did not stall")
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertEqual(err, "s3loop: error: verify: interrupted before it finished: the copy "
+                              "went through, unverified\n")
+        summary = json.loads(out)
+        self.assertEqual((summary["copied"], summary["cancelled"], summary["verify"]),
+                         (5, True, {"interrupted": True}), summary)
+        self.assertEqual(sorted(s3env.object_map(self.s3, dst, "d/")), [str(i) for i in range(5)])
