@@ -12,6 +12,7 @@
 #include "filter_flags.hpp"
 #include "flag_as_value.hpp"
 #include "job_words.hpp"
+#include "json_line.hpp"
 #include "plural.hpp"
 #include "strategy_flags.hpp"
 
@@ -448,9 +449,9 @@ Runner add_compare_command(CLI::App& app) {
     auto cancelled = [&](const std::string& line, int code) {
       print_error(line);
       if (args->common.json) {
-        std::puts(boost::json::serialize(boost::json::object{{"repeat", args->repeat},
-                                                             {"cancelled", true},
-                                                             {"runs", runs_json(false)}})
+        std::puts(json_line(boost::json::object{{"repeat", args->repeat},
+                                                {"cancelled", true},
+                                                {"runs", runs_json(false)}})
                       .c_str());
         std::fflush(stdout);
       }
@@ -656,9 +657,9 @@ Runner add_compare_command(CLI::App& app) {
             {"matched_by_size_only", row.matched_by_size_only},
             {"verification", row.note}});
       }
-      std::puts(boost::json::serialize(boost::json::object{{"repeat", args->repeat},
-                                                           {"strategies", std::move(out_rows)},
-                                                           {"runs", runs_json(copied_nothing)}})
+      std::puts(json_line(boost::json::object{{"repeat", args->repeat},
+                                              {"strategies", std::move(out_rows)},
+                                              {"runs", runs_json(copied_nothing)}})
                     .c_str());
     } else {
       const int rep = args->repeat;

@@ -2,6 +2,7 @@
 // s3loop ls [s3://] [--json]: the buckets (ListBuckets), as `aws s3 ls`.
 #include "commands.hpp"
 #include "common.hpp"
+#include "json_line.hpp"
 #include "ls_format.hpp"
 #include "open_files.hpp"
 #include "run_job.hpp"
@@ -42,7 +43,7 @@ bool print_page(const s3::ListPage& page, const PageFormat& format, ListTotals& 
   std::string out;
   for (const auto& prefix : page.common_prefixes) {
     if (json) {
-      out += boost::json::serialize(boost::json::object{{"prefix", prefix}});
+      out += json_line(boost::json::object{{"prefix", prefix}});
       out += '\n';
     } else {
       out += fmt::format("{:>30} {}\n", "PRE", name_below(prefix, relative_to));
@@ -52,10 +53,10 @@ bool print_page(const s3::ListPage& page, const PageFormat& format, ListTotals& 
     ++totals.objects;
     totals.bytes += object.size;
     if (json) {
-      out += boost::json::serialize(boost::json::object{{"key", object.key},
-                                                        {"size", object.size},
-                                                        {"etag", object.etag},
-                                                        {"last_modified", object.last_modified}});
+      out += json_line(boost::json::object{{"key", object.key},
+                                           {"size", object.size},
+                                           {"etag", object.etag},
+                                           {"last_modified", object.last_modified}});
       out += '\n';
     } else {
       out += fmt::format(
@@ -72,7 +73,7 @@ void print_buckets(const std::vector<s3::BucketInfo>& buckets, bool json) {
   std::string out;
   for (const auto& bucket : buckets) {
     if (json) {
-      out += boost::json::serialize(
+      out += json_line(
           boost::json::object{{"bucket", bucket.name}, {"creation_date", bucket.creation_date}});
       out += '\n';
     } else {
@@ -88,11 +89,10 @@ void print_buckets(const std::vector<s3::BucketInfo>& buckets, bool json) {
 // --summarize's closing lines (with --json, one object), as aws s3 ls
 // prints them after any listing, an empty one or the buckets' too.
 void print_summary(const ListTotals& totals, bool json, bool human_readable) {
-  const std::string out =
-      json ? boost::json::serialize(boost::json::object{{"total_objects", totals.objects},
-                                                        {"total_size", totals.bytes}}) +
-                 "\n"
-           : ls_summary(totals.objects, totals.bytes, human_readable);
+  const std::string out = json ? json_line(boost::json::object{{"total_objects", totals.objects},
+                                                               {"total_size", totals.bytes}}) +
+                                     "\n"
+                               : ls_summary(totals.objects, totals.bytes, human_readable);
   std::fwrite(out.data(), 1, out.size(), stdout);
 }
 

@@ -1,5 +1,6 @@
 #include "summary.hpp"
 
+#include "json_line.hpp"
 #include "plural.hpp"
 
 #include <fmt/format.h>
@@ -162,7 +163,7 @@ std::string summary_json(const SummaryInput& in) {
                                         {"mismatched", in.verify->mismatched},
                                         {"unexpected", in.verify->unexpected}};
   }
-  return boost::json::serialize(out);
+  return json_line(out);
 }
 
 }  // namespace s3loop::cli

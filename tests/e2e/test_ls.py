@@ -234,6 +234,16 @@ class ListTests(s3env.E2ETestCase):
         self.assertEqual(sorted(prefixes), sorted(want_prefixes))
         self.assertEqual({o["key"]: o["size"] for o in objects}, want_objects)
 
+    def test_json_lines_survive_splitlines(self):
+        # A review's finding: U+2028, U+2029 and U+0085 went out raw (valid JSON), and
+        # Python's str.splitlines() cut such a key's line in two. They are \u escapes now.
+        keys = ["breaks/a\u2028b", "breaks/c\u2029d", "breaks/e\u0085f", "breaks/g\u00e9h"]
+        for key in keys:
+            self.s3.put_object(Bucket=self.b, Key=key, Body=b"")
+        p = self.ls("-r", "--json", f"s3://{self.b}/breaks/")
+        self.assertEqual([json.loads(line)["key"] for line in p.stdout.splitlines()], keys)
+        self.assertIn("\\u2028", p.stdout)
+
     def test_empty(self):
         # As aws s3 ls: nothing under a prefix exits 1, silently; an empty bucket exits 0.
         for args, code in (([f"s3://{self.b}/no-such-prefix/"], 1),
