@@ -800,6 +800,20 @@ class SelectFailedRanges(s3env.SelectCase):
                 self.assertEqual(p.stdout.split(), [str(i) for i in range(self.good)])
                 self.assertEqual(p.stderr, "s3loop: error: CAST failed: 'bad' is not a valid INT\n")
 
+    def test_a_quote_left_open_at_the_end_is_the_error_told_split_or_not(self):
+        # A review's finding: split, a quote left open in the last record (its line break
+        # then inside the field) was told as line breaks inside quoted fields, "pass
+        # --chunk-size 2890", and that run met the open quote.
+        body = "id,name,n\n" + "".join(f"{i},name{i},{i}\n" for i in range(1, 200))
+        body += '200,"unterminated,5\n'
+        self.s3.put_object(Bucket=self.bkt, Key="open-quote.csv", Body=body.encode())
+        for chunk in ("1024", str(len(body))):
+            with self.subTest(chunk=chunk):
+                p = self.run_select("open-quote.csv", "SELECT COUNT(*) FROM S3Object",
+                                    "--chunk-size", chunk, expect=1)
+                self.assertEqual(p.stderr, "s3loop: error: CSV: unterminated quoted field in the "
+                                           f"record at offset {body.rindex('200,')}\n")
+
     def test_a_quoted_line_break_cut_by_the_split_is_the_error_told(self):
         for sql in ("SELECT SUM(CAST(amount AS INT)) FROM S3Object",
                     "SELECT id FROM S3Object WHERE CAST(amount AS INT) >= 0"):
