@@ -62,9 +62,11 @@ awaitable<Result<Prefix>> read_prefix(s3::Client& client, s3::S3Url location, st
         select::read_first_record(prefix.whole_object ? prefix.bytes + "\n" : prefix.bytes, format);
     if (prefix.first_record || prefix.whole_object) co_return prefix;
     if (want >= kMaxHeaderRead) {
+      // (The data's, not the command's: no flag changes it, so exit 1.)
       co_return make_error(
-          ErrorKind::usage,
-          fmt::format("{}: no complete first line in the first {} MiB; is it CSV "
+          ErrorKind::data,
+          fmt::format("{}: no complete first record in its first {} MiB (select reads the first "
+                      "record whole, header or not, before it splits the object): is it CSV "
                       "with newline-separated records?",
                       s3::s3_uri(location.bucket, location.key), kMaxHeaderRead >> 20));
     }

@@ -584,6 +584,21 @@ class SelectLongLines(s3env.SelectCase):
                 self.assertLess(summary["bytes_fetched"], 5 * len(self.body), summary)
 
 
+    def test_a_first_record_over_16_mib_is_the_datas_error(self):
+        # A review's finding: it was a usage error (exit 2, "change the command"), though no
+        # flag changes it; --header none did not help, nor was the limit said.
+        self.s3.put_object(Bucket=self.bkt, Key="huge-first.csv",
+                           Body=b"1," + b"x" * (17 * s3env.MiB) + b",1\n2,b,2\n")
+        for header in ("use", "none"):
+            with self.subTest(header=header):
+                p = s3env.run(["select", f"s3://{self.bkt}/huge-first.csv", "-e",
+                               "SELECT COUNT(*) FROM S3Object", "--engine", "local", "--header",
+                               header])
+                s3env.assert_clean_error(self, p, 1, "no complete first record in its first 16 "
+                                         "MiB (select reads the first record whole, header or "
+                                         "not, before it splits the object)")
+
+
 class SelectCompressed(s3env.E2ETestCase):
     """A gzip-compressed CSV read as text gave a COUNT(*) of its stray newline bytes, exit 0
     (or, in small ranges, advice to read it as one range: the same meaningless count)."""
