@@ -202,6 +202,18 @@ bool ListPlanner::cut_at_prefixes(Iter range, const std::vector<std::string>& pr
                       range->depth + 1 < kMaxDiscoveryDepth;
   const auto old_until = range->until;
   range->until = cuts.front();
+  // The range's cursor inside a sub-prefix (a/ after the first page,
+  // a/0000...a/0999; the server rolls up no prefix at or before start-after,
+  // so the page does not name it): the range lists that sub-prefix to its
+  // end, then what follows it with a small page first, as the pieces below
+  // do. Estimated from the page's density up to the next sub-prefix, the gap
+  // after a/ was cut over and over, each piece listing (and throwing away) a
+  // page of b/ (a review: 38 requests where a plain walk needs 3).
+  if (const auto slash = range->cursor.find('/', options_.prefix.size());
+      range->within.empty() && slash != std::string::npos &&
+      range->cursor.starts_with(options_.prefix)) {
+    range->within = range->cursor.substr(0, slash + 1);
+  }
   auto position = range;
   for (std::size_t j = 0; j < cuts.size(); ++j) {
     auto until = j + 1 < cuts.size() ? std::optional<std::string>(cuts[j + 1]) : old_until;
