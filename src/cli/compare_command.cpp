@@ -315,14 +315,18 @@ Runner add_compare_command(CLI::App& app) {
       return usage_error(*bad);
     }
     const std::string runs_prefix = normalised->destination.key + "compare-" + token + "-";
+    // Where run `repetition` of `strategy` copies to: the sub-prefix the
+    // key-limit check below measures is the one the run gets.
+    auto run_prefix = [&runs_prefix](const std::string& strategy, int repetition) {
+      return fmt::format("{}{}-{}/", runs_prefix, strategy, repetition);
+    };
     const std::string& dst_bucket = normalised->destination.bucket;
     // Each run's sub-prefix is longer than the destination given: one over
     // S3's key limit would have its run refuse it, and compare blame "the
     // flags given to compare".
     std::size_t longest_run_prefix = 0;
     for (const auto& strategy : strategies) {
-      longest_run_prefix = std::max(
-          longest_run_prefix, fmt::format("{}{}-{}/", runs_prefix, strategy, args->repeat).size());
+      longest_run_prefix = std::max(longest_run_prefix, run_prefix(strategy, args->repeat).size());
     }
     if (longest_run_prefix > s3::kMaxKeyBytes) {
       return usage_error(make_error(
@@ -465,7 +469,7 @@ Runner add_compare_command(CLI::App& app) {
         run.strategy = strategy;
         run.repetition = r;
         jobs::CopyOptions options = *normalised;
-        options.destination.key = fmt::format("{}{}-{}/", runs_prefix, strategy, r);
+        options.destination.key = run_prefix(strategy, r);
         const std::string run_url =
             "s3://" + options.destination.bucket + "/" + options.destination.key;
         set_interrupt_note("s3loop: error: compare cancelled; " + run_url +

@@ -36,18 +36,18 @@ std::string Endpoint::host_port() const {
 }
 
 namespace {
-// `url` with any "user:password@" before its host written "***@": found by
-// hand, since a URL that does not parse (a blank, a fragment) is quoted too.
-// `scheme_end` is where "://" is in it (npos: none).
 // What a URL copied with its surroundings may carry along.
 constexpr std::string_view kBlanks = " \t\r\n";
 
 // Where `url`'s authority ([user@]host[:port]) starts and ends, as typed.
+// `scheme_end` is where "://" is in it (npos: none).
 std::pair<std::size_t, std::size_t> authority_span(std::string_view url, std::size_t scheme_end) {
   const std::size_t start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
   return {start, std::min(url.find_first_of("/?#", start), url.size())};
 }
 
+// `url` with any "user:password@" before its host written "***@": found by
+// hand, since a URL that does not parse (a blank, a fragment) is quoted too.
 std::string without_userinfo(std::string_view url, std::size_t scheme_end) {
   const auto [start, authority_end] = authority_span(url, scheme_end);
   const std::size_t at = url.substr(0, authority_end).rfind('@');
