@@ -97,7 +97,8 @@ inline Error error_from_exception(std::exception_ptr thrown) {
                       "out of memory: lower --concurrency (for select also --chunk-size), or "
                       "give the process more memory (ulimit -v, the container's limit)");
   } catch (const boost::system::system_error& e) {
-    // (Asio's own threads: its resolver's.)
+    // Asio's own resources: an event loop's epoll, eventfd or timerfd that
+    // the system refused (EMFILE, ENFILE) when a loop or socket was made.
     if (is_refused_resource(e.code().value())) return refused_resource(e.code().message());
     return make_error(ErrorKind::protocol, std::string("internal error: ") + e.what());
   } catch (const std::system_error& e) {

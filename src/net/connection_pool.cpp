@@ -140,8 +140,7 @@ http::request<http::string_body> to_beast(const Request& req) {
 template <class Stream>
 awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, const Request& req,
                                             const BodySink* sink, const Timeouts& timeouts,
-                                            Counters& counters, ExchangeState& state,
-                                            Error& sink_error) {
+                                            ExchangeState& state, Error& sink_error) {
   auto beast_request = to_beast(req);
   http::request_serializer<http::string_body> serializer(beast_request);
   boost::system::error_code write_ec;
@@ -153,7 +152,6 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
   while (!serializer.is_done()) {
     conn.expires_after(timeouts.write);
     auto [ec, written] = co_await http::async_write_some(stream, serializer, nothrow);
-    counters.bytes_sent += written;
     if (ec) {
       write_ec = timed_out_as_timeout(conn, ec);
       break;
@@ -206,7 +204,6 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
     auto [header_ec, header_bytes] =
         co_await http::async_read_header(stream, conn.buffer, next, nothrow);
     header_ec = timed_out_as_timeout(conn, header_ec);
-    counters.bytes_received += header_bytes;
     state.response_started = state.response_started || header_bytes > 0 || conn.buffer.size() > 0;
     if (header_ec) {
       state.ec = header_ec;
@@ -230,7 +227,6 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
   // Hands one piece of the body to where it goes (already in place when
   // kept whole); false when the sink refused it.
   auto deliver = [&](std::string_view piece) {
-    counters.bytes_received += piece.size();
     if (keep_whole || piece.empty()) return true;
     if (auto r = (*sink)(piece); !r) {
       sink_error = r.error();
@@ -370,7 +366,6 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
       co_return too_long();
     }
     if (error_reply && response.body.size() >= kMaxErrorBody && !parser.is_done()) {
-      counters.bytes_received += piece.size();
       response.body.resize(kMaxErrorBody);
       state.keep_alive = false;  // the rest unread: closed
       co_return response;
@@ -402,18 +397,14 @@ ConnectionPool::ConnectionPool(asio::any_io_executor executor, Endpoint endpoint
 
 ConnectionPool::~ConnectionPool() = default;
 
-void ConnectionPool::close_idle() {
-  idle_.clear();
-}
-
 awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect(
     bool stop_grace, std::chrono::steady_clock::time_point grace_from) {
   // Never plain HTTP to an https:// endpoint: signed requests (a session
-  // token too) would go out in clear text. Only a ClientShared built by hand,
-  // without s3::setup_client, can lack the context.
+  // token too) would go out in clear text. Only a pool its owner made
+  // without a context can lack one.
   if (endpoint_.tls && tls_ == nullptr) {
     co_return make_error(ErrorKind::tls, "no TLS context for the https:// endpoint " + server_key_ +
-                                             ": set ClientShared::tls (s3::setup_client does)");
+                                             ": the connection pool was made without one");
   }
   FailureContext failure;
   failure.where = server_key_;
@@ -557,11 +548,10 @@ awaitable<Result<Response>> ConnectionPool::send(const Request& request, const B
     {
       Watched watched(*watch_, *conn);
       if (auto* tls = conn->tls()) {
-        response =
-            co_await exchange(*tls, *conn, request, sink, timeouts_, counters_, state, sink_error);
+        response = co_await exchange(*tls, *conn, request, sink, timeouts_, state, sink_error);
       } else {
-        response = co_await exchange(*conn->plain(), *conn, request, sink, timeouts_, counters_,
-                                     state, sink_error);
+        response =
+            co_await exchange(*conn->plain(), *conn, request, sink, timeouts_, state, sink_error);
       }
     }
     if (response) {

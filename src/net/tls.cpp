@@ -150,7 +150,7 @@ Result<std::shared_ptr<TlsContext>> TlsContext::create(const TlsOptions& options
                                      : "' holds no usable PEM certificate: " + ec.message()));
     }
     trust_source = "the CA bundle " + options.ca_bundle;
-    if (!options.ca_bundle_source.empty() && options.ca_bundle_source != "--ca-bundle") {
+    if (!options.ca_bundle_source.empty()) {
       trust_source += " from " + options.ca_bundle_source;
     }
   } else if (!options.ca_directory.empty() && !is_hashed_ca_directory(options.ca_directory)) {

@@ -89,7 +89,8 @@ Result<ClientSetup> setup_client(const ClientSettings& settings, const EnvLookup
   tls.verify_peer = settings.verify_tls && options.endpoint.tls;
   if (tls.verify_peer) {
     tls.ca_bundle = config->ca_bundle;
-    tls.ca_bundle_source = config->ca_bundle_source;
+    // A bundle given by the flag needs no reminder of where it came from.
+    if (config->ca_bundle_source != "--ca-bundle") tls.ca_bundle_source = config->ca_bundle_source;
   }
   auto context = net::TlsContext::create(tls);
   if (!context) {

@@ -477,13 +477,6 @@ std::string build_complete_multipart(const std::vector<CompletedPart>& parts) {
   return out;
 }
 
-std::string build_delete_objects(const std::vector<std::string>& keys, bool quiet) {
-  std::vector<ObjectToDelete> objects;
-  objects.reserve(keys.size());
-  for (const std::string& key : keys) objects.push_back({key, {}});
-  return build_delete_versions(objects, quiet);
-}
-
 Result<std::vector<Tag>> parse_tagging(std::string_view xml) {
   std::vector<Tag> tags;
   if (trim(xml).empty()) return tags;

@@ -321,9 +321,7 @@ class ConfigTests(s3env.E2ETestCase):
             p = s3env.run(["cp", f"s3://{self.src}/src", f"s3://{self.bucket('cfg-tok')}/out"],
                           env=env)
             s3env.assert_no_crash(self, p)
-            self.assertIn(p.returncode, (0, 1), s3env.describe(p))
-            if p.returncode == 1:
-                s3env.assert_clean_error(self, p, 1, "credentials")
+            self.assertEqual(p.returncode, 0, "radosgw ignores session tokens" + s3env.describe(p))
             tokens = {h.get("x-amz-security-token") for _, _, h in proxy.requests}
             self.assertEqual(tokens, {"garbage-token/+="},
                              "every request must carry the session token")

@@ -1084,7 +1084,9 @@ class CopyFilters(s3env.E2ETestCase):
                        "--strategies", "serial,async", "--json", "--exclude", "*",
                        "--include", "*.txt"])
         self.assertEqual(p.returncode, 0, s3env.describe(p))
-        for row in json.loads(p.stdout)["strategies"]:
+        rows = json.loads(p.stdout)["strategies"]
+        self.assertEqual([row["strategy"] for row in rows], ["serial", "async"], s3env.describe(p))
+        for row in rows:
             self.assertEqual(row["objects"], 2, s3env.describe(p))
             self.assertTrue(row["verified"], s3env.describe(p))
             self.assertTrue(row["verification"].startswith("2 matched, 0 missing, 0 unexpected"),

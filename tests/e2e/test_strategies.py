@@ -694,6 +694,8 @@ class CompareCleanup(s3env.E2ETestCase):
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertNotIn("s3loop:", p.stderr)  # no error, no warning
         doc = json.loads(p.stdout)
+        self.assertEqual([row["strategy"] for row in doc["strategies"]], ["async", "serial"], doc)
+        self.assertEqual(len(doc["runs"]), 2, doc)
         for row in doc["strategies"]:
             self.assertTrue(row["verified"], row)
             self.assertEqual(row["objects"], count)
@@ -1176,10 +1178,13 @@ class CompareStops(s3env.E2ETestCase):
         p = s3env.run(["compare", "cp", f"s3://{self.src}/no-such-prefix/", f"s3://{dst}/c/",
                        "--strategies", "serial,async", "--json"])
         self.assertEqual(p.returncode, 1, s3env.describe(p))
-        for row in json.loads(p.stdout)["strategies"]:
+        doc = json.loads(p.stdout)
+        self.assertEqual([row["strategy"] for row in doc["strategies"]], ["serial", "async"], doc)
+        self.assertEqual(len(doc["runs"]), 2, doc)
+        for row in doc["strategies"]:
             self.assertEqual((row["verified"], row["speedup_vs_serial"]), (False, None), row)
         # Its runs neither (they said true while their rows said false).
-        for run in json.loads(p.stdout)["runs"]:
+        for run in doc["runs"]:
             self.assertFalse(run["verified"], run)
 
     def test_copies_kept_by_another_compare_are_not_deleted(self):

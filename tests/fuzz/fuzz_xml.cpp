@@ -62,12 +62,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (page) {
     // A page that says it continues must say where (else the listing loops).
     if (page->is_truncated && page->next_continuation_token.empty()) std::abort();
-    std::vector<std::string> keys;
-    for (const auto& o : page->objects) keys.push_back(o.key);
-    const std::string body = build_delete_objects(keys, true);
+    std::vector<ObjectToDelete> keys;
+    for (const auto& o : page->objects) keys.push_back({o.key, {}});
+    const std::string body = build_delete_versions(keys, true);
     // The request body must carry every key back, so it is at least as long.
     std::size_t total = 0;
-    for (const auto& k : keys) total += k.size();
+    for (const auto& k : keys) total += k.key.size();
     if (body.size() < total) std::abort();
   }
   return 0;

@@ -476,16 +476,19 @@ TEST(S3Xml, BuildCompleteMultipartSortsAndQuotes) {
 }
 
 TEST(S3Xml, BuildDeleteObjectsEscapesKeys) {
-  EXPECT_EQ(build_delete_objects({"plain/key.txt", "a&b", "<tag>", "q\"s'", "cr\r\nlf\tx"}, true),
-            R"(<?xml version="1.0" encoding="UTF-8"?>)"
-            R"(<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Quiet>true</Quiet>)"
-            R"(<Object><Key>plain/key.txt</Key></Object>)"
-            R"(<Object><Key>a&amp;b</Key></Object>)"
-            R"(<Object><Key>&lt;tag&gt;</Key></Object>)"
-            R"(<Object><Key>q&quot;s&apos;</Key></Object>)"
-            R"(<Object><Key>cr&#13;&#10;lf&#9;x</Key></Object>)"
-            R"(</Delete>)");
-  EXPECT_EQ(build_delete_objects({"k"}, false),
+  EXPECT_EQ(
+      build_delete_versions(
+          {{"plain/key.txt", ""}, {"a&b", ""}, {"<tag>", ""}, {"q\"s'", ""}, {"cr\r\nlf\tx", ""}},
+          true),
+      R"(<?xml version="1.0" encoding="UTF-8"?>)"
+      R"(<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Quiet>true</Quiet>)"
+      R"(<Object><Key>plain/key.txt</Key></Object>)"
+      R"(<Object><Key>a&amp;b</Key></Object>)"
+      R"(<Object><Key>&lt;tag&gt;</Key></Object>)"
+      R"(<Object><Key>q&quot;s&apos;</Key></Object>)"
+      R"(<Object><Key>cr&#13;&#10;lf&#9;x</Key></Object>)"
+      R"(</Delete>)");
+  EXPECT_EQ(build_delete_versions({{"k", ""}}, false),
             R"(<?xml version="1.0" encoding="UTF-8"?>)"
             R"(<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/">)"
             R"(<Object><Key>k</Key></Object></Delete>)");

@@ -12,7 +12,7 @@
 // thread-safe; exec's AdaptiveGate does the waiting.
 #pragma once
 
-#include "s3loop/s3/attempt_gate.hpp"
+#include "s3loop/s3/attempt_reply.hpp"
 
 #include <chrono>
 #include <cstdint>

@@ -50,8 +50,6 @@ class ConnectionPool {
 
   // Idle connections waiting for reuse (for tests and metrics).
   std::size_t idle_count() const { return idle_.size(); }
-  // Closes idle connections; in-flight exchanges are unaffected.
-  void close_idle();
 
   const Endpoint& endpoint() const { return endpoint_; }
 

@@ -13,8 +13,6 @@ struct Counters {
   std::atomic<std::uint64_t> tls_handshakes{0};    // completed TLS handshakes
   std::atomic<std::uint64_t> tls_resumed{0};       // ...of which resumed an earlier session
   std::atomic<std::uint64_t> stale_reconnects{0};  // keep-alive closed by server, retried at once
-  std::atomic<std::uint64_t> bytes_sent{0};
-  std::atomic<std::uint64_t> bytes_received{0};
 };
 
 }  // namespace s3loop::net

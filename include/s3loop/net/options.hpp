@@ -12,7 +12,8 @@ struct TlsOptions {
   // Where ca_bundle was set ("AWS_CA_BUNDLE", "profile dev ca_bundle in
   // ~/.aws/config"):
   // a certificate it does not trust names it, as a bundle set by the
-  // environment is easily forgotten. Empty or "--ca-bundle": nothing added.
+  // environment is easily forgotten. Empty: nothing added (left empty for a
+  // bundle the user named on the command line just now).
   std::string ca_bundle_source;
   // A directory of PEM certificates under their subject-hash names (as
   // `openssl rehash` makes them), read one by one as chains need them.

@@ -4,18 +4,14 @@
 // items, and a request sleeping before its retry holds no room.
 #pragma once
 
+#include "s3loop/s3/attempt_reply.hpp"
+
 #include <boost/asio/awaitable.hpp>
 
 #include <cstdint>
 #include <optional>
 
 namespace s3loop::s3 {
-
-enum class AttemptReply : std::uint8_t {
-  answered,   // any reply but a 5xx
-  throttled,  // 503 / SlowDown
-  failed,     // a network error, a timeout or another 5xx
-};
 
 class AttemptGate {
  public:

@@ -53,6 +53,8 @@ struct ClientOptions {
 // Everything a set of clients shares: TLS trust, options and the counters.
 struct ClientShared {
   ClientOptions options;
+  // Required for an https:// endpoint (s3::setup_client sets it): without
+  // one every request fails with "no TLS context", none is sent in clear.
   std::shared_ptr<net::TlsContext> tls;
   net::Counters net_counters;
   Stats stats;

@@ -137,18 +137,16 @@ std::string build_tagging(const std::vector<Tag>& tags);
 // radosgw refuses a request body holding one (400), whole.
 bool xml_can_carry(std::string_view text);
 
-// <Delete><Quiet>true</Quiet><Object><Key>..</Key></Object>...</Delete>; keys
-// XML-escaped. Keys for which xml_can_carry is false come out as character
-// references that a strict parser (radosgw's) rejects: leave them out.
-std::string build_delete_objects(const std::vector<std::string>& keys, bool quiet);
-
 // One entry of a DeleteObjects of versions: the key and, when set, which of
 // its versions (or delete markers) goes.
 struct ObjectToDelete {
   std::string key;
   std::string version_id;
 };
-// As above, each <Object> with its <VersionId> when it has one.
+// <Delete><Quiet>true</Quiet><Object><Key>..</Key><VersionId>..</VersionId>
+// </Object>...</Delete>, each <VersionId> only when the entry names one; keys
+// XML-escaped. Keys for which xml_can_carry is false come out as character
+// references that a strict parser (radosgw's) rejects: leave them out.
 std::string build_delete_versions(const std::vector<ObjectToDelete>& objects, bool quiet);
 
 // One entry of ListObjectVersions: a version of an object, or a delete marker.
