@@ -67,7 +67,7 @@ class Connection {
   static constexpr std::chrono::milliseconds kFreshIdle{1000};
   std::chrono::steady_clock::time_point idle_since{};
   bool closed_by_peer(std::chrono::steady_clock::time_point now) {
-    if (buffer.size() > 0) return true;
+    if (holds_read_bytes()) return true;
     if (now - idle_since < kFreshIdle) return false;
     unsigned char first = 0;
     const ssize_t n = ::recv(tcp().socket().native_handle(), &first, 1, MSG_PEEK | MSG_DONTWAIT);
@@ -75,6 +75,26 @@ class Connection {
     if (n == 0) return true;
     constexpr unsigned char kTlsAlertRecord = 21;
     return !tls_ || first == kTlsAlertRecord;
+  }
+
+  // Whether bytes follow the end of the reply just read: bytes already read
+  // (in the parse buffer, or in OpenSSL's, decrypted or read ahead) or, on a
+  // plain connection, waiting in the socket. HTTP/1.1 has no place for them
+  // (RFC 9112 6.3: never a response of their own): an extra reply from a
+  // broken server or middlebox would be taken for the next request's -- an
+  // empty last page ending a listing early, a listing page as a copy's
+  // result. Such a connection is not used again. (TLS bytes still in the
+  // socket are not asked for: OpenSSL's read-ahead took what had come by
+  // the reply's last read, and a peek cannot tell data from a session
+  // ticket.)
+  bool has_bytes_after_reply() {
+    if (holds_read_bytes()) return true;
+    if (tls_) return false;
+    unsigned char first = 0;
+    const ssize_t n = ::recv(plain_->socket().native_handle(), &first, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0) return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+    // (The end of the stream is a close, which reuse looks for: closed_by_peer.)
+    return n > 0;
   }
 
   // The current exchange phase's deadline, enforced by the pool's
@@ -99,6 +119,11 @@ class Connection {
   std::chrono::steady_clock::time_point grace_from;
 
  private:
+  // Bytes read and not part of any reply parsed yet.
+  bool holds_read_bytes() {
+    return buffer.size() > 0 || (tls_ && SSL_has_pending(tls_->native_handle()) == 1);
+  }
+
   std::optional<TlsStream> tls_;
   std::optional<boost::beast::tcp_stream> plain_;
 };

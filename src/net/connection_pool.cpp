@@ -557,7 +557,7 @@ awaitable<Result<Response>> ConnectionPool::send(const Request& request, const B
     if (response) {
       // One the stop touched may have had an operation cut off in between:
       // its state is unknown.
-      if (state.keep_alive && !conn->interrupted) {
+      if (state.keep_alive && !conn->interrupted && !conn->has_bytes_after_reply()) {
         conn->reused = true;
         conn->idle_since = std::chrono::steady_clock::now();
         idle_.push_back(std::move(conn));

@@ -1,9 +1,14 @@
 """Servers that answer wrongly in ways radosgw never does (a review's findings): s3loop must
 end with a clear error, not loop for ever or answer for data it never saw."""
+import http.client
 import http.server
+import os
+import socket
+import ssl
 import threading
 import time
 import unittest
+from urllib.parse import urlsplit
 
 import s3env
 
@@ -199,6 +204,122 @@ class AdverseServer(unittest.TestCase):
         self.assertEqual(p.stdout, "")
         self.assertIn("the reply has no valid Content-Length (none)", p.stderr,
                       s3env.describe(p))
+
+
+# --- a stray reply after a real one, over TLS, in front of the real server ---------------
+
+EMPTY_LAST_PAGE = (b'<?xml version="1.0" encoding="UTF-8"?><ListBucketResult>'
+                   b"<KeyCount>0</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>")
+STRAY_REPLY = (b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(EMPTY_LAST_PAGE)
+               + EMPTY_LAST_PAGE)
+
+
+class StrayReplyProxy:
+    """A TLS proxy (the local server's certificate: AWS_CA_BUNDLE verifies it) in front of
+    the server's plain-HTTP port that passes every request on and, after the reply to a
+    listing's first page, sends in the same write a second reply nobody asked for: an
+    empty last page. A client that read it as the next request's reply would end the
+    listing after one page."""
+
+    def __init__(self):
+        cert_dir = os.environ.get("S3LOOP_S3_DIR")
+        if not cert_dir:
+            raise s3env.SetupError("S3LOOP_S3_DIR is not set: run through scripts/test.sh")
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(f"{cert_dir}/server.pem", f"{cert_dir}/server.key")
+        upstream = urlsplit(s3env.server().http_endpoint)
+        self.upstream = (upstream.hostname, upstream.port)
+        self.strays = 0
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.endpoint = f"https://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.closed = False
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def close(self):
+        self.closed = True
+        self.sock.close()
+
+    def accept(self):
+        while not self.closed:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.serve, args=(conn,), daemon=True).start()
+
+    def serve(self, conn):
+        try:
+            with self.context.wrap_socket(conn, server_side=True) as tls:
+                reader = tls.makefile("rb")
+                while True:
+                    line = reader.readline()
+                    if not line:
+                        return
+                    method, target, _ = line.decode("latin-1").split(" ", 2)
+                    headers = []
+                    while (header := reader.readline()) not in (b"\r\n", b""):
+                        name, _, value = header.decode("latin-1").partition(":")
+                        headers.append((name, value.strip()))
+                    length = int(dict((n.lower(), v) for n, v in headers).get("content-length", 0))
+                    body = reader.read(length) if length else None
+                    upstream = http.client.HTTPConnection(*self.upstream, timeout=30)
+                    upstream.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
+                    for name, value in headers:
+                        upstream.putheader(name, value)
+                    upstream.endheaders(body)
+                    reply = upstream.getresponse()
+                    data = reply.read()
+                    upstream.close()
+                    out = b"HTTP/1.1 %d %s\r\n" % (reply.status, reply.reason.encode())
+                    for name, value in reply.getheaders():
+                        if name.lower() not in ("content-length", "transfer-encoding",
+                                                "connection"):
+                            out += b"%s: %s\r\n" % (name.encode(), value.encode("latin-1"))
+                    if method == "HEAD":
+                        out += b"Content-Length: %s\r\n\r\n" % reply.getheader(
+                            "Content-Length", "0").encode()
+                    else:
+                        out += b"Content-Length: %d\r\n\r\n" % len(data) + data
+                    if "list-type=2" in target and "continuation-token" not in target:
+                        out += STRAY_REPLY
+                        self.strays += 1
+                    tls.sendall(out)
+        except (OSError, ValueError):
+            pass
+
+
+class StrayReply(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.s3 = s3env.client()
+        cls.bucket = s3env.unique_bucket("stray")
+        s3env.make_bucket(cls.s3, cls.bucket)
+        # More than one listing page.
+        s3env.datagen(f"s3://{cls.bucket}/src/", 1100, max_size=0)
+
+    @classmethod
+    def tearDownClass(cls):
+        s3env.discard_bucket(cls.s3, cls.bucket)
+
+    def test_bytes_after_a_reply_are_not_taken_for_the_next_reply(self):
+        # RFC 9112 6.3. The stray reply stayed in OpenSSL's read-ahead and answered the
+        # next page's request: ls printed 1,000 of 1,100 keys, exit 0; a copy took a
+        # listing page for its CopyObject result.
+        proxy = StrayReplyProxy()
+        self.addCleanup(proxy.close)
+        for args in (["ls", "-r", f"s3://{self.bucket}/src/", "--list-concurrency", "1"],
+                     ["cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/dst/",
+                      "--list-concurrency", "1", "--concurrency", "4"]):
+            with self.subTest(command=args[0]):
+                p = s3env.run([*args, "--endpoint-url", proxy.endpoint], timeout=120)
+                s3env.assert_no_crash(self, p)
+                self.assertEqual(p.returncode, 0, s3env.describe(p))
+                if args[0] == "ls":
+                    self.assertEqual(len(p.stdout.splitlines()), 1100, s3env.describe(p))
+        self.assertGreaterEqual(proxy.strays, 2)
+        source = s3env.object_map(self.s3, self.bucket, "src/")
+        self.assertEqual(len(source), 1100)
+        self.assertEqual(s3env.object_map(self.s3, self.bucket, "dst/"), source)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,11 @@
 // A plain-HTTP server on loopback for the connection pool's tests, served by
 // the test's own event loop: it accepts any number of connections and reads
 // one request head on each, then (by its mode) never answers -- a stalled
-// server --, answers 204 and keeps the connection open, or answers 204 and
-// closes it, as a server closing idle keep-alive connections does.
+// server --, answers 204 and keeps the connection open, answers 204 and
+// closes it, as a server closing idle keep-alive connections does, or
+// answers 200 with a body of kBigBody bytes followed, in the same write, by a
+// second reply nobody asked for (kStrayBody), as a broken server or
+// middlebox might, and keeps the connection open.
 #pragma once
 
 #include "s3loop/net/endpoint.hpp"
@@ -19,13 +22,16 @@
 
 #include <atomic>
 #include <list>
+#include <string>
 #include <string_view>
 
 namespace s3loop::net::test_support {
 
 class LoopbackPeer {
  public:
-  enum class Mode { stall, answer, answer_and_close };
+  enum class Mode { stall, answer, answer_and_close, answer_and_stray_reply };
+  static constexpr std::size_t kBigBody = 1 << 20;
+  static constexpr std::string_view kStrayBody = "stray";
 
   LoopbackPeer(boost::asio::io_context& loop, Mode mode)
       : acceptor_(loop, boost::asio::ip::tcp::endpoint(boost::asio::ip::address_v4::loopback(), 0)),
@@ -76,8 +82,15 @@ class LoopbackPeer {
     ++received_;
     if (mode_ == Mode::stall) co_return;
     static constexpr std::string_view kReply = "HTTP/1.1 204 No Content\r\n\r\n";
+    std::string reply(kReply);
+    if (mode_ == Mode::answer_and_stray_reply) {
+      reply = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(kBigBody) + "\r\n\r\n" +
+              std::string(kBigBody, 'b') +
+              "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(kStrayBody.size()) +
+              "\r\n\r\n" + std::string(kStrayBody);
+    }
     auto [write_ec, written] =
-        co_await boost::asio::async_write(socket, boost::asio::buffer(kReply), nothrow);
+        co_await boost::asio::async_write(socket, boost::asio::buffer(reply), nothrow);
     if (!write_ec) ++answered_;
     if (mode_ == Mode::answer_and_close) {
       boost::system::error_code ignored;

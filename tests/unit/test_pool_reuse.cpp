@@ -56,6 +56,43 @@ void send_twice(
   loop.run_for(10s);
 }
 
+// A reply followed by bytes nobody asked for -- here a whole second reply,
+// sent with the first -- leaves its connection out of the pool: reused, the
+// next request would take the stray reply for its own (RFC 9112 6.3). Over
+// plain HTTP the stray bytes wait in the socket (a Content-Length body is
+// read to its end and no further); over TLS they would be in OpenSSL's
+// read-ahead, which the same check asks.
+TEST(ConnectionPoolReuse, AConnectionWithBytesAfterItsReplyIsNotReused) {
+  asio::io_context loop;
+  LoopbackPeer peer(loop, LoopbackPeer::Mode::answer_and_stray_reply);
+  Counters counters;
+  ConnectionPool pool(loop.get_executor(), peer.endpoint(), nullptr, Timeouts{}, counters);
+  Request get = head_request();
+  get.method = "GET";
+  get.action = "GetObject s3://bucket/key";
+  std::optional<Result<Response>> first, second;
+  asio::co_spawn(
+      loop,
+      [&]() -> asio::awaitable<void> {
+        first = co_await pool.send(get);
+        // Until the stray reply is all here (sent in the same write).
+        asio::steady_timer wait(loop, 100ms);
+        co_await wait.async_wait(asio::use_awaitable);
+        second = co_await pool.send(get);
+        loop.stop();
+      },
+      asio::detached);
+  loop.run_for(10s);
+  for (auto* reply : {&first, &second}) {
+    ASSERT_TRUE(*reply);
+    ASSERT_TRUE(**reply) << (*reply)->error().message;
+    EXPECT_EQ((**reply)->status, 200);
+    EXPECT_EQ((**reply)->body.size(), LoopbackPeer::kBigBody);  // not the stray reply's
+  }
+  EXPECT_EQ(counters.connections.load(), 2u);
+  EXPECT_EQ(peer.received(), 2);
+}
+
 // An https:// endpoint with no TLS context (a ClientShared built by hand):
 // an error, and nothing sent -- not signed requests in clear text.
 TEST(ConnectionPoolTls, AnHttpsEndpointWithoutATlsContextSendsNothing) {
