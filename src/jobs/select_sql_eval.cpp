@@ -1,12 +1,16 @@
 #include "s3loop/jobs/select/sql.hpp"
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <boost/algorithm/string/predicate.hpp>
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <limits>
+#include <optional>
+#include <string>
 #include "s3loop/utf8.hpp"
 
 namespace s3loop::jobs::select {
@@ -71,6 +75,76 @@ std::optional<double> parse_float(std::string_view s) {
   }
   if (ec != std::errc() || !std::isfinite(v)) return std::nullopt;
   return v;
+}
+
+// The integer part of a number written out in decimal -- digits with an
+// optional point, fraction and exponent, a sign; spaces and '+' as
+// parse_int takes them -- truncated toward zero and read exactly from its
+// digits. nullopt when the text is not written so, and when the integer
+// part does not fit INT (out_of_range then set).
+std::optional<std::int64_t> integer_part(std::string_view s, bool& out_of_range) {
+  out_of_range = false;
+  s = without_plus(trim(s));
+  const bool negative = !s.empty() && s.front() == '-';
+  if (negative) s.remove_prefix(1);
+  std::string digits;          // the mantissa's digits, leading zeros left out
+  long long before_point = 0;  // how many of `digits` stand before the point
+  bool point = false, any_digit = false;
+  std::size_t i = 0;
+  for (; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '.' && !point) {
+      point = true;
+      continue;
+    }
+    if (c < '0' || c > '9') break;
+    any_digit = true;
+    if (c == '0' && digits.empty()) {
+      if (point) --before_point;  // 0.05: the 5 stands one place further right
+      continue;
+    }
+    digits += c;
+    if (!point) ++before_point;
+  }
+  if (!any_digit) return std::nullopt;
+  long long exponent = 0;
+  if (i < s.size()) {
+    if (s[i] != 'e' && s[i] != 'E') return std::nullopt;
+    const bool exponent_negative = i + 1 < s.size() && s[i + 1] == '-';
+    i += i + 1 < s.size() && (s[i + 1] == '-' || s[i + 1] == '+') ? 2 : 1;
+    if (i == s.size()) return std::nullopt;
+    for (; i < s.size(); ++i) {
+      if (s[i] < '0' || s[i] > '9') return std::nullopt;
+      // Bounded far beyond any INT's 19 digits, so that it cannot overflow.
+      exponent = std::min<long long>(exponent * 10 + (s[i] - '0'), 1'000'000);
+    }
+    if (exponent_negative) exponent = -exponent;
+  }
+  const long long whole_digits = before_point + exponent;
+  if (digits.empty() || whole_digits <= 0) return 0;
+  if (whole_digits > 19) {  // at least 10^19, beyond 2^63
+    out_of_range = true;
+    return std::nullopt;
+  }
+  std::string whole = digits.substr(0, std::min<std::size_t>(digits.size(), whole_digits));
+  whole.append(static_cast<std::size_t>(whole_digits) - whole.size(), '0');
+  std::uint64_t magnitude = 0;
+  std::from_chars(whole.data(), whole.data() + whole.size(), magnitude);  // 19 digits fit
+  constexpr std::uint64_t kTwoTo63 = std::uint64_t{1} << 63;
+  if (magnitude > kTwoTo63 - (negative ? 0 : 1)) {
+    out_of_range = true;
+    return std::nullopt;
+  }
+  if (!negative) return static_cast<std::int64_t>(magnitude);
+  return magnitude == kTwoTo63 ? std::numeric_limits<std::int64_t>::min()
+                               : -static_cast<std::int64_t>(magnitude);
+}
+
+// A name that reads as a column position, "_" and digits: _0 and positions
+// beyond an int's range are none, and no name either without a header.
+bool looks_like_position(std::string_view name) {
+  return name.size() > 1 && name.front() == '_' &&
+         std::all_of(name.begin() + 1, name.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 // A number too large for a double ("1e400"): out of range, rather than no
@@ -423,6 +497,10 @@ Result<Evaluator> Evaluator::create(Query query,
   for (Node& n : query.nodes) {
     if (n.kind != NodeKind::column || n.index >= 0) continue;
     if (!header) {
+      if (!n.quoted && looks_like_position(n.text)) {
+        return usage("column '" + n.text + "' is no column position: they are _1, _2, ... up to _" +
+                     std::to_string(std::numeric_limits<int>::max()));
+      }
       return usage("column '" + n.text +
                    "' is referenced by name, which needs FileHeaderInfo USE (use _N positions)");
     }
@@ -528,8 +606,17 @@ Result<Value> Evaluator::eval(int idx, std::span<const std::string_view> record)
       }
       if (n.cast_to == CastType::int_) {
         v.type = Type::int_;
+        bool out_of_range = false;
         if (num.type == Type::int_) {
           v.i = num.i;
+        } else if (const auto whole = a->type == Type::string ? integer_part(a->str, out_of_range)
+                                                              : std::nullopt) {
+          // Text: its integer part read from its digits, exactly -- not the
+          // double it rounds to (beyond 2^53, or next to INT's bounds, that
+          // rounding moved the value, or pushed it over a bound or back in).
+          v.i = *whole;
+        } else if (out_of_range) {
+          return refused_value("CAST failed: " + quoted_value(a->str) + " is out of range for INT");
         } else {
           // INT's range exactly: [-2^63, 2^63), both bounds doubles exactly.
           if (!(num.f >= -0x1p63 && num.f < 0x1p63)) {
@@ -607,7 +694,7 @@ Result<Value> Evaluator::eval(int idx, std::span<const std::string_view> record)
         // not the command.
         if (e->type != Type::string || e->str.size() != 1) {
           return refused_value(
-              "LIKE ... ESCAPE needs a single-character string, got " +
+              "LIKE ... ESCAPE needs a string of one ASCII character, got " +
               (e->type == Type::string ? quoted_value(e->str) : quoted_value(format_value(*e))) +
               " from the object");
         }

@@ -6,6 +6,8 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <vector>
 
@@ -517,7 +519,7 @@ class Parser {
         // A literal is checked here, not at the first record, so that a
         // query refused is refused before any request (and on no records).
         if (cur().kind == Tok::string && cur().text.size() != 1) {
-          return syntax("LIKE ... ESCAPE needs a single-character string");
+          return syntax("LIKE ... ESCAPE needs a string of one ASCII character");
         }
         auto esc = parse_operand();
         if (!esc) return esc;
@@ -548,16 +550,28 @@ class Parser {
     return p;
   }
 
-  Result<int> number_node(const std::string& text, bool negative) {
+  // The number token `number` (already read), negated or not.
+  Result<int> number_node(const Token& number, bool negative) {
     Node n;
     n.kind = NodeKind::number_lit;
-    const std::string s = negative ? "-" + text : text;
+    const std::string s = negative ? "-" + number.text : number.text;
     if (s.find_first_of(".eE") == std::string::npos) {
       auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n.int_value);
       if (ec == std::errc() && p == s.data() + s.size()) return add(std::move(n));
     }
+    const std::string at = "SQL syntax error at position " + std::to_string(number.pos + 1) + ": ";
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n.float_value);
-    if (ec != std::errc() || p != s.data() + s.size()) return syntax("bad number");
+    if (p != s.data() + s.size()) return usage(at + "bad number '" + s + "'");
+    if (ec == std::errc::result_out_of_range) {
+      // Too small for a double is 0 (or the nearest subnormal), as the same
+      // text in a field reads; too large is refused, by name.
+      n.float_value = std::strtod(s.c_str(), nullptr);
+      if (!std::isfinite(n.float_value)) {
+        return usage(at + "the number " + s + " is out of range for FLOAT");
+      }
+    } else if (ec != std::errc()) {
+      return usage(at + "bad number '" + s + "'");
+    }
     n.is_float = true;
     return add(std::move(n));
   }
@@ -580,11 +594,11 @@ class Parser {
     }
     if (t.kind == Tok::number) {
       ++i_;
-      return number_node(t_[i_ - 1].text, false);
+      return number_node(t_[i_ - 1], false);
     }
     if (peek_symbol("-") && next().kind == Tok::number) {
       i_ += 2;
-      return number_node(t_[i_ - 1].text, true);
+      return number_node(t_[i_ - 1], true);
     }
     if (keyword("NULL")) {
       Node n;
@@ -609,16 +623,27 @@ class Parser {
       n.a = *e;
       const std::string ty = upper(cur().text);
       n.text = ty;  // as written, for its error messages (DECIMAL is read as FLOAT)
+      const bool decimal = ty == "DECIMAL" || ty == "NUMERIC";
       if (ty == "INT" || ty == "INTEGER") {
         n.cast_to = CastType::int_;
-      } else if (ty == "FLOAT" || ty == "DECIMAL") {
+      } else if (ty == "FLOAT" || decimal) {
         n.cast_to = CastType::float_;
       } else if (ty == "STRING") {
         n.cast_to = CastType::string;
       } else {
-        return unsupported("CAST to " + ty, "types: INT, INTEGER, FLOAT, DECIMAL, STRING");
+        return unsupported("CAST to " + ty, "types: INT, INTEGER, FLOAT, DECIMAL, NUMERIC, STRING");
       }
       ++i_;
+      // DECIMAL(p) and DECIMAL(p, s): S3 Select ignores precision and scale.
+      if (decimal && symbol("(")) {
+        if (cur().kind != Tok::number) return syntax("expected a precision in DECIMAL(p, s)");
+        ++i_;
+        if (symbol(",")) {
+          if (cur().kind != Tok::number) return syntax("expected a scale in DECIMAL(p, s)");
+          ++i_;
+        }
+        if (!symbol(")")) return syntax("expected ) after DECIMAL's precision and scale");
+      }
       if (!symbol(")")) return syntax("expected ) after CAST");
       return add(std::move(n));
     }

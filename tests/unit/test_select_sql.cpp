@@ -197,8 +197,12 @@ TEST(SelectSql, Like) {
   // An ESCAPE literal of other than one character is refused as the query is
   // read (it was at the first record: not at all over no records).
   EXPECT_EQ(parse_error("SELECT _1 FROM S3Object WHERE _1 LIKE 'a' ESCAPE 'ab'"),
-            "SQL syntax error at position 50: LIKE ... ESCAPE needs a single-character string, "
-            "found 'ab'");
+            "SQL syntax error at position 50: LIKE ... ESCAPE needs a string of one ASCII "
+            "character, found 'ab'");
+  // (Bytes, not characters: one character of two bytes is said so.)
+  EXPECT_EQ(parse_error("SELECT _1 FROM S3Object WHERE _1 LIKE 'a' ESCAPE '\xc3\xa9'"),
+            "SQL syntax error at position 50: LIKE ... ESCAPE needs a string of one ASCII "
+            "character, found '\xc3\xa9'");
   EXPECT_NE(parse_error("SELECT _1 FROM S3Object WHERE _1 LIKE 'a' ESCAPE ''"), "");
   // A pattern that ends with its escape character escapes nothing: refused as
   // SQL refuses it. (A trailing '%' escape matched one or more characters, a
@@ -232,7 +236,7 @@ TEST(SelectSql, Like) {
   ASSERT_FALSE(escape_from_data.has_value());
   EXPECT_EQ(escape_from_data.error().kind, ErrorKind::data);
   EXPECT_EQ(escape_from_data.error().message,
-            "LIKE ... ESCAPE needs a single-character string, got 'ab' from the object");
+            "LIKE ... ESCAPE needs a string of one ASCII character, got 'ab' from the object");
   EXPECT_FALSE(like_pattern_error("a!%", '!'));
   EXPECT_FALSE(like_pattern_error("a%", std::nullopt));
   // '_' is one character, however many bytes it takes in UTF-8.
@@ -287,6 +291,31 @@ TEST(SelectSql, CastFailureIsAClearError) {
   ASSERT_FALSE(two_to_63.has_value());
   EXPECT_EQ(two_to_63.error().message,
             "CAST failed: '9.223372036854775808e18' is out of range for INT");
+  // Text is cut to INT from its digits, not from the double it rounds to: below INT's
+  // least it went to the least (and matched it), past 2^53 the fraction was rounded up
+  // before it was cut, and 2^63 - 1 with a fraction rounded over the bound.
+  for (const char* below : {"-9223372036854775809", "-9223372036854776000", "-1e19"}) {
+    auto refused = run("SELECT CAST(_1 AS INT) FROM S3Object", std::string(below) + "\n");
+    ASSERT_FALSE(refused.has_value()) << below;
+    EXPECT_EQ(refused.error().message,
+              std::string("CAST failed: '") + below + "' is out of range for INT");
+  }
+  EXPECT_EQ(ok("SELECT CAST(_1 AS INT) FROM S3Object",
+               "9007199254740993.5\n9223372036854775807.5\n-9223372036854775808.9\n"
+               " +12.99e1 \n-0.5\n0.000e5\n1234.5e-2\n.5\n7.\n1e18\n"),
+            (Rows{{"9007199254740993"},
+                  {"9223372036854775807"},
+                  {"-9223372036854775808"},
+                  {"129"},
+                  {"0"},
+                  {"0"},
+                  {"12"},
+                  {"0"},
+                  {"7"},
+                  {"1000000000000000000"}}));
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE CAST(_1 AS INT) = -9223372036854775808",
+               "-9223372036854775808\n-9223372036854775808.5\n-9223372036854775807\n"),
+            (Rows{{"-9223372036854775808"}, {"-9223372036854775808.5"}}));
   // Past any double too: out of range for INT and FLOAT alike, not "not a valid" number.
   for (const char* type : {"INT", "FLOAT", "DECIMAL"}) {
     auto huge = run(std::string("SELECT CAST(_1 AS ") + type + ") FROM S3Object", "1e400\n");
@@ -401,6 +430,16 @@ TEST(SelectSql, BindErrors) {
   auto e2 = Evaluator::create(parse_sql("SELECT a FROM S3Object").value(), std::nullopt);
   ASSERT_FALSE(e2.has_value());
   EXPECT_NE(e2.error().message.find("FileHeaderInfo USE"), std::string::npos);
+  // A position that is none is said so (it said "referenced by name": the user wrote a
+  // position).
+  for (const char* position : {"_0", "_00", "_99999999999999999999"}) {
+    auto e = Evaluator::create(
+        parse_sql(std::string("SELECT s.") + position + " FROM S3Object s").value(), std::nullopt);
+    ASSERT_FALSE(e.has_value()) << position;
+    EXPECT_EQ(e.error().message, std::string("column '") + position +
+                                     "' is no column position: they are _1, _2, ... up to "
+                                     "_2147483647");
+  }
   // Quoted names are case-sensitive.
   EXPECT_FALSE(Evaluator::create(parse_sql("SELECT \"A\" FROM S3Object").value(),
                                  std::vector<std::string>{"a"})
@@ -526,7 +565,7 @@ TEST(SelectSql, UnsupportedConstructs) {
   EXPECT_EQ(parse_error("SELECT _1 + 1 FROM S3Object"),
             "unsupported SQL: operator + (arithmetic and || are not implemented here)");
   EXPECT_EQ(parse_error("SELECT CAST(_1 AS BOOL) FROM S3Object"),
-            "unsupported SQL: CAST to BOOL (types: INT, INTEGER, FLOAT, DECIMAL, STRING)");
+            "unsupported SQL: CAST to BOOL (types: INT, INTEGER, FLOAT, DECIMAL, NUMERIC, STRING)");
   EXPECT_EQ(parse_error("SELECT * FROM S3Object WHERE _1 IN ('a')"),
             "unsupported SQL: IN (not implemented here)");
 }
@@ -628,6 +667,34 @@ TEST(SelectSql, CommentsAreSkipped) {
   EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE _1 = '--x'", "--x\ny\n"), (Rows{{"--x"}}));
   EXPECT_EQ(parse_error("SELECT * FROM S3Object /* open"),
             "SQL syntax error at position 24: unterminated comment (/* without */)");
+}
+
+TEST(SelectSql, NumbersBeyondADoubleAreNamedAndTinyOnesAreZero) {
+  // It said "bad number, found 'AND'": the token after the number, and no word of range.
+  EXPECT_EQ(parse_error("SELECT _1 FROM S3Object WHERE CAST(_1 AS FLOAT) < 1e999 AND _1 = '1'"),
+            "SQL syntax error at position 51: the number 1e999 is out of range for FLOAT");
+  EXPECT_EQ(parse_error("SELECT _1 FROM S3Object WHERE _1 > -1e999"),
+            "SQL syntax error at position 37: the number -1e999 is out of range for FLOAT");
+  // Too small for a double is 0, as the same text in a field reads.
+  EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE CAST(_1 AS FLOAT) > 1e-400", "0\n1e-300\n"),
+            (Rows{{"1e-300"}}));
+}
+
+TEST(SelectSql, DecimalAndNumericTakePrecisionAndScale) {
+  // S3 Select names the type DECIMAL or NUMERIC and ignores precision and scale.
+  for (const char* type :
+       {"NUMERIC", "numeric", "DECIMAL(10,2)", "NUMERIC(5)", "DECIMAL ( 3 , 1 )"}) {
+    EXPECT_EQ(ok(std::string("SELECT CAST(_1 AS ") + type + ") FROM S3Object", "1.25\n"),
+              (Rows{{"1.25"}}))
+        << type;
+  }
+  EXPECT_EQ(parse_error("SELECT CAST(_1 AS DECIMAL(a)) FROM S3Object"),
+            "SQL syntax error at position 27: expected a precision in DECIMAL(p, s), found 'a'");
+  EXPECT_EQ(parse_error("SELECT CAST(_1 AS DECIMAL(1,2,3)) FROM S3Object"),
+            "SQL syntax error at position 30: expected ) after DECIMAL's precision and scale, "
+            "found ','");
+  EXPECT_EQ(parse_error("SELECT CAST(_1 AS INT(3)) FROM S3Object"),
+            "SQL syntax error at position 22: expected ) after CAST, found '('");
 }
 
 TEST(SelectSql, SyntaxErrorsNamePositionAndToken) {
