@@ -144,6 +144,13 @@ Result<SharedFile> load_shared_file(const EnvLookup& env, const FileReader& read
                                     std::string_view override_var, std::string_view default_rel) {
   const std::string home = env("HOME").value_or("");
   SharedFile f;
+  if (auto p = env(override_var); p && p->empty()) {
+    // Set but empty, as an unset shell variable leaves it
+    // (AWS_CONFIG_FILE="$CONF"): no file, as botocore reads it -- not the
+    // one under HOME, whose profiles and keys may be another identity's.
+    f.shown = fmt::format("no file ({} is empty)", override_var);
+    return f;
+  }
   if (auto p = env(override_var); p && !p->empty()) {
     // The AWS CLI expands variables, then '~', in these variables (shells do
     // neither inside quotes): AWS_CONFIG_FILE='$HOME/conf' names a file.
@@ -496,6 +503,21 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
     }
   }
 
+  // The same for the variables that name the profile (the AWS CLI says "The
+  // config profile () could not be found"): the default profile would be
+  // another identity. Only the one in use counts.
+  if (!flags.profile) {
+    for (const char* name : {"AWS_PROFILE", "AWS_DEFAULT_PROFILE"}) {
+      const auto value = env(name);
+      if (!value) continue;
+      if (trim(*value).empty()) {
+        return make_error(ErrorKind::config,
+                          fmt::format("{} is set but empty: name a profile or unset it", name));
+      }
+      break;
+    }
+  }
+
   ResolvedConfig cfg;
   const char* profile_from = nullptr;  // which setting named the profile; none: "default"
   if (flags.profile) {
@@ -566,11 +588,17 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
   // AWS CLI drops its environment provider then); AWS_PROFILE does not.
   std::vector<std::string> tried;
   std::optional<FoundCredentials> found;
-  if (!flags.profile && env_set("AWS_ROLE_ARN") && env_set("AWS_WEB_IDENTITY_TOKEN_FILE") &&
+  if (!flags.profile && env_set("AWS_WEB_IDENTITY_TOKEN_FILE") &&
       !(env_set("AWS_ACCESS_KEY_ID") && env_set("AWS_SECRET_ACCESS_KEY"))) {
     // As botocore ranks it: a web identity from the environment (an EKS pod's
     // IRSA) outranks the profile files; their keys would act as another
-    // identity.
+    // identity. A token file without a role is refused by the AWS CLI too.
+    if (!env_set("AWS_ROLE_ARN")) {
+      return make_error(ErrorKind::credentials,
+                        "AWS_WEB_IDENTITY_TOKEN_FILE is set without AWS_ROLE_ARN, a web identity "
+                        "with no role (the AWS CLI refuses it too): unset it, or set "
+                        "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+    }
     return make_error(ErrorKind::credentials,
                       "AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE ask for a web identity (an "
                       "assumed role), which s3loop does not support: set AWS_ACCESS_KEY_ID and "
@@ -596,8 +624,9 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
   // In botocore's order: a profile that assumes a role, or signs in through
   // SSO or a web identity, outranks its static keys (the keys of a
   // source_profile, say) -- using them instead would act as another identity.
-  // credential_process ranks below the credentials file's keys and above the
-  // config file's.
+  // Any SSO setting makes botocore take (or refuse, when one is missing) the
+  // SSO provider. An `aws login` session (login_session) and credential_process
+  // rank below the credentials file's keys and above the config file's.
   auto unsupported = [&](const char* key) {
     return make_error(ErrorKind::credentials,
                       fmt::format("profile '{}' uses {}, which s3loop does not support: "
@@ -606,15 +635,17 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
   };
   if (!found) {
     tried.push_back(fmt::format("profile '{}'", cfg.profile));
-    for (const char* key :
-         {"role_arn", "web_identity_token_file", "sso_session", "sso_start_url"}) {
+    for (const char* key : {"role_arn", "web_identity_token_file", "sso_session", "sso_start_url",
+                            "sso_account_id", "sso_role_name", "sso_region"}) {
       if (get(&settings, key)) return unsupported(key);
     }
     const std::array<std::pair<const Section*, const SharedFile*>, 2> sources{
         {{creds_section, &*creds_file}, {config_section, &*config_file}}};
     for (const auto& [section, file] : sources) {
-      if (file == &*config_file && get(&settings, "credential_process")) {
-        return unsupported("credential_process");
+      if (file == &*config_file) {
+        for (const char* key : {"login_session", "credential_process"}) {
+          if (get(&settings, key)) return unsupported(key);
+        }
       }
       auto c = credentials_from(section, cfg.profile, file->shown);
       if (!c) return c.error();

@@ -307,6 +307,23 @@ class ConfigTests(s3env.E2ETestCase):
                 line = s3env.assert_clean_error(self, p, 2, *words)
                 self.assertNotIn(secret, line, "a secret from the file was printed")
 
+    def test_an_empty_profile_variable_is_no_fall_back_to_the_default_profile(self):
+        # AWS_PROFILE="$PROD" with PROD unset listed with [default]'s keys: another identity.
+        self.write("credentials", "[default]\n" + self.good_keys())
+        self.write("config", f"[default]\nendpoint_url = {self.srv.endpoint}\n")
+        base = dict(AWS_CA_BUNDLE=self.srv.ca_bundle)
+        self.assertLists(env=self.env(**base), why="the default profile itself works")
+        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+            with self.subTest(name=name):
+                p = s3env.run(["ls", f"s3://{self.src}/"], env=self.env(**base, **{name: ""}))
+                s3env.assert_clean_error(self, p, 2, f"{name} is set but empty")
+        # An empty AWS_SHARED_CREDENTIALS_FILE names no file (botocore's reading), not
+        # ~/.aws/credentials.
+        p = s3env.run(["ls", f"s3://{self.src}/"],
+                      env=self.env(**base, AWS_SHARED_CREDENTIALS_FILE=""))
+        s3env.assert_clean_error(self, p, 2, "no AWS credentials found",
+                                 "no file (AWS_SHARED_CREDENTIALS_FILE is empty)")
+
     def test_no_credentials_anywhere(self):
         self.write("config", f"[default]\nendpoint_url = {self.srv.endpoint}\n")
         p = s3env.run(["ls", f"s3://{self.src}/"], env=self.env(AWS_CA_BUNDLE=self.srv.ca_bundle))

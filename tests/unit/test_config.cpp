@@ -844,7 +844,10 @@ TEST(S3ConfigResolve, AssumedRolesOutrankAProfilesStaticKeys) {
   f.files[kCreds] = "[p]\naws_access_key_id = K\naws_secret_access_key = S\n";
   for (const char* line :
        {"role_arn = arn:aws:iam::123456789012:role/x\ncredential_source = Env",
-        "web_identity_token_file = /t", "sso_start_url = https://x", "sso_session = corp"}) {
+        "web_identity_token_file = /t", "sso_start_url = https://x", "sso_session = corp",
+        // Any SSO setting: botocore takes the SSO provider, or refuses a half-made one.
+        "sso_account_id = 123456789012\nsso_role_name = r", "sso_role_name = r",
+        "sso_region = us-east-1"}) {
     f.files[kConfig] = std::string("[profile p]\n") + line + "\n";
     auto r = f.resolve(profile_flag("p"));
     ASSERT_FALSE(r.has_value()) << line;
@@ -865,6 +868,52 @@ TEST(S3ConfigResolve, AssumedRolesOutrankAProfilesStaticKeys) {
   EXPECT_EQ(process.error().message,
             "profile 'p' uses credential_process, which s3loop does not support: set "
             "aws_access_key_id and aws_secret_access_key instead");
+  // An `aws login` session ranks there too: the config file's keys beside it were used.
+  f.files[kConfig] =
+      "[profile p]\nlogin_session = arn:aws:iam::123456789012:user/u\naws_access_key_id = K\n"
+      "aws_secret_access_key = S\n";
+  auto login = f.resolve(profile_flag("p"));
+  ASSERT_FALSE(login.has_value());
+  EXPECT_EQ(login.error().message,
+            "profile 'p' uses login_session, which s3loop does not support: set "
+            "aws_access_key_id and aws_secret_access_key instead");
+}
+
+TEST(S3ConfigResolve, AnEmptyProfileOrFileVariableIsNoFallBackToTheDefaults) {
+  // AWS_PROFILE="$PROD_PROFILE" with the variable unset used [default]'s keys: another
+  // identity (the AWS CLI: "The config profile () could not be found").
+  Fake f;
+  f.files[kCreds] = "[default]\naws_access_key_id = D\naws_secret_access_key = S\n";
+  for (const char* name : {"AWS_PROFILE", "AWS_DEFAULT_PROFILE"}) {
+    f.env[name] = " ";
+    auto r = f.resolve();
+    ASSERT_FALSE(r.has_value()) << name;
+    EXPECT_EQ(r.error().kind, ErrorKind::config);
+    EXPECT_EQ(r.error().message,
+              std::string(name) + " is set but empty: name a profile or unset it");
+    EXPECT_TRUE(f.resolve(profile_flag("default")).has_value()) << name;  // --profile wins
+    f.env.erase(name);
+  }
+  // Only the variable in use counts.
+  f.env["AWS_PROFILE"] = "default";
+  f.env["AWS_DEFAULT_PROFILE"] = "";
+  EXPECT_TRUE(f.resolve().has_value());
+  f.env.erase("AWS_PROFILE");
+  f.env.erase("AWS_DEFAULT_PROFILE");
+  // An empty file variable names no file, as botocore reads it: not the one under HOME.
+  f.env["AWS_SHARED_CREDENTIALS_FILE"] = "";
+  auto none = f.resolve();
+  ASSERT_FALSE(none.has_value());
+  EXPECT_EQ(none.error().kind, ErrorKind::credentials);
+  EXPECT_NE(none.error().message.find("no file (AWS_SHARED_CREDENTIALS_FILE is empty)"),
+            std::string::npos)
+      << none.error().message;
+  f.env.erase("AWS_SHARED_CREDENTIALS_FILE");
+  f.files[kConfig] = "[default]\nregion = eu-west-1\n";
+  f.env["AWS_CONFIG_FILE"] = "";
+  auto no_config = f.resolve();
+  ASSERT_TRUE(no_config.has_value()) << no_config.error().message;
+  EXPECT_NE(no_config->region, "eu-west-1");
 }
 
 TEST(S3ConfigResolve, AWebIdentityFromTheEnvironmentOutranksTheProfileFiles) {
@@ -878,6 +927,14 @@ TEST(S3ConfigResolve, AWebIdentityFromTheEnvironmentOutranksTheProfileFiles) {
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().kind, ErrorKind::credentials);
   EXPECT_NE(r.error().message.find("web identity"), std::string::npos);
+  // A token file without a role: the AWS CLI refuses it; the keys were used.
+  f.env.erase("AWS_ROLE_ARN");
+  auto no_role = f.resolve();
+  ASSERT_FALSE(no_role.has_value());
+  EXPECT_NE(no_role.error().message.find("AWS_WEB_IDENTITY_TOKEN_FILE is set without AWS_ROLE_ARN"),
+            std::string::npos)
+      << no_role.error().message;
+  f.env["AWS_ROLE_ARN"] = "arn:aws:iam::123456789012:role/x";
   // Keys in the environment come first, and --profile leaves the variables out (as botocore).
   EXPECT_TRUE(f.resolve(profile_flag("default")).has_value());
   f.env["AWS_ACCESS_KEY_ID"] = "E";
