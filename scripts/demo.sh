@@ -14,6 +14,9 @@ cd "$(dirname "$0")/.."
 env=$(./scripts/local-s3.sh start)
 eval "$env"
 echo "$env" >&2
+# The demo talks to that server only: a shell's own settings that would
+# outrank its exports (another endpoint, or configured endpoints ignored) go.
+unset AWS_ENDPOINT_URL_S3 AWS_IGNORE_CONFIGURED_ENDPOINT_URLS AWS_SESSION_TOKEN AWS_SECURITY_TOKEN
 
 s3loop=build/s3loop
 src=s3://s3loop-demo-src/data/

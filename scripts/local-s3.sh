@@ -120,10 +120,11 @@ clean_dir() {
 
 # --- probes -------------------------------------------------------------------
 
-# HTTP status of an anonymous GET / over HTTPS (000 = no answer).
+# HTTP status of an anonymous GET / over HTTPS (000 = no answer), on this
+# call's port or the one given.
 https_status() {
   curl -s -o /dev/null -w '%{http_code}' --max-time 2 --cacert "$dir/ca.pem" \
-    "https://127.0.0.1:$https_port/" 2>/dev/null || true
+    "https://127.0.0.1:${1:-$https_port}/" 2>/dev/null || true
 }
 
 # HTTP status of a SigV4-signed ListBuckets. curl 7.88 does not send
@@ -138,6 +139,10 @@ signed_status() {
 
 port_in_use() { (: <"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# Whether the server of $dir is up; its HTTPS port, which may differ from
+# this call's env, in running_port. (Not in https_port: a restart after it
+# must use this call's ports, all three.)
+running_port=
 running() {
   local name pid
   [[ -e $dir/$marker && -s $dir/env ]] || return 1
@@ -145,10 +150,9 @@ running() {
     pid=$(cat "$dir/pids/$name" 2>/dev/null) || return 1
     ours "$pid" || return 1
   done
-  # The ports of the running instance, which may differ from this call's env.
   # shellcheck disable=SC1091
-  https_port=$(. "$dir/env" && printf '%s' "${AWS_ENDPOINT_URL##*:}")
-  [[ $(https_status) != 000 ]]
+  running_port=$(. "$dir/env" && printf '%s' "${AWS_ENDPOINT_URL##*:}")
+  [[ $(https_status "$running_port") != 000 ]]
 }
 
 # --- start --------------------------------------------------------------------
@@ -337,7 +341,8 @@ start() {
   # From here on a failed (or interrupted) start kills what it started; the
   # dir stays for its logs, and the next start removes it.
   trap 'kill_daemons || true' EXIT
-  trap 'exit 130' INT TERM
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
 
   fsid=$(</proc/sys/kernel/random/uuid)
   osd_uuid=$(</proc/sys/kernel/random/uuid)
@@ -416,11 +421,17 @@ start() {
 # --- main ---------------------------------------------------------------------
 
 [[ $# -eq 1 ]] || usage
+# (Checked on the absolute path: a relative one takes the working directory's.)
+dir=$(realpath -m -- "$dir")
 [[ $dir != *[[:space:]]* ]] || {
-  log "S3LOOP_S3_DIR must not contain whitespace (it goes into rgw_frontends)"
+  log "S3LOOP_S3_DIR must not contain whitespace (it goes into rgw_frontends): $dir"
   exit 2
 }
-dir=$(realpath -m -- "$dir")
+# Every probe is a curl: without it a server would look silent, or up.
+command -v curl >/dev/null || {
+  log "error: curl is missing: run scripts/setup.sh"
+  exit 1
+}
 
 case $1 in
   start) start ;;
@@ -434,7 +445,7 @@ case $1 in
     ;;
   status)
     if running; then
-      log "running: https://127.0.0.1:$https_port (dir $dir)"
+      log "running: https://127.0.0.1:$running_port (dir $dir)"
     else
       log "not running"
       exit 1

@@ -11,13 +11,28 @@ cd "$(dirname "$0")/.."
 read -ra cmake_args <<<"${S3LOOP_CMAKE_ARGS:-}"
 S3LOOP_BUILD_DIR=${S3LOOP_BUILD_DIR:-build} ./scripts/build.sh -DS3LOOP_WERROR=ON "${cmake_args[@]}"
 
-# A server of its own, on ports of its own, so a demo server can keep running.
+# A server of its own, on ports of its own, so a demo server can keep running
+# (S3LOOP_TEST_S3_DIR, S3LOOP_TEST_S3_PORT, S3LOOP_TEST_S3_HTTP_PORT and
+# S3LOOP_TEST_S3_MON_PORT move it).
 export S3LOOP_S3_DIR=${S3LOOP_TEST_S3_DIR:-/tmp/s3loop-test-s3}
 export S3LOOP_S3_PORT=${S3LOOP_TEST_S3_PORT:-9643}
 export S3LOOP_S3_HTTP_PORT=${S3LOOP_TEST_S3_HTTP_PORT:-9680}
 export S3LOOP_S3_MON_PORT=${S3LOOP_TEST_S3_MON_PORT:-9670}
-trap './scripts/local-s3.sh stop >/dev/null 2>&1 || true' EXIT
-env=$(./scripts/local-s3.sh start)
+# One already running there (another test run's, which stops it when it
+# ends) is used and left to its owner: stopping it at this run's end would
+# fail the other's tests still running.
+if ./scripts/local-s3.sh status >/dev/null 2>&1; then
+  echo "test.sh: using the test server already running in $S3LOOP_S3_DIR (another test run's?)" >&2
+else
+  trap './scripts/local-s3.sh stop >/dev/null 2>&1 || true' EXIT
+fi
+env=$(./scripts/local-s3.sh start) || {
+  echo "test.sh: the test server did not start; to run it beside what holds its ports or" \
+    "dir, set S3LOOP_TEST_S3_PORT, S3LOOP_TEST_S3_HTTP_PORT, S3LOOP_TEST_S3_MON_PORT" \
+    "(now $S3LOOP_S3_PORT, $S3LOOP_S3_HTTP_PORT, $S3LOOP_S3_MON_PORT) and" \
+    "S3LOOP_TEST_S3_DIR (now $S3LOOP_S3_DIR)" >&2
+  exit 1
+}
 eval "$env"
 # Removed with its data when this script ends: the tests need not empty their buckets.
 export S3LOOP_TEST_SERVER_DISCARDED=1
@@ -26,7 +41,8 @@ export S3LOOP_TEST_SERVER_DISCARDED=1
 real_home=$HOME
 export HOME=$S3LOOP_S3_DIR/home
 mkdir -p "$HOME"
-unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE
+unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE \
+  AWS_ENDPOINT_URL_S3 AWS_IGNORE_CONFIGURED_ENDPOINT_URLS AWS_DEFAULT_REGION AWS_SECURITY_TOKEN
 
 ctest --test-dir "${S3LOOP_BUILD_DIR:-build}" --output-on-failure -j 2 --timeout 900 "$@"
 
@@ -44,7 +60,10 @@ fi
 # (scripts/test-sanitizers.sh, which sets S3LOOP_SANITIZERS=0 for its own
 # pass). S3LOOP_SANITIZERS=0 skips it.
 if (($# == 0)) && [[ ${S3LOOP_SANITIZERS:-1} != 0 ]]; then
-  trap - EXIT
-  ./scripts/local-s3.sh stop >/dev/null 2>&1 || true
+  # (Only its own: one this run found running stays for its owner.)
+  if [[ -n $(trap -p EXIT) ]]; then
+    trap - EXIT
+    ./scripts/local-s3.sh stop >/dev/null 2>&1 || true
+  fi
   HOME=$real_home ./scripts/test-sanitizers.sh
 fi
