@@ -595,7 +595,16 @@ Result<Value> Evaluator::eval(int idx, std::span<const std::string_view> record)
       }
       Value num = *a;
       if (a->type == Type::string) {
-        num = to_number(a->str);
+        // To FLOAT, text is read as a float straight away: through an INT,
+        // "-0" lost its sign (-0.0 kept it).
+        if (n.cast_to != CastType::float_) {
+          num = to_number(a->str);
+        } else if (const auto f = parse_float(a->str)) {
+          num.type = Type::float_;
+          num.f = *f;
+        } else {
+          num = Value{};
+        }
         if (num.type == Type::null) {
           const char* what =
               beyond_double_range(a->str) ? " is out of range for " : " is not a valid ";

@@ -680,6 +680,12 @@ TEST(SelectSql, NumbersBeyondADoubleAreNamedAndTinyOnesAreZero) {
             (Rows{{"1e-300"}}));
 }
 
+TEST(SelectSql, CastToFloatKeepsTheSignOfZero) {
+  // "-0" went through an INT and lost its sign; "-0.0" kept it.
+  EXPECT_EQ(ok("SELECT CAST(_1 AS FLOAT), CAST(_1 AS DECIMAL) FROM S3Object", "-0\n-0.0\n0\n"),
+            (Rows{{"-0", "-0"}, {"-0", "-0"}, {"0", "0"}}));
+}
+
 TEST(SelectSql, DecimalAndNumericTakePrecisionAndScale) {
   // S3 Select names the type DECIMAL or NUMERIC and ignores precision and scale.
   for (const char* type :
