@@ -8,6 +8,8 @@
 #include <cctype>
 #include <charconv>
 #include <cstdint>
+#include <optional>
+#include <string_view>
 #include <system_error>
 #include <utility>
 
@@ -129,17 +131,40 @@ Result<Endpoint> parse_endpoint_url(std::string_view url) {
     }
     return bad("no host");
   }
-  if (parsed->host_type() == boost::urls::host_type::ipv6) {
+  // Boost.URL 1.81 ends a host name that starts with an IPv4 address at that
+  // address ("127.0.0.1.nip.io:9443": host 127.0.0.1, path ".nip.io:9443"),
+  // which RFC 3986 does not allow: a path after an authority starts with
+  // '/'. Such a URL's host and port are read from its authority as typed.
+  const bool host_cut = !parsed->encoded_path().empty() && parsed->encoded_path().front() != '/';
+  std::optional<std::string_view> port_text;
+  if (host_cut) {
+    const auto [start, end] = authority_span(url, scheme_end);
+    const std::string_view authority = url.substr(start, end - start);
+    const std::size_t colon = authority.rfind(':');
+    const std::string_view host = authority.substr(0, colon);
+    if (host.empty() || !std::all_of(host.begin(), host.end(), [](unsigned char c) {
+          return std::isalnum(c) != 0 || c == '-' || c == '.';
+        })) {
+      return bad("bad host '" + std::string(host) + "' (letters, digits, '-' and '.')");
+    }
+    ep.host = host;
+    if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
+    if (const std::string_view rest = url.substr(end, url.find_first_of("?#", end) - end);
+        !rest.empty() && rest != "/") {
+      return bad("a path is not supported");
+    }
+  } else if (parsed->host_type() == boost::urls::host_type::ipv6) {
     ep.host = parsed->host_ipv6_address().to_string();
   } else {
     ep.host = parsed->host();
   }
+  if (!host_cut && parsed->has_port()) port_text = parsed->port();
   std::transform(ep.host.begin(), ep.host.end(), ep.host.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (parsed->has_port()) {
+  if (port_text) {
     // Read the digits ourselves: port_number() wraps values above 65535
     // (":74979" would quietly become port 9443).
-    const std::string_view digits = parsed->port();
+    const std::string_view digits = *port_text;
     unsigned long port = 0;
     const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
     if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || port == 0 ||
@@ -151,7 +176,7 @@ Result<Endpoint> parse_endpoint_url(std::string_view url) {
   } else {
     ep.port = ep.tls ? 443 : 80;
   }
-  if (!parsed->encoded_path().empty() && parsed->encoded_path() != "/") {
+  if (!host_cut && !parsed->encoded_path().empty() && parsed->encoded_path() != "/") {
     return bad("a path is not supported");
   }
   if (parsed->has_query() || parsed->has_fragment()) return bad("a query is not supported");

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace s3loop::net {
 namespace {
 
@@ -124,6 +128,29 @@ TEST(Endpoint, MessagesSayWhatToWriteAndShowNoPassword) {
   auto letters = parse_endpoint_url("https://127.0.0.1:abc");
   ASSERT_FALSE(letters);
   EXPECT_EQ(letters.error().message.find("''"), std::string::npos) << letters.error().message;
+}
+
+// Boost.URL 1.81 read "127.0.0.1.nip.io:9443" as host 127.0.0.1 and a path
+// ".nip.io:9443": such names (nip.io, sslip.io) were refused as "a path".
+TEST(Endpoint, AHostNameThatStartsWithAnIpv4AddressIsAHostName) {
+  auto nip = parse_endpoint_url("https://127.0.0.1.NIP.io:9443");
+  ASSERT_TRUE(nip) << nip.error().message;
+  EXPECT_EQ(nip->host, "127.0.0.1.nip.io");
+  EXPECT_EQ(nip->port, 9443);
+  EXPECT_FALSE(nip->is_ip_literal());
+  auto slash = parse_endpoint_url("http://10.0.0.1.example.com/");
+  ASSERT_TRUE(slash) << slash.error().message;
+  EXPECT_EQ(slash->host, "10.0.0.1.example.com");
+  EXPECT_EQ(slash->port, 80);
+  for (const auto& [url, why] : std::vector<std::pair<std::string, std::string>>{
+           {"https://127.0.0.1.nip.io:9443/x", "a path is not supported"},
+           {"https://127.0.0.1:9443:9443", "bad host '127.0.0.1:9443'"},
+           {"https://127.0.0.1.nip.io:94a3", "bad port '94a3'"},
+           {"https://127.0.0.1.nip.io:9443?x=1", "a query is not supported"}}) {
+    auto r = parse_endpoint_url(url);
+    ASSERT_FALSE(r.has_value()) << url;
+    EXPECT_NE(r.error().message.find(why), std::string::npos) << url << ": " << r.error().message;
+  }
 }
 
 TEST(Endpoint, HostPortBracketsIpv6) {
