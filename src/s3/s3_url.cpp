@@ -160,6 +160,14 @@ Result<S3Url> parse_s3_url(std::string_view text, BucketRules rules) {
   if (bucket.empty()) {
     return usage_error(text, fmt::format("empty bucket name, {}", kExpected));
   }
+  // The AWS CLI takes an access point's (or an Outposts bucket's) ARN in
+  // place of a bucket; cut at its first '/', it read as a bucket name with
+  // ':' in it.
+  if (rest.starts_with("arn:")) {
+    return usage_error(text,
+                       "access point and Outposts ARNs are not supported: use the access "
+                       "point's alias (the name ending in -s3alias) or the bucket's name");
+  }
   if (std::string why = bucket_name_problem(bucket, rules); !why.empty()) {
     return usage_error(text, why);
   }

@@ -82,6 +82,24 @@ TEST(S3Url, AKeyThatIsNotUtf8IsRefusedNamingItsFirstBadByte) {
             "\x7F\xC2\x80\xE0\xA0\x80\xF0\x90\x80\x80\xF4\x8F\xBF\xBF");
 }
 
+// An ARN in place of a bucket (the AWS CLI takes an access point's): said so,
+// not read as a bucket "arn:aws:s3:...:accesspoint" with ':' in it.
+TEST(S3Url, AnAccessPointArnIsRefusedAsSuch) {
+  for (const char* url :
+       {"s3://arn:aws:s3:us-east-1:123456789012:accesspoint/ap/key",
+        "s3://arn:aws:s3:us-east-1:123456789012:accesspoint:ap",
+        "s3://arn:aws:s3-outposts:us-east-1:123456789012:outpost/op-1/bucket/b"}) {
+    auto r = parse_s3_url(url);
+    ASSERT_FALSE(r.has_value()) << url;
+    EXPECT_EQ(r.error().kind, ErrorKind::usage);
+    EXPECT_NE(r.error().message.find(": access point and Outposts ARNs are not supported: use the "
+                                     "access point's alias (the name ending in -s3alias) or the "
+                                     "bucket's name"),
+              std::string::npos)
+        << r.error().message;
+  }
+}
+
 TEST(S3Url, ValidBucketNames) {
   for (std::string_view text :
        {"s3://abc", "s3://a.b", "s3://1-2", "s3://logs.example.com", "s3://9bucket9",
