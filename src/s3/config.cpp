@@ -144,17 +144,18 @@ Result<SharedFile> load_shared_file(const EnvLookup& env, const FileReader& read
                                     std::string_view override_var, std::string_view default_rel) {
   const std::string home = env("HOME").value_or("");
   SharedFile f;
-  if (auto p = env(override_var); p && p->empty()) {
+  const auto named = env(override_var);
+  if (named && named->empty()) {
     // Set but empty, as an unset shell variable leaves it
     // (AWS_CONFIG_FILE="$CONF"): no file, as botocore reads it -- not the
     // one under HOME, whose profiles and keys may be another identity's.
     f.shown = fmt::format("no file ({} is empty)", override_var);
     return f;
   }
-  if (auto p = env(override_var); p && !p->empty()) {
+  if (named) {
     // The AWS CLI expands variables, then '~', in these variables (shells do
     // neither inside quotes): AWS_CONFIG_FILE='$HOME/conf' names a file.
-    f.path = expand_variables(*p, env);
+    f.path = expand_variables(*named, env);
     if ((f.path == "~" || f.path.starts_with("~/")) && !home.empty()) {
       f.path = home + f.path.substr(1);
     }
