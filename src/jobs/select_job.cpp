@@ -284,7 +284,14 @@ awaitable<Result<std::uint64_t>> SelectJob::process(exec::WorkerContext& context
       if (until >= object_end) {
         Result<void> finished;
         co_await context.run_cpu([&] { finished = evaluator.finish(); });
-        if (!finished) co_return fail_range(finished.error());
+        if (!finished) {
+          // (The CSV reader knows no object: the object is named here, as
+          // other errors about its content name it.)
+          Error error = finished.error();
+          error.message =
+              s3::s3_uri(s.options.location.bucket, s.options.location.key) + ": " + error.message;
+          co_return fail_range(std::move(error));
+        }
         break;
       }
       from = until + 1;

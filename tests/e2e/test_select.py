@@ -826,8 +826,9 @@ class SelectFailedRanges(s3env.SelectCase):
             with self.subTest(chunk=chunk):
                 p = self.run_select("open-quote.csv", "SELECT COUNT(*) FROM S3Object",
                                     "--chunk-size", chunk, expect=1)
-                self.assertEqual(p.stderr, "s3loop: error: CSV: unterminated quoted field in the "
-                                           f"record at offset {body.rindex('200,')}\n")
+                self.assertEqual(p.stderr, f"s3loop: error: s3://{self.bkt}/open-quote.csv: CSV: "
+                                           "unterminated quoted field in the record at offset "
+                                           f"{body.rindex('200,')}\n")
 
     def test_a_quoted_line_break_cut_by_the_split_is_the_error_told(self):
         for sql in ("SELECT SUM(CAST(amount AS INT)) FROM S3Object",
