@@ -447,14 +447,16 @@ Runner add_compare_command(CLI::App& app) {
       }
       return out_runs;
     };
-    // Stopped by a signal: the one line, and with --json still one document,
-    // with the runs measured so far (and the interrupted one's summary), as
-    // cp --json prints its own on Ctrl-C.
+    // Stopped by a signal: the one line, and with --json still one document
+    // of the same shape, with the runs measured so far (and the interrupted
+    // one's summary) and no strategy compared, as cp --json prints its own on
+    // Ctrl-C.
     auto cancelled = [&](const std::string& line, int code) {
       print_error(line);
       if (args->common.json) {
         std::puts(json_line(boost::json::object{{"repeat", args->repeat},
                                                 {"cancelled", true},
+                                                {"strategies", boost::json::array{}},
                                                 {"runs", runs_json(false)}})
                       .c_str());
         std::fflush(stdout);
@@ -662,6 +664,7 @@ Runner add_compare_command(CLI::App& app) {
             {"verification", row.note}});
       }
       std::puts(json_line(boost::json::object{{"repeat", args->repeat},
+                                              {"cancelled", false},
                                               {"strategies", std::move(out_rows)},
                                               {"runs", runs_json(copied_nothing)}})
                     .c_str());

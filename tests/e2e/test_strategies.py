@@ -694,6 +694,7 @@ class CompareCleanup(s3env.E2ETestCase):
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertNotIn("s3loop:", p.stderr)  # no error, no warning
         doc = json.loads(p.stdout)
+        self.assertFalse(doc["cancelled"], doc)
         self.assertEqual([row["strategy"] for row in doc["strategies"]], ["async", "serial"], doc)
         self.assertEqual(len(doc["runs"]), 2, doc)
         for row in doc["strategies"]:
@@ -1013,6 +1014,8 @@ class CompareStops(s3env.E2ETestCase):
         self.assertEqual(proc.returncode, 143, err)
         doc = json.loads(out)
         self.assertTrue(doc["cancelled"], doc)
+        # The shape of a whole run's document (it had no "strategies"): none compared.
+        self.assertEqual(doc["strategies"], [], doc)
         self.assertEqual([(r["strategy"], r["exit_code"]) for r in doc["runs"]],
                          [("serial", 143)], doc)
         self.assertTrue(doc["runs"][0]["summary"]["cancelled"], doc)
