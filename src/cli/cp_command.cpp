@@ -26,6 +26,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <string_view>
 
 namespace s3loop::cli {
 
@@ -169,11 +171,16 @@ Runner add_cp_command(CLI::App& app) {
     const std::string src_bucket = normalised->source.bucket;
     const std::string dst_bucket = normalised->destination.bucket;
     // A dry run prints a line per object on stdout already; a status line on
-    // the same terminal would only tear them.
+    // the same terminal would only tear them (asked for, it comes a line at
+    // a time), as --debug's lines would, and a dumb terminal shows the
+    // escape sequences that redraw it.
+    const char* term = std::getenv("TERM");
+    const bool can_redraw = !(term != nullptr && std::string_view(term) == "dumb") &&
+                            !args->common.debug && !(dry_run && isatty(STDOUT_FILENO) != 0);
     const auto progress = std::make_shared<Progress>(
         choose_progress_mode(args->progress,
                              args->no_progress || quiet || (dry_run && !args->progress),
-                             isatty(STDERR_FILENO) != 0),
+                             isatty(STDERR_FILENO) != 0, can_redraw),
         dry_run ? "would copy" : "copying", stderr);
     normalised->on_object = [=](const std::string& src, const std::string& dst, std::uint64_t size,
                                 const Error* error) {
@@ -301,7 +308,8 @@ Runner add_cp_command(CLI::App& app) {
     summary.verb = dry_run ? "would copy" : "copied";
     summary.dry_run = dry_run;
     summary.strategy = args->run.strategy;
-    summary.concurrency = settings.concurrency;
+    // What the run could have in flight, not the flag: serial's is 1.
+    summary.concurrency = exec::max_in_flight(settings);
     summary.workers = exec::describe_workers(settings);
     summary.run = &run;
     summary.skipped = job.skipped();

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <sys/ioctl.h>
+
 #include <chrono>
 
 namespace s3loop::cli {
@@ -32,10 +34,19 @@ std::string grouped(std::uint64_t n) {
 
 }  // namespace
 
-ProgressMode choose_progress_mode(bool forced_on, bool forced_off, bool stderr_is_terminal) {
+ProgressMode choose_progress_mode(bool forced_on, bool forced_off, bool stderr_is_terminal,
+                                  bool can_redraw) {
   if (forced_off) return ProgressMode::off;
-  if (stderr_is_terminal) return ProgressMode::terminal;
+  if (stderr_is_terminal && can_redraw) return ProgressMode::terminal;
   return forced_on ? ProgressMode::lines : ProgressMode::off;
+}
+
+std::string fit_to_width(std::string line, int columns) {
+  // (The line is ASCII: a byte is a column.)
+  if (columns > 1 && line.size() >= static_cast<std::size_t>(columns)) {
+    line.resize(static_cast<std::size_t>(columns - 1));
+  }
+  return line;
 }
 
 std::string progress_line(const std::string& verb, const ProgressCounts& counts, double seconds) {
@@ -121,8 +132,11 @@ void Progress::draw_locked() {
   counts.failed = failed_.load(std::memory_order_relaxed);
   const std::string line = progress_line(verb_, counts, now_seconds() - started_);
   if (mode_ == ProgressMode::terminal) {
+    // Asked at every redraw: the terminal may have been resized.
+    winsize size{};
+    const int columns = ioctl(fileno(out_), TIOCGWINSZ, &size) == 0 ? size.ws_col : 0;
     std::fputs(kClearLine, out_);
-    std::fputs(line.c_str(), out_);
+    std::fputs(fit_to_width(line, columns).c_str(), out_);
     drawn_ = true;
   } else {
     std::fputs(line.c_str(), out_);

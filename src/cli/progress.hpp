@@ -16,8 +16,19 @@ namespace s3loop::cli {
 
 enum class ProgressMode { off, terminal, lines };
 
-// --progress / --no-progress (both false: decide by whether stderr is a terminal).
-ProgressMode choose_progress_mode(bool forced_on, bool forced_off, bool stderr_is_terminal);
+// --progress / --no-progress (both false: decide by whether stderr is a
+// terminal). `can_redraw`: a line can be redrawn in place there -- not on a
+// dumb terminal (TERM=dumb: no escape sequences), nor while other lines go
+// to it (--debug's, a dry run's on the same terminal), which would tear it:
+// then a plain line each second when asked for, none by default.
+ProgressMode choose_progress_mode(bool forced_on, bool forced_off, bool stderr_is_terminal,
+                                  bool can_redraw = true);
+
+// `line` cut to fit in a terminal `columns` wide without wrapping (one column
+// left for the cursor): a wrapped line leaves its first rows behind at every
+// redraw, since the clear goes back to the start of the last row only.
+// columns <= 0 (unknown): as it is.
+std::string fit_to_width(std::string line, int columns);
 
 struct ProgressCounts {
   std::uint64_t done = 0;  // objects copied

@@ -56,6 +56,19 @@ std::string describe_workers(const Settings& settings) {
   return "?";
 }
 
+int max_in_flight(const Settings& settings) {
+  switch (settings.kind) {
+    case StrategyKind::serial:
+      return 1;
+    case StrategyKind::threads:
+      return settings.threads > 0 ? settings.threads : default_thread_count();
+    case StrategyKind::async:
+    case StrategyKind::async_pool:
+      return settings.concurrency;
+  }
+  return settings.concurrency;
+}
+
 Result<void> validate(const Settings& settings) {
   // Beyond these, a single process would run out of threads before it ran
   // any faster.

@@ -41,6 +41,22 @@ TEST(Progress, ModeFollowsTheTerminalUnlessTold) {
   EXPECT_EQ(choose_progress_mode(true, false, false), ProgressMode::lines);
   EXPECT_EQ(choose_progress_mode(true, false, true), ProgressMode::terminal);
   EXPECT_EQ(choose_progress_mode(false, true, true), ProgressMode::off);
+  // A terminal where the line cannot be redrawn (TERM=dumb, --debug's lines, a dry
+  // run's on it): a plain line a second when asked for, none by default.
+  EXPECT_EQ(choose_progress_mode(false, false, true, false), ProgressMode::off);
+  EXPECT_EQ(choose_progress_mode(true, false, true, false), ProgressMode::lines);
+}
+
+// A wrapped line left its first rows on the screen at every redraw (80 columns were
+// enough, with skipped and failed counts).
+TEST(Progress, TheLineIsCutToTheTerminalsWidth) {
+  const std::string line = progress_line("copying", ProgressCounts{1662, 1 << 20, 829, 376}, 12.8);
+  ASSERT_EQ(line.size(), 82u) << line;
+  EXPECT_EQ(fit_to_width(line, 80), line.substr(0, 79));
+  EXPECT_EQ(fit_to_width(line, 83), line);
+  EXPECT_EQ(fit_to_width(line, 82), line.substr(0, 81));
+  EXPECT_EQ(fit_to_width(line, 0), line);  // unknown width
+  EXPECT_EQ(fit_to_width(line, 1), line);
 }
 
 // Reads what a Progress wrote to a temporary file.

@@ -34,6 +34,10 @@ struct Settings {
 
 // "1", "T=6", "C=256", "C=256 L=2 T=2": the parallelism a run really used.
 std::string describe_workers(const Settings& settings);
+// The most requests the strategy has in flight at once: 1 for serial, its
+// workers for threads (one blocking request each), `concurrency` for the
+// async strategies.
+int max_in_flight(const Settings& settings);
 
 // Beyond this many requests in flight, a single process would run out of
 // sockets before it ran any faster.
