@@ -71,6 +71,14 @@ bool looks_like_ipv4(std::string_view b) {
 // The general-purpose bucket naming rules, for a new bucket. Returns the
 // reason a name breaks them, or an empty string. Checked here so the user gets
 // a precise message rather than a DNS failure or a 400 from the server.
+// Most likely an endpoint typed where the bucket goes (`mb` as much as `ls`).
+std::string ip_address_bucket_problem(std::string_view b) {
+  return fmt::format(
+      "bucket name '{}' must not be formatted as an IP address (an endpoint goes in "
+      "--endpoint-url)",
+      b);
+}
+
 std::string new_bucket_name_problem(std::string_view b) {
   if (b.size() < 3 || b.size() > 63) {
     return fmt::format("bucket name '{}' is {} character{} long, must be 3-63", printable(b, false),
@@ -92,9 +100,7 @@ std::string new_bucket_name_problem(std::string_view b) {
     // Would also make an invalid host name in virtual-hosted style.
     return fmt::format("bucket name '{}' must not contain two adjacent periods", b);
   }
-  if (looks_like_ipv4(b)) {
-    return fmt::format("bucket name '{}' must not be formatted as an IP address", b);
-  }
+  if (looks_like_ipv4(b)) return ip_address_bucket_problem(b);
   // Reserved by S3 for punycode host names, its own buckets, examples,
   // access point and Multi-Region Access Point aliases, directory and table
   // buckets: AWS refuses them (InvalidBucketName); other servers may not.
@@ -135,13 +141,7 @@ std::string existing_bucket_name_problem(std::string_view b) {
           printable(b, false), character_at(b, i));
     }
   }
-  // Most likely an endpoint typed where the bucket goes.
-  if (looks_like_ipv4(b)) {
-    return fmt::format(
-        "bucket name '{}' must not be formatted as an IP address (an endpoint "
-        "goes in --endpoint-url)",
-        b);
-  }
+  if (looks_like_ipv4(b)) return ip_address_bucket_problem(b);
   return {};
 }
 

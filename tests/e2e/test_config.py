@@ -185,8 +185,9 @@ class ConfigTests(s3env.E2ETestCase):
         self.write("credentials", "[e2e]\n" + self.good_keys())
         self.write("config", "[profile e2e]\nendpoint_url = htp://bad host\n")
         p = s3env.run(["ls", f"s3://{self.src}/"], env=self.env(AWS_PROFILE="e2e"))
-        s3env.assert_clean_error(self, p, 2, "invalid endpoint URL 'htp://bad host'",
-                                 "; set by profile e2e endpoint_url in ~/.aws/config")
+        s3env.assert_clean_error(self, p, 2, "invalid endpoint URL 'htp://bad host': a blank "
+                                 "inside it (quote it without) (expected https://host[:port]); "
+                                 "set by profile e2e endpoint_url in ~/.aws/config")
         self.write("config", f"[profile e2e]\nendpoint_url = {self.srv.endpoint}\n"
                    "ca_bundle = /nonexistent/ca.pem\n")
         p = s3env.run(["ls", f"s3://{self.src}/"], env=self.env(AWS_PROFILE="e2e"))

@@ -177,7 +177,7 @@ TEST(S3Url, BucketStartAndEnd) {
 TEST(S3Url, BucketFormattedAsAnIpAddress) {
   EXPECT_EQ(parse_err("s3://192.168.1.1/k").message,
             "invalid S3 URL 's3://192.168.1.1/k': bucket name '192.168.1.1' must not be "
-            "formatted as an IP address");
+            "formatted as an IP address (an endpoint goes in --endpoint-url)");
   // Digits and dots in another shape are a fine name.
   for (const char* name : {"s3://1.2.3", "s3://1.2.3.4.5", "s3://10.0.0.1a", "s3://2024.01.02-x"}) {
     EXPECT_TRUE(parse_s3_url(name).has_value()) << name;
