@@ -21,11 +21,13 @@ export S3LOOP_S3_MON_PORT=${S3LOOP_TEST_S3_MON_PORT:-9670}
 # One already running there (another test run's, which stops it when it
 # ends) is used and left to its owner: stopping it at this run's end would
 # fail the other's tests still running.
+# (Its radosgw's pid says whether start kept it or started one: a server on
+# an older configuration is restarted, and then this run's to stop.)
+found_pid=
 if ./scripts/local-s3.sh status >/dev/null 2>&1; then
-  echo "test.sh: using the test server already running in $S3LOOP_S3_DIR (another test run's?)" >&2
-else
-  trap './scripts/local-s3.sh stop >/dev/null 2>&1 || true' EXIT
+  found_pid=$(cat "$S3LOOP_S3_DIR/pids/rgw" 2>/dev/null || true)
 fi
+trap './scripts/local-s3.sh stop >/dev/null 2>&1 || true' EXIT
 env=$(./scripts/local-s3.sh start) || {
   echo "test.sh: the test server did not start; to run it beside what holds its ports or" \
     "dir, set S3LOOP_TEST_S3_PORT, S3LOOP_TEST_S3_HTTP_PORT, S3LOOP_TEST_S3_MON_PORT" \
@@ -34,6 +36,10 @@ env=$(./scripts/local-s3.sh start) || {
   exit 1
 }
 eval "$env"
+if [[ -n $found_pid && $found_pid == $(cat "$S3LOOP_S3_DIR/pids/rgw" 2>/dev/null || true) ]]; then
+  echo "test.sh: using the test server already running in $S3LOOP_S3_DIR (another test run's?)" >&2
+  trap - EXIT
+fi
 # Removed with its data when this script ends: the tests need not empty their buckets.
 export S3LOOP_TEST_SERVER_DISCARDED=1
 # The tests must not pick up a developer's own AWS configuration. The builds

@@ -113,10 +113,12 @@ std::optional<std::int64_t> integer_part(std::string_view s, bool& out_of_range)
     const bool exponent_negative = i + 1 < s.size() && s[i + 1] == '-';
     i += i + 1 < s.size() && (s[i + 1] == '-' || s[i + 1] == '+') ? 2 : 1;
     if (i == s.size()) return std::nullopt;
+    // Bounded so that it cannot overflow, yet beyond any INT's 19 digits
+    // whatever the mantissa's length moves the point by (before_point).
+    const long long bound = 1'000'000 + static_cast<long long>(s.size());
     for (; i < s.size(); ++i) {
       if (s[i] < '0' || s[i] > '9') return std::nullopt;
-      // Bounded far beyond any INT's 19 digits, so that it cannot overflow.
-      exponent = std::min<long long>(exponent * 10 + (s[i] - '0'), 1'000'000);
+      exponent = std::min<long long>(exponent * 10 + (s[i] - '0'), bound);
     }
     if (exponent_negative) exponent = -exponent;
   }

@@ -140,15 +140,29 @@ Result<Endpoint> parse_endpoint_url(std::string_view url) {
   if (host_cut) {
     const auto [start, end] = authority_span(url, scheme_end);
     const std::string_view authority = url.substr(start, end - start);
-    const std::size_t colon = authority.rfind(':');
-    const std::string_view host = authority.substr(0, colon);
-    if (host.empty() || !std::all_of(host.begin(), host.end(), [](unsigned char c) {
-          return std::isalnum(c) != 0 || c == '-' || c == '.';
-        })) {
-      return bad("bad host '" + std::string(host) + "' (letters, digits, '-' and '.')");
+    if (authority.starts_with('[')) {
+      // An IPv6 address, which parsed: what follows its ']' is ":port" or nothing.
+      const std::size_t close = authority.find(']');
+      const std::string_view after =
+          close == std::string_view::npos ? authority : authority.substr(close + 1);
+      if (parsed->host_type() != boost::urls::host_type::ipv6 ||
+          (!after.empty() && after.front() != ':')) {
+        return bad("bad host '" + std::string(authority) +
+                   "' (an IPv6 address in brackets, then :port or nothing)");
+      }
+      ep.host = parsed->host_ipv6_address().to_string();
+      if (!after.empty()) port_text = after.substr(1);
+    } else {
+      const std::size_t colon = authority.rfind(':');
+      const std::string_view host = authority.substr(0, colon);
+      if (host.empty() || !std::all_of(host.begin(), host.end(), [](unsigned char c) {
+            return std::isalnum(c) != 0 || c == '-' || c == '.';
+          })) {
+        return bad("bad host '" + std::string(host) + "' (letters, digits, '-' and '.')");
+      }
+      ep.host = host;
+      if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
     }
-    ep.host = host;
-    if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
     if (const std::string_view rest = url.substr(end, url.find_first_of("?#", end) - end);
         !rest.empty() && rest != "/") {
       return bad("a path is not supported");

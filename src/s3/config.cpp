@@ -149,7 +149,10 @@ Result<SharedFile> load_shared_file(const EnvLookup& env, const FileReader& read
     // Set but empty, as an unset shell variable leaves it
     // (AWS_CONFIG_FILE="$CONF"): no file, as botocore reads it -- not the
     // one under HOME, whose profiles and keys may be another identity's.
-    f.shown = fmt::format("no file ({} is empty)", override_var);
+    // (Quoted where a path would be: "not found in ~/.aws/credentials".)
+    f.shown =
+        fmt::format("the {} file ({} is empty: none)",
+                    default_rel.ends_with("credentials") ? "credentials" : "config", override_var);
     return f;
   }
   if (named) {
@@ -174,9 +177,7 @@ Result<SharedFile> load_shared_file(const EnvLookup& env, const FileReader& read
   auto content = read_file(f.path);
   if (!content) {
     // The variable that named it is where the user fixes it.
-    const std::string named_by = env(override_var).value_or("").empty()
-                                     ? std::string()
-                                     : fmt::format(" (named by {})", override_var);
+    const std::string named_by = named ? fmt::format(" (named by {})", override_var) : "";
     return make_error(ErrorKind::config, fmt::format("cannot read {}{}: {}", f.shown, named_by,
                                                      content.error().message));
   }

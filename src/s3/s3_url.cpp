@@ -68,9 +68,6 @@ bool looks_like_ipv4(std::string_view b) {
   return digits > 0 && groups == 3;
 }
 
-// The general-purpose bucket naming rules, for a new bucket. Returns the
-// reason a name breaks them, or an empty string. Checked here so the user gets
-// a precise message rather than a DNS failure or a 400 from the server.
 // Most likely an endpoint typed where the bucket goes (`mb` as much as `ls`).
 std::string ip_address_bucket_problem(std::string_view b) {
   return fmt::format(
@@ -79,6 +76,9 @@ std::string ip_address_bucket_problem(std::string_view b) {
       b);
 }
 
+// The general-purpose bucket naming rules, for a new bucket. Returns the
+// reason a name breaks them, or an empty string. Checked here so the user gets
+// a precise message rather than a DNS failure or a 400 from the server.
 std::string new_bucket_name_problem(std::string_view b) {
   if (b.size() < 3 || b.size() > 63) {
     return fmt::format("bucket name '{}' is {} character{} long, must be 3-63", printable(b, false),

@@ -323,7 +323,7 @@ class ConfigTests(s3env.E2ETestCase):
         p = s3env.run(["ls", f"s3://{self.src}/"],
                       env=self.env(**base, AWS_SHARED_CREDENTIALS_FILE=""))
         s3env.assert_clean_error(self, p, 2, "no AWS credentials found",
-                                 "no file (AWS_SHARED_CREDENTIALS_FILE is empty)")
+                                 "in the credentials file (AWS_SHARED_CREDENTIALS_FILE is empty: none)")
 
     def test_no_credentials_anywhere(self):
         self.write("config", f"[default]\nendpoint_url = {self.srv.endpoint}\n")

@@ -905,7 +905,9 @@ TEST(S3ConfigResolve, AnEmptyProfileOrFileVariableIsNoFallBackToTheDefaults) {
   auto none = f.resolve();
   ASSERT_FALSE(none.has_value());
   EXPECT_EQ(none.error().kind, ErrorKind::credentials);
-  EXPECT_NE(none.error().message.find("no file (AWS_SHARED_CREDENTIALS_FILE is empty)"),
+  EXPECT_NE(none.error().message.find(
+                "configure a profile in the credentials file (AWS_SHARED_CREDENTIALS_FILE is "
+                "empty: none)"),
             std::string::npos)
       << none.error().message;
   f.env.erase("AWS_SHARED_CREDENTIALS_FILE");

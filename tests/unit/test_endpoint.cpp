@@ -146,7 +146,10 @@ TEST(Endpoint, AHostNameThatStartsWithAnIpv4AddressIsAHostName) {
            {"https://127.0.0.1.nip.io:9443/x", "a path is not supported"},
            {"https://127.0.0.1:9443:9443", "bad host '127.0.0.1:9443'"},
            {"https://127.0.0.1.nip.io:94a3", "bad port '94a3'"},
-           {"https://127.0.0.1.nip.io:9443?x=1", "a query is not supported"}}) {
+           {"https://127.0.0.1.nip.io:9443?x=1", "a query is not supported"},
+           // An IPv6 address is no name: its port, or what follows it, is what is wrong.
+           {"https://[::1]:9443x", "bad port '9443x'"},
+           {"https://[::1]x:9443", "bad host '[::1]x:9443' (an IPv6 address in brackets"}}) {
     auto r = parse_endpoint_url(url);
     ASSERT_FALSE(r.has_value()) << url;
     EXPECT_NE(r.error().message.find(why), std::string::npos) << url << ": " << r.error().message;

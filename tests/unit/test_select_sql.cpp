@@ -302,7 +302,9 @@ TEST(SelectSql, CastFailureIsAClearError) {
   }
   EXPECT_EQ(ok("SELECT CAST(_1 AS INT) FROM S3Object",
                "9007199254740993.5\n9223372036854775807.5\n-9223372036854775808.9\n"
-               " +12.99e1 \n-0.5\n0.000e5\n1234.5e-2\n.5\n7.\n1e18\n"),
+               " +12.99e1 \n-0.5\n0.000e5\n1234.5e-2\n.5\n7.\n1e18\n" +
+                   // A mantissa longer than the exponent's bound, and an exponent past it.
+                   std::string("1") + std::string(1'000'005, '0') + "e-1000000000\n"),
             (Rows{{"9007199254740993"},
                   {"9223372036854775807"},
                   {"-9223372036854775808"},
@@ -312,7 +314,8 @@ TEST(SelectSql, CastFailureIsAClearError) {
                   {"12"},
                   {"0"},
                   {"7"},
-                  {"1000000000000000000"}}));
+                  {"1000000000000000000"},
+                  {"0"}}));
   EXPECT_EQ(ok("SELECT _1 FROM S3Object WHERE CAST(_1 AS INT) = -9223372036854775808",
                "-9223372036854775808\n-9223372036854775808.5\n-9223372036854775807\n"),
             (Rows{{"-9223372036854775808"}, {"-9223372036854775808.5"}}));
