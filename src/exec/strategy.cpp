@@ -44,7 +44,7 @@ std::string describe_workers(const Settings& settings) {
     case StrategyKind::serial:
       return "1";
     case StrategyKind::threads:
-      return fmt::format("T={}", settings.threads > 0 ? settings.threads : default_thread_count());
+      return fmt::format("T={}", max_in_flight(settings));
     case StrategyKind::async:
       return fmt::format("C={}", settings.concurrency);
     case StrategyKind::async_pool:

@@ -262,8 +262,12 @@ class Parser {
                         : t.kind == Tok::string       ? "'" + t.text + "'"
                         : t.kind == Tok::quoted_ident ? "\"" + t.text + "\""
                                                       : "'" + t.text + "'";
+    return syntax_at(t, std::string(what) + ", found " + found);
+  }
+  // What is wrong with token `t` itself.
+  static Error syntax_at(const Token& t, std::string_view what) {
     return usage("SQL syntax error at position " + std::to_string(t.pos + 1) + ": " +
-                 std::string(what) + ", found " + found);
+                 std::string(what));
   }
 
   int add(Node n) {
@@ -559,18 +563,17 @@ class Parser {
       auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n.int_value);
       if (ec == std::errc() && p == s.data() + s.size()) return add(std::move(n));
     }
-    const std::string at = "SQL syntax error at position " + std::to_string(number.pos + 1) + ": ";
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n.float_value);
-    if (p != s.data() + s.size()) return usage(at + "bad number '" + s + "'");
+    if (p != s.data() + s.size()) return syntax_at(number, "bad number '" + s + "'");
     if (ec == std::errc::result_out_of_range) {
       // Too small for a double is 0 (or the nearest subnormal), as the same
       // text in a field reads; too large is refused, by name.
       n.float_value = std::strtod(s.c_str(), nullptr);
       if (!std::isfinite(n.float_value)) {
-        return usage(at + "the number " + s + " is out of range for FLOAT");
+        return syntax_at(number, "the number " + s + " is out of range for FLOAT");
       }
     } else if (ec != std::errc()) {
-      return usage(at + "bad number '" + s + "'");
+      return syntax_at(number, "bad number '" + s + "'");
     }
     n.is_float = true;
     return add(std::move(n));
