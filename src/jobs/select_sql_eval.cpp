@@ -7,11 +7,11 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
 #include <limits>
 #include <optional>
 #include <string>
 #include "s3loop/utf8.hpp"
+#include "select_number.hpp"
 
 namespace s3loop::jobs::select {
 namespace {
@@ -62,19 +62,9 @@ std::optional<std::int64_t> parse_int(std::string_view s) {
 }
 
 std::optional<double> parse_float(std::string_view s) {
-  s = without_plus(trim(s));
-  double v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || p != s.data() + s.size()) return std::nullopt;
-  if (ec == std::errc::result_out_of_range) {
-    // Too small for a double is 0 (or the nearest subnormal), as strtod and
-    // Python read "1e-400"; too large stays no number.
-    const std::string text(s);
-    v = std::strtod(text.c_str(), nullptr);
-    return std::isfinite(v) ? std::optional<double>(v) : std::nullopt;
-  }
-  if (ec != std::errc() || !std::isfinite(v)) return std::nullopt;
-  return v;
+  const auto reading = read_double(without_plus(trim(s)));
+  if (reading.kind != DoubleText::number) return std::nullopt;
+  return reading.value;
 }
 
 // The integer part of a number written out in decimal -- digits with an
@@ -152,11 +142,7 @@ bool looks_like_position(std::string_view name) {
 // A number too large for a double ("1e400"): out of range, rather than no
 // number at all.
 bool beyond_double_range(std::string_view s) {
-  s = without_plus(trim(s));
-  double v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  return !s.empty() && p == s.data() + s.size() && ec == std::errc::result_out_of_range &&
-         !parse_float(s);
+  return read_double(without_plus(trim(s))).kind == DoubleText::too_large;
 }
 
 Value boolean(bool b) {

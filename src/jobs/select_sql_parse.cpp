@@ -6,10 +6,10 @@
 #include <array>
 #include <cctype>
 #include <charconv>
-#include <cmath>
-#include <cstdlib>
 #include <limits>
 #include <vector>
+
+#include "select_number.hpp"
 
 namespace s3loop::jobs::select {
 namespace {
@@ -563,18 +563,14 @@ class Parser {
       auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n.int_value);
       if (ec == std::errc() && p == s.data() + s.size()) return add(std::move(n));
     }
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n.float_value);
-    if (p != s.data() + s.size()) return syntax_at(number, "bad number '" + s + "'");
-    if (ec == std::errc::result_out_of_range) {
-      // Too small for a double is 0 (or the nearest subnormal), as the same
-      // text in a field reads; too large is refused, by name.
-      n.float_value = std::strtod(s.c_str(), nullptr);
-      if (!std::isfinite(n.float_value)) {
-        return syntax_at(number, "the number " + s + " is out of range for FLOAT");
-      }
-    } else if (ec != std::errc()) {
+    const auto reading = read_double(s);
+    if (reading.kind == DoubleText::not_a_number) {
       return syntax_at(number, "bad number '" + s + "'");
     }
+    if (reading.kind == DoubleText::too_large) {
+      return syntax_at(number, "the number " + s + " is out of range for FLOAT");
+    }
+    n.float_value = reading.value;
     n.is_float = true;
     return add(std::move(n));
   }
