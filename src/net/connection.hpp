@@ -69,12 +69,11 @@ class Connection {
   bool closed_by_peer(std::chrono::steady_clock::time_point now) {
     if (holds_read_bytes()) return true;
     if (now - idle_since < kFreshIdle) return false;
-    unsigned char first = 0;
-    const ssize_t n = ::recv(tcp().socket().native_handle(), &first, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n < 0) return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
-    if (n == 0) return true;
+    const Peeked peeked = peek();
+    if (peeked.what == Peeked::nothing) return false;
+    if (peeked.what != Peeked::byte) return true;  // closed, or the socket failed
     constexpr unsigned char kTlsAlertRecord = 21;
-    return !tls_ || first == kTlsAlertRecord;
+    return !tls_ || peeked.first == kTlsAlertRecord;
   }
 
   // Whether bytes follow the end of the reply just read: bytes already read
@@ -90,11 +89,9 @@ class Connection {
   bool has_bytes_after_reply() {
     if (holds_read_bytes()) return true;
     if (tls_) return false;
-    unsigned char first = 0;
-    const ssize_t n = ::recv(plain_->socket().native_handle(), &first, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n < 0) return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+    const Peeked peeked = peek();
     // (The end of the stream is a close, which reuse looks for: closed_by_peer.)
-    return n > 0;
+    return peeked.what == Peeked::byte || peeked.what == Peeked::failed;
   }
 
   // The current exchange phase's deadline, enforced by the pool's
@@ -119,6 +116,25 @@ class Connection {
   std::chrono::steady_clock::time_point grace_from;
 
  private:
+  // The socket's first unread byte, left in it: a non-blocking peek.
+  struct Peeked {
+    enum What { nothing, byte, closed, failed } what = nothing;
+    unsigned char first = 0;
+  };
+  Peeked peek() {
+    Peeked peeked;
+    const ssize_t n =
+        ::recv(tcp().socket().native_handle(), &peeked.first, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0) {
+      peeked.what = Peeked::byte;
+    } else if (n == 0) {
+      peeked.what = Peeked::closed;
+    } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+      peeked.what = Peeked::failed;
+    }
+    return peeked;
+  }
+
   // Bytes read and not part of any reply parsed yet.
   bool holds_read_bytes() {
     return buffer.size() > 0 || (tls_ && SSL_has_pending(tls_->native_handle()) == 1);
