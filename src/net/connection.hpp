@@ -55,10 +55,10 @@ class Connection {
   // For an idle connection: whether the server has closed it. Servers close
   // idle keep-alive connections after a few seconds (nginx: 75 s, S3: ~20 s),
   // often all at once; a request sent on one could only fail. A non-blocking
-  // peek: end of stream or an error, a TLS alert record (close_notify comes
-  // before the FIN), or any byte on a plain connection (a "408 Request
-  // Timeout" some servers send before closing) all mean closed. A TLS 1.3
-  // session ticket the client has not read yet is application data: open.
+  // peek: end of stream or an error, a close_notify (read by OpenSSL: see
+  // TlsStream::idle_input), application data on a TLS connection or any byte
+  // on a plain one (a "408 Request Timeout" some servers send before
+  // closing) all mean closed. A TLS 1.3 session ticket is not data: open.
   //
   // A connection back in the pool for less than kFreshIdle is not asked: no
   // server closes keep-alive connections that soon after a reply that kept
@@ -69,11 +69,9 @@ class Connection {
   bool closed_by_peer(std::chrono::steady_clock::time_point now) {
     if (holds_read_bytes()) return true;
     if (now - idle_since < kFreshIdle) return false;
-    const Peeked peeked = peek();
-    if (peeked.what == Peeked::nothing) return false;
-    if (peeked.what != Peeked::byte) return true;  // closed, or the socket failed
-    constexpr unsigned char kTlsAlertRecord = 21;
-    return !tls_ || peeked.first == kTlsAlertRecord;
+    if (tls_) return tls_->idle_input() != TlsStream::IdleInput::nothing;
+    // Plain HTTP: any byte is one no request asked for.
+    return peek().what != Peeked::nothing;
   }
 
   // Whether bytes follow the end of the reply just read: bytes already read

@@ -66,6 +66,26 @@ TlsStream::Step TlsStream::write_step(const void* data, std::size_t size) {
   return step_result(ret, sent);
 }
 
+TlsStream::IdleInput TlsStream::idle_input() {
+  note_readable();  // ask the socket, whatever the last read found there
+  ERR_clear_error();
+  unsigned char first = 0;
+  std::size_t got = 0;
+  const int ret = SSL_peek_ex(ssl_, &first, 1, &got);
+  const int error = ret > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl_, ret);
+  ERR_clear_error();  // an error here ends the connection, not the next request
+  switch (error) {
+    case SSL_ERROR_NONE:
+      return IdleInput::data;
+    case SSL_ERROR_WANT_READ:  // (a partial record stays in OpenSSL's buffer)
+    case SSL_ERROR_WANT_WRITE:
+      release_buffers();
+      return IdleInput::nothing;
+    default:  // close_notify, the end of the stream, a reset, a bad record
+      return IdleInput::closed;
+  }
+}
+
 void TlsStream::release_buffers() {
   // Refused (and harmless) while a partial record is buffered. Nothing
   // decrypted is left unread here: OpenSSL asks to wait only when it has no

@@ -51,6 +51,14 @@ class TlsStream {
   // Once the TCP connection is up: OpenSSL takes over the socket.
   boost::system::error_code attach();
 
+  // For a connection idle since its last reply: what the peer has sent since,
+  // no application data taken. OpenSSL reads it (a non-blocking peek), takes
+  // what is its own (TLS 1.3 session tickets) and tells close_notify apart --
+  // which TLS 1.3 sends encrypted, in what the socket shows as an application
+  // data record, just like a ticket: a raw peek at the socket cannot.
+  enum class IdleInput { nothing, closed, data };
+  IdleInput idle_input();
+
   // void(error_code)
   template <class Token>
   auto async_handshake(Token&& token) {

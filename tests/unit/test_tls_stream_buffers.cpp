@@ -5,10 +5,9 @@
 // from glibc (under the sanitizers' allocator it does not move, and the test
 // proves nothing there).
 #include "net/tls_stream.hpp"
+#include "self_signed_server.hpp"
 
-#include <openssl/evp.h>
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
@@ -31,29 +30,7 @@ namespace {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
-using ContextPtr = std::unique_ptr<SSL_CTX, void (*)(SSL_CTX*)>;
-
-// A server context with a throwaway self-signed P-256 certificate.
-ContextPtr server_context() {
-  ContextPtr ctx(SSL_CTX_new(TLS_server_method()), &SSL_CTX_free);
-  std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)> key(EVP_EC_gen("P-256"), &EVP_PKEY_free);
-  std::unique_ptr<X509, void (*)(X509*)> cert(X509_new(), &X509_free);
-  if (!ctx || !key || !cert) return ContextPtr(nullptr, &SSL_CTX_free);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 3600);
-  X509_set_pubkey(cert.get(), key.get());
-  X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
-  X509_set_issuer_name(cert.get(), name);
-  if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0 ||
-      SSL_CTX_use_certificate(ctx.get(), cert.get()) != 1 ||
-      SSL_CTX_use_PrivateKey(ctx.get(), key.get()) != 1) {
-    return ContextPtr(nullptr, &SSL_CTX_free);
-  }
-  return ctx;
-}
+using test_support::ContextPtr;
 
 std::size_t heap_in_use() {
   return mallinfo2().uordblks;
@@ -62,7 +39,7 @@ std::size_t heap_in_use() {
 TEST(TlsStreamBuffers, AConnectionWaitingForItsReplyHoldsNoRecordBuffer) {
   int fds[2] = {-1, -1};
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
-  auto server_ctx = server_context();
+  auto server_ctx = test_support::self_signed_server_context();
   ASSERT_TRUE(server_ctx);
   ContextPtr client_ctx(SSL_CTX_new(TLS_client_method()), &SSL_CTX_free);
   ASSERT_TRUE(client_ctx);
