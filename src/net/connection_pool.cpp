@@ -19,6 +19,8 @@
 #include <algorithm>
 #include <array>
 #include <ctime>
+#include <optional>
+#include <string_view>
 
 namespace s3loop::net {
 
@@ -69,6 +71,26 @@ bool is_loopback_name(const std::string& host) {
 // An error after the transparent resend of a request whose first send, on a
 // connection the server closed, was written whole: read before the close,
 // it may have been carried out (see ConnectionPool::send).
+// A CR, LF or NUL in the Host header or another header's name or value
+// would end that header early and pass what follows as headers of the
+// server's reading (request splitting); Beast writes values as they are.
+// Such text can only come from where it should not be -- an ETag in a broken
+// listing -- and the request is not sent.
+std::optional<Error> unsendable_header(const Request& req) {
+  constexpr std::string_view kBreaks("\r\n\0", 3);
+  auto breaks = [&](std::string_view text) { return text.find_first_of(kBreaks) != text.npos; };
+  auto refuse = [&](std::string_view what) {
+    return make_error(ErrorKind::protocol, req.action + " failed: " + std::string(what) +
+                                               " holds a line break or NUL byte: not sent");
+  };
+  if (breaks(req.method) || breaks(req.target)) return refuse("the request line");
+  if (breaks(req.host)) return refuse("the Host header");
+  for (const auto& [name, value] : req.headers) {
+    if (breaks(name) || breaks(value)) return refuse("the " + name + " header");
+  }
+  return std::nullopt;
+}
+
 Error unanswered_if(bool resent_unanswered, Error error) {
   error.sent_unanswered = error.sent_unanswered || resent_unanswered;
   return error;
@@ -510,6 +532,7 @@ awaitable<Result<Response>> ConnectionPool::send(const Request& request, const B
   failure.where = server_key_;
   failure.request = request.action;
   failure.plain_http = !endpoint_.tls;
+  if (auto refused = unsendable_header(request)) co_return std::move(*refused);
   // Once the run is stopping, nothing new goes out but cleanup.
   if (stopping() && request.on_stop != OnStop::cleanup) {
     co_return interrupted_error(Phase::write, failure);
