@@ -242,9 +242,20 @@ Runner add_compare_command(CLI::App& app) {
                                           flag + " out"));
       }
       if (flag == "--strategy" || flag == "--json" || flag == "--progress" ||
-          flag == "--no-progress") {
+          flag == "--no-progress" || flag == "--quiet") {
         return usage_error(
             make_error(ErrorKind::usage, "compare sets " + flag + " itself: leave it out"));
+      }
+      // Measured work that is not the copy's: every run copies to a fresh
+      // prefix (nothing there to skip, one HEAD per object all the same),
+      // and compare verifies every run itself.
+      if (flag == "--skip-existing" || flag == "--verify") {
+        return usage_error(make_error(
+            ErrorKind::usage,
+            "compare " +
+                std::string(flag == "--verify" ? "verifies every run itself"
+                                               : "copies to a fresh prefix in every run") +
+                ": leave " + flag + " out"));
       }
       // A journal names one copy; every run copies to a prefix of its own,
       // so the second run would refuse it (and the file would stay behind).

@@ -268,6 +268,9 @@ Runner add_cp_command(CLI::App& app) {
       for (const auto& unused : unused_strategy_flags(args->run, settings.kind, args->adaptive)) {
         progress->message(warning_line(unused_flag_warning(unused, settings.kind)));
       }
+      if (auto reduced = reduced_flag_warning(args->run, settings)) {
+        progress->message(warning_line(*reduced));
+      }
     }
     const jobs::CopyOptions locations = *normalised;
     jobs::CopyJob job(std::move(*normalised));

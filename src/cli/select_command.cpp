@@ -202,6 +202,10 @@ Runner add_select_command(CLI::App& app) {
           // Given twice, both lists are required (a flag given twice otherwise
           // counts as given last). Split by us, not by CLI11: its delimiter
           // dropped the empty names of "," and then called the value missing.
+          // One word per occurrence: `--require-columns id s3://b/k` leaves
+          // the URL to the command.
+          ->expected(1)
+          ->allow_extra_args(false)
           ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_flag("--per-range", args->per_range,
                 "Print each range's record count and min/max of --key-column to stderr, in order, "
@@ -373,6 +377,7 @@ Runner add_select_command(CLI::App& app) {
     for (const auto& unused : unused_strategy_flags(args->run, settings.kind)) {
       print_warning(unused_flag_warning(unused, settings.kind));
     }
+    if (auto reduced = reduced_flag_warning(args->run, settings)) print_warning(*reduced);
     auto strategy = exec::make_strategy(settings);
     if (!strategy) return usage_error(strategy.error());
     const JobRun run = run_job(**strategy, **job, **shared, planning_started);

@@ -105,4 +105,14 @@ std::string unused_flag_warning(const UnusedFlag& unused, exec::StrategyKind kin
                      exec::strategy_name(kind), unused.used_by);
 }
 
+std::optional<std::string> reduced_flag_warning(const StrategyFlags& flags,
+                                                const exec::Settings& settings) {
+  if (settings.kind != exec::StrategyKind::async_pool || !flags.loops.has_value() ||
+      *flags.loops <= settings.concurrency) {
+    return std::nullopt;
+  }
+  return fmt::format("--loops {} runs as {}: no more event loops than --concurrency {}",
+                     *flags.loops, settings.concurrency, settings.concurrency);
+}
+
 }  // namespace s3loop::cli

@@ -56,4 +56,10 @@ std::vector<UnusedFlag> unused_strategy_flags(const StrategyFlags& flags, exec::
 // "--loops has no effect under --strategy async (it is for async-pool)".
 std::string unused_flag_warning(const UnusedFlag& unused, exec::StrategyKind kind);
 
+// A flag given that the run takes as less than asked: --loops above
+// --concurrency under async-pool runs one loop per request in flight ("--loops
+// 3 runs as 2: no more event loops than --concurrency 2"). None otherwise.
+std::optional<std::string> reduced_flag_warning(const StrategyFlags& flags,
+                                                const exec::Settings& settings);
+
 }  // namespace s3loop::cli

@@ -329,6 +329,12 @@ class Select(s3env.SelectCase):
         # matched exactly: `ID` was missing while SELECT ID read it).
         p = self.select("-e", "SELECT COUNT(ID) FROM S3Object", "--require-columns", "ID,City")
         self.assertEqual(p.stdout.strip(), str(len(self.rows)))
+        # One word per occurrence: the URL after it is the command's (it was taken as a
+        # second column, and the command said "url is required").
+        p = s3env.run(["select", "--require-columns", "id", self.url, "-e",
+                       "SELECT COUNT(*) FROM S3Object"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(p.stdout.strip(), str(len(self.rows)))
         # Spaces around the names are not part of them.
         p = self.select("-e", "SELECT COUNT(*) FROM S3Object", "--require-columns", " id , city")
         self.assertEqual(p.stdout.strip(), str(len(self.rows)))

@@ -141,6 +141,20 @@ class Strategies(unittest.TestCase):
         self.assertLessEqual(summary["max_in_flight"], 32)
         self.assertEqual(summary["workers"], "C=32 L=2 T=2")
 
+    def test_loops_beyond_concurrency_are_said_to_run_as_fewer(self):
+        # --loops 3 -c 2 ran two loops without a word.
+        p = s3env.run(["cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/fewer/",
+                       "--strategy", "async-pool", "--loops", "3", "-c", "2", "--dry-run",
+                       "--quiet"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertIn("s3loop: warning: --loops 3 runs as 2: no more event loops than "
+                      "--concurrency 2", p.stderr)
+        p = s3env.run(["cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/fewer/",
+                       "--strategy", "async-pool", "--loops", "2", "-c", "2", "--dry-run",
+                       "--quiet"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertNotIn("warning", p.stderr)
+
     def test_flags_the_strategy_does_not_use_are_named_and_the_copy_runs(self):
         p = s3env.run(["cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/unused/",
                        "--strategy", "threads", "-c", "8", "--threads", "2", "--loops", "2",
@@ -612,6 +626,18 @@ class Compare(unittest.TestCase):
             self.assertEqual(len(p.stderr.strip().splitlines()), 1, s3env.describe(p))
             if args[0].startswith("--dry"):
                 self.assertIn("compare measures real copies", p.stderr)
+
+    def test_compare_refuses_flags_that_would_add_work_to_its_runs(self):
+        # They were passed to every measured run: --skip-existing sent a HEAD per object into
+        # a fresh prefix, --verify repeated compare's own verification, --quiet did nothing.
+        for flag, words in (("--skip-existing", ["fresh prefix"]),
+                            ("--verify", ["verifies every run itself"]),
+                            ("--quiet", ["compare sets --quiet itself"])):
+            with self.subTest(flag=flag):
+                p = s3env.run(["compare", "cp", f"s3://{self.bucket}/src/",
+                               f"s3://{self.bucket}/extra/", "--strategies", "async", flag])
+                s3env.assert_clean_error(self, p, 2, flag, *words)
+        self.assertEqual(s3env.object_map(self.s3, self.bucket, "extra/"), {})
 
     def test_compare_refuses_a_strategy_named_twice_or_an_empty_one(self):
         # async,async printed two identical rows of the same merged runs.
