@@ -11,6 +11,7 @@
 #include "s3loop/exec/resources.hpp"
 #include "s3loop/exec/run_once.hpp"
 #include "s3loop/jobs/select_job.hpp"
+#include "s3loop/one_line.hpp"
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
@@ -144,7 +145,7 @@ int run_server_dialect(s3::ClientShared& shared, const jobs::SelectOptions& opti
                  std::string(plural(records, "record", "records")).c_str(),
                  static_cast<unsigned long long>(plan.object_size), wall,
                  static_cast<unsigned long long>(shared.stats.total_attempts()),
-                 usage.cpu_seconds(), plan.engine_reason.c_str());
+                 usage.cpu_seconds(), one_line(plan.engine_reason).c_str());
   }
   if (!result) return report_failure(result.error());
   // main.cpp finds stdout's error flag and says so, in the one error line.
@@ -431,7 +432,7 @@ Runner add_select_command(CLI::App& app) {
                    static_cast<unsigned long long>((*shared)->stats.total_retries()),
                    run.usage.cpu_seconds(), static_cast<double>(run.usage.peak_rss_bytes) / kMiB,
                    args->run.strategy.c_str(), exec::describe_workers(settings).c_str(),
-                   engine_used.c_str(), decided.engine_reason.c_str(),
+                   engine_used.c_str(), one_line(decided.engine_reason).c_str(),
                    run.report.cancelled ? " (cancelled)" : "");
     }
     if (run.report.cancelled) return cancelled_exit_code();

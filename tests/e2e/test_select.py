@@ -311,6 +311,19 @@ class Select(s3env.SelectCase):
         s3env.assert_clean_error(self, p, 1, "SUM: the sum lies beyond the range of FLOAT")
         self.assertEqual(p.stdout, "")
 
+    def test_the_summary_names_a_key_with_a_line_break_on_one_line(self):
+        # The engine's reason (the probe's error, naming the object) was printed as it was:
+        # the summary line broke in two at the key's line break.
+        self.s3.put_object(Bucket=self.bkt, Key="data/nl\nx.csv", Body=b"id\n1\n2\n")
+        p = s3env.run(["select", f"s3://{self.bkt}/data/nl\nx.csv", "-e",
+                       "SELECT COUNT(*) FROM S3Object"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(p.stdout, "2\n")
+        summary = p.stderr.splitlines()
+        self.assertEqual(len(summary), 1, s3env.describe(p))
+        self.assertTrue(summary[0].startswith("s3loop: selected 1 record "), s3env.describe(p))
+        self.assertIn("data/nl\\nx.csv", summary[0])
+
     def test_a_key_longer_than_s3_allows_is_named_so(self):
         # It ended in the HEAD's bare "HTTP 400 BadRequest" (a review's finding).
         bucket = self.url[len("s3://"):].split("/")[0]
