@@ -188,6 +188,14 @@ TEST(CopyPlanning, PartLimits) {
   auto small = options("a", "", "b", "");
   small.part_size = 1024;
   EXPECT_FALSE(jobs::normalise_copy_locations(small));
+  // S3's limits themselves are parts it takes; a byte beyond either is not.
+  for (const auto& [size, allowed] :
+       {std::pair{jobs::kMinPartSize, true}, std::pair{jobs::kMaxPartSize, true},
+        std::pair{jobs::kMinPartSize - 1, false}, std::pair{jobs::kMaxPartSize + 1, false}}) {
+    auto edge = options("a", "", "b", "");
+    edge.part_size = size;
+    EXPECT_EQ(jobs::normalise_copy_locations(edge).has_value(), allowed) << size;
+  }
   auto threshold = options("a", "", "b", "");
   threshold.multipart_threshold = 6 * jobs::kGiB;
   EXPECT_FALSE(jobs::normalise_copy_locations(threshold));
@@ -204,7 +212,7 @@ TEST(CopyPlanning, PartsCoverTheObjectExactly) {
 }
 
 TEST(CopyPlanning, PartSizeGrowsToStayWithinTenThousandParts) {
-  const std::uint64_t size = 5'000 * jobs::kGiB;  // 5 TB, S3's largest object
+  const std::uint64_t size = 5'000 * jobs::kGiB;  // 5,000 GiB (S3's largest is 5 TiB: below)
   auto parts = jobs::plan_parts(size, 5 * jobs::kMiB);
   EXPECT_LE(parts.size(), jobs::kMaxParts);
   EXPECT_EQ(parts.back().second, size - 1);
@@ -213,6 +221,19 @@ TEST(CopyPlanning, PartSizeGrowsToStayWithinTenThousandParts) {
     ASSERT_EQ(first, expected_first);
     expected_first = last + 1;
   }
+}
+
+// The part size is rounded up, never down: part 10,001 is one S3 refuses,
+// after 10,000 parts were copied (sizes that do not divide evenly).
+TEST(CopyPlanning, SizesThatDoNotDivideEvenlyStayWithinTenThousandParts) {
+  const std::uint64_t just_over = 10'000 * 6 * jobs::kMiB + 1;
+  auto parts = jobs::plan_parts(just_over, 5 * jobs::kMiB);
+  EXPECT_EQ(parts.size(), jobs::kMaxParts);
+  EXPECT_EQ(parts.back().second, just_over - 1);
+  const std::uint64_t five_tib = 5 * 1024 * jobs::kGiB;  // S3's largest object
+  parts = jobs::plan_parts(five_tib, 512 * jobs::kMiB);
+  EXPECT_EQ(parts.size(), jobs::kMaxParts);
+  EXPECT_EQ(parts.back().second, five_tib - 1);
 }
 
 TEST(SizeParse, UnitsAndErrors) {

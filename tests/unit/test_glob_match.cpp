@@ -37,6 +37,8 @@ TEST(GlobMatch, AnswersAsPythonsFnmatchDoes) {
       {"[!]", "!", false},
       {"[!]", "[!]", true},
       {"[z-a]", "z", false},
+      {"[a-a]", "a", true},  // a range of one character
+      {"[0-0]x", "0x", true},
       {"[xz-ab]", "b", true},
       {"[xz-ab]", "y", false},
       {"[a-c-e]", "-", true},

@@ -194,6 +194,44 @@ TEST_F(JournalTest, BlankLinesAreNoReasonToRefuseAJournal) {
   EXPECT_TRUE(journal->finished("b", kEtag, 2));
 }
 
+TEST_F(JournalTest, AJournalOfANewerFormatIsRefusedUntouched) {
+  const std::string newer =
+      "{\"s3loop_journal\":4,\"endpoint\":\"https://127.0.0.1:9443\",\"source\":\"s3://s/\","
+      "\"destination\":\"s3://d/\"}\n";
+  {
+    std::ofstream out(path_, std::ios::binary);
+    out << newer;
+  }
+  for (bool read_only : {false, true}) {
+    auto journal = CopyJournal::open(path_, kScope, read_only);
+    ASSERT_FALSE(journal.has_value());
+    EXPECT_EQ(journal.error().kind, ErrorKind::usage);
+    EXPECT_NE(journal.error().message.find("a newer s3loop"), std::string::npos)
+        << journal.error().message;
+  }
+  EXPECT_EQ(contents(), newer);
+}
+
+// A kill during the very first write leaves part of the header: nothing was
+// recorded yet, and the journal starts again rather than being refused.
+TEST_F(JournalTest, AHeaderTornByAKillIsWrittenAgain) {
+  {
+    std::ofstream out(path_, std::ios::binary);
+    out << "{\"s3loop_journal\":3,\"endpoi";
+  }
+  {
+    auto journal = CopyJournal::open(path_, kScope);
+    ASSERT_TRUE(journal.has_value()) << journal.error().message;
+    EXPECT_EQ((*journal)->finished_count(), 0u);
+    ASSERT_TRUE((*journal)->record("k", kEtag, 1).has_value());
+  }
+  const std::string text = contents();
+  EXPECT_TRUE(text.starts_with("{\"s3loop_journal\":3,\"endpoint\":")) << text;
+  EXPECT_EQ(text.find("endpoi\""), std::string::npos) << text;  // the torn piece is gone
+  auto journal = CopyJournal::open(path_, kScope).value();
+  EXPECT_TRUE(journal->finished("k", kEtag, 1));
+}
+
 TEST_F(JournalTest, ATornLastLineIsIgnoredAndNotGluedToTheNextKey) {
   {
     auto journal = CopyJournal::open(path_, kScope).value();

@@ -24,6 +24,9 @@ TEST(Retry, TransientErrorsAreRetryable) {
   EXPECT_TRUE(is_retryable(s3_error(429, "TooManyRequests")));
   EXPECT_TRUE(is_retryable(s3_error(502, "BadGateway")));
   EXPECT_TRUE(is_retryable(s3_error(504, "GatewayTimeout")));
+  // botocore's throttling codes, which S3-compatible servers send with a 400.
+  EXPECT_TRUE(is_retryable(s3_error(400, "Throttling")));
+  EXPECT_TRUE(is_retryable(s3_error(400, "ThrottlingException")));
   EXPECT_TRUE(is_retryable(s3_error(200, "InternalError")));  // error inside a 200
   EXPECT_TRUE(is_retryable(make_error(ErrorKind::network, "reset")));
   EXPECT_TRUE(is_retryable(make_error(ErrorKind::timeout, "stalled")));
@@ -51,6 +54,8 @@ TEST(Retry, ThrottlingIsTheServerAskingToSlowDown) {
   EXPECT_TRUE(is_throttling(s3_error(503, "SlowDown")));
   EXPECT_TRUE(is_throttling(s3_error(503, "")));  // a bare 503
   EXPECT_TRUE(is_throttling(s3_error(429, "TooManyRequests")));
+  EXPECT_TRUE(is_throttling(s3_error(400, "Throttling")));
+  EXPECT_TRUE(is_throttling(s3_error(400, "ThrottlingException")));
   EXPECT_TRUE(is_throttling(s3_error(200, "SlowDown")));        // inside a 200
   EXPECT_FALSE(is_throttling(s3_error(500, "InternalError")));  // failing, not throttling
   EXPECT_FALSE(is_throttling(s3_error(404, "NoSuchKey")));
@@ -523,7 +528,9 @@ TEST(S3Errors, TheServersWordsAreOneLineInTheMessage) {
             "line\\nthird [request id rid\\n1]");  // (XML reads CR LF as LF)
   EXPECT_EQ(e.request_id, "rid\\n1");
   // A request id from the header alone, and an error inside a 200.
-  auto bare = error_from_reply(Op::head_object, "b", "k", 500, "", "h\x01" "d");
+  auto bare = error_from_reply(Op::head_object, "b", "k", 500, "",
+                               "h\x01"
+                               "d");
   EXPECT_EQ(bare.request_id, "h\\x01d");
   auto parsed = parse_copy_result(body);
   ASSERT_FALSE(parsed);

@@ -97,6 +97,25 @@ TEST(SelectCsv, CsvOutputQuotesWhatWouldReadAsAComment) {
   EXPECT_EQ(out, "#x,#y\n");
 }
 
+// A carriage return in a field is quoted: bare, a reader takes it for the
+// end of the line (and drops it), as Python's csv module writes it too.
+TEST(SelectCsv, CsvOutputQuotesACarriageReturn) {
+  std::string out;
+  append_csv_record(out, std::vector<std::string>{"x\r"});
+  EXPECT_EQ(out, "\"x\r\"\n");
+  out.clear();
+  const std::vector<std::string> row = {"a\rb", "c"};
+  append_csv_record(out, row);
+  EXPECT_EQ(out, "\"a\rb\",c\n");
+  EXPECT_EQ(all(out), (Rows{row}));
+}
+
+// After a closing quote, characters before the delimiter are kept, as
+// Python's csv module reads them: "ab"c is abc, not ab.
+TEST(SelectCsv, TextAfterAClosingQuoteIsKept) {
+  EXPECT_EQ(all("\"ab\"c,d\n"), (Rows{{"abc", "d"}}));
+}
+
 // One empty field alone would make an empty line, which reads as no record.
 TEST(SelectCsv, CsvOutputQuotesARecordOfOneEmptyField) {
   std::string out;

@@ -65,6 +65,13 @@ Rows ok(std::string_view sql, std::string_view text, bool use_header = false) {
 
 const char* kPeople = "name,age,city\nAlice,30,Paris\nbob,25,Oslo\nCarol,41,Paris\nDan,,Rome\n";
 
+TEST(SelectSql, LimitTakesAWholeNumberOnly) {
+  EXPECT_EQ(parse_error("SELECT * FROM S3Object LIMIT 1.5"),
+            "SQL syntax error at position 30: expected an integer LIMIT, found '1.5'");
+  EXPECT_EQ(parse_error("SELECT * FROM S3Object LIMIT 1e0"),
+            "SQL syntax error at position 30: expected an integer LIMIT, found '1e0'");
+}
+
 TEST(SelectSql, NumbersTakeOneSignAndTinyOnesAreZero) {
   EXPECT_EQ(ok("SELECT CAST(_1 AS INT) FROM S3Object", "+5\n-5\n"), (Rows{{"5"}, {"-5"}}));
   // "+-1" is no number (it read as -1), nor is "-+1".

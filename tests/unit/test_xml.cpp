@@ -121,6 +121,12 @@ TEST(S3Xml, ListObjectsV2Errors) {
   EXPECT_EQ(bad_size.error().kind, ErrorKind::protocol);
   EXPECT_EQ(bad_size.error().message, "ListObjectsV2 reply has an invalid <Size> '-1' for key 'k'");
 
+  auto trailing = parse_list_objects_v2(
+      "<ListBucketResult><Contents><Key>k</Key><Size>12abc</Size></Contents></ListBucketResult>");
+  ASSERT_FALSE(trailing.has_value());
+  EXPECT_EQ(trailing.error().message,
+            "ListObjectsV2 reply has an invalid <Size> '12abc' for key 'k'");
+
   auto no_key = parse_list_objects_v2(
       "<ListBucketResult><Contents><Size>1</Size></Contents></ListBucketResult>");
   ASSERT_FALSE(no_key.has_value());
