@@ -1,5 +1,7 @@
 #include "s3loop/jobs/key_space.hpp"
 
+#include "s3loop/utf8.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -56,6 +58,41 @@ bool valid_cut(std::string_view prefix, std::string_view lo, const std::optional
   return cut > lo && (!hi || cut < std::string_view(*hi)) && cut.starts_with(prefix);
 }
 
+// `text` made valid UTF-8 from its first invalid byte on: cut there (down:
+// its longest valid prefix, which sorts before it) or (up) that byte's
+// sequence completed with the smallest bytes it may take, or replaced by the
+// smallest character above it, nothing after (sorts after it). nullopt when
+// no such string exists, or it would need a carry into the lead byte.
+std::optional<std::string> utf8_bound(std::string_view text, bool up) {
+  const std::size_t bad = utf8::first_invalid(text);
+  if (bad == std::string_view::npos) return std::string(text);
+  std::string out(text.substr(0, bad));
+  if (!up) return out;
+  const auto lead = static_cast<unsigned char>(text[bad]);
+  if (lead < 0xC2) return out + "\xC2\x80";  // a continuation byte or overlong lead: U+0080 next
+  if (lead > 0xF4) return std::nullopt;      // no UTF-8 sorts after it
+  const std::size_t length = lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+  // The second byte's range (no overlong forms, surrogates or code points
+  // past U+10FFFF); every later byte's is 80..BF.
+  unsigned char low = lead == 0xE0 ? 0xA0 : lead == 0xF0 ? 0x90 : 0x80;
+  unsigned char high = lead == 0xED ? 0x9F : lead == 0xF4 ? 0x8F : 0xBF;
+  out += static_cast<char>(lead);
+  for (std::size_t k = 1; k < length; ++k) {
+    const bool present = bad + k < text.size();
+    const auto byte = present ? static_cast<unsigned char>(text[bad + k]) : 0;
+    if (!present || byte < low) {
+      out += static_cast<char>(low);
+      out.append(length - k - 1, '\x80');
+      return out;
+    }
+    if (byte > high) return std::nullopt;
+    out += static_cast<char>(byte);
+    low = 0x80;
+    high = 0xBF;
+  }
+  return std::nullopt;  // (a whole valid sequence is no first invalid byte)
+}
+
 std::optional<std::string> try_cut(std::string_view prefix, std::string_view lo,
                                    const std::optional<std::string>& hi, double fraction,
                                    const std::vector<unsigned char>& symbols) {
@@ -108,8 +145,23 @@ std::optional<std::string> try_cut(std::string_view prefix, std::string_view lo,
   while (trimmed.size() > shortest && static_cast<unsigned char>(trimmed.back()) == symbols[0]) {
     trimmed.pop_back();
   }
-  if (valid_cut(prefix, lo, hi, trimmed)) return trimmed;
-  if (valid_cut(prefix, lo, hi, cut)) return cut;
+  // A cut is sent as a listing's start-after. Between keys that are UTF-8,
+  // it is UTF-8 too: a server may refuse a parameter that is not, or read
+  // it with U+FFFD in place of the bytes -- another cut than the one the
+  // ranges on either side end at, keys between them listed twice or not at
+  // all. (Keys that are not UTF-8 themselves take cuts as they come.)
+  const bool keys_are_utf8 = utf8::first_invalid(lo) == std::string_view::npos &&
+                             (!hi || utf8::first_invalid(*hi) == std::string_view::npos);
+  for (const std::string* candidate : {&trimmed, &cut}) {
+    if (!keys_are_utf8) {
+      if (valid_cut(prefix, lo, hi, *candidate)) return *candidate;
+      continue;
+    }
+    for (const bool up : {false, true}) {
+      auto bound = utf8_bound(*candidate, up);
+      if (bound && valid_cut(prefix, lo, hi, *bound)) return bound;
+    }
+  }
   return std::nullopt;
 }
 

@@ -59,6 +59,11 @@ bool ListPlanner::may_list(const Range& range) const {
   return buffered_ + in_flight_ < options_.max_buffered_pages;
 }
 
+// U+10FFFF, the last character there is: after every key under a
+// sub-prefix that does not start with it. (Not the byte 0xff, which sorts
+// after all of UTF-8 but is none: a server may refuse or misread it.)
+constexpr std::string_view kLastCharacter = "\xF4\x8F\xBF\xBF";
+
 RangeRequest ListPlanner::start_request(Range& range) {
   range.owned = true;
   range.in_flight = true;
@@ -72,13 +77,17 @@ RangeRequest ListPlanner::start_request(Range& range) {
     request.delimiter = "/";
     // A start-after inside a sub-prefix hides that sub-prefix (radosgw rolls
     // up nothing for it) and the page would skip the rest of its keys: ask
-    // from its end instead (0xff never occurs in UTF-8), for the common
-    // prefixes after it; the range lists its own keys plainly.
+    // from its end instead, for the common prefixes after it; the range lists
+    // its own keys plainly. The end is U+10FFFF, the last character there
+    // is, not the byte 0xff, which is no UTF-8 (and a server may refuse or
+    // misread it); a key under the sub-prefix that starts with U+10FFFF
+    // rolls up into the sub-prefix again, which lies before the cursor and
+    // is passed over.
     const std::string& under = *range.discover;
     if (range.cursor.starts_with(under)) {
       const auto slash = range.cursor.find('/', under.size());
       if (slash != std::string::npos) {
-        request.start_after = range.cursor.substr(0, slash + 1) + '\xff';
+        request.start_after = range.cursor.substr(0, slash + 1) + std::string(kLastCharacter);
       }
     }
   } else if (!range.within.empty()) {
@@ -128,8 +137,9 @@ std::optional<RangeRequest> ListPlanner::next(std::optional<std::uint64_t> curre
 
 std::optional<std::string> ListPlanner::estimate_until(const Range& range) const {
   if (range.within.empty() || !range.cursor.starts_with(range.within)) return range.until;
-  // 0xff sorts after every byte of UTF-8: the end of the sub-prefix's keys.
-  std::string end = range.within + '\xff';
+  // The end of the sub-prefix's keys (bar any that start with U+10FFFF):
+  // UTF-8, as a cut made below it is then.
+  std::string end = range.within + std::string(kLastCharacter);
   if (range.until && *range.until < end) return range.until;
   return end;
 }
