@@ -241,8 +241,13 @@ Runner add_compare_command(CLI::App& app) {
                                       "unless --keep), not dry runs: leave " +
                                           flag + " out"));
       }
+      if (flag == "--quiet") {
+        return usage_error(make_error(ErrorKind::usage,
+                                      "compare prints its table and nothing else, which --quiet "
+                                      "would not change: leave --quiet out"));
+      }
       if (flag == "--strategy" || flag == "--json" || flag == "--progress" ||
-          flag == "--no-progress" || flag == "--quiet") {
+          flag == "--no-progress") {
         return usage_error(
             make_error(ErrorKind::usage, "compare sets " + flag + " itself: leave it out"));
       }

@@ -68,9 +68,6 @@ bool is_loopback_name(const std::string& host) {
           host.compare(host.size() - suffix.size(), suffix.size(), suffix) == 0);
 }
 
-// An error after the transparent resend of a request whose first send, on a
-// connection the server closed, was written whole: read before the close,
-// it may have been carried out (see ConnectionPool::send).
 // A CR, LF or NUL in the Host header or another header's name or value
 // would end that header early and pass what follows as headers of the
 // server's reading (request splitting); Beast writes values as they are.
@@ -91,6 +88,9 @@ std::optional<Error> unsendable_header(const Request& req) {
   return std::nullopt;
 }
 
+// An error after the transparent resend of a request whose first send, on a
+// connection the server closed, was written whole: read before the close,
+// it may have been carried out (see ConnectionPool::send).
 Error unanswered_if(bool resent_unanswered, Error error) {
   error.sent_unanswered = error.sent_unanswered || resent_unanswered;
   return error;

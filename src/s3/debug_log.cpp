@@ -1,4 +1,5 @@
 #include "s3loop/s3/debug_log.hpp"
+#include "s3loop/one_line.hpp"
 
 #include <fmt/format.h>
 #include <boost/algorithm/string/predicate.hpp>
@@ -65,7 +66,9 @@ std::string format_request_log(const net::Request& request) {
     } else if (is_secret_header(name)) {
       out += kRedacted;
     } else {
-      out += value;
+      // One line per request, whatever a value holds (an ETag from a broken
+      // listing with a line break in it: the request is then not sent).
+      out += one_line(value);
     }
   }
   if (!request.body.empty()) out += fmt::format(" | body: {} bytes", request.body.size());

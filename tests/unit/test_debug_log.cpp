@@ -36,6 +36,16 @@ TEST(DebugLog, RequestLineRedactsEverySecret) {
   EXPECT_NE(line.find("body: 5 bytes"), std::string::npos);
 }
 
+TEST(DebugLog, ALineBreakInAValueStaysOnTheLine) {
+  net::Request r;
+  r.method = "PUT";
+  r.host = "127.0.0.1";
+  r.target = "/dst/k";
+  r.headers = {{"x-amz-copy-source-if-match", "\"abc\r\nX-Evil: yes\""}};
+  EXPECT_EQ(format_request_log(r),
+            "-> PUT 127.0.0.1/dst/k | x-amz-copy-source-if-match: \"abc\\r\\nX-Evil: yes\"");
+}
+
 TEST(DebugLog, ScopeIsShownOnlyWhenNoPartOfTheKeyIdCanShow) {
   auto line_for = [](const std::string& authorization) {
     net::Request r;
