@@ -118,6 +118,24 @@ TEST(AdaptiveLimit, AfterACutGrowsByOnePerWindowOfSuccesses) {
   EXPECT_EQ(history.back().limit, 23);
 }
 
+// Successes before a throttle count for nothing after it: the limit grows
+// back only after a whole window of successes that follow the last 503.
+TEST(AdaptiveLimit, AThrottleStartsTheCountOfSuccessesAgain) {
+  const auto t0 = Clock::now();
+  AdaptiveLimit limit(100, t0);
+  auto window = fill(limit);  // 32 in flight
+  limit.release(window[0], AttemptReply::throttled, t0);
+  ASSERT_EQ(limit.limit(), 22);
+  for (std::size_t i = 1; i <= 10; ++i) limit.release(window[i], AttemptReply::answered, t0);
+  // Of the old window: no second cut, but the count restarts.
+  limit.release(window[11], AttemptReply::throttled, t0);
+  ASSERT_EQ(limit.limit(), 22);
+  for (std::size_t i = 12; i < window.size(); ++i) {
+    limit.release(window[i], AttemptReply::answered, t0);
+  }
+  EXPECT_EQ(limit.limit(), 22);  // 20 successes since the last throttle, of 22
+}
+
 TEST(AdaptiveLimit, HistoryStaysBounded) {
   auto t = Clock::now();
   AdaptiveLimit limit(4, t);

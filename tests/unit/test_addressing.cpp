@@ -138,6 +138,9 @@ TEST(Addressing, OtherPartitionsUseTheirOwnDomain) {
   const auto lookalike = address(endpoint("s3.notamazonaws.com.cn", 443, true),
                                  AddressingStyle::automatic, "b1b", "k");
   EXPECT_EQ(lookalike.canonical_uri, "/b1b/k");
+  const auto lookalike_com =
+      address(endpoint("s3.notamazonaws.com", 443, true), AddressingStyle::automatic, "b1b", "k");
+  EXPECT_EQ(lookalike_com.canonical_uri, "/b1b/k");
 }
 
 }  // namespace

@@ -944,6 +944,17 @@ TEST(S3ConfigResolve, AWebIdentityFromTheEnvironmentOutranksTheProfileFiles) {
   EXPECT_EQ(f.resolve()->credentials.access_key_id, "E");
 }
 
+// "[profile a b]" names no profile (botocore reads a header of two words
+// only): its keys are not profile a's.
+TEST(S3ConfigResolve, AHeaderOfThreeWordsNamesNoProfile) {
+  Fake f;
+  f.files[kConfig] = "[profile a b]\naws_access_key_id=A\naws_secret_access_key=S\n";
+  auto c = f.resolve(profile_flag("a"));
+  ASSERT_FALSE(c.has_value());
+  EXPECT_NE(c.error().message.find("profile 'a' (from --profile) not found"), std::string::npos)
+      << c.error().message;
+}
+
 TEST(S3ConfigResolve, KeysWithBlanksOrControlBytesAreRefusedUnshown) {
   Fake f;
   f.env["AWS_ACCESS_KEY_ID"] = "K";
@@ -955,6 +966,11 @@ TEST(S3ConfigResolve, KeysWithBlanksOrControlBytesAreRefusedUnshown) {
             std::string::npos)
       << cr.error().message;
   EXPECT_EQ(cr.error().message.find("secret\r"), std::string::npos);
+  f.env["AWS_SECRET_ACCESS_KEY"] = "secret\x7f";  // DEL is a control character too
+  auto del = f.resolve();
+  ASSERT_FALSE(del.has_value());
+  EXPECT_NE(del.error().message.find("contains a control character"), std::string::npos)
+      << del.error().message;
 
   // A CR LF would inject a header after X-Amz-Security-Token.
   f.env["AWS_SECRET_ACCESS_KEY"] = "S";

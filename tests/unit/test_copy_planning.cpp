@@ -240,6 +240,9 @@ TEST(SizeParse, UnitsAndErrors) {
   EXPECT_EQ(*cli::parse_size("1024", "--x"), 1024u);
   EXPECT_EQ(*cli::parse_size("8MiB", "--x"), 8u << 20);
   EXPECT_EQ(*cli::parse_size("8mib", "--x"), 8u << 20);
+  // The largest sizes that fit are taken.
+  EXPECT_EQ(*cli::parse_size("18446744073709551615", "--x"), UINT64_MAX);
+  EXPECT_EQ(*cli::parse_size("16777215TiB", "--x"), std::uint64_t{16777215} << 40);
   EXPECT_EQ(*cli::parse_size("5GiB", "--x"), 5ull << 30);
   EXPECT_EQ(*cli::parse_size("5GB", "--x"), 5ull << 30);  // as aws cli reads it
   EXPECT_EQ(*cli::parse_size("8MB", "--x"), 8u << 20);

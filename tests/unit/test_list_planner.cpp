@@ -551,6 +551,25 @@ TEST(ListPlanner, RejectsRepliesThatBreakTheContract) {
   page.objects[0].key = "b";
   page.objects[1].key = "a";
   EXPECT_FALSE(unordered.on_page(*r, page));
+
+  // A key twice, or the start-after key itself: listed twice otherwise, as
+  // ranges meet at start-after keys.
+  ListPlanner repeated(options);
+  r = repeated.next(std::nullopt);
+  page = {};
+  page.objects.resize(2);
+  page.objects[0].key = "a";
+  page.objects[1].key = "a";
+  EXPECT_FALSE(repeated.on_page(*r, page));
+
+  ListPlanner from_k(options);
+  r = from_k.next(std::nullopt);
+  ASSERT_TRUE(r);
+  r->start_after = "k";
+  page = {};
+  page.objects.resize(1);
+  page.objects[0].key = "k";
+  EXPECT_FALSE(from_k.on_page(*r, page));
 }
 
 }  // namespace

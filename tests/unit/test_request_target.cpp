@@ -39,7 +39,9 @@ TEST(RequestTarget, NoBucketOrOneNoBucketCanHaveIsRefused) {
   auto no_bucket = request_target_problem(Op::list_objects, "", "");
   ASSERT_TRUE(no_bucket);
   EXPECT_EQ(no_bucket->message, "ListObjectsV2: no bucket given");
-  for (const char* broken : {"Bad Bucket", "a/b", "a?b", "a#b", "tab\there"}) {
+  for (const char* broken : {"Bad Bucket", "a/b", "a?b", "a#b", "tab\there",
+                             "a\x7f"
+                             "b"}) {
     auto problem = request_target_problem(Op::copy_object, broken, "x");
     ASSERT_TRUE(problem) << broken;
     EXPECT_EQ(problem->message, std::string("CopyObject: bucket name '") + broken +

@@ -261,6 +261,36 @@ TEST(S3Errors, ABucketThatExistsSaysWhoseItIs) {
             "are global, choose another");
 }
 
+// An <Error> in a copy's 200 is retried as the same code with a 5xx would
+// be -- ServiceUnavailable too, which a 200's own status would not make so.
+TEST(S3Errors, ATransientErrorInsideACopysOkReplyIsRetried) {
+  const std::string body = "<Error><Code>ServiceUnavailable</Code><Message>x</Message></Error>";
+  auto parsed = parse_copy_result(body);
+  ASSERT_FALSE(parsed.has_value());
+  const Error e = error_in_ok_reply(parsed.error(), body, Op::copy_object, "b", "k");
+  EXPECT_EQ(e.s3_code, "ServiceUnavailable");
+  EXPECT_TRUE(e.retryable);
+}
+
+// NoSuchBucket to a copy may be the source's bucket or the destination's;
+// NoSuchKey is the source's key.
+TEST(S3Errors, ACopysMissingSourceIsNamed) {
+  auto missing = [](std::string code, const std::string& src_bucket) {
+    Error e;
+    e.s3_code = std::move(code);
+    e.request_id = "r";
+    describe_copy_source_error(e, src_bucket, "k", "dst");
+    return e.message;
+  };
+  EXPECT_EQ(missing("NoSuchBucket", "src"),
+            "bucket 'dst' or the copy's source bucket 'src' does not exist (NoSuchBucket) "
+            "[request id r]");
+  EXPECT_EQ(missing("NoSuchBucket", "dst"),
+            "bucket 'dst' does not exist (NoSuchBucket) [request id r]");
+  EXPECT_EQ(missing("NoSuchKey", "src"),
+            "the copy's source object s3://src/k does not exist (NoSuchKey) [request id r]");
+}
+
 TEST(S3Errors, ARequestOfNoBucketIsNamedAlone) {
   // ListBuckets has no bucket: "ListBuckets failed", not "ListBuckets the service failed".
   auto refused = error_from_reply(Op::list_buckets, "", "", 400,
