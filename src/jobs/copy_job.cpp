@@ -715,8 +715,15 @@ awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
   // but radosgw 16.2 ignores it: a source overwritten while its parts were
   // copied would complete as a mix of both versions, bytes that were never
   // one object (and of the old size, so --verify would not see it). Asked
-  // again once every part is in, before anything is completed.
-  if (outcome) outcome = co_await source_unchanged(client, object.key, head->etag);
+  // again once every part is in, before anything is completed; and when a
+  // part lay beyond the source's end (416 InvalidRange): a shorter version
+  // replaced it, which is how that failure is then told.
+  if (outcome) {
+    outcome = co_await source_unchanged(client, object.key, head->etag);
+  } else if (outcome.error().http_status == 416) {
+    auto now = co_await source_unchanged(client, object.key, head->etag);
+    if (!now) outcome = std::move(now);
+  }
   if (outcome) {
     auto done =
         co_await client.complete_multipart_upload(dst_bucket, dst_key, upload_id, completed);

@@ -276,6 +276,35 @@ class Resume(s3env.E2ETestCase):
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertEqual(self.body("mixdst/big.bin"), b"B" * size)
 
+    def test_a_source_shortened_while_its_parts_are_copied_is_said_to_have_changed(self):
+        # A review's finding: a shorter version put over the source during a multipart copy
+        # failed it with a bare "HTTP 416 InvalidRange" (a part beyond the new end).
+        size = 10 * 1024 * 1024
+        self.s3.put_object(Bucket=self.bkt, Key="shrink/big.bin", Body=b"A" * size)
+        shortened = []
+
+        def shorten_during_the_parts(method, target, headers):
+            if method == "PUT" and "partNumber=" in target and not shortened:
+                shortened.append(target)
+                self.s3.put_object(Bucket=self.bkt, Key="shrink/big.bin", Body=b"small")
+
+        with s3env.SniffingProxy(self.srv.http_endpoint) as proxy:
+            proxy.on_request = shorten_during_the_parts
+            p = s3env.run(["cp", f"s3://{self.bkt}/shrink/", f"s3://{self.bkt}/shrinkdst/",
+                           "--multipart-threshold", "5MiB", "--multipart-chunksize", "5MiB",
+                           "--concurrency", "1", "--endpoint-url",
+                           f"http://127.0.0.1:{proxy.port}"])
+        self.assertEqual(len(shortened), 1)
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        self.assertIn(f"s3loop: failed: s3://{self.bkt}/shrink/big.bin -> s3://{self.bkt}/"
+                      f"shrinkdst/big.bin: the source object s3://{self.bkt}/shrink/big.bin "
+                      "changed while its parts were copied", p.stderr)
+        self.assertNotIn("InvalidRange", p.stderr)
+        listed = self.s3.list_objects_v2(Bucket=self.bkt, Prefix="shrinkdst/")
+        self.assertEqual(listed.get("KeyCount"), 0, listed.get("Contents"))
+        uploads = self.s3.list_multipart_uploads(Bucket=self.bkt, Prefix="shrinkdst/")
+        self.assertEqual(uploads.get("Uploads", []), [])
+
     def test_a_source_deleted_between_listing_and_copy_is_named_as_the_source(self):
         # CopyObject's NoSuchKey is the source's, and was reported as the destination
         # object not existing.
