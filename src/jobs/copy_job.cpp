@@ -762,11 +762,13 @@ awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
     upload_ended(upload_id);
     co_return error;
   }
-  // Named, so that it can be aborted by hand; counted, so that the summary
-  // says an upload may be left open.
+  // Named with its key, so that it can be aborted by hand (an error that
+  // stops the whole job is said once, in a line that names no object);
+  // counted, so that the summary says an upload may be left open.
   ++orphan_cleanup_failures_;
-  error.message += "; aborting its multipart upload " + upload_id +
-                   " also failed (if it is still open, it costs storage until aborted; "
+  error.message += "; aborting its multipart upload " + upload_id + " (of " +
+                   s3::s3_uri(dst_bucket, dst_key) +
+                   ") also failed (if it is still open, it costs storage until aborted; "
                    "ListMultipartUploads shows it): " +
                    aborted.error().message;
   // A copy the interrupt cut off is not reported as failed (it is counted

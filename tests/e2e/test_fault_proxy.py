@@ -299,7 +299,10 @@ class LostAbortReplyTest(s3env.E2ETestCase):
         self.assertEqual(r.returncode, 1, s3env.describe(r))
         aborts = re.findall(r"reset after .*: DELETE \S+\?uploadId=(\S+)", log)
         self.assertEqual(len(aborts), 1, log)
-        self.assertIn(f"aborting its multipart upload {aborts[0]} also failed", r.stderr)
+        # Its key too: an error that stops the whole job (rejected credentials) is said in
+        # one line naming no object, where the upload's id alone could not be aborted.
+        self.assertIn(f"aborting its multipart upload {aborts[0]} (of s3://{bucket}/dst/obj) "
+                      "also failed", r.stderr)
         summary = json.loads(r.stdout)
         self.assertEqual(summary["failed"], 1, summary)
         self.assertEqual(summary["orphan_cleanup_failures"], 1, summary)
