@@ -322,6 +322,8 @@ Runner add_cp_command(CLI::App& app) {
     summary.shared = shared->get();
     if (verified && *verified) summary.verify = &**verified;
     summary.verify_interrupted = verify_interrupted;
+    // A copy stopped by an error is not verified; asked for, that is said.
+    summary.verify_not_run = args->verify && !verified && !run.report.cancelled;
     if (run.report.job_error) print_error(run.report.job_error->message);
     // As aws s3 cp, an empty source is no error (scripts copy prefixes that
     // may be empty), but a mistyped one should not pass for a copy that went
@@ -345,6 +347,9 @@ Runner add_cp_command(CLI::App& app) {
     // not: they asked for it.
     if (json || (show && (!run.report.job_error || run.report.succeeded + run.report.failed > 0))) {
       std::puts((json ? summary_json(summary) : summary_line(summary)).c_str());
+    }
+    if (summary.verify_not_run) {
+      std::fputs("s3loop: verify: not run: the copy stopped at the error above\n", stderr);
     }
     if (verified) {
       if (verify_interrupted) {

@@ -156,6 +156,7 @@ std::string summary_json(const SummaryInput& in) {
     out["cancelled"] = true;
     out["verify"] = boost::json::object{{"interrupted", true}};
   }
+  if (in.verify_not_run) out["verify"] = boost::json::object{{"not_run", true}};
   if (in.verify != nullptr) {
     out["verify"] = boost::json::object{{"matched", in.verify->matched},
                                         {"matched_by_size_only", in.verify->matched_by_size_only},

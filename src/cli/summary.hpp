@@ -22,6 +22,9 @@ struct SummaryInput {
   // Ctrl-C while --verify walked the listings: the copy went through, and is
   // unverified ("cancelled", and "verify": {"interrupted": true}).
   bool verify_interrupted = false;
+  // --verify asked for, not run: the copy stopped at an error ("verify":
+  // {"not_run": true}).
+  bool verify_not_run = false;
   const JobRun* run = nullptr;
   std::uint64_t skipped = 0;  // objects the journal or --skip-existing skipped
   // Multipart uploads a lost CreateMultipartUpload reply left behind: aborted,

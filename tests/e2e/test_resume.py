@@ -305,6 +305,29 @@ class Resume(s3env.E2ETestCase):
         uploads = self.s3.list_multipart_uploads(Bucket=self.bkt, Prefix="shrinkdst/")
         self.assertEqual(uploads.get("Uploads", []), [])
 
+    def test_verify_asked_for_a_copy_stopped_by_an_error_says_it_did_not_run(self):
+        # A review's finding: --verify was skipped without a word (no line, no "verify" key).
+        # The destination bucket deleted under the copy stops it (NoSuchBucket).
+        self.put_objects("stopped/", {f"k{i}": b"x" for i in range(3)})
+        dst = self.bucket("verify-not-run")
+        deleted = []
+
+        def delete_the_destination(method, target, headers):
+            if method == "PUT" and "x-amz-copy-source" in headers and not deleted:
+                deleted.append(target)
+                self.s3.delete_bucket(Bucket=dst)
+
+        with s3env.SniffingProxy(self.srv.http_endpoint) as proxy:
+            proxy.on_request = delete_the_destination
+            p = s3env.run(["cp", f"s3://{self.bkt}/stopped/", f"s3://{dst}/", "--verify",
+                           "--concurrency", "1", "--json",
+                           "--endpoint-url", f"http://127.0.0.1:{proxy.port}"])
+        self.assertEqual(len(deleted), 1)
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        self.assertIn("NoSuchBucket", p.stderr)
+        self.assertIn("s3loop: verify: not run: the copy stopped at the error above", p.stderr)
+        self.assertEqual(json.loads(p.stdout)["verify"], {"not_run": True}, s3env.describe(p))
+
     def test_a_source_deleted_between_listing_and_copy_is_named_as_the_source(self):
         # CopyObject's NoSuchKey is the source's, and was reported as the destination
         # object not existing.
