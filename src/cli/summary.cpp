@@ -84,7 +84,7 @@ std::string verify_line(const jobs::VerifyReport& v) {
           : fmt::format(" ({} by key and size only: multipart ETags, content not compared)",
                         v.matched_by_size_only);
   return fmt::format(
-      "verified: {} matched{}, {} missing, {} {}, {} unexpected (not from the source)", v.matched,
+      "verified: {} matched{}, {} missing, {} {}, {} unexpected (not in the source)", v.matched,
       size_only, v.missing, v.mismatched, plural(v.mismatched, "differs", "differ"), v.unexpected);
 }
 

@@ -40,7 +40,7 @@ struct SummaryInput {
 
 std::string summary_line(const SummaryInput& in);
 std::string summary_json(const SummaryInput& in);
-// "verified: N matched, M missing, D differ, U unexpected (not from the source)"
+// "verified: N matched, M missing, D differ, U unexpected (not in the source)"
 std::string verify_line(const jobs::VerifyReport& v);
 
 }  // namespace s3loop::cli

@@ -101,14 +101,14 @@ TEST(Summary, VerifyLineAgrees) {
   v.matched = 3;
   v.mismatched = 1;
   EXPECT_EQ(verify_line(v),
-            "verified: 3 matched, 0 missing, 1 differs, 0 unexpected (not from the source)");
+            "verified: 3 matched, 0 missing, 1 differs, 0 unexpected (not in the source)");
   v.mismatched = 2;
   EXPECT_EQ(verify_line(v),
-            "verified: 3 matched, 0 missing, 2 differ, 0 unexpected (not from the source)");
+            "verified: 3 matched, 0 missing, 2 differ, 0 unexpected (not in the source)");
   v.matched_by_size_only = 2;
   EXPECT_EQ(verify_line(v),
             "verified: 3 matched (2 by key and size only: multipart ETags, content not "
-            "compared), 0 missing, 2 differ, 0 unexpected (not from the source)");
+            "compared), 0 missing, 2 differ, 0 unexpected (not in the source)");
 }
 
 TEST(Summary, JsonSaysWhetherItWasADryRun) {
