@@ -83,9 +83,9 @@ std::string verify_line(const jobs::VerifyReport& v) {
           ? std::string()
           : fmt::format(" ({} by key and size only: multipart ETags, content not compared)",
                         v.matched_by_size_only);
-  return fmt::format(
-      "verified: {} matched{}, {} missing, {} {}, {} unexpected (not in the source)", v.matched,
-      size_only, v.missing, v.mismatched, plural(v.mismatched, "differs", "differ"), v.unexpected);
+  return fmt::format("verified: {} matched{}, {} missing, {} {}, {} unexpected (not in the source)",
+                     v.matched, size_only, v.missing, v.mismatched,
+                     plural(v.mismatched, "differs", "differ"), v.unexpected);
 }
 
 std::string summary_json(const SummaryInput& in) {
