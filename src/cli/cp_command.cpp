@@ -322,8 +322,10 @@ Runner add_cp_command(CLI::App& app) {
     summary.shared = shared->get();
     if (verified && *verified) summary.verify = &**verified;
     summary.verify_interrupted = verify_interrupted;
-    // A copy stopped by an error is not verified; asked for, that is said.
-    summary.verify_not_run = args->verify && !verified && !run.report.cancelled;
+    // A copy stopped by an error part way is not verified; asked for, that is
+    // said (not of a command refused before any copy: its error says it all).
+    summary.verify_not_run = args->verify && !verified && !run.report.cancelled &&
+                             run.report.job_error && run.report.succeeded + run.report.failed > 0;
     if (run.report.job_error) print_error(run.report.job_error->message);
     // As aws s3 cp, an empty source is no error (scripts copy prefixes that
     // may be empty), but a mistyped one should not pass for a copy that went
