@@ -71,7 +71,7 @@ class Connection {
     if (now - idle_since < kFreshIdle) return false;
     if (tls_) return tls_->idle_input() != TlsStream::IdleInput::nothing;
     // Plain HTTP: any byte is one no request asked for.
-    return peek().what != Peeked::nothing;
+    return peek() != Peeked::nothing;
   }
 
   // Whether bytes follow the end of the reply just read: bytes already read
@@ -89,7 +89,7 @@ class Connection {
     if (tls_) return false;
     const Peeked peeked = peek();
     // (The end of the stream is a close, which reuse looks for: closed_by_peer.)
-    return peeked.what == Peeked::byte || peeked.what == Peeked::failed;
+    return peeked == Peeked::byte || peeked == Peeked::failed;
   }
 
   // The current exchange phase's deadline, enforced by the pool's
@@ -114,23 +114,15 @@ class Connection {
   std::chrono::steady_clock::time_point grace_from;
 
  private:
-  // The socket's first unread byte, left in it: a non-blocking peek.
-  struct Peeked {
-    enum What { nothing, byte, closed, failed } what = nothing;
-    unsigned char first = 0;
-  };
+  // What the socket holds, left in it: a non-blocking peek at one byte.
+  enum class Peeked { nothing, byte, closed, failed };
   Peeked peek() {
-    Peeked peeked;
-    const ssize_t n =
-        ::recv(tcp().socket().native_handle(), &peeked.first, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n > 0) {
-      peeked.what = Peeked::byte;
-    } else if (n == 0) {
-      peeked.what = Peeked::closed;
-    } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-      peeked.what = Peeked::failed;
-    }
-    return peeked;
+    unsigned char first = 0;
+    const ssize_t n = ::recv(tcp().socket().native_handle(), &first, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0) return Peeked::byte;
+    if (n == 0) return Peeked::closed;
+    return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? Peeked::nothing
+                                                                     : Peeked::failed;
   }
 
   // Bytes read and not part of any reply parsed yet.
