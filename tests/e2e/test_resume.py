@@ -242,34 +242,42 @@ class Resume(s3env.E2ETestCase):
         # looked at again, and radosgw's copy repeats the ETag of the version it copied.
         self.check_a_source_overwritten_between_listing_and_copy("racemp", self.put_in_one_part)
 
+    def replace_the_source_during_its_parts(self, name, replacement, *flags):
+        """Copies a 10 MiB s3://bkt/<name>/big.bin in 5 MiB parts through a proxy that puts
+        `replacement` over the source as the first part copy goes out; checks that the copy
+        failed as the source having changed, and that nothing was completed or left open."""
+        size = 10 * 1024 * 1024
+        self.s3.put_object(Bucket=self.bkt, Key=f"{name}/big.bin", Body=b"A" * size)
+        replaced = []
+
+        def replace_during_the_parts(method, target, headers):
+            if method == "PUT" and "partNumber=" in target and not replaced:
+                replaced.append(target)
+                self.s3.put_object(Bucket=self.bkt, Key=f"{name}/big.bin", Body=replacement)
+
+        with s3env.SniffingProxy(self.srv.http_endpoint) as proxy:
+            proxy.on_request = replace_during_the_parts
+            p = s3env.run(["cp", f"s3://{self.bkt}/{name}/", f"s3://{self.bkt}/{name}dst/",
+                           "--multipart-threshold", "5MiB", "--multipart-chunksize", "5MiB",
+                           *flags, "--endpoint-url", f"http://127.0.0.1:{proxy.port}"])
+        self.assertEqual(len(replaced), 1)
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        self.assertIn(f"s3loop: failed: s3://{self.bkt}/{name}/big.bin -> s3://{self.bkt}/"
+                      f"{name}dst/big.bin: the source object s3://{self.bkt}/{name}/big.bin "
+                      "changed while its parts were copied", p.stderr)
+        listed = self.s3.list_objects_v2(Bucket=self.bkt, Prefix=f"{name}dst/")
+        self.assertEqual(listed.get("KeyCount"), 0, listed.get("Contents"))
+        uploads = self.s3.list_multipart_uploads(Bucket=self.bkt, Prefix=f"{name}dst/")
+        self.assertEqual(uploads.get("Uploads", []), [])
+        return p
+
     def test_a_source_overwritten_while_its_parts_are_copied_is_not_completed(self):
         # A review's finding: radosgw 16.2 ignores x-amz-copy-source-if-match on UploadPartCopy
         # too, so a source overwritten (same size) during a multipart copy completed as parts
         # of both versions, exit 0, and --verify matched it by size. The source is asked again
         # before CompleteMultipartUpload: nothing is completed from a changed source.
         size = 10 * 1024 * 1024
-        self.s3.put_object(Bucket=self.bkt, Key="mix/big.bin", Body=b"A" * size)
-        overwritten = []
-
-        def overwrite_during_the_parts(method, target, headers):
-            if method == "PUT" and "partNumber=" in target and not overwritten:
-                overwritten.append(target)
-                self.s3.put_object(Bucket=self.bkt, Key="mix/big.bin", Body=b"B" * size)
-
-        with s3env.SniffingProxy(self.srv.http_endpoint) as proxy:
-            proxy.on_request = overwrite_during_the_parts
-            p = s3env.run(["cp", f"s3://{self.bkt}/mix/", f"s3://{self.bkt}/mixdst/",
-                           "--multipart-threshold", "5MiB", "--multipart-chunksize", "5MiB",
-                           "--endpoint-url", f"http://127.0.0.1:{proxy.port}"])
-        self.assertEqual(len(overwritten), 1)
-        self.assertEqual(p.returncode, 1, s3env.describe(p))
-        self.assertIn(f"s3loop: failed: s3://{self.bkt}/mix/big.bin -> s3://{self.bkt}/mixdst/"
-                      f"big.bin: the source object s3://{self.bkt}/mix/big.bin changed while its "
-                      "parts were copied", p.stderr)
-        listed = self.s3.list_objects_v2(Bucket=self.bkt, Prefix="mixdst/")
-        self.assertEqual(listed.get("KeyCount"), 0, listed.get("Contents"))
-        uploads = self.s3.list_multipart_uploads(Bucket=self.bkt, Prefix="mixdst/")
-        self.assertEqual(uploads.get("Uploads", []), [])
+        self.replace_the_source_during_its_parts("mix", b"B" * size)
         # Unchanged since, it copies whole.
         p = s3env.run(["cp", f"s3://{self.bkt}/mix/", f"s3://{self.bkt}/mixdst/",
                        "--multipart-threshold", "5MiB", "--multipart-chunksize", "5MiB"])
@@ -279,31 +287,8 @@ class Resume(s3env.E2ETestCase):
     def test_a_source_shortened_while_its_parts_are_copied_is_said_to_have_changed(self):
         # A review's finding: a shorter version put over the source during a multipart copy
         # failed it with a bare "HTTP 416 InvalidRange" (a part beyond the new end).
-        size = 10 * 1024 * 1024
-        self.s3.put_object(Bucket=self.bkt, Key="shrink/big.bin", Body=b"A" * size)
-        shortened = []
-
-        def shorten_during_the_parts(method, target, headers):
-            if method == "PUT" and "partNumber=" in target and not shortened:
-                shortened.append(target)
-                self.s3.put_object(Bucket=self.bkt, Key="shrink/big.bin", Body=b"small")
-
-        with s3env.SniffingProxy(self.srv.http_endpoint) as proxy:
-            proxy.on_request = shorten_during_the_parts
-            p = s3env.run(["cp", f"s3://{self.bkt}/shrink/", f"s3://{self.bkt}/shrinkdst/",
-                           "--multipart-threshold", "5MiB", "--multipart-chunksize", "5MiB",
-                           "--concurrency", "1", "--endpoint-url",
-                           f"http://127.0.0.1:{proxy.port}"])
-        self.assertEqual(len(shortened), 1)
-        self.assertEqual(p.returncode, 1, s3env.describe(p))
-        self.assertIn(f"s3loop: failed: s3://{self.bkt}/shrink/big.bin -> s3://{self.bkt}/"
-                      f"shrinkdst/big.bin: the source object s3://{self.bkt}/shrink/big.bin "
-                      "changed while its parts were copied", p.stderr)
+        p = self.replace_the_source_during_its_parts("shrink", b"small", "--concurrency", "1")
         self.assertNotIn("InvalidRange", p.stderr)
-        listed = self.s3.list_objects_v2(Bucket=self.bkt, Prefix="shrinkdst/")
-        self.assertEqual(listed.get("KeyCount"), 0, listed.get("Contents"))
-        uploads = self.s3.list_multipart_uploads(Bucket=self.bkt, Prefix="shrinkdst/")
-        self.assertEqual(uploads.get("Uploads", []), [])
 
     def test_verify_asked_for_a_copy_stopped_by_an_error_says_it_did_not_run(self):
         # A review's finding: --verify was skipped without a word (no line, no "verify" key).
