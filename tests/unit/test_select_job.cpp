@@ -291,6 +291,22 @@ TEST(SelectRange, AKeyColumnMatchesTheHeaderAsSqlDoes) {
   }
 }
 
+// "_" alone is a column's name (quoted into the summary's SQL), "_2" a position.
+TEST(SelectRange, AKeyColumnNamedUnderscoreIsANameAndUnderscoreNumberAPosition) {
+  const std::string object = "_,n\n4,1\n8,2\n";
+  for (const auto& [given, min_max] : {std::pair{"_", std::vector<std::string>{"2", "4", "8"}},
+                                       std::pair{"_2", std::vector<std::string>{"2", "1", "2"}},
+                                       std::pair{"_1", std::vector<std::string>{"2", "4", "8"}}}) {
+    auto options = options_for("SELECT * FROM S3Object");
+    options.key_column = given;
+    const auto query = make_select_query(options, {{"_", "n"}});
+    ASSERT_TRUE(query) << given << ": " << query.error().message;
+    RangeEvaluator range(*query, s3::ByteRange{0, object.size() - 1});
+    EXPECT_TRUE(range.feed(object).value());
+    EXPECT_EQ(select::finish(range.take().key_partial).value(), min_max) << given;
+  }
+}
+
 TEST(SelectRange, BadKeyColumnAndBadSqlAreUsageErrors) {
   auto options = options_for("SELECT * FROM S3Object");
   options.key_column = "nope";
