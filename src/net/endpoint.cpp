@@ -156,9 +156,11 @@ Result<Endpoint> parse_endpoint_url(std::string_view url) {
       const std::size_t colon = authority.rfind(':');
       const std::string_view host = authority.substr(0, colon);
       if (host.empty() || !std::all_of(host.begin(), host.end(), [](unsigned char c) {
-            return std::isalnum(c) != 0 || c == '-' || c == '.';
+            // '_' as in a host name that does not start with an address
+            // (Docker service names: "minio_1"), which Boost.URL accepts.
+            return std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_';
           })) {
-        return bad("bad host '" + std::string(host) + "' (letters, digits, '-' and '.')");
+        return bad("bad host '" + std::string(host) + "' (letters, digits, '-', '_' and '.')");
       }
       ep.host = host;
       if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);

@@ -142,6 +142,13 @@ TEST(Endpoint, AHostNameThatStartsWithAnIpv4AddressIsAHostName) {
   ASSERT_TRUE(slash) << slash.error().message;
   EXPECT_EQ(slash->host, "10.0.0.1.example.com");
   EXPECT_EQ(slash->port, 80);
+  // '_' is taken in such a name as in any other ("minio_1").
+  for (const std::string url : {"https://minio_1:9000", "https://10.0.0.1.minio_1:9000"}) {
+    auto underscore = parse_endpoint_url(url);
+    ASSERT_TRUE(underscore) << url << ": " << underscore.error().message;
+    EXPECT_EQ(underscore->host, url.substr(8, url.size() - 13));
+    EXPECT_EQ(underscore->port, 9000);
+  }
   for (const auto& [url, why] : std::vector<std::pair<std::string, std::string>>{
            {"https://127.0.0.1.nip.io:9443/x", "a path is not supported"},
            {"https://127.0.0.1:9443:9443", "bad host '127.0.0.1:9443'"},
