@@ -18,6 +18,27 @@ const CLI::App* command_named(const CLI::App& app, const std::string& word) {
   return nullptr;
 }
 
+// `select --require-columns id name s3://b/k`: the option takes one value,
+// so "name" became the URL and the URL a stray word -- the one CLI11 names.
+// Said which word was read as the URL, where an s3:// URL was stray and a
+// URL positional holds a word that is none.
+std::string misread_url(const CLI::App& reader, const std::vector<std::string>& stray) {
+  const bool url_stray = std::any_of(stray.begin(), stray.end(), [](const std::string& word) {
+    return word.starts_with("s3://");
+  });
+  if (!url_stray) return "";
+  for (const CLI::Option* positional : reader.get_options()) {
+    if (!positional->get_positional()) continue;
+    for (const std::string& value : positional->results()) {
+      if (value.starts_with("s3://")) continue;
+      const std::string name = positional->get_name();
+      return " ('" + value + "' was read as the " + (name == "url" ? "URL" : name) +
+             ": a flag before it takes one value only)";
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 std::optional<Error> misread_flag(const CLI::App& app, const std::vector<std::string>& words) {
@@ -108,7 +129,7 @@ std::string describe_parse_error(const CLI::ParseError& error, const CLI::App& a
     return unknown_part +
            (stray.size() > 1 ? "these arguments were not expected: "
                              : "this argument was not expected: ") +
-           words;
+           words + misread_url(reader, stray);
   }
   // "Could not convert: --concurrency = abc": no number of its type (or out
   // of its range).

@@ -16,6 +16,10 @@ namespace {
 struct Commands {
   CLI::App app{"s3loop"};
   std::vector<std::string> patterns;
+  std::vector<std::string> columns;
+  std::string url;
+  std::string source;
+  std::string destination;
   std::string region;
   int concurrency = 0;
   bool dry_run = false;
@@ -27,6 +31,13 @@ struct Commands {
     cp->add_option("--concurrency,-c", concurrency);
     cp->add_flag("--dry-run", dry_run);
     cp->add_option("--region", region);
+    auto* select = app.add_subcommand("select");
+    select->add_option("url", url)->required();
+    select->add_option("--require-columns", columns)->expected(1)->allow_extra_args(false);
+    auto* copy = app.add_subcommand("copy");
+    copy->add_option("source", source)->required();
+    copy->add_option("destination", destination)->required();
+    copy->add_option("--region", region);
     auto* ls = app.add_subcommand("ls");
     ls->add_flag("--json,-j", json);
   }
@@ -241,6 +252,32 @@ TEST(DescribeParseError, SaysWhatWasWrongInPlainWords) {
     EXPECT_EQ(parse_error_of(commands, {"cp", "--frob=1", "--nope", "x"}),
               "unknown flags --frob, --nope; these arguments were not expected: --frob=1 "
               "--nope x");
+  }
+}
+
+// A flag given two values leaves the second as the URL and the URL stray: the word read as
+// the URL is named (the line named only the URL, as if it were wrong).
+TEST(DescribeParseError, NamesTheWordReadAsTheUrl) {
+  {
+    Commands commands;
+    EXPECT_EQ(parse_error_of(commands, {"select", "--require-columns", "id", "name", "s3://b/k"}),
+              "this argument was not expected: s3://b/k ('name' was read as the URL: a flag "
+              "before it takes one value only)");
+  }
+  {
+    Commands commands;
+    EXPECT_EQ(parse_error_of(commands, {"copy", "--region", "eu", "west", "s3://a/", "s3://b/"}),
+              "this argument was not expected: s3://b/ ('west' was read as the source: a flag "
+              "before it takes one value only)");
+  }
+  {
+    Commands commands;  // URLs where they belong: the stray word is all there is to say
+    EXPECT_EQ(parse_error_of(commands, {"select", "s3://b/k", "s3://b/j"}),
+              "this argument was not expected: s3://b/j");
+  }
+  {
+    Commands commands;  // a stray word that is no URL: no URL was displaced
+    EXPECT_EQ(parse_error_of(commands, {"select", "x", "y"}), "this argument was not expected: y");
   }
 }
 
