@@ -1,6 +1,7 @@
 // s3loop mb s3://bucket: create a bucket (as `aws s3 mb`), for demos and tests.
 #include "commands.hpp"
 #include "common.hpp"
+#include "json_line.hpp"
 
 #include "s3loop/exec/run_once.hpp"
 #include "s3loop/s3/s3_url.hpp"
@@ -50,7 +51,7 @@ Runner add_mb_command(CLI::App& app) {
     }
     if (args->common.json) {
       // As `ls --json` names a bucket.
-      std::printf("%s\n", boost::json::serialize(boost::json::object{{"bucket", bucket}}).c_str());
+      std::printf("%s\n", json_line(boost::json::object{{"bucket", bucket}}).c_str());
     } else {
       std::printf("make_bucket: %s\n", bucket.c_str());
     }

@@ -2,6 +2,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "interruptible.hpp"
+#include "json_line.hpp"
 #include "open_files.hpp"
 #include "plural.hpp"
 #include "run_job.hpp"
@@ -136,7 +137,7 @@ int run_server_dialect(s3::ClientShared& shared, const jobs::SelectOptions& opti
                             {"retries", shared.stats.total_retries()}};
     if (!result) out["error"] = result.error().message;
     if (output_failed) out["error"] = "writing the output to stdout failed";
-    std::fprintf(stderr, "%s\n", boost::json::serialize(out).c_str());
+    std::fprintf(stderr, "%s\n", json_line(out).c_str());
   } else if (result && !output_failed) {  // a failure is told in one line, below
     std::fprintf(stderr,
                  "s3loop: the server selected %llu %s from %llu bytes in %.2f s, %llu "
@@ -416,7 +417,7 @@ Runner add_select_command(CLI::App& app) {
       if (!finished) out["error"] = finished.error().message;
       if (run.report.job_error) out["error"] = run.report.job_error->message;
       if (output_failed) out["error"] = "writing the output to stdout failed";
-      std::fprintf(stderr, "%s\n", boost::json::serialize(out).c_str());
+      std::fprintf(stderr, "%s\n", json_line(out).c_str());
     } else if (!output_failed && !run.report.job_error && finished) {
       // A failed run has no answer to sum up: its error is the one line said
       // (nor is "selected N records" said for output that was lost).

@@ -97,6 +97,24 @@ class Select(s3env.SelectCase):
         expected = [dict(zip(self.header, r)) for r in self.rows if '"hi"' in r[1]]
         self.assertEqual(got, expected)
 
+    def test_json_lines_stay_whole_for_a_line_reader(self):
+        # U+2028, U+2029 and U+0085 are line breaks to str.splitlines(): a row holding one,
+        # and the --json summary naming a key that holds one (in the reason radosgw's S3
+        # Select was not used), came apart (a review).
+        key = "data/v\u2028x\u0085.csv"
+        rows = [(str(i), "a\u2028b\u2029c") for i in range(2000)]
+        body = "id,name\n" + "".join(f"{i},{name}\n" for i, name in rows)
+        self.s3.put_object(Bucket=self.bkt, Key=key, Body=body.encode("utf-8"))
+        p = s3env.run(["select", f"s3://{self.bkt}/{key}", "-e", "SELECT * FROM S3Object",
+                       "--output", "json", "--json"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual([json.loads(line) for line in p.stdout.splitlines()],
+                         [{"id": i, "name": name} for i, name in rows])
+        self.assertEqual(len(p.stderr.splitlines()), 1, p.stderr)
+        summary = json.loads(p.stderr)
+        self.assertEqual(summary["records_out"], len(rows))
+        self.assertIn(key, summary["engine_reason"])
+
     def test_json_output_types_numbers_as_s3_select_does(self):
         # CSV fields are strings; CAST, the aggregates and conditions are not.
         p = self.select("-e", "SELECT id, CAST(amount AS INT) amount, city = 'Paris' paris "
