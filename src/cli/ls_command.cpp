@@ -145,14 +145,16 @@ Runner add_ls_command(CLI::App& app) {
     if (!location) return usage_error(location.error());
     // Without -r the listing is one page after another, on one connection
     // (--list-concurrency is not used: its default must not refuse the run).
-    const std::uint64_t connections =
-        args->recursive ? static_cast<std::uint64_t>(args->list_concurrency) : 1;
-    if (auto fits = check_open_files(
-            connections,
-            /*event_loops=*/2,  // the listing's and its consumer's
-            args->recursive ? fmt::format("--list-concurrency {}", args->list_concurrency)
-                            : std::string("ls"));
-        !fits) {
+    OpenFileNeed need;
+    need.connections = args->recursive ? static_cast<std::uint64_t>(args->list_concurrency) : 1;
+    need.event_loops = 2;  // the listing's and its consumer's
+    need.settings = "ls";
+    if (args->recursive) {
+      need.settings = fmt::format("--list-concurrency {}", args->list_concurrency);
+      need.flag = "--list-concurrency";
+      need.flag_value = need.connections;
+    }
+    if (auto fits = check_open_files(need); !fits) {
       return usage_error(fits.error());
     }
     auto shared = make_client_shared(args->common);

@@ -26,15 +26,24 @@ std::uint64_t other_open_files(std::uint64_t event_loops);
 // the limit in force).
 void raise_open_file_limit();
 
-// Pure: a usage error when `connections` plus other_open_files(event_loops)
-// exceed `limit`; `settings` names what asked for them ("--concurrency 3000
-// with --list-concurrency 16"). It says how far to lower them, or, when the
-// limit leaves no room for a connection at all, how far to raise it.
-Result<void> check_open_files(std::uint64_t connections, std::uint64_t event_loops,
-                              std::uint64_t limit, const std::string& settings);
+// What a run asks for: its connections and event loops, and the flag that
+// lowers them (none for a run at one connection).
+struct OpenFileNeed {
+  std::uint64_t connections = 0;
+  std::uint64_t event_loops = 0;
+  std::string settings;  // what asked for them: "--concurrency 3000 with --list-concurrency 16"
+  std::string flag;      // "--concurrency", "--threads", "--list-concurrency"; "" when none
+  std::uint64_t flag_value = 0;
+  // Each unit of the flag is a connection, and under threads an event loop too.
+  std::uint64_t loops_per_unit = 0;
+};
+
+// Pure: a usage error when the connections plus other_open_files(event_loops)
+// exceed `limit`. It says how far to lower the flag so that the run fits,
+// or, when no value of it fits, how far to raise the limit.
+Result<void> check_open_files(const OpenFileNeed& need, std::uint64_t limit);
 
 // The same against this process's soft limit.
-Result<void> check_open_files(std::uint64_t connections, std::uint64_t event_loops,
-                              const std::string& settings);
+Result<void> check_open_files(const OpenFileNeed& need);
 
 }  // namespace s3loop::cli

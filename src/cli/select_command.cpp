@@ -329,8 +329,7 @@ Runner add_select_command(CLI::App& app) {
     // at once keeps every worker busy without holding the whole object.
     const std::uint64_t parallel = connections_in_flight(settings);
     options.reorder_window = static_cast<std::size_t>(2 * parallel);
-    if (auto fits = check_open_files(parallel, event_loops(settings), connections_flag(settings));
-        !fits) {
+    if (auto fits = check_open_files(open_file_need(settings)); !fits) {
       return usage_error(fits.error());
     }
 

@@ -39,17 +39,8 @@ Result<exec::Settings> strategy_settings(const StrategyFlags& flags) {
 }
 
 std::uint64_t connections_in_flight(const exec::Settings& settings) {
-  switch (settings.kind) {
-    case exec::StrategyKind::serial:
-      return 1;
-    case exec::StrategyKind::threads:
-      // One connection per worker; the default is at most 32 workers.
-      return static_cast<std::uint64_t>(settings.threads > 0 ? settings.threads : 32);
-    case exec::StrategyKind::async:
-    case exec::StrategyKind::async_pool:
-      break;
-  }
-  return static_cast<std::uint64_t>(settings.concurrency);
+  // One connection per request in flight (the threads default as exec takes it).
+  return static_cast<std::uint64_t>(exec::max_in_flight(settings));
 }
 
 std::uint64_t event_loops(const exec::Settings& settings) {
@@ -57,7 +48,9 @@ std::uint64_t event_loops(const exec::Settings& settings) {
     case exec::StrategyKind::threads:
       return connections_in_flight(settings);
     case exec::StrategyKind::async_pool:
-      return static_cast<std::uint64_t>(std::max(settings.loops, 1));
+      // No more loops run than requests may be in flight.
+      return static_cast<std::uint64_t>(
+          std::max(std::min(settings.loops, settings.concurrency), 1));
     case exec::StrategyKind::serial:
     case exec::StrategyKind::async:
       break;
@@ -65,18 +58,28 @@ std::uint64_t event_loops(const exec::Settings& settings) {
   return 1;
 }
 
-std::string connections_flag(const exec::Settings& settings) {
+OpenFileNeed open_file_need(const exec::Settings& settings) {
+  OpenFileNeed need;
+  need.connections = connections_in_flight(settings);
+  need.event_loops = event_loops(settings);
   switch (settings.kind) {
     case exec::StrategyKind::serial:
-      return "--strategy serial";
+      need.settings = "--strategy serial";
+      return need;
     case exec::StrategyKind::threads:
-      return settings.threads > 0 ? fmt::format("--threads {}", settings.threads)
-                                  : std::string("--strategy threads");
+      need.settings = settings.threads > 0 ? fmt::format("--threads {}", settings.threads)
+                                           : std::string("--strategy threads");
+      need.flag = "--threads";
+      need.loops_per_unit = 1;
+      break;
     case exec::StrategyKind::async:
     case exec::StrategyKind::async_pool:
+      need.settings = fmt::format("--concurrency {}", settings.concurrency);
+      need.flag = "--concurrency";
       break;
   }
-  return fmt::format("--concurrency {}", settings.concurrency);
+  need.flag_value = need.connections;
+  return need;
 }
 
 std::vector<UnusedFlag> unused_strategy_flags(const StrategyFlags& flags, exec::StrategyKind kind,

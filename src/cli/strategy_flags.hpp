@@ -2,6 +2,8 @@
 // --loops), shared by cp and select, and their check into exec::Settings.
 #pragma once
 
+#include "open_files.hpp"
+
 #include "s3loop/error.hpp"
 #include "s3loop/exec/strategy.hpp"
 
@@ -33,13 +35,15 @@ void add_strategy_flags(CLI::App& command, StrategyFlags& flags, int default_con
 Result<exec::Settings> strategy_settings(const StrategyFlags& flags);
 
 // The connections a run under `settings` may hold at once (one per request
-// in flight), and the flag that sets them, as "--concurrency 256".
+// in flight).
 std::uint64_t connections_in_flight(const exec::Settings& settings);
-std::string connections_flag(const exec::Settings& settings);
 // The event loops it runs (each holds descriptors of its own): one per
-// worker under threads (at most 32 by default), --loops under async-pool, one
+// worker under threads, --loops (at most --concurrency) under async-pool, one
 // otherwise; a listing's own loop not included.
 std::uint64_t event_loops(const exec::Settings& settings);
+// Both, with the flag that sets them ("--concurrency 256"), for the open-file
+// check.
+OpenFileNeed open_file_need(const exec::Settings& settings);
 
 // A flag given that a strategy does not use (`--loops 4` under async), and
 // the strategies it is for: a warning, since the command still runs as asked,
