@@ -43,6 +43,7 @@ class LibraryExample(unittest.TestCase):
         s3env.assert_no_crash(self, p)
         self.assertEqual(p.returncode, 2, s3env.describe(p))
         self.assertIn("s3loop-example-copy: ", p.stderr)
+        self.assertIn("Bad_Bucket!", p.stderr)  # the library's message names what is wrong
         p = self.run_example(f"s3://{self.bucket}/src/", f"s3://{self.bucket}/src/inside/")
         self.assertEqual(p.returncode, 2, s3env.describe(p))
         self.assertIn("inside", p.stderr)
