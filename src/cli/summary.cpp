@@ -129,7 +129,9 @@ std::string summary_json(const SummaryInput& in) {
       {"tls_resumed", in.shared->net_counters.tls_resumed.load()},
       {"max_in_flight", r.max_in_flight},
       {"requests_by_kind", std::move(requests_by_op)},
-      {"failures", std::move(failures)}};
+      {"failures", std::move(failures)},
+      // Past RunReport::kMaxFailureDetails, failures are counted, not kept.
+      {"failures_omitted", r.failed - r.failures.size()}};
   if (r.job_error) out["error"] = r.job_error->message;
   out["throttled"] = in.shared->stats.throttled.load();
   out["retry_budget_refusals"] = in.shared->stats.budget_refusals.load();

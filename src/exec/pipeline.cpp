@@ -77,7 +77,7 @@ RunReport RunState::report() {
   r.max_in_flight = max_in_flight.load();
   std::lock_guard lock(mutex);
   r.job_error = job_error;
-  r.failures = failures;
+  r.failures = std::move(failures);  // (once, at the end: not held twice)
   return r;
 }
 

@@ -63,6 +63,7 @@ struct RunState {
   void record_job_error(Error error);
   // Runs one item and records its outcome; keeps the in-flight high-water mark.
   boost::asio::awaitable<void> process_one(Job& job, WorkerContext& context, const WorkItem& item);
+  // The run's outcome, once at its end (the failure list moves into it).
   RunReport report();
 };
 

@@ -5,12 +5,30 @@
 #include "s3loop/s3/host_label.hpp"
 #include "s3loop/s3/retry.hpp"
 #include "s3loop/s3/xml.hpp"
+#include "s3loop/utf8.hpp"
 
 #include <optional>
 
 namespace s3loop::s3 {
 
 namespace {
+
+// The server's words are its to make long (an error body may hold up to
+// 1 MiB): shown, and kept for a run's failure list, at most `most` bytes of
+// them, cut between characters. (Past one_line: every byte is part of a
+// character or of an escape.)
+std::string at_most(std::string text, std::size_t most) {
+  if (text.size() <= most) return text;
+  std::size_t end = 0;
+  while (end < most) {
+    const auto character = utf8::decode_at(text, end);
+    const std::size_t length = character ? character->length : 1;
+    if (end + length > most) break;
+    end += length;
+  }
+  text.resize(end);
+  return text + "...";
+}
 
 // A reply without an S3 <Error> body (a HEAD's, a proxy's, a server that is
 // no S3): named as S3 names the status where it has a code for it, else by
@@ -143,9 +161,9 @@ Error describe_s3_error(Op op, const std::string& bucket, const std::string& key
   e.http_status = http_status;
   // The server's words, one line each, as the message is (a header's request
   // id, an event stream's error: read_error has escaped an XML body's).
-  e.s3_code = one_line(code);
-  e.request_id = one_line(request_id);
-  server_message = one_line(server_message);
+  e.s3_code = at_most(one_line(code), kMostCodeBytes);
+  e.request_id = at_most(one_line(request_id), kMostCodeBytes);
+  server_message = at_most(one_line(server_message), kMostMessageBytes);
   const std::string where = bucket.empty() ? std::string("the service") : s3_uri(bucket, key);
   const std::string& c = e.s3_code;
   if (c == "SignatureDoesNotMatch" || c == "InvalidAccessKeyId" || c == "InvalidToken" ||

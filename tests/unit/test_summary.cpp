@@ -121,5 +121,20 @@ TEST(Summary, JsonSaysWhetherItWasADryRun) {
   }
 }
 
+// The failure list keeps the first RunReport::kMaxFailureDetails; --json counts the others
+// (it stopped at 10,000 entries without a word: a script retrying `failures` lost the rest).
+TEST(Summary, JsonCountsTheFailuresItDoesNotList) {
+  Fixture f(1);
+  f.run.report.failed = 3;
+  f.run.report.failures = {exec::Failure{"a", make_error(ErrorKind::s3, "no")},
+                           exec::Failure{"b", make_error(ErrorKind::s3, "no")}};
+  auto parsed = boost::json::parse(summary_json(f.in)).as_object();
+  EXPECT_EQ(parsed.at("failures").as_array().size(), 2u);
+  EXPECT_EQ(parsed.at("failures_omitted").as_int64(), 1);
+  f.run.report.failed = 2;
+  parsed = boost::json::parse(summary_json(f.in)).as_object();
+  EXPECT_EQ(parsed.at("failures_omitted").as_int64(), 0);
+}
+
 }  // namespace
 }  // namespace s3loop::cli

@@ -50,6 +50,12 @@ bool is_upload_gone(const Error& error);
 // credentials_source), as the command does.
 inline constexpr std::string_view kCredentialsRejected = "the server rejected the credentials";
 
+// At most this much of the server's message, and of its code and request id,
+// goes into an Error (then "..."): a run keeps the errors of its failed
+// objects for its summary, and a server's 1 MiB message each would add up.
+inline constexpr std::size_t kMostMessageBytes = 1024;
+inline constexpr std::size_t kMostCodeBytes = 128;
+
 // Fills in message/kind/retryable for an S3 error code (used for errors that
 // arrive inside a 200 too). A redirect, or a signature for the wrong region,
 // is told as "bucket B is in region R: pass --region R", and not retried: S3
