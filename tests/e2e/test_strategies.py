@@ -301,7 +301,9 @@ class InterruptWhileTheServerMisbehaves(unittest.TestCase):
                          (lambda p: proxy.wait_for_stalls(2, p) and sleep_true(0.3), second)],
                         "--strategy", "serial", "--multipart-threshold", "1")
                 self.assertEqual(proc.returncode, 130, f"stdout={out!r} stderr={err!r}")
-                self.assertLess(took, 1.0, f"stdout={out!r} stderr={err!r}")
+                # Below the 2 s grace the abort would otherwise be given (the abort
+                # stalls for 300 s); not closer: shared machines are slow at times.
+                self.assertLess(took, 1.8, f"stdout={out!r} stderr={err!r}")
                 self.assertIn("s3loop: error: interrupted again: exiting at once, without a "
                               "summary (unfinished multipart uploads of a copy are left: aws "
                               "s3api list-multipart-uploads finds them)\n", err)
