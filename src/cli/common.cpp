@@ -22,13 +22,6 @@
 
 namespace s3loop::cli {
 
-const CLI::Validator kNotAFlag(
-    [](std::string& value) -> std::string {
-      if (value.rfind("--", 0) == 0) return "needs a value, got the flag " + value;
-      return {};
-    },
-    "", "not-a-flag");
-
 namespace {
 
 // A decimal whole number, an optional '-' and digits (CLI11 alone would also
@@ -126,19 +119,13 @@ CLI::Option* seconds_option(CLI::Option* option, double low, double high) {
 }  // namespace
 
 void add_common_options(CLI::App& command, CommonOptions& options) {
-  command
-      .add_option("--endpoint-url", options.endpoint_url,
-                  "S3 endpoint, e.g. https://127.0.0.1:9443 (default: AWS_ENDPOINT_URL, "
-                  "the profile's endpoint_url, or AWS)")
-      ->check(kNotAFlag);
-  command.add_option("--region", options.region, "Signing region (default: AWS_REGION, profile)")
-      ->check(kNotAFlag);
-  command.add_option("--profile", options.profile, "Profile in ~/.aws/credentials and config")
-      ->check(kNotAFlag);
-  command
-      .add_option("--ca-bundle", options.ca_bundle,
-                  "PEM file of CAs to trust (default: AWS_CA_BUNDLE, system store)")
-      ->check(kNotAFlag);
+  command.add_option("--endpoint-url", options.endpoint_url,
+                     "S3 endpoint, e.g. https://127.0.0.1:9443 (default: AWS_ENDPOINT_URL, "
+                     "the profile's endpoint_url, or AWS)");
+  command.add_option("--region", options.region, "Signing region (default: AWS_REGION, profile)");
+  command.add_option("--profile", options.profile, "Profile in ~/.aws/credentials and config");
+  command.add_option("--ca-bundle", options.ca_bundle,
+                     "PEM file of CAs to trust (default: AWS_CA_BUNDLE, system store)");
   command.add_flag("--no-verify-ssl", options.no_verify_ssl,
                    "Do not verify the server's certificate (insecure)");
   command

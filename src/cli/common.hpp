@@ -63,10 +63,6 @@ CLI::Validator whole_number_ranged_later(std::int64_t low, std::int64_t high);
 // runs 5 threads, as aws cli's argparse reads it).
 CLI::Option* whole_number_option(CLI::Option* option, std::int64_t low, std::int64_t high);
 
-// CLI11 takes the next word as an option's value even when it is another
-// flag ("--region --dry-run"); string options refuse that with this check.
-extern const CLI::Validator kNotAFlag;
-
 // Resolves credentials, region, endpoint and TLS trust. Errors here are the
 // user's to fix: exit code 2. With --no-verify-ssl on an https endpoint it
 // warns once, as aws cli does, unless told not to (compare's runs: compare

@@ -88,8 +88,7 @@ Runner add_cp_command(CLI::App& app) {
   cmd->add_option("--journal", args->journal,
                   "Append each finished key to FILE (fsync'ed in batches); a rerun with the same "
                   "FILE skips them while the source's ETag and size are unchanged, even after "
-                  "kill -9")
-      ->check(kNotAFlag);
+                  "kill -9");
   cmd->add_flag("--skip-existing", args->skip_existing,
                 "Skip objects whose destination has the same size and ETag (one HEAD each; a "
                 "copy made part by part has an ETag of its own and is copied again: --journal "

@@ -456,6 +456,19 @@ class BadInput(s3env.E2ETestCase):
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertEqual(s3env.parse_json_summary(self, p)["objects"], len(self.source))
         self.assertBucketEmpty(dst, why="after a dry run")
+        # So is a journal's path, as the refusal above advises (it was then refused as "needs
+        # a value, got the flag --j.jsonl"; a review).
+        with tempfile.TemporaryDirectory() as tmp:
+            p = s3env.run(["cp", self.src_url, f"s3://{dst}/out", "--journal", "--j.jsonl",
+                           "--dry-run"])
+            s3env.assert_clean_error(self, p, 2, "written --journal=--j.jsonl")
+            p = subprocess.run([s3env.s3loop_bin(), "cp", self.src_url, f"s3://{dst}/out",
+                                "--journal=--j.jsonl", "--region=us-east-1", "--dry-run",
+                                "--json"], cwd=tmp, env=s3env.base_env(), capture_output=True,
+                               text=True, timeout=120)
+            self.assertEqual(p.returncode, 0, s3env.describe(p))
+            self.assertEqual(s3env.parse_json_summary(self, p)["objects"], len(self.source))
+        self.assertBucketEmpty(dst, why="after a dry run")
 
     def test_a_switch_given_a_value_is_refused(self):
         # CLI11 reads `--dry-run=off` as the switch turned off: a user who typed it copied
