@@ -517,23 +517,61 @@ awaitable<void> CopyJob::abort_uploads_left_open(s3::Client& client) {
                     open.size() == 1 ? "it" : "them"));
     co_return;
   }
+  std::set<std::string> still_open;  // upload ids whose abort failed (warned of)
   for (const auto& upload : open) {
     // Stopped: the rest stay open in the journal, for the next run.
     if (client.interrupt_requested()) co_return;
-    // (One completed before the kill lost its "ended" line is gone already,
-    // which abort_multipart_upload counts as aborted: the object stays.)
+    // (One completed before the kill lost its "ended" line is gone already:
+    // no abort to count, and the object stays.)
     auto aborted = co_await client.abort_multipart_upload(bucket, upload.key, upload.upload_id);
     if (aborted) {
-      ++orphans_aborted_;
+      if (*aborted) ++orphans_aborted_;
       upload_ended(upload.upload_id);
       continue;
     }
     ++orphan_cleanup_failures_;
+    still_open.insert(upload.upload_id);
     warn(s3::s3_uri(bucket, upload.key) + ": an earlier run of this copy left its multipart " +
          "upload " + upload.upload_id +
          " open, and aborting it failed (it costs storage until aborted; the next run with " +
          "this journal tries again): " + aborted.error().message);
   }
+  if (options_.journal->resumed() && !client.interrupt_requested()) {
+    co_await warn_of_unknown_uploads(client, still_open);
+  }
+}
+
+awaitable<void> CopyJob::warn_of_unknown_uploads(s3::Client& client, std::set<std::string> known) {
+  // A run killed between sending a CreateMultipartUpload and reading its
+  // reply never learnt the upload's id, so its journal cannot name it. Not
+  // aborted: from here, such an upload cannot be told from another
+  // program's, in progress. (Nor a failure, should the listing be refused:
+  // it is a courtesy.)
+  const auto& bucket = options_.destination.bucket;
+  const auto& prefix = options_.destination.key;
+  auto listed = co_await client.list_multipart_uploads(bucket, prefix);
+  if (!listed) co_return;
+  std::uint64_t uploads = 0;
+  std::uint64_t keys = 0;
+  const std::string* previous_key = nullptr;
+  for (const auto& upload : *listed) {
+    if (!upload.key.starts_with(prefix) || known.contains(upload.upload_id)) continue;
+    ++uploads;
+    // (Listed in key order: one key's uploads come together.)
+    if (previous_key == nullptr || *previous_key != upload.key) ++keys;
+    previous_key = &upload.key;
+  }
+  if (uploads == 0) co_return;
+  orphan_cleanup_failures_ += keys;
+  warn(fmt::format(
+      "{}: {} multipart upload{} {} open there that the journal does not know of: a run of "
+      "this copy killed while opening {} leaves {} so (each costs storage until aborted), or "
+      "{} another program's, in progress; aws s3api list-multipart-uploads --bucket {} "
+      "--prefix {} lists {}",
+      s3::s3_uri(bucket, prefix), uploads, uploads == 1 ? "" : "s", uploads == 1 ? "is" : "are",
+      uploads == 1 ? "it" : "them", uploads == 1 ? "it" : "them",
+      uploads == 1 ? "it is" : "they are", bucket, shell_word(prefix),
+      uploads == 1 ? "it" : "them"));
 }
 
 awaitable<void> CopyJob::explain_missing_part_source(s3::Client& client,
@@ -794,10 +832,10 @@ awaitable<void> CopyJob::abort_orphaned_uploads(s3::Client& client, const std::s
     problem = orphans.error().message;
   } else {
     for (const auto& upload_id : *orphans) {
-      // (An upload already gone counts as aborted: abort_multipart_upload.)
+      // (An upload already gone is no failure: abort_multipart_upload.)
       auto aborted = co_await client.abort_multipart_upload(bucket, dst_key, upload_id);
       if (aborted) {
-        ++orphans_aborted_;
+        if (*aborted) ++orphans_aborted_;
       } else {
         if (!problem.empty()) problem += "; ";
         problem += "upload " + upload_id + ": " + aborted.error().message;

@@ -162,7 +162,7 @@ awaitable<Result<std::uint64_t>> abort_prefix_uploads(s3::Client& client, std::s
   for (const auto& upload : *uploads) {
     auto done = co_await client.abort_multipart_upload(bucket, upload.key, upload.upload_id);
     if (!done) co_return done.error();
-    ++aborted;
+    if (*done) ++aborted;
   }
   co_return aborted;
 }

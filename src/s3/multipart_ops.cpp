@@ -71,7 +71,7 @@ Client::Awaitable Client::complete_multipart_upload(std::string bucket, std::str
   co_return etag;
 }
 
-awaitable<Result<void>> Client::abort_multipart_upload(std::string bucket, std::string key,
+awaitable<Result<bool>> Client::abort_multipart_upload(std::string bucket, std::string key,
                                                        std::string upload_id) {
   S3Request req;
   req.op = Op::abort_multipart;
@@ -80,8 +80,11 @@ awaitable<Result<void>> Client::abort_multipart_upload(std::string bucket, std::
   req.key = key;
   req.query = {{"uploadId", upload_id}};
   auto reply = co_await send(req);
-  if (!reply && !is_upload_gone(reply.error())) co_return reply.error();
-  co_return Result<void>();
+  if (!reply) {
+    if (is_upload_gone(reply.error())) co_return false;
+    co_return reply.error();
+  }
+  co_return true;
 }
 
 awaitable<Result<std::vector<MultipartUpload>>> Client::list_multipart_uploads(std::string bucket,

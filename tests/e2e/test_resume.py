@@ -458,6 +458,49 @@ class Resume(s3env.E2ETestCase):
             summary = json.loads(p.stdout)
             self.assertEqual((summary["copied"], summary["skipped"]), (1, 1))
 
+    def test_uploads_the_journal_cannot_name_are_warned_of_and_completed_ones_not_counted(self):
+        # A kill between sending a CreateMultipartUpload and reading its reply leaves an upload
+        # the journal never learnt of: the rerun names where it lies (not aborted: it cannot be
+        # told from another program's). And an upload the journal holds open that was in fact
+        # completed (its "ended" line lost to the kill) is gone, not "aborted" (a review: 23
+        # completed uploads were counted as 23 orphans aborted).
+        self.put_objects("unk/", {"a": b"aa"})
+        journal = self.journal("unknown.journal")
+        cmd = ["cp", f"s3://{self.bkt}/unk/", f"s3://{self.bkt}/unkdst/", "--journal", journal,
+               "--json"]
+        p = s3env.run(cmd)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(json.loads(p.stdout)["orphan_cleanup_failures"], 0)
+        unknown = self.s3.create_multipart_upload(Bucket=self.bkt, Key="unkdst/x y")["UploadId"]
+        self.addCleanup(self.s3.abort_multipart_upload, Bucket=self.bkt, Key="unkdst/x y",
+                        UploadId=unknown)
+        completed = self.s3.create_multipart_upload(Bucket=self.bkt, Key="unkdst/done")
+        part = self.s3.upload_part(Bucket=self.bkt, Key="unkdst/done", PartNumber=1, Body=b"d",
+                                   UploadId=completed["UploadId"])
+        self.s3.complete_multipart_upload(
+            Bucket=self.bkt, Key="unkdst/done", UploadId=completed["UploadId"],
+            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+        with open(journal, "a") as f:
+            f.write(json.dumps({"upload": completed["UploadId"], "key": "unkdst/done"}) + "\n")
+
+        p = s3env.run(cmd)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        summary = json.loads(p.stdout)
+        self.assertEqual(summary["orphaned_uploads_aborted"], 0, summary)
+        self.assertEqual(summary["orphan_cleanup_failures"], 1, summary)
+        self.assertEqual(p.stderr.splitlines(), [
+            f"s3loop: warning: s3://{self.bkt}/unkdst/: 1 multipart upload is open there that "
+            "the journal does not know of: a run of this copy killed while opening it leaves it "
+            "so (each costs storage until aborted), or it is another program's, in progress; "
+            f"aws s3api list-multipart-uploads --bucket {self.bkt} --prefix unkdst/ lists it"])
+        # Left as it was, and the completed object too.
+        self.assertIn(("unkdst/x y", unknown), s3env.multipart_uploads(self.s3, self.bkt))
+        self.assertEqual(self.body("unkdst/done"), b"d")
+        # Without a journal of an earlier run, nothing is looked for.
+        p = s3env.run(cmd[:4] + [self.journal("fresh.journal"), "--json"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(p.stderr, "")
+
     def test_a_multipart_upload_a_kill_left_open_is_aborted_by_the_rerun(self):
         # Killed between CreateMultipartUpload and CompleteMultipartUpload, a copy leaves its
         # upload open on the server, costing storage; the journal, written at once, not at the

@@ -14,6 +14,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <set>
 
 namespace s3loop::jobs {
 
@@ -248,6 +249,11 @@ class CopyJob final : public exec::Job {
   // Aborts the uploads the journal holds open (counted in orphans_aborted;
   // a failure is warned of and counted in orphan_cleanup_failures).
   boost::asio::awaitable<void> abort_uploads_left_open(s3::Client& client);
+  // After a resumed journal's uploads: warns of the multipart uploads open
+  // under the destination that it does not know of, but `known` (counted in
+  // orphan_cleanup_failures, by key).
+  boost::asio::awaitable<void> warn_of_unknown_uploads(s3::Client& client,
+                                                       std::set<std::string> known);
 
   CopyOptions options_;
   std::mutex notify_mutex_;

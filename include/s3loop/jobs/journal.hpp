@@ -91,6 +91,8 @@ class CopyJournal {
   // Unlocked, another run may be using it right now: its open uploads may be
   // that run's live ones, not to be aborted.
   const std::string& unlocked_reason() const { return unlocked_; }
+  // The file held an earlier run's journal when opened (this run resumes it).
+  bool resumed() const { return resumed_; }
   // A multipart upload just created: the flush thread writes and syncs it at
   // once instead of after kBatchAge (a kill during the copy must find it),
   // while the caller -- an event loop, often -- goes on. Thread-safe.
@@ -122,6 +124,7 @@ class CopyJournal {
   std::unordered_map<std::string, Finished> finished_;
   std::vector<OpenUpload> open_uploads_;
   std::string unlocked_;
+  bool resumed_ = false;
 
   std::mutex mutex_;  // guards what follows
   std::condition_variable wake_;

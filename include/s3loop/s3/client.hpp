@@ -232,9 +232,10 @@ class Client {
                              ByteRange range, std::string source_etag = {});
   Awaitable complete_multipart_upload(std::string bucket, std::string key, std::string upload_id,
                                       std::vector<CompletedPart> parts);
-  // An upload already gone (NoSuchUpload: see is_upload_gone) is success, as
-  // it is for a retry whose first attempt's reply was lost.
-  boost::asio::awaitable<Result<void>> abort_multipart_upload(std::string bucket, std::string key,
+  // True: aborted. An upload already gone (NoSuchUpload: see is_upload_gone)
+  // is success too, false -- completed by a CompleteMultipartUpload whose
+  // reply was lost, or aborted by this abort's own attempt whose reply was.
+  boost::asio::awaitable<Result<bool>> abort_multipart_upload(std::string bucket, std::string key,
                                                               std::string upload_id);
   // ListMultipartUploads of every upload whose key starts with `prefix`, page
   // after page (key-marker, upload-id-marker), in the server's order.
