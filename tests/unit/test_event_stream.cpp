@@ -571,6 +571,17 @@ TEST(EventStream, SelectStreamWithoutEndIsTruncated) {
   ASSERT_TRUE(cut.feed(body + end.substr(0, end.size() - 1)).has_value());
   EXPECT_FALSE(cut.finish().has_value());
 
+  // radosgw sends no End: finish(false) takes the stream as whole where its
+  // frames end -- but not one cut inside a message (its records lost).
+  SelectStreamDecoder whole;
+  ASSERT_TRUE(whole.feed(body).has_value());
+  EXPECT_TRUE(whole.finish(/*end_event_required=*/false).has_value());
+  SelectStreamDecoder torn;
+  ASSERT_TRUE(torn.feed(body + event("Records", "2\n").substr(0, 7)).has_value());
+  const auto torn_end = torn.finish(/*end_event_required=*/false);
+  ASSERT_FALSE(torn_end.has_value());
+  EXPECT_EQ(torn_end.error().kind, ErrorKind::protocol);
+
   // A message after End is a protocol error.
   SelectStreamDecoder after;
   EXPECT_FALSE(after.feed(end + event("Records", "late")).has_value());

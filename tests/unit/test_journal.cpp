@@ -194,6 +194,28 @@ TEST_F(JournalTest, BlankLinesAreNoReasonToRefuseAJournal) {
   EXPECT_TRUE(journal->finished("b", kEtag, 2));
 }
 
+// ...but a first line, where the header goes, that is blank is no journal
+// (`echo > j`): taken, its header would go on line 2, which the next run
+// refuses as no finished key.
+TEST_F(JournalTest, AFileOfOneBlankLineIsNoJournal) {
+  {
+    std::ofstream out(path_, std::ios::binary);
+    out << "\n";
+  }
+  auto journal = CopyJournal::open(path_, kScope);
+  ASSERT_FALSE(journal.has_value());
+  EXPECT_NE(journal.error().message.find("line 1 is not s3loop journal JSON"), std::string::npos)
+      << journal.error().message;
+}
+
+// A journal opened on a file that held one resumes it; a new one does not.
+TEST_F(JournalTest, SaysWhetherItResumesAnEarlierRun) {
+  EXPECT_FALSE(CopyJournal::open(path_, kScope, /*read_only=*/true).value()->resumed());
+  EXPECT_FALSE(CopyJournal::open(path_, kScope).value()->resumed());
+  EXPECT_TRUE(CopyJournal::open(path_, kScope).value()->resumed());
+  EXPECT_TRUE(CopyJournal::open(path_, kScope, /*read_only=*/true).value()->resumed());
+}
+
 TEST_F(JournalTest, AJournalOfANewerFormatIsRefusedUntouched) {
   const std::string newer =
       "{\"s3loop_journal\":4,\"endpoint\":\"https://127.0.0.1:9443\",\"source\":\"s3://s/\","
@@ -287,6 +309,9 @@ TEST_F(JournalTest, APathInAMissingDirectoryOrADirectoryIsAUsageError) {
     EXPECT_NE(missing.error().message.find("/nonexistent-dir/j"), std::string::npos);
     EXPECT_NE(missing.error().message.find("/nonexistent-dir does not exist"), std::string::npos)
         << missing.error().message;
+    // In the root directory: its directory is "/", which exists.
+    auto root = CopyJournal::open("/s3loop-no-such-journal", kScope, /*read_only=*/true);
+    EXPECT_TRUE(root.has_value()) << root.error().message;
     auto directory = CopyJournal::open("/tmp", kScope, read_only);
     ASSERT_FALSE(directory.has_value());
     EXPECT_EQ(directory.error().kind, ErrorKind::usage);

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <thread>
 
 namespace s3loop::s3 {
 namespace {
@@ -95,6 +96,22 @@ TEST(S3SigV4Doc, TheKeptSigningKeyFollowsSecretDayRegionAndService) {
       sign_v4(other_region, kDocCreds).signature, sign_v4(other_service, kDocCreds).signature};
   for (const auto& signature : variants) EXPECT_NE(signature, kPublished);
   for (std::size_t i = 1; i < std::size(variants); ++i) EXPECT_NE(variants[i], variants[i - 1]);
+  // And each is the one a fresh key gives (a new thread keeps none): moving
+  // is not enough -- a kept key of the day before signs a scope of today's
+  // date that the server refuses (past midnight UTC, every request).
+  const auto fresh = [](const SigningInput& input, const Credentials& credentials) {
+    std::string signature;
+    std::thread([&] { signature = sign_v4(input, credentials).signature; }).join();
+    return signature;
+  };
+  (void)sign_v4(in, kDocCreds);
+  EXPECT_EQ(variants[0], fresh(in, other_secret));
+  (void)sign_v4(in, kDocCreds);
+  EXPECT_EQ(sign_v4(other_day, kDocCreds).signature, fresh(other_day, kDocCreds));
+  (void)sign_v4(in, kDocCreds);
+  EXPECT_EQ(sign_v4(other_region, kDocCreds).signature, fresh(other_region, kDocCreds));
+  (void)sign_v4(in, kDocCreds);
+  EXPECT_EQ(sign_v4(other_service, kDocCreds).signature, fresh(other_service, kDocCreds));
   EXPECT_EQ(sign_v4(in, kDocCreds).signature, kPublished);
   // Only the time of day changed: same key, and the signature still moves.
   SigningInput later = in;

@@ -76,5 +76,19 @@ TEST(StrategyFlags, AdaptiveIsForTheAsyncStrategies) {
   EXPECT_EQ(warnings(flags, StrategyKind::async_pool, true), Lines{});
 }
 
+// --loops above --concurrency runs as fewer, and is said so; at or below it, as given.
+TEST(StrategyFlags, LoopsAboveConcurrencyAreSaidToRunAsFewer) {
+  const auto warning = [](std::vector<std::string> words) {
+    const StrategyFlags flags = parsed(std::move(words));
+    return reduced_flag_warning(flags, strategy_settings(flags).value());
+  };
+  EXPECT_EQ(warning({"--strategy", "async-pool", "--loops", "3", "-c", "2"}),
+            "--loops 3 runs as 2: no more event loops than --concurrency 2");
+  EXPECT_EQ(warning({"--strategy", "async-pool", "--loops", "4", "-c", "4"}), std::nullopt);
+  EXPECT_EQ(warning({"--strategy", "async-pool", "--loops", "2", "-c", "4"}), std::nullopt);
+  EXPECT_EQ(warning({"--strategy", "async-pool", "-c", "1"}), std::nullopt);  // 1 loop
+  EXPECT_EQ(warning({"--loops", "3", "-c", "2"}), std::nullopt);  // async: unused, said apart
+}
+
 }  // namespace
 }  // namespace s3loop::cli

@@ -56,7 +56,12 @@ TEST(Summary, TwoOfAnythingIsPlural) {
     EXPECT_NE(line.find(part), std::string::npos) << part << " not in: " << line;
   }
   Fixture none(0);
-  EXPECT_EQ(summary_line(none.in).rfind("copied 0 objects ", 0), 0U);
+  const std::string nothing = summary_line(none.in);
+  EXPECT_EQ(nothing.rfind("copied 0 objects ", 0), 0U);
+  // What did not happen is not told ("retry budget spent: 0 errors").
+  for (const char* part : {"retry budget", "request limit cut", "orphaned"}) {
+    EXPECT_EQ(nothing.find(part), std::string::npos) << part << " in: " << nothing;
+  }
 }
 
 // A review's finding: with --skip-existing the line said "copied 0 objects, 308 skipped ...
