@@ -280,7 +280,21 @@ Runner add_compare_command(CLI::App& app) {
     // cp applies them in each run; the verification below must skip the same keys.
     base.filters = filters_in(job_flags);
     auto normalised = jobs::normalise_copy_locations(base);
-    if (!normalised) return usage_error(normalised.error());
+    if (!normalised) {
+      // The runs copy into fresh sub-prefixes of the destination, not into
+      // it: a source below the destination ("data/x/" to "data/") cannot be
+      // written over by a run, so only the runs' prefix must not overlap it.
+      jobs::CopyOptions runs = base;
+      if (!runs.destination.key.empty() && !runs.destination.key.ends_with('/')) {
+        runs.destination.key += '/';
+      }
+      const std::string given = runs.destination.key;
+      runs.destination.key += "compare-run/";
+      auto runs_normalised = jobs::normalise_copy_locations(std::move(runs));
+      if (!runs_normalised) return usage_error(normalised.error());
+      runs_normalised->destination.key = given;
+      normalised = std::move(runs_normalised);
+    }
     auto shared = make_client_shared(args->common);
     if (!shared) return usage_error(shared.error());
     // Every run would fail on a missing source or destination bucket (or an

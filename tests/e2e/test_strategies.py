@@ -567,6 +567,25 @@ class Compare(unittest.TestCase):
             self.assertEqual(s3env.object_map(self.s3, self.bucket, prefix),
                              s3env.object_map(self.s3, self.bucket, "src/"), url)
 
+    def test_compare_copies_a_source_into_the_prefix_above_it(self):
+        # Its runs copy into fresh sub-prefixes of the destination, which cannot overlap a
+        # source below it: cp's refusal of "src/" into the bucket's root (copies could
+        # overwrite source objects) was compare's too (a review).
+        p = s3env.run(["compare", "cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}",
+                       "--strategies", "async", "--concurrency", "16", "--keep", "--json"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        run = json.loads(p.stdout)["runs"][0]
+        prefix = run["destination"][len(f"s3://{self.bucket}/"):]
+        self.assertTrue(prefix.startswith("compare-"), run)
+        self.addCleanup(lambda: [self.s3.delete_object(Bucket=self.bucket, Key=prefix + key)
+                                 for key in s3env.object_map(self.s3, self.bucket, prefix)])
+        self.assertEqual(s3env.object_map(self.s3, self.bucket, prefix),
+                         s3env.object_map(self.s3, self.bucket, "src/"))
+        # A destination inside the source stays refused: the runs' copies would be listed.
+        p = s3env.run(["compare", "cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/src/in/",
+                       "--strategies", "async"])
+        s3env.assert_clean_error(self, p, 2, "lies inside the source prefix")
+
     def test_compare_without_serial_claims_no_speed_up(self):
         # Nothing was run to be faster than: no number, not 0.0x.
         p = s3env.run(["compare", "cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/ns/",
