@@ -129,7 +129,8 @@ std::string describe_parse_error(const CLI::ParseError& error, const CLI::App& a
     return unknown_part +
            (stray.size() > 1 ? "these arguments were not expected: "
                              : "this argument was not expected: ") +
-           words + misread_url(reader, stray);
+           // (An unknown flag's value is what displaced the URL: said already.)
+           words + (unknown.empty() ? misread_url(reader, stray) : std::string());
   }
   // "Could not convert: --concurrency = abc": no number of its type (or out
   // of its range).

@@ -309,12 +309,15 @@ Result<std::unique_ptr<CopyJournal>> CopyJournal::open(const std::string& path,
   std::vector<OpenUpload> uploads;
   for (auto& [upload_id, key] : open_uploads) uploads.push_back({std::move(key), upload_id});
   if (read_only) {
-    return std::unique_ptr<CopyJournal>(
+    auto journal = std::unique_ptr<CopyJournal>(
         new CopyJournal(path, -1, std::move(finished), std::move(uploads), {}));
+    journal->resumed_ = has_header;
+    return journal;
   }
   const int fd = writer.release();
   auto journal = std::unique_ptr<CopyJournal>(
       new CopyJournal(path, fd, std::move(finished), std::move(uploads), std::move(unlocked)));
+  journal->resumed_ = has_header;
   if (torn_tail) {
     // Drop the torn line: the next record must start a line of its own.
     if (::ftruncate(fd, static_cast<off_t>(complete_bytes)) != 0) {

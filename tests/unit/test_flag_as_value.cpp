@@ -279,6 +279,11 @@ TEST(DescribeParseError, NamesTheWordReadAsTheUrl) {
     Commands commands;  // a stray word that is no URL: no URL was displaced
     EXPECT_EQ(parse_error_of(commands, {"select", "x", "y"}), "this argument was not expected: y");
   }
+  {
+    Commands commands;  // an unknown flag's value took the URL's place: the flag is the news
+    EXPECT_EQ(parse_error_of(commands, {"select", "-c", "5", "s3://b/k"}),
+              "unknown flag -c; these arguments were not expected: -c s3://b/k");
+  }
 }
 
 }  // namespace
