@@ -1,5 +1,7 @@
 #include "flag_as_value.hpp"
 
+#include <algorithm>
+
 namespace s3loop::cli {
 namespace {
 
@@ -174,6 +176,38 @@ std::optional<Error> flags_before_command(const CLI::App& app,
     for (std::size_t j = 0; j < i; ++j) moved += " " + words[j];
     return make_error(ErrorKind::usage, first + " stands before the command " + words[i] +
                                             ": flags go after it (s3loop " + words[i] + " ..." +
+                                            moved + ")");
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> job_flags_before_job(const CLI::App& app,
+                                          const std::vector<std::string>& words) {
+  if (words.empty() || words[0] != "compare") return std::nullopt;
+  const CLI::App* compare = command_named(app, "compare");
+  const CLI::App* cp = command_named(app, "cp");
+  if (compare == nullptr || cp == nullptr) return std::nullopt;
+  const auto job = std::find(words.begin(), words.end(), "cp");
+  for (auto word = words.begin() + 1; word != job; ++word) {
+    if (*word == "--") return std::nullopt;
+    if (!names_an_option(*word) && !word->starts_with("--")) continue;
+    const std::string name = word->substr(0, word->find('='));
+    if (compare->get_option_no_throw(name) != nullptr || cp->get_option_no_throw(name) == nullptr) {
+      continue;
+    }
+    if (job == words.end()) {
+      return make_error(ErrorKind::usage, name +
+                                              " is a flag of cp, and compare's job is "
+                                              "missing: write s3loop compare cp SRC DST " +
+                                              *word + " ...");
+    }
+    // The words before the job, values and all, moved after it (compare's
+    // own flags go anywhere).
+    std::string moved;
+    for (auto before = words.begin() + 1; before != job; ++before) moved += " " + *before;
+    return make_error(ErrorKind::usage, name +
+                                            " is a flag of cp and stands before it: cp's "
+                                            "flags go after cp (s3loop compare cp ..." +
                                             moved + ")");
   }
   return std::nullopt;

@@ -39,4 +39,10 @@ std::string describe_parse_error(const CLI::ParseError& error, const CLI::App& a
 std::optional<Error> flags_before_command(const CLI::App& app,
                                           const std::vector<std::string>& words);
 
+// `s3loop compare -c 4 cp SRC DST`: CLI11 would take "4" for the job ("'4'
+// is no job compare runs"). The error that names the cp flag standing before
+// cp, with the words moved after it; none otherwise.
+std::optional<Error> job_flags_before_job(const CLI::App& app,
+                                          const std::vector<std::string>& words);
+
 }  // namespace s3loop::cli

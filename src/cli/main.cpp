@@ -101,6 +101,7 @@ int main(int argc, char** argv) {
   // before it, and flags before the command as stray words.
   const std::vector<std::string> words(argv + 1, argv + argc);
   if (auto refused = flags_before_command(app, words)) return usage_error(*refused);
+  if (auto refused = job_flags_before_job(app, words)) return usage_error(*refused);
   if (auto refused = misread_flag(app, words)) return usage_error(*refused);
   try {
     app.parse(argc, argv);

@@ -351,6 +351,10 @@ class BadInput(s3env.E2ETestCase):
                 p = s3env.run(["compare", job, self.dst_url])
                 s3env.assert_clean_error(self, p, 2, f"'{job}' is no job compare runs: write "
                                          "s3loop compare cp SRC DST [cp flags]")
+        # A cp flag before cp: its value was taken for the job ("'4' is no job").
+        p = s3env.run(["compare", "-c", "4", "cp", self.src_url, self.dst_url])
+        s3env.assert_clean_error(self, p, 2, "-c is a flag of cp and stands before it: cp's flags "
+                                 "go after cp (s3loop compare cp ... -c 4)")
 
     def test_stray_words_are_named_in_the_order_typed(self):
         # CLI11 named them last first ("not expected: bar --foo 2 --page-size").

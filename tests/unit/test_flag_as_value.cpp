@@ -20,6 +20,8 @@ struct Commands {
   std::string url;
   std::string source;
   std::string destination;
+  std::string job;
+  std::string strategies;
   std::string region;
   int concurrency = 0;
   bool dry_run = false;
@@ -34,6 +36,10 @@ struct Commands {
     auto* select = app.add_subcommand("select");
     select->add_option("url", url)->required();
     select->add_option("--require-columns", columns)->expected(1)->allow_extra_args(false);
+    auto* compare = app.add_subcommand("compare");
+    compare->add_option("job", job);
+    compare->add_option("--strategies", strategies);
+    compare->allow_extras();
     auto* copy = app.add_subcommand("copy");
     copy->add_option("source", source)->required();
     copy->add_option("destination", destination)->required();
@@ -198,6 +204,31 @@ TEST(MisreadFlag, TheFirstMisreadWordIsNamed) {
   auto value_first = commands.check({"cp", "--exclude", "--json", "--dry-run=0"});
   ASSERT_TRUE(value_first);
   EXPECT_TRUE(value_first->message.starts_with("--exclude needs a value")) << value_first->message;
+}
+
+// `compare -c 4 cp ...` took "4" for the job: the cp flag before cp is named, and where it goes.
+TEST(JobFlagsBeforeJob, ACpFlagBeforeCpIsNamedWithWhereItGoes) {
+  const Commands commands;
+  auto refused = job_flags_before_job(commands.app, {"compare", "-c", "4", "cp", "s3://a/"});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->kind, ErrorKind::usage);
+  EXPECT_EQ(refused->message,
+            "-c is a flag of cp and stands before it: cp's flags go after cp (s3loop compare cp "
+            "... -c 4)");
+  auto long_form = job_flags_before_job(commands.app, {"compare", "--exclude=x", "cp"});
+  ASSERT_TRUE(long_form);
+  EXPECT_TRUE(long_form->message.starts_with("--exclude is a flag of cp")) << long_form->message;
+  auto no_job = job_flags_before_job(commands.app, {"compare", "--region", "eu"});
+  ASSERT_TRUE(no_job);
+  EXPECT_EQ(no_job->message,
+            "--region is a flag of cp, and compare's job is missing: write s3loop compare cp SRC "
+            "DST --region ...");
+  // compare's own flags, flags after cp, other commands, words after "--": nothing to say.
+  EXPECT_FALSE(job_flags_before_job(commands.app, {"compare", "--strategies", "async", "cp"}));
+  EXPECT_FALSE(job_flags_before_job(commands.app, {"compare", "cp", "s3://a/", "-c", "4"}));
+  EXPECT_FALSE(job_flags_before_job(commands.app, {"cp", "-c", "4"}));
+  EXPECT_FALSE(job_flags_before_job(commands.app, {"compare", "--", "-c", "cp"}));
+  EXPECT_FALSE(job_flags_before_job(commands.app, {"compare", "--frob", "cp"}));  // no cp flag
 }
 
 // CLI11's words for a refused command line, said plainly (compare passes cp's flags through
