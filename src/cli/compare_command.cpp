@@ -291,7 +291,12 @@ Runner add_compare_command(CLI::App& app) {
       const std::string given = runs.destination.key;
       runs.destination.key += "compare-run/";
       auto runs_normalised = jobs::normalise_copy_locations(std::move(runs));
-      if (!runs_normalised) return usage_error(normalised.error());
+      // (Refused for the stand-in run prefix: the destination as given says why.)
+      if (!runs_normalised) {
+        const bool overlap =
+            runs_normalised.error().message.find("compare-run/") != std::string::npos;
+        return usage_error(overlap ? normalised.error() : runs_normalised.error());
+      }
       runs_normalised->destination.key = given;
       normalised = std::move(runs_normalised);
     }

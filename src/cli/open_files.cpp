@@ -37,15 +37,25 @@ Result<void> check_open_files(const OpenFileNeed& need, std::uint64_t limit) {
       "{} needs up to {} open files ({} connections and {} for the process itself), "
       "above this process's limit of {}",
       need.settings, needed, need.connections, others, limit);
-  // The largest value of the flag that fits: what the run needs without it,
-  // and each unit's connection (and, under threads, its loop).
-  std::uint64_t fits = 0;
-  if (!need.flag.empty() && need.flag_value > 0) {
-    const std::uint64_t without =
-        need.connections - need.flag_value +
-        other_open_files(need.event_loops - need.loops_per_unit * need.flag_value);
-    const std::uint64_t per_unit = 1 + kOpenFilesPerLoop * need.loops_per_unit;
-    if (limit > without) fits = (limit - without) / per_unit;
+  // The largest value of the flag that fits: each unit is a connection, and
+  // (threads; async-pool up to --loops) an event loop.
+  const auto loops_of = [&](std::uint64_t value) {
+    return need.loops_per_unit * std::min(value, need.loops_cap);
+  };
+  const auto fits_with = [&](std::uint64_t value) {
+    return need.connections - need.flag_value + value +
+               other_open_files(need.event_loops - loops_of(need.flag_value) + loops_of(value)) <=
+           limit;
+  };
+  std::uint64_t fits = 0;  // (fits_with grows with the value: halve the range)
+  if (!need.flag.empty()) {
+    std::uint64_t low = 0;
+    std::uint64_t high = need.flag_value;  // does not fit
+    while (high - low > 1) {
+      const std::uint64_t middle = low + (high - low) / 2;
+      (fits_with(middle) ? low : high) = middle;
+    }
+    fits = low;
   }
   if (fits == 0) {
     // No value of the flag fits: only a higher limit helps.

@@ -34,8 +34,10 @@ struct OpenFileNeed {
   std::string settings;  // what asked for them: "--concurrency 3000 with --list-concurrency 16"
   std::string flag;      // "--concurrency", "--threads", "--list-concurrency"; "" when none
   std::uint64_t flag_value = 0;
-  // Each unit of the flag is a connection, and under threads an event loop too.
+  // Each unit of the flag is a connection, and an event loop too (threads:
+  // every one; async-pool: up to --loops, loops_cap).
   std::uint64_t loops_per_unit = 0;
+  std::uint64_t loops_cap = UINT64_MAX;
 };
 
 // Pure: a usage error when the connections plus other_open_files(event_loops)

@@ -72,8 +72,12 @@ OpenFileNeed open_file_need(const exec::Settings& settings) {
       need.flag = "--threads";
       need.loops_per_unit = 1;
       break;
-    case exec::StrategyKind::async:
     case exec::StrategyKind::async_pool:
+      // A loop per request in flight, up to --loops.
+      need.loops_per_unit = 1;
+      need.loops_cap = static_cast<std::uint64_t>(std::max(settings.loops, 1));
+      [[fallthrough]];
+    case exec::StrategyKind::async:
       need.settings = fmt::format("--concurrency {}", settings.concurrency);
       need.flag = "--concurrency";
       break;

@@ -26,6 +26,15 @@ std::string at_most(std::string text, std::size_t most) {
     if (end + length > most) break;
     end += length;
   }
+  // Nor inside one_line's escape of a byte ("\x1b" cut to "\x" would read
+  // as another): back to its backslash.
+  const std::size_t backslash = text.rfind('\\', end == 0 ? 0 : end - 1);
+  if (backslash != std::string::npos && end - backslash < 4 && backslash + 1 < end &&
+      text[backslash + 1] == 'x') {
+    end = backslash;
+  } else if (backslash != std::string::npos && backslash + 1 == end) {
+    end = backslash;  // "\n" or "\x.." cut after its backslash
+  }
   text.resize(end);
   return text + "...";
 }

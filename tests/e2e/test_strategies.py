@@ -581,6 +581,11 @@ class Compare(unittest.TestCase):
                                  for key in s3env.object_map(self.s3, self.bucket, prefix)])
         self.assertEqual(s3env.object_map(self.s3, self.bucket, prefix),
                          s3env.object_map(self.s3, self.bucket, "src/"))
+        # Another refusal is told as itself, not as the overlap that is no more.
+        p = s3env.run(["compare", "cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}",
+                       "--strategies", "async", "--exclude", ""])
+        s3env.assert_clean_error(self, p, 2, "--exclude")
+        self.assertNotIn("lies inside", p.stderr)
         # A destination inside the source stays refused: the runs' copies would be listed.
         p = s3env.run(["compare", "cp", f"s3://{self.bucket}/src/", f"s3://{self.bucket}/src/in/",
                        "--strategies", "async"])

@@ -98,6 +98,28 @@ TEST(OpenFiles, TooManyConnectionsSaysWhichFlagToLowerAndHowFar) {
   EXPECT_TRUE(check_open_files(copy_need(threads_at(7)), 64));
   EXPECT_FALSE(check_open_files(copy_need(threads_at(8)), 64));
 
+  // Under async-pool a request in flight is a loop too, up to --loops (it said "raise the
+  // limit" for --loops 40 -c 64 under 100 descriptors, where -c 16 runs; a review).
+  exec::Settings pool = async_at(64);
+  pool.kind = exec::StrategyKind::async_pool;
+  pool.loops = 40;
+  auto loops = check_open_files(copy_need(pool), 100);
+  ASSERT_FALSE(loops);
+  EXPECT_TRUE(has(loops.error().message, "lower --concurrency to 16 or fewer"))
+      << loops.error().message;
+  pool.concurrency = 16;
+  EXPECT_TRUE(check_open_files(copy_need(pool), 100));
+  pool.concurrency = 17;
+  EXPECT_FALSE(check_open_files(copy_need(pool), 100));
+  pool.loops = 4;  // past --loops, a unit is a connection alone
+  pool.concurrency = 64;
+  auto few_loops = check_open_files(copy_need(pool), 100);
+  ASSERT_FALSE(few_loops);
+  EXPECT_TRUE(has(few_loops.error().message, "lower --concurrency to 53 or fewer"))
+      << few_loops.error().message;
+  pool.concurrency = 53;
+  EXPECT_TRUE(check_open_files(copy_need(pool), 100));
+
   // A serial copy holds one connection: only its listing's can be fewer.
   exec::Settings serial;
   serial.kind = exec::StrategyKind::serial;

@@ -596,6 +596,23 @@ TEST(S3Errors, TheServersLongWordsAreCut) {
                        "<Error><Code>C</Code><Message>" + cut_inside + "</Message></Error>", "");
   EXPECT_EQ(whole.message, "CopyObject s3://b/k failed: HTTP 400 C: " +
                                std::string(kMostMessageBytes - 1, 'x') + "...");
+  // Nor inside the escape of a byte: "\x1b" cut to "\x" would read as another.
+  for (std::size_t before : {kMostMessageBytes - 3, kMostMessageBytes - 2, kMostMessageBytes - 1}) {
+    auto escaped = error_from_reply(Op::copy_object, "b", "k", 400,
+                                    "<Error><Code>C</Code><Message>" + std::string(before, 'x') +
+                                        "\x01" + "tail" + "</Message></Error>",
+                                    "");
+    EXPECT_EQ(escaped.message,
+              "CopyObject s3://b/k failed: HTTP 400 C: " + std::string(before, 'x') + "...")
+        << before;
+  }
+  auto line_break =
+      error_from_reply(Op::copy_object, "b", "k", 400,
+                       "<Error><Code>C</Code><Message>" + std::string(kMostMessageBytes - 1, 'x') +
+                           "\ntail" + "</Message></Error>",
+                       "");
+  EXPECT_EQ(line_break.message, "CopyObject s3://b/k failed: HTTP 400 C: " +
+                                    std::string(kMostMessageBytes - 1, 'x') + "...");
   // What fits is kept as it is.
   const std::string fits(kMostMessageBytes, 'f');
   auto kept = error_from_reply(Op::copy_object, "b", "k", 400,
