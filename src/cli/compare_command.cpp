@@ -279,27 +279,17 @@ Runner add_compare_command(CLI::App& app) {
     base.destination = *destination;
     // cp applies them in each run; the verification below must skip the same keys.
     base.filters = filters_in(job_flags);
+    // The runs copy into fresh sub-prefixes of the destination, not into it:
+    // a source below the destination ("data/x/" to "data/") cannot be
+    // written over by a run, so it is checked against a run's prefix.
+    std::string given = base.destination.key;
+    if (!given.empty() && !given.ends_with('/')) given += '/';
+    const bool source_below = base.source.bucket == base.destination.bucket &&
+                              base.source.key.starts_with(given) && base.source.key != given;
+    if (source_below) base.destination.key = given + "compare-run/";
     auto normalised = jobs::normalise_copy_locations(base);
-    if (!normalised) {
-      // The runs copy into fresh sub-prefixes of the destination, not into
-      // it: a source below the destination ("data/x/" to "data/") cannot be
-      // written over by a run, so only the runs' prefix must not overlap it.
-      jobs::CopyOptions runs = base;
-      if (!runs.destination.key.empty() && !runs.destination.key.ends_with('/')) {
-        runs.destination.key += '/';
-      }
-      const std::string given = runs.destination.key;
-      runs.destination.key += "compare-run/";
-      auto runs_normalised = jobs::normalise_copy_locations(std::move(runs));
-      // (Refused for the stand-in run prefix: the destination as given says why.)
-      if (!runs_normalised) {
-        const bool overlap =
-            runs_normalised.error().message.find("compare-run/") != std::string::npos;
-        return usage_error(overlap ? normalised.error() : runs_normalised.error());
-      }
-      runs_normalised->destination.key = given;
-      normalised = std::move(runs_normalised);
-    }
+    if (!normalised) return usage_error(normalised.error());
+    normalised->destination.key = given;
     auto shared = make_client_shared(args->common);
     if (!shared) return usage_error(shared.error());
     // Every run would fail on a missing source or destination bucket (or an
