@@ -153,16 +153,9 @@ Runner add_cp_command(CLI::App& app) {
     // serial means one request at a time, the listing's included.
     options.list_concurrency =
         args->list_concurrency.value_or(settings.kind == exec::StrategyKind::serial ? 1 : 16);
-    OpenFileNeed need = open_file_need(settings);
-    const auto listing = static_cast<std::uint64_t>(options.list_concurrency);
-    need.connections += listing;
-    need.event_loops += 1;  // the listing's
-    need.settings += fmt::format(" with --list-concurrency {}", listing);
-    if (need.flag.empty()) {  // serial: only the listing's connections can be fewer
-      need.flag = "--list-concurrency";
-      need.flag_value = listing;
-    }
-    if (auto fits = check_open_files(need); !fits) {
+    if (auto fits = check_open_files(
+            copy_open_file_need(settings, static_cast<std::uint64_t>(options.list_concurrency)));
+        !fits) {
       return usage_error(fits.error());
     }
     auto normalised = jobs::normalise_copy_locations(std::move(options));

@@ -86,6 +86,18 @@ OpenFileNeed open_file_need(const exec::Settings& settings) {
   return need;
 }
 
+OpenFileNeed copy_open_file_need(const exec::Settings& settings, std::uint64_t listing) {
+  OpenFileNeed need = open_file_need(settings);
+  need.connections += listing;
+  need.event_loops += 1;  // the listing's
+  need.settings += fmt::format(" with --list-concurrency {}", listing);
+  if (need.flag.empty()) {  // serial: only the listing's connections can be fewer
+    need.flag = "--list-concurrency";
+    need.flag_value = listing;
+  }
+  return need;
+}
+
 std::vector<UnusedFlag> unused_strategy_flags(const StrategyFlags& flags, exec::StrategyKind kind,
                                               bool adaptive) {
   using exec::StrategyKind;

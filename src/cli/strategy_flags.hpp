@@ -44,6 +44,8 @@ std::uint64_t event_loops(const exec::Settings& settings);
 // Both, with the flag that sets them ("--concurrency 256"), for the open-file
 // check.
 OpenFileNeed open_file_need(const exec::Settings& settings);
+// A copy's: the strategy's, and its listing's `listing` connections and loop.
+OpenFileNeed copy_open_file_need(const exec::Settings& settings, std::uint64_t listing);
 
 // A flag given that a strategy does not use (`--loops 4` under async), and
 // the strategies it is for: a warning, since the command still runs as asked,

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <string>
 #include <thread>
 
@@ -43,13 +44,9 @@ TEST(OpenFiles, EveryEventLoopCountsItsThreeDescriptors) {
   EXPECT_EQ(other_open_files(33), kProcessOpenFiles + 99);
 }
 
-// A copy's need: the strategy's, and the listing's connections and loop.
-OpenFileNeed copy_need(exec::Settings settings, std::uint64_t listing = 16) {
-  OpenFileNeed need = open_file_need(settings);
-  need.connections += listing;
-  need.event_loops += 1;
-  need.settings += " with --list-concurrency " + std::to_string(listing);
-  return need;
+// A copy's need at the default --list-concurrency.
+OpenFileNeed copy_need(const exec::Settings& settings, std::uint64_t listing = 16) {
+  return copy_open_file_need(settings, listing);
 }
 
 exec::Settings async_at(int concurrency) {
@@ -73,6 +70,18 @@ TEST(OpenFiles, WhatFitsPasses) {
   EXPECT_TRUE(check_open_files(copy_need(async_at(1)), 64));
 }
 
+// Refused at `given`, the advice names `flag` and `fits`, which fits, and one more does not.
+void expect_lowered_to(const std::function<OpenFileNeed(int)>& need_at, int given,
+                       std::uint64_t limit, const std::string& flag, int fits) {
+  auto refused = check_open_files(need_at(given), limit);
+  ASSERT_FALSE(refused) << flag << " " << given;
+  EXPECT_TRUE(
+      has(refused.error().message, "lower " + flag + " to " + std::to_string(fits) + " or fewer"))
+      << refused.error().message;
+  EXPECT_TRUE(check_open_files(need_at(fits), limit)) << flag << " " << fits;
+  EXPECT_FALSE(check_open_files(need_at(fits + 1), limit)) << flag << " " << fits + 1;
+}
+
 // What to lower, by how much: the flag's name and a value that fits (it said "lower the
 // connections to 178", which counted the listing's 16 in, so -c 178 was refused again).
 TEST(OpenFiles, TooManyConnectionsSaysWhichFlagToLowerAndHowFar) {
@@ -84,8 +93,7 @@ TEST(OpenFiles, TooManyConnectionsSaysWhichFlagToLowerAndHowFar) {
             "--concurrency 200 with --list-concurrency 16 needs up to 238 open files (216 "
             "connections and 22 for the process itself), above this process's limit of 200: "
             "lower --concurrency to 162 or fewer, or raise the limit (ulimit -n 238)");
-  EXPECT_TRUE(check_open_files(copy_need(async_at(162)), 200));
-  EXPECT_FALSE(check_open_files(copy_need(async_at(163)), 200));
+  expect_lowered_to([](int c) { return copy_need(async_at(c)); }, 200, 200, "--concurrency", 162);
 
   // Under threads each worker is a connection and an event loop.
   auto threads = check_open_files(copy_need(threads_at(40)), 64);
@@ -93,43 +101,27 @@ TEST(OpenFiles, TooManyConnectionsSaysWhichFlagToLowerAndHowFar) {
   EXPECT_TRUE(has(threads.error().message,
                   "--threads 40 with --list-concurrency 16 needs up to 195 open files"))
       << threads.error().message;
-  EXPECT_TRUE(has(threads.error().message, "lower --threads to 7 or fewer"))
-      << threads.error().message;
-  EXPECT_TRUE(check_open_files(copy_need(threads_at(7)), 64));
-  EXPECT_FALSE(check_open_files(copy_need(threads_at(8)), 64));
+  expect_lowered_to([](int n) { return copy_need(threads_at(n)); }, 40, 64, "--threads", 7);
 
   // Under async-pool a request in flight is a loop too, up to --loops (it said "raise the
   // limit" for --loops 40 -c 64 under 100 descriptors, where -c 16 runs; a review).
-  exec::Settings pool = async_at(64);
-  pool.kind = exec::StrategyKind::async_pool;
-  pool.loops = 40;
-  auto loops = check_open_files(copy_need(pool), 100);
-  ASSERT_FALSE(loops);
-  EXPECT_TRUE(has(loops.error().message, "lower --concurrency to 16 or fewer"))
-      << loops.error().message;
-  pool.concurrency = 16;
-  EXPECT_TRUE(check_open_files(copy_need(pool), 100));
-  pool.concurrency = 17;
-  EXPECT_FALSE(check_open_files(copy_need(pool), 100));
-  pool.loops = 4;  // past --loops, a unit is a connection alone
-  pool.concurrency = 64;
-  auto few_loops = check_open_files(copy_need(pool), 100);
-  ASSERT_FALSE(few_loops);
-  EXPECT_TRUE(has(few_loops.error().message, "lower --concurrency to 53 or fewer"))
-      << few_loops.error().message;
-  pool.concurrency = 53;
-  EXPECT_TRUE(check_open_files(copy_need(pool), 100));
+  const auto pool_at = [](int loops) {
+    return [loops](int concurrency) {
+      exec::Settings pool = async_at(concurrency);
+      pool.kind = exec::StrategyKind::async_pool;
+      pool.loops = loops;
+      return copy_need(pool);
+    };
+  };
+  expect_lowered_to(pool_at(40), 64, 100, "--concurrency", 16);
+  // Past --loops, a unit is a connection alone.
+  expect_lowered_to(pool_at(4), 64, 100, "--concurrency", 53);
 
   // A serial copy holds one connection: only its listing's can be fewer.
   exec::Settings serial;
   serial.kind = exec::StrategyKind::serial;
-  OpenFileNeed need = copy_need(serial, 100);
-  need.flag = "--list-concurrency";
-  need.flag_value = 100;
-  auto listing = check_open_files(need, 64);
-  ASSERT_FALSE(listing);
-  EXPECT_TRUE(has(listing.error().message, "lower --list-concurrency to 41 or fewer"))
-      << listing.error().message;
+  expect_lowered_to([&](int listing) { return copy_need(serial, listing); }, 100, 64,
+                    "--list-concurrency", 41);
 }
 
 TEST(OpenFiles, ALimitWithNoRoomForAConnectionSaysToRaiseIt) {

@@ -11,6 +11,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <initializer_list>
 #include <random>
 #include <thread>
 
@@ -274,37 +275,34 @@ TEST(SelectRange, PerRangeKeySummary) {
   EXPECT_EQ(select::finish(out.key_partial).value(), (std::vector<std::string>{"2", "5", "7"}));
 }
 
-// --key-column reads a name as an unquoted SQL name does: in "Id,Age,age", AGE is Age (the first
-// alike but for case), as SELECT AGE reads it -- it was "unknown column 'AGE'".
-TEST(SelectRange, AKeyColumnMatchesTheHeaderAsSqlDoes) {
-  const std::string object = "Id,Age,age\n1,30,31\n2,40,41\n";
-  for (const auto& [given, min_max] : {std::pair{"AGE", std::vector<std::string>{"2", "30", "40"}},
-                                       std::pair{"age", std::vector<std::string>{"2", "31", "41"}},
-                                       std::pair{"id", std::vector<std::string>{"2", "1", "2"}}}) {
+// Each --key-column given, with the count, min and max --per-range says for it over `object`
+// (its header `header`), as one range.
+void expect_key_summaries(
+    const std::string& object, const std::vector<std::string>& header,
+    std::initializer_list<std::pair<const char*, std::vector<std::string>>> expected) {
+  for (const auto& [given, count_min_max] : expected) {
     auto options = options_for("SELECT * FROM S3Object");
     options.key_column = given;
-    const auto query = make_select_query(options, {{"Id", "Age", "age"}});
+    const auto query = make_select_query(options, header);
     ASSERT_TRUE(query) << given << ": " << query.error().message;
     RangeEvaluator range(*query, s3::ByteRange{0, object.size() - 1});
     EXPECT_TRUE(range.feed(object).value());
-    EXPECT_EQ(select::finish(range.take().key_partial).value(), min_max) << given;
+    EXPECT_EQ(select::finish(range.take().key_partial).value(), count_min_max) << given;
   }
+}
+
+// --key-column reads a name as an unquoted SQL name does: in "Id,Age,age", AGE is Age (the first
+// alike but for case), as SELECT AGE reads it -- it was "unknown column 'AGE'".
+TEST(SelectRange, AKeyColumnMatchesTheHeaderAsSqlDoes) {
+  expect_key_summaries(
+      "Id,Age,age\n1,30,31\n2,40,41\n", {"Id", "Age", "age"},
+      {{"AGE", {"2", "30", "40"}}, {"age", {"2", "31", "41"}}, {"id", {"2", "1", "2"}}});
 }
 
 // "_" alone is a column's name (quoted into the summary's SQL), "_2" a position.
 TEST(SelectRange, AKeyColumnNamedUnderscoreIsANameAndUnderscoreNumberAPosition) {
-  const std::string object = "_,n\n4,1\n8,2\n";
-  for (const auto& [given, min_max] : {std::pair{"_", std::vector<std::string>{"2", "4", "8"}},
-                                       std::pair{"_2", std::vector<std::string>{"2", "1", "2"}},
-                                       std::pair{"_1", std::vector<std::string>{"2", "4", "8"}}}) {
-    auto options = options_for("SELECT * FROM S3Object");
-    options.key_column = given;
-    const auto query = make_select_query(options, {{"_", "n"}});
-    ASSERT_TRUE(query) << given << ": " << query.error().message;
-    RangeEvaluator range(*query, s3::ByteRange{0, object.size() - 1});
-    EXPECT_TRUE(range.feed(object).value());
-    EXPECT_EQ(select::finish(range.take().key_partial).value(), min_max) << given;
-  }
+  expect_key_summaries("_,n\n4,1\n8,2\n", {"_", "n"},
+                       {{"_", {"2", "4", "8"}}, {"_2", {"2", "1", "2"}}, {"_1", {"2", "4", "8"}}});
 }
 
 TEST(SelectRange, BadKeyColumnAndBadSqlAreUsageErrors) {
