@@ -41,4 +41,11 @@ inline std::size_t first_invalid(std::string_view text) {
   return std::string_view::npos;
 }
 
+// U+0085, U+2028 and U+2029: no line breaks to JSON, but to Python's
+// str.splitlines() (and JavaScript before ES2019). JSON that is read a line
+// at a time writes them as \u escapes.
+inline bool breaks_json_lines(char32_t code_point) {
+  return code_point == 0x85 || code_point == 0x2028 || code_point == 0x2029;
+}
+
 }  // namespace s3loop::utf8

@@ -430,14 +430,13 @@ void append_json_string(std::string& out, std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
-      // Line breaks to Python's str.splitlines() (and JavaScript before
-      // ES2019), though not to JSON: escaped, a row stays one line.
+      // Escaped, a row read a line at a time stays one line.
       const auto character = utf8::decode_at(s, i);
-      if (character && (character->code_point == 0x2028 || character->code_point == 0x2029 ||
-                        character->code_point == 0x85)) {
-        out += character->code_point == 0x85     ? "\\u0085"
-               : character->code_point == 0x2028 ? "\\u2028"
-                                                 : "\\u2029";
+      if (character && utf8::breaks_json_lines(character->code_point)) {
+        out += "\\u";
+        for (int shift = 12; shift >= 0; shift -= 4) {
+          out.push_back(hex[(character->code_point >> shift) & 0xf]);
+        }
         i += character->length;
         continue;
       }
