@@ -810,12 +810,20 @@ awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
                    "ListMultipartUploads shows it): " +
                    aborted.error().message;
   // A copy the interrupt cut off is not reported as failed (it is counted
-  // as interrupted), but an upload left open must be heard of.
+  // as interrupted), but an upload left open must be heard of. An abort the
+  // server read but had not answered when the grace after Ctrl-C ended has
+  // likely gone through (a server under load answers late): "could not be
+  // aborted" would be a false alarm, so it says may.
   if (error.kind == ErrorKind::cancelled) {
-    warn(s3::s3_uri(dst_bucket, dst_key) + ": the copy was interrupted and its multipart upload " +
-         upload_id +
-         " could not be aborted (it costs storage until aborted; ListMultipartUploads shows it): " +
-         aborted.error().message);
+    const std::string left =
+        aborted.error().sent_unanswered
+            ? "may be left open: its abort went unanswered before the interrupt's grace ended "
+              "(the server may have aborted it all the same"
+            : "could not be aborted (" + aborted.error().message;
+    warn(fmt::format(
+        "{}: the copy was interrupted and its multipart upload {} {}; if open, it costs storage "
+        "until aborted): aws s3api list-multipart-uploads --bucket {} --prefix {} lists it",
+        s3::s3_uri(dst_bucket, dst_key), upload_id, left, dst_bucket, shell_word(dst_key)));
   }
   co_return error;
 }
