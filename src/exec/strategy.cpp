@@ -80,8 +80,12 @@ Result<void> validate(const Settings& settings) {
                                   kMaxConcurrency, settings.concurrency));
   }
   if (settings.threads < 0 || settings.threads > kMaxThreads) {
-    return make_error(ErrorKind::usage, fmt::format("--threads must be between 1 and {} (got {})",
-                                                    kMaxThreads, settings.threads));
+    // (0 is no flag's value but the library's "choose for me": said, so that
+    // the range does not read as if 0 were refused.)
+    return make_error(ErrorKind::usage,
+                      fmt::format("--threads must be between 1 and {}, or 0 for the strategy's "
+                                  "default (got {})",
+                                  kMaxThreads, settings.threads));
   }
   if (settings.loops < 1 || settings.loops > kMaxLoops) {
     return make_error(ErrorKind::usage, fmt::format("--loops must be between 1 and {} (got {})",

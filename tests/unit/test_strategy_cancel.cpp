@@ -4,6 +4,7 @@
 // does; a program of its own need not know of it). Over loopback TCP to a
 // peer, on a thread of its own, that reads every request and never answers.
 #include "loopback_peer.hpp"
+#include "s3loop/exec/run_once.hpp"
 #include "s3loop/exec/strategy.hpp"
 #include "s3loop/s3/client.hpp"
 
@@ -110,7 +111,11 @@ TEST(StrategySettings, OutOfRangeIsAnErrorNotAHangOrACrash) {
     Settings negative_threads;
     negative_threads.kind = kind;
     negative_threads.threads = -1;
-    EXPECT_FALSE(make_strategy(negative_threads)) << strategy_name(kind);
+    auto refused = make_strategy(negative_threads);
+    ASSERT_FALSE(refused) << strategy_name(kind);
+    // 0 is the default, so the range says so (it read "between 1 and 1024").
+    EXPECT_EQ(refused.error().message,
+              "--threads must be between 1 and 1024, or 0 for the strategy's default (got -1)");
     Settings defaults;
     defaults.kind = kind;
     EXPECT_TRUE(make_strategy(defaults)) << strategy_name(kind);
@@ -272,6 +277,57 @@ TEST(StrategyAdaptive, ARunBesideAnAdaptiveOneIsNotHeldToItsLimit) {
   keep_running.reset();
   peer_loop.stop();
   peer_thread.join();
+}
+
+// run_once has no strategy to cancel: the flag its header names,
+// ClientShared::interrupted, cuts its requests off (a review: a library
+// caller's plan_select under run_once ran on for the client's timeouts,
+// the header silent on how to stop it).
+TEST(RunOnce, IsStoppedByTheSharedInterruptFlag) {
+  asio::io_context peer_loop;
+  auto keep_running = asio::make_work_guard(peer_loop);
+  LoopbackPeer peer(peer_loop, LoopbackPeer::Mode::stall);
+  std::thread peer_thread([&] { peer_loop.run(); });
+
+  std::atomic<bool> stop{false};
+  s3::ClientShared shared;
+  shared.options.endpoint = peer.endpoint();
+  shared.options.credentials = {"AKIDEXAMPLE", "secret", ""};
+  shared.options.timeouts.first_byte = 60s;  // the flag, not a deadline, must end it
+  shared.interrupted = &stop;
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(300ms);
+    stop = true;
+  });
+  const auto started = std::chrono::steady_clock::now();
+  auto head = run_once<s3::ObjectHead>(
+      shared, [](s3::Client& client) { return client.head_object("bucket", "key"); });
+  const auto took = std::chrono::steady_clock::now() - started;
+  stopper.join();
+  ASSERT_FALSE(head);
+  EXPECT_EQ(head.error().kind, ErrorKind::cancelled) << head.error().message;
+  EXPECT_LT(took, 10s);  // not the 60 s deadline, nor retries
+  keep_running.reset();
+  peer_loop.stop();
+  peer_thread.join();
+}
+
+// An exception the body lets through comes back as an Error, as a strategy's
+// run turns one into the item's or job's error (a review: it escaped
+// run_once, whose callers expect a Result).
+TEST(RunOnce, AnExceptionTheBodyLetsThroughIsAnError) {
+  s3::ClientShared shared;
+  auto thrown = run_once<int>(shared, [](s3::Client&) -> asio::awaitable<Result<int>> {
+    throw std::runtime_error("the body threw");
+    co_return 1;
+  });
+  ASSERT_FALSE(thrown);
+  EXPECT_EQ(thrown.error().kind, ErrorKind::protocol);
+  EXPECT_EQ(thrown.error().message, "internal error: the body threw");
+  auto answered =
+      run_once<int>(shared, [](s3::Client&) -> asio::awaitable<Result<int>> { co_return 7; });
+  ASSERT_TRUE(answered);
+  EXPECT_EQ(*answered, 7);
 }
 
 }  // namespace
