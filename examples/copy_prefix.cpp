@@ -8,8 +8,10 @@
 // ~/.aws as they do for aws cli (AWS_ENDPOINT_URL, AWS_CA_BUNDLE, AWS_PROFILE,
 // ...). The command `s3loop cp` adds flags, filters, progress, --verify and
 // Ctrl-C handling on top of the same calls.
+#include <s3loop/exec/resources.hpp>
 #include <s3loop/exec/strategy.hpp>
 #include <s3loop/jobs/copy_job.hpp>
+#include <s3loop/one_line.hpp>
 #include <s3loop/s3/client_setup.hpp>
 #include <s3loop/s3/s3_url.hpp>
 
@@ -18,8 +20,11 @@
 
 namespace {
 
+// A key may hold a line break or a terminal's escape sequence, and a
+// message quotes keys as they are: one_line writes such characters as C
+// escapes, so that each failure is one line and none can forge another.
 int fail(const std::string& message, int exit_code) {
-  std::fprintf(stderr, "s3loop-example-copy: %s\n", message.c_str());
+  std::fprintf(stderr, "s3loop-example-copy: %s\n", s3loop::one_line(message).c_str());
   return exit_code;
 }
 
@@ -34,6 +39,10 @@ int main(int argc, char** argv) {
   if (!source) return fail(source.error().message, 2);
   auto destination = s3::parse_s3_url(argv[2]);
   if (!destination) return fail(destination.error().message, 2);
+
+  // Each connection is a descriptor: 256 in flight and more need the hard
+  // limit rather than a soft one of 1024 or less (as the command does).
+  static_cast<void>(exec::raise_open_file_limit());
 
   exec::Settings settings;  // async, 256 requests in flight
   if (argc == 4) {
@@ -55,8 +64,8 @@ int main(int argc, char** argv) {
   copy->on_object = [](const std::string& from, const std::string& to, std::uint64_t,
                        const Error* error) {
     if (error != nullptr)
-      std::fprintf(stderr, "failed: %s -> %s: %s\n", from.c_str(), to.c_str(),
-                   error->message.c_str());
+      std::fprintf(stderr, "failed: %s -> %s: %s\n", one_line(from).c_str(), one_line(to).c_str(),
+                   one_line(error->message).c_str());
   };
 
   jobs::CopyJob job(std::move(*copy));

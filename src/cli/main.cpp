@@ -3,7 +3,7 @@
 #include "common.hpp"
 #include "flag_as_value.hpp"
 #include "heap_pages.hpp"
-#include "open_files.hpp"
+#include "s3loop/exec/resources.hpp"
 
 #include <fmt/format.h>
 
@@ -78,7 +78,9 @@ int main(int argc, char** argv) {
   guard_standard_descriptors();  // before anything opens a file
   use_huge_pages_for_the_heap(argc, argv);
   static_cast<void>(ignored_at_start(SIGINT));  // read before any handler is installed
-  raise_open_file_limit();
+  // Each connection is a descriptor: --concurrency 3000 needs the hard limit,
+  // not Debian's soft 1024 (check_open_files then reads the limit in force).
+  static_cast<void>(s3loop::exec::raise_open_file_limit());
   CLI::App app{"s3loop: list, copy and query S3 data with hundreds of requests in flight"};
   app.require_subcommand(1);
   // A flag given twice counts as given last, as aws cli's argparse and most

@@ -17,14 +17,6 @@ std::uint64_t as_count(rlim_t value) {
 
 }  // namespace
 
-void raise_open_file_limit() {
-  rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == limit.rlim_max) return;
-  limit.rlim_cur = limit.rlim_max;
-  // Refused (say, a hard limit above the kernel's nr_open): the old one stays.
-  (void)::setrlimit(RLIMIT_NOFILE, &limit);
-}
-
 std::uint64_t other_open_files(std::uint64_t event_loops) {
   return kProcessOpenFiles + kOpenFilesPerLoop * event_loops;
 }

@@ -1,7 +1,7 @@
 // Open files: every connection is a socket, so a copy at --concurrency 3000
 // holds 3000 descriptors at once, and Debian's default soft limit is 1024.
-// At start-up the soft limit is raised to the hard one (as Go programs,
-// rclone among them, do by themselves); a job whose connections still cannot
+// At start-up the soft limit is raised to the hard one
+// (exec::raise_open_file_limit, s3loop/exec/resources.hpp); a job whose connections still cannot
 // fit is refused before it starts, rather than failing part of its requests
 // with EMFILE halfway through.
 #pragma once
@@ -21,10 +21,6 @@ namespace s3loop::cli {
 inline constexpr std::uint64_t kOpenFilesPerLoop = 3;
 inline constexpr std::uint64_t kProcessOpenFiles = 16;
 std::uint64_t other_open_files(std::uint64_t event_loops);
-
-// Raises the soft RLIMIT_NOFILE to the hard limit (check_open_files reads
-// the limit in force).
-void raise_open_file_limit();
 
 // What a run asks for: its connections and event loops, and the flag that
 // lowers them (none for a run at one connection).

@@ -57,6 +57,28 @@ class LibraryExample(unittest.TestCase):
         self.assertEqual(p.returncode, 2, s3env.describe(p))
         self.assertIn("fibers", p.stderr)
 
+    def test_a_key_with_line_breaks_and_escapes_fails_on_one_line(self):
+        # The example is what programs copy: it shows keys and messages through one_line (a
+        # review: a key holding "\nFAKE: ..." forged a line of its own, and a terminal escape
+        # went out raw). The key is too long under the destination's longer prefix: it fails
+        # alone, and its failure is one line that names it escaped.
+        bucket = s3env.make_bucket(self.s3, s3env.unique_bucket("library-odd"))
+        self.addCleanup(s3env.discard_bucket, self.s3, bucket)
+        odd = "odd/line1\nFAKE: forged\x1b[31mred" + "k" * 990
+        self.s3.put_object(Bucket=bucket, Key=odd, Body=b"x")
+        self.s3.put_object(Bucket=bucket, Key="odd/fine", Body=b"y")
+        p = self.run_example(f"s3://{bucket}/odd/", f"s3://{bucket}/a-longer-destination-prefix/")
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        lines = p.stderr.splitlines()
+        self.assertEqual(len(lines), 1, s3env.describe(p))
+        self.assertTrue(lines[0].startswith("failed: odd/line1\\nFAKE: forged\\x1b[31mred"),
+                        s3env.describe(p))
+        self.assertNotIn("\x1b", p.stderr)
+        self.assertRegex(p.stdout, r": copied 1 objects .*, 1 failed, ")
+        self.assertEqual(sorted(s3env.object_map(self.s3, bucket, "a-longer-destination-prefix/")),
+                         ["fine"])  # (keys relative to the prefix)
+
 
 if __name__ == "__main__":
     unittest.main()
