@@ -16,8 +16,15 @@ namespace {
 
 // A bad value names the setting it came from, unless that is the flag the
 // user just typed: "...; set by profile dev endpoint_url in ~/.aws/config".
+// A value the caller gave (the flag) is its usage error; one from the
+// environment or a profile is configuration, as the header says (kind
+// config: a program telling its own mistakes from a stale AWS_CA_BUNDLE reads
+// the kind).
 Error set_by(Error error, const std::string& source, std::string_view flag) {
-  if (!source.empty() && !source.starts_with(flag)) error.message += "; set by " + source;
+  if (!source.empty() && !source.starts_with(flag)) {
+    error.message += "; set by " + source;
+    error.kind = ErrorKind::config;
+  }
   return error;
 }
 

@@ -42,6 +42,9 @@ S3Request get_request(std::string bucket, std::string key, std::optional<ByteRan
 }  // namespace
 
 awaitable<Result<ListPage>> Client::list_objects_v2(ListParams params) {
+  if (auto refused = page_size_problem(Op::list_objects, params.max_keys)) {
+    co_return std::move(*refused);
+  }
   S3Request req;
   req.op = Op::list_objects;
   req.bucket = params.bucket;
@@ -229,6 +232,9 @@ awaitable<Result<void>> Client::delete_object(std::string bucket, std::string ke
 }
 
 awaitable<Result<VersionsPage>> Client::list_object_versions(ListVersionsParams params) {
+  if (auto refused = page_size_problem(Op::list_object_versions, params.max_keys)) {
+    co_return std::move(*refused);
+  }
   S3Request req;
   req.op = Op::list_object_versions;
   req.bucket = params.bucket;

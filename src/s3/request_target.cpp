@@ -69,4 +69,12 @@ std::optional<Error> copy_source_problem(Op op, std::string_view bucket, std::st
   return target_problem(op, bucket, key, "source");
 }
 
+std::optional<Error> page_size_problem(Op op, int max_keys) {
+  if (max_keys >= 1 && max_keys <= 1000) return std::nullopt;
+  return make_error(ErrorKind::usage, std::string(op_name(op)) +
+                                          ": max_keys must be between 1 and 1000, got " +
+                                          std::to_string(max_keys) +
+                                          " (a page of none would read as the end of the listing)");
+}
+
 }  // namespace s3loop::s3

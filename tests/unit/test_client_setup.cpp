@@ -72,12 +72,16 @@ TEST(ClientSetup, ABadSettingNamesWhereItWasSet) {
   ASSERT_FALSE(setup);
   EXPECT_NE(setup.error().message.find("; set by AWS_ENDPOINT_URL"), std::string::npos)
       << setup.error().message;
-  // Not the flag the caller passed: that one it knows.
+  // Configuration, as the header says (a review: it came back as usage, the
+  // kind of the caller's own mistakes).
+  EXPECT_EQ(setup.error().kind, ErrorKind::config);
+  // Not the flag the caller passed: that one it knows, and it is its usage.
   ClientSettings flag;
   flag.overrides.endpoint_url = "htp://bad host";
   setup = fake.setup(flag);
   ASSERT_FALSE(setup);
   EXPECT_EQ(setup.error().message.find("set by"), std::string::npos) << setup.error().message;
+  EXPECT_EQ(setup.error().kind, ErrorKind::usage);
 
   FakeEnvironment missing_bundle;
   missing_bundle.env["AWS_CA_BUNDLE"] = "/nonexistent/ca.pem";
@@ -86,6 +90,7 @@ TEST(ClientSetup, ABadSettingNamesWhereItWasSet) {
   EXPECT_NE(setup.error().message.find("/nonexistent/ca.pem"), std::string::npos);
   EXPECT_NE(setup.error().message.find("; set by AWS_CA_BUNDLE"), std::string::npos)
       << setup.error().message;
+  EXPECT_EQ(setup.error().kind, ErrorKind::config);
   // Without verification no bundle is read, so none can fail.
   ClientSettings unverified;
   unverified.verify_tls = false;

@@ -30,6 +30,22 @@ TEST(RequestTarget, AnObjectOperationWithoutAKeyIsRefused) {
   }
 }
 
+// A review: ListParams{max_keys = 0} (or -1) came back as an empty bucket
+// from radosgw, where the jobs' own page size is checked.
+TEST(RequestTarget, AListingPageOfNoKeysIsRefused) {
+  for (Op op : {Op::list_objects, Op::list_object_versions}) {
+    for (int bad : {0, -1, 1001}) {
+      auto problem = page_size_problem(op, bad);
+      ASSERT_TRUE(problem) << op_name(op) << " " << bad;
+      EXPECT_EQ(problem->kind, ErrorKind::usage);
+      EXPECT_EQ(problem->message,
+                std::string(op_name(op)) + ": max_keys must be between 1 and 1000, got " +
+                    std::to_string(bad) + " (a page of none would read as the end of the listing)");
+    }
+    for (int good : {1, 1000}) EXPECT_FALSE(page_size_problem(op, good)) << op_name(op);
+  }
+}
+
 TEST(RequestTarget, NoBucketOrOneNoBucketCanHaveIsRefused) {
   auto empty = request_target_problem(Op::head_object, "", "x");
   ASSERT_TRUE(empty);

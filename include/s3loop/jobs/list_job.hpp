@@ -35,6 +35,9 @@ class ListJob final : public exec::Job {
   boost::asio::awaitable<Result<std::uint64_t>> process(exec::WorkerContext& context,
                                                         const exec::WorkItem& item) override;
 
+  // Totals of the pages handed to on_page: read them once run() has
+  // returned (they are written on the run's loop, without a lock; on_page
+  // sees each page as it comes, for a running count).
   std::uint64_t objects() const { return objects_; }
   std::uint64_t bytes() const { return bytes_; }
   std::uint64_t prefixes() const { return prefixes_; }

@@ -31,10 +31,11 @@ struct ClientSetup {
 // Resolves credentials, region, endpoint and TLS trust as aws cli does
 // (resolve_config's order) and loads the CA bundle. Errors are the caller's
 // to fix (kinds config and credentials); a bad endpoint or CA bundle that
-// came from the environment or a profile names where it was set. Settings
-// out of the command's ranges are refused first (kind usage, naming the
-// flag): max_attempts 1-100, retry_budget 0-100000000, every timeout above
-// zero.
+// came from the environment or a profile is of kind config and names where
+// it was set, one given in `settings.overrides` (the command's --endpoint-url,
+// --ca-bundle) is of kind usage. Settings out of the command's ranges are
+// refused first (kind usage, naming the flag): max_attempts 1-100,
+// retry_budget 0-100000000, every timeout above zero.
 Result<ClientSetup> setup_client(const ClientSettings& settings,
                                  const EnvLookup& env = process_env(),
                                  const FileReader& read_file = filesystem_reader());

@@ -23,4 +23,10 @@ std::optional<Error> request_target_problem(Op op, std::string_view bucket, std:
 // x-amz-copy-source.
 std::optional<Error> copy_source_problem(Op op, std::string_view bucket, std::string_view key);
 
+// The page size a listing (`op`: ListObjectsV2, ListObjectVersions) asks
+// for, 1-1000: S3 answers max-keys 0 -- radosgw a negative one too -- with an
+// empty page that is not truncated, which reads as the end: a listing of
+// everything would find nothing. (Above 1000 S3 gives 1000.)
+std::optional<Error> page_size_problem(Op op, int max_keys);
+
 }  // namespace s3loop::s3
