@@ -225,6 +225,17 @@ awaitable<Result<std::uint64_t>> SelectJob::process(exec::WorkerContext& context
     ~Report() { s.order.complete(index, std::move(finished)); }
   } report{s, index, {}};
   auto fail = [&](Error e) -> Result<std::uint64_t> {
+    // A request that failed names its range: of a thousand ranges, which one
+    // a reset or a 500 stopped (the object's data and the run's own errors
+    // need none; an object changed or deleted part way is the whole object's).
+    const bool request_failed =
+        e.kind == ErrorKind::network || e.kind == ErrorKind::timeout || e.kind == ErrorKind::http ||
+        e.kind == ErrorKind::protocol ||
+        (e.kind == ErrorKind::s3 && e.s3_code != "PreconditionFailed" && e.s3_code != "NoSuchKey");
+    if (request_failed && s.plan.ranges > 1) {
+      e.message += fmt::format(" (range {} of {}: bytes {}-{})", index + 1, s.plan.ranges,
+                               item.first_byte, item.last_byte);
+    }
     report.finished.error = e;
     s.order.stop_after(index);  // the answer ends here, or at an earlier failure
     return e;
