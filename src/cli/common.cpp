@@ -120,12 +120,16 @@ CLI::Option* seconds_option(CLI::Option* option, double low, double high) {
 
 void add_common_options(CLI::App& command, CommonOptions& options) {
   command.add_option("--endpoint-url", options.endpoint_url,
-                     "S3 endpoint, e.g. https://127.0.0.1:9443 (default: AWS_ENDPOINT_URL, "
-                     "the profile's endpoint_url, or AWS)");
-  command.add_option("--region", options.region, "Signing region (default: AWS_REGION, profile)");
+                     "S3 endpoint, e.g. https://127.0.0.1:9443 (default: AWS_ENDPOINT_URL_S3, "
+                     "AWS_ENDPOINT_URL, the profile's s3.endpoint_url, its [services] section's "
+                     "s3.endpoint_url, its endpoint_url, else AWS)");
+  command.add_option("--region", options.region,
+                     "Signing region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's "
+                     "region, else us-east-1)");
   command.add_option("--profile", options.profile, "Profile in ~/.aws/credentials and config");
   command.add_option("--ca-bundle", options.ca_bundle,
-                     "PEM file of CAs to trust (default: AWS_CA_BUNDLE, system store)");
+                     "PEM file of CAs to trust (default: AWS_CA_BUNDLE, the profile's "
+                     "ca_bundle, else the system store)");
   command.add_flag("--no-verify-ssl", options.no_verify_ssl,
                    "Do not verify the server's certificate (insecure)");
   command
@@ -146,7 +150,8 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
   // As aws cli's --cli-connect-timeout / --cli-read-timeout: a stalled server
   // costs this long before the request is retried on a new connection.
   seconds_option(command.add_option("--connect-timeout", options.connect_timeout,
-                                    "Seconds to connect and finish the TLS handshake (default 10)"),
+                                    "Seconds for each of the name lookup, the TCP connect and "
+                                    "the TLS handshake (default 10)"),
                  0.01, 3600.0);
   seconds_option(
       command.add_option("--read-timeout", options.read_timeout,

@@ -172,8 +172,10 @@ Runner add_compare_command(CLI::App& app) {
       "compare", "Run one job under several strategies, each in a fresh process, and compare");
   cmd->add_option("job", args->job,
                   "The job to run: cp, followed by its source and destination "
-                  "(s3://bucket[/prefix]; each run copies into a fresh sub-prefix) and any cp "
-                  "flags, in any order")
+                  "(s3://bucket[/prefix]; each run copies into a fresh sub-prefix) and cp "
+                  "flags, in any order (but --strategy, --dry-run, --quiet, --progress, "
+                  "--no-progress, --skip-existing, --verify and --journal: compare sets, "
+                  "measures or verifies those itself)")
       ->required()
       ->check(CLI::Validator(
           [](const std::string& job) {
@@ -184,9 +186,9 @@ Runner add_compare_command(CLI::App& app) {
           "cp"));
   cmd->add_option("--strategies", args->strategies,
                   "Comma-separated (default serial,threads,async,async-pool)");
-  whole_number_option(
-      cmd->add_option("--repeat", args->repeat, "Runs per strategy; the table shows medians"), 1,
-      50);
+  whole_number_option(cmd->add_option("--repeat", args->repeat,
+                                      "Runs per strategy (default 1); the table shows medians"),
+                      1, 50);
   cmd->add_flag("--keep", args->keep, "Keep the copies instead of deleting them");
   add_common_options(*cmd, args->common);
   // The job's URLs and flags (--concurrency, --threads...), which go to
@@ -241,10 +243,10 @@ Runner add_compare_command(CLI::App& app) {
                                       "unless --keep), not dry runs: leave " +
                                           flag + " out"));
       }
-      if (flag == "--quiet") {
-        return usage_error(make_error(ErrorKind::usage,
-                                      "compare prints its table and nothing else, which --quiet "
-                                      "would not change: leave --quiet out"));
+      if (flag == "--quiet" || flag == "--only-show-errors") {
+        return usage_error(
+            make_error(ErrorKind::usage, "compare prints its table and nothing else, which " +
+                                             flag + " would not change: leave " + flag + " out"));
       }
       if (flag == "--strategy" || flag == "--json" || flag == "--progress" ||
           flag == "--no-progress") {

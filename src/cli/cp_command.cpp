@@ -79,9 +79,12 @@ Runner add_cp_command(CLI::App& app) {
   cmd->add_flag("-r,--recursive", args->recursive,
                 "Accepted for aws s3 cp habits; changes nothing: cp always copies every object "
                 "under the source prefix");
-  cmd->add_flag("--quiet", args->quiet,
+  // aws cli's --only-show-errors is what this does (aws's own --quiet hides
+  // errors too, which a copy that failed should not): both names are taken.
+  cmd->add_flag("--quiet,--only-show-errors", args->quiet,
                 "Print nothing when everything was copied: no status line, no summary, no dry-run "
-                "lines (errors and warnings still go to stderr; --json still prints its object)");
+                "lines (errors and warnings still go to stderr, as with aws cli's "
+                "--only-show-errors; --json still prints its object)");
   cmd->add_flag("--verify", args->verify,
                 "Afterwards, compare an independent listing of the destination with the source "
                 "(keys, sizes, single-part ETags); a missing or different object exits 1");
@@ -97,7 +100,8 @@ Runner add_cp_command(CLI::App& app) {
                   "Copy objects of this size and larger part by part, as aws cli does (default "
                   "5GiB, the CopyObject limit; keys holding '%' go whole up to 5GiB)");
   cmd->add_option("--multipart-chunksize", args->multipart_chunksize,
-                  "Part size of multipart copies (default 512MiB; 5MiB..5GiB)");
+                  "Part size of multipart copies (default 512MiB; 5MiB..5GiB; larger for an "
+                  "object that would need more than 10,000 parts, as aws cli does)");
   add_filter_options(*cmd, args->filters);
   cmd->add_flag("--progress", args->progress,
                 "Show the status line even when stderr is not a terminal (a line each second)");

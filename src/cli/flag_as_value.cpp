@@ -134,6 +134,20 @@ std::string describe_parse_error(const CLI::ParseError& error, const CLI::App& a
            // (An unknown flag's value is what displaced the URL: said already.)
            words + (unknown.empty() ? misread_url(reader, stray) : std::string());
   }
+  // "destination is required" with a flag the command does not have among
+  // the words: CLI11 checks what is required before what is left over, so
+  // the unknown flag went unnamed (`cp s3://a/ --only-show-errors` said only
+  // that the destination was missing). The flag first: fixing it may be all.
+  if (dynamic_cast<const CLI::RequiredError*>(&error) != nullptr) {
+    const auto commands = app.get_subcommands();
+    const CLI::App& reader = commands.empty() ? app : *commands.front();
+    for (const auto& word : reader.remaining()) {
+      if (word == "--") break;
+      if (word.size() > 1 && word[0] == '-') {
+        return "unknown flag " + word.substr(0, word.find('=')) + " (and " + what + ")";
+      }
+    }
+  }
   // "Could not convert: --concurrency = abc": no number of its type (or out
   // of its range).
   constexpr std::string_view kConvert = "Could not convert: ";

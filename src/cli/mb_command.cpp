@@ -21,6 +21,11 @@ Runner add_mb_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("mb", "Create a bucket");
   cmd->add_option("url", args->url, "s3://bucket")->required();
   add_common_options(*cmd, args->common);
+  // As aws s3 mb --region: where the bucket is made (LocationConstraint).
+  cmd->get_option("--region")
+      ->description(
+          "Region the bucket is created in, and requests are signed for (default: AWS_REGION, "
+          "AWS_DEFAULT_REGION, the profile's region, else us-east-1)");
   return [args]() -> int {
     // S3 creates no legacy names any more: refuse them here, saying why.
     auto location = s3::parse_s3_url(args->url, s3::BucketRules::new_bucket);

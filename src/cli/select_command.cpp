@@ -221,6 +221,9 @@ Runner add_select_command(CLI::App& app) {
   add_strategy_flags(*cmd, args->run, 32, "Ranges",
                      "; ranges stream, memory is at most 2 x concurrency x a range's output");
   add_common_options(*cmd, args->common);
+  // Not stdout's format, as for the other commands: stdout holds the records.
+  cmd->get_option("--json")->description(
+      "The summary as one JSON object on stderr (records in JSON: --output json)");
 
   return [args, chunk_size_flag, require_columns_flag, key_column_flag]() -> int {
     auto location = s3::parse_s3_url(args->url);

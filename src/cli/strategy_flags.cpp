@@ -13,9 +13,10 @@ void add_strategy_flags(CLI::App& command, StrategyFlags& flags, int default_con
   command.add_option("--strategy", flags.strategy,
                      "serial, threads, async or async-pool (default async)");
   command
-      .add_option("-c,--concurrency", flags.concurrency,
-                  fmt::format("{} in flight for async and async-pool (default {}{})", in_flight,
-                              default_concurrency, concurrency_note))
+      .add_option(
+          "-c,--concurrency", flags.concurrency,
+          fmt::format("{} in flight for async and async-pool (default {}{}; 1..{})", in_flight,
+                      default_concurrency, concurrency_note, exec::kMaxConcurrency))
       ->transform(whole_number_ranged_later(1, exec::kMaxConcurrency));
   whole_number_option(command.add_option("--threads", flags.threads,
                                          "threads: blocking workers (default min(32, cores+4)); "

@@ -990,15 +990,27 @@ class CopyProgress(s3env.E2ETestCase):
 
     def test_quiet_still_reports_failures(self):
         # Every destination key is longer than the 1,024 bytes S3 allows: every copy fails.
+        # aws cli's --only-show-errors is the same flag (a help review: refused as unknown,
+        # though it is what --quiet does here).
         out = "q" * 1020 + "/"
-        p = s3env.run(["cp", f"s3://{self.bucket_name}/src/", f"s3://{self.bucket_name}/{out}",
-                       "--quiet"])
-        s3env.assert_no_crash(self, p)
-        self.assertEqual(p.returncode, 1, s3env.describe(p))
-        failed = [line for line in p.stderr.splitlines() if line.startswith("s3loop: failed: ")]
-        self.assertEqual(len(failed), len(self.source), s3env.describe(p))
-        self.assertTrue(p.stdout.startswith(f"copied 0 objects (0.0 MiB), {len(self.source)} "
-                                            "failed in "), s3env.describe(p))
+        for flag in ("--quiet", "--only-show-errors"):
+            with self.subTest(flag=flag):
+                p = s3env.run(["cp", f"s3://{self.bucket_name}/src/",
+                               f"s3://{self.bucket_name}/{out}", flag])
+                s3env.assert_no_crash(self, p)
+                self.assertEqual(p.returncode, 1, s3env.describe(p))
+                failed = [line for line in p.stderr.splitlines()
+                          if line.startswith("s3loop: failed: ")]
+                self.assertEqual(len(failed), len(self.source), s3env.describe(p))
+                self.assertTrue(p.stdout.startswith(f"copied 0 objects (0.0 MiB), "
+                                                    f"{len(self.source)} failed in "),
+                                s3env.describe(p))
+        # And quiet when all went well, as --quiet is.
+        done = f"hush-errors-only-{time.monotonic_ns()}/"
+        p = s3env.run(["cp", f"s3://{self.bucket_name}/src/", f"s3://{self.bucket_name}/{done}",
+                       "--only-show-errors", "--concurrency", "4"])
+        self.assertEqual((p.returncode, p.stdout, p.stderr), (0, "", ""), s3env.describe(p))
+        self.assertEqual(s3env.object_map(self.s3, self.bucket_name, done), self.source)
 
 
 class CopyFilters(s3env.E2ETestCase):

@@ -676,7 +676,8 @@ class Compare(unittest.TestCase):
         # a fresh prefix, --verify repeated compare's own verification, --quiet did nothing.
         for flag, words in (("--skip-existing", ["fresh prefix"]),
                             ("--verify", ["verifies every run itself"]),
-                            ("--quiet", ["prints its table and nothing else"])):
+                            ("--quiet", ["prints its table and nothing else"]),
+                            ("--only-show-errors", ["prints its table and nothing else"])):
             with self.subTest(flag=flag):
                 p = s3env.run(["compare", "cp", f"s3://{self.bucket}/src/",
                                f"s3://{self.bucket}/extra/", "--strategies", "async", flag])

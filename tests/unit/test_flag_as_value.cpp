@@ -279,6 +279,17 @@ TEST(DescribeParseError, SaysWhatWasWrongInPlainWords) {
               "this argument was not expected: extra");
   }
   {
+    // A required URL missing and an unknown flag: the flag is named too (it said only
+    // "destination is required": a help review).
+    Commands commands;
+    EXPECT_EQ(parse_error_of(commands, {"copy", "s3://a/", "--frob=1"}),
+              "unknown flag --frob (and destination is required)");
+  }
+  {
+    Commands commands;  // without one, the missing URL alone
+    EXPECT_EQ(parse_error_of(commands, {"copy", "s3://a/"}), "destination is required");
+  }
+  {
     Commands commands;
     EXPECT_EQ(parse_error_of(commands, {"cp", "--frob=1", "--nope", "x"}),
               "unknown flags --frob, --nope; these arguments were not expected: --frob=1 "
