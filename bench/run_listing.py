@@ -204,6 +204,11 @@ def main():
         md.append(f"- `{c['command']}`")
     with open(a.md, "w") as f:
         f.write("\n".join(md) + "\n")
+    # A lister whose keys differ from the sequential listing's is a failed benchmark: exit 1
+    # once the report is written (it showed NO and exited 0).
+    wrong = [r["lister"] for r in rows if not r["same_keys_same_order"]]
+    if wrong:
+        sys.exit("bench/listing: FAILED: keys or their order differ: " + ", ".join(wrong))
 
 
 if __name__ == "__main__":

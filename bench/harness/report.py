@@ -90,7 +90,8 @@ def sweep_section(s, meta):
     for r in rows:
         row_bound = n / (math.ceil(n / r["concurrency"]) * delay) if delay else math.inf
         out.append(row(r, n, min(row_bound, ceiling), best_peer, lean_cpu, lean_rss))
-    out += ["", "% of ceiling: of min(this row's in-flight/L, the run's ceiling). CPU: user+sys "
+    out += ["", "% of ceiling: of min(this row's latency bound N/(ceil(N/C)·L), the run's "
+            "ceiling). CPU: user+sys "
             "of the whole process tree; peak RSS: its largest process (GNU time). verified: "
             "objects whose key, size and ETag in the destination's listing match the source "
             "(boto3), out of all." + repeat_note(s)]
@@ -221,10 +222,15 @@ def rss_section(runs, meta):
     return out, {"counts": counts, "base": base, "rss_ratio_largest_vs_base": ratios}
 
 
-def gnuplot(script):
+def gnuplot(script, path):
+    """None when the plot was drawn to path, else why not: the report is written either way
+    (a failed plot must not take the tables with it), and no empty PNG is left."""
     p = subprocess.run([GNUPLOT], input=script, text=True, capture_output=True)
     if p.returncode != 0:
-        raise SystemExit(f"gnuplot failed: {p.stderr}")
+        if os.path.exists(path):
+            os.remove(path)
+        return "gnuplot failed: " + " ".join(p.stderr.split())
+    return None
 
 
 def series_block(name, points):
@@ -256,7 +262,9 @@ def plot_sweep(s, meta, path):
     if cap and cap["ok"]:
         plots.append(f"{cap['objects_per_second']} with lines dashtype 3 lc rgb 'black' "
                      "title 'server capacity (no proxy)'")
-    gnuplot(f"""set terminal pngcairo size 1000,700 font 'sans,10' noenhanced
+    if not any(r["ok"] for r in s["contenders"]):
+        return "no contender copied everything: nothing to plot"
+    return gnuplot(f"""set terminal pngcairo size 1000,700 font 'sans,10' noenhanced
 set output '{path}'
 set title "seed-copy, {n:,} objects, +{meta['delay_ms']:g} ms per request: objects/s against requests in flight"
 set xlabel 'requests in flight (concurrency, transfers, threads)'
@@ -266,7 +274,7 @@ set logscale y 10
 set key below
 set grid
 {blocks}plot {', '.join(plots)}
-""")
+""", path)
 
 
 def plot_rss(runs, path):
@@ -283,7 +291,9 @@ def plot_rss(runs, path):
         if label in pts:
             blocks += series_block(f"d{i}", pts[label])
             plots.append(f"$d{i} using 1:2 with linespoints title '{label}'")
-    gnuplot(f"""set terminal pngcairo size 1000,700 font 'sans,10' noenhanced
+    if not plots:
+        return "no contender copied everything: nothing to plot"
+    return gnuplot(f"""set terminal pngcairo size 1000,700 font 'sans,10' noenhanced
 set output '{path}'
 set title 'many-small: peak RSS against object count'
 set xlabel 'objects copied'
@@ -293,7 +303,7 @@ set yrange [0:*]
 set key below
 set grid
 {blocks}plot {', '.join(plots)}
-""")
+""", path)
 
 
 def main():
@@ -319,14 +329,16 @@ def main():
     if a.sweep:
         sweep = json.load(open(a.sweep))
         lines, summary = sweep_section(sweep, meta)
-        plot_sweep(sweep, meta, f"{a.out}-concurrency.png")
-        md += lines + ["", f"![objects/s against concurrency]({name}-concurrency.png)", ""]
+        not_drawn = plot_sweep(sweep, meta, f"{a.out}-concurrency.png")
+        md += lines + ["", f"(plot not drawn: {not_drawn})" if not_drawn else
+                       f"![objects/s against concurrency]({name}-concurrency.png)", ""]
         out["seed_copy"] = {"summary": summary, **sweep}
     if a.rss:
         runs = [json.load(open(f)) for f in a.rss]
         lines, summary = rss_section(runs, meta)
-        plot_rss(runs, f"{a.out}-rss.png")
-        md += lines + ["", f"![peak RSS against object count]({name}-rss.png)", ""]
+        not_drawn = plot_rss(runs, f"{a.out}-rss.png")
+        md += lines + ["", f"(plot not drawn: {not_drawn})" if not_drawn else
+                       f"![peak RSS against object count]({name}-rss.png)", ""]
         out["many_small"] = {"summary": summary, "runs": runs}
     with open(a.out + ".md", "w") as f:
         f.write("\n".join(md) + "\n")
