@@ -271,8 +271,17 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
     state.keep_alive = false;
     return std::nullopt;
   };
-  // A reply kept whole beyond the request's bound.
+  // A reply kept whole beyond the request's bound: a range's length, or what
+  // any reply document of S3 holds.
+  const bool ranged = std::any_of(req.headers.begin(), req.headers.end(),
+                                  [](const auto& h) { return beast::iequals(h.first, "range"); });
   auto too_long = [&] {
+    if (ranged) {
+      return refuse(fmt::format(
+          "the server's {} reply to a range of {} bytes holds more than the range (is {} an S3 "
+          "server?)",
+          response.status, req.max_whole_body, req.host));
+    }
     return refuse(fmt::format(
         "the server's {} reply is longer than {} MiB, more than any reply document of S3 (is {} "
         "an S3 server?)",
@@ -292,9 +301,7 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
   // blamed a change of the object. (S3 answers 206 to every range it can
   // serve; s3loop asks only for such ranges.)
   // (An empty one carries nothing to misread: an empty object's, say.)
-  if (response.status == 200 && req.method == "GET" && !parser.is_done() &&
-      std::any_of(req.headers.begin(), req.headers.end(),
-                  [](const auto& h) { return beast::iequals(h.first, "range"); })) {
+  if (response.status == 200 && req.method == "GET" && !parser.is_done() && ranged) {
     co_return refuse(fmt::format(
         "the server answered a ranged GET with 200 and the whole object, not 206 and the range "
         "(does {} ignore the Range header?)",

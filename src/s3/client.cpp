@@ -168,7 +168,11 @@ awaitable<Result<net::Response>> Client::send_once(const S3Request& request,
   // 1,000 keys of 1 KiB is ~1.5 MB), except an object GET whole (the
   // library's get_object): 64 MiB bounds what a broken server can make us
   // hold (an endless chunked ListObjectsV2 reply grew to 8 GiB).
-  if (sink == nullptr && request.op != Op::get_object) http.max_whole_body = kMaxReplyDocument;
+  if (sink == nullptr && request.max_body) {
+    http.max_whole_body = *request.max_body;
+  } else if (sink == nullptr && request.op != Op::get_object) {
+    http.max_whole_body = kMaxReplyDocument;
+  }
 
   auto& pool = pool_for(target.connect_to);
   if (!shared_.debug_log) co_return co_await pool.send(http, sink);

@@ -32,6 +32,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         self.server.requests += 1
+        if self.path.startswith("/bkt/endless-range/"):
+            # 206 for the range asked, then bytes without end (no length: until the close).
+            self.send_response(206)
+            self.send_header("ETag", '"0123456789abcdef0123456789abcdef"')
+            self.end_headers()
+            block = b"id,v\n" + b"1,2\n" * (1 << 16)
+            try:
+                while not self.server.stopping:
+                    self.wfile.write(block)
+            except OSError:
+                pass
+            return
         if self.path.startswith("/bkt/rng/"):
             # Range ignored: 200 and the whole object.
             self.send_response(200)
@@ -112,6 +124,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(200)
         if self.path.startswith("/bkt/rng/"):
             self.send_header("Content-Length", str(len(OBJECT)))
+        if self.path.startswith("/bkt/endless-range/"):
+            self.send_header("Content-Length", str(10 << 30))
         self.send_header("ETag", '"0123456789abcdef0123456789abcdef"')
         self.send_header("Content-Type", "text/csv")
         self.end_headers()
@@ -176,6 +190,21 @@ class AdverseServer(unittest.TestCase):
                               "is longer than 64 MiB", p.stderr, s3env.describe(p))
                 peak_kib = int(p.stderr.strip().splitlines()[-1])
                 self.assertLess(peak_kib, 400 * 1024, s3env.describe(p))
+
+    def test_a_range_read_whole_holds_no_more_than_the_range(self):
+        # select reads the object's first bytes whole (its header line): a server answering
+        # that range with 206 and bytes without end grew the process to a gigabyte (a security
+        # review). A range kept whole is bounded by its length.
+        p = s3env.run(["-f", "%M", s3env.s3loop_bin(), "select", "s3://bkt/endless-range/a.csv",
+                       "-e", "SELECT COUNT(*) FROM S3Object", "--engine", "local",
+                       "--endpoint-url", self.endpoint, "--max-attempts", "1"],
+                      binary="/usr/bin/time", timeout=120)
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        self.assertRegex(p.stderr, r"GetObject s3://bkt/endless-range/a\.csv failed: the "
+                                   r"server's 206 reply to a range of \d+ bytes holds more than "
+                                   r"the range", s3env.describe(p))
+        peak_kib = int(p.stderr.strip().splitlines()[-1])
+        self.assertLess(peak_kib, 200 * 1024, s3env.describe(p))
 
     def test_a_reply_trickling_in_small_chunks_is_progress_not_idle(self):
         # The idle deadline covered filling a 16 KiB buffer: 1-byte chunks every 0.2 s

@@ -136,6 +136,10 @@ struct S3Request {
   // listing's prefix ("ListObjectsV2 s3://b/logs/ failed", not s3://b/).
   std::string prefix;
   const std::string& named_key() const { return prefix.empty() ? key : prefix; }
+  // The most a successful reply kept whole may hold, when the request says
+  // (a ranged GET: the range); otherwise an XML document's bound, or none
+  // for an object GET whole.
+  std::optional<std::uint64_t> max_body;
 };
 
 // Operations take their arguments by value: a coroutine may run after the
