@@ -119,6 +119,18 @@ Result<pugi::xml_node> load(pugi::xml_document& doc, std::string_view xml, std::
     e.not_s3_endpoint = true;
     return e;
   }
+  // pugixml spends ~70 bytes a node: 64 MiB of empty elements, which the
+  // reply's size bound lets in, took 1.1 GB (a review). The largest S3 reply
+  // holds ~100,000 elements (10,000 buckets, or 1,000 versions with their
+  // owners); each element starts with a '<' (text escapes its own).
+  if (std::count(xml.begin(), xml.end(), '<') > kMaxXmlElements) {
+    Error e = protocol_error(
+        fmt::format("the {} holds more than {} XML elements, more than any S3 reply: not read "
+                    "(is the endpoint an S3 server? check --endpoint-url)",
+                    what, kMaxXmlElements));
+    e.not_s3_endpoint = true;
+    return e;
+  }
   // parse_ws_pcdata_single keeps <Key>   </Key>: a key of only spaces is a
   // valid key, and pugixml would otherwise drop whitespace-only text.
   const pugi::xml_parse_result r =

@@ -167,6 +167,38 @@ constexpr std::string_view kAwsListBuckets = R"(<?xml version="1.0" encoding="UT
   </Buckets>
 </ListAllMyBucketsResult>)";
 
+// A reply padded with elements, under the size bound of 64 MiB, took 1.1 GB
+// of parser nodes (a security review): past kMaxXmlElements it is refused
+// unread; the largest real replies pass.
+TEST(S3Xml, AReplyOfMoreElementsThanAnyS3ReplyIsNotRead) {
+  auto page_of = [](std::ptrdiff_t elements) {
+    std::string xml = "<ListBucketResult><IsTruncated>false</IsTruncated>";  // 3 '<'
+    for (std::ptrdiff_t i = 3; i + 1 < elements; ++i) xml += "<a/>";
+    return xml + "</ListBucketResult>";
+  };
+  auto padded = parse_list_objects_v2(page_of(kMaxXmlElements + 1));
+  ASSERT_FALSE(padded);
+  EXPECT_EQ(padded.error().kind, ErrorKind::protocol);
+  EXPECT_FALSE(padded.error().retryable);
+  EXPECT_TRUE(padded.error().not_s3_endpoint);
+  EXPECT_EQ(padded.error().message,
+            "the ListObjectsV2 reply holds more than 300000 XML elements, more than any S3 "
+            "reply: not read (is the endpoint an S3 server? check --endpoint-url)");
+  EXPECT_TRUE(parse_list_objects_v2(page_of(kMaxXmlElements)));
+  // A full page of 1,000 keys with owners, as S3 sends it: far below.
+  std::string full = "<ListBucketResult><IsTruncated>false</IsTruncated>";
+  for (int i = 0; i < 1000; ++i) {
+    full += "<Contents><Key>k" + std::to_string(i) +
+            "</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>\"e\"</ETag>"
+            "<Size>1</Size><Owner><ID>o</ID><DisplayName>d</DisplayName></Owner>"
+            "<StorageClass>STANDARD</StorageClass></Contents>";
+  }
+  full += "</ListBucketResult>";
+  auto page = parse_list_objects_v2(full);
+  ASSERT_TRUE(page) << page.error().message;
+  EXPECT_EQ(page->objects.size(), 1000u);
+}
+
 TEST(S3Xml, ListBucketsAws) {
   auto buckets = parse_list_buckets(kAwsListBuckets);
   ASSERT_TRUE(buckets.has_value()) << buckets.error().message;
