@@ -196,13 +196,17 @@ struct OwnedFd {
 // `unlocked`: why the lock could not be taken on a file system without
 // locks (ENOLCK, some network mounts), which runs unlocked; empty when locked.
 Result<void> open_for_appending(const std::string& path, OwnedFd& out, std::string& unlocked) {
-  out.fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC, 0644);
+  // Read and write: the journal is read through this same descriptor, so the
+  // file checked is the file appended to (opened twice by path, a symlink
+  // swapped in between could have had the journal appended to another file).
+  out.fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC, 0644);
   if (out.fd < 0) {
     // Permissions, a read-only file system...: the user's to fix, before any copy.
-    return make_error(ErrorKind::usage,
-                      fmt::format("journal {}: cannot open for writing: {}; pass another "
-                                  "--journal file",
-                                  path, std::strerror(errno)));
+    return make_error(
+        ErrorKind::usage,
+        fmt::format("journal {}: cannot open for reading and writing: {}; pass another "
+                    "--journal file",
+                    path, std::strerror(errno)));
   }
   struct stat st {};
   if (::fstat(out.fd, &st) != 0) return io_error(path, "cannot open for writing");
@@ -235,9 +239,20 @@ Result<std::unique_ptr<CopyJournal>> CopyJournal::open(const std::string& path,
   bool torn_tail = false;
   std::uint64_t complete_bytes = 0;  // through the last complete line
   {
+    // The writer's file itself, from its start (O_APPEND writes go to the end
+    // whatever the shared offset says); read only, the one open by path.
     // O_NONBLOCK: should a FIFO take the file's place after check_path, the
     // open returns instead of waiting for a writer, and fstat refuses it.
-    const int read_fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    int read_fd = -1;
+    if (read_only) {
+      read_fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    } else {
+      read_fd = ::fcntl(writer.fd, F_DUPFD_CLOEXEC, 0);
+      if (read_fd < 0 || ::lseek(read_fd, 0, SEEK_SET) != 0) {
+        if (read_fd >= 0) ::close(read_fd);
+        return io_error(path, "cannot read");
+      }
+    }
     std::unique_ptr<FILE, int (*)(FILE*)> in(read_fd < 0 ? nullptr : ::fdopen(read_fd, "rb"),
                                              &std::fclose);
     if (read_fd >= 0 && !in) ::close(read_fd);
