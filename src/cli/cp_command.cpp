@@ -168,6 +168,7 @@ Runner add_cp_command(CLI::App& app) {
     const bool json = args->common.json;
     const bool dry_run = args->dry_run;
     const bool quiet = args->quiet;
+    const bool escape_keys = isatty(STDOUT_FILENO) != 0;  // the dry run's lines
     const std::string src_bucket = normalised->source.bucket;
     const std::string dst_bucket = normalised->destination.bucket;
     // A dry run prints a line per object on stdout already; a status line on
@@ -193,8 +194,12 @@ Runner add_cp_command(CLI::App& app) {
         progress->message(fmt::format("s3loop: failed: s3://{}/{} -> s3://{}/{}: {}", src_bucket,
                                       src, dst_bucket, dst, error->message));
       } else if (error == nullptr && dry_run && !json && !quiet) {
-        std::printf("(dryrun) copy: s3://%s/%s to s3://%s/%s\n", src_bucket.c_str(), src.c_str(),
-                    dst_bucket.c_str(), dst.c_str());
+        // On a terminal with keys' control characters escaped, as ls shows them.
+        const auto shown = [&](const std::string& key) {
+          return escape_keys ? one_line(key) : key;
+        };
+        std::printf("(dryrun) copy: s3://%s/%s to s3://%s/%s\n", src_bucket.c_str(),
+                    shown(src).c_str(), dst_bucket.c_str(), shown(dst).c_str());
       }
     };
 

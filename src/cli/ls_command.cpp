@@ -6,6 +6,7 @@
 #include "ls_format.hpp"
 #include "open_files.hpp"
 #include "run_job.hpp"
+#include "s3loop/one_line.hpp"
 
 #include "s3loop/exec/run_once.hpp"
 #include "s3loop/jobs/list_job.hpp"
@@ -13,6 +14,8 @@
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
+
+#include <unistd.h>
 
 #include <cstdio>
 
@@ -29,6 +32,14 @@ struct PageFormat {
   bool json = false;
   bool human_readable = false;  // text sizes as 1.5 KiB
   std::string_view relative_to;
+  // On a terminal, a key's control characters are written as C escapes
+  // (one_line), as GNU ls shows them as '?' there: a key holding ESC [2J or
+  // a line break would clear the screen or forge a listing row. Piped, the
+  // keys go out as they are, as aws s3 ls writes them.
+  bool escape_names = false;
+  std::string shown(std::string_view name) const {
+    return escape_names ? one_line(name) : std::string(name);
+  }
 };
 
 // What --summarize adds up: objects, not common prefixes.
@@ -46,7 +57,7 @@ bool print_page(const s3::ListPage& page, const PageFormat& format, ListTotals& 
       out += json_line(boost::json::object{{"prefix", prefix}});
       out += '\n';
     } else {
-      out += fmt::format("{:>30} {}\n", "PRE", name_below(prefix, relative_to));
+      out += fmt::format("{:>30} {}\n", "PRE", format.shown(name_below(prefix, relative_to)));
     }
   }
   for (const auto& object : page.objects) {
@@ -62,7 +73,7 @@ bool print_page(const s3::ListPage& page, const PageFormat& format, ListTotals& 
       out += fmt::format(
           "{} {:>10} {}\n", ls_time(object.last_modified),
           format.human_readable ? human_readable_size(object.size) : std::to_string(object.size),
-          name_below(object.key, relative_to));
+          format.shown(name_below(object.key, relative_to)));
     }
   }
   return std::fwrite(out.data(), 1, out.size(), stdout) == out.size() && !std::ferror(stdout);
@@ -77,7 +88,9 @@ void print_buckets(const std::vector<s3::BucketInfo>& buckets, bool json) {
           boost::json::object{{"bucket", bucket.name}, {"creation_date", bucket.creation_date}});
       out += '\n';
     } else {
-      out += fmt::format("{} {}\n", ls_time(bucket.creation_date), bucket.name);
+      // (A server's bucket name, on a terminal as a key is: see PageFormat.)
+      out += fmt::format("{} {}\n", ls_time(bucket.creation_date),
+                         isatty(STDOUT_FILENO) != 0 ? one_line(bucket.name) : bucket.name);
     }
   }
   std::fwrite(out.data(), 1, out.size(), stdout);
@@ -175,7 +188,8 @@ Runner add_ls_command(CLI::App& app) {
     // With --recursive aws s3 ls prints whole keys; without, what follows the
     // prefix's last '/' (relative_to "" keeps names whole).
     const std::string relative_to = args->recursive ? std::string() : location->key;
-    const PageFormat format{json, args->human_readable, relative_to};
+    const PageFormat format{json, args->human_readable, relative_to,
+                            /*escape_names=*/!json && isatty(STDOUT_FILENO) != 0};
     ListTotals totals;
     bool listed_anything = false;
     bool output_failed = false;

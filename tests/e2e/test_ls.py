@@ -7,10 +7,12 @@ import datetime
 import fcntl
 import json
 import os
+import pty
 import re
 import signal
 import subprocess
 import time
+import tty
 import unittest
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -495,6 +497,64 @@ class BucketListTests(s3env.E2ETestCase):
         self.assertGreater(len(lines), 0)
         for line in lines:
             self.assertRegex(line, r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +0 k/\S+\n$")
+
+def stdout_on_terminal(test, args):
+    """s3loop with stdout on a terminal (a pty, raw: no \\n -> \\r\\n); returns (exit, output)."""
+    primary, secondary = pty.openpty()
+    tty.setraw(secondary)
+    try:
+        proc = subprocess.Popen([s3env.s3loop_bin(), *args], stdout=secondary,
+                                stderr=subprocess.PIPE, env=s3env.base_env())
+        os.close(secondary)
+        secondary = None
+        out = b""
+        while True:
+            try:
+                data = os.read(primary, 4096)
+            except OSError:  # EIO: the child closed its end
+                break
+            if not data:
+                break
+            out += data
+        _, err = proc.communicate(timeout=120)
+        test.assertEqual(err, b"", err)
+        return proc.returncode, out
+    finally:
+        os.close(primary)
+        if secondary is not None:
+            os.close(secondary)
+
+
+class KeysOnATerminal(s3env.E2ETestCase):
+    """A key's control characters reach a terminal as C escapes (a security review: a key
+    holding ESC [2J cleared the screen, one holding a line break forged a listing row), as GNU
+    ls shows them as '?' there; piped, keys go out as they are, as aws s3 ls writes them."""
+
+    KEYS = ["esc/\x1b[2Jclear", "esc/line\n2026-01-01 00:00:00          1 forged", "esc/plain"]
+
+    def test_ls_and_a_dry_run_escape_control_characters_on_a_terminal_only(self):
+        bucket = self.bucket("ls-tty")
+        for key in self.KEYS:
+            self.s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+        rc, out = stdout_on_terminal(self, ["ls", "-r", f"s3://{bucket}/esc/"])
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(len(out.decode().splitlines()), 3, out)  # one row a key, none forged
+        self.assertNotIn(b"\x1b", out)
+        self.assertIn(b"esc/\\x1b[2Jclear", out)
+        self.assertIn(b"esc/line\\n2026-01-01 00:00:00          1 forged", out)
+        rc, out = stdout_on_terminal(self, ["cp", f"s3://{bucket}/esc/", f"s3://{bucket}/d/",
+                                            "--dryrun"])
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(len(out.decode().splitlines()), 4, out)  # and the summary
+        self.assertNotIn(b"\x1b", out)
+        self.assertIn(f"(dryrun) copy: s3://{bucket}/esc/\\x1b[2Jclear to "
+                      f"s3://{bucket}/d/\\x1b[2Jclear".encode(), out)
+        # Piped: as they are.
+        p = s3env.run(["ls", "-r", f"s3://{bucket}/esc/"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertIn("esc/\x1b[2Jclear\n", p.stdout)
+        self.assertIn("esc/line\n2026-01-01 00:00:00          1 forged\n", p.stdout)
+
 
 if __name__ == "__main__":
     unittest.main()
