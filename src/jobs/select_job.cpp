@@ -15,6 +15,22 @@ using boost::asio::awaitable;
 
 namespace {
 
+// A request that failed names its range: of a thousand ranges, which one a
+// reset or a 500 stopped. Not an object changed or deleted part way (the
+// whole object's), nor the interrupt's cut; the data's own errors come from
+// the evaluation, which names their offset.
+Error with_its_range(Error error, std::uint64_t index, std::uint64_t ranges, s3::ByteRange bytes) {
+  const bool per_range = error.kind == ErrorKind::network || error.kind == ErrorKind::timeout ||
+                         error.kind == ErrorKind::http || error.kind == ErrorKind::protocol ||
+                         (error.kind == ErrorKind::s3 && error.s3_code != "PreconditionFailed" &&
+                          error.s3_code != "NoSuchKey");
+  if (per_range && ranges > 1) {
+    error.message +=
+        fmt::format(" (range {} of {}: bytes {}-{})", index + 1, ranges, bytes.first, bytes.last);
+  }
+  return error;
+}
+
 // A range reads this far past its end for the record that straddles it (no
 // farther than its own size: small ranges would otherwise each fetch many
 // times their bytes), and twice as far each time that is not enough.
@@ -225,17 +241,6 @@ awaitable<Result<std::uint64_t>> SelectJob::process(exec::WorkerContext& context
     ~Report() { s.order.complete(index, std::move(finished)); }
   } report{s, index, {}};
   auto fail = [&](Error e) -> Result<std::uint64_t> {
-    // A request that failed names its range: of a thousand ranges, which one
-    // a reset or a 500 stopped (the object's data and the run's own errors
-    // need none; an object changed or deleted part way is the whole object's).
-    const bool request_failed =
-        e.kind == ErrorKind::network || e.kind == ErrorKind::timeout || e.kind == ErrorKind::http ||
-        e.kind == ErrorKind::protocol ||
-        (e.kind == ErrorKind::s3 && e.s3_code != "PreconditionFailed" && e.s3_code != "NoSuchKey");
-    if (request_failed && s.plan.ranges > 1) {
-      e.message += fmt::format(" (range {} of {}: bytes {}-{})", index + 1, s.plan.ranges,
-                               item.first_byte, item.last_byte);
-    }
     report.finished.error = e;
     s.order.stop_after(index);  // the answer ends here, or at an earlier failure
     return e;
@@ -252,7 +257,7 @@ awaitable<Result<std::uint64_t>> SelectJob::process(exec::WorkerContext& context
     if (s.plan.engine == SelectEngine::s3select) {
       auto fetched = co_await run_s3select(context, range, report.finished.outcome,
                                            report.finished.rows_before_error);
-      if (!fetched) co_return fail(fetched.error());
+      if (!fetched) co_return fail(with_its_range(fetched.error(), index, s.plan.ranges, range));
       s.bytes_fetched.fetch_add(*fetched, std::memory_order_relaxed);
       co_return fetched;
     }
@@ -385,7 +390,13 @@ awaitable<Result<bool>> SelectJob::stream_range(exec::WorkerContext& context, st
   }
   // Always: a block may still be on the worker pool, using `evaluator`.
   auto settled = co_await evaluation.settle();
-  if (failure) co_return *failure;
+  // (The request's failure, not the evaluation's: the data's errors name
+  // their offset in the object.)
+  if (failure) {
+    co_return with_its_range(
+        std::move(*failure), index, state_->plan.ranges,
+        range_bytes(index, state_->plan.object_size, state_->options.chunk_size));
+  }
   co_return settled;
 }
 
