@@ -173,7 +173,8 @@ Runner add_compare_command(CLI::App& app) {
   cmd->add_option("job", args->job,
                   "The job to run: cp, followed by its source and destination "
                   "(s3://bucket[/prefix]; each run copies into a fresh sub-prefix) and cp "
-                  "flags, in any order (but --strategy, --dry-run, --quiet, --progress, "
+                  "flags, in any order (but --strategy, --dry-run, --quiet (--only-show-errors), "
+                  "--progress, "
                   "--no-progress, --skip-existing, --verify and --journal: compare sets, "
                   "measures or verifies those itself)")
       ->required()

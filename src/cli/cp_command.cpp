@@ -261,8 +261,11 @@ Runner add_cp_command(CLI::App& app) {
         for (const auto& upload : journal->open_uploads()) {
           uploads_to_abort->emplace_back(s3::s3_uri(dst_bucket, upload.key), upload.upload_id);
           if (json || quiet) continue;  // (--json: in the summary)
+          // (Keys escaped on a terminal, as the copy lines' are.)
+          const std::string& uri = uploads_to_abort->back().first;
           std::printf("(dryrun) abort: %s (multipart upload %s, left open by an earlier run)\n",
-                      uploads_to_abort->back().first.c_str(), upload.upload_id.c_str());
+                      (escape_keys ? one_line(uri) : uri).c_str(),
+                      (escape_keys ? one_line(upload.upload_id) : upload.upload_id).c_str());
         }
       }
     }

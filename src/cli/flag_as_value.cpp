@@ -141,11 +141,16 @@ std::string describe_parse_error(const CLI::ParseError& error, const CLI::App& a
   if (dynamic_cast<const CLI::RequiredError*>(&error) != nullptr) {
     const auto commands = app.get_subcommands();
     const CLI::App& reader = commands.empty() ? app : *commands.front();
+    std::vector<std::string> unknown;
     for (const auto& word : reader.remaining()) {
       if (word == "--") break;
-      if (word.size() > 1 && word[0] == '-') {
-        return "unknown flag " + word.substr(0, word.find('=')) + " (and " + what + ")";
-      }
+      if (word.size() > 1 && word[0] == '-') unknown.push_back(word.substr(0, word.find('=')));
+    }
+    if (!unknown.empty()) {
+      std::string flags;
+      for (const auto& flag : unknown) flags += (flags.empty() ? "" : ", ") + flag;
+      return (unknown.size() > 1 ? "unknown flags " : "unknown flag ") + flags + " (and " + what +
+             ")";
     }
   }
   // "Could not convert: --concurrency = abc": no number of its type (or out

@@ -191,8 +191,9 @@ struct OwnedFd {
 // The descriptor a run appends with, locked for the run: two runs sharing a
 // journal would each copy what the other has not recorded yet, and write
 // every key twice. Opened before the journal is read, so that what is read
-// is all there is. O_NONBLOCK: a FIFO put here since the checks fails (ENXIO)
-// instead of blocking; it changes nothing for a regular file.
+// is all there is. O_NONBLOCK: a FIFO put here since the checks does not
+// block the open (read and write, it opens at once), and fstat refuses it
+// below; it changes nothing for a regular file.
 // `unlocked`: why the lock could not be taken on a file system without
 // locks (ENOLCK, some network mounts), which runs unlocked; empty when locked.
 Result<void> open_for_appending(const std::string& path, OwnedFd& out, std::string& unlocked) {
@@ -209,7 +210,7 @@ Result<void> open_for_appending(const std::string& path, OwnedFd& out, std::stri
                     path, std::strerror(errno)));
   }
   struct stat st {};
-  if (::fstat(out.fd, &st) != 0) return io_error(path, "cannot open for writing");
+  if (::fstat(out.fd, &st) != 0) return io_error(path, "cannot open for reading and writing");
   if (auto regular = check_regular(path, st); !regular) return regular.error();
   if (::flock(out.fd, LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) {

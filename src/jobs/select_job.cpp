@@ -17,8 +17,10 @@ namespace {
 
 // A request that failed names its range: of a thousand ranges, which one a
 // reset or a 500 stopped. Not an object changed or deleted part way (the
-// whole object's), nor the interrupt's cut; the data's own errors come from
-// the evaluation, which names their offset.
+// whole object's), nor the interrupt's cut. Called where a request failed:
+// the local engine's own errors (the CSV's, of kind protocol too) come from
+// its evaluation and name their offset; the s3select engine's are the
+// server's answer for the range, S3's data errors (CastFailed) among them.
 Error with_its_range(Error error, std::uint64_t index, std::uint64_t ranges, s3::ByteRange bytes) {
   const bool per_range = error.kind == ErrorKind::network || error.kind == ErrorKind::timeout ||
                          error.kind == ErrorKind::http || error.kind == ErrorKind::protocol ||
@@ -379,24 +381,23 @@ awaitable<Result<bool>> SelectJob::stream_range(exec::WorkerContext& context, st
     // retry a body that reached the sink), as often as --max-attempts and the
     // retry budget allow a retry. One that broke before its first byte was
     // retried by send() already.
+    // (A request's failure names the range, not the evaluation's: the data's
+    // errors name their offset in the object; nor a short read, which names
+    // its bytes.)
+    const auto range = range_bytes(index, state_->plan.object_size, state_->options.chunk_size);
     if (got == 0) {
-      failure = changed_during_select(reply.error(), where, state_->plan.etag);
+      failure = with_its_range(changed_during_select(reply.error(), where, state_->plan.etag),
+                               index, state_->plan.ranges, range);
       break;
     }
     if (auto stop = co_await context.client().before_resumed_read(reply.error(), resumes + 1)) {
-      failure = std::move(*stop);
+      failure = with_its_range(std::move(*stop), index, state_->plan.ranges, range);
       break;
     }
   }
   // Always: a block may still be on the worker pool, using `evaluator`.
   auto settled = co_await evaluation.settle();
-  // (The request's failure, not the evaluation's: the data's errors name
-  // their offset in the object.)
-  if (failure) {
-    co_return with_its_range(
-        std::move(*failure), index, state_->plan.ranges,
-        range_bytes(index, state_->plan.object_size, state_->options.chunk_size));
-  }
+  if (failure) co_return *failure;
   co_return settled;
 }
 

@@ -121,11 +121,11 @@ Result<pugi::xml_node> load(pugi::xml_document& doc, std::string_view xml, std::
   }
   // pugixml spends ~70 bytes a node: 64 MiB of empty elements, which the
   // reply's size bound lets in, took 1.1 GB (a review). The largest S3 reply
-  // holds ~100,000 elements (10,000 buckets, or 1,000 versions with their
-  // owners); each element starts with a '<' (text escapes its own).
+  // holds ~100,000 tags (10,000 buckets, or 1,000 versions with their
+  // owners); each tag starts with a '<' (text escapes its own).
   if (std::count(xml.begin(), xml.end(), '<') > kMaxXmlElements) {
     Error e = protocol_error(
-        fmt::format("the {} holds more than {} XML elements, more than any S3 reply: not read "
+        fmt::format("the {} holds more than {} XML tags, more than any S3 reply: not read "
                     "(is the endpoint an S3 server? check --endpoint-url)",
                     what, kMaxXmlElements));
     e.not_s3_endpoint = true;

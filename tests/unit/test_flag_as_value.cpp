@@ -286,6 +286,11 @@ TEST(DescribeParseError, SaysWhatWasWrongInPlainWords) {
               "unknown flag --frob (and destination is required)");
   }
   {
+    Commands commands;  // every one, as when the URLs are there
+    EXPECT_EQ(parse_error_of(commands, {"copy", "s3://a/", "--frob=1", "--nope"}),
+              "unknown flags --frob, --nope (and destination is required)");
+  }
+  {
     Commands commands;  // without one, the missing URL alone
     EXPECT_EQ(parse_error_of(commands, {"copy", "s3://a/"}), "destination is required");
   }

@@ -182,7 +182,7 @@ TEST(S3Xml, AReplyOfMoreElementsThanAnyS3ReplyIsNotRead) {
   EXPECT_FALSE(padded.error().retryable);
   EXPECT_TRUE(padded.error().not_s3_endpoint);
   EXPECT_EQ(padded.error().message,
-            "the ListObjectsV2 reply holds more than 300000 XML elements, more than any S3 "
+            "the ListObjectsV2 reply holds more than 300000 XML tags, more than any S3 "
             "reply: not read (is the endpoint an S3 server? check --endpoint-url)");
   EXPECT_TRUE(parse_list_objects_v2(page_of(kMaxXmlElements)));
   // A full page of 1,000 keys with owners, as S3 sends it: far below.

@@ -24,8 +24,8 @@ ResourceUsage process_usage();
 // do by themselves); the library changes no process-wide limit on its own, so
 // a program of yours that runs more than about a thousand connections calls
 // this first (or its shell raises `ulimit -n`). Returns the soft limit in
-// force afterwards (UINT64_MAX: none); a raise the system refuses leaves the
-// old one.
+// force afterwards (UINT64_MAX: none; 0 when the limit cannot be read); a
+// raise the system refuses leaves the old one.
 std::uint64_t raise_open_file_limit();
 
 }  // namespace s3loop::exec

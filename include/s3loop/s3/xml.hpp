@@ -12,10 +12,11 @@
 
 namespace s3loop::s3 {
 
-// The most elements a reply may hold to be parsed: the largest S3 sends hold
-// ~100,000 (a bucket list of 10,000, a page of 1,000 versions with owners),
-// and each costs the parser ~70 bytes, so a padded reply is refused, not
-// read into memory many times its size.
+// The most tags ('<', opening and closing alike) a reply may hold to be
+// parsed: the largest S3 sends hold ~100,000 (a bucket list of 10,000, a page
+// of 1,000 versions with owners), and each element costs the parser ~70
+// bytes, so a padded reply is refused, not read into memory many times its
+// size.
 inline constexpr std::ptrdiff_t kMaxXmlElements = 300'000;
 
 struct ObjectInfo {
