@@ -82,6 +82,7 @@ bool print_page(const s3::ListPage& page, const PageFormat& format, ListTotals& 
 // One line per bucket, `date time name`, as aws s3 ls prints them (local time).
 void print_buckets(const std::vector<s3::BucketInfo>& buckets, bool json) {
   std::string out;
+  const bool escape = !json && isatty(STDOUT_FILENO) != 0;  // as PageFormat::escape_names
   for (const auto& bucket : buckets) {
     if (json) {
       out += json_line(
@@ -90,7 +91,7 @@ void print_buckets(const std::vector<s3::BucketInfo>& buckets, bool json) {
     } else {
       // (A server's bucket name, on a terminal as a key is: see PageFormat.)
       out += fmt::format("{} {}\n", ls_time(bucket.creation_date),
-                         isatty(STDOUT_FILENO) != 0 ? one_line(bucket.name) : bucket.name);
+                         escape ? one_line(bucket.name) : bucket.name);
     }
   }
   std::fwrite(out.data(), 1, out.size(), stdout);

@@ -27,6 +27,7 @@ import hashlib
 import io
 import json
 import os
+import pty
 import random
 import re
 import shutil
@@ -36,6 +37,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import tty
 import unittest
 import uuid
 from urllib.parse import urlsplit
@@ -440,6 +442,35 @@ def datagen(url, count, min_size=0, max_size=4 * KiB, seed=1, special_keys=False
         raise AssertionError(f"s3loop-datagen {' '.join(map(str, args))} failed "
                              f"(exit {p.returncode}): {p.stderr.strip()}")
     return p
+
+
+def run_on_terminal(args, on="stderr", raw=False):
+    """s3loop with one stream (`on`: "stdout" or "stderr") on a terminal, the other piped;
+    returns (process, what the terminal got, what the pipe got). `raw`: no output processing
+    on the terminal (a line ends "\\n", not "\\r\\n")."""
+    primary, secondary = pty.openpty()
+    if raw:
+        tty.setraw(secondary)
+    try:
+        streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, on: secondary}
+        proc = subprocess.Popen([s3loop_bin(), *args], env=base_env(), **streams)
+        os.close(secondary)
+        secondary = None
+        terminal = b""
+        while True:
+            try:
+                data = os.read(primary, 4096)
+            except OSError:  # EIO: the child closed its end
+                break
+            if not data:
+                break
+            terminal += data
+        out, err = proc.communicate(timeout=120)
+        return proc, terminal, (err if on == "stdout" else out)
+    finally:
+        os.close(primary)
+        if secondary is not None:
+            os.close(secondary)
 
 
 def describe(p):

@@ -7,7 +7,6 @@ AWS_* variables set; see s3env.py).
 import datetime
 import json
 import os
-import pty
 import re
 import signal
 import subprocess
@@ -889,28 +888,7 @@ class CopyProgress(s3env.E2ETestCase):
     def on_terminal(self, *args):
         """Runs s3loop with stderr on a terminal; returns (process, what the terminal got,
         stdout)."""
-        primary, secondary = pty.openpty()
-        try:
-            proc = subprocess.Popen(
-                [s3env.s3loop_bin(), *args],
-                stdout=subprocess.PIPE, stderr=secondary, env=s3env.base_env())
-            os.close(secondary)
-            secondary = None
-            terminal = b""
-            while True:
-                try:
-                    data = os.read(primary, 4096)
-                except OSError:  # EIO: the child closed its end
-                    break
-                if not data:
-                    break
-                terminal += data
-            stdout, _ = proc.communicate(timeout=120)
-        finally:
-            os.close(primary)
-            if secondary is not None:
-                os.close(secondary)
-        return proc, terminal, stdout
+        return s3env.run_on_terminal(list(args), on="stderr")
 
     def test_terminal_redraws_in_place_and_clears(self):
         out = f"tty-{time.monotonic_ns()}/"

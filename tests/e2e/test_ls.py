@@ -7,12 +7,10 @@ import datetime
 import fcntl
 import json
 import os
-import pty
 import re
 import signal
 import subprocess
 import time
-import tty
 import unittest
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -499,30 +497,10 @@ class BucketListTests(s3env.E2ETestCase):
             self.assertRegex(line, r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +0 k/\S+\n$")
 
 def stdout_on_terminal(test, args):
-    """s3loop with stdout on a terminal (a pty, raw: no \\n -> \\r\\n); returns (exit, output)."""
-    primary, secondary = pty.openpty()
-    tty.setraw(secondary)
-    try:
-        proc = subprocess.Popen([s3env.s3loop_bin(), *args], stdout=secondary,
-                                stderr=subprocess.PIPE, env=s3env.base_env())
-        os.close(secondary)
-        secondary = None
-        out = b""
-        while True:
-            try:
-                data = os.read(primary, 4096)
-            except OSError:  # EIO: the child closed its end
-                break
-            if not data:
-                break
-            out += data
-        _, err = proc.communicate(timeout=120)
-        test.assertEqual(err, b"", err)
-        return proc.returncode, out
-    finally:
-        os.close(primary)
-        if secondary is not None:
-            os.close(secondary)
+    """s3loop with stdout on a terminal (raw: no \\n -> \\r\\n); returns (exit, output)."""
+    proc, out, err = s3env.run_on_terminal(args, on="stdout", raw=True)
+    test.assertEqual(err, b"", err)
+    return proc.returncode, out
 
 
 class KeysOnATerminal(s3env.E2ETestCase):
