@@ -254,6 +254,24 @@ class ListingKeyReader {
   bool url_encoded_;
 };
 
+// Whether a listing page is the last is what makes a listing complete, so it
+// must be stated: a reply without <IsTruncated> (a proxy's stub, a server that
+// is not S3) would otherwise read as the end of the listing -- a copy of part
+// of a prefix that exits 0. S3, radosgw and MinIO send it on every page.
+Result<bool> read_is_truncated(pugi::xml_node root, std::string_view operation) {
+  const pugi::xml_node node = child(root, "IsTruncated");
+  const std::string value = text(node);
+  const std::string_view word = trim(value);
+  if (!node) {
+    return protocol_error(fmt::format(
+        "{} reply has no <IsTruncated>, so whether the listing is complete is unknown", operation));
+  }
+  if (iequals(word, "true")) return true;
+  if (iequals(word, "false")) return false;
+  return protocol_error(
+      fmt::format("{} reply has an <IsTruncated> that is neither true nor false", operation));
+}
+
 }  // namespace
 
 bool xml_can_carry(std::string_view text) {
@@ -285,7 +303,9 @@ Result<ListPage> parse_list_objects_v2(std::string_view xml) {
   const ListingKeyReader key_text(*root);
 
   ListPage page;
-  page.is_truncated = iequals(trim(child_text(*root, "IsTruncated")), "true");
+  const auto is_truncated = read_is_truncated(*root, "ListObjectsV2");
+  if (!is_truncated) return is_truncated.error();
+  page.is_truncated = *is_truncated;
   page.next_continuation_token = child_text(*root, "NextContinuationToken");
 
   std::optional<Error> failure;
@@ -423,7 +443,9 @@ Result<MultipartUploadsPage> parse_list_multipart_uploads(std::string_view xml) 
   const ListingKeyReader key_text(*root);
 
   MultipartUploadsPage page;
-  page.is_truncated = iequals(trim(child_text(*root, "IsTruncated")), "true");
+  const auto is_truncated = read_is_truncated(*root, "ListMultipartUploads");
+  if (!is_truncated) return is_truncated.error();
+  page.is_truncated = *is_truncated;
   page.next_key_marker = key_text(child(*root, "NextKeyMarker"));
   page.next_upload_id_marker = child_text(*root, "NextUploadIdMarker");
 
@@ -551,7 +573,9 @@ Result<VersionsPage> parse_list_object_versions(std::string_view xml) {
   const ListingKeyReader key_text(*root);
 
   VersionsPage page;
-  page.is_truncated = iequals(trim(child_text(*root, "IsTruncated")), "true");
+  const auto is_truncated = read_is_truncated(*root, "ListObjectVersions");
+  if (!is_truncated) return is_truncated.error();
+  page.is_truncated = *is_truncated;
   // Versions and delete markers interleave in key order: read them as sent.
   for (pugi::xml_node entry : root->children()) {
     const bool version = has_local_name(entry, "Version");

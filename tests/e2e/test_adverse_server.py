@@ -91,6 +91,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(page)
             return
+        if "prefix=stub" in self.path:
+            # A 200 listing that does not say whether it is the last page (a proxy's stub).
+            page = b'<?xml version="1.0" encoding="UTF-8"?><ListBucketResult/>'
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+            return
         if "prefix=huge" in self.path:
             self.send_response(200)
             self.send_header("Content-Length", str(100 << 20))
@@ -176,6 +184,19 @@ class AdverseServer(unittest.TestCase):
                 self.assertIn("gave back the NextContinuationToken it was asked with",
                               p.stderr, s3env.describe(p))
                 self.assertLessEqual(self.httpd.requests, 3)
+
+    def test_a_listing_page_that_does_not_say_it_is_the_last_ends_nothing(self):
+        # A listing without <IsTruncated> read as a complete, empty one: ls and cp exited 0,
+        # cp having copied nothing.
+        for args in (["ls", "s3://bkt/stub/"], ["ls", "-r", "s3://bkt/stub/"],
+                     ["cp", "s3://bkt/stub/", "s3://bkt/dst/"]):
+            with self.subTest(args=args):
+                p = self.run_s3loop(*args)
+                s3env.assert_no_crash(self, p)
+                self.assertEqual(p.returncode, 1, s3env.describe(p))
+                self.assertIn("ListObjectsV2 reply has no <IsTruncated>, so whether the listing "
+                              "is complete is unknown", p.stderr, s3env.describe(p))
+                self.assertEqual(p.stdout, "", s3env.describe(p))
 
     def test_a_reply_document_without_end_is_refused_not_held(self):
         # An endless ListObjectsV2 reply was held whole: 8 GiB, deaf to Ctrl-C. A reply

@@ -116,21 +116,52 @@ TEST(S3Xml, ListObjectsV2Errors) {
             "ListObjectsV2 reply is truncated but has no <NextContinuationToken>");
 
   auto bad_size = parse_list_objects_v2(
-      "<ListBucketResult><Contents><Key>k</Key><Size>-1</Size></Contents></ListBucketResult>");
+      "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>k</Key><Size>-1</Size></"
+      "Contents>"
+      "</ListBucketResult>");
   ASSERT_FALSE(bad_size.has_value());
   EXPECT_EQ(bad_size.error().kind, ErrorKind::protocol);
   EXPECT_EQ(bad_size.error().message, "ListObjectsV2 reply has an invalid <Size> '-1' for key 'k'");
 
   auto trailing = parse_list_objects_v2(
-      "<ListBucketResult><Contents><Key>k</Key><Size>12abc</Size></Contents></ListBucketResult>");
+      "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>k</Key><Size>12abc</Size></"
+      "Contents>"
+      "</ListBucketResult>");
   ASSERT_FALSE(trailing.has_value());
   EXPECT_EQ(trailing.error().message,
             "ListObjectsV2 reply has an invalid <Size> '12abc' for key 'k'");
 
   auto no_key = parse_list_objects_v2(
-      "<ListBucketResult><Contents><Size>1</Size></Contents></ListBucketResult>");
+      "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Size>1</Size></Contents></"
+      "ListBucketResult>");
   ASSERT_FALSE(no_key.has_value());
   EXPECT_EQ(no_key.error().message, "ListObjectsV2 reply has a <Contents> without <Key>");
+
+  // Only a page that says it is the last ends a listing: one that does not
+  // say (a proxy's stub answering 200) is refused, not read as an empty end.
+  for (std::string_view silent :
+       {"<ListBucketResult/>",
+        "<ListBucketResult><Name>b</Name><KeyCount>0</KeyCount></ListBucketResult>",
+        "<ListBucketResult><Contents><Key>k</Key><Size>1</Size></Contents></ListBucketResult>"}) {
+    auto r = parse_list_objects_v2(silent);
+    ASSERT_FALSE(r.has_value()) << silent;
+    EXPECT_EQ(r.error().kind, ErrorKind::protocol);
+    EXPECT_EQ(r.error().message,
+              "ListObjectsV2 reply has no <IsTruncated>, so whether the listing is complete is "
+              "unknown");
+  }
+  for (std::string_view odd : {"", "1", "yes", "truefalse"}) {
+    auto r = parse_list_objects_v2("<ListBucketResult><IsTruncated>" + std::string(odd) +
+                                   "</IsTruncated></ListBucketResult>");
+    ASSERT_FALSE(r.has_value()) << odd;
+    EXPECT_EQ(r.error().message,
+              "ListObjectsV2 reply has an <IsTruncated> that is neither true nor false");
+  }
+  // As botocore reads it: case and surrounding whitespace do not matter.
+  auto spaced = parse_list_objects_v2(
+      "<ListBucketResult><IsTruncated> False\n</IsTruncated></ListBucketResult>");
+  ASSERT_TRUE(spaced.has_value()) << spaced.error().message;
+  EXPECT_FALSE(spaced->is_truncated);
 
   auto wrong_root = parse_list_objects_v2("<ListAllMyBucketsResult/>");
   ASSERT_FALSE(wrong_root.has_value());
@@ -342,7 +373,8 @@ TEST(S3Xml, MalformedXmlNamesWhatWasParsed) {
   }
 
   // A byte order mark before the document is XML's own.
-  auto marked = parse_list_objects_v2("\xEF\xBB\xBF<ListBucketResult></ListBucketResult>");
+  auto marked = parse_list_objects_v2(
+      "\xEF\xBB\xBF<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>");
   EXPECT_TRUE(marked.has_value()) << marked.error().message;
 
   for (std::string_view empty : {"", "  \r\n "}) {
@@ -584,15 +616,23 @@ TEST(S3Xml, ListObjectVersionsPlainAndErrors) {
   EXPECT_EQ(plain->versions[0].key, "a+b%20");  // no EncodingType: as sent
   EXPECT_EQ(plain->versions[0].version_id, "null");
 
-  auto empty = parse_list_object_versions("<ListVersionsResult/>");
+  auto empty = parse_list_object_versions(
+      "<ListVersionsResult><IsTruncated>false</IsTruncated></ListVersionsResult>");
   ASSERT_TRUE(empty.has_value()) << empty.error().message;
   EXPECT_TRUE(empty->versions.empty());
+  auto silent = parse_list_object_versions("<ListVersionsResult/>");
+  ASSERT_FALSE(silent.has_value());
+  EXPECT_EQ(silent.error().message,
+            "ListObjectVersions reply has no <IsTruncated>, so whether the listing is complete is "
+            "unknown");
 
   for (const char* bad :
-       {"<ListVersionsResult><Version><Key>k</Key></Version></ListVersionsResult>",
-        "<ListVersionsResult><DeleteMarker><VersionId>v</VersionId></DeleteMarker>"
+       {"<ListVersionsResult><IsTruncated>false</IsTruncated><Version><Key>k</Key></Version>"
         "</ListVersionsResult>",
-        "<ListVersionsResult><Version><Key>k</Key><VersionId/></Version></ListVersionsResult>"}) {
+        "<ListVersionsResult><IsTruncated>false</IsTruncated><DeleteMarker><VersionId>v"
+        "</VersionId></DeleteMarker></ListVersionsResult>",
+        "<ListVersionsResult><IsTruncated>false</IsTruncated><Version><Key>k</Key><VersionId/>"
+        "</Version></ListVersionsResult>"}) {
     auto r = parse_list_object_versions(bad);
     ASSERT_FALSE(r.has_value()) << bad;
     EXPECT_EQ(r.error().kind, ErrorKind::protocol);
@@ -799,16 +839,23 @@ TEST(S3Xml, ListMultipartUploadsErrors) {
   EXPECT_EQ(wrong_root.error().kind, ErrorKind::protocol);
 
   for (std::string_view incomplete :
-       {"<ListMultipartUploadsResult><Upload><UploadId>u</UploadId></Upload>"
-        "</ListMultipartUploadsResult>",
-        "<ListMultipartUploadsResult><Upload><Key>k</Key></Upload></ListMultipartUploadsResult>",
-        "<ListMultipartUploadsResult><Upload><Key>k</Key><UploadId></UploadId></Upload>"
-        "</ListMultipartUploadsResult>"}) {
+       {"<ListMultipartUploadsResult><IsTruncated>false</IsTruncated><Upload><UploadId>u"
+        "</UploadId></Upload></ListMultipartUploadsResult>",
+        "<ListMultipartUploadsResult><IsTruncated>false</IsTruncated><Upload><Key>k</Key>"
+        "</Upload></ListMultipartUploadsResult>",
+        "<ListMultipartUploadsResult><IsTruncated>false</IsTruncated><Upload><Key>k</Key>"
+        "<UploadId></UploadId></Upload></ListMultipartUploadsResult>"}) {
     auto r = parse_list_multipart_uploads(incomplete);
     ASSERT_FALSE(r.has_value()) << incomplete;
     EXPECT_EQ(r.error().message,
               "ListMultipartUploads reply has an <Upload> without <Key> or <UploadId>");
   }
+
+  auto silent = parse_list_multipart_uploads("<ListMultipartUploadsResult/>");
+  ASSERT_FALSE(silent.has_value());
+  EXPECT_EQ(silent.error().message,
+            "ListMultipartUploads reply has no <IsTruncated>, so whether the listing is complete "
+            "is unknown");
 
   auto endless = parse_list_multipart_uploads(
       "<ListMultipartUploadsResult><IsTruncated>true</IsTruncated>"
