@@ -168,7 +168,12 @@ Runner add_cp_command(CLI::App& app) {
     const bool json = args->common.json;
     const bool dry_run = args->dry_run;
     const bool quiet = args->quiet;
-    const bool escape_keys = isatty(STDOUT_FILENO) != 0;  // the dry run's lines
+    // The dry run's lines show keys (and upload ids) with control characters
+    // escaped on a terminal, as ls shows them; raw into a pipe or a file.
+    const bool escape_keys = isatty(STDOUT_FILENO) != 0;
+    const auto shown = [escape_keys](const std::string& text) {
+      return escape_keys ? one_line(text) : text;
+    };
     const std::string src_bucket = normalised->source.bucket;
     const std::string dst_bucket = normalised->destination.bucket;
     // A dry run prints a line per object on stdout already; a status line on
@@ -194,10 +199,6 @@ Runner add_cp_command(CLI::App& app) {
         progress->message(fmt::format("s3loop: failed: s3://{}/{} -> s3://{}/{}: {}", src_bucket,
                                       src, dst_bucket, dst, error->message));
       } else if (error == nullptr && dry_run && !json && !quiet) {
-        // On a terminal with keys' control characters escaped, as ls shows them.
-        const auto shown = [&](const std::string& key) {
-          return escape_keys ? one_line(key) : key;
-        };
         std::printf("(dryrun) copy: s3://%s/%s to s3://%s/%s\n", src_bucket.c_str(),
                     shown(src).c_str(), dst_bucket.c_str(), shown(dst).c_str());
       }
@@ -261,11 +262,9 @@ Runner add_cp_command(CLI::App& app) {
         for (const auto& upload : journal->open_uploads()) {
           uploads_to_abort->emplace_back(s3::s3_uri(dst_bucket, upload.key), upload.upload_id);
           if (json || quiet) continue;  // (--json: in the summary)
-          // (Keys escaped on a terminal, as the copy lines' are.)
-          const std::string& uri = uploads_to_abort->back().first;
           std::printf("(dryrun) abort: %s (multipart upload %s, left open by an earlier run)\n",
-                      (escape_keys ? one_line(uri) : uri).c_str(),
-                      (escape_keys ? one_line(upload.upload_id) : upload.upload_id).c_str());
+                      shown(uploads_to_abort->back().first).c_str(),
+                      shown(upload.upload_id).c_str());
         }
       }
     }

@@ -715,6 +715,28 @@ class Resume(s3env.E2ETestCase):
             self.assertEqual(f.read(), content)
         self.assertBucketEmpty(self.bkt, "dry/", "after a dry run")
 
+        # The upload an earlier run left open is named as the copy lines are: raw into a
+        # pipe, its key's control characters escaped on a terminal (a key holding a line
+        # break would forge a line; boto3 cannot create one holding ESC).
+        key = "dry/line\nforged"
+        upload = self.s3.create_multipart_upload(Bucket=self.bkt, Key=key)["UploadId"]
+        self.addCleanup(self.s3.abort_multipart_upload, Bucket=self.bkt, Key=key,
+                        UploadId=upload)
+        left_open = self.journal("dry-open.journal")
+        with open(left_open, "w") as f:
+            f.write(self.header("dry", version=3))
+            f.write(json.dumps({"upload": upload, "key": key}) + "\n")
+        said = (f"(dryrun) abort: s3://{self.bkt}/{{}} (multipart upload {upload}, left open by "
+                "an earlier run)\n")
+        args = ["cp", f"s3://{self.bkt}/src/", f"s3://{self.bkt}/dry/", "--journal", left_open,
+                "--dry-run"]
+        p = s3env.run(args)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertTrue(p.stdout.startswith(said.format(key)), s3env.describe(p))
+        proc, out, err = s3env.run_on_terminal(args, on="stdout", raw=True)
+        self.assertEqual(proc.returncode, 0, (out, err))
+        self.assertTrue(out.startswith(said.format("dry/line\\nforged").encode()), out)
+
 
 if __name__ == "__main__":
     unittest.main()
