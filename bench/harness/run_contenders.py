@@ -216,21 +216,25 @@ def rounds(contenders, repeat):
 
 
 # The columns a repeated contender's record gives as the median of its runs.
-MEDIAN_COLUMNS = ("wall_seconds", "objects_per_second", "mib_per_second", "cpu_seconds",
-                  "cpu_user_seconds", "cpu_sys_seconds", "peak_rss_bytes")
+MEDIAN_COLUMNS = ("wall_seconds", "cpu_seconds", "cpu_user_seconds", "cpu_sys_seconds",
+                  "peak_rss_bytes")
+# And those it derives from the median wall, so a row's rates are its work over its wall.
+RATE_COLUMNS = ("objects_per_second", "mib_per_second")
 
 
 def combine(runs):
     """One record from one contender's runs (in the order they ran).
 
-    Every run ok: the median of each measured column (each column on its own, so with an
-    even count a row's objects/s need not be its objects over its wall), the run whose wall
-    is the median for the rest. Any run not ok: that run's record, so the failure shows.
-    Either way every run's numbers under "runs"."""
+    Every run ok: the median of each measured column (each on its own), objects/s and MiB/s
+    as the work over the median wall (with an even count the median wall is between two
+    runs, and so are the rates: a median of the rates on their own would not be the work
+    over the wall the row shows), the run whose wall is the median for the rest. Any run not
+    ok: that run's record, so the failure shows. Either way every run's numbers under
+    "runs"."""
     if len(runs) == 1:
         return runs[0]
     summary = [{k: r.get(k) for k in ("started_at", "load_average", "ok", "verified")
-                + MEDIAN_COLUMNS} for r in runs]
+                + MEDIAN_COLUMNS + RATE_COLUMNS} for r in runs]
     failed = next((r for r in runs if not r["ok"]), None)
     if failed is not None:
         return dict(failed, runs=summary)
@@ -242,6 +246,12 @@ def combine(runs):
             rec[k] = statistics.median(values)
     if "peak_rss_bytes" in rec:
         rec["peak_rss_bytes"] = int(rec["peak_rss_bytes"])
+    if rec.get("wall_seconds"):
+        # Every run did the same work (all verified whole): the middle run's rate times its
+        # wall is that work.
+        for k in RATE_COLUMNS:
+            if middle.get(k) is not None:
+                rec[k] = middle[k] * middle["wall_seconds"] / rec["wall_seconds"]
     return rec
 
 

@@ -205,6 +205,18 @@ class HarnessRepeat(unittest.TestCase):
         self.assertIn("| 444 (400-500) |", text)
         self.assertIn("ran 3 times", text)
 
+    def test_with_an_even_count_the_rates_are_the_work_over_the_median_wall(self):
+        # Medians taken column by column gave 2000/4 and 2000/8 -> 375 obj/s beside a median
+        # wall of 6 s (2000/6 = 333): a row whose rate was not its work over its wall.
+        runs = [self.sample(4.0, 0.5, 30), self.sample(8.0, 0.5, 30)]
+        for r in runs:
+            r["mib_per_second"] = 100.0 / r["wall_seconds"]
+        rec = self.run_contenders.combine(runs)
+        self.assertEqual(rec["wall_seconds"], 6.0)
+        self.assertAlmostEqual(rec["objects_per_second"], 2000 / 6.0)
+        self.assertAlmostEqual(rec["mib_per_second"], 100.0 / 6.0)
+        self.assertEqual([r["objects_per_second"] for r in rec["runs"]], [500.0, 250.0])
+
     def test_a_failed_run_fails_the_contender(self):
         rec = self.run_contenders.combine([self.sample(4.0, 0.5, 30), self.sample(9.0, 0.5, 30, ok=False),
                                            self.sample(4.5, 0.4, 20)])
