@@ -304,9 +304,6 @@ class HarnessDeleteKeys(unittest.TestCase):
             self.delete_keys()(s3, "b", keys)
 
 
-if __name__ == "__main__":
-    unittest.main()
-
 
 class ServerCpu(unittest.TestCase):
     """bench/server-cpu reports the command's own CPU and the server processes' beside it."""
@@ -331,3 +328,29 @@ class ServerCpu(unittest.TestCase):
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8")
         self.assertEqual(p.returncode, 2)
         self.assertIn("usage: bench/server-cpu", p.stderr)
+
+
+class ThrottleArguments(unittest.TestCase):
+    """bench/throttle refuses, before it builds or starts anything, a run in which nothing
+    could be throttled (it compared runs of an unthrottled server) or a value that is no
+    count."""
+
+    def test_a_run_the_cap_never_reaches_is_refused(self):
+        tool = os.path.join(s3env.REPO, "bench", "throttle")
+        for args, said in ((["--objects", "100"], "--objects (100) and --concurrency (1024) "
+                            "must exceed --cap (100), or nothing is throttled"),
+                           (["--concurrency", "64"], "--objects (2000) and --concurrency (64) "
+                            "must exceed --cap (100), or nothing is throttled"),
+                           (["--cap", "0"], "'0' is not a whole number >= 1"),
+                           (["--repeat", "two"], "'two' is not a whole number >= 1")):
+            with self.subTest(args=args):
+                p = subprocess.run([tool, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   encoding="utf-8", timeout=60)
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertIn(said, p.stderr)
+                self.assertEqual(p.stdout, "")
+                self.assertNotIn("==", p.stderr)  # nothing built or started
+
+
+if __name__ == "__main__":
+    unittest.main()
