@@ -270,6 +270,15 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
       std::fwrite(out.data(), 1, out.size(), stderr);
     };
     shared->debug_log(s3::format_config_log(setup->config, shared->options.endpoint));
+    if (const auto& proxy = shared->options.proxy; proxy.https) {
+      const auto used = proxy.for_endpoint(shared->options.endpoint);
+      shared->debug_log(
+          used ? "proxy: connections to " + shared->options.endpoint.host_port() +
+                     " are tunnelled through " + used->described()
+               : "proxy: " + proxy.https->described() + " is not used for " +
+                     shared->options.endpoint.host_port() +
+                     (shared->options.endpoint.tls ? " (NO_PROXY names it)" : " (plain HTTP)"));
+    }
     shared->debug_log("TLS trust: " + shared->tls->trust_source());
     if (!heap_pages_note().empty()) shared->debug_log("heap: " + heap_pages_note());
   }

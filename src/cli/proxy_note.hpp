@@ -1,7 +1,8 @@
-// aws cli (botocore) sends its requests through the proxy HTTPS_PROXY or
-// HTTP_PROXY names; s3loop connects to the endpoint directly. A user behind a
-// proxy is told so, once, rather than left to wonder why a connection fails
-// or goes around the proxy.
+// aws cli (botocore) sends requests to a plain-HTTP endpoint through the
+// proxy HTTP_PROXY names, as an absolute-URL request; s3loop tunnels only
+// https:// connections (HTTPS_PROXY, net/proxy.hpp) and reaches a plain-HTTP
+// endpoint directly. A user behind a proxy is told so, once, rather than left
+// to wonder why a connection fails or goes around the proxy.
 #pragma once
 
 #include <functional>
@@ -11,9 +12,10 @@
 
 namespace s3loop::cli {
 
-// The warning for an endpoint at `host` (TLS or not) when a proxy variable
-// that aws cli would use for it is set and NO_PROXY does not exempt the host;
-// nullopt otherwise. `env` reads a variable (nullptr: unset).
+// The warning for a plain-HTTP endpoint at `host` when HTTP_PROXY (or
+// http_proxy) is set and NO_PROXY does not exempt the host; nullopt
+// otherwise, and always for an https:// endpoint (`tls`). `env` reads a
+// variable (nullptr: unset).
 std::optional<std::string> ignored_proxy_warning(
     bool tls, std::string_view host, const std::function<const char*(const char*)>& env);
 

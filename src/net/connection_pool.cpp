@@ -9,9 +9,11 @@
 #include <openssl/x509v3.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
 
 #include <fmt/format.h>
@@ -410,13 +412,15 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
 
 ConnectionPool::ConnectionPool(asio::any_io_executor executor, Endpoint endpoint,
                                std::shared_ptr<TlsContext> tls, Timeouts timeouts,
-                               Counters& counters, const std::atomic<bool>* stop)
+                               Counters& counters, const std::atomic<bool>* stop,
+                               std::optional<Proxy> proxy)
     : executor_(std::move(executor)),
       endpoint_(std::move(endpoint)),
       tls_(std::move(tls)),
       timeouts_(timeouts),
       counters_(counters),
       stop_(stop),
+      proxy_(std::move(proxy)),
       server_key_(endpoint_.host_port()),
       watch_(std::make_unique<DeadlineWatch>(
           executor_,
@@ -438,11 +442,18 @@ awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect(
   FailureContext failure;
   failure.where = server_key_;
   failure.deadline = timeouts_.connect;
+  // Through a proxy, the TCP connection is to the proxy, and so are the
+  // errors until its tunnel is open.
+  const std::string& host = proxy_ ? proxy_->host : endpoint_.host;
+  const std::uint16_t port = proxy_ ? proxy_->port : endpoint_.port;
+  if (proxy_) {
+    failure.where = proxy_->described();
+    failure.proxy_source = proxy_->source;
+  }
   tcp::resolver::results_type endpoints;
-  if (is_loopback_name(endpoint_.host)) {
+  if (is_loopback_name(host)) {
     endpoints = tcp::resolver::results_type::create(
-        tcp::endpoint(asio::ip::address_v4::loopback(), endpoint_.port), endpoint_.host,
-        std::to_string(endpoint_.port));
+        tcp::endpoint(asio::ip::address_v4::loopback(), port), host, std::to_string(port));
   } else {
     // Within the connect deadline, and cut short by a stop (resolve.hpp) --
     // for a request with a grace (an abort after Ctrl-C), by its grace.
@@ -450,8 +461,8 @@ awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect(
     const auto within = graced_stop ? std::min<std::chrono::milliseconds>(timeouts_.connect,
                                                                           DeadlineWatch::kStopGrace)
                                     : timeouts_.connect;
-    auto [ec, results] = co_await resolve(executor_, endpoint_.host, endpoint_.port, within,
-                                          stop_grace ? nullptr : stop_);
+    auto [ec, results] =
+        co_await resolve(executor_, host, port, within, stop_grace ? nullptr : stop_);
     if (ec == asio::error::operation_aborted) co_return interrupted_error(Phase::resolve, failure);
     if (ec) co_return network_error(ec, Phase::resolve, failure);
     endpoints = std::move(results);
@@ -484,6 +495,11 @@ awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect(
   counters_.connections++;
   // Small requests must not wait for Nagle against the peer's delayed ACK.
   conn->tcp().socket().set_option(tcp::no_delay(true));
+  if (proxy_) {
+    if (auto refused = co_await open_tunnel(*conn)) co_return std::move(*refused);
+    failure.where = server_key_;  // from here on, the endpoint's
+    failure.proxy_source.clear();
+  }
 
   if (auto* tls = conn->tls()) {
     SSL* ssl = tls->native_handle();
@@ -532,6 +548,54 @@ awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect(
     if (SSL_session_reused(ssl)) counters_.tls_resumed++;
   }
   co_return std::move(conn);
+}
+
+awaitable<std::optional<Error>> ConnectionPool::open_tunnel(Connection& conn) {
+  FailureContext failure;
+  failure.where = proxy_->described();
+  failure.proxy_source = proxy_->source;
+  failure.deadline = timeouts_.connect;
+  // The CONNECT exchange within the connect deadline; a stop cuts it off as
+  // it does the connect (the pool's watch closes the socket).
+  conn.tcp().expires_after(timeouts_.connect);
+  const std::string request = connect_request(*proxy_, endpoint_);
+  auto [write_ec, written] = co_await asio::async_write(conn.tcp(), asio::buffer(request), nothrow);
+  (void)written;
+  // A proxy's reply to CONNECT is a header alone: 16 KiB is far beyond one.
+  constexpr std::size_t kMaxReplyHead = 16 * 1024;
+  std::string head;
+  boost::system::error_code read_ec;
+  std::size_t head_size = 0;
+  if (!write_ec) {
+    auto [ec, size] = co_await asio::async_read_until(
+        conn.tcp(), asio::dynamic_buffer(head, kMaxReplyHead), "\r\n\r\n", nothrow);
+    read_ec = ec;
+    head_size = size;
+  }
+  conn.tcp().expires_never();
+  const boost::system::error_code ec = write_ec ? write_ec : read_ec;
+  if (ec && conn.interrupted) co_return interrupted_error(Phase::tunnel, failure);
+  if (ec == asio::error::not_found) {
+    co_return make_error(ErrorKind::protocol,
+                         proxy_->described() +
+                             " answered CONNECT with a header longer than 16 KiB: is it an "
+                             "HTTP proxy? check " +
+                             proxy_->source);
+  }
+  if (ec) co_return network_error(ec, Phase::tunnel, failure);
+  if (auto refused =
+          connect_reply_problem(std::string_view(head).substr(0, head_size), *proxy_, endpoint_)) {
+    co_return refused;
+  }
+  // Nothing may come before the server's side of the TLS handshake, which
+  // the client starts: bytes here would be read as none of it.
+  if (head.size() > head_size) {
+    co_return make_error(ErrorKind::protocol, proxy_->described() +
+                                                  " sent bytes after its reply to CONNECT, before "
+                                                  "the TLS handshake: is it an HTTP proxy? check " +
+                                                  proxy_->source);
+  }
+  co_return std::nullopt;
 }
 
 awaitable<Result<Response>> ConnectionPool::send(const Request& request, const BodySink* sink) {

@@ -19,6 +19,8 @@ const char* phase_name(Phase phase) {
       return "resolving";
     case Phase::connect:
       return "connecting to";
+    case Phase::tunnel:
+      return "asking for a tunnel through";
     case Phase::handshake:
       return "TLS handshake with";
     case Phase::write:
@@ -38,6 +40,8 @@ const char* closed_while(Phase phase) {
     case Phase::resolve:
     case Phase::connect:
       return "while connecting";
+    case Phase::tunnel:
+      return "while asking for a tunnel";
     case Phase::handshake:
       return "during the TLS handshake";
     case Phase::write:
@@ -56,14 +60,19 @@ bool request_on_the_wire(Phase phase) {
 
 // What the deadline that passed was and which flag sets it.
 std::string timeout_message(Phase phase, const std::string& context,
-                            std::chrono::milliseconds deadline) {
+                            const FailureContext& failure) {
+  const std::chrono::milliseconds deadline = failure.deadline;
   const bool known = deadline.count() > 0;
   switch (phase) {
     case Phase::resolve:
     case Phase::connect:
+    case Phase::tunnel:
     case Phase::handshake:
       return context + " timed out" + (known ? " after " + format_seconds(deadline) : "") +
-             " (check --endpoint-url, or raise --connect-timeout if the server is slow)";
+             (failure.proxy_source.empty()
+                  ? " (check --endpoint-url, or raise --connect-timeout if the server is slow)"
+                  : " (check " + failure.proxy_source +
+                        ", or raise --connect-timeout if the proxy is slow)");
     case Phase::read_header:
       return context + " timed out" + (known ? " after " + format_seconds(deadline) : "") +
              " (raise --read-timeout if the server is slow)";
@@ -188,7 +197,7 @@ Error network_error(const boost::system::error_code& ec, Phase phase,
   const std::string failed = prefixed ? ": " : " failed: ";
   if (ec == boost::beast::error::timeout || ec == boost::asio::error::timed_out) {
     e.kind = ErrorKind::timeout;
-    e.message = timeout_message(phase, context, failure.deadline);
+    e.message = timeout_message(phase, context, failure);
   } else if (ec == boost::asio::error::operation_aborted) {
     e.kind = ErrorKind::cancelled;
     e.message = "cancelled while " + context;
@@ -266,7 +275,8 @@ Error network_error(const boost::system::error_code& ec, Phase phase,
     }
   } else if (phase == Phase::resolve) {
     e.kind = ErrorKind::network;
-    e.message = "cannot resolve " + where + ": " + ec.message() + " (check --endpoint-url)";
+    e.message = "cannot resolve " + where + ": " + ec.message() + " (check " +
+                (failure.proxy_source.empty() ? "--endpoint-url" : failure.proxy_source) + ")";
   } else if (phase == Phase::connect &&
              (ec == boost::asio::error::no_descriptors ||
               ec == boost::system::errc::too_many_files_open_in_system)) {
@@ -278,8 +288,10 @@ Error network_error(const boost::system::error_code& ec, Phase phase,
         "--list-concurrency -- or raise the open-file limit: ulimit -n)";
   } else if (phase == Phase::connect) {
     e.kind = ErrorKind::network;
-    e.message = "cannot connect to " + where + ": " + ec.message() +
-                " (is the endpoint up? check --endpoint-url)";
+    e.message =
+        "cannot connect to " + where + ": " + ec.message() +
+        (failure.proxy_source.empty() ? " (is the endpoint up? check --endpoint-url)"
+                                      : " (is the proxy up? check " + failure.proxy_source + ")");
   } else {
     e.kind = ErrorKind::network;
     e.message = context + failed + ec.message();

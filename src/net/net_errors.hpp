@@ -11,11 +11,16 @@
 
 namespace s3loop::net {
 
-enum class Phase { resolve, connect, handshake, write, read_header, read_body };
+// (tunnel: asking an HTTP proxy for a CONNECT tunnel, after connecting to it.)
+enum class Phase { resolve, connect, tunnel, handshake, write, read_header, read_body };
 
 // What is known about a failure besides its error code.
 struct FailureContext {
-  std::string where;       // "host:port"
+  std::string where;  // "host:port", or Proxy::described() while reaching a proxy
+  // While resolving, connecting to or tunnelling through a proxy: the setting
+  // that names it ("HTTPS_PROXY"), which the advice points to instead of
+  // --endpoint-url.
+  std::string proxy_source;
   std::string tls_detail;  // OpenSSL's verify-result text when a certificate was rejected
   // The host, when the certificate is trusted but not valid for it.
   std::string tls_wrong_name;

@@ -112,9 +112,10 @@ net::ConnectionPool& Client::pool_for(const net::Endpoint& endpoint) {
   if (!slot) {
     // The job's interrupt flag stops the pool's exchanges in flight too: a
     // stalled reply would otherwise hold Ctrl-C up for --read-timeout.
-    slot = std::make_unique<net::ConnectionPool>(executor_, endpoint, shared_.tls,
-                                                 shared_.options.timeouts, shared_.net_counters,
-                                                 interrupted_);
+    // (Each endpoint its own: a region's endpoint may be in NO_PROXY.)
+    slot = std::make_unique<net::ConnectionPool>(
+        executor_, endpoint, shared_.tls, shared_.options.timeouts, shared_.net_counters,
+        interrupted_, shared_.options.proxy.for_endpoint(endpoint));
   }
   return *slot;
 }

@@ -1,6 +1,7 @@
 #include "s3loop/s3/client_setup.hpp"
 
 #include "s3loop/net/endpoint.hpp"
+#include "s3loop/net/proxy.hpp"
 #include "s3loop/net/tls.hpp"
 #include "s3loop/s3/addressing.hpp"
 
@@ -87,6 +88,12 @@ Result<ClientSetup> setup_client(const ClientSettings& settings, const EnvLookup
   options.timeouts = settings.timeouts;
   options.retry = settings.retry;
   shared->retry_budget.set_capacity(settings.retry_budget);
+  if (!config->https_proxy.empty()) {
+    auto proxy = net::parse_proxy_url(config->https_proxy, config->https_proxy_source);
+    if (!proxy) return proxy.error();
+    options.proxy.https = std::move(*proxy);
+  }
+  options.proxy.no_proxy = config->no_proxy;
 
   net::TlsOptions tls;
   // A plain-HTTP endpoint makes no TLS connection (a region redirect keeps

@@ -804,6 +804,20 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
     cfg.ca_bundle = *home + cfg.ca_bundle.substr(1);
   }
 
+  for (const char* name : {"https_proxy", "HTTPS_PROXY"}) {
+    if (auto proxy = env_set(name)) {
+      cfg.https_proxy = *proxy;
+      cfg.https_proxy_source = name;
+      break;
+    }
+  }
+  for (const char* name : {"no_proxy", "NO_PROXY"}) {
+    if (auto hosts = env_set(name)) {
+      cfg.no_proxy = *hosts;
+      break;
+    }
+  }
+
   if (flags.addressing_style) {
     cfg.addressing_style = *flags.addressing_style;
   } else if (auto style = get(&settings, "s3.addressing_style")) {

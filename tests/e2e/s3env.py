@@ -307,13 +307,15 @@ def seeded_bytes(seed, size):
 
 def base_env(**overrides):
     """The environment for s3loop: the server's settings, nothing from the developer's own AWS
-    configuration (HOME is an empty directory, profile/config variables are dropped), TZ=UTC.
+    configuration (HOME is an empty directory, profile/config variables are dropped) nor
+    proxies, TZ=UTC.
     overrides: NAME=value to set, NAME=None to remove."""
     env = dict(os.environ)
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE",
                  "AWS_SHARED_CREDENTIALS_FILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3",
                  "AWS_DEFAULT_REGION", "AWS_SECURITY_TOKEN",
-                 "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"):
+                 "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "HTTPS_PROXY", "https_proxy",
+                 "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"):
         env.pop(name, None)
     env["HOME"] = _empty_home()
     env["TZ"] = "UTC"

@@ -56,6 +56,47 @@ TEST(ClientSetup, CarriesTheResolvedConfigAndTheSettings) {
   EXPECT_EQ(setup->config.endpoint_source, "AWS_ENDPOINT_URL");
 }
 
+TEST(ClientSetup, TheProxyComesFromTheEnvironmentTheLowerCaseSpellingFirst) {
+  FakeEnvironment fake;
+  fake.env["AWS_ENDPOINT_URL"] = "https://s3.example.com";
+  {
+    auto setup = fake.setup();
+    ASSERT_TRUE(setup) << setup.error().message;
+    EXPECT_FALSE(setup->shared->options.proxy.https);
+  }
+  fake.env["HTTPS_PROXY"] = "http://upper:3128";
+  fake.env["NO_PROXY"] = "internal.example";
+  {
+    auto setup = fake.setup();
+    ASSERT_TRUE(setup) << setup.error().message;
+    const auto& proxy = setup->shared->options.proxy;
+    ASSERT_TRUE(proxy.https);
+    EXPECT_EQ(proxy.https->host, "upper");
+    EXPECT_EQ(proxy.https->source, "HTTPS_PROXY");
+    EXPECT_EQ(proxy.no_proxy, "internal.example");
+    EXPECT_TRUE(proxy.for_endpoint(setup->shared->options.endpoint));
+  }
+  fake.env["https_proxy"] = "lower:8080";
+  fake.env["no_proxy"] = "example.com";
+  {
+    auto setup = fake.setup();
+    ASSERT_TRUE(setup) << setup.error().message;
+    const auto& proxy = setup->shared->options.proxy;
+    ASSERT_TRUE(proxy.https);
+    EXPECT_EQ(proxy.https->host, "lower");
+    EXPECT_EQ(proxy.https->port, 8080);
+    EXPECT_EQ(proxy.https->source, "https_proxy");
+    EXPECT_FALSE(proxy.for_endpoint(setup->shared->options.endpoint));  // no_proxy names it
+  }
+  fake.env["https_proxy"] = "socks5://lower:1080";
+  auto refused = fake.setup();
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, ErrorKind::config);
+  EXPECT_EQ(refused.error().message,
+            "https_proxy 'socks5://lower:1080' is no proxy s3loop can use: the scheme must be http "
+            "(expected http://[user:password@]host:port)");
+}
+
 TEST(ClientSetup, WithoutAnEndpointTheRegionsAwsEndpoint) {
   FakeEnvironment fake;
   fake.env["AWS_REGION"] = "eu-west-1";

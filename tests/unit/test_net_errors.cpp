@@ -237,6 +237,34 @@ TEST(NetErrors, ConnectPhaseTimeoutsNameConnectTimeout) {
             std::string::npos);
 }
 
+TEST(NetErrors, ReachingAProxyNamesItAndItsVariableNotTheEndpointUrl) {
+  FailureContext context = at("proxy 10.0.0.5:3128 (HTTPS_PROXY)");
+  context.proxy_source = "HTTPS_PROXY";
+  context.deadline = milliseconds(10'000);
+  EXPECT_EQ(network_error(boost::beast::error::timeout, Phase::connect, context).message,
+            "connecting to proxy 10.0.0.5:3128 (HTTPS_PROXY) timed out after 10 s (check "
+            "HTTPS_PROXY, or raise --connect-timeout if the proxy is slow)");
+  EXPECT_EQ(network_error(boost::beast::error::timeout, Phase::tunnel, context).message,
+            "asking for a tunnel through proxy 10.0.0.5:3128 (HTTPS_PROXY) timed out after 10 s "
+            "(check HTTPS_PROXY, or raise --connect-timeout if the proxy is slow)");
+  const Error refused = network_error(asio::error::connection_refused, Phase::connect, context);
+  EXPECT_TRUE(s3::is_retryable(refused));
+  EXPECT_EQ(refused.message,
+            "cannot connect to proxy 10.0.0.5:3128 (HTTPS_PROXY): " +
+                boost::system::error_code(asio::error::connection_refused).message() +
+                " (is the proxy up? check HTTPS_PROXY)");
+  EXPECT_EQ(network_error(asio::error::host_not_found, Phase::resolve, context).message,
+            "cannot resolve proxy 10.0.0.5:3128 (HTTPS_PROXY): " +
+                boost::system::error_code(asio::error::host_not_found).message() +
+                " (check HTTPS_PROXY)");
+  const Error closed = network_error(asio::error::eof, Phase::tunnel, context);
+  EXPECT_EQ(closed.message,
+            "connection closed by proxy 10.0.0.5:3128 (HTTPS_PROXY) while asking for a tunnel");
+  EXPECT_FALSE(closed.sent_unanswered);  // no request of the caller's went out
+  EXPECT_EQ(interrupted_error(Phase::tunnel, context).message,
+            "asking for a tunnel through proxy 10.0.0.5:3128 (HTTPS_PROXY) failed: interrupted");
+}
+
 TEST(NetErrors, ReadTimeoutsNameReadTimeoutAndTheRequest) {
   FailureContext context = at("h:9000");
   context.request = "GetObject s3://b/k";

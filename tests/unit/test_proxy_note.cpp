@@ -1,5 +1,6 @@
-// s3loop uses no proxy; a user whose aws cli goes through one is told (a review's finding:
-// HTTPS_PROXY was ignored without a word).
+// A plain-HTTP endpoint is reached directly (HTTPS_PROXY tunnels https://
+// connections only); a user whose aws cli would send its requests through
+// HTTP_PROXY is told (a review's finding: proxies were ignored without a word).
 #include "proxy_note.hpp"
 
 #include <gtest/gtest.h>
@@ -18,33 +19,33 @@ std::optional<std::string> warning(bool tls, const std::string& host,
   });
 }
 
-TEST(ProxyNote, AProxyAwsCliWouldUseIsSaidToBeIgnored) {
-  EXPECT_EQ(warning(true, "s3.example.com", {{"HTTPS_PROXY", "http://user:secret@proxy:3128"}}),
-            "HTTPS_PROXY is set, but s3loop does not use proxies: it connects to s3.example.com "
-            "directly (aws cli would go through the proxy); NO_PROXY=s3.example.com says so and "
+TEST(ProxyNote, HttpProxyIsSaidToBeUnusedForAPlainHttpEndpoint) {
+  EXPECT_EQ(warning(false, "s3.example.com", {{"HTTP_PROXY", "http://user:secret@proxy:3128"}}),
+            "HTTP_PROXY is set, but s3loop sends plain-HTTP requests directly: it connects to "
+            "s3.example.com itself (aws cli would go through the proxy; s3loop uses one, "
+            "HTTPS_PROXY, for https:// endpoints only); NO_PROXY=s3.example.com says so and "
             "silences this");
-  EXPECT_TRUE(warning(false, "h", {{"http_proxy", "http://p:1"}})->starts_with("http_proxy is"));
+  // The lower-case spelling wins, as in urllib.
+  EXPECT_TRUE(warning(false, "h", {{"http_proxy", "http://p:1"}, {"HTTP_PROXY", "http://q:1"}})
+                  ->starts_with("http_proxy is"));
+  // An https:// endpoint goes through HTTPS_PROXY: nothing to say.
+  EXPECT_FALSE(warning(true, "h", {{"HTTP_PROXY", "http://p:1"}, {"HTTPS_PROXY", "http://p:1"}}));
   // The scheme's own variable only; empty is unset.
   EXPECT_FALSE(warning(false, "h", {{"HTTPS_PROXY", "http://p:1"}}));
-  EXPECT_FALSE(warning(true, "h", {{"HTTPS_PROXY", ""}}));
-  EXPECT_FALSE(warning(true, "h", {}));
+  EXPECT_FALSE(warning(false, "h", {{"HTTP_PROXY", ""}}));
+  EXPECT_FALSE(warning(false, "h", {}));
 }
 
-TEST(ProxyNote, NoProxyExemptsTheHostAsUrllibReadsIt) {
-  const std::map<std::string, std::string> proxy = {{"HTTPS_PROXY", "http://p:1"}};
-  auto with = [&](const std::string& host, const std::string& no_proxy) {
+TEST(ProxyNote, NoProxyExemptsTheHost) {
+  const std::map<std::string, std::string> proxy = {{"HTTP_PROXY", "http://p:1"}};
+  auto with = [&](const std::string& host, const std::string& name, const std::string& list) {
     auto vars = proxy;
-    vars["NO_PROXY"] = no_proxy;
-    return warning(true, host, vars).has_value();
+    vars[name] = list;
+    return warning(false, host, vars).has_value();
   };
-  EXPECT_FALSE(with("127.0.0.1", "localhost, 127.0.0.1"));
-  EXPECT_FALSE(with("anything", "*"));
-  EXPECT_FALSE(with("s3.example.com", "example.com"));
-  EXPECT_FALSE(with("s3.example.com", ".example.com"));
-  EXPECT_FALSE(with("S3.Example.com", "example.COM:443"));
-  EXPECT_TRUE(with("s3.example.com", "ample.com"));  // a name, not a suffix of letters
-  EXPECT_TRUE(with("s3.example.com", "other.org,"));
-  EXPECT_FALSE(warning(true, "h", {{"HTTPS_PROXY", "http://p:1"}, {"no_proxy", "h"}}));
+  EXPECT_FALSE(with("127.0.0.1", "NO_PROXY", "localhost, 127.0.0.1"));
+  EXPECT_FALSE(with("s3.example.com", "no_proxy", ".example.com"));
+  EXPECT_TRUE(with("s3.example.com", "NO_PROXY", "ample.com"));
 }
 
 }  // namespace

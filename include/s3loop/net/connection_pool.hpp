@@ -8,6 +8,7 @@
 #include "s3loop/net/endpoint.hpp"
 #include "s3loop/net/http.hpp"
 #include "s3loop/net/options.hpp"
+#include "s3loop/net/proxy.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -15,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,9 +36,13 @@ class ConnectionPool {
   // kind cancelled ("... failed: interrupted"); one whose request says so
   // (Request::on_stop) gets a short grace first. A connection cut off is
   // closed, never pooled.
+  //
+  // With a `proxy` every connection is a CONNECT tunnel through it to the
+  // endpoint (an https:// one: ProxySettings::for_endpoint), asked for
+  // within the connect deadline; TLS is with the endpoint, inside it.
   ConnectionPool(boost::asio::any_io_executor executor, Endpoint endpoint,
                  std::shared_ptr<TlsContext> tls, Timeouts timeouts, Counters& counters,
-                 const std::atomic<bool>* stop = nullptr);
+                 const std::atomic<bool>* stop = nullptr, std::optional<Proxy> proxy = {});
   ~ConnectionPool();
   ConnectionPool(const ConnectionPool&) = delete;
   ConnectionPool& operator=(const ConnectionPool&) = delete;
@@ -56,6 +62,8 @@ class ConnectionPool {
  private:
   boost::asio::awaitable<Result<std::unique_ptr<Connection>>> connect(
       bool stop_grace, std::chrono::steady_clock::time_point grace_from);
+  // Asks the proxy, over `conn` (connected to it), for the tunnel.
+  boost::asio::awaitable<std::optional<Error>> open_tunnel(Connection& conn);
   bool stopping() const { return stop_ != nullptr && stop_->load(std::memory_order_relaxed); }
 
   boost::asio::any_io_executor executor_;
@@ -64,6 +72,7 @@ class ConnectionPool {
   Timeouts timeouts_;
   Counters& counters_;
   const std::atomic<bool>* stop_;
+  std::optional<Proxy> proxy_;
   std::vector<std::unique_ptr<Connection>> idle_;
   std::string server_key_;  // "host:port" ("[v6]:port"): TLS sessions are resumed per server;
                             // errors name it

@@ -8,6 +8,7 @@
 #include "s3loop/net/endpoint.hpp"
 #include "s3loop/net/http.hpp"
 #include "s3loop/net/options.hpp"
+#include "s3loop/net/proxy.hpp"
 #include "s3loop/s3/attempt_gate.hpp"
 #include "s3loop/s3/bucket_regions.hpp"
 #include "s3loop/s3/config.hpp"
@@ -48,6 +49,7 @@ struct ClientOptions {
   AddressingStyle addressing_style = AddressingStyle::automatic;
   net::Timeouts timeouts;
   RetryPolicy retry;
+  net::ProxySettings proxy;  // HTTPS_PROXY and NO_PROXY (setup_client reads them)
 };
 
 // Everything a set of clients shares: TLS trust, options and the counters.

@@ -28,8 +28,9 @@ struct ClientSetup {
   ResolvedConfig config;  // what was chosen and from where (format_config_log)
 };
 
-// Resolves credentials, region, endpoint and TLS trust as aws cli does
-// (resolve_config's order) and loads the CA bundle. Errors are the caller's
+// Resolves credentials, region, endpoint, TLS trust and the proxy as aws cli
+// does (resolve_config's order) and loads the CA bundle; a proxy URL s3loop
+// cannot use is an error of kind config naming its variable. Errors are the caller's
 // to fix (kinds config and credentials); a bad endpoint or CA bundle that
 // came from the environment or a profile is of kind config and names where
 // it was set, one given in `settings.overrides` (the command's --endpoint-url,

@@ -51,6 +51,13 @@ struct ResolvedConfig {
   // where to fix it.
   std::string endpoint_source;
   std::string ca_bundle_source;  // empty when there is no CA bundle
+  // The proxy for https:// endpoints as set (a URL; empty: none) and its
+  // variable: https_proxy, else HTTPS_PROXY (the lower-case one wins, as in
+  // Python's urllib, which botocore uses). And the hosts reached directly:
+  // no_proxy, else NO_PROXY.
+  std::string https_proxy;
+  std::string https_proxy_source;
+  std::string no_proxy;
 };
 
 using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
@@ -67,7 +74,8 @@ using FileReader = std::function<Result<std::optional<std::string>>(const std::s
 // endpoint_url (also s3.endpoint_url); only the flag when
 // AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (else the profile's
 // ignore_configured_endpoint_urls) is "true", as in botocore.
-// CA: flag, AWS_CA_BUNDLE, ca_bundle.
+// CA: flag, AWS_CA_BUNDLE, ca_bundle. Proxy: https_proxy, HTTPS_PROXY;
+// no_proxy, NO_PROXY.
 // Addressing: flag, profile s3.addressing_style (auto|path|virtual).
 // An explicitly named profile that does not exist is an error (kind config);
 // no credentials anywhere is an error (kind credentials) naming what was tried.

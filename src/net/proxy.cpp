@@ -1,0 +1,211 @@
+#include "s3loop/net/proxy.hpp"
+
+#include "s3loop/one_line.hpp"
+
+#include <openssl/evp.h>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <vector>
+
+namespace s3loop::net {
+
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string_view trimmed(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+std::string bracketed(const std::string& host) {
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+// `url` with the password of any "user:password@" written "***": what
+// messages quote, whichever check fails (found by hand: a URL that does not
+// parse is quoted too).
+std::string without_password(std::string_view url) {
+  const std::size_t scheme_end = url.find("://");
+  const std::size_t start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+  const std::size_t end = std::min(url.find_first_of("/?#", start), url.size());
+  const std::size_t at = url.substr(0, end).rfind('@');
+  if (at == std::string_view::npos || at < start) return std::string(url);
+  const std::size_t colon = url.substr(start, at - start).find(':');
+  if (colon == std::string_view::npos) return std::string(url);
+  return std::string(url.substr(0, start + colon + 1)) + "***" + std::string(url.substr(at));
+}
+
+std::string base64(std::string_view bytes) {
+  std::vector<unsigned char> out(4 * ((bytes.size() + 2) / 3) + 1);
+  const int n = EVP_EncodeBlock(out.data(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  return std::string(reinterpret_cast<const char*>(out.data()), static_cast<std::size_t>(n));
+}
+
+}  // namespace
+
+std::string Proxy::described() const {
+  return "proxy " + bracketed(host) + ":" + std::to_string(port) +
+         (source.empty() ? "" : " (" + source + ")");
+}
+
+Result<Proxy> parse_proxy_url(std::string_view url, std::string_view source) {
+  std::string text(trimmed(url));
+  // As botocore's _fix_proxy_url: an address without a scheme is http://.
+  if (text.find("://") == std::string::npos) {
+    text = (text.starts_with("//") ? "http:" : "http://") + text;
+  }
+  const std::string shown = one_line(without_password(text));
+  auto bad = [&](std::string_view why) {
+    return make_error(ErrorKind::config, std::string(source) + " '" + shown +
+                                             "' is no proxy s3loop can use: " + std::string(why) +
+                                             " (expected http://[user:password@]host:port)");
+  };
+  // The port as typed: Boost.URL reads "p:12ab" as a host and a path, and
+  // its port_number() wraps values above 65535.
+  std::optional<std::uint16_t> port;
+  {
+    const std::size_t start = text.find("://") + 3;
+    const std::size_t end = std::min(text.find_first_of("/?#", start), text.size());
+    std::string_view authority = std::string_view(text).substr(start, end - start);
+    if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
+      authority.remove_prefix(at + 1);
+    }
+    const std::size_t colon = authority.rfind(':');
+    if (colon != std::string_view::npos && authority.find(']', colon) == std::string_view::npos) {
+      const std::string_view digits = authority.substr(colon + 1);
+      unsigned long number = 0;
+      const auto [last, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
+      if (digits.empty() || ec != std::errc() || last != digits.data() + digits.size() ||
+          number == 0 || number > 65535) {
+        return bad("the port is not a number from 1 to 65535");
+      }
+      port = static_cast<std::uint16_t>(number);
+    }
+  }
+  auto parsed = boost::urls::parse_absolute_uri(text);
+  if (!parsed) return bad("not a URL");
+  const std::string scheme = lower(parsed->scheme());
+  if (scheme == "https") {
+    return bad("a proxy reached over TLS is not supported; give its http:// address");
+  }
+  if (scheme != "http") return bad("the scheme must be http");
+  Proxy proxy;
+  proxy.source = std::string(source);
+  if (parsed->host_type() == boost::urls::host_type::ipv6) {
+    proxy.host = parsed->host_ipv6_address().to_string();
+  } else {
+    proxy.host = lower(parsed->host());
+    if (proxy.host.empty() || !std::all_of(proxy.host.begin(), proxy.host.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' ||
+                 c == '_';
+        })) {
+      return bad(proxy.host.empty() ? "no host" : "bad host (letters, digits, '-', '_' and '.')");
+    }
+  }
+  if (port) proxy.port = *port;
+  if (!parsed->encoded_path().empty() && parsed->encoded_path() != "/") {
+    return bad("a path has no place in it");
+  }
+  if (parsed->has_query() || parsed->has_fragment()) return bad("a query has no place in it");
+  if (parsed->has_userinfo()) {
+    // Decoded, as botocore unquotes them: "p%40ss" is the password "p@ss".
+    proxy.credentials = parsed->user() + ":" + parsed->password();
+  }
+  return proxy;
+}
+
+bool no_proxy_exempts(std::string_view host, std::string_view no_proxy) {
+  const std::string name = lower(host);
+  while (!no_proxy.empty()) {
+    const std::size_t comma = no_proxy.find(',');
+    std::string entry = lower(trimmed(no_proxy.substr(0, comma)));
+    no_proxy = comma == std::string_view::npos ? std::string_view() : no_proxy.substr(comma + 1);
+    if (entry == "*") return true;
+    if (const std::size_t colon = entry.rfind(':');
+        colon != std::string::npos && entry.find(':') == colon) {
+      entry.resize(colon);  // host:port (an IPv6 literal has more than one ':')
+    }
+    if (!entry.empty() && entry.front() == '.') entry.erase(0, 1);
+    if (entry.empty()) continue;
+    if (name == entry || (name.size() > entry.size() && name.ends_with("." + entry))) return true;
+  }
+  return false;
+}
+
+std::optional<Proxy> ProxySettings::for_endpoint(const Endpoint& endpoint) const {
+  if (!endpoint.tls || !https || no_proxy_exempts(endpoint.host, no_proxy)) return std::nullopt;
+  return https;
+}
+
+std::string connect_request(const Proxy& proxy, const Endpoint& target) {
+  const std::string where = target.host_port();
+  std::string request = "CONNECT " + where + " HTTP/1.1\r\nHost: " + where + "\r\n";
+  if (!proxy.credentials.empty()) {
+    request += "Proxy-Authorization: Basic " + base64(proxy.credentials) + "\r\n";
+  }
+  return request + "\r\n";
+}
+
+std::optional<Error> connect_reply_problem(std::string_view head, const Proxy& proxy,
+                                           const Endpoint& target) {
+  namespace http = boost::beast::http;
+  http::response_parser<http::empty_body> parser;
+  parser.skip(true);  // a 2xx to CONNECT has no body; the tunnel follows
+  boost::beast::error_code ec;
+  parser.put(boost::asio::buffer(head.data(), head.size()), ec);
+  if (ec || !parser.is_header_done()) {
+    return make_error(ErrorKind::protocol,
+                      proxy.described() + " answered CONNECT with what is not an HTTP reply (" +
+                          (ec ? ec.message() : std::string("its header has no end")) +
+                          "): is it an HTTP proxy? check " + proxy.source);
+  }
+  const unsigned status = parser.get().result_int();
+  if (status >= 200 && status < 300) return std::nullopt;
+  std::string reason = one_line(parser.get().reason());
+  if (reason.size() > 80) reason = reason.substr(0, 80) + "...";
+  const std::string said = std::to_string(status) + (reason.empty() ? "" : " " + reason);
+  const std::string host = target.host;
+  Error e;
+  e.http_status = status;
+  e.kind = ErrorKind::config;
+  if (status == 407) {
+    e.message = proxy.described() + " refused the tunnel to " + target.host_port() + ": " + said +
+                (proxy.credentials.empty()
+                     ? ": it wants a user and password: give them in " + proxy.source +
+                           " (http://user:password@host:port)"
+                     : ": the user and password in " + proxy.source + " were not accepted");
+  } else if (status == 403) {
+    e.message = proxy.described() + " refused the tunnel to " + target.host_port() + ": " + said +
+                ": it does not allow connections there (NO_PROXY=" + host + " connects directly)";
+  } else if (status == 502 || status == 503 || status == 504) {
+    e.kind = ErrorKind::network;
+    e.retryable = true;
+    e.message =
+        proxy.described() + " could not open a tunnel to " + target.host_port() + ": " + said;
+  } else {
+    e.kind = ErrorKind::network;
+    e.message = proxy.described() + " refused the tunnel to " + target.host_port() + ": " + said;
+  }
+  return e;
+}
+
+}  // namespace s3loop::net

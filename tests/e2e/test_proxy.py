@@ -1,0 +1,153 @@
+"""HTTPS_PROXY: s3loop reaches an https:// endpoint through an HTTP proxy's CONNECT tunnel, as
+aws cli does, with TLS to the endpoint itself inside it (the endpoint's certificate is still
+verified); NO_PROXY names hosts reached directly. The proxy (connect_proxy.py) records every
+tunnel, so a test can tell a connection that went through it from one that did not."""
+
+import time
+import unittest
+
+import s3env
+from connect_proxy import ConnectProxy
+
+KEYS = ["a.txt", "dir with space/b+c%20~.csv", "unicode/é✓.bin", "double//slash", "trailing/"]
+
+
+class ThroughAProxy(s3env.E2ETestCase):
+
+    def proxy(self, **options):
+        proxy = ConnectProxy(**options)
+        self.addCleanup(proxy.close)
+        return proxy
+
+    def run_with(self, args, **env):
+        return s3env.run(args, env=s3env.base_env(**env))
+
+    def endpoint_host_port(self):
+        return f"{self.srv.host}:{self.srv.port}"
+
+    def test_ls_and_cp_go_through_the_tunnel_and_copy_every_object(self):
+        bucket = self.bucket("proxy")
+        for i, key in enumerate(KEYS):
+            self.s3.put_object(Bucket=bucket, Key="src/" + key, Body=b"x" * (100 * i))
+        proxy = self.proxy()
+        p = self.run_with(["cp", f"s3://{bucket}/src/", f"s3://{bucket}/dst/",
+                           "--concurrency", "4", "--debug"], HTTPS_PROXY=proxy.url())
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertIn(f"s3loop: debug: proxy: connections to {self.endpoint_host_port()} are "
+                      f"tunnelled through proxy 127.0.0.1:{proxy.port} (HTTPS_PROXY)", p.stderr)
+        # Every object, checked by an independent listing (straight to the server).
+        src = [(k[len("src/"):], s, e) for k, s, e, _ in s3env.list_objects(self.s3, bucket, "src/")]
+        dst = [(k[len("dst/"):], s, e) for k, s, e, _ in s3env.list_objects(self.s3, bucket, "dst/")]
+        self.assertEqual(dst, src)
+        self.assertEqual(len(dst), len(KEYS))
+        self.assertGreaterEqual(len(proxy.tunnels), 1)
+        self.assertEqual(set(proxy.tunnels), {self.endpoint_host_port()})
+        # ls too; the lower-case spelling wins over the upper-case one, as in Python's urllib.
+        before = len(proxy.tunnels)
+        p = self.run_with(["ls", "-r", f"s3://{bucket}/dst/"], https_proxy=proxy.url(),
+                          HTTPS_PROXY=f"http://127.0.0.1:{s3env.free_port()}")
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(len(p.stdout.splitlines()), len(KEYS), s3env.describe(p))
+        self.assertGreater(len(proxy.tunnels), before)
+
+    def test_the_proxy_user_and_password_are_sent_and_never_shown(self):
+        bucket = self.bucket("proxy-auth")
+        self.s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+        proxy = self.proxy(credentials="user:p@ss word")
+        p = self.run_with(["ls", f"s3://{bucket}/"],
+                          HTTPS_PROXY=proxy.url("user:p%40ss%20word@"))
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(len(proxy.tunnels), 1)
+        for userinfo, said in (("", "it wants a user and password: give them in HTTPS_PROXY "
+                                    "(http://user:password@host:port)"),
+                               ("user:wrong%20secret@", "the user and password in HTTPS_PROXY "
+                                                        "were not accepted")):
+            with self.subTest(userinfo=userinfo):
+                p = self.run_with(["ls", f"s3://{bucket}/"], HTTPS_PROXY=proxy.url(userinfo))
+                line = s3env.assert_clean_error(
+                    self, p, 2, f"proxy 127.0.0.1:{proxy.port} (HTTPS_PROXY) refused the tunnel "
+                    f"to {self.endpoint_host_port()}: 407 Proxy Authentication Required: {said}")
+                self.assertNotIn("wrong", line)
+                self.assertNotIn("secret", line)
+
+    def test_a_proxy_that_is_down_refuses_or_never_answers_fails_at_once(self):
+        bucket = self.bucket("proxy-down")
+        port = s3env.free_port()
+        p = self.run_with(["ls", f"s3://{bucket}/", "--max-attempts", "1"],
+                          HTTPS_PROXY=f"127.0.0.1:{port}")
+        s3env.assert_clean_error(self, p, 1, f"cannot connect to proxy 127.0.0.1:{port} "
+                                 "(HTTPS_PROXY)", "(is the proxy up? check HTTPS_PROXY)")
+        refusing = self.proxy(refuse="403 Forbidden")
+        p = self.run_with(["cp", f"s3://{bucket}/a/", f"s3://{bucket}/b/"],
+                          HTTPS_PROXY=refusing.url())
+        s3env.assert_clean_error(
+            self, p, 2, f"proxy 127.0.0.1:{refusing.port} (HTTPS_PROXY) refused the tunnel to "
+            f"{self.endpoint_host_port()}: 403 Forbidden: it does not allow connections there "
+            f"(NO_PROXY={self.srv.host} connects directly)")
+        # Retried as a network failure: the proxy could not reach the server.
+        failing = self.proxy(refuse="502 Bad Gateway")
+        p = self.run_with(["ls", f"s3://{bucket}/", "--max-attempts", "2"],
+                          HTTPS_PROXY=failing.url())
+        s3env.assert_clean_error(self, p, 1, f"could not open a tunnel to "
+                                 f"{self.endpoint_host_port()}: 502 Bad Gateway")
+        self.assertEqual(failing.requests, 2)
+        silent = self.proxy(silent=True)
+        started = time.monotonic()
+        p = self.run_with(["ls", f"s3://{bucket}/", "--connect-timeout", "1",
+                           "--max-attempts", "1"], HTTPS_PROXY=silent.url())
+        took = time.monotonic() - started
+        s3env.assert_clean_error(self, p, 1, f"asking for a tunnel through proxy "
+                                 f"127.0.0.1:{silent.port} (HTTPS_PROXY) timed out after 1 s "
+                                 "(check HTTPS_PROXY, or raise --connect-timeout")
+        self.assertLess(took, 15, s3env.describe(p))
+
+    def test_no_proxy_names_the_hosts_reached_directly(self):
+        bucket = self.bucket("proxy-skip")
+        self.s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+        for no_proxy in (self.srv.host, f"localhost, {self.srv.host}:{self.srv.port}", "*"):
+            with self.subTest(no_proxy=no_proxy):
+                p = self.run_with(["ls", f"s3://{bucket}/"],
+                                  HTTPS_PROXY=f"http://127.0.0.1:{s3env.free_port()}",
+                                  NO_PROXY=no_proxy)
+                self.assertEqual(p.returncode, 0, s3env.describe(p))
+                self.assertEqual(p.stderr, "")
+
+    def test_a_proxy_url_s3loop_cannot_use_is_refused_before_any_request(self):
+        for url, said in (("https://user:secret@proxy.example:3128",
+                           "HTTPS_PROXY 'https://user:***@proxy.example:3128' is no proxy s3loop "
+                           "can use: a proxy reached over TLS is not supported; give its http:// "
+                           "address"),
+                          ("socks5://127.0.0.1:1080", "the scheme must be http"),
+                          ("http://127.0.0.1:99999", "the port is not a number from 1 to 65535"),
+                          ("http://127.0.0.1:3128/path", "a path has no place in it")):
+            with self.subTest(url=url):
+                p = self.run_with(["ls", "s3://any-bucket/"], HTTPS_PROXY=url)
+                line = s3env.assert_clean_error(self, p, 2, said)
+                self.assertNotIn("secret", line)
+
+
+class PlainHttpEndpoint(s3env.E2ETestCase):
+    """A plain-HTTP endpoint is reached directly, with a warning when HTTP_PROXY is set (aws
+    cli would send its requests through that proxy); HTTPS_PROXY is not for it."""
+
+    def test_http_proxy_is_named_and_not_used(self):
+        bucket = self.bucket("proxy-http")
+        self.s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+        endpoint = self.srv.http_endpoint
+        p = self.run_with_endpoint(endpoint, HTTP_PROXY=f"http://127.0.0.1:{s3env.free_port()}",
+                                   bucket=bucket)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertIn("s3loop: warning: HTTP_PROXY is set, but s3loop sends plain-HTTP requests "
+                      "directly", p.stderr)
+        p = self.run_with_endpoint(endpoint, HTTPS_PROXY=f"http://127.0.0.1:{s3env.free_port()}",
+                                   bucket=bucket)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(p.stderr, "")
+
+    def run_with_endpoint(self, endpoint, bucket, **env):
+        return s3env.run(["ls", f"s3://{bucket}/", "--endpoint-url", endpoint],
+                         env=s3env.base_env(**env))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,179 @@
+// HTTPS_PROXY's pure parts: the URL read as botocore reads it, NO_PROXY as
+// urllib reads it, the CONNECT request byte for byte, and what each reply to
+// it means. (The tunnel itself is tested end to end: tests/e2e/test_proxy.py.)
+#include "s3loop/net/proxy.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace s3loop::net {
+namespace {
+
+Endpoint target(std::string host, std::uint16_t port) {
+  Endpoint e;
+  e.host = std::move(host);
+  e.port = port;
+  return e;
+}
+
+TEST(Proxy, UrlsAsBotocoreReadsThem) {
+  auto plain = parse_proxy_url("http://Proxy.Example:3128", "HTTPS_PROXY");
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_EQ(plain->host, "proxy.example");
+  EXPECT_EQ(plain->port, 3128);
+  EXPECT_EQ(plain->credentials, "");
+  EXPECT_EQ(plain->described(), "proxy proxy.example:3128 (HTTPS_PROXY)");
+
+  // No scheme: http://; no port: 80; a trailing slash and blanks are nothing.
+  auto bare = parse_proxy_url(" proxy:8080/ ", "https_proxy");
+  ASSERT_TRUE(bare) << bare.error().message;
+  EXPECT_EQ(bare->host, "proxy");
+  EXPECT_EQ(bare->port, 8080);
+  auto no_port = parse_proxy_url("//10.0.0.1", "HTTPS_PROXY");
+  ASSERT_TRUE(no_port) << no_port.error().message;
+  EXPECT_EQ(no_port->port, 80);
+
+  // Credentials percent-decoded; an IPv6 address without its brackets.
+  auto auth = parse_proxy_url("http://us%65r:p%40ss%3Aword@[::1]:3128", "HTTPS_PROXY");
+  ASSERT_TRUE(auth) << auth.error().message;
+  EXPECT_EQ(auth->credentials, "user:p@ss:word");
+  EXPECT_EQ(auth->host, "::1");
+  EXPECT_EQ(auth->described(), "proxy [::1]:3128 (HTTPS_PROXY)");
+  auto user_only = parse_proxy_url("http://user@p:1", "HTTPS_PROXY");
+  ASSERT_TRUE(user_only);
+  EXPECT_EQ(user_only->credentials, "user:");
+}
+
+TEST(Proxy, AUrlThatCannotBeUsedIsRefusedNamingItsVariableNeverItsPassword) {
+  struct Case {
+    const char* url;
+    const char* why;
+  };
+  for (const Case& c : {
+           Case{"https://user:secret@proxy:3128",
+                "HTTPS_PROXY 'https://user:***@proxy:3128' is no proxy s3loop can use: a proxy "
+                "reached over TLS is not supported; give its http:// address (expected "
+                "http://[user:password@]host:port)"},
+           Case{"socks5://p:1080", "the scheme must be http"},
+           Case{"http://p:0", "the port is not a number from 1 to 65535"},
+           Case{"http://p:65536", "the port is not a number from 1 to 65535"},
+           Case{"http://p:12ab", "the port is not a number from 1 to 65535"},
+           Case{"http://u:pw@p:", "the port is not a number from 1 to 65535"},
+           Case{"http://p:3128/squid", "a path has no place in it"},
+           Case{"http://p:3128/?x=1", "a query has no place in it"},
+           Case{"http://:3128", "no host"},
+           Case{"http://p%20q:3128", "bad host"},
+       }) {
+    auto r = parse_proxy_url(c.url, "HTTPS_PROXY");
+    ASSERT_FALSE(r) << c.url;
+    EXPECT_EQ(r.error().kind, ErrorKind::config) << c.url;
+    EXPECT_NE(r.error().message.find(c.why), std::string::npos) << r.error().message;
+    EXPECT_EQ(r.error().message.find("secret"), std::string::npos) << r.error().message;
+  }
+}
+
+TEST(Proxy, NoProxyExemptsAsUrllibReadsIt) {
+  EXPECT_TRUE(no_proxy_exempts("127.0.0.1", "localhost, 127.0.0.1"));
+  EXPECT_TRUE(no_proxy_exempts("anything", "*"));
+  EXPECT_TRUE(no_proxy_exempts("s3.example.com", "example.com"));
+  EXPECT_TRUE(no_proxy_exempts("s3.example.com", ".example.com"));
+  EXPECT_TRUE(no_proxy_exempts("S3.Example.com", "example.COM:443"));
+  EXPECT_FALSE(no_proxy_exempts("s3.example.com", "ample.com"));  // a name, not letters
+  EXPECT_FALSE(no_proxy_exempts("s3.example.com", "other.org,"));
+  EXPECT_FALSE(no_proxy_exempts("h", ""));
+  EXPECT_TRUE(no_proxy_exempts("::1", "::1"));  // an IPv6 literal keeps its colons
+}
+
+TEST(Proxy, OnlyHttpsEndpointsOutsideNoProxyGoThroughIt) {
+  ProxySettings settings;
+  EXPECT_FALSE(settings.for_endpoint(target("s3.example.com", 443)));
+  settings.https = *parse_proxy_url("http://p:3128", "HTTPS_PROXY");
+  auto used = settings.for_endpoint(target("s3.example.com", 443));
+  ASSERT_TRUE(used);
+  EXPECT_EQ(used->host, "p");
+  Endpoint plain = target("s3.example.com", 80);
+  plain.tls = false;
+  EXPECT_FALSE(settings.for_endpoint(plain));
+  settings.no_proxy = "example.com";
+  EXPECT_FALSE(settings.for_endpoint(target("s3.example.com", 443)));
+  EXPECT_TRUE(settings.for_endpoint(target("s3.other.org", 443)));
+}
+
+TEST(Proxy, TheConnectRequestByteForByte) {
+  const Proxy anonymous = *parse_proxy_url("http://p:3128", "HTTPS_PROXY");
+  EXPECT_EQ(connect_request(anonymous, target("s3.example.com", 443)),
+            "CONNECT s3.example.com:443 HTTP/1.1\r\nHost: s3.example.com:443\r\n\r\n");
+  // RFC 7617's own example: Aladdin / open sesame.
+  const Proxy with_user = *parse_proxy_url("http://Aladdin:open%20sesame@p:3128", "HTTPS_PROXY");
+  EXPECT_EQ(connect_request(with_user, target("::1", 9443)),
+            "CONNECT [::1]:9443 HTTP/1.1\r\nHost: [::1]:9443\r\n"
+            "Proxy-Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\n\r\n");
+}
+
+TEST(Proxy, WhatEachReplyToConnectMeans) {
+  const Proxy anonymous = *parse_proxy_url("http://p:3128", "HTTPS_PROXY");
+  const Proxy with_user = *parse_proxy_url("http://u:pw@p:3128", "HTTPS_PROXY");
+  const Endpoint s3 = target("s3.example.com", 443);
+  EXPECT_FALSE(connect_reply_problem("HTTP/1.1 200 Connection established\r\n\r\n", anonymous, s3));
+  EXPECT_FALSE(connect_reply_problem("HTTP/1.0 200 OK\r\nProxy-Agent: x\r\n\r\n", anonymous, s3));
+
+  auto wants = connect_reply_problem(
+      "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\n\r\n", anonymous,
+      s3);
+  ASSERT_TRUE(wants);
+  EXPECT_EQ(wants->kind, ErrorKind::config);
+  EXPECT_FALSE(wants->retryable);
+  EXPECT_EQ(wants->http_status, 407u);
+  EXPECT_EQ(wants->message,
+            "proxy p:3128 (HTTPS_PROXY) refused the tunnel to s3.example.com:443: 407 Proxy "
+            "Authentication Required: it wants a user and password: give them in HTTPS_PROXY "
+            "(http://user:password@host:port)");
+  auto refused = connect_reply_problem("HTTP/1.1 407 Nope\r\n\r\n", with_user, s3);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->message,
+            "proxy p:3128 (HTTPS_PROXY) refused the tunnel to s3.example.com:443: 407 Nope: the "
+            "user and password in HTTPS_PROXY were not accepted");
+
+  auto forbidden = connect_reply_problem("HTTP/1.1 403 Forbidden\r\n\r\n", anonymous, s3);
+  ASSERT_TRUE(forbidden);
+  EXPECT_EQ(forbidden->kind, ErrorKind::config);
+  EXPECT_EQ(forbidden->message,
+            "proxy p:3128 (HTTPS_PROXY) refused the tunnel to s3.example.com:443: 403 Forbidden: "
+            "it does not allow connections there (NO_PROXY=s3.example.com connects directly)");
+
+  for (const char* status : {"502 Bad Gateway", "503 Service Unavailable", "504 Gateway Timeout"}) {
+    auto failed =
+        connect_reply_problem(std::string("HTTP/1.1 ") + status + "\r\n\r\n", anonymous, s3);
+    ASSERT_TRUE(failed) << status;
+    EXPECT_EQ(failed->kind, ErrorKind::network);
+    EXPECT_TRUE(failed->retryable) << status;
+    EXPECT_EQ(failed->message, std::string("proxy p:3128 (HTTPS_PROXY) could not open a tunnel "
+                                           "to s3.example.com:443: ") +
+                                   status);
+  }
+  auto other = connect_reply_problem("HTTP/1.1 405 Method Not Allowed\r\n\r\n", anonymous, s3);
+  ASSERT_TRUE(other);
+  EXPECT_FALSE(other->retryable);
+  EXPECT_EQ(other->kind, ErrorKind::network);
+
+  // The proxy's words are escaped and cut: one line, bounded.
+  auto odd = connect_reply_problem("HTTP/1.1 400 a\x1b[2J" + std::string(200, 'x') + "\r\n\r\n",
+                                   anonymous, s3);
+  ASSERT_TRUE(odd);
+  EXPECT_EQ(odd->message.find('\x1b'), std::string::npos);
+  EXPECT_LT(odd->message.size(), 250u);
+
+  for (const char* not_http : {"SSH-2.0-OpenSSH_9.2\r\n\r\n", "\x16\x03\x01\x02\x00\r\n\r\n"}) {
+    auto r = connect_reply_problem(not_http, anonymous, s3);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->kind, ErrorKind::protocol);
+    EXPECT_NE(r->message.find("proxy p:3128 (HTTPS_PROXY) answered CONNECT with what is not an "
+                              "HTTP reply"),
+              std::string::npos)
+        << r->message;
+  }
+}
+
+}  // namespace
+}  // namespace s3loop::net
