@@ -361,4 +361,25 @@ TEST(CopyPlanning, ADestinationPrefixNoKeyFitsUnderIsRefused) {
             "under it (choose a shorter one)");
 }
 
+// Every unit spelling parse_size takes, each with its own factor ("1t" read as 1 GiB went unseen).
+TEST(SizeParse, EverySpellingOfEveryUnit) {
+  const std::pair<const char*, std::uint64_t> units[] = {{"", 1},
+                                                         {"b", 1},
+                                                         {"k", 1ull << 10},
+                                                         {"kib", 1ull << 10},
+                                                         {"kb", 1ull << 10},
+                                                         {"m", 1ull << 20},
+                                                         {"mib", 1ull << 20},
+                                                         {"mb", 1ull << 20},
+                                                         {"g", 1ull << 30},
+                                                         {"gib", 1ull << 30},
+                                                         {"gb", 1ull << 30},
+                                                         {"t", 1ull << 40},
+                                                         {"tib", 1ull << 40},
+                                                         {"tb", 1ull << 40}};
+  for (const auto& [unit, factor] : units) {
+    EXPECT_EQ(*cli::parse_size("3" + std::string(unit), "--x"), 3 * factor) << unit;
+  }
+}
+
 }  // namespace s3loop

@@ -333,5 +333,22 @@ TEST(DescribeParseError, NamesTheWordReadAsTheUrl) {
   }
 }
 
+// compare's own flags go anywhere, also those cp has too (the common ones: --region,
+// --endpoint-url...): only a flag of cp alone is refused before cp.
+TEST(JobFlagsBeforeJob, ACompareFlagThatCpHasTooPassesBeforeCp) {
+  Commands commands;
+  std::string region;
+  commands.app.get_subcommand("compare")->add_option("--region", region);
+  EXPECT_FALSE(job_flags_before_job(commands.app,
+                                    {"compare", "--region", "eu", "cp", "s3://a/", "s3://b/"}));
+}
+
+// What follows "--" is no flag, also when a required word is missing.
+TEST(DescribeParseError, AMissingWordAfterDoubleDashNamesNoDashesAsAFlag) {
+  Commands commands;
+  EXPECT_EQ(parse_error_of(commands, {"copy", "s3://a/", "--frob", "--"}),
+            "unknown flag --frob (and destination is required)");
+}
+
 }  // namespace
 }  // namespace s3loop::cli

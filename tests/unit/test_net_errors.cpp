@@ -450,5 +450,45 @@ TEST(NetErrors, SecondsAreWrittenAsTheFlagsTakeThem) {
   EXPECT_EQ(format_seconds(milliseconds(1'234)), "1.234 s");
 }
 
+// A request cut off while being sent is named as one cut off in reply is; an interrupt before
+// it was on the wire names where it was (connecting), not the request.
+TEST(NetErrors, FailuresWhileSendingNameTheRequestToo) {
+  FailureContext context = at("127.0.0.1:9955");
+  context.request = "CopyObject s3://b/k";
+  EXPECT_EQ(network_error(asio::error::connection_reset, Phase::write, context).message,
+            "CopyObject s3://b/k failed: connection closed by 127.0.0.1:9955 while sending the "
+            "request");
+  EXPECT_EQ(interrupted_error(Phase::write, context).message,
+            "CopyObject s3://b/k failed: interrupted");
+  EXPECT_EQ(interrupted_error(Phase::connect, context).message,
+            "connecting to 127.0.0.1:9955 failed: interrupted");
+}
+
+// A TLS error after the handshake is a network error (select names its range for those).
+TEST(NetErrors, TlsErrorsAfterTheHandshakeAreNetworkErrors) {
+  FailureContext context = at("h:443");
+  context.request = "GetObject s3://b/k";
+  EXPECT_EQ(network_error(ssl_reason(SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC), Phase::read_body,
+                          context)
+                .kind,
+            ErrorKind::network);
+}
+
+// A request the server stopped reading says for how long it took nothing.
+TEST(NetErrors, WriteTimeoutsSayHowLongTheServerTookNothing) {
+  FailureContext context = at("h:1");
+  context.request = "CopyObject s3://b/k";
+  context.deadline = std::chrono::milliseconds(5500);
+  EXPECT_EQ(network_error(boost::beast::error::timeout, Phase::write, context).message,
+            "CopyObject s3://b/k failed: sending request to h:1 timed out: the server took no "
+            "data for 5.5 s");
+}
+
+// A connection closed in the TLS handshake says so (not "while connecting").
+TEST(NetErrors, AConnectionClosedInTheHandshakeSaysSo) {
+  EXPECT_EQ(network_error(asio::error::eof, Phase::handshake, at("h:1")).message,
+            "connection closed by h:1 during the TLS handshake");
+}
+
 }  // namespace
 }  // namespace s3loop::net

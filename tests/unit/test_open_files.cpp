@@ -171,5 +171,11 @@ TEST(OpenFiles, ALimitWithNoRoomForAConnectionSaysToRaiseIt) {
   EXPECT_TRUE(has(one.error().message, "raise the limit (ulimit -n 256)")) << one.error().message;
 }
 
+// The threads default (--threads not given) is named as the strategy, not as "--threads 0".
+TEST(OpenFiles, TheThreadsDefaultIsNamedByItsStrategy) {
+  EXPECT_EQ(open_file_need(threads_at(0)).settings, "--strategy threads");
+  EXPECT_EQ(open_file_need(threads_at(3)).settings, "--threads 3");
+}
+
 }  // namespace
 }  // namespace s3loop::cli

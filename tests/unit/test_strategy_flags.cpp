@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace s3loop::cli {
@@ -88,6 +90,22 @@ TEST(StrategyFlags, LoopsAboveConcurrencyAreSaidToRunAsFewer) {
   EXPECT_EQ(warning({"--strategy", "async-pool", "--loops", "2", "-c", "4"}), std::nullopt);
   EXPECT_EQ(warning({"--strategy", "async-pool", "-c", "1"}), std::nullopt);  // 1 loop
   EXPECT_EQ(warning({"--loops", "3", "-c", "2"}), std::nullopt);  // async: unused, said apart
+}
+
+// The ends of each range are taken, one past them refused.
+TEST(StrategyFlags, LoopsAndThreadsTakeTheirWholeRange) {
+  EXPECT_EQ(parsed({"--loops", "64"}).loops, 64);
+  EXPECT_EQ(parsed({"--threads", "1024"}).threads, 1024);
+  EXPECT_THROW(parsed({"--loops", "65"}), CLI::ParseError);
+  EXPECT_THROW(parsed({"--threads", "1025"}), CLI::ParseError);
+}
+
+// --threads not given: the strategy's own default (min(32, cores + 4) threads), not one.
+TEST(StrategyFlags, ThreadsNotGivenRunTheStrategysDefault) {
+  auto settings = strategy_settings(parsed({"--strategy", "threads"}));
+  ASSERT_TRUE(settings);
+  const auto cores = std::max(1u, std::thread::hardware_concurrency());
+  EXPECT_EQ(connections_in_flight(*settings), std::min(32u, cores + 4));
 }
 
 }  // namespace

@@ -141,5 +141,25 @@ TEST(Summary, JsonCountsTheFailuresItDoesNotList) {
   EXPECT_EQ(parsed.at("failures_omitted").as_int64(), 0);
 }
 
+// The text line's rate is of the objects copied; --json's objects_per_second counts every
+// object handled, the skipped among them, and "copied" leaves them out.
+TEST(Summary, JsonRateCountsTheSkippedToo) {
+  Fixture f(4);
+  f.in.skipped = 2;
+  const auto parsed = boost::json::parse(summary_json(f.in)).as_object();
+  EXPECT_EQ(parsed.at("objects_per_second").to_number<double>(), 2.0);
+  EXPECT_EQ(parsed.at("copied").to_number<std::uint64_t>(), 2u);
+}
+
+// --json names the error that stopped the job (the text line says "see above").
+TEST(Summary, JsonNamesTheErrorThatStoppedTheJob) {
+  Fixture f(2);
+  EXPECT_FALSE(boost::json::parse(summary_json(f.in)).as_object().contains("error"));
+  f.run.report.job_error = make_error(ErrorKind::network, "listing s3://src/: connection reset");
+  const auto parsed = boost::json::parse(summary_json(f.in)).as_object();
+  ASSERT_TRUE(parsed.contains("error"));
+  EXPECT_EQ(parsed.at("error").as_string(), "listing s3://src/: connection reset");
+}
+
 }  // namespace
 }  // namespace s3loop::cli
