@@ -42,6 +42,47 @@ bench_stop() {
   "$bench_root/scripts/local-s3.sh" stop >/dev/null 2>&1 || true
 }
 
+# Long commands (clients, data generators, drivers) run through bench_wait:
+# in the background, waited for, so that the traps below run at once. Bash
+# defers a trap while a foreground child runs, and without one a TERM to the
+# script's pid alone (as `timeout` sends it) ends the script at once: the
+# client ran on, and the EXIT trap stopped the server under it. `<&0`: a
+# background command would read /dev/null, not the script's stdin. Returns
+# the command's exit code, so under set -e a failure ends the script as before.
+bench_child=''
+bench_wait() {
+  local rc=0
+  "$@" <&0 &
+  bench_child=$!
+  wait "$bench_child" || rc=$?
+  bench_child=''
+  return "$rc"
+}
+
+# On INT or TERM: TERM to the running command and to its direct children
+# (GNU time dies of TERM without passing it on; a Python driver's
+# subprocesses outlive it), then exit 130/143 through the EXIT trap. Those
+# children are not ours to wait for: they are polled (10 s at most) so that
+# the server outlives their own clean-up.
+# shellcheck disable=SC2317 # reached through the traps below
+bench_on_signal() {  # $1: the exit code
+  local children=() pid i
+  if [[ -n $bench_child ]]; then
+    mapfile -t children < <(pgrep -P "$bench_child")
+    kill -TERM "$bench_child" "${children[@]}" 2>/dev/null || true
+    wait "$bench_child" 2>/dev/null || true
+    for pid in "${children[@]}"; do
+      for ((i = 0; i < 100; i++)); do
+        [[ $(ps -o stat= -p "$pid") == [^Z]* ]] || break # gone, or a zombie
+        sleep 0.1
+      done
+    done
+  fi
+  exit "$1"
+}
+trap 'bench_on_signal 130' INT
+trap 'bench_on_signal 143' TERM
+
 # The machine, for the record.
 bench_machine() {
   printf '%s, %s cores, %s GiB RAM, radosgw %s (memstore, rgw_thread_pool_size 512)' \
