@@ -259,7 +259,7 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
   // (Once, as the warning above: compare's runs are not told again.)
   if (warn_unverified) {
     if (auto proxy = ignored_proxy_warning(shared->options.endpoint.tls,
-                                           shared->options.endpoint.host, &std::getenv)) {
+                                           shared->options.endpoint.authority(), &std::getenv)) {
       print_warning(*proxy);
     }
   }

@@ -12,11 +12,11 @@
 
 namespace s3loop::cli {
 
-// The warning for a plain-HTTP endpoint at `host` when HTTP_PROXY (or
-// http_proxy) is set and NO_PROXY does not exempt the host; nullopt
-// otherwise, and always for an https:// endpoint (`tls`). `env` reads a
-// variable (nullptr: unset).
+// The warning for a plain-HTTP endpoint at `authority` (host[:port], as
+// net::Endpoint::authority()) when http_proxy or HTTP_PROXY is set and
+// NO_PROXY does not exempt it; nullopt otherwise, and always for an
+// https:// endpoint (`tls`). `env` reads a variable (nullptr: unset).
 std::optional<std::string> ignored_proxy_warning(
-    bool tls, std::string_view host, const std::function<const char*(const char*)>& env);
+    bool tls, std::string_view authority, const std::function<const char*(const char*)>& env);
 
 }  // namespace s3loop::cli

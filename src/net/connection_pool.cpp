@@ -24,6 +24,28 @@
 #include <optional>
 #include <string_view>
 
+namespace s3loop::net::detail {
+// asio::async_read_until's match condition for the end of a reply's header,
+// a blank line: CRLF CRLF, or LF LF as Python's http.client also takes it
+// (what botocore's proxy code reads proxies with).
+struct EndOfHead {
+  template <typename Iterator>
+  std::pair<Iterator, bool> operator()(Iterator begin, Iterator end) const {
+    for (Iterator at = begin; at != end; ++at) {
+      if (*at != '\n') continue;
+      Iterator next = std::next(at);
+      if (next != end && *next == '\r') ++next;
+      if (next != end && *next == '\n') return {std::next(next), true};
+    }
+    // Not found: read on from the last byte, which may start one.
+    return {begin == end ? end : std::prev(end), false};
+  }
+};
+}  // namespace s3loop::net::detail
+
+template <>
+struct boost::asio::is_match_condition<s3loop::net::detail::EndOfHead> : std::true_type {};
+
 namespace s3loop::net {
 
 namespace asio = boost::asio;
@@ -499,6 +521,7 @@ awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect(
     if (auto refused = co_await open_tunnel(*conn)) co_return std::move(*refused);
     failure.where = server_key_;  // from here on, the endpoint's
     failure.proxy_source.clear();
+    failure.tunnel_through = proxy_->described();
   }
 
   if (auto* tls = conn->tls()) {
@@ -568,7 +591,7 @@ awaitable<std::optional<Error>> ConnectionPool::open_tunnel(Connection& conn) {
   std::size_t head_size = 0;
   if (!write_ec) {
     auto [ec, size] = co_await asio::async_read_until(
-        conn.tcp(), asio::dynamic_buffer(head, kMaxReplyHead), "\r\n\r\n", nothrow);
+        conn.tcp(), asio::dynamic_buffer(head, kMaxReplyHead), detail::EndOfHead{}, nothrow);
     read_ec = ec;
     head_size = size;
   }

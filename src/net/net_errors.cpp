@@ -229,9 +229,14 @@ Error network_error(const boost::system::error_code& ec, Phase phase,
   } else if (phase == Phase::handshake && is_not_tls_reply(ec)) {
     e.kind = ErrorKind::tls;
     e.retryable = false;
+    // Through a tunnel, not the advice to drop TLS: the proxy may have
+    // connected it elsewhere than asked.
     e.message = context + " failed: TLS error: " + ec.message() +
-                ": the reply was not TLS, the endpoint is no TLS server (if it speaks plain "
-                "HTTP, use http:// in --endpoint-url; otherwise check the port)";
+                (failure.tunnel_through.empty()
+                     ? ": the reply was not TLS, the endpoint is no TLS server (if it speaks plain "
+                       "HTTP, use http:// in --endpoint-url; otherwise check the port)"
+                     : ": the reply through " + failure.tunnel_through +
+                           " was not TLS (check the port in --endpoint-url, and the proxy)");
   } else if (ec == boost::beast::http::error::buffer_overflow) {
     // A line without end: Connection::kMaxUnparsed.
     e.kind = ErrorKind::protocol;
@@ -298,6 +303,10 @@ Error network_error(const boost::system::error_code& ec, Phase phase,
   }
   if (prefixed) {
     e.message = failure.request + " failed: " + e.message;
+  }
+  if (phase == Phase::handshake && !failure.tunnel_through.empty() &&
+      e.message.find(failure.tunnel_through) == std::string::npos) {
+    e.message += " (through " + failure.tunnel_through + ")";
   }
   return e;
 }

@@ -21,6 +21,10 @@ struct FailureContext {
   // that names it ("HTTPS_PROXY"), which the advice points to instead of
   // --endpoint-url.
   std::string proxy_source;
+  // In the TLS handshake through a proxy's tunnel: Proxy::described(). What
+  // fails there may be the proxy's doing (a tunnel to elsewhere than asked,
+  // one it closed), so the message names it.
+  std::string tunnel_through;
   std::string tls_detail;  // OpenSSL's verify-result text when a certificate was rejected
   // The host, when the certificate is trusted but not valid for it.
   std::string tls_wrong_name;

@@ -3,9 +3,6 @@
 #include "s3loop/one_line.hpp"
 
 #include <openssl/evp.h>
-#include <boost/beast/core/error.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
@@ -39,18 +36,51 @@ std::string bracketed(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
 
+// Where the user and password end in `url` (after "://"): its last '@',
+// whatever comes before it -- a password may hold '/', '#' or '@' as typed,
+// and must not be shown for it. npos: none.
+std::size_t userinfo_end(std::string_view url, std::size_t start) {
+  const std::size_t at = url.rfind('@');
+  return at == std::string_view::npos || at < start ? std::string_view::npos : at;
+}
+
 // `url` with the password of any "user:password@" written "***": what
 // messages quote, whichever check fails (found by hand: a URL that does not
 // parse is quoted too).
 std::string without_password(std::string_view url) {
   const std::size_t scheme_end = url.find("://");
   const std::size_t start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
-  const std::size_t end = std::min(url.find_first_of("/?#", start), url.size());
-  const std::size_t at = url.substr(0, end).rfind('@');
-  if (at == std::string_view::npos || at < start) return std::string(url);
+  const std::size_t at = userinfo_end(url, start);
+  if (at == std::string_view::npos) return std::string(url);
   const std::size_t colon = url.substr(start, at - start).find(':');
   if (colon == std::string_view::npos) return std::string(url);
   return std::string(url.substr(0, start + colon + 1)) + "***" + std::string(url.substr(at));
+}
+
+// A status line as Python's http.client reads one (what botocore's proxy
+// code meets): "HTTP/x.y", a three-digit status, an optional reason. Beast's
+// parser wants the space before an empty reason and CRLF line ends, which
+// small proxies leave out. nullopt: not such a line.
+struct StatusLine {
+  unsigned status = 0;
+  std::string reason;
+};
+std::optional<StatusLine> read_status_line(std::string_view head) {
+  std::string_view line = head.substr(0, head.find('\n'));
+  if (line.ends_with('\r')) line.remove_suffix(1);
+  if (!line.starts_with("HTTP/")) return std::nullopt;
+  const std::size_t space = line.find(' ');
+  if (space == std::string_view::npos) return std::nullopt;
+  const std::string_view rest = trimmed(line.substr(space + 1));
+  const std::string_view digits = rest.substr(0, rest.find(' '));
+  if (digits.size() != 3 ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  StatusLine out;
+  out.status = static_cast<unsigned>(std::stoul(std::string(digits)));
+  out.reason = std::string(trimmed(rest.substr(digits.size())));
+  return out;
 }
 
 std::string base64(std::string_view bytes) {
@@ -79,6 +109,21 @@ Result<Proxy> parse_proxy_url(std::string_view url, std::string_view source) {
                                              "' is no proxy s3loop can use: " + std::string(why) +
                                              " (expected http://[user:password@]host:port)");
   };
+  // The user and password as typed: an '@' in them is taken as urllib takes
+  // it (the host follows the last one); a '/', '?' or '#' would end the
+  // authority for any URL parser, so it has to be percent-encoded.
+  {
+    const std::size_t start = text.find("://") + 3;
+    std::size_t at = userinfo_end(text, start);
+    if (at != std::string::npos && text.find_first_of("/?#", start) < at) {
+      return bad("a '/', '?' or '#' in its user or password must be written %2F, %3F or %23");
+    }
+    for (std::size_t i = text.find('@', start); at != std::string::npos && i < at;
+         i = text.find('@', i + 3)) {
+      text.replace(i, 1, "%40");
+      at += 2;
+    }
+  }
   // The port as typed: Boost.URL reads "p:12ab" as a host and a path, and
   // its port_number() wraps values above 65535.
   std::optional<std::uint16_t> port;
@@ -126,33 +171,57 @@ Result<Proxy> parse_proxy_url(std::string_view url, std::string_view source) {
     return bad("a path has no place in it");
   }
   if (parsed->has_query() || parsed->has_fragment()) return bad("a query has no place in it");
-  if (parsed->has_userinfo()) {
-    // Decoded, as botocore unquotes them: "p%40ss" is the password "p@ss".
-    proxy.credentials = parsed->user() + ":" + parsed->password();
+  // Decoded, as botocore unquotes them ("p%40ss" is the password "p@ss"),
+  // and sent, as botocore sends them, only when both are there.
+  if (const std::string user = parsed->user(), password = parsed->password();
+      !user.empty() && !password.empty()) {
+    proxy.credentials = user + ":" + password;
   }
   return proxy;
 }
 
-bool no_proxy_exempts(std::string_view host, std::string_view no_proxy) {
-  const std::string name = lower(host);
+bool no_proxy_exempts(std::string_view authority, std::string_view no_proxy) {
+  // urllib's proxy_bypass_environment, step by step.
+  if (no_proxy == "*") return true;
+  const std::string host = lower(authority);
+  // Its port, when one follows the last ':' ("[::1]:9443"; "[::1]" has none).
+  std::string host_only = host;
+  if (const std::size_t colon = host.rfind(':');
+      colon != std::string::npos && colon + 1 < host.size() &&
+      std::all_of(host.begin() + static_cast<std::ptrdiff_t>(colon) + 1, host.end(),
+                  [](char c) { return c >= '0' && c <= '9'; })) {
+    host_only.resize(colon);
+  }
   while (!no_proxy.empty()) {
     const std::size_t comma = no_proxy.find(',');
-    std::string entry = lower(trimmed(no_proxy.substr(0, comma)));
+    std::string_view entry = trimmed(no_proxy.substr(0, comma));
     no_proxy = comma == std::string_view::npos ? std::string_view() : no_proxy.substr(comma + 1);
-    if (entry == "*") return true;
-    if (const std::size_t colon = entry.rfind(':');
-        colon != std::string::npos && entry.find(':') == colon) {
-      entry.resize(colon);  // host:port (an IPv6 literal has more than one ':')
-    }
-    if (!entry.empty() && entry.front() == '.') entry.erase(0, 1);
     if (entry.empty()) continue;
-    if (name == entry || (name.size() > entry.size() && name.ends_with("." + entry))) return true;
+    while (entry.starts_with('.')) entry.remove_prefix(1);
+    const std::string name = lower(entry);
+    if (host_only == name || host == name) return true;
+    if (host_only.ends_with("." + name) || host.ends_with("." + name)) return true;
   }
   return false;
 }
 
+std::optional<ProxyVariable> read_proxy_variable(
+    std::string_view lower_case_name, std::string_view upper_case_name,
+    const std::function<std::optional<std::string>(std::string_view)>& env) {
+  if (auto value = env(lower_case_name)) {
+    if (value->empty()) return std::nullopt;
+    return ProxyVariable{std::move(*value), std::string(lower_case_name)};
+  }
+  if (auto value = env(upper_case_name); value && !value->empty()) {
+    return ProxyVariable{std::move(*value), std::string(upper_case_name)};
+  }
+  return std::nullopt;
+}
+
 std::optional<Proxy> ProxySettings::for_endpoint(const Endpoint& endpoint) const {
-  if (!endpoint.tls || !https || no_proxy_exempts(endpoint.host, no_proxy)) return std::nullopt;
+  if (!endpoint.tls || !https || no_proxy_exempts(endpoint.authority(), no_proxy)) {
+    return std::nullopt;
+  }
   return https;
 }
 
@@ -167,43 +236,39 @@ std::string connect_request(const Proxy& proxy, const Endpoint& target) {
 
 std::optional<Error> connect_reply_problem(std::string_view head, const Proxy& proxy,
                                            const Endpoint& target) {
-  namespace http = boost::beast::http;
-  http::response_parser<http::empty_body> parser;
-  parser.skip(true);  // a 2xx to CONNECT has no body; the tunnel follows
-  boost::beast::error_code ec;
-  parser.put(boost::asio::buffer(head.data(), head.size()), ec);
-  if (ec || !parser.is_header_done()) {
-    return make_error(ErrorKind::protocol,
-                      proxy.described() + " answered CONNECT with what is not an HTTP reply (" +
-                          (ec ? ec.message() : std::string("its header has no end")) +
-                          "): is it an HTTP proxy? check " + proxy.source);
+  const auto line = read_status_line(head);
+  if (!line) {
+    return make_error(ErrorKind::protocol, proxy.described() +
+                                               " answered CONNECT with what is not an HTTP reply: "
+                                               "is it an HTTP proxy? check " +
+                                               proxy.source);
   }
-  const unsigned status = parser.get().result_int();
+  const unsigned status = line->status;
   if (status >= 200 && status < 300) return std::nullopt;
-  std::string reason = one_line(parser.get().reason());
+  std::string reason = one_line(line->reason);
   if (reason.size() > 80) reason = reason.substr(0, 80) + "...";
   const std::string said = std::to_string(status) + (reason.empty() ? "" : " " + reason);
-  const std::string host = target.host;
+  const std::string refused =
+      proxy.described() + " refused the tunnel to " + target.host_port() + ": " + said;
   Error e;
   e.http_status = status;
-  e.kind = ErrorKind::config;
+  e.kind = ErrorKind::config;  // a setting must change: not retried
   if (status == 407) {
-    e.message = proxy.described() + " refused the tunnel to " + target.host_port() + ": " + said +
-                (proxy.credentials.empty()
-                     ? ": it wants a user and password: give them in " + proxy.source +
-                           " (http://user:password@host:port)"
-                     : ": the user and password in " + proxy.source + " were not accepted");
+    e.message =
+        refused + (proxy.credentials.empty()
+                       ? ": it wants a user and password: give them in " + proxy.source +
+                             " (http://user:password@host:port)"
+                       : ": the user and password in " + proxy.source + " were not accepted");
   } else if (status == 403) {
-    e.message = proxy.described() + " refused the tunnel to " + target.host_port() + ": " + said +
-                ": it does not allow connections there (NO_PROXY=" + host + " connects directly)";
-  } else if (status == 502 || status == 503 || status == 504) {
+    e.message = refused + ": it does not allow connections there (NO_PROXY=" + target.host +
+                " connects directly)";
+  } else if (status >= 500 && status < 600) {
     e.kind = ErrorKind::network;
     e.retryable = true;
     e.message =
         proxy.described() + " could not open a tunnel to " + target.host_port() + ": " + said;
   } else {
-    e.kind = ErrorKind::network;
-    e.message = proxy.described() + " refused the tunnel to " + target.host_port() + ": " + said;
+    e.message = refused + ": is it an HTTP proxy? check " + proxy.source;
   }
   return e;
 }

@@ -88,12 +88,19 @@ Result<ClientSetup> setup_client(const ClientSettings& settings, const EnvLookup
   options.timeouts = settings.timeouts;
   options.retry = settings.retry;
   shared->retry_budget.set_capacity(settings.retry_budget);
-  if (!config->https_proxy.empty()) {
-    auto proxy = net::parse_proxy_url(config->https_proxy, config->https_proxy_source);
-    if (!proxy) return proxy.error();
-    options.proxy.https = std::move(*proxy);
-  }
   options.proxy.no_proxy = config->no_proxy;
+  if (!config->https_proxy.empty()) {
+    // A proxy URL s3loop cannot use (a machine-wide socks5:// one, say) stops
+    // only a run that would go through it, as botocore reads the URL only
+    // for a connection that does: not one to a plain-HTTP endpoint or to a
+    // host NO_PROXY names. (Such a run then reaches other regions' endpoints
+    // directly too.)
+    auto proxy = net::parse_proxy_url(config->https_proxy, config->https_proxy_source);
+    const bool used = options.endpoint.tls &&
+                      !net::no_proxy_exempts(options.endpoint.authority(), config->no_proxy);
+    if (!proxy && used) return proxy.error();
+    if (proxy) options.proxy.https = std::move(*proxy);
+  }
 
   net::TlsOptions tls;
   // A plain-HTTP endpoint makes no TLS connection (a region redirect keeps

@@ -2,6 +2,8 @@
 // so that a machine configured for `aws s3` works unchanged.
 #include "s3loop/s3/config.hpp"
 
+#include "s3loop/net/proxy.hpp"
+
 #include "s3loop/s3/host_label.hpp"
 
 #include <fmt/format.h>
@@ -804,18 +806,12 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
     cfg.ca_bundle = *home + cfg.ca_bundle.substr(1);
   }
 
-  for (const char* name : {"https_proxy", "HTTPS_PROXY"}) {
-    if (auto proxy = env_set(name)) {
-      cfg.https_proxy = *proxy;
-      cfg.https_proxy_source = name;
-      break;
-    }
+  if (auto proxy = net::read_proxy_variable("https_proxy", "HTTPS_PROXY", env)) {
+    cfg.https_proxy = std::move(proxy->value);
+    cfg.https_proxy_source = std::move(proxy->name);
   }
-  for (const char* name : {"no_proxy", "NO_PROXY"}) {
-    if (auto hosts = env_set(name)) {
-      cfg.no_proxy = *hosts;
-      break;
-    }
+  if (auto hosts = net::read_proxy_variable("no_proxy", "NO_PROXY", env)) {
+    cfg.no_proxy = std::move(hosts->value);
   }
 
   if (flags.addressing_style) {

@@ -1,7 +1,8 @@
 """An HTTP proxy on 127.0.0.1 that opens CONNECT tunnels, as squid does for https:// URLs:
 what s3loop's HTTPS_PROXY talks to in the tests. It records every tunnel's target; it can
 demand Basic credentials (407 without them or with others), refuse every tunnel with a
-status of its choosing, or read CONNECT and never answer."""
+status of its choosing, or read CONNECT and never answer; it can answer a tunnel with a
+reply of its own bytes (`established`), or connect it elsewhere than asked (`tunnel_to`)."""
 
 import base64
 import socket
@@ -9,10 +10,13 @@ import threading
 
 
 class ConnectProxy:
-    def __init__(self, credentials=None, refuse=None, silent=False):
+    def __init__(self, credentials=None, refuse=None, silent=False,
+                 established=b"HTTP/1.1 200 Connection established\r\n\r\n", tunnel_to=None):
         self.credentials = credentials
         self.refuse = refuse
         self.silent = silent
+        self.established = established
+        self.tunnel_to = tunnel_to  # (host, port) instead of the target asked for
         self.tunnels = []  # "host:port" of every tunnel opened
         self.requests = 0  # CONNECT requests read
         self.lock = threading.Lock()
@@ -69,15 +73,16 @@ class ConnectProxy:
                 conn.sendall(f"HTTP/1.1 {self.refuse}\r\nContent-Length: 0\r\n\r\n".encode())
                 return
             host, _, port = target.rpartition(":")
+            address = self.tunnel_to or (host.strip("[]"), int(port))
             try:
-                upstream = socket.create_connection((host.strip("[]"), int(port)), timeout=10)
+                upstream = socket.create_connection(address, timeout=10)
             except OSError:
                 conn.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
                 return
             upstream.settimeout(None)
             with self.lock:
                 self.tunnels.append(target)
-            conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            conn.sendall(self.established)
             with upstream:
                 pump = threading.Thread(target=_pump, args=(upstream, conn), daemon=True)
                 pump.start()

@@ -5,6 +5,7 @@ tunnel, so a test can tell a connection that went through it from one that did n
 
 import time
 import unittest
+from urllib.parse import urlsplit
 
 import s3env
 from connect_proxy import ConnectProxy
@@ -101,6 +102,28 @@ class ThroughAProxy(s3env.E2ETestCase):
                                  "(check HTTPS_PROXY, or raise --connect-timeout")
         self.assertLess(took, 15, s3env.describe(p))
 
+    def test_a_reply_as_small_proxies_write_it_opens_the_tunnel(self):
+        # No reason phrase, bare LF line ends: Python's http.client (aws cli) takes both.
+        bucket = self.bucket("proxy-terse")
+        self.s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+        for established in (b"HTTP/1.1 200\r\n\r\n", b"HTTP/1.0 200 OK\n\n"):
+            with self.subTest(established=established):
+                proxy = self.proxy(established=established)
+                p = self.run_with(["ls", f"s3://{bucket}/", "--connect-timeout", "5"],
+                                  HTTPS_PROXY=proxy.url())
+                self.assertEqual(p.returncode, 0, s3env.describe(p))
+                self.assertEqual(len(proxy.tunnels), 1)
+
+    def test_a_tunnel_to_elsewhere_than_asked_fails_verification_naming_the_proxy(self):
+        # Tunnelled to the plain-HTTP port: no advice to drop TLS, the proxy named.
+        plain = urlsplit(self.srv.http_endpoint)
+        proxy = self.proxy(tunnel_to=(plain.hostname, plain.port))
+        p = self.run_with(["ls", "s3://any-bucket/", "--max-attempts", "1"],
+                          HTTPS_PROXY=proxy.url())
+        line = s3env.assert_clean_error(self, p, 1, f"through proxy 127.0.0.1:{proxy.port} "
+                                        "(HTTPS_PROXY)")
+        self.assertNotIn("use http://", line)
+
     def test_no_proxy_names_the_hosts_reached_directly(self):
         bucket = self.bucket("proxy-skip")
         self.s3.put_object(Bucket=bucket, Key="k", Body=b"x")
@@ -111,6 +134,17 @@ class ThroughAProxy(s3env.E2ETestCase):
                                   NO_PROXY=no_proxy)
                 self.assertEqual(p.returncode, 0, s3env.describe(p))
                 self.assertEqual(p.stderr, "")
+        # A proxy s3loop cannot use stops no run that would not go through it (botocore
+        # reads the URL only for a connection that does), nor does a port NO_PROXY does not
+        # name exempt the endpoint.
+        p = self.run_with(["ls", f"s3://{bucket}/"], HTTPS_PROXY="socks5h://127.0.0.1:1080",
+                          NO_PROXY=self.srv.host)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        proxy = self.proxy()
+        p = self.run_with(["ls", f"s3://{bucket}/"], HTTPS_PROXY=proxy.url(),
+                          NO_PROXY=f"{self.srv.host}:{s3env.free_port()}")
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(len(proxy.tunnels), 1)
 
     def test_a_proxy_url_s3loop_cannot_use_is_refused_before_any_request(self):
         for url, said in (("https://user:secret@proxy.example:3128",
@@ -119,7 +153,10 @@ class ThroughAProxy(s3env.E2ETestCase):
                            "address"),
                           ("socks5://127.0.0.1:1080", "the scheme must be http"),
                           ("http://127.0.0.1:99999", "the port is not a number from 1 to 65535"),
-                          ("http://127.0.0.1:3128/path", "a path has no place in it")):
+                          ("http://127.0.0.1:3128/path", "a path has no place in it"),
+                          ("http://user:se/cret@127.0.0.1:3128", "'http://user:***@127.0.0.1:3128' "
+                           "is no proxy s3loop can use: a '/', '?' or '#' in its user or "
+                           "password must be written %2F, %3F or %23")):
             with self.subTest(url=url):
                 p = self.run_with(["ls", "s3://any-bucket/"], HTTPS_PROXY=url)
                 line = s3env.assert_clean_error(self, p, 2, said)
@@ -139,7 +176,8 @@ class PlainHttpEndpoint(s3env.E2ETestCase):
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertIn("s3loop: warning: HTTP_PROXY is set, but s3loop sends plain-HTTP requests "
                       "directly", p.stderr)
-        p = self.run_with_endpoint(endpoint, HTTPS_PROXY=f"http://127.0.0.1:{s3env.free_port()}",
+        # HTTPS_PROXY is not for it, not even read (a socks5:// one stops nothing).
+        p = self.run_with_endpoint(endpoint, HTTPS_PROXY="socks5://127.0.0.1:1080",
                                    bucket=bucket)
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertEqual(p.stderr, "")

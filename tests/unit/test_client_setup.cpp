@@ -76,6 +76,12 @@ TEST(ClientSetup, TheProxyComesFromTheEnvironmentTheLowerCaseSpellingFirst) {
     EXPECT_EQ(proxy.no_proxy, "internal.example");
     EXPECT_TRUE(proxy.for_endpoint(setup->shared->options.endpoint));
   }
+  fake.env["https_proxy"] = "";  // set but empty: no proxy, HTTPS_PROXY or not
+  {
+    auto setup = fake.setup();
+    ASSERT_TRUE(setup) << setup.error().message;
+    EXPECT_FALSE(setup->shared->options.proxy.https);
+  }
   fake.env["https_proxy"] = "lower:8080";
   fake.env["no_proxy"] = "example.com";
   {
@@ -88,7 +94,17 @@ TEST(ClientSetup, TheProxyComesFromTheEnvironmentTheLowerCaseSpellingFirst) {
     EXPECT_EQ(proxy.https->source, "https_proxy");
     EXPECT_FALSE(proxy.for_endpoint(setup->shared->options.endpoint));  // no_proxy names it
   }
+  // A proxy s3loop cannot use stops no run that would not go through it (as
+  // botocore reads the URL only then): here no_proxy names the endpoint.
   fake.env["https_proxy"] = "socks5://lower:1080";
+  {
+    auto setup = fake.setup();
+    ASSERT_TRUE(setup) << setup.error().message;
+    EXPECT_FALSE(setup->shared->options.proxy.for_endpoint(setup->shared->options.endpoint));
+  }
+  // Set but empty, the lower-case spelling turns the setting off, as in urllib:
+  // NO_PROXY no longer counts, and the endpoint would go through the proxy.
+  fake.env["no_proxy"] = "";
   auto refused = fake.setup();
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().kind, ErrorKind::config);

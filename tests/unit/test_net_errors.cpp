@@ -265,6 +265,23 @@ TEST(NetErrors, ReachingAProxyNamesItAndItsVariableNotTheEndpointUrl) {
             "asking for a tunnel through proxy 10.0.0.5:3128 (HTTPS_PROXY) failed: interrupted");
 }
 
+// A handshake through a tunnel can fail by the proxy's doing (a tunnel to
+// elsewhere than asked, or cut): it is named, and TLS is not advised away.
+TEST(NetErrors, AHandshakeThroughATunnelNamesTheProxy) {
+  FailureContext context = at("127.0.0.1:9443");
+  context.tunnel_through = "proxy 10.0.0.5:3128 (HTTPS_PROXY)";
+  const Error not_tls =
+      network_error(ssl_reason(SSL_R_WRONG_VERSION_NUMBER), Phase::handshake, context);
+  EXPECT_EQ(not_tls.message.find("use http://"), std::string::npos) << not_tls.message;
+  EXPECT_NE(not_tls.message.find(": the reply through proxy 10.0.0.5:3128 (HTTPS_PROXY) was not "
+                                 "TLS (check the port in --endpoint-url, and the proxy)"),
+            std::string::npos)
+      << not_tls.message;
+  EXPECT_EQ(network_error(asio::error::eof, Phase::handshake, context).message,
+            "connection closed by 127.0.0.1:9443 during the TLS handshake (through proxy "
+            "10.0.0.5:3128 (HTTPS_PROXY))");
+}
+
 TEST(NetErrors, ReadTimeoutsNameReadTimeoutAndTheRequest) {
   FailureContext context = at("h:9000");
   context.request = "GetObject s3://b/k";

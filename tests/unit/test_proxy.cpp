@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 
 namespace s3loop::net {
@@ -40,9 +41,17 @@ TEST(Proxy, UrlsAsBotocoreReadsThem) {
   EXPECT_EQ(auth->credentials, "user:p@ss:word");
   EXPECT_EQ(auth->host, "::1");
   EXPECT_EQ(auth->described(), "proxy [::1]:3128 (HTTPS_PROXY)");
-  auto user_only = parse_proxy_url("http://user@p:1", "HTTPS_PROXY");
-  ASSERT_TRUE(user_only);
-  EXPECT_EQ(user_only->credentials, "user:");
+  // Sent only when both are there, as botocore does.
+  for (const char* partial : {"http://user@p:1", "http://@p:1", "http://:pw@p:1"}) {
+    auto r = parse_proxy_url(partial, "HTTPS_PROXY");
+    ASSERT_TRUE(r) << partial;
+    EXPECT_EQ(r->credentials, "") << partial;
+  }
+  // An '@' in the password as typed: the host follows the last one (urllib).
+  auto at_sign = parse_proxy_url("http://user:p@ss@p:3128", "HTTPS_PROXY");
+  ASSERT_TRUE(at_sign) << at_sign.error().message;
+  EXPECT_EQ(at_sign->credentials, "user:p@ss");
+  EXPECT_EQ(at_sign->host, "p");
 }
 
 TEST(Proxy, AUrlThatCannotBeUsedIsRefusedNamingItsVariableNeverItsPassword) {
@@ -64,6 +73,11 @@ TEST(Proxy, AUrlThatCannotBeUsedIsRefusedNamingItsVariableNeverItsPassword) {
            Case{"http://p:3128/?x=1", "a query has no place in it"},
            Case{"http://:3128", "no host"},
            Case{"http://p%20q:3128", "bad host"},
+           // A '/', '?' or '#' in the password as typed: named, the password masked.
+           Case{"http://user:secret/x@p:3128",
+                "HTTPS_PROXY 'http://user:***@p:3128' is no proxy s3loop can use: a '/', '?' or "
+                "'#' in its user or password must be written %2F, %3F or %23"},
+           Case{"http://user:se#cret@[::1:3128", "'http://user:***@[::1:3128'"},
        }) {
     auto r = parse_proxy_url(c.url, "HTTPS_PROXY");
     ASSERT_FALSE(r) << c.url;
@@ -73,16 +87,46 @@ TEST(Proxy, AUrlThatCannotBeUsedIsRefusedNamingItsVariableNeverItsPassword) {
   }
 }
 
+// Each case as Python 3.11's urllib.request.proxy_bypass_environment answers
+// it for the netloc botocore passes (Endpoint::authority()).
 TEST(Proxy, NoProxyExemptsAsUrllibReadsIt) {
-  EXPECT_TRUE(no_proxy_exempts("127.0.0.1", "localhost, 127.0.0.1"));
+  EXPECT_TRUE(no_proxy_exempts("127.0.0.1:9443", "localhost, 127.0.0.1"));
   EXPECT_TRUE(no_proxy_exempts("anything", "*"));
+  EXPECT_FALSE(no_proxy_exempts("anything", "example.com, *"));  // "*" only as the whole list
   EXPECT_TRUE(no_proxy_exempts("s3.example.com", "example.com"));
-  EXPECT_TRUE(no_proxy_exempts("s3.example.com", ".example.com"));
-  EXPECT_TRUE(no_proxy_exempts("S3.Example.com", "example.COM:443"));
+  EXPECT_TRUE(no_proxy_exempts("s3.example.com:9000", "..example.com"));
+  EXPECT_TRUE(no_proxy_exempts("S3.Example.com", "EXAMPLE.com"));
+  // An entry with a port matches that port only; the default port is not in
+  // the authority, so "host:443" matches no https:// endpoint on 443.
+  EXPECT_TRUE(no_proxy_exempts("127.0.0.1:9443", "127.0.0.1:9443"));
+  EXPECT_FALSE(no_proxy_exempts("127.0.0.1:9443", "127.0.0.1:9999"));
+  EXPECT_FALSE(no_proxy_exempts("s3.example.com", "s3.example.com:443"));
   EXPECT_FALSE(no_proxy_exempts("s3.example.com", "ample.com"));  // a name, not letters
   EXPECT_FALSE(no_proxy_exempts("s3.example.com", "other.org,"));
   EXPECT_FALSE(no_proxy_exempts("h", ""));
-  EXPECT_TRUE(no_proxy_exempts("::1", "::1"));  // an IPv6 literal keeps its colons
+  // IPv6: in brackets, as the netloc has it.
+  EXPECT_TRUE(no_proxy_exempts("[::1]:9443", "[::1]"));
+  EXPECT_TRUE(no_proxy_exempts("[::1]:9443", "[::1]:9443"));
+  EXPECT_FALSE(no_proxy_exempts("[::1]:9443", "::1"));
+  EXPECT_FALSE(no_proxy_exempts("10.0.0.5", "10.0.0.0/8"));  // no CIDR in urllib either
+}
+
+TEST(Proxy, VariablesAsUrllibReadsThem) {
+  std::map<std::string, std::string> vars;
+  auto env = [&](std::string_view name) -> std::optional<std::string> {
+    auto it = vars.find(std::string(name));
+    return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
+  };
+  EXPECT_FALSE(read_proxy_variable("https_proxy", "HTTPS_PROXY", env));
+  vars["HTTPS_PROXY"] = "http://upper:1";
+  EXPECT_EQ(read_proxy_variable("https_proxy", "HTTPS_PROXY", env)->name, "HTTPS_PROXY");
+  vars["https_proxy"] = "http://lower:1";
+  EXPECT_EQ(read_proxy_variable("https_proxy", "HTTPS_PROXY", env)->value, "http://lower:1");
+  vars["https_proxy"] = "";  // set but empty: off, whatever HTTPS_PROXY says
+  EXPECT_FALSE(read_proxy_variable("https_proxy", "HTTPS_PROXY", env));
+  vars.erase("https_proxy");
+  vars["HTTPS_PROXY"] = "";
+  EXPECT_FALSE(read_proxy_variable("https_proxy", "HTTPS_PROXY", env));
 }
 
 TEST(Proxy, OnlyHttpsEndpointsOutsideNoProxyGoThroughIt) {
@@ -155,7 +199,21 @@ TEST(Proxy, WhatEachReplyToConnectMeans) {
   auto other = connect_reply_problem("HTTP/1.1 405 Method Not Allowed\r\n\r\n", anonymous, s3);
   ASSERT_TRUE(other);
   EXPECT_FALSE(other->retryable);
-  EXPECT_EQ(other->kind, ErrorKind::network);
+  EXPECT_EQ(other->kind, ErrorKind::config);
+  EXPECT_EQ(other->message,
+            "proxy p:3128 (HTTPS_PROXY) refused the tunnel to s3.example.com:443: 405 Method Not "
+            "Allowed: is it an HTTP proxy? check HTTPS_PROXY");
+  auto failed_itself = connect_reply_problem("HTTP/1.1 500 Oops\r\n\r\n", anonymous, s3);
+  ASSERT_TRUE(failed_itself);
+  EXPECT_TRUE(failed_itself->retryable);
+
+  // As Python's http.client reads a status line: no reason, bare LF line ends.
+  EXPECT_FALSE(connect_reply_problem("HTTP/1.1 200\r\n\r\n", anonymous, s3));
+  EXPECT_FALSE(connect_reply_problem("HTTP/1.0 200 Connection established\n\n", anonymous, s3));
+  auto bare = connect_reply_problem("HTTP/1.1 407\n\n", anonymous, s3);
+  ASSERT_TRUE(bare);
+  EXPECT_NE(bare->message.find(": 407: it wants a user and password"), std::string::npos)
+      << bare->message;
 
   // The proxy's words are escaped and cut: one line, bounded.
   auto odd = connect_reply_problem("HTTP/1.1 400 a\x1b[2J" + std::string(200, 'x') + "\r\n\r\n",

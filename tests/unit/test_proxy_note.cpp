@@ -11,9 +11,9 @@
 namespace s3loop::cli {
 namespace {
 
-std::optional<std::string> warning(bool tls, const std::string& host,
+std::optional<std::string> warning(bool tls, const std::string& authority,
                                    std::map<std::string, std::string> vars) {
-  return ignored_proxy_warning(tls, host, [&](const char* name) -> const char* {
+  return ignored_proxy_warning(tls, authority, [&](const char* name) -> const char* {
     auto it = vars.find(name);
     return it == vars.end() ? nullptr : it->second.c_str();
   });
@@ -25,9 +25,11 @@ TEST(ProxyNote, HttpProxyIsSaidToBeUnusedForAPlainHttpEndpoint) {
             "s3.example.com itself (aws cli would go through the proxy; s3loop uses one, "
             "HTTPS_PROXY, for https:// endpoints only); NO_PROXY=s3.example.com says so and "
             "silences this");
-  // The lower-case spelling wins, as in urllib.
+  // As urllib reads them: the lower-case spelling wins, and set but empty it
+  // turns the proxy off.
   EXPECT_TRUE(warning(false, "h", {{"http_proxy", "http://p:1"}, {"HTTP_PROXY", "http://q:1"}})
                   ->starts_with("http_proxy is"));
+  EXPECT_FALSE(warning(false, "h", {{"http_proxy", ""}, {"HTTP_PROXY", "http://q:1"}}));
   // An https:// endpoint goes through HTTPS_PROXY: nothing to say.
   EXPECT_FALSE(warning(true, "h", {{"HTTP_PROXY", "http://p:1"}, {"HTTPS_PROXY", "http://p:1"}}));
   // The scheme's own variable only; empty is unset.
@@ -36,16 +38,17 @@ TEST(ProxyNote, HttpProxyIsSaidToBeUnusedForAPlainHttpEndpoint) {
   EXPECT_FALSE(warning(false, "h", {}));
 }
 
-TEST(ProxyNote, NoProxyExemptsTheHost) {
+TEST(ProxyNote, NoProxyExemptsTheEndpoint) {
   const std::map<std::string, std::string> proxy = {{"HTTP_PROXY", "http://p:1"}};
-  auto with = [&](const std::string& host, const std::string& name, const std::string& list) {
+  auto with = [&](const std::string& authority, const std::string& name, const std::string& list) {
     auto vars = proxy;
     vars[name] = list;
-    return warning(false, host, vars).has_value();
+    return warning(false, authority, vars).has_value();
   };
-  EXPECT_FALSE(with("127.0.0.1", "NO_PROXY", "localhost, 127.0.0.1"));
+  EXPECT_FALSE(with("127.0.0.1:9480", "NO_PROXY", "localhost, 127.0.0.1"));
   EXPECT_FALSE(with("s3.example.com", "no_proxy", ".example.com"));
   EXPECT_TRUE(with("s3.example.com", "NO_PROXY", "ample.com"));
+  EXPECT_TRUE(with("127.0.0.1:9480", "NO_PROXY", "127.0.0.1:9999"));
 }
 
 }  // namespace

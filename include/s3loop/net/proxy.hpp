@@ -9,6 +9,7 @@
 #include "s3loop/net/endpoint.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,17 +29,33 @@ struct Proxy {
 };
 
 // Reads a proxy URL as botocore does: "http://[user[:password]@]host[:port][/]",
-// http:// assumed when no scheme is given ("proxy:3128"), port 80 when none.
-// A proxy reached over TLS (https://) or another scheme (socks5://) is
-// refused, as is a path, a query or a bad port. Errors are of kind config and
-// name `source`; they quote the URL without its password.
+// http:// assumed when no scheme is given ("proxy:3128"), port 80 when none;
+// credentials are used only when both user and password are given (an '@'
+// in them may stand as it is: the host follows the last one). A proxy
+// reached over TLS (https://) or another scheme (socks5://) is refused, as is
+// a path, a query or a bad port. Errors are of kind config and name `source`;
+// they quote the URL without its password.
 Result<Proxy> parse_proxy_url(std::string_view url, std::string_view source);
 
-// Whether NO_PROXY's comma-separated list exempts `host`, as Python's urllib
-// reads it (what botocore uses): "*" exempts every host; an entry (its
-// ":port" dropped, a leading '.' or none) exempts that host and the names
-// under it; case does not matter.
-bool no_proxy_exempts(std::string_view host, std::string_view no_proxy);
+// Whether NO_PROXY's comma-separated list exempts the endpoint at
+// `authority` (Endpoint::authority(): "host[:port]", the port only when it is
+// not the scheme's, IPv6 in brackets -- the URL's netloc botocore passes), as
+// Python's urllib reads it: the whole list "*" exempts every host; an entry
+// (leading dots dropped, case aside) exempts a host or host:port equal to it
+// and the names under it. So "example.com" exempts s3.example.com:9000, and
+// "127.0.0.1:9999" does not exempt 127.0.0.1:9443.
+bool no_proxy_exempts(std::string_view authority, std::string_view no_proxy);
+
+// A proxy variable as urllib (so botocore) reads it: its lower-case spelling
+// when set -- set but empty, it turns the setting off -- else its upper-case
+// one when not empty. nullopt: not set.
+struct ProxyVariable {
+  std::string value;
+  std::string name;  // the spelling it came from, for messages
+};
+std::optional<ProxyVariable> read_proxy_variable(
+    std::string_view lower_case_name, std::string_view upper_case_name,
+    const std::function<std::optional<std::string>(std::string_view)>& env);
 
 // The proxy settings of a run: which connections go through which proxy.
 struct ProxySettings {
@@ -54,10 +71,11 @@ std::string connect_request(const Proxy& proxy, const Endpoint& target);
 
 // What the proxy's reply to CONNECT (its header, through the blank line)
 // says: nothing for a 2xx (the tunnel is open), else the error to report --
-// kind config, not retried, for a refusal a setting must fix (407: the
-// proxy wants credentials, or refused those given; 403: it does not allow
-// the target), network and retried for a proxy that could not reach the
-// target (502, 503, 504), protocol for a reply that is not HTTP.
+// network and retried for a 5xx (the proxy could not reach the target, or
+// failed itself), kind config and not retried for any other (407: the proxy
+// wants credentials, or refused those given; 403: it does not allow the
+// target; others: it is likely no proxy), protocol for a reply that is not
+// HTTP.
 std::optional<Error> connect_reply_problem(std::string_view head, const Proxy& proxy,
                                            const Endpoint& target);
 

@@ -52,9 +52,9 @@ struct ResolvedConfig {
   std::string endpoint_source;
   std::string ca_bundle_source;  // empty when there is no CA bundle
   // The proxy for https:// endpoints as set (a URL; empty: none) and its
-  // variable: https_proxy, else HTTPS_PROXY (the lower-case one wins, as in
-  // Python's urllib, which botocore uses). And the hosts reached directly:
-  // no_proxy, else NO_PROXY.
+  // variable: https_proxy, else HTTPS_PROXY, and the hosts reached directly:
+  // no_proxy, else NO_PROXY -- as Python's urllib, which botocore uses, reads
+  // them (net::read_proxy_variable).
   std::string https_proxy;
   std::string https_proxy_source;
   std::string no_proxy;
