@@ -114,6 +114,18 @@ TEST(Summary, VerifyLineAgrees) {
   EXPECT_EQ(verify_line(v),
             "verified: 3 matched (2 by key and size only: multipart ETags, content not "
             "compared), 0 missing, 2 differ, 0 unexpected (not in the source)");
+  v.matched_by_size_only = 1;  // one alone is said too
+  EXPECT_NE(verify_line(v).find("(1 by key and size only"), std::string::npos);
+}
+
+// A verification cut short by Ctrl-C: --json says the run was cancelled and
+// what of the verification (nothing to read as a clean check).
+TEST(Summary, JsonOfAnInterruptedVerifySaysCancelled) {
+  Fixture f(2);
+  f.in.verify_interrupted = true;
+  const auto parsed = boost::json::parse(summary_json(f.in)).as_object();
+  EXPECT_TRUE(parsed.at("cancelled").as_bool());
+  EXPECT_TRUE(parsed.at("verify").as_object().at("interrupted").as_bool());
 }
 
 TEST(Summary, JsonSaysWhetherItWasADryRun) {
