@@ -170,9 +170,9 @@ Runner add_cp_command(CLI::App& app) {
     const bool quiet = args->quiet;
     // The dry run's lines show keys (and upload ids) with control characters
     // escaped on a terminal, as ls shows them; raw into a pipe or a file.
-    const bool escape_keys = isatty(STDOUT_FILENO) != 0;
-    const auto shown = [escape_keys](const std::string& text) {
-      return escape_keys ? one_line(text) : text;
+    const bool stdout_is_terminal = isatty(STDOUT_FILENO) != 0;
+    const auto shown = [stdout_is_terminal](const std::string& text) {
+      return stdout_is_terminal ? one_line(text) : text;
     };
     const std::string src_bucket = normalised->source.bucket;
     const std::string dst_bucket = normalised->destination.bucket;
@@ -182,7 +182,7 @@ Runner add_cp_command(CLI::App& app) {
     // escape sequences that redraw it.
     const char* term = std::getenv("TERM");
     const bool can_redraw = !(term != nullptr && std::string_view(term) == "dumb") &&
-                            !args->common.debug && !(dry_run && isatty(STDOUT_FILENO) != 0);
+                            !args->common.debug && !(dry_run && stdout_is_terminal);
     const auto progress = std::make_shared<Progress>(
         choose_progress_mode(args->progress,
                              args->no_progress || quiet || (dry_run && !args->progress),
