@@ -1,12 +1,13 @@
 #include "s3loop/net/endpoint.hpp"
 
+#include "port_number.hpp"
+
 #include <boost/asio/ip/address.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -178,17 +179,12 @@ Result<Endpoint> parse_endpoint_url(std::string_view url) {
   std::transform(ep.host.begin(), ep.host.end(), ep.host.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (port_text) {
-    // Read the digits ourselves: port_number() wraps values above 65535
-    // (":74979" would quietly become port 9443).
-    const std::string_view digits = *port_text;
-    unsigned long port = 0;
-    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || port == 0 ||
-        port > 65535) {
-      return bad(digits.empty() ? std::string("the port is not a number from 1 to 65535")
-                                : "bad port '" + std::string(digits) + "' (1 to 65535)");
+    const auto port = port_number(*port_text);
+    if (!port) {
+      return bad(port_text->empty() ? std::string("the port is not a number from 1 to 65535")
+                                    : "bad port '" + std::string(*port_text) + "' (1 to 65535)");
     }
-    ep.port = static_cast<std::uint16_t>(port);
+    ep.port = *port;
   } else {
     ep.port = ep.tls ? 443 : 80;
   }

@@ -1,5 +1,6 @@
 #include "s3loop/net/proxy.hpp"
 
+#include "port_number.hpp"
 #include "s3loop/one_line.hpp"
 
 #include <openssl/evp.h>
@@ -8,7 +9,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <vector>
 
 namespace s3loop::net {
@@ -30,10 +30,6 @@ std::string_view trimmed(std::string_view text) {
     text.remove_suffix(1);
   }
   return text;
-}
-
-std::string bracketed(const std::string& host) {
-  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
 
 // Where the user and password end in `url` (after "://"): its last '@',
@@ -93,8 +89,8 @@ std::string base64(std::string_view bytes) {
 }  // namespace
 
 std::string Proxy::described() const {
-  return "proxy " + bracketed(host) + ":" + std::to_string(port) +
-         (source.empty() ? "" : " (" + source + ")");
+  const Endpoint address{.tls = false, .host = host, .port = port};
+  return "proxy " + address.host_port() + (source.empty() ? "" : " (" + source + ")");
 }
 
 Result<Proxy> parse_proxy_url(std::string_view url, std::string_view source) {
@@ -104,6 +100,7 @@ Result<Proxy> parse_proxy_url(std::string_view url, std::string_view source) {
     text = (text.starts_with("//") ? "http:" : "http://") + text;
   }
   const std::string shown = one_line(without_password(text));
+  const std::size_t authority_start = text.find("://") + 3;
   auto bad = [&](std::string_view why) {
     return make_error(ErrorKind::config, std::string(source) + " '" + shown +
                                              "' is no proxy s3loop can use: " + std::string(why) +
@@ -113,37 +110,30 @@ Result<Proxy> parse_proxy_url(std::string_view url, std::string_view source) {
   // it (the host follows the last one); a '/', '?' or '#' would end the
   // authority for any URL parser, so it has to be percent-encoded.
   {
-    const std::size_t start = text.find("://") + 3;
-    std::size_t at = userinfo_end(text, start);
-    if (at != std::string::npos && text.find_first_of("/?#", start) < at) {
+    std::size_t at = userinfo_end(text, authority_start);
+    if (at != std::string::npos && text.find_first_of("/?#", authority_start) < at) {
       return bad("a '/', '?' or '#' in its user or password must be written %2F, %3F or %23");
     }
-    for (std::size_t i = text.find('@', start); at != std::string::npos && i < at;
+    for (std::size_t i = text.find('@', authority_start); at != std::string::npos && i < at;
          i = text.find('@', i + 3)) {
       text.replace(i, 1, "%40");
       at += 2;
     }
   }
-  // The port as typed: Boost.URL reads "p:12ab" as a host and a path, and
-  // its port_number() wraps values above 65535.
+  // The port as typed (port_number.hpp): Boost.URL reads "p:12ab" as a host
+  // and a path.
   std::optional<std::uint16_t> port;
   {
-    const std::size_t start = text.find("://") + 3;
-    const std::size_t end = std::min(text.find_first_of("/?#", start), text.size());
-    std::string_view authority = std::string_view(text).substr(start, end - start);
+    const std::size_t end = std::min(text.find_first_of("/?#", authority_start), text.size());
+    std::string_view authority =
+        std::string_view(text).substr(authority_start, end - authority_start);
     if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
       authority.remove_prefix(at + 1);
     }
     const std::size_t colon = authority.rfind(':');
     if (colon != std::string_view::npos && authority.find(']', colon) == std::string_view::npos) {
-      const std::string_view digits = authority.substr(colon + 1);
-      unsigned long number = 0;
-      const auto [last, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
-      if (digits.empty() || ec != std::errc() || last != digits.data() + digits.size() ||
-          number == 0 || number > 65535) {
-        return bad("the port is not a number from 1 to 65535");
-      }
-      port = static_cast<std::uint16_t>(number);
+      port = port_number(authority.substr(colon + 1));
+      if (!port) return bad("the port is not a number from 1 to 65535");
     }
   }
   auto parsed = boost::urls::parse_absolute_uri(text);
