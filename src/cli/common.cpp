@@ -1,7 +1,6 @@
 #include "common.hpp"
 #include "heap_pages.hpp"
 #include "interrupt_echo.hpp"
-#include "proxy_note.hpp"
 #include "s3loop/one_line.hpp"
 
 #include "s3loop/net/tls.hpp"
@@ -256,13 +255,6 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
                   " is not verified, so anyone on the network path can read and change what is "
                   "sent and received: pass --ca-bundle FILE with its CA instead");
   }
-  // (Once, as the warning above: compare's runs are not told again.)
-  if (warn_unverified) {
-    if (auto proxy = ignored_proxy_warning(shared->options.endpoint.tls,
-                                           shared->options.endpoint.authority(), &std::getenv)) {
-      print_warning(*proxy);
-    }
-  }
   if (options.debug) {
     // One whole line per call, from any thread: a single fwrite of the line.
     shared->debug_log = [](const std::string& line) {
@@ -270,14 +262,19 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
       std::fwrite(out.data(), 1, out.size(), stderr);
     };
     shared->debug_log(s3::format_config_log(setup->config, shared->options.endpoint));
-    if (const auto& proxy = shared->options.proxy; proxy.https) {
-      const auto used = proxy.for_endpoint(shared->options.endpoint);
+    const auto& endpoint = shared->options.endpoint;
+    const auto& proxy = shared->options.proxy;
+    if (const auto& set = endpoint.tls ? proxy.https : proxy.http) {
+      const auto used = proxy.for_endpoint(endpoint);
       shared->debug_log(
-          used ? "proxy: connections to " + shared->options.endpoint.host_port() +
-                     " are tunnelled through " + used->described()
-               : "proxy: " + proxy.https->described() + " is not used for " +
-                     shared->options.endpoint.host_port() +
-                     (shared->options.endpoint.tls ? " (NO_PROXY names it)" : " (plain HTTP)"));
+          used ? "proxy: " +
+                     std::string(
+                         endpoint.tls
+                             ? "connections to " + endpoint.host_port() + " are tunnelled through "
+                             : "requests to " + endpoint.host_port() + " are forwarded by ") +
+                     used->described()
+               : "proxy: " + set->described() + " is not used for " + endpoint.host_port() +
+                     " (NO_PROXY names it)");
     }
     shared->debug_log("TLS trust: " + shared->tls->trust_source());
     if (!heap_pages_note().empty()) shared->debug_log("heap: " + heap_pages_note());

@@ -165,14 +165,21 @@ boost::system::error_code timed_out_as_timeout(const Connection& conn,
   return ec;
 }
 
-http::request<http::string_body> to_beast(const Request& req) {
+// `forward`: the forwarding proxy (HTTP_PROXY) the request goes to, which
+// wants the URL whole and its credentials; nullptr: sent to the server.
+http::request<http::string_body> to_beast(const Request& req, const Proxy* forward) {
   http::request<http::string_body> out;
   out.method_string(req.method);
-  out.target(req.target);
+  out.target(forward != nullptr ? absolute_form_target(req.host, req.target) : req.target);
   out.version(11);
   out.set(http::field::host, req.host);
   out.set(http::field::user_agent, kUserAgent);
   for (const auto& [name, value] : req.headers) out.insert(name, value);
+  if (forward != nullptr) {
+    if (std::string authorization = proxy_authorization(*forward); !authorization.empty()) {
+      out.set(http::field::proxy_authorization, std::move(authorization));
+    }
+  }
   out.body() = req.body;
   // Content-Length for every body-carrying verb, even when empty (PUT of a
   // zero-byte object); none for GET/HEAD/DELETE without a body.
@@ -185,9 +192,10 @@ http::request<http::string_body> to_beast(const Request& req) {
 
 template <class Stream>
 awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, const Request& req,
-                                            const BodySink* sink, const Timeouts& timeouts,
-                                            ExchangeState& state, Error& sink_error) {
-  auto beast_request = to_beast(req);
+                                            const Proxy* forward, const BodySink* sink,
+                                            const Timeouts& timeouts, ExchangeState& state,
+                                            Error& sink_error) {
+  auto beast_request = to_beast(req, forward);
   http::request_serializer<http::string_body> serializer(beast_request);
   boost::system::error_code write_ec;
   // The write deadline is on progress, not on the whole request: a large
@@ -517,7 +525,8 @@ awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect(
   counters_.connections++;
   // Small requests must not wait for Nagle against the peer's delayed ACK.
   conn->tcp().socket().set_option(tcp::no_delay(true));
-  if (proxy_) {
+  // (A plain-HTTP endpoint's proxy forwards each request: no tunnel.)
+  if (proxy_ && endpoint_.tls) {
     if (auto refused = co_await open_tunnel(*conn)) co_return std::move(*refused);
     failure.where = server_key_;  // from here on, the endpoint's
     failure.proxy_source.clear();
@@ -622,8 +631,12 @@ awaitable<std::optional<Error>> ConnectionPool::open_tunnel(Connection& conn) {
 }
 
 awaitable<Result<Response>> ConnectionPool::send(const Request& request, const BodySink* sink) {
+  // A plain-HTTP endpoint's proxy is sent every request, to forward.
+  const Proxy* forward = proxy_ && !endpoint_.tls ? &*proxy_ : nullptr;
   FailureContext failure;
-  failure.where = server_key_;
+  // What fails on the wire through a forwarding proxy may be its doing.
+  failure.where =
+      forward != nullptr ? server_key_ + " through " + forward->described() : server_key_;
   failure.request = request.action;
   failure.plain_http = !endpoint_.tls;
   if (auto refused = unsendable_header(request)) co_return std::move(*refused);
@@ -665,10 +678,11 @@ awaitable<Result<Response>> ConnectionPool::send(const Request& request, const B
     {
       Watched watched(*watch_, *conn);
       if (auto* tls = conn->tls()) {
-        response = co_await exchange(*tls, *conn, request, sink, timeouts_, state, sink_error);
-      } else {
         response =
-            co_await exchange(*conn->plain(), *conn, request, sink, timeouts_, state, sink_error);
+            co_await exchange(*tls, *conn, request, forward, sink, timeouts_, state, sink_error);
+      } else {
+        response = co_await exchange(*conn->plain(), *conn, request, forward, sink, timeouts_,
+                                     state, sink_error);
       }
     }
     if (response) {
@@ -678,6 +692,11 @@ awaitable<Result<Response>> ConnectionPool::send(const Request& request, const B
         conn->reused = true;
         conn->idle_since = std::chrono::steady_clock::now();
         idle_.push_back(std::move(conn));
+      }
+      if (forward != nullptr) {
+        if (auto refused = forwarded_reply_problem(response->status, *forward, request.host)) {
+          co_return std::move(*refused);
+        }
       }
       response->resent_unanswered = resent_unanswered;
       co_return std::move(*response);

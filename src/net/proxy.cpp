@@ -86,6 +86,14 @@ std::string base64(std::string_view bytes) {
   return std::string(reinterpret_cast<const char*>(out.data()), static_cast<std::size_t>(n));
 }
 
+// What to do about a 407: give credentials, or other ones.
+std::string credentials_advice(const Proxy& proxy) {
+  return proxy.credentials.empty()
+             ? ": it wants a user and password: give them in " + proxy.source +
+                   " (http://user:password@host:port)"
+             : ": the user and password in " + proxy.source + " were not accepted";
+}
+
 }  // namespace
 
 std::string Proxy::described() const {
@@ -209,19 +217,37 @@ std::optional<ProxyVariable> read_proxy_variable(
 }
 
 std::optional<Proxy> ProxySettings::for_endpoint(const Endpoint& endpoint) const {
-  if (!endpoint.tls || !https || no_proxy_exempts(endpoint.authority(), no_proxy)) {
-    return std::nullopt;
-  }
-  return https;
+  const std::optional<Proxy>& proxy = endpoint.tls ? https : http;
+  if (!proxy || no_proxy_exempts(endpoint.authority(), no_proxy)) return std::nullopt;
+  return proxy;
+}
+
+std::string absolute_form_target(std::string_view host, std::string_view origin_target) {
+  return "http://" + std::string(host) + std::string(origin_target);
+}
+
+std::string proxy_authorization(const Proxy& proxy) {
+  return proxy.credentials.empty() ? std::string() : "Basic " + base64(proxy.credentials);
 }
 
 std::string connect_request(const Proxy& proxy, const Endpoint& target) {
   const std::string where = target.host_port();
   std::string request = "CONNECT " + where + " HTTP/1.1\r\nHost: " + where + "\r\n";
-  if (!proxy.credentials.empty()) {
-    request += "Proxy-Authorization: Basic " + base64(proxy.credentials) + "\r\n";
+  if (const std::string authorization = proxy_authorization(proxy); !authorization.empty()) {
+    request += "Proxy-Authorization: " + authorization + "\r\n";
   }
   return request + "\r\n";
+}
+
+std::optional<Error> forwarded_reply_problem(unsigned status, const Proxy& proxy,
+                                             std::string_view host) {
+  if (status != 407) return std::nullopt;
+  Error e;
+  e.http_status = status;
+  e.kind = ErrorKind::config;  // a setting must change: not retried
+  e.message = proxy.described() + " refused to forward the request to " + std::string(host) +
+              ": 407 Proxy Authentication Required" + credentials_advice(proxy);
+  return e;
 }
 
 std::optional<Error> connect_reply_problem(std::string_view head, const Proxy& proxy,
@@ -244,11 +270,7 @@ std::optional<Error> connect_reply_problem(std::string_view head, const Proxy& p
   e.http_status = status;
   e.kind = ErrorKind::config;  // a setting must change: not retried
   if (status == 407) {
-    e.message =
-        refused + (proxy.credentials.empty()
-                       ? ": it wants a user and password: give them in " + proxy.source +
-                             " (http://user:password@host:port)"
-                       : ": the user and password in " + proxy.source + " were not accepted");
+    e.message = refused + credentials_advice(proxy);
   } else if (status == 403) {
     e.message = refused + ": it does not allow connections there (NO_PROXY=" + target.host +
                 " connects directly)";

@@ -89,17 +89,27 @@ Result<ClientSetup> setup_client(const ClientSettings& settings, const EnvLookup
   options.retry = settings.retry;
   shared->retry_budget.set_capacity(settings.retry_budget);
   options.proxy.no_proxy = config->no_proxy;
-  if (!config->https_proxy.empty()) {
-    // A proxy URL s3loop cannot use (a machine-wide socks5:// one, say) stops
-    // only a run that would go through it, as botocore reads the URL only
-    // for a connection that does: not one to a plain-HTTP endpoint or to a
-    // host NO_PROXY names. (Such a run then reaches other regions' endpoints
-    // directly too.)
-    auto proxy = net::parse_proxy_url(config->https_proxy, config->https_proxy_source);
-    const bool used = options.endpoint.tls &&
-                      !net::no_proxy_exempts(options.endpoint.authority(), config->no_proxy);
-    if (!proxy && used) return proxy.error();
-    if (proxy) options.proxy.https = std::move(*proxy);
+  // A proxy URL s3loop cannot use (a machine-wide socks5:// one, say) stops
+  // only a run that would go through it, as botocore reads the URL only for
+  // a connection that does: not HTTPS_PROXY's for a plain-HTTP endpoint,
+  // nor HTTP_PROXY's for an https:// one, nor either for a host NO_PROXY
+  // names. (Such a run then reaches other regions' endpoints directly too.)
+  const bool exempt = net::no_proxy_exempts(options.endpoint.authority(), config->no_proxy);
+  const auto read_proxy = [&](const std::string& url, const std::string& source, bool used,
+                              std::optional<net::Proxy>& into) -> std::optional<Error> {
+    if (url.empty()) return std::nullopt;
+    auto proxy = net::parse_proxy_url(url, source);
+    if (!proxy && used && !exempt) return proxy.error();
+    if (proxy) into = std::move(*proxy);
+    return std::nullopt;
+  };
+  if (auto bad = read_proxy(config->https_proxy, config->https_proxy_source, options.endpoint.tls,
+                            options.proxy.https)) {
+    return *bad;
+  }
+  if (auto bad = read_proxy(config->http_proxy, config->http_proxy_source, !options.endpoint.tls,
+                            options.proxy.http)) {
+    return *bad;
   }
 
   net::TlsOptions tls;

@@ -810,6 +810,18 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
     cfg.https_proxy = std::move(proxy->value);
     cfg.https_proxy_source = std::move(proxy->name);
   }
+  // Run as a CGI program (REQUEST_METHOD set), HTTP_PROXY may be a web
+  // client's "Proxy:" header (httpoxy, CVE-2016-1000110): urllib then reads
+  // only http_proxy, and so does s3loop.
+  const bool cgi = env("REQUEST_METHOD").has_value();
+  const auto http_proxy_env = [&](std::string_view name) -> std::optional<std::string> {
+    if (cgi && name == "HTTP_PROXY") return std::nullopt;
+    return env(name);
+  };
+  if (auto proxy = net::read_proxy_variable("http_proxy", "HTTP_PROXY", http_proxy_env)) {
+    cfg.http_proxy = std::move(proxy->value);
+    cfg.http_proxy_source = std::move(proxy->name);
+  }
   if (auto hosts = net::read_proxy_variable("no_proxy", "NO_PROXY", env)) {
     cfg.no_proxy = std::move(hosts->value);
   }

@@ -1,12 +1,16 @@
-"""An HTTP proxy on 127.0.0.1 that opens CONNECT tunnels, as squid does for https:// URLs:
-what s3loop's HTTPS_PROXY talks to in the tests. It records every tunnel's target; it can
-demand Basic credentials (407 without them or with others), refuse every tunnel with a
-status of its choosing, or read CONNECT and never answer; it can answer a tunnel with a
-reply of its own bytes (`established`), or connect it elsewhere than asked (`tunnel_to`)."""
+"""An HTTP proxy on 127.0.0.1 that opens CONNECT tunnels, as squid does for https:// URLs, and
+forwards requests written with their whole URL (absolute-form), as it does for http:// ones:
+what s3loop's HTTPS_PROXY and HTTP_PROXY talk to in the tests. It records every tunnel's
+target and every forwarded request's line; it can demand Basic credentials (407 without them
+or with others), refuse every tunnel or request with a status of its choosing, or read the
+first request and never answer; it can answer a tunnel with a reply of its own bytes
+(`established`), or connect it elsewhere than asked (`tunnel_to`)."""
 
 import base64
+import http.client
 import socket
 import threading
+from urllib.parse import urlsplit
 
 
 class ConnectProxy:
@@ -18,7 +22,8 @@ class ConnectProxy:
         self.established = established
         self.tunnel_to = tunnel_to  # (host, port) instead of the target asked for
         self.tunnels = []  # "host:port" of every tunnel opened
-        self.requests = 0  # CONNECT requests read
+        self.forwarded = []  # (method, absolute URL, Host header) of every request forwarded
+        self.requests = 0  # first requests read on a connection (CONNECT or forwarded)
         self.lock = threading.Lock()
         self.closed = threading.Event()
         self.sock = socket.create_server(("127.0.0.1", 0))
@@ -60,15 +65,13 @@ class ConnectProxy:
                 self.closed.wait(60)
                 return
             if method != "CONNECT":
-                conn.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
+                if target.startswith("http://"):
+                    self._forward(conn, head)
+                else:
+                    conn.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
                 return
-            if self.credentials is not None:
-                wanted = "Basic " + base64.b64encode(self.credentials.encode()).decode()
-                if headers.get("proxy-authorization") != wanted:
-                    conn.sendall(b"HTTP/1.1 407 Proxy Authentication Required\r\n"
-                                 b'Proxy-Authenticate: Basic realm="test"\r\n'
-                                 b"Content-Length: 0\r\n\r\n")
-                    return
+            if not self._authorized(conn, headers):
+                return
             if self.refuse is not None:
                 conn.sendall(f"HTTP/1.1 {self.refuse}\r\nContent-Length: 0\r\n\r\n".encode())
                 return
@@ -88,6 +91,94 @@ class ConnectProxy:
                 pump.start()
                 _pump(conn, upstream)
                 pump.join()
+
+    def _authorized(self, conn, headers):
+        """True when the request may pass; else answers it 407 and the connection ends."""
+        if self.credentials is None:
+            return True
+        wanted = "Basic " + base64.b64encode(self.credentials.encode()).decode()
+        if headers.get("proxy-authorization") == wanted:
+            return True
+        conn.sendall(b"HTTP/1.1 407 Proxy Authentication Required\r\n"
+                     b'Proxy-Authenticate: Basic realm="test"\r\n'
+                     b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+        return False
+
+    def _forward(self, conn, pending):
+        """Forwards each request on `conn` (absolute-form, keep-alive) to the server its URL
+        names, over one kept-alive connection to it, and sends back its reply whole."""
+        upstream = None
+        try:
+            while True:
+                while b"\r\n\r\n" not in pending:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    pending += chunk
+                head, pending = pending.split(b"\r\n\r\n", 1)
+                lines = head.decode("latin-1").split("\r\n")
+                method, target, _ = lines[0].split(" ", 2)
+                headers = []
+                for line in lines[1:]:
+                    name, _, value = line.partition(":")
+                    headers.append((name.strip(), value.strip()))
+                named = {name.lower(): value for name, value in headers}
+                length = int(named.get("content-length", "0"))
+                while len(pending) < length:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    pending += chunk
+                body, pending = pending[:length], pending[length:]
+                if not target.startswith("http://"):
+                    conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n"
+                                 b"Connection: close\r\n\r\n")
+                    return
+                with self.lock:
+                    self.forwarded.append((method, target, named.get("host")))
+                if not self._authorized(conn, named):
+                    return
+                if self.refuse is not None:
+                    conn.sendall(f"HTTP/1.1 {self.refuse}\r\nContent-Length: 0\r\n\r\n"
+                                 .encode())
+                    continue
+                url = urlsplit(target)
+                if upstream is not None and (upstream.host, upstream.port) != (
+                        url.hostname, url.port or 80):
+                    upstream.close()
+                    upstream = None
+                if upstream is None:
+                    upstream = http.client.HTTPConnection(url.hostname, url.port or 80,
+                                                          timeout=30)
+                path = url.path + ("?" + url.query if url.query else "")
+                upstream.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+                for name, value in headers:
+                    if name.lower() not in ("proxy-authorization", "proxy-connection"):
+                        upstream.putheader(name, value)
+                try:
+                    upstream.endheaders(body)
+                    reply = upstream.getresponse()
+                    reply_body = reply.read()
+                except (OSError, http.client.HTTPException):
+                    upstream.close()
+                    upstream = None
+                    conn.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+                    continue
+                out = [f"HTTP/1.1 {reply.status} {reply.reason}"]
+                for name, value in reply.getheaders():
+                    if name.lower() in ("transfer-encoding", "connection"):
+                        continue
+                    if name.lower() == "content-length" and method != "HEAD":
+                        continue
+                    out.append(f"{name}: {value}")
+                if method != "HEAD":
+                    out.append(f"Content-Length: {len(reply_body)}")
+                conn.sendall(("\r\n".join(out) + "\r\n\r\n").encode("latin-1") + reply_body)
+        except OSError:
+            return
+        finally:
+            if upstream is not None:
+                upstream.close()
 
 
 def _pump(source, sink):

@@ -1,7 +1,8 @@
-"""HTTPS_PROXY: s3loop reaches an https:// endpoint through an HTTP proxy's CONNECT tunnel, as
-aws cli does, with TLS to the endpoint itself inside it (the endpoint's certificate is still
-verified); NO_PROXY names hosts reached directly. The proxy (connect_proxy.py) records every
-tunnel, so a test can tell a connection that went through it from one that did not."""
+"""HTTPS_PROXY and HTTP_PROXY: s3loop reaches an https:// endpoint through an HTTP proxy's
+CONNECT tunnel, as aws cli does, with TLS to the endpoint itself inside it (the endpoint's
+certificate is still verified), and sends a plain-HTTP endpoint's requests to the proxy, which
+forwards them; NO_PROXY names hosts reached directly. The proxy (connect_proxy.py) records every
+tunnel and forwarded request, so a test can tell what went through it from what did not."""
 
 import time
 import unittest
@@ -13,7 +14,7 @@ from connect_proxy import ConnectProxy
 KEYS = ["a.txt", "dir with space/b+c%20~.csv", "unicode/é✓.bin", "double//slash", "trailing/"]
 
 
-class ThroughAProxy(s3env.E2ETestCase):
+class ProxyTestCase(s3env.E2ETestCase):
 
     def proxy(self, **options):
         proxy = ConnectProxy(**options)
@@ -25,6 +26,9 @@ class ThroughAProxy(s3env.E2ETestCase):
 
     def endpoint_host_port(self):
         return f"{self.srv.host}:{self.srv.port}"
+
+
+class ThroughAProxy(ProxyTestCase):
 
     def test_ls_and_cp_go_through_the_tunnel_and_copy_every_object(self):
         bucket = self.bucket("proxy")
@@ -163,28 +167,104 @@ class ThroughAProxy(s3env.E2ETestCase):
                 self.assertNotIn("secret", line)
 
 
-class PlainHttpEndpoint(s3env.E2ETestCase):
-    """A plain-HTTP endpoint is reached directly, with a warning when HTTP_PROXY is set (aws
-    cli would send its requests through that proxy); HTTPS_PROXY is not for it."""
+class PlainHttpEndpoint(ProxyTestCase):
+    """A plain-HTTP endpoint's requests go to HTTP_PROXY, as aws cli sends them: each with its
+    whole URL in the request line, for the proxy to forward, with the proxy's credentials;
+    HTTPS_PROXY is not for it, nor HTTP_PROXY for an https:// endpoint."""
 
-    def test_http_proxy_is_named_and_not_used(self):
+    def setUp(self):
+        super().setUp()
+        self.endpoint = self.srv.http_endpoint
+        self.authority = urlsplit(self.endpoint).netloc
+
+    def run_plain(self, args, **env):
+        return self.run_with(args + ["--endpoint-url", self.endpoint], **env)
+
+    def test_cp_and_ls_requests_are_forwarded_and_every_object_copied(self):
+        bucket = self.bucket("proxy-fwd")
+        for i, key in enumerate(KEYS):
+            self.s3.put_object(Bucket=bucket, Key="src/" + key, Body=b"x" * (100 * i))
+        proxy = self.proxy()
+        p = self.run_plain(["cp", f"s3://{bucket}/src/", f"s3://{bucket}/dst/",
+                            "--concurrency", "4", "--debug"], HTTP_PROXY=proxy.url())
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertIn(f"s3loop: debug: proxy: requests to {self.authority} are forwarded by "
+                      f"proxy 127.0.0.1:{proxy.port} (HTTP_PROXY)", p.stderr)
+        # Every object, checked by an independent listing (straight to the server).
+        src = [(k[len("src/"):], s, e) for k, s, e, _ in s3env.list_objects(self.s3, bucket, "src/")]
+        dst = [(k[len("dst/"):], s, e) for k, s, e, _ in s3env.list_objects(self.s3, bucket, "dst/")]
+        self.assertEqual(dst, src)
+        self.assertEqual(len(dst), len(KEYS))
+        # Every request went through the proxy, its URL whole, its Host header kept (signed).
+        self.assertEqual(proxy.tunnels, [])
+        self.assertEqual(len([m for m, _, _ in proxy.forwarded if m == "PUT"]), len(KEYS))
+        for method, url, host in proxy.forwarded:
+            self.assertTrue(url.startswith(f"http://{self.authority}/{bucket}"), url)
+            self.assertEqual(host, self.authority)
+        # ls too; the lower-case spelling wins over the upper-case one, as in Python's urllib.
+        before = len(proxy.forwarded)
+        p = self.run_plain(["ls", "-r", f"s3://{bucket}/dst/"], http_proxy=proxy.url(),
+                           HTTP_PROXY=f"http://127.0.0.1:{s3env.free_port()}")
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(len(p.stdout.splitlines()), len(KEYS), s3env.describe(p))
+        self.assertGreater(len(proxy.forwarded), before)
+
+    def test_the_proxy_user_and_password_are_sent_and_a_407_is_named(self):
+        bucket = self.bucket("proxy-fwd-auth")
+        self.s3.put_object(Bucket=bucket, Key="src/k", Body=b"x")
+        proxy = self.proxy(credentials="user:p@ss word")
+        p = self.run_plain(["ls", f"s3://{bucket}/"], HTTP_PROXY=proxy.url("user:p%40ss%20word@"))
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(len(p.stdout.splitlines()), 1, s3env.describe(p))
+        for userinfo, said in (("", "it wants a user and password: give them in HTTP_PROXY "
+                                    "(http://user:password@host:port)"),
+                               ("user:wrong%20secret@", "the user and password in HTTP_PROXY "
+                                                        "were not accepted")):
+            with self.subTest(userinfo=userinfo):
+                p = self.run_plain(["cp", f"s3://{bucket}/src/", f"s3://{bucket}/copy/"],
+                                   HTTP_PROXY=proxy.url(userinfo))
+                line = s3env.assert_clean_error(
+                    self, p, 2, f"proxy 127.0.0.1:{proxy.port} (HTTP_PROXY) refused to forward "
+                    f"the request to {self.authority}: 407 Proxy Authentication Required: {said}")
+                self.assertNotIn("wrong", line)
+                self.assertNotIn("secret", line)
+        self.assertEqual([k for k, _, _, _ in s3env.list_objects(self.s3, bucket, "")], ["src/k"])
+
+    def test_a_proxy_that_is_down_or_cannot_reach_the_server_is_named(self):
+        bucket = self.bucket("proxy-fwd-down")
+        port = s3env.free_port()
+        p = self.run_plain(["ls", f"s3://{bucket}/", "--max-attempts", "1"],
+                           HTTP_PROXY=f"127.0.0.1:{port}")
+        s3env.assert_clean_error(self, p, 1, f"cannot connect to proxy 127.0.0.1:{port} "
+                                 "(HTTP_PROXY)", "(is the proxy up? check HTTP_PROXY)")
+        # A 502 from the proxy is retried, as a server's would be.
+        failing = self.proxy(refuse="502 Bad Gateway")
+        p = self.run_plain(["ls", f"s3://{bucket}/", "--max-attempts", "2"],
+                           HTTP_PROXY=failing.url())
+        s3env.assert_clean_error(self, p, 1, "502")
+        self.assertEqual(len(failing.forwarded), 2)
+
+    def test_which_proxy_is_for_which_endpoint_and_no_proxy(self):
         bucket = self.bucket("proxy-http")
         self.s3.put_object(Bucket=bucket, Key="k", Body=b"x")
-        endpoint = self.srv.http_endpoint
-        p = self.run_with_endpoint(endpoint, HTTP_PROXY=f"http://127.0.0.1:{s3env.free_port()}",
-                                   bucket=bucket)
-        self.assertEqual(p.returncode, 0, s3env.describe(p))
-        self.assertIn("s3loop: warning: HTTP_PROXY is set, but s3loop sends plain-HTTP requests "
-                      "directly", p.stderr)
-        # HTTPS_PROXY is not for it, not even read (a socks5:// one stops nothing).
-        p = self.run_with_endpoint(endpoint, HTTPS_PROXY="socks5://127.0.0.1:1080",
-                                   bucket=bucket)
-        self.assertEqual(p.returncode, 0, s3env.describe(p))
-        self.assertEqual(p.stderr, "")
-
-    def run_with_endpoint(self, endpoint, bucket, **env):
-        return s3env.run(["ls", f"s3://{bucket}/", "--endpoint-url", endpoint],
-                         env=s3env.base_env(**env))
+        unused = f"http://127.0.0.1:{s3env.free_port()}"
+        # HTTPS_PROXY is not for a plain-HTTP endpoint, not even read (a socks5:// one stops
+        # nothing); HTTP_PROXY is not for an https:// one.
+        for run, env in ((self.run_plain, {"HTTPS_PROXY": "socks5://127.0.0.1:1080"}),
+                         (self.run_with, {"HTTP_PROXY": "socks5://127.0.0.1:1080"}),
+                         (self.run_with, {"HTTP_PROXY": unused}),
+                         (self.run_plain, {"HTTP_PROXY": unused, "NO_PROXY": self.authority}),
+                         (self.run_plain, {"HTTP_PROXY": "socks5://127.0.0.1:1080",
+                                           "no_proxy": self.srv.host})):
+            with self.subTest(endpoint=run.__name__, env=env):
+                p = run(["ls", f"s3://{bucket}/"], **env)
+                self.assertEqual(p.returncode, 0, s3env.describe(p))
+                self.assertEqual(p.stderr, "")
+                self.assertEqual(len(p.stdout.splitlines()), 1, s3env.describe(p))
+        # One it would go through, and cannot use, is refused before any request.
+        p = self.run_plain(["ls", f"s3://{bucket}/"], HTTP_PROXY="socks5://127.0.0.1:1080")
+        s3env.assert_clean_error(self, p, 2, "HTTP_PROXY 'socks5://127.0.0.1:1080' is no proxy "
+                                 "s3loop can use", "the scheme must be http")
 
 
 if __name__ == "__main__":

@@ -113,6 +113,66 @@ TEST(ClientSetup, TheProxyComesFromTheEnvironmentTheLowerCaseSpellingFirst) {
             "(expected http://[user:password@]host:port)");
 }
 
+TEST(ClientSetup, APlainHttpEndpointsProxyIsHttpProxy) {
+  FakeEnvironment fake;
+  fake.env["AWS_ENDPOINT_URL"] = "http://s3.example.com:9000";
+  // HTTPS_PROXY is not for it: not even read (a socks5:// one stops nothing).
+  fake.env["HTTPS_PROXY"] = "socks5://tls-only:1080";
+  {
+    auto setup = fake.setup();
+    ASSERT_TRUE(setup) << setup.error().message;
+    EXPECT_FALSE(setup->shared->options.proxy.for_endpoint(setup->shared->options.endpoint));
+  }
+  fake.env["HTTP_PROXY"] = "http://u:pw@upper:3128";
+  {
+    auto setup = fake.setup();
+    ASSERT_TRUE(setup) << setup.error().message;
+    const auto used = setup->shared->options.proxy.for_endpoint(setup->shared->options.endpoint);
+    ASSERT_TRUE(used);
+    EXPECT_EQ(used->host, "upper");
+    EXPECT_EQ(used->credentials, "u:pw");
+    EXPECT_EQ(used->source, "HTTP_PROXY");
+  }
+  // Run as a CGI program, HTTP_PROXY may be a web client's Proxy: header
+  // (httpoxy): only http_proxy counts, as in Python's urllib.
+  fake.env["REQUEST_METHOD"] = "GET";
+  {
+    auto setup = fake.setup();
+    ASSERT_TRUE(setup) << setup.error().message;
+    EXPECT_FALSE(setup->shared->options.proxy.http);
+  }
+  fake.env["http_proxy"] = "lower:8080";
+  {
+    auto setup = fake.setup();
+    ASSERT_TRUE(setup) << setup.error().message;
+    const auto& proxy = setup->shared->options.proxy;
+    ASSERT_TRUE(proxy.http);
+    EXPECT_EQ(proxy.http->host, "lower");
+    EXPECT_EQ(proxy.http->source, "http_proxy");
+  }
+  fake.env.erase("REQUEST_METHOD");
+  // One it would go through and cannot use is refused; NO_PROXY naming the
+  // endpoint, it is not.
+  fake.env["http_proxy"] = "socks5://lower:1080";
+  auto refused = fake.setup();
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, ErrorKind::config);
+  EXPECT_TRUE(refused.error().message.starts_with(
+      "http_proxy 'socks5://lower:1080' is no proxy s3loop can use"))
+      << refused.error().message;
+  fake.env["NO_PROXY"] = "example.com";
+  auto exempt = fake.setup();
+  ASSERT_TRUE(exempt) << exempt.error().message;
+  EXPECT_FALSE(exempt->shared->options.proxy.for_endpoint(exempt->shared->options.endpoint));
+  // And HTTP_PROXY is not for an https:// endpoint.
+  fake.env.erase("NO_PROXY");
+  fake.env["AWS_ENDPOINT_URL"] = "https://s3.example.com";
+  fake.env.erase("HTTPS_PROXY");
+  auto https = fake.setup();
+  ASSERT_TRUE(https) << https.error().message;
+  EXPECT_FALSE(https->shared->options.proxy.for_endpoint(https->shared->options.endpoint));
+}
+
 TEST(ClientSetup, WithoutAnEndpointTheRegionsAwsEndpoint) {
   FakeEnvironment fake;
   fake.env["AWS_REGION"] = "eu-west-1";

@@ -129,7 +129,7 @@ TEST(Proxy, VariablesAsUrllibReadsThem) {
   EXPECT_FALSE(read_proxy_variable("https_proxy", "HTTPS_PROXY", env));
 }
 
-TEST(Proxy, OnlyHttpsEndpointsOutsideNoProxyGoThroughIt) {
+TEST(Proxy, EachSchemeItsOwnProxyOutsideNoProxy) {
   ProxySettings settings;
   EXPECT_FALSE(settings.for_endpoint(target("s3.example.com", 443)));
   settings.https = *parse_proxy_url("http://p:3128", "HTTPS_PROXY");
@@ -138,10 +138,53 @@ TEST(Proxy, OnlyHttpsEndpointsOutsideNoProxyGoThroughIt) {
   EXPECT_EQ(used->host, "p");
   Endpoint plain = target("s3.example.com", 80);
   plain.tls = false;
-  EXPECT_FALSE(settings.for_endpoint(plain));
+  EXPECT_FALSE(settings.for_endpoint(plain));  // HTTPS_PROXY is not for http://
+  settings.http = *parse_proxy_url("http://q:8080", "HTTP_PROXY");
+  auto forwarding = settings.for_endpoint(plain);
+  ASSERT_TRUE(forwarding);
+  EXPECT_EQ(forwarding->host, "q");
+  EXPECT_EQ(settings.for_endpoint(target("s3.example.com", 443))->host, "p");
+  settings.https.reset();
+  EXPECT_FALSE(settings.for_endpoint(target("s3.example.com", 443)));  // nor HTTP_PROXY for https
+  settings.https = *parse_proxy_url("http://p:3128", "HTTPS_PROXY");
   settings.no_proxy = "example.com";
   EXPECT_FALSE(settings.for_endpoint(target("s3.example.com", 443)));
+  EXPECT_FALSE(settings.for_endpoint(plain));
   EXPECT_TRUE(settings.for_endpoint(target("s3.other.org", 443)));
+}
+
+TEST(Proxy, AForwardedRequestNamesItsUrlWholeAndCarriesTheCredentials) {
+  EXPECT_EQ(absolute_form_target("127.0.0.1:9480", "/bucket/a%20b?uploads"),
+            "http://127.0.0.1:9480/bucket/a%20b?uploads");
+  EXPECT_EQ(absolute_form_target("bucket.s3.example.com", "/key"),
+            "http://bucket.s3.example.com/key");
+  EXPECT_EQ(absolute_form_target("[::1]:9480", "/"), "http://[::1]:9480/");
+  EXPECT_EQ(proxy_authorization(*parse_proxy_url("http://p:3128", "HTTP_PROXY")), "");
+  EXPECT_EQ(proxy_authorization(*parse_proxy_url("http://Aladdin:open%20sesame@p", "HTTP_PROXY")),
+            "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+}
+
+TEST(Proxy, OnlyA407ToAForwardedRequestIsTheProxys) {
+  const Proxy anonymous = *parse_proxy_url("http://p:3128", "HTTP_PROXY");
+  const Proxy with_user = *parse_proxy_url("http://u:pw@p:3128", "http_proxy");
+  for (unsigned status : {200u, 206u, 301u, 400u, 403u, 404u, 500u, 502u, 503u, 504u}) {
+    EXPECT_FALSE(forwarded_reply_problem(status, anonymous, "s3.example.com")) << status;
+  }
+  auto wants = forwarded_reply_problem(407, anonymous, "s3.example.com:9000");
+  ASSERT_TRUE(wants);
+  EXPECT_EQ(wants->kind, ErrorKind::config);
+  EXPECT_FALSE(wants->retryable);
+  EXPECT_EQ(wants->http_status, 407u);
+  EXPECT_EQ(wants->message,
+            "proxy p:3128 (HTTP_PROXY) refused to forward the request to s3.example.com:9000: 407 "
+            "Proxy Authentication Required: it wants a user and password: give them in "
+            "HTTP_PROXY (http://user:password@host:port)");
+  auto refused = forwarded_reply_problem(407, with_user, "h");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->message,
+            "proxy p:3128 (http_proxy) refused to forward the request to h: 407 Proxy "
+            "Authentication Required: the user and password in http_proxy were not accepted");
+  EXPECT_EQ(refused->message.find("pw"), std::string::npos);
 }
 
 TEST(Proxy, TheConnectRequestByteForByte) {

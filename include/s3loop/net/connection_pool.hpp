@@ -37,9 +37,12 @@ class ConnectionPool {
   // (Request::on_stop) gets a short grace first. A connection cut off is
   // closed, never pooled.
   //
-  // With a `proxy` every connection is a CONNECT tunnel through it to the
-  // endpoint (an https:// one: ProxySettings::for_endpoint), asked for
-  // within the connect deadline; TLS is with the endpoint, inside it.
+  // With a `proxy` (ProxySettings::for_endpoint) every connection is to it:
+  // to an https:// endpoint, a CONNECT tunnel through it, asked for within
+  // the connect deadline, with TLS with the endpoint inside; to a plain-HTTP
+  // one, every request is sent to the proxy to forward (its URL whole in the
+  // request line, with the proxy's credentials), and a 407 from it is an
+  // error naming the proxy.
   ConnectionPool(boost::asio::any_io_executor executor, Endpoint endpoint,
                  std::shared_ptr<TlsContext> tls, Timeouts timeouts, Counters& counters,
                  const std::atomic<bool>* stop = nullptr, std::optional<Proxy> proxy = {});

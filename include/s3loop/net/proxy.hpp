@@ -1,8 +1,10 @@
-// An HTTP proxy that connections to https:// endpoints go through, as aws
-// cli (botocore, urllib3) goes through HTTPS_PROXY: a CONNECT tunnel to the
-// endpoint, and TLS with the endpoint itself inside it -- the proxy sees
-// where, never what. Pure: the CONNECT request and the reading of its reply
-// are bytes in, bytes out; the pool moves them.
+// An HTTP proxy that connections go through, as aws cli (botocore, urllib3)
+// goes through one: to an https:// endpoint through HTTPS_PROXY, a CONNECT
+// tunnel to the endpoint and TLS with the endpoint itself inside it -- the
+// proxy sees where, never what; to a plain-HTTP endpoint through HTTP_PROXY,
+// every request sent to the proxy, which forwards it -- the URL whole in the
+// request line. Pure: the CONNECT request, the reading of its reply and what
+// a forwarded request adds are bytes in, bytes out; the pool moves them.
 #pragma once
 
 #include "s3loop/error.hpp"
@@ -59,12 +61,33 @@ std::optional<ProxyVariable> read_proxy_variable(
 
 // The proxy settings of a run: which connections go through which proxy.
 struct ProxySettings {
-  std::optional<Proxy> https;  // for https:// endpoints (HTTPS_PROXY)
+  std::optional<Proxy> https;  // for https:// endpoints (HTTPS_PROXY): tunnels
+  std::optional<Proxy> http;   // for plain-HTTP endpoints (HTTP_PROXY): forwarding
   std::string no_proxy;        // hosts reached directly (NO_PROXY)
-  // The proxy a connection to `endpoint` goes through; nullopt: direct.
-  // Plain-HTTP endpoints are always reached directly.
+  // The proxy a connection to `endpoint` goes through: `https` for an
+  // https:// endpoint, `http` for a plain-HTTP one; nullopt: direct.
   std::optional<Proxy> for_endpoint(const Endpoint& endpoint) const;
 };
+
+// A request a forwarding proxy is to pass on names its server in the request
+// line (RFC 9112 3.2.2, absolute-form): "http://" + the Host header's value
+// + the origin-form target ("/bucket/key?query"). The proxy reaches the host
+// it names there; the Host header goes on as it was, so the signature, which
+// covers it, still verifies.
+std::string absolute_form_target(std::string_view host, std::string_view origin_target);
+
+// The Proxy-Authorization header's value for the proxy's credentials
+// ("Basic dXNlcjpwYXNz"); empty when it has none.
+std::string proxy_authorization(const Proxy& proxy);
+
+// What a reply to a request forwarded through `proxy` says of the proxy
+// rather than of the server: a 407 (no S3 server sends one) is the proxy
+// wanting credentials, or refusing those given -- kind config, not retried,
+// naming the setting to change. nullopt for every other status: the server's
+// reply, or one a proxy sends in its place (502, 504) that is retried as a
+// server's would be.
+std::optional<Error> forwarded_reply_problem(unsigned status, const Proxy& proxy,
+                                             std::string_view host);
 
 // The CONNECT request asking `proxy` for a tunnel to `target`.
 std::string connect_request(const Proxy& proxy, const Endpoint& target);

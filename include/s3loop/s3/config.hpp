@@ -52,11 +52,15 @@ struct ResolvedConfig {
   std::string endpoint_source;
   std::string ca_bundle_source;  // empty when there is no CA bundle
   // The proxy for https:// endpoints as set (a URL; empty: none) and its
-  // variable: https_proxy, else HTTPS_PROXY, and the hosts reached directly:
-  // no_proxy, else NO_PROXY -- as Python's urllib, which botocore uses, reads
-  // them (net::read_proxy_variable).
+  // variable: https_proxy, else HTTPS_PROXY; the one for plain-HTTP
+  // endpoints: http_proxy, else HTTP_PROXY (not that one when REQUEST_METHOD
+  // is set: see read_config); and the hosts reached directly: no_proxy, else
+  // NO_PROXY -- as Python's urllib, which botocore uses, reads them
+  // (net::read_proxy_variable).
   std::string https_proxy;
   std::string https_proxy_source;
+  std::string http_proxy;
+  std::string http_proxy_source;
   std::string no_proxy;
 };
 
@@ -75,7 +79,7 @@ using FileReader = std::function<Result<std::optional<std::string>>(const std::s
 // AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (else the profile's
 // ignore_configured_endpoint_urls) is "true", as in botocore.
 // CA: flag, AWS_CA_BUNDLE, ca_bundle. Proxy: https_proxy, HTTPS_PROXY;
-// no_proxy, NO_PROXY.
+// http_proxy, HTTP_PROXY; no_proxy, NO_PROXY.
 // Addressing: flag, profile s3.addressing_style (auto|path|virtual).
 // An explicitly named profile that does not exist is an error (kind config);
 // no credentials anywhere is an error (kind credentials) naming what was tried.
