@@ -209,8 +209,11 @@ std::optional<Error> job_flags_before_job(const CLI::App& app,
   const auto job = std::find(words.begin(), words.end(), "cp");
   for (auto word = words.begin() + 1; word != job; ++word) {
     if (*word == "--") return std::nullopt;
-    if (!names_an_option(*word) && !word->starts_with("--")) continue;
-    const std::string name = word->substr(0, word->find('='));
+    // (-c4: a short flag with its value attached, as CLI11 reads it.)
+    const bool short_with_value = word->size() > 2 && (*word)[0] == '-' && (*word)[1] != '-';
+    if (!names_an_option(*word) && !word->starts_with("--") && !short_with_value) continue;
+    const std::string name =
+        short_with_value ? word->substr(0, 2) : word->substr(0, word->find('='));
     if (compare->get_option_no_throw(name) != nullptr || cp->get_option_no_throw(name) == nullptr) {
       continue;
     }

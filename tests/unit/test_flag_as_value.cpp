@@ -215,6 +215,12 @@ TEST(JobFlagsBeforeJob, ACpFlagBeforeCpIsNamedWithWhereItGoes) {
   EXPECT_EQ(refused->message,
             "-c is a flag of cp and stands before it: cp's flags go after cp (s3loop compare cp "
             "... -c 4)");
+  // Its value attached: the same (it ran at C=4 while "-c 4" was refused).
+  auto attached = job_flags_before_job(commands.app, {"compare", "-c4", "cp", "s3://a/"});
+  ASSERT_TRUE(attached);
+  EXPECT_EQ(attached->message,
+            "-c is a flag of cp and stands before it: cp's flags go after cp (s3loop compare cp "
+            "... -c4)");
   auto long_form = job_flags_before_job(commands.app, {"compare", "--exclude=x", "cp"});
   ASSERT_TRUE(long_form);
   EXPECT_TRUE(long_form->message.starts_with("--exclude is a flag of cp")) << long_form->message;
