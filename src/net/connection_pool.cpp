@@ -634,9 +634,9 @@ awaitable<Result<Response>> ConnectionPool::send(const Request& request, const B
   // A plain-HTTP endpoint's proxy is sent every request, to forward.
   const Proxy* forward = proxy_ && !endpoint_.tls ? &*proxy_ : nullptr;
   FailureContext failure;
-  // What fails on the wire through a forwarding proxy may be its doing.
-  failure.where =
-      forward != nullptr ? server_key_ + " through " + forward->described() : server_key_;
+  // What fails on the wire through a proxy -- a tunnel it cuts, a request it
+  // forwards -- may be its doing: the messages name it.
+  failure.where = proxy_ ? server_key_ + " through " + proxy_->described() : server_key_;
   failure.request = request.action;
   failure.plain_http = !endpoint_.tls;
   if (auto refused = unsendable_header(request)) co_return std::move(*refused);

@@ -2,9 +2,10 @@
 forwards requests written with their whole URL (absolute-form), as it does for http:// ones:
 what s3loop's HTTPS_PROXY and HTTP_PROXY talk to in the tests. It records every tunnel's
 target and every forwarded request's line; it can demand Basic credentials (407 without them
-or with others), refuse every tunnel or request with a status of its choosing, or read the
-first request and never answer; it can answer a tunnel with a reply of its own bytes
-(`established`), or connect it elsewhere than asked (`tunnel_to`)."""
+or with others), refuse every tunnel or request with a status of its choosing, read the
+first request and never answer, or close the connection on a forwarded request unanswered
+(`hang_up`); it can answer a tunnel with a reply of its own bytes (`established`), or connect
+it elsewhere than asked (`tunnel_to`)."""
 
 import base64
 import http.client
@@ -15,8 +16,10 @@ from urllib.parse import urlsplit
 
 class ConnectProxy:
     def __init__(self, credentials=None, refuse=None, silent=False,
-                 established=b"HTTP/1.1 200 Connection established\r\n\r\n", tunnel_to=None):
+                 established=b"HTTP/1.1 200 Connection established\r\n\r\n", tunnel_to=None,
+                 hang_up=False):
         self.credentials = credentials
+        self.hang_up = hang_up  # close a connection on a forwarded request, unanswered
         self.refuse = refuse
         self.silent = silent
         self.established = established
@@ -137,6 +140,8 @@ class ConnectProxy:
                 with self.lock:
                     self.forwarded.append((method, target, named.get("host")))
                 if not self._authorized(conn, named):
+                    return
+                if self.hang_up:
                     return
                 if self.refuse is not None:
                     conn.sendall(f"HTTP/1.1 {self.refuse}\r\nContent-Length: 0\r\n\r\n"

@@ -243,6 +243,12 @@ class PlainHttpEndpoint(ProxyTestCase):
                            HTTP_PROXY=failing.url())
         s3env.assert_clean_error(self, p, 1, "502")
         self.assertEqual(len(failing.forwarded), 2)
+        # A proxy that closes the connection on a request is named with the server.
+        hanging_up = self.proxy(hang_up=True)
+        p = self.run_plain(["ls", f"s3://{bucket}/", "--max-attempts", "1"],
+                           HTTP_PROXY=hanging_up.url())
+        s3env.assert_clean_error(self, p, 1, f"connection closed by {self.authority} through "
+                                 f"proxy 127.0.0.1:{hanging_up.port} (HTTP_PROXY)")
 
     def test_which_proxy_is_for_which_endpoint_and_no_proxy(self):
         bucket = self.bucket("proxy-http")
