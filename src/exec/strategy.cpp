@@ -100,8 +100,11 @@ bool fails_whole_job(const Error& error) {
   // server closed it in the handshake) is retried and, when retries ran
   // out, fails its item only -- it stopped a 308-object copy after 69.
   const bool tls_for_every_connection = error.kind == ErrorKind::tls && !error.retryable;
-  return error.kind == ErrorKind::credentials || tls_for_every_connection ||
-         error.s3_code == "NoSuchBucket";
+  // A setting that must change (a proxy that wants other credentials, or
+  // does not allow the host) fails every request after it too; proxy
+  // credentials may expire mid-run (400 lines of the same 407 before).
+  return error.kind == ErrorKind::credentials || error.kind == ErrorKind::config ||
+         tls_for_every_connection || error.s3_code == "NoSuchBucket";
 }
 
 Result<std::unique_ptr<Strategy>> make_strategy(const Settings& settings) {

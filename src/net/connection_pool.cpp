@@ -639,6 +639,10 @@ awaitable<Result<Response>> ConnectionPool::send(const Request& request, const B
   failure.where = proxy_ ? server_key_ + " through " + proxy_->described() : server_key_;
   failure.request = request.action;
   failure.plain_http = !endpoint_.tls;
+  if (forward != nullptr) {
+    failure.forwarded_by = forward->described();
+    failure.proxy_source = forward->source;
+  }
   if (auto refused = unsendable_header(request)) co_return std::move(*refused);
   // Once the run is stopping, nothing new goes out but cleanup.
   if (stopping() && request.on_stop != OnStop::cleanup) {
@@ -699,6 +703,7 @@ awaitable<Result<Response>> ConnectionPool::send(const Request& request, const B
         }
       }
       response->resent_unanswered = resent_unanswered;
+      if (forward != nullptr) response->forwarded_by = failure.forwarded_by;
       co_return std::move(*response);
     }
     if (!state.ec) co_return sink_error;  // the sink refused the body

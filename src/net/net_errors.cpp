@@ -255,8 +255,10 @@ Error network_error(const boost::system::error_code& ec, Phase phase,
     e.kind = ErrorKind::protocol;
     e.retryable = false;
     e.not_s3_endpoint = true;
-    e.message = context + failed + "the reply was not HTTP (" + ec.message() + "): " + where +
-                " does not speak HTTP (check the port in --endpoint-url)";
+    e.message = context + failed + "the reply was not HTTP (" + ec.message() +
+                "): " + (failure.forwarded_by.empty() ? where : failure.forwarded_by) +
+                " does not speak HTTP (check the port in " +
+                (failure.forwarded_by.empty() ? "--endpoint-url" : failure.proxy_source) + ")";
   } else if (const char* advice = tls_refusal_advice(ec)) {
     e.kind = ErrorKind::tls;
     e.retryable = false;  // the same answer every time
@@ -276,7 +278,10 @@ Error network_error(const boost::system::error_code& ec, Phase phase,
     // A TLS server drops a plain-HTTP request it cannot read without a word.
     if (failure.plain_http && failure.fresh_connection && !failure.reply_started &&
         (phase == Phase::write || phase == Phase::read_header)) {
-      e.message += " (if the endpoint speaks HTTPS, use https:// in --endpoint-url)";
+      // Through a forwarding proxy, the connection closed is the proxy's.
+      e.message += failure.forwarded_by.empty()
+                       ? " (if the endpoint speaks HTTPS, use https:// in --endpoint-url)"
+                       : " (is it an HTTP proxy? check " + failure.proxy_source + ")";
     }
   } else if (phase == Phase::resolve) {
     e.kind = ErrorKind::network;

@@ -25,6 +25,11 @@ struct FailureContext {
   // fails there may be the proxy's doing (a tunnel to elsewhere than asked,
   // one it closed), so the message names it.
   std::string tunnel_through;
+  // On the wire through a forwarding proxy (a plain-HTTP endpoint's
+  // HTTP_PROXY): Proxy::described(). The bytes that come back are the
+  // proxy's first: a reply that is no HTTP, or none, is its doing, and the
+  // advice points to proxy_source.
+  std::string forwarded_by;
   std::string tls_detail;  // OpenSSL's verify-result text when a certificate was rejected
   // The host, when the certificate is trusted but not valid for it.
   std::string tls_wrong_name;

@@ -242,7 +242,7 @@ awaitable<Result<net::Response>> Client::send(const S3Request& request, const Re
       failure = error_from_reply(request.op, request.bucket, request.named_key(), reply->status,
                                  reply->body, reply->header("x-amz-request-id").value_or(""),
                                  reply->header("x-amz-bucket-region").value_or(""),
-                                 reply->header("Location").value_or(""));
+                                 reply->header("Location").value_or(""), reply->forwarded_by);
     } else if (check) {
       Result<void> verdict;
       if (cpu_runner_ && reply->body.size() >= kPoolParseMinBytes) {

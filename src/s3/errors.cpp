@@ -256,7 +256,8 @@ Error error_in_ok_reply(Error parsed, std::string_view body, Op op, const std::s
 
 Error error_from_reply(Op op, const std::string& bucket, const std::string& key,
                        unsigned http_status, std::string_view body, std::string_view request_id,
-                       std::string_view bucket_region, std::string_view redirect_to) {
+                       std::string_view bucket_region, std::string_view redirect_to,
+                       std::string_view forwarded_by) {
   std::string code;
   std::string message;
   std::string rid(request_id);
@@ -302,6 +303,11 @@ Error error_from_reply(Op op, const std::string& bucket, const std::string& key,
                 ", which s3loop does not follow: check the host, port and scheme in "
                 "--endpoint-url";
     append_request_id(e);
+  }
+  // (A HEAD reply never has a body: no sign either way.)
+  if (bare && http_status >= 400 && !forwarded_by.empty() && op != Op::head_object) {
+    e.message += " (a reply without an S3 error document, through " + std::string(forwarded_by) +
+                 ": it may be the proxy's own)";
   }
   return e;
 }

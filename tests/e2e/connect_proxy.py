@@ -4,7 +4,7 @@ what s3loop's HTTPS_PROXY and HTTP_PROXY talk to in the tests. It records every 
 target and every forwarded request's line; it can demand Basic credentials (407 without them
 or with others), refuse every tunnel or request with a status of its choosing, read the
 first request and never answer, or close the connection on a forwarded request unanswered
-(`hang_up`); it can answer a tunnel with a reply of its own bytes (`established`), or connect
+(`hang_up`), or refuse forwarded requests of one method only (`refuse_only`); it can answer a tunnel with a reply of its own bytes (`established`), or connect
 it elsewhere than asked (`tunnel_to`)."""
 
 import base64
@@ -17,8 +17,9 @@ from urllib.parse import urlsplit
 class ConnectProxy:
     def __init__(self, credentials=None, refuse=None, silent=False,
                  established=b"HTTP/1.1 200 Connection established\r\n\r\n", tunnel_to=None,
-                 hang_up=False):
+                 hang_up=False, refuse_only=None):
         self.credentials = credentials
+        self.refuse_only = refuse_only  # a method: forwarded requests of others are not refused
         self.hang_up = hang_up  # close a connection on a forwarded request, unanswered
         self.refuse = refuse
         self.silent = silent
@@ -143,7 +144,7 @@ class ConnectProxy:
                     return
                 if self.hang_up:
                     return
-                if self.refuse is not None:
+                if self.refuse is not None and self.refuse_only in (None, method):
                     conn.sendall(f"HTTP/1.1 {self.refuse}\r\nContent-Length: 0\r\n\r\n"
                                  .encode())
                     continue

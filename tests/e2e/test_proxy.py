@@ -230,6 +230,19 @@ class PlainHttpEndpoint(ProxyTestCase):
                 self.assertNotIn("secret", line)
         self.assertEqual([k for k, _, _, _ in s3env.list_objects(self.s3, bucket, "")], ["src/k"])
 
+    def test_a_407_after_the_first_requests_stops_the_whole_job_once(self):
+        # The listing passes, every copy is refused (proxy credentials expiring mid-run): one
+        # error line and exit 2, not one line per object (a review's finding: 400 lines).
+        bucket = self.bucket("proxy-fwd-mid")
+        for i in range(40):
+            self.s3.put_object(Bucket=bucket, Key=f"src/{i:03}", Body=b"x")
+        proxy = self.proxy(refuse="407 Proxy Authentication Required", refuse_only="PUT")
+        p = self.run_plain(["cp", f"s3://{bucket}/src/", f"s3://{bucket}/dst/",
+                            "--concurrency", "8"], HTTP_PROXY=proxy.url())
+        s3env.assert_clean_error(self, p, 2, f"proxy 127.0.0.1:{proxy.port} (HTTP_PROXY) refused "
+                                 "to forward the request", "407 Proxy Authentication Required")
+        self.assertEqual(s3env.list_objects(self.s3, bucket, "dst/"), [])
+
     def test_a_proxy_that_is_down_or_cannot_reach_the_server_is_named(self):
         bucket = self.bucket("proxy-fwd-down")
         port = s3env.free_port()
@@ -241,8 +254,17 @@ class PlainHttpEndpoint(ProxyTestCase):
         failing = self.proxy(refuse="502 Bad Gateway")
         p = self.run_plain(["ls", f"s3://{bucket}/", "--max-attempts", "2"],
                            HTTP_PROXY=failing.url())
-        s3env.assert_clean_error(self, p, 1, "502")
+        s3env.assert_clean_error(self, p, 1, "502", f"a reply without an S3 error document, "
+                                 f"through proxy 127.0.0.1:{failing.port} (HTTP_PROXY): it may be "
+                                 "the proxy's own")
         self.assertEqual(len(failing.forwarded), 2)
+        # A proxy's own refusal is not taken for the bucket's alone.
+        refusing = self.proxy(refuse="403 Forbidden")
+        p = self.run_plain(["ls", f"s3://{bucket}/"], HTTP_PROXY=refusing.url())
+        s3env.assert_clean_error(self, p, 1, f"access denied to s3://{bucket}/ (Forbidden) (a "
+                                 f"reply without an S3 error document, through proxy "
+                                 f"127.0.0.1:{refusing.port} (HTTP_PROXY): it may be the proxy's "
+                                 "own)")
         # A proxy that closes the connection on a request is named with the server.
         hanging_up = self.proxy(hang_up=True)
         p = self.run_plain(["ls", f"s3://{bucket}/", "--max-attempts", "1"],

@@ -179,6 +179,27 @@ TEST(NetErrors, ClosedConnectionNamesTheHostOnce) {
   EXPECT_NE(in_handshake.message.find("TLS error: "), std::string::npos) << in_handshake.message;
 }
 
+// Through a forwarding proxy (HTTP_PROXY) the bytes that come back are the
+// proxy's first: its port and setting are what to check (a review's finding:
+// the advice pointed at --endpoint-url and at https://).
+TEST(NetErrors, ThroughAForwardingProxyTheAdviceIsToCheckIt) {
+  FailureContext context = at("127.0.0.1:9480 through proxy 127.0.0.1:22 (HTTP_PROXY)");
+  context.forwarded_by = "proxy 127.0.0.1:22 (HTTP_PROXY)";
+  context.proxy_source = "HTTP_PROXY";
+  context.plain_http = true;
+  context.fresh_connection = true;
+  context.request = "ListObjectsV2 s3://b/";
+  EXPECT_EQ(
+      network_error(boost::beast::http::error::bad_version, Phase::read_header, context).message,
+      "ListObjectsV2 s3://b/ failed: waiting for reply from 127.0.0.1:9480 through proxy "
+      "127.0.0.1:22 (HTTP_PROXY): the reply was not HTTP (bad version): proxy 127.0.0.1:22 "
+      "(HTTP_PROXY) does not speak HTTP (check the port in HTTP_PROXY)");
+  EXPECT_EQ(network_error(asio::error::eof, Phase::read_header, context).message,
+            "ListObjectsV2 s3://b/ failed: connection closed by 127.0.0.1:9480 through proxy "
+            "127.0.0.1:22 (HTTP_PROXY) while waiting for the reply (is it an HTTP proxy? check "
+            "HTTP_PROXY)");
+}
+
 TEST(NetErrors, HttpToATlsPortHintsAtHttps) {
   FailureContext context = at("127.0.0.1:9443");
   context.plain_http = true;

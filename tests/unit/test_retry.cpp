@@ -187,6 +187,32 @@ TEST(RetryBudget, ZeroMeansUnlimited) {
   for (int i = 0; i < 10'000; ++i) ASSERT_TRUE(budget.try_spend(true));
 }
 
+// Through a forwarding proxy, a reply without an S3 error document may be
+// the proxy's own (a squid 403, tinyproxy's 500 "Unable to connect"): said
+// so (a review's finding: it read as the bucket's access denied).
+TEST(S3Errors, ABareReplyThroughAForwardingProxyMayBeItsOwn) {
+  const std::string proxy = "proxy 127.0.0.1:3128 (HTTP_PROXY)";
+  const std::string note =
+      " (a reply without an S3 error document, through proxy 127.0.0.1:3128 (HTTP_PROXY): it may "
+      "be the proxy's own)";
+  auto denied = error_from_reply(Op::list_objects, "b", "", 403, "<html>Access denied</html>", "",
+                                 "", "", proxy);
+  EXPECT_EQ(denied.message, "access denied to s3://b/ (Forbidden)" + note);
+  auto unreachable =
+      error_from_reply(Op::list_objects, "b", "", 500, "Unable to connect", "", "", "", proxy);
+  EXPECT_EQ(unreachable.message, "ListObjectsV2 s3://b/ failed: HTTP 500 InternalError" + note);
+  EXPECT_TRUE(unreachable.retryable);
+  // The server's own error document, a HEAD's reply (never a body), or no proxy: no note.
+  auto s3 = error_from_reply(Op::list_objects, "b", "", 403,
+                             "<Error><Code>AccessDenied</Code><Message>no</Message></Error>", "",
+                             "", "", proxy);
+  EXPECT_EQ(s3.message.find("proxy"), std::string::npos) << s3.message;
+  auto head = error_from_reply(Op::head_object, "b", "k", 404, "", "", "", "", proxy);
+  EXPECT_EQ(head.message.find("proxy"), std::string::npos) << head.message;
+  auto direct = error_from_reply(Op::list_objects, "b", "", 403, "<html/>", "");
+  EXPECT_EQ(direct.message, "access denied to s3://b/ (Forbidden)");
+}
+
 TEST(S3Errors, MessagesNameTheProblemAndTheFix) {
   auto denied = error_from_reply(Op::list_objects, "b", "", 403,
                                  "<Error><Code>SignatureDoesNotMatch</Code><Message></Message>"

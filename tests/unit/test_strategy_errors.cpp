@@ -148,6 +148,10 @@ TEST(StrategyErrors, OnlyATlsErrorEveryConnectionMeetsStopsTheJob) {
   dropped.retryable = true;
   EXPECT_FALSE(fails_whole_job(dropped));
   EXPECT_TRUE(fails_whole_job(make_error(ErrorKind::credentials, "rejected")));
+  // A proxy's 407 after the first requests (credentials expired mid-run):
+  // every later request meets it too (a review's finding: 400 lines of it).
+  EXPECT_TRUE(fails_whole_job(make_error(ErrorKind::config, "proxy p:3128 refused ... 407")));
+  EXPECT_FALSE(fails_whole_job(make_error(ErrorKind::s3, "access denied to s3://b/k")));
 }
 
 }  // namespace

@@ -102,7 +102,8 @@ class Strategy {
 Result<std::unique_ptr<Strategy>> make_strategy(const Settings& settings);
 
 // Errors that every further item would hit too (missing bucket, rejected
-// credentials, untrusted certificate): the run stops at the first.
+// credentials, untrusted certificate, a proxy refusing them -- kind config):
+// the run stops at the first.
 bool fails_whole_job(const Error& error);
 
 }  // namespace s3loop::exec

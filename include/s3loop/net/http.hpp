@@ -55,6 +55,10 @@ struct Response {
   // kept-alive connection the server closed with no reply, and may have been
   // carried out then too (a CreateMultipartUpload: an upload nobody knows).
   bool resent_unanswered = false;
+  // The forwarding proxy (HTTP_PROXY) the request went through, as
+  // Proxy::described() says it; empty: none. An error reply that is not the
+  // server's may be its own.
+  std::string forwarded_by;
 
   // Case-insensitive lookup of the first header with this name.
   std::optional<std::string_view> header(std::string_view name) const;

@@ -20,9 +20,15 @@ std::string describe_request(Op op, const std::string& bucket, const std::string
 // redirect is no S3 region redirect). Never includes secrets. The 400 page a
 // TLS server (nginx, Apache, Go's net/http) answers a plain-HTTP request with
 // says to use https://.
+//
+// `forwarded_by`: the forwarding proxy the request went through
+// (net::Response::forwarded_by). An error reply without an S3 error document
+// then says it may be the proxy's own (a proxy that refuses the request, or
+// cannot reach the server, answers in the server's place).
 Error error_from_reply(Op op, const std::string& bucket, const std::string& key,
                        unsigned http_status, std::string_view body, std::string_view request_id,
-                       std::string_view bucket_region = {}, std::string_view redirect_to = {});
+                       std::string_view bucket_region = {}, std::string_view redirect_to = {},
+                       std::string_view forwarded_by = {});
 
 // Where S3 says the bucket lives when a request went to the wrong region.
 struct BucketLocation {
