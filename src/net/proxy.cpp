@@ -3,6 +3,7 @@
 #include "port_number.hpp"
 #include "s3loop/one_line.hpp"
 
+#include <fmt/format.h>
 #include <openssl/evp.h>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
@@ -86,6 +87,27 @@ std::string base64(std::string_view bytes) {
   return std::string(reinterpret_cast<const char*>(out.data()), static_cast<std::size_t>(n));
 }
 
+// `typed` (a URL's user and password) with every byte a URL may not hold
+// there percent-encoded (RFC 3986's userinfo: unreserved, sub-delims, ':'
+// and %XX): a '%' that starts no %XX becomes "%25".
+std::string userinfo_encoded(std::string_view typed) {
+  constexpr std::string_view kAllowed =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:";
+  auto hex_digit = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+  std::string out;
+  for (std::size_t i = 0; i < typed.size(); ++i) {
+    const char c = typed[i];
+    const bool escape_start =
+        c == '%' && i + 2 < typed.size() && hex_digit(typed[i + 1]) && hex_digit(typed[i + 2]);
+    if (escape_start || kAllowed.find(c) != std::string_view::npos) {
+      out += c;
+    } else {
+      out += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+    }
+  }
+  return out;
+}
+
 // What to do about a 407: give credentials, or other ones.
 std::string credentials_advice(const Proxy& proxy) {
   return proxy.credentials.empty()
@@ -114,19 +136,20 @@ Result<Proxy> parse_proxy_url(std::string_view url, std::string_view source) {
                                              "' is no proxy s3loop can use: " + std::string(why) +
                                              " (expected http://[user:password@]host:port)");
   };
-  // The user and password as typed: an '@' in them is taken as urllib takes
-  // it (the host follows the last one); a '/', '?' or '#' would end the
-  // authority for any URL parser, so it has to be percent-encoded.
-  {
-    std::size_t at = userinfo_end(text, authority_start);
-    if (at != std::string::npos && text.find_first_of("/?#", authority_start) < at) {
+  // The user and password as typed, taken as botocore takes them (urllib's
+  // urlparse, then unquote): an '@' in them as part of them (the host follows
+  // the last one), a space or another character no URL holds there as
+  // itself, a '%' without two hex digits after it as a '%'. Encoded here so
+  // that the URL parses and decodes back to just that. A '/', '?' or '#'
+  // would end the authority for any URL parser (botocore's too), so it has to
+  // be percent-encoded by the user.
+  if (const std::size_t at = userinfo_end(text, authority_start); at != std::string::npos) {
+    if (text.find_first_of("/?#", authority_start) < at) {
       return bad("a '/', '?' or '#' in its user or password must be written %2F, %3F or %23");
     }
-    for (std::size_t i = text.find('@', authority_start); at != std::string::npos && i < at;
-         i = text.find('@', i + 3)) {
-      text.replace(i, 1, "%40");
-      at += 2;
-    }
+    const std::string_view typed =
+        std::string_view(text).substr(authority_start, at - authority_start);
+    text = text.substr(0, authority_start) + userinfo_encoded(typed) + text.substr(at);
   }
   // The port as typed (port_number.hpp): Boost.URL reads "p:12ab" as a host
   // and a path.

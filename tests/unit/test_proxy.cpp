@@ -52,6 +52,23 @@ TEST(Proxy, UrlsAsBotocoreReadsThem) {
   ASSERT_TRUE(at_sign) << at_sign.error().message;
   EXPECT_EQ(at_sign->credentials, "user:p@ss");
   EXPECT_EQ(at_sign->host, "p");
+  // Characters no URL holds there, as typed, taken as themselves, as botocore
+  // (urlparse, unquote) takes them; a '%' that starts no %XX too (a review's
+  // finding: "not a URL").
+  for (const auto& [typed, credentials] : std::vector<std::pair<std::string, std::string>>{
+           {"http://us er:p ss@p:3128", "us er:p ss"},
+           {"http://user:p%zz@p:3128", "user:p%zz"},
+           {"http://user:100%@p:3128", "user:100%"},
+           {"http://user:p%4@p:3128", "user:p%4"},
+           {"http://user:\"<p|s^s>{}`\\@p:3128", "user:\"<p|s^s>{}`\\"},
+           {"http://user:p%41ss@p:3128", "user:pAss"},
+           {"http://us\xc3\xa9r:pw@p:3128", "us\xc3\xa9r:pw"}}) {
+    auto r = parse_proxy_url(typed, "HTTPS_PROXY");
+    ASSERT_TRUE(r) << typed << ": " << r.error().message;
+    EXPECT_EQ(r->credentials, credentials) << typed;
+    EXPECT_EQ(r->host, "p") << typed;
+    EXPECT_EQ(r->port, 3128) << typed;
+  }
 }
 
 TEST(Proxy, AUrlThatCannotBeUsedIsRefusedNamingItsVariableNeverItsPassword) {
