@@ -265,16 +265,15 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
     const auto& endpoint = shared->options.endpoint;
     const auto& proxy = shared->options.proxy;
     if (const auto& set = endpoint.tls ? proxy.https : proxy.http) {
-      const auto used = proxy.for_endpoint(endpoint);
-      shared->debug_log(
-          used ? "proxy: " +
-                     std::string(
-                         endpoint.tls
-                             ? "connections to " + endpoint.host_port() + " are tunnelled through "
-                             : "requests to " + endpoint.host_port() + " are forwarded by ") +
-                     used->described()
-               : "proxy: " + set->described() + " is not used for " + endpoint.host_port() +
-                     " (NO_PROXY names it)");
+      const std::string where = endpoint.host_port();
+      std::string line =
+          "proxy: " + set->described() + " is not used for " + where + " (NO_PROXY names it)";
+      if (proxy.for_endpoint(endpoint)) {
+        line = endpoint.tls
+                   ? "proxy: connections to " + where + " are tunnelled through " + set->described()
+                   : "proxy: requests to " + where + " are forwarded by " + set->described();
+      }
+      shared->debug_log(line);
     }
     shared->debug_log("TLS trust: " + shared->tls->trust_source());
     if (!heap_pages_note().empty()) shared->debug_log("heap: " + heap_pages_note());

@@ -245,6 +245,12 @@ std::optional<Proxy> ProxySettings::for_endpoint(const Endpoint& endpoint) const
   return proxy;
 }
 
+std::optional<Error> ProxySettings::unusable_for(const Endpoint& endpoint) const {
+  const std::optional<Error>& unusable = endpoint.tls ? https_unusable : http_unusable;
+  if (!unusable || no_proxy_exempts(endpoint.authority(), no_proxy)) return std::nullopt;
+  return unusable;
+}
+
 std::string absolute_form_target(std::string_view host, std::string_view origin_target) {
   return "http://" + std::string(host) + std::string(origin_target);
 }

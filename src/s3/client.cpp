@@ -134,6 +134,10 @@ awaitable<Result<net::Response>> Client::send_once(const S3Request& request,
   const auto& options = shared_.options;
   // No copy of the endpoint per request unless it is another region's.
   const std::optional<net::Endpoint> elsewhere = other_region_endpoint(region);
+  // (The configured endpoint's was checked before the run.)
+  if (elsewhere) {
+    if (auto unusable = shared_.options.proxy.unusable_for(*elsewhere)) co_return *unusable;
+  }
   const RequestTarget target = address(elsewhere ? *elsewhere : options.endpoint,
                                        options.addressing_style, request.bucket, request.key);
 

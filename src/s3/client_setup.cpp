@@ -93,24 +93,23 @@ Result<ClientSetup> setup_client(const ClientSettings& settings, const EnvLookup
   // only a run that would go through it, as botocore reads the URL only for
   // a connection that does: not HTTPS_PROXY's for a plain-HTTP endpoint,
   // nor HTTP_PROXY's for an https:// one, nor either for a host NO_PROXY
-  // names. (Such a run then reaches other regions' endpoints directly too.)
-  const bool exempt = net::no_proxy_exempts(options.endpoint.authority(), config->no_proxy);
-  const auto read_proxy = [&](const std::string& url, const std::string& source, bool used,
-                              std::optional<net::Proxy>& into) -> std::optional<Error> {
-    if (url.empty()) return std::nullopt;
+  // names. (Another region's endpoint that would go through it fails, as
+  // there botocore would: ProxySettings::unusable_for.)
+  const auto read_proxy = [](const std::string& url, const std::string& source,
+                             std::optional<net::Proxy>& into, std::optional<Error>& unusable) {
+    if (url.empty()) return;
     auto proxy = net::parse_proxy_url(url, source);
-    if (!proxy && used && !exempt) return proxy.error();
-    if (proxy) into = std::move(*proxy);
-    return std::nullopt;
+    if (proxy) {
+      into = std::move(*proxy);
+    } else {
+      unusable = proxy.error();
+    }
   };
-  if (auto bad = read_proxy(config->https_proxy, config->https_proxy_source, options.endpoint.tls,
-                            options.proxy.https)) {
-    return *bad;
-  }
-  if (auto bad = read_proxy(config->http_proxy, config->http_proxy_source, !options.endpoint.tls,
-                            options.proxy.http)) {
-    return *bad;
-  }
+  read_proxy(config->https_proxy, config->https_proxy_source, options.proxy.https,
+             options.proxy.https_unusable);
+  read_proxy(config->http_proxy, config->http_proxy_source, options.proxy.http,
+             options.proxy.http_unusable);
+  if (auto unusable = options.proxy.unusable_for(options.endpoint)) return *unusable;
 
   net::TlsOptions tls;
   // A plain-HTTP endpoint makes no TLS connection (a region redirect keeps

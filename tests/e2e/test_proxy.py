@@ -289,6 +289,12 @@ class PlainHttpEndpoint(ProxyTestCase):
                 self.assertEqual(p.returncode, 0, s3env.describe(p))
                 self.assertEqual(p.stderr, "")
                 self.assertEqual(len(p.stdout.splitlines()), 1, s3env.describe(p))
+        # --debug says which.
+        p = self.run_plain(["ls", f"s3://{bucket}/", "--debug"], HTTP_PROXY=unused,
+                           NO_PROXY=self.srv.host)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertIn(f"s3loop: debug: proxy: proxy {urlsplit(unused).netloc} (HTTP_PROXY) is not "
+                      f"used for {self.authority} (NO_PROXY names it)", p.stderr)
         # One it would go through, and cannot use, is refused before any request.
         p = self.run_plain(["ls", f"s3://{bucket}/"], HTTP_PROXY="socks5://127.0.0.1:1080")
         s3env.assert_clean_error(self, p, 2, "HTTP_PROXY 'socks5://127.0.0.1:1080' is no proxy "

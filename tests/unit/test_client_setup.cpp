@@ -100,7 +100,11 @@ TEST(ClientSetup, TheProxyComesFromTheEnvironmentTheLowerCaseSpellingFirst) {
   {
     auto setup = fake.setup();
     ASSERT_TRUE(setup) << setup.error().message;
-    EXPECT_FALSE(setup->shared->options.proxy.for_endpoint(setup->shared->options.endpoint));
+    const auto& proxy = setup->shared->options.proxy;
+    EXPECT_FALSE(proxy.for_endpoint(setup->shared->options.endpoint));
+    // Kept, for any other endpoint the run would reach through it.
+    ASSERT_TRUE(proxy.https_unusable);
+    EXPECT_TRUE(proxy.https_unusable->message.starts_with("https_proxy 'socks5://lower:1080'"));
   }
   // Set but empty, the lower-case spelling turns the setting off, as in urllib:
   // NO_PROXY no longer counts, and the endpoint would go through the proxy.

@@ -170,6 +170,26 @@ TEST(Proxy, EachSchemeItsOwnProxyOutsideNoProxy) {
   EXPECT_TRUE(settings.for_endpoint(target("s3.other.org", 443)));
 }
 
+// A proxy URL s3loop cannot use, with NO_PROXY naming only the configured
+// endpoint: the run starts, but another region's endpoint must not go
+// around the proxy (it was reached directly; botocore fails there).
+TEST(Proxy, AnEndpointThatWouldGoThroughAnUnusableProxyIsRefused) {
+  ProxySettings settings;
+  settings.https_unusable = make_error(ErrorKind::config, "HTTPS_PROXY 'socks5://p' is no proxy");
+  settings.no_proxy = "s3.us-east-1.amazonaws.com";
+  EXPECT_FALSE(settings.unusable_for(target("s3.us-east-1.amazonaws.com", 443)));
+  auto other = settings.unusable_for(target("s3.eu-west-1.amazonaws.com", 443));
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->message, "HTTPS_PROXY 'socks5://p' is no proxy");
+  EXPECT_FALSE(settings.for_endpoint(target("s3.eu-west-1.amazonaws.com", 443)));
+  Endpoint plain = target("s3.eu-west-1.amazonaws.com", 80);
+  plain.tls = false;
+  EXPECT_FALSE(settings.unusable_for(plain));  // not HTTPS_PROXY's
+  settings.http_unusable = make_error(ErrorKind::config, "HTTP_PROXY 'socks5://q' is no proxy");
+  ASSERT_TRUE(settings.unusable_for(plain));
+  EXPECT_EQ(settings.unusable_for(plain)->message, "HTTP_PROXY 'socks5://q' is no proxy");
+}
+
 TEST(Proxy, AForwardedRequestNamesItsUrlWholeAndCarriesTheCredentials) {
   EXPECT_EQ(absolute_form_target("127.0.0.1:9480", "/bucket/a%20b?uploads"),
             "http://127.0.0.1:9480/bucket/a%20b?uploads");

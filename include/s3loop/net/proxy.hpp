@@ -64,9 +64,18 @@ struct ProxySettings {
   std::optional<Proxy> https;  // for https:// endpoints (HTTPS_PROXY): tunnels
   std::optional<Proxy> http;   // for plain-HTTP endpoints (HTTP_PROXY): forwarding
   std::string no_proxy;        // hosts reached directly (NO_PROXY)
+  // A proxy URL set for the scheme that s3loop cannot use (parse_proxy_url's
+  // error): a run whose configured endpoint does not go through it may
+  // start, but no other endpoint it reaches may go around it.
+  std::optional<Error> https_unusable;
+  std::optional<Error> http_unusable;
   // The proxy a connection to `endpoint` goes through: `https` for an
   // https:// endpoint, `http` for a plain-HTTP one; nullopt: direct.
   std::optional<Proxy> for_endpoint(const Endpoint& endpoint) const;
+  // The error of a connection to `endpoint` that would go through a proxy
+  // s3loop cannot use (another region's AWS endpoint, NO_PROXY naming only
+  // the configured one): botocore fails there too. nullopt: none.
+  std::optional<Error> unusable_for(const Endpoint& endpoint) const;
 };
 
 // A request a forwarding proxy is to pass on names its server in the request
