@@ -41,12 +41,28 @@ std::size_t userinfo_end(std::string_view url, std::size_t start) {
   return at == std::string_view::npos || at < start ? std::string_view::npos : at;
 }
 
+// Where the scheme's "://" is in `url`: npos when what comes before the
+// first one is no scheme name (RFC 3986: a letter, then letters, digits, '+',
+// '-' or '.') -- "user:pa://ss@host" has none, and its password is not one.
+std::size_t scheme_end(std::string_view url) {
+  const std::size_t end = url.find("://");
+  if (end == std::string_view::npos || end == 0 ||
+      std::isalpha(static_cast<unsigned char>(url[0])) == 0) {
+    return std::string_view::npos;
+  }
+  const bool named =
+      std::all_of(url.begin(), url.begin() + static_cast<std::ptrdiff_t>(end), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '-' || c == '.';
+      });
+  return named ? end : std::string_view::npos;
+}
+
 // `url` with the password of any "user:password@" written "***": what
 // messages quote, whichever check fails (found by hand: a URL that does not
 // parse is quoted too).
 std::string without_password(std::string_view url) {
-  const std::size_t scheme_end = url.find("://");
-  const std::size_t start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+  const std::size_t scheme = scheme_end(url);
+  const std::size_t start = scheme == std::string_view::npos ? 0 : scheme + 3;
   const std::size_t at = userinfo_end(url, start);
   if (at == std::string_view::npos) return std::string(url);
   const std::size_t colon = url.substr(start, at - start).find(':');
@@ -126,11 +142,11 @@ std::string Proxy::described() const {
 Result<Proxy> parse_proxy_url(std::string_view url, std::string_view source) {
   std::string text(trimmed(url));
   // As botocore's _fix_proxy_url: an address without a scheme is http://.
-  if (text.find("://") == std::string::npos) {
+  if (scheme_end(text) == std::string::npos) {
     text = (text.starts_with("//") ? "http:" : "http://") + text;
   }
   const std::string shown = one_line(without_password(text));
-  const std::size_t authority_start = text.find("://") + 3;
+  const std::size_t authority_start = scheme_end(text) + 3;
   auto bad = [&](std::string_view why) {
     return make_error(ErrorKind::config, std::string(source) + " '" + shown +
                                              "' is no proxy s3loop can use: " + std::string(why) +
@@ -303,7 +319,9 @@ std::optional<Error> connect_reply_problem(std::string_view head, const Proxy& p
   } else if (status == 403) {
     e.message = refused + ": it does not allow connections there (NO_PROXY=" + target.host +
                 " connects directly)";
-  } else if (status >= 500 && status < 600) {
+  } else if ((status >= 500 && status < 600) || status == 408 || status == 429) {
+    // It failed, or is busy (408 Request Timeout, 429 Too Many Requests):
+    // as botocore, which retries a proxy's refusal as a connection error.
     e.kind = ErrorKind::network;
     e.retryable = true;
     e.message =

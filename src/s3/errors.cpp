@@ -304,8 +304,9 @@ Error error_from_reply(Op op, const std::string& bucket, const std::string& key,
                 "--endpoint-url";
     append_request_id(e);
   }
-  // (A HEAD reply never has a body: no sign either way.)
-  if (bare && http_status >= 400 && !forwarded_by.empty() && op != Op::head_object) {
+  // S3 names every reply of its own with x-amz-request-id, a HEAD's too
+  // (which has no body to tell by).
+  if (bare && request_id.empty() && http_status >= 400 && !forwarded_by.empty()) {
     e.message += " (a reply without an S3 error document, through " + std::string(forwarded_by) +
                  ": it may be the proxy's own)";
   }

@@ -265,6 +265,16 @@ class PlainHttpEndpoint(ProxyTestCase):
                                  f"reply without an S3 error document, through proxy "
                                  f"127.0.0.1:{refusing.port} (HTTP_PROXY): it may be the proxy's "
                                  "own)")
+        # select's HeadObject answered by the proxy (no x-amz-request-id): not taken for the
+        # object's absence alone.
+        self.s3.put_object(Bucket=bucket, Key="t.csv", Body=b"a,b\n1,2\n")
+        missing = self.proxy(refuse="404 Not Found", refuse_only="HEAD")
+        p = self.run_plain(["select", f"s3://{bucket}/t.csv", "-e", "SELECT * FROM s3object"],
+                           HTTP_PROXY=missing.url())
+        s3env.assert_clean_error(self, p, 1, f"object s3://{bucket}/t.csv does not exist "
+                                 f"(NoSuchKey) (a reply without an S3 error document, through "
+                                 f"proxy 127.0.0.1:{missing.port} (HTTP_PROXY): it may be the "
+                                 "proxy's own)")
         # A proxy that closes the connection on a request is named with the server.
         hanging_up = self.proxy(hang_up=True)
         p = self.run_plain(["ls", f"s3://{bucket}/", "--max-attempts", "1"],

@@ -52,6 +52,16 @@ TEST(Proxy, UrlsAsBotocoreReadsThem) {
   ASSERT_TRUE(at_sign) << at_sign.error().message;
   EXPECT_EQ(at_sign->credentials, "user:p@ss");
   EXPECT_EQ(at_sign->host, "p");
+  // No scheme, and "://" in the password: what comes before it is no scheme
+  // name, so http:// is assumed (botocore's _fix_proxy_url), the password is
+  // the password, and never shown (it was, as part of a "scheme").
+  auto colon_slashes = parse_proxy_url("u:se://cret@p:3128", "HTTPS_PROXY");
+  ASSERT_FALSE(colon_slashes);  // its '/' must be written %2F
+  EXPECT_EQ(colon_slashes.error().message.find("cret"), std::string::npos)
+      << colon_slashes.error().message;
+  auto encoded = parse_proxy_url("u:se%3A%2F%2Fcret@p:3128", "HTTPS_PROXY");
+  ASSERT_TRUE(encoded) << encoded.error().message;
+  EXPECT_EQ(encoded->credentials, "u:se://cret");
   // Characters no URL holds there, as typed, taken as themselves, as botocore
   // (urlparse, unquote) takes them; a '%' that starts no %XX too (a review's
   // finding: "not a URL").
@@ -266,7 +276,9 @@ TEST(Proxy, WhatEachReplyToConnectMeans) {
             "proxy p:3128 (HTTPS_PROXY) refused the tunnel to s3.example.com:443: 403 Forbidden: "
             "it does not allow connections there (NO_PROXY=s3.example.com connects directly)");
 
-  for (const char* status : {"502 Bad Gateway", "503 Service Unavailable", "504 Gateway Timeout"}) {
+  // Failed, or busy (a review's finding: a 429 stopped the whole job).
+  for (const char* status : {"502 Bad Gateway", "503 Service Unavailable", "504 Gateway Timeout",
+                             "408 Request Timeout", "429 Too Many Requests"}) {
     auto failed =
         connect_reply_problem(std::string("HTTP/1.1 ") + status + "\r\n\r\n", anonymous, s3);
     ASSERT_TRUE(failed) << status;

@@ -104,7 +104,8 @@ std::string connect_request(const Proxy& proxy, const Endpoint& target);
 // What the proxy's reply to CONNECT (its header, through the blank line)
 // says: nothing for a 2xx (the tunnel is open), else the error to report --
 // network and retried for a 5xx (the proxy could not reach the target, or
-// failed itself), kind config and not retried for any other (407: the proxy
+// failed itself), a 408 or a 429 (it is busy), kind config and not retried
+// for any other, which stops the whole job (407: the proxy
 // wants credentials, or refused those given; 403: it does not allow the
 // target; others: it is likely no proxy), protocol for a reply that is not
 // HTTP.

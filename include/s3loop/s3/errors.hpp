@@ -23,7 +23,7 @@ std::string describe_request(Op op, const std::string& bucket, const std::string
 //
 // `forwarded_by`: the forwarding proxy the request went through
 // (net::Response::forwarded_by). An error reply without an S3 error document
-// then says it may be the proxy's own (a proxy that refuses the request, or
+// or x-amz-request-id then says it may be the proxy's own (a proxy that refuses the request, or
 // cannot reach the server, answers in the server's place).
 Error error_from_reply(Op op, const std::string& bucket, const std::string& key,
                        unsigned http_status, std::string_view body, std::string_view request_id,
