@@ -452,6 +452,10 @@ ConnectionPool::ConnectionPool(asio::any_io_executor executor, Endpoint endpoint
       stop_(stop),
       proxy_(std::move(proxy)),
       server_key_(endpoint_.host_port()),
+      // What fails on the wire through a proxy -- a tunnel it cuts, a request
+      // it forwards -- may be its doing: the messages name it.
+      wire_where_(proxy_ ? server_key_ + " through " + proxy_->described() : server_key_),
+      forwarded_by_(proxy_ && !endpoint_.tls ? proxy_->described() : std::string()),
       watch_(std::make_unique<DeadlineWatch>(
           executor_,
           DeadlineWatch::tick_for(std::min(
@@ -634,13 +638,11 @@ awaitable<Result<Response>> ConnectionPool::send(const Request& request, const B
   // A plain-HTTP endpoint's proxy is sent every request, to forward.
   const Proxy* forward = proxy_ && !endpoint_.tls ? &*proxy_ : nullptr;
   FailureContext failure;
-  // What fails on the wire through a proxy -- a tunnel it cuts, a request it
-  // forwards -- may be its doing: the messages name it.
-  failure.where = proxy_ ? server_key_ + " through " + proxy_->described() : server_key_;
+  failure.where = wire_where_;
   failure.request = request.action;
   failure.plain_http = !endpoint_.tls;
   if (forward != nullptr) {
-    failure.forwarded_by = forward->described();
+    failure.forwarded_by = forwarded_by_;
     failure.proxy_source = forward->source;
   }
   if (auto refused = unsendable_header(request)) co_return std::move(*refused);
@@ -703,7 +705,7 @@ awaitable<Result<Response>> ConnectionPool::send(const Request& request, const B
         }
       }
       response->resent_unanswered = resent_unanswered;
-      if (forward != nullptr) response->forwarded_by = failure.forwarded_by;
+      response->forwarded_by = forwarded_by_;
       co_return std::move(*response);
     }
     if (!state.ec) co_return sink_error;  // the sink refused the body

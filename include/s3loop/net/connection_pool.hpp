@@ -79,6 +79,13 @@ class ConnectionPool {
   std::vector<std::unique_ptr<Connection>> idle_;
   std::string server_key_;  // "host:port" ("[v6]:port"): TLS sessions are resumed per server;
                             // errors name it
+  // What errors on the wire name: server_key_, and through a proxy the proxy
+  // too ("host:port through proxy p:3128 (HTTPS_PROXY)"). Made once, not per
+  // request.
+  std::string wire_where_;
+  // Proxy::described() of a plain-HTTP endpoint's forwarding proxy; empty
+  // when requests go to the server (net::Response::forwarded_by).
+  std::string forwarded_by_;
   std::unique_ptr<DeadlineWatch> watch_;  // the deadlines of exchanges in flight
 };
 
