@@ -27,24 +27,31 @@ class ProxyTestCase(s3env.E2ETestCase):
     def endpoint_host_port(self):
         return f"{self.srv.host}:{self.srv.port}"
 
+    def put_keys(self, bucket):
+        """Every key of KEYS under src/, each of its own size."""
+        for i, key in enumerate(KEYS):
+            self.s3.put_object(Bucket=bucket, Key="src/" + key, Body=b"x" * (100 * i))
+
+    def assert_every_key_copied(self, bucket):
+        """dst/ holds what src/ holds, by an independent listing (straight to the server)."""
+        src = [(k[len("src/"):], s, e) for k, s, e, _ in s3env.list_objects(self.s3, bucket, "src/")]
+        dst = [(k[len("dst/"):], s, e) for k, s, e, _ in s3env.list_objects(self.s3, bucket, "dst/")]
+        self.assertEqual(dst, src)
+        self.assertEqual(len(dst), len(KEYS))
+
 
 class ThroughAProxy(ProxyTestCase):
 
     def test_ls_and_cp_go_through_the_tunnel_and_copy_every_object(self):
         bucket = self.bucket("proxy")
-        for i, key in enumerate(KEYS):
-            self.s3.put_object(Bucket=bucket, Key="src/" + key, Body=b"x" * (100 * i))
+        self.put_keys(bucket)
         proxy = self.proxy()
         p = self.run_with(["cp", f"s3://{bucket}/src/", f"s3://{bucket}/dst/",
                            "--concurrency", "4", "--debug"], HTTPS_PROXY=proxy.url())
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertIn(f"s3loop: debug: proxy: connections to {self.endpoint_host_port()} are "
                       f"tunnelled through proxy 127.0.0.1:{proxy.port} (HTTPS_PROXY)", p.stderr)
-        # Every object, checked by an independent listing (straight to the server).
-        src = [(k[len("src/"):], s, e) for k, s, e, _ in s3env.list_objects(self.s3, bucket, "src/")]
-        dst = [(k[len("dst/"):], s, e) for k, s, e, _ in s3env.list_objects(self.s3, bucket, "dst/")]
-        self.assertEqual(dst, src)
-        self.assertEqual(len(dst), len(KEYS))
+        self.assert_every_key_copied(bucket)
         self.assertGreaterEqual(len(proxy.tunnels), 1)
         self.assertEqual(set(proxy.tunnels), {self.endpoint_host_port()})
         # ls too; the lower-case spelling wins over the upper-case one, as in Python's urllib.
@@ -182,19 +189,14 @@ class PlainHttpEndpoint(ProxyTestCase):
 
     def test_cp_and_ls_requests_are_forwarded_and_every_object_copied(self):
         bucket = self.bucket("proxy-fwd")
-        for i, key in enumerate(KEYS):
-            self.s3.put_object(Bucket=bucket, Key="src/" + key, Body=b"x" * (100 * i))
+        self.put_keys(bucket)
         proxy = self.proxy()
         p = self.run_plain(["cp", f"s3://{bucket}/src/", f"s3://{bucket}/dst/",
                             "--concurrency", "4", "--debug"], HTTP_PROXY=proxy.url())
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertIn(f"s3loop: debug: proxy: requests to {self.authority} are forwarded by "
                       f"proxy 127.0.0.1:{proxy.port} (HTTP_PROXY)", p.stderr)
-        # Every object, checked by an independent listing (straight to the server).
-        src = [(k[len("src/"):], s, e) for k, s, e, _ in s3env.list_objects(self.s3, bucket, "src/")]
-        dst = [(k[len("dst/"):], s, e) for k, s, e, _ in s3env.list_objects(self.s3, bucket, "dst/")]
-        self.assertEqual(dst, src)
-        self.assertEqual(len(dst), len(KEYS))
+        self.assert_every_key_copied(bucket)
         # Every request went through the proxy, its URL whole, its Host header kept (signed).
         self.assertEqual(proxy.tunnels, [])
         self.assertEqual(len([m for m, _, _ in proxy.forwarded if m == "PUT"]), len(KEYS))
