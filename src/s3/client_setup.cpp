@@ -67,9 +67,9 @@ std::optional<Error> settings_problem(const ClientSettings& settings) {
 }  // namespace
 
 Result<ClientSetup> setup_client(const ClientSettings& settings, const EnvLookup& env,
-                                 const FileReader& read_file) {
+                                 const FileReader& read_file, const ProcessRunner& run_process) {
   if (auto problem = settings_problem(settings)) return *problem;
-  auto config = resolve_config(settings.overrides, env, read_file);
+  auto config = resolve_config(settings.overrides, env, read_file, run_process);
   if (!config) return config.error();
 
   auto shared = std::make_unique<ClientShared>();

@@ -5,6 +5,9 @@
 #include "s3loop/net/proxy.hpp"
 
 #include "s3loop/s3/host_label.hpp"
+#include "s3loop/s3/timestamp.hpp"
+
+#include "shell_words.hpp"
 
 #include <fmt/format.h>
 #include <pwd.h>
@@ -14,6 +17,7 @@
 #include <array>
 #include <cerrno>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -193,53 +197,10 @@ Result<SharedFile> load_shared_file(const EnvLookup& env, const FileReader& read
   return f;
 }
 
-// A section header's words as botocore reads them, with Python's
-// shlex.split: blanks separate words, quotes group them ('my prof') and go,
-// a backslash escapes the next character (inside double quotes only \\ and
-// \"). nullopt when a quote is left open or a backslash ends the header
-// (shlex raises; botocore skips such a section).
-std::optional<std::vector<std::string>> header_words(std::string_view header) {
-  std::vector<std::string> words;
-  std::string word;
-  bool in_word = false;
-  for (std::size_t i = 0; i < header.size(); ++i) {
-    const char c = header[i];
-    if (is_blank(c)) {
-      if (in_word) words.push_back(std::exchange(word, {}));
-      in_word = false;
-      continue;
-    }
-    in_word = true;
-    if (c == '\'') {
-      const auto end = header.find('\'', i + 1);
-      if (end == std::string_view::npos) return std::nullopt;
-      word.append(header.substr(i + 1, end - i - 1));
-      i = end;
-    } else if (c == '"') {
-      for (++i;; ++i) {
-        if (i >= header.size()) return std::nullopt;
-        if (header[i] == '"') break;
-        if (header[i] == '\\' && i + 1 < header.size() &&
-            (header[i + 1] == '\\' || header[i + 1] == '"')) {
-          ++i;
-        }
-        word += header[i];
-      }
-    } else if (c == '\\') {
-      if (i + 1 == header.size()) return std::nullopt;  // "No escaped character"
-      word += header[++i];
-    } else {
-      word += c;
-    }
-  }
-  if (in_word) words.push_back(std::move(word));
-  return words;
-}
-
 // A "[kind name]" section of ~/.aws/config: profile, services.
 bool names_section(std::string_view header, std::string_view kind, std::string_view name) {
   if (!header.starts_with(kind)) return false;
-  const auto words = header_words(header);
+  const auto words = split_shell_words(header);
   return words && words->size() == 2 && (*words)[0] == kind && (*words)[1] == name;
 }
 
@@ -291,6 +252,7 @@ const Section* find_section(const std::optional<IniSections>& ini, const std::st
 struct FoundCredentials {
   Credentials creds;
   std::string source;
+  std::optional<std::int64_t> expires_at;
 };
 
 // Static keys from one profile section. Half a key pair is a mistake worth
@@ -315,6 +277,60 @@ Result<std::optional<FoundCredentials>> credentials_from(const Section* s,
       get(s, "aws_session_token").value_or(get(s, "aws_security_token").value_or(""));
   f.source = fmt::format("profile {} ({})", profile, shown);
   return std::optional<FoundCredentials>(std::move(f));
+}
+
+// A profile's credential_process, run as botocore runs it: its words split
+// as shlex splits them (no shell), its standard output the JSON of
+// parse_credential_process_output. Messages name the program, not its
+// arguments (they may hold a secret: a token, a vault's password).
+Result<FoundCredentials> credentials_from_process(const std::string& command,
+                                                  const std::string& profile,
+                                                  const std::string& shown,
+                                                  const ProcessRunner& run_process) {
+  const auto words = split_shell_words(command);
+  if (!words || words->empty() || words->front().empty()) {
+    return make_error(
+        ErrorKind::config,
+        fmt::format("credential_process of profile '{}' in {} {}: write the command that prints "
+                    "the credentials, as you would in a shell, or remove the setting",
+                    profile, shown,
+                    words ? "names no program" : "has a quote left open or ends in a backslash"));
+  }
+  const std::string what = fmt::format("credential_process of profile '{}' ('{}' in {})", profile,
+                                       words->front(), shown);
+  auto ran = run_process(*words);
+  if (!ran) {
+    Error e = ran.error();
+    e.message = what + " " + e.message;
+    return e;
+  }
+  if (ran->timed_out) {
+    return make_error(ErrorKind::credentials,
+                      fmt::format("{} did not finish within {} s and was stopped: run it by hand "
+                                  "to see what it waits for",
+                                  what, kCredentialProcessTimeout.count()));
+  }
+  if (ran->exit_code != 0) {
+    return make_error(ErrorKind::credentials,
+                      fmt::format("{} failed with exit status {} (what it said, if anything, is "
+                                  "above): run it by hand to see why",
+                                  what, ran->exit_code));
+  }
+  auto parsed = parse_credential_process_output(ran->out);
+  if (!parsed) {
+    Error e = parsed.error();
+    e.message = what + " " + e.message;
+    return e;
+  }
+  if (parsed->expires_at && *parsed->expires_at <= static_cast<std::int64_t>(std::time(nullptr))) {
+    return make_error(ErrorKind::credentials,
+                      fmt::format("{} gave credentials that expired at {}: renew them where it "
+                                  "takes them from (sign in again)",
+                                  what, format_utc(*parsed->expires_at)));
+  }
+  return FoundCredentials{std::move(parsed->credentials),
+                          fmt::format("credential_process of profile {} ({})", profile, shown),
+                          parsed->expires_at};
 }
 
 // Keys go into the Authorization and X-Amz-Security-Token headers: a CR or
@@ -487,7 +503,8 @@ Result<IniSections> parse_ini(std::string_view file_text) {
 }
 
 Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLookup& env,
-                                      const FileReader& read_file) {
+                                      const FileReader& read_file,
+                                      const ProcessRunner& run_process) {
   auto env_set = [&env](std::string_view name) -> std::optional<std::string> {
     auto v = env(name);
     if (!v || v->empty()) return std::nullopt;
@@ -616,7 +633,7 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
       // AWS_SECURITY_TOKEN: the older name, which botocore still reads.
       const auto token =
           env_set("AWS_SESSION_TOKEN").value_or(env_set("AWS_SECURITY_TOKEN").value_or(""));
-      found = FoundCredentials{{*id, *secret, token}, "environment"};
+      found = FoundCredentials{{*id, *secret, token}, "environment", std::nullopt};
     } else if (id || secret) {
       return make_error(
           ErrorKind::credentials,
@@ -647,8 +664,16 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
         {{creds_section, &*creds_file}, {config_section, &*config_file}}};
     for (const auto& [section, file] : sources) {
       if (file == &*config_file) {
-        for (const char* key : {"login_session", "credential_process"}) {
-          if (get(&settings, key)) return unsupported(key);
+        if (get(&settings, "login_session")) return unsupported("login_session");
+        if (const auto command = get(&settings, "credential_process")) {
+          // (The credentials file may hold it too: a profile's settings are both.)
+          const bool in_creds_file = creds_section && creds_section->contains("credential_process");
+          auto c = credentials_from_process(*command, cfg.profile,
+                                            (in_creds_file ? creds_file : config_file)->shown,
+                                            run_process);
+          if (!c) return c.error();
+          found = std::move(*c);
+          break;
         }
       }
       auto c = credentials_from(section, cfg.profile, file->shown);
@@ -677,6 +702,7 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
   if (auto r = check_credentials(found->creds, found->source); !r) return r.error();
   cfg.credentials = std::move(found->creds);
   cfg.credentials_source = std::move(found->source);
+  cfg.credentials_expire_at = found->expires_at;
 
   // The first setting given, and its name for --debug.
   using Setting = std::pair<std::string, std::optional<std::string>>;

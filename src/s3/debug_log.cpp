@@ -1,5 +1,6 @@
 #include "s3loop/s3/debug_log.hpp"
 #include "s3loop/one_line.hpp"
+#include "s3loop/s3/timestamp.hpp"
 
 #include <fmt/format.h>
 #include <boost/algorithm/string/predicate.hpp>
@@ -88,9 +89,13 @@ std::string format_reply_log(const net::Request& request, const Result<net::Resp
 }
 
 std::string format_config_log(const ResolvedConfig& config, const net::Endpoint& endpoint) {
+  const std::string expiry = config.credentials_expire_at
+                                 ? " (they expire at " + format_utc(*config.credentials_expire_at) +
+                                       "; they are not renewed during the run)"
+                                 : std::string();
   return fmt::format(
-      "config: profile {} ({}), credentials from {}, region {} ({}), endpoint {}://{} ({})",
-      config.profile, config.profile_source, config.credentials_source, config.region,
+      "config: profile {} ({}), credentials from {}{}, region {} ({}), endpoint {}://{} ({})",
+      config.profile, config.profile_source, config.credentials_source, expiry, config.region,
       config.region_source, endpoint.tls ? "https" : "http", endpoint.authority(),
       config.endpoint_source);
 }

@@ -164,6 +164,86 @@ class ConfigTests(s3env.E2ETestCase):
 
     # --- endpoint, region, CA bundle from ~/.aws/config -------------------------------------
 
+    # --- credential_process ----------------------------------------------------------------
+
+    def credential_helper(self, body):
+        """An executable script in a folder whose name has a space (the setting quotes it),
+        logging its arguments, one per line, to args.log beside it."""
+        folder = os.path.join(self.home, "my tools")
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, "creds.sh")
+        with open(path, "w") as f:
+            f.write('#!/bin/sh\nprintf "%s\\n" "$@" > "$(dirname "$0")/args.log"\n' + body)
+        os.chmod(path, 0o755)
+        return path
+
+    def helper_args(self):
+        with open(os.path.join(self.home, "my tools", "args.log")) as f:
+            return f.read().splitlines()
+
+    def test_credential_process_gives_the_keys_and_token(self):
+        expires = (datetime.datetime.now(datetime.timezone.utc)
+                   + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        helper = self.credential_helper(
+            "cat <<JSON\n"
+            f'{{"Version": 1, "AccessKeyId": "{self.srv.access_key}", '
+            f'"SecretAccessKey": "{self.srv.secret_key}", "SessionToken": "tok/+=", '
+            f'"Expiration": "{expires}"}}\n'
+            "JSON\n")
+        # The environment's keys are not there: only the process can have given them.
+        self.write("config", f'[profile e2e]\ncredential_process = "{helper}" --vault '
+                   "'team a' x\\ y\n"
+                   f"endpoint_url = {self.srv.endpoint}\nca_bundle = {self.srv.ca_bundle}\n")
+        p = self.assertCopies(["--profile", "e2e", "--debug"], env=self.env())
+        self.assertEqual(self.helper_args(), ["--vault", "team a", "x y"])
+        self.assertIn("credentials from credential_process of profile e2e (~/.aws/config) "
+                      "(they expire at ", p.stderr)
+        # Its session token goes out, signed, with every request (radosgw ignores it).
+        with s3env.SniffingProxy(self.srv.http_endpoint) as proxy:
+            self.write("config", f'[default]\ncredential_process = "{helper}"\n'
+                       f"endpoint_url = http://127.0.0.1:{proxy.port}\n")
+            self.assertLists(env=self.env())
+            self.assertEqual({h.get("x-amz-security-token") for _, _, h in proxy.requests},
+                             {"tok/+="})
+
+    def test_a_failing_credential_process_stops_before_any_request(self):
+        self.write("config", f"[default]\nendpoint_url = {self.srv.endpoint}\n"
+                   f"ca_bundle = {self.srv.ca_bundle}\n"
+                   "credential_process = PLACEHOLDER\n")
+        cases = [
+            # (its script, what s3loop's line says)
+            ("echo 'vault is locked' >&2; exit 3",
+             "failed with exit status 3 (what it said, if anything, is above)"),
+            ('echo \'{"Version": 1, "AccessKeyId": "A"}\'', "printed no SecretAccessKey"),
+            ("echo 'AccessKeyId=SECRETVALUE'", "printed something that is not JSON"),
+            ('echo \'{"Version": 1, "AccessKeyId": "A", "SecretAccessKey": "S", '
+             '"Expiration": "2020-01-01T00:00:00Z"}\'',
+             "gave credentials that expired at 2020-01-01 00:00:00 UTC"),
+        ]
+        for script, says in cases:
+            with self.subTest(says=says):
+                helper = self.credential_helper(script)
+                self.write("config", f"[default]\nendpoint_url = {self.srv.endpoint}\n"
+                           f"ca_bundle = {self.srv.ca_bundle}\n"
+                           f"credential_process = '{helper}' --token SECRETARG\n")
+                dst = self.bucket("cfg-proc")
+                p = s3env.run(["cp", f"s3://{self.src}/src", f"s3://{dst}/out"], env=self.env())
+                s3env.assert_no_crash(self, p)
+                self.assertEqual(p.returncode, 2, s3env.describe(p))
+                lines = [line for line in p.stderr.splitlines() if line.strip()]
+                # The helper's own words, then s3loop's one line, naming the program only.
+                self.assertTrue(lines[-1].startswith(
+                    "s3loop: error: credential_process of profile 'default' ('"
+                    f"{helper}' in ~/.aws/config) {says}"), s3env.describe(p))
+                self.assertEqual(len(lines), 2 if "vault" in script else 1, s3env.describe(p))
+                self.assertNotIn("SECRET", lines[-1])
+                self.assertEqual(s3env.object_map(self.s3, dst, "out/"), {})
+        p = s3env.run(["ls", f"s3://{self.src}/"], env=self.env(
+            AWS_CONFIG_FILE=self.write("config", "[default]\ncredential_process = "
+                                       "/nonexistent/helper\n")))
+        s3env.assert_clean_error(self, p, 2, "credential_process of profile 'default' "
+                                 "('/nonexistent/helper' in ", "cannot be started: No such file")
+
     def test_endpoint_region_ca_bundle_from_config(self):
         self.write("credentials", "[e2e]\n" + self.good_keys())
         self.write("config", f"[profile e2e]\nregion = {self.srv.region}\n"

@@ -37,8 +37,18 @@ struct Fake {
       return std::optional<std::string>(it->second);
     };
   }
+  // credential_process: what the fake command does, and what it was asked to run.
+  Result<ProcessOutput> process_result = ProcessOutput{};
+  mutable std::vector<std::vector<std::string>> ran;
+
+  ProcessRunner runner() const {
+    return [this](const std::vector<std::string>& argv) -> Result<ProcessOutput> {
+      ran.push_back(argv);
+      return process_result;
+    };
+  }
   Result<ResolvedConfig> resolve(const ConfigOverrides& flags = {}) const {
-    return resolve_config(flags, env_fn(), reader());
+    return resolve_config(flags, env_fn(), reader(), runner());
   }
 };
 
@@ -854,20 +864,25 @@ TEST(S3ConfigResolve, AssumedRolesOutrankAProfilesStaticKeys) {
     EXPECT_EQ(r.error().kind, ErrorKind::credentials);
     EXPECT_NE(r.error().message.find("which s3loop does not support"), std::string::npos);
   }
-  // credential_process: below the credentials file's keys, above the config file's.
+  // credential_process: below the credentials file's keys (it is not run), above the
+  // config file's (they are not used).
   f.files[kConfig] = "[profile p]\ncredential_process = /bin/creds\n";
+  f.process_result = ProcessOutput{0, false,
+                                   R"({"Version": 1, "AccessKeyId": "PK", )"
+                                   R"("SecretAccessKey": "PS"})"};
   auto keys_first = f.resolve(profile_flag("p"));
   ASSERT_TRUE(keys_first.has_value()) << keys_first.error().message;
   EXPECT_EQ(keys_first->credentials.access_key_id, "K");
+  EXPECT_TRUE(f.ran.empty());
   f.files.erase(kCreds);
   f.files[kConfig] =
       "[profile p]\ncredential_process = /bin/creds\naws_access_key_id = K\n"
       "aws_secret_access_key = S\n";
   auto process = f.resolve(profile_flag("p"));
-  ASSERT_FALSE(process.has_value());
-  EXPECT_EQ(process.error().message,
-            "profile 'p' uses credential_process, which s3loop does not support: set "
-            "aws_access_key_id and aws_secret_access_key instead");
+  ASSERT_TRUE(process.has_value()) << process.error().message;
+  EXPECT_EQ(process->credentials.access_key_id, "PK");
+  EXPECT_EQ(process->credentials.secret_access_key, "PS");
+  EXPECT_EQ(f.ran, std::vector<std::vector<std::string>>{{"/bin/creds"}});
   // An `aws login` session ranks there too: the config file's keys beside it were used.
   f.files[kConfig] =
       "[profile p]\nlogin_session = arn:aws:iam::123456789012:user/u\naws_access_key_id = K\n"
@@ -877,6 +892,109 @@ TEST(S3ConfigResolve, AssumedRolesOutrankAProfilesStaticKeys) {
   EXPECT_EQ(login.error().message,
             "profile 'p' uses login_session, which s3loop does not support: set "
             "aws_access_key_id and aws_secret_access_key instead");
+}
+
+TEST(S3ConfigResolve, ACredentialProcessGivesTheCredentialsItPrints) {
+  Fake f;
+  // Split as shlex splits it, no shell: quotes group words and go.
+  f.files[kConfig] =
+      "[profile p]\ncredential_process = \"/opt/my tools/creds\" --vault 'team a' x\\ y \"\"\n"
+      "region = eu-west-1\n";
+  f.process_result = ProcessOutput{0, false,
+                                   R"({"Version": 1, "AccessKeyId": "ASIA1", )"
+                                   R"("SecretAccessKey": "s/1+", "SessionToken": "T0k", )"
+                                   R"("Expiration": "2100-01-02T03:04:05Z"})"
+                                   "\n"};
+  auto r = f.resolve(profile_flag("p"));
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(f.ran, (std::vector<std::vector<std::string>>{
+                       {"/opt/my tools/creds", "--vault", "team a", "x y", ""}}));
+  EXPECT_EQ(r->credentials.access_key_id, "ASIA1");
+  EXPECT_EQ(r->credentials.secret_access_key, "s/1+");
+  EXPECT_EQ(r->credentials.session_token, "T0k");
+  EXPECT_EQ(r->credentials_expire_at, 4102542245);
+  EXPECT_EQ(r->credentials_source, "credential_process of profile p (~/.aws/config)");
+  EXPECT_EQ(r->region, "eu-west-1");
+
+  // In the credentials file too (botocore merges a profile's two sections), named so.
+  f.files.erase(kConfig);
+  f.files[kCreds] = "[default]\ncredential_process = creds\n";
+  f.ran.clear();
+  auto in_creds = f.resolve();
+  ASSERT_TRUE(in_creds.has_value()) << in_creds.error().message;
+  EXPECT_EQ(in_creds->credentials_source,
+            "credential_process of profile default (~/.aws/credentials)");
+  EXPECT_EQ(f.ran, std::vector<std::vector<std::string>>{{"creds"}});
+
+  // The environment's keys outrank it: it is not run.
+  f.env["AWS_ACCESS_KEY_ID"] = "EK";
+  f.env["AWS_SECRET_ACCESS_KEY"] = "ES";
+  f.ran.clear();
+  auto env_first = f.resolve();
+  ASSERT_TRUE(env_first.has_value());
+  EXPECT_EQ(env_first->credentials.access_key_id, "EK");
+  EXPECT_FALSE(env_first->credentials_expire_at);
+  EXPECT_TRUE(f.ran.empty());
+}
+
+TEST(S3ConfigResolve, ACredentialProcessThatFailsStopsWithOneLineNamingIt) {
+  Fake f;
+  f.files[kConfig] = "[default]\ncredential_process = /usr/bin/vault get --token s3cr3t\n";
+  const std::string what =
+      "credential_process of profile 'default' ('/usr/bin/vault' in "
+      "~/.aws/config) ";
+  auto fails = [&](Result<ProcessOutput> outcome, ErrorKind kind, const std::string& message) {
+    f.process_result = std::move(outcome);
+    auto r = f.resolve();
+    ASSERT_FALSE(r.has_value()) << message;
+    EXPECT_EQ(r.error().kind, kind) << message;
+    EXPECT_EQ(r.error().message, what + message);
+    // Its arguments may be secrets: never shown.
+    EXPECT_EQ(r.error().message.find("s3cr3t"), std::string::npos);
+  };
+  fails(ProcessOutput{3, false, ""}, ErrorKind::credentials,
+        "failed with exit status 3 (what it said, if anything, is above): run it by hand to see "
+        "why");
+  fails(ProcessOutput{137, true, ""}, ErrorKind::credentials,
+        "did not finish within 60 s and was stopped: run it by hand to see what it waits for");
+  fails(make_error(ErrorKind::config, "cannot be started: No such file or directory"),
+        ErrorKind::config, "cannot be started: No such file or directory");
+  fails(ProcessOutput{0, false, R"({"Version": 1, "AccessKeyId": "A"})"}, ErrorKind::credentials,
+        R"(printed no SecretAccessKey (it must print {"Version": 1, "AccessKeyId": "...", )"
+        R"("SecretAccessKey": "..."}, with "SessionToken" and "Expiration" when the credentials )"
+        R"(are temporary))");
+  fails(ProcessOutput{0, false,
+                      R"({"Version": 1, "AccessKeyId": "A", "SecretAccessKey": "S", )"
+                      R"("Expiration": "2001-02-03T04:05:06+01:00"})"},
+        ErrorKind::credentials,
+        "gave credentials that expired at 2001-02-03 03:05:06 UTC: renew them where it takes "
+        "them from (sign in again)");
+  // What it prints goes through the checks every key goes through.
+  f.process_result =
+      ProcessOutput{0, false, R"({"Version": 1, "AccessKeyId": "A\r", "SecretAccessKey": "S"})"};
+  auto stray = f.resolve();
+  ASSERT_FALSE(stray.has_value());
+  EXPECT_NE(stray.error().message.find("the access key id from credential_process of profile "
+                                       "default (~/.aws/config) contains a control character"),
+            std::string::npos)
+      << stray.error().message;
+
+  // A setting that is no command is refused before anything runs.
+  for (const auto& [value, problem] :
+       {std::pair{"''", "names no program"}, std::pair{"\"\" x", "names no program"},
+        std::pair{"'/bin/creds", "has a quote left open"},
+        std::pair{"creds \\", "ends in a backslash"}}) {
+    f.files[kConfig] = std::string("[default]\ncredential_process = ") + value + "\n";
+    f.ran.clear();
+    auto r = f.resolve();
+    ASSERT_FALSE(r.has_value()) << value;
+    EXPECT_EQ(r.error().kind, ErrorKind::config);
+    EXPECT_NE(r.error().message.find(problem), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("credential_process of profile 'default' in ~/.aws/config"),
+              std::string::npos)
+        << r.error().message;
+    EXPECT_TRUE(f.ran.empty());
+  }
 }
 
 TEST(S3ConfigResolve, AnEmptyProfileOrFileVariableIsNoFallBackToTheDefaults) {

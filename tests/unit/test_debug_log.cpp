@@ -122,5 +122,24 @@ TEST(DebugLog, ConfigLineNamesSourcesNotSecrets) {
   }
 }
 
+TEST(DebugLog, ConfigLineSaysWhenACredentialProcessesKeysExpire) {
+  ResolvedConfig c;
+  c.credentials_source = "credential_process of profile dev (~/.aws/config)";
+  c.credentials_expire_at = 4102542245;
+  c.profile = "dev";
+  c.profile_source = "--profile";
+  c.region = "us-east-1";
+  c.region_source = "default";
+  net::Endpoint ep;
+  ep.host = "s3.amazonaws.com";
+  ep.port = 443;
+  ep.tls = true;
+  EXPECT_NE(format_config_log(c, ep).find(
+                "credentials from credential_process of profile dev (~/.aws/config) (they expire "
+                "at 2100-01-02 03:04:05 UTC; they are not renewed during the run), region"),
+            std::string::npos)
+      << format_config_log(c, ep);
+}
+
 }  // namespace
 }  // namespace s3loop::s3

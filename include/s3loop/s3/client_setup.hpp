@@ -39,6 +39,7 @@ struct ClientSetup {
 // retry_budget 0-100000000, every timeout above zero.
 Result<ClientSetup> setup_client(const ClientSettings& settings,
                                  const EnvLookup& env = process_env(),
-                                 const FileReader& read_file = filesystem_reader());
+                                 const FileReader& read_file = filesystem_reader(),
+                                 const ProcessRunner& run_process = subprocess_runner());
 
 }  // namespace s3loop::s3

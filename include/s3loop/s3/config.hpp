@@ -4,8 +4,10 @@
 #pragma once
 
 #include "s3loop/error.hpp"
+#include "s3loop/s3/credential_process.hpp"
 #include "s3loop/s3/sigv4.hpp"
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -36,9 +38,12 @@ struct ConfigOverrides {  // command-line flags win over everything
 struct ResolvedConfig {
   Credentials credentials;
   std::string credentials_source;  // "environment", "profile default (~/.aws/credentials)", ...
-  std::string region;              // default "us-east-1"
-  std::string endpoint_url;        // empty = AWS default for the region
-  std::string ca_bundle;           // empty = system default
+  // When credentials from a credential_process expire (seconds since 1970
+  // UTC); none for keys that do not. They are read once, at the start.
+  std::optional<std::int64_t> credentials_expire_at;
+  std::string region;        // default "us-east-1"
+  std::string endpoint_url;  // empty = AWS default for the region
+  std::string ca_bundle;     // empty = system default
   AddressingStyle addressing_style = AddressingStyle::automatic;
   std::string profile;  // the profile that was used
   // Which setting chose each, for --debug: "--profile", "AWS_PROFILE",
@@ -87,8 +92,13 @@ using FileReader = std::function<Result<std::optional<std::string>>(const std::s
 // would otherwise send requests to AWS), as are keys holding control
 // characters or blanks, and a region that is not a region name
 // (is_region_name, botocore's rule).
+// A profile's credential_process (ranked as botocore ranks it: below the
+// credentials file's keys, above the config file's) is split into words as
+// shlex does and run by run_process; credentials it gives that have expired
+// already are refused.
 Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLookup& env,
-                                      const FileReader& read_file);
+                                      const FileReader& read_file,
+                                      const ProcessRunner& run_process);
 
 // The real environment and filesystem.
 EnvLookup process_env();

@@ -1,0 +1,86 @@
+// What a credential process printed, read as botocore's ProcessProvider
+// reads it.
+#include "s3loop/s3/credential_process.hpp"
+
+#include "s3loop/s3/timestamp.hpp"
+
+#include <fmt/format.h>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+namespace s3loop::s3 {
+
+namespace {
+
+Error bad_output(std::string what) {
+  return make_error(ErrorKind::credentials,
+                    what + R"( (it must print {"Version": 1, "AccessKeyId": "...", )"
+                           R"("SecretAccessKey": "..."}, with "SessionToken" and )"
+                           R"("Expiration" when the credentials are temporary))");
+}
+
+// A member that must be a string when present; nullopt when absent or null
+// (an SDK writing a missing token as null).
+Result<std::optional<std::string>> string_member(const boost::json::object& object,
+                                                 std::string_view name) {
+  const boost::json::value* value = object.if_contains(name);
+  if (value == nullptr || value->is_null()) return std::optional<std::string>();
+  if (!value->is_string()) return bad_output(fmt::format("printed {} that is not a string", name));
+  return std::optional<std::string>(std::string(value->get_string()));
+}
+
+bool is_version_one(const boost::json::value& version) {
+  // 1 as JSON writes it, 1.0 included (Python's 1.0 == 1, as botocore compares).
+  if (version.is_int64()) return version.get_int64() == 1;
+  if (version.is_uint64()) return version.get_uint64() == 1;
+  if (version.is_double()) return version.get_double() == 1.0;
+  return false;
+}
+
+}  // namespace
+
+Result<ProcessCredentials> parse_credential_process_output(std::string_view json) {
+  boost::system::error_code ec;
+  const boost::json::value parsed = boost::json::parse(json, ec);
+  if (ec) {
+    // Not the output itself: it may hold the secret.
+    return bad_output(json.find_first_not_of(" \t\r\n") == std::string_view::npos
+                          ? "printed nothing"
+                          : fmt::format("printed something that is not JSON ({})", ec.message()));
+  }
+  if (!parsed.is_object()) return bad_output("printed JSON that is not an object");
+  const boost::json::object& object = parsed.get_object();
+  const boost::json::value* version = object.if_contains("Version");
+  if (version == nullptr) return bad_output("printed no Version");
+  if (!is_version_one(*version)) {
+    return make_error(ErrorKind::credentials,
+                      fmt::format("printed Version {}, which s3loop does not read: Version 1 is "
+                                  "the one the AWS CLI and SDKs read",
+                                  boost::json::serialize(*version)));
+  }
+  ProcessCredentials out;
+  for (const auto& [name, into] :
+       {std::pair{"AccessKeyId", &out.credentials.access_key_id},
+        std::pair{"SecretAccessKey", &out.credentials.secret_access_key}}) {
+    auto value = string_member(object, name);
+    if (!value) return value.error();
+    if (!*value || (*value)->empty()) return bad_output(fmt::format("printed no {}", name));
+    *into = std::move(**value);
+  }
+  auto token = string_member(object, "SessionToken");
+  if (!token) return token.error();
+  out.credentials.session_token = token->value_or("");
+  auto expiration = string_member(object, "Expiration");
+  if (!expiration) return expiration.error();
+  if (*expiration) {
+    out.expires_at = parse_iso8601(**expiration);
+    if (!out.expires_at) {
+      return bad_output(
+          fmt::format("printed an Expiration that is not an ISO 8601 time (\"{}\")", **expiration));
+    }
+  }
+  return out;
+}
+
+}  // namespace s3loop::s3
