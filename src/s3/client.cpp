@@ -6,6 +6,7 @@
 #include "s3loop/s3/addressing.hpp"
 #include "s3loop/s3/encoding.hpp"
 #include "s3loop/s3/errors.hpp"
+#include "s3loop/s3/renewing_credentials.hpp"
 #include "s3loop/s3/request_target.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -152,10 +153,17 @@ awaitable<Result<net::Response>> Client::send_once(const S3Request& request,
   signing.headers.emplace_back("host", target.host_header);
   signing.headers.emplace_back("x-amz-date", signing.amz_date);
   signing.headers.emplace_back("x-amz-content-sha256", signing.payload_hash);
-  if (!options.credentials.session_token.empty()) {
-    signing.headers.emplace_back("x-amz-security-token", options.credentials.session_token);
+  std::shared_ptr<const Credentials> renewed;  // kept while they sign
+  if (shared_.renewing_credentials) {
+    auto current = shared_.renewing_credentials->current();
+    if (!current) co_return current.error();
+    renewed = std::move(*current);
   }
-  const Signature signature = sign_v4(signing, options.credentials);
+  const Credentials& credentials = renewed ? *renewed : options.credentials;
+  if (!credentials.session_token.empty()) {
+    signing.headers.emplace_back("x-amz-security-token", credentials.session_token);
+  }
+  const Signature signature = sign_v4(signing, credentials);
 
   net::Request http;
   http.method = request.method;

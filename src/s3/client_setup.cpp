@@ -4,6 +4,7 @@
 #include "s3loop/net/proxy.hpp"
 #include "s3loop/net/tls.hpp"
 #include "s3loop/s3/addressing.hpp"
+#include "s3loop/s3/renewing_credentials.hpp"
 
 #include <fmt/format.h>
 
@@ -84,6 +85,11 @@ Result<ClientSetup> setup_client(const ClientSettings& settings, const EnvLookup
   }
   options.region = config->region;
   options.credentials = config->credentials;
+  if (config->renew_credentials && config->credentials_expire_at) {
+    shared->renewing_credentials = std::make_shared<RenewingCredentials>(
+        ProcessCredentials{config->credentials, config->credentials_expire_at},
+        config->renew_credentials);
+  }
   options.addressing_style = config->addressing_style;
   options.timeouts = settings.timeouts;
   options.retry = settings.retry;

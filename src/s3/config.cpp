@@ -279,15 +279,17 @@ Result<std::optional<FoundCredentials>> credentials_from(const Section* s,
   return std::optional<FoundCredentials>(std::move(f));
 }
 
-// A profile's credential_process, run as botocore runs it: its words split
-// as shlex splits them (no shell), its standard output the JSON of
-// parse_credential_process_output. Messages name the program, not its
+// A profile's credential_process: its words split as shlex splits them
+// (botocore runs it with no shell). Messages name the program, not its
 // arguments (they may hold a secret: a token, a vault's password).
-Result<FoundCredentials> credentials_from_process(const std::string& command,
-                                                  const std::string& profile,
-                                                  const std::string& shown,
-                                                  const ProcessRunner& run_process) {
-  const auto words = split_shell_words(command);
+struct CredentialCommand {
+  std::vector<std::string> argv;
+  std::string what;  // "credential_process of profile 'p' ('helper' in ~/.aws/config)"
+};
+
+Result<CredentialCommand> credential_command(const std::string& command, const std::string& profile,
+                                             const std::string& shown) {
+  auto words = split_shell_words(command);
   if (!words || words->empty() || words->front().empty()) {
     return make_error(
         ErrorKind::config,
@@ -296,41 +298,9 @@ Result<FoundCredentials> credentials_from_process(const std::string& command,
                     profile, shown,
                     words ? "names no program" : "has a quote left open or ends in a backslash"));
   }
-  const std::string what = fmt::format("credential_process of profile '{}' ('{}' in {})", profile,
-                                       words->front(), shown);
-  auto ran = run_process(*words);
-  if (!ran) {
-    Error e = ran.error();
-    e.message = what + " " + e.message;
-    return e;
-  }
-  if (ran->timed_out) {
-    return make_error(ErrorKind::credentials,
-                      fmt::format("{} did not finish within {} s and was stopped: run it by hand "
-                                  "to see what it waits for",
-                                  what, kCredentialProcessTimeout.count()));
-  }
-  if (ran->exit_code != 0) {
-    return make_error(ErrorKind::credentials,
-                      fmt::format("{} failed with exit status {} (what it said, if anything, is "
-                                  "above): run it by hand to see why",
-                                  what, ran->exit_code));
-  }
-  auto parsed = parse_credential_process_output(ran->out);
-  if (!parsed) {
-    Error e = parsed.error();
-    e.message = what + " " + e.message;
-    return e;
-  }
-  if (parsed->expires_at && *parsed->expires_at <= static_cast<std::int64_t>(std::time(nullptr))) {
-    return make_error(ErrorKind::credentials,
-                      fmt::format("{} gave credentials that expired at {}: renew them where it "
-                                  "takes them from (sign in again)",
-                                  what, format_utc(*parsed->expires_at)));
-  }
-  return FoundCredentials{std::move(parsed->credentials),
-                          fmt::format("credential_process of profile {} ({})", profile, shown),
-                          parsed->expires_at};
+  std::string what = fmt::format("credential_process of profile '{}' ('{}' in {})", profile,
+                                 words->front(), shown);
+  return CredentialCommand{std::move(*words), std::move(what)};
 }
 
 // Keys go into the Authorization and X-Amz-Security-Token headers: a CR or
@@ -357,6 +327,17 @@ Result<void> check_credentials(const Credentials& c, std::string_view source) {
   if (auto r = check_key_bytes(c.access_key_id, "the access key id", source); !r) return r;
   if (auto r = check_key_bytes(c.secret_access_key, "the secret access key", source); !r) return r;
   return check_key_bytes(c.session_token, "the session token", source);
+}
+
+// One run of a credential process, its credentials checked as any keys are.
+Result<ProcessCredentials> fetch_checked(const CredentialCommand& command,
+                                         const ProcessRunner& run_process,
+                                         const std::string& source) {
+  auto fetched = fetch_process_credentials(command.argv, command.what, run_process,
+                                           static_cast<std::int64_t>(std::time(nullptr)));
+  if (!fetched) return fetched;
+  if (auto r = check_credentials(fetched->credentials, source); !r) return r.error();
+  return fetched;
 }
 
 // A region is part of host names and of the signature's scope; an inline
@@ -668,11 +649,21 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
         if (const auto command = get(&settings, "credential_process")) {
           // (The credentials file may hold it too: a profile's settings are both.)
           const bool in_creds_file = creds_section && creds_section->contains("credential_process");
-          auto c = credentials_from_process(*command, cfg.profile,
-                                            (in_creds_file ? creds_file : config_file)->shown,
-                                            run_process);
-          if (!c) return c.error();
-          found = std::move(*c);
+          const std::string& shown = (in_creds_file ? creds_file : config_file)->shown;
+          auto process = credential_command(*command, cfg.profile, shown);
+          if (!process) return process.error();
+          std::string source =
+              fmt::format("credential_process of profile {} ({})", cfg.profile, shown);
+          auto fetched = fetch_checked(*process, run_process, source);
+          if (!fetched) return fetched.error();
+          if (fetched->expires_at) {
+            // Renewed during a run as the AWS CLI renews them (RenewingCredentials).
+            cfg.renew_credentials = [command = std::move(*process), run_process, source] {
+              return fetch_checked(command, run_process, source);
+            };
+          }
+          found = FoundCredentials{std::move(fetched->credentials), std::move(source),
+                                   fetched->expires_at};
           break;
         }
       }

@@ -83,4 +83,37 @@ Result<ProcessCredentials> parse_credential_process_output(std::string_view json
   return out;
 }
 
+Result<ProcessCredentials> fetch_process_credentials(const std::vector<std::string>& argv,
+                                                     const std::string& what,
+                                                     const ProcessRunner& run_process,
+                                                     std::int64_t now) {
+  const auto prefixed = [&](Error e) {
+    e.message = what + " " + e.message;
+    return e;
+  };
+  auto ran = run_process(argv);
+  if (!ran) return prefixed(ran.error());
+  if (ran->timed_out) {
+    return make_error(ErrorKind::credentials,
+                      fmt::format("{} did not finish within {} s and was stopped: run it by hand "
+                                  "to see what it waits for",
+                                  what, kCredentialProcessTimeout.count()));
+  }
+  if (ran->exit_code != 0) {
+    return make_error(ErrorKind::credentials,
+                      fmt::format("{} failed with exit status {} (what it said, if anything, is "
+                                  "above): run it by hand to see why",
+                                  what, ran->exit_code));
+  }
+  auto parsed = parse_credential_process_output(ran->out);
+  if (!parsed) return prefixed(parsed.error());
+  if (parsed->expires_at && *parsed->expires_at <= now) {
+    return make_error(ErrorKind::credentials,
+                      fmt::format("{} gave credentials that expired at {}: renew them where it "
+                                  "takes them from (sign in again)",
+                                  what, format_utc(*parsed->expires_at)));
+  }
+  return parsed;
+}
+
 }  // namespace s3loop::s3

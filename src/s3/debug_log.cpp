@@ -91,7 +91,7 @@ std::string format_reply_log(const net::Request& request, const Result<net::Resp
 std::string format_config_log(const ResolvedConfig& config, const net::Endpoint& endpoint) {
   const std::string expiry = config.credentials_expire_at
                                  ? " (they expire at " + format_utc(*config.credentials_expire_at) +
-                                       "; they are not renewed during the run)"
+                                       "; renewed from 15 minutes before)"
                                  : std::string();
   return fmt::format(
       "config: profile {} ({}), credentials from {}{}, region {} ({}), endpoint {}://{} ({})",

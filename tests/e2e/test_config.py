@@ -17,6 +17,7 @@ import socket
 import ssl
 import tempfile
 import threading
+import time
 import unittest
 
 import s3env
@@ -205,6 +206,33 @@ class ConfigTests(s3env.E2ETestCase):
             self.assertLists(env=self.env())
             self.assertEqual({h.get("x-amz-security-token") for _, _, h in proxy.requests},
                              {"tok/+="})
+
+    def test_credentials_that_expire_mid_run_are_renewed(self):
+        # The helper's first credentials last 3 s; the copy, slowed to 0.3 s a request, takes
+        # longer: the helper runs again and the copy goes on with its new token.
+        helper = self.credential_helper(
+            'n=$(cat "$(dirname "$0")/count" 2>/dev/null || echo 0); n=$((n + 1))\n'
+            'echo $n > "$(dirname "$0")/count"\n'
+            'if [ $n = 1 ]; then life="+3 seconds"; else life="+1 hour"; fi\n'
+            'expires=$(date -u -d "$life" +%Y-%m-%dT%H:%M:%SZ)\n'
+            "cat <<JSON\n"
+            f'{{"Version": 1, "AccessKeyId": "{self.srv.access_key}", '
+            f'"SecretAccessKey": "{self.srv.secret_key}", "SessionToken": "token-$n", '
+            '"Expiration": "$expires"}\n'
+            "JSON\n")
+        with s3env.SniffingProxy(self.srv.http_endpoint) as proxy:
+            proxy.on_request = lambda method, target, headers: time.sleep(0.3)
+            self.write("config", f'[default]\ncredential_process = "{helper}"\n'
+                       f"endpoint_url = http://127.0.0.1:{proxy.port}\n")
+            started = time.monotonic()
+            self.assertCopies(["--concurrency", "1"], env=self.env())
+            self.assertGreater(time.monotonic() - started, 5)
+            with open(os.path.join(self.home, "my tools", "count")) as f:
+                self.assertEqual(f.read().strip(), "2")
+            tokens = [h.get("x-amz-security-token") for _, _, h in proxy.requests]
+            self.assertEqual(set(tokens), {"token-1", "token-2"})
+            # Never the first again once the second came.
+            self.assertEqual(tokens, sorted(tokens))
 
     def test_a_failing_credential_process_stops_before_any_request(self):
         self.write("config", f"[default]\nendpoint_url = {self.srv.endpoint}\n"

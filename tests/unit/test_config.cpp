@@ -915,15 +915,38 @@ TEST(S3ConfigResolve, ACredentialProcessGivesTheCredentialsItPrints) {
   EXPECT_EQ(r->credentials_expire_at, 4102542245);
   EXPECT_EQ(r->credentials_source, "credential_process of profile p (~/.aws/config)");
   EXPECT_EQ(r->region, "eu-west-1");
+  // They expire: what renews them runs the same command again, its answer checked alike.
+  ASSERT_TRUE(r->renew_credentials);
+  f.process_result =
+      ProcessOutput{0, false,
+                    R"({"Version": 1, "AccessKeyId": "ASIA2", )"
+                    R"("SecretAccessKey": "s2", "Expiration": "2100-01-03T00:00:00Z"})"};
+  auto renewed = r->renew_credentials();
+  ASSERT_TRUE(renewed.has_value()) << renewed.error().message;
+  EXPECT_EQ(renewed->credentials.access_key_id, "ASIA2");
+  EXPECT_EQ(renewed->expires_at, 4102617600);
+  EXPECT_EQ(f.ran.size(), 2u);
+  EXPECT_EQ(f.ran[1], f.ran[0]);
+  f.process_result =
+      ProcessOutput{0, false,
+                    R"({"Version": 1, "AccessKeyId": "A B", )"
+                    R"("SecretAccessKey": "s2", "Expiration": "2100-01-03T00:00:00Z"})"};
+  auto blank = r->renew_credentials();
+  ASSERT_FALSE(blank.has_value());
+  EXPECT_NE(blank.error().message.find("contains a space character"), std::string::npos);
 
   // In the credentials file too (botocore merges a profile's two sections), named so.
   f.files.erase(kConfig);
   f.files[kCreds] = "[default]\ncredential_process = creds\n";
+  f.process_result =
+      ProcessOutput{0, false, R"({"Version": 1, "AccessKeyId": "AKIA", "SecretAccessKey": "s"})"};
   f.ran.clear();
   auto in_creds = f.resolve();
   ASSERT_TRUE(in_creds.has_value()) << in_creds.error().message;
   EXPECT_EQ(in_creds->credentials_source,
             "credential_process of profile default (~/.aws/credentials)");
+  EXPECT_FALSE(in_creds->credentials_expire_at);
+  EXPECT_FALSE(in_creds->renew_credentials);  // long-lived keys: nothing to renew
   EXPECT_EQ(f.ran, std::vector<std::vector<std::string>>{{"creds"}});
 
   // The environment's keys outrank it: it is not run.

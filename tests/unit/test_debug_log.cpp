@@ -136,7 +136,7 @@ TEST(DebugLog, ConfigLineSaysWhenACredentialProcessesKeysExpire) {
   ep.tls = true;
   EXPECT_NE(format_config_log(c, ep).find(
                 "credentials from credential_process of profile dev (~/.aws/config) (they expire "
-                "at 2100-01-02 03:04:05 UTC; they are not renewed during the run), region"),
+                "at 2100-01-02 03:04:05 UTC; renewed from 15 minutes before), region"),
             std::string::npos)
       << format_config_log(c, ep);
 }

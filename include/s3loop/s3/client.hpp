@@ -38,6 +38,8 @@ class TlsContext;
 
 namespace s3loop::s3 {
 
+class RenewingCredentials;
+
 struct ClientOptions {
   net::Endpoint endpoint;
   std::string region = "us-east-1";
@@ -55,6 +57,9 @@ struct ClientOptions {
 // Everything a set of clients shares: TLS trust, options and the counters.
 struct ClientShared {
   ClientOptions options;
+  // Set for credentials that expire (a credential_process's): requests sign
+  // with what it holds, renewed during the run, not options.credentials.
+  std::shared_ptr<RenewingCredentials> renewing_credentials;
   // Required for an https:// endpoint (s3::setup_client sets it): without
   // one every request fails with "no TLS context", none is sent in clear.
   std::shared_ptr<net::TlsContext> tls;

@@ -39,8 +39,11 @@ struct ResolvedConfig {
   Credentials credentials;
   std::string credentials_source;  // "environment", "profile default (~/.aws/credentials)", ...
   // When credentials from a credential_process expire (seconds since 1970
-  // UTC); none for keys that do not. They are read once, at the start.
+  // UTC); none for keys that do not. For those that do, what runs the
+  // process again to renew them (setup_client hands it to
+  // RenewingCredentials); empty otherwise.
   std::optional<std::int64_t> credentials_expire_at;
+  std::function<Result<ProcessCredentials>()> renew_credentials;
   std::string region;        // default "us-east-1"
   std::string endpoint_url;  // empty = AWS default for the region
   std::string ca_bundle;     // empty = system default

@@ -52,4 +52,14 @@ struct ProcessCredentials {
 // showing a value: they are secrets.
 Result<ProcessCredentials> parse_credential_process_output(std::string_view json);
 
+// Runs argv once and reads what it printed: an error (kind credentials; kind
+// config when it cannot be started) when it fails, times out, prints
+// anything else or gives credentials that expired by `now` (seconds since
+// 1970 UTC). Every message starts with `what` ("credential_process of
+// profile 'p' ('helper' in ~/.aws/config)").
+Result<ProcessCredentials> fetch_process_credentials(const std::vector<std::string>& argv,
+                                                     const std::string& what,
+                                                     const ProcessRunner& run_process,
+                                                     std::int64_t now);
+
 }  // namespace s3loop::s3

@@ -1,0 +1,67 @@
+// Credentials that expire (a credential_process's), renewed during a run as
+// botocore renews them: in the background from 15 minutes before they
+// expire, so that no request waits for the helper while the old ones still
+// serve; a request that finds them expired waits for the renewal.
+#pragma once
+
+#include "s3loop/error.hpp"
+#include "s3loop/s3/credential_process.hpp"
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace s3loop::s3 {
+
+class RenewingCredentials {
+ public:
+  // What gets new credentials (runs the process again), and the clock in
+  // seconds since 1970 UTC (tests pass their own).
+  using Fetch = std::function<Result<ProcessCredentials>()>;
+  using Clock = std::function<std::int64_t()>;
+
+  // Renewal starts this long before they expire (botocore's advisory window).
+  static constexpr std::int64_t kRenewBefore = 15 * 60;
+  // After a renewal, the next is not tried for this long: credentials that
+  // live 15 minutes or less would otherwise run the helper before every
+  // request, and a failing helper would run again at once.
+  static constexpr std::int64_t kRenewAtMostEvery = 60;
+
+  RenewingCredentials(ProcessCredentials first, Fetch fetch, Clock now = system_clock_seconds);
+  // Waits for a renewal under way (the helper is killed at its timeout).
+  ~RenewingCredentials();
+  RenewingCredentials(const RenewingCredentials&) = delete;
+  RenewingCredentials& operator=(const RenewingCredentials&) = delete;
+
+  // The credentials to sign with now; from any thread. An error (kind
+  // credentials) when they have expired and renewing them failed: the
+  // renewal's own message, or that they expired.
+  Result<std::shared_ptr<const Credentials>> current();
+
+  // How many times the helper ran again (for tests and --debug).
+  int renewals() const;
+
+  static std::int64_t system_clock_seconds();
+
+ private:
+  void start_renewal(std::int64_t now);  // with mutex_ held
+  void renew();                          // on worker_
+
+  const Fetch fetch_;
+  const Clock now_;
+  mutable std::mutex mutex_;
+  std::condition_variable renewed_;
+  std::shared_ptr<const Credentials> credentials_;
+  std::int64_t expires_at_;
+  bool renewing_ = false;
+  std::int64_t last_attempt_;  // when the last renewal started (the first fetch: the start)
+  int renewals_ = 0;
+  std::string failure_;  // the last renewal's error; empty when it succeeded
+  std::thread worker_;
+};
+
+}  // namespace s3loop::s3
