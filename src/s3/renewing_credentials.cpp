@@ -3,6 +3,7 @@
 #include "s3loop/s3/timestamp.hpp"
 
 #include <chrono>
+#include <thread>
 
 namespace s3loop::s3 {
 
@@ -13,65 +14,61 @@ std::int64_t RenewingCredentials::system_clock_seconds() {
 }
 
 RenewingCredentials::RenewingCredentials(ProcessCredentials first, Fetch fetch, Clock now)
-    : fetch_(std::move(fetch)),
-      now_(std::move(now)),
-      credentials_(std::make_shared<const Credentials>(std::move(first.credentials))),
-      // (Constructed only for credentials that expire.)
-      expires_at_(first.expires_at.value_or(INT64_MAX)),
-      last_attempt_(now_()) {}
-
-RenewingCredentials::~RenewingCredentials() {
-  if (worker_.joinable()) worker_.join();
+    : fetch_(std::move(fetch)), now_(std::move(now)), state_(std::make_shared<State>()) {
+  state_->credentials = std::make_shared<const Credentials>(std::move(first.credentials));
+  // (Made only for credentials that expire.)
+  state_->expires_at = first.expires_at.value_or(INT64_MAX);
+  state_->last_attempt = now_();
 }
 
 Result<std::shared_ptr<const Credentials>> RenewingCredentials::current() {
-  std::unique_lock lock(mutex_);
+  State& state = *state_;
+  std::unique_lock lock(state.mutex);
   const std::int64_t now = now_();
-  if (!renewing_ && now >= expires_at_ - kRenewBefore && now - last_attempt_ >= kRenewAtMostEvery) {
+  if (!state.renewing && now >= state.expires_at - kRenewBefore &&
+      now - state.last_attempt >= kRenewAtMostEvery) {
     start_renewal(now);
-  } else if (!renewing_ && now >= expires_at_ && renewals_ == 0 && failure_.empty()) {
+  } else if (!state.renewing && now >= state.expires_at && state.renewals == 0 &&
+             state.failure.empty()) {
     // Expired before the first renewal was due to be tried (they lived
     // under a minute): one try now rather than fail.
     start_renewal(now);
   }
-  if (now < expires_at_) return credentials_;
-  renewed_.wait(lock, [this] { return !renewing_; });
-  if (now_() < expires_at_) return credentials_;
-  if (!failure_.empty()) {
+  if (now < state.expires_at) return state.credentials;
+  state.renewed.wait(lock, [&state] { return !state.renewing; });
+  if (now_() < state.expires_at) return state.credentials;
+  if (!state.failure.empty()) {
     return make_error(ErrorKind::credentials,
-                      "the credentials expired and renewing them failed: " + failure_);
+                      "the credentials expired and renewing them failed: " + state.failure);
   }
   return make_error(ErrorKind::credentials,
-                    "the credentials expired at " + format_utc(expires_at_) +
+                    "the credentials expired at " + format_utc(state.expires_at) +
                         " and the credential process gave none that last longer");
 }
 
 int RenewingCredentials::renewals() const {
-  std::lock_guard lock(mutex_);
-  return renewals_;
+  std::lock_guard lock(state_->mutex);
+  return state_->renewals;
 }
 
 void RenewingCredentials::start_renewal(std::int64_t now) {
-  renewing_ = true;
-  last_attempt_ = now;
-  // The previous renewal has ended (renewing_ was false): its thread only returns.
-  if (worker_.joinable()) worker_.join();
-  worker_ = std::thread([this] { renew(); });
-}
-
-void RenewingCredentials::renew() {
-  auto fetched = fetch_();  // the helper runs with no lock held: requests go on meanwhile
-  std::lock_guard lock(mutex_);
-  ++renewals_;
-  if (fetched) {
-    credentials_ = std::make_shared<const Credentials>(std::move(fetched->credentials));
-    expires_at_ = fetched->expires_at.value_or(INT64_MAX);
-    failure_.clear();
-  } else {
-    failure_ = fetched.error().message;
-  }
-  renewing_ = false;
-  renewed_.notify_all();
+  state_->renewing = true;
+  state_->last_attempt = now;
+  // The helper runs with no lock held: requests go on with the old ones.
+  std::thread([state = state_, fetch = fetch_] {
+    auto fetched = fetch();
+    std::lock_guard lock(state->mutex);
+    ++state->renewals;
+    if (fetched) {
+      state->credentials = std::make_shared<const Credentials>(std::move(fetched->credentials));
+      state->expires_at = fetched->expires_at.value_or(INT64_MAX);
+      state->failure.clear();
+    } else {
+      state->failure = fetched.error().message;
+    }
+    state->renewing = false;
+    state->renewed.notify_all();
+  }).detach();
 }
 
 }  // namespace s3loop::s3

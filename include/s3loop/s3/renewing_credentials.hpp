@@ -13,7 +13,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 
 namespace s3loop::s3 {
 
@@ -32,8 +31,10 @@ class RenewingCredentials {
   static constexpr std::int64_t kRenewAtMostEvery = 60;
 
   RenewingCredentials(ProcessCredentials first, Fetch fetch, Clock now = system_clock_seconds);
-  // Waits for a renewal under way (the helper is killed at its timeout).
-  ~RenewingCredentials();
+  // Does not wait for a renewal under way: a command that has finished its
+  // work exits at once, not when a slow helper answers (it then updates
+  // only state of its own).
+  ~RenewingCredentials() = default;
   RenewingCredentials(const RenewingCredentials&) = delete;
   RenewingCredentials& operator=(const RenewingCredentials&) = delete;
 
@@ -42,26 +43,30 @@ class RenewingCredentials {
   // renewal's own message, or that they expired.
   Result<std::shared_ptr<const Credentials>> current();
 
-  // How many times the helper ran again (for tests and --debug).
+  // How many times the helper ran again and answered (for tests).
   int renewals() const;
 
   static std::int64_t system_clock_seconds();
 
  private:
-  void start_renewal(std::int64_t now);  // with mutex_ held
-  void renew();                          // on worker_
+  // What the renewing thread shares with the requests; it holds it too, so
+  // it may outlive this object.
+  struct State {
+    std::mutex mutex;
+    std::condition_variable renewed;
+    std::shared_ptr<const Credentials> credentials;
+    std::int64_t expires_at = 0;
+    bool renewing = false;
+    std::int64_t last_attempt = 0;  // when the last renewal started (at first: the first fetch)
+    int renewals = 0;
+    std::string failure;  // the last renewal's error; empty when it succeeded
+  };
+
+  void start_renewal(std::int64_t now);  // with state_->mutex held
 
   const Fetch fetch_;
   const Clock now_;
-  mutable std::mutex mutex_;
-  std::condition_variable renewed_;
-  std::shared_ptr<const Credentials> credentials_;
-  std::int64_t expires_at_;
-  bool renewing_ = false;
-  std::int64_t last_attempt_;  // when the last renewal started (the first fetch: the start)
-  int renewals_ = 0;
-  std::string failure_;  // the last renewal's error; empty when it succeeded
-  std::thread worker_;
+  const std::shared_ptr<State> state_;
 };
 
 }  // namespace s3loop::s3
