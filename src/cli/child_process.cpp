@@ -34,8 +34,9 @@ extern "C" void on_supervised_interrupt(int signal_number) {
   g_interrupted.store(true);
   const int seen = g_interrupts.fetch_add(1) + 1;
   if (const pid_t child = g_child.load(); child > 0) {
-    // The child tells an echo from a second interrupt itself.
-    ::kill(child, signal_number);
+    // The child tells an echo from a second interrupt itself. To its whole
+    // group: a credential_process it runs must stop too.
+    ::kill(-child, signal_number);
     return;
   }
   // A second interrupt while compare itself works (verifying, cleaning up)
@@ -139,6 +140,10 @@ Result<ChildResult> run_child(const std::vector<std::string>& argv) {
     struct sigaction ignore {};
     ignore.sa_handler = SIG_IGN;
     sigaction(SIGTTOU, &ignore, nullptr);  // (async-signal-safe, as signal() is not)
+    // So does a read from the terminal (a credential_process asking for an
+    // MFA code): with SIGTTIN ignored it fails (EIO) rather than stopping the
+    // run, and compare, for ever.
+    sigaction(SIGTTIN, &ignore, nullptr);
     // Dies with us: a supervisor's kill -9 of compare must not leave a copy
     // running on. (The parent may have died before this call.)
     prctl(PR_SET_PDEATHSIG, SIGTERM);

@@ -7,6 +7,7 @@
 #include "s3loop/s3/client_setup.hpp"
 #include "s3loop/s3/debug_log.hpp"
 #include "s3loop/s3/errors.hpp"
+#include "s3loop/s3/renewing_credentials.hpp"
 
 #include <fmt/format.h>
 
@@ -278,7 +279,24 @@ Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions
     shared->debug_log("TLS trust: " + shared->tls->trust_source());
     if (!heap_pages_note().empty()) shared->debug_log("heap: " + heap_pages_note());
   }
+  note_credential_renewals(*shared, options.debug);
   return std::move(shared);
+}
+
+void note_credential_renewals(s3::ClientShared& shared, bool debug,
+                              std::function<void(const std::string&)> warn) {
+  if (!shared.renewing_credentials) return;
+  if (!warn) warn = print_warning;
+  // (Called from the renewing thread: nothing here may refer to `shared`.)
+  shared.renewing_credentials->set_note(
+      [debug, warn = std::move(warn)](const std::string& line, bool failed) {
+        if (failed) {
+          warn(line);
+        } else if (debug) {
+          const std::string out = "s3loop: debug: " + one_line(line) + "\n";
+          std::fwrite(out.data(), 1, out.size(), stderr);
+        }
+      });
 }
 
 namespace {

@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -69,6 +70,14 @@ CLI::Option* whole_number_option(CLI::Option* option, std::int64_t low, std::int
 // itself has warned).
 Result<std::unique_ptr<s3::ClientShared>> make_client_shared(const CommonOptions& options,
                                                              bool warn_unverified = true);
+
+// What a renewal of expiring credentials (a credential_process's) says: a
+// failed one while the current ones still serve is a warning, through `warn`
+// (default: print_warning; a command with a status line passes its own
+// writer); its start and end are --debug lines. make_client_shared sets the
+// default.
+void note_credential_renewals(s3::ClientShared& shared, bool debug,
+                              std::function<void(const std::string&)> warn = {});
 
 // "s3loop: error: <message>" on stderr.
 void print_error(const std::string& message);

@@ -214,6 +214,9 @@ Runner add_cp_command(CLI::App& app) {
     if (!dry_run) keep_running_when_output_closes();
     auto shared = make_client_shared(args->common, /*warn_unverified=*/!args->in_compare);
     if (!shared) return usage_error(shared.error());
+    note_credential_renewals(**shared, args->common.debug, [progress](const std::string& line) {
+      progress->message(warning_line(line));
+    });
     // The summary's time is the command's: the bucket check's requests count,
     // as they do among its requests.
     const auto started = std::chrono::steady_clock::now();

@@ -65,7 +65,13 @@ HeapPagesPlan plan_heap_pages(std::string_view command, std::string_view thp_ena
 }
 
 void use_huge_pages_for_the_heap(int argc, char** argv) {
-  const bool reexecuted = std::getenv(kReexecMarker) != nullptr;
+  // The marker holds what GLIBC_TUNABLES was before the re-execution: "="
+  // and its value, or "-" when it was not set. glibc has read the tunables
+  // by now, so it is put back once the plan has read them too: what this
+  // process runs (a credential_process) gets the user's environment.
+  const char* marker = std::getenv(kReexecMarker);
+  const bool reexecuted = marker != nullptr;
+  const std::string tunables_before = reexecuted ? marker : "";
   if (reexecuted) ::unsetenv(kReexecMarker);  // not for anything this process runs
   const std::string_view command = argc > 1 ? argv[1] : "";
   std::string thp_enabled;  // read only where the answer can matter
@@ -76,11 +82,16 @@ void use_huge_pages_for_the_heap(int argc, char** argv) {
   }
   HeapPagesPlan plan =
       plan_heap_pages(command, thp_enabled, std::getenv("GLIBC_TUNABLES"), reexecuted);
+  if (reexecuted && tunables_before.starts_with('=')) {
+    ::setenv("GLIBC_TUNABLES", tunables_before.c_str() + 1, 1);
+  } else if (reexecuted && tunables_before == "-") {
+    ::unsetenv("GLIBC_TUNABLES");
+  }
   if (plan.reexec_tunables) {
     const char* before = std::getenv("GLIBC_TUNABLES");
     const std::string restore = before != nullptr ? before : "";
     ::setenv("GLIBC_TUNABLES", plan.reexec_tunables->c_str(), 1);
-    ::setenv(kReexecMarker, "1", 1);
+    ::setenv(kReexecMarker, before != nullptr ? ("=" + restore).c_str() : "-", 1);
     ::execv("/proc/self/exe", argv);
     // Still here: run as we are, the environment as it was.
     const int error = errno;

@@ -155,7 +155,7 @@ awaitable<Result<net::Response>> Client::send_once(const S3Request& request,
   signing.headers.emplace_back("x-amz-content-sha256", signing.payload_hash);
   std::shared_ptr<const Credentials> renewed;  // kept while they sign
   if (shared_.renewing_credentials) {
-    auto current = shared_.renewing_credentials->current();
+    auto current = shared_.renewing_credentials->current(interrupted_);
     if (!current) co_return current.error();
     renewed = std::move(*current);
   }

@@ -332,9 +332,10 @@ Result<void> check_credentials(const Credentials& c, std::string_view source) {
 // One run of a credential process, its credentials checked as any keys are.
 Result<ProcessCredentials> fetch_checked(const CredentialCommand& command,
                                          const ProcessRunner& run_process,
-                                         const std::string& source) {
+                                         const std::string& source,
+                                         const std::atomic<bool>* stop = nullptr) {
   auto fetched = fetch_process_credentials(command.argv, command.what, run_process,
-                                           static_cast<std::int64_t>(std::time(nullptr)));
+                                           static_cast<std::int64_t>(std::time(nullptr)), stop);
   if (!fetched) return fetched;
   if (auto r = check_credentials(fetched->credentials, source); !r) return r.error();
   return fetched;
@@ -658,8 +659,9 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
           if (!fetched) return fetched.error();
           if (fetched->expires_at) {
             // Renewed during a run as the AWS CLI renews them (RenewingCredentials).
-            cfg.renew_credentials = [command = std::move(*process), run_process, source] {
-              return fetch_checked(command, run_process, source);
+            cfg.renew_credentials = [command = std::move(*process), run_process,
+                                     source](const std::atomic<bool>* stop) {
+              return fetch_checked(command, run_process, source, stop);
             };
           }
           found = FoundCredentials{std::move(fetched->credentials), std::move(source),

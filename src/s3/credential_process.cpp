@@ -86,12 +86,13 @@ Result<ProcessCredentials> parse_credential_process_output(std::string_view json
 Result<ProcessCredentials> fetch_process_credentials(const std::vector<std::string>& argv,
                                                      const std::string& what,
                                                      const ProcessRunner& run_process,
-                                                     std::int64_t now) {
+                                                     std::int64_t now,
+                                                     const std::atomic<bool>* stop) {
   const auto prefixed = [&](Error e) {
     e.message = what + " " + e.message;
     return e;
   };
-  auto ran = run_process(argv);
+  auto ran = run_process(argv, stop);
   if (!ran) return prefixed(ran.error());
   if (ran->timed_out) {
     return make_error(ErrorKind::credentials,

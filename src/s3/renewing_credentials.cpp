@@ -21,21 +21,40 @@ RenewingCredentials::RenewingCredentials(ProcessCredentials first, Fetch fetch, 
   state_->last_attempt = now_();
 }
 
-Result<std::shared_ptr<const Credentials>> RenewingCredentials::current() {
+RenewingCredentials::~RenewingCredentials() {
+  std::unique_lock lock(state_->mutex);
+  state_->abandoned = true;
+  state_->note = nullptr;  // its receiver may be gone before the thread is
+  // The runner looks at `abandoned` ten times a second.
+  state_->renewed.wait_for(lock, std::chrono::seconds(1), [this] { return !state_->renewing; });
+}
+
+void RenewingCredentials::set_note(Note note) {
+  std::lock_guard lock(state_->mutex);
+  state_->note = std::move(note);
+}
+
+Result<std::shared_ptr<const Credentials>> RenewingCredentials::current(
+    const std::atomic<bool>* interrupted) {
   State& state = *state_;
   std::unique_lock lock(state.mutex);
   const std::int64_t now = now_();
-  if (!state.renewing && now >= state.expires_at - kRenewBefore &&
-      now - state.last_attempt >= kRenewAtMostEvery) {
-    start_renewal(now);
-  } else if (!state.renewing && now >= state.expires_at && state.renewals == 0 &&
-             state.failure.empty()) {
-    // Expired before the first renewal was due to be tried (they lived
-    // under a minute): one try now rather than fail.
+  const bool expired = now >= state.expires_at;
+  if (!state.renewing && (expired || (now >= state.expires_at - kRenewBefore &&
+                                      now - state.last_attempt >= kRenewAtMostEvery))) {
     start_renewal(now);
   }
-  if (now < state.expires_at) return state.credentials;
-  state.renewed.wait(lock, [&state] { return !state.renewing; });
+  if (!expired) return state.credentials;
+  // The loop waits here (nothing could be signed meanwhile), but a Ctrl-C
+  // is seen within a tenth of a second, not when the helper answers.
+  while (state.renewing) {
+    if (interrupted != nullptr && interrupted->load()) break;
+    state.renewed.wait_for(lock, std::chrono::milliseconds(100));
+  }
+  if (interrupted != nullptr && interrupted->load()) {
+    return make_error(ErrorKind::cancelled,
+                      "interrupted while the expired credentials were being renewed");
+  }
   if (now_() < state.expires_at) return state.credentials;
   if (!state.failure.empty()) {
     return make_error(ErrorKind::credentials,
@@ -54,17 +73,31 @@ int RenewingCredentials::renewals() const {
 void RenewingCredentials::start_renewal(std::int64_t now) {
   state_->renewing = true;
   state_->last_attempt = now;
+  if (state_->note) {
+    state_->note("credentials: renewing those that expire at " + format_utc(state_->expires_at),
+                 false);
+  }
   // The helper runs with no lock held: requests go on with the old ones.
-  std::thread([state = state_, fetch = fetch_] {
-    auto fetched = fetch();
+  std::thread([state = state_, fetch = fetch_, now_clock = now_] {
+    auto fetched = fetch(&state->abandoned);
     std::lock_guard lock(state->mutex);
     ++state->renewals;
     if (fetched) {
       state->credentials = std::make_shared<const Credentials>(std::move(fetched->credentials));
       state->expires_at = fetched->expires_at.value_or(INT64_MAX);
       state->failure.clear();
+      if (state->note) {
+        state->note("credentials: renewed; the new ones expire at " + format_utc(state->expires_at),
+                    false);
+      }
     } else {
       state->failure = fetched.error().message;
+      // A request waiting for them says why; before they expire, the command warns.
+      if (state->note && now_clock() < state->expires_at) {
+        state->note("renewing the credentials failed; the current ones serve until " +
+                        format_utc(state->expires_at) + ": " + state->failure,
+                    true);
+      }
     }
     state->renewing = false;
     state->renewed.notify_all();

@@ -15,6 +15,7 @@ import re
 import shutil
 import socket
 import ssl
+import subprocess
 import tempfile
 import threading
 import time
@@ -214,6 +215,9 @@ class ConfigTests(s3env.E2ETestCase):
             'n=$(cat "$(dirname "$0")/count" 2>/dev/null || echo 0); n=$((n + 1))\n'
             'echo $n > "$(dirname "$0")/count"\n'
             'if [ $n = 1 ]; then life="+3 seconds"; else life="+1 hour"; fi\n'
+            # What the renewal's helper holds of s3loop's: its connections must not be.
+            'for fd in /proc/$$/fd/*; do readlink "$fd"; done > "$(dirname "$0")/fds-$n"\n'
+            'env > "$(dirname "$0")/env-$n"\n'
             'expires=$(date -u -d "$life" +%Y-%m-%dT%H:%M:%SZ)\n'
             "cat <<JSON\n"
             f'{{"Version": 1, "AccessKeyId": "{self.srv.access_key}", '
@@ -233,6 +237,41 @@ class ConfigTests(s3env.E2ETestCase):
             self.assertEqual(set(tokens), {"token-1", "token-2"})
             # Never the first again once the second came.
             self.assertEqual(tokens, sorted(tokens))
+        folder = os.path.join(self.home, "my tools")
+        with open(os.path.join(folder, "fds-2")) as f:
+            self.assertNotIn("socket:", f.read())
+        # cp re-executes itself with GLIBC_TUNABLES of its own: not for the helper.
+        for n in ("1", "2"):
+            with open(os.path.join(folder, f"env-{n}")) as f:
+                self.assertNotIn("GLIBC_TUNABLES", f.read())
+
+    def test_a_credential_process_that_reads_the_terminal_does_not_stop_compare(self):
+        # compare's runs are in the terminal's background: a helper's read from it stopped
+        # the run (SIGTTIN) and compare waited for ever, deaf to Ctrl-C. Now the read fails.
+        helper = self.credential_helper(
+            "read answer\n"
+            f'echo \'{{"Version": 1, "AccessKeyId": "{self.srv.access_key}", '
+            f'"SecretAccessKey": "{self.srv.secret_key}"}}\'\n')
+        self.write("config", f'[default]\ncredential_process = "{helper}"\n'
+                   f"endpoint_url = {self.srv.endpoint}\nca_bundle = {self.srv.ca_bundle}\n")
+        dst = self.bucket("cfg-tty")
+        command = " ".join([s3env.s3loop_bin(), "compare", "cp", f"s3://{self.src}/src",
+                            f"s3://{dst}/out", "--strategies", "async"])
+        # `script` gives it a terminal of its own, as a user's shell would.
+        p = subprocess.Popen(["script", "-qfec", command, "/dev/null"], env=self.env(),
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT)
+        try:
+            p.stdin.write(b"typed\n")  # what compare's own helper reads
+            p.stdin.flush()
+            out, _ = p.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            subprocess.run(["pkill", "-KILL", "-f", f"s3://{dst}/out"])
+            self.fail("compare hung on a credential_process that reads the terminal")
+        text = out.decode(errors="replace")
+        self.assertNotIn("Segmentation", text)
+        self.assertIn("compare: async, run 1 of 1", text)
 
     def test_a_failing_credential_process_stops_before_any_request(self):
         self.write("config", f"[default]\nendpoint_url = {self.srv.endpoint}\n"

@@ -42,7 +42,8 @@ struct Fake {
   mutable std::vector<std::vector<std::string>> ran;
 
   ProcessRunner runner() const {
-    return [this](const std::vector<std::string>& argv) -> Result<ProcessOutput> {
+    return [this](const std::vector<std::string>& argv,
+                  const std::atomic<bool>*) -> Result<ProcessOutput> {
       ran.push_back(argv);
       return process_result;
     };
@@ -921,7 +922,7 @@ TEST(S3ConfigResolve, ACredentialProcessGivesTheCredentialsItPrints) {
       ProcessOutput{0, false,
                     R"({"Version": 1, "AccessKeyId": "ASIA2", )"
                     R"("SecretAccessKey": "s2", "Expiration": "2100-01-03T00:00:00Z"})"};
-  auto renewed = r->renew_credentials();
+  auto renewed = r->renew_credentials(nullptr);
   ASSERT_TRUE(renewed.has_value()) << renewed.error().message;
   EXPECT_EQ(renewed->credentials.access_key_id, "ASIA2");
   EXPECT_EQ(renewed->expires_at, 4102617600);
@@ -931,7 +932,7 @@ TEST(S3ConfigResolve, ACredentialProcessGivesTheCredentialsItPrints) {
       ProcessOutput{0, false,
                     R"({"Version": 1, "AccessKeyId": "A B", )"
                     R"("SecretAccessKey": "s2", "Expiration": "2100-01-03T00:00:00Z"})"};
-  auto blank = r->renew_credentials();
+  auto blank = r->renew_credentials(nullptr);
   ASSERT_FALSE(blank.has_value());
   EXPECT_NE(blank.error().message.find("contains a space character"), std::string::npos);
 

@@ -6,7 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
+#include <thread>
 
 namespace s3loop::s3 {
 namespace {
@@ -99,12 +104,12 @@ TEST(CredentialProcessOutput, SaysWhatIsWrongWithoutShowingAValue) {
 // The real runner, with /bin/sh as the helper.
 Result<ProcessOutput> run(const std::string& script,
                           std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
-  return subprocess_runner(timeout)(Words{"sh", "-c", script});
+  return subprocess_runner(timeout)(Words{"sh", "-c", script}, nullptr);
 }
 
 TEST(SubprocessRunner, CapturesStandardOutputAndTheExitStatus) {
   // Found in PATH; its arguments passed as they are, not through a shell.
-  auto printed = subprocess_runner()(Words{"printf", "%s|", "a b", "$HOME", ""});
+  auto printed = subprocess_runner()(Words{"printf", "%s|", "a b", "$HOME", ""}, nullptr);
   ASSERT_TRUE(printed.has_value()) << printed.error().message;
   EXPECT_EQ(printed->out, "a b|$HOME||");
   EXPECT_EQ(printed->exit_code, 0);
@@ -127,11 +132,11 @@ TEST(SubprocessRunner, CapturesStandardOutputAndTheExitStatus) {
 }
 
 TEST(SubprocessRunner, AProgramThatIsNotThereCannotBeStarted) {
-  auto missing = subprocess_runner()(Words{"/nonexistent/s3loop-creds"});
+  auto missing = subprocess_runner()(Words{"/nonexistent/s3loop-creds"}, nullptr);
   ASSERT_FALSE(missing.has_value());
   EXPECT_EQ(missing.error().kind, ErrorKind::config);
   EXPECT_EQ(missing.error().message, "cannot be started: No such file or directory");
-  auto not_in_path = subprocess_runner()(Words{"s3loop-no-such-helper"});
+  auto not_in_path = subprocess_runner()(Words{"s3loop-no-such-helper"}, nullptr);
   ASSERT_FALSE(not_in_path.has_value());
   EXPECT_EQ(not_in_path.error().message, "cannot be started: No such file or directory");
 }
@@ -150,6 +155,48 @@ TEST(SubprocessRunner, OneThatHangsIsKilledAtTheTimeout) {
   auto lingering = run("exec >&-; exec sleep 30", std::chrono::milliseconds(300));
   ASSERT_TRUE(lingering.has_value());
   EXPECT_TRUE(lingering->timed_out);
+}
+
+TEST(SubprocessRunner, EndsWithTheHelperNotWithWhatItLeftRunning) {
+  // A helper that starts something which keeps its output open: botocore waits for that
+  // too; the answer is whole once the helper itself has ended.
+  const auto start = std::chrono::steady_clock::now();
+  auto left = run("echo answer; sleep 30 & exit 0");
+  ASSERT_TRUE(left.has_value());
+  EXPECT_FALSE(left->timed_out);
+  EXPECT_EQ(left->exit_code, 0);
+  EXPECT_EQ(left->out, "answer\n");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(15));
+  // What it wrote just before it ended is all read.
+  auto burst = run("head -c 200000 /dev/zero | tr '\\0' x; exit 4");
+  ASSERT_TRUE(burst.has_value());
+  EXPECT_EQ(burst->out, std::string(200000, 'x'));
+  EXPECT_EQ(burst->exit_code, 4);
+}
+
+TEST(SubprocessRunner, TheHelperGetsNoDescriptorOfOursButItsOwnThree) {
+  // Not close-on-exec, as the connections to S3 are not.
+  const int ours = ::fcntl(STDERR_FILENO, F_DUPFD, 50);
+  ASSERT_GE(ours, 50);
+  auto seen = run("if [ -e /proc/self/fd/" + std::to_string(ours) +
+                  " ]; then echo inherited; else echo closed; fi");
+  ::close(ours);
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_EQ(seen->out, "closed\n");
+}
+
+TEST(SubprocessRunner, StoppedWhenItsCallerNoLongerNeedsIt) {
+  std::atomic<bool> stop{false};
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    stop = true;
+  });
+  const auto start = std::chrono::steady_clock::now();
+  auto stopped = subprocess_runner()(Words{"sleep", "30"}, &stop);
+  stopper.join();
+  ASSERT_FALSE(stopped.has_value());
+  EXPECT_EQ(stopped.error().kind, ErrorKind::cancelled);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(15));
 }
 
 TEST(SubprocessRunner, RefusesOutputPastOneMebibyte) {

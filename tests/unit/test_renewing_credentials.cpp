@@ -28,7 +28,7 @@ struct FakeHelper {
   std::vector<std::promise<Result<ProcessCredentials>>> answers{16};
 
   RenewingCredentials::Fetch fetch() {
-    return [this] {
+    return [this](const std::atomic<bool>*) {
       const int n = started.fetch_add(1);
       std::future<Result<ProcessCredentials>> answer;
       {
@@ -125,9 +125,13 @@ TEST(RenewingCredentials, ARequestThatFindsThemExpiredWaitsForTheRenewal) {
   EXPECT_EQ(waiting.get(), "B");
 }
 
+using Note = std::pair<std::string, bool>;
+
 TEST(RenewingCredentials, ExpiredAndNotRenewedIsAnErrorSayingWhy) {
   FakeHelper helper;
+  std::vector<std::pair<std::string, bool>> notes;
   RenewingCredentials c(keys("A", kStart + 3600), helper.fetch(), helper.clock());
+  c.set_note([&](const std::string& line, bool failed) { notes.emplace_back(line, failed); });
   helper.now = kStart + 3600 - 30;
   EXPECT_EQ(id_of(c.current()), "A");
   helper.answer(0, make_error(ErrorKind::credentials,
@@ -135,36 +139,78 @@ TEST(RenewingCredentials, ExpiredAndNotRenewedIsAnErrorSayingWhy) {
                               "with exit status 1"));
   wait_for_renewals(c, 1);
   EXPECT_EQ(id_of(c.current()), "A");  // still valid for half a minute: they serve
-  helper.now = kStart + 3600;          // and the helper failed less than a minute ago
-  auto expired = c.current();
+  EXPECT_EQ(helper.started, 1);        // and are not renewed again within the minute
+  // Once they have expired, a request tries again at once, and waits for it.
+  helper.now = kStart + 3600;
+  auto again = std::async(std::launch::async, [&] { return c.current(); });
+  helper.answer(1, make_error(ErrorKind::credentials, "... failed with exit status 2"));
+  auto expired = again.get();
   ASSERT_FALSE(expired.has_value());
   EXPECT_EQ(expired.error().kind, ErrorKind::credentials);
   EXPECT_EQ(expired.error().message,
-            "the credentials expired and renewing them failed: credential_process of profile "
-            "'p' ('h' in ~/.aws/config) failed with exit status 1");
-  // A minute later the helper is tried again, and its new ones serve.
-  helper.now = kStart + 3600 - 30 + RenewingCredentials::kRenewAtMostEvery;
+            "the credentials expired and renewing them failed: ... failed with exit status 2");
+  // The next request tries again (the helper may have been passing trouble).
   auto renewing = std::async(std::launch::async, [&] { return id_of(c.current()); });
-  helper.answer(1, keys("B", kStart + 9000));
+  helper.answer(2, keys("B", kStart + 9000));
   EXPECT_EQ(renewing.get(), "B");
+  // Said: each start and end; the failure while they still served as a warning.
+  ASSERT_EQ(notes.size(), 5u);
+  EXPECT_EQ(notes[0],
+            Note("credentials: renewing those that expire at 2096-10-02 08:06:40 UTC", false));
+  EXPECT_EQ(notes[1],
+            Note("renewing the credentials failed; the current ones serve until 2096-10-02 "
+                 "08:06:40 UTC: credential_process of profile 'p' ('h' in ~/.aws/config) failed "
+                 "with exit status 1",
+                 true));
+  // Expired, the second failure is the request's error, no note.
+  EXPECT_EQ(notes[2].first.rfind("credentials: renewing those", 0), 0u);
+  EXPECT_EQ(notes[3].first.rfind("credentials: renewing those", 0), 0u);
+  EXPECT_EQ(notes[4].first, "credentials: renewed; the new ones expire at 2096-10-02 09:36:40 UTC");
 }
 
-TEST(RenewingCredentials, DestroyedWithoutWaitingForARenewal) {
-  // A command whose work is done exits at once, not when a slow helper answers.
+TEST(RenewingCredentials, AnInterruptedRequestStopsWaitingForTheRenewal) {
   FakeHelper helper;
+  RenewingCredentials c(keys("A", kStart + 3600), helper.fetch(), helper.clock());
+  helper.now = kStart + 3600;
+  std::atomic<bool> interrupted{false};
+  auto waiting = std::async(std::launch::async, [&] { return c.current(&interrupted); });
+  EXPECT_EQ(waiting.wait_for(std::chrono::milliseconds(150)), std::future_status::timeout);
+  interrupted = true;
+  ASSERT_EQ(waiting.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  auto r = waiting.get();
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, ErrorKind::cancelled);
+  helper.answer(0, keys("B", kStart + 7200));
+  wait_for_renewals(c, 1);
+}
+
+TEST(RenewingCredentials, DestroyedItStopsTheRenewalUnderWay) {
+  // No helper outlives the command, nor holds up its exit.
+  std::atomic<bool> saw_stop{false};
+  std::atomic<bool> fetching{false};
+  std::atomic<std::int64_t> now{kStart};
   std::optional<RenewingCredentials> c;
-  c.emplace(keys("A", kStart + 3600), helper.fetch(), helper.clock());
-  helper.now = kStart + 3600 - 60;
+  c.emplace(
+      keys("A", kStart + 3600),
+      [&](const std::atomic<bool>* stop) -> Result<ProcessCredentials> {
+        fetching = true;
+        for (int i = 0; i < 1000 && !stop->load(); ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        saw_stop = stop->load();
+        return make_error(ErrorKind::cancelled, "stopped");
+      },
+      [&] { return now.load(); });
+  now = kStart + 3600 - 60;
   EXPECT_EQ(id_of(c->current()), "A");
-  for (int i = 0; i < 200 && helper.started == 0; ++i) {
+  for (int i = 0; i < 200 && !fetching; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  ASSERT_EQ(helper.started, 1);
+  ASSERT_TRUE(fetching);
   const auto start = std::chrono::steady_clock::now();
   c.reset();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
-  helper.answer(0, keys("B", kStart + 7200));  // it finishes on its own
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_TRUE(saw_stop);
 }
 
 TEST(RenewingCredentials, ManyThreadsAskWhileTheyAreRenewed) {

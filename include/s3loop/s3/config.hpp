@@ -43,7 +43,7 @@ struct ResolvedConfig {
   // process again to renew them (setup_client hands it to
   // RenewingCredentials); empty otherwise.
   std::optional<std::int64_t> credentials_expire_at;
-  std::function<Result<ProcessCredentials>()> renew_credentials;
+  std::function<Result<ProcessCredentials>(const std::atomic<bool>* stop)> renew_credentials;
   std::string region;        // default "us-east-1"
   std::string endpoint_url;  // empty = AWS default for the region
   std::string ca_bundle;     // empty = system default

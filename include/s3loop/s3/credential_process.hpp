@@ -7,6 +7,7 @@
 #include "s3loop/error.hpp"
 #include "s3loop/s3/sigv4.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -24,9 +25,11 @@ struct ProcessOutput {
 };
 
 // Runs argv (argv[0] looked up in PATH) and returns how it ended; an error
-// only when it could not be started (kind config: the command is the
-// profile's).
-using ProcessRunner = std::function<Result<ProcessOutput>(const std::vector<std::string>& argv)>;
+// when it could not be started (kind config: the command is the profile's),
+// or when `stop` (may be null) turned true while it ran (it is killed then;
+// kind cancelled).
+using ProcessRunner = std::function<Result<ProcessOutput>(const std::vector<std::string>& argv,
+                                                          const std::atomic<bool>* stop)>;
 
 // As long as the AWS SDK for Go (so rclone) waits for one: a helper may ask
 // for an MFA code on the terminal, but one that hangs must not hang s3loop.
@@ -34,8 +37,10 @@ inline constexpr std::chrono::seconds kCredentialProcessTimeout{60};
 
 // The real one: the command gets our environment, standard input and
 // standard error (its prompts and messages reach the user, as with the AWS
-// SDKs for Go and Rust); its standard output is captured, up to 1 MiB. Killed
-// (SIGKILL) once `timeout` has passed.
+// SDKs for Go and Rust) and no other descriptor of ours (our connections);
+// its standard output is captured, up to 1 MiB, until it has ended (not
+// until a process it left behind closes it too). Killed (SIGKILL) once
+// `timeout` has passed; what it started itself is not.
 ProcessRunner subprocess_runner(std::chrono::milliseconds timeout = kCredentialProcessTimeout);
 
 struct ProcessCredentials {
@@ -60,6 +65,7 @@ Result<ProcessCredentials> parse_credential_process_output(std::string_view json
 Result<ProcessCredentials> fetch_process_credentials(const std::vector<std::string>& argv,
                                                      const std::string& what,
                                                      const ProcessRunner& run_process,
-                                                     std::int64_t now);
+                                                     std::int64_t now,
+                                                     const std::atomic<bool>* stop = nullptr);
 
 }  // namespace s3loop::s3
