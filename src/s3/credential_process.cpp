@@ -5,6 +5,7 @@
 #include "s3loop/s3/timestamp.hpp"
 
 #include <fmt/format.h>
+#include <signal.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -99,6 +100,12 @@ Result<ProcessCredentials> fetch_process_credentials(const std::vector<std::stri
                       fmt::format("{} did not finish within {} s and was stopped: run it by hand "
                                   "to see what it waits for",
                                   what, kCredentialProcessTimeout.count()));
+  }
+  if (ran->exit_code == 128 + SIGINT || ran->exit_code == 128 + SIGTERM) {
+    // Ctrl-C reaches a helper too: no reason to look into it.
+    return make_error(
+        ErrorKind::cancelled,
+        fmt::format("{} was stopped by a signal (exit status {})", what, ran->exit_code));
   }
   if (ran->exit_code != 0) {
     return make_error(ErrorKind::credentials,

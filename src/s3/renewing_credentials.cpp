@@ -45,20 +45,31 @@ Result<std::shared_ptr<const Credentials>> RenewingCredentials::current(
     start_renewal(now);
   }
   if (!expired) return state.credentials;
-  // The loop waits here (nothing could be signed meanwhile), but a Ctrl-C
-  // is seen within a tenth of a second, not when the helper answers.
-  while (state.renewing) {
-    if (interrupted != nullptr && interrupted->load()) break;
-    state.renewed.wait_for(lock, std::chrono::milliseconds(100));
+  // A renewal that started before they expired (in the background) and
+  // failed is followed by one more: the helper may have been in passing
+  // trouble, or have handed out the old ones until they expired.
+  for (bool tried_again = false;; tried_again = true) {
+    // The loop waits here (nothing could be signed meanwhile), but a Ctrl-C
+    // is seen within a tenth of a second, not when the helper answers.
+    while (state.renewing) {
+      if (interrupted != nullptr && interrupted->load()) break;
+      state.renewed.wait_for(lock, std::chrono::milliseconds(100));
+    }
+    if (interrupted != nullptr && interrupted->load()) {
+      return make_error(ErrorKind::cancelled,
+                        "interrupted while the expired credentials were being renewed");
+    }
+    if (now_() < state.expires_at) return state.credentials;
+    if (!tried_again && state.last_attempt < state.expires_at) {
+      start_renewal(now_());
+      continue;
+    }
+    break;
   }
-  if (interrupted != nullptr && interrupted->load()) {
-    return make_error(ErrorKind::cancelled,
-                      "interrupted while the expired credentials were being renewed");
-  }
-  if (now_() < state.expires_at) return state.credentials;
   if (!state.failure.empty()) {
-    return make_error(ErrorKind::credentials,
-                      "the credentials expired and renewing them failed: " + state.failure);
+    return make_error(
+        state.failure_kind == ErrorKind::cancelled ? ErrorKind::cancelled : ErrorKind::credentials,
+        "the credentials expired and renewing them failed: " + state.failure);
   }
   return make_error(ErrorKind::credentials,
                     "the credentials expired at " + format_utc(state.expires_at) +
@@ -92,8 +103,11 @@ void RenewingCredentials::start_renewal(std::int64_t now) {
       }
     } else {
       state->failure = fetched.error().message;
-      // A request waiting for them says why; before they expire, the command warns.
-      if (state->note && now_clock() < state->expires_at) {
+      state->failure_kind = fetched.error().kind;
+      // A request waiting for them says why; before they expire, the command
+      // warns -- not of a helper stopped by a signal (Ctrl-C reaches it too).
+      if (state->note && now_clock() < state->expires_at &&
+          fetched.error().kind != ErrorKind::cancelled) {
         state->note("renewing the credentials failed; the current ones serve until " +
                         format_utc(state->expires_at) + ": " + state->failure,
                     true);

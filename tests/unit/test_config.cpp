@@ -979,6 +979,8 @@ TEST(S3ConfigResolve, ACredentialProcessThatFailsStopsWithOneLineNamingIt) {
   fails(ProcessOutput{3, false, ""}, ErrorKind::credentials,
         "failed with exit status 3 (what it said, if anything, is above): run it by hand to see "
         "why");
+  fails(ProcessOutput{130, false, ""}, ErrorKind::cancelled,
+        "was stopped by a signal (exit status 130)");
   fails(ProcessOutput{137, true, ""}, ErrorKind::credentials,
         "did not finish within 60 s and was stopped: run it by hand to see what it waits for");
   fails(make_error(ErrorKind::config, "cannot be started: No such file or directory"),

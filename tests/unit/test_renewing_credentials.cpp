@@ -16,6 +16,8 @@ namespace {
 
 constexpr std::int64_t kStart = 4'000'000'000;
 
+using Note = std::pair<std::string, bool>;
+
 ProcessCredentials keys(const std::string& id, std::optional<std::int64_t> expires_at) {
   return ProcessCredentials{Credentials{id, "secret-" + id, "token-" + id}, expires_at};
 }
@@ -125,8 +127,6 @@ TEST(RenewingCredentials, ARequestThatFindsThemExpiredWaitsForTheRenewal) {
   EXPECT_EQ(waiting.get(), "B");
 }
 
-using Note = std::pair<std::string, bool>;
-
 TEST(RenewingCredentials, ExpiredAndNotRenewedIsAnErrorSayingWhy) {
   FakeHelper helper;
   std::vector<std::pair<std::string, bool>> notes;
@@ -166,6 +166,41 @@ TEST(RenewingCredentials, ExpiredAndNotRenewedIsAnErrorSayingWhy) {
   EXPECT_EQ(notes[2].first.rfind("credentials: renewing those", 0), 0u);
   EXPECT_EQ(notes[3].first.rfind("credentials: renewing those", 0), 0u);
   EXPECT_EQ(notes[4].first, "credentials: renewed; the new ones expire at 2096-10-02 09:36:40 UTC");
+}
+
+TEST(RenewingCredentials, ABackgroundRenewalThatFailsAfterTheyExpiredIsTriedOnceMore) {
+  // It started before they expired and was still running when they did.
+  FakeHelper helper;
+  RenewingCredentials c(keys("A", kStart + 3600), helper.fetch(), helper.clock());
+  helper.now = kStart + 3600 - 10;
+  EXPECT_EQ(id_of(c.current()), "A");
+  helper.now = kStart + 3600;
+  auto waiting = std::async(std::launch::async, [&] { return id_of(c.current()); });
+  helper.answer(0, make_error(ErrorKind::credentials, "busy"));
+  helper.answer(1, keys("B", kStart + 7200));
+  EXPECT_EQ(waiting.get(), "B");
+  EXPECT_EQ(helper.started, 2);
+}
+
+TEST(RenewingCredentials, AHelperStoppedByASignalIsNoWarning) {
+  // Ctrl-C reaches the helper too: the user is not to look into it.
+  FakeHelper helper;
+  std::vector<Note> notes;
+  RenewingCredentials c(keys("A", kStart + 3600), helper.fetch(), helper.clock());
+  c.set_note([&](const std::string& line, bool failed) { notes.emplace_back(line, failed); });
+  helper.now = kStart + 3600 - 100;
+  EXPECT_EQ(id_of(c.current()), "A");
+  helper.answer(0, make_error(ErrorKind::cancelled, "... was stopped by a signal"));
+  wait_for_renewals(c, 1);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_FALSE(notes[0].second);
+  // Expired, a request that finds the renewal stopped so is cancelled, not failed.
+  helper.now = kStart + 3600;
+  auto r = std::async(std::launch::async, [&] { return c.current(); });
+  helper.answer(1, make_error(ErrorKind::cancelled, "... was stopped by a signal"));
+  auto stopped = r.get();
+  ASSERT_FALSE(stopped.has_value());
+  EXPECT_EQ(stopped.error().kind, ErrorKind::cancelled);
 }
 
 TEST(RenewingCredentials, AnInterruptedRequestStopsWaitingForTheRenewal) {

@@ -70,6 +70,7 @@ class RenewingCredentials {
     std::int64_t last_attempt = 0;  // when the last renewal started (at first: the first fetch)
     int renewals = 0;
     std::string failure;  // the last renewal's error; empty when it succeeded
+    ErrorKind failure_kind = ErrorKind::credentials;
     Note note;
     std::atomic<bool> abandoned{false};  // the owner is gone: stop the helper
   };
