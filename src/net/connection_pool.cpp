@@ -4,6 +4,7 @@
 #include "deadline_watch.hpp"
 #include "net_errors.hpp"
 #include "resolve.hpp"
+#include "s3loop/utc_text.hpp"
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -19,7 +20,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 #include <ctime>
 #include <optional>
 #include <string_view>
@@ -70,17 +70,6 @@ constexpr std::uint64_t kMaxErrorBody = 1u << 20;
 // (100 Continue).
 constexpr int kMaxInterimReplies = 32;
 constexpr const char* kUserAgent = "s3loop/0.1";
-
-// "2026-12-03 21:34:09 UTC": what the clock says, beside a certificate it
-// finds out of date.
-std::string utc_now_text() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  std::array<char, 32> text{};
-  const std::size_t size = std::strftime(text.data(), text.size(), "%Y-%m-%d %H:%M:%S UTC", &utc);
-  return std::string(text.data(), size);
-}
 
 // RFC 6761: "localhost" and every name under it are loopback. Resolving them
 // ourselves lets virtual-hosted buckets (bucket.localhost) work against a
@@ -571,7 +560,7 @@ awaitable<Result<std::unique_ptr<Connection>>> ConnectionPool::connect(
         failure.tls_wrong_name = endpoint_.host;
       } else if (verify == X509_V_ERR_CERT_NOT_YET_VALID || verify == X509_V_ERR_CERT_HAS_EXPIRED) {
         failure.tls_detail = std::string(X509_verify_cert_error_string(verify)) +
-                             "; this machine's clock says " + utc_now_text();
+                             "; this machine's clock says " + format_utc(std::time(nullptr));
         failure.tls_out_of_date = true;
       } else if (verify != X509_V_OK) {
         failure.tls_detail = std::string(X509_verify_cert_error_string(verify)) + "; trusting " +

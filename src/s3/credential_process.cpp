@@ -3,6 +3,7 @@
 #include "s3loop/s3/credential_process.hpp"
 
 #include "s3loop/s3/timestamp.hpp"
+#include "s3loop/utc_text.hpp"
 
 #include <fmt/format.h>
 #include <signal.h>

@@ -1,6 +1,6 @@
 #include "s3loop/s3/debug_log.hpp"
 #include "s3loop/one_line.hpp"
-#include "s3loop/s3/timestamp.hpp"
+#include "s3loop/utc_text.hpp"
 
 #include <fmt/format.h>
 #include <boost/algorithm/string/predicate.hpp>

@@ -1,6 +1,6 @@
 #include "s3loop/s3/renewing_credentials.hpp"
 
-#include "s3loop/s3/timestamp.hpp"
+#include "s3loop/utc_text.hpp"
 
 #include <chrono>
 #include <thread>

@@ -76,15 +76,4 @@ std::optional<std::int64_t> parse_iso8601(std::string_view iso) {
   return static_cast<std::int64_t>(when) - offset;
 }
 
-std::string format_utc(std::int64_t seconds) {
-  const auto when = static_cast<std::time_t>(seconds);
-  std::tm fields{};
-  char text[40];
-  if (::gmtime_r(&when, &fields) == nullptr ||
-      std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &fields) == 0) {
-    return std::to_string(seconds) + " s after 1970 UTC";
-  }
-  return text;
-}
-
 }  // namespace s3loop::s3

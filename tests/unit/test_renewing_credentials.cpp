@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <optional>
 #include <thread>
@@ -61,10 +62,16 @@ std::string id_of(const Result<std::shared_ptr<const Credentials>>& r) {
   return r ? (*r)->access_key_id : "error: " + r.error().message;
 }
 
-void wait_for_renewals(const RenewingCredentials& c, int n) {
-  for (int i = 0; i < 2000 && c.renewals() < n; ++i) {
+// Waits up to `seconds` for what another thread is to do; whether it did.
+bool eventually(const std::function<bool()>& done, int seconds = 10) {
+  for (int i = 0; i < seconds * 200 && !done(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  return done();
+}
+
+void wait_for_renewals(const RenewingCredentials& c, int n) {
+  eventually([&] { return c.renewals() >= n; });
   ASSERT_EQ(c.renewals(), n);
 }
 
@@ -84,9 +91,7 @@ TEST(RenewingCredentials, RenewedInTheBackgroundFromFifteenMinutesBefore) {
   // The old ones serve while the helper runs: no request waits for it.
   EXPECT_EQ(id_of(c.current()), "A");
   EXPECT_EQ(id_of(c.current()), "A");
-  for (int i = 0; i < 200 && helper.started == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  eventually([&] { return helper.started > 0; }, 1);
   EXPECT_EQ(helper.started, 1);  // once, however many requests asked
   helper.answer(0, keys("B", kStart + 7200));
   wait_for_renewals(c, 1);
@@ -238,10 +243,7 @@ TEST(RenewingCredentials, DestroyedItStopsTheRenewalUnderWay) {
       [&] { return now.load(); });
   now = kStart + 3600 - 60;
   EXPECT_EQ(id_of(c->current()), "A");
-  for (int i = 0; i < 200 && !fetching; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  ASSERT_TRUE(fetching);
+  ASSERT_TRUE(eventually([&] { return fetching.load(); }, 1));
   const auto start = std::chrono::steady_clock::now();
   c.reset();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));

@@ -1,9 +1,9 @@
 // Reading the ISO 8601 times S3 and credential processes write. Pure.
+// (Writing one for a message: s3loop/utc_text.hpp.)
 #pragma once
 
 #include <cstdint>
 #include <optional>
-#include <string>
 #include <string_view>
 
 namespace s3loop::s3 {
@@ -14,8 +14,5 @@ namespace s3loop::s3 {
 // else. The zone counts (a server writing "+05:30" had its times printed
 // as if they were UTC).
 std::optional<std::int64_t> parse_iso8601(std::string_view iso);
-
-// "2026-12-06 20:00:00 UTC": seconds since 1970 as messages show a time.
-std::string format_utc(std::int64_t seconds);
 
 }  // namespace s3loop::s3
