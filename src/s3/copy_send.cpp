@@ -30,7 +30,7 @@ boost::asio::awaitable<Result<std::string>> send_copy(Client& client, S3Request 
   });
   if (!reply) {
     Error error = reply.error();
-    describe_copy_source_error(error, src_bucket, src_key, request.bucket);
+    describe_copy_source_error(error, src_bucket, src_key, request.bucket, request.key);
     co_return error;
   }
   co_return etag;

@@ -141,7 +141,8 @@ std::string wrong_region_message(const std::string& bucket, const std::string& c
 }  // namespace
 
 void describe_copy_source_error(Error& error, const std::string& src_bucket,
-                                const std::string& src_key, const std::string& dst_bucket) {
+                                const std::string& src_key, const std::string& dst_bucket,
+                                const std::string& dst_key) {
   if (error.s3_code == "NoSuchKey") {
     error.message =
         "the copy's source object " + s3_uri(src_bucket, src_key) + " does not exist (NoSuchKey)";
@@ -150,6 +151,11 @@ void describe_copy_source_error(Error& error, const std::string& src_bucket,
                         ? "bucket '" + dst_bucket + "' does not exist (NoSuchBucket)"
                         : "bucket '" + dst_bucket + "' or the copy's source bucket '" + src_bucket +
                               "' does not exist (NoSuchBucket)";
+  } else if (error.s3_code == "AccessDenied" || error.s3_code == "Forbidden") {
+    // Reading the source and writing the destination are both checked.
+    error.message = "access denied to the copy's source " + s3_uri(src_bucket, src_key) +
+                    " or its destination " + s3_uri(dst_bucket, dst_key) + " (" + error.s3_code +
+                    ")";
   } else {
     return;
   }

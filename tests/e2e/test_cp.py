@@ -489,6 +489,25 @@ class CopyTags(s3env.E2ETestCase):
         self.assertEqual(self.tags(dst, "out/big.bin"), {})
         self.assertEqual(list(s3env.multipart_uploads(self.s3, dst)), [])
 
+    def test_a_refused_copy_names_its_source_too(self):
+        # CopyObject refused because the source cannot be read: the reply is the
+        # destination's request's, but the message must not send the user to the destination
+        # alone.
+        src = self.bucket("cp-deny-src")
+        self.s3.put_object(Bucket=src, Key="p/k1", Body=b"secret")
+        self.s3.put_object(Bucket=src, Key="p/k2", Body=b"open")
+        self.s3.put_bucket_policy(Bucket=src, Policy=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{src}/p/k1"}]}))
+        self.addCleanup(self.s3.delete_bucket_policy, Bucket=src)
+        dst = self.bucket("cp-deny-dst")
+        p = s3env.run(["cp", f"s3://{src}/p/", f"s3://{dst}/pp/"])
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        self.assertIn(f"access denied to the copy's source s3://{src}/p/k1 or its destination "
+                      f"s3://{dst}/pp/k1 (AccessDenied)", p.stderr)
+        self.assertEqual(set(s3env.object_map(self.s3, dst)), {"pp/k2"})
+
 
 class CopyEdgeCases(s3env.E2ETestCase):
     """Empty sources, destinations inside the source, directory semantics."""

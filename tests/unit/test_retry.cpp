@@ -302,14 +302,14 @@ TEST(S3Errors, ATransientErrorInsideACopysOkReplyIsRetried) {
   EXPECT_TRUE(e.retryable);
 }
 
-// NoSuchBucket to a copy may be the source's bucket or the destination's;
-// NoSuchKey is the source's key.
+// NoSuchBucket or AccessDenied to a copy may be the source's or the
+// destination's; NoSuchKey is the source's key.
 TEST(S3Errors, ACopysMissingSourceIsNamed) {
   auto missing = [](std::string code, const std::string& src_bucket) {
     Error e;
     e.s3_code = std::move(code);
     e.request_id = "r";
-    describe_copy_source_error(e, src_bucket, "k", "dst");
+    describe_copy_source_error(e, src_bucket, "k", "dst", "d/k");
     return e.message;
   };
   EXPECT_EQ(missing("NoSuchBucket", "src"),
@@ -319,6 +319,9 @@ TEST(S3Errors, ACopysMissingSourceIsNamed) {
             "bucket 'dst' does not exist (NoSuchBucket) [request id r]");
   EXPECT_EQ(missing("NoSuchKey", "src"),
             "the copy's source object s3://src/k does not exist (NoSuchKey) [request id r]");
+  EXPECT_EQ(missing("AccessDenied", "src"),
+            "access denied to the copy's source s3://src/k or its destination s3://dst/d/k "
+            "(AccessDenied) [request id r]");
 }
 
 TEST(S3Errors, ARequestOfNoBucketIsNamedAlone) {

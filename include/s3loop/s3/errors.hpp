@@ -70,12 +70,14 @@ Error describe_s3_error(Op op, const std::string& bucket, const std::string& key
                         unsigned http_status, std::string code, std::string server_message,
                         std::string request_id, const BucketLocation& location = {});
 
-// A CopyObject or UploadPartCopy answered NoSuchKey or NoSuchBucket: the
-// error was described by the request's bucket and key, the destination's,
-// but a missing key is the source's, and a missing bucket may be either
-// (radosgw names the destination's in its reply either way). Says so.
+// A CopyObject or UploadPartCopy answered NoSuchKey, NoSuchBucket or
+// AccessDenied: the error was described by the request's bucket and key, the
+// destination's, but a missing key is the source's, and a missing bucket or a
+// refusal may be either's (radosgw names the destination in its reply either
+// way). Says so.
 void describe_copy_source_error(Error& error, const std::string& src_bucket,
-                                const std::string& src_key, const std::string& dst_bucket);
+                                const std::string& src_key, const std::string& dst_bucket,
+                                const std::string& dst_key);
 
 // The bucket's region, followed once, redirected again (`error` is that
 // second answer; `signed_for` the region the request was signed for, `host`
