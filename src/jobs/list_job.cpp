@@ -21,6 +21,28 @@ std::optional<Error> next_page_problem(const s3::ListPage& page, const std::stri
   return std::nullopt;
 }
 
+namespace {
+
+// A key the listing did not ask for is the server's fault: taken as listed,
+// it was printed, copied or counted as if under the prefix (a review).
+std::optional<Error> outside_prefix_problem(const s3::ListPage& page, const std::string& prefix) {
+  auto outside = [&](const std::string& name) -> std::optional<Error> {
+    if (name.starts_with(prefix)) return std::nullopt;
+    return make_error(ErrorKind::protocol,
+                      "ListObjectsV2 reply has a key outside the prefix asked for (\"" + name +
+                          "\"): the listing would not be right");
+  };
+  for (const auto& object : page.objects) {
+    if (auto problem = outside(object.key)) return problem;
+  }
+  for (const auto& common : page.common_prefixes) {
+    if (auto problem = outside(common)) return problem;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 awaitable<Result<void>> for_each_page(
     s3::Client& client, const s3::ListParams& params,
     const std::function<awaitable<bool>(s3::ListPage&)>& on_page) {
@@ -28,6 +50,7 @@ awaitable<Result<void>> for_each_page(
   for (;;) {
     auto page = co_await client.list_objects_v2(request);
     if (!page) co_return page.error();
+    if (auto problem = outside_prefix_problem(*page, request.prefix)) co_return std::move(*problem);
     if (!co_await on_page(*page)) co_return Result<void>();
     if (!page->is_truncated) co_return Result<void>();
     if (auto problem = next_page_problem(*page, request.continuation_token)) {

@@ -139,7 +139,8 @@ std::optional<std::string> ListPlanner::estimate_until(const Range& range) const
   if (range.within.empty() || !range.cursor.starts_with(range.within)) return range.until;
   // The end of the sub-prefix's keys (bar any that start with U+10FFFF):
   // UTF-8, as a cut made below it is then.
-  std::string end = range.within + std::string(kLastCharacter);
+  std::string end =
+      range.within_end ? *range.within_end : range.within + std::string(kLastCharacter);
   if (range.until && *range.until < end) return range.until;
   return end;
 }
@@ -185,11 +186,13 @@ std::optional<ListPlanner::Iter> ListPlanner::cut_for_idle_worker() {
   auto piece = add_range_after(best, *cut, best->until);
   piece->sample = best->sample;
   piece->within = best->within;
+  piece->within_end = best->within_end;
   best->until = std::move(*cut);
   return piece;
 }
 
-bool ListPlanner::cut_at_prefixes(Iter range, const std::vector<std::string>& prefixes) {
+bool ListPlanner::cut_at_prefixes(Iter range, const std::string& under,
+                                  const std::vector<std::string>& prefixes) {
   std::vector<const std::string*> usable;
   for (const auto& p : prefixes) {
     alphabet_.add(std::string_view(p).substr(std::min(options_.prefix.size(), p.size())));
@@ -203,10 +206,17 @@ bool ListPlanner::cut_at_prefixes(Iter range, const std::vector<std::string>& pr
   // that turn out big are cut again as their pages arrive.
   const std::size_t limit = 2 * static_cast<std::size_t>(options_.workers);
   std::vector<std::string> cuts;
+  std::vector<std::size_t> first_usable;  // cuts[j] is *usable[first_usable[j]]
   if (usable.size() <= limit) {
-    for (const auto* p : usable) cuts.push_back(*p);
+    for (std::size_t j = 0; j < usable.size(); ++j) {
+      cuts.push_back(*usable[j]);
+      first_usable.push_back(j);
+    }
   } else {
-    for (std::size_t j = 0; j < limit; ++j) cuts.push_back(*usable[j * usable.size() / limit]);
+    for (std::size_t j = 0; j < limit; ++j) {
+      first_usable.push_back(j * usable.size() / limit);
+      cuts.push_back(*usable[first_usable.back()]);
+    }
   }
   const bool deeper = cuts.size() < static_cast<std::size_t>(options_.workers) &&
                       range->depth + 1 < kMaxDiscoveryDepth;
@@ -218,16 +228,28 @@ bool ListPlanner::cut_at_prefixes(Iter range, const std::vector<std::string>& pr
   // end, then what follows it with a small page first, as the pieces below
   // do. Estimated from the page's density up to the next sub-prefix, the gap
   // after a/ was cut over and over, each piece listing (and throwing away) a
-  // page of b/ (a review: 38 requests where a plain walk needs 3).
-  if (const auto slash = range->cursor.find('/', options_.prefix.size());
-      range->within.empty() && slash != std::string::npos &&
-      range->cursor.starts_with(options_.prefix)) {
+  // page of b/ (a review: 38 requests where a plain walk needs 3). The
+  // sub-prefix is the one at the discovery's level (data/2024/01/ when
+  // data/2024/ was the level with more than one), within any coarser one.
+  if (const auto slash = range->cursor.find('/', under.size());
+      slash != std::string::npos && range->cursor.starts_with(under)) {
     range->within = range->cursor.substr(0, slash + 1);
   }
   auto position = range;
   for (std::size_t j = 0; j < cuts.size(); ++j) {
     auto until = j + 1 < cuts.size() ? std::optional<std::string>(cuts[j + 1]) : old_until;
-    position = add_range_after(position, cuts[j], std::move(until));
+    // A piece of an even choice of many sub-prefixes holds at least a key
+    // for each of its own: its first page asks for about that many (with a
+    // page of 1,000, pieces of one-key sub-prefixes each listed, and threw
+    // away, the next pieces' keys: 10 to 36 times the keys kept, a review).
+    // A piece of denser ones learns their density from that page. The last,
+    // open-ended piece has no such bound.
+    if (cuts.size() < usable.size() && j + 1 < cuts.size()) {
+      position = add_range_after(position, cuts[j], until);
+      position->sample = {cuts[j], *until, first_usable[j + 1] - first_usable[j] + 1};
+    } else {
+      position = add_range_after(position, cuts[j], std::move(until));
+    }
     position->depth = range->depth + 1;
     if (cuts.size() == usable.size()) position->within = cuts[j];
     // With few sub-prefixes, look one level down too: the keys may all sit
@@ -250,10 +272,22 @@ Result<void> ListPlanner::on_page(const RangeRequest& request, s3::ListPage page
   const bool discovery = !request.delimiter.empty();
   if (discovery) {
     range.discover.reset();
+    if (!page.common_prefixes.empty()) {
+      cut_at_prefixes(it, request.prefix, page.common_prefixes);
+    } else if (request.start_after != range.cursor && range.depth + 1 < kMaxDiscoveryDepth) {
+      // Asked from the end of the cursor's sub-prefix, no other came back:
+      // the rest lies in that one (data/2024/ of data/2024/01/ and 02/) or
+      // beside it. Look one level down, where the sub-prefixes to cut at
+      // may be; estimated from the first page's density instead, the gap
+      // after 01/ was cut up, each piece listing a page of 02/ and throwing
+      // it away (a review).
+      const auto slash = range.cursor.find('/', request.prefix.size());
+      range.discover = range.cursor.substr(0, slash + 1);
+      range.depth++;
+    }
     // The contents of a page with common prefixes skip the keys rolled up
     // into them, and a page from past the cursor skips the keys between:
     // then drop the contents and list the range plainly from its cursor.
-    if (!page.common_prefixes.empty()) cut_at_prefixes(it, page.common_prefixes);
     if (!page.common_prefixes.empty() || request.start_after != range.cursor) return {};
   }
 
@@ -262,6 +296,11 @@ Result<void> ListPlanner::on_page(const RangeRequest& request, s3::ListPage page
     if (previous != nullptr && object.key <= *previous) {
       return contract_error("has keys out of order or not after start-after (\"" + object.key +
                             "\")");
+    }
+    // Taken for the range's end, such a key ended the listing there, exit 0
+    // with the rest missing (a review).
+    if (!object.key.starts_with(request.prefix)) {
+      return contract_error("has a key outside the prefix asked for (\"" + object.key + "\")");
     }
     previous = &object.key;
   }
@@ -277,7 +316,7 @@ Result<void> ListPlanner::on_page(const RangeRequest& request, s3::ListPage page
   for (auto& object : page.objects) {
     const std::string_view key = object.key;
     alphabet_.add(key.substr(std::min(options_.prefix.size(), key.size())));
-    if ((range.until && object.key > *range.until) || !key.starts_with(options_.prefix)) {
+    if (range.until && object.key > *range.until) {
       past_end = true;
       stats_.dropped_keys++;
       continue;
@@ -333,10 +372,34 @@ Result<void> ListPlanner::on_page(const RangeRequest& request, s3::ListPage page
     stats_.pages++;
   }
   const bool ends_prefix = !page.is_truncated && whole_prefix;
+  const bool ends_sub_prefix = !page.is_truncated && !whole_prefix && !discovery;
   const std::string last = sample.last.empty() ? request.start_after : sample.last;
   if (range.done) finish(it);  // `range` may be gone from here on
   if (ends_prefix) learn_end(last);
+  if (ends_sub_prefix) learn_within_end(request.prefix, last);
   return {};
+}
+
+void ListPlanner::learn_within_end(const std::string& within, const std::string& last) {
+  // The pieces cut off a range in a sub-prefix were placed by the density of
+  // its first keys (data/2024/01/part-00000...00999), which says nothing of
+  // where its keys end (part-02499): cut on up to the sub-prefix's end, they
+  // listed one empty page after another (a review). A piece listed past the
+  // end tells: the pieces after it are empty, and the ranges still listing
+  // in it are estimated, and cut, up to it.
+  for (auto it = ranges_.begin(); it != ranges_.end();) {
+    auto current = it++;
+    if (current->done || current->within != within) continue;
+    if (!current->within_end || *current->within_end > last) current->within_end = last;
+    // Ranges that end in the sub-prefix end at its last key; those that
+    // start after it are empty (one in flight ends itself with an empty page).
+    if (!current->until || !current->until->starts_with(within)) continue;
+    if (*current->until > last) current->until = last;
+    if (current->after >= last && !current->in_flight) {
+      current->done = true;
+      finish(current);
+    }
+  }
 }
 
 void ListPlanner::learn_end(const std::string& last) {

@@ -91,6 +91,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(page)
             return
+        if "prefix=outside" in self.path:
+            # A page whose key lies outside the prefix asked for (its next token differs).
+            page = PAGE.replace(b"<Prefix>src/</Prefix>", b"<Prefix>outside/</Prefix>")
+            page = page.replace(b"src/a.csv", b"0zz/a.csv").replace(b">same<", b">next<")
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+            return
         if "prefix=stub" in self.path:
             # A 200 listing that does not say whether it is the last page (a proxy's stub).
             page = b'<?xml version="1.0" encoding="UTF-8"?><ListBucketResult/>'
@@ -184,6 +193,21 @@ class AdverseServer(unittest.TestCase):
                 self.assertIn("gave back the NextContinuationToken it was asked with",
                               p.stderr, s3env.describe(p))
                 self.assertLessEqual(self.httpd.requests, 3)
+
+    def test_a_key_outside_the_prefix_is_refused(self):
+        # A review: taken for the end of a parallel listing's range, such a key ended it (ls
+        # -r printed 999 of 3,500 keys, cp copied 999, exit 0); a sequential listing printed it.
+        for args in (["ls", "s3://bkt/outside/"],
+                     ["ls", "-r", "s3://bkt/outside/", "--list-concurrency", "1"],
+                     ["ls", "-r", "s3://bkt/outside/"],
+                     ["cp", "s3://bkt/outside/", "s3://bkt/dst/"]):
+            with self.subTest(args=args):
+                p = self.run_s3loop(*args)
+                s3env.assert_no_crash(self, p)
+                self.assertEqual(p.returncode, 1, s3env.describe(p))
+                self.assertIn('ListObjectsV2 reply has a key outside the prefix asked for '
+                              '("0zz/a.csv")', p.stderr, s3env.describe(p))
+                self.assertNotIn("0zz", p.stdout, s3env.describe(p))
 
     def test_a_listing_page_that_does_not_say_it_is_the_last_ends_nothing(self):
         # A listing without <IsTruncated> read as a complete, empty one: ls and cp exited 0,
