@@ -116,6 +116,17 @@ class SelectServerDialect(s3env.SelectCase):
         s3env.assert_clean_error(self, p, 1, "rejected the statement", "S3Object")
         self.assertEqual(p.stdout, "")
 
+    def test_a_row_too_long_for_the_server_is_an_error_not_data(self):
+        # radosgw writes a SELECT * row in 4 KiB: a longer one ends the reply with the row
+        # "result line too long" -- printed as a record, the rows after it lost, exit 0.
+        key = "long-line.csv"
+        self.s3.put_object(Bucket=self.bkt, Key=key,
+                           Body=b"a,b\n1,2\n3," + b"x" * 5000 + b"\n4,y\n")
+        p = s3env.run(["select", f"s3://{self.bkt}/{key}", "--server-dialect",
+                       "-e", "select * from stdin;"])
+        s3env.assert_clean_error(self, p, 1, "longer than 4 KiB", "without --server-dialect")
+        self.assertNotIn("result line too long\n", p.stdout)
+
     def test_a_record_the_server_cuts_at_a_quoted_line_break_is_an_error(self):
         # radosgw 16.2 ends a record at every line break, quoted or not: its rows for
         # 1,"x<LF>y" are 1,"x and y" -- read across the cut, one record with a comma the

@@ -92,6 +92,19 @@ TEST(CephSelect, AFailureIsReportedNotReadAsData) {
   EXPECT_EQ(*failure, "the server's S3 Select rejected the statement near 'S3Object;'");
 }
 
+// radosgw 16.2's SELECT * of a record longer than 4 KiB: the rows before it,
+// then this line instead of it and the rest.
+TEST(CephSelect, ARowTooLongForTheServerIsAFailure) {
+  for (const std::string_view rows : {"a,b,\nresult line too long\n", "result line too long\n"}) {
+    const auto failure = ceph_select_failure(rows);
+    ASSERT_TRUE(failure) << rows;
+    EXPECT_NE(failure->find("longer than 4 KiB"), std::string::npos) << *failure;
+  }
+  // The words as data: a field, with the delimiter radosgw ends each row with.
+  EXPECT_FALSE(ceph_select_failure("result line too long,\n"));
+  EXPECT_FALSE(ceph_select_failure("1,result line too long,\n"));
+}
+
 TEST(CephSelect, AwsPayloadsAreLeftAlone) {
   EXPECT_FALSE(unwrap_ceph_records("1,a\n2,b\n"));
   EXPECT_FALSE(unwrap_ceph_records("\n<Payload>\n<Records>\n<Payload>\n1,a\n"));  // no end

@@ -29,8 +29,9 @@ std::optional<std::string_view> unwrap_ceph_records(std::string_view payload);
 Result<std::string> ceph_rows_as_aws(std::string_view rows, char delimiter, char quote);
 
 // radosgw's report of a statement it could not run, from unwrapped rows
-// ("failure -->FROM s3object;<---" names where its parser stopped); nullopt
-// when `rows` is data.
+// ("failure -->FROM s3object;<---" names where its parser stopped), or of a
+// result row too long for it to write (a bare "result line too long" row);
+// nullopt when `rows` is data.
 std::optional<std::string> ceph_select_failure(std::string_view rows);
 
 }  // namespace s3loop::s3
