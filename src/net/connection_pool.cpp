@@ -1,6 +1,7 @@
 #include "s3loop/net/connection_pool.hpp"
 
 #include "connection.hpp"
+#include "content_range.hpp"
 #include "deadline_watch.hpp"
 #include "net_errors.hpp"
 #include "resolve.hpp"
@@ -327,6 +328,13 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
         "the server answered a ranged GET with 200 and the whole object, not 206 and the range "
         "(does {} ignore the Range header?)",
         req.host));
+  }
+  if (response.status == 206 && ranged) {
+    const auto asked = std::find_if(req.headers.begin(), req.headers.end(),
+                                    [](const auto& h) { return beast::iequals(h.first, "range"); });
+    if (auto problem = content_range_problem(asked->second, response.header("Content-Range"))) {
+      co_return refuse(*problem);
+    }
   }
   // (A HEAD's Content-Length is the object's: no body follows it.)
   if (keep_whole && !error_reply && !parser.is_done() && length && *length > req.max_whole_body) {
