@@ -354,8 +354,8 @@ awaitable<std::optional<Error>> Client::back_off(
   co_return std::nullopt;
 }
 
-awaitable<std::optional<Error>> Client::before_resumed_read(Error broke, int reads) {
-  OpStats& op_stats = shared_.stats[Op::get_object];
+awaitable<std::optional<Error>> Client::before_resumed_read(Error broke, int reads, Op op) {
+  OpStats& op_stats = shared_.stats[op];
   if (!is_retryable(broke) || broke.kind == ErrorKind::cancelled) co_return broke;
   if (interrupt_requested()) {
     co_return cut_short_by_interrupt(std::move(broke));

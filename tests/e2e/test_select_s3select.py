@@ -19,6 +19,7 @@ import csv
 import io
 import json
 import random
+import socket
 import struct
 import threading
 import unittest
@@ -124,6 +125,9 @@ class Handler(BaseHTTPRequestHandler):
     fail_at_id = None
     # The records query never ends: Records events for ever (until the client goes away).
     endless_records = False
+    # The records query of the range starting here breaks off part way, once: the
+    # connection closes after half its events.
+    break_once_at = None
 
     def log_message(self, *args):
         pass
@@ -199,6 +203,14 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
+        if Handler.break_once_at == start and "COUNT" not in sql:
+            Handler.break_once_at = None
+            half = stream[:len(stream) // 2]
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(half), half))
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+            return
         rng = random.Random(start)
         i = 0
         while i < len(stream):  # frames split at random places across HTTP chunks
@@ -332,6 +344,29 @@ class S3SelectEngine(unittest.TestCase):
         self.assertEqual(p.returncode, 0, s3env.describe(p))
         self.assertEqual(p.stdout.split(), [r[0] for r in self.rows if r[1] == "b c"][:5])
         self.assertEqual(self.summary(p)["ranges_used"], 1)
+
+    def test_a_range_whose_reply_breaks_part_way_is_asked_again(self):
+        # A review: send() retries no request whose reply had begun, and nothing else did, so
+        # one connection reset among a query's ranges failed the whole query.
+        for strategy in ("serial", "async"):
+            with self.subTest(strategy=strategy):
+                Handler.break_once_at = 4096
+                self.addCleanup(setattr, Handler, "break_once_at", None)
+                p = self.select("-e", "SELECT s.id, s.name FROM S3Object s WHERE CAST(s.amount "
+                                "AS INT) > 40", "--chunk-size", "2KiB", "--engine", "s3select",
+                                "--strategy", strategy)
+                self.assertEqual(p.returncode, 0, s3env.describe(p))
+                self.assertIsNone(Handler.break_once_at, "the range did not break")
+                expected = [[r[0], r[1]] for r in self.rows if int(r[2]) > 40]
+                got = list(csv.reader(io.StringIO(p.stdout, newline="")))
+                self.assertEqual(got, expected)
+                self.assertGreaterEqual(self.summary(p)["retries"], 1, self.summary(p))
+        # With no attempt left, the break is the answer: one line, exit 1.
+        Handler.break_once_at = 4096
+        p = self.select("-e", "SELECT s.id FROM S3Object s", "--chunk-size", "2KiB",
+                        "--engine", "s3select", "--max-attempts", "1")
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        self.assertIn("SelectObjectContent", p.stderr)
 
     def test_a_range_whose_records_never_end_fails_without_taking_all_memory(self):
         # A review's finding: a range's Records were collected without a bound, so a server

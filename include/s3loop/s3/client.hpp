@@ -196,7 +196,9 @@ class Client {
   // rules -- a transient error, an attempt left of --max-attempts, the retry
   // budget's cost, the back-off, none after Ctrl-C. Returns nothing when the
   // caller may resume, else the error to report (marked as send() marks it).
-  boost::asio::awaitable<std::optional<Error>> before_resumed_read(Error broke, int reads);
+  // `op`: the request resumed (a SelectObjectContent range is sent again whole).
+  boost::asio::awaitable<std::optional<Error>> before_resumed_read(Error broke, int reads,
+                                                                   Op op = Op::get_object);
   // Returns the ETag without quotes.
   Awaitable put_object(std::string bucket, std::string key, std::string body,
                        Headers extra_headers = {});
