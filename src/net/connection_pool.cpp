@@ -401,6 +401,13 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
   // the buffer is not zeroed, a 16 KiB memset per copy for bytes that are
   // always written before they are read.)
   if (!parser.is_done()) chunk = std::make_unique_for_overwrite<char[]>(kReadChunk);
+  // A range read until the connection closes ends wherever the close came:
+  // short of what its Content-Range says is a transfer cut off, not the end
+  // (taken for the end, select blamed a change of the object and gave up).
+  const auto range_length = response.status == 206 && ranged
+                                ? content_range_length(response.header("Content-Range"))
+                                : std::nullopt;
+  std::uint64_t body_read = 0;
   while (!parser.is_done()) {
     if (cut_off_by_stop()) co_return std::nullopt;
     parser.get().body().data = chunk.get();
@@ -419,6 +426,7 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
       co_return std::nullopt;
     }
     const std::string_view piece(chunk.get(), kReadChunk - parser.get().body().size);
+    body_read += piece.size();
     if (keep_whole) response.body.append(piece);
     if (keep_whole && !error_reply && response.body.size() > req.max_whole_body) {
       co_return too_long();
@@ -430,6 +438,11 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
     }
     if (!deliver(piece)) co_return std::nullopt;
     if (paced && !parser.is_done()) co_await sink->pace();
+  }
+  if (range_length && body_read < *range_length) {
+    state.ec = asio::error::eof;
+    state.failed_phase = Phase::read_body;
+    co_return std::nullopt;
   }
   state.keep_alive = parser.get().keep_alive();
   co_return response;

@@ -66,4 +66,16 @@ std::optional<std::string> content_range_problem(std::string_view range,
   return std::nullopt;
 }
 
+std::optional<std::uint64_t> content_range_length(std::optional<std::string_view> content_range) {
+  if (!content_range) return std::nullopt;
+  std::string_view text = *content_range;
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  if (!take(text, "bytes ")) return std::nullopt;
+  const auto first = take_number(text);
+  if (!first || !take(text, "-")) return std::nullopt;
+  const auto last = take_number(text);
+  if (!last || *last < *first || !take(text, "/")) return std::nullopt;
+  return *last - *first + 1;
+}
+
 }  // namespace s3loop::net

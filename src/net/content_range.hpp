@@ -2,6 +2,7 @@
 // byte for byte without a socket.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,5 +17,9 @@ namespace s3loop::net {
 // the reply has no Content-Range (its length is checked where it is read).
 std::optional<std::string> content_range_problem(std::string_view range,
                                                  std::optional<std::string_view> content_range);
+
+// The number of bytes a Content-Range of "bytes F-L/N" (or "/*") says its
+// reply holds; nullopt when it is absent or not of that form.
+std::optional<std::uint64_t> content_range_length(std::optional<std::string_view> content_range);
 
 }  // namespace s3loop::net

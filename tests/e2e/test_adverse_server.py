@@ -1,6 +1,7 @@
 """Servers that answer wrongly in ways radosgw never does (a review's findings): s3loop must
 end with a clear error, not loop for ever or answer for data it never saw."""
 import http.client
+import json
 import http.server
 import os
 import socket
@@ -22,6 +23,7 @@ PAGE = (b'<?xml version="1.0" encoding="UTF-8"?>'
 
 
 OBJECT = b"id,v\n" + b"".join(b"%d,%d\n" % (i, i % 7) for i in range(1, 2000))
+BIG_OBJECT = b"id,v\n" + b"".join(b"%d,%d\n" % (i, i % 7) for i in range(1, 50000))
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -43,6 +45,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     self.wfile.write(block)
             except OSError:
                 pass
+            return
+        if self.path.startswith("/bkt/short/"):
+            # A 206 read until the close (HTTP/1.0, no length) whose connection closes half
+            # way, the first time a read from a 16 KiB boundary (or the byte before) is asked.
+            first, last = (int(n) for n in
+                           self.headers["Range"].removeprefix("bytes=").split("-"))
+            last = min(last, len(BIG_OBJECT) - 1)
+            body = BIG_OBJECT[first:last + 1]
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {first}-{last}/{len(BIG_OBJECT)}")
+            self.send_header("ETag", '"0123456789abcdef0123456789abcdef"')
+            self.end_headers()
+            shorted = self.server.__dict__.setdefault("shorted", set())
+            cut = first % 16384 in (0, 16383) and first not in shorted
+            self.wfile.write(body[:len(body) // 2] if cut else body)
+            shorted.add(first)
             return
         if self.path.startswith("/bkt/shifted/"):
             # 206 of the length asked for, but 7 bytes further on (a stray or broken
@@ -154,8 +172,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_HEAD(self):
         # An object's HEAD with no Content-Length: its size is unknown, not 0.
         self.send_response(200)
-        if self.path.startswith("/bkt/rng/") or self.path.startswith("/bkt/shifted/"):
+        if self.path.startswith(("/bkt/rng/", "/bkt/shifted/")):
             self.send_header("Content-Length", str(len(OBJECT)))
+        if self.path.startswith("/bkt/short/"):
+            self.send_header("Content-Length", str(len(BIG_OBJECT)))
         if self.path.startswith("/bkt/endless-range/"):
             self.send_header("Content-Length", str(10 << 30))
         self.send_header("ETag", '"0123456789abcdef0123456789abcdef"')
@@ -294,6 +314,24 @@ class AdverseServer(unittest.TestCase):
         self.assertEqual(p.stdout, "")
         self.assertIn("(its Content-Range), not the range asked for, bytes 0-", p.stderr,
                       s3env.describe(p))
+
+    def test_a_range_read_until_the_close_that_ends_short_is_resumed(self):
+        # A review: it was taken for the range's end, and select failed asking whether the
+        # object changed (a changed object fails If-Match with 412), not retried.
+        p = s3env.run(["select", "s3://bkt/short/a.csv", "--engine", "local", "--chunk-size",
+                       "16KiB", "-e", "SELECT COUNT(*) FROM S3Object", "--json",
+                       "--endpoint-url", self.endpoint], timeout=60)
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(p.stdout.strip(), str(BIG_OBJECT.count(b"\n") - 1))
+        self.assertGreater(json.loads(p.stderr.strip().splitlines()[-1])["retries"], 5)
+        # With no attempt left: a broken read, named so, exit 1.
+        self.httpd.shorted = set()
+        p = self.run_s3loop("select", "s3://bkt/short/a.csv", "--engine", "local",
+                            "--chunk-size", "16KiB", "-e", "SELECT COUNT(*) FROM S3Object")
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        self.assertIn("while reading the reply body", p.stderr, s3env.describe(p))
+        self.assertNotIn("did the object change", p.stderr, s3env.describe(p))
 
     def test_a_head_without_content_length_is_no_empty_object(self):
         # select answered COUNT(*) 0, exit 0, "the object is empty".

@@ -31,5 +31,13 @@ TEST(ContentRange, OtherBytesAreRefused) {
   EXPECT_TRUE(content_range_problem("bytes=900-1099", "bytes 900-998/1000"));
 }
 
+TEST(ContentRange, LengthIsWhatTheRangeHolds) {
+  EXPECT_EQ(content_range_length("bytes 0-99/1000"), 100u);
+  EXPECT_EQ(content_range_length("bytes 5-5/*"), 1u);
+  EXPECT_FALSE(content_range_length(std::nullopt));
+  EXPECT_FALSE(content_range_length("bytes 9-5/10"));
+  EXPECT_FALSE(content_range_length("bytes */10"));
+}
+
 }  // namespace
 }  // namespace s3loop::net
