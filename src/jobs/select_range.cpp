@@ -119,7 +119,10 @@ RangeEvaluator::RangeEvaluator(const SelectQuery& query, s3::ByteRange range)
 }
 
 bool RangeEvaluator::on_record(const select::CsvRecord& record) {
+  // A value the query cannot take (a CAST of text): which record, of a
+  // gigabyte's (a review: the message named none).
   auto fail = [&](Error e) {
+    e.message += fmt::format(" (the record at byte {})", record.offset);
     error_ = std::move(e);
     return false;
   };

@@ -263,6 +263,17 @@ TEST(SelectRange, ServerOutputIsReadInTheOutputDelimiter) {
             (std::vector<std::size_t>{8, 10}));
 }
 
+// A value the query cannot take names its record: of a gigabyte's, which one was unknown.
+TEST(SelectRange, AValueTheQueryCannotTakeNamesItsRecord) {
+  const auto options = options_for("SELECT id FROM S3Object WHERE CAST(v AS INT) > 0");
+  const std::string object = "id,v\n1,2\n2,x\n";
+  const auto query = make_select_query(options, {{"id", "v"}}).value();
+  RangeEvaluator range(query, s3::ByteRange{0, object.size() - 1});
+  const auto fed = range.feed(object);
+  ASSERT_FALSE(fed);
+  EXPECT_EQ(fed.error().message, "CAST failed: 'x' is not a valid INT (the record at byte 9)");
+}
+
 TEST(SelectRange, PerRangeKeySummary) {
   auto options = options_for("SELECT * FROM S3Object WHERE CAST(amount AS INT) >= 0");
   options.key_column = "id";
