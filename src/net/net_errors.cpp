@@ -283,6 +283,11 @@ Error network_error(const boost::system::error_code& ec, Phase phase,
                        ? " (if the endpoint speaks HTTPS, use https:// in --endpoint-url)"
                        : " (is it an HTTP proxy? check " + failure.proxy_source + ")";
     }
+  } else if (ec == boost::beast::http::error::partial_message) {
+    // Beast's word for a reply whose connection closed part way (its
+    // "partial message" told nothing, a review).
+    e.kind = ErrorKind::network;
+    e.message = "connection closed by " + where + " " + closed_while(phase) + ", part way";
   } else if (phase == Phase::resolve) {
     e.kind = ErrorKind::network;
     e.message = "cannot resolve " + where + ": " + ec.message() + " (check " +

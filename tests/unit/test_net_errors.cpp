@@ -60,6 +60,19 @@ TEST(NetErrors, HttpsToAPlainHttpPortSaysUseHttpAndIsNotRetried) {
   EXPECT_EQ(count(e.message, "127.0.0.1:9480"), 1u) << e.message;
 }
 
+// A chunked reply whose connection closed part way: Beast says "partial message".
+TEST(NetErrors, AReplyCutOffPartWayIsAClosedConnectionAndRetryable) {
+  FailureContext context = at("127.0.0.1:9480");
+  context.request = "GetObject s3://b/k";
+  const Error e =
+      network_error(boost::beast::http::error::partial_message, Phase::read_body, context);
+  EXPECT_EQ(e.kind, ErrorKind::network);
+  EXPECT_TRUE(s3::is_retryable(e));
+  EXPECT_EQ(e.message,
+            "GetObject s3://b/k failed: connection closed by 127.0.0.1:9480 while reading the "
+            "reply body, part way");
+}
+
 // A peer that is no TLS server at all (an SSH banner, an SMTP greeting, bytes
 // whose second one happens to be 3) answers the same to every attempt.
 TEST(NetErrors, EveryHandshakeReplyThatIsNoTlsIsNotRetried) {
