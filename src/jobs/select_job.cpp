@@ -416,15 +416,13 @@ awaitable<Result<std::uint64_t>> SelectJob::run_s3select(exec::WorkerContext& co
   // columns), so the bound is generous: 8 times the range and 1 MiB more.
   const std::uint64_t range_bytes = range.last - range.first + 1;
   const std::uint64_t records_cap = 8 * range_bytes + (std::uint64_t{1} << 20);
-  bool any_event = false;  // the reply had begun: send() retries no such request
+  bool began = false;  // the reply had begun: send() retries no such request
   const auto select = [&]() -> awaitable<Result<void>> {
     records.clear();
     scanned = 0;
-    any_event = false;
     co_return co_await context.client().select_object_content(
         s.options.location.bucket, s.options.location.key, request,
         [&](const s3::SelectEvent& event) -> Result<void> {
-          any_event = true;
           if (event.kind == s3::SelectEventKind::records) {
             if (records.size() + event.payload.size() > records_cap) {
               return make_error(
@@ -442,7 +440,8 @@ awaitable<Result<std::uint64_t>> SelectJob::run_s3select(exec::WorkerContext& co
             scanned = stats->bytes_scanned;
           }
           return {};
-        });
+        },
+        &began);
   };
   auto reply = co_await select();
   // An error event (HTTP 200: the server's verdict, say on a record it could
@@ -451,7 +450,7 @@ awaitable<Result<std::uint64_t>> SelectJob::run_s3select(exec::WorkerContext& co
   // range's rows are held until merged, so nothing of the broken one was
   // used (one reset among hundreds of ranges failed the query, a review).
   const auto is_verdict = [](const Error& e) { return e.http_status == 200 && !e.s3_code.empty(); };
-  for (int reads = 1; !reply && any_event && !is_verdict(reply.error()); ++reads) {
+  for (int reads = 1; !reply && began && !is_verdict(reply.error()); ++reads) {
     if (auto stop = co_await context.client().before_resumed_read(reply.error(), reads,
                                                                   s3::Op::select_object)) {
       co_return std::move(*stop);

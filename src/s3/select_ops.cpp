@@ -10,7 +10,8 @@ using boost::asio::awaitable;
 
 awaitable<Result<void>> Client::select_object_content(std::string bucket, std::string key,
                                                       SelectRequest request,
-                                                      SelectEventSink on_event) {
+                                                      SelectEventSink on_event, bool* body_began) {
+  if (body_began != nullptr) *body_began = false;
   S3Request req;
   req.op = Op::select_object;
   req.method = "POST";
@@ -24,6 +25,7 @@ awaitable<Result<void>> Client::select_object_content(std::string bucket, std::s
   std::optional<Error> event_error;  // an error event: the server's verdict
   bool ceph_reply = false;           // radosgw's wrapped Records: no End event follows
   net::BodySink sink = [&](std::string_view chunk) -> Result<void> {
+    if (body_began != nullptr && !chunk.empty()) *body_began = true;
     auto events = decoder.feed(chunk);
     if (!events) return events.error();
     for (SelectEvent& event : *events) {
@@ -66,6 +68,20 @@ awaitable<Result<void>> Client::select_object_content(std::string bucket, std::s
   if (!reply) co_return reply.error();
   if (event_error) co_return *event_error;
   if (auto end = decoder.finish(!ceph_reply); !end) co_return end.error();
+  // radosgw's dialect has no End event: only the reply's framing says it is
+  // whole. One read until the connection closed may have been cut off at an
+  // event's end, and looked whole (exit 0 with rows missing: a review).
+  if (ceph_reply && !reply->header("Content-Length")) {
+    const auto coding = reply->header("Transfer-Encoding");
+    if (!coding || coding->find("chunked") == std::string_view::npos) {
+      co_return make_error(
+          ErrorKind::protocol,
+          describe_request(Op::select_object, bucket, key) +
+              " failed: the server's reply (radosgw's dialect, which sends no End event) has no "
+              "length and is not chunked, so it ended where the connection closed: whether its "
+              "rows are complete is unknown (a proxy between that rewrites replies?)");
+    }
+  }
   co_return Result<void>();
 }
 

@@ -128,6 +128,8 @@ class Handler(BaseHTTPRequestHandler):
     # The records query of the range starting here breaks off part way, once: the
     # connection closes after half its events.
     break_once_at = None
+    # The first probe (COUNT(*) over a ScanRange) breaks off part way, once.
+    break_probe_once = False
 
     def log_message(self, *args):
         pass
@@ -158,6 +160,15 @@ class Handler(BaseHTTPRequestHandler):
         ns = {"s3": "http://s3.amazonaws.com/doc/2006-03-01/"}
         doc = ET.fromstring(body)
         sql = doc.find("s3:Expression", ns).text
+        if sql == "select _1 from stdin;":
+            # radosgw's dialect (rows wrapped in <Payload>, no End event) in a reply read
+            # until the connection closes (no length, not chunked): whole or cut off at an
+            # event's end, it looks the same.
+            wrapped = b"\n<Payload>\n<Records>\n<Payload>\n1,\n2,\n</Payload></Records></Payload>"
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" +
+                             message("Records", wrapped))
+            self.close_connection = True
+            return
         start = int(doc.find("s3:ScanRange/s3:Start", ns).text)
         end = int(doc.find("s3:ScanRange/s3:End", ns).text)
         Handler.selects.append((sql, start, end))
@@ -203,8 +214,11 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        if Handler.break_once_at == start and "COUNT" not in sql:
+        probe = sql == "SELECT COUNT(*) FROM S3Object"
+        if (Handler.break_once_at == start and "COUNT" not in sql) or (
+                Handler.break_probe_once and probe):
             Handler.break_once_at = None
+            Handler.break_probe_once = False
             half = stream[:len(stream) // 2]
             self.wfile.write(b"%x\r\n%s\r\n" % (len(half), half))
             self.wfile.flush()
@@ -348,25 +362,39 @@ class S3SelectEngine(unittest.TestCase):
     def test_a_range_whose_reply_breaks_part_way_is_asked_again(self):
         # A review: send() retries no request whose reply had begun, and nothing else did, so
         # one connection reset among a query's ranges failed the whole query.
+        query = "SELECT s.id, s.name FROM S3Object s WHERE CAST(s.amount AS INT) > 40"
+        expected = [[r[0], r[1]] for r in self.rows if int(r[2]) > 40]
         for strategy in ("serial", "async"):
             with self.subTest(strategy=strategy):
                 Handler.break_once_at = 4096
                 self.addCleanup(setattr, Handler, "break_once_at", None)
-                p = self.select("-e", "SELECT s.id, s.name FROM S3Object s WHERE CAST(s.amount "
-                                "AS INT) > 40", "--chunk-size", "2KiB", "--engine", "s3select",
+                p = self.select("-e", query, "--chunk-size", "2KiB", "--engine", "s3select",
                                 "--strategy", strategy)
                 self.assertEqual(p.returncode, 0, s3env.describe(p))
                 self.assertIsNone(Handler.break_once_at, "the range did not break")
-                expected = [[r[0], r[1]] for r in self.rows if int(r[2]) > 40]
                 got = list(csv.reader(io.StringIO(p.stdout, newline="")))
                 self.assertEqual(got, expected)
                 self.assertGreaterEqual(self.summary(p)["retries"], 1, self.summary(p))
+        # The probe's reply, broken part way, is asked again too (it failed the command).
+        Handler.break_probe_once = True
+        self.addCleanup(setattr, Handler, "break_probe_once", False)
+        p = self.select("-e", query, "--chunk-size", "2KiB")
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertFalse(Handler.break_probe_once, "the probe did not break")
+        self.assertEqual(self.summary(p)["engine"], "s3select", self.summary(p))
+        self.assertEqual(list(csv.reader(io.StringIO(p.stdout, newline=""))), expected)
         # With no attempt left, the break is the answer: one line, exit 1.
         Handler.break_once_at = 4096
-        p = self.select("-e", "SELECT s.id FROM S3Object s", "--chunk-size", "2KiB",
-                        "--engine", "s3select", "--max-attempts", "1")
+        p = self.select("-e", query, "--chunk-size", "2KiB", "--engine", "s3select",
+                        "--max-attempts", "1")
         self.assertEqual(p.returncode, 1, s3env.describe(p))
-        self.assertIn("SelectObjectContent", p.stderr)
+        self.assertIn("SelectObjectContent s3://bkt/t.csv failed: connection closed", p.stderr)
+
+    def test_a_server_dialect_reply_without_length_or_end_is_not_taken_as_whole(self):
+        # A review: cut off at an event's end, such a reply printed part of the rows, exit 0.
+        p = self.select("--server-dialect", "-e", "select _1 from stdin;")
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        self.assertIn("whether its rows are complete is unknown", p.stderr)
 
     def test_a_range_whose_records_never_end_fails_without_taking_all_memory(self):
         # A review's finding: a range's Records were collected without a bound, so a server

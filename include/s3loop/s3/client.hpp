@@ -258,13 +258,15 @@ class Client {
   // SelectObjectContent: each event of the reply (Records, Stats, Progress,
   // Cont, End), in order, as it arrives. An error event becomes an Error of
   // kind s3; a reply cut short before End is a protocol error. Not retried
-  // once events have been delivered. radosgw's reply dialect is translated
-  // (ceph_select.hpp): its Records reach on_event as AWS writes them, its
-  // failure text is an Error, and it need not send End.
+  // once bytes of the reply's body have arrived (`*body_began` is then set:
+  // the caller may ask again, see before_resumed_read). radosgw's reply
+  // dialect is translated (ceph_select.hpp): its Records reach on_event as
+  // AWS writes them, its failure text is an Error, and it need not send End.
   using SelectEventSink = std::function<Result<void>(const SelectEvent&)>;
   boost::asio::awaitable<Result<void>> select_object_content(std::string bucket, std::string key,
                                                              SelectRequest request,
-                                                             SelectEventSink on_event);
+                                                             SelectEventSink on_event,
+                                                             bool* body_began = nullptr);
 
   // CreateBucket; the server's answer as it is: for a bucket of that name
   // that is already ours, AWS outside us-east-1 answers
