@@ -30,13 +30,18 @@ bool ignored_at_start(int signal_number) {
   };
   static const bool interrupt = ignored(SIGINT);
   static const bool terminate = ignored(SIGTERM);
+  static const bool hangup = ignored(SIGHUP);
   if (signal_number == SIGINT) return interrupt;
   if (signal_number == SIGTERM) return terminate;
+  if (signal_number == SIGHUP) return hangup;
   return false;
 }
 
 bool is_cancelled_exit(int code) {
-  return code == kSignalExitBase + SIGINT || code == kSignalExitBase + SIGTERM;
+  for (const int signal_number : kCancelSignals) {
+    if (code == kSignalExitBase + signal_number) return true;
+  }
+  return false;
 }
 
 }  // namespace s3loop::cli

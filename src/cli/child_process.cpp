@@ -58,7 +58,7 @@ void supervise_interrupts() {
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESTART;  // (as the commands' own handler: a write goes on)
   // (One ignored at start stays ignored, by the runs too: they inherit it.)
-  for (const int signal_number : {SIGINT, SIGTERM}) {
+  for (const int signal_number : kCancelSignals) {
     if (!ignored_at_start(signal_number)) sigaction(signal_number, &action, nullptr);
   }
 }
@@ -107,8 +107,7 @@ Result<ChildResult> run_child(const std::vector<std::string>& argv) {
   sigset_t interrupts;
   sigset_t before;
   sigemptyset(&interrupts);
-  sigaddset(&interrupts, SIGINT);
-  sigaddset(&interrupts, SIGTERM);
+  for (const int signal_number : kCancelSignals) sigaddset(&interrupts, signal_number);
   pthread_sigmask(SIG_BLOCK, &interrupts, &before);
   const pid_t pid = fork();
   if (pid < 0) {
@@ -121,7 +120,7 @@ Result<ChildResult> run_child(const std::vector<std::string>& argv) {
   if (pid == 0) {
     // Until the run has handlers of its own, a signal ends it as it ends any
     // program (one ignored at start stays ignored).
-    for (const int signal_number : {SIGINT, SIGTERM}) {
+    for (const int signal_number : kCancelSignals) {
       struct sigaction current {};
       if (sigaction(signal_number, nullptr, &current) == 0 &&
           current.sa_handler == on_supervised_interrupt) {

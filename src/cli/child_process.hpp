@@ -22,10 +22,10 @@ struct ChildResult {
 
 // The child runs in a process group of its own and dies with us
 // (PR_SET_PDEATHSIG), so that it never outlives the command that waits for
-// it; after supervise_interrupts(), SIGINT and SIGTERM reach it through us.
+// it; after supervise_interrupts(), SIGINT, SIGTERM and SIGHUP reach it through us.
 Result<ChildResult> run_child(const std::vector<std::string>& argv);
 
-// From now on, SIGINT and SIGTERM do not end this process: the first is
+// From now on, SIGINT, SIGTERM and SIGHUP do not end this process: the first is
 // passed on to the running child (which stops cleanly, as on Ctrl-C: its own
 // group does not get the terminal's Ctrl-C, so it gets the signal once) and
 // remembered, so that the caller can clean up and stop. A later one is passed

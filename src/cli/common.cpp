@@ -414,7 +414,7 @@ void install_interrupt_handler(std::atomic<bool>* flag_to_set, bool uploads_may_
   // was full (a review). (epoll_wait, which the loops sleep in, returns
   // EINTR whatever this says; asio waits again.)
   action.sa_flags = SA_RESTART;
-  for (const int signal_number : {SIGINT, SIGTERM}) {
+  for (const int signal_number : kCancelSignals) {
     if (!ignored_at_start(signal_number)) sigaction(signal_number, &action, nullptr);
   }
   if (flag_to_set == nullptr) g_interrupt_flag = nullptr;

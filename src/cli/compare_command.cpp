@@ -344,9 +344,18 @@ Runner add_compare_command(CLI::App& app) {
     }
     const std::string runs_prefix = normalised->destination.key + "compare-" + token + "-";
     // Where run `repetition` of `strategy` copies to: the sub-prefix the
-    // key-limit check below measures is the one the run gets.
-    auto run_prefix = [&runs_prefix](const std::string& strategy, int repetition) {
-      return fmt::format("{}{}-{}/", runs_prefix, strategy, repetition);
+    // key-limit check below measures is the one the run gets. All of one
+    // length (the strategy's name padded with '_', the number with zeros):
+    // a source key near S3's limit fits under every run's or under none (it
+    // failed the runs whose strategy's name was longer, and one strategy
+    // looked the only correct one, a review).
+    std::size_t name_width = 0;
+    for (const auto& strategy : strategies) name_width = std::max(name_width, strategy.size());
+    const std::size_t number_width = std::to_string(args->repeat).size();
+    auto run_prefix = [&runs_prefix, name_width, number_width](const std::string& strategy,
+                                                               int repetition) {
+      return fmt::format("{}{:_<{}}-{:0{}}/", runs_prefix, strategy, name_width, repetition,
+                         number_width);
     };
     const std::string& dst_bucket = normalised->destination.bucket;
     // Each run's sub-prefix is longer than the destination given: one over
@@ -601,6 +610,9 @@ Runner add_compare_command(CLI::App& app) {
       std::string strategy, workers;
       Spread wall, objects_per_s, mib_per_s, cpu, rss_mib, objects, requests, retries, handshakes;
       bool verified = true;
+      // A run printed a summary: the numbers are its (a crashed run's row
+      // showed zeros, as if measured, a review).
+      bool measured = false;
       std::uint64_t matched_by_size_only = 0;  // the most of any run
       std::string note;
     };
@@ -619,6 +631,7 @@ Runner add_compare_command(CLI::App& app) {
         // zeros would drag the medians down.
         const auto& s = run.summary;
         if (s.empty()) continue;
+        row.measured = true;
         const double w = number(s, "wall_seconds");
         wall.push_back(w);
         ops.push_back(w > 0 ? number(s, "objects") / w : 0);
@@ -646,9 +659,31 @@ Runner add_compare_command(CLI::App& app) {
     }
     // A failed copy's time is no result: neither the base of a speed-up nor
     // faster than it (a run whose listing broke "ran" 40x faster than serial).
-    double serial_wall = 0;
+    // The speed-up is of objects/s -- the wall times' ratio when the runs
+    // copied the same objects, and still true when a source still written to
+    // grew between runs (its serial run of 20 objects was "5x faster" than an
+    // async one of 320, a review).
+    double serial_rate = 0;
     for (const auto& row : rows) {
-      if (row.strategy == "serial" && row.verified) serial_wall = row.wall.median;
+      if (row.strategy == "serial" && row.verified) serial_rate = row.objects_per_s.median;
+    }
+    {
+      double fewest = 0;
+      double most = 0;
+      bool any = false;
+      for (const auto& run : runs) {
+        if (run.summary.empty() || !run.verified) continue;
+        const double n = number(run.summary, "objects");
+        fewest = any ? std::min(fewest, n) : n;
+        most = any ? std::max(most, n) : n;
+        any = true;
+      }
+      if (fewest != most) {
+        print_warning(fmt::format(
+            "the runs copied different numbers of objects ({} to {}: the source changed between "
+            "runs?), so their wall times compare different work: the speed-ups are of objects/s",
+            fewest, most));
+      }
     }
     // A comparison of nothing (a mistyped source prefix, filters that leave
     // nothing) is no result, however fast: no speed-up, nothing verified.
@@ -661,7 +696,9 @@ Runner add_compare_command(CLI::App& app) {
     // Without a serial run there is nothing to be faster than: no number.
     auto speedup = [&](const Row& row) -> std::optional<double> {
       if (copied_nothing || !row.verified) return std::nullopt;
-      if (serial_wall > 0 && row.wall.median > 0) return serial_wall / row.wall.median;
+      if (serial_rate > 0 && row.objects_per_s.median > 0) {
+        return row.objects_per_s.median / serial_rate;
+      }
       return std::nullopt;
     };
 
@@ -672,20 +709,24 @@ Runner add_compare_command(CLI::App& app) {
       boost::json::array out_rows;
       for (const auto& row : rows) {
         const std::optional<double> up = speedup(row);
+        // Null where no run of the strategy measured anything.
+        const auto measured = [&row](auto value) {
+          return row.measured ? boost::json::value(value) : boost::json::value(nullptr);
+        };
         out_rows.push_back(boost::json::object{
             {"strategy", row.strategy},
             {"workers", row.workers},
-            {"objects", count(row.objects)},
-            {"wall_seconds", row.wall.median},
-            {"wall_seconds_min", row.wall.min},
-            {"wall_seconds_max", row.wall.max},
-            {"objects_per_second", row.objects_per_s.median},
-            {"mib_per_second", row.mib_per_s.median},
-            {"cpu_seconds", row.cpu.median},
-            {"peak_rss_mib", row.rss_mib.median},
-            {"requests", count(row.requests)},
-            {"retries", count(row.retries)},
-            {"tls_handshakes", count(row.handshakes)},
+            {"objects", measured(count(row.objects))},
+            {"wall_seconds", measured(row.wall.median)},
+            {"wall_seconds_min", measured(row.wall.min)},
+            {"wall_seconds_max", measured(row.wall.max)},
+            {"objects_per_second", measured(row.objects_per_s.median)},
+            {"mib_per_second", measured(row.mib_per_s.median)},
+            {"cpu_seconds", measured(row.cpu.median)},
+            {"peak_rss_mib", measured(row.rss_mib.median)},
+            {"requests", measured(count(row.requests))},
+            {"retries", measured(count(row.retries))},
+            {"tls_handshakes", measured(count(row.handshakes))},
             {"speedup_vs_serial", up ? boost::json::value(*up) : boost::json::value(nullptr)},
             {"verified", row.verified && !copied_nothing},
             {"matched_by_size_only", row.matched_by_size_only},
@@ -704,13 +745,18 @@ Runner add_compare_command(CLI::App& app) {
           "CPU s", "RSS MiB", "requests", "retries", "TLS hs", "speed-up / verified");
       for (const auto& row : rows) {
         const std::optional<double> up = speedup(row);
+        // "-" where no run of the strategy measured anything.
+        const auto cell = [&row](auto value, const char* format) {
+          return row.measured ? fmt::format(fmt::runtime(format), value) : std::string("-");
+        };
         table += fmt::format(
-            "{:<11} {:<16} {:>8} {:>16} {:>10.0f} {:>8.1f} {:>9.2f} {:>9.0f} {:>8} {:>9} "
-            "{:>8}  {} / {}\n",
-            row.strategy, row.workers, count(row.objects), format_cell(row.wall, rep, "{:.2f}"),
-            row.objects_per_s.median, row.mib_per_s.median, row.cpu.median, row.rss_mib.median,
-            count(row.requests), count(row.retries), count(row.handshakes),
-            up ? fmt::format("{:.1f}x", *up) : std::string("-"),
+            "{:<11} {:<16} {:>8} {:>16} {:>10} {:>8} {:>9} {:>9} {:>8} {:>9} {:>8}  {} / {}\n",
+            row.strategy, row.workers, cell(count(row.objects), "{}"),
+            row.measured ? format_cell(row.wall, rep, "{:.2f}") : std::string("-"),
+            cell(row.objects_per_s.median, "{:.0f}"), cell(row.mib_per_s.median, "{:.1f}"),
+            cell(row.cpu.median, "{:.2f}"), cell(row.rss_mib.median, "{:.0f}"),
+            cell(count(row.requests), "{}"), cell(count(row.retries), "{}"),
+            cell(count(row.handshakes), "{}"), up ? fmt::format("{:.1f}x", *up) : std::string("-"),
             copied_nothing  ? "-"
             : !row.verified ? "NO (" + row.note + ")"
             // As cp --verify says it: a "yes" must not read as checked content.

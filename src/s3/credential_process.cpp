@@ -102,8 +102,9 @@ Result<ProcessCredentials> fetch_process_credentials(const std::vector<std::stri
                                   "to see what it waits for",
                                   what, kCredentialProcessTimeout.count()));
   }
-  if (ran->exit_code == 128 + SIGINT || ran->exit_code == 128 + SIGTERM) {
-    // Ctrl-C reaches a helper too: no reason to look into it.
+  if (ran->exit_code == 128 + SIGINT || ran->exit_code == 128 + SIGTERM ||
+      ran->exit_code == 128 + SIGHUP) {
+    // Ctrl-C (or a hangup) reaches a helper too: no reason to look into it.
     return make_error(
         ErrorKind::cancelled,
         fmt::format("{} was stopped by a signal (exit status {})", what, ran->exit_code));
