@@ -139,8 +139,7 @@ std::optional<std::string> ListPlanner::estimate_until(const Range& range) const
   if (range.within.empty() || !range.cursor.starts_with(range.within)) return range.until;
   // The end of the sub-prefix's keys (bar any that start with U+10FFFF):
   // UTF-8, as a cut made below it is then.
-  std::string end =
-      range.within_end ? *range.within_end : range.within + std::string(kLastCharacter);
+  std::string end = range.within + std::string(kLastCharacter);
   if (range.until && *range.until < end) return range.until;
   return end;
 }
@@ -186,13 +185,11 @@ std::optional<ListPlanner::Iter> ListPlanner::cut_for_idle_worker() {
   auto piece = add_range_after(best, *cut, best->until);
   piece->sample = best->sample;
   piece->within = best->within;
-  piece->within_end = best->within_end;
   best->until = std::move(*cut);
   return piece;
 }
 
-bool ListPlanner::cut_at_prefixes(Iter range, const std::string& under,
-                                  const std::vector<std::string>& prefixes) {
+bool ListPlanner::cut_at_prefixes(Iter range, const std::vector<std::string>& prefixes) {
   std::vector<const std::string*> usable;
   for (const auto& p : prefixes) {
     alphabet_.add(std::string_view(p).substr(std::min(options_.prefix.size(), p.size())));
@@ -228,11 +225,10 @@ bool ListPlanner::cut_at_prefixes(Iter range, const std::string& under,
   // end, then what follows it with a small page first, as the pieces below
   // do. Estimated from the page's density up to the next sub-prefix, the gap
   // after a/ was cut over and over, each piece listing (and throwing away) a
-  // page of b/ (a review: 38 requests where a plain walk needs 3). The
-  // sub-prefix is the one at the discovery's level (data/2024/01/ when
-  // data/2024/ was the level with more than one), within any coarser one.
-  if (const auto slash = range->cursor.find('/', under.size());
-      slash != std::string::npos && range->cursor.starts_with(under)) {
+  // page of b/ (a review: 38 requests where a plain walk needs 3).
+  if (const auto slash = range->cursor.find('/', options_.prefix.size());
+      range->within.empty() && slash != std::string::npos &&
+      range->cursor.starts_with(options_.prefix)) {
     range->within = range->cursor.substr(0, slash + 1);
   }
   auto position = range;
@@ -272,22 +268,10 @@ Result<void> ListPlanner::on_page(const RangeRequest& request, s3::ListPage page
   const bool discovery = !request.delimiter.empty();
   if (discovery) {
     range.discover.reset();
-    if (!page.common_prefixes.empty()) {
-      cut_at_prefixes(it, request.prefix, page.common_prefixes);
-    } else if (request.start_after != range.cursor && range.depth + 1 < kMaxDiscoveryDepth) {
-      // Asked from the end of the cursor's sub-prefix, no other came back:
-      // the rest lies in that one (data/2024/ of data/2024/01/ and 02/) or
-      // beside it. Look one level down, where the sub-prefixes to cut at
-      // may be; estimated from the first page's density instead, the gap
-      // after 01/ was cut up, each piece listing a page of 02/ and throwing
-      // it away (a review).
-      const auto slash = range.cursor.find('/', request.prefix.size());
-      range.discover = range.cursor.substr(0, slash + 1);
-      range.depth++;
-    }
     // The contents of a page with common prefixes skip the keys rolled up
     // into them, and a page from past the cursor skips the keys between:
     // then drop the contents and list the range plainly from its cursor.
+    if (!page.common_prefixes.empty()) cut_at_prefixes(it, page.common_prefixes);
     if (!page.common_prefixes.empty() || request.start_after != range.cursor) return {};
   }
 
@@ -372,34 +356,10 @@ Result<void> ListPlanner::on_page(const RangeRequest& request, s3::ListPage page
     stats_.pages++;
   }
   const bool ends_prefix = !page.is_truncated && whole_prefix;
-  const bool ends_sub_prefix = !page.is_truncated && !whole_prefix && !discovery;
   const std::string last = sample.last.empty() ? request.start_after : sample.last;
   if (range.done) finish(it);  // `range` may be gone from here on
   if (ends_prefix) learn_end(last);
-  if (ends_sub_prefix) learn_within_end(request.prefix, last);
   return {};
-}
-
-void ListPlanner::learn_within_end(const std::string& within, const std::string& last) {
-  // The pieces cut off a range in a sub-prefix were placed by the density of
-  // its first keys (data/2024/01/part-00000...00999), which says nothing of
-  // where its keys end (part-02499): cut on up to the sub-prefix's end, they
-  // listed one empty page after another (a review). A piece listed past the
-  // end tells: the pieces after it are empty, and the ranges still listing
-  // in it are estimated, and cut, up to it.
-  for (auto it = ranges_.begin(); it != ranges_.end();) {
-    auto current = it++;
-    if (current->done || current->within != within) continue;
-    if (!current->within_end || *current->within_end > last) current->within_end = last;
-    // Ranges that end in the sub-prefix end at its last key; those that
-    // start after it are empty (one in flight ends itself with an empty page).
-    if (!current->until || !current->until->starts_with(within)) continue;
-    if (*current->until > last) current->until = last;
-    if (current->after >= last && !current->in_flight) {
-      current->done = true;
-      finish(current);
-    }
-  }
 }
 
 void ListPlanner::learn_end(const std::string& last) {

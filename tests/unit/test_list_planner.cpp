@@ -404,25 +404,15 @@ TEST(ListPlanner, TheGapAfterTheFirstPagesSubPrefixIsNotCutUp) {
   }
 }
 
-// A review's layouts, each listed with 10 to 36 times the keys kept: (A) a
-// thousand and more one-key sub-prefixes (dt=0000/part-0.csv ...): the pieces
-// cut at an even choice of them knew nothing of their size and each asked for
-// a page of 1,000 keys to keep ~30; (B) the first page inside a sub-prefix of
-// the only top-level one (data/2024/01/ beside data/2024/02/): discovery found
-// no sub-prefix after data/2024/, and the gap after 01/ was cut up, each piece
-// listing (and throwing away) a page of 02/.
-TEST(ListPlanner, ManySmallOrNestedSubPrefixesAreNotListedOverAndOver) {
-  std::vector<std::string> one_key_dirs;
-  for (int i = 0; i < 3000; ++i) one_key_dirs.push_back(fmt::format("logs/dt={:04}/part-0.csv", i));
-  std::vector<std::string> nested;
-  for (int i = 0; i < 2500; ++i) nested.push_back(fmt::format("data/2024/01/part-{:05}.csv", i));
-  for (int i = 0; i < 1200; ++i) nested.push_back(fmt::format("data/2024/02/part-{:05}.csv", i));
-  for (const auto& [name, keys, prefix] :
-       {std::tuple{"one-key dirs", one_key_dirs, std::string("logs/")},
-        std::tuple{"one-key dirs", one_key_dirs, std::string()},
-        std::tuple{"nested", nested, std::string("data/")},
-        std::tuple{"nested", nested, std::string()}}) {
-    FakeBucket bucket(keys);
+// A review's layout, listed with 10 to 36 times the keys kept: a thousand and
+// more one-key sub-prefixes (dt=0000/part-0.csv ...). The pieces cut at an
+// even choice of them knew nothing of their size and each asked for a page of
+// 1,000 keys to keep ~30.
+TEST(ListPlanner, PiecesOfManyOneKeySubPrefixesListAboutTheirOwnKeys) {
+  std::vector<std::string> keys;
+  for (int i = 0; i < 3000; ++i) keys.push_back(fmt::format("logs/dt={:04}/part-0.csv", i));
+  FakeBucket bucket(keys);
+  for (const std::string prefix : {"logs/", ""}) {
     for (unsigned seed = 1; seed <= 5; ++seed) {
       for (const int workers : {16, 64}) {
         for (const bool ordered : {true, false}) {
@@ -430,12 +420,12 @@ TEST(ListPlanner, ManySmallOrNestedSubPrefixesAreNotListedOverAndOver) {
           options.workers = workers;
           options.prefix = prefix;
           options.ordered = ordered;
-          SCOPED_TRACE(fmt::format("{}, prefix '{}', seed {}, {} workers, {}", name, prefix, seed,
-                                   workers, ordered ? "ordered" : "unordered"));
+          SCOPED_TRACE(fmt::format("prefix '{}', seed {}, {} workers, {}", prefix, seed, workers,
+                                   ordered ? "ordered" : "unordered"));
           const auto out = run_slow_and_check(bucket, options, seed);
           // A piece per worker or two, each listing about its own keys: requests
           // O(workers + pages), and at most about as many keys again thrown away
-          // (were 10 to 36 times). Nested: 24 to 37 requests at 16 workers (were 40-45).
+          // (were 10 to 36 times).
           EXPECT_LE(out.stats.dropped_keys, keys.size()) << out.stats.requests << " requests";
           EXPECT_LE(out.stats.requests, static_cast<std::uint64_t>(2 * workers + 8))
               << out.stats.dropped_keys << " keys dropped";

@@ -111,9 +111,6 @@ class ListPlanner {
     // The sub-prefix its keys start with, while they do (set where ranges
     // are cut at common prefixes): its density is estimated within it.
     std::string within;
-    // Every key under `within` is at or before this (a listing under it
-    // ended there): the end of its density estimate.
-    std::optional<std::string> within_end;
     std::size_t probe_keys = 0;  // not 0: the size of its next page (a small one)
     Sample sample;
     std::deque<std::vector<s3::ObjectInfo>> pages;  // ordered mode: kept, not yet popped
@@ -124,9 +121,7 @@ class ListPlanner {
   bool may_list(const Range& range) const;
   RangeRequest start_request(Range& range);
   Iter add_range_after(Iter position, std::string after, std::optional<std::string> until);
-  // `under`: the prefix of the discovery listing that found `prefixes`.
-  bool cut_at_prefixes(Iter range, const std::string& under,
-                       const std::vector<std::string>& prefixes);
+  bool cut_at_prefixes(Iter range, const std::vector<std::string>& prefixes);
   // Where the keys a range's density describes end: its sub-prefix's end,
   // if it is still in one, else the range's end.
   std::optional<std::string> estimate_until(const Range& range) const;
@@ -134,8 +129,6 @@ class ListPlanner {
   std::optional<Iter> cut_for_idle_worker();
   void finish(Iter range);
   void learn_end(const std::string& last);
-  // A listing under the sub-prefix `within` ended at `last`.
-  void learn_within_end(const std::string& within, const std::string& last);
 
   PlannerOptions options_;
   std::list<Range> ranges_;  // in key order
