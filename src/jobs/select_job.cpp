@@ -416,54 +416,41 @@ awaitable<Result<std::uint64_t>> SelectJob::run_s3select(exec::WorkerContext& co
   // columns), so the bound is generous: 8 times the range and 1 MiB more.
   const std::uint64_t range_bytes = range.last - range.first + 1;
   const std::uint64_t records_cap = 8 * range_bytes + (std::uint64_t{1} << 20);
-  bool began = false;  // the reply had begun: send() retries no such request
-  const auto select = [&]() -> awaitable<Result<void>> {
-    records.clear();
-    scanned = 0;
-    co_return co_await context.client().select_object_content(
-        s.options.location.bucket, s.options.location.key, request,
-        [&](const s3::SelectEvent& event) -> Result<void> {
-          if (event.kind == s3::SelectEventKind::records) {
-            if (records.size() + event.payload.size() > records_cap) {
-              return make_error(
-                  ErrorKind::protocol,
-                  fmt::format("the server's rows for bytes {}-{} passed {} bytes (8 times the "
-                              "range and 1 MiB more) without an end: not believed (if the "
-                              "query's rows are that much wider than its CSV, lower --chunk-size, "
-                              "or use --engine local)",
-                              range.first, range.last, records_cap));
-            }
-            records += event.payload;
-          } else if (event.kind == s3::SelectEventKind::stats) {
-            auto stats = s3::parse_select_stats(event.payload);
-            if (!stats) return stats.error();
-            scanned = stats->bytes_scanned;
+  auto reply = co_await context.client().select_object_content(
+      s.options.location.bucket, s.options.location.key, request,
+      [&](const s3::SelectEvent& event) -> Result<void> {
+        if (event.kind == s3::SelectEventKind::records) {
+          if (records.size() + event.payload.size() > records_cap) {
+            return make_error(
+                ErrorKind::protocol,
+                fmt::format("the server's rows for bytes {}-{} passed {} bytes (8 times the "
+                            "range and 1 MiB more) without an end: not believed (if the "
+                            "query's rows are that much wider than its CSV, lower --chunk-size, "
+                            "or use --engine local)",
+                            range.first, range.last, records_cap));
           }
-          return {};
-        },
-        &began);
-  };
-  auto reply = co_await select();
-  // An error event (HTTP 200: the server's verdict, say on a record it could
-  // not evaluate) is the answer. A reply that broke part way (a reset, a
-  // stall) is sent again whole, as a broken ranged GET is resumed: the
-  // range's rows are held until merged, so nothing of the broken one was
-  // used (one reset among hundreds of ranges failed the query, a review).
-  const auto is_verdict = [](const Error& e) { return e.http_status == 200 && !e.s3_code.empty(); };
-  for (int reads = 1; !reply && began && !is_verdict(reply.error()); ++reads) {
-    if (auto stop = co_await context.client().before_resumed_read(reply.error(), reads,
-                                                                  s3::Op::select_object)) {
-      co_return std::move(*stop);
-    }
-    reply = co_await select();
-  }
+          records += event.payload;
+        } else if (event.kind == s3::SelectEventKind::stats) {
+          auto stats = s3::parse_select_stats(event.payload);
+          if (!stats) return stats.error();
+          scanned = stats->bytes_scanned;
+        }
+        return {};
+      },
+      // A reply broken part way is asked for again: the range's rows are
+      // held until merged, so nothing of the broken one was used.
+      [&] {
+        records.clear();
+        scanned = 0;
+      });
   Result<RangeOutcome> outcome = make_error(ErrorKind::protocol, "not evaluated");
   if (!reply) {
-    // A verdict may follow rows of this range: they come before the error,
-    // as the local engine's do (deliver() decides whether they are wanted).
-    // Not so for a transport failure, nor an aggregate's partial, which is
-    // whole or nothing.
-    const bool verdict = is_verdict(reply.error());
+    // An error event (HTTP 200: the server's verdict, say on a record it
+    // could not evaluate) may follow rows of this range: they come before the
+    // error, as the local engine's do (deliver() decides whether they are
+    // wanted). Not so for a transport failure, nor an aggregate's partial,
+    // which is whole or nothing.
+    const bool verdict = reply.error().http_status == 200 && !reply.error().s3_code.empty();
     if (verdict && !records.empty() && !s.query.query.is_aggregate()) {
       co_await context.run_cpu(
           [&] { outcome = s3select_outcome(s.query, std::move(records), /*cut_short=*/true); });

@@ -142,32 +142,15 @@ awaitable<Result<std::optional<std::string>>> probe_range(s3::Client& client,
   request.scan_start = range.first;
   request.scan_end = range.last;
   std::string answer;
-  bool began = false;  // the reply had begun: send() retries no such request
-  const auto ask = [&]() -> awaitable<Result<void>> {
-    answer.clear();
-    co_return co_await client.select_object_content(
-        options.location.bucket, options.location.key, request,
-        [&](const s3::SelectEvent& event) -> Result<void> {
-          if (event.kind == s3::SelectEventKind::records && answer.size() < 4096) {
-            answer += event.payload;
-          }
-          return {};
-        },
-        &began);
-  };
-  auto reply = co_await ask();
-  // A reply that broke part way (a reset) is asked again, as a range's is
-  // (it failed the command: a review).
-  for (int reads = 1;
-       !reply && began &&
-       (reply.error().kind == ErrorKind::network || reply.error().kind == ErrorKind::timeout);
-       ++reads) {
-    if (auto stop =
-            co_await client.before_resumed_read(reply.error(), reads, s3::Op::select_object)) {
-      co_return std::move(*stop);
-    }
-    reply = co_await ask();
-  }
+  auto reply = co_await client.select_object_content(
+      options.location.bucket, options.location.key, request,
+      [&](const s3::SelectEvent& event) -> Result<void> {
+        if (event.kind == s3::SelectEventKind::records && answer.size() < 4096) {
+          answer += event.payload;
+        }
+        return {};
+      },
+      [&] { answer.clear(); });  // a reply broken part way is asked for again
   if (!reply) {
     const Error& e = reply.error();
     if (e.kind != ErrorKind::s3 && e.kind != ErrorKind::http && e.kind != ErrorKind::protocol) {

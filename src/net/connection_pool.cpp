@@ -295,8 +295,10 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
   };
   // A reply kept whole beyond the request's bound: a range's length, or what
   // any reply document of S3 holds.
-  const bool ranged = std::any_of(req.headers.begin(), req.headers.end(),
-                                  [](const auto& h) { return beast::iequals(h.first, "range"); });
+  const auto range_asked = std::find_if(req.headers.begin(), req.headers.end(), [](const auto& h) {
+    return beast::iequals(h.first, "range");
+  });
+  const bool ranged = range_asked != req.headers.end();
   auto too_long = [&] {
     if (ranged) {
       return refuse(fmt::format(
@@ -330,9 +332,8 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
         req.host));
   }
   if (response.status == 206 && ranged) {
-    const auto asked = std::find_if(req.headers.begin(), req.headers.end(),
-                                    [](const auto& h) { return beast::iequals(h.first, "range"); });
-    if (auto problem = content_range_problem(asked->second, response.header("Content-Range"))) {
+    if (auto problem =
+            content_range_problem(range_asked->second, response.header("Content-Range"))) {
       co_return refuse(*problem);
     }
   }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 
@@ -24,6 +25,38 @@ bool take(std::string_view& text, std::string_view what) {
   return true;
 }
 
+std::string_view trimmed(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+struct ContentRange {
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+  std::optional<std::uint64_t> size;  // none: "*", unknown
+};
+
+// "bytes F-L/N" or "bytes F-L/*" (RFC 9110, 14.4), F <= L; whitespace around
+// it allowed.
+std::optional<ContentRange> parse_content_range(std::string_view text) {
+  text = trimmed(text);
+  ContentRange range;
+  if (!take(text, "bytes ")) return std::nullopt;
+  const auto first = take_number(text);
+  if (!first || !take(text, "-")) return std::nullopt;
+  const auto last = take_number(text);
+  if (!last || *last < *first || !take(text, "/")) return std::nullopt;
+  range.first = *first;
+  range.last = *last;
+  if (!take(text, "*")) {
+    range.size = take_number(text);
+    if (!range.size) return std::nullopt;
+  }
+  if (!text.empty()) return std::nullopt;
+  return range;
+}
+
 }  // namespace
 
 std::optional<std::string> content_range_problem(std::string_view range,
@@ -35,47 +68,22 @@ std::optional<std::string> content_range_problem(std::string_view range,
   if (!last || !range.empty() || *last < *first) return std::nullopt;
   if (!content_range) return std::nullopt;
 
-  // "bytes F-L/N" or "bytes F-L/*" (RFC 9110, 14.4); whitespace around it allowed.
-  std::string_view text = *content_range;
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  const std::string asked = fmt::format("bytes {}-{}", *first, *last);
-  auto wrong = [&] {
-    return fmt::format(
-        "the server's 206 reply holds '{}' (its Content-Range), not the range "
-        "asked for, {}",
-        std::string(text.substr(0, 100)), asked);
-  };
-  std::string_view rest = text;
-  if (!take(rest, "bytes ")) return wrong();
-  const auto got_first = take_number(rest);
-  if (!got_first || !take(rest, "-")) return wrong();
-  const auto got_last = take_number(rest);
-  if (!got_last || !take(rest, "/")) return wrong();
-  std::optional<std::uint64_t> size;
-  if (!take(rest, "*")) {
-    size = take_number(rest);
-    if (!size) return wrong();
-  }
-  if (!rest.empty()) return wrong();
+  const auto got = parse_content_range(*content_range);
   // The range from its first byte, up to the object's end if that comes first.
-  const std::uint64_t expected_last = size && *size > 0 && *size - 1 < *last ? *size - 1 : *last;
-  const bool fits =
-      *got_first == *first && *got_last <= *last && (size ? *got_last == expected_last : true);
-  if (!fits) return wrong();
-  return std::nullopt;
+  const bool fits = got && got->first == *first && got->last <= *last &&
+                    (!got->size || got->last == std::min(*last, *got->size - 1));
+  if (fits) return std::nullopt;
+  return fmt::format(
+      "the server's 206 reply holds '{}' (its Content-Range), not the range asked for, bytes "
+      "{}-{}",
+      std::string(trimmed(*content_range).substr(0, 100)), *first, *last);
 }
 
 std::optional<std::uint64_t> content_range_length(std::optional<std::string_view> content_range) {
   if (!content_range) return std::nullopt;
-  std::string_view text = *content_range;
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  if (!take(text, "bytes ")) return std::nullopt;
-  const auto first = take_number(text);
-  if (!first || !take(text, "-")) return std::nullopt;
-  const auto last = take_number(text);
-  if (!last || *last < *first || !take(text, "/")) return std::nullopt;
-  return *last - *first + 1;
+  const auto range = parse_content_range(*content_range);
+  if (!range) return std::nullopt;
+  return range->last - range->first + 1;
 }
 
 }  // namespace s3loop::net

@@ -8,24 +8,20 @@ namespace s3loop::s3 {
 
 using boost::asio::awaitable;
 
-awaitable<Result<void>> Client::select_object_content(std::string bucket, std::string key,
-                                                      SelectRequest request,
-                                                      SelectEventSink on_event, bool* body_began) {
-  if (body_began != nullptr) *body_began = false;
-  S3Request req;
-  req.op = Op::select_object;
-  req.method = "POST";
-  req.bucket = bucket;
-  req.key = key;
-  req.query = {{"select", ""}, {"select-type", "2"}};
-  req.body = build_select_request(request);
-  req.headers.emplace_back("content-type", "application/xml");
+namespace {
 
+// One exchange of `req`, its events decoded into `on_event`; `body_began`
+// tells whether bytes of the reply's body arrived (send() then retried none).
+awaitable<Result<void>> select_once(Client& client, const S3Request& req,
+                                    const SelectRequest& request,
+                                    const Client::SelectEventSink& on_event, bool& body_began) {
+  const std::string& bucket = req.bucket;
+  const std::string& key = req.key;
   SelectStreamDecoder decoder;
   std::optional<Error> event_error;  // an error event: the server's verdict
   bool ceph_reply = false;           // radosgw's wrapped Records: no End event follows
   net::BodySink sink = [&](std::string_view chunk) -> Result<void> {
-    if (body_began != nullptr && !chunk.empty()) *body_began = true;
+    if (!chunk.empty()) body_began = true;
     auto events = decoder.feed(chunk);
     if (!events) return events.error();
     for (SelectEvent& event : *events) {
@@ -64,7 +60,7 @@ awaitable<Result<void>> Client::select_object_content(std::string bucket, std::s
     }
     return {};
   };
-  auto reply = co_await send(req, {}, &sink);
+  auto reply = co_await client.send(req, {}, &sink);
   if (!reply) co_return reply.error();
   if (event_error) co_return *event_error;
   if (auto end = decoder.finish(!ceph_reply); !end) co_return end.error();
@@ -83,6 +79,37 @@ awaitable<Result<void>> Client::select_object_content(std::string bucket, std::s
     }
   }
   co_return Result<void>();
+}
+
+}  // namespace
+
+awaitable<Result<void>> Client::select_object_content(std::string bucket, std::string key,
+                                                      SelectRequest request,
+                                                      SelectEventSink on_event,
+                                                      std::function<void()> on_restart) {
+  S3Request req;
+  req.op = Op::select_object;
+  req.method = "POST";
+  req.bucket = std::move(bucket);
+  req.key = std::move(key);
+  req.query = {{"select", ""}, {"select-type", "2"}};
+  req.body = build_select_request(request);
+  req.headers.emplace_back("content-type", "application/xml");
+  for (int reads = 1;; ++reads) {
+    bool body_began = false;
+    auto answered = co_await select_once(*this, req, request, on_event, body_began);
+    // A reply that broke part way (a reset, a stall), which send() does not
+    // retry, is asked for again whole when the caller can start over: as a
+    // broken ranged GET is resumed, under the same rules (one reset among a
+    // query's ranges, or in its probe, failed the command: a review).
+    const bool broke = !answered && (answered.error().kind == ErrorKind::network ||
+                                     answered.error().kind == ErrorKind::timeout);
+    if (!broke || !body_began || !on_restart) co_return answered;
+    if (auto stop = co_await before_resumed_read(answered.error(), reads, Op::select_object)) {
+      co_return std::move(*stop);
+    }
+    on_restart();
+  }
 }
 
 }  // namespace s3loop::s3

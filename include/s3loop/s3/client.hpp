@@ -196,7 +196,7 @@ class Client {
   // rules -- a transient error, an attempt left of --max-attempts, the retry
   // budget's cost, the back-off, none after Ctrl-C. Returns nothing when the
   // caller may resume, else the error to report (marked as send() marks it).
-  // `op`: the request resumed (a SelectObjectContent range is sent again whole).
+  // `op`: the request resumed (select_object_content sends its again whole).
   boost::asio::awaitable<std::optional<Error>> before_resumed_read(Error broke, int reads,
                                                                    Op op = Op::get_object);
   // Returns the ETag without quotes.
@@ -257,16 +257,19 @@ class Client {
 
   // SelectObjectContent: each event of the reply (Records, Stats, Progress,
   // Cont, End), in order, as it arrives. An error event becomes an Error of
-  // kind s3; a reply cut short before End is a protocol error. Not retried
-  // once bytes of the reply's body have arrived (`*body_began` is then set:
-  // the caller may ask again, see before_resumed_read). radosgw's reply
-  // dialect is translated (ceph_select.hpp): its Records reach on_event as
-  // AWS writes them, its failure text is an Error, and it need not send End.
+  // kind s3; a reply cut short before End is a protocol error. A reply that
+  // broke part way (a reset, a stall) is asked for again whole, under
+  // before_resumed_read's rules, when the caller can start over: it gives
+  // `on_restart`, called before the new request (it drops what the broken
+  // reply's events delivered); without it, such a break is the answer.
+  // radosgw's reply dialect is translated (ceph_select.hpp): its Records
+  // reach on_event as AWS writes them, its failure text is an Error, and it
+  // need not send End.
   using SelectEventSink = std::function<Result<void>(const SelectEvent&)>;
   boost::asio::awaitable<Result<void>> select_object_content(std::string bucket, std::string key,
                                                              SelectRequest request,
                                                              SelectEventSink on_event,
-                                                             bool* body_began = nullptr);
+                                                             std::function<void()> on_restart = {});
 
   // CreateBucket; the server's answer as it is: for a bucket of that name
   // that is already ours, AWS outside us-east-1 answers
