@@ -235,4 +235,19 @@ std::optional<Error> job_flags_before_job(const CLI::App& app,
   return std::nullopt;
 }
 
+Result<std::vector<std::string>> without_compare_end_of_options(std::vector<std::string> words) {
+  if (words.empty() || words[0] != "compare") return words;
+  const auto mark = std::find(words.begin() + 1, words.end(), "--");
+  if (mark == words.end()) return words;
+  for (auto word = mark + 1; word != words.end(); ++word) {
+    if (word->size() > 1 && word->starts_with('-')) {
+      return make_error(ErrorKind::usage, "this argument was not expected: " + *word +
+                                              " (after '--' come only the job, its source "
+                                              "and its destination: flags go before '--')");
+    }
+  }
+  words.erase(mark);
+  return words;
+}
+
 }  // namespace s3loop::cli

@@ -45,4 +45,12 @@ std::optional<Error> flags_before_command(const CLI::App& app,
 std::optional<Error> job_flags_before_job(const CLI::App& app,
                                           const std::vector<std::string>& words);
 
+// `s3loop compare cp -- SRC DST`: CLI11 ends compare at a "--" once its one
+// positional (the job) is read, and the URLs after it were refused as stray
+// words of s3loop itself. compare's words with the mark taken out (what
+// follows it is read as the job, its source and destination, which are no
+// flags either way); an error when a word after the mark looks like a flag,
+// which "--" says is none. Other commands' words come back as they are.
+Result<std::vector<std::string>> without_compare_end_of_options(std::vector<std::string> words);
+
 }  // namespace s3loop::cli

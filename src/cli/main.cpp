@@ -101,12 +101,17 @@ int main(int argc, char** argv) {
   add(add_select_command);
   // Before CLI11 reads them: it would take a flag as the value of the option
   // before it, and flags before the command as stray words.
-  const std::vector<std::string> words(argv + 1, argv + argc);
-  if (auto refused = flags_before_command(app, words)) return usage_error(*refused);
-  if (auto refused = job_flags_before_job(app, words)) return usage_error(*refused);
-  if (auto refused = misread_flag(app, words)) return usage_error(*refused);
+  const std::vector<std::string> typed(argv + 1, argv + argc);
+  if (auto refused = flags_before_command(app, typed)) return usage_error(*refused);
+  auto words = without_compare_end_of_options(typed);
+  if (!words) return usage_error(words.error());
+  if (auto refused = job_flags_before_job(app, *words)) return usage_error(*refused);
+  if (auto refused = misread_flag(app, *words)) return usage_error(*refused);
   try {
-    app.parse(argc, argv);
+    // (As typed, but for the mark taken out; argv[0] names the program in help.)
+    std::vector<const char*> parsed = {argv[0]};
+    for (const auto& word : *words) parsed.push_back(word.c_str());
+    app.parse(static_cast<int>(parsed.size()), parsed.data());
   } catch (const CLI::CallForHelp& e) {
     // Help and version that could not be written fail too, as other output.
     return check_output_written(app.exit(e));

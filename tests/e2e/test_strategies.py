@@ -699,6 +699,20 @@ class Compare(unittest.TestCase):
                          "s3loop: error: the cp flags given to compare: destination is required "
                          "(see s3loop cp --help)")
 
+    def test_compare_reads_its_urls_after_an_end_of_options_mark(self):
+        # `compare cp -c 16 -- SRC DST` refused the URLs as stray words of s3loop itself
+        # (CLI11 ends compare at "--" once its job is read).
+        p = s3env.run(["compare", "cp", "-c", "16", "--strategies", "async", "--json", "--",
+                       f"s3://{self.bucket}/src/", f"s3://{self.bucket}/marked/"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        row = json.loads(p.stdout)["strategies"][0]
+        self.assertTrue(row["verified"], row)
+        self.assertEqual(row["workers"], "C=16")
+        p = s3env.run(["compare", "cp", "--", f"s3://{self.bucket}/src/",
+                       f"s3://{self.bucket}/marked/", "--keep"])
+        self.assertEqual(p.returncode, 2, s3env.describe(p))
+        self.assertIn("this argument was not expected: --keep", p.stderr)
+
     def test_compare_passes_its_connection_flags_to_every_run(self):
         # --debug, --read-timeout, --connect-timeout and --retry-budget once reached only
         # compare's own verification and cleanup, never the runs they were given for.

@@ -237,6 +237,32 @@ TEST(JobFlagsBeforeJob, ACpFlagBeforeCpIsNamedWithWhereItGoes) {
   EXPECT_FALSE(job_flags_before_job(commands.app, {"compare", "--frob", "cp"}));  // no cp flag
 }
 
+// `compare cp -- SRC DST`: CLI11 ended compare at the mark (its job read) and
+// refused the URLs as s3loop's own stray words; the mark is taken out, and a
+// flag after it is refused, as "--" says it is none.
+TEST(CompareEndOfOptions, TheMarkIsTakenOutAndFlagsAfterItAreRefused) {
+  using Words = std::vector<std::string>;
+  auto taken_out = without_compare_end_of_options({"compare", "cp", "--", "s3://a/", "s3://b/"});
+  ASSERT_TRUE(taken_out);
+  EXPECT_EQ(*taken_out, (Words{"compare", "cp", "s3://a/", "s3://b/"}));
+  auto before_job = without_compare_end_of_options({"compare", "--", "cp", "s3://a/", "s3://b/"});
+  ASSERT_TRUE(before_job);
+  EXPECT_EQ(*before_job, (Words{"compare", "cp", "s3://a/", "s3://b/"}));
+  auto flag_after =
+      without_compare_end_of_options({"compare", "cp", "--", "s3://a/", "s3://b/", "-c", "4"});
+  ASSERT_FALSE(flag_after);
+  EXPECT_EQ(flag_after.error().kind, ErrorKind::usage);
+  EXPECT_EQ(flag_after.error().message,
+            "this argument was not expected: -c (after '--' come only the job, its source and "
+            "its destination: flags go before '--')");
+  EXPECT_FALSE(without_compare_end_of_options({"compare", "cp", "--", "s3://a/", "--"}));
+  // Other commands keep their "--", which CLI11 reads rightly for them.
+  EXPECT_EQ(*without_compare_end_of_options({"cp", "--", "s3://a/", "-b"}),
+            (Words{"cp", "--", "s3://a/", "-b"}));
+  EXPECT_EQ(*without_compare_end_of_options({"compare", "cp", "s3://a/", "s3://b/", "-"}),
+            (Words{"compare", "cp", "s3://a/", "s3://b/", "-"}));
+}
+
 // CLI11's words for a refused command line, said plainly (compare passes cp's flags through
 // the same words as cp).
 std::string parse_error_of(Commands& commands, std::vector<std::string> words) {
