@@ -8,6 +8,7 @@
 #include "child_process.hpp"
 #include "commands.hpp"
 #include "common.hpp"
+#include "copy_run_check.hpp"
 #include "copy_url.hpp"
 #include "filter_flags.hpp"
 #include "flag_as_value.hpp"
@@ -84,9 +85,11 @@ std::string format_cell(const Spread& s, int repeat, const char* fmt_one) {
 // would otherwise fail every run, each in its own child, and the table would
 // read as a failed comparison rather than a wrong command.
 // `strategy_flags_given`, when asked for: which of cp's strategy flags the
-// words hold (--concurrency, --threads, --loops, --adaptive).
+// words hold (--concurrency, --threads, --loops, --adaptive); `run_flags`:
+// those flags' values, and --strategy's.
 std::optional<Error> check_job_flags(const std::vector<std::string>& cp_argv,
-                                     std::vector<std::string>* strategy_flags_given = nullptr) {
+                                     std::vector<std::string>* strategy_flags_given = nullptr,
+                                     CopyRunFlags* run_flags = nullptr) {
   CLI::App dry{"s3loop"};
   dry.require_subcommand(1);
   // As main.cpp reads them: a flag given twice counts as given last.
@@ -114,6 +117,21 @@ std::optional<Error> check_job_flags(const std::vector<std::string>& cp_argv,
     for (const char* name : {"--concurrency", "--threads", "--loops", "--adaptive"}) {
       if (cp->get_option(name)->count() > 0) strategy_flags_given->emplace_back(name);
     }
+  }
+  if (run_flags != nullptr) {
+    const CLI::App* cp = dry.get_subcommand("cp");
+    const auto given = [cp](const char* name) -> std::optional<int> {
+      const CLI::Option* option = cp->get_option(name);
+      if (option->count() == 0) return std::nullopt;
+      return option->as<int>();
+    };
+    run_flags->run.strategy = cp->get_option("--strategy")->as<std::string>();
+    run_flags->run.default_concurrency = kCopyDefaultConcurrency;
+    run_flags->run.concurrency = given("--concurrency");
+    run_flags->run.threads = given("--threads");
+    run_flags->run.loops = given("--loops");
+    run_flags->adaptive = cp->get_option("--adaptive")->count() > 0;
+    run_flags->list_concurrency = given("--list-concurrency");
   }
   return std::nullopt;
 }
@@ -341,6 +359,19 @@ Runner add_compare_command(CLI::App& app) {
     if (auto bad =
             check_job_flags(run_argv(*normalised, strategies.front()), &strategy_flags_given)) {
       return usage_error(*bad);
+    }
+    // What each run would refuse before it starts, refused before the first
+    // runs (an open-file limit that async's --concurrency passes and
+    // threads' does not ended compare after the earlier runs had copied).
+    for (const auto& strategy : strategies) {
+      CopyRunFlags run_flags;
+      if (auto bad = check_job_flags(run_argv(*normalised, strategy), nullptr, &run_flags)) {
+        return usage_error(*bad);
+      }
+      if (auto run = check_copy_run(run_flags); !run) {
+        return usage_error(make_error(
+            ErrorKind::usage, "the " + strategy + " run would refuse: " + run.error().message));
+      }
     }
     const std::string runs_prefix = normalised->destination.key + "compare-" + token + "-";
     // Where run `repetition` of `strategy` copies to: the sub-prefix the

@@ -2,10 +2,10 @@
 #include "bucket_check.hpp"
 #include "commands.hpp"
 #include "common.hpp"
+#include "copy_run_check.hpp"
 #include "copy_url.hpp"
 #include "filter_flags.hpp"
 #include "interruptible.hpp"
-#include "open_files.hpp"
 #include "plural.hpp"
 #include "progress.hpp"
 #include "run_job.hpp"
@@ -63,7 +63,7 @@ Runner add_cp_command(CLI::App& app) {
                   "s3://bucket[/prefix]: a folder, also for one object, which keeps its name "
                   "(as rclone copy; aws s3 cp would name the copy prefix)")
       ->required();
-  add_strategy_flags(*cmd, args->run, 256, "Requests");
+  add_strategy_flags(*cmd, args->run, kCopyDefaultConcurrency, "Requests");
   cmd->add_flag("--adaptive", args->adaptive,
                 "async strategies: start with few requests in flight and grow towards "
                 "--concurrency, cut to 70% on 503 SlowDown (default: always --concurrency)");
@@ -137,10 +137,9 @@ Runner add_cp_command(CLI::App& app) {
     if (!threshold) return usage_error(threshold.error());
     auto chunk = parse_size(args->multipart_chunksize, "--multipart-chunksize");
     if (!chunk) return usage_error(chunk.error());
-    auto run_settings = strategy_settings(args->run);
-    if (!run_settings) return usage_error(run_settings.error());
-    exec::Settings settings = *run_settings;
-    settings.adaptive = args->adaptive;
+    auto checked = check_copy_run({args->run, args->adaptive, args->list_concurrency});
+    if (!checked) return usage_error(checked.error());
+    const exec::Settings& settings = checked->settings;
     auto made = exec::make_strategy(settings);
     if (!made) return usage_error(made.error());
     auto strategy = std::move(*made);
@@ -154,14 +153,7 @@ Runner add_cp_command(CLI::App& app) {
     options.dry_run = args->dry_run;
     options.skip_existing = args->skip_existing;
     options.filters = args->filters;
-    // serial means one request at a time, the listing's included.
-    options.list_concurrency =
-        args->list_concurrency.value_or(settings.kind == exec::StrategyKind::serial ? 1 : 16);
-    if (auto fits = check_open_files(
-            copy_open_file_need(settings, static_cast<std::uint64_t>(options.list_concurrency)));
-        !fits) {
-      return usage_error(fits.error());
-    }
+    options.list_concurrency = checked->list_concurrency;
     auto normalised = jobs::normalise_copy_locations(std::move(options));
     if (!normalised) return usage_error(normalised.error());
 

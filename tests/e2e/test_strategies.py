@@ -2,6 +2,7 @@
 copy cleanly; `compare` runs, verifies and cleans up."""
 
 import json
+import resource
 import os
 import re
 import shlex
@@ -1307,19 +1308,37 @@ class CompareStops(s3env.E2ETestCase):
         # ends the compare, exit 2, rather than every run failing and the table saying
         # "nothing to copy".
         dst = self.bucket("compare-refused")
-        for flags, words in ((["--concurrency", "0"], "--concurrency"),
-                             (["--multipart-chunksize", "5XB"], "--multipart-chunksize")):
+        # (A strategy flag compare checks itself for every run before the first.)
+        for flags, words, said in (
+                (["--concurrency", "0"], "--concurrency", "the async run would refuse"),
+                (["--multipart-chunksize", "5XB"], "--multipart-chunksize",
+                 "nothing was compared")):
             with self.subTest(flags=flags):
                 p = s3env.run(["compare", "cp", f"s3://{self.src}/src/", f"s3://{dst}/c/",
                                "--strategies", "async,serial", "--repeat", "2", *flags])
                 s3env.assert_no_crash(self, p)
                 self.assertEqual(p.returncode, 2, s3env.describe(p))
                 self.assertIn(words, p.stderr)
-                self.assertIn("nothing was compared", p.stderr)
+                self.assertIn(said, p.stderr)
                 self.assertNotIn("nothing to copy", p.stderr)
                 self.assertNotIn("run 2", p.stderr)
                 self.assertNotIn("serial, run", p.stderr)
         self.assertBucketEmpty(dst, why="after refused compares")
+
+    def test_a_run_the_open_file_limit_refuses_stops_compare_before_any_run(self):
+        # async at -c 180 under a limit of 200 is refused, serial is not: that refusal came
+        # after the serial run had copied in full, its result thrown away.
+        dst = self.bucket("compare-open-files")
+
+        def limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (200, 200))
+
+        p = s3env.run(["compare", "cp", f"s3://{self.src}/src/", f"s3://{dst}/c/",
+                       "--strategies", "serial,async", "-c", "180"], preexec_fn=limit)
+        s3env.assert_clean_error(self, p, 2, "the async run would refuse: --concurrency 180",
+                                 "limit of 200", "lower --concurrency to")
+        self.assertNotIn("run 1", p.stderr)
+        self.assertBucketEmpty(dst, why="after a refused compare")
 
     def test_async_pool_names_the_loops_that_run(self):
         # No more loops run than requests may be in flight: C=2 runs 2, whatever --loops says.
