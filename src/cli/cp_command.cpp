@@ -100,7 +100,7 @@ Runner add_cp_command(CLI::App& app) {
                   "Copy objects of this size and larger part by part, as aws cli does (default "
                   "5GiB, the CopyObject limit; keys holding '%' go whole up to 5GiB)");
   cmd->add_option("--multipart-chunksize", args->multipart_chunksize,
-                  "Part size of multipart copies (default 512MiB; 5MiB..5GiB; larger for an "
+                  "Part size of multipart copies (default 512MiB; 5MiB..5GiB; doubled for an "
                   "object that would need more than 10,000 parts, as aws cli does)");
   add_filter_options(*cmd, args->filters);
   cmd->add_flag("--progress", args->progress,

@@ -218,9 +218,11 @@ std::optional<std::string> create_tagging_header(const std::vector<s3::Tag>& tag
 
 std::vector<std::pair<std::uint64_t, std::uint64_t>> plan_parts(std::uint64_t size,
                                                                 std::uint64_t part_size) {
-  // Grow the part size until the object fits in S3's 10,000 parts.
-  const std::uint64_t needed = (size + kMaxParts - 1) / kMaxParts;
-  part_size = std::max(part_size, needed);
+  // Double the part size until the object fits in S3's 10,000 parts, as
+  // aws cli's s3transfer does (ChunksizeAdjuster): the same parts make the
+  // same multipart ETag as aws cli's copy of the object (the smallest size
+  // that fits made other parts, and a copy --skip-existing never matched).
+  while (part_size > 0 && (size + part_size - 1) / part_size > kMaxParts) part_size *= 2;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> parts;
   for (std::uint64_t first = 0; first < size; first += part_size) {
     parts.emplace_back(first, std::min(size, first + part_size) - 1);
@@ -661,6 +663,16 @@ awaitable<Result<void>> CopyJob::copy_multipart(exec::WorkerContext& context,
   // give it to the new upload, as CopyObject would have.
   auto head = co_await client.head_object(src_bucket, object.key);
   if (!head) co_return head.error();
+  // Emptied since it was listed: no part can be cut from it, and an upload
+  // completed without one is refused (MalformedXML, which named no cause).
+  if (head->size == 0) {
+    Error changed = make_error(
+        ErrorKind::s3, fmt::format("the source object {} changed after it was listed ({} bytes "
+                                   "then, empty now, ETag {}): nothing was copied; copy it again",
+                                   s3::s3_uri(src_bucket, object.key), object.size, head->etag));
+    changed.http_status = 412;  // what S3 answers a copy of another version
+    co_return changed;
+  }
   // Its parts are all copied from this version (x-amz-copy-source-if-match),
   // which may be newer than the listing's.
   copied_etag = head->etag;

@@ -296,6 +296,38 @@ class Resume(s3env.E2ETestCase):
         p = self.replace_the_source_during_its_parts("shrink", b"small", "--concurrency", "1")
         self.assertNotIn("InvalidRange", p.stderr)
 
+    def test_a_source_emptied_before_its_parts_are_cut_is_said_to_have_changed(self):
+        # A review's finding: a source listed at 10 MiB and emptied before the HEAD that
+        # plans its parts got an upload of no parts, and the server's "MalformedXML".
+        size = 10 * 1024 * 1024
+        self.s3.put_object(Bucket=self.bkt, Key="emptied/big.bin", Body=b"A" * size)
+        emptied = []
+
+        def empty_before_the_head(method, target, headers):
+            if method == "HEAD" and "big.bin" in target and not emptied:
+                emptied.append(target)
+                self.s3.put_object(Bucket=self.bkt, Key="emptied/big.bin", Body=b"")
+
+        with s3env.SniffingProxy(self.srv.http_endpoint) as proxy:
+            proxy.on_request = empty_before_the_head
+            p = s3env.run(["cp", f"s3://{self.bkt}/emptied/", f"s3://{self.bkt}/emptieddst/",
+                           "--multipart-threshold", "5MiB", "--multipart-chunksize", "5MiB",
+                           "--endpoint-url", f"http://127.0.0.1:{proxy.port}"])
+        self.assertEqual(len(emptied), 1)
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        self.assertIn(f"the source object s3://{self.bkt}/emptied/big.bin changed after it was "
+                      f"listed ({size} bytes then, empty now", p.stderr)
+        self.assertNotIn("MalformedXML", p.stderr)
+        listed = self.s3.list_objects_v2(Bucket=self.bkt, Prefix="emptieddst/")
+        self.assertEqual(listed.get("KeyCount"), 0, listed.get("Contents"))
+        uploads = self.s3.list_multipart_uploads(Bucket=self.bkt, Prefix="emptieddst/")
+        self.assertEqual(uploads.get("Uploads", []), [])
+        # Copied again, it goes whole, as the empty object it now is.
+        p = s3env.run(["cp", f"s3://{self.bkt}/emptied/", f"s3://{self.bkt}/emptieddst/",
+                       "--multipart-threshold", "5MiB", "--verify"])
+        self.assertEqual(p.returncode, 0, s3env.describe(p))
+        self.assertEqual(self.body("emptieddst/big.bin"), b"")
+
     def test_verify_asked_for_a_copy_stopped_by_an_error_says_it_did_not_run(self):
         # A review's finding: --verify was skipped without a word (no line, no "verify" key).
         # The destination bucket deleted under the copy stops it (NoSuchBucket).

@@ -223,17 +223,29 @@ TEST(CopyPlanning, PartSizeGrowsToStayWithinTenThousandParts) {
   }
 }
 
-// The part size is rounded up, never down: part 10,001 is one S3 refuses,
-// after 10,000 parts were copied (sizes that do not divide evenly).
-TEST(CopyPlanning, SizesThatDoNotDivideEvenlyStayWithinTenThousandParts) {
-  const std::uint64_t just_over = 10'000 * 6 * jobs::kMiB + 1;
-  auto parts = jobs::plan_parts(just_over, 5 * jobs::kMiB);
-  EXPECT_EQ(parts.size(), jobs::kMaxParts);
+// The part size doubles until the parts fit, as aws cli's s3transfer grows
+// it: the same parts make the same multipart ETag as aws cli's copy (the
+// smallest size that fit made 10,000 parts of 10,737,419 bytes where aws cli
+// makes 6,400 of 16 MiB). Never part 10,001, which S3 refuses after 10,000
+// were copied.
+TEST(CopyPlanning, ThePartSizeDoublesUntilTheObjectFitsAsAwsCliDoes) {
+  const std::uint64_t mib = jobs::kMiB;
+  auto parts = jobs::plan_parts(100 * jobs::kGiB, 8 * mib);
+  ASSERT_EQ(parts.size(), 6'400u);
+  EXPECT_EQ(parts[0].second, 16 * mib - 1);
+  EXPECT_EQ(parts.back().second, 100 * jobs::kGiB - 1);
+  const std::uint64_t just_over = 10'000 * 6 * mib + 1;
+  parts = jobs::plan_parts(just_over, 5 * mib);
+  ASSERT_EQ(parts.size(), 6'001u);  // parts of 10 MiB
+  EXPECT_EQ(parts[0].second, 10 * mib - 1);
   EXPECT_EQ(parts.back().second, just_over - 1);
   const std::uint64_t five_tib = 5 * 1024 * jobs::kGiB;  // S3's largest object
-  parts = jobs::plan_parts(five_tib, 512 * jobs::kMiB);
-  EXPECT_EQ(parts.size(), jobs::kMaxParts);
+  parts = jobs::plan_parts(five_tib, 512 * mib);
+  ASSERT_EQ(parts.size(), 5'120u);  // parts of 1 GiB
+  EXPECT_EQ(parts[0].second, jobs::kGiB - 1);
   EXPECT_EQ(parts.back().second, five_tib - 1);
+  // Exactly 10,000 parts need no growth.
+  EXPECT_EQ(jobs::plan_parts(10'000 * 5 * mib, 5 * mib).size(), jobs::kMaxParts);
 }
 
 TEST(SizeParse, UnitsAndErrors) {
