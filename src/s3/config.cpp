@@ -617,11 +617,14 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
           env_set("AWS_SESSION_TOKEN").value_or(env_set("AWS_SECURITY_TOKEN").value_or(""));
       found = FoundCredentials{{*id, *secret, token}, "environment", std::nullopt};
     } else if (id || secret) {
-      return make_error(
-          ErrorKind::credentials,
-          fmt::format("{} is set but {} is not: set both, or unset it to use a profile",
-                      id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
-                      id ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID"));
+      // The other one unset, or set but empty ("$UNSET_VARIABLE"): said as it is.
+      const char* missing = id ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID";
+      const bool empty = env(missing).has_value();
+      return make_error(ErrorKind::credentials,
+                        fmt::format("{} is set but {} is {}: set both, or unset {} to use a "
+                                    "profile",
+                                    id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY", missing,
+                                    empty ? "empty" : "not", empty ? "both" : "it"));
     }
   }
   // In botocore's order: a profile that assumes a role, or signs in through

@@ -504,6 +504,24 @@ TEST(S3ConfigResolve, HalfAKeyPairIsReported) {
             "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not: set both, or unset it to "
             "use a profile");
 
+  // One set, the other set but empty ("$UNSET"): said as it is, not "is not" set.
+  f.env["AWS_SECRET_ACCESS_KEY"] = "";
+  EXPECT_EQ(f.resolve().error().message,
+            "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is empty: set both, or unset both "
+            "to use a profile");
+  f.env["AWS_ACCESS_KEY_ID"] = "";
+  f.env["AWS_SECRET_ACCESS_KEY"] = "S";
+  auto empty_id = f.resolve();
+  ASSERT_FALSE(empty_id.has_value());
+  EXPECT_EQ(empty_id.error().kind, ErrorKind::credentials);
+  EXPECT_EQ(empty_id.error().message,
+            "AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is empty: set both, or unset both "
+            "to use a profile");
+  f.env.erase("AWS_ACCESS_KEY_ID");
+  EXPECT_EQ(f.resolve().error().message,
+            "AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not: set both, or unset it to "
+            "use a profile");
+
   f.env.erase("AWS_ACCESS_KEY_ID");
   f.env["AWS_SECRET_ACCESS_KEY"] = "";  // empty counts as unset
   f.files[kCreds] = "[default]\naws_secret_access_key = S\n";
