@@ -392,6 +392,14 @@ Result<IniSections> parse_ini(std::string_view file_text) {
                      "the file starts with a UTF-8 byte order mark (BOM), which the AWS CLI "
                      "cannot read either: save it as UTF-8 without a BOM");
   }
+  // Windows PowerShell's "Unicode" (Out-File, '>'): UTF-16, which the AWS
+  // CLI cannot decode either; read as bytes its first line is no
+  // "[section]", and the error would not say why.
+  if (file_text.starts_with("\xFF\xFE") || file_text.starts_with("\xFE\xFF")) {
+    return ini_error(1,
+                     "the file starts with a UTF-16 byte order mark: it is UTF-16 text, which the "
+                     "AWS CLI cannot read either: save it as UTF-8");
+  }
   // Python reads text with universal newlines: "\r\n" and a lone "\r" (an
   // old Mac editor's) end a line as "\n" does.
   std::string lines;

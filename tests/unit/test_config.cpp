@@ -260,6 +260,22 @@ TEST(S3ConfigIni, ByteOrderMarkIsNamed) {
   EXPECT_EQ(bom.error().message,
             "line 1: the file starts with a UTF-8 byte order mark (BOM), which the AWS CLI cannot "
             "read either: save it as UTF-8 without a BOM");
+  // PowerShell's "Unicode": UTF-16 of either byte order, said so rather than "expected
+  // '[section]'" (the first line read as bytes).
+  for (const std::string& text :
+       {std::string("\xFF\xFE[\0d\0]\0\n\0", 10), std::string("\xFE\xFF\0[\0d\0]\0\n", 10)}) {
+    auto utf16 = parse_ini(text);
+    ASSERT_FALSE(utf16.has_value());
+    EXPECT_EQ(utf16.error().kind, ErrorKind::config);
+    EXPECT_EQ(utf16.error().message,
+              "line 1: the file starts with a UTF-16 byte order mark: it is UTF-16 text, which "
+              "the AWS CLI cannot read either: save it as UTF-8");
+  }
+  Fake f;
+  f.files[kCreds] = std::string("\xFF\xFE[\0", 4);
+  EXPECT_EQ(f.resolve().error().message,
+            "cannot parse ~/.aws/credentials: line 1: the file starts with a UTF-16 byte order "
+            "mark: it is UTF-16 text, which the AWS CLI cannot read either: save it as UTF-8");
 }
 
 // botocore reads these files with configparser, whose section pattern takes
