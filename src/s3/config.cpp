@@ -7,6 +7,7 @@
 #include "s3loop/s3/host_label.hpp"
 #include "s3loop/s3/timestamp.hpp"
 
+#include "python_space.hpp"
 #include "shell_words.hpp"
 
 #include <fmt/format.h>
@@ -31,14 +32,10 @@ namespace {
 
 using Section = std::map<std::string, std::string>;
 
-constexpr bool is_blank(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
+// As botocore's configparser trims lines, keys and values: all of Python's
+// whitespace, a pasted no-break space included, not only blanks.
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
-  return s;
+  return strip_python_space(s);
 }
 
 std::string lower(std::string_view s) {
@@ -436,7 +433,7 @@ Result<IniSections> parse_ini(std::string_view file_text) {
     // As configparser: a line indented deeper than its key's line continues
     // that key's value ("s3 =" then "  addressing_style = path"; or
     // "region = x" then "  y", the value "x\ny").
-    const std::size_t indent = raw.find_first_not_of(" \t\r");
+    const std::size_t indent = python_indent(raw);
     if (!option.key.empty() && indent > option.indent) {
       option.lines.push_back({line_no, std::string(line)});
       continue;

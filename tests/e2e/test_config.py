@@ -347,6 +347,24 @@ class ConfigTests(s3env.E2ETestCase):
         line = s3env.assert_clean_error(self, p, 2, "cannot read CA bundle")
         self.assertNotIn("set by", line)
 
+    def test_keys_are_trimmed_as_python_trims_them_and_utf16_is_named(self):
+        # A secret pasted with a no-break space after it works with the AWS CLI.
+        path = os.path.join(self.home, ".aws", "credentials")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(f"[e2e]\naws_access_key_id = {self.srv.access_key}\u3000\n"
+                    f"aws_secret_access_key = {self.srv.secret_key}\u00a0\n")
+        env = self.env(AWS_PROFILE="e2e", AWS_ENDPOINT_URL=self.srv.endpoint,
+                       AWS_CA_BUNDLE=self.srv.ca_bundle)
+        self.assertLists(env=env)
+        # Saved as UTF-16 (PowerShell's "Unicode"): said so.
+        with open(path, "w", encoding="utf-16") as f:
+            f.write("[e2e]\n" + self.good_keys())
+        p = s3env.run(["ls", f"s3://{self.src}/"], env=env)
+        line = s3env.assert_clean_error(self, p, 2, "cannot parse ~/.aws/credentials: line 1: the "
+                                        "file starts with a UTF-16 byte order mark: it is UTF-16 "
+                                        "text", "save it as UTF-8")
+        self.assertNotIn(self.srv.secret_key, line)
+
     def test_an_unreachable_endpoint_says_where_it_was_set(self):
         # "check --endpoint-url" sent the user to a flag they never typed when the endpoint came
         # from the environment or a profile.

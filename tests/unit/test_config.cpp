@@ -1,5 +1,6 @@
 // Shared config/credentials parsing and resolution, with a fake environment
 // and file system so no real HOME is touched.
+#include "s3/python_space.hpp"
 #include "s3loop/s3/config.hpp"
 
 #include <gtest/gtest.h>
@@ -276,6 +277,77 @@ TEST(S3ConfigIni, ByteOrderMarkIsNamed) {
   EXPECT_EQ(f.resolve().error().message,
             "cannot parse ~/.aws/credentials: line 1: the file starts with a UTF-16 byte order "
             "mark: it is UTF-16 text, which the AWS CLI cannot read either: save it as UTF-8");
+}
+
+// Python's str.strip(), which configparser applies to lines, keys and values:
+// every character str.isspace() accepts, in UTF-8, and nothing else.
+TEST(S3ConfigIni, PythonWhitespaceIsWhatStrStripRemoves) {
+  const std::vector<std::string> spaces{
+      "\t",           "\n",           "\v",           "\f",           "\r",
+      "\x1c",         "\x1d",         "\x1e",         "\x1f",         " ",
+      "\xC2\x85",     "\xC2\xA0",     "\xE1\x9A\x80", "\xE2\x80\x80", "\xE2\x80\x85",
+      "\xE2\x80\x8A", "\xE2\x80\xA8", "\xE2\x80\xA9", "\xE2\x80\xAF", "\xE2\x81\x9F",
+      "\xE3\x80\x80"};
+  for (const std::string& space : spaces) {
+    EXPECT_EQ(strip_python_space(space + "a b" + space + space), "a b") << space;
+    EXPECT_EQ(python_space_at_start(space + "x"), space.size()) << space;
+    EXPECT_EQ(python_space_at_end("x" + space), space.size()) << space;
+    EXPECT_EQ(python_indent(space + space + "x"), 2u) << space;  // characters, not bytes
+  }
+  // Not whitespace to Python: NUL, other controls, the zero-width space U+200B,
+  // U+180E, U+FEFF, a lone continuation byte, a cut-short U+00A0; a letter
+  // whose UTF-8 ends in 0xA0 (U+00E0 is C3 A0).
+  for (const std::string& other :
+       {std::string(1, '\0'), std::string("\x08"), std::string("\x7f"), std::string("\x1b"),
+        std::string("\xE2\x80\x8B"), std::string("\xE1\xA0\x8E"), std::string("\xEF\xBB\xBF"),
+        std::string("\xA0"), std::string("\xC2"), std::string("\xC3\xA0")}) {
+    EXPECT_EQ(strip_python_space(other), other);
+    EXPECT_EQ(python_space_at_start(other), 0u);
+    EXPECT_EQ(python_space_at_end(other), 0u);
+  }
+  EXPECT_EQ(strip_python_space(""), "");
+  EXPECT_EQ(strip_python_space(" \xC2\xA0 "), "");
+
+  // A secret key pasted with a no-break space after it, keys and a section
+  // header padded with others: read as the AWS CLI reads them.
+  auto ini = parse_ini(
+      "\xE3\x80\x80[default]\xC2\xA0\n"
+      "aws_access_key_id\xE2\x80\xAF=\x0c"
+      "AKID\v\n"
+      "aws_secret_access_key = se/cr+et==\xC2\xA0\n"
+      "\xC2\x85\n"
+      "region = eu-west-1\n"
+      "  \xE2\x80\x83more\xE2\x80\x83\n");
+  ASSERT_TRUE(ini.has_value()) << ini.error().message;
+  const auto& def = ini->at("default");
+  EXPECT_EQ(def.at("aws_access_key_id"), "AKID");
+  EXPECT_EQ(def.at("aws_secret_access_key"), "se/cr+et==");
+  EXPECT_EQ(def.at("region"), "eu-west-1\nmore");
+  EXPECT_EQ(def.size(), 3u);
+  // In an s3 block too.
+  auto nested = parse_ini("[a]\ns3 =\n  addressing_style\xC2\xA0= path\xE3\x80\x80\n");
+  ASSERT_TRUE(nested.has_value()) << nested.error().message;
+  EXPECT_EQ(nested->at("a").at("s3.addressing_style"), "path");
+
+  // Indentation is counted in characters, as configparser counts it: one
+  // no-break space (two bytes) is less deep than two blanks, and a no-break
+  // space after two blanks deeper than they.
+  auto deeper = parse_ini("[a]\n\xC2\xA0s3 =\n  addressing_style = path\n");
+  ASSERT_TRUE(deeper.has_value()) << deeper.error().message;
+  EXPECT_EQ(deeper->at("a").at("s3.addressing_style"), "path");
+  auto past = parse_ini(
+      "[a]\n  s3 =\n  \xC2\xA0"
+      "addressing_style = path\n");
+  ASSERT_TRUE(past.has_value()) << past.error().message;
+  EXPECT_EQ(past->at("a").at("s3.addressing_style"), "path");
+  EXPECT_FALSE(past->at("a").contains("addressing_style"));
+
+  Fake f;
+  f.files[kCreds] =
+      "[default]\naws_access_key_id = AKID\naws_secret_access_key = se/cr+et==\xC2\xA0\r\n";
+  auto c = f.resolve();
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->credentials.secret_access_key, "se/cr+et==");
 }
 
 // botocore reads these files with configparser, whose section pattern takes
