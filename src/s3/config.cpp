@@ -194,16 +194,21 @@ Result<SharedFile> load_shared_file(const EnvLookup& env, const FileReader& read
   return f;
 }
 
-// A "[kind name]" section of ~/.aws/config: profile, services.
+// A "[kind name]" section of ~/.aws/config: profile, services. As
+// botocore's build_profile_map reads a header, blanks inside the brackets
+// kept: one that starts with the kind ("[ profile dev]" does not) and that
+// shlex splits into two words names the second ("[profile  dev ]" names
+// dev; the first word is not looked at).
 bool names_section(std::string_view header, std::string_view kind, std::string_view name) {
   if (!header.starts_with(kind)) return false;
   const auto words = split_shell_words(header);
-  return words && words->size() == 2 && (*words)[0] == kind && (*words)[1] == name;
+  return words && words->size() == 2 && (*words)[1] == name;
 }
 
 // In ~/.aws/config a profile is "[profile name]" ("[profile 'my prof']", as
 // aws configure writes a name with a space), except the default one, which
-// may be "[default]" (the common form) or "[profile default]".
+// may be "[default]" (the common form; exactly that, as botocore has it: not
+// "[ default ]") or "[profile default]".
 const Section* config_profile(const IniSections& ini, std::string_view name) {
   const Section* fallback = nullptr;
   for (const auto& [section, values] : ini) {
@@ -448,7 +453,9 @@ Result<IniSections> parse_ini(std::string_view file_text) {
       if (close == std::string_view::npos) {
         return ini_error(line_no, "section header without closing ']'");
       }
-      section_name = std::string(trim(line.substr(1, close - 1)));
+      // The name as written between the brackets, blanks kept: "[ default ]"
+      // is no [default] to configparser, nor "[ profile dev]" a profile.
+      section_name = std::string(line.substr(1, close - 1));
       if (section_name.empty()) return ini_error(line_no, "empty section name");
       // botocore refuses a file naming a section twice (configparser's
       // strict mode), rather than merge or pick one.

@@ -107,7 +107,7 @@ TEST(S3ConfigIni, SectionsKeysCommentsWhitespace) {
   EXPECT_EQ(def.at("region"), "eu-west-1");
   EXPECT_EQ(def.at("endpoint_url"), "http://host:9000 # not a comment");
   EXPECT_EQ(def.at("output"), "json");
-  EXPECT_EQ(ini->at("profile  dev").at("region"), "");
+  EXPECT_EQ(ini->at(" profile  dev ").at("region"), "");  // configparser keeps the blanks
   EXPECT_EQ(ini->size(), 2u);
 }
 
@@ -375,7 +375,6 @@ TEST(S3ConfigIni, ErrorsNameTheLineButNotItsContent) {
   EXPECT_EQ(no_section.error().message, "line 1: key = value before any [section]");
 
   EXPECT_EQ(parse_ini("[default\n").error().message, "line 1: section header without closing ']'");
-  EXPECT_EQ(parse_ini("[ ]\n").error().message, "line 1: empty section name");
   EXPECT_EQ(parse_ini("[] ; x\n").error().message, "line 1: empty section name");
   EXPECT_EQ(parse_ini("[a]\n = v\n").error().message, "line 2: missing key before '='");
   EXPECT_TRUE(parse_ini("").has_value());
@@ -499,6 +498,57 @@ TEST(S3ConfigResolve, SectionNamesAreSplitAsBotocoreSplitsThem) {
   EXPECT_EQ(f.resolve(profile_flag("a\\$b"))->region, "eu-north-1");
   EXPECT_EQ(f.resolve(profile_flag("c d"))->region, "eu-south-1");
   EXPECT_EQ(f.resolve(profile_flag("e\\"))->region, "us-east-1");
+}
+
+// configparser keeps the blanks inside a header's brackets, and botocore's
+// build_profile_map takes a section as a profile only when it starts with
+// "profile" and shlex splits it into two words, as [default] only exactly so.
+TEST(S3ConfigResolve, SectionHeadersKeepTheirBlanksAsInBotocore) {
+  auto ini = parse_ini("[ default ]\nregion = a\n[default]\nregion = b\n[ ]\nx = 1\n");
+  ASSERT_TRUE(ini.has_value()) << ini.error().message;  // no section named twice
+  EXPECT_EQ(ini->at(" default ").at("region"), "a");
+  EXPECT_EQ(ini->at("default").at("region"), "b");
+  EXPECT_EQ(ini->at(" ").at("x"), "1");
+  EXPECT_EQ(parse_ini("[ DEFAULT ]\nregion = a\n[b]\n")->at("b").count("region"), 0u);
+
+  Fake f;
+  f.env["AWS_ACCESS_KEY_ID"] = "K";
+  f.env["AWS_SECRET_ACCESS_KEY"] = "S";
+  // "[ default ]" is no default profile, in either file.
+  f.files[kConfig] = "[ default ]\nregion = eu-west-1\n";
+  auto def = f.resolve();
+  ASSERT_TRUE(def.has_value()) << def.error().message;
+  EXPECT_EQ(def->region, "us-east-1");
+  // Beside [default] it is another section: neither refused nor read.
+  f.files[kConfig] = "[default]\nregion = eu-west-2\n[ default ]\nregion = eu-west-1\n";
+  EXPECT_EQ(f.resolve()->region, "eu-west-2");
+  f.env.clear();
+  f.env["HOME"] = "/home/u";
+  f.files[kCreds] =
+      "[ default ]\naws_access_key_id = PADDED\naws_secret_access_key = S\n"
+      "[default]\naws_access_key_id = PLAIN\naws_secret_access_key = S\n"
+      "[ dev]\naws_access_key_id = D\naws_secret_access_key = S\n";
+  auto creds = f.resolve();
+  ASSERT_TRUE(creds.has_value()) << creds.error().message;
+  EXPECT_EQ(creds->credentials.access_key_id, "PLAIN");
+  EXPECT_EQ(f.resolve(profile_flag("dev")).error().message,
+            "profile 'dev' (from --profile) not found in ~/.aws/credentials or ~/.aws/config");
+  // "[ profile dev]" names no profile; "[profile  dev ]" names dev.
+  f.files[kConfig] = "[ profile dev]\nregion = eu-west-1\n";
+  EXPECT_FALSE(f.resolve(profile_flag("dev")).has_value());
+  f.files[kConfig] = "[profile  dev ]\nregion = eu-west-1\n";
+  f.files[kCreds] = "[dev]\naws_access_key_id = D\naws_secret_access_key = S\n";
+  auto dev = f.resolve(profile_flag("dev"));
+  ASSERT_TRUE(dev.has_value()) << dev.error().message;
+  EXPECT_EQ(dev->region, "eu-west-1");
+  // botocore looks at the second word only: "[profiles dev]" names dev too.
+  f.files[kConfig] = "[profiles dev]\nregion = eu-west-3\n";
+  EXPECT_EQ(f.resolve(profile_flag("dev"))->region, "eu-west-3");
+  f.files[kConfig] = "[profile dev]\nregion = eu-west-1\n[profile_old dev]\nregion = eu-west-3\n";
+  EXPECT_NE(f.resolve(profile_flag("dev"))
+                .error()
+                .message.find("[profile dev] and [profile_old dev] both set profile dev"),
+            std::string::npos);
 }
 
 TEST(S3ConfigResolve, ProfilePrecedence) {
