@@ -79,7 +79,9 @@ Result<void> store(const Option& option, Section* section) {
                          "expected 'key = value' in this indented block (botocore reads only "
                          "'=' there, not ':')");
       }
-      const std::string sub_key = lower(trim(sub.substr(0, eq)));
+      // Its case kept, as botocore's _parse_nested keeps it ("Endpoint_URL"
+      // there is no endpoint_url); only configparser's own keys are lowered.
+      const std::string sub_key(trim(sub.substr(0, eq)));
       if (sub_key.empty()) return ini_error(it->first, "missing key before '='");
       (*section)[option.key + "." + sub_key] = std::string(trim(sub.substr(eq + 1)));
     }

@@ -125,7 +125,9 @@ TEST(S3ConfigIni, NestedS3Block) {
   ASSERT_TRUE(ini.has_value()) << ini.error().message;
   const auto& p = ini->at("profile minio");
   EXPECT_EQ(p.at("s3.addressing_style"), "path");
-  EXPECT_EQ(p.at("s3.endpoint_url"), "https://minio.local:9000");
+  // Its keys keep their case, as botocore's _parse_nested keeps it.
+  EXPECT_EQ(p.at("s3.Endpoint_URL"), "https://minio.local:9000");
+  EXPECT_FALSE(p.contains("s3.endpoint_url"));
   EXPECT_EQ(p.at("s3.deeper"), "still the block");
   EXPECT_EQ(p.at("s3"), "");
   EXPECT_EQ(p.at("output"), "text");
@@ -549,6 +551,26 @@ TEST(S3ConfigResolve, SectionHeadersKeepTheirBlanksAsInBotocore) {
                 .error()
                 .message.find("[profile dev] and [profile_old dev] both set profile dev"),
             std::string::npos);
+}
+
+// Inside an s3 block keys keep their case (botocore's _parse_nested does not
+// lower them): "Endpoint_URL" there is no endpoint_url, as the AWS CLI reads
+// it. A key of the profile's own is lowered, as configparser lowers it.
+TEST(S3ConfigResolve, KeysInAnS3BlockKeepTheirCase) {
+  Fake f;
+  f.env["AWS_ACCESS_KEY_ID"] = "K";
+  f.env["AWS_SECRET_ACCESS_KEY"] = "S";
+  f.files[kConfig] =
+      "[default]\ns3 =\n  Endpoint_URL = https://block\n  Addressing_Style = sideways\n";
+  auto c = f.resolve();
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->endpoint_url, "");
+  EXPECT_EQ(c->addressing_style, AddressingStyle::automatic);
+  f.files[kConfig] =
+      "[default]\nEndpoint_URL = https://top\nS3 =\n  endpoint_url = https://block\n";
+  EXPECT_EQ(f.resolve()->endpoint_url, "https://block");
+  f.files[kConfig] = "[default]\nEndpoint_URL = https://top\n";
+  EXPECT_EQ(f.resolve()->endpoint_url, "https://top");
 }
 
 TEST(S3ConfigResolve, ProfilePrecedence) {
