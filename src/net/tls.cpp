@@ -143,11 +143,23 @@ Result<std::shared_ptr<TlsContext>> TlsContext::create(const TlsOptions& options
         }
         return false;
       }();
-      return make_error(ErrorKind::usage,
-                        "CA bundle '" + options.ca_bundle +
-                            (has_pem ? "' holds a certificate that cannot be parsed (" +
-                                           ec.message() + "): mend or remove it"
-                                     : "' holds no usable PEM certificate: " + ec.message()));
+      // A DER certificate (binary; a Windows export's .cer) starts with
+      // its SEQUENCE tag, 0x30: say how to make it PEM.
+      const bool der = !has_pem && [&] {
+        std::ifstream binary(options.ca_bundle, std::ios::binary);
+        return binary.get() == 0x30;
+      }();
+      std::string problem = "holds no usable PEM certificate: " + ec.message();
+      if (has_pem) {
+        problem =
+            "holds a certificate that cannot be parsed (" + ec.message() + "): mend or remove it";
+      } else if (der) {
+        problem +=
+            " (it looks like a DER certificate: convert it with openssl x509 -inform DER "
+            "-in " +
+            options.ca_bundle + " -out " + options.ca_bundle + ".pem)";
+      }
+      return make_error(ErrorKind::usage, "CA bundle '" + options.ca_bundle + "' " + problem);
     }
     trust_source = "the CA bundle " + options.ca_bundle;
     if (!options.ca_bundle_source.empty()) {

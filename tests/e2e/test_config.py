@@ -347,6 +347,24 @@ class ConfigTests(s3env.E2ETestCase):
         line = s3env.assert_clean_error(self, p, 2, "cannot read CA bundle")
         self.assertNotIn("set by", line)
 
+    def test_a_der_ca_bundle_is_told_how_to_convert(self):
+        with open(self.srv.ca_bundle) as f:
+            der = ssl.PEM_cert_to_DER_cert(f.read())
+        path = os.path.join(self.home, "ca.cer")
+        with open(path, "wb") as f:
+            f.write(der)
+        env = self.env(AWS_ACCESS_KEY_ID=self.srv.access_key,
+                       AWS_SECRET_ACCESS_KEY=self.srv.secret_key,
+                       AWS_ENDPOINT_URL=self.srv.endpoint, AWS_CA_BUNDLE=path)
+        p = s3env.run(["ls", f"s3://{self.src}/"], env=env)
+        s3env.assert_clean_error(self, p, 2, f"CA bundle '{path}' holds no usable PEM certificate",
+                                 f"convert it with openssl x509 -inform DER -in {path} -out "
+                                 f"{path}.pem", "set by AWS_CA_BUNDLE")
+        # The command it gives makes a bundle that works.
+        subprocess.run(["openssl", "x509", "-inform", "DER", "-in", path, "-out", path + ".pem"],
+                       check=True, capture_output=True)
+        self.assertLists(env={**env, "AWS_CA_BUNDLE": path + ".pem"})
+
     def test_keys_are_trimmed_as_python_trims_them_and_utf16_is_named(self):
         # A secret pasted with a no-break space after it works with the AWS CLI.
         path = os.path.join(self.home, ".aws", "credentials")

@@ -87,6 +87,28 @@ TEST(TlsTrust, ABundleWithOneBadCertificateSaysSo) {
   ASSERT_FALSE(context);
   EXPECT_NE(context.error().message.find("holds no usable PEM certificate"), std::string::npos)
       << context.error().message;
+  EXPECT_EQ(context.error().message.find("DER"), std::string::npos) << context.error().message;
+}
+
+// A certificate saved as DER (binary, a Windows export's .cer) starts with
+// 0x30, its SEQUENCE tag: the message says how to make it PEM.
+TEST(TlsTrust, ADerCertificateIsToldHowToConvert) {
+  TempDir dir;
+  const std::string der("\x30\x82\x03\x1d\x30\x82\x02\x05\xa0\x03\x02\x01\x02", 13);
+  dir.touch("ca.cer", der);
+  TlsOptions options;
+  options.ca_bundle = (dir.path() / "ca.cer").string();
+  auto context = TlsContext::create(options);
+  ASSERT_FALSE(context);
+  EXPECT_EQ(context.error().kind, ErrorKind::usage);
+  EXPECT_NE(context.error().message.find("holds no usable PEM certificate"), std::string::npos)
+      << context.error().message;
+  EXPECT_NE(
+      context.error().message.find("it looks like a DER certificate: convert it with openssl "
+                                   "x509 -inform DER -in " +
+                                   options.ca_bundle + " -out " + options.ca_bundle + ".pem)"),
+      std::string::npos)
+      << context.error().message;
 }
 
 TEST(TlsTrust, ABundleWinsOverADirectory) {
