@@ -129,7 +129,7 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
   command.add_option("--profile", options.profile, "Profile in ~/.aws/credentials and config");
   command.add_option("--ca-bundle", options.ca_bundle,
                      "PEM file of CAs to trust (default: AWS_CA_BUNDLE, the profile's "
-                     "ca_bundle, else the system store)");
+                     "ca_bundle, REQUESTS_CA_BUNDLE, else the system store)");
   command.add_flag("--no-verify-ssl", options.no_verify_ssl,
                    "Do not verify the server's certificate (insecure)");
   command

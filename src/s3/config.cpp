@@ -832,13 +832,19 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
     cfg.endpoint_source += fmt::format("; configured endpoints ignored ({})", ignore_setting.first);
   }
 
+  // REQUESTS_CA_BUNDLE last, where botocore's endpoint creator reads it
+  // (_get_verify_value) when none of the others is set. (Empty, botocore
+  // would verify nothing at all; here it is unset, as for the others.)
   const Setting ca_bundle = first_of({{"--ca-bundle", flags.ca_bundle},
                                       {"AWS_CA_BUNDLE", env_set("AWS_CA_BUNDLE")},
-                                      {in_profile + " ca_bundle", get(&settings, "ca_bundle")}});
+                                      {in_profile + " ca_bundle", get(&settings, "ca_bundle")},
+                                      {"REQUESTS_CA_BUNDLE", env_set("REQUESTS_CA_BUNDLE")}});
   cfg.ca_bundle = ca_bundle.second.value_or("");
   if (ca_bundle.second) cfg.ca_bundle_source = in_its_file(ca_bundle.first);
   // As the AWS CLI does for ca_bundle; a shell expands it only unquoted.
-  if (const auto home = env_set("HOME"); home && cfg.ca_bundle.starts_with("~/")) {
+  // (Not in REQUESTS_CA_BUNDLE, which botocore passes to OpenSSL as it is.)
+  if (const auto home = env_set("HOME");
+      home && cfg.ca_bundle.starts_with("~/") && ca_bundle.first != "REQUESTS_CA_BUNDLE") {
     cfg.ca_bundle = *home + cfg.ca_bundle.substr(1);
   }
 

@@ -314,7 +314,8 @@ def base_env(**overrides):
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE",
                  "AWS_SHARED_CREDENTIALS_FILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3",
                  "AWS_DEFAULT_REGION", "AWS_SECURITY_TOKEN",
-                 "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "HTTPS_PROXY", "https_proxy",
+                 "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "REQUESTS_CA_BUNDLE", "HTTPS_PROXY",
+                 "https_proxy",
                  "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"):
         env.pop(name, None)
     env["HOME"] = _empty_home()

@@ -347,6 +347,25 @@ class ConfigTests(s3env.E2ETestCase):
         line = s3env.assert_clean_error(self, p, 2, "cannot read CA bundle")
         self.assertNotIn("set by", line)
 
+    def test_requests_ca_bundle_is_read_after_the_others_as_botocore_reads_it(self):
+        self.write("credentials", "[e2e]\n" + self.good_keys())
+        self.write("config", f"[profile e2e]\nendpoint_url = {self.srv.endpoint}\n")
+        env = self.env(AWS_PROFILE="e2e", REQUESTS_CA_BUNDLE=self.srv.ca_bundle)
+        self.assertLists(env=env)
+        # The profile's ca_bundle outranks it (AWS_CA_BUNDLE and the flag too, as unit-tested).
+        system = "/etc/ssl/certs/ca-certificates.crt"
+        self.write("config", f"[profile e2e]\nendpoint_url = {self.srv.endpoint}\n"
+                   f"ca_bundle = {system}\n")
+        p = s3env.run(["ls", f"s3://{self.src}/"], env=env)
+        s3env.assert_clean_error(self, p, 1, "--ca-bundle", f"trusting the CA bundle {system} "
+                                 "from profile e2e ca_bundle")
+        # A bundle it names that cannot be read says so.
+        self.write("config", f"[profile e2e]\nendpoint_url = {self.srv.endpoint}\n")
+        p = s3env.run(["ls", f"s3://{self.src}/"],
+                      env=self.env(AWS_PROFILE="e2e", REQUESTS_CA_BUNDLE="/nonexistent/ca.pem"))
+        s3env.assert_clean_error(self, p, 2, "cannot read CA bundle '/nonexistent/ca.pem': No "
+                                 "such file or directory; set by REQUESTS_CA_BUNDLE")
+
     def test_a_der_ca_bundle_is_told_how_to_convert(self):
         with open(self.srv.ca_bundle) as f:
             der = ssl.PEM_cert_to_DER_cert(f.read())

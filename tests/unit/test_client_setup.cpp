@@ -212,6 +212,15 @@ TEST(ClientSetup, ABadSettingNamesWhereItWasSet) {
   EXPECT_NE(setup.error().message.find("; set by AWS_CA_BUNDLE"), std::string::npos)
       << setup.error().message;
   EXPECT_EQ(setup.error().kind, ErrorKind::config);
+  // REQUESTS_CA_BUNDLE, read as botocore reads it when nothing else names a bundle, likewise.
+  FakeEnvironment requests_bundle;
+  requests_bundle.env["REQUESTS_CA_BUNDLE"] = "/nonexistent/requests.pem";
+  auto requests = requests_bundle.setup();
+  ASSERT_FALSE(requests);
+  EXPECT_EQ(requests.error().message,
+            "cannot read CA bundle '/nonexistent/requests.pem': No such file or directory; set by "
+            "REQUESTS_CA_BUNDLE");
+  EXPECT_EQ(requests.error().kind, ErrorKind::config);
   // Without verification no bundle is read, so none can fail.
   ClientSettings unverified;
   unverified.verify_tls = false;

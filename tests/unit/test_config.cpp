@@ -994,6 +994,33 @@ TEST(S3ConfigResolve, CaBundleAndAddressingStyle) {
             "virtual)");
 }
 
+// botocore's order: --ca-bundle, AWS_CA_BUNDLE, the profile's ca_bundle,
+// then REQUESTS_CA_BUNDLE (its endpoint creator's _get_verify_value).
+TEST(S3ConfigResolve, RequestsCaBundleComesAfterTheOthers) {
+  Fake f;
+  f.env["AWS_ACCESS_KEY_ID"] = "K";
+  f.env["AWS_SECRET_ACCESS_KEY"] = "S";
+  f.env["REQUESTS_CA_BUNDLE"] = "/requests/ca.pem";
+  auto only = f.resolve();
+  ASSERT_TRUE(only.has_value()) << only.error().message;
+  EXPECT_EQ(only->ca_bundle, "/requests/ca.pem");
+  EXPECT_EQ(only->ca_bundle_source, "REQUESTS_CA_BUNDLE");
+  f.files[kConfig] = "[default]\nca_bundle = /profile/ca.pem\n";
+  EXPECT_EQ(f.resolve()->ca_bundle, "/profile/ca.pem");
+  f.env["AWS_CA_BUNDLE"] = "/env/ca.pem";
+  EXPECT_EQ(f.resolve()->ca_bundle, "/env/ca.pem");
+  EXPECT_EQ(f.resolve(ca_flag("/flag/ca.pem"))->ca_bundle, "/flag/ca.pem");
+  // Passed on as it is: botocore expands no '~' in it.
+  f.env.erase("AWS_CA_BUNDLE");
+  f.files.erase(kConfig);
+  f.env["REQUESTS_CA_BUNDLE"] = "~/ca.pem";
+  EXPECT_EQ(f.resolve()->ca_bundle, "~/ca.pem");
+  // Empty is unset, as for the others (botocore would verify nothing).
+  f.env["REQUESTS_CA_BUNDLE"] = "";
+  EXPECT_EQ(f.resolve()->ca_bundle, "");
+  EXPECT_EQ(f.resolve()->ca_bundle_source, "");
+}
+
 TEST(S3ConfigResolve, CredentialsFileOverridesConfigSettings) {
   // botocore overlays the credentials file's section on the config profile.
   Fake f;

@@ -86,7 +86,7 @@ using FileReader = std::function<Result<std::optional<std::string>>(const std::s
 // endpoint_url (also s3.endpoint_url); only the flag when
 // AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (else the profile's
 // ignore_configured_endpoint_urls) is "true", as in botocore.
-// CA: flag, AWS_CA_BUNDLE, ca_bundle. Proxy: https_proxy, HTTPS_PROXY;
+// CA: flag, AWS_CA_BUNDLE, ca_bundle, REQUESTS_CA_BUNDLE. Proxy: https_proxy, HTTPS_PROXY;
 // http_proxy, HTTP_PROXY; no_proxy, NO_PROXY.
 // Addressing: flag, profile s3.addressing_style (auto|path|virtual).
 // An explicitly named profile that does not exist is an error (kind config);
