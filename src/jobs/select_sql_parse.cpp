@@ -58,6 +58,11 @@ Error unsupported(std::string_view construct, std::string_view why) {
   return usage("unsupported SQL: " + std::string(construct) + " (" + std::string(why) + ")");
 }
 
+// An arithmetic operator or ||.
+Error unsupported_operator(std::string_view op) {
+  return unsupported("operator " + std::string(op), "arithmetic and || are not implemented here");
+}
+
 // Positions in errors count characters, not bytes: what a user counts in
 // a query with 'é' or '日本' before the mistake. Bytes are only ever
 // asked about going forwards, so the count advances from the last one.
@@ -364,6 +369,8 @@ class Parser {
           item.expr = *e;
         }
         if (!symbol(")")) return syntax("expected )");
+        // "COUNT(*) + 1": named as "_1 + 1" is, not "expected FROM, found '+'".
+        if (auto r = check_no_arithmetic(); !r) return r.error();
         break;
       }
     }
@@ -546,12 +553,18 @@ class Parser {
   Result<int> parse_operand() {
     auto p = parse_primary();
     if (!p) return p;
+    if (auto r = check_no_arithmetic(); !r) return r.error();
+    return p;
+  }
+
+  // An arithmetic operator or || after a value (or an aggregate).
+  Result<void> check_no_arithmetic() const {
     if (cur().kind == Tok::symbol &&
         (cur().text == "+" || cur().text == "-" || cur().text == "*" || cur().text == "/" ||
          cur().text == "%" || cur().text == "||")) {
-      return unsupported("operator " + cur().text, "arithmetic and || are not implemented here");
+      return unsupported_operator(cur().text);
     }
-    return p;
+    return {};
   }
 
   // The number token `number` (already read), negated or not.

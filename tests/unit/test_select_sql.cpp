@@ -580,6 +580,20 @@ TEST(SelectSql, UnsupportedConstructs) {
             "unsupported SQL: IN (not implemented here)");
 }
 
+// Arithmetic after an aggregate said "expected FROM, found '+'": it is named
+// as "_1 + 1" is.
+TEST(SelectSql, ArithmeticAfterAnAggregateIsNamed) {
+  const std::string why = " (arithmetic and || are not implemented here)";
+  EXPECT_EQ(parse_error("SELECT COUNT(*) + 1 FROM S3Object"), "unsupported SQL: operator +" + why);
+  EXPECT_EQ(parse_error("SELECT SUM(CAST(id AS INT)) / COUNT(*) FROM S3Object"),
+            "unsupported SQL: operator /" + why);
+  EXPECT_EQ(parse_error("SELECT COUNT(*), MAX(_1) -1 FROM S3Object"),
+            "unsupported SQL: operator -" + why);
+  EXPECT_EQ(parse_error("SELECT MIN(_1) || 'x' FROM S3Object"),
+            "unsupported SQL: operator ||" + why);
+  EXPECT_EQ(parse_error("SELECT COUNT(*) AS n, AVG(CAST(_1 AS INT)) m FROM S3Object"), "<parsed>");
+}
+
 // Each level of parentheses, CAST( and NOT recursed in the parser (and in
 // evaluation): thousands of them overflowed the stack (SIGSEGV).
 TEST(SelectSql, NestingDepthIsLimited) {
