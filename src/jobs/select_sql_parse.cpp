@@ -58,7 +58,7 @@ Error unsupported(std::string_view construct, std::string_view why) {
   return usage("unsupported SQL: " + std::string(construct) + " (" + std::string(why) + ")");
 }
 
-// An arithmetic operator or ||.
+// An arithmetic operator or ||: binary, or a sign before anything but a number.
 Error unsupported_operator(std::string_view op) {
   return unsupported("operator " + std::string(op), "arithmetic and || are not implemented here");
 }
@@ -611,6 +611,11 @@ class Parser {
     if (peek_symbol("-") && next().kind == Tok::number) {
       i_ += 2;
       return number_node(t_[i_ - 1], true);
+    }
+    // A sign before anything else ("-CAST(x AS INT)", "-x", "+x") is
+    // arithmetic: named as "x - 1" is, not "expected an expression".
+    if (peek_symbol("-") || peek_symbol("+")) {
+      return unsupported_operator(t.text);
     }
     if (keyword("NULL")) {
       Node n;

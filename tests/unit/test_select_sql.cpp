@@ -594,6 +594,21 @@ TEST(SelectSql, ArithmeticAfterAnAggregateIsNamed) {
   EXPECT_EQ(parse_error("SELECT COUNT(*) AS n, AVG(CAST(_1 AS INT)) m FROM S3Object"), "<parsed>");
 }
 
+// A sign before anything but a number said "expected an expression, found
+// '-'": it is arithmetic too.
+TEST(SelectSql, ASignBeforeAnythingButANumberIsNamedAsArithmetic) {
+  const std::string why = " (arithmetic and || are not implemented here)";
+  EXPECT_EQ(parse_error("SELECT * FROM S3Object WHERE -CAST(id AS INT) < 0"),
+            "unsupported SQL: operator -" + why);
+  EXPECT_EQ(parse_error("SELECT -x FROM S3Object"), "unsupported SQL: operator -" + why);
+  EXPECT_EQ(parse_error("SELECT -(1) FROM S3Object"), "unsupported SQL: operator -" + why);
+  EXPECT_EQ(parse_error("SELECT SUM(-x) FROM S3Object"), "unsupported SQL: operator -" + why);
+  EXPECT_EQ(parse_error("SELECT +x FROM S3Object"), "unsupported SQL: operator +" + why);
+  // A minus before a number is the number's sign.
+  EXPECT_EQ(ok("SELECT -5, _1 FROM S3Object WHERE CAST(_1 AS INT) > - 5", "-7\n-3\n"),
+            (Rows{{"-5", "-3"}}));
+}
+
 // Each level of parentheses, CAST( and NOT recursed in the parser (and in
 // evaluation): thousands of them overflowed the stack (SIGSEGV).
 TEST(SelectSql, NestingDepthIsLimited) {
