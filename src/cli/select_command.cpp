@@ -30,13 +30,6 @@ namespace {
 
 constexpr double kMiB = 1024.0 * 1024.0;
 
-Result<jobs::select::FileHeaderInfo> parse_header_info(const std::string& name) {
-  if (name == "use") return jobs::select::FileHeaderInfo::use;
-  if (name == "ignore") return jobs::select::FileHeaderInfo::ignore;
-  if (name == "none") return jobs::select::FileHeaderInfo::none;
-  return make_error(ErrorKind::usage, "--header '" + name + "' is not one of use, ignore, none");
-}
-
 // --delimiter and --output-delimiter.
 Result<char> parse_delimiter(const std::string& text, std::string_view flag) {
   if (text == "\\t" || text == "tab") return '\t';
@@ -252,7 +245,7 @@ Runner add_select_command(CLI::App& app) {
     auto engine = jobs::parse_engine(args->engine);
     if (!engine) return usage_error(engine.error());
     options.engine = *engine;
-    auto header = parse_header_info(args->header);
+    auto header = jobs::parse_header_info(args->header);
     if (!header) return usage_error(header.error());
     options.header = *header;
     auto delimiter = parse_delimiter(args->delimiter, "--delimiter");
@@ -261,12 +254,9 @@ Runner add_select_command(CLI::App& app) {
     auto comment = parse_comment_character(args->comments, *delimiter);
     if (!comment) return usage_error(comment.error());
     options.format.comment = *comment;
-    if (args->output == "json") {
-      options.output = jobs::SelectOutput::json;
-    } else if (args->output != "csv") {
-      return usage_error(
-          make_error(ErrorKind::usage, "--output '" + args->output + "' is not one of csv, json"));
-    }
+    auto output = jobs::parse_output(args->output);
+    if (!output) return usage_error(output.error());
+    options.output = *output;
     if (args->output_delimiter) {
       auto output_delimiter = parse_delimiter(*args->output_delimiter, "--output-delimiter");
       if (!output_delimiter) return usage_error(output_delimiter.error());

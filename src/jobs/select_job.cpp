@@ -85,6 +85,20 @@ Result<SelectEngine> parse_engine(std::string_view name) {
                     fmt::format("--engine '{}' is not one of auto, s3select, local", name));
 }
 
+Result<select::FileHeaderInfo> parse_header_info(std::string_view name) {
+  if (name == "use") return select::FileHeaderInfo::use;
+  if (name == "ignore") return select::FileHeaderInfo::ignore;
+  if (name == "none") return select::FileHeaderInfo::none;
+  return make_error(ErrorKind::usage,
+                    fmt::format("--header '{}' is not one of use, ignore, none", name));
+}
+
+Result<SelectOutput> parse_output(std::string_view name) {
+  if (name == "csv") return SelectOutput::csv;
+  if (name == "json") return SelectOutput::json;
+  return make_error(ErrorKind::usage, fmt::format("--output '{}' is not one of csv, json", name));
+}
+
 struct SelectJob::State {
   State(SelectOptions o, SelectPlan p, SelectQuery q)
       : options(std::move(o)),

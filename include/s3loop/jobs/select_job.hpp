@@ -22,6 +22,9 @@ enum class SelectOutput { csv, json };
 
 std::string_view engine_name(SelectEngine engine);
 Result<SelectEngine> parse_engine(std::string_view name);
+// --header (use, ignore, none) and --output (csv, json).
+Result<select::FileHeaderInfo> parse_header_info(std::string_view name);
+Result<SelectOutput> parse_output(std::string_view name);
 
 // One range's line of --per-range: its matching records and the smallest and
 // largest value of the key column among them (empty when it has none).
