@@ -8,12 +8,20 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 
 namespace s3loop::jobs {
 
 using boost::asio::awaitable;
 
 namespace {
+
+std::string ascii_lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
 
 // A request that failed names its range: of a thousand ranges, which one a
 // reset or a 500 stopped. Not an object changed or deleted part way (the
@@ -85,17 +93,22 @@ Result<SelectEngine> parse_engine(std::string_view name) {
                     fmt::format("--engine '{}' is not one of auto, s3select, local", name));
 }
 
+// --header and --output in any case: the API spells FileHeaderInfo USE,
+// IGNORE, NONE (as aws cli's --input-serialization takes them), and the
+// serializations CSV and JSON.
 Result<select::FileHeaderInfo> parse_header_info(std::string_view name) {
-  if (name == "use") return select::FileHeaderInfo::use;
-  if (name == "ignore") return select::FileHeaderInfo::ignore;
-  if (name == "none") return select::FileHeaderInfo::none;
+  const std::string value = ascii_lower(name);
+  if (value == "use") return select::FileHeaderInfo::use;
+  if (value == "ignore") return select::FileHeaderInfo::ignore;
+  if (value == "none") return select::FileHeaderInfo::none;
   return make_error(ErrorKind::usage,
                     fmt::format("--header '{}' is not one of use, ignore, none", name));
 }
 
 Result<SelectOutput> parse_output(std::string_view name) {
-  if (name == "csv") return SelectOutput::csv;
-  if (name == "json") return SelectOutput::json;
+  const std::string value = ascii_lower(name);
+  if (value == "csv") return SelectOutput::csv;
+  if (value == "json") return SelectOutput::json;
   return make_error(ErrorKind::usage, fmt::format("--output '{}' is not one of csv, json", name));
 }
 

@@ -4,6 +4,7 @@
 #include "jobs/select_order.hpp"
 #include "jobs/select_range.hpp"
 
+#include "s3loop/jobs/select_job.hpp"
 #include "s3loop/s3/xml.hpp"
 
 #include <gtest/gtest.h>
@@ -17,6 +18,21 @@
 
 namespace s3loop::jobs {
 namespace {
+
+// --header USE (FileHeaderInfo as the API and aws cli's --input-serialization
+// spell it) and --output JSON were refused: named as written in lower case only.
+TEST(SelectFlags, HeaderAndOutputTakeTheirValuesInAnyCase) {
+  EXPECT_EQ(parse_header_info("use").value(), select::FileHeaderInfo::use);
+  EXPECT_EQ(parse_header_info("USE").value(), select::FileHeaderInfo::use);
+  EXPECT_EQ(parse_header_info("Ignore").value(), select::FileHeaderInfo::ignore);
+  EXPECT_EQ(parse_header_info("NONE").value(), select::FileHeaderInfo::none);
+  EXPECT_EQ(parse_header_info("used").error().message,
+            "--header 'used' is not one of use, ignore, none");
+  EXPECT_EQ(parse_output("CSV").value(), SelectOutput::csv);
+  EXPECT_EQ(parse_output("JSON").value(), SelectOutput::json);
+  EXPECT_EQ(parse_output("Json").value(), SelectOutput::json);
+  EXPECT_EQ(parse_output("xml").error().message, "--output 'xml' is not one of csv, json");
+}
 
 TEST(SelectPlan, RangesCoverTheObjectExactly) {
   EXPECT_EQ(range_count(0, 10), 0u);
