@@ -154,13 +154,22 @@ long double ListPlanner::keys_left(const Range& range) const {
   return static_cast<long double>(range.sample.count - 1) * (left / page);
 }
 
+std::uint64_t ListPlanner::ranges_allowed() const {
+  // Every range past the first few must be paid for by keys listed: whatever
+  // the key space looks like (gaps the density estimate cannot see, one-key
+  // sub-prefixes), requests stay O(pages) and cutting cannot go on while
+  // listing stalls. The first few do not grow with the workers: with 2 per
+  // worker, 1,680 keys under one sub-prefix took 66 requests at 64 workers
+  // and 1,026 at 1,024 (a plain walk: 2), each cut in the empty key space
+  // past the last key; 2,000 keys in one-key sub-prefixes took 528 at 64 (a
+  // review). 16 more ranges cut the 16 sub-prefixes of s3loop-datagen's
+  // layout as before, each listed on its own.
+  return 2 + std::min<std::uint64_t>(2 * static_cast<std::uint64_t>(options_.workers), 16) +
+         2 * (stats_.kept_keys / options_.page_size);
+}
+
 std::optional<ListPlanner::Iter> ListPlanner::cut_for_idle_worker() {
-  // Every cut must be paid for by keys listed: whatever the key space looks
-  // like (gaps the density estimate cannot see), requests stay O(pages +
-  // workers) and cutting cannot go on while listing stalls.
-  const std::uint64_t allowed = 2 * static_cast<std::uint64_t>(options_.workers) +
-                                2 * (stats_.kept_keys / options_.page_size);
-  if (stats_.ranges >= allowed) return std::nullopt;
+  if (stats_.ranges >= ranges_allowed()) return std::nullopt;
   const auto target = static_cast<long double>(options_.target_range_keys);
   auto best = ranges_.end();
   long double best_left = 0;
@@ -200,8 +209,13 @@ bool ListPlanner::cut_at_prefixes(Iter range, const std::vector<std::string>& pr
   }
   if (usable.empty()) return false;
   // Many sub-prefixes: an even choice of them is cut enough; the ranges
-  // that turn out big are cut again as their pages arrive.
-  const std::size_t limit = 2 * static_cast<std::size_t>(options_.workers);
+  // that turn out big are cut again as their pages arrive. As many as the
+  // keys listed so far pay for (ranges_allowed): each discovery level once
+  // cut up to 2 per worker, one-key sub-prefixes into pieces of a few keys.
+  const std::uint64_t allowed = ranges_allowed();
+  if (stats_.ranges >= allowed) return false;
+  const std::size_t limit = static_cast<std::size_t>(std::min<std::uint64_t>(
+      2 * static_cast<std::uint64_t>(options_.workers), allowed - stats_.ranges));
   std::vector<std::string> cuts;
   std::vector<std::size_t> first_usable;  // cuts[j] is *usable[first_usable[j]]
   if (usable.size() <= limit) {
@@ -215,7 +229,10 @@ bool ListPlanner::cut_at_prefixes(Iter range, const std::vector<std::string>& pr
       cuts.push_back(*usable[first_usable.back()]);
     }
   }
-  const bool deeper = cuts.size() < static_cast<std::size_t>(options_.workers) &&
+  // (Not when the budget chose among them: there are many, and a piece of
+  // several would look only into its first.)
+  const bool deeper = cuts.size() == usable.size() &&
+                      cuts.size() < static_cast<std::size_t>(options_.workers) &&
                       range->depth + 1 < kMaxDiscoveryDepth;
   const auto old_until = range->until;
   range->until = cuts.front();

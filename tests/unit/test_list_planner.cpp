@@ -435,6 +435,45 @@ TEST(ListPlanner, PiecesOfManyOneKeySubPrefixesListAboutTheirOwnKeys) {
   }
 }
 
+// A review's layouts, where requests grew with the workers rather than the
+// keys: 1,680 keys all under data/2024/ (66 requests at 64 workers, 1,026 at
+// 1,024: each idle worker got a cut in the empty key space past the last
+// key), and 2,000 keys in ten sub-prefixes, a quarter of them one-key
+// sub-prefixes (177 requests at 16 workers, 528 at 64). A plain walk needs 2.
+TEST(ListPlanner, RequestsDoNotGrowWithTheWorkers) {
+  std::vector<std::string> dated;
+  for (int month = 1; month <= 12; ++month) {
+    for (int day = 1; day <= 28; ++day) {
+      for (int part = 0; part < 5; ++part) {
+        dated.push_back(fmt::format("data/2024/{:02}/day-{:02}/part-{:05}.csv", month, day, part));
+      }
+    }
+  }
+  std::vector<std::string> logs;
+  std::mt19937 random(5);
+  const std::vector<std::string> tails = {"", "/x", ".gz", " copy"};
+  while (logs.size() < 2000) {
+    logs.push_back(fmt::format("logs/{}/{:06}{}", static_cast<char>('a' + random() % 10),
+                               random() % 1000000, tails[random() % tails.size()]));
+    std::sort(logs.begin(), logs.end());
+    logs.erase(std::unique(logs.begin(), logs.end()), logs.end());
+  }
+  for (const auto& [keys, prefix] : {std::pair{&dated, "data/"}, std::pair{&logs, "logs/"}}) {
+    FakeBucket bucket(*keys);
+    for (const int workers : {16, 64, 1024}) {
+      for (unsigned seed = 1; seed <= 3; ++seed) {
+        PlannerOptions options;
+        options.workers = workers;
+        options.prefix = prefix;
+        SCOPED_TRACE(fmt::format("prefix {}, {} workers, seed {}", prefix, workers, seed));
+        const auto out = run_slow_and_check(bucket, options, seed);
+        EXPECT_LE(out.stats.requests, 36u) << out.stats.dropped_keys << " keys dropped";
+        EXPECT_LE(out.stats.dropped_keys, keys->size()) << out.stats.requests << " requests";
+      }
+    }
+  }
+}
+
 TEST(ListPlanner, LongSharedPrefixes) {
   std::vector<std::string> keys;
   const std::string shared = "shared/" + std::string(300, 'x') + "/";

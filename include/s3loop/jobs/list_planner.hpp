@@ -127,6 +127,8 @@ class ListPlanner {
   std::optional<std::string> estimate_until(const Range& range) const;
   long double keys_left(const Range& range) const;
   std::optional<Iter> cut_for_idle_worker();
+  // Ranges the listing may have made by now, the first included.
+  std::uint64_t ranges_allowed() const;
   void finish(Iter range);
   void learn_end(const std::string& last);
 
