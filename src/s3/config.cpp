@@ -700,6 +700,19 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
       if (!tried_list.empty()) tried_list += ", ";
       tried_list += t;
     }
+    // An ECS task's or EKS pod's role, where botocore would ask the container
+    // credentials endpoint next: say that this is what is missing, not only
+    // that keys are (the user has none to set).
+    for (const char* variable :
+         {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"}) {
+      if (!env_set(variable)) continue;
+      return make_error(
+          ErrorKind::credentials,
+          fmt::format("no AWS credentials found (tried: {}); {} asks for a container role's "
+                      "credentials (ECS, EKS Pod Identity), which s3loop does not fetch: export "
+                      "them first, e.g. eval \"$(aws configure export-credentials --format env)\"",
+                      tried_list, variable));
+    }
     return make_error(
         ErrorKind::credentials,
         fmt::format("no AWS credentials found: set AWS_ACCESS_KEY_ID and "

@@ -645,6 +645,19 @@ TEST(S3ConfigResolve, NoCredentialsAnywhere) {
             "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or "
             "configure a profile in ~/.aws/credentials (tried: profile 'p')");
 
+  // A container's role (ECS, EKS Pod Identity), which botocore would fetch
+  // next: named, with how to get its keys.
+  f.env["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] = "/v2/credentials/x";
+  auto container = f.resolve(profile_flag("p"));
+  ASSERT_FALSE(container.has_value());
+  EXPECT_EQ(container.error().kind, ErrorKind::credentials);
+  EXPECT_EQ(container.error().message,
+            "no AWS credentials found (tried: profile 'p'); "
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI asks for a container role's credentials "
+            "(ECS, EKS Pod Identity), which s3loop does not fetch: export them first, e.g. eval "
+            "\"$(aws configure export-credentials --format env)\"");
+  f.env.erase("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+
   f.files[kConfig] = "[profile sso]\nsso_session = corp\n";
   auto sso = f.resolve(profile_flag("sso"));
   ASSERT_FALSE(sso.has_value());
