@@ -68,9 +68,10 @@ std::optional<Error> settings_problem(const ClientSettings& settings) {
 }  // namespace
 
 Result<ClientSetup> setup_client(const ClientSettings& settings, const EnvLookup& env,
-                                 const FileReader& read_file, const ProcessRunner& run_process) {
+                                 const FileReader& read_file, const ProcessRunner& run_process,
+                                 const RoleEndpoints& roles) {
   if (auto problem = settings_problem(settings)) return *problem;
-  auto config = resolve_config(settings.overrides, env, read_file, run_process);
+  auto config = resolve_config(settings.overrides, env, read_file, run_process, roles);
   if (!config) return config.error();
 
   auto shared = std::make_unique<ClientShared>();

@@ -5,6 +5,7 @@
 #include "s3loop/net/proxy.hpp"
 
 #include "s3loop/s3/host_label.hpp"
+#include "s3loop/s3/instance_credentials.hpp"
 #include "s3loop/s3/timestamp.hpp"
 
 #include "python_space.hpp"
@@ -14,6 +15,7 @@
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <boost/url/parse.hpp>
 
 #include <array>
 #include <cerrno>
@@ -498,9 +500,71 @@ Result<IniSections> parse_ini(std::string_view file_text) {
   return out;
 }
 
+namespace {
+
+// The container credentials endpoint the environment names, as botocore's
+// ContainerProvider reads it (RELATIVE_URI first), with the hosts it
+// allows a plain-http FULL_URI to name; none when neither is set.
+Result<std::optional<ContainerEndpoint>> container_endpoint(
+    const std::function<std::optional<std::string>(std::string_view)>& env_set,
+    const FileReader& read_file) {
+  ContainerEndpoint endpoint;
+  if (const auto relative = env_set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")) {
+    endpoint.url =
+        "http://169.254.170.2" + (relative->starts_with('/') ? "" : std::string("/")) + *relative;
+    endpoint.url_source = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
+  } else if (const auto full = env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI")) {
+    endpoint.url = *full;
+    endpoint.url_source = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+    auto parsed = boost::urls::parse_absolute_uri(*full);
+    const std::string host = parsed
+                                 ? std::string(parsed->host_type() == boost::urls::host_type::ipv6
+                                                   ? parsed->encoded_host_address()
+                                                   : parsed->encoded_host())
+                                 : std::string();
+    const bool allowed = host == "localhost" || host.starts_with("127.") || host == "::1" ||
+                         host == "169.254.170.2" || host == "169.254.170.23" ||
+                         host == "fd00:ec2::23";
+    if (!parsed || parsed->scheme() != "http" || !allowed) {
+      return make_error(ErrorKind::config,
+                        fmt::format("AWS_CONTAINER_CREDENTIALS_FULL_URI '{}' is not a plain "
+                                    "http:// URL on a loopback address, 169.254.170.2 or "
+                                    "169.254.170.23 (the ones s3loop asks, as botocore): "
+                                    "export the credentials first, e.g. eval \"$(aws configure "
+                                    "export-credentials --format env)\"",
+                                    *full));
+    }
+  } else {
+    return std::optional<ContainerEndpoint>();
+  }
+  std::optional<std::string> token;
+  if (const auto file = env_set("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) {
+    auto content = read_file(*file);
+    if (!content || !*content) {
+      return make_error(
+          ErrorKind::config,
+          fmt::format("cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE '{}'{}", *file,
+                      content ? ": no such file" : ": " + content.error().message));
+    }
+    token = **content;
+    while (!token->empty() && (token->back() == '\n' || token->back() == '\r')) token->pop_back();
+  } else {
+    token = env_set("AWS_CONTAINER_AUTHORIZATION_TOKEN");
+  }
+  if (token && token->find_first_of("\r\n") != std::string::npos) {
+    return make_error(ErrorKind::config,
+                      "the container authorization token holds a line break: it would end the "
+                      "request's header");
+  }
+  endpoint.authorization = std::move(token);
+  return std::optional<ContainerEndpoint>(std::move(endpoint));
+}
+
+}  // namespace
+
 Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLookup& env,
-                                      const FileReader& read_file,
-                                      const ProcessRunner& run_process) {
+                                      const FileReader& read_file, const ProcessRunner& run_process,
+                                      const RoleEndpoints& roles) {
   auto env_set = [&env](std::string_view name) -> std::optional<std::string> {
     auto v = env(name);
     if (!v || v->empty()) return std::nullopt;
@@ -694,6 +758,51 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
       }
     }
   }
+  // The machine's role last, as botocore's chain has it: a container's
+  // credentials endpoint when the environment names one, else the EC2
+  // instance metadata service (unless AWS_EC2_METADATA_DISABLED).
+  if (!found && roles.container) {
+    auto endpoint = container_endpoint(env_set, read_file);
+    if (!endpoint) return endpoint.error();
+    if (*endpoint) {
+      auto fetched = fetch_container_credentials(**endpoint, roles.container);
+      if (!fetched) return fetched.error();
+      const std::string source = "container role (" + (*endpoint)->url_source + ")";
+      found = FoundCredentials{fetched->credentials, source, fetched->expires_at};
+      if (fetched->expires_at) {
+        cfg.renew_credentials = [ask = **endpoint,
+                                 request = roles.container](const std::atomic<bool>*) {
+          return fetch_container_credentials(ask, request);
+        };
+      }
+    }
+  }
+  const auto metadata_disabled = env_set("AWS_EC2_METADATA_DISABLED");
+  if (!found && roles.instance && !(metadata_disabled && lower(*metadata_disabled) == "true")) {
+    std::string url = env_set("AWS_EC2_METADATA_SERVICE_ENDPOINT")
+                          .value_or(get(&settings, "ec2_metadata_service_endpoint").value_or(""));
+    if (url.empty()) {
+      const auto mode = env_set("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE")
+                            ? env_set("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE")
+                            : get(&settings, "ec2_metadata_service_endpoint_mode");
+      url = mode && lower(*mode) == "ipv6" ? "http://[fd00:ec2::254]" : "http://169.254.169.254";
+    }
+    auto fetched = fetch_instance_credentials(url, roles.instance);
+    if (fetched) {
+      found = FoundCredentials{fetched->credentials, "EC2 instance role (" + url + ")",
+                               fetched->expires_at};
+      if (fetched->expires_at) {
+        cfg.renew_credentials = [url, request = roles.instance](const std::atomic<bool>*) {
+          return fetch_instance_credentials(url, request);
+        };
+      }
+    } else if (fetched.error().kind == ErrorKind::credentials) {
+      // It answered but has no role for us: said, as the reason nothing was found.
+      tried.push_back(fetched.error().message);
+    } else {
+      tried.push_back("EC2 instance metadata at " + url + " (no answer: not an EC2 instance)");
+    }
+  }
   if (!found) {
     std::string tried_list;
     for (const std::string& t : tried) {
@@ -701,17 +810,20 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
       tried_list += t;
     }
     // An ECS task's or EKS pod's role, where botocore would ask the container
-    // credentials endpoint next: say that this is what is missing, not only
-    // that keys are (the user has none to set).
-    for (const char* variable :
-         {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"}) {
-      if (!env_set(variable)) continue;
-      return make_error(
-          ErrorKind::credentials,
-          fmt::format("no AWS credentials found (tried: {}); {} asks for a container role's "
-                      "credentials (ECS, EKS Pod Identity), which s3loop does not fetch: export "
-                      "them first, e.g. eval \"$(aws configure export-credentials --format env)\"",
-                      tried_list, variable));
+    // credentials endpoint next, and that is not asked here (the library's
+    // callers that pass no RoleEndpoints): say that this is what is missing,
+    // not only that keys are (the user has none to set).
+    if (!roles.container) {
+      for (const char* variable :
+           {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"}) {
+        if (!env_set(variable)) continue;
+        return make_error(ErrorKind::credentials,
+                          fmt::format("no AWS credentials found (tried: {}); {} asks for a "
+                                      "container role's credentials (ECS, EKS Pod Identity), "
+                                      "which are not fetched here: export them first, e.g. "
+                                      "eval \"$(aws configure export-credentials --format env)\"",
+                                      tried_list, variable));
+      }
     }
     return make_error(
         ErrorKind::credentials,

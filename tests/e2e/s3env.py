@@ -320,6 +320,9 @@ def base_env(**overrides):
         env.pop(name, None)
     env["HOME"] = _empty_home()
     env["TZ"] = "UTC"
+    # No run asks the EC2 instance metadata service (169.254.169.254): tests send traffic
+    # to 127.0.0.1 only. The tests of the machine role set their own endpoint.
+    env["AWS_EC2_METADATA_DISABLED"] = "true"
     for name, value in overrides.items():
         if value is None:
             env.pop(name, None)

@@ -10,6 +10,7 @@ Run: /usr/bin/python3 -m unittest -v test_config   (from tests/e2e; see s3env.py
 
 import datetime
 import ipaddress
+import json
 import os
 import re
 import shutil
@@ -78,6 +79,79 @@ class ConfigTests(s3env.E2ETestCase):
         self.assertEqual(p.returncode, 0, why + s3env.describe(p))
         self.assertEqual(len(p.stdout.splitlines()), len(self.source), why)
         return p
+
+    # --- the machine's role: a container's endpoint, the EC2 instance metadata service ------
+
+    def serve_role(self, routes):
+        """A fake credentials endpoint on 127.0.0.1: routes maps "METHOD /path" to (status,
+        body). Returns (port, requests seen as (method, path, headers))."""
+        import http.server
+        seen = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def answer(self):
+                seen.append((self.command, self.path, dict(self.headers)))
+                status, body = routes.get(f"{self.command} {self.path}", (404, "not found"))
+                data = body.encode()
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_PUT = answer
+
+            def log_message(self, *args):
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.addCleanup(server.server_close)
+        self.addCleanup(server.shutdown)
+        return server.server_address[1], seen
+
+    def role_document(self):
+        expires = (datetime.datetime.now(datetime.timezone.utc) +
+                   datetime.timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return json.dumps({"Code": "Success", "AccessKeyId": self.srv.access_key,
+                           "SecretAccessKey": self.srv.secret_key, "Token": "role-session",
+                           "Expiration": expires})
+
+    def test_an_ec2_instance_role_signs_when_nothing_else_gives_keys(self):
+        # aws cli lists with an instance's role; s3loop said "no AWS credentials found".
+        roles = "/latest/meta-data/iam/security-credentials/"
+        port, seen = self.serve_role({"PUT /latest/api/token": (200, "imds-token"),
+                                      f"GET {roles}": (200, "app-role"),
+                                      f"GET {roles}app-role": (200, self.role_document())})
+        env = self.env(AWS_ENDPOINT_URL=self.srv.endpoint, AWS_CA_BUNDLE=self.srv.ca_bundle,
+                       AWS_EC2_METADATA_DISABLED=None,
+                       AWS_EC2_METADATA_SERVICE_ENDPOINT=f"http://127.0.0.1:{port}")
+        self.assertLists(env=env)
+        self.assertEqual([(m, path) for m, path, _ in seen],
+                         [("PUT", "/latest/api/token"), ("GET", roles),
+                          ("GET", roles + "app-role")])
+        self.assertEqual(seen[1][2].get("x-aws-ec2-metadata-token"), "imds-token")
+        # Turned off, it is not asked.
+        seen.clear()
+        p = s3env.run(["ls", f"s3://{self.src}/src/"],
+                      env={**env, "AWS_EC2_METADATA_DISABLED": "true"})
+        s3env.assert_clean_error(self, p, 2, "no AWS credentials found")
+        self.assertEqual(seen, [])
+
+    def test_a_container_role_signs_with_its_authorization_token(self):
+        port, seen = self.serve_role({"GET /creds": (200, self.role_document())})
+        token = os.path.join(self.home, "pod-token")
+        with open(token, "w") as f:
+            f.write("secret-pod-token\n")
+        env = self.env(AWS_ENDPOINT_URL=self.srv.endpoint, AWS_CA_BUNDLE=self.srv.ca_bundle,
+                       AWS_CONTAINER_CREDENTIALS_FULL_URI=f"http://127.0.0.1:{port}/creds",
+                       AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=token)
+        self.assertLists(env=env)
+        self.assertEqual(seen[0][2].get("Authorization"), "secret-pod-token")
+        # A host botocore does not allow is refused before any request.
+        p = s3env.run(["ls", f"s3://{self.src}/src/"],
+                      env={**env, "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://10.1.2.3/creds"})
+        s3env.assert_clean_error(self, p, 2, "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                                 "not a plain http:// URL on a loopback address")
 
     # --- credentials from profiles ----------------------------------------------------------
 

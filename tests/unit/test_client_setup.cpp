@@ -27,7 +27,9 @@ struct FakeEnvironment {
       if (it == files.end()) return std::optional<std::string>();
       return std::optional<std::string>(it->second);
     };
-    return setup_client(settings, lookup, read);
+    // No machine role asked: a test sends nothing past 127.0.0.1 (the
+    // instance metadata service is 169.254.169.254).
+    return setup_client(settings, lookup, read, subprocess_runner(), RoleEndpoints{});
   }
 };
 

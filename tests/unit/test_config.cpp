@@ -654,7 +654,7 @@ TEST(S3ConfigResolve, NoCredentialsAnywhere) {
   EXPECT_EQ(container.error().message,
             "no AWS credentials found (tried: profile 'p'); "
             "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI asks for a container role's credentials "
-            "(ECS, EKS Pod Identity), which s3loop does not fetch: export them first, e.g. eval "
+            "(ECS, EKS Pod Identity), which are not fetched here: export them first, e.g. eval "
             "\"$(aws configure export-credentials --format env)\"");
   f.env.erase("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
 

@@ -40,6 +40,7 @@ struct ClientSetup {
 Result<ClientSetup> setup_client(const ClientSettings& settings,
                                  const EnvLookup& env = process_env(),
                                  const FileReader& read_file = filesystem_reader(),
-                                 const ProcessRunner& run_process = subprocess_runner());
+                                 const ProcessRunner& run_process = subprocess_runner(),
+                                 const RoleEndpoints& roles = http_role_endpoints());
 
 }  // namespace s3loop::s3

@@ -5,6 +5,7 @@
 
 #include "s3loop/error.hpp"
 #include "s3loop/s3/credential_process.hpp"
+#include "s3loop/s3/instance_credentials.hpp"
 #include "s3loop/s3/sigv4.hpp"
 
 #include <cstdint>
@@ -99,9 +100,14 @@ using FileReader = std::function<Result<std::optional<std::string>>(const std::s
 // credentials file's keys, above the config file's) is split into words as
 // shlex does and run by run_process; credentials it gives that have expired
 // already are refused.
+// With nothing else found, the machine's role (RoleEndpoints, not asked when
+// empty): a container's credentials endpoint (AWS_CONTAINER_CREDENTIALS_*),
+// else the EC2 instance metadata service (AWS_EC2_METADATA_SERVICE_ENDPOINT,
+// the profile's ec2_metadata_service_endpoint(_mode); not with
+// AWS_EC2_METADATA_DISABLED=true), as botocore's chain ends.
 Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLookup& env,
-                                      const FileReader& read_file,
-                                      const ProcessRunner& run_process);
+                                      const FileReader& read_file, const ProcessRunner& run_process,
+                                      const RoleEndpoints& roles = {});
 
 // The real environment and filesystem.
 EnvLookup process_env();
