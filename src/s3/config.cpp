@@ -7,6 +7,7 @@
 #include "s3loop/s3/host_label.hpp"
 #include "s3loop/s3/instance_credentials.hpp"
 #include "s3loop/s3/timestamp.hpp"
+#include "s3loop/utf8.hpp"
 
 #include "python_space.hpp"
 #include "shell_words.hpp"
@@ -89,6 +90,10 @@ Result<void> store(const Option& option, Section* section) {
     }
     return {};
   }
+  // A plain key spelled like a block's ("s3.endpoint_url = ..." on one
+  // line) is no setting botocore reads: left out, not taken for the block's
+  // (a review: s3loop used that endpoint, aws went to AWS).
+  if (option.key.find('.') != std::string::npos) return {};
   std::string value;
   for (auto it = first; it != last; ++it) {
     if (it != first) value += '\n';
@@ -242,11 +247,27 @@ std::optional<Error> profile_named_twice(const IniSections& ini, std::string_vie
                                 shown, naming[0], naming[1], name));
 }
 
-const Section* services_section(const IniSections& ini, std::string_view name) {
+// The [services name] section; two that name it ("[services loc]" and
+// "[services  loc]") are refused as two profiles are (botocore takes the
+// later one; the map here would take another: a review saw plain http where
+// aws used TLS).
+Result<const Section*> services_section(const IniSections& ini, std::string_view name,
+                                        const std::string& shown) {
+  const Section* found = nullptr;
+  std::string found_name;
   for (const auto& [section, values] : ini) {
-    if (names_section(section, "services", name)) return &values;
+    if (!names_section(section, "services", name)) continue;
+    if (found != nullptr) {
+      return make_error(ErrorKind::config,
+                        fmt::format("cannot parse {}: [{}] and [{}] both set services {}: merge "
+                                    "them into one section (the AWS CLI would use whichever "
+                                    "comes later)",
+                                    shown, found_name, section, name));
+    }
+    found = &values;
+    found_name = section;
   }
-  return nullptr;
+  return found;
 }
 
 const Section* find_section(const std::optional<IniSections>& ini, const std::string& name) {
@@ -405,6 +426,19 @@ Result<IniSections> parse_ini(std::string_view file_text) {
     return ini_error(1,
                      "the file starts with a UTF-16 byte order mark: it is UTF-16 text, which the "
                      "AWS CLI cannot read either: save it as UTF-8");
+  }
+  // Nor can it decode other bytes than UTF-8 (a file saved as Latin-1 or
+  // cp1252: a pasted no-break space is then the byte 0xA0, which signed
+  // every request with a secret the server does not know).
+  if (const std::size_t bad = utf8::first_invalid(file_text); bad != std::string_view::npos) {
+    int line = 1;
+    for (std::size_t i = 0; i < bad; ++i) {
+      if (file_text[i] == '\n' || (file_text[i] == '\r' && file_text[i + 1] != '\n')) ++line;
+    }
+    return ini_error(line, fmt::format("a byte that is not UTF-8 (0x{:02X}): the file is in "
+                                       "another encoding, which the AWS CLI cannot read "
+                                       "either: save it as UTF-8",
+                                       static_cast<unsigned char>(file_text[bad])));
   }
   // Python reads text with universal newlines: "\r\n" and a lone "\r" (an
   // old Mac editor's) end a line as "\n" does.
@@ -861,8 +895,16 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
   // "services = name" points at a [services name] section of ~/.aws/config
   // holding per-service settings (the AWS CLI's service-specific endpoints).
   const auto services = get(&settings, "services");
-  const Section* services_settings =
-      services && config_file->ini ? services_section(*config_file->ini, *services) : nullptr;
+  const Section* services_settings = nullptr;
+  std::optional<Error> services_twice;  // said only where the section is looked at (below)
+  if (services && config_file->ini) {
+    auto section = services_section(*config_file->ini, *services, config_file->shown);
+    if (section) {
+      services_settings = *section;
+    } else {
+      services_twice = section.error();
+    }
+  }
   const std::optional<std::string> services_endpoint = get(services_settings, "s3.endpoint_url");
   // As botocore: AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, or else the profile's
   // ignore_configured_endpoint_urls, set to "true" (any case; anything else
@@ -891,6 +933,7 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
   const bool services_looked_at = !ignore_configured && !flags.endpoint_url &&
                                   !env_set("AWS_ENDPOINT_URL_S3") && !env_set("AWS_ENDPOINT_URL") &&
                                   !get(&settings, "s3.endpoint_url");
+  if (services_twice && services_looked_at) return *services_twice;
   if (services && services_looked_at &&
       (services_settings == nullptr || services_settings->empty())) {
     return make_error(ErrorKind::config,
@@ -966,10 +1009,11 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
                                       {"REQUESTS_CA_BUNDLE", env_set("REQUESTS_CA_BUNDLE")}});
   cfg.ca_bundle = ca_bundle.second.value_or("");
   if (ca_bundle.second) cfg.ca_bundle_source = in_its_file(ca_bundle.first);
-  // As the AWS CLI does for ca_bundle; a shell expands it only unquoted.
-  // (Not in REQUESTS_CA_BUNDLE, which botocore passes to OpenSSL as it is.)
+  // As the AWS CLI does, whichever set it (urllib3 expands the user of any
+  // ca_certs); a shell expands it only unquoted. (Not "~user/": no passwd
+  // lookup here.)
   if (const auto home = env_set("HOME");
-      home && cfg.ca_bundle.starts_with("~/") && ca_bundle.first != "REQUESTS_CA_BUNDLE") {
+      home && (cfg.ca_bundle == "~" || cfg.ca_bundle.starts_with("~/"))) {
     cfg.ca_bundle = *home + cfg.ca_bundle.substr(1);
   }
 

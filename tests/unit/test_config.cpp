@@ -131,6 +131,13 @@ TEST(S3ConfigIni, NestedS3Block) {
   EXPECT_EQ(p.at("s3.deeper"), "still the block");
   EXPECT_EQ(p.at("s3"), "");
   EXPECT_EQ(p.at("output"), "text");
+  // A plain key spelled as a block's is none of its settings (botocore reads
+  // nothing from it; taken for the block's, it sent requests to another
+  // endpoint than aws's).
+  auto plain = parse_ini("[default]\ns3.endpoint_url = https://x\ns3.addressing_style = bogus\n");
+  ASSERT_TRUE(plain.has_value()) << plain.error().message;
+  EXPECT_FALSE(plain->at("default").contains("s3.endpoint_url"));
+  EXPECT_FALSE(plain->at("default").contains("s3.addressing_style"));
   // Only '=' inside the block: botocore splits its lines on '=' and refuses the file otherwise.
   EXPECT_EQ(parse_ini("[a]\ns3 =\n  addressing_style: path\n").error().message,
             "line 3: expected 'key = value' in this indented block (botocore reads only '=' "
@@ -279,6 +286,21 @@ TEST(S3ConfigIni, ByteOrderMarkIsNamed) {
   EXPECT_EQ(f.resolve().error().message,
             "cannot parse ~/.aws/credentials: line 1: the file starts with a UTF-16 byte order "
             "mark: it is UTF-16 text, which the AWS CLI cannot read either: save it as UTF-8");
+}
+
+// A file in another encoding than UTF-8 (Latin-1, cp1252), which botocore
+// cannot decode: named with its line, not read as bytes (a pasted no-break
+// space, 0xA0 there, went into the secret and every request failed its
+// signature, a review).
+TEST(S3ConfigIni, BytesThatAreNotUtf8AreNamed) {
+  auto latin1 =
+      parse_ini("[default]\r\naws_access_key_id = A\r\naws_secret_access_key = s\xA0\r\n");
+  ASSERT_FALSE(latin1.has_value());
+  EXPECT_EQ(latin1.error().kind, ErrorKind::config);
+  EXPECT_EQ(latin1.error().message,
+            "line 3: a byte that is not UTF-8 (0xA0): the file is in another encoding, which the "
+            "AWS CLI cannot read either: save it as UTF-8");
+  EXPECT_TRUE(parse_ini("[default]\n# caf\xC3\xA9\nregion = eu-west-1\n"));
 }
 
 // Python's str.strip(), which configparser applies to lines, keys and values:
@@ -822,7 +844,18 @@ TEST(S3ConfigResolve, AServicesNameWithoutItsSectionIsRefused) {
   // An empty section is no better.
   f.files[kConfig] = "[default]\nservices = local-s3\n[services local-s3]\n";
   EXPECT_FALSE(f.resolve().has_value());
+  // Two sections naming it: botocore takes the later one, the map here
+  // another (a review: plain http where aws used TLS). Refused.
+  f.files[kConfig] =
+      "[default]\nservices = loc\n[services loc]\ns3 =\n  endpoint_url = http://a:9480\n"
+      "[servicesX loc]\ns3 =\n  endpoint_url = https://a:9443\n";
+  auto twice = f.resolve();
+  ASSERT_FALSE(twice.has_value());
+  EXPECT_EQ(twice.error().message,
+            "cannot parse ~/.aws/config: [services loc] and [servicesX loc] both set services loc: "
+            "merge them into one section (the AWS CLI would use whichever comes later)");
   // botocore looks there only when no endpoint came before it: nor does s3loop.
+  EXPECT_TRUE(f.resolve(endpoint_flag("https://flag")).has_value());
   f.files[kConfig] = "[default]\nservices = typo\n";
   EXPECT_TRUE(f.resolve(endpoint_flag("https://flag")).has_value());
   f.env["AWS_ENDPOINT_URL"] = "https://env";
@@ -1023,11 +1056,12 @@ TEST(S3ConfigResolve, RequestsCaBundleComesAfterTheOthers) {
   f.env["AWS_CA_BUNDLE"] = "/env/ca.pem";
   EXPECT_EQ(f.resolve()->ca_bundle, "/env/ca.pem");
   EXPECT_EQ(f.resolve(ca_flag("/flag/ca.pem"))->ca_bundle, "/flag/ca.pem");
-  // Passed on as it is: botocore expands no '~' in it.
+  // '~/' expanded, as urllib3 expands the CA path aws cli hands it,
+  // whichever setting gave it (a review: aws read ~/ca.pem, s3loop did not).
   f.env.erase("AWS_CA_BUNDLE");
   f.files.erase(kConfig);
   f.env["REQUESTS_CA_BUNDLE"] = "~/ca.pem";
-  EXPECT_EQ(f.resolve()->ca_bundle, "~/ca.pem");
+  EXPECT_EQ(f.resolve()->ca_bundle, "/home/u/ca.pem");
   // Empty is unset, as for the others (botocore would verify nothing).
   f.env["REQUESTS_CA_BUNDLE"] = "";
   EXPECT_EQ(f.resolve()->ca_bundle, "");
