@@ -371,6 +371,13 @@ class Parser {
         if (!symbol(")")) return syntax("expected )");
         // "COUNT(*) + 1": named as "_1 + 1" is, not "expected FROM, found '+'".
         if (auto r = check_no_arithmetic(); !r) return r.error();
+        // "COUNT(*) > 1" (a HAVING written in the SELECT list): named too.
+        if (cur().kind == Tok::symbol &&
+            (cur().text == "=" || cur().text == "<>" || cur().text == "!=" || cur().text == "<" ||
+             cur().text == ">" || cur().text == "<=" || cur().text == ">=")) {
+          return unsupported("a comparison of " + upper(name) + "(...)",
+                             "an aggregate stands alone in the SELECT list here");
+        }
         break;
       }
     }

@@ -592,6 +592,13 @@ TEST(SelectSql, ArithmeticAfterAnAggregateIsNamed) {
   EXPECT_EQ(parse_error("SELECT MIN(_1) || 'x' FROM S3Object"),
             "unsupported SQL: operator ||" + why);
   EXPECT_EQ(parse_error("SELECT COUNT(*) AS n, AVG(CAST(_1 AS INT)) m FROM S3Object"), "<parsed>");
+  // A comparison of one (a HAVING in the SELECT list) said "expected FROM, found '>'".
+  EXPECT_EQ(parse_error("SELECT COUNT(*) > 1 FROM S3Object"),
+            "unsupported SQL: a comparison of COUNT(...) (an aggregate stands alone in the SELECT "
+            "list here)");
+  EXPECT_EQ(parse_error("SELECT max(_1) <> 'x' FROM S3Object"),
+            "unsupported SQL: a comparison of MAX(...) (an aggregate stands alone in the SELECT "
+            "list here)");
 }
 
 // A sign before anything but a number said "expected an expression, found
