@@ -257,6 +257,13 @@ awaitable<std::optional<Response>> exchange(Stream& stream, Connection& conn, co
     if (next.get().result_int() / 100 != 1) break;
   }
   auto& parser = *final_parser;
+  // Three digits, but no status there is (RFC 9110 15: 100-599): "099" was
+  // read as a final reply. No reply of HTTP's, as a garbled status line is.
+  if (parser.get().result_int() < 100 || parser.get().result_int() > 599) {
+    state.ec = http::error::bad_status;
+    state.failed_phase = Phase::read_header;
+    co_return std::nullopt;
+  }
 
   Response response;
   response.status = parser.get().result_int();

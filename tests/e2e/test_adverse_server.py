@@ -115,6 +115,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
+        if "prefix=status099" in self.path:
+            # A status no HTTP has (100-599 only).
+            self.wfile.write(b"HTTP/1.1 099 Weird\r\nContent-Length: 0\r\n\r\n")
+            return
         if "prefix=one" in self.path:
             page = PAGE.replace(b"<IsTruncated>true</IsTruncated>",
                                 b"<IsTruncated>false</IsTruncated>")
@@ -214,6 +218,14 @@ class AdverseServer(unittest.TestCase):
                 self.assertEqual(p.returncode, 1, s3env.describe(p))
                 self.assertIn(said, p.stderr, s3env.describe(p))
                 self.assertLess(took, 20, s3env.describe(p))
+
+    def test_a_status_no_http_has_is_no_reply(self):
+        # "HTTP/1.1 099" was read as a final reply (an error with status 99).
+        p = self.run_s3loop("ls", "s3://bkt/status099/")
+        s3env.assert_no_crash(self, p)
+        self.assertEqual(p.returncode, 1, s3env.describe(p))
+        self.assertIn("no final reply (a status line that is not HTTP's", p.stderr,
+                      s3env.describe(p))
 
     def test_a_continuation_token_given_back_ends_the_listing(self):
         # ls, ls -r listing one page after another, and a serial copy looped for ever (one
