@@ -253,7 +253,12 @@ void explain_redirect_again(Error& error, const std::string& bucket, const std::
 Error error_in_ok_reply(Error parsed, std::string_view body, Op op, const std::string& bucket,
                         const std::string& key) {
   auto document = parse_error_body(body);
-  if (!document || document->code.empty()) return parsed;
+  if (!document || document->code.empty()) {
+    // A reply that is no document of its kind: said with the request it
+    // answered ("malformed XML in ListObjectsV2 reply" named no bucket).
+    parsed.message = describe_request(op, bucket, key) + ": " + parsed.message;
+    return parsed;
+  }
   Error e = describe_s3_error(op, bucket, key, 200, document->code, document->message,
                               document->request_id);
   e.retryable = e.retryable || parsed.retryable;

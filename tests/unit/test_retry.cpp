@@ -665,13 +665,17 @@ TEST(S3Errors, AnErrorInsideA200IsDescribedAndRetriedLikeA5xx) {
   EXPECT_TRUE(e.retryable);
   EXPECT_EQ(e.message,
             "CopyObject s3://b/k failed: HTTP 200 InternalError: try again [request id tx9]");
-  // Malformed XML is not an S3 error: passed through as it is.
+  // Malformed XML is not an S3 error: passed through, with the request it
+  // answered (it named none).
   auto garbage = parse_copy_result("<CopyObjectResult><ETag>");
   ASSERT_FALSE(garbage);
-  EXPECT_EQ(
-      error_in_ok_reply(garbage.error(), "<CopyObjectResult><ETag>", Op::copy_object, "b", "k")
-          .kind,
-      ErrorKind::protocol);
+  const Error malformed =
+      error_in_ok_reply(garbage.error(), "<CopyObjectResult><ETag>", Op::copy_object, "b", "k");
+  EXPECT_EQ(malformed.kind, ErrorKind::protocol);
+  EXPECT_TRUE(
+      malformed.message.starts_with("CopyObject s3://b/k: malformed XML in CopyObject "
+                                    "reply: "))
+      << malformed.message;
 }
 
 }  // namespace
