@@ -158,13 +158,16 @@ std::uint64_t ListPlanner::ranges_allowed() const {
   // Every range past the first few must be paid for by keys listed: whatever
   // the key space looks like (gaps the density estimate cannot see, one-key
   // sub-prefixes), requests stay O(pages) and cutting cannot go on while
-  // listing stalls. The first few do not grow with the workers: with 2 per
-  // worker, 1,680 keys under one sub-prefix took 66 requests at 64 workers
-  // and 1,026 at 1,024 (a plain walk: 2), each cut in the empty key space
-  // past the last key; 2,000 keys in one-key sub-prefixes took 528 at 64 (a
-  // review). 16 more ranges cut the 16 sub-prefixes of s3loop-datagen's
-  // layout as before, each listed on its own.
-  return 2 + std::min<std::uint64_t>(2 * static_cast<std::uint64_t>(options_.workers), 16) +
+  // listing stalls. The first few do not grow past 32 with the workers (two
+  // per worker let 1,680 keys under one sub-prefix take 66 requests at 64
+  // workers and 1,026 at 1,024, each cut in the empty key space past the last
+  // key), and discovery's cuts at common prefixes count too (each level cut
+  // up to two per worker: 2,000 keys in one-key sub-prefixes took 177
+  // requests at 16 and 528 at 64, a review). Not fewer than 32 at 16 workers:
+  // with 16, a first page followed by 30 sub-prefixes was cut at an even
+  // choice of them whose pieces listed (and threw away) 14,000 keys where
+  // one piece per sub-prefix threw away 240 (a second review).
+  return std::min<std::uint64_t>(2 * static_cast<std::uint64_t>(options_.workers), 32) +
          2 * (stats_.kept_keys / options_.page_size);
 }
 
