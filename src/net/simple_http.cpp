@@ -60,24 +60,24 @@ Result<SimpleReply> simple_http_request(std::string_view method, const std::stri
   // the tcp_stream's for connect, write and read, and run_for as a backstop
   // for the lookup (an IP address, as metadata endpoints are, needs none).
   stream.expires_after(timeout);
-  resolver.async_resolve(host, port, [&](boost::system::error_code ec, auto results) {
-    if (ec) {
-      failed = ec;
+  resolver.async_resolve(host, port, [&](boost::system::error_code resolved, auto results) {
+    if (resolved) {
+      failed = resolved;
       return;
     }
-    stream.async_connect(results, [&](boost::system::error_code ec, const auto&) {
-      if (ec) {
-        failed = ec;
+    stream.async_connect(results, [&](boost::system::error_code connected, const auto&) {
+      if (connected) {
+        failed = connected;
         return;
       }
-      http::async_write(stream, request, [&](boost::system::error_code ec, std::size_t) {
-        if (ec) {
-          failed = ec;
+      http::async_write(stream, request, [&](boost::system::error_code written, std::size_t) {
+        if (written) {
+          failed = written;
           return;
         }
-        http::async_read(stream, buffer, parser, [&](boost::system::error_code ec, std::size_t) {
-          if (ec) {
-            failed = ec;
+        http::async_read(stream, buffer, parser, [&](boost::system::error_code read, std::size_t) {
+          if (read) {
+            failed = read;
             return;
           }
           replied = true;
