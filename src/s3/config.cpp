@@ -795,20 +795,26 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
   // The machine's role last, as botocore's chain has it: a container's
   // credentials endpoint when the environment names one, else the EC2
   // instance metadata service (unless AWS_EC2_METADATA_DISABLED).
+  // A role's credentials, renewed before they expire by asking again.
+  const auto take_role = [&](const ProcessCredentials& fetched, std::string source,
+                             std::function<Result<ProcessCredentials>()> ask_again) {
+    found = FoundCredentials{fetched.credentials, std::move(source), fetched.expires_at};
+    if (fetched.expires_at) {
+      cfg.renew_credentials = [ask_again = std::move(ask_again)](const std::atomic<bool>*) {
+        return ask_again();
+      };
+    }
+  };
   if (!found && roles.container) {
     auto endpoint = container_endpoint(env_set, read_file);
     if (!endpoint) return endpoint.error();
     if (*endpoint) {
       auto fetched = fetch_container_credentials(**endpoint, roles.container);
       if (!fetched) return fetched.error();
-      const std::string source = "container role (" + (*endpoint)->url_source + ")";
-      found = FoundCredentials{fetched->credentials, source, fetched->expires_at};
-      if (fetched->expires_at) {
-        cfg.renew_credentials = [ask = **endpoint,
-                                 request = roles.container](const std::atomic<bool>*) {
-          return fetch_container_credentials(ask, request);
-        };
-      }
+      take_role(*fetched, "container role (" + (*endpoint)->url_source + ")",
+                [ask = **endpoint, request = roles.container] {
+                  return fetch_container_credentials(ask, request);
+                });
     }
   }
   const auto metadata_disabled = env_set("AWS_EC2_METADATA_DISABLED");
@@ -816,20 +822,15 @@ Result<ResolvedConfig> resolve_config(const ConfigOverrides& flags, const EnvLoo
     std::string url = env_set("AWS_EC2_METADATA_SERVICE_ENDPOINT")
                           .value_or(get(&settings, "ec2_metadata_service_endpoint").value_or(""));
     if (url.empty()) {
-      const auto mode = env_set("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE")
-                            ? env_set("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE")
-                            : get(&settings, "ec2_metadata_service_endpoint_mode");
+      auto mode = env_set("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
+      if (!mode) mode = get(&settings, "ec2_metadata_service_endpoint_mode");
       url = mode && lower(*mode) == "ipv6" ? "http://[fd00:ec2::254]" : "http://169.254.169.254";
     }
     auto fetched = fetch_instance_credentials(url, roles.instance);
     if (fetched) {
-      found = FoundCredentials{fetched->credentials, "EC2 instance role (" + url + ")",
-                               fetched->expires_at};
-      if (fetched->expires_at) {
-        cfg.renew_credentials = [url, request = roles.instance](const std::atomic<bool>*) {
-          return fetch_instance_credentials(url, request);
-        };
-      }
+      take_role(*fetched, "EC2 instance role (" + url + ")", [url, request = roles.instance] {
+        return fetch_instance_credentials(url, request);
+      });
     } else if (fetched.error().kind == ErrorKind::credentials) {
       // It answered but has no role for us: said, as the reason nothing was found.
       tried.push_back(fetched.error().message);
